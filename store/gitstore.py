@@ -1,0 +1,258 @@
+"""The ledger's git database: objects, trees, commits and the compare-and-swap ref update.
+
+Writes never touch an index or a working tree: a save writes a few loose objects
+(the record's blob, the trees on its path, the commit) and then moves the branch
+with `git update-ref NEW OLD`, which fails if another writer moved it first.
+"""
+from __future__ import annotations
+
+import os
+import random
+import re
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import git
+from git.objects.fun import tree_entries_from_data, tree_to_stream
+from gitdb.base import IStream
+
+BRANCH = "refs/heads/main"
+ZERO = "0" * 40
+TREE_MODE = 0o040000
+BLOB_MODE = 0o100644
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+
+    def signature(self, when: float | None = None) -> bytes:
+        when = time.time() if when is None else when
+        offset = -time.altzone if time.localtime(when).tm_isdst > 0 else -time.timezone
+        sign = "+" if offset >= 0 else "-"
+        tz = f"{sign}{abs(offset) // 3600:02d}{abs(offset) % 3600 // 60:02d}"
+        # Names come from users: a newline or angle bracket would forge header lines.
+        name = re.sub(r"[<>\n\r]", "", self.name).strip() or "unknown"
+        email = re.sub(r"[<>\n\r ]", "", self.email)
+        return f"{name} <{email}> {int(when)} {tz}".encode()
+
+
+class GitStore:
+    """One ledger repository (bare or not). Thread-safe; one per process is enough."""
+
+    def __init__(self, path: Path):
+        self.repo = git.Repo(path)
+        self.gitdir = Path(self.repo.git_dir)
+        self.bare = self.repo.bare
+        self.worktree = None if self.bare else Path(self.repo.working_tree_dir)
+        self._lock = threading.RLock()
+        self._trees: dict[str, list] = {}
+        self._env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+
+    # -- plain git commands -------------------------------------------------
+    def run(self, *args: str, input: bytes | None = None, check: bool = True, env: dict | None = None) -> bytes:
+        proc = subprocess.run(["git", *args], cwd=self.gitdir, input=input, capture_output=True,
+                              env={**self._env, **(env or {})})
+        if check and proc.returncode != 0:
+            raise GitFailed(args, proc.returncode, proc.stderr.decode(errors="replace"))
+        return proc.stdout
+
+    def config(self, key: str, default: str | None = None) -> str | None:
+        out = self.run("config", "--get", key, check=False).decode().strip()
+        return out or default
+
+    # -- refs ---------------------------------------------------------------
+    def tip(self, ref: str = BRANCH) -> str | None:
+        """The commit the branch points at, read straight from the ref files (no subprocess)."""
+        loose = self.gitdir / ref
+        try:
+            return loose.read_text().strip() or None
+        except FileNotFoundError:
+            pass
+        except IsADirectoryError:
+            return None
+        try:
+            for line in (self.gitdir / "packed-refs").read_text().splitlines():
+                if line.endswith(" " + ref) and not line.startswith(("#", "^")):
+                    return line.split(" ", 1)[0]
+        except FileNotFoundError:
+            pass
+        return None
+
+    def swap_ref(self, new: str, old: str | None, message: str, ref: str = BRANCH) -> bool:
+        """Move ref to new only if it still points at old. False when another writer won."""
+        proc = subprocess.run(["git", "update-ref", "-m", message, ref, new, old or ZERO],
+                              cwd=self.gitdir, capture_output=True, env=self._env)
+        if proc.returncode == 0:
+            return True
+        err = proc.stderr.decode(errors="replace")
+        if "cannot lock ref" in err or "but expected" in err or "is at" in err or "reference already exists" in err:
+            return False
+        raise GitFailed(("update-ref", ref), proc.returncode, err)
+
+    # -- objects ------------------------------------------------------------
+    def read(self, sha: str) -> tuple[str, bytes]:
+        with self._lock:
+            info = self.repo.odb.stream(bytes.fromhex(sha))
+            return info.type.decode(), info.read()
+
+    def read_blob(self, sha: str) -> bytes:
+        return self.read(sha)[1]
+
+    def write(self, kind: str, data: bytes) -> str:
+        with self._lock:
+            return self.repo.odb.store(IStream(kind.encode(), len(data), BytesIO(data))).binsha.hex()
+
+    def commit_tree(self, sha: str) -> str:
+        kind, data = self.read(sha)
+        if kind != "commit":
+            raise GitFailed(("cat-file", sha), 1, f"{sha} is a {kind}")
+        return data[5:45].decode()
+
+    def commit_info(self, sha: str) -> dict:
+        _, data = self.read(sha)
+        head, _, message = data.partition(b"\n\n")
+        info: dict = {"commit": sha, "parents": [], "message": message.decode("utf-8", "replace")}
+        for line in head.decode("utf-8", "replace").splitlines():
+            key, _, value = line.partition(" ")
+            if key == "parent":
+                info["parents"].append(value)
+            elif key in ("tree", "author", "committer"):
+                info[key] = value
+        return info
+
+    # -- trees --------------------------------------------------------------
+    def tree_entries(self, sha: str) -> list[tuple[bytes, int, str]]:
+        entries = self._trees.get(sha)
+        if entries is None:
+            entries = tree_entries_from_data(self.read(sha)[1]) if sha != EMPTY_TREE else []
+            if len(self._trees) > 4096:
+                self._trees.clear()
+            self._trees[sha] = entries
+        return entries
+
+    def lookup(self, tree: str, path: str) -> str | None:
+        """The object id at path inside tree, or None."""
+        sha = tree
+        for part in path.strip("/").split("/"):
+            for binsha, _mode, name in self.tree_entries(sha):
+                if name == part:
+                    sha = binsha.hex()
+                    break
+            else:
+                return None
+        return sha
+
+    def write_tree(self, base: str | None, changes: dict[str, str | None]) -> str:
+        """A new tree: base with each path set to a blob id (None removes it). Empty folders vanish."""
+        entries = {name: (binsha, mode) for binsha, mode, name in (self.tree_entries(base) if base else [])}
+        here: dict[str, str | None] = {}
+        below: dict[str, dict[str, str | None]] = {}
+        for path, blob in changes.items():
+            head, sep, rest = path.partition("/")
+            if sep:
+                below.setdefault(head, {})[rest] = blob
+            else:
+                here[head] = blob
+        for name, blob in here.items():
+            if blob is None:
+                entries.pop(name, None)
+            else:
+                entries[name] = (bytes.fromhex(blob), BLOB_MODE)
+        for name, sub in below.items():
+            old = entries.get(name)
+            new = self.write_tree(old[0].hex() if old and old[1] == TREE_MODE else None, sub)
+            if new == EMPTY_TREE:
+                entries.pop(name, None)
+            else:
+                entries[name] = (bytes.fromhex(new), TREE_MODE)
+        if not entries:
+            return EMPTY_TREE
+        # git orders tree entries as if folder names ended in '/'.
+        ordered = sorted(((b, m, n) for n, (b, m) in entries.items()),
+                         key=lambda e: e[2].encode() + (b"/" if e[1] == TREE_MODE else b""))
+        buf = BytesIO()
+        tree_to_stream(ordered, buf.write)
+        return self.write("tree", buf.getvalue())
+
+    def make_commit(self, tree: str, parents: list[str], author: Person, message: str) -> str:
+        sig = author.signature()
+        lines = [f"tree {tree}".encode()] + [f"parent {p}".encode() for p in parents]
+        lines += [b"author " + sig, b"committer " + sig]
+        return self.write("commit", b"\n".join(lines) + b"\n\n" + message.encode("utf-8"))
+
+    # -- bulk reading -------------------------------------------------------
+    def ls_tree(self, tree: str, prefix: str) -> Iterator[tuple[str, str]]:
+        """(path, blob id) of every file below prefix in tree."""
+        if tree == EMPTY_TREE:
+            return
+        out = self.run("ls-tree", "-r", "-z", "--full-tree", tree, *(["--", prefix] if prefix else []))
+        for item in out.split(b"\0"):
+            if item:
+                meta, path = item.split(b"\t", 1)
+                yield path.decode("utf-8", "surrogateescape"), meta.split()[2].decode()
+
+    def read_blobs(self, shas: list[str]) -> Iterator[tuple[str, bytes]]:
+        """Many blobs through one `git cat-file --batch`, fed from a thread so neither pipe stalls."""
+        if not shas:
+            return
+        proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.gitdir, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, env=self._env, bufsize=1 << 20)
+
+        def feed() -> None:
+            try:
+                proc.stdin.write("".join(s + "\n" for s in shas).encode())
+            finally:
+                proc.stdin.close()
+
+        feeder = threading.Thread(target=feed, daemon=True)
+        feeder.start()
+        out = proc.stdout
+        try:
+            for _ in shas:
+                header = out.readline().split()
+                if len(header) < 3:
+                    raise GitFailed(("cat-file",), 1, f"missing object {header[0].decode() if header else '?'}")
+                data = out.read(int(header[2]))
+                out.read(1)
+                yield header[0].decode(), data
+        finally:
+            feeder.join()
+            out.close()
+            proc.wait()
+
+    def diff_trees(self, old: str, new: str) -> Iterator[tuple[str, str | None]]:
+        """(path, new blob id or None when deleted) for each file that differs between two trees."""
+        out = self.run("diff-tree", "-r", "-z", "--no-renames", old, new)
+        parts = out.split(b"\0")
+        for meta, path in zip(parts[0::2], parts[1::2]):
+            if not meta:
+                continue
+            fields = meta.split()
+            status, new_sha = fields[4].decode(), fields[3].decode()
+            yield path.decode("utf-8", "surrogateescape"), None if status == "D" else new_sha
+
+    # -- housekeeping -------------------------------------------------------
+    def maybe_gc(self, chance: float = 0.02) -> None:
+        # `gc --auto` packs loose objects once there are enough of them; asking
+        # now and then keeps a busy ledger from bloating without slowing saves.
+        if random.random() < chance:
+            subprocess.Popen(["git", "gc", "--auto", "--quiet"], cwd=self.gitdir, env=self._env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def close(self) -> None:
+        with self._lock:
+            self.repo.close()
+
+
+class GitFailed(RuntimeError):
+    def __init__(self, args: Iterable[str], code: int, stderr: str):
+        super().__init__(f"git {' '.join(args)} failed ({code}): {stderr.strip()}")
+        self.stderr = stderr

@@ -1,0 +1,60 @@
+"""One catalogue of every user-facing text, in Chinese and English.
+
+The catalogue is the set of `messages/*.toml` files (one per area, so areas can
+be edited apart); a key may be defined only once across them, and every key has
+both languages (a test checks both).
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+LANGS = ("zh", "en")
+_lang = "zh" if os.environ.get("BANGFU_LANG", "zh") not in LANGS else os.environ.get("BANGFU_LANG", "zh")
+_DIR = Path(__file__).with_name("messages")
+
+
+def set_lang(lang: str) -> None:
+    global _lang
+    if lang not in LANGS:
+        raise ValueError(lang)
+    _lang = lang
+
+
+def lang() -> str:
+    return _lang
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(_DIR.glob("*.toml")):
+        with path.open("rb") as fh:
+            for key, texts in _flatten(tomllib.load(fh)):
+                if key in merged:
+                    raise KeyError(f"message {key} defined twice (again in {path.name})")
+                merged[key] = texts
+    return merged
+
+
+def _flatten(table: dict, prefix: str = ""):
+    for key, value in table.items():
+        if isinstance(value, dict) and not set(value) <= set(LANGS):
+            yield from _flatten(value, f"{prefix}{key}.")
+        elif isinstance(value, dict):
+            yield f"{prefix}{key}", value
+
+
+def t(key: str, **params: object) -> str:
+    texts = catalogue().get(key)
+    if texts is None:
+        # A missing message is a bug, but the user still gets the facts.
+        return key + (" " + ", ".join(f"{k}={v}" for k, v in params.items()) if params else "")
+    text = texts.get(_lang) or texts["zh"]
+    return text.format(**params) if params else text
+
+
+def has(key: str) -> bool:
+    return key in catalogue()

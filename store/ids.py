@@ -1,0 +1,65 @@
+"""Record ids and the file path each one lives at.
+
+An id is a type prefix plus a ULID (`visit-01JB…`): unique across sites without
+coordination, sortable by creation time, and strict enough that it can never
+name a path outside `records/`.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+
+from ulid import ULID
+
+RECORD_TYPES = ("school", "plan", "visit", "student", "aid", "standard", "event")
+_ULID = r"[0-9A-HJKMNP-TV-Z]{26}"
+ID_RE = re.compile(rf"^({'|'.join(RECORD_TYPES)})-({_ULID})$")
+RECORDS_DIR = "records"
+
+
+class BadId(ValueError):
+    def __init__(self, value: object):
+        super().__init__(value)
+        self.value = value
+
+
+def new_id(record_type: str) -> str:
+    if record_type not in RECORD_TYPES:
+        raise BadId(record_type)
+    return f"{record_type}-{ULID()}"
+
+
+def check_id(value: object) -> str:
+    if not isinstance(value, str) or not ID_RE.match(value):
+        raise BadId(value)
+    return value
+
+
+def is_id(value: object) -> bool:
+    return isinstance(value, str) and bool(ID_RE.match(value))
+
+
+def type_of(record_id: str) -> str:
+    return check_id(record_id).split("-", 1)[0]
+
+
+def shard(record_id: str) -> str:
+    # A hash, not the ULID's leading (time) characters: records made in one term
+    # would otherwise all land in one folder.
+    return hashlib.sha1(record_id.encode()).hexdigest()[:2]
+
+
+def path_of(record_id: str) -> str:
+    check_id(record_id)
+    return f"{RECORDS_DIR}/{type_of(record_id)}/{shard(record_id)}/{record_id}.json"
+
+
+def id_from_path(path: str) -> str | None:
+    """The id a record file's path names, or None if the path is not a record path."""
+    parts = path.split("/")
+    if len(parts) != 4 or parts[0] != RECORDS_DIR or not parts[3].endswith(".json"):
+        return None
+    rid = parts[3][: -len(".json")]
+    if not is_id(rid) or type_of(rid) != parts[1] or shard(rid) != parts[2]:
+        return None
+    return rid

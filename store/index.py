@@ -1,0 +1,189 @@
+"""The query index: every record of one tree, in an in-memory TinyDB, one table per type.
+
+It is only a cache. It is built from git in bulk, moved forward with the output of
+`git diff-tree`, and may be saved to disk under the id of the tree it reflects;
+deleting that file changes nothing but speed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from tinydb import Query, TinyDB
+from tinydb.queries import QueryInstance
+from tinydb.storages import Storage
+from tinydb.table import Document, Table
+
+from . import ids
+from .search import haystack
+
+CACHE_FORMAT = 3
+
+
+class _Memory(Storage):
+    def __init__(self) -> None:
+        self.memory: dict = {}
+
+    def read(self) -> dict:
+        return self.memory
+
+    def write(self, data: dict) -> None:
+        self.memory = data
+
+
+class _InPlaceTable(Table):
+    """TinyDB's Table rebuilds the whole table dict on every write (O(n) per save).
+    In memory there is nothing to serialise, so update the dict in place."""
+
+    def _update_table(self, updater: Callable[[dict], None]) -> None:
+        tables = self._storage.read()
+        updater(tables.setdefault(self.name, {}))
+        self.clear_cache()
+
+
+class _DB(TinyDB):
+    table_class = _InPlaceTable
+
+
+class Index:
+    def __init__(self) -> None:
+        self.db = _DB(storage=_Memory)
+        self.records_tree: str | None = None
+        self.docs: dict[str, dict] = {}       # id -> record (shared with TinyDB's table)
+        self.blobs: dict[str, str] = {}       # id -> blob id
+        self.broken: dict[str, str] = {}      # path -> what is wrong with it
+        self._doc_ids: dict[str, int] = {}
+        self._next = 1
+        self._texts: dict[str, str] = {}
+
+    # -- filling ------------------------------------------------------------
+    def load(self, items: Iterable[tuple[str, str, dict]], records_tree: str | None) -> None:
+        """Replace everything with (id, blob, record) items."""
+        self.__init__()
+        by_type: dict[str, list[Document]] = {}
+        for rid, blob, doc in items:
+            self._doc_ids[rid] = self._next
+            self.docs[rid] = doc
+            self.blobs[rid] = blob
+            by_type.setdefault(ids.type_of(rid), []).append(Document(doc, doc_id=self._next))
+            self._next += 1
+        for rtype, documents in by_type.items():
+            self.db.table(rtype).insert_multiple(documents)
+        self.records_tree = records_tree
+
+    def apply(self, changes: Iterable[tuple[str, str | None, dict | None]], records_tree: str | None) -> list[str]:
+        """Apply (id, blob or None, record or None) changes; None means deleted. Returns the ids."""
+        changed = []
+        for rid, blob, doc in changes:
+            table = self.db.table(ids.type_of(rid))
+            old = self._doc_ids.pop(rid, None)
+            if old is not None:
+                table.remove(doc_ids=[old])
+                self.docs.pop(rid, None)
+                self.blobs.pop(rid, None)
+            self._texts.pop(rid, None)
+            if doc is not None:
+                self._doc_ids[rid] = self._next
+                table.insert(Document(doc, doc_id=self._next))
+                self.docs[rid] = doc
+                self.blobs[rid] = blob
+                self._next += 1
+            changed.append(rid)
+        self.records_tree = records_tree
+        return changed
+
+    # -- reading ------------------------------------------------------------
+    def get(self, rid: str) -> dict | None:
+        return self.docs.get(rid)
+
+    def count(self, rtype: str | None = None) -> int:
+        return len(self.docs) if rtype is None else len(self.db.table(rtype))
+
+    def find(self, rtype: str, **equal: Any) -> list[dict]:
+        """Records of a type whose fields equal the given values (dotted paths allowed)."""
+        return self.query(rtype, **equal)
+
+    def query(self, rtype: str, text: str | None = None, **filters: Any) -> list[dict]:
+        """Filters: field=value, field__gte/__lte/__gt/__lt/__ne/__in/__contains=value;
+        nested fields with `__` (period__start) or dots; text= matches any text (and pinyin initials)."""
+        cond = _condition(filters)
+        if text:
+            needle = text.strip().lower()
+            texts = self._texts
+            docs = self.docs
+
+            def matches(rid: str) -> bool:
+                hay = texts.get(rid)
+                if hay is None:
+                    hay = texts[rid] = haystack(docs[rid])
+                return needle in hay
+
+            text_cond = Query().id.test(matches)
+            cond = text_cond if cond is None else cond & text_cond
+        table = self.db.table(rtype)
+        if cond is None:
+            return [dict(d) for d in table.all()]
+        return [dict(d) for d in table.search(cond)]
+
+    def all(self, rtype: str) -> Iterator[dict]:
+        return (self.docs[rid] for rid in self._doc_ids if ids.type_of(rid) == rtype)
+
+    # -- disk cache ---------------------------------------------------------
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"format": CACHE_FORMAT, "tree": self.records_tree,
+                   "items": [(rid, self.blobs[rid], doc) for rid, doc in self.docs.items()]}
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(payload, fh, protocol=5)
+            os.replace(tmp, path)
+        except OSError:
+            # A cache that cannot be written (read-only ledger, full disk) only costs speed.
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+    def restore(self, path: Path) -> bool:
+        try:
+            with path.open("rb") as fh:
+                payload = pickle.load(fh)
+            if payload.get("format") != CACHE_FORMAT:
+                return False
+            self.load(payload["items"], payload["tree"])
+            return True
+        except Exception:  # any damage to a cache only means rebuilding it
+            return False
+
+
+_OPS = {
+    "gte": lambda q, v: q >= v, "lte": lambda q, v: q <= v, "gt": lambda q, v: q > v, "lt": lambda q, v: q < v,
+    "ne": lambda q, v: q != v, "in": lambda q, v: q.one_of(list(v)),
+    "contains": lambda q, v: q.test(lambda arr: isinstance(arr, list) and v in arr),
+}
+
+
+def _condition(filters: dict[str, Any]) -> QueryInstance | None:
+    cond = None
+    for key, value in filters.items():
+        parts = key.replace(".", "__").split("__")
+        op = parts.pop() if parts[-1] in _OPS and len(parts) > 1 else None
+        q = Query()
+        for part in parts:
+            q = q[part]
+        item = _OPS[op](q, value) if op else (q == value)
+        cond = item if cond is None else cond & item
+    return cond
+
+
+def parse_value(text: str) -> Any:
+    """A --where value from the shell: JSON when it parses (numbers, true), else the text itself."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

@@ -1,0 +1,495 @@
+"""The ledger: records in git, one commit per change, safe with many writers."""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import errno
+import fcntl
+import json
+import os
+import pwd
+import random
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import git
+
+from . import canonical, ids, rules
+from .describe import summary
+from .errors import (BangfuError, Conflict, InvalidRecord, NotALedger, ReadOnly, RecordNotFound, Referenced,
+                     StorageError)
+from .findings import Finding, errors
+from .gitstore import BRANCH, GitFailed, GitStore, Person
+from .index import Index
+from .schema import PROJECT_SCHEMAS, Schemas
+from .trailers import Trailers
+
+CONFIG_FILE = "bangfu.json"
+SCHEMA_DIR = "schemas"
+RECORDS = ids.RECORDS_DIR
+FORMAT = 1
+SCHEMA_VERSION = 1
+MAX_ATTEMPTS = 30
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "NEW"
+
+
+NEW = _Unset()  # base of a record that must not exist yet
+
+
+@dataclass
+class Saved:
+    id: str
+    commit: str | None          # None when nothing changed (no commit made)
+    version: str | None         # blob id of the record as now committed (None once deleted)
+    warnings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class Change:
+    """One record to write (record=None deletes it) and the version it was based on."""
+    id: str
+    record: dict | None
+    base: str | None | _Unset = NEW
+
+
+class Ledger:
+    def __init__(self, path: Path, *, read_only: bool = False):
+        try:
+            self.git = GitStore(path)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise NotALedger(path=str(path)) from None
+        self.path = Path(path)
+        self.read_only = read_only
+        self.index = Index()
+        self._schemas: dict[str, Schemas] = {}
+        self._tip: str | None = None
+        self._author: Person | None = None
+        self.keys = None  # the ledger's KeyStore when this user holds it (privacy layer)
+        tip = self.git.tip()
+        if tip is None or self.git.lookup(self.git.commit_tree(tip), CONFIG_FILE) is None:
+            raise NotALedger(path=str(path))
+        self.config = json.loads(self.git.read_blob(self.git.lookup(self.git.commit_tree(tip), CONFIG_FILE)))
+        self._open_index(tip)
+
+    # -- creating and finding ledgers ----------------------------------------
+    @classmethod
+    def init(cls, path: Path | str, *, worktree: bool = False, shared: bool = False, site: str | None = None,
+             name: str | None = None, author: Person | None = None, schemas_dir: Path = PROJECT_SCHEMAS) -> "Ledger":
+        path = Path(path)
+        if path.exists() and any(path.iterdir()):
+            raise BangfuError("error.init_not_empty", path=str(path))
+        args = ["git", "init", "-q", "-b", "main"]
+        if not worktree:
+            args.append("--bare")
+        if shared:
+            args.append("--shared=group")
+        args.append(str(path))
+        proc = subprocess.run(args, capture_output=True)
+        if proc.returncode != 0:
+            raise StorageError(path=str(path), detail=proc.stderr.decode(errors="replace").strip())
+        store = GitStore(path)
+        for key, value in (("core.logAllRefUpdates", "always"), ("gc.writeCommitGraph", "true"),
+                           ("receive.denyNonFastForwards", "true"), ("core.quotePath", "false")):
+            store.run("config", key, value)
+        if site:
+            store.run("config", "bangfu.site", site)
+        if shared:
+            _prepare_shared_objects(store.gitdir)
+        config = {"format": FORMAT, "schema_version": SCHEMA_VERSION, "ledger_id": ids.new_id("event").split("-")[1],
+                  "name": name or path.resolve().name}
+        files = {CONFIG_FILE: canonical.dumps(config)}
+        for schema in sorted(schemas_dir.glob("*.json")):
+            files[f"{SCHEMA_DIR}/{schema.name}"] = schema.read_bytes()
+        tree = store.write_tree(None, {p: store.write("blob", data) for p, data in files.items()})
+        who = author or default_author(store)
+        message = Trailers.message("ledger: init", {"Action": "init", "Schema-Version": str(SCHEMA_VERSION),
+                                                    "Site": site or ""})
+        commit = store.make_commit(tree, [], who, message)
+        if not store.swap_ref(commit, None, "bangfu: init"):
+            raise StorageError(path=str(path), detail="branch main already exists")
+        if worktree:
+            store.run("read-tree", "-u", "--reset", "HEAD", env={"GIT_WORK_TREE": str(store.worktree)})
+        store.close()
+        return cls(path)
+
+    @classmethod
+    def open(cls, path: Path | str | None = None, *, read_only: bool = False) -> "Ledger":
+        """The ledger at path, else $BANGFU_LEDGER, else the one around the current directory."""
+        chosen = path or os.environ.get("BANGFU_LEDGER")
+        if chosen:
+            target = Path(chosen)
+            if not target.exists():
+                raise NotALedger(path=str(target))
+            return cls(target, read_only=read_only)
+        here = Path.cwd()
+        for candidate in [here, *here.parents]:
+            if (candidate / ".git").exists() or (candidate / "HEAD").is_file() and (candidate / "objects").is_dir():
+                return cls(candidate, read_only=read_only)
+        raise NotALedger(path=str(here))
+
+    def close(self) -> None:
+        self.git.close()
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- identity and settings ----------------------------------------------
+    @property
+    def site(self) -> str:
+        return self.git.config("bangfu.site") or socket.gethostname()
+
+    def author(self) -> Person:
+        if self._author is None:
+            self._author = default_author(self.git)
+        return self._author
+
+    def schemas(self, commit: str | None = None) -> Schemas:
+        """The schemas stored in the ledger at a commit (the tip by default)."""
+        tree = self.git.commit_tree(commit or self.tip)
+        sha = self.git.lookup(tree, SCHEMA_DIR)
+        if sha not in self._schemas:
+            files = {name: self.git.read_blob(b.hex()) for b, _m, name in self.git.tree_entries(sha)} if sha else {}
+            self._schemas[sha] = Schemas(files) if files else Schemas.from_dir()
+        return self._schemas[sha]
+
+    # -- reading -----------------------------------------------------------
+    @property
+    def tip(self) -> str:
+        return self._tip
+
+    def _cache_path(self) -> Path:
+        return self.git.gitdir / "bangfu" / "index.pickle"
+
+    def _open_index(self, tip: str) -> None:
+        tree = self._records_tree(tip)
+        if self.index.restore(self._cache_path()) and self.index.records_tree:
+            if self.index.records_tree != tree:
+                changed = self._advance(self.index.records_tree, tree)
+                if len(changed) > 500:
+                    self.index.save(self._cache_path())
+        else:
+            self._load_all(tree)
+            self.index.save(self._cache_path())
+        self._tip = tip
+
+    def _records_tree(self, commit: str) -> str:
+        from .gitstore import EMPTY_TREE
+        return self.git.lookup(self.git.commit_tree(commit), RECORDS) or EMPTY_TREE
+
+    def _load_all(self, records_tree: str) -> None:
+        listing = [(f"{RECORDS}/{p}", b) for p, b in self.git.ls_tree(records_tree, "")]
+        broken: dict[str, str] = {}
+        wanted: list[tuple[str, str]] = []
+        for path, blob in listing:
+            rid = ids.id_from_path(path)
+            if rid is None:
+                broken[path] = "path"
+            else:
+                wanted.append((rid, blob))
+        by_blob: dict[str, list[str]] = {}
+        for rid, blob in wanted:
+            by_blob.setdefault(blob, []).append(rid)
+        items = []
+        for blob, data in self.git.read_blobs(list(by_blob)):
+            for rid in by_blob[blob]:
+                doc, problem = _parse(data, rid)
+                if problem:
+                    broken[ids.path_of(rid)] = problem
+                else:
+                    items.append((rid, blob, doc))
+        self.index.load(items, records_tree)
+        self.index.broken = broken
+
+    def _advance(self, old_tree: str, new_tree: str) -> list[str]:
+        changes = []
+        paths = list(self.git.diff_trees(old_tree, new_tree))
+        blobs = [b for _p, b in paths if b]
+        contents = dict(self.git.read_blobs(sorted(set(blobs))))
+        for rel, blob in paths:
+            path = f"{RECORDS}/{rel}"
+            rid = ids.id_from_path(path)
+            self.index.broken.pop(path, None)
+            if rid is None:
+                if blob:
+                    self.index.broken[path] = "path"
+                continue
+            doc = None
+            if blob:
+                doc, problem = _parse(contents[blob], rid)
+                if problem:
+                    self.index.broken[path] = problem
+                    blob = None
+            changes.append((rid, blob, doc))
+        return self.index.apply(changes, new_tree)
+
+    def refresh(self) -> list[str]:
+        """Bring the index to the branch tip (another writer or a sync moved it). Returns changed ids."""
+        tip = self.git.tip()
+        if tip == self._tip:
+            return []
+        changed = self._advance(self.index.records_tree, self._records_tree(tip))
+        self._tip = tip
+        return changed
+
+    def get(self, record_id: str) -> dict:
+        ids.check_id(record_id)
+        self.refresh()
+        doc = self.index.get(record_id)
+        if doc is None:
+            raise RecordNotFound(record=record_id)
+        return copy.deepcopy(doc)
+
+    def version(self, record_id: str) -> str | None:
+        """The blob id of the record as committed at the tip: what an edit starts from."""
+        self.refresh()
+        return self.index.blobs.get(record_id)
+
+    def query(self, record_type: str, text: str | None = None, **filters: Any) -> list[dict]:
+        self.refresh()
+        return self.index.query(record_type, text=text, **filters)
+
+    def find(self, record_type: str, **equal: Any) -> list[dict]:
+        return self.index.find(record_type, **equal)
+
+    def count(self, record_type: str | None = None) -> int:
+        self.refresh()
+        return self.index.count(record_type)
+
+    @property
+    def broken(self) -> dict[str, str]:
+        return dict(self.index.broken)
+
+    # -- checking ------------------------------------------------------------
+    def check(self, record: dict) -> list[Finding]:
+        """Schema findings, then (for a record that fits its schema) the rules' findings."""
+        found = self.schemas().check(record)
+        if errors(found):
+            return found
+        return found + rules.check(record, self)
+
+    # -- writing ------------------------------------------------------------
+    def put(self, record: dict, *, base: str | None | _Unset = NEW, author: Person | None = None,
+            action: str | None = None, message: str | None = None) -> Saved:
+        """Validate and commit one record. `base` is the version the edit started from
+        (`NEW` for a record that must not exist yet)."""
+        record = copy.deepcopy(record)
+        if not record.get("id"):
+            record["id"] = ids.new_id(str(record.get("type", "")))
+        return self.commit([Change(record["id"], record, base)], author=author, action=action, message=message)[0]
+
+    def delete(self, record_id: str, *, reason: str, base: str | None | _Unset = None,
+               author: Person | None = None) -> Saved:
+        ids.check_id(record_id)
+        if base is None:
+            base = self.version(record_id)
+            if base is None:
+                raise RecordNotFound(record=record_id)
+        return self.commit([Change(record_id, None, base)], author=author, action="delete",
+                           extra_trailers={"Reason": reason})[0]
+
+    def commit(self, changes: list[Change], *, author: Person | None = None, action: str | None = None,
+               message: str | None = None, extra_trailers: dict[str, str] | None = None) -> list[Saved]:
+        """Commit several record changes as one commit (all or nothing), with compare-and-swap."""
+        if self.read_only:
+            raise ReadOnly(path=str(self.path))
+        who = author or self.author()
+        for attempt in range(MAX_ATTEMPTS):
+            self.refresh()
+            tip = self._tip
+            prepared, saved = self._prepare(changes)
+            if not prepared:  # every record already committed as it is: no empty commit
+                return saved
+            blobs = {path: (self.git.write("blob", data) if data is not None else None)
+                     for path, data in prepared.items()}
+            trailers = self._trailers(changes, action, extra_trailers)
+            title = message or self._title(changes, action)
+            try:
+                tree = self.git.write_tree(self.git.commit_tree(tip), blobs)
+                commit = self.git.make_commit(tree, [tip], who, Trailers.message(title, trailers))
+                won = self.git.swap_ref(commit, tip, f"bangfu: {title}"[:200])
+            except (OSError, GitFailed) as exc:
+                raise StorageError(path=str(self.path), detail=_os_detail(exc)) from None
+            if won:
+                self._after_commit(tip, commit)
+                for s in saved:
+                    s.commit = commit
+                return saved
+            # Another writer moved the branch first: go again from the new tip. A
+            # record it touched now fails the base check in _prepare (a conflict).
+            time.sleep(random.uniform(0.001, 0.005) * (attempt + 1))
+        raise Conflict(changes[0].id, key="error.conflict_busy")
+
+    def _prepare(self, changes: list[Change]) -> tuple[dict[str, bytes | None], list[Saved]]:
+        prepared: dict[str, bytes | None] = {}
+        saved: list[Saved] = []
+        problems: list[Finding] = []
+        for change in changes:
+            current = self.index.blobs.get(change.id)
+            expected = None if isinstance(change.base, _Unset) else change.base
+            if current != expected:
+                raise self._conflict(change.id, current, exists=isinstance(change.base, _Unset))
+            path = ids.path_of(change.id)
+            if change.record is None:
+                refs = rules.referrers(change.id, self)
+                refs = [(rid, p) for rid, p in refs if rid not in {c.id for c in changes if c.record is None}]
+                if refs:
+                    raise Referenced(change.id, refs)
+                prepared[path] = None
+                saved.append(Saved(change.id, None, None))
+                continue
+            record = self._protect(change.record)
+            found = self.check(record)
+            if errors(found):
+                problems.extend(found)
+                continue
+            data = canonical.dumps(record)
+            if current is not None and self.git.read_blob(current) == data:
+                saved.append(Saved(change.id, None, current, found))
+                continue
+            prepared[path] = data
+            saved.append(Saved(change.id, None, _blob_id(data), found))
+        if problems:
+            raise InvalidRecord(errors(problems), record=", ".join(sorted({f.record for f in errors(problems)})))
+        return prepared, saved
+
+    def _protect(self, record: dict) -> dict:
+        """Seal personal identifiers before anything is written (the privacy layer plugs in here)."""
+        from . import privacy
+        return privacy.seal_record(self, record)
+
+    def _after_commit(self, old: str, new: str) -> None:
+        self.refresh()
+        if self.git.worktree is not None:
+            self._sync_worktree()
+        self.git.maybe_gc()
+
+    def _sync_worktree(self) -> None:
+        """Keep a ledger with a working tree clean: move index and files to the new tip."""
+        lock = self.git.gitdir / "bangfu-worktree.lock"
+        with open(lock, "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            env = {"GIT_WORK_TREE": str(self.git.worktree)}
+            try:
+                current = self.git.run("write-tree", env=env).decode().strip()
+                self.git.run("read-tree", "-m", "-u", current, "HEAD", env=env)
+            except GitFailed:
+                # Hand edits in the working tree block the update; the commit stands.
+                pass
+
+    def _conflict(self, record_id: str, current: str | None, exists: bool) -> Conflict:
+        last = self.last_change(record_id)
+        key = "error.conflict_exists" if exists and current is not None else "error.conflict"
+        theirs = copy.deepcopy(self.index.get(record_id)) if current else None
+        return Conflict(record_id, by=last.get("author", "?"), at=last.get("date", "?"),
+                        commit=last.get("commit", "?"), theirs=theirs, key=key)
+
+    def _trailers(self, changes: list[Change], action: str | None, extra: dict[str, str] | None) -> dict:
+        types = sorted({ids.type_of(c.id) for c in changes})
+        if action is None:
+            action = "delete" if changes[0].record is None else ("add" if isinstance(changes[0].base, _Unset) else "edit")
+        trailers: dict[str, Any] = {"Record-Type": types if len(types) > 1 else types[0],
+                                    "Record-Id": [c.id for c in changes], "Action": action,
+                                    "Schema-Version": str(self.config.get("schema_version", SCHEMA_VERSION)),
+                                    "Site": self.site}
+        trailers.update(extra or {})
+        return trailers
+
+    def _title(self, changes: list[Change], action: str | None) -> str:
+        if len(changes) == 1:
+            c = changes[0]
+            act = action or ("delete" if c.record is None else ("add" if isinstance(c.base, _Unset) else "edit"))
+            record = c.record if c.record is not None else (self.index.get(c.id) or {"id": c.id})
+            return summary(record, act, self)
+        types = sorted({ids.type_of(c.id) for c in changes})
+        return f"{'/'.join(types)}: {action or 'change'} {len(changes)} records"
+
+    # -- history ------------------------------------------------------------
+    def history(self, record_id: str, limit: int | None = None) -> list[dict]:
+        """The commits that touched a record, newest first: commit, author, email, date, message, trailers."""
+        ids.check_id(record_id)
+        args = ["log", "--format=%H%x1f%an%x1f%ae%x1f%aI%x1f%B%x1e", "--no-renames", self.tip or BRANCH]
+        if limit:
+            args.insert(1, f"-n{limit}")
+        out = self.git.run(*args, "--", ids.path_of(record_id)).decode("utf-8", "replace")
+        entries = []
+        for chunk in out.split("\x1e"):
+            chunk = chunk.strip("\n")
+            if not chunk:
+                continue
+            commit, name, email, date, body = chunk.split("\x1f", 4)
+            entries.append({"commit": commit, "author": name, "email": email, "date": date,
+                            "message": body.strip(), "trailers": Trailers.parse(body)})
+        return entries
+
+    def last_change(self, record_id: str) -> dict:
+        found = self.history(record_id, limit=1)
+        return found[0] if found else {}
+
+    def read_at(self, record_id: str, commit: str) -> dict | None:
+        """The record as it was at a commit (None where it did not exist)."""
+        sha = self.git.lookup(self.git.commit_tree(commit), ids.path_of(record_id))
+        if sha is None:
+            return None
+        doc, problem = _parse(self.git.read_blob(sha), record_id)
+        return doc
+
+    def records(self, record_type: str) -> Iterator[dict]:
+        self.refresh()
+        return self.index.all(record_type)
+
+
+def _parse(data: bytes, rid: str) -> tuple[dict | None, str | None]:
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        return None, f"json: {exc}"
+    if not isinstance(doc, dict):
+        return None, "json: not an object"
+    if doc.get("id") != rid:
+        return None, f"id: {doc.get('id')!r}"
+    return doc, None
+
+
+def _blob_id(data: bytes) -> str:
+    import hashlib
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _os_detail(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        from . import i18n
+        return i18n.t("error.disk_full")
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
+        from . import i18n
+        return i18n.t("error.no_permission")
+    if isinstance(exc, GitFailed):
+        return exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else str(exc)
+    return str(exc)
+
+
+def default_author(store: GitStore) -> Person:
+    """The person saving: their git identity, else their account on this machine."""
+    name = os.environ.get("GIT_AUTHOR_NAME") or store.config("user.name")
+    email = os.environ.get("GIT_AUTHOR_EMAIL") or store.config("user.email")
+    account = pwd.getpwuid(os.getuid()).pw_name
+    return Person(name or account, email or f"{account}@{socket.gethostname()}")
+
+
+def _prepare_shared_objects(gitdir: Path) -> None:
+    # Objects are written in-process (not by git), so make every fan-out folder
+    # group-writable up front: otherwise the first writer's umask decides for all.
+    for i in range(256):
+        d = gitdir / "objects" / f"{i:02x}"
+        d.mkdir(exist_ok=True)
+        os.chmod(d, 0o2775)
