@@ -20,6 +20,7 @@ from typing import Iterable, Iterator
 import git
 from git.objects.fun import tree_entries_from_data, tree_to_stream
 from gitdb.base import IStream
+from gitdb.db.loose import LooseObjectDB
 
 BRANCH = "refs/heads/main"
 ZERO = "0" * 40
@@ -53,6 +54,9 @@ class GitStore:
         self.bare = self.repo.bare
         self.worktree = None if self.bare else Path(self.repo.working_tree_dir)
         self._lock = threading.RLock()
+        # Objects are written in-process (GitPython's own store spawns `git hash-object`).
+        self._loose = LooseObjectDB(str(self.gitdir / "objects"))
+        self._config: dict[str, str | None] = {}
         self._trees: dict[str, list] = {}
         self._env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
 
@@ -65,8 +69,14 @@ class GitStore:
         return proc.stdout
 
     def config(self, key: str, default: str | None = None) -> str | None:
-        out = self.run("config", "--get", key, check=False).decode().strip()
-        return out or default
+        """A git config value, read once per process (settings do not change under a session)."""
+        if key not in self._config:
+            self._config[key] = self.run("config", "--get", key, check=False).decode().strip() or None
+        return self._config[key] or default
+
+    def set_config(self, key: str, value: str) -> None:
+        self.run("config", key, value)
+        self._config[key] = value
 
     # -- refs ---------------------------------------------------------------
     def tip(self, ref: str = BRANCH) -> str | None:
@@ -108,7 +118,7 @@ class GitStore:
 
     def write(self, kind: str, data: bytes) -> str:
         with self._lock:
-            return self.repo.odb.store(IStream(kind.encode(), len(data), BytesIO(data))).binsha.hex()
+            return self._loose.store(IStream(kind.encode(), len(data), BytesIO(data))).binsha.hex()
 
     def commit_tree(self, sha: str) -> str:
         kind, data = self.read(sha)
@@ -238,6 +248,29 @@ class GitStore:
             fields = meta.split()
             status, new_sha = fields[4].decode(), fields[3].decode()
             yield path.decode("utf-8", "surrogateescape"), None if status == "D" else new_sha
+
+    def walk(self, tip: str, since: str | None = None, first_parent: bool = True
+             ) -> Iterator[tuple[str, list[str], list[tuple[str, str | None, str | None]]]]:
+        """Oldest first: (commit, parents, [(path, old blob, new blob)]) against the first parent,
+        from one streamed `git log` (not a process per commit)."""
+        args = ["log", "--reverse", "--raw", "--no-abbrev", "--no-renames", "-z", "--format=%x01%H %P", "-m"]
+        if first_parent:
+            args.append("--first-parent")
+        args.append(f"{since}..{tip}" if since else tip)
+        out = self.run(*args)
+        for chunk in out.split(b"\x01")[1:]:
+            head, _, rest = chunk.partition(b"\0")
+            commit, *parents = head.decode().split()
+            files = []
+            parts = rest.lstrip(b"\n").split(b"\0")
+            for meta, path in zip(parts[0::2], parts[1::2]):
+                if not meta.startswith(b":"):
+                    continue
+                fields = meta[1:].split()
+                old, new = fields[2].decode(), fields[3].decode()
+                files.append((path.decode("utf-8", "surrogateescape"), None if old == ZERO else old,
+                              None if new == ZERO else new))
+            yield commit, parents, files
 
     # -- housekeeping -------------------------------------------------------
     def maybe_gc(self, chance: float = 0.02) -> None:

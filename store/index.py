@@ -59,6 +59,7 @@ class Index:
         self._doc_ids: dict[str, int] = {}
         self._next = 1
         self._texts: dict[str, str] = {}
+        self._eq: dict[tuple[str, str], dict[Any, set[str]]] = {}
 
     # -- filling ------------------------------------------------------------
     def load(self, items: Iterable[tuple[str, str, dict]], records_tree: str | None) -> None:
@@ -81,6 +82,7 @@ class Index:
         for rid, blob, doc in changes:
             table = self.db.table(ids.type_of(rid))
             old = self._doc_ids.pop(rid, None)
+            self._unindex(rid)
             if old is not None:
                 table.remove(doc_ids=[old])
                 self.docs.pop(rid, None)
@@ -92,6 +94,7 @@ class Index:
                 self.docs[rid] = doc
                 self.blobs[rid] = blob
                 self._next += 1
+                self._reindex(rid, doc)
             changed.append(rid)
         self.records_tree = records_tree
         return changed
@@ -104,8 +107,42 @@ class Index:
         return len(self.docs) if rtype is None else len(self.db.table(rtype))
 
     def find(self, rtype: str, **equal: Any) -> list[dict]:
-        """Records of a type whose fields equal the given values (dotted paths allowed)."""
-        return self.query(rtype, **equal)
+        """Records of a type whose top-level fields equal the given values.
+
+        The rules ask this for every record they check (duplicates, references),
+        so it is answered from hash maps built on first use, not by a scan."""
+        if not equal or not all(_hashable(v) for v in equal.values()):
+            return self.query(rtype, **equal)
+        found: set[str] | None = None
+        for name, value in sorted(equal.items()):
+            hits = self._eq_map(rtype, name).get(value, set())
+            found = set(hits) if found is None else found & hits
+            if not found:
+                return []
+        return [self.docs[rid] for rid in sorted(found)]
+
+    def _eq_map(self, rtype: str, name: str) -> dict[Any, set[str]]:
+        key = (rtype, name)
+        if key not in self._eq:
+            m: dict[Any, set[str]] = {}
+            for rid, doc in self.docs.items():
+                if doc.get("type") == rtype and _hashable(doc.get(name)):
+                    m.setdefault(doc.get(name), set()).add(rid)
+            self._eq[key] = m
+        return self._eq[key]
+
+    def _unindex(self, rid: str) -> None:
+        doc = self.docs.get(rid)
+        if doc is None:
+            return
+        for (rtype, name), m in self._eq.items():
+            if doc.get("type") == rtype and _hashable(doc.get(name)):
+                m.get(doc.get(name), set()).discard(rid)
+
+    def _reindex(self, rid: str, doc: dict) -> None:
+        for (rtype, name), m in self._eq.items():
+            if doc.get("type") == rtype and _hashable(doc.get(name)):
+                m.setdefault(doc.get(name), set()).add(rid)
 
     def query(self, rtype: str, text: str | None = None, **filters: Any) -> list[dict]:
         """Filters: field=value, field__gte/__lte/__gt/__lt/__ne/__in/__contains=value;
@@ -179,6 +216,10 @@ def _condition(filters: dict[str, Any]) -> QueryInstance | None:
         item = _OPS[op](q, value) if op else (q == value)
         cond = item if cond is None else cond & item
     return cond
+
+
+def _hashable(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool)) or value is None
 
 
 def parse_value(text: str) -> Any:

@@ -11,6 +11,7 @@ import pwd
 import random
 import socket
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +23,8 @@ from . import canonical, ids, rules
 from .describe import summary
 from .errors import (BangfuError, Conflict, InvalidRecord, NotALedger, ReadOnly, RecordNotFound, Referenced,
                      StorageError)
-from .findings import Finding, errors
-from .gitstore import BRANCH, GitFailed, GitStore, Person
+from .findings import Finding, dotted, errors
+from .gitstore import BRANCH, EMPTY_TREE, GitFailed, GitStore, Person
 from .index import Index
 from .schema import PROJECT_SCHEMAS, Schemas
 from .trailers import Trailers
@@ -72,6 +73,7 @@ class Ledger:
         self._schemas: dict[str, Schemas] = {}
         self._tip: str | None = None
         self._author: Person | None = None
+        self._lock = threading.RLock()
         self.keys = None  # the ledger's KeyStore when this user holds it (privacy layer)
         tip = self.git.tip()
         if tip is None or self.git.lookup(self.git.commit_tree(tip), CONFIG_FILE) is None:
@@ -184,7 +186,6 @@ class Ledger:
         self._tip = tip
 
     def _records_tree(self, commit: str) -> str:
-        from .gitstore import EMPTY_TREE
         return self.git.lookup(self.git.commit_tree(commit), RECORDS) or EMPTY_TREE
 
     def _load_all(self, records_tree: str) -> None:
@@ -238,9 +239,10 @@ class Ledger:
         tip = self.git.tip()
         if tip == self._tip:
             return []
-        changed = self._advance(self.index.records_tree, self._records_tree(tip))
-        self._tip = tip
-        return changed
+        with self._lock:
+            changed = self._advance(self.index.records_tree, self._records_tree(tip))
+            self._tip = tip
+            return changed
 
     def get(self, record_id: str) -> dict:
         ids.check_id(record_id)
@@ -273,10 +275,11 @@ class Ledger:
     # -- checking ------------------------------------------------------------
     def check(self, record: dict) -> list[Finding]:
         """Schema findings, then (for a record that fits its schema) the rules' findings."""
-        found = self.schemas().check(record)
+        schemas = self.schemas()
+        found = schemas.check(record)
         if errors(found):
             return found
-        return found + rules.check(record, self)
+        return found + rules.check(record, self.index, schemas=schemas)
 
     # -- writing ------------------------------------------------------------
     def put(self, record: dict, *, base: str | None | _Unset = NEW, author: Person | None = None,
@@ -304,72 +307,85 @@ class Ledger:
         if self.read_only:
             raise ReadOnly(path=str(self.path))
         who = author or self.author()
-        for attempt in range(MAX_ATTEMPTS):
-            self.refresh()
-            tip = self._tip
-            prepared, saved = self._prepare(changes)
-            if not prepared:  # every record already committed as it is: no empty commit
-                return saved
-            blobs = {path: (self.git.write("blob", data) if data is not None else None)
-                     for path, data in prepared.items()}
-            trailers = self._trailers(changes, action, extra_trailers)
-            title = message or self._title(changes, action)
-            try:
-                tree = self.git.write_tree(self.git.commit_tree(tip), blobs)
-                commit = self.git.make_commit(tree, [tip], who, Trailers.message(title, trailers))
-                won = self.git.swap_ref(commit, tip, f"bangfu: {title}"[:200])
-            except (OSError, GitFailed) as exc:
-                raise StorageError(path=str(self.path), detail=_os_detail(exc)) from None
-            if won:
-                self._after_commit(tip, commit)
-                for s in saved:
-                    s.commit = commit
-                return saved
-            # Another writer moved the branch first: go again from the new tip. A
-            # record it touched now fails the base check in _prepare (a conflict).
-            time.sleep(random.uniform(0.001, 0.005) * (attempt + 1))
+        with self._lock:
+            for attempt in range(MAX_ATTEMPTS):
+                self.refresh()
+                tip = self._tip
+                prepared, saved, sealed = self._prepare(changes)
+                if not prepared:  # every record already committed as it is: no empty commit
+                    return saved
+                trailers = self._trailers(changes, action, extra_trailers)
+                title = message or self._title(changes, action)
+                try:
+                    blobs = {path: (self.git.write("blob", data) if data is not None else None)
+                             for path, data in prepared.items()}
+                    tree = self.git.write_tree(self.git.commit_tree(tip), blobs)
+                    commit = self.git.make_commit(tree, [tip], who, Trailers.message(title, trailers))
+                    won = self.git.swap_ref(commit, tip, f"bangfu: {title}"[:200])
+                except (OSError, GitFailed) as exc:
+                    raise StorageError(path=str(self.path), detail=_os_detail(exc)) from None
+                if won:
+                    self._after_commit(commit, tree, sealed, blobs)
+                    for s in saved:
+                        s.commit = commit
+                    return saved
+                # Another writer moved the branch first: go again from the new tip. A
+                # record it touched now fails the base check in _prepare (a conflict).
+                time.sleep(random.uniform(0.001, 0.004) * (attempt + 1))
         raise Conflict(changes[0].id, key="error.conflict_busy")
 
-    def _prepare(self, changes: list[Change]) -> tuple[dict[str, bytes | None], list[Saved]]:
-        prepared: dict[str, bytes | None] = {}
-        saved: list[Saved] = []
-        problems: list[Finding] = []
+    def _prepare(self, changes: list[Change]) -> tuple[dict[str, bytes | None], list[Saved], dict[str, dict | None]]:
+        """Check bases, seal, validate every record against the ledger as it will be after
+        the whole batch (so a batch may add a plan and its visits), and serialise."""
+        records: dict[str, dict | None] = {}
         for change in changes:
             current = self.index.blobs.get(change.id)
             expected = None if isinstance(change.base, _Unset) else change.base
             if current != expected:
                 raise self._conflict(change.id, current, exists=isinstance(change.base, _Unset))
-            path = ids.path_of(change.id)
-            if change.record is None:
-                refs = rules.referrers(change.id, self)
-                refs = [(rid, p) for rid, p in refs if rid not in {c.id for c in changes if c.record is None}]
-                if refs:
-                    raise Referenced(change.id, refs)
-                prepared[path] = None
-                saved.append(Saved(change.id, None, None))
-                continue
-            record = self._protect(change.record)
-            found = self.check(record)
-            if errors(found):
-                problems.extend(found)
-                continue
-            data = canonical.dumps(record)
-            if current is not None and self.git.read_blob(current) == data:
-                saved.append(Saved(change.id, None, current, found))
-                continue
-            prepared[path] = data
-            saved.append(Saved(change.id, None, _blob_id(data), found))
+            records[change.id] = None if change.record is None else self._protect(change.record)
+        before = [(rid, self.index.blobs.get(rid), self.index.get(rid)) for rid in records]
+        tree = self.index.records_tree
+        self.index.apply([(rid, "pending", doc) for rid, doc in records.items()], tree)
+        problems: list[Finding] = []
+        warnings: dict[str, list[Finding]] = {}
+        try:
+            for rid, doc in records.items():
+                if doc is None:
+                    refs = rules.referrers(rid, self.index, self.schemas())
+                    if refs:
+                        raise Referenced(rid, [(r, dotted(p) if isinstance(p, tuple) else str(p)) for r, p in refs])
+                    continue
+                found = self.check(doc)
+                problems.extend(errors(found))
+                warnings[rid] = [f for f in found if f.level != "error"]
+        finally:
+            self.index.apply(before, tree)
         if problems:
-            raise InvalidRecord(errors(problems), record=", ".join(sorted({f.record for f in errors(problems)})))
-        return prepared, saved
+            raise InvalidRecord(problems, record=", ".join(sorted({f.record for f in problems})))
+        prepared: dict[str, bytes | None] = {}
+        saved: list[Saved] = []
+        for rid, doc in records.items():
+            current = self.index.blobs.get(rid)
+            data = None if doc is None else canonical.dumps(doc)
+            if data is not None and current is not None and self.git.read_blob(current) == data:
+                saved.append(Saved(rid, None, current, warnings.get(rid, [])))
+                continue
+            prepared[ids.path_of(rid)] = data
+            saved.append(Saved(rid, None, None if data is None else canonical.blob_id(data), warnings.get(rid, [])))
+        return prepared, saved, records
 
     def _protect(self, record: dict) -> dict:
         """Seal personal identifiers before anything is written (the privacy layer plugs in here)."""
         from . import privacy
         return privacy.seal_record(self, record)
 
-    def _after_commit(self, old: str, new: str) -> None:
-        self.refresh()
+    def _after_commit(self, commit: str, tree: str, records: dict[str, dict | None],
+                      blobs: dict[str, str | None]) -> None:
+        # The index was at the old tip: move it by what we just wrote instead of reading it back.
+        written = [(rid, blobs[ids.path_of(rid)], records[rid]) for rid in records if ids.path_of(rid) in blobs]
+        self.index.apply(written, self.git.lookup(tree, RECORDS) or EMPTY_TREE)
+        self._tip = commit
         if self.git.worktree is not None:
             self._sync_worktree()
         self.git.maybe_gc()
@@ -416,19 +432,26 @@ class Ledger:
 
     # -- history ------------------------------------------------------------
     def history(self, record_id: str, limit: int | None = None) -> list[dict]:
-        """The commits that touched a record, newest first: commit, author, email, date, message, trailers."""
-        ids.check_id(record_id)
-        args = ["log", "--format=%H%x1f%an%x1f%ae%x1f%aI%x1f%B%x1e", "--no-renames", self.tip or BRANCH]
+        """The commits that touched a record, newest first."""
+        return self.log(limit=limit, path=ids.path_of(ids.check_id(record_id)))
+
+    def log(self, limit: int | None = None, path: str | None = None) -> list[dict]:
+        """Commits newest first: commit, author, email, date, title, message, trailers."""
+        args = ["log", "--format=%H%x1f%an%x1f%ae%x1f%aI%x1f%P%x1f%B%x1e", "--no-renames"]
         if limit:
-            args.insert(1, f"-n{limit}")
-        out = self.git.run(*args, "--", ids.path_of(record_id)).decode("utf-8", "replace")
+            args.append(f"-n{limit}")
+        args.append(self.tip)
+        if path:
+            args += ["--", path]
+        out = self.git.run(*args).decode("utf-8", "replace")
         entries = []
         for chunk in out.split("\x1e"):
             chunk = chunk.strip("\n")
             if not chunk:
                 continue
-            commit, name, email, date, body = chunk.split("\x1f", 4)
+            commit, name, email, date, parents, body = chunk.split("\x1f", 5)
             entries.append({"commit": commit, "author": name, "email": email, "date": date,
+                            "parents": parents.split(), "title": body.strip().split("\n", 1)[0],
                             "message": body.strip(), "trailers": Trailers.parse(body)})
         return entries
 
@@ -459,11 +482,6 @@ def _parse(data: bytes, rid: str) -> tuple[dict | None, str | None]:
     if doc.get("id") != rid:
         return None, f"id: {doc.get('id')!r}"
     return doc, None
-
-
-def _blob_id(data: bytes) -> str:
-    import hashlib
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def _os_detail(exc: BaseException) -> str:

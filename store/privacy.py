@@ -1,18 +1,29 @@
-"""Glue between the ledger and the protection of personal identifiers (store/protect.py)."""
+"""Where the ledger meets the protection of personal identifiers (store/protect.py, store/keystore.py)."""
 from __future__ import annotations
+
+from . import protect
+from .errors import InvalidRecord
+from .findings import Finding
+from .keystore import KeyStore
+
+
+def key_path(ledger):
+    """Where this user's copy of the ledger's keys lives (a server may name a shared path in git config)."""
+    return KeyStore.locate(ledger.config["ledger_id"], ledger.git.config("bangfu.keyfile"))
+
+
+def attach_keys(ledger) -> None:
+    """Open the ledger's key store if this user holds it; without it the ledger works on masked values."""
+    path = key_path(ledger)
+    ledger.keys = KeyStore.open(path) if path.exists() else None
 
 
 def seal_record(ledger, record: dict) -> dict:
-    """The record with every protected field that holds a clear value sealed.
-    Until the protect module lands this refuses clear values outright."""
+    """The record with every clear identifier sealed; a bad ID number is a field error, not a crash."""
     try:
-        from . import protect
-    except ImportError:
-        protect = None
-    schemas = ledger.schemas()
-    paths = schemas.protected.get(record.get("type"), [])
-    if not paths:
-        return record
-    if protect is None:
-        return record
-    return protect.protect_record(record, schemas, ledger.keys)
+        return protect.protect_record(record, ledger.schemas(), ledger.keys)
+    except protect.IdentifierInvalid as exc:
+        path = tuple(str(exc.params.get("field", "")).split("."))
+        rule = "idcard." + exc.message_key.rsplit("_", 1)[-1]  # privacy.id_check -> idcard.check
+        raise InvalidRecord([Finding(str(record.get("id", "?")), path, rule, {})],
+                            record=str(record.get("id", "?"))) from None

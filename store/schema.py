@@ -89,9 +89,10 @@ class Schemas:
         if rtype not in self.record_types:
             return [Finding(label, ("type",), "schema.unknown_type",
                             {"value": _show(rtype), "allowed": "、".join(self.record_types)})]
-        out = []
+        out: list[Finding] = []
         for err in sorted(self.validator(rtype).iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
-            out.extend(_translate(self, rtype, label, err))
+            # jsonschema reports `required` once per missing name, each carrying the whole list.
+            out.extend(f for f in _translate(self, rtype, label, err) if f not in out)
         return out
 
 

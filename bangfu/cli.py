@@ -1,0 +1,125 @@
+"""The `bangfu` command: a scriptable front door to the ledger (and to the dashboard).
+
+Exit codes: 0 ok, 1 invalid input or a rule broken, 2 usage, 3 conflict.
+Every failure is a message in the user's language; a traceback only ever goes to
+the crash log, never to the screen.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Callable
+
+from store import i18n
+from store.errors import BangfuError, UsageError
+from store.ids import BadId
+
+from . import output
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in the user's language, with exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        output.err(i18n.t("cli.usage_error", prog=self.prog, detail=message))
+        raise SystemExit(2)
+
+
+def build_parser() -> Parser:
+    p = Parser(prog="bangfu", description=i18n.t("cli.description"))
+    p.add_argument("-L", "--ledger", metavar="PATH", help=i18n.t("cli.opt_ledger"))
+    p.add_argument("--lang", choices=i18n.LANGS, help=i18n.t("cli.opt_lang"))
+    p.add_argument("--json", action="store_true", help=i18n.t("cli.opt_json"))
+    p.add_argument("--read-only", action="store_true", help=i18n.t("cli.opt_read_only"))
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for module in command_modules():
+        module.register(sub)
+    return p
+
+
+def command_modules() -> list:
+    """Every bangfu/cmd_*.py registers its own subcommands."""
+    import importlib
+    import pkgutil
+
+    package = Path(__file__).parent
+    return [importlib.import_module(f"bangfu.{m.name}") for m in sorted(pkgutil.iter_modules([str(package)]),
+                                                                      key=lambda m: m.name)
+            if m.name.startswith("cmd_")]
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _early_lang(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.lang:
+        i18n.set_lang(args.lang)
+    output.JSON = args.json
+    handler: Handler | None = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            return _open_dashboard(args)
+        return handler(args)
+    except BangfuError as exc:
+        output.fail(exc)
+        return exc.exit_code
+    except BadId as exc:
+        output.err(i18n.t("error.bad_id", value=exc.value))
+        return 1
+    except KeyboardInterrupt:
+        output.err(i18n.t("cli.interrupted"))
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception:  # the last line of defence: a message, and the details in a log
+        log = _crash_log()
+        output.err(i18n.t("cli.crash", log=log))
+        return 1
+
+
+def _open_dashboard(args: argparse.Namespace) -> int:
+    from store.ledger import Ledger
+    try:
+        from tui.app import run as run_tui
+    except ImportError:
+        build_parser().print_help()
+        return 0
+    ledger = Ledger.open(args.ledger, read_only=args.read_only)
+    return run_tui(ledger, read_only=args.read_only)
+
+
+def _early_lang(argv: list[str]) -> None:
+    # Help texts are built before parsing, so pick the language first.
+    for i, a in enumerate(argv):
+        if a == "--lang" and i + 1 < len(argv) and argv[i + 1] in i18n.LANGS:
+            i18n.set_lang(argv[i + 1])
+        elif a.startswith("--lang=") and a.split("=", 1)[1] in i18n.LANGS:
+            i18n.set_lang(a.split("=", 1)[1])
+
+
+def _crash_log() -> str:
+    base = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "bangfu"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        path = base / "crash.log"
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {dt.datetime.now().isoformat()} {' '.join(sys.argv)}\n{traceback.format_exc()}\n")
+        return str(path)
+    except OSError:
+        return "-"
+
+
+def usage(key: str, **params: object) -> UsageError:
+    return UsageError(key, **params)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,307 @@
+"""Commands on records: init, add, show, list, set, edit, rm, validate, log, fmt."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from store import canonical, i18n, ids
+from store.describe import label
+from store.errors import BangfuError, InvalidRecord, UsageError
+from store.findings import Finding
+from store.index import parse_value
+from store.ledger import NEW, Change, Ledger
+from store.verify import check_history, check_tip
+
+from . import output
+from .output import data, out
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    t = i18n.t
+    p = sub.add_parser("init", help=t("cli.init"), description=t("cli.init"))
+    p.add_argument("path")
+    p.add_argument("--worktree", action="store_true", help=t("cli.init_worktree"))
+    p.add_argument("--bare", action="store_true", help=t("cli.init_bare"))
+    p.add_argument("--shared", action="store_true", help=t("cli.init_shared"))
+    p.add_argument("--site", help=t("cli.init_site"))
+    p.add_argument("--name", help=t("cli.init_name"))
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser("add", help=t("cli.add"), description=t("cli.add"))
+    p.add_argument("type", choices=ids.RECORD_TYPES)
+    p.add_argument("file", nargs="?", default="-", help=t("cli.add_file"))
+    p.set_defaults(handler=cmd_add)
+
+    p = sub.add_parser("show", help=t("cli.show"), description=t("cli.show"))
+    p.add_argument("id")
+    p.set_defaults(handler=cmd_show)
+
+    p = sub.add_parser("list", help=t("cli.list"), description=t("cli.list"))
+    p.add_argument("type", choices=ids.RECORD_TYPES)
+    p.add_argument("--where", action="append", default=[], metavar="FIELD=VALUE", help=t("cli.list_where"))
+    p.add_argument("--text", help=t("cli.list_text"))
+    p.add_argument("--limit", type=int, default=0, help=t("cli.list_limit"))
+    p.set_defaults(handler=cmd_list)
+
+    p = sub.add_parser("set", help=t("cli.set"), description=t("cli.set"))
+    p.add_argument("id")
+    p.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
+    p.set_defaults(handler=cmd_set)
+
+    p = sub.add_parser("edit", help=t("cli.edit"), description=t("cli.edit"))
+    p.add_argument("id")
+    p.set_defaults(handler=cmd_edit)
+
+    p = sub.add_parser("rm", help=t("cli.rm"), description=t("cli.rm"))
+    p.add_argument("id")
+    p.add_argument("--reason", required=True, help=t("cli.rm_reason"))
+    p.set_defaults(handler=cmd_rm)
+
+    p = sub.add_parser("validate", help=t("cli.validate"), description=t("cli.validate"))
+    p.add_argument("--history", action="store_true", help=t("cli.validate_history"))
+    p.set_defaults(handler=cmd_validate)
+
+    p = sub.add_parser("log", help=t("cli.log"), description=t("cli.log"))
+    p.add_argument("id", nargs="?")
+    p.add_argument("-n", type=int, default=0, dest="limit", help=t("cli.list_limit"))
+    p.set_defaults(handler=cmd_log)
+
+    p = sub.add_parser("fmt", help=t("cli.fmt"), description=t("cli.fmt"))
+    p.add_argument("--check", action="store_true", help=t("cli.fmt_check"))
+    p.set_defaults(handler=cmd_fmt)
+
+
+def open_ledger(args: argparse.Namespace, *, write: bool = False) -> Ledger:
+    ledger = Ledger.open(args.ledger, read_only=args.read_only)
+    from store import privacy
+    privacy.attach_keys(ledger)
+    return ledger
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    ledger = Ledger.init(args.path, worktree=args.worktree, shared=args.shared, site=args.site, name=args.name)
+    if output.JSON:
+        data({"path": str(Path(args.path).resolve()), "commit": ledger.tip})
+    else:
+        out(i18n.t("cli.init_done", path=Path(args.path).resolve()))
+    return 0
+
+
+def read_json(source: str) -> Any:
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError("cli.no_such_file", path=source) from None
+    except UnicodeDecodeError:
+        raise BangfuError("cli.not_utf8", path=source) from None
+    return parse_json(text, i18n.t("cli.stdin") if source == "-" else source)
+
+
+def parse_json(text: str, source: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BangfuError("error.bad_json", source=source, line=exc.lineno, col=exc.colno, detail=exc.msg) from None
+
+
+def report_saved(saved, ledger: Ledger) -> None:
+    if output.JSON:
+        data([{"id": s.id, "commit": s.commit, "version": s.version,
+               "warnings": [w.as_json() for w in s.warnings]} for s in saved])
+        return
+    for s in saved:
+        out(s.id)
+        if s.commit is None:
+            output.err(i18n.t("cli.unchanged", record=s.id))
+        for w in s.warnings:
+            output.err(w.text())
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    ledger = open_ledger(args, write=True)
+    record = read_json(args.file)
+    records = record if isinstance(record, list) else [record]
+    changes = []
+    for item in records:
+        if not isinstance(item, dict):
+            raise InvalidRecord([Finding(args.file, (), "schema.not_object")], record=args.file)
+        item.setdefault("type", args.type)
+        item.setdefault("schema_version", 1)
+        if item["type"] != args.type:
+            raise UsageError("cli.type_mismatch", expected=args.type, actual=item["type"])
+        item["id"] = item.get("id") or ids.new_id(args.type)
+        ids.check_id(item["id"])
+        changes.append(Change(item["id"], item, NEW))
+    saved = ledger.commit(changes, action="add")
+    report_saved(saved, ledger)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    ledger = open_ledger(args)
+    record = ledger.get(args.id)
+    if output.JSON:
+        data(record)
+    else:
+        out(canonical.dumps(record).decode().rstrip("\n"))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    ledger = open_ledger(args)
+    filters: dict[str, Any] = {}
+    for item in args.where:
+        field, sep, value = item.partition("=")
+        if not sep or not field:
+            raise UsageError("cli.bad_assignment", item=item)
+        filters[field] = parse_value(value)
+    rows = sorted(ledger.query(args.type, text=args.text, **filters), key=lambda r: r["id"])
+    if args.limit:
+        rows = rows[: args.limit]
+    if output.JSON:
+        data(rows)
+    else:
+        output.table([[r["id"], label(r, ledger)] for r in rows], [i18n.t("cli.col_id"), i18n.t("cli.col_record")])
+        output.err(i18n.t("cli.count", count=len(rows)))
+    return 0
+
+
+def assign(record: dict, path: str, value: Any) -> None:
+    parts: list[Any] = [int(p) if p.isdigit() else p for p in path.replace("[", ".").replace("]", "").split(".")]
+    node: Any = record
+    for i, part in enumerate(parts[:-1]):
+        nxt = parts[i + 1]
+        if isinstance(node, list):
+            if not isinstance(part, int) or part >= len(node):
+                raise UsageError("cli.bad_path", path=path)
+            node = node[part]
+        else:
+            node = node.setdefault(part, [] if isinstance(nxt, int) else {})
+    last = parts[-1]
+    if isinstance(node, list):
+        if not isinstance(last, int) or last > len(node):
+            raise UsageError("cli.bad_path", path=path)
+        if last == len(node):
+            node.append(value)
+        else:
+            node[last] = value
+    elif value is None:
+        node.pop(last, None)
+    else:
+        node[last] = value
+
+
+def cmd_set(args: argparse.Namespace) -> int:
+    ledger = open_ledger(args, write=True)
+    base = ledger.version(args.id)
+    record = ledger.get(args.id)
+    for item in args.assignments:
+        field, sep, value = item.partition("=")
+        if not sep or not field or field in ("id", "type"):
+            raise UsageError("cli.bad_assignment", item=item)
+        assign(record, field, parse_value(value) if value != "" else None)
+    report_saved([ledger.put(record, base=base)], ledger)
+    return 0
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    """Open the record in $EDITOR; on a mistake reopen it with the errors on top. What was
+    typed is kept in a file until it is saved (its path is printed if the user gives up)."""
+    ledger = open_ledger(args, write=True)
+    base = ledger.version(args.id)
+    text = canonical.dumps(ledger.get(args.id)).decode()
+    problems: list[str] = []
+    fd, tmp = tempfile.mkstemp(prefix=f"bangfu-{args.id}-", suffix=".json")
+    os.close(fd)
+    path = Path(tmp)
+    while True:
+        header = "".join(f"// {line}\n" for p in problems for line in p.splitlines())
+        path.write_text(header + text, encoding="utf-8")
+        before = path.read_text(encoding="utf-8")
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        code = subprocess.call([*shlex.split(editor), str(path)])
+        after = path.read_text(encoding="utf-8")
+        text = "".join(line for line in after.splitlines(keepends=True) if not line.startswith("//"))
+        if code != 0 or after == before:
+            if problems:
+                output.err(i18n.t("cli.edit_kept", path=path))
+                return 1
+            path.unlink()
+            output.err(i18n.t("cli.edit_unchanged", record=args.id))
+            return 0
+        try:
+            record = parse_json(text, str(path))
+            if not isinstance(record, dict) or record.get("id") != args.id:
+                raise UsageError("cli.edit_id_changed", record=args.id)
+            saved = ledger.put(record, base=base)
+        except (InvalidRecord, UsageError, BangfuError) as exc:
+            if getattr(exc, "exit_code", 1) == 3:
+                output.err(str(exc))
+                output.err(i18n.t("cli.edit_kept", path=path))
+                return 3
+            problems = [str(exc)]
+            continue
+        path.unlink()
+        report_saved([saved], ledger)
+        return 0
+
+
+def cmd_rm(args: argparse.Namespace) -> int:
+    ledger = open_ledger(args, write=True)
+    saved = ledger.delete(args.id, reason=args.reason)
+    if output.JSON:
+        data({"id": saved.id, "commit": saved.commit})
+    else:
+        out(i18n.t("cli.deleted", record=saved.id, commit=(saved.commit or "")[:10]))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    ledger = open_ledger(args)
+    located = [(None, f) for f in check_tip(ledger)]
+    if args.history:
+        located = [(loc.commit, loc.finding) for loc in check_history(ledger)]
+        located += [(None, f) for f in check_tip(ledger) if f.rule.startswith("verify.")]
+    bad = [x for x in located if x[1].level == "error"]
+    if output.JSON:
+        data({"ok": not bad, "findings": [{**f.as_json(), "commit": c} for c, f in located]})
+    else:
+        for commit, f in located:
+            out((f"{commit[:10]} " if commit else "") + f.text())
+        out(i18n.t("cli.validate_ok" if not bad else "cli.validate_bad", records=ledger.count(),
+                   errors=len(bad), warnings=len(located) - len(bad)))
+    return 0 if not bad else 1
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    ledger = open_ledger(args)
+    entries = ledger.history(args.id, limit=args.limit or None) if args.id else ledger.log(limit=args.limit or None)
+    if output.JSON:
+        data(entries)
+        return 0
+    for e in entries:
+        action = ",".join(e["trailers"].get("Action", []))
+        out(f"{e['commit'][:10]}  {e['date'][:19].replace('T', ' ')}  {e['author']}  [{action}]  {e['title']}")
+    return 0
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    ledger = open_ledger(args, write=not args.check)
+    wrong = [rid for rid, doc in sorted(ledger.index.docs.items())
+             if canonical.blob_id(canonical.dumps(doc)) != ledger.index.blobs[rid]]
+    if args.check or not wrong:
+        for rid in wrong:
+            out(i18n.t("verify.not_canonical", path=ids.path_of(rid)))
+        out(i18n.t("cli.fmt_count", count=len(wrong)))
+        return 1 if wrong and args.check else 0
+    changes = [Change(rid, ledger.get(rid), ledger.version(rid)) for rid in wrong]
+    saved = ledger.commit(changes, action="fmt", message=f"ledger: fmt {len(changes)} records")
+    out(i18n.t("cli.fmt_done", count=len(changes), commit=(saved[0].commit or "")[:10]))
+    return 0

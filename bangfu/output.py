@@ -1,0 +1,45 @@
+"""What the command prints: plain text for people (control characters neutralised), JSON for scripts."""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from store.errors import BangfuError, InvalidRecord
+from store.text import printable
+
+JSON = False
+
+
+def out(text: str = "") -> None:
+    sys.stdout.write(printable(text) + "\n")
+
+
+def err(text: str) -> None:
+    sys.stderr.write(printable(text) + "\n")
+
+
+def data(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+
+
+def fail(exc: BangfuError) -> None:
+    if JSON:
+        payload: dict[str, Any] = {"error": exc.key, "message": str(exc).split("\n")[0]}
+        if isinstance(exc, InvalidRecord):
+            payload["findings"] = [f.as_json() for f in exc.findings]
+        sys.stderr.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        err(str(exc))
+
+
+def table(rows: list[list[str]], headers: list[str]) -> None:
+    """Columns aligned by display width (a Chinese character takes two cells)."""
+    from rich.cells import cell_len
+
+    cells = [[printable(str(c)) for c in row] for row in [headers, *rows]]
+    widths = [max(cell_len(r[i]) for r in cells) for i in range(len(headers))]
+    for n, row in enumerate(cells):
+        sys.stdout.write("  ".join(c + " " * (w - cell_len(c)) for c, w in zip(row, widths)).rstrip() + "\n")
+        if n == 0:
+            sys.stdout.write("  ".join("-" * w for w in widths) + "\n")
