@@ -27,3 +27,11 @@ def seal_record(ledger, record: dict) -> dict:
         rule = "idcard." + exc.message_key.rsplit("_", 1)[-1]  # privacy.id_check -> idcard.check
         raise InvalidRecord([Finding(str(record.get("id", "?")), path, rule, {})],
                             record=str(record.get("id", "?"))) from None
+
+
+def init_keys(ledger, path=None) -> KeyStore:
+    """Create this ledger's key store outside the repository and attach it."""
+    target = path or key_path(ledger)
+    repo_root = ledger.git.worktree or ledger.git.gitdir
+    ledger.keys = KeyStore.create(target, ledger.config["ledger_id"], repo_root=repo_root)
+    return ledger.keys

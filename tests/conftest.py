@@ -1,0 +1,92 @@
+"""Shared fixtures: real git repositories in temporary folders, nothing mocked.
+
+Every test run gets its own git identity, key folder and state folder, so tests
+never read or write the developer's own settings or keys.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from store import i18n
+
+_RUN = Path(tempfile.mkdtemp(prefix="bangfu-tests-"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    gitconfig = _RUN / "gitconfig"
+    gitconfig.write_text("[user]\n\tname = 测试员\n\temail = tester@example.cn\n[init]\n\tdefaultBranch = main\n"
+                         "[protocol \"file\"]\n\tallow = always\n", encoding="utf-8")
+    os.environ.update({
+        "GIT_CONFIG_GLOBAL": str(gitconfig),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "BANGFU_KEYS": str(_RUN / "keys"),
+        "XDG_STATE_HOME": str(_RUN / "state"),
+        "BANGFU_LANG": "zh",
+    })
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "BANGFU_LEDGER"):
+        os.environ.pop(name, None)
+    (_RUN / "keys").mkdir(exist_ok=True)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_RUN, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _chinese_by_default():
+    i18n.set_lang("zh")
+    yield
+    i18n.set_lang("zh")
+
+
+@pytest.fixture
+def ledger(tmp_path):
+    """An empty ledger (bare) whose key this user holds."""
+    from store.ledger import Ledger
+    from store.privacy import init_keys
+
+    led = Ledger.init(tmp_path / "ledger", site="测试站")
+    init_keys(led)
+    yield led
+    led.close()
+
+
+@pytest.fixture(scope="session")
+def demo_master(tmp_path_factory) -> Path:
+    from store.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "ledger"
+    build_demo(path).close()
+    return path
+
+
+@pytest.fixture
+def demo(demo_master, tmp_path):
+    """A private copy of the demo ledger (the key store is shared: same ledger id)."""
+    from store.ledger import Ledger
+    from store.privacy import attach_keys
+
+    copy = tmp_path / "demo"
+    shutil.copytree(demo_master, copy, symlinks=True)
+    led = Ledger(copy)
+    attach_keys(led)
+    yield led
+    led.close()
+
+
+def git(repo: Path, *args: str, check: bool = True) -> str:
+    proc = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)}: {proc.stderr}")
+    return proc.stdout
+
+
+def school(name: str = "沙河镇第二中心小学", short: str = "沙河二小", **extra) -> dict:
+    return {"type": "school", "schema_version": 1, "name": name, "short_name": short, "stage": "小学",
+            "county": "某县", "area": "镇区", **extra}
