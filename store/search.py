@@ -4,8 +4,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
-
 # Fields whose values people type to find a record; other text is matched as it is.
 NAME_FIELDS = {"name", "short_name", "title", "topic", "donor", "recipient", "person", "mentor", "mentee", "region"}
 
@@ -13,6 +11,9 @@ NAME_FIELDS = {"name", "short_name", "title", "topic", "donor", "recipient", "pe
 @lru_cache(maxsize=65536)
 def pinyin_keys(text: str) -> str:
     """Initials as taught (sh, q: 'shq') and first letters ('sq') of the Chinese in text."""
+    # Imported here: loading pypinyin's dictionaries costs a command that never searches 0.15 s.
+    from pypinyin import Style, lazy_pinyin
+
     first = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore"))
     initials = "".join(i or f for i, f in zip(lazy_pinyin(text, style=Style.INITIALS, strict=False, errors="ignore"),
                                               lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore")))

@@ -1,0 +1,49 @@
+"""`bangfu demo`: a fresh demo ledger built from the project's records/, opened in the dashboard."""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from store import i18n
+from store.errors import UsageError
+
+from . import output
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    t = i18n.t
+    p = sub.add_parser("demo", help=t("cli.demo"), description=t("cli.demo"))
+    p.add_argument("path", nargs="?", help=t("cli.demo_path"))
+    p.add_argument("--records", type=int, default=0, metavar="N", help=t("cli.demo_records"))
+    p.add_argument("--no-tui", action="store_true", help=t("cli.demo_no_tui"))
+    p.set_defaults(handler=cmd_demo)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from store.demo import build_demo
+
+    if args.records < 0:
+        raise UsageError("cli.demo_negative")
+    path = Path(args.path) if args.path else Path(tempfile.mkdtemp(prefix="bangfu-demo-")) / "ledger"
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            sys.stderr.write("\r" + i18n.t("cli.demo_progress", done=done, total=total))
+            sys.stderr.flush()
+
+    ledger = build_demo(path, records=args.records, progress=progress)
+    if sys.stderr.isatty() and args.records:
+        sys.stderr.write("\n")
+    if output.JSON:
+        output.data({"path": str(path.resolve()), "records": ledger.count()})
+    else:
+        output.out(str(path.resolve()))
+    if args.no_tui:
+        return 0
+    try:
+        from tui.app import run as run_tui
+    except ImportError:
+        return 0
+    return run_tui(ledger, read_only=args.read_only)

@@ -1,0 +1,93 @@
+"""Shared by the benchmarks: timing, ledgers to measure on, and the report.
+
+Every figure is printed beside git's own figure for the same work, measured in the
+same run: these machines are noisy, so ratios hold where absolute times do not.
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "results"
+
+
+def timed(fn: Callable[[], object], repeat: int = 5, setup: Callable[[], object] | None = None) -> float:
+    """Median seconds of fn over `repeat` runs (setup, if given, runs untimed before each)."""
+    times = []
+    for _ in range(repeat):
+        if setup:
+            setup()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def sh(*args: str, cwd: Path | None = None, env: dict | None = None) -> str:
+    return subprocess.run(args, cwd=cwd, check=True, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}).stdout
+
+
+@dataclass
+class Row:
+    what: str
+    size: str
+    ours_s: float
+    git_s: float | None
+    git_what: str
+    target: str
+    ok: bool | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        return None if not self.git_s else self.ours_s / self.git_s
+
+
+@dataclass
+class Report:
+    name: str
+    rows: list[Row] = field(default_factory=list)
+
+    def add(self, what: str, size: str, ours_s: float, git_s: float | None, git_what: str, target: str,
+            ok: bool | None = None) -> None:
+        self.rows.append(Row(what, size, ours_s, git_s, git_what, target, ok))
+        r = self.rows[-1]
+        print(f"  {what} [{size}]: {ours_s * 1000:.1f} ms"
+              + (f" vs git {git_s * 1000:.1f} ms ({git_what}), ratio {r.ratio:.3f}" if git_s else "")
+              + f"; target {target}: {'ok' if ok else 'MISSED' if ok is False else '-'}", flush=True)
+
+    def emit(self) -> None:
+        head = ["what", "size", "ours (ms)", "git (ms)", "ratio", "git's work", "target", "met"]
+        lines = [[r.what, r.size, f"{r.ours_s * 1000:.1f}", "" if r.git_s is None else f"{r.git_s * 1000:.1f}",
+                  "" if r.ratio is None else f"{r.ratio:.3f}", r.git_what, r.target,
+                  {True: "yes", False: "NO", None: "-"}[r.ok]] for r in self.rows]
+        widths = [max(len(str(x)) for x in col) for col in zip(head, *lines)]
+        print()
+        for n, line in enumerate([head, *lines]):
+            print("  ".join(str(c).ljust(w) for c, w in zip(line, widths)))
+            if n == 0:
+                print("  ".join("-" * w for w in widths))
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        payload = {"bench": self.name, "when": time.strftime("%Y-%m-%dT%H:%M:%S"), "machine": os.uname().nodename,
+                   "cores": os.cpu_count(),
+                   "rows": [{**asdict(r), "ratio": r.ratio} for r in self.rows]}
+        (RESULTS / f"{self.name}.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2))
+        print("\nJSON:", json.dumps(payload, ensure_ascii=False))
+
+
+def demo_ledger(path: Path, records: int) -> Path:
+    """A generated ledger of `records` records (built once per size and reused)."""
+    from store.demo import build_demo
+
+    if not (path / "HEAD").exists():
+        build_demo(path, records=records).close()
+    return path

@@ -1,0 +1,266 @@
+"""The ledger store on real git repositories: saves, reads, conflicts, files, commits."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from conftest import git, school
+from store import canonical, i18n, ids
+from store.errors import Conflict, InvalidRecord, NotALedger, RecordNotFound, Referenced
+from store.gitstore import Person
+from store.ledger import NEW, Change, Ledger
+
+
+def plan_between(a: str, b: str, **extra) -> dict:
+    return {"type": "plan", "schema_version": 1, "title": "沙河二小—石桥二小结对帮扶计划",
+            "period": {"start": "2006-09-01", "end": "2007-08-31"},
+            "parties": [{"school": a, "role": "帮扶"}, {"school": b, "role": "受帮扶"}], "status": "执行中", **extra}
+
+
+def visit(plan: str, host: str, guest: str, date: str = "2006-10-12", **extra) -> dict:
+    return {"type": "visit", "schema_version": 1, "plan": plan, "kind": "送教下乡", "date": date,
+            "host_school": host, "visiting_school": guest, "hours": 4, **extra}
+
+
+@pytest.fixture
+def pair(ledger):
+    a = ledger.put(school()).id
+    b = ledger.put(school("石桥镇第二中心小学", "石桥二小")).id
+    p = ledger.put(plan_between(a, b)).id
+    return ledger, a, b, p
+
+
+def test_save_is_one_commit_by_the_author_with_readable_message_and_trailers(pair):
+    ledger, a, b, p = pair
+    before = int(git(ledger.path, "rev-list", "--count", "main"))
+    saved = ledger.put(visit(p, b, a), author=Person("王老师", "wang@school.cn"))
+    assert int(git(ledger.path, "rev-list", "--count", "main")) == before + 1
+    shown = git(ledger.path, "log", "-1", "--format=%an <%ae>%n%B", "main")
+    assert shown.startswith("王老师 <wang@school.cn>\nvisit: add 2006-10-12 送教下乡 沙河二小 → 石桥二小\n")
+    for trailer in ("Record-Type: visit", f"Record-Id: {saved.id}", "Action: add", "Schema-Version: 1",
+                    "Site: 测试站"):
+        assert trailer in shown
+    # The commit touches exactly the record's canonical file.
+    files = git(ledger.path, "show", "--name-only", "--format=", "main").split()
+    assert files == [ids.path_of(saved.id)]
+
+
+def test_default_author_is_the_git_identity(pair):
+    ledger, a, b, p = pair
+    ledger.put(visit(p, b, a))
+    assert git(ledger.path, "log", "-1", "--format=%an", "main").strip() == "测试员"
+
+
+def test_file_is_canonical_and_diff_shows_only_changed_field(pair):
+    ledger, a, b, p = pair
+    saved = ledger.put(visit(p, b, a, topic="语文示范课"))
+    blob = git(ledger.path, "show", f"main:{ids.path_of(saved.id)}")
+    assert "语文示范课" in blob and "\\u" not in blob and blob.endswith("}\n")
+    assert blob.encode() == canonical.dumps(json.loads(blob))
+    record = ledger.get(saved.id)
+    record["hours"] = 6
+    ledger.put(record, base=saved.version)
+    patch = git(ledger.path, "show", "--format=", "-U0", "main")
+    changed = [line for line in patch.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert changed == ['-  "hours": 4,', '+  "hours": 6,']
+
+
+def test_saving_unchanged_record_makes_no_commit(pair):
+    ledger, a, b, p = pair
+    saved = ledger.put(visit(p, b, a))
+    tip = ledger.tip
+    again = ledger.put(ledger.get(saved.id), base=saved.version)
+    assert again.commit is None and ledger.tip == tip
+
+
+def test_stale_edit_is_a_conflict_naming_who_changed_it(pair, tmp_path):
+    ledger, a, b, p = pair
+    saved = ledger.put(visit(p, b, a))
+    other = Ledger(ledger.path)
+    theirs = other.get(saved.id)
+    theirs["hours"] = 8
+    other.put(theirs, base=saved.version, author=Person("李老师", "li@school.cn"))
+    mine = dict(visit(p, b, a), id=saved.id, hours=2)  # edited from the version before theirs
+    with pytest.raises(Conflict) as caught:
+        ledger.put(mine, base=saved.version)
+    assert "李老师" in str(caught.value) and caught.value.exit_code == 3
+    assert caught.value.theirs["hours"] == 8
+    assert ledger.get(saved.id)["hours"] == 8  # nothing overwritten
+
+
+def test_adding_an_existing_id_is_a_conflict(pair):
+    ledger, a, b, p = pair
+    saved = ledger.put(visit(p, b, a))
+    with pytest.raises(Conflict):
+        ledger.put(dict(visit(p, b, a), id=saved.id))
+
+
+def test_other_writer_on_another_record_is_reapplied_not_a_conflict(pair):
+    ledger, a, b, p = pair
+    first = ledger.put(visit(p, b, a))
+    other = Ledger(ledger.path)
+    other.put(visit(p, b, a, date="2006-11-02"))
+    record = ledger.get(first.id)
+    record["hours"] = 3
+    ledger.put(record, base=first.version)  # ledger's view was stale; the save still lands
+    assert len(ledger.query("visit")) == 2 and ledger.get(first.id)["hours"] == 3
+
+
+def test_invalid_record_is_never_committed_and_errors_name_field_and_rule(pair):
+    ledger, a, b, p = pair
+    tip = ledger.tip
+    with pytest.raises(InvalidRecord) as caught:
+        ledger.put(visit(p, b, a, date="2006-10-32", bogus="x", hours="四"))
+    text = str(caught.value)
+    assert ledger.tip == tip
+    assert "date" in text and "不是有效日期" in text
+    assert "bogus" in text and "不认识的字段" in text
+    assert "hours" in text and "类型不对" in text
+    i18n.set_lang("en")
+    assert "is not a real date" in str(caught.value)
+
+
+def test_visit_outside_plan_period_and_unknown_reference(pair):
+    ledger, a, b, p = pair
+    with pytest.raises(InvalidRecord) as caught:
+        ledger.put(visit(p, b, a, date="2008-03-01"))
+    assert [f.field_path for f in caught.value.findings] == ["date"]
+    with pytest.raises(InvalidRecord) as caught:
+        ledger.put(visit(ids.new_id("plan"), b, a))
+    assert caught.value.findings[0].field_path == "plan"
+
+
+def test_delete_refused_while_referenced_then_allowed(pair):
+    ledger, a, b, p = pair
+    v = ledger.put(visit(p, b, a)).id
+    with pytest.raises(Referenced) as caught:
+        ledger.delete(p, reason="录错了")
+    assert v in str(caught.value)
+    ledger.delete(v, reason="录错了")
+    message = git(ledger.path, "log", "-1", "--format=%B", "main")
+    assert "Action: delete" in message and "Reason: 录错了" in message
+    with pytest.raises(RecordNotFound):
+        ledger.get(v)
+
+
+def test_batch_is_one_commit_all_or_nothing(ledger):
+    a, b = ids.new_id("school"), ids.new_id("school")
+    p = ids.new_id("plan")
+    changes = [Change(a, dict(school(), id=a)), Change(b, dict(school("石桥镇第二中心小学", "石桥二小"), id=b)),
+               Change(p, dict(plan_between(a, b), id=p))]
+    bad = Change(ids.new_id("visit"), dict(visit(p, b, a, date="2010-01-01")))
+    bad.record["id"] = bad.id
+    tip = ledger.tip
+    with pytest.raises(InvalidRecord):
+        ledger.commit(changes + [bad])
+    assert ledger.tip == tip and ledger.count() == 0
+    ledger.commit(changes)
+    assert ledger.count() == 3
+    assert int(git(ledger.path, "rev-list", "--count", "main")) == 2
+
+
+@pytest.mark.parametrize("bad", ["../../etc/passwd", "visit-../x", "visit-01JB0000000000000000000000/../..",
+                                 "plan-01jb0000000000000000000000", "nosuchtype-01JB0000000000000000000000"])
+def test_ids_cannot_name_paths_outside_records(bad):
+    with pytest.raises(ids.BadId):
+        ids.path_of(bad)
+
+
+def test_paths_are_sharded_and_derived_from_id():
+    rid = ids.new_id("student")
+    path = ids.path_of(rid)
+    assert path.startswith("records/student/") and path.count("/") == 3
+    assert ids.id_from_path(path) == rid
+    shards = {ids.shard(ids.new_id("visit")) for _ in range(2000)}
+    assert len(shards) > 200  # spread over the 256 folders, not piled into one
+
+
+def test_broken_file_committed_by_hand_is_reported_and_the_rest_opens(pair, tmp_path):
+    ledger, a, b, p = pair
+    work = tmp_path / "work"
+    git(tmp_path, "clone", "-q", str(ledger.path), str(work))
+    broken = ids.path_of(ids.new_id("visit"))
+    (work / broken).parent.mkdir(parents=True, exist_ok=True)
+    (work / broken).write_text('{"type": "visit", "date": ', encoding="utf-8")
+    git(work, "add", broken)
+    git(work, "commit", "-q", "-m", "hand edit")
+    git(work, "push", "-q", "origin", "main")
+    reopened = Ledger(ledger.path)
+    assert reopened.count("school") == 2 and reopened.count("plan") == 1
+    assert broken in reopened.broken
+    ledger.refresh()
+    assert broken in ledger.broken
+
+
+def test_not_a_ledger(tmp_path):
+    with pytest.raises(NotALedger):
+        Ledger(tmp_path)
+    git(tmp_path, "init", "-q", "plain")
+    with pytest.raises(NotALedger) as caught:
+        Ledger(tmp_path / "plain")
+    assert "bangfu init" in str(caught.value)
+
+
+def test_worktree_ledger_stays_clean_after_saves(tmp_path):
+    ledger = Ledger.init(tmp_path / "wt", worktree=True, site="测试站")
+    from store.privacy import init_keys
+    init_keys(ledger)
+    saved = ledger.put(school())
+    rec = ledger.get(saved.id)
+    rec["township"] = "沙河镇"
+    ledger.put(rec, base=saved.version)
+    assert git(tmp_path / "wt", "status", "--porcelain") == ""
+    assert "沙河镇" in (tmp_path / "wt" / ids.path_of(saved.id)).read_text(encoding="utf-8")
+
+
+def test_index_cache_is_only_a_cache(pair):
+    ledger, a, b, p = pair
+    ledger.put(visit(p, b, a))
+    cache = ledger._cache_path()
+    ledger.index.save(cache)
+    with_cache = Ledger(ledger.path)
+    cache.unlink()
+    without = Ledger(ledger.path)
+    assert with_cache.index.docs == without.index.docs
+    cache.write_bytes(b"garbage")
+    assert Ledger(ledger.path).index.docs == without.index.docs
+
+
+def test_query_filters_and_pinyin(pair):
+    ledger, a, b, p = pair
+    for day, hours in (("2006-10-12", 4), ("2006-11-20", 2), ("2007-03-05", 6)):
+        ledger.put(visit(p, b, a, date=day, hours=hours))
+    assert len(ledger.query("visit", date__gte="2006-11-01")) == 2
+    assert len(ledger.query("visit", hours=4)) == 1
+    assert len(ledger.query("visit", date__gte="2006-11-01", date__lt="2007-01-01")) == 1
+    assert [s["name"] for s in ledger.query("school", text="shq")] == ["石桥镇第二中心小学"]
+    assert [s["name"] for s in ledger.query("school", text="sq")] == ["石桥镇第二中心小学"]
+    assert len(ledger.query("plan", parties__contains={"school": a, "role": "帮扶"})) == 1
+
+
+def test_history_lists_versions_newest_first(pair):
+    ledger, a, b, p = pair
+    saved = ledger.put(visit(p, b, a))
+    rec = ledger.get(saved.id)
+    rec["hours"] = 5
+    ledger.put(rec, base=saved.version, author=Person("李老师", "li@school.cn"))
+    hist = ledger.history(saved.id)
+    assert [h["author"] for h in hist] == ["李老师", "测试员"]
+    assert [h["trailers"]["Action"] for h in hist] == [["edit"], ["add"]]
+    assert ledger.read_at(saved.id, hist[1]["commit"])["hours"] == 4
+
+
+def test_commit_message_cannot_be_forged_by_record_text(pair):
+    ledger, a, b, p = pair
+    saved = ledger.put(school("伪造\n\nRecord-Id: plan-01JB0000000000000000000000", "x"))
+    trailers = ledger.history(saved.id)[0]["trailers"]
+    assert trailers["Record-Id"] == [saved.id]
+
+
+def test_git_fsck_clean_after_many_saves(pair):
+    ledger, a, b, p = pair
+    for i in range(30):
+        ledger.put(visit(p, b, a, date=f"2006-10-{i % 28 + 1:02d}"))
+    subprocess.run(["git", "fsck", "--strict"], cwd=ledger.path, check=True, capture_output=True)
