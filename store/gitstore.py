@@ -103,7 +103,10 @@ class GitStore:
         if proc.returncode == 0:
             return True
         err = proc.stderr.decode(errors="replace")
-        if "cannot lock ref" in err or "but expected" in err or "is at" in err or "reference already exists" in err:
+        if "cannot lock ref" in err:
+            clear_stale_lock(self.gitdir / f"{ref}.lock")
+            return False
+        if "but expected" in err or "is at" in err or "reference already exists" in err:
             return False
         raise GitFailed(("update-ref", ref), proc.returncode, err)
 
@@ -283,6 +286,19 @@ class GitStore:
     def close(self) -> None:
         with self._lock:
             self.repo.close()
+
+
+STALE_LOCK_SECONDS = 10
+
+
+def clear_stale_lock(lock: Path) -> None:
+    """git holds a ref or index lock for milliseconds; one that is older was left by a
+    writer that was killed, and would block every save after it."""
+    try:
+        if time.time() - lock.stat().st_mtime > STALE_LOCK_SECONDS:
+            lock.unlink()
+    except FileNotFoundError:
+        pass
 
 
 class GitFailed(RuntimeError):

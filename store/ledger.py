@@ -24,7 +24,7 @@ from .describe import summary
 from .errors import (BangfuError, Conflict, InvalidRecord, NotALedger, ReadOnly, RecordNotFound, Referenced,
                      StorageError)
 from .findings import Finding, dotted, errors
-from .gitstore import BRANCH, EMPTY_TREE, GitFailed, GitStore, Person
+from .gitstore import BRANCH, EMPTY_TREE, GitFailed, GitStore, Person, clear_stale_lock
 from .index import Index
 from .schema import PROJECT_SCHEMAS, Schemas
 from .trailers import Trailers
@@ -396,6 +396,7 @@ class Ledger:
         with open(lock, "w") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             env = {"GIT_WORK_TREE": str(self.git.worktree)}
+            clear_stale_lock(self.git.gitdir / "index.lock")
             try:
                 current = self.git.run("write-tree", env=env).decode().strip()
                 self.git.run("read-tree", "-m", "-u", current, "HEAD", env=env)
