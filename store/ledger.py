@@ -70,7 +70,8 @@ class Ledger:
         self.path = Path(path)
         self.read_only = read_only
         self.index = Index()
-        self._schemas: dict[str, Schemas] = {}
+        self._schemas: dict[str, Schemas] = {}      # schemas tree id -> Schemas
+        self._schemas_at: dict[str, str] = {}       # commit -> schemas tree id
         self._tip: str | None = None
         self._author: Person | None = None
         self._lock = threading.RLock()
@@ -99,6 +100,7 @@ class Ledger:
             raise StorageError(path=str(path), detail=proc.stderr.decode(errors="replace").strip())
         store = GitStore(path)
         for key, value in (("core.logAllRefUpdates", "always"), ("gc.writeCommitGraph", "true"),
+                           ("core.commitGraph", "true"), ("fetch.writeCommitGraph", "true"),
                            ("receive.denyNonFastForwards", "true"), ("core.quotePath", "false")):
             store.run("config", key, value)
         if site:
@@ -110,6 +112,8 @@ class Ledger:
         files = {CONFIG_FILE: canonical.dumps(config)}
         for schema in sorted(schemas_dir.glob("*.json")):
             files[f"{SCHEMA_DIR}/{schema.name}"] = schema.read_bytes()
+        from . import sync  # merge driver for plain git, and the hub's hook (store/sync.py)
+        files.update(sync.tree_files())
         tree = store.write_tree(None, {p: store.write("blob", data) for p, data in files.items()})
         who = author or default_author(store)
         message = Trailers.message("ledger: init", {"Action": "init", "Schema-Version": str(SCHEMA_VERSION),
@@ -117,6 +121,7 @@ class Ledger:
         commit = store.make_commit(tree, [], who, message)
         if not store.swap_ref(commit, None, "bangfu: init"):
             raise StorageError(path=str(path), detail="branch main already exists")
+        sync.configure(store, hub=shared)
         if worktree:
             store.run("read-tree", "-u", "--reset", "HEAD", env={"GIT_WORK_TREE": str(store.worktree)})
         store.close()
@@ -158,8 +163,14 @@ class Ledger:
 
     def schemas(self, commit: str | None = None) -> Schemas:
         """The schemas stored in the ledger at a commit (the tip by default)."""
-        tree = self.git.commit_tree(commit or self.tip)
+        commit = commit or self.tip
+        if commit in self._schemas_at:
+            return self._schemas[self._schemas_at[commit]]
+        tree = self.git.commit_tree(commit)
         sha = self.git.lookup(tree, SCHEMA_DIR)
+        if len(self._schemas_at) > 10000:
+            self._schemas_at.clear()
+        self._schemas_at[commit] = sha
         if sha not in self._schemas:
             files = {name: self.git.read_blob(b.hex()) for b, _m, name in self.git.tree_entries(sha)} if sha else {}
             self._schemas[sha] = Schemas(files) if files else Schemas.from_dir()
@@ -244,6 +255,22 @@ class Ledger:
             self._tip = tip
             return changed
 
+    def move_to(self, commit: str, expected: str, reason: str) -> bool:
+        """Move the branch to a commit made elsewhere (a sync's fast-forward or merge commit)
+        if it is still at `expected`; then follow it like any save. False if someone saved first."""
+        if self.read_only:
+            raise ReadOnly(path=str(self.path))
+        with self._lock:
+            if not self.git.swap_ref(commit, expected, f"bangfu: {reason}"[:200]):
+                return False
+            self.refresh()
+            config = self.git.lookup(self.git.commit_tree(commit), CONFIG_FILE)
+            if config:  # a schema upgrade from another site changes bangfu.json
+                self.config = json.loads(self.git.read_blob(config))
+            if self.git.worktree is not None:
+                self._sync_worktree()
+            return True
+
     def get(self, record_id: str) -> dict:
         ids.check_id(record_id)
         self.refresh()
@@ -314,7 +341,9 @@ class Ledger:
                 prepared, saved, sealed = self._prepare(changes)
                 if not prepared:  # every record already committed as it is: no empty commit
                     return saved
-                trailers = self._trailers(changes, action, extra_trailers)
+                # Trailers name only what the commit changes: an audit holds them to the files.
+                trailers = self._trailers([c for c in changes if ids.path_of(c.id) in prepared], action,
+                                          extra_trailers)
                 title = message or self._title(changes, action)
                 try:
                     blobs = {path: (self.git.write("blob", data) if data is not None else None)
@@ -334,10 +363,39 @@ class Ledger:
                 time.sleep(random.uniform(0.001, 0.004) * (attempt + 1))
         raise Conflict(changes[0].id, key="error.conflict_busy")
 
+    def commit_files(self, files: dict[str, bytes | None], title: str, trailers: dict[str, Any],
+                     author: Person | None = None) -> str:
+        """Commit ledger files that are not records (settings kept in the tree, such as
+        bangfu.json or allowed_signers), with the same compare-and-swap as records."""
+        if self.read_only:
+            raise ReadOnly(path=str(self.path))
+        who = author or self.author()
+        with self._lock:
+            for attempt in range(MAX_ATTEMPTS):
+                self.refresh()
+                tip = self._tip
+                try:
+                    blobs = {p: None if d is None else self.git.write("blob", d) for p, d in files.items()}
+                    tree = self.git.write_tree(self.git.commit_tree(tip), blobs)
+                    commit = self.git.make_commit(tree, [tip], who, Trailers.message(title, trailers))
+                    won = self.git.swap_ref(commit, tip, f"bangfu: {title}"[:200])
+                except (OSError, GitFailed) as exc:
+                    raise StorageError(path=str(self.path), detail=_os_detail(exc)) from None
+                if won:
+                    self._tip = commit
+                    if CONFIG_FILE in files and files[CONFIG_FILE] is not None:
+                        self.config = json.loads(files[CONFIG_FILE])
+                    if self.git.worktree is not None:
+                        self._sync_worktree()
+                    return commit
+                time.sleep(random.uniform(0.001, 0.004) * (attempt + 1))
+        raise Conflict(CONFIG_FILE, key="error.conflict_busy")
+
     def _prepare(self, changes: list[Change]) -> tuple[dict[str, bytes | None], list[Saved], dict[str, dict | None]]:
         """Check bases, seal, validate every record against the ledger as it will be after
         the whole batch (so a batch may add a plan and its visits), and serialise."""
         records: dict[str, dict | None] = {}
+        self._prepare_keys(changes)
         for change in changes:
             current = self.index.blobs.get(change.id)
             expected = None if isinstance(change.base, _Unset) else change.base
@@ -374,6 +432,15 @@ class Ledger:
             prepared[ids.path_of(rid)] = data
             saved.append(Saved(rid, None, None if data is None else canonical.blob_id(data), warnings.get(rid, [])))
         return prepared, saved, records
+
+    def _prepare_keys(self, changes: list[Change]) -> None:
+        if self.keys is None or len(changes) < 2:
+            return
+        from .protect import _field_paths, _get
+        schemas = self.schemas()
+        needing = [c.id for c in changes if c.record is not None
+                   and any(isinstance(_get(c.record, p), str) for p in _field_paths(c.record, schemas))]
+        self.keys.ensure_data_keys(needing)
 
     def _protect(self, record: dict) -> dict:
         """Seal personal identifiers before anything is written (the privacy layer plugs in here)."""

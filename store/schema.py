@@ -28,6 +28,7 @@ class Schemas:
         resources = [(d["$id"], Resource.from_contents(d)) for d in self.docs.values()]
         self.registry = Registry().with_resources(resources)
         self._validators: dict[str, Draft202012Validator] = {}
+        self._inlined: dict[str, dict] = {}
 
     @classmethod
     def from_dir(cls, path: Path = PROJECT_SCHEMAS) -> "Schemas":
@@ -40,8 +41,25 @@ class Schemas:
     def validator(self, record_type: str) -> Draft202012Validator:
         if record_type not in self._validators:
             self._validators[record_type] = Draft202012Validator(
-                self.docs[record_type], registry=self.registry, format_checker=FormatChecker())
+                self.inlined(record_type), registry=self.registry, format_checker=FormatChecker())
         return self._validators[record_type]
+
+    def inlined(self, record_type: str) -> dict:
+        """The type's schema with every $ref replaced by what it points at. The schemas have
+        no recursion, and following references while validating costs more than the checks."""
+        if record_type not in self._inlined:
+            self._inlined[record_type] = self._inline(self.docs[record_type])
+        return self._inlined[record_type]
+
+    def _inline(self, node):
+        if isinstance(node, list):
+            return [self._inline(x) for x in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            node = self.resolve(node)
+            node = {k: v for k, v in node.items() if k not in ("$id", "$schema", "$defs")}
+        return {k: (v if k in ("const", "enum", "default", "examples") else self._inline(v)) for k, v in node.items()}
 
     def resolve(self, node: dict) -> dict:
         """A schema node with its $ref followed (siblings of $ref win)."""
@@ -52,7 +70,7 @@ class Schemas:
 
     def field(self, record_type: str, path: tuple) -> dict:
         """The (resolved) schema of a field, by path; {} when the path is not in the schema."""
-        node = self.resolve(self.docs[record_type])
+        node = self.inlined(record_type)
         for part in path:
             if isinstance(part, int):
                 node = self.resolve(node.get("items", {}))
