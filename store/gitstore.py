@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import git
-from git.objects.fun import tree_entries_from_data, tree_to_stream
 from gitdb.base import IStream
 from gitdb.db.loose import LooseObjectDB
+from gitdb.util import LockedFD
+from git.refs.log import RefLogEntry
+from git.util import Actor
 
 BRANCH = "refs/heads/main"
 ZERO = "0" * 40
@@ -54,11 +56,15 @@ class GitStore:
         self.bare = self.repo.bare
         self.worktree = None if self.bare else Path(self.repo.working_tree_dir)
         self._lock = threading.RLock()
+        self._env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
         # Objects are written in-process (GitPython's own store spawns `git hash-object`).
         self._loose = LooseObjectDB(str(self.gitdir / "objects"))
-        self._config: dict[str, str | None] = {}
+        self._config: dict[str, str] = {}
+        self._config_loaded = False
+        self._reflog = self.config("core.logAllRefUpdates", "true" if not self.bare else "false") in ("true", "always")
+        self._shared = self.config("core.sharedRepository", "false") not in ("false", "umask", "0")
         self._trees: dict[str, list] = {}
-        self._env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+        self._commit_trees: dict[str, str] = {}
 
     # -- plain git commands -------------------------------------------------
     def run(self, *args: str, input: bytes | None = None, check: bool = True, env: dict | None = None) -> bytes:
@@ -70,13 +76,19 @@ class GitStore:
 
     def config(self, key: str, default: str | None = None) -> str | None:
         """A git config value, read once per process (settings do not change under a session)."""
-        if key not in self._config:
-            self._config[key] = self.run("config", "--get", key, check=False).decode().strip() or None
-        return self._config[key] or default
+        if not self._config_loaded:
+            # One `git config --list` for all settings: git's own rules (GIT_CONFIG_GLOBAL,
+            # includes, system file) rather than an imitation of them.
+            for item in self.run("config", "--list", "-z", check=False).split(b"\0"):
+                name, _, value = item.decode("utf-8", "replace").partition("\n")
+                if name:
+                    self._config[name.lower()] = value
+            self._config_loaded = True
+        return self._config.get(key.lower()) or default
 
     def set_config(self, key: str, value: str) -> None:
         self.run("config", key, value)
-        self._config[key] = value
+        self._config[key.lower()] = value
 
     # -- refs ---------------------------------------------------------------
     def tip(self, ref: str = BRANCH) -> str | None:
@@ -96,19 +108,39 @@ class GitStore:
             pass
         return None
 
-    def swap_ref(self, new: str, old: str | None, message: str, ref: str = BRANCH) -> bool:
-        """Move ref to new only if it still points at old. False when another writer won."""
-        proc = subprocess.run(["git", "update-ref", "-m", message, ref, new, old or ZERO],
-                              cwd=self.gitdir, capture_output=True, env=self._env)
-        if proc.returncode == 0:
-            return True
-        err = proc.stderr.decode(errors="replace")
-        if "cannot lock ref" in err:
+    def swap_ref(self, new: str, old: str | None, message: str, ref: str = BRANCH,
+                 who: Person | None = None) -> bool:
+        """Move ref to new only if it still points at old. False when another writer won.
+
+        The same lock-file protocol as `git update-ref NEW OLD` (and so safe beside it,
+        `git gc` and `git push`), done in-process: spawning git costs more than the save."""
+        path = self.gitdir / ref
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = LockedFD(str(path))
+        try:
+            fd = lock.open(write=True)
+        except OSError:
             clear_stale_lock(self.gitdir / f"{ref}.lock")
             return False
-        if "but expected" in err or "is at" in err or "reference already exists" in err:
-            return False
-        raise GitFailed(("update-ref", ref), proc.returncode, err)
+        try:
+            if self.tip(ref) != old:
+                lock.rollback()
+                return False
+            os.write(fd, f"{new}\n".encode())
+            if self._reflog:
+                actor = Actor(who.name, who.email) if who else Actor("bangfu", "bangfu@localhost")
+                entry = RefLogEntry((old or ZERO, new, actor, (int(time.time()), time.altzone), message.split("\n")[0]))
+                log = self.gitdir / "logs" / ref
+                log.parent.mkdir(parents=True, exist_ok=True)
+                with open(log, "ab") as fh:
+                    fh.write(entry.format().encode("utf-8"))
+            lock.commit()
+            if self._shared:
+                os.chmod(path, 0o664)
+            return True
+        except BaseException:
+            lock.rollback()
+            raise
 
     # -- objects ------------------------------------------------------------
     def read(self, sha: str) -> tuple[str, bytes]:
@@ -124,10 +156,16 @@ class GitStore:
             return self._loose.store(IStream(kind.encode(), len(data), BytesIO(data))).binsha.hex()
 
     def commit_tree(self, sha: str) -> str:
+        if sha in self._commit_trees:
+            return self._commit_trees[sha]
         kind, data = self.read(sha)
         if kind != "commit":
             raise GitFailed(("cat-file", sha), 1, f"{sha} is a {kind}")
-        return data[5:45].decode()
+        tree = data[5:45].decode()
+        if len(self._commit_trees) > 65536:
+            self._commit_trees.clear()
+        self._commit_trees[sha] = tree
+        return tree
 
     def commit_info(self, sha: str) -> dict:
         _, data = self.read(sha)
@@ -145,11 +183,15 @@ class GitStore:
     def tree_entries(self, sha: str) -> list[tuple[bytes, int, str]]:
         entries = self._trees.get(sha)
         if entries is None:
-            entries = tree_entries_from_data(self.read(sha)[1]) if sha != EMPTY_TREE else []
-            if len(self._trees) > 4096:
-                self._trees.clear()
-            self._trees[sha] = entries
+            entries = parse_tree(self.read(sha)[1]) if sha != EMPTY_TREE else []
+            self._remember(sha, entries)
         return entries
+
+    def _remember(self, sha: str, entries: list) -> None:
+        # Trees never change, so a cache needs no invalidation, only a bound.
+        if len(self._trees) > 2048:
+            self._trees.clear()
+        self._trees[sha] = entries
 
     def lookup(self, tree: str, path: str) -> str | None:
         """The object id at path inside tree, or None."""
@@ -191,15 +233,29 @@ class GitStore:
         # git orders tree entries as if folder names ended in '/'.
         ordered = sorted(((b, m, n) for n, (b, m) in entries.items()),
                          key=lambda e: e[2].encode() + (b"/" if e[1] == TREE_MODE else b""))
-        buf = BytesIO()
-        tree_to_stream(ordered, buf.write)
-        return self.write("tree", buf.getvalue())
+        sha = self.write("tree", b"".join(b"%o %s\0%s" % (m, n.encode(), b) for b, m, n in ordered))
+        self._remember(sha, ordered)  # the next save starts from this tree: no need to read it back
+        return sha
 
     def make_commit(self, tree: str, parents: list[str], author: Person, message: str) -> str:
         sig = author.signature()
         lines = [f"tree {tree}".encode()] + [f"parent {p}".encode() for p in parents]
         lines += [b"author " + sig, b"committer " + sig]
-        return self.write("commit", b"\n".join(lines) + b"\n\n" + message.encode("utf-8"))
+        return self.write("commit", self._signed(b"\n".join(lines) + b"\n\n" + message.encode("utf-8")))
+
+    def _signed(self, buffer: bytes) -> bytes:
+        # With bangfu.requireSigned every commit this copy writes carries the user's SSH
+        # signature (store/signing.py); a commit that cannot be signed is not written.
+        from . import signing
+        if not signing.required(self):
+            return buffer
+        key = signing.key_of(self)
+        if not key:
+            raise GitFailed(("commit", "-S"), 1, "bangfu.requireSigned is set but user.signingKey is not")
+        try:
+            return signing.sign_commit(buffer, key)
+        except signing.SigningFailed as exc:
+            raise GitFailed(("commit", "-S"), 1, exc.detail) from None
 
     # -- bulk reading -------------------------------------------------------
     def ls_tree(self, tree: str, prefix: str) -> Iterator[tuple[str, str]]:
@@ -279,16 +335,40 @@ class GitStore:
     def maybe_gc(self, chance: float = 0.02) -> None:
         # `gc --auto` packs loose objects once there are enough of them; asking
         # now and then keeps a busy ledger from bloating without slowing saves.
+        # The commit-graph with changed-path filters keeps `git log -- <record>`
+        # (a record's history) fast however long the history grows.
         if random.random() < chance:
-            subprocess.Popen(["git", "gc", "--auto", "--quiet"], cwd=self.gitdir, env=self._env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            subprocess.Popen(["sh", "-c", "git gc --auto --quiet; exec " + " ".join(COMMIT_GRAPH)], cwd=self.gitdir,
+                             env=self._env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+
+    def has_commit_graph(self) -> bool:
+        info = self.gitdir / "objects" / "info"
+        return (info / "commit-graph").exists() or (info / "commit-graphs" / "commit-graph-chain").exists()
+
+    def write_commit_graph(self) -> None:
+        """Write the commit-graph (with changed-path filters) now, e.g. after a fetch or on a fresh clone."""
+        self.run(*COMMIT_GRAPH[1:], check=False)
 
     def close(self) -> None:
         with self._lock:
             self.repo.close()
 
 
+def parse_tree(data: bytes) -> list[tuple[bytes, int, str]]:
+    """(binary id, mode, name) of each entry of a raw tree object."""
+    out = []
+    pos = 0
+    while pos < len(data):
+        space = data.index(b" ", pos)
+        nul = data.index(b"\0", space)
+        out.append((data[nul + 1:nul + 21], int(data[pos:space], 8), data[space + 1:nul].decode("utf-8", "surrogateescape")))
+        pos = nul + 21
+    return out
+
+
 STALE_LOCK_SECONDS = 10
+COMMIT_GRAPH = ("git", "commit-graph", "write", "--reachable", "--changed-paths", "--split", "--no-progress")
 
 
 def clear_stale_lock(lock: Path) -> None:

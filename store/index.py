@@ -107,7 +107,8 @@ class Index:
         return len(self.docs) if rtype is None else len(self.db.table(rtype))
 
     def find(self, rtype: str, **equal: Any) -> list[dict]:
-        """Records of a type whose top-level fields equal the given values.
+        """Records of a type whose fields equal the given values (nested with `__`:
+        identity__id_number__hmac).
 
         The rules ask this for every record they check (duplicates, references),
         so it is answered from hash maps built on first use, not by a scan."""
@@ -126,8 +127,8 @@ class Index:
         if key not in self._eq:
             m: dict[Any, set[str]] = {}
             for rid, doc in self.docs.items():
-                if doc.get("type") == rtype and _hashable(doc.get(name)):
-                    m.setdefault(doc.get(name), set()).add(rid)
+                if doc.get("type") == rtype and _hashable(value := _field(doc, name)):
+                    m.setdefault(value, set()).add(rid)
             self._eq[key] = m
         return self._eq[key]
 
@@ -136,13 +137,13 @@ class Index:
         if doc is None:
             return
         for (rtype, name), m in self._eq.items():
-            if doc.get("type") == rtype and _hashable(doc.get(name)):
-                m.get(doc.get(name), set()).discard(rid)
+            if doc.get("type") == rtype and _hashable(value := _field(doc, name)):
+                m.get(value, set()).discard(rid)
 
     def _reindex(self, rid: str, doc: dict) -> None:
         for (rtype, name), m in self._eq.items():
-            if doc.get("type") == rtype and _hashable(doc.get(name)):
-                m.setdefault(doc.get(name), set()).add(rid)
+            if doc.get("type") == rtype and _hashable(value := _field(doc, name)):
+                m.setdefault(value, set()).add(rid)
 
     def query(self, rtype: str, text: str | None = None, **filters: Any) -> list[dict]:
         """Filters: field=value, field__gte/__lte/__gt/__lt/__ne/__in/__contains=value;
@@ -216,6 +217,16 @@ def _condition(filters: dict[str, Any]) -> QueryInstance | None:
         item = _OPS[op](q, value) if op else (q == value)
         cond = item if cond is None else cond & item
     return cond
+
+
+def _field(doc: dict, name: str) -> Any:
+    """doc[a][b] for the name a__b (None where the path does not exist)."""
+    value: Any = doc
+    for part in name.split("__"):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
 
 
 def _hashable(value: Any) -> bool:

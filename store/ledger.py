@@ -350,7 +350,7 @@ class Ledger:
                              for path, data in prepared.items()}
                     tree = self.git.write_tree(self.git.commit_tree(tip), blobs)
                     commit = self.git.make_commit(tree, [tip], who, Trailers.message(title, trailers))
-                    won = self.git.swap_ref(commit, tip, f"bangfu: {title}"[:200])
+                    won = self.git.swap_ref(commit, tip, f"bangfu: {title}"[:200], who=who)
                 except (OSError, GitFailed) as exc:
                     raise StorageError(path=str(self.path), detail=_os_detail(exc)) from None
                 if won:
@@ -378,7 +378,7 @@ class Ledger:
                     blobs = {p: None if d is None else self.git.write("blob", d) for p, d in files.items()}
                     tree = self.git.write_tree(self.git.commit_tree(tip), blobs)
                     commit = self.git.make_commit(tree, [tip], who, Trailers.message(title, trailers))
-                    won = self.git.swap_ref(commit, tip, f"bangfu: {title}"[:200])
+                    won = self.git.swap_ref(commit, tip, f"bangfu: {title}"[:200], who=who)
                 except (OSError, GitFailed) as exc:
                     raise StorageError(path=str(self.path), detail=_os_detail(exc)) from None
                 if won:
@@ -426,7 +426,7 @@ class Ledger:
         for rid, doc in records.items():
             current = self.index.blobs.get(rid)
             data = None if doc is None else canonical.dumps(doc)
-            if data is not None and current is not None and self.git.read_blob(current) == data:
+            if data is not None and current is not None and canonical.blob_id(data) == current:
                 saved.append(Saved(rid, None, current, warnings.get(rid, [])))
                 continue
             prepared[ids.path_of(rid)] = data

@@ -90,9 +90,13 @@ def test_killing_writers_at_any_moment_leaves_a_valid_ledger(ledger):
     rnd = random.Random(7)
     for round_ in range(6):
         procs = [ctx.Process(target=_endless_writer, args=(str(ledger.path), round_ * 10 + i)) for i in range(3)]
+        before = ledger.git.tip()
         for p in procs:
             p.start()
-        time.sleep(1.0 + rnd.random())
+        deadline = time.time() + 60
+        while ledger.git.tip() == before and time.time() < deadline:  # writers are saving
+            time.sleep(0.05)
+        time.sleep(rnd.random() * 0.5)
         for p in procs:
             os.kill(p.pid, signal.SIGKILL)
             time.sleep(rnd.random() * 0.05)

@@ -1,0 +1,463 @@
+"""Records out to spreadsheets (xlsx, csv): one row per record, headers from the schema titles.
+
+The layout of a record type is read from its JSON Schema, so every type (and every field a
+later schema adds) exports without a table to maintain here:
+- scalar fields are columns; fields of nested objects are columns titled `父·子` (帮扶期限·开始);
+- a reference is two columns: the name of the referenced record and its id (学校, 学校编号);
+- a protected identifier is its masked form only (the sealed value and the hash never leave);
+- a list of values is one cell joined with 、; a list of objects is a sheet of its own in
+  xlsx (one row per item, keyed by the record's id) and a read-only summary cell in csv;
+- money is a number of yuan with two decimals, dates are real dates in xlsx.
+
+The importer (store/importer.py) reads the same layout back, so an export can be edited
+and imported again.
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from . import i18n
+from .describe import label
+from .errors import BangfuError, UsageError
+from .index import parse_value
+
+# Column kinds
+ID, TEXT, ENUM, DATE, MONEY, INT, NUMBER, BOOL = "id", "text", "enum", "date", "money", "int", "number", "bool"
+REF, REF_ID, PROTECTED, LIST, SUMMARY, PARENT, PARENT_LABEL, DERIVED = (
+    "ref", "ref_id", "protected", "list", "summary", "parent", "parent_label", "derived")
+READ_ONLY = frozenset({SUMMARY, PARENT_LABEL, DERIVED})
+
+MONEY_FORMAT = "#,##0.00"
+DATE_FORMAT = "yyyy-mm-dd"
+FORMATS = ("xlsx", "csv")
+
+Progress = Callable[[str, int, int], None]  # (what is being done, done, total)
+
+
+@dataclass(frozen=True)
+class Column:
+    rtype: str
+    key: str            # dotted path from the sheet's item, the key of its English title
+    path: tuple         # where the value sits in the record (main sheet) or the list item (sub-sheet)
+    kind: str
+    zh: str             # the header from the ledger's schema titles
+    ref: str | None = None
+
+    @property
+    def header(self) -> str:
+        if i18n.lang() == "zh":
+            return self.zh
+        return english_title(self.rtype, self.key) or self.zh
+
+    @property
+    def read_only(self) -> bool:
+        return self.kind in READ_ONLY
+
+
+@dataclass
+class Sheet:
+    rtype: str
+    key: str            # "" for the record's own sheet, else the dotted path of the list
+    path: tuple
+    zh: str
+    columns: list[Column] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        text = self.zh if i18n.lang() == "zh" else (english_title(self.rtype, self.key or "@sheet") or self.zh)
+        for bad in "[]:*?/\\":
+            text = text.replace(bad, "_")
+        return text[:31]  # Excel's limit
+
+
+@dataclass
+class Layout:
+    rtype: str
+    main: Sheet
+    subs: list[Sheet]
+
+    @property
+    def sheets(self) -> list[Sheet]:
+        return [self.main, *self.subs]
+
+
+def english_title(rtype: str, key: str) -> str | None:
+    base, _, suffix = key.partition("#")
+    msg = f"io.col.{rtype}.{base}"
+    if not i18n.has(msg):
+        return None
+    text = i18n.t(msg)
+    return f"{text} id" if suffix == "id" else text
+
+
+# ---- the layout, read from the schema ---------------------------------------------------------
+
+# Columns that are not fields but help a reader (and the importer find the student of a payment).
+_DERIVED: dict[str, list[tuple[str, str, tuple]]] = {
+    "aid": [("student.school", "学校", ("student", "school"))],
+}
+
+
+def layout(schemas, rtype: str) -> Layout:
+    if rtype not in schemas.record_types:
+        raise UsageError("io.export.unknown_type", type=rtype, allowed="、".join(schemas.record_types))
+    doc = schemas.resolve(schemas.docs[rtype])
+    main = Sheet(rtype, "", (), doc.get("title", rtype))
+    subs: list[Sheet] = []
+    _walk(schemas, rtype, doc, (), "", "", main.columns, subs, top=True)
+    for key, zh, path in _DERIVED.get(rtype, []):
+        at = next((i for i, c in enumerate(main.columns) if c.path == path[:1] and c.kind == REF_ID), len(main.columns))
+        main.columns.insert(at + 1, Column(rtype, key, path, DERIVED, zh))
+    return Layout(rtype, main, subs)
+
+
+def _walk(schemas, rtype: str, node: dict, path: tuple, key: str, title: str, cols: list[Column],
+          subs: list[Sheet], top: bool = False, sub_path: tuple = ()) -> None:
+    """Columns for the properties of an object node. `path` is relative to the sheet's item;
+    `sub_path` is where that item sits in the record (for naming sheets of nested lists)."""
+    for name, raw in schemas.resolve(node).get("properties", {}).items():
+        if top and name in ("type", "schema_version"):
+            continue
+        s = schemas.resolve(raw)
+        p, k = path + (name,), f"{key}.{name}" if key else name
+        own = s.get("title", name)
+        t = f"{title}·{own}" if title else own
+        if s.get("x-protected"):
+            cols.append(Column(rtype, k, p, PROTECTED, own))
+        elif s.get("x-ref"):
+            cols.append(Column(rtype, k, p, REF, t, s["x-ref"]))
+            cols.append(Column(rtype, k + "#id", p, REF_ID, t + "编号", s["x-ref"]))
+        elif name == "id" and top:
+            cols.append(Column(rtype, k, p, ID, own))
+        elif "properties" in s:
+            _walk(schemas, rtype, s, p, k, t, cols, subs, sub_path=sub_path)
+        elif s.get("type") == "array":
+            items = schemas.resolve(s.get("items", {}))
+            if "properties" in items:
+                full = sub_path + p
+                sheet = Sheet(rtype, ".".join(full), full, own)
+                type_title = schemas.docs[rtype].get("title", rtype)
+                sheet.columns.append(Column(rtype, "@parent", (), PARENT, f"{type_title}编号"))
+                sheet.columns.append(Column(rtype, "@label", (), PARENT_LABEL, type_title))
+                _walk(schemas, rtype, items, (), "", "", sheet.columns, subs, sub_path=full)
+                # the item columns' keys are relative to the list: prefix them for their English titles
+                sheet.columns[2:] = [Column(rtype, f"{'.'.join(full)}.{c.key}", c.path, c.kind, c.zh, c.ref)
+                                     for c in sheet.columns[2:]]
+                subs.append(sheet)
+                cols.append(Column(rtype, k, p, SUMMARY, t))
+            else:
+                cols.append(Column(rtype, k, p, LIST, t))
+        else:
+            cols.append(Column(rtype, k, p, _scalar_kind(s), t))
+
+
+def _scalar_kind(s: dict) -> str:
+    if "enum" in s or "const" in s:
+        return ENUM
+    if s.get("format") == "date":
+        return DATE
+    if s.get("x-money"):
+        return MONEY
+    return {"integer": INT, "number": NUMBER, "boolean": BOOL}.get(s.get("type"), TEXT)
+
+
+# ---- values -----------------------------------------------------------------------------------
+
+def get(node: Any, path: tuple) -> Any:
+    for part in path:
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def ref_name(doc: dict | None) -> str | None:
+    """What a person calls a referenced record (the importer resolves the same names)."""
+    if not doc:
+        return None
+    t = doc.get("type")
+    if t == "school":
+        return doc.get("name")
+    if t == "student":
+        return doc.get("name")
+    if t == "plan":
+        return doc.get("title")
+    return label(doc, _NoIndex())
+
+
+class _NoIndex:
+    index = None
+
+    def get(self, rid: str) -> None:
+        return None
+
+
+def yes_no(value: bool) -> str:
+    return i18n.t("io.word.yes" if value else "io.word.no")
+
+
+def money_text(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+class Cells:
+    """Cell values of records for one layout; `native` keeps dates and numbers typed (xlsx)."""
+
+    def __init__(self, ledger, native: bool):
+        self.docs = ledger.index.docs
+        self.ledger = ledger
+        self.native = native
+
+    def value(self, col: Column, item: Any, record: dict) -> Any:
+        kind = col.kind
+        if kind == PARENT:
+            return record.get("id")
+        if kind == PARENT_LABEL:
+            return label(record, self.ledger)
+        v = get(item, col.path) if kind != DERIVED else self._derived(col, record)
+        if v is None:
+            return None
+        if kind in (ID, TEXT, ENUM, REF_ID, DERIVED):
+            return v if isinstance(v, str) else str(v)
+        if kind == DATE:
+            if self.native and isinstance(v, str):
+                try:
+                    return dt.date.fromisoformat(v)
+                except ValueError:
+                    return v
+            return v
+        if kind == MONEY:
+            if not isinstance(v, int) or isinstance(v, bool):
+                return str(v)
+            return v / 100 if self.native else money_text(v)
+        if kind in (INT, NUMBER):
+            return v
+        if kind == BOOL:
+            return yes_no(bool(v))
+        if kind == REF:
+            return ref_name(self.docs.get(v)) or v
+        if kind == PROTECTED:
+            return _masked(col, v)
+        if kind == LIST:
+            return "、".join(map(str, v)) if isinstance(v, list) else str(v)
+        if kind == SUMMARY:
+            return self._summary(col, v)
+        return str(v)
+
+    def _derived(self, col: Column, record: dict) -> str | None:
+        ref = self.docs.get(get(record, col.path[:1]) or "")
+        target = self.docs.get((ref or {}).get(col.path[1], "") or "")
+        return ref_name(target)
+
+    def _summary(self, col: Column, items: Any) -> str:
+        # One readable cell per list in csv (a sheet of its own in xlsx).
+        if not isinstance(items, list):
+            return str(items)
+        parts = []
+        for item in items:
+            if isinstance(item, dict):
+                vals = [self.docs.get(v, {}).get("name", v) if isinstance(v, str) and v in self.docs else v
+                        for v in item.values()]
+                parts.append("，".join("、".join(map(str, v)) if isinstance(v, list) else str(v) for v in vals))
+            else:
+                parts.append(str(item))
+        return "；".join(parts)
+
+
+def _masked(col: Column, value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("masked", ""))
+    # A clear value never leaves masked; it should not be in a committed record at all.
+    from .protect import mask
+    kind = col.path[-1] if col.path[-1] in ("id_number", "student_no", "phone", "address", "bank_card") else "other"
+    return mask(kind, str(value))
+
+
+def items_of(sheet: Sheet, record: dict) -> list:
+    found = get(record, sheet.path)
+    return found if isinstance(found, list) else []
+
+
+def rows(ledger, lay: Layout, sheet: Sheet, records: list[dict], native: bool) -> Iterator[list[Any]]:
+    """The rows (without the header) of one sheet for these records."""
+    cells = Cells(ledger, native)
+    cols = sheet.columns
+    if sheet is lay.main:
+        for record in records:
+            yield [cells.value(c, record, record) for c in cols]
+    else:
+        for record in records:
+            for item in items_of(sheet, record):
+                yield [cells.value(c, item, record) for c in cols]
+
+
+# ---- choosing records ---------------------------------------------------------------------------
+
+def select(ledger, rtype: str, where: Iterable[str] = ()) -> list[dict]:
+    """Records of a type, by id, filtered by FIELD=VALUE conditions (as `bangfu list --where`)."""
+    filters: dict[str, Any] = {}
+    for item in where:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError("io.export.bad_where", item=item)
+        filters[name] = parse_value(value)
+    if filters:
+        found = ledger.query(rtype, **filters)
+    else:
+        ledger.refresh()
+        found = list(ledger.records(rtype))
+    return sorted(found, key=lambda r: r["id"])
+
+
+# ---- writers --------------------------------------------------------------------------------------
+
+def export(ledger, rtype: str, path: Path | str, fmt: str | None = None, *, where: Iterable[str] = (),
+           records: list[dict] | None = None, progress: Progress | None = None) -> int:
+    """Write the records of one type to an xlsx or csv file; returns the number of records."""
+    path = Path(path)
+    fmt = fmt or format_of(path)
+    lay = layout(ledger.schemas(), rtype)
+    chosen = select(ledger, rtype, where) if records is None else records
+    try:
+        if fmt == "xlsx":
+            write_xlsx(ledger, lay, chosen, path, progress)
+        else:
+            write_csv(ledger, lay, chosen, path, progress)
+    except OSError as exc:
+        raise BangfuError("io.cannot_write", path=str(path), detail=exc.strerror or str(exc)) from None
+    return len(chosen)
+
+
+def format_of(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise UsageError("io.export.bad_format", path=str(path), allowed="、".join(FORMATS))
+    return suffix
+
+
+def write_csv(ledger, lay: Layout, records: list[dict], path: Path, progress: Progress | None = None) -> None:
+    # utf-8 with a BOM: what Excel needs to open Chinese CSV files correctly.
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow([c.header for c in lay.main.columns])
+        tick = _ticker(progress, i18n.t("io.progress.export"), len(records))
+        for n, row in enumerate(rows(ledger, lay, lay.main, records, native=False), 1):
+            w.writerow(["" if v is None else v for v in row])
+            tick(n)
+        tick(len(records), force=True)
+
+
+def write_xlsx(ledger, lay: Layout, records: list[dict], path: Path, progress: Progress | None = None) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    tick = _ticker(progress, i18n.t("io.progress.export"), len(records))
+    for sheet in lay.sheets:
+        data = rows(ledger, lay, sheet, records, native=True)
+        if sheet is lay.main:
+            data = _counting(data, tick)
+        elif not any(items_of(sheet, r) for r in records):
+            continue  # an empty list sheet only adds noise
+        write_sheet(wb, sheet.title, [c.header for c in sheet.columns], [c.kind for c in sheet.columns], data)
+    tick(len(records), force=True)
+    wb.save(path)
+
+
+def _counting(data: Iterator[list], tick: Callable) -> Iterator[list]:
+    for n, row in enumerate(data, 1):
+        tick(n)
+        yield row
+
+
+def _ticker(progress: Progress | None, what: str, total: int, every: int = 1000) -> Callable:
+    def tick(done: int, force: bool = False) -> None:
+        if progress and (force or done % every == 0):
+            progress(what, done, total)
+    return tick
+
+
+def write_sheet(wb, title: str, headers: list[str], kinds: list[str], data: Iterable[list[Any]],
+                widths_from: int = 200) -> Any:
+    """A write-only sheet with a styled, frozen header row, an autofilter, column widths from
+    the header and the first rows, and number formats for money, dates and integers."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title)
+    data = iter(data)
+    head: list[list[Any]] = []
+    for row in data:
+        head.append(row)
+        if len(head) >= widths_from:
+            break
+    for i, h in enumerate(headers):
+        width = max([display_width(h)] + [display_width(_shown(r[i])) for r in head]) + 2
+        ws.column_dimensions[get_column_letter(i + 1)].width = min(max(width, 6), 60)
+    ws.freeze_panes = "A2"
+    style = {}
+    for kind, fmt in ((MONEY, MONEY_FORMAT), (DATE, DATE_FORMAT), (INT, "0")):
+        c = WriteOnlyCell(ws)
+        c.number_format = fmt
+        style[kind] = c._style
+    styled = [style.get(k) for k in kinds]
+    hdr = []
+    for h in headers:
+        c = WriteOnlyCell(ws, h)
+        c.font = Font(bold=True)
+        c.fill = PatternFill("solid", fgColor="DDEBF7")
+        c.alignment = Alignment(vertical="center")
+        hdr.append(c)
+    ws.append(hdr)
+    count = 0
+
+    def typed(row: list[Any]) -> list[Any]:
+        out = []
+        for v, st in zip(row, styled):
+            if st is not None and v is not None and not isinstance(v, str):
+                c = WriteOnlyCell(ws, v)
+                c._style = copy.copy(st)
+                out.append(c)
+            else:
+                out.append(v)
+        return out
+
+    for row in head:
+        ws.append(typed(row))
+        count += 1
+    for row in data:
+        ws.append(typed(row))
+        count += 1
+    if headers:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
+    return ws
+
+
+def _shown(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    if isinstance(v, dt.date):
+        return "2000-00-00"
+    return str(v)
+
+
+def display_width(text: str) -> int:
+    """Terminal/Excel width: a Chinese character takes two cells."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def default_name(rtype: str, fmt: str, today: dt.date | None = None) -> str:
+    today = today or dt.date.today()
+    lay_title = i18n.t(f"io.col.{rtype}.@sheet") if i18n.has(f"io.col.{rtype}.@sheet") else rtype
+    return f"{lay_title}-{today.isoformat()}.{fmt}"
