@@ -665,12 +665,23 @@ class _Synthetic:
                 e["date"] = e["date"].isoformat()
             rec["events"] = events
             if self.with_identity:
-                rec["identity"] = {"id_number": invented_id_number(rec["id"], birth_year(stage, grades[g]),
-                                                                   county=school["county"], sex=sex)}
+                rec["identity"] = {"id_number": self.unique_id_number(rec["id"], birth_year(stage, grades[g]),
+                                                                      school["county"], sex)}
             info = {"county": school["county"], "from": None if eligible_from is None else max(eligible_from, stage_start),
                     "to": eligible_to, "bus": (not boarding) and r.random() < 0.3}
             out.append((rec, info))
         return out
+
+    def unique_id_number(self, seed: str, year: int, county: str, sex: str) -> str:
+        # Invented numbers share a county prefix and a birth year, so at tens of
+        # thousands of students two would collide; a real ledger refuses duplicates.
+        used = self.__dict__.setdefault("_used_id_numbers", set())
+        for attempt in range(1000):
+            number = invented_id_number(f"{seed}#{attempt}" if attempt else seed, year, county=county, sex=sex)
+            if number not in used:
+                used.add(number)
+                return number
+        raise RuntimeError("no unused invented ID number")
 
     # -------------------------------------------------------------------- aid
     def programmes(self, student: dict, info: dict) -> list[tuple[str, str | None]]:
