@@ -269,33 +269,22 @@ class GitStore:
                 yield path.decode("utf-8", "surrogateescape"), meta.split()[2].decode()
 
     def read_blobs(self, shas: list[str]) -> Iterator[tuple[str, bytes]]:
-        """Many blobs through one `git cat-file --batch`, fed from a thread so neither pipe stalls."""
+        """Many blobs through one `git cat-file --batch`; the output is parsed in memory."""
         if not shas:
             return
-        proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.gitdir, stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, env=self._env, bufsize=1 << 20)
-
-        def feed() -> None:
-            try:
-                proc.stdin.write("".join(s + "\n" for s in shas).encode())
-            finally:
-                proc.stdin.close()
-
-        feeder = threading.Thread(target=feed, daemon=True)
-        feeder.start()
-        out = proc.stdout
-        try:
-            for _ in shas:
-                header = out.readline().split()
-                if len(header) < 3:
-                    raise GitFailed(("cat-file",), 1, f"missing object {header[0].decode() if header else '?'}")
-                data = out.read(int(header[2]))
-                out.read(1)
-                yield header[0].decode(), data
-        finally:
-            feeder.join()
-            out.close()
-            proc.wait()
+        proc = subprocess.run(["git", "cat-file", "--batch"], cwd=self.gitdir, env=self._env, capture_output=True,
+                              input="".join(s + "\n" for s in shas).encode())
+        out = memoryview(proc.stdout)
+        raw = proc.stdout
+        pos = 0
+        for _ in shas:
+            eol = raw.index(b"\n", pos)
+            header = raw[pos:eol].split()
+            if len(header) < 3:
+                raise GitFailed(("cat-file",), 1, f"missing object {header[0].decode() if header else '?'}")
+            size = int(header[2])
+            yield header[0].decode(), bytes(out[eol + 1:eol + 1 + size])
+            pos = eol + 2 + size
 
     def diff_trees(self, old: str, new: str) -> Iterator[tuple[str, str | None]]:
         """(path, new blob id or None when deleted) for each file that differs between two trees."""

@@ -10,6 +10,7 @@ import json
 import os
 import pickle
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -21,7 +22,7 @@ from tinydb.table import Document, Table
 from . import ids
 from .search import haystack
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 
 class _Memory(Storage):
@@ -42,6 +43,12 @@ class _InPlaceTable(Table):
     def _update_table(self, updater: Callable[[dict], None]) -> None:
         tables = self._storage.read()
         updater(tables.setdefault(self.name, {}))
+        self.clear_cache()
+
+    def bulk_load(self, table: dict[int, dict]) -> None:
+        """Take a whole table at once (50k inserts one by one would copy every record twice)."""
+        self._storage.read()[self.name] = table
+        self._next_id = None
         self.clear_cache()
 
 
@@ -65,15 +72,15 @@ class Index:
     def load(self, items: Iterable[tuple[str, str, dict]], records_tree: str | None) -> None:
         """Replace everything with (id, blob, record) items."""
         self.__init__()
-        by_type: dict[str, list[Document]] = {}
+        tables: dict[str, dict[int, dict]] = {}
         for rid, blob, doc in items:
             self._doc_ids[rid] = self._next
             self.docs[rid] = doc
             self.blobs[rid] = blob
-            by_type.setdefault(ids.type_of(rid), []).append(Document(doc, doc_id=self._next))
+            tables.setdefault(rid.split("-", 1)[0], {})[self._next] = doc
             self._next += 1
-        for rtype, documents in by_type.items():
-            self.db.table(rtype).insert_multiple(documents)
+        for rtype, table in tables.items():
+            self.db.table(rtype).bulk_load(table)
         self.records_tree = records_tree
 
     def apply(self, changes: Iterable[tuple[str, str | None, dict | None]], records_tree: str | None) -> list[str]:
@@ -171,21 +178,15 @@ class Index:
         return (self.docs[rid] for rid in self._doc_ids if ids.type_of(rid) == rtype)
 
     # -- disk cache ---------------------------------------------------------
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"format": CACHE_FORMAT, "tree": self.records_tree,
-                   "items": [(rid, self.blobs[rid], doc) for rid, doc in self.docs.items()]}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(payload, fh, protocol=5)
-            os.replace(tmp, path)
-        except OSError:
-            # A cache that cannot be written (read-only ledger, full disk) only costs speed.
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    def save(self, path: Path, background: bool = False) -> None:
+        """Write the cache; in the background the caller is ready sooner (records are replaced,
+        never changed in place, so shallow copies are a consistent snapshot)."""
+        payload = {"format": CACHE_FORMAT, "tree": self.records_tree, "docs": dict(self.docs),
+                   "blobs": dict(self.blobs), "broken": dict(self.broken)}
+        if background:
+            threading.Thread(target=_write_cache, args=(path, payload), name="index-cache").start()
+        else:
+            _write_cache(path, payload)
 
     def restore(self, path: Path) -> bool:
         try:
@@ -193,10 +194,30 @@ class Index:
                 payload = pickle.load(fh)
             if payload.get("format") != CACHE_FORMAT:
                 return False
-            self.load(payload["items"], payload["tree"])
+            blobs = payload["blobs"]
+            self.load(((rid, blobs[rid], doc) for rid, doc in payload["docs"].items()), payload["tree"])
+            self.broken = payload["broken"]
             return True
         except Exception:  # any damage to a cache only means rebuilding it
+            self.__init__()
             return False
+
+
+def _write_cache(path: Path, payload: dict) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-")
+    except OSError:
+        return  # a cache that cannot be written (read-only ledger, full disk) only costs speed
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(payload, fh, protocol=5)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 _OPS = {
