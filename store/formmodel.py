@@ -385,17 +385,32 @@ def _convert(f: Field, value: Any, original: Any, at: tuple, errors: Errors, kee
     return converted
 
 
+def _replace_protected(form: Form, record: dict, how: Callable[[tuple, Any], Any]) -> dict:
+    """A copy with each protected value replaced by how(path, value) (MISSING drops it)."""
+    out = copy.deepcopy(record)
+    for path in list(_protected_paths(form.fields, out)):
+        value = how(path, _get(out, path))
+        _put(out, path, MISSING if value is MISSING else copy.deepcopy(value))
+    return out
+
+
 def checkable(form: Form, record: dict) -> dict:
     """The record as the schema will see it once sealed: a typed identifier stands in as a
     protected placeholder (the store seals it on save; the form checked its shape already)."""
-    out = copy.deepcopy(record)
-    for path in _protected_paths(form.fields, out):
-        parent = out
-        for part in path[:-1]:
-            parent = parent[part]
-        if isinstance(parent[path[-1]], str):
-            parent[path[-1]] = {"masked": "*", "hmac": PLACEHOLDER_HMAC}
-    return out
+    placeholder = {"masked": "*", "hmac": PLACEHOLDER_HMAC}
+    return _replace_protected(form, record, lambda path, v: placeholder if isinstance(v, str) else v)
+
+
+def rebase(form: Form, record: dict, committed: dict | None) -> dict:
+    """`record` as the committed starting point of further edits: an identifier typed but not yet
+    sealed is replaced by the committed value there (so an emptied input means "keep that")."""
+    return _replace_protected(form, record,
+                              lambda path, v: _get(committed or {}, path) if isinstance(v, str) else v)
+
+
+def strip_protected(form: Form, record: dict) -> dict:
+    """A copy without protected values (a duplicate: sealed values are bound to their record id)."""
+    return _replace_protected(form, record, lambda path, v: MISSING)
 
 
 def _protected_paths(fields: Iterable[Field], obj: Any, at: tuple = ()) -> Iterable[tuple]:
@@ -411,34 +426,6 @@ def _protected_paths(fields: Iterable[Field], obj: Any, at: tuple = ()) -> Itera
         elif f.kind == LIST and isinstance(obj[f.name], list):
             for i, item in enumerate(obj[f.name]):
                 yield from _protected_paths(f.fields, item, at + (f.name, i))
-
-
-def rebase(form: Form, record: dict, committed: dict | None) -> dict:
-    """`record` as the committed starting point of further edits: an identifier typed but not yet
-    sealed is replaced by the committed value there (so an emptied input means "keep that")."""
-    out = copy.deepcopy(record)
-    for path in list(_protected_paths(form.fields, out)):
-        parent = out
-        for part in path[:-1]:
-            parent = parent[part]
-        if isinstance(parent[path[-1]], str):
-            before = _get(committed or {}, path)
-            if before is MISSING:
-                del parent[path[-1]]
-            else:
-                parent[path[-1]] = copy.deepcopy(before)
-    return out
-
-
-def strip_protected(form: Form, record: dict) -> dict:
-    """A copy without protected values (a duplicate: sealed values are bound to their record id)."""
-    out = copy.deepcopy(record)
-    for path in sorted(_protected_paths(form.fields, out), key=len, reverse=True):
-        parent = out
-        for part in path[:-1]:
-            parent = parent[part]
-        del parent[path[-1]]
-    return out
 
 
 # ---- problems next to their fields ---------------------------------------------------------
@@ -458,6 +445,12 @@ def anchor(form: Form, path: tuple) -> tuple[tuple, tuple]:
     return done, ()
 
 
+def relevant(conversion: Errors, findings: Iterable[Finding]) -> list[Finding]:
+    """The findings that say something the conversion errors do not (a field whose text did not
+    convert is missing from the candidate record: "required" there would only confuse)."""
+    return [f for f in findings if not any(f.path[: len(p)] == p for p in conversion)]
+
+
 def problems(form: Form, conversion: Errors, findings: Iterable[Finding]) -> dict[tuple, list[str]]:
     """Messages by the path of the input they belong to (see `anchor`). A finding is left out
     where the typed text did not convert: the conversion error says it better."""
@@ -474,9 +467,7 @@ def problems(form: Form, conversion: Errors, findings: Iterable[Finding]) -> dic
     for path, texts in conversion.items():
         for text in texts:
             add(path, text)
-    for finding in findings:
-        if any(finding.path[: len(p)] == p for p in conversion):
-            continue
+    for finding in relevant(conversion, findings):
         text = i18n.t(finding.rule, **finding.params)
         if finding.level != "error":
             text = i18n.t("forms.model.warning", message=text)
@@ -559,6 +550,8 @@ def compare(form: Form, old: dict | None, new: dict | None) -> list[Row]:
     rows: list[Row] = []
     seen: set[tuple] = set()
     for change in diff(old or {}, new or {}):
+        if change.path[:1] and change.path[0] in HIDDEN:
+            continue   # id, type and schema version: the same record throughout
         path = _row_path(form, change.path)
         if path in seen:
             continue
@@ -628,11 +621,8 @@ def _put(obj: Any, path: tuple, value: Any) -> None:
             obj = obj[part]
         else:
             obj = obj.setdefault(part, {})
-    last = path[-1]
     if value is MISSING:
         if isinstance(obj, dict):
-            obj.pop(last, None)
-    elif isinstance(obj, list):
-        obj[last] = value
+            obj.pop(path[-1], None)
     else:
-        obj[last] = value
+        obj[path[-1]] = value

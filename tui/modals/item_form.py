@@ -1,0 +1,73 @@
+"""One item of a sub-list (a participant, a target, a schedule entry) in its own small form."""
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Label
+
+from store import formmodel as fm
+from store import i18n
+from tui.widgets.form_fields import FieldsPanel
+from tui.widgets.form_support import FORMS_CSS, data, localize
+
+
+class ItemForm(ModalScreen[dict | None]):
+    """Dismisses with the item's values, or None when cancelled. Values that do not convert
+    keep it open with the error next to the field; the record's own check does the rest."""
+
+    CSS_PATH = FORMS_CSS
+    BINDINGS = [Binding("ctrl+s", "ok", "forms.key.item_ok", priority=True, id="forms.item.ok"),
+                Binding("escape", "cancel", "forms.key.cancel", id="forms.item.cancel")]
+
+    def __init__(self, ledger, field: fm.Field, values: dict, number: int, original: dict | None = None) -> None:
+        super().__init__()
+        localize(self)
+        self.ledger = ledger
+        self.field = field
+        self.values = values
+        self.number = number
+        self.original = original
+        self.model = fm.Form("", field.title, field.fields)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="item-dialog", classes="fm-dialog"):
+            yield Label(data(i18n.t("forms.item.title", title=self.field.title, n=self.number)),
+                        classes="fm-title")
+            with VerticalScroll(classes="fm-body"):
+                yield FieldsPanel(self.field.fields, self.values, self.ledger, self.original, id="item-fields")
+            with Horizontal(classes="fm-buttons"):
+                yield Button(i18n.t("forms.item.ok"), variant="primary", id="item-ok")
+                yield Button(i18n.t("forms.form.cancel"), id="item-cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        rows = self.query_one(FieldsPanel).rows()
+        if rows:
+            rows[0].focus_input()
+
+    def action_ok(self) -> None:
+        panel = self.query_one(FieldsPanel)
+        values = panel.values()
+        errors = fm.item_errors(self.field, values)
+        if errors:
+            panel.show(fm.problems(self.model, errors, []))
+            first = panel.first_error()
+            if first is not None:
+                first.focus_input()
+                first.scroll_visible()
+            return
+        self.dismiss(values)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#item-ok")
+    def _ok(self) -> None:
+        self.action_ok()
+
+    @on(Button.Pressed, "#item-cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()

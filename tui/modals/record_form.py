@@ -1,0 +1,322 @@
+"""The form to add, edit or duplicate a record, generated from its JSON Schema.
+
+Problems from the schema and the rules show next to their field as you type (after a short
+pause) and again on save; saving is refused while errors remain. What was typed is never lost:
+a refused save, a conflict, a failing disk or an unexpected error all leave the form open with
+its values. Saving runs in a thread worker, so the interface never freezes.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widgets import Button, Footer, Label, Static
+
+from store import formmodel as fm
+from store import i18n, ids
+from store.describe import label
+from store.errors import BangfuError, Conflict, InvalidRecord
+from store.findings import Finding, errors
+from store.ledger import NEW
+from tui.modals.conflict import ConflictScreen
+from tui.modals.raw_editor import edit_json
+from tui.widgets.form_fields import FieldsPanel
+from tui.widgets.form_row import FieldRow
+from tui.widgets.form_support import FORMS_CSS, data, localize
+
+
+@dataclass
+class FormResult:
+    saved_id: str
+    commit: str | None   # None when the record was saved unchanged (no commit made)
+
+
+class RecordForm(ModalScreen[FormResult | None]):
+    CSS_PATH = FORMS_CSS
+    CHECK_DELAY = 0.4      # seconds of quiet typing before the schema and rules are asked
+    CANCEL_WINDOW = 3.0    # a second Esc within this many seconds discards what was typed
+    BINDINGS = [
+        Binding("ctrl+s", "save", "forms.key.save", priority=True, id="forms.form.save"),
+        Binding("escape", "cancel", "forms.key.cancel", id="forms.form.cancel"),
+        Binding("f8", "next_error", "forms.key.next_error", id="forms.form.next_error"),
+        Binding("ctrl+o", "edit_json", "forms.key.edit_json", id="forms.form.edit_json"),
+    ]
+
+    def __init__(self, ledger, record_type: str, record: dict | None = None, base: str | None = None,
+                 duplicate: bool = False) -> None:
+        super().__init__()
+        localize(self)
+        self.ledger = ledger
+        self.record_type = record_type
+        self.form = fm.form_for(ledger.schemas(), record_type)
+        if record is None or duplicate:
+            source = {k: v for k, v in (record or {}).items() if k != "id"}
+            source = fm.strip_protected(self.form, source)   # sealed values are bound to their record
+            self.mode = "duplicate" if duplicate and record is not None else "new"
+            self.record_id = ids.new_id(record_type)
+            self.original: dict = source
+            self.base = NEW
+        else:
+            self.mode = "edit"
+            self.record_id = record["id"]
+            self.original = record
+            self.base = base if base is not None else ledger.version(record["id"])
+        self.values = fm.to_values(self.form, self.original)
+        self._touched: set[tuple] = set()
+        self._show_all = self.mode != "new"   # an existing record's problems are news at once
+        self._dirty = False
+        self._saving = False
+        self._seq = 0
+        self._timer: Timer | None = None
+        self._cancel_armed = False
+
+    # -- layout ---------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form-dialog", classes="fm-dialog"):
+            yield Label(data(self._heading()), id="form-heading", classes="fm-title")
+            yield Static("", id="form-status")
+            with VerticalScroll(id="fm-body", classes="fm-body"):
+                yield self._panel()
+            with Horizontal(classes="fm-buttons"):
+                yield Button(i18n.t("forms.form.save"), variant="primary", id="form-save", compact=True)
+                yield Button(i18n.t("forms.form.cancel"), id="form-cancel", compact=True)
+        yield Footer()
+
+    def _panel(self) -> FieldsPanel:
+        return FieldsPanel(self.form.fields, self.values, self.ledger, self.original, id="form-fields")
+
+    def _heading(self) -> str:
+        if self.mode == "edit":
+            return i18n.t("forms.form.title_edit", type=self.form.title, label=label(self.original, self.ledger))
+        return i18n.t(f"forms.form.title_{self.mode}", type=self.form.title)
+
+    def on_mount(self) -> None:
+        rows = self.panel.rows()
+        if rows:
+            rows[0].focus_input()
+        if self.ledger.read_only:   # the shell should not offer editing then; say it plainly if it does
+            self._status(i18n.t("error.read_only", path=str(self.ledger.path)), "-error")
+        elif self.mode != "new":
+            self._check_soon(0)
+
+    @property
+    def panel(self) -> FieldsPanel:
+        return self.query_one(FieldsPanel)
+
+    def _status(self, text: str, kind: str = "") -> None:
+        status = self.query_one("#form-status", Static)
+        status.update(data(text))
+        status.set_classes(f"{kind} -shown" if text else "")
+
+    # -- checking as you type -------------------------------------------------------------------
+    @on(FieldRow.Changed)
+    def _changed(self, event: FieldRow.Changed) -> None:
+        self._touched.add(event.row.field.path)
+        self._dirty = True
+        self._cancel_armed = False
+        self._check_soon(self.CHECK_DELAY)
+
+    def _check_soon(self, delay: float) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(max(delay, 0.01), self._start_check)
+
+    def _start_check(self) -> None:
+        self._seq += 1
+        self._check(self.panel.values(), self._seq)
+
+    @work(thread=True, exclusive=True, group="form-check", exit_on_error=False)
+    def _check(self, values: dict, seq: int) -> None:
+        try:
+            record, conversion = fm.to_record(self.form, values, self.original, record_id=self.record_id)
+            findings = self.ledger.check(fm.checkable(self.form, record))
+        except Exception:   # the live check only advises; saving checks again and reports
+            return
+        self.app.call_from_thread(self._checked, seq, conversion, findings)
+
+    def _checked(self, seq: int, conversion: fm.Errors, findings: list[Finding]) -> None:
+        if seq == self._seq and not self._saving:
+            self._display(conversion, findings)
+
+    def _display(self, conversion: fm.Errors, findings: list[Finding]) -> int:
+        """Put each problem next to its field; returns how many block saving."""
+        if not self._show_all:
+            # A required field nobody has reached yet is not news; it is on save.
+            findings = [f for f in findings if f.rule != "schema.required"
+                        or fm.anchor(self.form, f.path)[0] in self._touched]
+        by_path = fm.problems(self.form, conversion, findings)
+        self.panel.show(by_path)
+        blocking = sum(len(v) for v in conversion.values()) + len(errors(fm.relevant(conversion, findings)))
+        general = by_path.get((), [])
+        if blocking:
+            self._status("\n".join([i18n.t("forms.form.problems", count=blocking), *general]), "-error")
+        elif general or findings:
+            self._status("\n".join([i18n.t("forms.form.warnings", count=len(findings)), *general]), "-warning")
+        else:
+            self._status("")
+        return blocking
+
+    def action_next_error(self) -> None:
+        rows = [row for row in self.panel.rows() if row.errors]
+        if not rows:
+            return
+        focused = self.focused
+        after = [r for r in rows if focused is not None and r.region.y > focused.region.y]
+        target = (after or rows)[0]
+        target.focus_input()
+        target.scroll_visible()
+
+    # -- saving ---------------------------------------------------------------------------------
+    def action_save(self) -> None:
+        if self._saving:
+            return
+        self._show_all = True
+        self._seq += 1   # a live check still running must not paint over what saving finds
+        if self._timer is not None:
+            self._timer.stop()
+        record, conversion = fm.to_record(self.form, self.panel.values(), self.original, record_id=self.record_id)
+        if conversion:
+            self._refuse(conversion, [])
+            return
+        self._saving = True
+        self.query_one("#form-save", Button).disabled = True
+        self._status(i18n.t("forms.form.saving"), "-busy")
+        self._save(record, self.base)
+
+    @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
+    def _save(self, record: dict, base) -> None:
+        call = self.app.call_from_thread
+        try:
+            saved = self.ledger.put(record, base=base)
+        except Conflict as exc:
+            try:
+                theirs, version = self._committed()
+            except Exception as inner:   # reading their version failed: keep the form, say why
+                call(self._failed, i18n.t("forms.form.unexpected", detail=type(inner).__name__))
+                return
+            call(self._conflict, record, theirs, version, exc)
+        except InvalidRecord as exc:
+            call(self._refuse, {}, exc.findings)
+        except BangfuError as exc:
+            call(self._failed, str(exc))
+        except Exception as exc:   # never a traceback, never lose the form
+            call(self._failed, i18n.t("forms.form.unexpected", detail=type(exc).__name__))
+        else:
+            call(self._saved, saved)
+
+    def _committed(self) -> tuple[dict | None, str | None]:
+        """The record as now committed and its version, read together."""
+        self.ledger.refresh()
+        index = self.ledger.index
+        version = index.blobs.get(self.record_id)
+        theirs = index.get(self.record_id) if version else None
+        return (copy.deepcopy(theirs) if theirs else None), version
+
+    def _refuse(self, conversion: fm.Errors, findings: list[Finding]) -> None:
+        self._saving = False
+        self.query_one("#form-save", Button).disabled = False
+        blocking = self._display(conversion, findings)
+        if blocking:
+            self._status(i18n.t("forms.form.refused", count=blocking), "-error")
+            self.action_next_error()
+
+    def _failed(self, message: str) -> None:
+        self._saving = False
+        self.query_one("#form-save", Button).disabled = False
+        self._status(i18n.t("forms.form.failed", detail=message), "-error")
+        self.notify(i18n.t("forms.form.failed_short"), severity="error", markup=False)
+
+    def _saved(self, saved) -> None:
+        self._saving = False
+        if saved.warnings:
+            self.notify(i18n.t("forms.form.saved_warnings", count=len(saved.warnings)), severity="warning",
+                        markup=False)
+        self.dismiss(FormResult(saved.id, saved.commit))
+
+    # -- conflicts ------------------------------------------------------------------------------
+    def _conflict(self, mine: dict, theirs: dict | None, version: str | None, exc: Conflict) -> None:
+        self._saving = False
+        self.query_one("#form-save", Button).disabled = False
+        self._status(i18n.t("forms.form.conflict_open"), "-warning")
+        who = {"by": exc.params.get("by", "?"), "at": exc.params.get("at", "?")}
+
+        def resolved(merged: dict | None) -> None:
+            if merged is None:
+                self._status(i18n.t("forms.form.conflict_kept"), "-warning")
+                return
+            self.base = version
+            self.run_worker(self._load_and_save(merged, theirs), exclusive=True, group="form-load")
+
+        self.app.push_screen(ConflictScreen(self.ledger, self.form, mine, theirs, **who), resolved)
+
+    async def _load_and_save(self, merged: dict, theirs: dict | None) -> None:
+        await self._load(merged, theirs)
+        self.action_save()
+
+    async def _load(self, record: dict, committed: dict | None) -> None:
+        """Show `record` in the form (after a merge or the raw editor); nothing typed is kept elsewhere."""
+        self.original = fm.rebase(self.form, record, committed)
+        self.values = fm.to_values(self.form, record)
+        await self.panel.remove()
+        await self.query_one("#fm-body").mount(self._panel())
+        self._dirty = True
+
+    # -- the raw JSON in $EDITOR ------------------------------------------------------------------
+    async def action_edit_json(self) -> None:
+        if self._saving:
+            return
+        record, _ = fm.to_record(self.form, self.panel.values(), self.original, record_id=self.record_id,
+                                 keep_raw=True)
+        try:
+            with self.app.suspend():
+                edited = edit_json(record, self._json_problems)
+        except SuspendNotSupported:
+            self.notify(i18n.t("forms.form.no_editor"), severity="error", markup=False)
+            return
+        except OSError as exc:
+            self.notify(i18n.t("forms.form.editor_failed", detail=str(exc)), severity="error", markup=False)
+            return
+        if edited.kept is not None:
+            self.notify(i18n.t("forms.form.editor_kept", path=str(edited.kept)), severity="warning",
+                        markup=False, timeout=15)
+        if edited.record is not None:
+            await self._load({**edited.record, "id": self.record_id, "type": self.record_type}, self.original)
+            self._show_all = True
+            self._check_soon(0)
+
+    def _json_problems(self, record: dict) -> list[str]:
+        found = []
+        if record.get("id", self.record_id) != self.record_id or record.get("type") != self.record_type:
+            found.append(i18n.t("forms.json.identity", id=self.record_id, type=self.record_type))
+        try:
+            found += [f.text() for f in errors(self.ledger.check(fm.checkable(self.form, record)))]
+        except Exception as exc:
+            found.append(i18n.t("forms.form.unexpected", detail=type(exc).__name__))
+        return found
+
+    # -- leaving --------------------------------------------------------------------------------
+    def action_cancel(self) -> None:
+        if self._dirty and not self._cancel_armed:
+            self._cancel_armed = True
+            self._status(i18n.t("forms.form.confirm_discard"), "-warning")
+            self.set_timer(self.CANCEL_WINDOW, self._disarm)
+            return
+        self.dismiss(None)
+
+    def _disarm(self) -> None:
+        self._cancel_armed = False
+
+    @on(Button.Pressed, "#form-save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#form-cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+

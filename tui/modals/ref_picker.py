@@ -1,0 +1,99 @@
+"""Choose the record a field refers to: type to search (names, any text, pinyin initials)."""
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from store import i18n
+from tui.widgets.form_support import FORMS_CSS, data, localize, ref_label
+
+NONE = "-"   # option id of "no record" (ids never look like this)
+
+
+class RefPicker(ModalScreen[str | None]):
+    """Dismisses with the chosen id, "" for "none" (optional fields), None when cancelled."""
+
+    CSS_PATH = FORMS_CSS
+    LIMIT = 50
+    BINDINGS = [Binding("escape", "cancel", "forms.key.cancel", id="forms.ref.cancel"),
+                Binding("down", "results", "forms.key.results", show=False, id="forms.ref.results")]
+
+    def __init__(self, ledger, target_type: str, title: str, *, optional: bool = True) -> None:
+        super().__init__()
+        localize(self)
+        self.ledger = ledger
+        self.target_type = target_type
+        self.title_text = title
+        self.optional = optional
+        self._asked = 0
+        self.shown_for: str | None = None   # the search text whose results are on screen
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ref-dialog", classes="fm-dialog"):
+            yield Label(data(i18n.t("forms.ref.title", title=self.title_text)), classes="fm-title")
+            yield Input(placeholder=i18n.t("forms.ref.search"), id="ref-search")
+            yield OptionList(id="ref-results")
+            yield Static("", id="ref-count", classes="fm-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._search("", self._next())
+
+    def _next(self) -> int:
+        self._asked += 1
+        return self._asked
+
+    @on(Input.Changed, "#ref-search")
+    def _typed(self, event: Input.Changed) -> None:
+        self._search(event.value, self._next())
+
+    @work(thread=True, exclusive=True, group="ref-search", exit_on_error=False)
+    def _search(self, text: str, asked: int) -> None:
+        try:
+            found = self.ledger.query(self.target_type, text=text.strip() or None)
+            shown = [(r["id"], ref_label(self.ledger, r["id"])) for r in found[: self.LIMIT * 20]]
+            shown.sort(key=lambda pair: pair[1])
+        except Exception as exc:   # a search that fails must not close the form behind it
+            self.app.call_from_thread(self._failed, exc)
+            return
+        self.app.call_from_thread(self._show, asked, text, shown[: self.LIMIT], len(found))
+
+    def _failed(self, exc: Exception) -> None:
+        self.query_one("#ref-count", Static).update(data(i18n.t("forms.ref.failed", detail=str(exc))))
+
+    def _show(self, asked: int, text: str, shown: list[tuple[str, str]], total: int) -> None:
+        if asked != self._asked:
+            return   # an older search finished after a newer one
+        self.shown_for = text
+        results = self.query_one("#ref-results", OptionList)
+        results.clear_options()
+        if self.optional:
+            results.add_option(Option(data(i18n.t("forms.ref.none")), id=NONE))
+        results.add_options([Option(data(label), id=rid) for rid, label in shown])
+        results.highlighted = 1 if self.optional and shown else 0
+        key = "forms.ref.count_more" if total > len(shown) else "forms.ref.count"
+        self.query_one("#ref-count", Static).update(data(i18n.t(key, shown=len(shown), total=total)))
+
+    def action_results(self) -> None:
+        self.query_one("#ref-results", OptionList).focus()
+
+    @on(Input.Submitted, "#ref-search")
+    def _take_highlighted(self) -> None:
+        results = self.query_one("#ref-results", OptionList)
+        if results.highlighted is not None and results.option_count:
+            self._choose(results.get_option_at_index(results.highlighted).id)
+
+    @on(OptionList.OptionSelected, "#ref-results")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self._choose(event.option.id)
+
+    def _choose(self, option_id: str | None) -> None:
+        self.dismiss("" if option_id == NONE else option_id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
