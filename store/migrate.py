@@ -125,12 +125,13 @@ def _put(record: dict, path: tuple, value: Any) -> None:
 
 # ---- the history -----------------------------------------------------------------------------
 
-def scan_history(ledger) -> list[ClearHit]:
+def scan_history(ledger, since: str | None = None) -> list[ClearHit]:
     """(commit, path, kind) of every clear identifier in any blob under records/ of any commit of
     any branch, and in any commit message. Each blob is read once, and reported at the commit
-    that introduced it (for a merge: only what the merge itself made)."""
+    that introduced it (for a merge: only what the merge itself made). With `since`, only the
+    commits not already in that one (an incremental audit)."""
     out = ledger.git.run("log", "--all", "--reverse", "--topo-order", "--root", "--raw", "-c", "--no-abbrev",
-                         "--no-renames", "-z", "--format=%x01%H%x02%B%x03")
+                         "--no-renames", "-z", "--format=%x01%H%x02%B%x03", *(["--not", since] if since else []))
     first_seen: dict[str, tuple[str, str]] = {}
     hits: list[ClearHit] = []
     order: dict[str, int] = {}

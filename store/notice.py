@@ -17,7 +17,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from . import i18n, protect
-from .describe import school_name
 from .errors import UsageError
 from .migrate import mask_clear_text
 from .money import yuan
@@ -64,7 +63,7 @@ def build_notice(ledger, term: str, mask_names: bool = True, *, start: dt.date |
         raise UsageError("privacy.notice.bad_days", days=days)
     ledger.refresh()
     notice = Notice(term, first, working_days_end(first, days), days, mask_names,
-                    school_name(school, ledger) if school else None)
+                    _school_title(ledger, school) if school else None)
     for aid in ledger.find("aid", term=term):
         student = ledger.index.get(aid.get("student", ""))
         if not student or (school and student.get("school") != school):
@@ -85,6 +84,10 @@ def build_notice(ledger, term: str, mask_names: bool = True, *, start: dt.date |
 
 _NUMERAL = {c: n for n, c in enumerate("一二三四五六七八九", 1)} | {"小": 1, "中": 2, "大": 3}
 _OFFSET = (("班", -4), ("初", 6), ("高", 9))  # 小班 -3 … 大班 -1, 一年级 1 … 初一 7 … 高一 10
+
+
+def _school_title(ledger, school: str) -> str:
+    return str((ledger.index.get(school) or {}).get("name") or school)
 
 
 def _grade_rank(grade: str) -> int:
@@ -180,7 +183,7 @@ def _cell(text: str) -> str:
 def _csv(notice: Notice) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow([title(notice)])
+    w.writerow([_cell(title(notice))])
     w.writerow([period(notice)])
     w.writerow([])
     w.writerow(headers())
@@ -218,7 +221,7 @@ def _xlsx(notice: Notice) -> bytes:
     ws = wb.active
     ws.title = i18n.t("privacy.notice.sheet")
     ncols = len(headers())
-    ws.append([title(notice)])
+    ws.append([_cell(title(notice))])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = Alignment(horizontal="center")

@@ -10,6 +10,7 @@ field paths, masked forms and key ids do.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import os
@@ -59,6 +60,19 @@ class NotErasable(protect.PrivacyError):
     message_key = "privacy.not_erasable"
 
 
+class KeyFileNotWritable(protect.PrivacyError):
+    message_key = "privacy.key_file_not_writable"
+
+
+@contextlib.contextmanager
+def _writing(keys: KeyStore):
+    """A key file this user may read but not change (a shared 0640 file of another user)."""
+    try:
+        yield
+    except OSError:
+        raise KeyFileNotWritable(path=str(keys.path)) from None
+
+
 # ---- keys --------------------------------------------------------------------------------------
 
 def key_path(ledger):
@@ -75,7 +89,7 @@ def attach_keys(ledger) -> None:
         _stamp(ledger.keys)
         try:
             apply_erasures(ledger)
-        except OSError:
+        except KeyFileNotWritable:
             # A shared key file this user may read but not write: the erasure waits for someone who
             # can; until then record_reveal still refuses the erased student (it reads the events).
             pass
@@ -128,8 +142,12 @@ def seal_record(ledger, record: dict) -> dict:
     """The record with every clear identifier sealed; a bad ID number is a field error, not a crash."""
     schemas = ledger.schemas()
     record = _as_text(record, schemas)
+    keys = fresh_keys(ledger)
     try:
-        return protect.protect_record(record, schemas, fresh_keys(ledger))
+        if keys is None:
+            return protect.protect_record(record, schemas, None)
+        with _writing(keys):  # a new student's data key is written to the key file
+            return protect.protect_record(record, schemas, keys)
     except protect.IdentifierInvalid as exc:
         path = tuple(str(exc.params.get("field", "")).split("."))
         rule = "idcard." + exc.message_key.rsplit("_", 1)[-1]  # privacy.id_check -> idcard.check
@@ -278,7 +296,8 @@ def erase(ledger, record_id: str, reason: str) -> Saved:
         raise NotErasable(record=record_id)
     keys = fresh_keys(ledger)
     if keys is not None and record_id not in keys.erased:
-        record = protect.protect_record(record, schemas, keys, check=False)  # clear legacy values too
+        with _writing(keys):
+            record = protect.protect_record(record, schemas, keys, check=False)  # clear legacy values too
     stripped = protect.strip_sealed(record, schemas)
     for path in protect._field_paths(stripped, schemas):
         if isinstance(protect._get(stripped, path), str):  # clear, and no key here to hash it: drop
@@ -288,7 +307,8 @@ def erase(ledger, record_id: str, reason: str) -> Saved:
                           message=f"privacy: erase personal identifiers of {record_id}: {reason}",
                           extra_trailers={"Reason": reason})
     if keys is not None:
-        keys.erase(record_id)
+        with _writing(keys):  # committed already: a later open (attach_keys) finishes it otherwise
+            keys.erase(record_id)
         _stamp(keys)
     return saved[-1]
 
@@ -302,8 +322,9 @@ def apply_erasures(ledger) -> list[str]:
     ledger.refresh()
     subjects = {e.get("subject") for e in ledger.find("event", action=ERASE)} - {None}
     done = sorted(subjects - keys.erased)
-    for student in done:
-        keys.erase(student)
+    with _writing(keys):
+        for student in done:
+            keys.erase(student)
     if done:
         _stamp(keys)
     return done
@@ -329,6 +350,8 @@ def rotate(ledger, reason: str | None = None) -> Rotated:
     keys = fresh_keys(ledger)
     if keys is None:
         raise protect.KeyMissing(record="-", field="-")
+    if not (os.access(keys.path, os.W_OK) and os.access(keys.path.parent, os.W_OK)):
+        raise KeyFileNotWritable(path=str(keys.path))
     if len(keys.key_ids) == 1:
         keys.rotate()
         _stamp(keys)
@@ -384,10 +407,10 @@ def _protected_records(ledger) -> list[dict]:
 
 # ---- the history -------------------------------------------------------------------------------
 
-def scan_history(ledger):
-    """Every clear identifier anywhere in the history: [(commit, path, kind)] (see store/migrate.py)."""
+def scan_history(ledger, since: str | None = None):
+    """Every clear identifier anywhere in the history (after `since`): [(commit, path, kind)] (see store/migrate.py)."""
     from .migrate import scan_history as scan
-    return scan(ledger)
+    return scan(ledger, since)
 
 
 def status(ledger) -> dict[str, Any]:
