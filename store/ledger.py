@@ -69,7 +69,8 @@ class Ledger:
             raise NotALedger(path=str(path)) from None
         self.path = Path(path)
         self.read_only = read_only
-        self.index = Index()
+        self._index = Index()       # loaded on first use (`index`): reading history never needs it
+        self._index_ready = False
         self._schemas: dict[str, Schemas] = {}      # schemas tree id -> Schemas
         self._schemas_at: dict[str, str] = {}       # commit -> schemas tree id
         self._tip: str | None = None
@@ -80,7 +81,7 @@ class Ledger:
         if tip is None or self.git.lookup(self.git.commit_tree(tip), CONFIG_FILE) is None:
             raise NotALedger(path=str(path))
         self.config = json.loads(self.git.read_blob(self.git.lookup(self.git.commit_tree(tip), CONFIG_FILE)))
-        self._open_index(tip)
+        self._tip = tip
 
     # -- creating and finding ledgers ----------------------------------------
     @classmethod
@@ -184,16 +185,26 @@ class Ledger:
     def _cache_path(self) -> Path:
         return self.git.gitdir / "bangfu" / "index.pickle"
 
+    @property
+    def index(self) -> Index:
+        """The records index, loaded (from its cache, or from the tree) the first time it is needed."""
+        if not self._index_ready:
+            with self._lock:
+                if not self._index_ready:
+                    self._open_index(self._tip)
+                    self._index_ready = True
+        return self._index
+
     def _open_index(self, tip: str) -> None:
         tree = self._records_tree(tip)
-        if self.index.restore(self._cache_path()) and self.index.records_tree:
-            if self.index.records_tree != tree:
-                changed = self._advance(self.index.records_tree, tree)
+        if self._index.restore(self._cache_path()) and self._index.records_tree:
+            if self._index.records_tree != tree:
+                changed = self._advance(self._index.records_tree, tree)
                 if len(changed) > 500:
-                    self.index.save(self._cache_path())
+                    self._index.save(self._cache_path())
         else:
             self._load_all(tree)
-            self.index.save(self._cache_path(), background=True)
+            self._index.save(self._cache_path(), background=True)
         self._tip = tip
 
     def _records_tree(self, commit: str) -> str:
@@ -227,8 +238,8 @@ class Ledger:
                     broken[ids.path_of(rid)] = problem
                 else:
                     items.append((rid, blob, doc))
-        self.index.load(items, records_tree)
-        self.index.broken = broken
+        self._index.load(items, records_tree)
+        self._index.broken = broken
 
     def _advance(self, old_tree: str, new_tree: str) -> list[str]:
         changes = []
@@ -238,19 +249,19 @@ class Ledger:
         for rel, blob in paths:
             path = f"{RECORDS}/{rel}"
             rid = ids.id_from_path(path)
-            self.index.broken.pop(path, None)
+            self._index.broken.pop(path, None)
             if rid is None:
                 if blob:
-                    self.index.broken[path] = "path"
+                    self._index.broken[path] = "path"
                 continue
             doc = None
             if blob:
                 doc, problem = _parse(contents[blob], rid)
                 if problem:
-                    self.index.broken[path] = problem
+                    self._index.broken[path] = problem
                     blob = None
             changes.append((rid, blob, doc))
-        return self.index.apply(changes, new_tree)
+        return self._index.apply(changes, new_tree)
 
     def refresh(self) -> list[str]:
         """Bring the index to the branch tip (another writer or a sync moved it). Returns changed ids."""
@@ -258,6 +269,9 @@ class Ledger:
         if tip == self._tip:
             return []
         with self._lock:
+            if not self._index_ready:  # nothing read yet: the index will load at the new tip
+                self._tip = tip
+                return []
             changed = self._advance(self.index.records_tree, self._records_tree(tip))
             self._tip = tip
             return changed
@@ -362,6 +376,8 @@ class Ledger:
                     raise StorageError(path=str(self.path), detail=_os_detail(exc)) from None
                 if won:
                     self._after_commit(commit, tree, sealed, blobs)
+                    if len(blobs) > 1000:  # a bulk import: pack its loose objects now, in the background
+                        self.git.maybe_gc(chance=1.0)
                     for s in saved:
                         s.commit = commit
                     return saved
