@@ -21,13 +21,15 @@ tip each audit reached, so `--since audited` picks up where the last one stopped
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from . import i18n, ids, signing
-from .changes import Commit, describe, field_changes, parse, resolve, walk
-from .diff import MISSING, diff
+from .changes import Commit, describe, field_changes, overlaps, parse, resolve, title_of, value_at, walk
+from .diff import diff
 from .findings import Finding, dotted
 from .gitstore import ZERO, GitFailed
 from .verify import check_history
@@ -40,6 +42,7 @@ KINDS = ("invalid", "hand_commit", "trailer", "merge", "closed_term", "signature
 _SHAPE = {"add": "add", "edit": "edit", "fmt": "edit", "delete": "delete"}
 _EXPLAINS = re.compile(r"conflict|resol", re.I)   # trailers that explain a merge's choice
 _TERM = re.compile(r"^(\d{4})-(\d{4})-([12])$")
+PARALLEL_FROM = 1000   # commits: below this the second process costs more than it saves
 
 
 @dataclass
@@ -66,7 +69,7 @@ class AuditFinding:
             if self.change:
                 what += i18n.t("audit.changed", title=self.change[0], old=self.change[1], new=self.change[2])
             elif self.inner.path:
-                what += i18n.t("audit.field", field=self.inner.field_path)
+                what += i18n.t("audit.field", field=self.params.get("field_title") or self.inner.field_path)
             return i18n.t("audit.invalid", what=what, rule=i18n.t(self.inner.rule, **self.inner.params))
         return i18n.t(self.key, **self.params)
 
@@ -117,6 +120,7 @@ def run(ledger, since: str | None = None, *, remember: bool = True, accept_rewri
     base = resolve(store, since) if since else None
     commits = list(walk(store, [tip] + ([f"^{base}"] if base else [])))
     by_sha = {c.sha: c for c in commits}
+    hits = _privacy_scan(ledger, base, parallel=len(commits) >= PARALLEL_FROM)
     findings: list[AuditFinding] = []
     findings += check_rewrites(ledger, accept=accept_rewrite, update=remember)
     findings += _invalid(ledger, base, by_sha)
@@ -127,7 +131,7 @@ def run(ledger, since: str | None = None, *, remember: bool = True, accept_rewri
     findings += _merges(ledger, [c for c in commits if c.is_merge])
     sig_findings, signers = _signatures(ledger, commits)
     findings += sig_findings
-    findings += _privacy(ledger, by_sha)
+    findings += _privacy(_collect(hits, ledger, base), by_sha)
     order = {c.sha: i for i, c in enumerate(commits)}
     findings.sort(key=lambda f: (f.kind != "rewrite", order.get(f.commit_id or "", -1)))
     if remember:
@@ -172,9 +176,12 @@ def _invalid(ledger, base: str | None, by_sha: dict[str, Commit]) -> Iterator[Au
 
 def _wrap(ledger, commit: Commit | None, sha: str, f: Finding) -> AuditFinding:
     change = None
-    if commit is not None and ids.is_id(f.record) and f.path:
-        change = _change_at(ledger, commit, f.record, f.path)
-    return AuditFinding("invalid", f.rule, dict(f.params), commit, sha, f.record, f.path, f.level, f, change)
+    params: dict = {}
+    if ids.is_id(f.record) and f.path:
+        if commit is not None:
+            change = _change_at(ledger, commit, f.record, f.path)
+        params["field_title"] = title_of(ledger.schemas(sha), _rtype(f.record), f.path)
+    return AuditFinding("invalid", f.rule, params, commit, sha, f.record, f.path, f.level, f, change)
 
 
 def _change_at(ledger, commit: Commit, record: str, path: tuple) -> tuple[str, str, str] | None:
@@ -187,8 +194,7 @@ def _change_at(ledger, commit: Commit, record: str, path: tuple) -> tuple[str, s
         after = parse(ledger.git.read_blob(new)) if new else None
         schemas = ledger.schemas(commit.sha)
         for fc in field_changes(before, after, schemas):
-            n = min(len(fc.path), len(path))
-            if fc.path[:n] == path[:n] and before is not None:
+            if overlaps(fc.path, path) and before is not None:
                 return describe(schemas, _rtype(record), fc)
     return None
 
@@ -351,7 +357,7 @@ def _dropped(ledger, m: Commit, rid: str, base, ours, theirs, result) -> Iterato
             continue
         other_changes = {fc.path: fc.new for fc in diff(base or {}, other or {})}
         for fc in diff(base or {}, side):
-            kept = _value_at(result, fc.path)
+            kept = value_at(result, fc.path)
             if kept == fc.new:
                 continue
             if fc.path in other_changes and other_changes[fc.path] != fc.new:
@@ -359,23 +365,14 @@ def _dropped(ledger, m: Commit, rid: str, base, ours, theirs, result) -> Iterato
                     continue      # a conflict resolved for the other side: its value is there
                 if side is theirs:
                     continue      # a conflict resolved with neither: reported once, for ours
+            elif any(p != fc.path and overlaps(p, fc.path) for p in other_changes):
+                continue          # both sides changed parts of one list: merged item by item, not judged here
             title, old, new = describe(schemas, rid.split("-", 1)[0], fc)
             yield AuditFinding("merge", "audit.merge_dropped",
                                {"record": rid, "field": title, "value": new, "side": parent[:10],
                                 "kept": describe(schemas, rid.split("-", 1)[0],
                                                  type(fc)(fc.path, fc.old, kept))[2]},
                                m, record=rid, path=fc.path)
-
-
-def _value_at(doc: Any, path: tuple) -> Any:
-    for part in path:
-        if isinstance(doc, dict) and part in doc:
-            doc = doc[part]
-        elif isinstance(doc, list) and isinstance(part, int) and part < len(doc):
-            doc = doc[part]
-        else:
-            return MISSING
-    return doc
 
 
 # -- signatures --------------------------------------------------------------------------------
@@ -416,21 +413,49 @@ def _signatures(ledger, commits: list[Commit]) -> tuple[list[AuditFinding], dict
 
 # -- personal identifiers ----------------------------------------------------------------------
 
-def _privacy(ledger, by_sha: dict[str, Commit]) -> Iterator[AuditFinding]:
+def _privacy_scan(ledger, base: str | None, parallel: bool):
+    """The privacy layer's scan of the history for clear identifiers: on a long history in a
+    second process (it reads every blob again), so it runs beside the record checks."""
     from . import privacy
-    scan = getattr(privacy, "scan_history", None)
-    if scan is None:
-        return
-    for item in scan(ledger):
-        sha = _attr(item, "commit")
-        if by_sha and sha and sha not in by_sha:
+    if getattr(privacy, "scan_history", None) is None:
+        return []
+    if parallel:
+        try:
+            pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            future = pool.submit(_scan_in_child, str(ledger.path), base)
+            pool.shutdown(wait=False)
+            return future
+        except (OSError, RuntimeError):
+            pass  # no second process to be had: scan here
+    return privacy.scan_history(ledger, base)
+
+
+def _collect(hits, ledger, base: str | None) -> list:
+    if not hasattr(hits, "result"):
+        return hits
+    try:
+        return hits.result()
+    except Exception:  # the second process died (killed, out of memory): scan here after all
+        from . import privacy
+        return privacy.scan_history(ledger, base)
+
+
+def _scan_in_child(path: str, base: str | None) -> list[tuple]:
+    from . import privacy
+    from .ledger import Ledger
+    with Ledger(path, read_only=True) as ledger:
+        return [tuple(hit) for hit in privacy.scan_history(ledger, base)]
+
+
+def _privacy(hits, by_sha: dict[str, Commit]) -> Iterator[AuditFinding]:
+    """Clear identifiers at the commit that brought each in (only those in the audited range)."""
+    for hit in hits:
+        sha, path, kind = (hit if isinstance(hit, tuple) else (hit.commit, hit.path, hit.kind))[:3]
+        if sha not in by_sha:
             continue
-        text = item.text() if hasattr(item, "text") and callable(item.text) else _attr(item, "message") or str(item)
-        yield AuditFinding("privacy", "audit.privacy", {"detail": text}, by_sha.get(sha), sha, _attr(item, "record"))
-
-
-def _attr(item: Any, name: str) -> Any:
-    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+        path, record = str(path or ""), ids.id_from_path(str(path or ""))
+        where = record or (i18n.t("audit.privacy_message") if not path.startswith(ids.RECORDS_DIR) else path)
+        yield AuditFinding("privacy", "audit.privacy", {"where": where, "kind": kind}, by_sha[sha], sha, record)
 
 
 # -- rewritten history -------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import ids
-from .changes import Commit, field_changes, masked_at, parse, protected_root, resolve, walk
-from .diff import MISSING, FieldChange, flatten
+from .changes import Commit, field_changes, masked_at, overlaps, parse, protected_root, resolve, walk
+from .diff import FieldChange, flatten
 from .errors import RecordNotFound
 
 
@@ -38,13 +38,10 @@ def versions(ledger, record_id: str, limit: int | None = None) -> list[Version]:
     """The commits that changed the record, newest first, each with its field changes."""
     path = ids.path_of(ids.check_id(record_id))
     store = ledger.git
-    args = [ledger.tip]
-    commits = list(walk(store, args + ([f"--max-count={limit}"] if limit else []), [path]))
     schemas = ledger.schemas()
     out: list[Version] = []
-    blobs: dict[str, bytes] = {}
     pairs = []
-    for c in reversed(commits):
+    for c in reversed(list(walk(store, [ledger.tip], [path]))):
         new = _blob_at(store, c.sha, path)
         before = [_blob_at(store, p, path) for p in c.parents] or [None]
         # A merge that took one side's version changed nothing itself: that side's own
@@ -52,7 +49,9 @@ def versions(ledger, record_id: str, limit: int | None = None) -> list[Version]:
         if new in before:
             continue
         pairs.append((c, before[0], new))
-    blobs.update(store.read_blobs(sorted({b for _c, o, n in pairs for b in (o, n) if b})))
+        if limit and len(pairs) >= limit:
+            break
+    blobs = dict(store.read_blobs(sorted({b for _c, o, n in pairs for b in (o, n) if b})))
     for c, old, new in pairs:
         before, after = parse(blobs.get(old)) if old else None, parse(blobs.get(new)) if new else None
         action = "add" if old is None else "delete" if new is None else "edit"
@@ -93,14 +92,16 @@ class Blamed:
 
 def blame(ledger, record_id: str) -> list[Blamed]:
     """For each field of the record as it is now, the version that last set it."""
-    current = ledger.get(record_id)
+    current = at(ledger, record_id, None)
+    if current is None:
+        raise RecordNotFound(record=record_id)
     history = list(reversed(versions(ledger, record_id)))  # oldest first
     shown = _leaves(current, ledger.schemas())
     out = []
     for path, value in shown.items():
         last = None
         for v in history:
-            if v.action == "add" or any(_overlaps(fc.path, path) for fc in v.changes):
+            if v.action == "add" or any(overlaps(fc.path, path) for fc in v.changes):
                 last = v
         out.append(Blamed(path, value, last))
     return out
@@ -117,11 +118,3 @@ def _leaves(record: dict, schemas) -> dict[tuple, Any]:
         else:
             out.setdefault(root, masked_at(record, root))
     return out
-
-
-def _overlaps(a: tuple, b: tuple) -> bool:
-    n = min(len(a), len(b))
-    return a[:n] == b[:n]
-
-
-__all__ = ["Version", "versions", "at", "compare", "Blamed", "blame", "MISSING"]

@@ -194,15 +194,28 @@ def protected_root(path: tuple, protected: list[tuple]) -> tuple | None:
     return None
 
 
-def masked_at(doc: dict | None, path: tuple) -> Any:
-    node: Any = doc
+def value_at(doc: Any, path: tuple) -> Any:
+    """The value at a field path (MISSING where there is none)."""
     for part in path:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
+        if isinstance(doc, dict) and part in doc:
+            doc = doc[part]
+        elif isinstance(doc, list) and isinstance(part, int) and part < len(doc):
+            doc = doc[part]
         else:
             return MISSING
+    return doc
+
+
+def overlaps(a: tuple, b: tuple) -> bool:
+    """One field path lies within the other (or they are the same)."""
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
+
+
+def masked_at(doc: dict | None, path: tuple) -> Any:
+    node = value_at(doc, path)
+    if node is MISSING:
+        return MISSING
     if isinstance(node, dict):
         if "masked" in node:
             return node["masked"]

@@ -39,11 +39,26 @@ class NoSuchConflict(BangfuError):
 
 def sides(store: GitStore, *, site: str, bases: list[str], mine: str, theirs: str, paths: list[str],
           theirs_site: str) -> dict[str, tuple[dict, dict]]:
-    """For each record path, who last changed it on each side since the base."""
-    out = {}
-    for path in paths:
-        rid = ids.id_from_path(path)
-        out[rid] = (last_touch(store, mine, bases, path, site), last_touch(store, theirs, bases, path, theirs_site))
+    """For each record path, who last changed it on each side since the base (one `git log` a side)."""
+    found = [_last_touches(store, tip, bases, paths, fallback) for tip, fallback in ((mine, site), (theirs, theirs_site))]
+    return {ids.id_from_path(p): (found[0][p], found[1][p]) for p in paths}
+
+
+def _last_touches(store: GitStore, tip: str, bases: list[str], paths: list[str], fallback_site: str) -> dict:
+    out = {p: {"site": fallback_site, "commit": tip} for p in paths}
+    if not paths:
+        return out
+    text = store.run("log", "--no-merges", "-z", "--name-only", "--format=%x01%H%x1f%an%x1f%B%x02", tip,
+                     *(["--not", *bases] if bases else []), "--", *paths).decode("utf-8", "replace")
+    seen: set[str] = set()
+    for chunk in text.split("\x01")[1:]:
+        head, _, names = chunk.partition("\x02")
+        commit, author, body = head.split("\x1f", 2)
+        site = (Trailers.parse(body).get("Site") or [fallback_site])[0] or fallback_site
+        for name in filter(None, (n.strip("\n") for n in names.split("\0"))):
+            if name in out and name not in seen:
+                seen.add(name)
+                out[name] = {"site": site, "author": author, "commit": commit}
     return out
 
 

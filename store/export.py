@@ -14,10 +14,8 @@ and imported again.
 """
 from __future__ import annotations
 
-import copy
 import csv
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -26,6 +24,7 @@ from . import i18n
 from .describe import label
 from .errors import BangfuError, UsageError
 from .index import parse_value
+from .xlsxstream import display_width  # noqa: F401 (shared with report and charts)
 
 # Column kinds
 ID, TEXT, ENUM, DATE, MONEY, INT, NUMBER, BOOL = "id", "text", "enum", "date", "money", "int", "number", "bool"
@@ -33,8 +32,6 @@ REF, REF_ID, PROTECTED, LIST, SUMMARY, PARENT, PARENT_LABEL, DERIVED = (
     "ref", "ref_id", "protected", "list", "summary", "parent", "parent_label", "derived")
 READ_ONLY = frozenset({SUMMARY, PARENT_LABEL, DERIVED})
 
-MONEY_FORMAT = "#,##0.00"
-DATE_FORMAT = "yyyy-mm-dd"
 FORMATS = ("xlsx", "csv")
 
 Progress = Callable[[str, int, int], None]  # (what is being done, done, total)
@@ -347,29 +344,44 @@ def format_of(path: Path) -> str:
 def write_csv(ledger, lay: Layout, records: list[dict], path: Path, progress: Progress | None = None) -> None:
     # utf-8 with a BOM: what Excel needs to open Chinese CSV files correctly.
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow([c.header for c in lay.main.columns])
-        tick = _ticker(progress, i18n.t("io.progress.export"), len(records))
-        for n, row in enumerate(rows(ledger, lay, lay.main, records, native=False), 1):
-            w.writerow(["" if v is None else v for v in row])
-            tick(n)
-        tick(len(records), force=True)
+        write_csv_to(ledger, lay, records, fh, progress)
+
+
+def write_csv_to(ledger, lay: Layout, records: list[dict], fh, progress: Progress | None = None) -> None:
+    w = csv.writer(fh)
+    w.writerow([c.header for c in lay.main.columns])
+    tick = _ticker(progress, i18n.t("io.progress.export"), len(records))
+    for n, row in enumerate(rows(ledger, lay, lay.main, records, native=False), 1):
+        w.writerow([csv_cell(v) for v in row])
+        tick(n)
+    tick(len(records), force=True)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A csv cell Excel will not run as a formula (the importer drops the quote again)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def write_xlsx(ledger, lay: Layout, records: list[dict], path: Path, progress: Progress | None = None) -> None:
-    from openpyxl import Workbook
+    from .xlsxstream import Workbook
 
-    wb = Workbook(write_only=True)
     tick = _ticker(progress, i18n.t("io.progress.export"), len(records))
-    for sheet in lay.sheets:
-        data = rows(ledger, lay, sheet, records, native=True)
-        if sheet is lay.main:
-            data = _counting(data, tick)
-        elif not any(items_of(sheet, r) for r in records):
-            continue  # an empty list sheet only adds noise
-        write_sheet(wb, sheet.title, [c.header for c in sheet.columns], [c.kind for c in sheet.columns], data)
+    with Workbook(path) as wb:
+        for sheet in lay.sheets:
+            data = rows(ledger, lay, sheet, records, native=True)
+            if sheet is lay.main:
+                data = _counting(data, tick)
+            elif not any(items_of(sheet, r) for r in records):
+                continue  # an empty list sheet only adds noise
+            wb.sheet(sheet.title, [c.header for c in sheet.columns], [c.kind for c in sheet.columns], data)
     tick(len(records), force=True)
-    wb.save(path)
 
 
 def _counting(data: Iterator[list], tick: Callable) -> Iterator[list]:
@@ -383,78 +395,6 @@ def _ticker(progress: Progress | None, what: str, total: int, every: int = 1000)
         if progress and (force or done % every == 0):
             progress(what, done, total)
     return tick
-
-
-def write_sheet(wb, title: str, headers: list[str], kinds: list[str], data: Iterable[list[Any]],
-                widths_from: int = 200) -> Any:
-    """A write-only sheet with a styled, frozen header row, an autofilter, column widths from
-    the header and the first rows, and number formats for money, dates and integers."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    ws = wb.create_sheet(title)
-    data = iter(data)
-    head: list[list[Any]] = []
-    for row in data:
-        head.append(row)
-        if len(head) >= widths_from:
-            break
-    for i, h in enumerate(headers):
-        width = max([display_width(h)] + [display_width(_shown(r[i])) for r in head]) + 2
-        ws.column_dimensions[get_column_letter(i + 1)].width = min(max(width, 6), 60)
-    ws.freeze_panes = "A2"
-    style = {}
-    for kind, fmt in ((MONEY, MONEY_FORMAT), (DATE, DATE_FORMAT), (INT, "0")):
-        c = WriteOnlyCell(ws)
-        c.number_format = fmt
-        style[kind] = c._style
-    styled = [style.get(k) for k in kinds]
-    hdr = []
-    for h in headers:
-        c = WriteOnlyCell(ws, h)
-        c.font = Font(bold=True)
-        c.fill = PatternFill("solid", fgColor="DDEBF7")
-        c.alignment = Alignment(vertical="center")
-        hdr.append(c)
-    ws.append(hdr)
-    count = 0
-
-    def typed(row: list[Any]) -> list[Any]:
-        out = []
-        for v, st in zip(row, styled):
-            if st is not None and v is not None and not isinstance(v, str):
-                c = WriteOnlyCell(ws, v)
-                c._style = copy.copy(st)
-                out.append(c)
-            else:
-                out.append(v)
-        return out
-
-    for row in head:
-        ws.append(typed(row))
-        count += 1
-    for row in data:
-        ws.append(typed(row))
-        count += 1
-    if headers:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
-    return ws
-
-
-def _shown(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return f"{v:,.2f}"
-    if isinstance(v, dt.date):
-        return "2000-00-00"
-    return str(v)
-
-
-def display_width(text: str) -> int:
-    """Terminal/Excel width: a Chinese character takes two cells."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def default_name(rtype: str, fmt: str, today: dt.date | None = None) -> str:

@@ -6,6 +6,7 @@ with `git update-ref NEW OLD`, which fails if another writer moved it first.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import re
@@ -155,6 +156,18 @@ class GitStore:
         with self._lock:
             return self._loose.store(IStream(kind.encode(), len(data), BytesIO(data))).binsha.hex()
 
+    BULK = 200  # from this many blobs on, one pack beats a loose file each
+
+    def write_blobs(self, blobs: list[bytes]) -> list[str]:
+        """Many blobs at once (a spreadsheet import): `git fast-import` writes them as one pack,
+        ~10x faster than a loose object file each. Few blobs go the usual way."""
+        if len(blobs) < self.BULK:
+            return [self.write("blob", b) for b in blobs]
+        stream = b"".join(b"blob\ndata %d\n%s\n" % (len(b), b) for b in blobs) + b"done\n"
+        with self._lock:
+            self.run("fast-import", "--quiet", "--done", input=stream)
+        return [hashlib.sha1(b"blob %d\0%s" % (len(b), b)).hexdigest() for b in blobs]
+
     def commit_tree(self, sha: str) -> str:
         if sha in self._commit_trees:
             return self._commit_trees[sha]
@@ -269,13 +282,26 @@ class GitStore:
                 yield path.decode("utf-8", "surrogateescape"), meta.split()[2].decode()
 
     def read_blobs(self, shas: list[str]) -> Iterator[tuple[str, bytes]]:
-        """Many blobs through one `git cat-file --batch`; the output is parsed in memory."""
+        """Many blobs through one `git cat-file --batch`, fed from a thread while the whole
+        output is read in one go and split in memory (per-object reads cost more than git)."""
         if not shas:
             return
-        proc = subprocess.run(["git", "cat-file", "--batch"], cwd=self.gitdir, env=self._env, capture_output=True,
-                              input="".join(s + "\n" for s in shas).encode())
-        out = memoryview(proc.stdout)
-        raw = proc.stdout
+        proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.gitdir, env=self._env,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        request = "".join(s + "\n" for s in shas).encode()
+
+        def feed() -> None:
+            try:
+                proc.stdin.write(request)
+            finally:
+                proc.stdin.close()
+
+        feeder = threading.Thread(target=feed, daemon=True)
+        feeder.start()
+        raw = proc.stdout.read()
+        feeder.join()
+        proc.wait()
+        out = memoryview(raw)
         pos = 0
         for _ in shas:
             eol = raw.index(b"\n", pos)

@@ -128,6 +128,7 @@ class Item:
     action: str = ""              # add | update | same
     problems: list[Problem] = field(default_factory=list)
     children: list[tuple[Table, int, list[Any]]] = field(default_factory=list)
+    raw: dict = field(default_factory=dict)   # column key -> (header, cell)
 
     @property
     def bad(self) -> bool:
@@ -142,6 +143,7 @@ class Preview:
     problems: list[Problem]          # about the file or its columns, not one row
     notes: list[str]                 # columns ignored, total rows skipped ...
     tables: list[Table]
+    reader: Any = None               # maps the commit's findings back to rows
 
     @property
     def good(self) -> list[Item]:
@@ -222,8 +224,13 @@ def _read_csv(path: Path) -> Table:
         raise BangfuError("io.import.not_spreadsheet", path=str(path))
     first = text.split("\n", 1)[0]
     delim = "\t" if first.count("\t") > first.count(",") else ","
-    rows = [(n, list(r)) for n, r in enumerate(csv.reader(io.StringIO(text), delimiter=delim), 1)]
+    rows = [(n, [_unquote(c) for c in r]) for n, r in enumerate(csv.reader(io.StringIO(text), delimiter=delim), 1)]
     return _table(path.stem, rows)
+
+
+def _unquote(cell: str) -> str:
+    # An export quotes text that Excel would take for a formula ('=…); the quote is not data.
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(ex.FORMULA_START) else cell
 
 
 def _table(name: str, rows: list[tuple[int, list[Any]]]) -> Table:
@@ -445,18 +452,21 @@ def comparable(kind: str, value: Any) -> str:
 # ---- the importer -------------------------------------------------------------------------------------
 
 def preview(ledger, rtype: str, path: Path | str, *, mapping: Mapping | None = None,
-            progress: Progress | None = None) -> Preview:
-    """Read and check a file; nothing is written."""
-    return _Reader(ledger, rtype, Path(path), mapping or Mapping(), progress).run()
+            progress: Progress | None = None, check: bool = True) -> Preview:
+    """Read and check a file; nothing is written. With check=False the schemas and rules are
+    left to the commit (which checks every record anyway): what an import straight from the
+    shell does, so a big file is validated once, not twice."""
+    return _Reader(ledger, rtype, Path(path), mapping or Mapping(), progress, check).run()
 
 
 class _Reader:
-    def __init__(self, ledger, rtype: str, path: Path, mapping: Mapping, progress: Progress | None):
+    def __init__(self, ledger, rtype: str, path: Path, mapping: Mapping, progress: Progress | None,
+                 check: bool = True):
         if rtype not in ids.RECORD_TYPES:
             raise UsageError("io.export.unknown_type", type=rtype, allowed="、".join(ids.RECORD_TYPES))
         ledger.refresh()
         self.ledger, self.rtype, self.path, self.mapping = ledger, rtype, path, mapping
-        self.progress = progress
+        self.progress, self.check = progress, check
         self.schemas = ledger.schemas()
         self.lay = ex.layout(self.schemas, rtype)
         self.docs = ledger.index.docs
@@ -484,7 +494,7 @@ class _Reader:
             for k, item in enumerate(items, 1):
                 self._build(item, keys, subs, seen)
                 self._tick("io.progress.check", k, len(items))
-        return Preview(self.rtype, self.path, items, self.problems, self.notes, tables)
+        return Preview(self.rtype, self.path, items, self.problems, self.notes, tables, self)
 
     def _tick(self, what: str, done: int, total: int) -> None:
         if self.progress and (done == total or done % 500 == 0):
@@ -580,6 +590,7 @@ class _Reader:
         raw: dict[str, tuple[str, Any]] = {}   # key -> (header, cell)
         for i, k in keys.items():
             raw[k] = (table.headers[i], item.cells[i] if i < len(item.cells) else None)
+        item.raw = raw
         for k, v in self.mapping.defaults.items():
             key = Columns(self.lay.main, self.rtype, Mapping(), True).key_of(k) or k
             if key in self.lay_keys and (key not in raw or raw[key][1] is None):
@@ -605,6 +616,10 @@ class _Reader:
             col = self.lay_cols.get(key)
             if key.startswith("@") or col is None or col.read_only or col.kind == ex.ID or cell is None:
                 continue
+            if col.kind == ex.REF and raw.get(key + "#id", (None, None))[1] is not None:
+                continue  # the id column says which record; the name is for people
+            if key == "student" and raw.get("@id_number", (None, None))[1] is not None:
+                continue  # the ID number says which student; the name is compared with theirs
             try:
                 values[key] = self._parse(col, cell, raw)
             except CellError as err:
@@ -643,17 +658,17 @@ class _Reader:
             return
         # 3. duplicates: in the file, and against the ledger
         rid = record["id"]
-        nkey = natural_key(self.rtype, record)
+        nkey = natural_key(self.rtype, self._hashed(record))
         for k in ([("id", rid)] + ([nkey] if nkey else [])):
             if k in seen:
-                problem(self._key_column(k), i18n.t("io.import.dup_in_file", row=seen[k], key=self._key_text(k)),
+                problem(self._key_column(k), i18n.t("io.import.dup_in_file", row=seen[k], what=self._key_text(k)),
                         value=raw.get(self._key_column(k), ("", ""))[1])
                 return
         if nkey and given_id:
             other = self._lookup_key(nkey, record)
             if other and other != rid:
                 problem(self._key_column(nkey), i18n.t("io.import.dup_existing", other=other,
-                                                       key=self._key_text(nkey)))
+                                                       what=self._key_text(nkey)))
                 return
         for k in ([("id", rid)] + ([nkey] if nkey else [])):
             seen[k] = item.number
@@ -668,6 +683,16 @@ class _Reader:
             item.action, item.base = "same", self.ledger.index.blobs.get(rid)
         else:
             item.action, item.base = "update", self.ledger.index.blobs.get(rid)
+
+    def _hashed(self, record: dict) -> dict:
+        """The record with a clear ID number replaced by its fingerprint (for its natural key)."""
+        number = (record.get("identity") or {}).get("id_number")
+        if self.rtype != "student" or not isinstance(number, str) or self.ledger.keys is None:
+            return record
+        clear = protect.normalise("id_number", number)
+        if "*" in clear or idcard.problem(clear):
+            return record
+        return {**record, "identity": {**record["identity"], "id_number": {"hmac": self._fingerprint(clear)}}}
 
     @property
     def lay_cols(self) -> dict[str, ex.Column]:
@@ -726,7 +751,10 @@ class _Reader:
         return shown(cell)
 
     def _ref_title(self, rtype: str | None) -> str:
-        return ex.layout(self.schemas, rtype).main.title if rtype in self.schemas.record_types else str(rtype)
+        if rtype not in self.schemas.record_types:
+            return str(rtype)
+        return self.schemas.docs[rtype].get("title", rtype) if i18n.lang() == "zh" else \
+            (ex.english_title(rtype, "@sheet") or rtype)
 
     # -- references by name --
     def _names_of(self, rtype: str) -> dict[str, list[str]]:
@@ -788,8 +816,9 @@ class _Reader:
                 return None
             found = self._hmac_index().get(self._fingerprint(number), [])
             if len(found) == 1:
-                if "student" in values and values["student"] != found[0]:
-                    problem("student", i18n.t("io.import.name_mismatch", name=shown(raw["student"][1]),
+                name = shown(raw.get("student", (None, None))[1])
+                if name and _key(name) != _key(str(self.docs[found[0]].get("name", ""))):
+                    problem("student", i18n.t("io.import.name_mismatch", name=name,
                                               masked=protect.mask("id_number", number)))
                     return None
                 return found[0]
@@ -894,52 +923,40 @@ class _Reader:
         return fits[0]["id"] if len(fits) == 1 else None
 
     def _lists(self, item: Item, record: dict, existing: dict | None, subs) -> None:
+        """A list sheet present in the file replaces the record's list, unless its rows still
+        show exactly what an export of the record shows."""
         for table, sheet, skeys in subs:
             mine = [(n, cells) for t, n, cells in item.children if t is table]
             cols = {c.key: c for c in sheet.columns}
             if existing is not None:
-                before = [[comparable(c.kind, v) for c in sheet.columns for v in [cell] if not c.read_only]
-                          for cell_row in ex.rows(self.ledger, self.lay_for(existing), sheet, [existing], False)
-                          for cell in [cell_row] for c in [None] if False]
-                old_rows = [[comparable(c.kind, v) for c, v in zip(sheet.columns, r)]
-                            for r in ex.rows(self.ledger, self.lay, sheet, [existing], native=False)]
-                new_rows = []
-                for n, cells in mine:
-                    row = [None] * len(sheet.columns)
-                    for i, k in skeys.items():
-                        pos = next(j for j, c in enumerate(sheet.columns) if c.key == k)
-                        row[pos] = cells[i] if i < len(cells) else None
-                    new_rows.append([comparable(c.kind, v) for c, v in zip(sheet.columns, row)])
-                strip = [j for j, c in enumerate(sheet.columns) if not c.read_only and j in
-                         {next(jj for jj, cc in enumerate(sheet.columns) if cc.key == k) for k in skeys.values()}]
-                if [[r[j] for j in strip] for r in old_rows] == [[r[j] for j in strip] for r in new_rows]:
+                pos = {k: j for j, c in enumerate(sheet.columns) for k in [c.key] if k in skeys.values()
+                       and not c.read_only and c.kind != ex.PARENT}
+                old = [[comparable(sheet.columns[j].kind, r[j]) for j in pos.values()]
+                       for r in ex.rows(self.ledger, self.lay, sheet, [existing], native=False)]
+                new = [[comparable(cols[k].kind, cells[i] if i < len(cells) else None)
+                        for i, k in skeys.items() if k in pos] for n, cells in mine]
+                if old == new:
                     continue
-                del before
             out = []
             for n, cells in mine:
                 entry: dict = {}
                 for i, k in skeys.items():
                     col = cols[k]
                     cell = cells[i] if i < len(cells) else None
-                    if col.read_only or col.kind in (ex.PARENT,) or cell is None:
+                    if col.read_only or col.kind == ex.PARENT or cell is None:
                         continue
                     if col.kind == ex.REF and any(kk == k + "#id" and ii < len(cells) and cells[ii] is not None
                                                   for ii, kk in skeys.items()):
                         continue
                     try:
-                        value = self._parse(col, cell, {})
+                        _put(entry, col.path, self._parse(col, cell, {}))
                     except CellError as err:
                         item.problems.append(Problem(table.name, n, table.headers[i], shown(cell), err.text()))
-                        continue
-                    _put(entry, col.path, value)
                 out.append(entry)
             if out:
                 _put(record, sheet.path, out)
             else:
                 _delete(record, sheet.path)
-
-    def lay_for(self, record: dict) -> ex.Layout:
-        return self.lay
 
     # -- an untouched cell keeps the record's value --
     def _untouched(self, col: ex.Column, cell: Any, existing: dict) -> bool:
@@ -978,14 +995,20 @@ class _Reader:
             # What the store will commit, minus the sealed value: enough for the checks.
             _put(probe, col.path, {"masked": protect.mask(kind, clear),
                                    "hmac": protect.fingerprint(self.ledger.keys.hmac_key, kind, clear)})
-        if item.bad:
+        if item.bad or not self.check:
             return
-        for f in self.ledger.check(probe):
+        self.attach(item, self.ledger.check(probe))
+
+    def attach(self, item: Item, findings) -> None:
+        """Findings of the schemas and rules (from a check or from the commit) as row problems."""
+        for f in findings:
             key = self._column_of(f.path)
             text = i18n.t(f.rule, **f.params)
-            if f.rule == "schema.required" and key not in raw:
+            if f.rule == "schema.required" and key not in item.raw:
                 text += i18n.t("io.import.no_such_column", column=self._title(key) if key else f.field_path)
-            problem(key or "", text, level=f.level)
+            header, cell = item.raw.get(key or "", (self._title(key) if key else "", None))
+            item.problems.append(Problem(item.table.name, item.number, header, self._show(key or "", cell), text,
+                                         f.level))
 
     def _column_of(self, path: tuple) -> str | None:
         best = None
@@ -1073,7 +1096,7 @@ def commit(ledger, pv: Preview, *, skip_invalid: bool = False, progress: Progres
             for f in only_errors(exc.findings):
                 owner = by_id.get(f.record)
                 if owner is not None:
-                    owner.problems.append(Problem(owner.table.name, owner.number, "", "", i18n.t(f.rule, **f.params)))
+                    pv.reader.attach(owner, [f])
                     hit = True
             if not hit:
                 raise
@@ -1084,6 +1107,9 @@ def commit(ledger, pv: Preview, *, skip_invalid: bool = False, progress: Progres
             raise
         if progress:
             progress(i18n.t("io.progress.commit"), len(todo), len(todo))
+        if not pv.reader.check:  # the commit's warnings are the rows' warnings
+            for item, s in zip(todo, saved):
+                pv.reader.attach(item, s.warnings)
         commit_id = next((s.commit for s in saved if s.commit), None)
         return Result(commit_id, pv.count("add"), pv.count("update"), pv.count("same"), len(pv.bad))
     return Result(None, 0, 0, pv.count("same"), len(pv.bad))
@@ -1094,11 +1120,9 @@ def commit(ledger, pv: Preview, *, skip_invalid: bool = False, progress: Progres
 def write_rejects(pv: Preview, path: Path | str) -> Path:
     """An xlsx of the bad rows: the file's own columns plus 错误原因 (list sheets keep the
     rows of rejected records, so a fixed file imports whole)."""
-    from openpyxl import Workbook
+    from .xlsxstream import Workbook
 
     path = Path(path)
-    wb = Workbook(write_only=True)
-    bad = pv.bad
     reason_header = i18n.t(REASON)
     per_table: dict[int, list[tuple[list[Any], str]]] = {}
     order: list[Table] = []
@@ -1109,29 +1133,28 @@ def write_rejects(pv: Preview, path: Path | str) -> Path:
             order.append(table)
         per_table[id(table)].append((cells, "；".join(dict.fromkeys(reasons))))
 
-    for item in bad:
-        add(item.table, item.cells, [f"{p.column}：{p.reason}" if p.column else p.reason
-                                     for p in item.problems if p.level == "error" and p.sheet == item.table.name])
+    def why(p: Problem) -> str:
+        return f"{p.column}：{p.reason}" if p.column else p.reason
+
+    for item in pv.bad:
+        add(item.table, item.cells, [why(p) for p in item.problems if p.level == "error" and p.sheet == item.table.name])
         for table, n, cells in item.children:
-            add(table, cells, [f"{p.column}：{p.reason}" if p.column else p.reason
-                               for p in item.problems if p.sheet == table.name and p.row == n])
+            add(table, cells, [why(p) for p in item.problems if p.sheet == table.name and p.row == n])
     for p in pv.problems:
         if p.row and p.level == "error":
             table = next((t for t in pv.tables if t.name == p.sheet), None)
             row = next((cells for n, cells in (table.rows if table else []) if n == p.row), None)
             if table is not None and row is not None:
                 add(table, row, [p.reason])
-    for table in order:
-        headers = table.headers + [reason_header]
-        data = []
-        for cells, reason in per_table[id(table)]:
-            padded = list(cells) + [None] * (len(table.headers) - len(cells))
-            data.append([_plain(c) for c in padded[:len(table.headers)]] + [reason])
-        ex.write_sheet(wb, table.name[:31], headers, [""] * len(headers), data)
-    if not order:
-        ex.write_sheet(wb, pv.rtype, [reason_header], [""], [[p.reason] for p in pv.problems])
     try:
-        wb.save(path)
+        with Workbook(path) as wb:
+            for table in order:
+                width = len(table.headers)
+                data = [[_plain(c) for c in (list(cells) + [None] * width)[:width]] + [reason]
+                        for cells, reason in per_table[id(table)]]
+                wb.sheet(table.name, table.headers + [reason_header], [None] * (width + 1), data)
+            if not order:
+                wb.sheet(pv.rtype, [reason_header], [None], [[p.reason] for p in pv.problems])
     except OSError as exc:
         raise BangfuError("io.cannot_write", path=str(path), detail=exc.strerror or str(exc)) from None
     return path
@@ -1148,8 +1171,9 @@ def rejects_path(source: Path) -> Path:
 
 
 def run(ledger, rtype: str, path: Path | str, *, mapping: Mapping | None = None, skip_invalid: bool = False,
-        progress: Progress | None = None) -> tuple[Preview, Result]:
-    pv = preview(ledger, rtype, path, mapping=mapping, progress=progress)
+        progress: Progress | None = None, check: bool = False) -> tuple[Preview, Result]:
+    """Preview and commit in one go (the shell's import): the commit does the checking."""
+    pv = preview(ledger, rtype, path, mapping=mapping, progress=progress, check=check)
     return pv, commit(ledger, pv, skip_invalid=skip_invalid, progress=progress)
 
 

@@ -121,10 +121,11 @@ class Index:
         so it is answered from hash maps built on first use, not by a scan."""
         if not equal or not all(_hashable(v) for v in equal.values()):
             return self.query(rtype, **equal)
-        found: set[str] | None = None
-        for name, value in sorted(equal.items()):
-            hits = self._eq_map(rtype, name).get(value, set())
-            found = set(hits) if found is None else found & hits
+        # Smallest hit set first: copying a whole programme's or term's set costs O(n) per call.
+        sets = sorted((self._eq_map(rtype, name).get(value, set()) for name, value in equal.items()), key=len)
+        found = set(sets[0])
+        for hits in sets[1:]:
+            found &= hits
             if not found:
                 return []
         return [self.docs[rid] for rid in sorted(found)]

@@ -1,7 +1,9 @@
 """The ledger: records in git, one commit per change, safe with many writers."""
 from __future__ import annotations
 
+import contextlib
 import copy
+import gc
 import datetime as dt
 import errno
 import fcntl
@@ -196,6 +198,12 @@ class Ledger:
         return self._index
 
     def _open_index(self, tip: str) -> None:
+        # Building 50k records makes millions of objects that all live on: the cyclic
+        # collector would walk them again and again for nothing.
+        with _no_gc():
+            self._open_index_now(tip)
+
+    def _open_index_now(self, tip: str) -> None:
         tree = self._records_tree(tip)
         if self._index.restore(self._cache_path()) and self._index.records_tree:
             if self._index.records_tree != tree:
@@ -215,7 +223,7 @@ class Ledger:
         broken: dict[str, str] = {}
         wanted: list[tuple[str, str]] = []
         for path, blob in listing:
-            rid = ids.id_from_path(path)
+            rid = ids.id_from_path(path, check_shard=False)
             if rid is None:
                 broken[path] = "path"
             else:
@@ -248,7 +256,7 @@ class Ledger:
         contents = dict(self.git.read_blobs(sorted(set(blobs))))
         for rel, blob in paths:
             path = f"{RECORDS}/{rel}"
-            rid = ids.id_from_path(path)
+            rid = ids.id_from_path(path, check_shard=False)
             self._index.broken.pop(path, None)
             if rid is None:
                 if blob:
@@ -367,8 +375,8 @@ class Ledger:
                                           extra_trailers)
                 title = message or self._title(changes, action)
                 try:
-                    blobs = {path: (self.git.write("blob", data) if data is not None else None)
-                             for path, data in prepared.items()}
+                    written = iter(self.git.write_blobs([d for d in prepared.values() if d is not None]))
+                    blobs = {path: (next(written) if data is not None else None) for path, data in prepared.items()}
                     tree = self.git.write_tree(self.git.commit_tree(tip), blobs)
                     commit = self.git.make_commit(tree, [tip], who, Trailers.message(title, trailers))
                     won = self.git.swap_ref(commit, tip, f"bangfu: {title}"[:200], who=who)
@@ -561,6 +569,17 @@ class Ledger:
     def records(self, record_type: str) -> Iterator[dict]:
         self.refresh()
         return self.index.all(record_type)
+
+
+@contextlib.contextmanager
+def _no_gc():
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _parse(data: bytes, rid: str) -> tuple[dict | None, str | None]:

@@ -336,19 +336,18 @@ class Overlay:
         return found
 
 
-def check_records(source, states: dict[str, dict | None], schemas: Schemas) -> dict[str, list[Finding]]:
+def check_records(source, states: dict[str, dict | None], schemas: Schemas,
+                  known_valid: set[str] = frozenset()) -> dict[str, list[Finding]]:
     """Errors of each given record (schema, then rules) in `source`; a deleted record is
-    checked for records that still refer to it."""
+    checked for records that still refer to it. Records in `known_valid` skip the schema
+    (the save that committed them checked it against the same schemas), never the rules."""
     bad: dict[str, list[Finding]] = {}
     for rid, doc in states.items():
         if doc is None:
-            refs = rules.referrers(rid, source, schemas)
-            found = [Finding(other, where, "rule.ref_missing",
-                             {"id": rid, "target": ids.type_of(rid), "field": show_path(where),
-                              "title": show_path(where), "target_title": ids.type_of(rid)})
-                     for other, where in refs]
+            found = [Finding(rid, (), "rule.still_referenced", {"referrer": other, "field": show_path(where)})
+                     for other, where in rules.referrers(rid, source, schemas)]
         else:
-            found = errors(schemas.check(doc))
+            found = [] if rid in known_valid else errors(schemas.check(doc))
             if not found:
                 found = errors(rules.check(doc, source, schemas=schemas))
         if found:
@@ -356,13 +355,19 @@ def check_records(source, states: dict[str, dict | None], schemas: Schemas) -> d
     return bad
 
 
-def settle(tm: TreeMerge, index, schemas: Schemas) -> None:
+def settle(tm: TreeMerge, index, schemas: Schemas, trust: tuple[bool, bool] = (True, True)) -> None:
     """Make the merged records valid: a record the merge made invalid goes back to mine (the
     other version stays in its conflict); a record of mine that broke because the other side
-    changed a record it refers to sends that record back to mine instead."""
+    changed a record it refers to sends that record back to mine instead.
+
+    `trust`: whether mine's / theirs' committed records were checked against the schemas the
+    merge result has (false for the side that did not have a schema upgrade the other made)."""
     for _round in range(VALIDATION_ROUNDS):
         changes = {rid: s.result for rid, s in tm.records.items() if not same(s.result, s.mine)}
-        bad = check_records(Overlay(index, changes), {rid: s.result for rid, s in tm.records.items()}, schemas)
+        known = {rid for rid, s in tm.records.items()
+                 if (trust[0] and same(s.result, s.mine)) or (trust[1] and same(s.result, s.theirs))}
+        bad = check_records(Overlay(index, changes), {rid: s.result for rid, s in tm.records.items()}, schemas,
+                            known)
         moved = False
         for rid, found in bad.items():
             state = tm.records[rid]
@@ -421,7 +426,9 @@ def merge_into(ledger: Ledger, theirs: str, *, remote: str, theirs_site: str | N
             raise MergeRefused("sync.unrelated", remote=remote)
         tm = three_way(store, base, store.commit_tree(mine), store.commit_tree(theirs), schemas_mine)
         schemas = ledger.schemas(theirs) if tm.schemas_from == "theirs" else schemas_mine
-        settle(tm, ledger.index, schemas)
+        trees = [store.lookup(store.commit_tree(c), "schemas") for c in (mine, theirs)]
+        result_schemas = trees[1] if tm.schemas_from == "theirs" else trees[0]
+        settle(tm, ledger.index, schemas, (trees[0] == result_schemas, trees[1] == result_schemas))
         sides = conflict_events.sides(store, site=ledger.site, bases=bases, mine=mine, theirs=theirs,
                                       paths=[ids.path_of(r) for r, s in tm.records.items() if s.conflicts],
                                       theirs_site=theirs_site or remote)

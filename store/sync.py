@@ -30,8 +30,11 @@ MAX_ATTEMPTS = 6
 ATTRIBUTES = b"records/**/*.json merge=bangfu\n"
 GITATTRIBUTES = b"# Records merge field by field (bangfu merge-driver); see bangfu sync --setup.\n" + ATTRIBUTES
 DRIVER_KEY = "merge.bangfu.driver"
-_REMOTE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_REMOTE_NAME = re.compile(r"^[^\W_][\w.-]{0,63}$")  # letters of any script: 县中心 is a fine name
 _PROGRESS = re.compile(r"^(Counting|Compressing|Receiving|Resolving|Writing|Enumerating) (objects|deltas):\s+(\d+)%")
+
+# The hub's ref moved between our fetch and its update: someone else pushed first.
+_MOVED = ("cannot lock ref", "failed to update ref", "failed to lock", "stale info", "incorrect old value")
 
 Progress = Callable[[str, dict], None]   # (message key, parameters)
 
@@ -279,7 +282,7 @@ def push(ledger: Ledger, name: str, say: Progress) -> bool:
     for flag, *rest in statuses:
         summary = rest[1] if len(rest) > 1 else ""
         if flag == "!":
-            if "remote rejected" in summary:
+            if "remote rejected" in summary and not any(w in summary for w in _MOVED):
                 raise PushRefused(name, [line for line in hub_says if line.strip()] or [summary])
             return False  # fetch first / non-fast-forward: someone else pushed
     if code != 0:

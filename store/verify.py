@@ -19,8 +19,15 @@ class Located:
 
 def check_tip(ledger) -> list[Finding]:
     ledger.refresh()
-    found: list[Finding] = [Finding(path, (), "verify.broken_file", {"detail": detail})
+    found: list[Finding] = [Finding(path, (), "verify.bad_path") if detail == "path" else
+                            Finding(path, (), "verify.broken_file", {"detail": detail})
                             for path, detail in sorted(ledger.broken.items())]
+    # Opening trusts each file's folder; here every path must be the one its id gives.
+    records_tree = ledger.git.lookup(ledger.git.commit_tree(ledger.tip), ids.RECORDS_DIR)
+    for rel, _blob in (ledger.git.ls_tree(records_tree, "") if records_tree else []):
+        path = f"{ids.RECORDS_DIR}/{rel}"
+        if path not in ledger.broken and ids.id_from_path(path) is None:
+            found.append(Finding(path, (), "verify.bad_path"))
     for rid in sorted(ledger.index.docs):
         doc = ledger.index.docs[rid]
         if canonical.blob_id(canonical.dumps(doc)) != ledger.index.blobs[rid]:

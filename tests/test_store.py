@@ -264,3 +264,20 @@ def test_git_fsck_clean_after_many_saves(pair):
     for i in range(30):
         ledger.put(visit(p, b, a, date=f"2006-10-{i % 28 + 1:02d}"))
     subprocess.run(["git", "fsck", "--strict"], cwd=ledger.path, check=True, capture_output=True)
+
+
+def test_record_in_the_wrong_folder_is_reported_by_validate(pair, tmp_path):
+    from store.verify import check_tip
+    ledger, a, b, p = pair
+    work = tmp_path / "work"
+    git(tmp_path, "clone", "-q", str(ledger.path), str(work))
+    rid = ids.new_id("school")
+    right = ids.path_of(rid)
+    wrong = right.replace(f"/{ids.shard(rid)}/", "/zz/")
+    (work / wrong).parent.mkdir(parents=True)
+    (work / wrong).write_bytes(canonical.dumps(dict(school("错放的学校", "错放"), id=rid)))
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "misplaced by hand")
+    git(work, "push", "-q", "origin", "main")
+    ledger.refresh()
+    assert [f.record for f in check_tip(ledger) if f.rule == "verify.bad_path"] == [wrong]
