@@ -4,8 +4,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -78,10 +76,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_fmt)
 
 
-def open_ledger(args: argparse.Namespace, *, write: bool = False) -> Ledger:
+def open_ledger(args: argparse.Namespace, *, write: bool = False, keys: bool = True) -> Ledger:
     ledger = Ledger.open(args.ledger, read_only=args.read_only)
-    from store import privacy
-    privacy.attach_keys(ledger)
+    if keys:  # reading history shows masked values only: no key store, no index to open for it
+        from store import privacy
+        privacy.attach_keys(ledger)
     return ledger
 
 
@@ -213,44 +212,41 @@ def cmd_set(args: argparse.Namespace) -> int:
 
 def cmd_edit(args: argparse.Namespace) -> int:
     """Open the record in $EDITOR; on a mistake reopen it with the errors on top. What was
-    typed is kept in a file until it is saved (its path is printed if the user gives up)."""
+    typed is kept in a file until it is saved (its path is printed if it cannot be)."""
+    from .editor import edit_json
+
     ledger = open_ledger(args, write=True)
     base = ledger.version(args.id)
-    text = canonical.dumps(ledger.get(args.id)).decode()
-    problems: list[str] = []
-    fd, tmp = tempfile.mkstemp(prefix=f"bangfu-{args.id}-", suffix=".json")
-    os.close(fd)
-    path = Path(tmp)
-    while True:
-        header = "".join(f"// {line}\n" for p in problems for line in p.splitlines())
-        path.write_text(header + text, encoding="utf-8")
-        before = path.read_text(encoding="utf-8")
-        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-        code = subprocess.call([*shlex.split(editor), str(path)])
-        after = path.read_text(encoding="utf-8")
-        text = "".join(line for line in after.splitlines(keepends=True) if not line.startswith("//"))
-        if code != 0 or after == before:
-            if problems:
-                output.err(i18n.t("cli.edit_kept", path=path))
-                return 1
-            path.unlink()
-            output.err(i18n.t("cli.edit_unchanged", record=args.id))
-            return 0
-        try:
-            record = parse_json(text, str(path))
-            if not isinstance(record, dict) or record.get("id") != args.id:
-                raise UsageError("cli.edit_id_changed", record=args.id)
-            saved = ledger.put(record, base=base)
-        except (InvalidRecord, UsageError, BangfuError) as exc:
-            if getattr(exc, "exit_code", 1) == 3:
-                output.err(str(exc))
-                output.err(i18n.t("cli.edit_kept", path=path))
-                return 3
-            problems = [str(exc)]
-            continue
-        path.unlink()
-        report_saved([saved], ledger)
+    original = ledger.get(args.id)
+
+    def problems(candidate: dict) -> list[str]:
+        if candidate.get("id") != args.id:
+            return [i18n.t("cli.edit_id_changed", record=args.id)]
+        return [f.text() for f in ledger.check(candidate) if f.level == "error"]
+
+    edited = edit_json(original, problems)
+    if edited.kept is not None:
+        output.err(i18n.t("cli.edit_kept", path=edited.kept))
+        return 1
+    if edited.record is None or edited.record == original:
+        output.err(i18n.t("cli.edit_unchanged", record=args.id))
         return 0
+    try:
+        saved = ledger.put(edited.record, base=base)
+    except BangfuError as exc:
+        kept = _keep(edited.record, args.id)
+        output.err(str(exc))
+        output.err(i18n.t("cli.edit_kept", path=kept))
+        return exc.exit_code
+    report_saved([saved], ledger)
+    return 0
+
+
+def _keep(record: dict, rid: str) -> Path:
+    fd, name = tempfile.mkstemp(prefix=f"bangfu-{rid}-", suffix=".json")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(canonical.dumps(record))
+    return Path(name)
 
 
 def cmd_rm(args: argparse.Namespace) -> int:
@@ -281,14 +277,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    ledger = open_ledger(args)
+    ledger = open_ledger(args, keys=False)
     entries = ledger.history(args.id, limit=args.limit or None) if args.id else ledger.log(limit=args.limit or None)
     if output.JSON:
         data(entries)
         return 0
     for e in entries:
-        action = ",".join(e["trailers"].get("Action", []))
-        out(f"{e['commit'][:10]}  {e['date'][:19].replace('T', ' ')}  {e['author']}  [{action}]  {e['title']}")
+        # A commit without an Action trailer was made by hand, not with bangfu: say so.
+        action = ",".join(e["trailers"].get("Action", [])) or i18n.t("changes.hand")
+        reason = ",".join(e["trailers"].get("Reason", []))
+        title = e["title"] + (f"（{i18n.t('changes.reason', reason=reason)}）" if reason else "")
+        out(f"{e['commit'][:10]}  {e['date'][:19].replace('T', ' ')}  {e['author']}  [{action}]  {title}")
     return 0
 
 

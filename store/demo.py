@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from . import generate, ids
+from . import generate
 from .ledger import NEW, Change, Ledger
 from .privacy import init_keys
 

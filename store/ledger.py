@@ -4,7 +4,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import gc
-import datetime as dt
 import errno
 import fcntl
 import json
@@ -26,7 +25,7 @@ from .describe import summary
 from .errors import (BangfuError, Conflict, InvalidRecord, NotALedger, ReadOnly, RecordNotFound, Referenced,
                      StorageError)
 from .findings import Finding, dotted, errors
-from .gitstore import BRANCH, EMPTY_TREE, GitFailed, GitStore, Person, clear_stale_lock
+from .gitstore import EMPTY_TREE, GitFailed, GitStore, Person, clear_stale_lock
 from .index import Index
 from .schema import PROJECT_SCHEMAS, Schemas
 from .trailers import Trailers

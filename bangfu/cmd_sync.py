@@ -1,0 +1,267 @@
+"""Commands between sites: clone, remote, sync, status, conflicts, resolve; and the entry
+points git calls (merge-driver, hook pre-receive)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from store import i18n, ids
+from store.diff import MISSING
+from store.errors import UsageError
+from store.index import parse_value
+
+from . import output
+from .output import data, out
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    t = i18n.t
+    p = sub.add_parser("clone", help=t("sync.cli.clone"), description=t("sync.cli.clone"))
+    p.add_argument("url")
+    p.add_argument("path")
+    p.add_argument("--site", help=t("cli.init_site"))
+    p.add_argument("--remote", default="hub", help=t("sync.cli.clone_remote"))
+    p.add_argument("--worktree", action="store_true", help=t("cli.init_worktree"))
+    p.set_defaults(handler=cmd_clone)
+
+    p = sub.add_parser("remote", help=t("sync.cli.remote"), description=t("sync.cli.remote"))
+    rsub = p.add_subparsers(dest="remote_command", metavar="add|list|remove")
+    r = rsub.add_parser("add", help=t("sync.cli.remote_add"), description=t("sync.cli.remote_add"))
+    r.add_argument("name")
+    r.add_argument("url")
+    r.set_defaults(handler=cmd_remote_add)
+    r = rsub.add_parser("list", help=t("sync.cli.remote_list"), description=t("sync.cli.remote_list"))
+    r.set_defaults(handler=cmd_remote_list)
+    r = rsub.add_parser("remove", help=t("sync.cli.remote_remove"), description=t("sync.cli.remote_remove"))
+    r.add_argument("name")
+    r.set_defaults(handler=cmd_remote_remove)
+    p.set_defaults(handler=cmd_remote_list)
+
+    p = sub.add_parser("sync", help=t("sync.cli.sync"), description=t("sync.cli.sync"))
+    p.add_argument("remote", nargs="?")
+    p.add_argument("--setup", action="store_true", help=t("sync.cli.sync_setup"))
+    p.set_defaults(handler=cmd_sync)
+
+    p = sub.add_parser("status", help=t("sync.cli.status"), description=t("sync.cli.status"))
+    p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser("conflicts", help=t("sync.cli.conflicts"), description=t("sync.cli.conflicts"))
+    p.add_argument("id", nargs="?", help=t("sync.cli.conflicts_id"))
+    p.set_defaults(handler=cmd_conflicts)
+
+    p = sub.add_parser("resolve", help=t("sync.cli.resolve"), description=t("sync.cli.resolve"))
+    p.add_argument("id", help=t("sync.cli.conflicts_id"))
+    p.add_argument("--take", action="append", required=True, metavar="mine|theirs|FIELD=VALUE",
+                   help=t("sync.cli.resolve_take"))
+    p.set_defaults(handler=cmd_resolve)
+
+    p = sub.add_parser("merge-driver", help=argparse.SUPPRESS)
+    for name in ("base", "mine", "theirs", "path"):
+        p.add_argument(name)
+    p.set_defaults(handler=cmd_merge_driver)
+
+    p = sub.add_parser("hook", help=argparse.SUPPRESS)
+    p.add_argument("name", choices=["pre-receive"])
+    p.set_defaults(handler=cmd_hook)
+
+
+def _ledger(args: argparse.Namespace):
+    from .cmd_records import open_ledger
+    return open_ledger(args)
+
+
+# -- clone and remotes -------------------------------------------------------------
+
+def cmd_clone(args: argparse.Namespace) -> int:
+    from store import privacy, sync
+    ledger = sync.clone(args.url, args.path, site=args.site, remote=args.remote, worktree=args.worktree)
+    privacy.attach_keys(ledger)
+    if output.JSON:
+        data({"path": str(ledger.path.resolve()), "remote": args.remote, "commit": ledger.tip})
+    else:
+        out(i18n.t("sync.cli.cloned", path=ledger.path.resolve(), remote=args.remote, records=ledger.count()))
+    return 0
+
+
+def cmd_remote_add(args: argparse.Namespace) -> int:
+    from store import sync
+    remote = sync.add_remote(_ledger(args), args.name, args.url)
+    out(i18n.t("sync.cli.remote_added", name=remote.name, url=remote.url))
+    return 0
+
+
+def cmd_remote_list(args: argparse.Namespace) -> int:
+    from store import sync
+    rows = sync.remotes(_ledger(args))
+    if output.JSON:
+        data([{"name": r.name, "url": r.url} for r in rows])
+    elif rows:
+        output.table([[r.name, r.url] for r in rows], [i18n.t("sync.cli.col_remote"), i18n.t("sync.cli.col_url")])
+    else:
+        output.err(i18n.t("sync.cli.no_remotes_yet"))
+    return 0
+
+
+def cmd_remote_remove(args: argparse.Namespace) -> int:
+    from store import sync
+    sync.remove_remote(_ledger(args), args.name)
+    out(i18n.t("sync.cli.remote_removed", name=args.name))
+    return 0
+
+
+# -- sync -------------------------------------------------------------------------
+
+class _Progress:
+    """Stages on their own line; git's percentages overwrite one line on a terminal."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty() and not output.JSON
+        self.dirty = False
+
+    def __call__(self, key: str, params: dict) -> None:
+        if key == "sync.progress":
+            if self.tty:
+                text = i18n.t(key, step=i18n.t(f"sync.step.{params['step']}"), percent=params["percent"])
+                sys.stderr.write("\r" + output.printable(text) + "\033[K")
+                sys.stderr.flush()
+                self.dirty = True
+            return
+        self.done()
+        output.err(i18n.t(key, **params))
+
+    def done(self) -> None:
+        if self.dirty:
+            sys.stderr.write("\n")
+            self.dirty = False
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from store import sync
+    ledger = _ledger(args)
+    if args.setup:
+        sync.configure(ledger.git)
+        out(i18n.t("sync.cli.setup_done", path=ledger.path.resolve()))
+        if args.remote is None:
+            return 0
+    progress = _Progress()
+    try:
+        result = sync.sync(ledger, args.remote, progress=progress)
+    finally:
+        progress.done()
+    if output.JSON:
+        data(result.as_json())
+        return 0
+    if not (result.incoming.total or result.outgoing.total or result.merged or result.pushed or result.fast_forward):
+        out(i18n.t("sync.cli.up_to_date", remote=result.remote))
+    else:
+        out(i18n.t("sync.cli.synced", remote=result.remote, commit=result.after[:10]))
+        out(_counts("sync.cli.incoming", result.incoming) if result.incoming.total else i18n.t("sync.cli.nothing_in"))
+        out(_counts("sync.cli.outgoing", result.outgoing) if result.outgoing.total else i18n.t("sync.cli.nothing_out"))
+    if result.conflicts or result.open_conflicts:
+        out(i18n.t("sync.cli.conflicts_summary", new=len(result.conflicts), open=result.open_conflicts))
+    return 0
+
+
+def _counts(key: str, counts) -> str:
+    by = "，".join(i18n.t("sync.cli.by_one", who=who, count=n) for who, n in sorted(counts.by.items(),
+                                                                                  key=lambda x: (-x[1], x[0])))
+    return i18n.t(key, added=counts.added, changed=counts.changed, deleted=counts.deleted,
+                  by=i18n.t("sync.cli.by", list=by) if by else "")
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from store import sync
+    st = sync.status(_ledger(args))
+    if output.JSON:
+        data(st.as_json())
+        return 0
+    out(i18n.t("sync.cli.status_head", site=st.site, commit=st.tip[:10]))
+    if st.remotes:
+        unknown = i18n.t("sync.cli.unknown")
+        output.table([[r.name, r.url, unknown if r.ahead is None else str(r.ahead),
+                       unknown if r.behind is None else str(r.behind),
+                       (r.last_sync or i18n.t("sync.cli.never")).replace("T", " ")] for r in st.remotes],
+                     [i18n.t("sync.cli.col_remote"), i18n.t("sync.cli.col_url"), i18n.t("sync.cli.col_ahead"),
+                      i18n.t("sync.cli.col_behind"), i18n.t("sync.cli.col_last_sync")])
+    else:
+        out(i18n.t("sync.cli.no_remotes_yet"))
+    out(i18n.t("sync.cli.status_conflicts", count=st.conflicts))
+    return 0
+
+
+# -- conflicts -------------------------------------------------------------------
+
+def show_value(value: Any) -> str:
+    """A conflicting value for the terminal: absent says so, a protected identifier shows only its mask."""
+    if value is MISSING:
+        return i18n.t("sync.cli.absent")
+    if isinstance(value, dict) and "masked" in value and "hmac" in value:
+        return str(value["masked"])
+    if isinstance(value, dict) and "id" in value and "type" in value:
+        return i18n.t("sync.cli.whole_record", id=value["id"])
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    from store.conflicts import list_conflicts
+    ledger = _ledger(args)
+    found = list_conflicts(ledger)
+    if args.id:
+        found = [c for c in found if args.id in (c.id, c.record)]
+    if output.JSON:
+        data([c.as_json() for c in found])
+        return 0
+    for c in found:
+        out(f"{c.id}  {c.record}  {c.label}  [{i18n.t('sync.kind.' + c.kind)}]")
+        for f in c.fields:
+            out(i18n.t("sync.cli.conflict_field", field=f.name or i18n.t("sync.cli.whole"),
+                       mine_site=c.mine.get("site", "?"), mine_who=c.mine.get("author", "?"), mine=show_value(f.mine),
+                       theirs_site=c.theirs.get("site", "?"), theirs_who=c.theirs.get("author", "?"),
+                       theirs=show_value(f.theirs), base=show_value(f.base)))
+        for finding in c.findings:
+            out("    " + i18n.t(finding.get("rule", "?"), **finding.get("params", {})))
+        out(i18n.t("sync.cli.kept", side=i18n.t("sync.cli.side_" + c.kept)))
+    output.err(i18n.t("sync.cli.conflicts_count", count=len(found)))
+    if found:
+        output.err(i18n.t("sync.cli.resolve_hint"))
+    return 0
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    from store.conflicts import SIDES, Value, list_conflicts, resolve
+    ledger = _ledger(args)
+    ids.check_id(args.id)
+    sides = [t for t in args.take if t in SIDES]
+    values = [t for t in args.take if t not in SIDES]
+    if len(sides) > 1 or any("=" not in v for v in values):
+        raise UsageError("sync.resolve_bad_choice", choice=" ".join(args.take))
+    if not values:
+        choices: Any = sides[0]
+    else:
+        open_ = [c for c in list_conflicts(ledger) if args.id in (c.id, c.record)]
+        choices = {f.name: sides[0] for c in open_ for f in c.fields} if sides else {}
+        for item in values:
+            name, _, text = item.partition("=")
+            choices[name.strip()] = Value(parse_value(text) if text != "" else MISSING)
+    saved = resolve(ledger, args.id, choices)
+    commit = next((s.commit for s in saved if s.commit), None) or ""
+    if output.JSON:
+        data({"id": args.id, "commit": commit})
+    else:
+        out(i18n.t("sync.cli.resolved", id=args.id, commit=commit[:10]))
+    return 0
+
+
+# -- called by git ---------------------------------------------------------------
+
+def cmd_merge_driver(args: argparse.Namespace) -> int:
+    from store.merge import driver
+    return driver(args.base, args.mine, args.theirs, args.path)
+
+
+def cmd_hook(args: argparse.Namespace) -> int:
+    from store.hub import run_hook
+    return run_hook(sys.stdin.read())

@@ -1,0 +1,67 @@
+"""Edit a record's raw JSON in $EDITOR: on a mistake the file is reopened with the problems on
+top as // comments. Serves `bangfu edit` and the dashboard's form (which suspends the app)."""
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from store import i18n
+
+
+@dataclass
+class Edited:
+    record: dict | None        # what to load into the form (None: nothing changed)
+    kept: Path | None = None   # text that is not JSON and was not loaded: where it was left
+
+
+def editor_command() -> list[str]:
+    return shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+
+
+def edit_json(record: dict, problems: Callable[[dict], list[str]],
+              run: Callable[[Path], int] | None = None) -> Edited:
+    """Loop: write, edit, read, check. Ends when the record is clean, or when the person leaves
+    the editor without changing anything: then the last readable record goes back to the form
+    (its problems show next to its fields), else the file is kept and its path returned."""
+    run = run or (lambda path: subprocess.call([*editor_command(), str(path)]))
+    text = json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    fd, name = tempfile.mkstemp(prefix=f"bangfu-{record.get('id', 'new')}-", suffix=".json")
+    os.close(fd)
+    path = Path(name)
+    found: list[str] = []
+    readable: dict | None = None
+    while True:
+        header = "".join(f"// {line}\n" for p in found for line in p.splitlines())
+        path.write_text(header + text, encoding="utf-8")
+        before = path.read_text(encoding="utf-8")
+        code = run(path)
+        after = path.read_text(encoding="utf-8")
+        text = "".join(line for line in after.splitlines(keepends=True) if not line.lstrip().startswith("//"))
+        if code != 0 or after == before:
+            if found and readable is None:
+                return Edited(None, path)
+            path.unlink(missing_ok=True)
+            return Edited(readable)
+        try:
+            candidate = json.loads(text)
+        except ValueError as exc:
+            line = getattr(exc, "lineno", "?")
+            col = getattr(exc, "colno", "?")
+            found = [i18n.t("forms.json.bad", line=line, col=col, detail=getattr(exc, "msg", str(exc)))]
+            readable = None
+            continue
+        if not isinstance(candidate, dict):
+            found = [i18n.t("forms.json.not_object")]
+            readable = None
+            continue
+        found = problems(candidate)
+        readable = candidate
+        if not found:
+            path.unlink(missing_ok=True)
+            return Edited(candidate)
