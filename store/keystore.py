@@ -142,7 +142,8 @@ class KeyStore:
     def ensure_data_keys(self, student_ids: list[str]) -> None:
         """Create the missing data keys of many students in one write (an import of
         thousands of students would otherwise rewrite the file thousands of times)."""
-        missing = [sid for sid in student_ids if not self.data_keys(sid) and sid not in self._state["erased"]]
+        self.reload()  # once, not once per student (data_keys() reloads on every miss)
+        missing = [sid for sid in student_ids if not self._lookup(sid, None) and sid not in self._state["erased"]]
         if not missing:
             return
 
