@@ -1,0 +1,179 @@
+"""The dashboard's figures (store/dashboard.py), checked against numbers worked out by hand
+on a small ledger built here (today is 2026-11-25, the term 2026-2027-1)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from store import dashboard as d
+from store.ledger import NEW, Change
+
+TODAY = dt.date(2026, 11, 25)
+TERM = "2026-2027-1"
+
+
+def test_terms():
+    assert d.term_of(TODAY) == TERM
+    assert d.term_of(dt.date(2027, 1, 31)) == TERM
+    assert d.term_of(dt.date(2027, 2, 1)) == "2026-2027-2"
+    assert d.term_of(dt.date(2027, 8, 31)) == "2026-2027-2"
+    assert d.term_span(TERM) == (dt.date(2026, 9, 1), dt.date(2027, 1, 31))
+    assert d.term_span("2026-2027-2") == (dt.date(2027, 2, 1), dt.date(2027, 8, 31))
+    assert d.shift_term(TERM, 1) == "2026-2027-2"
+    assert d.shift_term(TERM, -1) == "2025-2026-2"
+    assert d.shift_term(TERM, 2) == "2027-2028-1"
+    assert d.months(dt.date(2026, 11, 3), dt.date(2027, 2, 1)) == ["2026-11", "2026-12", "2027-01", "2027-02"]
+    assert not d.is_term("2026-2028-1") and not d.is_term("2026-2027-3") and d.is_term(TERM)
+    with pytest.raises(ValueError):
+        d.term_span("autumn")
+
+
+def _school(name):
+    return {"type": "school", "schema_version": 1, "name": name, "stage": "初中", "county": "某县", "area": "乡村"}
+
+
+@pytest.fixture
+def small(ledger):
+    """Two schools, three plans, seven activities, five students, four payments."""
+    r: dict[str, dict] = {}
+
+    def add(key, record):
+        from store.ids import new_id
+        record = {"schema_version": 1, **record}
+        record["id"] = new_id(record["type"])
+        r[key] = record
+        return record["id"]
+
+    a, b = add("A", _school("城关中学")), add("B", _school("三元中学"))
+    parties = [{"school": a, "role": "帮扶"}, {"school": b, "role": "受帮扶"}]
+    targets = [
+        {"key": "sent", "metric": "送教下乡", "comparison": ">=", "value": 10, "unit": "课时", "per": "学期"},
+        {"key": "lect", "metric": "专题讲座", "comparison": ">=", "value": 2, "unit": "次", "per": "学期"},
+        {"key": "visit", "metric": "互访", "comparison": ">=", "value": 1, "unit": "次", "per": "月"},
+        {"key": "meet", "metric": "联席会议", "comparison": ">=", "value": 3, "unit": "次", "per": "学期"},
+        {"key": "cadre", "metric": "挂职", "comparison": ">=", "value": 1, "unit": "人", "per": "学年"},
+        {"key": "meet-all", "metric": "联席会议", "comparison": ">=", "value": 2, "unit": "次", "per": "全程"},
+        {"key": "drop", "metric": "辍学率", "comparison": "<=", "value": 2, "unit": "%", "per": "学年"},
+    ]
+    plan = add("P", {"type": "plan", "title": "城关中学帮扶三元中学", "status": "执行中", "parties": parties,
+                     "period": {"start": "2026-08-25", "end": "2027-08-31"}, "targets": targets})
+    add("Old", {"type": "plan", "title": "旧计划", "status": "已总结", "parties": parties,
+                "period": {"start": "2025-09-01", "end": "2026-08-31"}})
+    add("Draft", {"type": "plan", "title": "草拟计划", "status": "草拟", "parties": parties,
+                  "period": {"start": "2027-01-01", "end": "2027-06-30"}})
+
+    def visit(key, day, kind, **extra):
+        return add(key, {"type": "visit", "plan": plan, "date": day, "kind": kind, "host_school": b,
+                         "visiting_school": a, **extra})
+
+    visit("v_aug", "2026-08-28", "送教下乡", hours=5)          # in the plan, before the term
+    visit("v_sep", "2026-09-10", "送教下乡", hours=4)
+    visit("v_sep_visit", "2026-09-05", "互访")
+    visit("v_oct", "2026-10-15", "送教下乡", hours=3)
+    visit("v_lect", "2026-10-20", "专题讲座")
+    visit("v_meet", "2026-10-22", "联席会议")
+    visit("v_meet_next", "2027-03-01", "联席会议")             # next term
+    visit("v_cadre", "2026-09-01", "挂职", secondment={"person": "李老师", "from_school": a, "to_school": b,
+                                                       "start": "2026-09-01", "end": "2026-10-30"})
+
+    s1 = add("st1", {"type": "student", "name": "马晓梅", "sex": "女", "school": b, "stage": "初中", "grade": "八年级",
+                     "boarding": True, "groups": ["建档立卡", "留守"],
+                     "events": [{"date": "2025-09-01", "event": "认定"}]})
+    s2 = add("st2", {"type": "student", "name": "李小军", "sex": "男", "school": b, "stage": "小学", "grade": "五年级",
+                     "groups": ["低保"], "events": [{"date": "2025-09-01", "event": "认定"},
+                                                    {"date": "2026-06-01", "event": "脱贫", "stage": "小学"}]})
+    add("st3", {"type": "student", "name": "王一", "sex": "男", "school": b, "stage": "初中", "grade": "九年级",
+                "groups": ["低保"], "events": [{"date": "2024-09-01", "event": "认定"},
+                                               {"date": "2026-07-01", "event": "退出"}]})
+    add("st4", {"type": "student", "name": "赵二", "sex": "女", "school": b, "stage": "初中", "grade": "七年级"})
+    add("st5", {"type": "student", "name": "钱三", "sex": "女", "school": b, "stage": "初中", "grade": "七年级",
+                "groups": ["孤儿"], "events": [{"date": "2026-12-10", "event": "认定"}]})
+    board = add("S1", {"type": "standard", "programme": "义务教育寄宿生生活补助", "stage": "初中", "boarding": True,
+                       "amount_fen": 125000, "unit": "年", "region": "某县", "valid_from": "2020-01-01"})
+    meal = add("S2", {"type": "standard", "programme": "营养改善计划", "stage": "小学", "amount_fen": 400,
+                      "unit": "天", "region": "某县", "valid_from": "2020-01-01"})
+
+    def aid(key, student, programme, fen, day, term=TERM, **extra):
+        return add(key, {"type": "aid", "student": student, "programme": programme, "term": term, "amount_fen": fen,
+                         "paid_on": day, "source": "中央", "method": "银行卡", **extra})
+
+    aid("a1", s1, "义务教育寄宿生生活补助", 62500, "2026-10-10", standard=board)
+    aid("a2", s2, "营养改善计划", 30000, "2026-11-01", standard=meal, days=80)     # 80 days x 4 元 = 320 元
+    aid("a3", s1, "营养改善计划", 10000, "2026-11-02")                             # no standard
+    aid("a4", s1, "义务教育寄宿生生活补助", 62500, "2026-04-15", term="2025-2026-2", standard=board)
+    ledger.commit([Change(rec["id"], rec, NEW) for rec in r.values()], action="import", message="test data")
+    return {k: v["id"] for k, v in r.items()}
+
+
+def test_plan_progress_against_targets(ledger, small):
+    [plan, draft] = d.plan_progress(ledger, TERM, today=TODAY)
+    assert (plan.plan, draft.plan) == (small["P"], small["Draft"])   # 旧计划 ended before the term
+    assert (plan.start, plan.end) == (dt.date(2026, 9, 1), dt.date(2027, 1, 31))
+    got = {t.key: t for t in plan.targets}
+    # 4 + 3 teaching hours in the term; the 5 hours of August belong to the year before.
+    assert (got["sent"].actual, got["sent"].goal, got["sent"].met) == (7.0, 10.0, False)
+    assert got["sent"].ratio == pytest.approx(0.7)
+    assert set(got["sent"].records) == {small["v_sep"], small["v_oct"]}
+    assert (got["lect"].actual, got["lect"].met) == (1.0, False)
+    assert (got["meet"].actual, got["meet"].records) == (1.0, (small["v_meet"],))
+    # September had a visit, October and November (so far) none: 1 of 3 months.
+    assert (got["visit"].actual, got["visit"].goal, got["visit"].met) == (1.0, 3.0, False)
+    # One person seconded this school year, though for too short a time (below).
+    assert (got["cadre"].actual, got["cadre"].met) == (1.0, True)
+    # Over the whole plan the March meeting counts too.
+    assert (got["meet-all"].actual, got["meet-all"].met) == (2.0, True)
+    assert got["drop"].actual is None and got["drop"].met is None
+    assert plan.empty_months == ("2026-11",)
+    assert plan.in_term and len(plan.visits) == 6
+    [short] = plan.short_secondments
+    assert (short.visit, short.person, short.days, short.minimum) == (small["v_cadre"], "李老师", 60, 120)
+    # The draft plan starts in January: only January is in the term, and it has not come yet.
+    assert (draft.start, draft.end, draft.empty_months, draft.targets) == (
+        dt.date(2027, 1, 1), dt.date(2027, 1, 31), (), ())
+
+
+def test_plan_still_active_outside_its_period(ledger, small):
+    old = ledger.get(small["Old"])
+    ledger.put({**old, "status": "执行中"}, base=ledger.version(small["Old"]))
+    # In the current term the plan shows (its period ended in August: it needs closing) ...
+    stale = next(p for p in d.plan_progress(ledger, TERM, today=TODAY) if p.plan == small["Old"])
+    assert (stale.in_term, stale.start, stale.end, stale.targets) == (
+        False, dt.date(2025, 9, 1), dt.date(2026, 8, 31), ())
+    # ... but not in a later term, nor when no today is given.
+    assert small["Old"] not in [p.plan for p in d.plan_progress(ledger, "2026-2027-2", today=TODAY)]
+    assert small["Old"] not in [p.plan for p in d.plan_progress(ledger, TERM)]
+
+
+def test_past_term_counts_every_month(ledger, small):
+    [plan] = [p for p in d.plan_progress(ledger, TERM) if p.plan == small["P"]]
+    assert plan.empty_months == ("2026-11", "2026-12", "2027-01")
+    visit = {t.key: t for t in plan.targets}["visit"]
+    assert (visit.actual, visit.goal) == (1.0, 5.0)
+
+
+def test_aid_summary(ledger, small):
+    aid = d.aid_summary(ledger, TERM, today=TODAY)
+    assert aid.on == TODAY
+    assert aid.by_status == {"在册": (small["st1"],), "脱贫保留": (small["st2"],), "已脱贫": (),
+                             "已退出": (small["st3"],), "未认定": tuple(sorted((small["st4"], small["st5"])))}
+    assert aid.by_group == {"建档立卡": (small["st1"],), "低保": (small["st2"],), "留守": (small["st1"],)}
+    board, meal = aid.programmes
+    assert (board.programme, board.payments, board.students, board.paid_fen, board.expected_fen, board.off) == (
+        "义务教育寄宿生生活补助", (small["a1"],), 1, 62500, 62500, ())
+    assert (meal.programme, meal.payments, meal.students, meal.paid_fen, meal.expected_fen) == (
+        "营养改善计划", (small["a2"], small["a3"]), 2, 40000, 32000)
+    assert (meal.off, meal.unchecked) == ((small["a2"],), (small["a3"],))
+    assert (aid.paid_fen, aid.expected_fen) == (102500, 94500)
+    # At the end of the term 钱三 has been recognised.
+    assert d.aid_summary(ledger, TERM).by_status["在册"] == tuple(sorted((small["st1"], small["st5"])))
+    assert d.aid_summary(ledger, "2025-2026-2").payments == (small["a4"],)
+
+
+def test_latest_changes_and_terms(ledger, small):
+    [change, init] = d.latest_changes(ledger, limit=10)
+    assert (change.author, change.title, change.action) == ("测试员", "test data", "import")
+    assert set(change.records) == set(small.values())
+    assert init.action == "init" and init.records == ()
+    # From the 2025 plan's autumn term to the end of the plan running into 2027.
+    assert d.known_terms(ledger, TODAY) == ["2026-2027-2", TERM, "2025-2026-2", "2025-2026-1"]

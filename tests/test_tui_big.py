@@ -1,0 +1,63 @@
+"""A 50 000-record ledger: the list opens, scrolls and filters while holding no more than
+one screenful of formatted rows (the rest are ids, drawn only when scrolled to)."""
+from __future__ import annotations
+
+import asyncio
+import subprocess
+
+import pytest
+
+from store import canonical, ids
+from store.ledger import Ledger
+from test_tui_app import TODAY, pilot_test, section, settle
+from tui.app import BangfuApp
+
+N = 50_000
+NAMES = ["石桥镇第二中心小学", "沙河镇第二中心小学", "城关中学", "三元中学", "梓园小学", "九彩中学", "海原第四中学",
+         "平岗中学"]
+
+
+def school_id(n: int) -> str:
+    return f"school-01JD{n:022d}"
+
+
+@pytest.fixture
+def big(tmp_path):
+    """One commit adding N schools, written with `git fast-import`: the same files the store
+    writes (canonical JSON at ids.path_of), without a minute of per-record validation."""
+    path = tmp_path / "big"
+    Ledger.init(path, site="测试站", name="大台账").close()
+    chunks = [b"commit refs/heads/main\n", "committer 测试员 <tester@example.cn> 1795000000 +0800\n".encode(),
+              b"data 20\nschool: import 50000\n", b"from refs/heads/main^0\n"]
+    for n in range(N):
+        record = {"id": school_id(n), "type": "school", "schema_version": 1, "name": NAMES[n % len(NAMES)],
+                  "code": f"3207{n:06d}", "stage": "小学", "county": "某县", "area": "乡村"}
+        data = canonical.dumps(record)
+        chunks.append(b"M 100644 inline %s\ndata %d\n%s\n" % (ids.path_of(record["id"]).encode(), len(data), data))
+    subprocess.run(["git", "--git-dir", str(path), "fast-import", "--quiet"], input=b"".join(chunks), check=True)
+    return path
+
+
+@pilot_test
+async def test_fifty_thousand_rows_open_scroll_and_filter(big):
+    app = BangfuApp(Ledger(big), today=TODAY, poll_interval=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("6")
+        await settle(pilot)
+        records = section(app).list
+        page = records.page_height
+        assert records.row_count == N
+        assert not records.children                       # rows are drawn, not mounted as widgets
+        assert 0 < records.formatted_rows <= page
+        await pilot.press("end")
+        await pilot.pause()
+        assert records.highlighted == records.ids[-1] and records.formatted_rows <= page
+        await pilot.press("pageup", "pageup")
+        await pilot.pause()
+        assert records.cursor == N - 1 - 2 * page and records.formatted_rows <= page
+        await pilot.press("slash", "s", "h", "q")         # 石桥镇第二中心小学: every eighth school
+        await asyncio.sleep(0.2)
+        await settle(pilot)
+        assert records.row_count == N // len(NAMES)
+        assert {app.ledger.index.get(i)["name"] for i in records.ids} == {NAMES[0]}
+        assert records.formatted_rows <= page

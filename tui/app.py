@@ -1,0 +1,192 @@
+"""The dashboard: `bangfu` with no command opens it on a ledger.
+
+The app holds the ledger, the chosen term and the screens (home and one section per
+record type, each a Textual mode so each keeps its own stack of dialogs), polls the
+ledger for changes made elsewhere, and reports failed background work.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import App
+from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.content import Content
+
+from store import i18n
+from store.dashboard import term_of
+from store.errors import BangfuError
+from store.text import printable
+
+from .columns import SECTIONS, Names
+from .commands import AppCommands
+from .screens.base import LedgerScreen, install_keys
+from .screens.help import HelpScreen, key_rows, load_keymap
+from .screens.home import HomeScreen
+from .screens.section import SectionScreen
+from .workers import LedgerChanged, WorkerFailed, background, crash_log, error_text
+
+PAGES = ("home", *SECTIONS)
+SECTIONS_GROUP = Binding.Group("tui.key.sections", compact=True)
+
+
+class BangfuApp(App[int]):
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    DEFAULT_MODE = "home"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    COMMANDS = {AppCommands}
+    KEYS = [
+        Binding("question_mark,f1", "help", "tui.key.help", id="bangfu.help"),
+        *[Binding(str(n), f"go('{page}')", f"tui.section.{page}", group=SECTIONS_GROUP, id=f"bangfu.go.{page}")
+          for n, page in enumerate(PAGES, 1)],
+        Binding("f2", "language", "tui.key.language", id="bangfu.language"),
+        Binding("q", "quit", "tui.key.quit", id="bangfu.quit"),
+        Binding("ctrl+p", "command_palette", "tui.key.palette", show=False, priority=True,
+                id="bangfu.palette"),
+    ]
+
+    def __init__(self, ledger, *, read_only: bool = False, today: dt.date | None = None,
+                 poll_interval: float = 1.0) -> None:
+        super().__init__()
+        install_keys(self)
+        self.ledger = ledger
+        self.read_only = read_only or ledger.read_only
+        self.today = today or dt.date.today()
+        self.term = term_of(self.today)
+        self.names = Names(ledger, self.today)
+        self.poll_interval = poll_interval
+        self.home = HomeScreen()
+        self.sections: dict[str, SectionScreen] = {}
+        self._seen_tip = ledger.tip
+        self._poll_failing = False
+        self._schemas = (None, None)
+        self.add_mode("home", lambda: self.home)
+        for section in SECTIONS:
+            self.add_mode(section, lambda section=section: self._section(section))
+        self.title = printable(f"{ledger.config.get('name', '')} · {ledger.site}")
+
+    def _section(self, record_type: str) -> SectionScreen:
+        screen = self.sections[record_type] = SectionScreen(record_type)
+        return screen
+
+    def get_key_display(self, binding: Binding) -> str:
+        shown = super().get_key_display(binding)
+        return shown.upper() if binding.key_display is None and shown[:1] == "f" and shown[1:].isdigit() else shown
+
+    @property
+    def schemas(self):
+        """The ledger's schemas at the tip (read again only when the tip moves)."""
+        tip, schemas = self._schemas
+        if tip != self.ledger.tip:
+            self._schemas = (self.ledger.tip, self.ledger.schemas())
+        return self._schemas[1]
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        parts = [Content(title)]
+        if sub_title:
+            parts += [Content(" — ").stylize("dim"), Content(sub_title).stylize("dim")]
+        if self.read_only:
+            parts += [Content("  "), Content(f" {i18n.t('tui.read_only')} ").stylize("bold reverse $warning")]
+        return Content.assemble(*parts)
+
+    # -- live updates ------------------------------------------------------------
+    def on_mount(self) -> None:
+        self.set_interval(self.poll_interval, self._poll, name="ledger poll")
+        keymap, problem = load_keymap()
+        if keymap:
+            self.set_keymap(keymap)
+        if problem:
+            self.notify(problem, severity="warning", markup=False, timeout=10)
+
+    @background("poll")
+    def _poll(self) -> None:
+        try:
+            changed = self.ledger.refresh()
+        except Exception:
+            if self._poll_failing:
+                return  # said once already; say nothing more until it works again
+            self._poll_failing = True
+            raise
+        self._poll_failing = False
+        tip = self.ledger.tip
+        if tip != self._seen_tip:
+            self._seen_tip = tip
+            self.post_message(LedgerChanged(set(changed), tip))
+
+    @on(LedgerChanged)
+    def _ledger_changed(self, message: LedgerChanged) -> None:
+        for screen in self._screens():
+            screen.ledger_changed(message.ids)
+
+    def _screens(self) -> list[LedgerScreen]:
+        return [self.home, *self.sections.values()]
+
+    # -- navigation ----------------------------------------------------------------
+    def action_go(self, page: str) -> None:
+        self.switch_mode(page)
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        # switch_mode holds repaints for 50 ms to hide the change of screen; a section
+        # screen takes longer than that to mount on a busy server, and its first paint,
+        # made inside the hold, was lost (a blank screen until the next key). Paint as we go.
+        pass
+
+    def open_records(self, record_type: str, ids: tuple[str, ...] | list[str], caption: str) -> None:
+        """Show the section of a record type with just these records (a figure opened)."""
+        if record_type not in SECTIONS:
+            return
+        self.switch_mode(record_type)   # creates the section's screen if it is the first visit
+        self.sections[record_type].show_only(ids, caption)
+
+    def show_progress(self, plan_id: str) -> None:
+        """The dashboard for a plan: the current term if the plan runs now, else the plan's
+        nearest term (its last one once it has ended), with the plan highlighted."""
+        period = (self.ledger.index.get(plan_id) or {}).get("period") or {}
+        day = self.today.isoformat()
+        day = max(period.get("start", day), min(period.get("end", day), day))
+        self.term = term_of(dt.date.fromisoformat(day))
+        self.switch_mode("home")
+        self.home.show_plan(plan_id)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=i18n.t("tui.palette.placeholder"), id="--command-palette"))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(key_rows(self.screen)))
+
+    async def action_language(self) -> None:
+        i18n.set_lang("en" if i18n.lang() == "zh" else "zh")
+        install_keys(self)
+        for screen in self._screens():
+            if screen.is_mounted:
+                await screen.relabel()
+        self.refresh_bindings()
+
+    # -- errors --------------------------------------------------------------------
+    @on(WorkerFailed)
+    def _worker_failed(self, message: WorkerFailed) -> None:
+        self.notify(error_text(message.error), severity="error", markup=False, timeout=10)
+
+    def _fatal_error(self) -> None:
+        # Never a traceback in front of a user: the details go to the crash log.
+        error = self._exception or RuntimeError("unknown")
+        self._exit_renderables.append(Text(i18n.t("cli.crash", log=crash_log(error))))
+        self._close_messages_no_wait()
+
+
+def run(ledger, read_only: bool = False) -> int:
+    """Open the dashboard on a ledger; returns the exit code."""
+    if getattr(ledger, "keys", None) is None:
+        try:
+            from store.privacy import attach_keys
+            attach_keys(ledger)
+        except BangfuError:
+            pass  # without the key the ledger works on masked values
+    app = BangfuApp(ledger, read_only=read_only)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,290 @@
+"""The home dashboard: for one term, each active plan against its targets, aid against the
+standards, and the latest changes to the ledger. Enter on any line opens its records."""
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.cells import cell_len, set_cell_size
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container
+from textual.message import Message
+from textual.widgets import Footer, Header, Static
+
+from store import dashboard, i18n, ids
+from store.money import yuan
+from store.text import printable
+
+from ..commands import HomeCommands
+from ..widgets.figure_list import Figure, FigureList, bar
+from ..workers import background, settled
+from .base import LedgerScreen
+from .pick import PickScreen
+
+BAR = 10
+LABEL = 24
+CMP = {">=": "≥", "<=": "≤", "=": "="}
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def _pad(text: str, width: int) -> str:
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return text + " " * (width - cell_len(text))
+
+
+def _per(per: str) -> str:
+    key = f"tui.per.{per}"
+    return i18n.t(key) if i18n.has(key) else per
+
+
+def plan_figures(plans: list[dashboard.PlanProgress], term: str) -> list[Figure]:
+    out: list[Figure] = []
+    if not plans:
+        return [Figure(Text(i18n.t("tui.home.no_plans"), style="dim italic"), heading=True)]
+    for plan in plans:
+        title = Text(printable(plan.title), style="bold")
+        title.append(f"  {plan.status}", style="dim")
+        out.append(Figure(title, "plan", (plan.plan,), printable(plan.title)))
+        if not plan.in_term:
+            text = Text("  ")
+            text.append(i18n.t("tui.home.outside_period", start=plan.start.isoformat(), end=plan.end.isoformat(),
+                               status=plan.status), style="yellow")
+            out.append(Figure(text, "plan", (plan.plan,), printable(plan.title)))
+            continue
+        caption = f"{printable(plan.title)} · {term}"
+        line = Text("  ")
+        line.append(i18n.t("tui.home.logged", count=len(plan.visits), start=plan.start.isoformat(),
+                           end=plan.end.isoformat()))
+        out.append(Figure(line, "visit", plan.visits, i18n.t("tui.home.caption_logged", plan=caption)))
+        for target in plan.targets:
+            out.append(_target_figure(target, caption))
+        if plan.empty_months:
+            text = Text("  ")
+            text.append(i18n.t("tui.home.empty_months", months="、".join(plan.empty_months)), style="yellow")
+            out.append(Figure(text, "visit", plan.visits, i18n.t("tui.home.caption_logged", plan=caption)))
+        for short in plan.short_secondments:
+            text = Text("  ")
+            text.append(i18n.t("tui.home.short_secondment", person=printable(short.person), kind=short.kind,
+                               days=short.days, minimum=short.minimum), style="red")
+            out.append(Figure(text, "visit", (short.visit,), i18n.t("tui.home.caption_secondment", plan=caption)))
+    return out
+
+
+def _target_figure(target: dashboard.TargetProgress, caption: str) -> Figure:
+    label = f"{target.metric} {CMP.get(target.comparison, target.comparison)}{_num(target.value)}{target.unit}" \
+            f" {_per(target.per)}"
+    text = Text("  " + _pad(label, LABEL) + " ")
+    if target.actual is None:
+        text.append(i18n.t("tui.home.not_measured"), style="dim")
+        return Figure(text, heading=True)
+    if target.met is None:  # a monthly target in a term whose months have not begun
+        text.append(i18n.t("tui.home.not_started"), style="dim")
+        return Figure(text, "visit", target.records, f"{caption} · {label}")
+    style = "green" if target.met else "yellow"
+    text.append_text(bar(target.ratio, BAR, style))
+    if target.per == "月":
+        shown = i18n.t("tui.home.months_met", met=_num(target.actual), months=_num(target.goal))
+    else:
+        shown = f"{_num(target.actual)}/{_num(target.goal)}{target.unit}"
+    text.append(" " + shown, style=style)
+    return Figure(text, "visit", target.records, f"{caption} · {label}")
+
+
+def aid_figures(aid: dashboard.AidSummary) -> list[Figure]:
+    """Payments of the term against the standards first, then students by status and group."""
+    out = [Figure(Text(i18n.t("tui.home.paid", term=aid.term), style="bold"), heading=True)]
+    if not aid.programmes:
+        out.append(Figure(Text("  " + i18n.t("tui.home.no_payments"), style="dim italic"), heading=True))
+    for p in aid.programmes:
+        text = Text("  " + p.programme + "\n    ")
+        text.append(i18n.t("tui.home.programme", count=len(p.payments), students=p.students, paid=yuan(p.paid_fen),
+                           expected=yuan(p.expected_fen)), style="green" if not p.off else "yellow")
+        out.append(Figure(text, "aid", p.payments, f"{p.programme} · {aid.term}"))
+        if p.off:
+            text = Text("    " + i18n.t("tui.home.off_standard", count=len(p.off)), style="yellow")
+            out.append(Figure(text, "aid", p.off, i18n.t("tui.home.caption_off", programme=p.programme, term=aid.term)))
+        if p.unchecked:
+            text = Text("    " + i18n.t("tui.home.unchecked", count=len(p.unchecked)), style="dim")
+            out.append(Figure(text, "aid", p.unchecked,
+                              i18n.t("tui.home.caption_unchecked", programme=p.programme, term=aid.term)))
+    if aid.programmes:
+        text = Text("  " + i18n.t("tui.home.total", paid=yuan(aid.paid_fen), expected=yuan(aid.expected_fen)),
+                    style="bold")
+        out.append(Figure(text, "aid", aid.payments, aid.term))
+    out.append(Figure(Text(i18n.t("tui.home.students_on", date=aid.on.isoformat()), style="bold"), heading=True))
+    for status, students in aid.by_status.items():
+        text = Text("  " + _pad(status, 10) + i18n.t("tui.home.people", count=len(students)))
+        out.append(Figure(text, "student", students, f"{status} · {aid.on.isoformat()}"))
+    if aid.by_group:
+        out.append(Figure(Text(i18n.t("tui.home.groups"), style="bold"), heading=True))
+        for group, students in aid.by_group.items():
+            text = Text("  " + _pad(group, 10) + i18n.t("tui.home.people", count=len(students)))
+            out.append(Figure(text, "student", students, f"{group} · {aid.on.isoformat()}"))
+    return out
+
+
+def change_figures(changes: list[dashboard.LedgerChange]) -> list[Figure]:
+    out = []
+    for change in changes:
+        try:
+            when = dt.datetime.fromisoformat(change.date).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            when = change.date
+        text = Text(when, style="dim")
+        text.append(" ")
+        text.append(printable(change.author), style="bold")
+        text.append(" ")
+        text.append(printable(change.title))
+        typed = [r for r in change.records if ids.is_id(r)]
+        kind = ids.type_of(typed[0]) if typed else None
+        out.append(Figure(text, kind, tuple(r for r in typed if ids.type_of(r) == kind),
+                          printable(change.title), heading=kind is None))
+    return out or [Figure(Text(i18n.t("tui.home.no_changes"), style="dim italic"), heading=True)]
+
+
+class HomeScreen(LedgerScreen):
+    COMMANDS = {HomeCommands}
+    AUTO_FOCUS = "#plans"
+    KEYS = [
+        Binding("left_square_bracket", "term(-1)", "tui.key.prev_term", id="bangfu.home.prev_term"),
+        Binding("right_square_bracket", "term(1)", "tui.key.next_term", id="bangfu.home.next_term"),
+        Binding("t", "pick_term", "tui.key.pick_term", id="bangfu.home.pick_term"),
+    ]
+
+    class Figures(Message):
+        def __init__(self, term: str, plans: list, aid: dashboard.AidSummary) -> None:
+            super().__init__()
+            self.term = term
+            self.plans = plans
+            self.aid = aid
+
+    class Changes(Message):
+        def __init__(self, changes: list[dashboard.LedgerChange]) -> None:
+            super().__init__()
+            self.changes = changes
+
+    class Terms(Message):
+        def __init__(self, terms: list[str]) -> None:
+            super().__init__()
+            self.terms = terms
+
+    def __init__(self) -> None:
+        super().__init__(id="home")
+        self._plans: list[tuple[str, str]] = []
+        self._wanted_plan: str | None = None     # highlight this plan when the figures come
+
+    def plan_titles(self) -> list[tuple[str, str]]:
+        """(id, title) of the plans on view, for the command palette."""
+        return list(self._plans)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="term-bar")
+        with Container(id="home-body"):
+            yield FigureList(id="plans")
+            with Container(id="home-side"):
+                yield FigureList(id="aid")
+                yield FigureList(id="changes")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = i18n.t("tui.section.home")
+        for name in ("plans", "aid", "changes"):
+            panel = self.query_one(f"#{name}", FigureList)
+            panel.border_title = Text(i18n.t(f"tui.home.panel_{name}"))
+            panel.set_figures([Figure(Text(i18n.t("tui.section.loading"), style="dim"), heading=True)])
+        self._term_bar()
+        self.reload(set())
+
+    @property
+    def term(self) -> str:
+        return self.bangfu.term
+
+    def _term_bar(self) -> None:
+        start, end = dashboard.term_span(self.term)
+        text = Text()
+        text.append(i18n.t("tui.home.term", term=self.term), style="bold")
+        text.append("  " + i18n.t("tui.home.term_span", start=start.isoformat(), end=end.isoformat()), style="dim")
+        if self.term == dashboard.term_of(self.bangfu.today):
+            text.append("  " + i18n.t("tui.home.current_term"), style="green")
+        self.query_one("#term-bar", Static).update(text)
+
+    # -- reading ---------------------------------------------------------------
+    def reload(self, ids_: set[str]) -> None:
+        self._figures(self.term)
+        self._changes()
+
+    @background("figures")
+    def _figures(self, term: str) -> None:
+        plans = settled(lambda: dashboard.plan_progress(self.ledger, term, today=self.bangfu.today))
+        aid = settled(lambda: dashboard.aid_summary(self.ledger, term, today=self.bangfu.today))
+        self.post_message(self.Figures(term, plans, aid))
+
+    @background("changes")
+    def _changes(self) -> None:
+        self.post_message(self.Changes(dashboard.latest_changes(self.ledger, limit=10)))
+
+    @on(Figures)
+    def _show_figures(self, message: Figures) -> None:
+        if message.term != self.term:
+            return
+        self._plans = [(p.plan, printable(p.title)) for p in message.plans]
+        panel = self.query_one("#plans", FigureList)
+        panel.set_figures(plan_figures(message.plans, message.term))
+        if self._wanted_plan:
+            for n, figure in enumerate(panel.figures):
+                if figure.record_type == "plan" and figure.ids == (self._wanted_plan,):
+                    panel.highlighted = n
+                    panel.scroll_to_highlight(top=True)
+                    self.set_focus(panel)
+                    break
+            self._wanted_plan = None
+        self.query_one("#aid", FigureList).set_figures(aid_figures(message.aid))
+
+    @on(Changes)
+    def _show_changes(self, message: Changes) -> None:
+        self.query_one("#changes", FigureList).set_figures(change_figures(message.changes))
+
+    @on(FigureList.Open)
+    def _open(self, message: FigureList.Open) -> None:
+        figure = message.figure
+        if figure.record_type:
+            self.bangfu.open_records(figure.record_type, figure.ids, figure.caption)
+
+    # -- terms -----------------------------------------------------------------
+    def action_term(self, step: int) -> None:
+        self.set_term(dashboard.shift_term(self.term, step))
+
+    def show_plan(self, plan_id: str) -> None:
+        """Show the app's term with this plan highlighted."""
+        self._wanted_plan = plan_id
+        if self.is_mounted:
+            self.set_term(self.term)
+
+    def set_term(self, term: str) -> None:
+        self.bangfu.term = term
+        self._term_bar()
+        self.reload(set())
+
+    def action_pick_term(self) -> None:
+        self._terms()
+
+    @background("terms")
+    def _terms(self) -> None:
+        self.post_message(self.Terms(settled(lambda: dashboard.known_terms(self.ledger, self.bangfu.today))))
+
+    @on(Terms)
+    def _pick(self, message: Terms) -> None:
+        items = [(term, term) for term in message.terms]
+
+        def chosen(term: str | None) -> None:
+            if term:
+                self.set_term(term)
+
+        self.app.push_screen(PickScreen(i18n.t("tui.home.pick_term"), items, current=self.term), chosen)

@@ -1,0 +1,349 @@
+"""One section per record type: a filterable, sortable list and the highlighted record's detail.
+
+The list is read in a worker (`ledger.query`, which also matches pinyin initials)
+and shown by `RecordList`, which formats only the rows on screen. Edits go through
+the forms colleague's dialogs (imported when used, so this screen works without them).
+"""
+from __future__ import annotations
+
+import copy
+import importlib
+from typing import Any, Callable
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Static
+
+from store import i18n
+
+from ..columns import COLUMNS, DEFAULT_SORT
+from ..commands import SectionCommands
+from ..widgets.record_detail import RecordDetail
+from ..widgets.record_list import RecordList
+from ..workers import background, settled
+from .base import LedgerScreen
+from .pick import PickScreen
+
+FILTER_DELAY = 0.12   # seconds of no typing before the list is filtered
+WRITES = {"new", "edit", "duplicate", "delete", "reveal"}
+NEED_RECORD = {"edit", "duplicate", "delete", "history", "reveal", "progress"}
+
+
+def protected_paths(record: dict, schemas) -> list[tuple]:
+    """Concrete paths of the protected identifiers present in a record ('*' expanded)."""
+    out: list[tuple] = []
+
+    def walk(node: Any, pattern: tuple, done: tuple) -> None:
+        if not pattern:
+            if isinstance(node, dict):
+                out.append(done)
+            return
+        head, rest = pattern[0], pattern[1:]
+        if head == "*" and isinstance(node, list):
+            for i, item in enumerate(node):
+                walk(item, rest, done + (i,))
+        elif isinstance(node, dict) and head in node:
+            walk(node[head], rest, done + (head,))
+
+    for pattern in schemas.protected.get(str(record.get("type")), []):
+        walk(record, pattern, ())
+    return out
+
+
+class SectionScreen(LedgerScreen):
+    COMMANDS = {SectionCommands}
+    AUTO_FOCUS = "#list"   # (not in on_mount: a "/" typed while the screen mounts must keep the filter)
+    KEYS = [
+        Binding("slash", "focus_filter", "tui.key.filter", id="bangfu.section.filter"),
+        Binding("n", "new", "tui.key.new", id="bangfu.section.new"),
+        Binding("e", "edit", "tui.key.edit", id="bangfu.section.edit"),
+        Binding("c", "duplicate", "tui.key.duplicate", id="bangfu.section.duplicate"),
+        Binding("d", "delete", "tui.key.delete", id="bangfu.section.delete"),
+        Binding("h", "history", "tui.key.history", id="bangfu.section.history"),
+        Binding("r", "reveal", "tui.key.reveal", id="bangfu.section.reveal"),
+        Binding("p", "progress", "tui.key.progress", id="bangfu.section.progress"),
+        Binding("s", "sort", "tui.key.sort", id="bangfu.section.sort"),
+        Binding("S", "reverse", "tui.key.reverse", show=False, id="bangfu.section.reverse"),
+        Binding("escape", "clear", "tui.key.clear", show=False, id="bangfu.section.clear"),
+    ]
+
+    class Rows(Message):
+        def __init__(self, generation: int, ids: list[str], total: int) -> None:
+            super().__init__()
+            self.generation = generation
+            self.ids = ids
+            self.total = total
+
+    def __init__(self, record_type: str) -> None:
+        super().__init__(id=f"section-{record_type}")
+        self.record_type = record_type
+        self.text = ""
+        self.only: frozenset[str] | None = None     # opened from a dashboard figure
+        self.only_caption = ""
+        self.sort_column, self.sort_reverse = DEFAULT_SORT[record_type]
+        self.generation = 0
+        self.shown = 0
+        self.total = 0
+        self.waiting = True
+        self._keep: str | None = None                # record to put the cursor on next
+        self._key_state: tuple[bool, bool] | None = None
+        self._typing: Timer | None = None
+
+    # -- layout ----------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="section-main"):
+            yield Static(id="section-bar")
+            yield Input(self.text, placeholder=i18n.t("tui.section.filter_hint"), id="filter", compact=True)
+            with Container(id="section-body"):
+                yield RecordList(self.record_type, self.bangfu.names, id="list")
+                yield RecordDetail(self.bangfu.names, id="detail")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = i18n.t(f"tui.section.{self.record_type}")
+        self.list.empty_text = i18n.t("tui.section.loading")
+        self.list.set_sort(self.sort_column, self.sort_reverse)
+        self._update_bar()
+        self.reload(set())
+
+    @property
+    def list(self) -> RecordList:
+        return self.query_one("#list", RecordList)
+
+    @property
+    def detail(self) -> RecordDetail:
+        return self.query_one("#detail", RecordDetail)
+
+    # -- reading ---------------------------------------------------------------
+    def reload(self, ids: set[str]) -> None:
+        self.generation += 1
+        self._load(self.generation, self.text, self.only, self.sort_column, self.sort_reverse)
+        if self.detail.record_id in ids:
+            self._show_detail()
+
+    @background("rows")
+    def _load(self, generation: int, text: str, only: frozenset[str] | None, column: int, reverse: bool) -> None:
+        records = settled(lambda: self.ledger.query(self.record_type, text=text.strip() or None))
+        if only is not None:
+            records = [r for r in records if r["id"] in only]
+        col, names = COLUMNS[self.record_type][column], self.bangfu.names
+        records.sort(key=lambda r: r["id"], reverse=reverse)  # ties keep one stable order
+        records.sort(key=lambda r: col.sort_key(r, names), reverse=reverse)
+        self.post_message(self.Rows(generation, [r["id"] for r in records], self.ledger.count(self.record_type)))
+
+    @on(Rows)
+    def _rows(self, message: Rows) -> None:
+        if message.generation != self.generation:
+            return  # an older request finished late
+        self.waiting = False
+        self.shown, self.total = len(message.ids), message.total
+        self.list.empty_text = i18n.t("tui.section.empty_filtered" if self.text or self.only else "tui.section.empty")
+        self.list.set_rows(message.ids, keep=self._keep)   # rows are formatted afresh
+        self._keep = None
+        self._show_detail()
+        self._update_bar()
+        self._update_keys()
+
+    def _update_bar(self) -> None:
+        bar = Text()
+        bar.append(i18n.t(f"tui.section.{self.record_type}"), style="bold")
+        bar.append("  ")
+        if self.waiting:
+            bar.append(i18n.t("tui.section.loading"), style="dim")
+        elif self.text or self.only is not None:
+            bar.append(i18n.t("tui.section.count_filtered", shown=self.shown, total=self.total))
+        else:
+            bar.append(i18n.t("tui.section.count", total=self.total))
+        column = COLUMNS[self.record_type][self.sort_column]
+        bar.append("  ")
+        bar.append(i18n.t("tui.section.sorted_by", column=column.title,
+                          order=i18n.t("tui.section.desc" if self.sort_reverse else "tui.section.asc")), style="dim")
+        if self.only is not None:
+            bar.append("\n")
+            bar.append(i18n.t("tui.section.only", caption=self.only_caption), style="bold yellow")
+        self.query_one("#section-bar", Static).update(bar)
+
+    def _show_detail(self) -> None:
+        rid = self.list.highlighted
+        self.detail.show(self.ledger.index.get(rid) if rid else None)
+
+    # -- events ----------------------------------------------------------------
+    @on(Input.Changed, "#filter")
+    def _filter(self, event: Input.Changed) -> None:
+        if event.value != self.text:
+            self.text = event.value
+            # Wait for a pause in typing: each query of a big ledger costs a thread's time.
+            if self._typing is not None:
+                self._typing.stop()
+            self._typing = self.set_timer(FILTER_DELAY, self._refilter)
+
+    def _refilter(self) -> None:
+        self.waiting = True      # the bar says so until the rows come (seconds on a first big search)
+        self._update_bar()
+        self.reload(set())
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.set_focus(self.list)
+
+    @on(RecordList.Highlighted)
+    def _highlighted(self, event: RecordList.Highlighted) -> None:
+        self._show_detail()
+        self._update_keys()
+
+    def _update_keys(self) -> None:
+        # Redrawing the footer is slow: only when a key becomes (un)available.
+        rid = self.list.highlighted
+        record = self.ledger.index.get(rid) if rid else None
+        state = (rid is not None, bool(record and protected_paths(record, self.bangfu.schemas)))
+        if state != self._key_state:
+            self._key_state = state
+            self.refresh_bindings()
+
+    @on(RecordList.Selected)
+    def _selected(self, event: RecordList.Selected) -> None:
+        self.set_focus(self.detail)
+
+    @on(RecordList.HeaderClicked)
+    def _header_clicked(self, event: RecordList.HeaderClicked) -> None:
+        if event.column == self.sort_column:
+            self.action_reverse()
+        else:
+            self._sort(event.column, False)
+
+    def show_only(self, ids: tuple[str, ...] | list[str], caption: str) -> None:
+        """Show just these records (the ones behind a dashboard figure)."""
+        self.only = frozenset(ids)
+        self.only_caption = caption
+        self.text = ""
+        if self.is_mounted:
+            self.query_one("#filter", Input).value = ""
+            self.set_focus(self.list)
+            self._update_bar()
+            self.reload(set())
+
+    # -- actions ---------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WRITES and self.bangfu.read_only:
+            return False
+        if action == "progress" and self.record_type != "plan":
+            return False
+        if action in NEED_RECORD and not self.is_mounted:
+            return None
+        if action in NEED_RECORD and self.list.highlighted is None:
+            return None
+        if action == "reveal":
+            if not self.bangfu.schemas.protected.get(self.record_type):
+                return False  # this kind of record holds no personal identifier
+            record = self.ledger.index.get(self.list.highlighted)
+            return bool(record and protected_paths(record, self.bangfu.schemas)) or None
+        return True
+
+    # Focus moves with set_focus, not widget.focus(), which waits a turn: keys typed fast
+    # (or pasted over SSH) right after "/" must already land in the filter.
+    def action_focus_filter(self) -> None:
+        self.set_focus(self.query_one("#filter", Input))
+
+    def action_clear(self) -> None:
+        field = self.query_one("#filter", Input)
+        if field.value:
+            field.value = ""
+            self.set_focus(self.list)
+        elif self.only is not None:
+            self.only = None
+            self.only_caption = ""
+            self._update_bar()
+            self.reload(set())
+        elif self.focused is not self.list:
+            self.set_focus(self.list)
+
+    def action_sort(self) -> None:
+        self._sort((self.sort_column + 1) % len(COLUMNS[self.record_type]), False)
+
+    def action_reverse(self) -> None:
+        self._sort(self.sort_column, not self.sort_reverse)
+
+    def _sort(self, column: int, reverse: bool) -> None:
+        self.sort_column, self.sort_reverse = column, reverse
+        self.list.set_sort(column, reverse)
+        self._update_bar()
+        self.reload(set())
+
+    def _current(self) -> dict | None:
+        rid = self.list.highlighted
+        record = self.ledger.index.get(rid) if rid else None
+        return copy.deepcopy(record) if record else None
+
+    def _open(self, module: str, name: str, *args: Any, done: Callable[[Any], None] | None = None,
+              **kwargs: Any) -> None:
+        """Push one of the forms colleague's screens, or say it is not there yet."""
+        try:
+            screen_class = getattr(importlib.import_module(f"tui.{module}"), name)
+        except (ImportError, AttributeError):
+            self.notify(i18n.t("tui.error.not_ready", what=f"tui.{module}.{name}"), severity="warning",
+                        markup=False)
+            return
+        self.app.push_screen(screen_class(*args, **kwargs), done)
+
+    def _saved(self, result: Any) -> None:
+        saved = getattr(result, "saved_id", None)
+        if saved:
+            self._keep = saved
+            self.reload({saved})
+
+    def action_new(self) -> None:
+        self._open("modals.record_form", "RecordForm", self.ledger, self.record_type, done=self._saved)
+
+    def action_edit(self) -> None:
+        record = self._current()
+        if record:
+            self._open("modals.record_form", "RecordForm", self.ledger, self.record_type, record,
+                       base=self.ledger.index.blobs.get(record["id"]), done=self._saved)
+
+    def action_duplicate(self) -> None:
+        record = self._current()
+        if record:
+            self._open("modals.record_form", "RecordForm", self.ledger, self.record_type, record,
+                       duplicate=True, done=self._saved)
+
+    def action_delete(self) -> None:
+        rid = self.list.highlighted
+        if rid:
+            self._open("modals.delete", "DeleteDialog", self.ledger, rid, done=lambda ok: ok and self.reload({rid}))
+
+    def action_history(self) -> None:
+        rid = self.list.highlighted
+        if rid:
+            self._open("screens.history", "HistoryScreen", self.ledger, rid)
+
+    def action_progress(self) -> None:
+        rid = self.list.highlighted
+        if rid:
+            self.bangfu.show_progress(rid)
+
+    def action_reveal(self) -> None:
+        record = self._current()
+        if not record:
+            return
+        paths = protected_paths(record, self.bangfu.schemas)
+        if len(paths) == 1:
+            self._open("modals.reveal", "RevealDialog", self.ledger, record["id"], paths[0])
+            return
+        from ..widgets.record_detail import field_title
+        schemas = self.bangfu.schemas
+        items = [(".".join(map(str, p)), " · ".join(field_title(schemas.field(self.record_type, p[:n + 1]), p[n])
+                                                   for n in range(len(p)) if isinstance(p[n], str)))
+                 for p in paths]
+
+        def chosen(key: str | None) -> None:
+            if key:
+                path = next(p for p in paths if ".".join(map(str, p)) == key)
+                self._open("modals.reveal", "RevealDialog", self.ledger, record["id"], path)
+
+        self.app.push_screen(PickScreen(i18n.t("tui.section.reveal_which"), items), chosen)

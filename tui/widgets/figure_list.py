@@ -1,0 +1,72 @@
+"""A panel of dashboard figures: one line per figure, Enter opens the records behind it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from ..screens.base import install_keys
+
+BLOCKS = " ▏▎▍▌▋▊▉█"
+
+
+def bar(ratio: float, width: int, style: str) -> Text:
+    """A progress bar drawn with block characters (eighths for the last cell)."""
+    ratio = max(0.0, min(1.0, ratio))
+    eighths = round(ratio * width * 8)
+    full, part = divmod(eighths, 8)
+    text = Text("█" * full, style=style)
+    if part and full < width:
+        text.append(BLOCKS[part], style=style)
+    text.append("░" * (width - text.cell_len), style="dim")
+    return text
+
+
+@dataclass(frozen=True)
+class Figure:
+    prompt: Text
+    record_type: str | None = None     # the section that lists the records behind it
+    ids: tuple[str, ...] = ()
+    caption: str = ""                  # what the section says it is showing
+    heading: bool = False              # a title line: not selectable
+
+
+class FigureList(OptionList):
+    KEYS = [Binding("enter", "select", "tui.key.open", id="bangfu.figures.open")]
+
+    class Open(Message):
+        """The user asked to see the records behind a figure."""
+
+        def __init__(self, figure: Figure) -> None:
+            super().__init__()
+            self.figure = figure
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        install_keys(self)
+        self.figures: list[Figure] = []
+
+    def set_figures(self, figures: list[Figure]) -> None:
+        """Replace the lines, keeping the highlighted line where it was (a live update must
+        not move the user)."""
+        keep = self.highlighted
+        self.figures = figures
+        self.clear_options()
+        self.add_options([Option(f.prompt, id=str(n), disabled=f.heading) for n, f in enumerate(figures)])
+        if figures:
+            if keep is not None and keep < len(figures) and not figures[keep].heading:
+                self.highlighted = keep
+            else:
+                first = next((n for n, f in enumerate(figures) if not f.heading), None)
+                self.highlighted = first
+
+    @on(OptionList.OptionSelected)
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        figure = self.figures[int(event.option.id)]
+        self.post_message(self.Open(figure))

@@ -1,0 +1,147 @@
+"""The detail pane: every field of one record with its schema title.
+
+References show the name of the record they point to, money shows as yuan,
+protected identifiers show their masked form only. Everything is built as
+`rich.text.Text` from plain strings: a value is never read as markup.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from store import i18n, rules
+from store.describe import label
+from store.money import yuan
+from store.text import printable
+
+from ..columns import Names
+
+SKIP = {"id", "type", "schema_version"}
+
+
+def field_title(node: dict, name: str) -> str:
+    """The schema's (Chinese) title; in English the field's own name reads better."""
+    if i18n.lang() == "zh" and node.get("title"):
+        return str(node["title"])
+    return name.replace("_", " ")
+
+
+def scalar(value: Any, node: dict, names: Names) -> str:
+    """One value as a person reads it."""
+    if node.get("x-protected") or (isinstance(value, dict) and "masked" in value):
+        return str(value.get("masked", "****")) if isinstance(value, dict) else "****"
+    if node.get("x-ref"):
+        shown = names(value)
+        return shown if shown != value else str(value)
+    if node.get("x-money") and isinstance(value, int) and not isinstance(value, bool):
+        return i18n.t("tui.word.yuan", amount=yuan(value))
+    if isinstance(value, bool):
+        return i18n.t("tui.word.yes") if value else i18n.t("tui.word.no")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def describe(record: dict, schemas, names: Names) -> Text:
+    """The whole record as text: a heading, then `title  value` lines, nested ones indented."""
+    rtype = str(record.get("type", ""))
+    text = Text()
+    text.append(printable(label(record, names.ledger)), style="bold")
+    text.append("\n")
+    text.append(printable(str(record.get("id", ""))), style="dim")
+    text.append("\n")
+    if rtype == "student":
+        status = rules.student_status(record, names.today)
+        _line(text, i18n.t("tui.detail.status_on", date=names.today.isoformat()), status, 0)
+    try:
+        root = schemas.field(rtype, ())
+    except KeyError:
+        root = {}
+    _object(text, record, root, schemas, rtype, (), names, 0)
+    return text
+
+
+def _line(text: Text, title: str, value: str | None, depth: int) -> None:
+    text.append("  " * depth)
+    text.append(printable(title), style="bold")
+    if value is not None:
+        text.append("  ")
+        text.append(printable(value))
+    text.append("\n")
+
+
+def _object(text: Text, record: dict, node: dict, schemas, rtype: str, path: tuple, names: Names,
+            depth: int) -> None:
+    props = node.get("properties") or {}
+    keys = [k for k in props if k in record] + [k for k in record if k not in props]
+    for key in keys:
+        if not path and key in SKIP:
+            continue
+        value = record[key]
+        sub = schemas.field(rtype, path + (key,)) if key in props else {}
+        title = field_title(sub, key)
+        if isinstance(value, dict) and not sub.get("x-protected") and "masked" not in value:
+            _line(text, title, None, depth)
+            _object(text, value, sub, schemas, rtype, path + (key,), names, depth + 1)
+        elif isinstance(value, list):
+            item_node = schemas.field(rtype, path + (key, 0)) if key in props else {}
+            if value and all(isinstance(v, dict) for v in value):
+                _line(text, title, None, depth)
+                for n, item in enumerate(value, 1):
+                    _line(text, f"{n}.", _inline(item, item_node, schemas, rtype, path + (key, 0), names),
+                          depth + 1)
+            else:
+                _line(text, title, "、".join(scalar(v, item_node, names) for v in value), depth)
+        else:
+            _line(text, title, scalar(value, sub, names), depth)
+
+
+def _inline(item: dict, node: dict, schemas, rtype: str, path: tuple, names: Names) -> str:
+    """An array item on one line: `title value · title value`."""
+    props = node.get("properties") or {}
+    parts = []
+    for key in [k for k in props if k in item] + [k for k in item if k not in props]:
+        sub = schemas.field(rtype, path + (key,)) if key in props else {}
+        value = item[key]
+        if isinstance(value, list):
+            shown = "、".join(scalar(v, schemas.field(rtype, path + (key, 0)), names) for v in value)
+        elif isinstance(value, dict) and not sub.get("x-protected"):
+            shown = " ".join(f"{field_title(schemas.field(rtype, path + (key, k)), k)} {scalar(v, {}, names)}"
+                             for k, v in value.items())
+        else:
+            shown = scalar(value, sub, names)
+        parts.append(f"{field_title(sub, key)} {shown}")
+    return " · ".join(parts)
+
+
+class RecordDetail(VerticalScroll):
+    """Scrollable pane showing one record (or a hint when there is none)."""
+
+    DEFAULT_CSS = """
+    RecordDetail { height: 1fr; }
+    RecordDetail > Static { width: 1fr; }
+    """
+
+    def __init__(self, names: Names, *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.names = names
+        self.record_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(i18n.t("tui.detail.none"), style="dim italic"), id="detail-body")
+
+    def show(self, record: dict | None) -> None:
+        body = self.query_one("#detail-body", Static)
+        if record is None:
+            self.record_id = None
+            body.update(Text(i18n.t("tui.detail.none"), style="dim italic"))
+            return
+        moved = record.get("id") != self.record_id
+        self.record_id = record.get("id")
+        body.update(describe(record, self.names.ledger.schemas(), self.names))
+        if moved:
+            self.scroll_home(animate=False)
