@@ -301,27 +301,33 @@ class Ledger:
 
     def get(self, record_id: str) -> dict:
         ids.check_id(record_id)
-        self.refresh()
-        doc = self.index.get(record_id)
-        if doc is None:
-            raise RecordNotFound(record=record_id)
-        return copy.deepcopy(doc)
+        with self._lock:
+            self.refresh()
+            doc = self.index.get(record_id)
+            if doc is None:
+                raise RecordNotFound(record=record_id)
+            return copy.deepcopy(doc)
 
     def version(self, record_id: str) -> str | None:
         """The blob id of the record as committed at the tip: what an edit starts from."""
-        self.refresh()
-        return self.index.blobs.get(record_id)
+        with self._lock:
+            self.refresh()
+            return self.index.blobs.get(record_id)
 
     def query(self, record_type: str, text: str | None = None, **filters: Any) -> list[dict]:
-        self.refresh()
-        return self.index.query(record_type, text=text, **filters)
+        """Records of a type matching the filters (shallow copies: treat nested values as read-only)."""
+        with self._lock:  # a refresh in another thread must not change the index mid-scan
+            self.refresh()
+            return self.index.query(record_type, text=text, **filters)
 
     def find(self, record_type: str, **equal: Any) -> list[dict]:
-        return self.index.find(record_type, **equal)
+        with self._lock:
+            return self.index.find(record_type, **equal)
 
     def count(self, record_type: str | None = None) -> int:
-        self.refresh()
-        return self.index.count(record_type)
+        with self._lock:
+            self.refresh()
+            return self.index.count(record_type)
 
     @property
     def broken(self) -> dict[str, str]:
@@ -566,8 +572,9 @@ class Ledger:
         return doc
 
     def records(self, record_type: str) -> Iterator[dict]:
-        self.refresh()
-        return self.index.all(record_type)
+        with self._lock:
+            self.refresh()
+            return iter(list(self.index.all(record_type)))
 
 
 @contextlib.contextmanager

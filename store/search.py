@@ -8,17 +8,28 @@ from typing import Any
 NAME_FIELDS = {"name", "short_name", "title", "topic", "donor", "recipient", "person", "mentor", "mentee", "region"}
 
 
+@lru_cache(maxsize=None)
+def _char_keys(char: str) -> tuple[str, str, str]:
+    """(initial as taught, first letter, full pinyin) of one character, '' for non-Chinese.
+    Looked up per character: a ledger has tens of thousands of names but a few thousand
+    distinct characters, and pypinyin costs the same per call whatever its length."""
+    from pypinyin import Style, pinyin  # its dictionaries take 0.15 s to load: only when searching
+
+    if not ("\u3400" <= char <= "\u9fff"):
+        return "", "", ""
+    full = pinyin(char, style=Style.NORMAL, errors="ignore")
+    if not full:
+        return "", "", ""
+    initial = pinyin(char, style=Style.INITIALS, strict=False, errors="ignore")
+    first = full[0][0][:1]
+    return (initial[0][0] if initial and initial[0][0] else first), first, full[0][0]
+
+
 @lru_cache(maxsize=65536)
 def pinyin_keys(text: str) -> str:
-    """Initials as taught (sh, q: 'shq') and first letters ('sq') of the Chinese in text."""
-    # Imported here: loading pypinyin's dictionaries costs a command that never searches 0.15 s.
-    from pypinyin import Style, lazy_pinyin
-
-    first = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore"))
-    initials = "".join(i or f for i, f in zip(lazy_pinyin(text, style=Style.INITIALS, strict=False, errors="ignore"),
-                                              lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore")))
-    full = "".join(lazy_pinyin(text, errors="ignore"))
-    return f"{initials} {first} {full}".lower()
+    """Initials as taught (sh, q: 'shq'), first letters ('sq') and full pinyin of the Chinese in text."""
+    keys = [_char_keys(c) for c in text]
+    return " ".join("".join(k[i] for k in keys) for i in range(3)).lower()
 
 
 def haystack(record: dict) -> str:
