@@ -96,7 +96,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         records = export.select(ledger, args.record_type, args.where)
         export.write_csv_to(ledger, lay, records, sys.stdout)
         return 0
-    path = _out_path(args, fmt, f"{lay.main.title}-{dt.date.today().isoformat()}.{fmt}")
+    path = _out_path(args, fmt, export.default_name(lay, fmt))
     try:
         count = export.export(ledger, args.record_type, path, fmt, where=args.where, progress=show)
     finally:

@@ -24,7 +24,6 @@ from . import i18n
 from .describe import label
 from .errors import BangfuError, UsageError
 from .index import parse_value
-from .xlsxstream import display_width  # noqa: F401 (shared with report and charts)
 
 # Column kinds
 ID, TEXT, ENUM, DATE, MONEY, INT, NUMBER, BOOL = "id", "text", "enum", "date", "money", "int", "number", "bool"
@@ -397,7 +396,6 @@ def _ticker(progress: Progress | None, what: str, total: int, every: int = 1000)
     return tick
 
 
-def default_name(rtype: str, fmt: str, today: dt.date | None = None) -> str:
-    today = today or dt.date.today()
-    lay_title = i18n.t(f"io.col.{rtype}.@sheet") if i18n.has(f"io.col.{rtype}.@sheet") else rtype
-    return f"{lay_title}-{today.isoformat()}.{fmt}"
+def default_name(lay: Layout, fmt: str, today: dt.date | None = None) -> str:
+    """学生-2024-11-25.xlsx: what an export is called unless the user names it."""
+    return f"{lay.main.title}-{(today or dt.date.today()).isoformat()}.{fmt}"

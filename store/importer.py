@@ -17,24 +17,22 @@ so a masked ID number or a rounded amount in an exported sheet never overwrites 
 from __future__ import annotations
 
 import copy
-import csv
 import datetime as dt
-import io
 import json
 import re
 import tomllib
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from . import export as ex
 from . import i18n, idcard, ids, protect
 from .errors import BangfuError, Conflict, InvalidRecord, UsageError
 from .findings import errors as only_errors
 from .ledger import NEW, Change
-from .money import parse_yuan
+from .sheets import (CellError, Table, comparable, parse_bool, parse_date, parse_int, parse_list, parse_money,
+                     parse_number, parse_term, read_tables, shown)
 
 Progress = ex.Progress
 REASON = "io.import.reason_column"
@@ -109,14 +107,6 @@ class Problem:
 
 
 @dataclass
-class Table:
-    name: str
-    header_row: int
-    headers: list[str]
-    rows: list[tuple[int, list[Any]]]   # (row number, cells)
-
-
-@dataclass
 class Item:
     """One row of the record's own sheet and what it becomes."""
     table: Table
@@ -171,77 +161,6 @@ class Result:
     updated: int
     same: int
     rejected: int
-
-
-# ---- reading files -------------------------------------------------------------------------------
-
-def read_tables(path: Path) -> list[Table]:
-    """The sheets of an xlsx workbook, or the one table of a csv file, as rows of cell values."""
-    if not path.exists():
-        raise UsageError("io.import.no_file", path=str(path))
-    suffix = path.suffix.lower()
-    if suffix == ".xls":
-        raise BangfuError("io.import.old_xls", path=str(path))
-    with path.open("rb") as fh:
-        magic = fh.read(4)
-    if magic.startswith(b"PK\x03\x04"):
-        return _read_xlsx(path)
-    if suffix in (".csv", ".txt", ".tsv"):
-        return [_read_csv(path)]
-    raise BangfuError("io.import.not_spreadsheet", path=str(path))
-
-
-def _read_xlsx(path: Path) -> list[Table]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise BangfuError("io.import.not_spreadsheet", path=str(path)) from None
-    try:
-        out = []
-        for ws in wb.worksheets:
-            rows = [(n, list(r)) for n, r in enumerate(ws.iter_rows(values_only=True), 1)]
-            out.append(_table(ws.title, rows))
-        return out
-    finally:
-        wb.close()
-
-
-def _read_csv(path: Path) -> Table:
-    data = path.read_bytes()
-    if b"\x00" in data[:4096]:
-        raise BangfuError("io.import.not_spreadsheet", path=str(path))
-    # Excel saves Chinese CSV as GB18030/GBK unless told otherwise.
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise BangfuError("io.import.not_spreadsheet", path=str(path))
-    first = text.split("\n", 1)[0]
-    delim = "\t" if first.count("\t") > first.count(",") else ","
-    rows = [(n, [_unquote(c) for c in r]) for n, r in enumerate(csv.reader(io.StringIO(text), delimiter=delim), 1)]
-    return _table(path.stem, rows)
-
-
-def _unquote(cell: str) -> str:
-    # An export quotes text that Excel would take for a formula ('=…); the quote is not data.
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(ex.FORMULA_START) else cell
-
-
-def _table(name: str, rows: list[tuple[int, list[Any]]]) -> Table:
-    cleaned = []
-    for n, cells in rows:
-        cells = [None if isinstance(c, str) and not c.strip() else c for c in cells]
-        while cells and cells[-1] is None:
-            cells.pop()
-        if cells:
-            cleaned.append((n, cells))
-    return Table(name, 0, [], cleaned)
 
 
 # ---- columns ---------------------------------------------------------------------------------------
@@ -320,135 +239,6 @@ def _find_header(table: Table, cols: Columns) -> None:
     table.rows = table.rows[best + 1:]
 
 
-# ---- cell values -------------------------------------------------------------------------------------
-
-class CellError(Exception):
-    def __init__(self, key: str, **params: Any):
-        super().__init__(key)
-        self.key, self.params = key, params
-
-    def text(self) -> str:
-        return i18n.t(self.key, **self.params)
-
-
-_YES = {"是", "y", "yes", "true", "1", "寄宿", "住校", "√", "✓", "对"}
-_NO = {"否", "n", "no", "false", "0", "走读", "×", "不是", "非寄宿"}
-_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-
-
-def shown(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def parse_date(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 20000 < value < 80000:
-        return (_EXCEL_EPOCH + dt.timedelta(days=int(value))).isoformat()  # an unformatted Excel date
-    text = shown(value)
-    m = _DATE_RE.match(text) or (re.match(r"^(\d{4})(\d{2})(\d{2})$", text))
-    if m:
-        try:
-            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
-        except ValueError:
-            pass
-    raise CellError("io.import.bad_date", value=text)
-
-
-def parse_money(value: Any) -> int:
-    if isinstance(value, bool):
-        raise CellError("io.import.bad_money", value=shown(value))
-    if isinstance(value, (int, float)):
-        fen = round(value * 100)
-        if abs(value * 100 - fen) > 1e-6:
-            raise CellError("io.import.bad_money", value=shown(value))
-        return int(fen)
-    try:
-        return parse_yuan(shown(value))
-    except ValueError:
-        raise CellError("io.import.bad_money", value=shown(value)) from None
-
-
-def parse_int(value: Any) -> int:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
-        return int(value)
-    text = shown(value).replace(",", "")
-    if re.fullmatch(r"[+-]?\d+", text):
-        return int(text)
-    raise CellError("io.import.bad_int", value=shown(value))
-
-
-def parse_number(value: Any) -> int | float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return int(value) if float(value).is_integer() else value
-    try:
-        n = float(shown(value).replace(",", ""))
-    except ValueError:
-        raise CellError("io.import.bad_number", value=shown(value)) from None
-    return int(n) if n.is_integer() else n
-
-
-def parse_bool(value: Any) -> bool:
-    text = shown(value).lower()
-    if text in _YES:
-        return True
-    if text in _NO:
-        return False
-    raise CellError("io.import.bad_bool", value=shown(value))
-
-
-_CN_HALF = {"1": "1", "一": "1", "上": "1", "秋": "1", "2": "2", "二": "2", "下": "2", "春": "2"}
-
-
-def parse_term(value: Any) -> str:
-    """2024-2025-1, 2024-2025学年第一学期, 2024—2025学年上学期, 2024年秋季学期, 2025春."""
-    text = unicodedata.normalize("NFKC", shown(value))
-    m = re.match(r"^(\d{4})\s*[-—–~至/]\s*(\d{4})\s*(?:学年)?\s*[-第]?\s*([12一二上下])\s*(?:学期)?$", text)
-    if m:
-        return f"{m.group(1)}-{m.group(2)}-{_CN_HALF[m.group(3)]}"
-    m = re.match(r"^(\d{4})\s*年?\s*(秋|春)", text)
-    if m:
-        year = int(m.group(1))
-        return f"{year}-{year + 1}-1" if m.group(2) == "秋" else f"{year - 1}-{year}-2"
-    return text
-
-
-def parse_list(value: Any) -> list[str]:
-    parts = [p for p in re.split(r"[、,，;；/\s]+", shown(value)) if p]
-    return list(dict.fromkeys(parts))
-
-
-# Cells compared with what an export shows, so that an untouched cell keeps the record's value.
-def comparable(kind: str, value: Any) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return ""
-    try:
-        if kind == ex.MONEY:
-            return str(parse_money(value))
-        if kind == ex.DATE:
-            return parse_date(value)
-        if kind in (ex.INT, ex.NUMBER):
-            return repr(parse_number(value))
-        if kind == ex.BOOL:
-            return str(parse_bool(value))
-        if kind == ex.LIST:
-            return "、".join(parse_list(value))
-    except CellError:
-        pass
-    return unicodedata.normalize("NFKC", shown(value))
-
-
 # ---- the importer -------------------------------------------------------------------------------------
 
 def preview(ledger, rtype: str, path: Path | str, *, mapping: Mapping | None = None,
@@ -469,6 +259,7 @@ class _Reader:
         self.progress, self.check = progress, check
         self.schemas = ledger.schemas()
         self.lay = ex.layout(self.schemas, rtype)
+        self.main_cols = Columns(self.lay.main, rtype, mapping, main=True)
         self.docs = ledger.index.docs
         self.cells = ex.Cells(ledger, native=False)
         self.problems: list[Problem] = []
@@ -482,52 +273,54 @@ class _Reader:
         tables = read_tables(self.path)
         self._tick("io.progress.read", 0, 1)
         main, subs = self._arrange(tables)
-        items: list[Item] = []
-        if main is not None:
-            cols = Columns(self.lay.main, self.rtype, self.mapping, main=True)
-            keys = self._columns(main, cols)
-            if not main.rows:
-                self.problems.append(Problem(main.name, 0, "", "", i18n.t("io.import.empty", sheet=main.name)))
-            items = [Item(main, n, cells) for n, cells in main.rows if not self._total_row(main, n, cells)]
-            self._link_children(items, keys, subs)
-            seen: dict[tuple, int] = {}
-            for k, item in enumerate(items, 1):
-                self._build(item, keys, subs, seen)
-                self._tick("io.progress.check", k, len(items))
+        keys = self._columns(main, self.main_cols)
+        if not main.rows:
+            self.problems.append(Problem(main.name, 0, "", "", i18n.t("io.import.empty", sheet=main.name)))
+        items = [Item(main, n, cells) for n, cells in main.rows if not self._total_row(main, n, cells)]
+        self._link_children(items, keys, subs)
+        seen: dict[tuple, int] = {}
+        for k, item in enumerate(items, 1):
+            self._build(item, keys, subs, seen)
+            self._tick("io.progress.check", k, len(items))
         return Preview(self.rtype, self.path, items, self.problems, self.notes, tables, self)
 
     def _tick(self, what: str, done: int, total: int) -> None:
         if self.progress and (done == total or done % 500 == 0):
             self.progress(i18n.t(what), done, total)
 
-    def _arrange(self, tables: list[Table]) -> tuple[Table | None, list[tuple[Table, ex.Sheet, dict]]]:
-        """Which table holds the records and which hold their lists (by sheet title)."""
+    def _arrange(self, tables: list[Table]) -> tuple[Table, list[tuple[Table, ex.Sheet, dict]]]:
+        """Which table holds the records (the one naming most known columns, or the mapping's
+        sheet; an instructions sheet before it does not matter) and which hold their lists
+        (by sheet title)."""
         titles = {}
         for sheet in self.lay.subs:
             for name in (sheet.zh, ex.english_title(self.rtype, sheet.key) or "", sheet.key):
                 if name:
                     titles[norm_header(name)] = sheet
-        main = None
-        subs = []
         wanted = self.mapping.sheet
-        for t in tables:
-            if wanted and t.name != wanted:
-                if norm_header(t.name) in titles:
-                    pass
-                else:
-                    continue
-            sheet = titles.get(norm_header(t.name))
-            if sheet is not None and (main is not None or len(tables) > 1):
-                cols = Columns(sheet, self.rtype, Mapping(), main=False)
-                _find_header(t, cols)
-                subs.append((t, sheet, self._columns(t, cols, sub=True)))
-            elif main is None and (t.rows or t is tables[-1] or wanted):
-                main = t
-        if main is None and wanted:
+        if wanted and not any(t.name == wanted for t in tables):
             raise UsageError("io.import.no_sheet", sheet=wanted, path=str(self.path))
-        if main is None:
+        listed = [t for t in tables if norm_header(t.name) in titles] if len(tables) > 1 else []
+        others = [t for t in tables if t not in listed]
+        if wanted:
+            main = next(t for t in tables if t.name == wanted)
+        elif others:
+            main = max(others, key=lambda t: (self._hits(t), -others.index(t)))
+        else:
             main = tables[0] if tables else Table(self.path.stem, 0, [], [])
+        subs = []
+        for t in listed:
+            if t is main:
+                continue
+            sheet = titles[norm_header(t.name)]
+            cols = Columns(sheet, self.rtype, Mapping(), main=False)
+            _find_header(t, cols)
+            subs.append((t, sheet, self._columns(t, cols, sub=True)))
         return main, subs
+
+    def _hits(self, table: Table) -> int:
+        return max((sum(1 for c in cells if c is not None and self.main_cols.key_of(c)) for _n, cells in table.rows[:10]),
+                   default=0)
 
     def _columns(self, table: Table, cols: Columns, sub: bool = False) -> dict[int, str]:
         """Column index -> column key; notes for ignored columns; a header must be found."""
@@ -592,7 +385,7 @@ class _Reader:
             raw[k] = (table.headers[i], item.cells[i] if i < len(item.cells) else None)
         item.raw = raw
         for k, v in self.mapping.defaults.items():
-            key = Columns(self.lay.main, self.rtype, Mapping(), True).key_of(k) or k
+            key = self.main_cols.key_of(k) or k
             if key in self.lay_keys and (key not in raw or raw[key][1] is None):
                 raw[key] = (k, v)
 
@@ -760,10 +553,8 @@ class _Reader:
     def _names_of(self, rtype: str) -> dict[str, list[str]]:
         if rtype not in self._names:
             m: dict[str, list[str]] = {}
-            for rid in self.ledger.index._doc_ids:
-                if ids.type_of(rid) != rtype:
-                    continue
-                doc = self.docs[rid]
+            for doc in self.ledger.index.all(rtype):
+                rid = doc["id"]
                 for name in {ex.ref_name(doc), doc.get("short_name"), doc.get("name"), doc.get("title")}:
                     if name:
                         m.setdefault(_key(name), []).append(rid)
@@ -877,7 +668,7 @@ class _Reader:
         return None
 
     def _all(self, rtype: str) -> list[dict]:
-        return [self.docs[rid] for rid in self.ledger.index._doc_ids if ids.type_of(rid) == rtype]
+        return list(self.ledger.index.all(rtype))
 
     def _key_column(self, nkey: tuple) -> str:
         return {"id": "id", "student": "identity.id_number", "aid": "term", "school": "name",
@@ -1182,4 +973,3 @@ def problems_table(pv: Preview, limit: int | None = None) -> Iterable[list[str]]
         yield [p.sheet, str(p.row or ""), p.column, p.value, p.reason]
 
 
-_ = Callable  # typing helper kept for readers of Progress

@@ -25,7 +25,8 @@ from typing import Any, Callable
 from . import charts, dashboard, i18n, rules
 from .dashboard import AidSummary, PlanProgress
 from .errors import BangfuError, UsageError
-from .export import Progress, display_width
+from .export import Progress
+from .xlsxstream import display_width
 from .money import yuan
 
 FORMATS = ("md", "html", "xlsx")
@@ -144,7 +145,9 @@ def build(ledger, term: str | None = None, *, plan: str | None = None, today: dt
     step = _steps(progress, 3)
     start, end = dashboard.term_span(term)
     report = TermReport(term, str(ledger.config.get("name", "")), ledger.tip, today, start, end, plan)
-    visits = [v for v in ledger.records("visit")]
+    visits: dict[str, list[dict]] = {}
+    for v in ledger.records("visit"):
+        visits.setdefault(v.get("plan", ""), []).append(v)
     progress_list = [p for p in dashboard.plan_progress(ledger, term, today) if plan is None or p.plan == plan]
     if plan is not None and not progress_list:
         # A plan whose period misses the term: shown, and said to be outside it.
@@ -155,7 +158,7 @@ def build(ledger, term: str | None = None, *, plan: str | None = None, today: dt
                                       (), (), (), ())]
     step()
     for p in progress_list:
-        report.plans.append(_plan_section(ledger, docs[p.plan], p, visits, today))
+        report.plans.append(_plan_section(ledger, docs[p.plan], p, visits.get(p.plan, []), today))
     step()
     schools = None
     if plan is not None:
@@ -191,9 +194,8 @@ def _num(v: float) -> str:
     return f"{v:g}"
 
 
-def _plan_section(ledger, plan: dict, p: PlanProgress, visits: list[dict], today: dt.date) -> PlanSection:
+def _plan_section(ledger, plan: dict, p: PlanProgress, mine: list[dict], today: dt.date) -> PlanSection:
     docs = ledger.index.docs
-    mine = [v for v in visits if v.get("plan") == plan["id"]]
     window = [v for v in mine if (d := _date(v.get("date"))) and p.start <= d <= p.end] if p.in_term else []
     bars = charts.activity_months(plan, window, p.start, p.end) if p.in_term else []
     order = {k: i for i, k in enumerate(ledger.schemas().field("visit", ("kind",)).get("enum") or [])}
@@ -242,7 +244,8 @@ def _shortfall(t: dashboard.TargetProgress, bars: list[charts.MonthBar], window:
             if b.month in _elapsed_months(t, bars) and not _meets(dashboard._amount(logged, t.unit), t):
                 missed.append(b.month)
         actual = i18n.t("io.report.months_met", met=_num(t.actual), total=_num(t.goal))
-        gap = i18n.t("io.report.months_short", months="、".join(str(int(m[5:])) + i18n.t("io.report.month_suffix")
+        sep = "、" if i18n.lang() == "zh" else ", "
+        gap = i18n.t("io.report.months_short", months=sep.join(i18n.t("io.report.month_name", m=int(m[5:]))
                                                                  for m in missed)) if missed else ""
         return Shortfall(t.metric, text, actual, gap, t.met, tuple(missed))
     actual = f"{_num(t.actual)} {t.unit}"
@@ -633,6 +636,10 @@ def workbook_bytes(report: TermReport) -> bytes:
     def sheet(name: str, first: bool = False):
         ws = wb.active if first else wb.create_sheet()
         ws.title = name[:31]
+        # Printed as handed over: landscape, as wide as the page.
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
         return ws
 
     def table(ws, headers: list[str], rows: list[list[Any]], *, money: set[int] = frozenset(),

@@ -35,9 +35,14 @@ def _letters(n: int) -> str:
     return out
 
 
+_LITERAL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+
+
 def _esc(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    # Control characters cannot appear in XML; Excel's own escape is _xHHHH_.
+    # Control characters cannot appear in XML; Excel's own escape is _xHHHH_ (and a text
+    # that happens to look like one has its underscore escaped, as Excel does).
+    text = _LITERAL_ESCAPE.sub(r"_x005F_\1", text)
     return _BAD_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
 
 

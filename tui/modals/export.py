@@ -2,7 +2,6 @@
 tree), the format, and a progress bar while a worker writes the file."""
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from textual import on, work
@@ -17,14 +16,15 @@ from store.errors import BangfuError
 from tui.widgets.form_support import data, localize
 
 IO_CSS = """
-.io-dialog { width: 90%; max-width: 110; height: auto; max-height: 90%; border: thick $accent;
-             background: $surface; padding: 1 2; }
+ExportDialog, ImportDialog { align: center middle; }
+.io-dialog { width: 90%; max-width: 110; height: auto; max-height: 100%; border: thick $accent;
+             background: $surface; padding: 0 1; }
 .io-title { text-style: bold; margin-bottom: 1; }
 .io-row { height: auto; margin-bottom: 1; }
 .io-row Input { width: 1fr; }
-.io-status { color: $text-muted; height: auto; margin: 1 0; }
+.io-status { color: $text-muted; height: auto; margin: 0 0 1 0; }
 .io-error { color: $error; }
-.io-tree { height: 12; border: round $primary; display: none; }
+.io-tree { height: 8; border: round $primary; display: none; }
 .io-tree.shown { display: block; }
 .io-buttons { height: auto; align-horizontal: right; }
 .io-buttons Button { margin-left: 2; min-width: 0; width: auto; }
@@ -48,20 +48,20 @@ class ExportDialog(ModalScreen[Path | None]):
         self.running = False
 
     def _default_path(self, fmt: str) -> Path:
-        return self.folder / f"{self.layout_.main.title}-{dt.date.today().isoformat()}.{fmt}"
+        return self.folder / export.default_name(self.layout_, fmt)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="io-dialog"):
             yield Static(data(i18n.t("io.tui.export_title", what=self.layout_.main.title,
                                      count=self.ledger.count(self.record_type))), classes="io-title")
             with Horizontal(classes="io-row"):
-                yield Input(str(self._default_path("xlsx")), id="export-path")
+                yield Input(str(self._default_path("xlsx")), id="export-path", compact=True)
                 yield Button(i18n.t("io.tui.browse"), id="export-browse", compact=True)
             yield DirectoryTree(str(self.folder), id="export-tree", classes="io-tree")
             with RadioSet(id="export-format", compact=True):
                 yield RadioButton("Excel (xlsx)", value=True, id="fmt-xlsx")
                 yield RadioButton("CSV", id="fmt-csv")
-            yield ProgressBar(total=None, show_eta=False, id="export-progress")
+            yield ProgressBar(total=1, show_eta=False, id="export-progress")
             yield Static("", id="export-status", classes="io-status")
             with Horizontal(classes="io-buttons"):
                 yield Button(i18n.t("io.tui.export"), variant="primary", id="export-go", compact=True)

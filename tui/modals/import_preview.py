@@ -22,7 +22,8 @@ from tui.widgets.form_support import data, localize
 
 SHOWN = 500  # rows put in a table at most: a widget must never hold 10k rows
 PREVIEW_CSS = IO_CSS + """
-#import-tabs { height: 16; }
+#import-dialog { height: 100%; max-height: 40; }
+#import-tabs { height: 1fr; min-height: 5; }
 #import-tabs DataTable { height: 1fr; }
 """
 
@@ -59,15 +60,15 @@ class ImportDialog(ModalScreen["importer.Result | None"]):
     def compose(self) -> ComposeResult:
         title = self.ledger.schemas().docs.get(self.record_type, {}).get("title", self.record_type) \
             if i18n.lang() == "zh" else self.record_type
-        with Vertical(classes="io-dialog"):
+        with Vertical(classes="io-dialog", id="import-dialog"):
             yield Static(data(i18n.t("io.tui.import_title", what=title)), classes="io-title")
             with Horizontal(classes="io-row"):
                 yield Input(str(self.start_path or ""), placeholder=i18n.t("io.tui.file_placeholder"),
-                            id="import-path")
+                            id="import-path", compact=True)
                 yield Button(i18n.t("io.tui.browse"), id="import-browse", compact=True)
             yield SpreadsheetTree(str(self.folder), id="import-tree", classes="io-tree")
             yield Checkbox(i18n.t("io.tui.skip_invalid"), id="import-skip", compact=True)
-            yield ProgressBar(total=None, show_eta=False, id="import-progress")
+            yield ProgressBar(total=1, show_eta=False, id="import-progress")
             yield Static("", id="import-status", classes="io-status")
             with TabbedContent(id="import-tabs"):
                 with TabPane(i18n.t("io.tui.tab_good"), id="tab-good"):

@@ -1,0 +1,99 @@
+"""The export and import dialogs of the dashboard, driven with Textual's Pilot on a real ledger."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from openpyxl import Workbook, load_workbook
+from textual.app import App
+from textual.widgets import Button, Checkbox, DataTable, Input
+
+from test_export import ID_LI, ID_ZHANG, small_ledger
+from tui.modals.export import ExportDialog
+from tui.modals.import_preview import ImportDialog
+
+HEADERS = ["姓名", "身份证号", "学校", "资助项目", "学期", "金额", "发放日期", "资金来源", "发放方式"]
+
+
+class Host(App):
+    def __init__(self, screen) -> None:
+        super().__init__()
+        self.dialog = screen
+        self.result = "open"
+
+    def on_mount(self) -> None:
+        self.push_screen(self.dialog, callback=self._record)
+
+    def _record(self, value) -> None:
+        self.result = value
+
+
+async def until(pilot, condition, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the dialog did not get there in time")
+
+
+def cells(table: DataTable) -> list[list[str]]:
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def test_export_dialog_writes_the_file_named_in_it(ledger, tmp_path):
+    small_ledger(ledger)
+
+    async def run() -> None:
+        app = Host(ExportDialog(ledger, "aid", folder=tmp_path))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, ExportDialog))
+            field = app.screen.query_one("#export-path", Input)
+            assert field.value.startswith(str(tmp_path / "资助发放-")) and field.value.endswith(".xlsx")
+            field.value = str(tmp_path / "发放.xlsx")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: app.result != "open")
+        assert app.result == tmp_path / "发放.xlsx"
+
+    asyncio.run(run())
+    rows = list(load_workbook(tmp_path / "发放.xlsx").active.iter_rows(values_only=True))
+    assert len(rows) == 3 and rows[0][0] == "编号"
+
+
+def test_import_dialog_previews_good_and_bad_rows_then_commits_the_good_ones(ledger, tmp_path):
+    small_ledger(ledger)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADERS)
+    ws.append(["张小花", ID_ZHANG, "石桥二小", "义务教育寄宿生生活补助", "2024-2025-2", 500, dt.datetime(2025, 4, 1), "中央",
+               "银行卡"])
+    ws.append(["[bold red]李明[/]", ID_LI, "石桥二小", "义务教育寄宿生生活补助", "2024-2025-2", 500, "2025-04-01", "中央",
+               "银行卡"])
+    ws.append(["李明", ID_LI, "石桥二小", "义务教育寄宿生生活补助", "2024-2025-2", "五百", "2025-04-01", "中央", "银行卡"])
+    path = tmp_path / "春季.xlsx"
+    wb.save(path)
+    tip = ledger.tip
+
+    async def run() -> None:
+        app = Host(ImportDialog(ledger, "aid", folder=tmp_path, path=path))
+        async with app.run_test(size=(110, 36)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, ImportDialog))
+            dialog = app.screen
+            await pilot.press("f5")
+            await until(pilot, lambda: dialog.pv is not None)
+            good = cells(dialog.query_one("#import-good", DataTable))
+            bad = cells(dialog.query_one("#import-bad", DataTable))
+            assert [r[:2] for r in good] == [["2", "新增"]]
+            reasons = {(r[1], r[2]): r[4] for r in bad}
+            # markup in a name is data: shown as typed, named as the mismatch it is
+            assert "姓名「[bold red]李明[/]」与身份证号" in reasons[("3", "姓名")]
+            assert reasons[("4", "金额")].startswith("「五百」不是金额")
+            commit = dialog.query_one("#import-commit", Button)
+            assert commit.disabled and ledger.tip == tip
+            dialog.query_one("#import-skip", Checkbox).value = True
+            await until(pilot, lambda: not commit.disabled)
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: app.result != "open")
+        assert app.result.added == 1
+
+    asyncio.run(run())
+    assert ledger.tip != tip and len(ledger.query("aid", term="2024-2025-2")) == 1

@@ -1,0 +1,187 @@
+"""The term report on a small ledger, checked against figures worked out by hand, in md, html and xlsx.
+
+The ledger (tests/test_export.py `small_ledger`), term 2024-2025-1 (2024-09-01 .. 2025-01-31):
+- plan 沙河二小帮扶石桥二小: 送教下乡 4 + 3 = 7 课时 of at least 10 (3 short); 专题讲座 1 of 2 (1 short);
+  互访 at least once a month: only in September (1 of 5 months; 10, 11, 12, 1 short); 辍学率 not measured;
+  activities per month 2, 2, 2, 1, 0; the schedule plans 送教下乡 in December, which has only a 捐赠: ✗;
+  January has nothing logged; 支教 王老师 153 days < 365 (short), 挂职 李老师 151 days ≥ 120;
+  donation 5,000.00 cash + 100 × 25.00 goods = 7,500.00 from 沙河二小 to 石桥二小.
+- aid: 张小花 500.00 (中央) and 李明 450.00 (省) against 1,000.00 a year = 500.00 a term each:
+  paid 950.00, standard 1,000.00; students on 2025-01-31: 3 在册, 1 已退出; groups of the eligible:
+  建档立卡 2, 低保 1, 孤儿 1; anomalies: 王芳 eligible and unpaid, 李明 50.00 under the standard.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+import pytest
+from openpyxl import load_workbook
+
+from store import canonical, charts, i18n, ids, report
+from store.gitstore import Person
+
+from test_export import rec, small_ledger
+
+AFTER = dt.date(2025, 3, 1)
+TERM = "2024-2025-1"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    from store.ledger import Ledger
+    from store.privacy import init_keys
+
+    led = Ledger.init(tmp_path_factory.mktemp("report") / "ledger", site="测试站", name="示范县台账")
+    init_keys(led)
+    data = small_ledger(led)
+    yield led, data
+    led.close()
+
+
+def test_targets_against_actual_with_the_shortfalls(built):
+    led, _data = built
+    r = report.build(led, TERM, today=AFTER)
+    (sec,) = r.plans
+    by_metric = {t.metric: t for t in sec.targets}
+    assert (by_metric["送教下乡"].actual, by_metric["送教下乡"].gap, by_metric["送教下乡"].met) == ("7 课时", "还差 3 课时", False)
+    assert (by_metric["专题讲座"].actual, by_metric["专题讲座"].gap) == ("1 次", "还差 1 次")
+    assert by_metric["互访"].months == ("2024-10", "2024-11", "2024-12", "2025-01")
+    assert by_metric["互访"].actual == "1/5 个月达到"
+    assert by_metric["辍学率"].met is None
+    assert sec.progress.empty_months == ("2025-01",)
+
+
+def test_activities_by_month_against_the_schedule(built):
+    led, _data = built
+    (sec,) = report.build(led, TERM, today=AFTER).plans
+    assert [(b.month, b.count, b.done) for b in sec.months] == [
+        ("2024-09", 2, True), ("2024-10", 2, True), ("2024-11", 2, True), ("2024-12", 1, False), ("2025-01", 0, None)]
+    assert sec.months[3].planned == ("送教下乡",) and sec.months[3].kinds == {"捐赠": 1}
+
+
+def test_secondments_and_donations(built):
+    led, _data = built
+    (sec,) = report.build(led, TERM, today=AFTER).plans
+    assert [(s.person, s.kind, s.days, s.minimum, s.short) for s in sec.secondments] == [
+        ("王老师", "支教", 153, 365, True), ("李老师", "挂职", 151, 120, False)]
+    (d,) = sec.donations
+    assert (d.cash_fen, d.goods_fen, d.total_fen) == (500_000, 250_000, 750_000)
+    assert sec.by_donor == [("沙河二小", 500_000, 250_000)] and sec.by_recipient == [("石桥二小", 500_000, 250_000)]
+
+
+def test_aid_against_the_standards_students_and_anomalies(built):
+    led, _data = built
+    aid = report.build(led, TERM, today=AFTER).aid
+    assert [(m.label, m.payments, m.paid_fen, m.expected_fen) for m in aid.by_programme] == [
+        ("义务教育寄宿生生活补助", 2, 95_000, 100_000)]
+    assert [(m.label, m.paid_fen, m.expected_fen) for m in aid.by_source] == [("中央", 50_000, 50_000),
+                                                                              ("省", 45_000, 50_000)]
+    assert [(m.label, m.paid_fen) for m in aid.by_stage] == [("小学", 95_000)]
+    assert {k: len(v) for k, v in aid.summary.by_status.items() if v} == {"在册": 3, "已退出": 1}
+    assert {k: len(v) for k, v in aid.summary.by_group.items()} == {"建档立卡": 2, "低保": 1, "孤儿": 1}
+    assert [(a.kind, a.student, a.amount_fen, a.expected_fen) for a in aid.anomalies] == [
+        ("unpaid", "王芳", None, None), ("off_standard", "李明", 45_000, 50_000)]
+    assert [(m.month, m.paid_fen) for m in aid.months if m.paid_fen] == [("2024-10", 50_000), ("2024-11", 45_000)]
+
+
+def test_duplicate_payments_and_payments_while_not_eligible_are_listed(ledger):
+    data = small_ledger(ledger)
+    zhang, zhao = data["students"][0], data["students"][3]
+    # The rules refuse both on save; a merge of two sites' work can still leave them. Write them
+    # the way a merged commit would bring them: straight into git.
+    again = rec("aid", student=zhang["id"], programme="义务教育寄宿生生活补助", term=TERM, amount_fen=50_000,
+                standard=data["std_p"]["id"], paid_on="2024-12-20", source="县", method="现金")
+    left = rec("aid", student=zhao["id"], programme="义务教育寄宿生生活补助", term=TERM, amount_fen=50_000,
+               paid_on="2024-12-20", source="县", method="现金")
+    g = ledger.git
+    tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(r["id"]): g.write("blob", canonical.dumps(r))
+                                                    for r in (again, left)})
+    commit = g.make_commit(tree, [ledger.tip], Person("同步", "sync@example.cn"), "sync: merge")
+    assert g.swap_ref(commit, ledger.tip, "test")
+    aid = report.build(ledger, TERM, today=AFTER).aid
+    kinds = [(a.kind, a.student) for a in aid.anomalies]
+    assert ("duplicate", "张小花") in kinds and ("ineligible", "赵强") in kinds
+    dup = next(a for a in aid.anomalies if a.kind == "duplicate")
+    assert dup.amount_fen == 100_000 and set(dup.records) == {data["aid"][0]["id"], again["id"]}
+
+
+def test_one_plan_limits_aid_to_its_schools(built):
+    led, data = built
+    r = report.build(led, TERM, plan=data["plan"]["id"], today=AFTER)
+    assert len(r.plans) == 1
+    assert {k: len(v) for k, v in r.aid.summary.by_status.items() if v} == {"在册": 2, "已退出": 1}
+    assert [a.kind for a in r.aid.anomalies] == ["off_standard"]  # 王芳 of 海原四中 is not in this plan
+    outside = report.build(led, "2026-2027-1", plan=data["plan"]["id"], today=AFTER)
+    assert outside.plans[0].progress.in_term is False
+
+
+def test_markdown_has_the_tables_and_unicode_charts(built):
+    led, _data = built
+    md = report.markdown(report.build(led, TERM, today=AFTER))
+    assert "| 送教下乡 ≥ 10 课时/学期 | 7 课时 | 未达标 | 还差 3 课时 |" in md
+    assert "2024-12 ████████████             1  ✗ 计划：送教下乡" in md
+    assert "| 符合条件但未发放 | 王芳 | 海原四中 |" in md
+    assert "| 王老师 | 支教 | 沙河二小 | 石桥二小 | 2024-09-01 | 2025-01-31 | 153 | 365 | 不足最短期限 |" in md
+
+
+def test_html_is_self_contained_escapes_data_and_draws_svg(ledger):
+    data = small_ledger(ledger)
+    plan = ledger.get(data["plan"]["id"])
+    plan["title"] = "<script>alert(1)</script>计划"
+    ledger.put(plan, base=ledger.version(plan["id"]))
+    page = report.html_page(report.build(ledger, TERM, today=AFTER))
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;计划" in page
+    assert page.count("<svg") == 2  # activities per month, aid per month
+    for external in ("src=", "href=", "@import", "url("):
+        assert external not in page
+
+
+def test_xlsx_report_sheets_numbers_and_charts(built, tmp_path):
+    led, _data = built
+    path = report.write(report.build(led, TERM, today=AFTER), tmp_path / "r.xlsx", "xlsx")
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["概要", "指标完成", "月度活动", "挂职支教", "捐赠", "资助汇总", "每月发放", "学生状态", "异常核查"]
+    summary = {r[0]: (r[1], c) for r, c in zip(wb["概要"].iter_rows(values_only=True), wb["概要"].iter_rows())}
+    assert summary["本学期资助发放"][0] == 950 and summary["本学期资助发放"][1][1].number_format == "#,##0.00"
+    aid_rows = [list(r) for r in wb["资助汇总"].iter_rows(values_only=True)]
+    assert ["中央", 1, 1, 500, 500, 0] in aid_rows and ["省", 1, 1, 450, 500, -50] in aid_rows
+    sec = [list(r) for r in wb["挂职支教"].iter_rows(values_only=True)]
+    assert sec[1][5] == dt.datetime(2024, 9, 1) and sec[1][-1] == "不足最短期限"
+    assert len(wb["月度活动"]._charts) == 1 and len(wb["每月发放"]._charts) == 1
+    assert wb["异常核查"].column_dimensions["G"].width > 20
+
+
+def test_english_report(built):
+    led, _data = built
+    i18n.set_lang("en")
+    md = report.markdown(report.build(led, TERM, today=AFTER))
+    assert "targets against actual" in md and "NOT MET" in md and "short by 3 课时" in md
+
+
+def test_charts_render_as_plain_unicode():
+    assert charts.sparkline([0, 1, 2, 4]) == "▁▃▅█"
+    assert charts.bar(3, 4, 8) == "██████"
+    assert charts.render_bars([("九月", 4, ""), ("2024-10", 1, "注")], width=8) == [
+        "九月    ████████ 4", "2024-10 ██       1  注"]
+    bars = charts.aid_months([{"paid_on": "2024-10-02", "amount_fen": 100}, {"paid_on": "2025-03-01",
+                                                                           "amount_fen": 50}], TERM)
+    assert [m.month for m in bars] == ["2024-09", "2024-10", "2024-11", "2024-12", "2025-01", "2025-03"]
+
+
+def test_cli_report_writes_xlsx_and_prints_md(built, tmp_path):
+    led, _data = built
+    env = {**os.environ, "BANGFU_LEDGER": str(led.path)}
+    out = tmp_path / "县报告.xlsx"
+    r = subprocess.run([sys.executable, "-m", "bangfu", "report", "term", TERM, "--format", "xlsx", "-o", str(out)],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    assert load_workbook(out).sheetnames[0] == "概要"
+    r = subprocess.run([sys.executable, "-m", "bangfu", "report", "term", "2024-2025-3"], capture_output=True,
+                       text=True, env=env)
+    assert r.returncode == 2 and "不是学期" in r.stderr and "Traceback" not in r.stderr
+
+
+
