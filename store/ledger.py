@@ -369,35 +369,25 @@ class Ledger:
             raise ReadOnly(path=str(self.path))
         who = author or self.author()
         with self._lock:
-            for attempt in range(MAX_ATTEMPTS):
-                self.refresh()
-                tip = self._tip
+            for tip in self._attempts(changes[0].id):
+                # From the tip as it is now: a record another writer touched since fails its base
+                # check here (a conflict); anything else is simply re-applied on top of theirs.
                 prepared, saved, sealed = self._prepare(changes)
                 if not prepared:  # every record already committed as it is: no empty commit
                     return saved
                 # Trailers name only what the commit changes: an audit holds them to the files.
                 trailers = self._trailers([c for c in changes if ids.path_of(c.id) in prepared], action,
                                           extra_trailers)
-                title = message or self._title(changes, action)
-                try:
-                    written = iter(self.git.write_blobs([d for d in prepared.values() if d is not None]))
-                    blobs = {path: (next(written) if data is not None else None) for path, data in prepared.items()}
-                    tree = self.git.write_tree(self.git.commit_tree(tip), blobs)
-                    commit = self.git.make_commit(tree, [tip], who, Trailers.message(title, trailers))
-                    won = self.git.swap_ref(commit, tip, f"bangfu: {title}"[:200], who=who)
-                except (OSError, GitFailed) as exc:
-                    raise StorageError(path=str(self.path), detail=_os_detail(exc)) from None
-                if won:
+                done = self._write_commit(tip, prepared, message or self._title(changes, action), trailers, who)
+                if done:
+                    commit, tree, blobs = done
                     self._after_commit(commit, tree, sealed, blobs)
                     if len(blobs) > 1000:  # a bulk import: pack its loose objects now, in the background
                         self.git.maybe_gc(chance=1.0)
                     for s in saved:
                         s.commit = commit
                     return saved
-                # Another writer moved the branch first: go again from the new tip. A
-                # record it touched now fails the base check in _prepare (a conflict).
-                time.sleep(random.uniform(0.001, 0.004) * (attempt + 1))
-        raise Conflict(changes[0].id, key="error.conflict_busy")
+        raise AssertionError("unreachable")  # _attempts raises when it gives up
 
     def commit_files(self, files: dict[str, bytes | None], title: str, trailers: dict[str, Any],
                      author: Person | None = None) -> str:
@@ -407,25 +397,38 @@ class Ledger:
             raise ReadOnly(path=str(self.path))
         who = author or self.author()
         with self._lock:
-            for attempt in range(MAX_ATTEMPTS):
-                self.refresh()
-                tip = self._tip
-                try:
-                    blobs = {p: None if d is None else self.git.write("blob", d) for p, d in files.items()}
-                    tree = self.git.write_tree(self.git.commit_tree(tip), blobs)
-                    commit = self.git.make_commit(tree, [tip], who, Trailers.message(title, trailers))
-                    won = self.git.swap_ref(commit, tip, f"bangfu: {title}"[:200], who=who)
-                except (OSError, GitFailed) as exc:
-                    raise StorageError(path=str(self.path), detail=_os_detail(exc)) from None
-                if won:
-                    self._tip = commit
+            for tip in self._attempts(CONFIG_FILE):
+                done = self._write_commit(tip, files, title, trailers, who)
+                if done:
+                    self._tip = done[0]
                     if CONFIG_FILE in files and files[CONFIG_FILE] is not None:
                         self.config = json.loads(files[CONFIG_FILE])
                     if self.git.worktree is not None:
                         self._sync_worktree()
-                    return commit
-                time.sleep(random.uniform(0.001, 0.004) * (attempt + 1))
-        raise Conflict(CONFIG_FILE, key="error.conflict_busy")
+                    return done[0]
+        raise AssertionError("unreachable")
+
+    def _attempts(self, record: str) -> Iterator[str]:
+        """The tip to build on, once per try; between tries another writer won the race."""
+        for attempt in range(MAX_ATTEMPTS):
+            self.refresh()
+            yield self._tip
+            time.sleep(random.uniform(0.001, 0.004) * (attempt + 1))
+        raise Conflict(record, key="error.conflict_busy")
+
+    def _write_commit(self, tip: str, files: dict[str, bytes | None], title: str, trailers: dict[str, Any],
+                      who: Person) -> tuple[str, str, dict[str, str | None]] | None:
+        """Blobs, trees and a commit on top of tip, then the compare-and-swap of the branch.
+        (commit, tree, path -> blob) when it moved, None when another writer moved it first."""
+        try:
+            written = iter(self.git.write_blobs([d for d in files.values() if d is not None]))
+            blobs = {path: (next(written) if data is not None else None) for path, data in files.items()}
+            tree = self.git.write_tree(self.git.commit_tree(tip), blobs)
+            commit = self.git.make_commit(tree, [tip], who, Trailers.message(title, trailers))
+            won = self.git.swap_ref(commit, tip, f"bangfu: {title}"[:200], who=who)
+        except (OSError, GitFailed) as exc:
+            raise StorageError(path=str(self.path), detail=_os_detail(exc)) from None
+        return (commit, tree, blobs) if won else None
 
     def _prepare(self, changes: list[Change]) -> tuple[dict[str, bytes | None], list[Saved], dict[str, dict | None]]:
         """Check bases, seal, validate every record against the ledger as it will be after
