@@ -121,15 +121,15 @@ class _Progress:
         self.dirty = False
 
     def __call__(self, key: str, params: dict) -> None:
+        from store.sync import progress_text
         if key == "sync.progress":
             if self.tty:
-                text = i18n.t(key, step=i18n.t(f"sync.step.{params['step']}"), percent=params["percent"])
-                sys.stderr.write("\r" + output.printable(text) + "\033[K")
+                sys.stderr.write("\r" + output.printable(progress_text(key, params)) + "\033[K")
                 sys.stderr.flush()
                 self.dirty = True
             return
         self.done()
-        output.err(i18n.t(key, **params))
+        output.err(progress_text(key, params))
 
     def done(self) -> None:
         if self.dirty:

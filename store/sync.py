@@ -39,6 +39,14 @@ _MOVED = ("cannot lock ref", "failed to update ref", "failed to lock", "stale in
 Progress = Callable[[str, dict], None]   # (message key, parameters)
 
 
+def progress_text(key: str, params: dict) -> str:
+    """A progress report in the user's language (the CLI prints it; the TUI shows it)."""
+    from . import i18n
+    if key == "sync.progress":
+        return i18n.t(key, step=i18n.t(f"sync.step.{params['step']}"), percent=params["percent"])
+    return i18n.t(key, **params)
+
+
 class SyncError(BangfuError):
     key = "sync.failed"
 
