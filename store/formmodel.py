@@ -107,7 +107,7 @@ def form_for(schemas: Schemas, record_type: str) -> Form:
     version = schemas.resolve(doc.get("properties", {}).get("schema_version", {}))
     if "const" in version:
         constants["schema_version"] = version["const"]
-    return Form(record_type, doc.get("title", record_type), fields, constants)
+    return Form(record_type, i18n.title(doc.get("title", record_type)), fields, constants)
 
 
 def _fields(schemas: Schemas, node: dict, path: tuple, patterns: dict, top: bool = False) -> Iterable[Field]:
@@ -120,7 +120,7 @@ def _fields(schemas: Schemas, node: dict, path: tuple, patterns: dict, top: bool
 
 
 def _field(schemas: Schemas, node: dict, path: tuple, required: bool, patterns: dict) -> Field:
-    common = {"path": path, "title": node.get("title") or path[-1], "required": required,
+    common = {"path": path, "title": i18n.title(node.get("title") or path[-1]), "required": required,
               "description": node.get("description", ""), "minimum": node.get("minimum"),
               "maximum": node.get("maximum")}
     kind, extra = _kind(schemas, node, path, patterns)

@@ -56,5 +56,12 @@ def t(key: str, **params: object) -> str:
     return text.format(**params) if params else text
 
 
+def title(zh: str) -> str:
+    """A schema title (the schemas hold Chinese) in the user's language, from `[title]` in
+    messages/fields.toml. A title with no translation (an older or newer ledger schema) stays as it is."""
+    texts = catalogue().get(f"title.{zh}")
+    return (texts.get(_lang) or zh) if texts else zh
+
+
 def has(key: str) -> bool:
     return key in catalogue()

@@ -547,6 +547,9 @@ class Ledger:
         args = ["log", "--format=%H%x1f%an%x1f%ae%x1f%aI%x1f%P%x1f%B%x1e", "--no-renames"]
         if limit:
             args.append(f"-n{limit}")
+        if path:
+            # Without it git hides an edit made at another site when a merge kept our side.
+            args.append("--full-history")
         args.append(self.tip)
         if path:
             args += ["--", path]

@@ -172,8 +172,8 @@ def _as_text(record: dict, schemas) -> dict:
             protect._set(record, p, str(value))
         else:
             wrong.append(Finding(str(record.get("id", "?")), p, "privacy.not_text",
-                                 {"title": schemas.field(record.get("type"), tuple(
-                                     0 if isinstance(x, int) else x for x in p)).get("title", "")}))
+                                 {"title": i18n.title(schemas.field(record.get("type"), tuple(
+                                     0 if isinstance(x, int) else x for x in p)).get("title", ""))}))
     if wrong:
         raise InvalidRecord(wrong, record=str(record.get("id", "?")))
     return record
@@ -195,7 +195,7 @@ def duplicate_identifiers(record: dict, source, schemas) -> list[Finding]:
             # The source may not know nested names (a test's dict): compare the hash here too.
             if other.get("id") != rid and (_at(other, pattern) or {}).get("hmac") == node["hmac"]:
                 found.append(Finding(str(rid), pattern, "privacy.duplicate",
-                                     {"title": schemas.field(rtype, pattern).get("title", ""),
+                                     {"title": i18n.title(schemas.field(rtype, pattern).get("title", "")),
                                       "other": other.get("id"), "name": other.get("name", "")}))
     return found
 

@@ -176,8 +176,8 @@ def _references(c: _Ctx, r: dict) -> Iterator[Finding]:
         for where, value in _expand(r, path):
             if target and c.ref(value, target) is None:
                 yield c.error(where, "rule.ref_missing", id=value, target=target, field=dotted(where),
-                              title=c.schemas.field(rtype, where).get("title", dotted(where)),
-                              target_title=c.schemas.docs.get(target, {}).get("title", target))
+                              title=i18n.title(c.schemas.field(rtype, where).get("title", dotted(where))),
+                              target_title=i18n.title(c.schemas.docs.get(target, {}).get("title", target)))
 
 
 def referrers(record_id: str, source: RecordSource, schemas: Schemas | None = None) -> list[tuple[str, tuple]]:

@@ -356,7 +356,7 @@ async def test_the_form_speaks_english_with_lang_en(world):
         await type_into(pilot, "#f-headcount-counted_on-input", "2006-02-30")
         await until(pilot, lambda: row(app, "f-headcount-counted_on").errors)
         text = screen_text(app)
-        assert "New 学校" in text and "Save Ctrl+S" in text and "^s Save" in text
+        assert "New School" in text and "Save Ctrl+S" in text and "^s Save" in text
         assert "is not a real date" in text
 
 

@@ -95,7 +95,7 @@ class DeleteDialog(ModalScreen[bool]):
             rtype = ids.type_of(rid)
             field = fm.form_for(schemas, rtype).title_of(tuple(path)) if rtype in schemas.docs else str(path)
             lines.append(i18n.t("forms.delete.referrer", label=ref_label(self.ledger, rid),
-                                type=schemas.docs.get(rtype, {}).get("title", rtype), field=field))
+                                type=i18n.title(schemas.docs.get(rtype, {}).get("title", rtype)), field=field))
         if len(found) > self.SHOWN_REFERRERS:
             lines.append(i18n.t("forms.delete.more", count=len(found) - self.SHOWN_REFERRERS))
         return lines, len(found)

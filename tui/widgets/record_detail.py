@@ -24,9 +24,9 @@ SKIP = {"id", "type", "schema_version"}
 
 
 def field_title(node: dict, name: str) -> str:
-    """The schema's (Chinese) title; in English the field's own name reads better."""
-    if i18n.lang() == "zh" and node.get("title"):
-        return str(node["title"])
+    """The schema's title in the user's language; the field's own name when untitled."""
+    if node.get("title"):
+        return i18n.title(str(node["title"]))
     return name.replace("_", " ")
 
 

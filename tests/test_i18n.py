@@ -1,0 +1,103 @@
+"""The message catalogue: both languages everywhere, and field labels that follow --lang en."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from store import changes, i18n
+from store import formmodel as fm
+from store.schema import PROJECT_SCHEMAS, Schemas
+
+CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
+
+
+def schema_titles() -> set[str]:
+    import json
+
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("title"), str):
+                found.add(node["title"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path in sorted(Path(PROJECT_SCHEMAS).glob("*.json")):
+        walk(json.loads(path.read_text(encoding="utf-8")))
+    return found
+
+
+@pytest.fixture(scope="module")
+def schemas() -> Schemas:
+    return Schemas.from_dir()
+
+
+def test_catalogue_loads_and_every_message_has_both_languages():
+    # catalogue() raises on a key defined twice (tomllib on a repeat within a file)
+    i18n.catalogue.cache_clear()
+    messages = i18n.catalogue()
+    assert messages
+    lacking = [key for key, texts in messages.items()
+               if set(texts) != set(i18n.LANGS) or not all(str(texts[lang]).strip() for lang in i18n.LANGS)]
+    assert lacking == []
+
+
+def test_every_schema_title_has_an_english_label():
+    titles = schema_titles()
+    assert "承办（接待）学校" in titles  # the walk reaches nested properties
+    missing = sorted(t for t in titles if not i18n.has(f"title.{t}"))
+    assert missing == [], f"add these to store/messages/fields.toml: {missing}"
+    i18n.set_lang("en")
+    still_chinese = sorted(t for t in titles if CJK.search(i18n.title(t)))
+    assert still_chinese == []
+    assert i18n.title("帮扶期限") == "Support period" and i18n.title("课时") == "Teaching hours"
+
+
+def test_titles_stay_chinese_in_chinese_and_unknown_titles_pass_through():
+    assert i18n.title("帮扶期限") == "帮扶期限"
+    i18n.set_lang("en")
+    assert i18n.title("未来新增字段") == "未来新增字段"  # a newer ledger schema: shown as it is
+    assert i18n.title("") == ""
+
+
+def test_schema_error_on_a_visit_date_names_the_field_in_english(schemas):
+    visit = {"id": "visit-01J0000000000000000000000A", "type": "visit", "schema_version": 1,
+             "plan": "plan-01J0000000000000000000000B", "kind": "送教下乡", "date": "2006-10-32",
+             "host_school": "school-01J0000000000000000000000C",
+             "visiting_school": "school-01J0000000000000000000000D", "hours": 4}
+    i18n.set_lang("en")
+    [finding] = [f for f in schemas.check(visit) if f.path == ("date",)]
+    text = finding.text()
+    assert '"Date"' in text and "is not a real date" in text and "2006-10-32" in text
+    assert not CJK.search(text), text
+    i18n.set_lang("zh")
+    assert "「日期」" in schemas.check(visit)[0].text()
+
+
+def test_a_missing_required_field_is_named_in_english(schemas):
+    i18n.set_lang("en")
+    found = schemas.check({"id": "school-01J0000000000000000000000C", "type": "school", "schema_version": 1})
+    assert any('"School name"' in f.text() for f in found), [f.text() for f in found]
+
+
+def test_form_labels_and_changed_field_names_follow_the_language(schemas):
+    i18n.set_lang("en")
+    form = fm.form_for(schemas, "visit")
+    assert form.title == "Activity"
+    labels = {f.name: f.title for f in form.fields}
+    assert labels["date"] == "Date" and labels["host_school"] == "Host school" and labels["hours"] == "Teaching hours"
+    assert form.title_of(("participants", 0, "name")) == "Participants › item 1 › Name"
+    assert changes.title_of(schemas, "plan", ("period", "start")) == "Support period.Start"
+    i18n.set_lang("zh")
+    assert fm.form_for(schemas, "visit").title == "活动记录"
+
+
+def test_a_missing_message_still_reads():
+    text = i18n.t("nowhere.no_such_message", record="school-1", n=3)
+    assert "nowhere.no_such_message" in text and "school-1" in text and "3" in text
