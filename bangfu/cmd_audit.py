@@ -11,9 +11,9 @@ from pathlib import Path
 
 from store import audit, blame, canonical, changes, i18n, ids, signing
 from store.changes import describe, shown
-from store.diff import MISSING
 from store.errors import BangfuError, UsageError
 from store.findings import dotted
+from store.gitstore import GitFailed
 
 from . import output
 from .cmd_records import open_ledger
@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("audit", help=t("audit.cli.audit"), description=t("audit.cli.audit"))
     p.add_argument("--since", help=t("audit.cli.audit_since"))
-    p.add_argument("--format", choices=("text", "json"), default=None, help=t("audit.cli.format"))
+    p.add_argument("--format", choices=("text", "json"), default=None, help=t("audit.cli.audit_format"))
     p.add_argument("--strict", action="store_true", help=t("audit.cli.audit_strict"))
     p.add_argument("--kind", action="append", default=[], choices=audit.KINDS, help=t("audit.cli.audit_kind"))
     p.add_argument("--accept-rewrite", action="store_true", help=t("audit.cli.audit_accept"))
@@ -79,6 +79,13 @@ def _commit_line(commit: changes.Commit, did: str) -> str:
     return f"{commit.sha[:10]}  {commit.when}  {commit.author}  [{_action(commit, did)}]  {commit.title}"
 
 
+def _worth_showing(change) -> list:
+    """A new or deleted record's fields without its id, type and schema version (the line above says them)."""
+    if change.action == "edit":
+        return change.fields
+    return [fc for fc in change.fields if fc.path not in (("id",), ("type",), ("schema_version",))]
+
+
 def _field_lines(schemas, rtype: str, fields, indent: str = "  ") -> list[str]:
     lines = []
     for fc in fields:
@@ -92,15 +99,12 @@ def _field_lines(schemas, rtype: str, fields, indent: str = "  ") -> list[str]:
 def cmd_diff(args: argparse.Namespace) -> int:
     ledger = open_ledger(args, keys=False)
     rid = ids.check_id(args.id)
-    old, new, fields, version = blame.compare(ledger, rid, args.rev1, args.rev2)
+    _old, _new, fields, version = blame.compare(ledger, rid, args.rev1, args.rev2)
     schemas = ledger.schemas()
     if _json(args):
         data({"record": rid, "from": args.rev1, "to": args.rev2 or (None if version else ledger.tip),
               "commit": version.commit.sha if version else None,
-              "fields": [{"field": dotted(fc.path), "title": describe(schemas, ids.type_of(rid), fc)[0],
-                          "old": None if fc.old is MISSING else fc.old, "new": None if fc.new is MISSING else fc.new,
-                          "old_text": describe(schemas, ids.type_of(rid), fc)[1],
-                          "new_text": describe(schemas, ids.type_of(rid), fc)[2]} for fc in fields]})
+              "fields": [changes.field_json(schemas, ids.type_of(rid), fc) for fc in fields]})
         return 0
     out(rid)
     if version is not None:
@@ -163,7 +167,7 @@ def cmd_changes(args: argparse.Namespace) -> int:
             last = c.commit.sha
         what = i18n.t(f"audit.action.{c.action}")
         out(f"  {i18n.t(f'audit.rtype.{c.type}')} {c.record}  [{what}]")
-        for line in _field_lines(schemas, c.type, c.fields, "    "):
+        for line in _field_lines(schemas, c.type, _worth_showing(c), "    "):
             out(line)
     commits = len({c.commit.sha for c in found})
     output.err(i18n.t("changes.count", commits=commits, records=len(found)) if found else i18n.t("changes.none"))
@@ -189,7 +193,7 @@ def _markdown(found, schemas, since: str | None) -> None:
     out("|" + "---|" * len(head))
     for c in found:
         action = i18n.t(f"audit.action.{c.action}")
-        rows = [describe(schemas, c.type, fc) for fc in c.fields] or [("", "", "")]
+        rows = [describe(schemas, c.type, fc) for fc in _worth_showing(c)] or [("", "", "")]
         for title, old, new in rows:
             cells = [c.commit.when, f"`{c.commit.sha[:10]}`", _md(c.commit.author), f"`{c.record}`", action,
                      _md(title), _md(old), _md(new)]
@@ -203,6 +207,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     result = audit.run(ledger, args.since, remember=not args.no_remember, accept_rewrite=args.accept_rewrite)
     if not ledger.git.has_commit_graph():
         ledger.git.write_commit_graph()   # a fresh clone: make record histories fast from now on
+    _export_signers(ledger)
     findings = [f for f in result.findings if not args.kind or f.kind in args.kind]
     failed = any(f.level == "error" or args.strict for f in findings)
     if _json(args):
@@ -271,11 +276,18 @@ def cmd_signing_enable(args: argparse.Namespace) -> int:
 
 
 def _export_signers(ledger) -> None:
-    """A copy of allowed_signers for plain `git verify-commit` / `git log --show-signature`."""
+    """A copy of the ledger's allowed_signers for plain `git verify-commit` / `git log --show-signature`
+    (a copy that cannot write it, read-only, still has bangfu's own checks)."""
+    signers = _signers_file(ledger)
+    if not signers:
+        return
     path = ledger.git.gitdir / "bangfu" / "allowed_signers"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(_signers_file(ledger))
-    ledger.git.set_config("gpg.ssh.allowedSignersFile", str(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(signers)
+        ledger.git.set_config("gpg.ssh.allowedSignersFile", str(path))
+    except (OSError, GitFailed):
+        pass
 
 
 def cmd_signing_add(args: argparse.Namespace) -> int:
@@ -292,6 +304,7 @@ def cmd_signing_add(args: argparse.Namespace) -> int:
 def cmd_signing_status(args: argparse.Namespace) -> int:
     ledger = open_ledger(args, keys=False)
     store = ledger.git
+    _export_signers(ledger)
     signers = signing.parse_signers(_signers_file(ledger))
     verdict = None
     if signers:

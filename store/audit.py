@@ -21,9 +21,10 @@ tip each audit reached, so `--since audited` picks up where the last one stopped
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
+import json
 import re
-from concurrent.futures import ProcessPoolExecutor
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -77,7 +78,9 @@ class AuditFinding:
         level = i18n.t(f"finding.{self.level}")
         where = self.commit.where() if self.commit else (
             i18n.t("audit.commit_short", commit=self.sha[:10]) if self.sha else "")
-        return f"{level} {where}{'：' if where else ''}{self.message()}"
+        if not where:
+            return f"{level} {self.message()}"
+        return i18n.t("audit.text", level=level, where=where, message=self.message())
 
     def as_json(self) -> dict[str, Any]:
         c = self.commit
@@ -414,37 +417,41 @@ def _signatures(ledger, commits: list[Commit]) -> tuple[list[AuditFinding], dict
 # -- personal identifiers ----------------------------------------------------------------------
 
 def _privacy_scan(ledger, base: str | None, parallel: bool):
-    """The privacy layer's scan of the history for clear identifiers: on a long history in a
-    second process (it reads every blob again), so it runs beside the record checks."""
+    """The privacy layer's scan of the history for clear identifiers. On a long history it runs
+    in a second process (it reads every blob again) beside the record checks: a plain child
+    process answering in JSON on a pipe, which also works inside the dashboard."""
     from . import privacy
     if getattr(privacy, "scan_history", None) is None:
         return []
     if parallel:
         try:
-            pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-            future = pool.submit(_scan_in_child, str(ledger.path), base)
-            pool.shutdown(wait=False)
-            return future
-        except (OSError, RuntimeError):
-            pass  # no second process to be had: scan here
+            return subprocess.Popen([sys.executable, "-c", "import store.audit as a; a._scan_in_child()",
+                                     str(ledger.path), base or ""], stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError:
+            pass  # no second process to be had: scan in this one
     return privacy.scan_history(ledger, base)
 
 
 def _collect(hits, ledger, base: str | None) -> list:
-    if not hasattr(hits, "result"):
+    if not isinstance(hits, subprocess.Popen):
         return hits
-    try:
-        return hits.result()
-    except Exception:  # the second process died (killed, out of memory): scan here after all
-        from . import privacy
-        return privacy.scan_history(ledger, base)
+    out, _err = hits.communicate()
+    if hits.returncode == 0:
+        try:
+            return [tuple(hit) for hit in json.loads(out)]
+        except ValueError:
+            pass
+    from . import privacy   # the child failed (killed, out of memory): scan here after all
+    return privacy.scan_history(ledger, base)
 
 
-def _scan_in_child(path: str, base: str | None) -> list[tuple]:
+def _scan_in_child() -> None:
     from . import privacy
     from .ledger import Ledger
+    path, base = sys.argv[1], sys.argv[2] or None
     with Ledger(path, read_only=True) as ledger:
-        return [tuple(hit) for hit in privacy.scan_history(ledger, base)]
+        json.dump([list(hit) for hit in privacy.scan_history(ledger, base)], sys.stdout)
 
 
 def _privacy(hits, by_sha: dict[str, Commit]) -> Iterator[AuditFinding]:

@@ -237,7 +237,7 @@ def title_of(schemas, rtype: str | None, path: tuple) -> str:
             parts.append(f"[{part}]")
             continue
         node = schemas.field(rtype, path[: i + 1])
-        name = node.get("title") or str(part)
+        name = i18n.title(node.get("title") or str(part))
         parts.append(("." if parts else "") + name)
     return "".join(parts)
 
@@ -266,17 +266,19 @@ def describe(schemas, rtype: str | None, fc: FieldChange) -> tuple[str, str, str
             shown(schemas, rtype, fc.path, fc.old), shown(schemas, rtype, fc.path, fc.new))
 
 
+def field_json(schemas, rtype: str | None, fc: FieldChange) -> dict[str, Any]:
+    title, old, new = describe(schemas, rtype, fc)
+    return {"field": dotted(fc.path), "title": title, "kind": fc.kind,
+            "old": None if fc.old is MISSING else _plain(fc.old), "new": None if fc.new is MISSING else _plain(fc.new),
+            "old_text": old, "new_text": new}
+
+
 def as_json(change: RecordChange, schemas=None) -> dict[str, Any]:
     c = change.commit
     return {"commit": c.sha, "author": c.author, "email": c.email, "date": c.date, "title": c.title,
             "action": change.action, "trailer_action": ",".join(c.trailers.get("Action", [])),
             "record": change.record, "type": change.type,
-            "fields": [{"field": dotted(fc.path), "title": describe(schemas, change.type, fc)[0],
-                        "old": None if fc.old is MISSING else _plain(fc.old),
-                        "new": None if fc.new is MISSING else _plain(fc.new),
-                        "old_text": describe(schemas, change.type, fc)[1],
-                        "new_text": describe(schemas, change.type, fc)[2], "kind": fc.kind}
-                       for fc in change.fields]}
+            "fields": [field_json(schemas, change.type, fc) for fc in change.fields]}
 
 
 def _plain(value: Any) -> Any:

@@ -113,7 +113,7 @@ class AuditScreen(LedgerScreen):
         for key in ("col_time", "col_author", "col_record", "col_action", "col_message"):
             commits.add_column(i18n.t(f"changes.{key}"), key=key)
         findings = self.query_one("#audit-findings", DataTable)
-        for key in ("col_commit", "col_author", "col_record", "col_message"):
+        for key in ("col_kind", "col_commit", "col_author", "col_record", "col_message"):
             findings.add_column(i18n.t(f"changes.{key}"), key=key)
         commits.focus()
         self.reload(set())
@@ -169,7 +169,7 @@ class AuditScreen(LedgerScreen):
         if self.shown:
             self._show_commit(self.shown[table.cursor_row or 0], self.focus_record)
         else:
-            self._set_detail("", _text(i18n.t("audit.tui.no_commit")))
+            self._set_detail(_text(i18n.t("audit.tui.no_commit")))
 
     @on(Input.Changed, "#audit-filter")
     @on(Select.Changed, "#audit-type")
@@ -198,16 +198,20 @@ class AuditScreen(LedgerScreen):
         body.append("\n")
         body.append_text(_text(c.title))
         body.append("\n")
-        shown = 0
+        shown = left = 0
         for change in record_changes(self.ledger.git, [c], lambda _c: schemas):
             if record and change.record != record:
+                continue
+            if shown >= MAX_FIELDS:
+                left += len(change.fields)
                 continue
             body.append("\n")
             body.append_text(_text(f"{i18n.t(f'audit.rtype.{change.type}')} {change.record}  "
                                    f"[{i18n.t(f'audit.action.{change.action}')}]", "bold"))
             for fc in change.fields:
                 if shown >= MAX_FIELDS:
-                    break
+                    left += 1
+                    continue
                 title, old, new = describe(schemas, change.type, fc)
                 body.append("\n  ")
                 body.append_text(_text(title, "italic"))
@@ -216,18 +220,17 @@ class AuditScreen(LedgerScreen):
                 body.append(" → ")
                 body.append_text(_text(new, "green"))
                 shown += 1
-        total = sum(1 for _ in c.record_files())
-        if shown >= MAX_FIELDS:
+        if left:
             body.append("\n")
-            body.append_text(_text(i18n.t("audit.tui.more", count=total)))
+            body.append_text(_text(i18n.t("audit.tui.more", count=left)))
         self.post_message(self.Detail(key, body))
 
     @on(Detail)
     def _detail(self, message: Detail) -> None:
         if message.key == self._detail_key:      # an older request that arrived late is dropped
-            self._set_detail(message.key, message.body)
+            self._set_detail(message.body)
 
-    def _set_detail(self, key: str, body: Text) -> None:
+    def _set_detail(self, body: Text) -> None:
         self.query_one("#audit-detail-body", Static).update(body)
 
     # -- findings ---------------------------------------------------------------------------
@@ -250,8 +253,8 @@ class AuditScreen(LedgerScreen):
             c = f.commit
             who = f"{c.author} {c.day}" if c else ""
             style = "bold red" if f.level == "error" else "yellow"
-            table.add_row(_text((f.commit_id or "")[:10]), _text(who), _text(f.record or ""),
-                          _text(f.message(), style), key=str(n))
+            table.add_row(_text(i18n.t(f"audit.kind.{f.kind}"), style), _text((f.commit_id or "")[:10]), _text(who),
+                          _text(f.record or ""), _text(f.message()), key=str(n))
         count = len(self.findings)
         self.query_one("#audit-tabs", TabbedContent).get_tab("findings").label = \
             f"{i18n.t('audit.tui.findings')} ({count})"
@@ -284,7 +287,7 @@ class AuditScreen(LedgerScreen):
         heading = _text(f.text(), "bold red" if f.level == "error" else "yellow")
         if row is None:
             self._detail_key = f"finding:{index}"
-            self._set_detail(self._detail_key, heading)
+            self._set_detail(heading)
         else:
             self._show_commit(row, f.record, heading)
 
