@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import re
 
-from ulid import ULID
-
 RECORD_TYPES = ("school", "plan", "visit", "student", "aid", "standard", "event")
 _ULID = r"[0-9A-HJKMNP-TV-Z]{26}"
 ID_RE = re.compile(rf"^({'|'.join(RECORD_TYPES)})-({_ULID})$")
@@ -26,6 +24,8 @@ class BadId(ValueError):
 def new_id(record_type: str) -> str:
     if record_type not in RECORD_TYPES:
         raise BadId(record_type)
+    from ulid import ULID  # 30 ms to import: only commands that create records pay it
+
     return f"{record_type}-{ULID()}"
 
 

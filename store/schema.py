@@ -11,7 +11,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator
 
-from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 
 from . import i18n
@@ -28,7 +27,7 @@ class Schemas:
                 self.docs[name[: -len(".json")]] = json.loads(data)
         resources = [(d["$id"], Resource.from_contents(d)) for d in self.docs.values()]
         self.registry = Registry().with_resources(resources)
-        self._validators: dict[str, Draft202012Validator] = {}
+        self._validators: dict[str, "Draft202012Validator"] = {}
         self._inlined: dict[str, dict] = {}
 
     @classmethod
@@ -41,6 +40,9 @@ class Schemas:
 
     def validator(self, record_type: str) -> Draft202012Validator:
         if record_type not in self._validators:
+            # jsonschema costs 35 ms to import: reading history never validates.
+            from jsonschema import Draft202012Validator, FormatChecker
+
             self._validators[record_type] = Draft202012Validator(
                 self.inlined(record_type), registry=self.registry, format_checker=FormatChecker())
         return self._validators[record_type]
