@@ -25,7 +25,6 @@ from store import canonical, export, ids, importer, report
 from store.dashboard import term_of
 from store.generate import TODAY
 from store.ledger import Change, Ledger
-from store.xlsxstream import Workbook
 
 ROWS = 10_000
 
@@ -47,9 +46,10 @@ def bench_import(rep: Report, master: Path, work: Path) -> None:
     cols = [c for c in lay.main.columns if c.kind != export.ID]
     sheet = work / "aid-10k.xlsx"
     cells = export.Cells(ledger, native=True)
-    with Workbook(sheet) as wb:
-        wb.sheet("资助发放", [c.header for c in cols], [c.kind for c in cols],
-                 ([cells.value(c, r, r) for c in cols] for r in paid))
+    wb = export.xlsx_workbook()
+    export.xlsx_sheet(wb, "资助发放", [c.header for c in cols], [c.kind for c in cols],
+                      ([cells.value(c, r, r) for c in cols] for r in paid))
+    export.xlsx_save(wb, sheet)
     ledger.commit([Change(r["id"], None, ledger.version(r["id"])) for r in paid], action="delete",
                   message="bench: remove the payments the spreadsheet brings back")
     before = ledger.tip

@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 from . import i18n
 from .dashboard import months as month_range
 from .dashboard import term_span
-from .xlsxstream import display_width
+from .text import display_width
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
 SPARKS = "▁▂▃▄▅▆▇█"

@@ -911,8 +911,6 @@ def commit(ledger, pv: Preview, *, skip_invalid: bool = False, progress: Progres
 def write_rejects(pv: Preview, path: Path | str) -> Path:
     """An xlsx of the bad rows: the file's own columns plus 错误原因 (list sheets keep the
     rows of rejected records, so a fixed file imports whole)."""
-    from .xlsxstream import Workbook
-
     path = Path(path)
     reason_header = i18n.t(REASON)
     per_table: dict[int, list[tuple[list[Any], str]]] = {}
@@ -938,14 +936,15 @@ def write_rejects(pv: Preview, path: Path | str) -> Path:
             if table is not None and row is not None:
                 add(table, row, [p.reason])
     try:
-        with Workbook(path) as wb:
-            for table in order:
-                width = len(table.headers)
-                data = [[_plain(c) for c in (list(cells) + [None] * width)[:width]] + [reason]
-                        for cells, reason in per_table[id(table)]]
-                wb.sheet(table.name, table.headers + [reason_header], [None] * (width + 1), data)
-            if not order:
-                wb.sheet(pv.rtype, [reason_header], [None], [[p.reason] for p in pv.problems])
+        wb = ex.xlsx_workbook()
+        for table in order:
+            width = len(table.headers)
+            data = [[_plain(c) for c in (list(cells) + [None] * width)[:width]] + [reason]
+                    for cells, reason in per_table[id(table)]]
+            ex.xlsx_sheet(wb, table.name, table.headers + [reason_header], [None] * (width + 1), data)
+        if not order:
+            ex.xlsx_sheet(wb, pv.rtype, [reason_header], [None], [[p.reason] for p in pv.problems])
+        ex.xlsx_save(wb, path)
     except OSError as exc:
         raise BangfuError("io.cannot_write", path=str(path), detail=exc.strerror or str(exc)) from None
     return path

@@ -26,8 +26,8 @@ from . import charts, dashboard, i18n, rules
 from .dashboard import AidSummary, PlanProgress
 from .errors import BangfuError, UsageError
 from .export import Progress
-from .xlsxstream import display_width
 from .money import yuan
+from .text import display_width
 
 FORMATS = ("md", "html", "xlsx")
 
