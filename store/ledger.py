@@ -170,12 +170,12 @@ class Ledger:
             return self._schemas[self._schemas_at[commit]]
         tree = self.git.commit_tree(commit)
         sha = self.git.lookup(tree, SCHEMA_DIR)
-        if len(self._schemas_at) > 10000:
-            self._schemas_at.clear()
-        self._schemas_at[commit] = sha
         if sha not in self._schemas:
             files = {name: self.git.read_blob(b.hex()) for b, _m, name in self.git.tree_entries(sha)} if sha else {}
             self._schemas[sha] = Schemas(files) if files else Schemas.from_dir()
+        if len(self._schemas_at) > 10000:
+            self._schemas_at.clear()
+        self._schemas_at[commit] = sha   # last: a reader in another thread that finds the commit finds its schemas
         return self._schemas[sha]
 
     # -- reading -----------------------------------------------------------

@@ -1,8 +1,8 @@
 """The dashboard: `bangfu` with no command opens it on a ledger.
 
-The app holds the ledger, the chosen term and the screens (home and one section per
-record type, each a Textual mode so each keeps its own stack of dialogs), polls the
-ledger for changes made elsewhere, and reports failed background work.
+The app holds the ledger, the chosen term and the screens (home, one section per
+record type and the auditor's view, each a Textual mode so each keeps its own stack of
+dialogs), polls the ledger for changes made elsewhere, and reports failed background work.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from .screens.home import HomeScreen
 from .screens.section import SectionScreen
 from .workers import LedgerChanged, WorkerFailed, background, crash_log, error_text
 
-PAGES = ("home", *SECTIONS)
+PAGES = ("home", *SECTIONS, "audit")     # keys 1-8
 SECTIONS_GROUP = Binding.Group("tui.key.sections", compact=True)
 
 
@@ -60,17 +60,24 @@ class BangfuApp(App[int]):
         self.poll_interval = poll_interval
         self.home = HomeScreen()
         self.sections: dict[str, SectionScreen] = {}
+        self.audit: LedgerScreen | None = None
         self._seen_tip = ledger.tip
         self._poll_failing = False
         self._schemas = (None, None)
         self.add_mode("home", lambda: self.home)
         for section in SECTIONS:
             self.add_mode(section, lambda section=section: self._section(section))
+        self.add_mode("audit", self._audit)
         self.title = printable(f"{ledger.config.get('name', '')} · {ledger.site}")
 
     def _section(self, record_type: str) -> SectionScreen:
         screen = self.sections[record_type] = SectionScreen(record_type)
         return screen
+
+    def _audit(self) -> LedgerScreen:
+        from .screens.audit import AuditScreen   # (its store modules load when first used)
+        self.audit = AuditScreen(self.ledger)
+        return self.audit
 
     def get_key_display(self, binding: Binding) -> str:
         shown = super().get_key_display(binding)
@@ -122,7 +129,7 @@ class BangfuApp(App[int]):
             screen.ledger_changed(message.ids)
 
     def _screens(self) -> list[LedgerScreen]:
-        return [self.home, *self.sections.values()]
+        return [self.home, *self.sections.values(), *([self.audit] if self.audit else [])]
 
     # -- navigation ----------------------------------------------------------------
     def action_go(self, page: str) -> None:

@@ -15,6 +15,7 @@ from textual.markup import escape
 
 from store import i18n
 from store.search import pinyin_keys
+from store.text import printable
 
 Command = tuple[str, str, Callable[[], Awaitable[None] | None]]   # name, help, what it does
 
@@ -65,7 +66,8 @@ def _highlight(name: str, matcher) -> Content:
 
 
 class HomeCommands(ScreenCommands):
-    """Home: its actions, and each active plan of the term to open directly."""
+    """Home: its actions, each active plan of the term to open directly, and each open
+    conflict of a sync to resolve."""
 
     def extras(self) -> Iterator[Command]:
         screen = self.screen
@@ -73,6 +75,9 @@ class HomeCommands(ScreenCommands):
             record_id, title = figure
             yield (i18n.t("tui.palette.open_plan", title=title), i18n.t("tui.palette.open_plan_help"),
                    partial(screen.bangfu.open_records, "plan", (record_id,), title))
+        for conflict in getattr(screen, "open_conflicts", lambda: [])():
+            yield (i18n.t("tui.palette.resolve", label=printable(conflict.label)), i18n.t("tui.palette.resolve_help"),
+                   partial(screen.resolve, conflict))
 
 
 class SectionCommands(ScreenCommands):

@@ -1,8 +1,10 @@
 """The home dashboard: for one term, each active plan against its targets, aid against the
-standards, and the latest changes to the ledger. Enter on any line opens its records."""
+standards, and the latest changes to the ledger. Enter on any line opens its records.
+Above them, the sync line (with the key that syncs) and the open conflicts of syncs."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
@@ -18,10 +20,16 @@ from store.money import yuan
 from store.text import printable
 
 from ..commands import HomeCommands
+from ..widgets.conflicts_panel import ConflictsPanel
 from ..widgets.figure_list import Figure, FigureList, bar
+from ..widgets.sync_status import SyncStatus
 from ..workers import background, settled
 from .base import LedgerScreen
 from .pick import PickScreen
+
+if TYPE_CHECKING:
+    from store import sync
+    from store.conflicts import OpenConflict
 
 BAR = 10
 LABEL = 24
@@ -155,6 +163,7 @@ class HomeScreen(LedgerScreen):
         Binding("left_square_bracket", "term(-1)", "tui.key.prev_term", id="bangfu.home.prev_term"),
         Binding("right_square_bracket", "term(1)", "tui.key.next_term", id="bangfu.home.next_term"),
         Binding("t", "pick_term", "tui.key.pick_term", id="bangfu.home.pick_term"),
+        Binding("y", "sync", "tui.key.sync", id="bangfu.home.sync"),
     ]
 
     class Figures(Message):
@@ -174,6 +183,13 @@ class HomeScreen(LedgerScreen):
             super().__init__()
             self.terms = terms
 
+    class SyncState(Message):
+        def __init__(self, status: sync.Status, conflicts: list[OpenConflict], schemas) -> None:
+            super().__init__()
+            self.status = status
+            self.conflicts = conflicts
+            self.schemas = schemas      # (read here, in the worker: the field titles come from them)
+
     def __init__(self) -> None:
         super().__init__(id="home")
         self._plans: list[tuple[str, str]] = []
@@ -183,9 +199,15 @@ class HomeScreen(LedgerScreen):
         """(id, title) of the plans on view, for the command palette."""
         return list(self._plans)
 
+    def open_conflicts(self) -> list[OpenConflict]:
+        """The conflicts on view, for the command palette."""
+        return list(self.query_one("#conflicts", ConflictsPanel).conflicts) if self.is_mounted else []
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="term-bar")
+        yield SyncStatus(id="sync-status")
+        yield ConflictsPanel(id="conflicts")
         with Container(id="home-body"):
             yield FigureList(id="plans")
             with Container(id="home-side"):
@@ -219,6 +241,7 @@ class HomeScreen(LedgerScreen):
     def reload(self, ids_: set[str]) -> None:
         self._figures(self.term)
         self._changes()
+        self._sync_state()
 
     @background("figures")
     def _figures(self, term: str) -> None:
@@ -229,6 +252,14 @@ class HomeScreen(LedgerScreen):
     @background("changes")
     def _changes(self) -> None:
         self.post_message(self.Changes(dashboard.latest_changes(self.ledger, limit=10)))
+
+    @background("sync-state")
+    def _sync_state(self) -> None:
+        from store import sync   # (loaded here, off the path to the first paint)
+        from store.conflicts import list_conflicts
+        status = sync.status(self.ledger)
+        conflicts = settled(lambda: list_conflicts(self.ledger))
+        self.post_message(self.SyncState(status, conflicts, self.ledger.schemas()))
 
     @on(Figures)
     def _show_figures(self, message: Figures) -> None:
@@ -256,6 +287,38 @@ class HomeScreen(LedgerScreen):
         figure = message.figure
         if figure.record_type:
             self.bangfu.open_records(figure.record_type, figure.ids, figure.caption)
+
+    @on(SyncState)
+    def _show_sync_state(self, message: SyncState) -> None:
+        self.query_one("#sync-status", SyncStatus).show_status(message.status)
+        self.query_one("#conflicts", ConflictsPanel).set_conflicts(message.conflicts, message.schemas)
+
+    # -- sync and conflicts ------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "sync" and self.bangfu.read_only:
+            return False  # a sync writes the ledger (merges, fast-forwards)
+        return True
+
+    def action_sync(self) -> None:
+        if not self.bangfu.read_only:
+            self.query_one("#sync-status", SyncStatus).start()
+
+    @on(SyncStatus.Finished)
+    def _synced(self) -> None:
+        self._sync_state()   # the last sync time and the counts changed even when no record did
+
+    @on(ConflictsPanel.Resolve)
+    def _resolve(self, message: ConflictsPanel.Resolve) -> None:
+        self.resolve(message.conflict)
+
+    def resolve(self, conflict: OpenConflict) -> None:
+        from ..modals.resolve import ResolveDialog
+
+        def done(commit: str | None) -> None:
+            if commit:
+                self._sync_state()
+
+        self.app.push_screen(ResolveDialog(self.ledger, conflict, read_only=self.bangfu.read_only), done)
 
     # -- terms -----------------------------------------------------------------
     def action_term(self, step: int) -> None:

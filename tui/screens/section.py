@@ -2,12 +2,15 @@
 
 The list is read in a worker (`ledger.query`, which also matches pinyin initials)
 and shown by `RecordList`, which formats only the rows on screen. Edits go through
-the forms colleague's dialogs (imported when used, so this screen works without them).
+the forms colleague's dialogs (imported when used, so this screen works without them),
+exports and imports through the io dialogs. A record with an open sync conflict is
+marked ⚠ in the list, and its detail says which fields wait for a choice.
 """
 from __future__ import annotations
 
 import copy
 import importlib
+from dataclasses import replace
 from typing import Any, Callable
 
 from rich.text import Text
@@ -19,10 +22,11 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 
-from store import i18n
+from store import i18n, ids
 
-from ..columns import COLUMNS, DEFAULT_SORT
+from ..columns import COLUMNS, DEFAULT_SORT, Column
 from ..commands import SectionCommands
+from ..widgets.conflicts_panel import MARK, field_names
 from ..widgets.record_detail import RecordDetail
 from ..widgets.record_list import RecordList
 from ..workers import background, settled
@@ -30,7 +34,7 @@ from .base import LedgerScreen
 from .pick import PickScreen
 
 FILTER_DELAY = 0.12   # seconds of no typing before the list is filtered
-WRITES = {"new", "edit", "duplicate", "delete", "reveal"}
+WRITES = {"new", "edit", "duplicate", "delete", "reveal", "import"}
 NEED_RECORD = {"edit", "duplicate", "delete", "history", "reveal", "progress"}
 
 
@@ -55,6 +59,19 @@ def protected_paths(record: dict, schemas) -> list[tuple]:
     return out
 
 
+def marked(columns: tuple[Column, ...], in_conflict: Callable[[str], bool]) -> tuple[Column, ...]:
+    """The list's columns with ⚠ in front of the main text (the column kept longest) of a record
+    in conflict; that column is one cell wider, so the mark costs no text."""
+    n = max(range(len(columns)), key=lambda i: columns[i].keep)
+    shown = columns[n].text
+
+    def text(record: dict, names) -> str:
+        value = shown(record, names)
+        return f"{MARK}{value}" if in_conflict(record.get("id")) else value
+
+    return (*columns[:n], replace(columns[n], text=text, width=columns[n].width + 1), *columns[n + 1:])
+
+
 class SectionScreen(LedgerScreen):
     COMMANDS = {SectionCommands}
     AUTO_FOCUS = "#list"   # (not in on_mount: a "/" typed while the screen mounts must keep the filter)
@@ -67,17 +84,20 @@ class SectionScreen(LedgerScreen):
         Binding("h", "history", "tui.key.history", id="bangfu.section.history"),
         Binding("r", "reveal", "tui.key.reveal", id="bangfu.section.reveal"),
         Binding("p", "progress", "tui.key.progress", id="bangfu.section.progress"),
+        Binding("x", "export", "tui.key.export", id="bangfu.section.export"),
+        Binding("i", "import", "tui.key.import", id="bangfu.section.import"),
         Binding("s", "sort", "tui.key.sort", id="bangfu.section.sort"),
         Binding("S", "reverse", "tui.key.reverse", show=False, id="bangfu.section.reverse"),
         Binding("escape", "clear", "tui.key.clear", show=False, id="bangfu.section.clear"),
     ]
 
     class Rows(Message):
-        def __init__(self, generation: int, ids: list[str], total: int) -> None:
+        def __init__(self, generation: int, ids: list[str], total: int, conflicts: dict[str, list[str]]) -> None:
             super().__init__()
             self.generation = generation
             self.ids = ids
             self.total = total
+            self.conflicts = conflicts
 
     def __init__(self, record_type: str) -> None:
         super().__init__(id=f"section-{record_type}")
@@ -93,6 +113,7 @@ class SectionScreen(LedgerScreen):
         self._keep: str | None = None                # record to put the cursor on next
         self._key_state: tuple[bool, bool] | None = None
         self._typing: Timer | None = None
+        self.conflicts: dict[str, list[str]] = {}   # record in conflict -> the fields in conflict
 
     # -- layout ----------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -101,8 +122,12 @@ class SectionScreen(LedgerScreen):
             yield Static(id="section-bar")
             yield Input(self.text, placeholder=i18n.t("tui.section.filter_hint"), id="filter", compact=True)
             with Container(id="section-body"):
-                yield RecordList(self.record_type, self.bangfu.names, id="list")
-                yield RecordDetail(self.bangfu.names, id="detail")
+                records = RecordList(self.record_type, self.bangfu.names, id="list")
+                records.columns = marked(records.columns, self.conflicts.__contains__)
+                yield records
+                with Vertical(id="detail-side"):
+                    yield Static(id="conflict-note")
+                    yield RecordDetail(self.bangfu.names, id="detail")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -129,13 +154,17 @@ class SectionScreen(LedgerScreen):
 
     @background("rows")
     def _load(self, generation: int, text: str, only: frozenset[str] | None, column: int, reverse: bool) -> None:
+        from store.conflicts import list_conflicts   # (loaded off the path to the first paint)
         records = settled(lambda: self.ledger.query(self.record_type, text=text.strip() or None))
         if only is not None:
             records = [r for r in records if r["id"] in only]
         col, names = COLUMNS[self.record_type][column], self.bangfu.names
         records.sort(key=lambda r: r["id"], reverse=reverse)  # ties keep one stable order
         records.sort(key=lambda r: col.sort_key(r, names), reverse=reverse)
-        self.post_message(self.Rows(generation, [r["id"] for r in records], self.ledger.count(self.record_type)))
+        conflicts = {c.record: field_names(c, self.bangfu.schemas) or [i18n.t(f"sync.kind.{c.kind}")]
+                     for c in settled(lambda: list_conflicts(self.ledger)) if ids.type_of(c.record) == self.record_type}
+        self.post_message(self.Rows(generation, [r["id"] for r in records], self.ledger.count(self.record_type),
+                                    conflicts))
 
     @on(Rows)
     def _rows(self, message: Rows) -> None:
@@ -143,6 +172,8 @@ class SectionScreen(LedgerScreen):
             return  # an older request finished late
         self.waiting = False
         self.shown, self.total = len(message.ids), message.total
+        self.conflicts.clear()      # (the list's mark reads this dict: the same object, updated)
+        self.conflicts.update(message.conflicts)
         self.list.empty_text = i18n.t("tui.section.empty_filtered" if self.text or self.only else "tui.section.empty")
         self.list.set_rows(message.ids, keep=self._keep)   # rows are formatted afresh
         self._keep = None
@@ -172,6 +203,11 @@ class SectionScreen(LedgerScreen):
     def _show_detail(self) -> None:
         rid = self.list.highlighted
         self.detail.show(self.ledger.index.get(rid) if rid else None)
+        note = self.query_one("#conflict-note", Static)
+        fields = self.conflicts.get(rid) if rid else None
+        if fields is not None:
+            note.update(Text(i18n.t("tui.conflict.note", fields="、".join(fields)), style="bold yellow"))
+        note.display = fields is not None
 
     # -- events ----------------------------------------------------------------
     @on(Input.Changed, "#filter")
@@ -296,6 +332,16 @@ class SectionScreen(LedgerScreen):
         if saved:
             self._keep = saved
             self.reload({saved})
+
+    def action_export(self) -> None:
+        self._open("modals.export", "ExportDialog", self.ledger, self.record_type)
+
+    def action_import(self) -> None:
+        def imported(result: Any) -> None:
+            if getattr(result, "commit", None):
+                self.reload(set())   # (the live poll would catch it too, a second later)
+
+        self._open("modals.import_preview", "ImportDialog", self.ledger, self.record_type, done=imported)
 
     def action_new(self) -> None:
         self._open("modals.record_form", "RecordForm", self.ledger, self.record_type, done=self._saved)
