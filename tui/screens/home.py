@@ -3,6 +3,8 @@ standards, and the latest changes to the ledger. Enter on any line opens its rec
 Above them, the sync line (with the key that syncs) and the open conflicts of syncs."""
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 from typing import TYPE_CHECKING
 
@@ -15,7 +17,7 @@ from textual.containers import Container
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
-from store import dashboard, i18n, ids
+from store import charts, dashboard, i18n, ids
 from store.money import yuan
 from store.text import printable
 
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
 
 BAR = 10
 LABEL = 24
+CHART = 10   # width of the month bars
 CMP = {">=": "≥", "<=": "≤", "=": "="}
 
 
@@ -51,7 +54,8 @@ def _per(per: str) -> str:
     return i18n.t(key) if i18n.has(key) else per
 
 
-def plan_figures(plans: list[dashboard.PlanProgress], term: str) -> list[Figure]:
+def plan_figures(plans: list[dashboard.PlanProgress], term: str,
+                 months: dict[str, list[charts.MonthBar]] | None = None) -> list[Figure]:
     out: list[Figure] = []
     if not plans:
         return [Figure(Text(i18n.t("tui.home.no_plans"), style="dim italic"), heading=True)]
@@ -81,6 +85,19 @@ def plan_figures(plans: list[dashboard.PlanProgress], term: str) -> list[Figure]
             text.append(i18n.t("tui.home.short_secondment", person=printable(short.person), kind=short.kind,
                                days=short.days, minimum=short.minimum), style="red")
             out.append(Figure(text, "visit", (short.visit,), i18n.t("tui.home.caption_secondment", plan=caption)))
+        out.extend(_month_chart(months.get(plan.plan, []) if months else [], caption))
+    return out
+
+
+def _month_chart(bars: list[charts.MonthBar], caption: str) -> list[Figure]:
+    """Activities per month against the schedule; each line opens that month's records."""
+    if not bars:
+        return []
+    out = [Figure(Text("  " + i18n.t("tui.home.per_month"), style="bold"), heading=True)]
+    for bar_, line in zip(bars, charts.render_activity(bars, width=CHART)):
+        style = {True: "green", False: "yellow", None: ""}[bar_.done]
+        out.append(Figure(Text("    " + printable(line), style=style), "visit", bar_.records,
+                          f"{caption} · {bar_.month}"))
     return out
 
 
@@ -104,8 +121,8 @@ def _target_figure(target: dashboard.TargetProgress, caption: str) -> Figure:
     return Figure(text, "visit", target.records, f"{caption} · {label}")
 
 
-def aid_figures(aid: dashboard.AidSummary) -> list[Figure]:
-    """Payments of the term against the standards first, then students by status and group."""
+def aid_figures(aid: dashboard.AidSummary, months: list[charts.AidMonth] | None = None) -> list[Figure]:
+    """Payments of the term against the standards, paid per month, then students by status and group."""
     out = [Figure(Text(i18n.t("tui.home.paid", term=aid.term), style="bold"), heading=True)]
     if not aid.programmes:
         out.append(Figure(Text("  " + i18n.t("tui.home.no_payments"), style="dim italic"), heading=True))
@@ -125,6 +142,10 @@ def aid_figures(aid: dashboard.AidSummary) -> list[Figure]:
         text = Text("  " + i18n.t("tui.home.total", paid=yuan(aid.paid_fen), expected=yuan(aid.expected_fen)),
                     style="bold")
         out.append(Figure(text, "aid", aid.payments, aid.term))
+        if months:
+            out.append(Figure(Text("  " + i18n.t("tui.home.paid_per_month"), style="bold"), heading=True))
+            for line in charts.render_aid(months, width=CHART):
+                out.append(Figure(Text("    " + printable(line)), heading=True))
     out.append(Figure(Text(i18n.t("tui.home.students_on", date=aid.on.isoformat()), style="bold"), heading=True))
     for status, students in aid.by_status.items():
         text = Text("  " + _pad(status, 10) + i18n.t("tui.home.people", count=len(students)))
@@ -167,11 +188,14 @@ class HomeScreen(LedgerScreen):
     ]
 
     class Figures(Message):
-        def __init__(self, term: str, plans: list, aid: dashboard.AidSummary) -> None:
+        def __init__(self, term: str, plans: list, aid: dashboard.AidSummary,
+                     months: dict[str, list[charts.MonthBar]], aid_months: list[charts.AidMonth]) -> None:
             super().__init__()
             self.term = term
             self.plans = plans
             self.aid = aid
+            self.months = months            # plan id -> activities per month against its schedule
+            self.aid_months = aid_months    # aid paid per month of the term
 
     class Changes(Message):
         def __init__(self, changes: list[dashboard.LedgerChange]) -> None:
@@ -247,7 +271,14 @@ class HomeScreen(LedgerScreen):
     def _figures(self, term: str) -> None:
         plans = settled(lambda: dashboard.plan_progress(self.ledger, term, today=self.bangfu.today))
         aid = settled(lambda: dashboard.aid_summary(self.ledger, term, today=self.bangfu.today))
-        self.post_message(self.Figures(term, plans, aid))
+        now = self.bangfu.today.strftime("%Y-%m")
+        months = settled(lambda: {p.plan: [b if b.month <= now else dataclasses.replace(b, scheduled=False)
+                                           for b in charts.activity_months(self.ledger.get(p.plan),
+                                                                           [self.ledger.get(v) for v in p.visits],
+                                                                           p.start, p.end)]
+                                  for p in plans if p.in_term})  # a month still to come is not yet missed
+        paid = settled(lambda: charts.aid_months([self.ledger.get(a) for a in aid.payments], term))
+        self.post_message(self.Figures(term, plans, aid, months, paid))
 
     @background("changes")
     def _changes(self) -> None:
@@ -267,7 +298,7 @@ class HomeScreen(LedgerScreen):
             return
         self._plans = [(p.plan, printable(p.title)) for p in message.plans]
         panel = self.query_one("#plans", FigureList)
-        panel.set_figures(plan_figures(message.plans, message.term))
+        panel.set_figures(plan_figures(message.plans, message.term, message.months))
         if self._wanted_plan:
             for n, figure in enumerate(panel.figures):
                 if figure.record_type == "plan" and figure.ids == (self._wanted_plan,):
@@ -276,7 +307,7 @@ class HomeScreen(LedgerScreen):
                     self.set_focus(panel)
                     break
             self._wanted_plan = None
-        self.query_one("#aid", FigureList).set_figures(aid_figures(message.aid))
+        self.query_one("#aid", FigureList).set_figures(aid_figures(message.aid, message.aid_months))
 
     @on(Changes)
     def _show_changes(self, message: Changes) -> None:
