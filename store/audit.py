@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from . import i18n, ids, signing
-from .changes import Commit, describe, field_changes, overlaps, parse, resolve, title_of, value_at, walk
+from .changes import Commit, describe, field_changes, overlaps, parse, resolve, title_of, walk
+from .diff import value_at
 from .diff import diff
 from .findings import Finding, dotted
 from .gitstore import ZERO, GitFailed

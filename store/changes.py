@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from . import i18n, ids
-from .diff import MISSING, FieldChange, diff
+from .diff import MISSING, FieldChange, diff, value_at
 from .errors import UsageError
 from .findings import dotted
 from .gitstore import ZERO
@@ -192,18 +192,6 @@ def protected_root(path: tuple, protected: list[tuple]) -> tuple | None:
         if len(path) < len(pattern) and all(p == "*" or p == q for p, q in zip(pattern, path)):
             return path  # a whole object of identifiers added or removed at once
     return None
-
-
-def value_at(doc: Any, path: tuple) -> Any:
-    """The value at a field path (MISSING where there is none)."""
-    for part in path:
-        if isinstance(doc, dict) and part in doc:
-            doc = doc[part]
-        elif isinstance(doc, list) and isinstance(part, int) and part < len(doc):
-            doc = doc[part]
-        else:
-            return MISSING
-    return doc
 
 
 def overlaps(a: tuple, b: tuple) -> bool:

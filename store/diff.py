@@ -37,6 +37,18 @@ def diff(old: Any, new: Any, path: tuple = ()) -> list[FieldChange]:
     return [FieldChange(path, old, new)]
 
 
+def value_at(doc: Any, path: tuple, default: Any = MISSING) -> Any:
+    """The value at a field path of object keys and list indexes; `default` where there is none."""
+    for part in path:
+        if isinstance(doc, dict) and not isinstance(part, int) and part in doc:
+            doc = doc[part]
+        elif isinstance(doc, list) and isinstance(part, int) and 0 <= part < len(doc):
+            doc = doc[part]
+        else:
+            return default
+    return doc
+
+
 def flatten(value: Any, path: tuple = ()) -> dict[tuple, Any]:
     """Every leaf value of a record by its path (lists of objects by index)."""
     if isinstance(value, dict):

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterable
 
 from . import i18n, idcard
-from .diff import MISSING, diff
+from .diff import MISSING, diff, value_at
 from .findings import Finding
 from .money import parse_yuan, yuan
 from .schema import Schemas
@@ -389,7 +389,7 @@ def _replace_protected(form: Form, record: dict, how: Callable[[tuple, Any], Any
     """A copy with each protected value replaced by how(path, value) (MISSING drops it)."""
     out = copy.deepcopy(record)
     for path in list(_protected_paths(form.fields, out)):
-        value = how(path, _get(out, path))
+        value = how(path, value_at(out, path))
         _put(out, path, MISSING if value is MISSING else copy.deepcopy(value))
     return out
 
@@ -405,7 +405,7 @@ def rebase(form: Form, record: dict, committed: dict | None) -> dict:
     """`record` as the committed starting point of further edits: an identifier typed but not yet
     sealed is replaced by the committed value there (so an emptied input means "keep that")."""
     return _replace_protected(form, record,
-                              lambda path, v: _get(committed or {}, path) if isinstance(v, str) else v)
+                              lambda path, v: value_at(committed or {}, path) if isinstance(v, str) else v)
 
 
 def strip_protected(form: Form, record: dict) -> dict:
@@ -556,7 +556,7 @@ def compare(form: Form, old: dict | None, new: dict | None) -> list[Row]:
         if path in seen:
             continue
         seen.add(path)
-        rows.append(Row(path, form.title_of(path), form.field_at(path), _get(old, path), _get(new, path)))
+        rows.append(Row(path, form.title_of(path), form.field_at(path), value_at(old, path), value_at(new, path)))
     return sorted(rows, key=lambda r: _order(form, r.path))
 
 
@@ -588,29 +588,11 @@ def _row_path(form: Form, path: tuple) -> tuple:
     return out
 
 
-def _get(obj: Any, path: tuple) -> Any:
-    for part in path:
-        if isinstance(part, int):
-            if not isinstance(obj, list) or part >= len(obj):
-                return MISSING
-            obj = obj[part]
-        else:
-            if not isinstance(obj, dict) or part not in obj:
-                return MISSING
-            obj = obj[part]
-    return obj
-
-
-def value_at(obj: Any, path: tuple) -> Any:
-    """The value at a concrete path, MISSING where there is none."""
-    return _get(obj, path)
-
-
 def merge(mine: dict, theirs: dict | None, take_theirs: Iterable[tuple]) -> dict:
     """Mine, with the fields at `take_theirs` (paths of `compare` rows) as in theirs."""
     out = copy.deepcopy(mine)
     for path in sorted(take_theirs, key=len):
-        value = _get(theirs or {}, path)
+        value = value_at(theirs or {}, path)
         _put(out, path, MISSING if value is MISSING else copy.deepcopy(value))
     return out
 

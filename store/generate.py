@@ -412,7 +412,6 @@ class _Synthetic:
     # ---------------------------------------------------------------- schools
     def make_schools(self, k: int) -> list[dict]:
         r = self.rng
-        kinds = [x[0] for x in _SCHOOL_KINDS]
         cum = list(accumulate(x[1] for x in _SCHOOL_KINDS))
         names_used: set[str] = set()
         out = []

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from .diff import value_at
 from . import ids, protect
 from .ledger import Change
 
@@ -79,7 +80,7 @@ def _migrate_record(doc: dict, schemas, keys) -> tuple[dict, list[tuple[str, str
         masked, found = mask_clear_text(text)
         parent[path[-1]] = masked
         for k, value in found:
-            empty = next((p for p, pk in slots.items() if pk == k and _at(out, p) is None), None)
+            empty = next((p for p, pk in slots.items() if pk == k and value_at(out, p, None) is None), None)
             if empty is not None:
                 _put(out, empty, value)
                 moved.add(empty)
@@ -107,14 +108,6 @@ def mask_clear_text(text: str) -> tuple[str, list[tuple[str, str]]]:
     for pattern in _PATTERNS:
         text = pattern.sub(repl, text)
     return text, found
-
-
-def _at(record: Any, path: tuple) -> Any:
-    for part in path:
-        if not isinstance(record, dict):
-            return None
-        record = record.get(part)
-    return record
 
 
 def _put(record: dict, path: tuple, value: Any) -> None:

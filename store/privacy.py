@@ -19,6 +19,7 @@ import weakref
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from .diff import value_at
 from . import i18n, ids, protect
 from .errors import Conflict, InvalidRecord, ReadOnly, UsageError
 from .findings import Finding
@@ -187,25 +188,17 @@ def duplicate_identifiers(record: dict, source, schemas) -> list[Finding]:
     for pattern in schemas.protected.get(rtype, []):
         if "*" in pattern or protect._kind(schemas, rtype, pattern) not in UNIQUE_KINDS:
             continue
-        node = _at(record, pattern)
+        node = value_at(record, pattern, None)
         if not protect.is_protected(node):
             continue
         name = "__".join(pattern + ("hmac",))
         for other in source.find(rtype, **{name: node["hmac"]}):
             # The source may not know nested names (a test's dict): compare the hash here too.
-            if other.get("id") != rid and (_at(other, pattern) or {}).get("hmac") == node["hmac"]:
+            if other.get("id") != rid and (value_at(other, pattern, None) or {}).get("hmac") == node["hmac"]:
                 found.append(Finding(str(rid), pattern, "privacy.duplicate",
                                      {"title": i18n.title(schemas.field(rtype, pattern).get("title", "")),
                                       "other": other.get("id"), "name": other.get("name", "")}))
     return found
-
-
-def _at(record: Any, path: tuple) -> Any:
-    for part in path:
-        if not isinstance(record, dict):
-            return None
-        record = record.get(part)
-    return record
 
 
 # ---- events: who did what, when, why; never the value ---------------------------------------------
@@ -266,7 +259,7 @@ def record_reveal(ledger, record_id: str, field: str | tuple, reason: str) -> st
     record = ledger.get(ids.check_id(record_id))
     path = _field_path(ledger, record, field)
     dotted = ".".join(map(str, path))
-    node = _at(record, path)
+    node = value_at(record, path, None)
     if node is None:
         raise FieldEmpty(record=record_id, field=dotted)
     if erased_in_ledger(ledger, record_id):
@@ -394,7 +387,7 @@ def _resealed(ledger, keys: KeyStore) -> tuple[list[Change], int]:
         except protect.Erased:
             new = protect.strip_sealed(doc, schemas)  # its key is gone: the blob is noise
         if new != doc:
-            count += sum(1 for p in protect._field_paths(doc, schemas) if _at(new, p) != _at(doc, p))
+            count += sum(1 for p in protect._field_paths(doc, schemas) if value_at(new, p, None) != value_at(doc, p, None))
             changes.append(Change(doc["id"], new, ledger.version(doc["id"])))
     return changes, count
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from referencing import Registry, Resource
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 from . import i18n
 from .findings import Finding
@@ -27,7 +30,7 @@ class Schemas:
                 self.docs[name[: -len(".json")]] = json.loads(data)
         resources = [(d["$id"], Resource.from_contents(d)) for d in self.docs.values()]
         self.registry = Registry().with_resources(resources)
-        self._validators: dict[str, "Draft202012Validator"] = {}
+        self._validators: dict[str, Draft202012Validator] = {}
         self._inlined: dict[str, dict] = {}
 
     @classmethod
