@@ -201,6 +201,9 @@ class Ledger:
         # collector would walk them again and again for nothing.
         with _no_gc():
             self._open_index_now(tip)
+        # The index lives as long as the process: keep the collector from walking its
+        # hundred thousand objects on every full pass (a half-second pause in the dashboard).
+        gc.freeze()
 
     def _open_index_now(self, tip: str) -> None:
         tree = self._records_tree(tip)
@@ -307,6 +310,13 @@ class Ledger:
             if doc is None:
                 raise RecordNotFound(record=record_id)
             return copy.deepcopy(doc)
+
+    def peek(self, record_ids) -> list[dict | None]:
+        """Many records at once, as stored (not copies: read them, never change them). For
+        dashboards that read thousands of records: one refresh and one lock, not one each."""
+        with self._lock:
+            self.refresh()
+            return [self.index.get(rid) for rid in record_ids]
 
     def version(self, record_id: str) -> str | None:
         """The blob id of the record as committed at the tip: what an edit starts from."""

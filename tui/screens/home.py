@@ -273,11 +273,11 @@ class HomeScreen(LedgerScreen):
         aid = settled(lambda: dashboard.aid_summary(self.ledger, term, today=self.bangfu.today))
         now = self.bangfu.today.strftime("%Y-%m")
         months = settled(lambda: {p.plan: [b if b.month <= now else dataclasses.replace(b, scheduled=False)
-                                           for b in charts.activity_months(self.ledger.get(p.plan),
-                                                                           [self.ledger.get(v) for v in p.visits],
+                                           for b in charts.activity_months(self.ledger.peek([p.plan])[0],
+                                                                           [v for v in self.ledger.peek(p.visits) if v],
                                                                            p.start, p.end)]
                                   for p in plans if p.in_term})  # a month still to come is not yet missed
-        paid = settled(lambda: charts.aid_months([self.ledger.get(a) for a in aid.payments], term))
+        paid = settled(lambda: charts.aid_months([a for a in self.ledger.peek(aid.payments) if a], term))
         self.post_message(self.Figures(term, plans, aid, months, paid))
 
     @background("changes")

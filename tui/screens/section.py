@@ -33,7 +33,7 @@ from ..workers import background, settled
 from .base import LedgerScreen
 from .pick import PickScreen
 
-FILTER_DELAY = 0.12   # seconds of no typing before the list is filtered
+FILTER_DELAY = 0.05   # seconds of no typing before the list is filtered (one query per pause, not per key)
 WRITES = {"new", "edit", "duplicate", "delete", "reveal", "import"}
 NEED_RECORD = {"edit", "duplicate", "delete", "history", "reveal", "progress"}
 

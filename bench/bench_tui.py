@@ -1,0 +1,557 @@
+"""Dashboard speed on a 50k-record ledger, measured headless with Textual's Pilot, each figure
+beside the store's own figure for the same work in the same run.
+
+    .venv/bin/python bench/bench_tui.py [--records 50000] [--work /tmp/bangfu-bench] [--runs 5] [--profile]
+
+- start: from the command (`bangfu -L PATH` in a new process, headless at 120x40) to the first frame
+  of the home dashboard with its plan and aid figures, with the index cache and without (targets 1.0 s
+  and 1.5 s), beside the store's own open (`Ledger(path).count()`); the same from inside a warm
+  process (no interpreter start, no imports) for where the time goes;
+- filter: in the visits list, one character typed into the filter until the list is painted with the
+  filtered rows (target 100 ms): the first keystroke (it builds the store's text index), later ones
+  narrowing and widening, beside the store's own `query(type, text=...)`; also when the typed character
+  shows in the field, and the part after the screen's pause for typing (`FILTER_DELAY`);
+- frames: the longest gap between ticks of a 10 ms timer on the app's event loop (target 100 ms) while
+  a visit is saved (by another process, by another Ledger object in a thread of the app's process, or
+  by the app's own Ledger in a thread, as the app's forms do) and while the app's poll picks it up and
+  repaints, on the dashboard and on the visits list, beside the longest gap of the same app left idle.
+  The cyclic collector's passes are noted too: a full pass over a 50k-record index holds the GIL.
+
+A frame is a call of `App._display` that would write to the terminal: headless, Textual composes the
+frame but skips turning it into terminal output, so the bench does that part itself (its cost is the
+app's) and notes the time. The app itself is the real one, subclassed only to time its frames.
+`--profile` runs the command's start once more under cProfile (every thread) and names the functions.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import functools
+import gc
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from common import Report, demo_ledger, timed
+
+SIZE = (120, 40)
+TODAY = dt.date(2026, 11, 25)
+TICK = 0.01
+TAIL = 0.2            # seconds watched after the live update is painted
+TYPED = ["s", "h", "q", "backspace", "backspace", "backspace"]   # "shq" finds 石桥, then back to all
+STARTED = {"process": time.monotonic()}   # (the child's clock marks: monotonic is system-wide on Linux)
+
+
+# -- the app with its frames timed --------------------------------------------------
+@dataclass
+class Frame:
+    """The first frame painted once `test` holds."""
+    test: Callable[[], bool]
+    when: float | None = None
+
+    async def wait(self, timeout: float = 120.0) -> float:
+        deadline = time.monotonic() + timeout
+        while self.when is None:
+            if time.monotonic() > deadline:
+                raise TimeoutError("no frame showed it")
+            await asyncio.sleep(0.005)
+        return self.when
+
+
+class GcPauses:
+    """The cyclic collector's passes (it holds the GIL: no thread, the event loop included, runs)."""
+
+    def __init__(self) -> None:
+        self.passes: list[tuple[float, float, int]] = []
+        self._began = 0.0
+
+    def __enter__(self) -> "GcPauses":
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._began = time.monotonic()
+        else:
+            self.passes.append((self._began, time.monotonic(), info["generation"]))
+
+    def longest(self, start: float, end: float) -> tuple[float, int]:
+        """(seconds, generation) of the longest pass overlapping [start, end]."""
+        inside = [(b - a, g) for a, b, g in self.passes if b >= start and a <= end]
+        return max(inside, default=(0.0, -1))
+
+
+def dashboard_shown(app) -> bool:
+    from store import i18n
+    from tui.widgets.figure_list import FigureList
+
+    if app.screen is not app.home:
+        return False
+    loading = i18n.t("tui.section.loading")
+    for name in ("plans", "aid"):
+        figures = app.home.query_one(f"#{name}", FigureList).figures
+        if not figures or figures[0].prompt.plain == loading:
+            return False
+    return True
+
+
+@functools.cache
+def bench_app() -> type:
+    from textual._compositor import CompositorUpdate
+
+    from tui.app import BangfuApp
+
+    class BenchApp(BangfuApp):
+        def __init__(self, ledger, *, read_only: bool = False, today: dt.date | None = None,
+                     poll_interval: float = 1.0) -> None:
+            STARTED["app"] = time.monotonic()
+            super().__init__(ledger, read_only=read_only, today=today or TODAY, poll_interval=poll_interval)
+            self.bench_frames: list[Frame] = []
+            self.bench_dashboard = self.bench_frame(lambda: dashboard_shown(self))
+
+        def bench_frame(self, test: Callable[[], bool]) -> Frame:
+            frame = Frame(test)
+            self.bench_frames.append(frame)
+            return frame
+
+        def _display(self, screen, renderable) -> None:
+            super()._display(screen, renderable)
+            if renderable is None or self._batch_count or not self._running or self._closed:
+                return
+            if isinstance(renderable, CompositorUpdate):
+                renderable.render_segments(self.console)   # what a terminal would be sent
+            now = time.monotonic()
+            STARTED.setdefault("first frame", now)
+            for frame in self.bench_frames:
+                if frame.when is None:
+                    try:
+                        if frame.test():
+                            frame.when = now
+                    except Exception:   # (a widget not mounted yet)
+                        pass
+            self.bench_frames = [f for f in self.bench_frames if f.when is None]
+
+        def run(self, **_options):     # the command's `app.run()`, headless: report the first dashboard
+            return super().run(headless=True, size=SIZE, auto_pilot=report_start)
+
+    return BenchApp
+
+
+async def report_start(pilot) -> None:
+    STARTED["painted"] = await pilot.app.bench_dashboard.wait()
+    pilot.app.exit(0)
+
+
+# -- children: the command, and another writer ---------------------------------------
+def child_start(path: str, profile: str | None) -> None:
+    """`bangfu -L PATH` as the console script runs it, with the app painting headless."""
+    profiles = start_profiling() if profile else None
+    from bangfu import cli
+
+    import tui.app
+    STARTED["imported"] = time.monotonic()
+    tui.app.BangfuApp = bench_app()
+    with GcPauses() as gc_passes:
+        code = cli.main(["-L", path])
+    if profiles:
+        dump_profiles(*profiles, profile)
+    before = [b - a for a, b, _g in gc_passes.passes if b <= STARTED.get("painted", 0)]
+    print(json.dumps({"marks": STARTED, "gc": [sum(before), max(before, default=0.0)], "code": code}))
+
+
+def child_save(path: str, record_id: str) -> None:
+    """Another coordinator's `put` of one visit (opens the ledger, edits, saves)."""
+    from store.ledger import Ledger
+
+    with Ledger(Path(path)) as ledger:
+        print(save_visit(ledger, record_id))
+
+
+def save_visit(ledger, record_id: str) -> str:
+    record = ledger.get(record_id)
+    record["notes"] = f"bench {time.time()}"
+    return ledger.put(record, base=ledger.version(record_id)).commit
+
+
+def start_profiling() -> tuple:
+    """A cProfile per thread (the dashboard reads the ledger in thread workers)."""
+    import cProfile
+
+    profiles: list = []
+
+    def begin(*_args) -> None:     # the first event in a new thread installs its own profiler
+        profile = cProfile.Profile()
+        profiles.append(profile)
+        profile.enable()
+
+    threading.setprofile(begin)
+    main = cProfile.Profile()
+    main.enable()
+    return main, profiles
+
+
+def dump_profiles(main, threads: list, path: str) -> None:
+    import pstats
+
+    main.disable()
+    threading.setprofile(None)
+    for t in threading.enumerate():
+        if t is not threading.current_thread() and not t.daemon:
+            t.join(timeout=30)
+    stats = pstats.Stats(main)
+    for profile in threads:
+        try:
+            stats.add(profile)
+        except (TypeError, ValueError):   # a thread that recorded nothing
+            pass
+    stats.dump_stats(path)
+
+
+# -- start ---------------------------------------------------------------------------
+def settle() -> None:
+    for t in threading.enumerate():   # a cache still being written by the last open
+        if t.name == "index-cache":
+            t.join()
+
+
+def clean() -> None:
+    """Before an app runs in this process: the last app and its ledger are cycles only the collector
+    frees, and left in the heap they would lengthen every collector pass of the next run."""
+    settle()
+    gc.collect()
+
+
+def command_start(path: Path, profile: Path | None = None) -> dict[str, float]:
+    """Seconds from launching the command to each mark of its start (imported, app made, first frame,
+    painted), and the collector's passes before the dashboard was painted (their total, the longest)."""
+    args = [sys.executable, str(Path(__file__).resolve()), "--child-start", str(path)]
+    if profile:
+        args += ["--profile-to", str(profile)]
+    start = time.monotonic()
+    proc = subprocess.run(args, capture_output=True, text=True, env={**os.environ, "BANGFU_LANG": "zh"})
+    if proc.returncode != 0:
+        raise RuntimeError(f"the command failed: {proc.stderr[-2000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    if result["code"] or "painted" not in result["marks"]:
+        raise RuntimeError(f"the command did not paint the dashboard: {proc.stdout[-2000:]} {proc.stderr[-2000:]}")
+    total, longest = result["gc"]
+    return {**{k: v - start for k, v in result["marks"].items()}, "gc total": total, "gc longest": longest}
+
+
+def inprocess_start(path: Path) -> float:
+    """Seconds from opening the ledger to the painted dashboard in a process with everything imported."""
+    from store.ledger import Ledger
+
+    async def go() -> float:
+        clean()
+        start = time.monotonic()
+        app = bench_app()(Ledger(path), poll_interval=3600)
+        async with app.run_test(size=SIZE):
+            painted = await app.bench_dashboard.wait()
+        return painted - start
+
+    try:
+        return asyncio.run(go())
+    finally:
+        settle()
+
+
+def bench_start(report: Report, path: Path, size: str, runs: int) -> None:
+    from store.ledger import Ledger
+
+    cache = path / "bangfu" / "index.pickle"
+
+    def store_open() -> float:
+        start = time.perf_counter()
+        ledger = Ledger(path)
+        ledger.count()      # the index loads on first use: ready to answer queries
+        elapsed = time.perf_counter() - start
+        ledger.close()
+        settle()
+        return elapsed
+
+    def no_cache() -> None:
+        settle()
+        cache.unlink(missing_ok=True)
+
+    store_open()  # makes sure the cache exists
+    for label, repeat, before in (("cache", runs, settle), ("no cache", max(3, runs // 2 + 1), no_cache)):
+        store, command, inproc = [], [], []
+        for _ in range(repeat):    # interleaved: the machine's noise falls on both alike
+            before()
+            store.append(store_open())
+            before()
+            command.append(command_start(path))
+            before()
+            inproc.append(inprocess_start(path))
+        marks = {k: statistics.median(m[k] for m in command) for k in command[0]}
+        store_s = statistics.median(store)
+        limit = 1.0 if label == "cache" else 1.5
+        print(f"    command marks ({label}, median s from launch; gc = the collector's passes before the paint): "
+              + ", ".join(f"{k} {v:.3f}" for k, v in sorted(marks.items(), key=lambda kv: kv[1])), flush=True)
+        report.add(f"command → dashboard painted ({label})", size, marks["painted"], store_s,
+                   "store open (Ledger + index)", f"≤ {limit * 1000:.0f} ms", ok=marks["painted"] <= limit)
+        report.add(f"  of which interpreter + imports ({label})", size, marks["imported"], None, "", "-")
+        report.add(f"app made → dashboard painted, warm process ({label})", size, statistics.median(inproc),
+                   store_s, "store open (Ledger + index)", "-")
+    settle()
+    git_read = timed(lambda: subprocess.run(
+        "git ls-tree -r main records | awk '{print $3}' | git cat-file --batch > /dev/null",
+        shell=True, cwd=path, check=True), repeat=3)
+    report.add("git reads every record", size, git_read, None, "", "-")
+
+
+# -- filter --------------------------------------------------------------------------
+async def filter_run(path: Path) -> dict[str, list[tuple]]:
+    """One app: the visits list, then each key of TYPED; per key (echo, painted, after the pause,
+    the longest collector pass in between)."""
+    from store.ledger import Ledger
+
+    clean()
+    app = bench_app()(Ledger(path), poll_interval=3600)
+    out: dict[str, list] = {"first": [], "narrowing": [], "widening": []}
+    with GcPauses() as gc_passes:
+        await filter_keys(app, out, gc_passes)
+    settle()
+    return out
+
+
+async def filter_keys(app, out: dict[str, list], gc_passes: "GcPauses") -> None:
+    from textual.widgets import Input
+
+    from tui.screens.section import SectionScreen
+
+    async with app.run_test(size=SIZE) as pilot:
+        await app.bench_dashboard.wait()
+
+        def visits() -> SectionScreen | None:
+            screen = app.screen
+            return screen if isinstance(screen, SectionScreen) and screen.record_type == "visit" else None
+
+        listed = app.bench_frame(lambda: visits() is not None and not visits().waiting and visits().list.row_count > 0)
+        await pilot.press("3")
+        await listed.wait()
+        await app.workers.wait_for_complete()
+        await pilot.press("slash")
+        screen = visits()
+        field = screen.query_one("#filter", Input)
+        assert app.focused is field, "the filter did not take the focus"
+        text = ""
+        for n, key in enumerate(TYPED):
+            text = text[:-1] if key == "backspace" else text + key
+            generation = screen.generation
+            echo = app.bench_frame(lambda text=text: field.value == text)
+            pause = app.bench_frame(lambda g=generation: screen.generation > g and screen.waiting)
+            shown = app.bench_frame(lambda g=generation, text=text: screen.text == text and screen.generation > g
+                                    and not screen.waiting)
+            start = time.monotonic()
+            await pilot.press(key)
+            await shown.wait()
+            kind = "first" if n == 0 else "widening" if key == "backspace" else "narrowing"
+            out[kind].append((echo.when - start, shown.when - start,
+                              None if pause.when is None else shown.when - pause.when,
+                              gc_passes.longest(start, shown.when)[0]))
+            await app.workers.wait_for_complete()
+            await asyncio.sleep(0.2)   # a pause in typing: each key filters on its own
+
+
+def store_filter(path: Path) -> dict[str, list[float]]:
+    """The store's own text queries for the same keys, on a fresh Ledger (index loaded untimed)."""
+    from store.ledger import Ledger
+
+    ledger = Ledger(path)
+    ledger.count()
+    out: dict[str, list[float]] = {"first": [], "narrowing": [], "widening": []}
+    text = ""
+    for n, key in enumerate(TYPED):
+        text = text[:-1] if key == "backspace" else text + key
+        start = time.perf_counter()
+        ledger.query("visit", text=text or None)
+        out["first" if n == 0 else "widening" if key == "backspace" else "narrowing"].append(
+            time.perf_counter() - start)
+    ledger.close()
+    settle()
+    return out
+
+
+def bench_filter(report: Report, path: Path, size: str, runs: int) -> None:
+    app: dict[str, list] = {"first": [], "narrowing": [], "widening": []}
+    store: dict[str, list] = {"first": [], "narrowing": [], "widening": []}
+    for _ in range(runs):
+        for kind, values in asyncio.run(filter_run(path)).items():
+            app[kind] += values
+        for kind, values in store_filter(path).items():
+            store[kind] += values
+    for kind, what in (("first", "first keystroke (builds the text index)"), ("narrowing", "later keystroke, narrowing"),
+                       ("widening", "later keystroke, widening (backspace)")):
+        echo = statistics.median(v[0] for v in app[kind])
+        shown = statistics.median(v[1] for v in app[kind])
+        after = [v[2] for v in app[kind] if v[2] is not None]
+        store_s = statistics.median(store[kind])
+        print(f"    {what}: painted after {[round(v[1] * 1000) for v in app[kind]]} ms; longest collector pass"
+              f" {[round(v[3] * 1000) for v in app[kind]]} ms", flush=True)
+        report.add(f"filter: {what} → list painted", size, shown, store_s, "store query(visit, text=)",
+                   "≤ 100 ms", ok=shown <= 0.1)
+        if after:
+            report.add("  of which after the typing pause", size, statistics.median(after), store_s,
+                       "store query(visit, text=)", "-")
+        report.add("  typed character painted in the field", size, echo, None, "", "≤ 100 ms", ok=echo <= 0.1)
+
+
+# -- frames ---------------------------------------------------------------------------
+def max_gap(ticks: list[float], start: float, end: float) -> float:
+    """The longest time between two ticks overlapping [start, end]."""
+    seq = [t for t in ticks if t < start][-1:] + [t for t in ticks if start <= t <= end] \
+        + [t for t in ticks if t > end][:1]
+    return max((b - a for a, b in zip(seq, seq[1:])), default=end - start)
+
+
+async def frames_run(path: Path, where: str, writer: str, record_id: str, gc_passes: GcPauses) -> tuple:
+    """(idle, during the save, during the live refresh): the longest gaps of the event loop, and the
+    longest collector passes in the save and in the refresh."""
+    from store.ledger import Ledger
+    from tui.screens.section import SectionScreen
+    from tui.widgets.figure_list import FigureList
+
+    clean()
+    app = bench_app()(Ledger(path))                 # the default poll: once a second
+    other = None
+    if writer == "thread":
+        other = Ledger(path)
+        other.count()                                # its index loaded before the watch begins
+    async with app.run_test(size=SIZE) as pilot:
+        await app.bench_dashboard.wait()
+        if where == "visits":
+            listed = app.bench_frame(lambda: isinstance(app.screen, SectionScreen) and not app.screen.waiting
+                                     and app.screen.list.row_count > 0)
+            await pilot.press("3")
+            await listed.wait()
+        await app.workers.wait_for_complete()
+        ticks: list[float] = []
+        app.set_interval(TICK, lambda: ticks.append(time.monotonic()))
+        idle_start = time.monotonic()
+        await asyncio.sleep(1.0)
+        idle_end = time.monotonic()
+
+        if where == "visits":
+            screen = app.screen
+            old = screen.list._ids
+            refreshed = app.bench_frame(lambda: screen.list._ids is not old)
+        else:
+            panels = [app.home.query_one(f"#{n}", FigureList) for n in ("plans", "aid", "changes")]
+            old = [p.figures for p in panels]
+            refreshed = app.bench_frame(lambda: all(p.figures is not o for p, o in zip(panels, old)))
+        save_start = time.monotonic()
+        if writer in ("thread", "own"):
+            await asyncio.to_thread(save_visit, app.ledger if writer == "own" else other, record_id)
+        else:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, str(Path(__file__).resolve()), "--child-save", str(path), record_id,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            _out, err = await proc.communicate()
+            if proc.returncode:
+                raise RuntimeError(f"the other writer failed: {err.decode()[-2000:]}")
+        save_end = time.monotonic()
+        shown = await refreshed.wait(timeout=30)
+        await asyncio.sleep(TAIL)
+    if other is not None:
+        other.close()
+    settle()
+    return (max_gap(ticks, idle_start, idle_end), max_gap(ticks, save_start, save_end),
+            max_gap(ticks, save_end, shown + TAIL), gc_passes.longest(save_start, save_end),
+            gc_passes.longest(save_end, shown + TAIL))
+
+
+def bench_frames(report: Report, path: Path, size: str, runs: int) -> None:
+    from store.ledger import Ledger
+
+    with Ledger(path) as ledger:
+        record_id = sorted(r["id"] for r in ledger.query("visit"))[0]
+    settle()
+    for where, label in (("home", "dashboard"), ("visits", "visits list")):
+        for writer, who in (("process", "another process"), ("thread", "another Ledger in a thread"),
+                            ("own", "the app's Ledger in a thread")):
+            with GcPauses() as gc_passes:
+                results = [asyncio.run(frames_run(path, where, writer, record_id, gc_passes)) for _ in range(runs)]
+            idle = statistics.median(r[0] for r in results)
+            for n, phase in ((1, f"save by {who}"), (2, "live refresh of it")):
+                worst = statistics.median(r[n] for r in results)
+                print(f"    {label}, {phase}: longest gaps {[round(r[n] * 1000) for r in results]} ms; longest"
+                      f" collector passes {[(round(r[n + 2][0] * 1000), r[n + 2][1]) for r in results]}"
+                      " (ms, generation)", flush=True)
+                report.add(f"frame gap on {label}: {phase}", size, worst, idle, "same app idle (longest gap)",
+                           "≤ 100 ms", ok=worst <= 0.1)
+
+
+# -- profile --------------------------------------------------------------------------
+def profile_start(path: Path, out: Path) -> None:
+    import pstats
+
+    for label, before in (("cache", settle), ("no cache", lambda: (path / "bangfu" / "index.pickle").unlink(
+            missing_ok=True))):
+        before()
+        marks = command_start(path, profile=out)
+        print(f"\nprofile of the command's start ({label}; painted at {marks['painted']:.3f} s under the profiler),"
+              " all threads:")
+        stats = pstats.Stats(str(out))
+        stats.sort_stats("tottime").print_stats(25)
+        stats.sort_stats("cumulative").print_stats(40)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--records", type=int, default=50000)
+    parser.add_argument("--work", default="/tmp/bangfu-bench")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", default="start,filter,frames")
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--child-start")
+    parser.add_argument("--profile-to")
+    parser.add_argument("--child-save", nargs=2)
+    args = parser.parse_args()
+    if args.child_start:
+        return child_start(args.child_start, args.profile_to)
+    if args.child_save:
+        return child_save(*args.child_save)
+
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    master = demo_ledger(work / f"ledger-{args.records}", args.records)
+    path = work / f"tui-scratch-{args.records}"
+    shutil.rmtree(path, ignore_errors=True)
+    shutil.copytree(master, path)
+    size = f"{args.records // 1000}k"
+    report = Report("tui")
+    parts = args.only.split(",")
+    try:
+        if "start" in parts:
+            print("start", flush=True)
+            bench_start(report, path, size, args.runs)
+        if "filter" in parts:
+            print("filter", flush=True)
+            bench_filter(report, path, size, max(2, args.runs - 2))
+        if "frames" in parts:
+            print("frames", flush=True)
+            bench_frames(report, path, size, max(2, args.runs - 2))
+        report.emit()
+        if args.profile:
+            profile_start(path, work / "tui-start.prof")
+    finally:
+        settle()
+        shutil.rmtree(path, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
