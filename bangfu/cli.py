@@ -7,14 +7,11 @@ the crash log, never to the screen.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Callable
 
-from store import i18n
+from store import crashlog, i18n
 from store.errors import BangfuError, UsageError
 from store.ids import BadId
 
@@ -80,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception:  # the last line of defence: a message, and the details in a log
-        log = _crash_log()
+        log = crashlog.write(sys.exc_info()[1], " ".join(sys.argv))
         output.err(i18n.t("cli.crash", log=log))
         return 1
 
@@ -103,18 +100,6 @@ def _early_lang(argv: list[str]) -> None:
             i18n.set_lang(argv[i + 1])
         elif a.startswith("--lang=") and a.split("=", 1)[1] in i18n.LANGS:
             i18n.set_lang(a.split("=", 1)[1])
-
-
-def _crash_log() -> str:
-    base = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "bangfu"
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-        path = base / "crash.log"
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write(f"--- {dt.datetime.now().isoformat()} {' '.join(sys.argv)}\n{traceback.format_exc()}\n")
-        return str(path)
-    except OSError:
-        return "-"
 
 
 def usage(key: str, **params: object) -> UsageError:

@@ -2,18 +2,14 @@
 a worker that fails reports it in one place (the app's `WorkerFailed` handler)."""
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import os
-import traceback
-from pathlib import Path
 from typing import Callable, TypeVar
 
 from textual import work
 from textual.message import Message
 from textual.worker import get_current_worker
 
-from store import i18n
+from store import crashlog, i18n
 from store.errors import BangfuError
 
 T = TypeVar("T")
@@ -74,13 +70,4 @@ def error_text(error: BaseException) -> str:
 
 
 def crash_log(error: BaseException) -> str:
-    base = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "bangfu"
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-        path = base / "crash.log"
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write(f"--- {dt.datetime.now().isoformat()} bangfu (dashboard)\n")
-            fh.write("".join(traceback.format_exception(error)) + "\n")
-        return str(path)
-    except OSError:
-        return "-"
+    return crashlog.write(error, "bangfu (dashboard)")

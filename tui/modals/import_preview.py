@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import (Button, Checkbox, DataTable, DirectoryTree, Footer, Input, ProgressBar, Static,
                              TabbedContent, TabPane)
 
+from tui.workers import error_text
 from store import describe, i18n, importer
 from store.errors import BangfuError
 from store.text import printable
@@ -137,11 +138,7 @@ class ImportDialog(ModalScreen["importer.Result | None"]):
     def _read(self, path: Path) -> None:
         try:
             pv = importer.preview(self.ledger, self.record_type, path, progress=self._progress_from_thread)
-        except BangfuError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
-            return
-        except Exception as exc:
-            from tui.workers import error_text
+        except Exception as exc:  # the store's message, or where the details were written
             self.app.call_from_thread(self._failed, error_text(exc))
             return
         self.app.call_from_thread(self._show, pv)
@@ -207,11 +204,7 @@ class ImportDialog(ModalScreen["importer.Result | None"]):
     def _commit(self, skip: bool) -> None:
         try:
             result = importer.commit(self.ledger, self.pv, skip_invalid=skip, progress=self._progress_from_thread)
-        except BangfuError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
-            return
-        except Exception as exc:
-            from tui.workers import error_text
+        except Exception as exc:  # the store's message, or where the details were written
             self.app.call_from_thread(self._failed, error_text(exc))
             return
         self.app.call_from_thread(self._committed, result)
