@@ -16,23 +16,24 @@ from store.findings import dotted
 from store.gitstore import GitFailed
 
 from . import output
+from .commands import command
 from .cmd_records import open_ledger
 from .output import data, out
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     t = i18n.t
-    p = sub.add_parser("diff", help=t("audit.cli.diff"), description=t("audit.cli.diff"))
+    p = command(sub, "diff", "audit.cli.diff")
     p.add_argument("id")
     p.add_argument("rev1", nargs="?", help=t("audit.cli.diff_rev1"))
     p.add_argument("rev2", nargs="?", help=t("audit.cli.diff_rev2"))
     p.set_defaults(handler=cmd_diff)
 
-    p = sub.add_parser("blame", help=t("audit.cli.blame"), description=t("audit.cli.blame"))
+    p = command(sub, "blame", "audit.cli.blame")
     p.add_argument("id")
     p.set_defaults(handler=cmd_blame)
 
-    p = sub.add_parser("changes", help=t("audit.cli.changes"), description=t("audit.cli.changes"))
+    p = command(sub, "changes", "audit.cli.changes")
     p.add_argument("--since", help=t("audit.cli.since"))
     p.add_argument("--until", help=t("audit.cli.until"))
     p.add_argument("--author", help=t("audit.cli.author"))
@@ -40,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("text", "json", "md"), default=None, help=t("audit.cli.format"))
     p.set_defaults(handler=cmd_changes)
 
-    p = sub.add_parser("audit", help=t("audit.cli.audit"), description=t("audit.cli.audit"))
+    p = command(sub, "audit", "audit.cli.audit")
     p.add_argument("--since", help=t("audit.cli.audit_since"))
     p.add_argument("--format", choices=("text", "json"), default=None, help=t("audit.cli.audit_format"))
     p.add_argument("--strict", action="store_true", help=t("audit.cli.audit_strict"))
@@ -49,20 +50,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-remember", action="store_true", help=t("audit.cli.audit_no_remember"))
     p.set_defaults(handler=cmd_audit)
 
-    p = sub.add_parser("signing", help=t("audit.cli.signing"), description=t("audit.cli.signing"))
+    p = command(sub, "signing", "audit.cli.signing")
     s = p.add_subparsers(dest="signing_command", metavar="COMMAND", required=True, parser_class=type(p))
-    q = s.add_parser("enable", help=t("audit.cli.signing_enable"), description=t("audit.cli.signing_enable"))
+    q = command(s, "enable", "audit.cli.signing_enable")
     q.add_argument("--key", required=True, help=t("audit.cli.signing_key"))
     q.add_argument("--principal", help=t("audit.cli.signing_principal"))
     q.set_defaults(handler=cmd_signing_enable)
-    q = s.add_parser("add", help=t("audit.cli.signing_add"), description=t("audit.cli.signing_add"))
+    q = command(s, "add", "audit.cli.signing_add")
     q.add_argument("principal", help=t("audit.cli.signing_principal"))
     q.add_argument("pubkey", help=t("audit.cli.signing_pubkey"))
     q.set_defaults(handler=cmd_signing_add)
-    q = s.add_parser("status", help=t("audit.cli.signing_status"), description=t("audit.cli.signing_status"))
+    q = command(s, "status", "audit.cli.signing_status")
     q.set_defaults(handler=cmd_signing_status)
 
-    p = sub.add_parser("close-term", help=t("audit.cli.close_term"), description=t("audit.cli.close_term"))
+    p = command(sub, "close-term", "audit.cli.close_term")
     p.add_argument("term", help=t("audit.cli.close_term_term"))
     p.set_defaults(handler=cmd_close_term)
 

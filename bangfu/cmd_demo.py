@@ -10,11 +10,12 @@ from store import i18n
 from store.errors import UsageError
 
 from . import output
+from .commands import command
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     t = i18n.t
-    p = sub.add_parser("demo", help=t("cli.demo"), description=t("cli.demo"))
+    p = command(sub, "demo", "cli.demo")
     p.add_argument("path", nargs="?", help=t("cli.demo_path"))
     p.add_argument("--records", type=int, default=0, metavar="N", help=t("cli.demo_records"))
     p.add_argument("--no-tui", action="store_true", help=t("cli.demo_no_tui"))

@@ -10,12 +10,13 @@ from store import i18n, ids
 from store.errors import BangfuError, UsageError
 
 from . import output
+from .commands import command
 from .cmd_records import open_ledger
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     t = i18n.t
-    p = sub.add_parser("export", help=t("io.cli.export"), description=t("io.cli.export"))
+    p = command(sub, "export", "io.cli.export")
     kinds = p.add_subparsers(dest="export_type", metavar="TYPE", parser_class=type(p))
     for rtype in ids.RECORD_TYPES:
         k = kinds.add_parser(rtype, help=t("io.cli.export_type", type=rtype))
@@ -23,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         k.add_argument("--where", action="append", default=[], metavar="FIELD=VALUE", help=t("cli.list_where"))
         k.add_argument("-o", "--out", metavar="FILE", help=t("io.cli.out"))
         k.set_defaults(handler=cmd_export, record_type=rtype)
-    k = kinds.add_parser("notice", help=t("privacy.cmd.notice"), description=t("privacy.cmd.notice"))
+    k = command(kinds, "notice", "privacy.cmd.notice")
     k.add_argument("--term", help=t("io.cli.term"))
     k.add_argument("--format", choices=("csv", "md", "xlsx"), help=t("io.cli.format"))
     k.add_argument("-o", "--out", metavar="FILE", help=t("io.cli.notice_out"))
@@ -34,9 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     k.set_defaults(handler=cmd_notice)
     p.set_defaults(handler=lambda args: _usage(p))
 
-    p = sub.add_parser("report", help=t("io.cli.report"), description=t("io.cli.report"))
+    p = command(sub, "report", "io.cli.report")
     kinds = p.add_subparsers(dest="report_kind", metavar="KIND", parser_class=type(p))
-    k = kinds.add_parser("term", help=t("io.cli.report_term"), description=t("io.cli.report_term"))
+    k = command(kinds, "term", "io.cli.report_term")
     k.add_argument("term", nargs="?", help=t("io.cli.term"))
     k.add_argument("--plan", metavar="ID", help=t("io.cli.plan"))
     k.add_argument("--format", choices=("md", "html", "xlsx"), help=t("io.cli.format"))
@@ -44,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     k.set_defaults(handler=cmd_report)
     p.set_defaults(handler=lambda args: _usage(p))
 
-    p = sub.add_parser("import", help=t("io.cli.import"), description=t("io.cli.import"))
+    p = command(sub, "import", "io.cli.import")
     p.add_argument("type", choices=ids.RECORD_TYPES)
     p.add_argument("file", help=t("io.cli.import_file"))
     p.add_argument("--mapping", metavar="FILE", help=t("io.cli.mapping"))

@@ -21,54 +21,55 @@ from store.errors import ReadOnly, UsageError
 from store.keystore import KeyStore
 
 from . import output
+from .commands import command
 from .cmd_records import open_ledger
 from .output import data, out
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     t = i18n.t
-    key = sub.add_parser("key", help=t("privacy.cmd.key"), description=t("privacy.cmd.key"))
+    key = command(sub, "key", "privacy.cmd.key")
     key.set_defaults(handler=lambda args: _usage(key))
     ks = key.add_subparsers(dest="key_command", metavar="COMMAND")
 
-    p = ks.add_parser("init", help=t("privacy.cmd.key_init"), description=t("privacy.cmd.key_init"))
+    p = command(ks, "init", "privacy.cmd.key_init")
     p.add_argument("--group-path", metavar="PATH", help=t("privacy.cmd.key_group_path"))
     p.add_argument("--force", action="store_true", help=t("privacy.cmd.key_force"))
     p.set_defaults(handler=cmd_key_init)
 
-    p = ks.add_parser("export", help=t("privacy.cmd.key_export"), description=t("privacy.cmd.key_export"))
+    p = command(ks, "export", "privacy.cmd.key_export")
     p.add_argument("--out", required=True, metavar="FILE", help=t("privacy.cmd.key_out"))
     p.add_argument("--passphrase-file", metavar="FILE", help=t("privacy.cmd.key_passphrase_file"))
     p.set_defaults(handler=cmd_key_export)
 
-    p = ks.add_parser("import", help=t("privacy.cmd.key_import"), description=t("privacy.cmd.key_import"))
+    p = command(ks, "import", "privacy.cmd.key_import")
     p.add_argument("file", help=t("privacy.cmd.key_import_file"))
     p.add_argument("--passphrase-file", metavar="FILE", help=t("privacy.cmd.key_passphrase_file"))
     p.set_defaults(handler=cmd_key_import)
 
-    p = ks.add_parser("status", help=t("privacy.cmd.key_status"), description=t("privacy.cmd.key_status"))
+    p = command(ks, "status", "privacy.cmd.key_status")
     p.set_defaults(handler=cmd_key_status)
 
-    p = ks.add_parser("rotate", help=t("privacy.cmd.key_rotate"), description=t("privacy.cmd.key_rotate"))
+    p = command(ks, "rotate", "privacy.cmd.key_rotate")
     p.add_argument("--reason", help=t("privacy.cmd.key_reason"))
     p.set_defaults(handler=cmd_key_rotate)
 
-    p = ks.add_parser("scan", help=t("privacy.cmd.key_scan"), description=t("privacy.cmd.key_scan"))
+    p = command(ks, "scan", "privacy.cmd.key_scan")
     p.set_defaults(handler=cmd_key_scan)
 
-    p = sub.add_parser("reveal", help=t("privacy.cmd.reveal"), description=t("privacy.cmd.reveal"))
+    p = command(sub, "reveal", "privacy.cmd.reveal")
     p.add_argument("id", help=t("privacy.cmd.reveal_id"))
     p.add_argument("field", help=t("privacy.cmd.reveal_field"))
     p.add_argument("--reason", required=True, help=t("privacy.cmd.key_reason"))
     p.set_defaults(handler=cmd_reveal)
 
-    p = sub.add_parser("erase", help=t("privacy.cmd.erase"), description=t("privacy.cmd.erase"))
+    p = command(sub, "erase", "privacy.cmd.erase")
     p.add_argument("id", help=t("privacy.cmd.reveal_id"))
     p.add_argument("--reason", required=True, help=t("privacy.cmd.key_reason"))
     p.add_argument("--yes", action="store_true", help=t("privacy.cmd.erase_yes"))
     p.set_defaults(handler=cmd_erase)
 
-    p = sub.add_parser("migrate-identifiers", help=t("privacy.cmd.migrate"), description=t("privacy.cmd.migrate"))
+    p = command(sub, "migrate-identifiers", "privacy.cmd.migrate")
     p.set_defaults(handler=cmd_migrate)
 
 

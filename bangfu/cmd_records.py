@@ -18,12 +18,13 @@ from store.ledger import NEW, Change, Ledger
 from store.verify import check_history, check_tip
 
 from . import output
+from .commands import command
 from .output import data, out
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     t = i18n.t
-    p = sub.add_parser("init", help=t("cli.init"), description=t("cli.init"))
+    p = command(sub, "init", "cli.init")
     p.add_argument("path")
     p.add_argument("--worktree", action="store_true", help=t("cli.init_worktree"))
     p.add_argument("--bare", action="store_true", help=t("cli.init_bare"))
@@ -32,46 +33,46 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name", help=t("cli.init_name"))
     p.set_defaults(handler=cmd_init)
 
-    p = sub.add_parser("add", help=t("cli.add"), description=t("cli.add"))
+    p = command(sub, "add", "cli.add")
     p.add_argument("type", choices=ids.RECORD_TYPES)
     p.add_argument("file", nargs="?", default="-", help=t("cli.add_file"))
     p.set_defaults(handler=cmd_add)
 
-    p = sub.add_parser("show", help=t("cli.show"), description=t("cli.show"))
+    p = command(sub, "show", "cli.show")
     p.add_argument("id")
     p.set_defaults(handler=cmd_show)
 
-    p = sub.add_parser("list", help=t("cli.list"), description=t("cli.list"))
+    p = command(sub, "list", "cli.list")
     p.add_argument("type", choices=ids.RECORD_TYPES)
     p.add_argument("--where", action="append", default=[], metavar="FIELD=VALUE", help=t("cli.list_where"))
     p.add_argument("--text", help=t("cli.list_text"))
     p.add_argument("--limit", type=int, default=0, help=t("cli.list_limit"))
     p.set_defaults(handler=cmd_list)
 
-    p = sub.add_parser("set", help=t("cli.set"), description=t("cli.set"))
+    p = command(sub, "set", "cli.set")
     p.add_argument("id")
     p.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
     p.set_defaults(handler=cmd_set)
 
-    p = sub.add_parser("edit", help=t("cli.edit"), description=t("cli.edit"))
+    p = command(sub, "edit", "cli.edit")
     p.add_argument("id")
     p.set_defaults(handler=cmd_edit)
 
-    p = sub.add_parser("rm", help=t("cli.rm"), description=t("cli.rm"))
+    p = command(sub, "rm", "cli.rm")
     p.add_argument("id")
     p.add_argument("--reason", required=True, help=t("cli.rm_reason"))
     p.set_defaults(handler=cmd_rm)
 
-    p = sub.add_parser("validate", help=t("cli.validate"), description=t("cli.validate"))
+    p = command(sub, "validate", "cli.validate")
     p.add_argument("--history", action="store_true", help=t("cli.validate_history"))
     p.set_defaults(handler=cmd_validate)
 
-    p = sub.add_parser("log", help=t("cli.log"), description=t("cli.log"))
+    p = command(sub, "log", "cli.log")
     p.add_argument("id", nargs="?")
     p.add_argument("-n", type=int, default=0, dest="limit", help=t("cli.list_limit"))
     p.set_defaults(handler=cmd_log)
 
-    p = sub.add_parser("fmt", help=t("cli.fmt"), description=t("cli.fmt"))
+    p = command(sub, "fmt", "cli.fmt")
     p.add_argument("--check", action="store_true", help=t("cli.fmt_check"))
     p.set_defaults(handler=cmd_fmt)
 

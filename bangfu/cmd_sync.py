@@ -13,12 +13,13 @@ from store.errors import UsageError
 from store.index import parse_value
 
 from . import output
+from .commands import command
 from .output import data, out
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     t = i18n.t
-    p = sub.add_parser("clone", help=t("sync.cli.clone"), description=t("sync.cli.clone"))
+    p = command(sub, "clone", "sync.cli.clone")
     p.add_argument("url")
     p.add_argument("path")
     p.add_argument("--site", help=t("cli.init_site"))
@@ -26,32 +27,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--worktree", action="store_true", help=t("cli.init_worktree"))
     p.set_defaults(handler=cmd_clone)
 
-    p = sub.add_parser("remote", help=t("sync.cli.remote"), description=t("sync.cli.remote"))
+    p = command(sub, "remote", "sync.cli.remote")
     rsub = p.add_subparsers(dest="remote_command", metavar="add|list|remove")
-    r = rsub.add_parser("add", help=t("sync.cli.remote_add"), description=t("sync.cli.remote_add"))
+    r = command(rsub, "add", "sync.cli.remote_add")
     r.add_argument("name")
     r.add_argument("url")
     r.set_defaults(handler=cmd_remote_add)
-    r = rsub.add_parser("list", help=t("sync.cli.remote_list"), description=t("sync.cli.remote_list"))
+    r = command(rsub, "list", "sync.cli.remote_list")
     r.set_defaults(handler=cmd_remote_list)
-    r = rsub.add_parser("remove", help=t("sync.cli.remote_remove"), description=t("sync.cli.remote_remove"))
+    r = command(rsub, "remove", "sync.cli.remote_remove")
     r.add_argument("name")
     r.set_defaults(handler=cmd_remote_remove)
     p.set_defaults(handler=cmd_remote_list)
 
-    p = sub.add_parser("sync", help=t("sync.cli.sync"), description=t("sync.cli.sync"))
+    p = command(sub, "sync", "sync.cli.sync")
     p.add_argument("remote", nargs="?")
     p.add_argument("--setup", action="store_true", help=t("sync.cli.sync_setup"))
     p.set_defaults(handler=cmd_sync)
 
-    p = sub.add_parser("status", help=t("sync.cli.status"), description=t("sync.cli.status"))
+    p = command(sub, "status", "sync.cli.status")
     p.set_defaults(handler=cmd_status)
 
-    p = sub.add_parser("conflicts", help=t("sync.cli.conflicts"), description=t("sync.cli.conflicts"))
+    p = command(sub, "conflicts", "sync.cli.conflicts")
     p.add_argument("id", nargs="?", help=t("sync.cli.conflicts_id"))
     p.set_defaults(handler=cmd_conflicts)
 
-    p = sub.add_parser("resolve", help=t("sync.cli.resolve"), description=t("sync.cli.resolve"))
+    p = command(sub, "resolve", "sync.cli.resolve")
     p.add_argument("id", help=t("sync.cli.conflicts_id"))
     p.add_argument("--take", action="append", required=True, metavar="mine|theirs|FIELD=VALUE",
                    help=t("sync.cli.resolve_take"))
