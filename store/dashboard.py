@@ -1,7 +1,7 @@
 """The figures the dashboard shows for a term: each plan against its targets, aid against
 the standards, the latest changes to the ledger.
 
-Pure functions over a Ledger (anything with `query` and `log`), no terminal: term
+Pure functions over a Ledger (anything with `scan` and `log`), no terminal: term
 reports reuse them. Every figure carries the ids of the records behind it, so a
 screen can open exactly those records. Nothing here reads the clock: callers pass
 `today` (it decides which months of the current term have already happened).
@@ -79,16 +79,16 @@ def known_terms(ledger, today: dt.date) -> list[str]:
     """Every term from the earliest plan, activity or payment to the current one (and any
     later term a plan reaches), newest first: what a term picker offers."""
     firsts, lasts = [term_of(today)], [term_of(today)]
-    for plan in ledger.query("plan"):
+    for plan in ledger.scan("plan"):
         start, end = _span(plan.get("period") or {})
         if start and end:
             firsts.append(term_of(start))
             lasts.append(term_of(end))
-    for visit in ledger.query("visit"):
+    for visit in ledger.scan("visit"):
         day = _date(visit.get("date"))
         if day:
             firsts.append(term_of(day))
-    for aid in ledger.query("aid"):
+    for aid in ledger.scan("aid"):
         if is_term(str(aid.get("term", ""))):
             firsts.append(aid["term"])
     first, last = min(firsts), max(lasts)
@@ -275,10 +275,10 @@ def plan_progress(ledger, term: str, today: dt.date | None = None) -> list[PlanP
     far with nothing logged, and the secondments shorter than their minimum."""
     term_start, term_end = term_span(term)
     by_plan: dict[str, list[dict]] = {}
-    for visit in ledger.query("visit"):
+    for visit in ledger.scan("visit"):
         by_plan.setdefault(visit.get("plan", ""), []).append(visit)
     out = []
-    for plan in active_plans(ledger.query("plan"), term, today):
+    for plan in active_plans(ledger.scan("plan"), term, today):
         first, last = _span(plan.get("period") or {})
         first, last = first or term_start, last or term_end
         window = (max(first, term_start), min(last, term_end))
@@ -347,7 +347,7 @@ def expected_fen(aid: dict, standard: dict | None) -> int | None:
 def aid_summary(ledger, term: str, today: dt.date | None = None) -> AidSummary:
     _start, end = term_span(term)
     on = min(end, today) if today else end
-    students = sorted(ledger.query("student"), key=lambda s: s["id"])
+    students = sorted(ledger.scan("student"), key=lambda s: s["id"])
     groups_enum = ledger.schemas().field("student", ("groups", 0)).get("enum") or []
     by_status: dict[str, list[str]] = {s: [] for s in rules.STATUSES}
     by_group: dict[str, list[str]] = {g: [] for g in groups_enum}
@@ -357,10 +357,10 @@ def aid_summary(ledger, term: str, today: dt.date | None = None) -> AidSummary:
         if status in rules.ELIGIBLE:
             for group in student.get("groups") or []:
                 by_group.setdefault(group, []).append(student["id"])
-    standards = {s["id"]: s for s in ledger.query("standard")}
+    standards = {s["id"]: s for s in ledger.scan("standard")}
     programmes_enum = ledger.schemas().field("aid", ("programme",)).get("enum") or []
     grouped: dict[str, list[dict]] = {}
-    for aid in sorted(ledger.query("aid", term=term), key=lambda a: (a.get("paid_on", ""), a["id"])):
+    for aid in sorted(ledger.scan("aid", term=term), key=lambda a: (a.get("paid_on", ""), a["id"])):
         grouped.setdefault(aid.get("programme", ""), []).append(aid)
     order = {p: i for i, p in enumerate(programmes_enum)}
     figures = []

@@ -6,7 +6,9 @@ with `git update-ref NEW OLD`, which fails if another writer moved it first.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
 import os
 import random
 import re
@@ -312,6 +314,58 @@ class GitStore:
             yield header[0].decode(), bytes(out[eol + 1:eol + 1 + size])
             pos = eol + 2 + size
 
+    def read_json_blobs(self, shas: list[str], batch: int = 1 << 17) -> list | None:
+        """Many JSON blobs, parsed while git is still streaming them (git works on one core,
+        the parser on the other), in the order asked. None when any of them is not one JSON
+        value or is missing: the caller reads them one by one (`read_blobs`) to say which."""
+        if not shas:
+            return []
+        # Each object comes out as ",\n<content>\n": without the first comma the stream is the
+        # body of a JSON array, and can be cut into arrays at any "\n,\n" (a line holding only a
+        # comma, never inside a canonical record; a file where it is fails to parse, and the
+        # caller's slow path reads it alone).
+        proc = subprocess.Popen(["git", "cat-file", "--batch=,"], cwd=self.gitdir, env=self._env,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        request = "".join(s + "\n" for s in shas).encode()
+        _widen_pipe(proc.stdout)
+
+        def feed() -> None:
+            try:
+                proc.stdin.write(request)
+            except OSError:
+                pass  # (git stopped early: it said why on its output)
+            finally:
+                proc.stdin.close()
+
+        feeder = threading.Thread(target=feed, daemon=True)
+        feeder.start()
+        docs: list = []
+        pending = bytearray(proc.stdout.read(1))   # the first comma
+        ok = pending == b","
+        del pending[:]
+        try:
+            while ok:
+                chunk = proc.stdout.read1(1 << 20)
+                pending += chunk
+                if chunk and len(pending) < batch:
+                    continue
+                cut = pending.rfind(b"\n,\n") if chunk else len(pending) - 1
+                if cut < 0:
+                    if not chunk:
+                        ok = False
+                    continue
+                docs.extend(json.loads(b"[" + pending[:cut + 1] + b"]"))
+                del pending[:cut + 2]
+                if not chunk:
+                    break
+        except ValueError:
+            ok = False
+        finally:
+            proc.stdout.close()
+            feeder.join()
+            proc.wait()
+        return docs if ok and len(docs) == len(shas) else None
+
     def diff_trees(self, old: str, new: str) -> Iterator[tuple[str, str | None]]:
         """(path, new blob id or None when deleted) for each file that differs between two trees."""
         out = self.run("diff-tree", "-r", "-z", "--no-renames", old, new)
@@ -400,3 +454,14 @@ class GitFailed(RuntimeError):
     def __init__(self, args: Iterable[str], code: int, stderr: str):
         super().__init__(f"git {' '.join(args)} failed ({code}): {stderr.strip()}")
         self.stderr = stderr
+
+
+def _widen_pipe(stream) -> None:
+    """A 64 KiB pipe makes git wait whenever the parser is busy: let it run ahead (Linux lets
+    any process raise a pipe to /proc/sys/fs/pipe-max-size, 1 MiB by default)."""
+    for size in (1 << 20, 1 << 18):
+        try:
+            fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, size)
+            return
+        except (OSError, AttributeError):
+            continue

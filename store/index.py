@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Iterator
 from tinydb import Query, TinyDB
 from tinydb.queries import QueryInstance
 from tinydb.storages import Storage
-from tinydb.table import Document, Table
+from tinydb.table import Table
 
 from . import ids
 from .search import haystack
@@ -44,6 +44,14 @@ class _InPlaceTable(Table):
         tables = self._storage.read()
         updater(tables.setdefault(self.name, {}))
         self.clear_cache()
+
+    def rows(self) -> Iterable[dict]:
+        """The stored records themselves: a scan need not wrap each in a Document first."""
+        return self._storage.read().get(self.name, {}).values()
+
+    def put(self, doc_id: int, doc: dict) -> None:
+        """Hold the record itself (TinyDB's insert would keep a second copy of it)."""
+        self._update_table(lambda table: table.__setitem__(doc_id, doc))
 
     def bulk_load(self, table: dict[int, dict]) -> None:
         """Take a whole table at once (50k inserts one by one would copy every record twice)."""
@@ -97,7 +105,7 @@ class Index:
             self._texts.pop(rid, None)
             if doc is not None:
                 self._doc_ids[rid] = self._next
-                table.insert(Document(doc, doc_id=self._next))
+                table.put(self._next, doc)
                 self.docs[rid] = doc
                 self.blobs[rid] = blob
                 self._next += 1
@@ -153,27 +161,40 @@ class Index:
             if doc.get("type") == rtype and _hashable(value := _field(doc, name)):
                 m.setdefault(value, set()).add(rid)
 
-    def query(self, rtype: str, text: str | None = None, **filters: Any) -> list[dict]:
+    def query(self, rtype: str, text: str | None = None, *, copies: bool = True, **filters: Any) -> list[dict]:
         """Filters: field=value, field__gte/__lte/__gt/__lt/__ne/__in/__contains=value;
-        nested fields with `__` (period__start) or dots; text= matches any text (and pinyin initials)."""
+        nested fields with `__` (period__start) or dots; text= matches any text (and pinyin initials).
+        copies=False answers the stored records themselves (for readers that never change them)."""
         cond = _condition(filters)
         if text:
             needle = text.strip().lower()
-            texts = self._texts
-            docs = self.docs
-
-            def matches(rid: str) -> bool:
-                hay = texts.get(rid)
-                if hay is None:
-                    hay = texts[rid] = haystack(docs[rid])
-                return needle in hay
-
-            text_cond = Query().id.test(matches)
+            text_cond = Query().id.test(lambda rid: needle in self.text_of(rid))
             cond = text_cond if cond is None else cond & text_cond
-        table = self.db.table(rtype)
-        if cond is None:
-            return [dict(d) for d in table.all()]
-        return [dict(d) for d in table.search(cond)]
+        rows = self.db.table(rtype).rows()
+        found = rows if cond is None else filter(cond, rows)
+        return [dict(d) for d in found] if copies else list(found)
+
+    def text_of(self, rid: str) -> str:
+        """What a text search looks in (with the pinyin of names), made once per record version."""
+        hay = self._texts.get(rid)
+        if hay is None:
+            doc = self.docs.get(rid)
+            hay = self._texts[rid] = haystack(doc) if doc is not None else ""
+        return hay
+
+    def matching(self, rids: Iterable[str], text: str, stop: Callable[[], bool] = lambda: False) -> list[str]:
+        """The ids, in the order given, of the records whose text holds `text` (pinyin initials
+        too). A list already in order is filtered in one pass, never sorted again; `stop` is
+        asked now and then so a search overtaken by the next keystroke can give up."""
+        needle = text.strip().lower()
+        rids = list(rids)
+        found: list[str] = []
+        text_of = self.text_of
+        for start in range(0, len(rids), 4096):
+            if stop():
+                return found
+            found += [r for r in rids[start:start + 4096] if needle in text_of(r)]
+        return found
 
     def all(self, rtype: str) -> Iterator[dict]:
         return (self.docs[rid] for rid in self._doc_ids if ids.type_of(rid) == rtype)

@@ -16,11 +16,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 import git
 
-from . import canonical, ids, rules
+from . import canonical, ids, memo, rules
 from .describe import summary
 from .errors import (BangfuError, Conflict, InvalidRecord, NotALedger, ReadOnly, RecordNotFound, Referenced,
                      StorageError)
@@ -44,6 +44,8 @@ class _Unset:
 
 
 NEW = _Unset()  # base of a record that must not exist yet
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -78,6 +80,10 @@ class Ledger:
         self._author: Person | None = None
         self._lock = threading.RLock()
         self.keys = None  # the ledger's KeyStore when this user holds it (privacy layer)
+        # A dashboard holds the index cache's write back until its first screen is painted
+        # (writing 50k records competes for the interpreter with the painting): `write_cache`.
+        self.hold_cache = False
+        self._cache_due = False
         tip = self.git.tip()
         if tip is None or self.git.lookup(self.git.commit_tree(tip), CONFIG_FILE) is None:
             raise NotALedger(path=str(path))
@@ -196,6 +202,11 @@ class Ledger:
                     self._index_ready = True
         return self._index
 
+    @property
+    def index_loaded(self) -> bool:
+        """Whether the records have been read into the index yet (remembered figures need not)."""
+        return self._index_ready
+
     def _open_index(self, tip: str) -> None:
         # Building 50k records makes millions of objects that all live on: the cyclic
         # collector would walk them again and again for nothing.
@@ -214,36 +225,46 @@ class Ledger:
                     self._index.save(self._cache_path())
         else:
             self._load_all(tree)
-            self._index.save(self._cache_path(), background=True)
+            self._cache_due = True
+            if not self.hold_cache:
+                self.write_cache()
         self._tip = tip
+
+    def write_cache(self) -> None:
+        """Write the index cache (in the background) if the index was built from the tree."""
+        if self._cache_due:
+            self._cache_due = False
+            self._index.save(self._cache_path(), background=True)
 
     def _records_tree(self, commit: str) -> str:
         return self.git.lookup(self.git.commit_tree(commit), RECORDS) or EMPTY_TREE
 
     def _load_all(self, records_tree: str) -> None:
-        listing = [(f"{RECORDS}/{p}", b) for p, b in self.git.ls_tree(records_tree, "")]
         broken: dict[str, str] = {}
         wanted: list[tuple[str, str]] = []
-        for path, blob in listing:
-            rid = ids.id_from_path(path, check_shard=False)
-            if rid is None:
-                broken[path] = "path"
-            else:
-                wanted.append((rid, blob))
+        listing = self.git.run("ls-tree", "-r", "-z", "--full-tree", records_tree).decode("utf-8", "surrogateescape") \
+            if records_tree != EMPTY_TREE else ""
+        found = ids.LISTED_RECORD.findall(listing)
+        if len(found) == listing.count("\0"):
+            wanted = [(rid, blob) for blob, _type, rid in found]
+        else:   # a file that is not at a record's path: go one by one to name it
+            for path, blob in self.git.ls_tree(records_tree, ""):
+                rid = ids.id_from_path(f"{RECORDS}/{path}", check_shard=False)
+                if rid is None:
+                    broken[f"{RECORDS}/{path}"] = "path"
+                else:
+                    wanted.append((rid, blob))
         by_blob: dict[str, list[str]] = {}
         for rid, blob in wanted:
             by_blob.setdefault(blob, []).append(rid)
-        contents = list(self.git.read_blobs(list(by_blob)))
-        try:
-            # One parse of all records as a JSON array is several times faster than one per file;
-            # any broken file makes it fail, and then each file is parsed alone to find it.
-            docs = json.loads(b"[" + b",".join(data for _b, data in contents) + b"]")
-        except ValueError:
-            docs = None
+        shas = list(by_blob)
+        docs = self.git.read_json_blobs(shas)
+        if docs is None:   # a file that is not JSON (or is missing): read each alone to say which
+            contents = dict(self.git.read_blobs(shas))
         items = []
-        for n, (blob, data) in enumerate(contents):
+        for n, blob in enumerate(shas):
             for rid in by_blob[blob]:
-                doc, problem = _checked(docs[n], rid) if docs is not None else _parse(data, rid)
+                doc, problem = _checked(docs[n], rid) if docs is not None else _parse(contents[blob], rid)
                 if problem:
                     broken[ids.path_of(rid)] = problem
                 else:
@@ -330,6 +351,29 @@ class Ledger:
             self.refresh()
             return self.index.query(record_type, text=text, **filters)
 
+    def scan(self, record_type: str, **filters: Any) -> list[dict]:
+        """`query` without the copies: the records as stored, for readers that never change them
+        (the dashboard's figures read every record of a type; copying them took longer)."""
+        with self._lock:
+            self.refresh()
+            return self.index.query(record_type, copies=False, **filters)
+
+    def matching(self, record_ids: list[str], text: str, stop: Callable[[], bool] = lambda: False) -> list[str]:
+        """The ids, in the order given, of the records whose text holds `text` (pinyin initials too)."""
+        with self._lock:
+            return self.index.matching(record_ids, text, stop)
+
+    def prepare_search(self, record_type: str, stop: Callable[[], bool] = lambda: False) -> None:
+        """Make the text index of a type before the first search needs it (a few hundred ms at
+        20k records), a slice at a time so that a save or a refresh never waits long for it."""
+        record_ids = [r["id"] for r in self.scan(record_type)]
+        for start in range(0, len(record_ids), 2000):
+            if stop():
+                return
+            with self._lock:
+                for rid in record_ids[start:start + 2000]:
+                    self.index.text_of(rid)
+
     def find(self, record_type: str, **equal: Any) -> list[dict]:
         with self._lock:
             return self.index.find(record_type, **equal)
@@ -342,6 +386,38 @@ class Ledger:
     @property
     def broken(self) -> dict[str, str]:
         return dict(self.index.broken)
+
+    def remembered(self, name: str, key: tuple, work_out: Callable[[], T]) -> T:
+        """work_out() for the ledger at its tip, kept on disk under the tip's tree id: asked again
+        for the same version (in this process or the next) it answers without reading a record."""
+        tip = self.tip
+        version = (name, self.git.commit_tree(tip), *key)
+        folder = self._memo_folder()
+        value = memo.recall(folder, version)
+        if value is None:
+            value = work_out()
+            if self.tip == tip:   # (not when the index moved on while it was worked out)
+                memo.keep(folder, version, value)
+        return value
+
+    def remembers(self, name: str, key: tuple) -> bool:
+        """Whether `remembered` would answer from disk for the ledger at its tip."""
+        return memo.holds(self._memo_folder(), (name, self.git.commit_tree(self.tip), *key))
+
+    def _memo_folder(self) -> Path:
+        return self.git.gitdir / "bangfu" / "memo"
+
+    def preload(self) -> None:
+        """Start loading the index in a thread now (git reads the records on another core
+        while the caller gets on with something else)."""
+        if not self._index_ready:
+            threading.Thread(target=self._preload, name="index-preload", daemon=True).start()
+
+    def _preload(self) -> None:
+        try:
+            self.index
+        except Exception:
+            pass  # whoever reads next meets the same problem and reports it
 
     # -- checking ------------------------------------------------------------
     def check(self, record: dict) -> list[Finding]:

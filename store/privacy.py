@@ -81,19 +81,26 @@ def key_path(ledger):
     return KeyStore.locate(ledger.config["ledger_id"], ledger.git.config("bangfu.keyfile"))
 
 
-def attach_keys(ledger) -> None:
+def attach_keys(ledger, *, erase: bool = True) -> None:
     """Open the ledger's key store if this user holds it; without it the ledger works on masked values.
-    Erasures recorded in the ledger (perhaps at another site) destroy the matching keys here."""
+    Erasures recorded in the ledger (perhaps at another site) destroy the matching keys here; a caller
+    that must not wait for the index (the dashboard's start) passes erase=False and calls
+    `erase_pending` soon after."""
     path = key_path(ledger)
     ledger.keys = KeyStore.open(path) if path.exists() else None
     if ledger.keys is not None:
         _stamp(ledger.keys)
-        try:
-            apply_erasures(ledger)
-        except KeyFileNotWritable:
-            # A shared key file this user may read but not write: the erasure waits for someone who
-            # can; until then record_reveal still refuses the erased student (it reads the events).
-            pass
+        if erase:
+            erase_pending(ledger)
+
+
+def erase_pending(ledger) -> list[str]:
+    """apply_erasures, except where the key file may be read but not written: the erasure waits for
+    someone who can; until then record_reveal still refuses the erased student (it reads the events)."""
+    try:
+        return apply_erasures(ledger)
+    except KeyFileNotWritable:
+        return []
 
 
 def init_keys(ledger, path=None, *, mode: int = 0o600) -> KeyStore:

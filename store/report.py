@@ -295,7 +295,12 @@ class _Schools:
         self.ledger, self.schools = ledger, schools
 
     def query(self, rtype: str, **filters):
-        found = self.ledger.query(rtype, **filters)
+        return self._limited(rtype, self.ledger.query(rtype, **filters))
+
+    def scan(self, rtype: str, **filters):
+        return self._limited(rtype, self.ledger.scan(rtype, **filters))
+
+    def _limited(self, rtype: str, found: list[dict]) -> list[dict]:
         if rtype == "student":
             return [s for s in found if s.get("school") in self.schools]
         if rtype == "aid":

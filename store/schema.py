@@ -11,7 +11,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-from referencing import Registry, Resource
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -28,14 +27,19 @@ class Schemas:
         for name, data in files.items():
             if name.endswith(".json"):
                 self.docs[name[: -len(".json")]] = json.loads(data)
-        resources = [(d["$id"], Resource.from_contents(d)) for d in self.docs.values()]
-        self.registry = Registry().with_resources(resources)
         self._validators: dict[str, Draft202012Validator] = {}
         self._inlined: dict[str, dict] = {}
 
     @classmethod
     def from_dir(cls, path: Path = PROJECT_SCHEMAS) -> "Schemas":
         return cls({p.name: p.read_bytes() for p in sorted(path.glob("*.json"))})
+
+    @cached_property
+    def registry(self):
+        """Where the validators look up $ref (made with the first validator: 20 ms of imports)."""
+        from referencing import Registry, Resource
+
+        return Registry().with_resources([(d["$id"], Resource.from_contents(d)) for d in self.docs.values()])
 
     @property
     def record_types(self) -> list[str]:

@@ -250,19 +250,13 @@ def sync(ledger: Ledger, remote: str | None = None, *, progress: Progress | None
         raise SyncError("sync.busy", remote=target.name)
     result.after = ledger.tip
     _mark_synced(ledger, target.name)
-    _apply_erasures(ledger)
+    from . import privacy
+    privacy.erase_pending(ledger)    # erasures made at another site destroy the keys here too
     result.incoming = changes(ledger, before, result.after)
     result.incoming.added -= len(result.conflicts)  # written here by the merge, not received
     result.outgoing = changes(ledger, theirs, result.after) if result.pushed else Counts()
     result.open_conflicts = len(list_conflicts(ledger))
     return result
-
-
-def _apply_erasures(ledger: Ledger) -> None:
-    from . import privacy
-    apply = getattr(privacy, "apply_erasures", None)
-    if apply is not None:
-        apply(ledger)
 
 
 def is_ancestor(store: GitStore, a: str, b: str) -> bool:

@@ -177,3 +177,33 @@ def test_latest_changes_and_terms(ledger, small):
     assert init.action == "init" and init.records == ()
     # From the 2025 plan's autumn term to the end of the plan running into 2027.
     assert d.known_terms(ledger, TODAY) == ["2026-2027-2", TERM, "2025-2026-2", "2025-2026-1"]
+
+
+def test_figures_are_remembered_for_a_version_and_worked_out_again_after_a_change(ledger, small):
+    from store import overview
+    from store.ledger import Ledger
+
+    first = overview.term_figures(ledger, TERM, TODAY)
+    [plan, _draft] = first.plans
+    assert plan.plan == small["P"] and len(plan.visits) == 6
+    # The next start (another process: a fresh Ledger) shows them without reading a record.
+    again = Ledger(ledger.path)
+    assert overview.remembered(again, TERM, TODAY)
+    assert overview.term_figures(again, TERM, TODAY) == first
+    assert not again.index_loaded
+    # Another day of the term is worked out anew (November so far has nothing logged; by
+    # January it counts December too).
+    later = overview.term_figures(again, TERM, dt.date(2027, 1, 20))
+    assert later.plans[0].empty_months == ("2026-11", "2026-12", "2027-01") and again.index_loaded
+    # A save is a new version: its figures include the new activity.
+    visit = {"type": "visit", "schema_version": 1, "plan": small["P"], "date": "2026-11-20", "kind": "互访",
+             "host_school": small["B"], "visiting_school": small["A"]}
+    saved = ledger.put(visit)
+    other = Ledger(ledger.path)
+    assert not overview.remembered(other, TERM, TODAY)
+    after = overview.term_figures(other, TERM, TODAY)
+    assert saved.id in after.plans[0].visits and after.plans[0].empty_months == ()
+    # A damaged file only costs the time to work the figures out again.
+    for kept in (ledger.git.gitdir / "bangfu" / "memo").glob("*.pickle"):
+        kept.write_bytes(b"\x80\x05 not a pickle")
+    assert overview.term_figures(Ledger(ledger.path), TERM, TODAY) == after

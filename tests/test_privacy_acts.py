@@ -163,6 +163,35 @@ def test_erasure_makes_every_commit_unrevealable_and_keeps_the_rest(led, capsys,
     assert not any(led.sid in g["data_keys"] for g in json.loads(copy.read_text())["generations"].values())
 
 
+def test_the_dashboard_applies_an_erasure_made_elsewhere_once_it_is_open(led, capsys, tmp_path):
+    """The dashboard paints before it reads every record; erasures recorded in the ledger (which
+    need them) destroy the keys here right after, and the student's identifiers stay masked."""
+    import asyncio
+
+    from tui.app import BangfuApp
+
+    key_file = key_path(led)
+    before_key = tmp_path / "keys-before.json"
+    shutil.copy(key_file, before_key)   # this site's copy of the keys, before the other site erased
+    assert run(capsys, "-L", str(led.path), "erase", led.sid, "--reason", "毕业满五年，按保存期限销毁")[0] == 0
+    shutil.copy(before_key, key_file)
+    key_file.chmod(0o600)
+    opened = Ledger(led.path)
+    attach_keys(opened, erase=False)    # as `bangfu` opens the dashboard
+    assert opened.keys.data_keys(led.sid)
+
+    async def open_dashboard() -> None:
+        app = BangfuApp(opened, today=dt.date(2026, 11, 25), poll_interval=3600)
+        async with app.run_test(size=(100, 30)) as pilot:
+            for _ in range(5):
+                await pilot.pause()
+                await app.workers.wait_for_complete()
+
+    asyncio.run(open_dashboard())
+    assert led.sid in opened.keys.erased and not opened.keys.data_keys(led.sid)
+    assert not any(led.sid in g["data_keys"] for g in json.loads(key_file.read_text())["generations"].values())
+
+
 def test_erasure_needs_a_reason_and_a_writable_ledger(led, capsys):
     code, out, err = run(capsys, "-L", str(led.path), "--read-only", "erase", led.sid, "--reason", "申请")
     assert code == 1 and "只读" in err

@@ -194,6 +194,48 @@ def test_broken_file_committed_by_hand_is_reported_and_the_rest_opens(pair, tmp_
     assert broken in ledger.broken
 
 
+def test_opening_reads_hand_written_json_and_names_what_is_not_a_record(pair, tmp_path):
+    """A ledger opened without its index cache reads every record in one stream from git; files
+    written by hand in other layouts are read all the same, and a bad one is named, not fatal."""
+    ledger, a, b, p = pair
+    work = tmp_path / "work"
+    git(tmp_path, "clone", "-q", str(ledger.path), str(work))
+    by_hand = visit(p, b, a, id=ids.new_id("visit"), topic="手写的记录")
+    # A line holding only a comma: the stream is cut into batches at such lines (of git's own).
+    (work / ids.path_of(by_hand["id"])).parent.mkdir(parents=True, exist_ok=True)
+    (work / ids.path_of(by_hand["id"])).write_text(json.dumps(by_hand, ensure_ascii=False, indent=1)
+                                                   .replace(",\n", "\n,\n"), encoding="utf-8")
+    stray = work / "records" / "visit" / "README.txt"
+    stray.write_text("not a record", encoding="utf-8")
+    wrong_id = ids.path_of(ids.new_id("visit"))
+    (work / wrong_id).parent.mkdir(parents=True, exist_ok=True)
+    (work / wrong_id).write_text(json.dumps(visit(p, b, a, id=ids.new_id("visit"))), encoding="utf-8")
+    git(work, "add", "records")
+    git(work, "commit", "-q", "-m", "hand edit")
+    git(work, "push", "-q", "origin", "main")
+
+    reopened = Ledger(ledger.path)
+    assert reopened.get(by_hand["id"])["topic"] == "手写的记录"
+    assert reopened.count("school") == 2 and reopened.count("plan") == 1 and reopened.count("visit") == 1
+    assert reopened.broken == {"records/visit/README.txt": "path", wrong_id: reopened.broken[wrong_id]}
+    assert reopened.broken[wrong_id].startswith("id:")
+
+
+def test_many_records_stream_in_the_order_asked_and_a_missing_one_is_said(ledger):
+    blobs = [ledger.git.write("blob", canonical.dumps({"n": n, "名": "石桥" * (n % 50)})) for n in range(3000)]
+    shas = [b for b in reversed(blobs)]
+    assert ledger.git.read_json_blobs(shas, batch=4096) == [{"n": n, "名": "石桥" * (n % 50)} for n in reversed(range(3000))]
+    assert ledger.git.read_json_blobs(shas[:10] + ["0" * 40]) is None
+    assert ledger.git.read_json_blobs([ledger.git.write("blob", b"{not json")]) is None
+    assert ledger.git.read_json_blobs([]) == []
+    # A file with lines holding only a comma may be cut in the middle of itself: then the answer is
+    # None (the ledger reads each file alone), never a wrong record.
+    odd = {f"k{n}": n for n in range(200)}
+    odd_blob = ledger.git.write("blob", json.dumps(odd, indent=1).replace(",\n", "\n,\n").encode())
+    assert ledger.git.read_json_blobs(shas[:50] + [odd_blob], batch=64) in (
+        None, [{"n": n, "名": "石桥" * (n % 50)} for n in reversed(range(2950, 3000))] + [odd])
+
+
 def test_not_a_ledger(tmp_path):
     with pytest.raises(NotALedger):
         Ledger(tmp_path)
@@ -238,6 +280,27 @@ def test_query_filters_and_pinyin(pair):
     assert [s["name"] for s in ledger.query("school", text="shq")] == ["石桥镇第二中心小学"]
     assert [s["name"] for s in ledger.query("school", text="sq")] == ["石桥镇第二中心小学"]
     assert len(ledger.query("plan", parties__contains={"school": a, "role": "帮扶"})) == 1
+
+
+def test_text_matching_keeps_the_order_given_and_follows_edits(pair):
+    """What a list's filter asks: which of these records (in the list's order) hold the text."""
+    ledger, a, b, p = pair
+    c = ledger.put(school("石桥中学", "石桥中")).id
+    order = [c, a, b]
+    assert ledger.matching(order, "shq") == [c, b]
+    assert ledger.matching(list(reversed(order)), "石桥") == [b, c]
+    assert ledger.matching(order, "  SHQ ") == [c, b]             # typed with spaces and capitals
+    ledger.prepare_search("school")
+    renamed = ledger.get(c)
+    renamed.update(name="梓园小学", short_name="梓园")
+    ledger.put(renamed, base=ledger.version(c))
+    assert ledger.matching(order, "shq") == [b]                  # the text index follows the edit
+    assert ledger.matching(order, "zy") == [c]
+    assert ledger.matching(order, "shq", stop=lambda: True) == []  # overtaken by the next keystroke
+    # The stored records themselves (no copies) for readers, copies for everyone else.
+    assert ledger.scan("school", name="梓园小学") == [ledger.index.get(c)]
+    assert ledger.scan("school")[0] is ledger.index.get(ledger.scan("school")[0]["id"])
+    assert ledger.query("school", name="梓园小学")[0] is not ledger.index.get(c)
 
 
 def test_history_lists_versions_newest_first(pair):

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.content import Content
 
-from store import i18n
+from store import i18n, overview
 from store.dashboard import term_of
 from store.errors import BangfuError
 from store.text import printable
@@ -108,6 +108,18 @@ class BangfuApp(App[int]):
         if problem:
             self.notify(problem, severity="warning", markup=False, timeout=10)
 
+    def first_paint_done(self) -> None:
+        """The dashboard's first figures are on screen; now the start-up work that could wait."""
+        self._after_start()
+
+    @background("after-start")
+    def _after_start(self) -> None:
+        if getattr(self.ledger, "keys", None) is not None:
+            from store.privacy import erase_pending
+            erase_pending(self.ledger)   # erasures recorded at other sites destroy the keys here
+        self.ledger.count()              # the index: the first list opened shows at once
+        self.ledger.write_cache()        # (held back while the dashboard was painted)
+
     @background("poll")
     def _poll(self) -> None:
         try:
@@ -188,12 +200,16 @@ class BangfuApp(App[int]):
 
 def run(ledger, read_only: bool = False) -> int:
     """Open the dashboard on a ledger; returns the exit code."""
+    today = dt.date.today()
+    ledger.hold_cache = True   # (the index cache is written once the dashboard is painted)
+    if not overview.remembered(ledger, term_of(today), today):
+        ledger.preload()   # the figures need every record: git starts reading them while the app starts
     if getattr(ledger, "keys", None) is None:
         try:
             from store.privacy import attach_keys
-            attach_keys(ledger)
+            attach_keys(ledger, erase=False)   # (erasures wait for the first paint: they need the index)
         except BangfuError:
             pass  # without the key the ledger works on masked values
-    app = BangfuApp(ledger, read_only=read_only)
+    app = BangfuApp(ledger, read_only=read_only, today=today)
     app.run()
     return app.return_code or 0

@@ -3,8 +3,6 @@ standards, and the latest changes to the ledger. Enter on any line opens its rec
 Above them, the sync line (with the key that syncs) and the open conflicts of syncs."""
 from __future__ import annotations
 
-import dataclasses
-
 import datetime as dt
 from typing import TYPE_CHECKING
 
@@ -17,7 +15,7 @@ from textual.containers import Container
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
-from store import charts, dashboard, i18n, ids
+from store import charts, dashboard, i18n, ids, overview
 from store.money import yuan
 from store.text import printable
 
@@ -170,10 +168,10 @@ def change_figures(changes: list[dashboard.LedgerChange]) -> list[Figure]:
         text.append(printable(change.author), style="bold")
         text.append(" ")
         text.append(printable(change.title))
-        typed = [r for r in change.records if ids.is_id(r)]
-        kind = ids.type_of(typed[0]) if typed else None
-        out.append(Figure(text, kind, tuple(r for r in typed if ids.type_of(r) == kind),
-                          printable(change.title), heading=kind is None))
+        # A change opens the records of its first record's type (a batch may hold 50k of them).
+        kind = next((r.split("-", 1)[0] for r in change.records if ids.is_id(r)), None)
+        opened = tuple(r for r in change.records if r.startswith(f"{kind}-") and ids.is_id(r)) if kind else ()
+        out.append(Figure(text, kind, opened, printable(change.title), heading=kind is None))
     return out or [Figure(Text(i18n.t("tui.home.no_changes"), style="dim italic"), heading=True)]
 
 
@@ -188,19 +186,20 @@ class HomeScreen(LedgerScreen):
     ]
 
     class Figures(Message):
-        def __init__(self, term: str, plans: list, aid: dashboard.AidSummary,
-                     months: dict[str, list[charts.MonthBar]], aid_months: list[charts.AidMonth]) -> None:
+        """A term's figures, made into panel lines in the worker (at 50k records the lines
+        open tens of thousands of ids: building them would hold up the screen)."""
+
+        def __init__(self, term: str, plans: list[Figure], aid: list[Figure], titles: list[tuple[str, str]]) -> None:
             super().__init__()
             self.term = term
             self.plans = plans
             self.aid = aid
-            self.months = months            # plan id -> activities per month against its schedule
-            self.aid_months = aid_months    # aid paid per month of the term
+            self.titles = titles      # (id, title) of the plans on view
 
     class Changes(Message):
-        def __init__(self, changes: list[dashboard.LedgerChange]) -> None:
+        def __init__(self, figures: list[Figure]) -> None:
             super().__init__()
-            self.changes = changes
+            self.figures = figures
 
     class Terms(Message):
         def __init__(self, terms: list[str]) -> None:
@@ -218,6 +217,7 @@ class HomeScreen(LedgerScreen):
         super().__init__(id="home")
         self._plans: list[tuple[str, str]] = []
         self._wanted_plan: str | None = None     # highlight this plan when the figures come
+        self._shown = False                      # the first figures are on screen
 
     def plan_titles(self) -> list[tuple[str, str]]:
         """(id, title) of the plans on view, for the command palette."""
@@ -264,25 +264,20 @@ class HomeScreen(LedgerScreen):
     # -- reading ---------------------------------------------------------------
     def reload(self, ids_: set[str]) -> None:
         self._figures(self.term)
-        self._changes()
-        self._sync_state()
+        if self._shown:
+            self._changes()
+            self._sync_state()
 
     @background("figures")
     def _figures(self, term: str) -> None:
-        plans = settled(lambda: dashboard.plan_progress(self.ledger, term, today=self.bangfu.today))
-        aid = settled(lambda: dashboard.aid_summary(self.ledger, term, today=self.bangfu.today))
-        now = self.bangfu.today.strftime("%Y-%m")
-        months = settled(lambda: {p.plan: [b if b.month <= now else dataclasses.replace(b, scheduled=False)
-                                           for b in charts.activity_months(self.ledger.peek([p.plan])[0],
-                                                                           [v for v in self.ledger.peek(p.visits) if v],
-                                                                           p.start, p.end)]
-                                  for p in plans if p.in_term})  # a month still to come is not yet missed
-        paid = settled(lambda: charts.aid_months([a for a in self.ledger.peek(aid.payments) if a], term))
-        self.post_message(self.Figures(term, plans, aid, months, paid))
+        figures = settled(lambda: overview.term_figures(self.ledger, term, self.bangfu.today))
+        self.post_message(self.Figures(term, plan_figures(figures.plans, term, figures.months),
+                                       aid_figures(figures.aid, figures.aid_months),
+                                       [(p.plan, printable(p.title)) for p in figures.plans]))
 
     @background("changes")
     def _changes(self) -> None:
-        self.post_message(self.Changes(dashboard.latest_changes(self.ledger, limit=10)))
+        self.post_message(self.Changes(change_figures(dashboard.latest_changes(self.ledger, limit=10))))
 
     @background("sync-state")
     def _sync_state(self) -> None:
@@ -296,9 +291,9 @@ class HomeScreen(LedgerScreen):
     def _show_figures(self, message: Figures) -> None:
         if message.term != self.term:
             return
-        self._plans = [(p.plan, printable(p.title)) for p in message.plans]
+        self._plans = message.titles
         panel = self.query_one("#plans", FigureList)
-        panel.set_figures(plan_figures(message.plans, message.term, message.months))
+        panel.set_figures(message.plans)
         if self._wanted_plan:
             for n, figure in enumerate(panel.figures):
                 if figure.record_type == "plan" and figure.ids == (self._wanted_plan,):
@@ -307,11 +302,18 @@ class HomeScreen(LedgerScreen):
                     self.set_focus(panel)
                     break
             self._wanted_plan = None
-        self.query_one("#aid", FigureList).set_figures(aid_figures(message.aid, message.aid_months))
+        self.query_one("#aid", FigureList).set_figures(message.aid)
+        if not self._shown:
+            # The rest comes second: the conflicts panel and the sync line's count need every
+            # record, the latest changes may read a commit naming 50k of them.
+            self._shown = True
+            self._changes()
+            self._sync_state()
+            self.bangfu.first_paint_done()
 
     @on(Changes)
     def _show_changes(self, message: Changes) -> None:
-        self.query_one("#changes", FigureList).set_figures(change_figures(message.changes))
+        self.query_one("#changes", FigureList).set_figures(message.figures)
 
     @on(FigureList.Open)
     def _open(self, message: FigureList.Open) -> None:

@@ -1,7 +1,10 @@
 """One section per record type: a filterable, sortable list and the highlighted record's detail.
 
-The list is read in a worker (`ledger.query`, which also matches pinyin initials)
-and shown by `RecordList`, which formats only the rows on screen. Edits go through
+The list is read in a worker and shown by `RecordList`, which formats only the rows on
+screen. The worker keeps every record of the type in the chosen order for as long as the
+ledger's tip stays; a filter (which also matches pinyin initials) is one pass over that
+order through the store's text index, made in the background when the section opens, so
+each keystroke filters at once. Edits go through
 the forms colleague's dialogs (imported when used, so this screen works without them),
 exports and imports through the io dialogs. A record with an open sync conflict is
 marked ⚠ in the list, and its detail says which fields wait for a choice.
@@ -19,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.message import Message
-from textual.timer import Timer
+from textual.worker import get_current_worker
 from textual.widgets import Footer, Header, Input, Static
 
 from store import i18n, ids
@@ -33,7 +36,6 @@ from ..workers import background, settled
 from .base import LedgerScreen
 from .pick import PickScreen
 
-FILTER_DELAY = 0.05   # seconds of no typing before the list is filtered (one query per pause, not per key)
 WRITES = {"new", "edit", "duplicate", "delete", "reveal", "import"}
 NEED_RECORD = {"edit", "duplicate", "delete", "history", "reveal", "progress"}
 
@@ -112,7 +114,9 @@ class SectionScreen(LedgerScreen):
         self.waiting = True
         self._keep: str | None = None                # record to put the cursor on next
         self._key_state: tuple[bool, bool] | None = None
-        self._typing: Timer | None = None
+        self._sorted: tuple[tuple, list[str]] = ((), [])             # (tip, column, reverse), ids in order
+        self._conflicts_at: tuple[str | None, dict[str, list[str]]] = (None, {})
+        self._search_ready = False
         self.conflicts: dict[str, list[str]] = {}   # record in conflict -> the fields in conflict
 
     # -- layout ----------------------------------------------------------------
@@ -154,17 +158,44 @@ class SectionScreen(LedgerScreen):
 
     @background("rows")
     def _load(self, generation: int, text: str, only: frozenset[str] | None, column: int, reverse: bool) -> None:
-        from store.conflicts import list_conflicts   # (loaded off the path to the first paint)
-        records = settled(lambda: self.ledger.query(self.record_type, text=text.strip() or None))
-        if only is not None:
-            records = [r for r in records if r["id"] in only]
+        order = self._order(column, reverse)
+        rows = order if only is None else [rid for rid in order if rid in only]
+        if text.strip():
+            worker = get_current_worker()
+            rows = self.ledger.matching(rows, text, stop=lambda: worker.is_cancelled)
+            if worker.is_cancelled:
+                return   # the next keystroke's search has started
+        self.post_message(self.Rows(generation, rows, len(order), self._conflicts()))
+
+    def _order(self, column: int, reverse: bool) -> list[str]:
+        """Every record of the type in the list's order, sorted again only when the tip moves."""
+        key = (self.ledger.tip, column, reverse)
+        kept_key, kept = self._sorted
+        if kept_key == key:
+            return kept
+        records = settled(lambda: self.ledger.scan(self.record_type))
         col, names = COLUMNS[self.record_type][column], self.bangfu.names
         records.sort(key=lambda r: r["id"], reverse=reverse)  # ties keep one stable order
         records.sort(key=lambda r: col.sort_key(r, names), reverse=reverse)
-        conflicts = {c.record: field_names(c, self.bangfu.schemas) or [i18n.t(f"sync.kind.{c.kind}")]
-                     for c in settled(lambda: list_conflicts(self.ledger)) if ids.type_of(c.record) == self.record_type}
-        self.post_message(self.Rows(generation, [r["id"] for r in records], self.ledger.count(self.record_type),
-                                    conflicts))
+        order = [r["id"] for r in records]
+        self._sorted = (key, order)
+        return order
+
+    def _conflicts(self) -> dict[str, list[str]]:
+        """Records of this type in an open sync conflict -> the fields waiting for a choice."""
+        tip, kept = self._conflicts_at
+        if tip != self.ledger.tip:
+            from store.conflicts import list_conflicts   # (loaded off the path to the first paint)
+            tip = self.ledger.tip
+            kept = {c.record: field_names(c, self.bangfu.schemas) or [i18n.t(f"sync.kind.{c.kind}")]
+                    for c in settled(lambda: list_conflicts(self.ledger)) if ids.type_of(c.record) == self.record_type}
+            self._conflicts_at = (tip, kept)
+        return kept
+
+    @background("search")
+    def _prepare_search(self) -> None:
+        worker = get_current_worker()
+        self.ledger.prepare_search(self.record_type, stop=lambda: worker.is_cancelled)
 
     @on(Rows)
     def _rows(self, message: Rows) -> None:
@@ -180,6 +211,9 @@ class SectionScreen(LedgerScreen):
         self._show_detail()
         self._update_bar()
         self._update_keys()
+        if not self._search_ready:
+            self._search_ready = True
+            self._prepare_search()   # the text index, before the first keystroke needs it
 
     def _update_bar(self) -> None:
         bar = Text()
@@ -214,15 +248,9 @@ class SectionScreen(LedgerScreen):
     def _filter(self, event: Input.Changed) -> None:
         if event.value != self.text:
             self.text = event.value
-            # Wait for a pause in typing: each query of a big ledger costs a thread's time.
-            if self._typing is not None:
-                self._typing.stop()
-            self._typing = self.set_timer(FILTER_DELAY, self._refilter)
-
-    def _refilter(self) -> None:
-        self.waiting = True      # the bar says so until the rows come (seconds on a first big search)
-        self._update_bar()
-        self.reload(set())
+            self.waiting = True      # the bar says so until the rows come
+            self._update_bar()
+            self.reload(set())
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:

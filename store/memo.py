@@ -1,0 +1,66 @@
+"""Figures worked out from one version of the ledger, kept on disk under that version's tree id.
+
+A version of the ledger never changes, so what was worked out from it (the dashboard's figures
+for a term) stays true for as long as the tree id is the same: the next start shows it at once
+instead of loading every record first. Like the index this is only a cache: a missing, old or
+damaged file costs time, never a wrong figure, and deleting the folder changes nothing else.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+FORMAT = 1      # raise when what is remembered changes shape
+KEEP = 8        # files kept (the last few versions, terms and days looked at)
+
+
+def _file(folder: Path, key: tuple) -> Path:
+    return folder / (hashlib.sha1(repr((FORMAT, *key)).encode()).hexdigest() + ".pickle")
+
+
+def recall(folder: Path, key: tuple) -> Any | None:
+    """The value kept under key, or None."""
+    try:
+        with _file(folder, key).open("rb") as fh:
+            kept_key, value = pickle.load(fh)
+    except Exception:  # missing, half written by an older version, damaged: work it out again
+        return None
+    return value if kept_key == (FORMAT, *key) else None
+
+
+def holds(folder: Path, key: tuple) -> bool:
+    """Whether something is kept under key (without reading it)."""
+    return _file(folder, key).exists()
+
+
+def keep(folder: Path, key: tuple, value: Any) -> None:
+    """Keep value under key (quietly nothing where the folder cannot be written)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".memo-")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(((FORMAT, *key), value), fh, protocol=5)
+        os.replace(tmp, _file(folder, key))
+    except Exception:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        return
+    _prune(folder)
+
+
+def _prune(folder: Path) -> None:
+    try:
+        files = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in files[KEEP:]:
+            old.unlink()
+    except OSError:
+        pass  # (another process pruned it first)
