@@ -79,3 +79,39 @@ def test_read_only_disk_gives_a_clear_error_from_the_command(ledger, small_disk)
     listed = subprocess.run([sys.executable, "-m", "bangfu", "-L", str(led.path), "list", "school"],
                             capture_output=True, text=True)
     assert listed.returncode == 0 and "沙河镇第二中心小学" in listed.stdout  # reading still works
+
+
+def test_a_sync_bringing_an_erasure_completes_when_the_key_file_is_on_a_read_only_disk(tmp_path, small_disk):
+    """The erasure arrives with the sync; this site's key file cannot be changed just now: the sync
+    still completes (exit 0, no traceback), and the key is destroyed by the next sync that can."""
+    from store import sync
+    from store.privacy import init_keys, key_path
+    from test_privacy_acts import ID_A, student
+    from test_sync_local import bangfu, make_hub, make_site
+
+    hub = make_hub(tmp_path / "hub")
+    a = make_site(str(hub), tmp_path / "a", "沙河二小")
+    init_keys(a)
+    sid = a.put(student(a.put(school()).id, id_number=ID_A)).id
+    sync.sync(a)
+    b = sync.clone(str(hub), tmp_path / "b", site="石桥二小")
+    keys_b = small_disk / "keys.json"
+    shutil.copy(key_path(a), keys_b)
+    keys_b.chmod(0o600)
+    b.git.set_config("bangfu.keyfile", str(keys_b))
+
+    def b_holds_the_key() -> bool:
+        state = json.loads(keys_b.read_text())
+        return any(sid in g["data_keys"] for g in state["generations"].values())
+
+    assert b_holds_the_key()
+    assert bangfu("-L", str(a.path), "erase", sid, "--reason", "毕业满五年").returncode == 0
+    assert bangfu("-L", str(a.path), "sync").returncode == 0
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    synced = bangfu("-L", str(b.path), "sync")
+    assert synced.returncode == 0, synced.stderr
+    assert "Traceback" not in synced.stderr
+    assert Ledger(b.path).tip == Ledger(a.path).tip and b_holds_the_key()
+    subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
+    assert bangfu("-L", str(b.path), "sync").returncode == 0
+    assert not b_holds_the_key()
