@@ -78,7 +78,9 @@ class SectionScreen(LedgerScreen):
     COMMANDS = {SectionCommands}
     AUTO_FOCUS = "#list"   # (not in on_mount: a "/" typed while the screen mounts must keep the filter)
     KEYS = [
-        Binding("slash", "focus_filter", "tui.key.filter", id="bangfu.section.filter"),
+        # A priority key: when "/shq" arrives in one burst (typed fast over SSH, or a paste), the
+        # focus must move before the letters are routed, or they go to the list and are lost.
+        Binding("slash", "focus_filter", "tui.key.filter", priority=True, id="bangfu.section.filter"),
         Binding("n", "new", "tui.key.new", id="bangfu.section.new"),
         Binding("e", "edit", "tui.key.edit", id="bangfu.section.edit"),
         Binding("c", "duplicate", "tui.key.duplicate", id="bangfu.section.duplicate"),
@@ -312,7 +314,11 @@ class SectionScreen(LedgerScreen):
     # Focus moves with set_focus, not widget.focus(), which waits a turn: keys typed fast
     # (or pasted over SSH) right after "/" must already land in the filter.
     def action_focus_filter(self) -> None:
-        self.set_focus(self.query_one("#filter", Input))
+        field = self.query_one("#filter", Input)
+        if self.focused is field:
+            field.insert_text_at_cursor("/")   # typed in the filter: it is text ("2026/11")
+        else:
+            self.set_focus(field)
 
     def action_clear(self) -> None:
         field = self.query_one("#filter", Input)
