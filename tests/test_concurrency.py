@@ -8,10 +8,8 @@ import signal
 import subprocess
 import time
 
-import pytest
 
 from conftest import git, school
-from store import ids
 from store.errors import Conflict
 from store.ledger import Ledger
 

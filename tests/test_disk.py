@@ -9,12 +9,11 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 
-from conftest import git, school
+from conftest import school
 from store.errors import StorageError
 from store.ledger import Ledger
 from store.privacy import attach_keys

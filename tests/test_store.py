@@ -10,7 +10,7 @@ from conftest import git, school
 from store import canonical, i18n, ids
 from store.errors import Conflict, InvalidRecord, NotALedger, RecordNotFound, Referenced
 from store.gitstore import Person
-from store.ledger import NEW, Change, Ledger
+from store.ledger import Change, Ledger
 
 
 def plan_between(a: str, b: str, **extra) -> dict:
