@@ -22,7 +22,7 @@ from tinydb.table import Table
 from . import ids
 from .search import haystack
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 
 
 class _Memory(Storage):
@@ -203,12 +203,12 @@ class Index:
     def save(self, path: Path, background: bool = False) -> None:
         """Write the cache; in the background the caller is ready sooner (records are replaced,
         never changed in place, so shallow copies are a consistent snapshot)."""
-        payload = {"format": CACHE_FORMAT, "tree": self.records_tree, "docs": dict(self.docs),
-                   "blobs": dict(self.blobs), "broken": dict(self.broken)}
+        items = [(rid, self.blobs[rid], doc) for rid, doc in self.docs.items()]
+        head = {"format": CACHE_FORMAT, "tree": self.records_tree, "broken": dict(self.broken)}
         if background:
-            threading.Thread(target=_write_cache, args=(path, payload), name="index-cache").start()
+            threading.Thread(target=_write_cache, args=(path, head, items), name="index-cache").start()
         else:
-            _write_cache(path, payload)
+            _write_cache(path, head, items)
 
     def restore(self, path: Path) -> bool:
         try:
@@ -216,8 +216,12 @@ class Index:
                 payload = pickle.load(fh)
             if payload.get("format") != CACHE_FORMAT:
                 return False
-            blobs = payload["blobs"]
-            self.load(((rid, blobs[rid], doc) for rid, doc in payload["docs"].items()), payload["tree"])
+            # Slice by slice: one unpickling of 50k records would hold the interpreter for a
+            # quarter of a second, and the dashboard loads the index while it is on screen.
+            items: list = []
+            for chunk in payload["chunks"]:
+                items += pickle.loads(chunk)
+            self.load(items, payload["tree"])
             self.broken = payload["broken"]
             return True
         except Exception:  # any damage to a cache only means rebuilding it
@@ -225,15 +229,19 @@ class Index:
             return False
 
 
-def _write_cache(path: Path, payload: dict) -> None:
+CHUNK = 2500   # records per slice of the cache file (about 10 ms to unpickle)
+
+
+def _write_cache(path: Path, head: dict, items: list) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-")
     except OSError:
         return  # a cache that cannot be written (read-only ledger, full disk) only costs speed
     try:
+        chunks = [pickle.dumps(items[n:n + CHUNK], protocol=5) for n in range(0, len(items), CHUNK)]
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump(payload, fh, protocol=5)
+            pickle.dump({**head, "chunks": chunks}, fh, protocol=5)
         os.replace(tmp, path)
     except OSError:
         try:
