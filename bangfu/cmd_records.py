@@ -76,6 +76,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--check", action="store_true", help=t("cli.fmt_check"))
     p.set_defaults(handler=cmd_fmt)
 
+    p = command(sub, "schema-upgrade", "cli.schema_upgrade")
+    p.add_argument("folder", nargs="?", help=t("cli.schema_upgrade_folder"))
+    p.add_argument("--note", default="", help=t("cli.schema_upgrade_note"))
+    p.set_defaults(handler=cmd_schema_upgrade)
+
 
 def open_ledger(args: argparse.Namespace, *, write: bool = False, keys: bool = True) -> Ledger:
     ledger = Ledger.open(args.ledger, read_only=args.read_only)
@@ -304,4 +309,30 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     changes = [Change(rid, ledger.get(rid), ledger.version(rid)) for rid in wrong]
     saved = ledger.commit(changes, action="fmt", message=f"ledger: fmt {len(changes)} records")
     out(i18n.t("cli.fmt_done", count=len(changes), commit=(saved[0].commit or "")[:10]))
+    return 0
+
+
+def cmd_schema_upgrade(args: argparse.Namespace) -> int:
+    """The one way schemas change in a ledger shared between sites: every record is checked
+    against the new schemas first, then one commit the hub and the other sites accept."""
+    from store import hub
+    from store.schema import PROJECT_SCHEMAS
+
+    folder = Path(args.folder) if args.folder else PROJECT_SCHEMAS
+    if not folder.is_dir() or not any(folder.glob("*.json")):
+        raise UsageError("cli.schema_upgrade_empty", folder=str(folder))
+    ledger = open_ledger(args, write=True, keys=False)
+    version = int(ledger.config.get("schema_version", 1))
+    changed = hub.schema_changes(ledger, folder)
+    if not changed:
+        if output.JSON:
+            data({"schema_version": version, "changed": [], "commit": None})
+        else:
+            out(i18n.t("cli.schema_upgrade_none", version=version))
+        return 0
+    commit = hub.schema_upgrade(ledger, folder, note=args.note)
+    if output.JSON:
+        data({"schema_version": version + 1, "changed": changed, "commit": commit})
+    else:
+        out(i18n.t("cli.schema_upgrade_done", version=version + 1, files="、".join(changed), commit=commit[:10]))
     return 0

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import canonical, i18n, ids
-from .errors import BangfuError, InvalidRecord
+from .errors import BangfuError, InvalidRecord, ReadOnly
 from .findings import Finding, errors
 from .gitstore import BRANCH, EMPTY_TREE, ZERO, GitStore
 from .index import Index
@@ -277,9 +277,20 @@ def run_hook(stdin_text: str) -> int:
 
 # -- the schema upgrade step ---------------------------------------------------------
 
+def schema_changes(ledger, schemas_dir: Path) -> list[str]:
+    """The schema files (by name) that the folder adds, changes or removes against the ledger's tip."""
+    store = ledger.git
+    old = store.lookup(store.commit_tree(ledger.tip), "schemas")
+    stored = {name: binsha.hex() for binsha, _m, name in (store.tree_entries(old) if old else [])}
+    given = {p.name: canonical.blob_id(p.read_bytes()) for p in sorted(Path(schemas_dir).glob("*.json"))}
+    return sorted(name for name in stored.keys() | given.keys() if stored.get(name) != given.get(name))
+
+
 def schema_upgrade(ledger, schemas_dir: Path, *, note: str = "") -> str:
     """Commit new schemas with a higher schema_version: the one way the hub accepts a schema
     change. Every record must already be valid against the new schemas."""
+    if ledger.read_only:
+        raise ReadOnly(path=str(ledger.path))
     new = Schemas({p.name: p.read_bytes() for p in sorted(Path(schemas_dir).glob("*.json"))})
     ledger.refresh()
     problems = [f for doc in ledger.index.docs.values() for f in errors(new.check(doc))]

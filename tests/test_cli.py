@@ -160,3 +160,35 @@ def test_help_in_both_languages():
     assert "新建台账" in bangfu("--help").stdout
     assert "create a ledger" in bangfu("--lang", "en", "--help").stdout
     assert bangfu("list", "--help").returncode == 0
+
+
+def test_schema_upgrade_checks_every_record_then_commits_once(led, tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    sid = add(led, "school", school())
+    r = bangfu("-L", str(led), "schema-upgrade")
+    assert r.returncode == 0 and "已是最新（第 1 版）" in r.stdout
+    new = tmp_path / "schemas"
+    new.mkdir()
+    for f in (root / "schemas").glob("*.json"):
+        (new / f.name).write_bytes(f.read_bytes())
+    doc = json.loads((new / "school.json").read_text(encoding="utf-8"))
+    doc["properties"]["motto"] = {"type": "string", "maxLength": 100, "title": "校训"}
+    doc["required"] = [*doc.get("required", []), "motto"]
+    (new / "school.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    before = git(led, "rev-parse", "main")
+    # A record the new schemas would reject: named, with the field and the rule; nothing committed.
+    r = bangfu("-L", str(led), "schema-upgrade", str(new), "--note", "校训")
+    assert r.returncode == 1 and sid in r.stderr and "motto" in r.stderr and "Traceback" not in r.stderr
+    assert git(led, "rev-parse", "main") == before
+    r = bangfu("-L", str(led), "--read-only", "schema-upgrade", str(new))
+    assert r.returncode == 1 and "只读" in r.stderr
+    doc["required"].remove("motto")
+    (new / "school.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    r = bangfu("-L", str(led), "schema-upgrade", str(new), "--note", "校训")
+    assert r.returncode == 0 and "第 2 版（school.json）" in r.stdout, r.stderr
+    message = git(led, "log", "-1", "--format=%B", "main")
+    assert "schema upgrade to version 2 (校训)" in message and "Action: schema-upgrade" in message
+    r = bangfu("-L", str(led), "set", sid, "motto=勤学")
+    assert r.returncode == 0, r.stderr
+    r = bangfu("-L", str(led), "--lang", "en", "schema-upgrade", str(tmp_path / "nowhere"))
+    assert r.returncode == 2 and "holds no schema files" in r.stderr
