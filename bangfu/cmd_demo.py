@@ -27,14 +27,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.records < 0:
         raise UsageError("cli.demo_negative")
-    path = Path(args.path) if args.path else Path(tempfile.mkdtemp(prefix="bangfu-demo-")) / "ledger"
+    # A throw-away demo keeps its key beside it in the same temporary folder, not among the user's keys.
+    folder = None if args.path else Path(tempfile.mkdtemp(prefix="bangfu-demo-"))
+    path = Path(args.path) if args.path else folder / "ledger"
 
     def progress(done: int, total: int) -> None:
         if sys.stderr.isatty():
             sys.stderr.write("\r" + i18n.t("cli.demo_progress", done=done, total=total))
             sys.stderr.flush()
 
-    ledger = build_demo(path, records=args.records, progress=progress)
+    ledger = build_demo(path, records=args.records, progress=progress,
+                        keyfile=folder / "keys.json" if folder else None)
     if sys.stderr.isatty() and args.records:
         sys.stderr.write("\n")
     if output.JSON:

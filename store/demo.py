@@ -12,11 +12,15 @@ TYPE_ORDER = ("school", "standard", "plan", "visit", "student", "aid", "event")
 CHUNK = 5000
 
 
-def build_demo(path: Path | str, records: int = 0, *, progress=None, records_dir: Path | None = None) -> Ledger:
+def build_demo(path: Path | str, records: int = 0, *, progress=None, records_dir: Path | None = None,
+               keyfile: Path | None = None) -> Ledger:
     """A new ledger at path with the demo records, their students' ID numbers sealed under a
-    fresh key, and synthetic records up to `records` in all when that is more."""
+    fresh key (at keyfile, outside the repository, when given; else in the user's key folder),
+    and synthetic records up to `records` in all when that is more."""
     ledger = Ledger.init(path, site="演示站", name="帮扶台账演示")
-    init_keys(ledger)
+    if keyfile is not None:
+        ledger.git.set_config("bangfu.keyfile", str(Path(keyfile).resolve()))
+    init_keys(ledger, keyfile)
     demo = generate.demo_records(records_dir or generate.RECORDS_DIR)
     identities = generate.demo_identities([r for r in demo if r["type"] == "student"])
     for record in demo:

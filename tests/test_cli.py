@@ -192,3 +192,22 @@ def test_schema_upgrade_checks_every_record_then_commits_once(led, tmp_path):
     assert r.returncode == 0, r.stderr
     r = bangfu("-L", str(led), "--lang", "en", "schema-upgrade", str(tmp_path / "nowhere"))
     assert r.returncode == 2 and "holds no schema files" in r.stderr
+
+
+def test_demo_builds_a_throw_away_ledger_with_its_key_beside_it(tmp_path):
+    keys_before = set(Path(os.environ["BANGFU_KEYS"]).iterdir())
+    r = bangfu("demo", "--no-tui", env={"TMPDIR": str(tmp_path)})
+    assert r.returncode == 0, r.stderr
+    path = Path(r.stdout.strip())
+    assert path.parent.parent == tmp_path and path.name == "ledger"
+    assert (path.parent / "keys.json").is_file()                       # beside it, outside the repository
+    assert set(Path(os.environ["BANGFU_KEYS"]).iterdir()) == keys_before  # not among the user's keys
+    listed = json.loads(bangfu("-L", str(path), "--json", "list", "student").stdout)
+    assert len(listed) > 10
+    rid = listed[0]["id"]
+    shown = bangfu("-L", str(path), "reveal", rid, "id_number", "--reason", "演示核对")
+    assert shown.returncode == 0, shown.stderr
+    revealed = shown.stdout.strip()
+    assert len(revealed) == 18 and revealed[:17].isdigit()
+    stored = bangfu("-L", str(path), "show", rid).stdout
+    assert revealed not in stored and f"{revealed[:4]}**********{revealed[-4:]}" in stored   # masked at rest
