@@ -276,14 +276,14 @@ async def test_every_section_lists_its_records(small):
 async def test_filter_matches_text_and_pinyin_initials(small):
     app = app_for(small)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("6")
         await settle(pilot)
-        screen = section(app)
-        # "/shq" in one burst, as a fast typist's keys arrive over SSH: the focus moves to the
-        # filter before the letters are routed.
-        for key in ("slash", "s", "h", "q"):
+        # "6/shq" in one burst from the dashboard, as a fast typist's keys arrive over SSH: the
+        # schools page opens and the filter has the focus before the letters are routed.
+        for key in ("6", "slash", "s", "h", "q"):
             app.post_message(events.Key(key, "/" if key == "slash" else key))
         await settle(pilot)
+        screen = section(app)
+        assert screen.record_type == "school"
         assert app.focused is screen.query_one("#filter", Input)
         assert screen.query_one("#filter", Input).value == "shq"
         assert screen.list.ids == [SHIQIAO]
@@ -296,8 +296,8 @@ async def test_filter_matches_text_and_pinyin_initials(small):
         await settle(pilot)
         assert screen.list.row_count == 0
         assert "没有符合条件的记录" in lines(screen.list)[1]
-        await pilot.press("slash")                    # in the filter "/" is text
-        assert screen.query_one("#filter", Input).value == "zzz/"
+        await pilot.press("slash", "2")               # in the filter "/" and digits are text
+        assert screen.query_one("#filter", Input).value == "zzz/2" and app.screen is screen
 
 
 @pilot_test
@@ -381,7 +381,10 @@ async def test_every_binding_has_an_id_and_help_lists_the_keys(small):
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         rows = dict((text, key) for key, text in app.screen.rows)
-        assert rows["新建"] == "n" and rows["倒序"] == "S" and rows["帮助"] == "? / F1"
+        assert rows["新建"] == "n" and rows["倒序"] == "S" and rows["帮助"] == "? / F1" and rows["学校"] == "6"
+        await pilot.press("1")                  # a page key with a dialog open does not move the page under it
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, SectionScreen)

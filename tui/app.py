@@ -15,6 +15,8 @@ from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, TextArea
 
 from store import i18n, overview
 from store.dashboard import term_of
@@ -40,7 +42,10 @@ class BangfuApp(App[int]):
     COMMANDS = {AppCommands}
     KEYS = [
         Binding("question_mark,f1", "help", "tui.key.help", id="bangfu.help"),
-        *[Binding(str(n), f"go('{page}')", f"tui.section.{page}", group=SECTIONS_GROUP, id=f"bangfu.go.{page}")
+        # Priority keys, so that keys typed right behind a page's number ("3/shq" arriving in one
+        # burst over SSH) reach the new page; where a digit is text, check_action lets it through.
+        *[Binding(str(n), f"go('{page}')", f"tui.section.{page}", group=SECTIONS_GROUP, id=f"bangfu.go.{page}",
+                  priority=True)
           for n, page in enumerate(PAGES, 1)],
         Binding("f2", "language", "tui.key.language", id="bangfu.language"),
         Binding("q", "quit", "tui.key.quit", id="bangfu.quit"),
@@ -144,8 +149,14 @@ class BangfuApp(App[int]):
         return [self.home, *self.sections.values(), *([self.audit] if self.audit else [])]
 
     # -- navigation ----------------------------------------------------------------
-    def action_go(self, page: str) -> None:
-        self.switch_mode(page)
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "go" and (isinstance(self.screen, ModalScreen) or isinstance(self.focused, (Input, TextArea))):
+            return False   # typing (a date, an amount, a filter) or a dialog open: the digit is not a page
+        return True
+
+    async def action_go(self, page: str) -> None:
+        # Awaited: the keys behind the number are handled by the new page, not the one being left.
+        await self.switch_mode(page)
 
     def delay_update(self, delay: float = 0.05) -> None:
         # switch_mode holds repaints for 50 ms to hide the change of screen; a section

@@ -30,7 +30,9 @@ def key_rows(screen: Screen) -> list[tuple[str, str]]:
         shown = app.get_key_display(binding)
         if shown not in keys:
             keys.append(shown)
-    return [(" / ".join(keys), text) for keys, text in rows.values()]
+    # (priority bindings, such as the page numbers, come first in Textual's order)
+    ordered = sorted(rows.items(), key=lambda item: item[0][0] == id(app))
+    return [(" / ".join(keys), text) for _node, (keys, text) in ordered]
 
 
 def keymap_path() -> Path:
