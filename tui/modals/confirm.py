@@ -6,10 +6,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from store import i18n
 from tui.widgets.form_support import FORMS_CSS, data, localize
+from tui.widgets.key_footer import KeyFooter
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -28,7 +29,7 @@ class ConfirmDialog(ModalScreen[bool]):
             with Horizontal(classes="fm-buttons"):
                 yield Button(i18n.t("forms.confirm.yes"), variant="primary", id="confirm-yes", compact=True)
                 yield Button(i18n.t("forms.confirm.no"), id="confirm-no", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#confirm-yes").focus()

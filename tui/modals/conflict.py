@@ -7,12 +7,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Label, RadioButton, RadioSet, Static
 
 from store import formmodel as fm
 from store import i18n
 from store.describe import label
 from tui.widgets.form_support import FORMS_CSS, data, localize, ref_label
+from tui.widgets.key_footer import KeyFooter
 
 
 class ConflictScreen(ModalScreen[dict | None]):
@@ -63,7 +64,7 @@ class ConflictScreen(ModalScreen[dict | None]):
                     yield Button(i18n.t("forms.conflict.all_theirs"), id="conflict-theirs", compact=True)
                     yield Button(i18n.t("forms.conflict.all_mine"), id="conflict-mine", compact=True)
                 yield Button(i18n.t("forms.conflict.back"), id="conflict-back", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         first = self.query(RadioSet).first() if self.rows else self.query_one("#conflict-save")

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from store import formmodel as fm
 from store import i18n, ids
@@ -15,6 +15,7 @@ from store.describe import label
 from store.errors import BangfuError, Conflict, Referenced
 from store.rules import referrers
 from tui.widgets.form_support import FORMS_CSS, data, localize, ref_label
+from tui.widgets.key_footer import KeyFooter
 
 
 class DeleteDialog(ModalScreen[bool]):
@@ -43,7 +44,7 @@ class DeleteDialog(ModalScreen[bool]):
             with Horizontal(classes="fm-buttons"):
                 yield Button(i18n.t("forms.delete.confirm"), variant="error", id="delete-confirm", compact=True)
                 yield Button(i18n.t("forms.form.cancel"), id="delete-cancel", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#delete-reason", Input).focus()

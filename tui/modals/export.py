@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DirectoryTree, Footer, Input, ProgressBar, RadioButton, RadioSet, Static
+from textual.widgets import Button, DirectoryTree, Input, ProgressBar, RadioButton, RadioSet, Static
 
 from store import export, i18n
 from store.errors import BangfuError
 from tui.widgets.form_support import data, localize
+from tui.widgets.key_footer import KeyFooter
 
 IO_CSS = """
 ExportDialog, ImportDialog { align: center middle; }
@@ -66,7 +67,7 @@ class ExportDialog(ModalScreen[Path | None]):
             with Horizontal(classes="io-buttons"):
                 yield Button(i18n.t("io.tui.export"), variant="primary", id="export-go", compact=True)
                 yield Button(i18n.t("io.tui.cancel"), id="export-cancel", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#export-path", Input).focus()

@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import (Button, Checkbox, DataTable, DirectoryTree, Footer, Input, ProgressBar, Static,
+from textual.widgets import (Button, Checkbox, DataTable, DirectoryTree, Input, ProgressBar, Static,
                              TabbedContent, TabPane)
 
+from tui.widgets.key_footer import KeyFooter
 from tui.workers import error_text
 from store import describe, i18n, importer
 from store.errors import BangfuError
@@ -82,7 +83,7 @@ class ImportDialog(ModalScreen["importer.Result | None"]):
                              disabled=True)
                 yield Button(i18n.t("io.tui.save_rejects"), id="import-rejects", compact=True, disabled=True)
                 yield Button(i18n.t("io.tui.cancel"), id="import-cancel", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         good = self.query_one("#import-good", DataTable)

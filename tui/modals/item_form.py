@@ -6,12 +6,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label
+from textual.widgets import Button, Label
 
 from store import formmodel as fm
 from store import i18n
 from tui.widgets.form_fields import FieldsPanel
 from tui.widgets.form_support import FORMS_CSS, data, localize
+from tui.widgets.key_footer import KeyFooter
 
 
 class ItemForm(ModalScreen[dict | None]):
@@ -41,7 +42,7 @@ class ItemForm(ModalScreen[dict | None]):
             with Horizontal(classes="fm-buttons"):
                 yield Button(i18n.t("forms.item.ok"), variant="primary", id="item-ok")
                 yield Button(i18n.t("forms.form.cancel"), id="item-cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         rows = self.query_one(FieldsPanel).rows()

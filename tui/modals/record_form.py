@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 
 from store import formmodel as fm
 from store import i18n, ids
@@ -29,6 +29,7 @@ from tui.modals.raw_editor import edit_json
 from tui.widgets.form_fields import FieldsPanel
 from tui.widgets.form_row import FieldRow
 from tui.widgets.form_support import FORMS_CSS, data, localize
+from tui.widgets.key_footer import KeyFooter
 
 
 @dataclass
@@ -86,7 +87,7 @@ class RecordForm(ModalScreen[FormResult | None]):
             with Horizontal(classes="fm-buttons"):
                 yield Button(i18n.t("forms.form.save"), variant="primary", id="form-save", compact=True)
                 yield Button(i18n.t("forms.form.cancel"), id="form-cancel", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     def _panel(self) -> FieldsPanel:
         return FieldsPanel(self.form.fields, self.values, self.ledger, self.original, id="form-fields")

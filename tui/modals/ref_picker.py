@@ -6,11 +6,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store import i18n
 from tui.widgets.form_support import FORMS_CSS, data, localize, ref_label
+from tui.widgets.key_footer import KeyFooter
 
 NONE = "-"   # option id of "no record" (ids never look like this)
 
@@ -39,7 +40,7 @@ class RefPicker(ModalScreen[str | None]):
             yield Input(placeholder=i18n.t("forms.ref.search"), id="ref-search")
             yield OptionList(id="ref-results")
             yield Static("", id="ref-count", classes="fm-hint")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._search("", self._next())

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, RadioButton, RadioSet, Static
+from textual.widgets import Button, RadioButton, RadioSet, Static
 
 from store import i18n, ids
 from store.conflicts import OpenConflict, resolve
@@ -29,6 +29,7 @@ from store.text import printable
 from ..columns import Names
 from ..screens.base import install_keys
 from ..widgets.conflicts_panel import field_name, record_kind, who
+from ..widgets.key_footer import KeyFooter
 from ..widgets.record_detail import scalar
 from ..workers import background
 
@@ -133,7 +134,7 @@ class ResolveDialog(ModalScreen[str | None]):
                     yield Button(i18n.t("tui.conflict.all_mine"), id="resolve-mine", compact=True)
                     yield Button(i18n.t("tui.conflict.all_theirs"), id="resolve-theirs", compact=True)
                 yield Button(i18n.t("tui.conflict.cancel"), id="resolve-cancel", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         for n in range(len(self.conflict.fields)):

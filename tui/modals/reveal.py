@@ -11,13 +11,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from store import formmodel as fm
 from store import i18n, ids, privacy, protect
 from store.describe import label
 from store.errors import BangfuError
 from tui.widgets.form_support import FORMS_CSS, data, localize
+from tui.widgets.key_footer import KeyFooter
 
 REVEAL = "查看"
 
@@ -77,7 +78,7 @@ class RevealDialog(ModalScreen[None]):
                     yield Button(i18n.t("forms.reveal.confirm"), variant="warning", id="reveal-confirm",
                                  compact=True)
                     yield Button(i18n.t("forms.reveal.close"), id="reveal-close", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         target = self.query("#reveal-reason") or self.query("#reveal-close")

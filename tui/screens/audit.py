@@ -19,12 +19,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Select, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Input, Select, Static, TabbedContent, TabPane
 
 from store import audit, i18n, ids
 from store.changes import Commit, describe, record_changes, walk
 from store.text import printable
 
+from ..widgets.key_footer import KeyFooter
 from ..workers import background
 from .base import LedgerScreen
 
@@ -106,7 +107,7 @@ class AuditScreen(LedgerScreen):
         with VerticalScroll(id="audit-detail"):
             yield Static(_text(i18n.t("audit.tui.loading")), id="audit-detail-body")
         yield Static("", id="audit-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         commits = self.query_one("#audit-commits", DataTable)

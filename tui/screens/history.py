@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from store import formmodel as fm
 from store import i18n, ids
@@ -18,6 +18,7 @@ from store.errors import BangfuError
 from store.text import printable
 from tui.modals.confirm import ConfirmDialog
 from tui.widgets.form_support import FORMS_CSS, data, localize, ref_label
+from tui.widgets.key_footer import KeyFooter
 
 
 def when(entry: dict) -> str:
@@ -56,7 +57,7 @@ class HistoryScreen(Screen[None]):
         with VerticalScroll(id="history-diff"):
             yield Static("", id="history-diff-body")
         yield Static(data(i18n.t("forms.history.hint")), id="history-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

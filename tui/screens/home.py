@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.message import Message
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from store import charts, dashboard, i18n, ids, overview
 from store.money import yuan
@@ -22,6 +22,7 @@ from store.text import printable
 from ..commands import HomeCommands
 from ..widgets.conflicts_panel import ConflictsPanel
 from ..widgets.figure_list import Figure, FigureList, bar
+from ..widgets.key_footer import KeyFooter
 from ..widgets.sync_status import SyncStatus
 from ..workers import background, settled
 from .base import LedgerScreen
@@ -237,7 +238,7 @@ class HomeScreen(LedgerScreen):
             with Container(id="home-side"):
                 yield FigureList(id="aid")
                 yield FigureList(id="changes")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = i18n.t("tui.section.home")

@@ -23,13 +23,14 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.message import Message
 from textual.worker import get_current_worker
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from store import i18n, ids
 
 from ..columns import COLUMNS, DEFAULT_SORT, Column
 from ..commands import SectionCommands
 from ..widgets.conflicts_panel import MARK, field_names
+from ..widgets.key_footer import KeyFooter
 from ..widgets.record_detail import RecordDetail
 from ..widgets.record_list import RecordList
 from ..workers import background, settled
@@ -134,7 +135,7 @@ class SectionScreen(LedgerScreen):
                 with Vertical(id="detail-side"):
                     yield Static(id="conflict-note")
                     yield RecordDetail(self.bangfu.names, id="detail")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = i18n.t(f"tui.section.{self.record_type}")
