@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from store.conflicts import OpenConflict
 
 BAR = 10
-LABEL = 24
+LABEL = (24, 34)   # width of a target's label: at least (Chinese), at most ("per school year")
 CHART = 10   # width of the month bars
 CMP = {">=": "≥", "<=": "≤", "=": "="}
 
@@ -73,8 +73,9 @@ def plan_figures(plans: list[dashboard.PlanProgress], term: str,
         line.append(i18n.t("tui.home.logged", count=len(plan.visits), start=plan.start.isoformat(),
                            end=plan.end.isoformat()))
         out.append(Figure(line, "visit", plan.visits, i18n.t("tui.home.caption_logged", plan=caption)))
+        width = max([LABEL[0], *(min(LABEL[1], cell_len(_label(t))) for t in plan.targets)])
         for target in plan.targets:
-            out.append(_target_figure(target, caption))
+            out.append(_target_figure(target, caption, width))
         if plan.empty_months:
             text = Text("  ")
             text.append(i18n.t("tui.home.empty_months", months="、".join(plan.empty_months)), style="yellow")
@@ -100,10 +101,14 @@ def _month_chart(bars: list[charts.MonthBar], caption: str) -> list[Figure]:
     return out
 
 
-def _target_figure(target: dashboard.TargetProgress, caption: str) -> Figure:
-    label = f"{target.metric} {CMP.get(target.comparison, target.comparison)}{_num(target.value)}{target.unit}" \
-            f" {_per(target.per)}"
-    text = Text("  " + _pad(label, LABEL) + " ")
+def _label(target: dashboard.TargetProgress) -> str:
+    return f"{target.metric} {CMP.get(target.comparison, target.comparison)}{_num(target.value)}{target.unit}" \
+           f" {_per(target.per)}"
+
+
+def _target_figure(target: dashboard.TargetProgress, caption: str, width: int = LABEL[0]) -> Figure:
+    label = _label(target)
+    text = Text("  " + _pad(label, width) + " ")
     if target.actual is None:
         text.append(i18n.t("tui.home.not_measured"), style="dim")
         return Figure(text, heading=True)
@@ -126,9 +131,11 @@ def aid_figures(aid: dashboard.AidSummary, months: list[charts.AidMonth] | None 
     if not aid.programmes:
         out.append(Figure(Text("  " + i18n.t("tui.home.no_payments"), style="dim italic"), heading=True))
     for p in aid.programmes:
-        text = Text("  " + p.programme + "\n    ")
-        text.append(i18n.t("tui.home.programme", count=len(p.payments), students=p.students, paid=yuan(p.paid_fen),
-                           expected=yuan(p.expected_fen)), style="green" if not p.off else "yellow")
+        text = Text("  " + p.programme + "  ")
+        text.append(i18n.t("tui.home.programme_count", count=len(p.payments), students=p.students), style="dim")
+        text.append("\n    ")
+        text.append(i18n.t("tui.home.programme", paid=yuan(p.paid_fen), expected=yuan(p.expected_fen)),
+                    style="green" if not p.off else "yellow")
         out.append(Figure(text, "aid", p.payments, f"{p.programme} · {aid.term}"))
         if p.off:
             text = Text("    " + i18n.t("tui.home.off_standard", count=len(p.off)), style="yellow")
@@ -157,11 +164,13 @@ def aid_figures(aid: dashboard.AidSummary, months: list[charts.AidMonth] | None 
     return out
 
 
-def change_figures(changes: list[dashboard.LedgerChange]) -> list[Figure]:
+def change_figures(changes: list[dashboard.LedgerChange], today: dt.date | None = None) -> list[Figure]:
     out = []
     for change in changes:
         try:
-            when = dt.datetime.fromisoformat(change.date).strftime("%Y-%m-%d %H:%M")
+            at = dt.datetime.fromisoformat(change.date)
+            # This year's changes without the year: the panel is narrow beside the aid in 80 columns.
+            when = at.strftime("%m-%d %H:%M" if today and at.year == today.year else "%Y-%m-%d %H:%M")
         except ValueError:
             when = change.date
         text = Text(when, style="dim")
@@ -278,7 +287,8 @@ class HomeScreen(LedgerScreen):
 
     @background("changes")
     def _changes(self) -> None:
-        self.post_message(self.Changes(change_figures(dashboard.latest_changes(self.ledger, limit=10))))
+        self.post_message(self.Changes(change_figures(dashboard.latest_changes(self.ledger, limit=10),
+                                                      self.bangfu.today)))
 
     @background("sync-state")
     def _sync_state(self) -> None:
