@@ -207,7 +207,7 @@ def show_value(value: Any) -> str:
 
 
 def cmd_conflicts(args: argparse.Namespace) -> int:
-    from store.conflicts import list_conflicts
+    from store.conflicts import finding_text, list_conflicts
     ledger = _ledger(args)
     found = list_conflicts(ledger)
     if args.id:
@@ -223,7 +223,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
                        theirs_site=c.theirs.get("site", "?"), theirs_who=c.theirs.get("author", "?"),
                        theirs=show_value(f.theirs), base=show_value(f.base)))
         for finding in c.findings:
-            out("    " + i18n.t(finding.get("rule", "?"), **finding.get("params", {})))
+            out("    " + finding_text(finding))
         out(i18n.t("sync.cli.kept", side=i18n.t("sync.cli.side_" + c.kept)))
     output.err(i18n.t("sync.cli.conflicts_count", count=len(found)))
     if found:

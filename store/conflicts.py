@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import ids
+from . import i18n, ids
 from .describe import label
 from .diff import MISSING
 from .errors import BangfuError, UsageError
@@ -80,11 +80,19 @@ def make_event(actor: str, state: RecordState, mine: dict, theirs: dict) -> dict
     }
     if state.findings:
         conflict["findings"] = [{"record": f.record, "field": f.field_path, "rule": f.rule,
-                                 "params": {k: str(v) for k, v in f.params.items()}} for f in state.findings]
+                                 "params": {k: i18n.param_json(v) for k, v in f.params.items()}}
+                                for f in state.findings]
     shown = ", ".join(show_path(fc.path) for fc in state.conflicts if fc.path) or "*"
     return {"id": ids.new_id("event"), "type": "event", "schema_version": 1, "action": ACTION,
             "actor": actor, "at": _now(), "subject": state.id,
             "field": shown if len(shown) <= 100 else shown[:99] + "…", "conflict": conflict}
+
+
+def finding_text(finding: dict) -> str:
+    """A rule the merged record broke, as stored in the conflict, in the reader's language."""
+    rule = str(finding.get("rule", "?"))
+    params = {k: i18n.param_from_json(v) for k, v in (finding.get("params") or {}).items()}
+    return i18n.t(rule, **params) if i18n.has(rule) else rule
 
 
 def _field_json(path: tuple, base: Any, mine: Any, theirs: Any) -> dict:

@@ -65,3 +65,54 @@ def title(zh: str) -> str:
 
 def has(key: str) -> bool:
     return key in catalogue()
+
+
+# ---- message parameters translated when shown ---------------------------------------------------
+# A finding is made in one language and may be read in the other (a conflict stored in the ledger
+# by whoever merged, an audit report): its parameters that are words or schema titles stay words.
+
+class Word(str):
+    """A parameter that is itself a catalogue entry."""
+
+    def __new__(cls, key: str):
+        obj = super().__new__(cls, key)
+        obj.key = key
+        return obj
+
+    def __str__(self) -> str:
+        return t(self.key)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+class Title(str):
+    """A parameter that is a schema title (Chinese in the schemas), shown through `title`."""
+
+    def __new__(cls, zh: str):
+        obj = super().__new__(cls, zh)
+        obj.zh = zh
+        return obj
+
+    def __str__(self) -> str:
+        return title(self.zh)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def param_json(value: object) -> object:
+    """A parameter as it is stored (in a conflict event): words and titles keep what they are."""
+    if isinstance(value, Word):
+        return {"word": value.key}
+    if isinstance(value, Title):
+        return {"title": value.zh}
+    return str(value)
+
+
+def param_from_json(value: object) -> object:
+    if isinstance(value, dict) and isinstance(value.get("word"), str):
+        return Word(value["word"])
+    if isinstance(value, dict) and isinstance(value.get("title"), str):
+        return Title(value["title"])
+    return value

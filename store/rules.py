@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Protocol
 
-from . import i18n, idcard, ids
+from . import idcard, ids
 from .findings import Finding, dotted
+from .i18n import Title, Word
 from .money import yuan
 from .schema import Schemas
 
@@ -27,22 +28,6 @@ class RecordSource(Protocol):
     def find(self, type: str, **equal: object) -> list[dict]:
         """Records of `type` whose top-level fields equal the given values (all of them if none given)."""
         ...
-
-
-class Word(str):
-    """A message parameter that is itself a catalogue entry, translated when the message is shown
-    (so a finding made under one language reads right in the other)."""
-
-    def __new__(cls, key: str):
-        obj = super().__new__(cls, key)
-        obj.key = key
-        return obj
-
-    def __str__(self) -> str:
-        return i18n.t(self.key)
-
-    def __format__(self, spec: str) -> str:
-        return format(i18n.t(self.key), spec)
 
 
 # --- student status -----------------------------------------------------------
@@ -176,8 +161,8 @@ def _references(c: _Ctx, r: dict) -> Iterator[Finding]:
         for where, value in _expand(r, path):
             if target and c.ref(value, target) is None:
                 yield c.error(where, "rule.ref_missing", id=value, target=target, field=dotted(where),
-                              title=i18n.title(c.schemas.field(rtype, where).get("title", dotted(where))),
-                              target_title=i18n.title(c.schemas.docs.get(target, {}).get("title", target)))
+                              title=Title(c.schemas.field(rtype, where).get("title", dotted(where))),
+                              target_title=Title(c.schemas.docs.get(target, {}).get("title", target)))
 
 
 def referrers(record_id: str, source: RecordSource, schemas: Schemas | None = None) -> list[tuple[str, tuple]]:

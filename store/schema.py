@@ -134,13 +134,13 @@ def _translate(schemas: Schemas, rtype: str, label: str, err) -> list[Finding]:
     kind = err.validator
     value = err.validator_value
     title = err.schema.get("title") if isinstance(err.schema, dict) else None
-    field_title = i18n.title(schemas.field(rtype, tuple(p for p in path)).get("title") or title or "")
+    field_title = i18n.Title(schemas.field(rtype, tuple(p for p in path)).get("title") or title or "")
     base = {"title": field_title, "value": _show(err.instance)}
     if kind == "required":
         present = err.instance if isinstance(err.instance, dict) else {}
         missing = [name for name in value if name not in present]
         return [Finding(label, path + (name,), "schema.required",
-                        {"title": i18n.title(schemas.field(rtype, path + (name,)).get("title", ""))}) for name in missing]
+                        {"title": i18n.Title(schemas.field(rtype, path + (name,)).get("title", ""))}) for name in missing]
     if kind == "additionalProperties":
         known = set(err.schema.get("properties", {}))
         return [Finding(label, path + (name,), "schema.unknown_field", {"field": name})

@@ -101,3 +101,25 @@ def test_form_labels_and_changed_field_names_follow_the_language(schemas):
 def test_a_missing_message_still_reads():
     text = i18n.t("nowhere.no_such_message", record="school-1", n=3)
     assert "nowhere.no_such_message" in text and "school-1" in text and "3" in text
+
+
+def test_a_finding_stored_by_one_language_reads_in_the_other(schemas):
+    """A conflict stored in the ledger keeps the rules its merge broke; whoever merged worked in
+    Chinese, the coordinator resolving it reads English (and the other way round)."""
+    import json
+
+    from store.conflicts import finding_text, make_event
+    from store.merge import RecordState
+
+    i18n.set_lang("zh")
+    school = {"id": "school-01J0000000000000000000000C", "type": "school", "schema_version": 1}
+    found = schemas.check(school)
+    state = RecordState(school["id"], None, school, None, school, kind="rule", findings=found)
+    event = json.loads(json.dumps(make_event("王老师", state, {"site": "甲"}, {"site": "乙"}), ensure_ascii=False))
+    stored = event["conflict"]["findings"]
+    assert any("「校名」" in finding_text(f) for f in stored)
+    i18n.set_lang("en")
+    texts = [finding_text(f) for f in stored]
+    assert any('"School name"' in t for t in texts) and not any(CJK.search(t) for t in texts), texts
+    # A conflict stored before parameters kept their kind (plain text) still reads.
+    assert "校名" in finding_text({"rule": "schema.required", "params": {"title": "校名"}})

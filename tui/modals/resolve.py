@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, RadioButton, RadioSet, Static
 
 from store import i18n, ids
-from store.conflicts import OpenConflict, resolve
+from store.conflicts import OpenConflict, finding_text, resolve
 from store.describe import label
 from store.diff import MISSING
 from store.merge import Key
@@ -120,9 +120,7 @@ class ResolveDialog(ModalScreen[str | None]):
                                 yield RadioButton(Content(i18n.t("tui.conflict.take_theirs")),
                                                   value=c.kept == "theirs")
                 for finding in c.findings:
-                    params = finding.get("params") or {}
-                    rule = str(finding.get("rule", "?"))
-                    text = i18n.t(rule, **params) if i18n.has(rule) else rule
+                    text = finding_text(finding)
                     yield Static(Text(printable(f"{finding.get('field') or ''} {text}".strip()), style="yellow"),
                                  classes="resolve-finding")
             yield Static(Text(i18n.t("tui.conflict.read_only"), style="yellow") if self.read_only else "",
