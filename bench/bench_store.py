@@ -36,7 +36,8 @@ def bench_size(report: Report, work: Path, n: int) -> dict:
     size = f"{n // 1000}k"
 
     # -- open -------------------------------------------------------------
-    cache = path / "bangfu" / "index.pickle"
+    cache = Ledger(path)._cache_path()
+
     def open_ready() -> None:
         ledger = Ledger(path)
         ledger.count()  # the index loads on first use: ready to answer queries

@@ -44,10 +44,11 @@ def _env(work: Path) -> None:
 
 def _copy_cache(source: Path, target: Path) -> None:
     # A hub or site that has been in use has its index cache; copying it stands for that.
-    cache = source / "bangfu" / "index.pickle"
+    cache = Ledger(source)._cache_path()
     if cache.exists():
-        (target / "bangfu").mkdir(exist_ok=True)
-        shutil.copy(cache, target / "bangfu" / "index.pickle")
+        copy = Ledger(target)._cache_path()
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(cache, copy)
 
 
 def base_ledger(work: Path, n: int) -> Path:

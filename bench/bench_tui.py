@@ -228,8 +228,11 @@ def settle() -> None:
 
 def drop_caches(path: Path) -> None:
     """Without the cache: neither the index nor the remembered figures (store/memo.py) on disk."""
-    (path / "bangfu" / "index.pickle").unlink(missing_ok=True)
-    shutil.rmtree(path / "bangfu" / "memo", ignore_errors=True)
+    from store.ledger import Ledger
+
+    cache_dir = Ledger(path).cache_dir
+    (cache_dir / "index.pickle").unlink(missing_ok=True)
+    shutil.rmtree(cache_dir / "memo", ignore_errors=True)
 
 
 def clean() -> None:

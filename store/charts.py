@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 
 from . import i18n
 from .dashboard import months as month_range
+from .dashboard import number
 from .dashboard import term_span
 from .text import display_width
 
@@ -75,7 +76,7 @@ def aid_months(payments: Sequence[dict], term: str) -> list[AidMonth]:
         m = str(a.get("paid_on", ""))[:7]
         if len(m) == 7:
             slot = sums.setdefault(m, [0, 0])
-            slot[0] += int(a.get("amount_fen", 0))
+            slot[0] += int(number(a.get("amount_fen")))
             slot[1] += 1
     return [AidMonth(m, fen, n) for m, (fen, n) in sorted(sums.items())]
 

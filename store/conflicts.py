@@ -80,8 +80,7 @@ def make_event(actor: str, state: RecordState, mine: dict, theirs: dict) -> dict
     }
     if state.findings:
         conflict["findings"] = [{"record": f.record, "field": f.field_path, "rule": f.rule,
-                                 "params": {k: i18n.param_json(v) for k, v in f.params.items()}}
-                                for f in state.findings]
+                                 "params": i18n.params_json(f.params)} for f in state.findings]
     shown = ", ".join(show_path(fc.path) for fc in state.conflicts if fc.path) or "*"
     return {"id": ids.new_id("event"), "type": "event", "schema_version": 1, "action": ACTION,
             "actor": actor, "at": _now(), "subject": state.id,
@@ -91,7 +90,7 @@ def make_event(actor: str, state: RecordState, mine: dict, theirs: dict) -> dict
 def finding_text(finding: dict) -> str:
     """A rule the merged record broke, as stored in the conflict, in the reader's language."""
     rule = str(finding.get("rule", "?"))
-    params = {k: i18n.param_from_json(v) for k, v in (finding.get("params") or {}).items()}
+    params = i18n.params_from_json(finding.get("params") or {})
     return i18n.t(rule, **params) if i18n.has(rule) else rule
 
 

@@ -150,16 +150,22 @@ class PlanProgress:
 
 
 # How an activity counts towards a target, by the target's unit.
+def number(value: object, default: float | None = 0.0) -> float | None:
+    """A number from a record; anything else (a file edited by hand that the schema would
+    refuse, which `bangfu validate` names) counts as the default instead of stopping the figures."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
+
+
 def _hours(v: dict) -> float:
-    return float(v.get("hours") or 0)
+    return number(v.get("hours"))
 
 
 def _sessions(v: dict) -> float:
-    return float(v.get("sessions") or 1)
+    return number(v.get("sessions"), 1.0) or 1.0
 
 
 def _person_times(v: dict) -> float:
-    return float(v.get("person_times") or len(v.get("participants") or []))
+    return number(v.get("person_times")) or float(len(v.get("participants") or []))
 
 
 _MEASURE = {"课时": _hours, "场": _sessions, "人次": _person_times}
@@ -214,10 +220,10 @@ def _elapsed(start: dt.date, end: dt.date, today: dt.date | None) -> list[str]:
 def _target(t: dict, visits: list[dict], plan_span: tuple[dt.date, dt.date], window: tuple[dt.date, dt.date],
             term: str, today: dt.date | None) -> TargetProgress:
     metric, per, unit = t.get("metric", ""), t.get("per", ""), t.get("unit", "")
-    comparison, value = t.get("comparison", ">="), float(t.get("value", 0))
+    comparison, value = t.get("comparison", ">="), number(t.get("value"))
     common = dict(key=t.get("key", ""), metric=metric, comparison=comparison, value=value, unit=unit, per=per,
                   text=t.get("text", ""))
-    if metric not in _ACTIVITY_KINDS or unit == "%":
+    if metric not in _ACTIVITY_KINDS or unit == "%" or number(t.get("value"), None) is None:
         return TargetProgress(**common, actual=None, goal=value, met=None, records=())
     kind = [v for v in visits if v.get("kind") == metric]
     if per == "月":
@@ -376,7 +382,7 @@ def aid_summary(ledger, term: str, today: dt.date | None = None) -> AidSummary:
             if want != aid.get("amount_fen"):
                 off.append(aid["id"])
         figures.append(ProgrammeFigures(programme, tuple(a["id"] for a in paid), len({a.get("student") for a in paid}),
-                                        sum(int(a.get("amount_fen", 0)) for a in paid), expected, tuple(off),
+                                        int(sum(number(a.get("amount_fen")) for a in paid)), expected, tuple(off),
                                         tuple(unchecked)))
     return AidSummary(term, on, {k: tuple(v) for k, v in by_status.items()},
                       {k: tuple(v) for k, v in by_group.items() if v}, tuple(figures))

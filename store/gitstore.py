@@ -316,8 +316,11 @@ class GitStore:
 
     def read_json_blobs(self, shas: list[str], batch: int = 1 << 17) -> list | None:
         """Many JSON blobs, parsed while git is still streaming them (git works on one core,
-        the parser on the other), in the order asked. None when any of them is not one JSON
-        value or is missing: the caller reads them one by one (`read_blobs`) to say which."""
+        the parser on the other), in the order asked. None when the stream does not parse (a
+        file that is not JSON, a missing object): the caller reads them one by one
+        (`read_blobs`) to say which. Files written by hand can still pair a value with the
+        wrong blob (two broken files that make one value between them), so a caller checks
+        what it gets (a record's id against its path) and reads a blob alone when it fails."""
         if not shas:
             return []
         # Each object comes out as ",\n<content>\n": without the first comma the stream is the
@@ -358,7 +361,7 @@ class GitStore:
                 del pending[:cut + 2]
                 if not chunk:
                     break
-        except ValueError:
+        except (ValueError, RecursionError):   # (RecursionError: nesting deeper than Python parses)
             ok = False
         finally:
             proc.stdout.close()

@@ -101,18 +101,23 @@ class Title(str):
         return format(str(self), spec)
 
 
-def param_json(value: object) -> object:
-    """A parameter as it is stored (in a conflict event): words and titles keep what they are."""
-    if isinstance(value, Word):
-        return {"word": value.key}
-    if isinstance(value, Title):
-        return {"title": value.zh}
-    return str(value)
+def params_json(params: dict) -> dict:
+    """A finding's parameters as stored (in a conflict event): each as the text it reads now,
+    which is what an older Bangfu shows, plus under "_kinds" what the words and titles are, so
+    they read in the reader's language."""
+    out: dict = {k: str(v) for k, v in params.items()}
+    kinds = {k: {"word": v.key} if isinstance(v, Word) else {"title": v.zh}
+             for k, v in params.items() if isinstance(v, (Word, Title))}
+    if kinds:
+        out["_kinds"] = kinds
+    return out
 
 
-def param_from_json(value: object) -> object:
-    if isinstance(value, dict) and isinstance(value.get("word"), str):
-        return Word(value["word"])
-    if isinstance(value, dict) and isinstance(value.get("title"), str):
-        return Title(value["title"])
-    return value
+def params_from_json(stored: dict) -> dict:
+    params = {k: v for k, v in stored.items() if k != "_kinds"}
+    for k, kind in (stored.get("_kinds") or {}).items():
+        if isinstance(kind, dict) and isinstance(kind.get("word"), str):
+            params[k] = Word(kind["word"])
+        elif isinstance(kind, dict) and isinstance(kind.get("title"), str):
+            params[k] = Title(kind["title"])
+    return params

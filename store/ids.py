@@ -54,10 +54,12 @@ def path_of(record_id: str) -> str:
     return f"{RECORDS_DIR}/{type_of(record_id)}/{shard(record_id)}/{record_id}.json"
 
 
-# One entry of `git ls-tree -r -z` run on the records folder that names a record file:
+# One whole entry of `git ls-tree -r -z` run on the records folder that names a record file:
 # (blob, id). Opening a big ledger matches all entries at once instead of one path at a time.
-LISTED_RECORD = re.compile(rf"[0-7]{{6}} blob ([0-9a-f]{{40}})\t(?P<t>{'|'.join(RECORD_TYPES)})/[0-9a-f]{{2}}/"
-                           rf"((?P=t)-{_ULID})\.json\0")
+# Anchored at the start of an entry (no entry holds a NUL), so a folder whose name looks like
+# an entry cannot pass for one: as many matches as entries means every entry is a record's.
+LISTED_RECORD = re.compile(rf"(?:(?<=\0)|\A)[0-7]{{6}} blob ([0-9a-f]{{40}})\t(?P<t>{'|'.join(RECORD_TYPES)})/"
+                           rf"[0-9a-f]{{2}}/((?P=t)-{_ULID})\.json\0")
 
 
 def id_from_path(path: str, *, check_shard: bool = True) -> str | None:

@@ -19,7 +19,7 @@ from tinydb.queries import QueryInstance
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from . import ids
+from . import ids, memo
 from .search import haystack
 
 CACHE_FORMAT = 5
@@ -167,7 +167,7 @@ class Index:
         copies=False answers the stored records themselves (for readers that never change them)."""
         cond = _condition(filters)
         if text:
-            needle = text.strip().lower()
+            needle = _needle(text)
             text_cond = Query().id.test(lambda rid: needle in self.text_of(rid))
             cond = text_cond if cond is None else cond & text_cond
         rows = self.db.table(rtype).rows()
@@ -179,30 +179,29 @@ class Index:
         hay = self._texts.get(rid)
         if hay is None:
             doc = self.docs.get(rid)
-            hay = self._texts[rid] = haystack(doc) if doc is not None else ""
+            if doc is None:
+                return ""
+            hay = self._texts[rid] = haystack(doc)
         return hay
 
-    def matching(self, rids: Iterable[str], text: str, stop: Callable[[], bool] = lambda: False) -> list[str]:
+    def matching(self, rids: Iterable[str], text: str) -> list[str]:
         """The ids, in the order given, of the records whose text holds `text` (pinyin initials
-        too). A list already in order is filtered in one pass, never sorted again; `stop` is
-        asked now and then so a search overtaken by the next keystroke can give up."""
-        needle = text.strip().lower()
-        rids = list(rids)
-        found: list[str] = []
+        too): a list already in order is filtered in one pass, never sorted again."""
+        needle = _needle(text)
         text_of = self.text_of
-        for start in range(0, len(rids), 4096):
-            if stop():
-                return found
-            found += [r for r in rids[start:start + 4096] if needle in text_of(r)]
-        return found
+        return [r for r in rids if needle in text_of(r)]
+
+    def ids(self, rtype: str) -> list[str]:
+        return [doc["id"] for doc in self.db.table(rtype).rows()]
 
     def all(self, rtype: str) -> Iterator[dict]:
         return (self.docs[rid] for rid in self._doc_ids if ids.type_of(rid) == rtype)
 
     # -- disk cache ---------------------------------------------------------
     def save(self, path: Path, background: bool = False) -> None:
-        """Write the cache; in the background the caller is ready sooner (records are replaced,
-        never changed in place, so shallow copies are a consistent snapshot)."""
+        """Write the cache of the index as it is now (the caller keeps writers out meanwhile:
+        records are replaced, never changed in place, so this list of them is a consistent
+        snapshot); in the background only the pickling and writing go on in a thread."""
         items = [(rid, self.blobs[rid], doc) for rid, doc in self.docs.items()]
         head = {"format": CACHE_FORMAT, "tree": self.records_tree, "broken": dict(self.broken)}
         if background:
@@ -213,6 +212,8 @@ class Index:
     def restore(self, path: Path) -> bool:
         try:
             with path.open("rb") as fh:
+                if not memo.owned(fh):
+                    return False
                 payload = pickle.load(fh)
             if payload.get("format") != CACHE_FORMAT:
                 return False
@@ -278,6 +279,10 @@ def _field(doc: dict, name: str) -> Any:
             return None
         value = value.get(part)
     return value
+
+
+def _needle(text: str) -> str:
+    return text.strip().lower()
 
 
 def _hashable(value: Any) -> bool:

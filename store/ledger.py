@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import gc
 import errno
+import gc
+import hashlib
 import fcntl
 import json
 import os
@@ -36,6 +37,7 @@ RECORDS = ids.RECORDS_DIR
 FORMAT = 1
 SCHEMA_VERSION = 1
 MAX_ATTEMPTS = 30
+SLICE = 2000   # records read under the lock at a time by long scans (a text search)
 
 
 class _Unset:
@@ -84,6 +86,7 @@ class Ledger:
         # (writing 50k records competes for the interpreter with the painting): `write_cache`.
         self.hold_cache = False
         self._cache_due = False
+        self._cache_dir: Path | None = None
         tip = self.git.tip()
         if tip is None or self.git.lookup(self.git.commit_tree(tip), CONFIG_FILE) is None:
             raise NotALedger(path=str(path))
@@ -189,8 +192,27 @@ class Ledger:
     def tip(self) -> str:
         return self._tip
 
+    @property
+    def cache_dir(self) -> Path:
+        """Where this user's caches of the ledger live (the index, remembered figures): in the
+        repository when only this user can write to it, else in the user's own cache folder. A
+        cache is a pickle, and a pickle another user could write would run as whoever loads it."""
+        if self._cache_dir is None:
+            gitdir = self.git.gitdir
+            try:
+                st = gitdir.stat()
+                private = st.st_uid == os.getuid() and not st.st_mode & 0o022
+            except OSError:
+                private = False
+            if private:
+                self._cache_dir = gitdir / "bangfu"
+            else:
+                base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+                self._cache_dir = base / "bangfu" / hashlib.sha1(str(gitdir.resolve()).encode()).hexdigest()[:16]
+        return self._cache_dir
+
     def _cache_path(self) -> Path:
-        return self.git.gitdir / "bangfu" / "index.pickle"
+        return self.cache_dir / "index.pickle"
 
     @property
     def index(self) -> Index:
@@ -220,21 +242,22 @@ class Ledger:
         tree = self._records_tree(tip)
         if self._index.restore(self._cache_path()) and self._index.records_tree:
             if self._index.records_tree != tree:
-                changed = self._advance(self._index.records_tree, tree)
-                if len(changed) > 500:
-                    self._index.save(self._cache_path())
+                self._cache_due = len(self._advance(self._index.records_tree, tree)) > 500
         else:
             self._load_all(tree)
             self._cache_due = True
-            if not self.hold_cache:
-                self.write_cache()
         self._tip = tip
+        if not self.hold_cache:
+            self.write_cache()
 
     def write_cache(self) -> None:
-        """Write the index cache (in the background) if the index was built from the tree."""
-        if self._cache_due:
-            self._cache_due = False
-            self._index.save(self._cache_path(), background=True)
+        """Write the index cache if it is due (built from the tree, or far behind the tip): the
+        records are taken under the lock, so no save or refresh is half in it; the pickling
+        and writing go on in the background."""
+        with self._lock:
+            if self._cache_due:
+                self._cache_due = False
+                self._index.save(self._cache_path(), background=True)
 
     def _records_tree(self, commit: str) -> str:
         return self.git.lookup(self.git.commit_tree(commit), RECORDS) or EMPTY_TREE
@@ -265,6 +288,8 @@ class Ledger:
         for n, blob in enumerate(shas):
             for rid in by_blob[blob]:
                 doc, problem = _checked(docs[n], rid) if docs is not None else _parse(contents[blob], rid)
+                if problem and docs is not None:   # (the stream may have paired broken files wrongly)
+                    doc, problem = _parse(self.git.read_blob(blob), rid)
                 if problem:
                     broken[ids.path_of(rid)] = problem
                 else:
@@ -359,20 +384,23 @@ class Ledger:
             return self.index.query(record_type, copies=False, **filters)
 
     def matching(self, record_ids: list[str], text: str, stop: Callable[[], bool] = lambda: False) -> list[str]:
-        """The ids, in the order given, of the records whose text holds `text` (pinyin initials too)."""
-        with self._lock:
-            return self.index.matching(record_ids, text, stop)
+        """The ids, in the order given, of the records whose text holds `text` (pinyin initials too).
+        A slice at a time under the lock: before the text index is made (a few hundred ms at 20k
+        records) a save, a refresh or the screen's own reads never wait long for it."""
+        found: list[str] = []
+        for start in range(0, len(record_ids), SLICE):
+            if stop():
+                break
+            with self._lock:
+                found += self.index.matching(record_ids[start:start + SLICE], text)
+        return found
 
     def prepare_search(self, record_type: str, stop: Callable[[], bool] = lambda: False) -> None:
-        """Make the text index of a type before the first search needs it (a few hundred ms at
-        20k records), a slice at a time so that a save or a refresh never waits long for it."""
-        record_ids = [r["id"] for r in self.scan(record_type)]
-        for start in range(0, len(record_ids), 2000):
-            if stop():
-                return
-            with self._lock:
-                for rid in record_ids[start:start + 2000]:
-                    self.index.text_of(rid)
+        """Make the text index of a type before the first search needs it."""
+        with self._lock:
+            self.refresh()
+            record_ids = self.index.ids(record_type)
+        self.matching(record_ids, "", stop)
 
     def find(self, record_type: str, **equal: Any) -> list[dict]:
         with self._lock:
@@ -391,21 +419,20 @@ class Ledger:
         """work_out() for the ledger at its tip, kept on disk under the tip's tree id: asked again
         for the same version (in this process or the next) it answers without reading a record."""
         tip = self.tip
-        version = (name, self.git.commit_tree(tip), *key)
-        folder = self._memo_folder()
-        value = memo.recall(folder, version)
+        version = self._version(tip, name, key)
+        value = memo.recall(self.cache_dir / "memo", version)
         if value is None:
             value = work_out()
             if self.tip == tip:   # (not when the index moved on while it was worked out)
-                memo.keep(folder, version, value)
+                memo.keep(self.cache_dir / "memo", version, value)
         return value
 
     def remembers(self, name: str, key: tuple) -> bool:
         """Whether `remembered` would answer from disk for the ledger at its tip."""
-        return memo.holds(self._memo_folder(), (name, self.git.commit_tree(self.tip), *key))
+        return memo.holds(self.cache_dir / "memo", self._version(self.tip, name, key))
 
-    def _memo_folder(self) -> Path:
-        return self.git.gitdir / "bangfu" / "memo"
+    def _version(self, tip: str, name: str, key: tuple) -> tuple:
+        return (name, self.git.commit_tree(tip), *key)
 
     def preload(self) -> None:
         """Start loading the index in a thread now (git reads the records on another core
@@ -683,7 +710,7 @@ def _no_gc():
 def _parse(data: bytes, rid: str) -> tuple[dict | None, str | None]:
     try:
         doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         return None, f"json: {exc}"
     return _checked(doc, rid)
 

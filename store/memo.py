@@ -22,10 +22,18 @@ def _file(folder: Path, key: tuple) -> Path:
     return folder / (hashlib.sha1(repr((FORMAT, *key)).encode()).hexdigest() + ".pickle")
 
 
+def owned(fh) -> bool:
+    """Whether an open cache file is this user's own: loading a pickle runs what it says, so a
+    file someone else wrote is never loaded (it only costs the time to work things out again)."""
+    return os.fstat(fh.fileno()).st_uid == os.getuid()
+
+
 def recall(folder: Path, key: tuple) -> Any | None:
     """The value kept under key, or None."""
     try:
         with _file(folder, key).open("rb") as fh:
+            if not owned(fh):
+                return None
             kept_key, value = pickle.load(fh)
     except Exception:  # missing, half written by an older version, damaged: work it out again
         return None

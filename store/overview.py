@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import hashlib
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
-from . import charts, dashboard
+from . import charts, dashboard, rules
 
 
 MEMO = "term-figures"
@@ -34,8 +38,19 @@ def _shape() -> tuple:
     return tuple((k.__name__, *(f.name for f in dataclasses.fields(k))) for k in kinds)
 
 
+@functools.lru_cache(maxsize=1)
+def _code() -> str:
+    """The code that works the figures out: after an upgrade that counts differently, figures
+    kept for the same version of the ledger are worked out again."""
+    from . import money, schema
+    digest = hashlib.sha1()
+    for module in (sys.modules[__name__], dashboard, charts, rules, money, schema):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
 def _key(term: str, today: dt.date) -> tuple:
-    return term, today.isoformat(), _shape()
+    return term, today.isoformat(), _shape(), _code()
 
 
 def term_figures(ledger, term: str, today: dt.date) -> TermFigures:

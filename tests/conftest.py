@@ -27,6 +27,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "GIT_CONFIG_NOSYSTEM": "1",
         "BANGFU_KEYS": str(_RUN / "keys"),
         "XDG_STATE_HOME": str(_RUN / "state"),
+        "XDG_CACHE_HOME": str(_RUN / "cache"),
         "BANGFU_LANG": "zh",
     })
     for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "BANGFU_LEDGER"):

@@ -204,6 +204,6 @@ def test_figures_are_remembered_for_a_version_and_worked_out_again_after_a_chang
     after = overview.term_figures(other, TERM, TODAY)
     assert saved.id in after.plans[0].visits and after.plans[0].empty_months == ()
     # A damaged file only costs the time to work the figures out again.
-    for kept in (ledger.git.gitdir / "bangfu" / "memo").glob("*.pickle"):
+    for kept in (ledger.cache_dir / "memo").glob("*.pickle"):
         kept.write_bytes(b"\x80\x05 not a pickle")
     assert overview.term_figures(Ledger(ledger.path), TERM, TODAY) == after

@@ -121,5 +121,8 @@ def test_a_finding_stored_by_one_language_reads_in_the_other(schemas):
     i18n.set_lang("en")
     texts = [finding_text(f) for f in stored]
     assert any('"School name"' in t for t in texts) and not any(CJK.search(t) for t in texts), texts
-    # A conflict stored before parameters kept their kind (plain text) still reads.
+    # A conflict stored before parameters kept their kind (plain text) still reads, and what is
+    # stored now reads in an older Bangfu (which formats the parameters as they are).
     assert "校名" in finding_text({"rule": "schema.required", "params": {"title": "校名"}})
+    i18n.set_lang("zh")
+    assert all("「" in i18n.t(f["rule"], **f["params"]) for f in stored)

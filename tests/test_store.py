@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
+from pathlib import Path
 
 import pytest
 
@@ -219,6 +221,56 @@ def test_opening_reads_hand_written_json_and_names_what_is_not_a_record(pair, tm
     assert reopened.count("school") == 2 and reopened.count("plan") == 1 and reopened.count("visit") == 1
     assert reopened.broken == {"records/visit/README.txt": "path", wrong_id: reopened.broken[wrong_id]}
     assert reopened.broken[wrong_id].startswith("id:")
+
+
+def test_a_folder_named_like_a_listing_entry_cannot_pass_for_a_record(ledger):
+    """Opening reads the whole listing with one pattern; a folder whose name looks like an entry
+    of it (tabs and spaces are allowed in names) is a broken path, not a record."""
+    real = ledger.put(school()).id
+    forged = ledger.git.write("blob", canonical.dumps({**ledger.get(real), "name": "伪造的校名"}))
+    crafted = f"records/z 100644 blob {forged}\tschool/{ids.shard(real)}/{real}.json"
+    tree = ledger.git.write_tree(ledger.git.commit_tree(ledger.tip), {crafted: ledger.git.write("blob", b"{}")})
+    commit = ledger.git.make_commit(tree, [ledger.tip], ledger.author(), "crafted")
+    assert ledger.git.swap_ref(commit, ledger.tip, "crafted")
+    fresh = Ledger(ledger.path)
+    fresh.cache_dir.joinpath("index.pickle").unlink(missing_ok=True)
+    fresh = Ledger(ledger.path)
+    assert fresh.get(real)["name"] == "沙河镇第二中心小学"
+    assert fresh.broken == {crafted: "path"}
+
+
+class _Planted:
+    """A cache file someone else wrote: loading it would open (create) the marker file."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_caches_are_never_loaded_from_a_file_another_user_wrote(ledger, tmp_path):
+    import os
+    import pickle
+
+    a = ledger.put(school()).id
+    # A private repository keeps its caches inside; one a group may write keeps them per user.
+    assert Ledger(ledger.path).cache_dir == ledger.git.gitdir / "bangfu"
+    marker = tmp_path / "ran"
+    cache = Ledger(ledger.path)._cache_path()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(pickle.dumps(_Planted(marker)))
+    os.chown(cache, 4242, 4242)                                  # (the tests run as root, as CI does)
+    reopened = Ledger(ledger.path)
+    assert reopened.get(a)["name"] == "沙河镇第二中心小学" and not marker.exists()
+    ledger.git.gitdir.chmod(0o2775)
+    shared = Ledger(ledger.path)
+    assert shared.cache_dir.parent == Path(os.environ["XDG_CACHE_HOME"]) / "bangfu"
+    assert shared.count("school") == 1
+    for thread in threading.enumerate():
+        if thread.name == "index-cache":
+            thread.join()
+    assert (shared.cache_dir / "index.pickle").is_file() and not marker.exists()
 
 
 def test_many_records_stream_in_the_order_asked_and_a_missing_one_is_said(ledger):

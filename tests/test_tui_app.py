@@ -14,7 +14,7 @@ from textual import events
 from textual.command import CommandList
 from textual.widgets import Input, Static
 
-from store import i18n
+from store import canonical, i18n, ids
 from store.ledger import NEW, Change, Ledger
 from store.privacy import init_keys
 from tui.app import BangfuApp
@@ -298,6 +298,9 @@ async def test_filter_matches_text_and_pinyin_initials(small):
         assert "没有符合条件的记录" in lines(screen.list)[1]
         await pilot.press("slash", "2")               # in the filter "/" and digits are text
         assert screen.query_one("#filter", Input).value == "zzz/2" and app.screen is screen
+        screen.query_one("#filter", Input).select_all()
+        await pilot.press("slash")                    # a selection is replaced, as by any character
+        assert screen.query_one("#filter", Input).value == "/"
 
 
 @pilot_test
@@ -430,6 +433,24 @@ async def test_command_palette_finds_screen_actions_by_pinyin(small):
         await pilot.press("enter", "enter")             # highlight the best hit, run it
         await settle(pilot)
         assert app.screen is screen and screen.sort_reverse is False
+        # The pages too, even when the palette is opened while typing in the filter.
+        await pilot.press("slash", "x")
+        assert app.focused is screen.query_one("#filter", Input)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press("x", "x")                    # 学校 (page 6)
+        hits = app.screen.query_one(CommandList)
+        for _ in range(30):
+            await asyncio.sleep(0.1)
+            if hits.option_count:
+                break
+        assert "按键 6" in str(hits.get_option_at_index(0).prompt)
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert section(app).record_type == "school"
+        await pilot.press("question_mark")              # the help lists the page keys
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and dict((t, k) for k, t in app.screen.rows)["学校"] == "6"
 
 
 @pilot_test
@@ -586,3 +607,44 @@ async def test_a_failing_background_read_is_a_message_not_a_crash(small):
         assert app.is_running
         [note] = [n for n in app._notifications if n.severity == "error"]
         assert "crash.log" in note.message and "Traceback" not in note.message
+
+
+def commit_unchecked(path: Path, records: list[dict]) -> None:
+    """Records committed the way plain git would, past every check (`bangfu validate` names them)."""
+    with Ledger(path) as ledger:
+        files = {ids.path_of(r["id"]): ledger.git.write("blob", canonical.dumps(r)) for r in records}
+        tree = ledger.git.write_tree(ledger.git.commit_tree(ledger.tip), files)
+        commit = ledger.git.make_commit(tree, [ledger.tip], ledger.author(), "hand edit")
+        assert ledger.git.swap_ref(commit, ledger.tip, "hand edit")
+
+
+@pilot_test
+async def test_records_the_schema_would_refuse_do_not_stop_the_dashboard(small):
+    with Ledger(small) as ledger:
+        plan = ledger.get(PLAN)
+        visit = next(iter(ledger.records("visit")))
+    plan["targets"][0]["value"] = "十"                          # text where a number belongs
+    odd = {**plan, "id": rid("plan", 9), "title": "手工编辑的计划", "targets": ["每月一次"]}   # not even objects
+    commit_unchecked(small, [plan, odd, {**visit, "hours": "四"}])
+    app = app_for(small)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await asyncio.sleep(0.3)
+        await settle(pilot)
+        # The plans' figures cannot be worked out: said once, and the rest of the dashboard is there.
+        changes = [f.prompt.plain for f in app.home.query_one("#changes", FigureList).figures]
+        assert changes and "hand edit" in changes[0]
+        messages = [n.message for n in app._notifications]
+        assert len(messages) == 1 and "Traceback" not in messages[0]
+        for panel in ("plans", "aid"):
+            [line] = app.home.query_one(f"#{panel}", FigureList).figures
+            assert "bangfu validate" in line.prompt.plain
+    # Without the record that is not even readable, the figures are worked out; the target whose
+    # value is text is not measured, the visit's hours in text count as none.
+    commit_unchecked(small, [{**odd, "targets": []}])
+    app = app_for(small)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        plans = [f.prompt.plain for f in app.home.query_one("#plans", FigureList).figures]
+        assert any("送教下乡" in p and "不由活动记录统计" in p for p in plans), plans
+        assert not app._notifications

@@ -7,6 +7,7 @@ dialogs), polls the ledger for changes made elsewhere, and reports failed backgr
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 from rich.text import Text
@@ -16,14 +17,13 @@ from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Input, TextArea
 
 from store import i18n, overview
 from store.dashboard import term_of
 from store.errors import BangfuError
 from store.text import printable
 
-from .columns import SECTIONS, Names
+from .columns import PAGE_KEY, PAGES, SECTIONS, Names
 from .commands import AppCommands
 from .screens.base import LedgerScreen, install_keys
 from .screens.help import HelpScreen, key_rows, load_keymap
@@ -31,7 +31,6 @@ from .screens.home import HomeScreen
 from .screens.section import SectionScreen
 from .workers import LedgerChanged, WorkerFailed, background, crash_log, error_text
 
-PAGES = ("home", *SECTIONS, "audit")     # keys 1-8
 SECTIONS_GROUP = Binding.Group("tui.key.sections", compact=True)
 
 
@@ -44,7 +43,7 @@ class BangfuApp(App[int]):
         Binding("question_mark,f1", "help", "tui.key.help", id="bangfu.help"),
         # Priority keys, so that keys typed right behind a page's number ("3/shq" arriving in one
         # burst over SSH) reach the new page; where a digit is text, check_action lets it through.
-        *[Binding(str(n), f"go('{page}')", f"tui.section.{page}", group=SECTIONS_GROUP, id=f"bangfu.go.{page}",
+        *[Binding(str(n), f"go('{page}')", f"tui.section.{page}", group=SECTIONS_GROUP, id=f"{PAGE_KEY}{page}",
                   priority=True)
           for n, page in enumerate(PAGES, 1)],
         Binding("f2", "language", "tui.key.language", id="bangfu.language"),
@@ -150,13 +149,30 @@ class BangfuApp(App[int]):
 
     # -- navigation ----------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "go" and (isinstance(self.screen, ModalScreen) or isinstance(self.focused, (Input, TextArea))):
-            return False   # typing (a date, an amount, a filter) or a dialog open: the digit is not a page
+        # Under a dialog a digit is not a page. (In an input it is text: Textual leaves keys an
+        # input takes to the input, priority or not.)
+        if action == "go" and isinstance(self.screen, ModalScreen) and not CommandPalette.is_open(self):
+            return False
         return True
+
+    def page_keys(self) -> list[tuple[str, str, str]]:
+        """(key as shown, page title, page) of every page: the help and the palette list them
+        even while an input has the focus (and so takes the digits as text)."""
+        out = []
+        for _key, binding in self._bindings:
+            if (binding.id or "").startswith(PAGE_KEY):
+                key = self._keymap.get(binding.id, binding.key) if self._keymap else binding.key
+                out.append((self.get_key_display(replace(binding, key=key)), binding.description,
+                            binding.id.removeprefix(PAGE_KEY)))
+        return out
 
     async def action_go(self, page: str) -> None:
         # Awaited: the keys behind the number are handled by the new page, not the one being left.
         await self.switch_mode(page)
+
+    def show_page(self, page: str) -> None:
+        """A page chosen in the command palette (whatever has the focus once the palette closes)."""
+        self.switch_mode(page)
 
     def delay_update(self, delay: float = 0.05) -> None:
         # switch_mode holds repaints for 50 ms to hide the change of screen; a section

@@ -15,6 +15,8 @@ from store.money import yuan
 from store.text import printable
 
 SECTIONS = ("plan", "visit", "student", "aid", "school", "standard")
+PAGES = ("home", *SECTIONS, "audit")     # keys 1-8
+PAGE_KEY = "bangfu.go."                  # binding ids of the page keys: bangfu.go.<page>
 
 
 class Names:

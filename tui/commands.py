@@ -17,6 +17,8 @@ from store import i18n
 from store.search import pinyin_keys
 from store.text import printable
 
+from .columns import PAGE_KEY
+
 Command = tuple[str, str, Callable[[], Awaitable[None] | None]]   # name, help, what it does
 
 
@@ -32,9 +34,13 @@ class ScreenCommands(Provider):
             if binding.action == "command_palette" or (id(node), binding.action) in seen:
                 continue
             seen.add((id(node), binding.action))
+            if binding.id.startswith(PAGE_KEY):
+                continue   # (below: pages whatever has the focus)
             keys = escape(self.app.get_key_display(binding))
             yield binding.description, i18n.t("tui.palette.key", keys=keys), partial(
                 self.app.run_action, binding.action, node)
+        for keys, title, page in self.app.page_keys():
+            yield title, i18n.t("tui.palette.key", keys=escape(keys)), partial(self.app.show_page, page)
         yield from self.extras()
 
     def extras(self) -> Iterator[Command]:

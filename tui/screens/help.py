@@ -15,6 +15,7 @@ from textual.widgets import Label, Static
 
 from store import i18n
 
+from ..columns import PAGE_KEY
 from .base import install_keys
 
 
@@ -26,13 +27,17 @@ def key_rows(screen: Screen) -> list[tuple[str, str]]:
     for _key, (node, binding, enabled, _tip) in screen.active_bindings.items():
         if not enabled or not binding.description or not (binding.id or "").startswith("bangfu."):
             continue
+        if binding.id.startswith(PAGE_KEY):
+            continue   # (below: the pages whatever has the focus)
         keys, _text = rows.setdefault((id(node), binding.action), ([], binding.description))
         shown = app.get_key_display(binding)
         if shown not in keys:
             keys.append(shown)
-    # (priority bindings, such as the page numbers, come first in Textual's order)
-    ordered = sorted(rows.items(), key=lambda item: item[0][0] == id(app))
-    return [(" / ".join(keys), text) for _node, (keys, text) in ordered]
+    ordered = sorted(rows.items(), key=lambda item: item[0][0] == id(app))   # the screen's first
+    out = [(" / ".join(keys), text) for _node, (keys, text) in ordered]
+    at = next((n + 1 for n, ((node, action), _row) in enumerate(ordered) if node == id(app) and action == "help"),
+              len(out))
+    return out[:at] + [(key, title) for key, title, _page in app.page_keys()] + out[at:]
 
 
 def keymap_path() -> Path:

@@ -280,7 +280,11 @@ class HomeScreen(LedgerScreen):
 
     @background("figures")
     def _figures(self, term: str) -> None:
-        figures = settled(lambda: overview.term_figures(self.ledger, term, self.bangfu.today))
+        try:
+            figures = settled(lambda: overview.term_figures(self.ledger, term, self.bangfu.today))
+        except Exception:
+            self.app.call_from_thread(self._figures_failed)
+            raise   # (reported as any worker's failure)
         self.post_message(self.Figures(term, plan_figures(figures.plans, term, figures.months),
                                        aid_figures(figures.aid, figures.aid_months),
                                        [(p.plan, printable(p.title)) for p in figures.plans]))
@@ -314,9 +318,19 @@ class HomeScreen(LedgerScreen):
                     break
             self._wanted_plan = None
         self.query_one("#aid", FigureList).set_figures(message.aid)
+        self._first_figures_done()
+
+    def _figures_failed(self) -> None:
+        failed = [Figure(Text(i18n.t("tui.home.figures_failed"), style="red"), heading=True)]
+        for name in ("plans", "aid"):
+            self.query_one(f"#{name}", FigureList).set_figures(failed)
+        self._first_figures_done()
+
+    def _first_figures_done(self) -> None:
+        """The rest of the start comes second (also when the figures failed): the conflicts panel
+        and the sync line's count need every record, the latest changes may read a commit naming
+        50k of them."""
         if not self._shown:
-            # The rest comes second: the conflicts panel and the sync line's count need every
-            # record, the latest changes may read a commit naming 50k of them.
             self._shown = True
             self._changes()
             self._sync_state()

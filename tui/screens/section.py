@@ -117,8 +117,8 @@ class SectionScreen(LedgerScreen):
         self.waiting = True
         self._keep: str | None = None                # record to put the cursor on next
         self._key_state: tuple[bool, bool] | None = None
-        self._sorted: tuple[tuple, list[str]] = ((), [])             # (tip, column, reverse), ids in order
-        self._conflicts_at: tuple[str | None, dict[str, list[str]]] = (None, {})
+        self._sorted: tuple[tuple, list[str]] = ((), [])        # (tip, language, column, reverse), ids in order
+        self._conflicts_at: tuple[tuple, dict[str, list[str]]] = ((), {})   # (tip, language), conflicts
         self._search_ready = False
         self.conflicts: dict[str, list[str]] = {}   # record in conflict -> the fields in conflict
 
@@ -172,7 +172,7 @@ class SectionScreen(LedgerScreen):
 
     def _order(self, column: int, reverse: bool) -> list[str]:
         """Every record of the type in the list's order, sorted again only when the tip moves."""
-        key = (self.ledger.tip, column, reverse)
+        key = (self.ledger.tip, i18n.lang(), column, reverse)   # (some columns sort on translated words)
         kept_key, kept = self._sorted
         if kept_key == key:
             return kept
@@ -186,13 +186,13 @@ class SectionScreen(LedgerScreen):
 
     def _conflicts(self) -> dict[str, list[str]]:
         """Records of this type in an open sync conflict -> the fields waiting for a choice."""
-        tip, kept = self._conflicts_at
-        if tip != self.ledger.tip:
+        version, kept = self._conflicts_at
+        if version != (self.ledger.tip, i18n.lang()):
             from store.conflicts import list_conflicts   # (loaded off the path to the first paint)
-            tip = self.ledger.tip
+            version = (self.ledger.tip, i18n.lang())
             kept = {c.record: field_names(c, self.bangfu.schemas) or [i18n.t(f"sync.kind.{c.kind}")]
                     for c in settled(lambda: list_conflicts(self.ledger)) if ids.type_of(c.record) == self.record_type}
-            self._conflicts_at = (tip, kept)
+            self._conflicts_at = (version, kept)
         return kept
 
     @background("search")
@@ -297,6 +297,8 @@ class SectionScreen(LedgerScreen):
 
     # -- actions ---------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_filter" and self.is_mounted and self.focused is self.query_one("#filter", Input):
+            return False   # typed in the filter, "/" is text ("2026/11"): the input takes it
         if action in WRITES and self.bangfu.read_only:
             return False
         if action == "progress" and self.record_type != "plan":
@@ -315,11 +317,7 @@ class SectionScreen(LedgerScreen):
     # Focus moves with set_focus, not widget.focus(), which waits a turn: keys typed fast
     # (or pasted over SSH) right after "/" must already land in the filter.
     def action_focus_filter(self) -> None:
-        field = self.query_one("#filter", Input)
-        if self.focused is field:
-            field.insert_text_at_cursor("/")   # typed in the filter: it is text ("2026/11")
-        else:
-            self.set_focus(field)
+        self.set_focus(self.query_one("#filter", Input))
 
     def action_clear(self) -> None:
         field = self.query_one("#filter", Input)
