@@ -230,7 +230,7 @@ class Index:
             return False
 
 
-CHUNK = 2500   # records per slice of the cache file (about 10 ms to unpickle)
+CHUNK = 1250   # records per slice of the cache file (a few ms to unpickle)
 
 
 def _write_cache(path: Path, head: dict, items: list) -> None:

@@ -234,9 +234,10 @@ class Ledger:
         # collector would walk them again and again for nothing.
         with _no_gc():
             self._open_index_now(tip)
-        # The index lives as long as the process: keep the collector from walking its
-        # hundred thousand objects on every full pass (a half-second pause in the dashboard).
-        gc.freeze()
+            # The index lives as long as the process: keep the collector from walking its
+            # hundred thousand objects on every full pass (a half-second pause in the dashboard).
+            # Frozen before the collector is back on, or its first pass would sweep them all once.
+            gc.freeze()
 
     def _open_index_now(self, tip: str) -> None:
         tree = self._records_tree(tip)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 from rich.text import Text
 from textual import on
@@ -112,17 +113,22 @@ class BangfuApp(App[int]):
         if problem:
             self.notify(problem, severity="warning", markup=False, timeout=10)
 
-    def first_paint_done(self) -> None:
-        """The dashboard's first figures are on screen; now the start-up work that could wait."""
-        self._after_start()
+    def first_paint_done(self, then: Callable[[], None]) -> None:
+        """The dashboard's first figures are on screen: now the start-up work that could wait, one
+        job after the other (several at once would take turns with the screen for the interpreter),
+        then `then` (the rest of the dashboard)."""
+        self._after_start(then)
 
     @background("after-start")
-    def _after_start(self) -> None:
-        if getattr(self.ledger, "keys", None) is not None:
-            from store.privacy import erase_pending
-            erase_pending(self.ledger)   # erasures recorded at other sites destroy the keys here
-        self.ledger.count()              # the index: the first list opened shows at once
-        self.ledger.write_cache()        # (held back while the dashboard was painted)
+    def _after_start(self, then: Callable[[], None]) -> None:
+        try:
+            if getattr(self.ledger, "keys", None) is not None:
+                from store.privacy import erase_pending
+                erase_pending(self.ledger)   # erasures recorded at other sites destroy the keys here
+            self.ledger.count()              # the index: the first list opened shows at once
+            self.ledger.write_cache()        # (held back while the dashboard was painted)
+        finally:
+            self.call_from_thread(then)
 
     @background("poll")
     def _poll(self) -> None:

@@ -332,9 +332,11 @@ class HomeScreen(LedgerScreen):
         50k of them."""
         if not self._shown:
             self._shown = True
-            self._changes()
-            self._sync_state()
-            self.bangfu.first_paint_done()
+            self.bangfu.first_paint_done(then=self._rest)
+
+    def _rest(self) -> None:
+        self._changes()
+        self._sync_state()
 
     @on(Changes)
     def _show_changes(self, message: Changes) -> None:
