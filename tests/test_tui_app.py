@@ -147,6 +147,19 @@ def app_for(path: Path, **options) -> BangfuApp:
     return BangfuApp(open_ledger(path), today=TODAY, **options)
 
 
+async def palette(pilot, *keys: str) -> CommandList:
+    """Open the command palette, type keys, wait for its hits."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*keys)
+    hits = pilot.app.screen.query_one(CommandList)
+    for _ in range(40):
+        await asyncio.sleep(0.05)
+        if hits.option_count:
+            break
+    return hits
+
+
 def section(app) -> SectionScreen:
     assert isinstance(app.screen, SectionScreen)
     return app.screen
@@ -422,28 +435,14 @@ async def test_command_palette_finds_screen_actions_by_pinyin(small):
         await settle(pilot)
         screen = section(app)
         assert screen.sort_reverse is True
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press("d", "x")                    # 倒序
-        hits = app.screen.query_one(CommandList)
-        for _ in range(30):
-            await asyncio.sleep(0.1)
-            if hits.option_count:
-                break
+        await palette(pilot, "d", "x")                 # 倒序
         await pilot.press("enter", "enter")             # highlight the best hit, run it
         await settle(pilot)
         assert app.screen is screen and screen.sort_reverse is False
         # The pages too, even when the palette is opened while typing in the filter.
         await pilot.press("slash", "x")
         assert app.focused is screen.query_one("#filter", Input)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press("x", "x")                    # 学校 (page 6)
-        hits = app.screen.query_one(CommandList)
-        for _ in range(30):
-            await asyncio.sleep(0.1)
-            if hits.option_count:
-                break
+        hits = await palette(pilot, "x", "x")           # 学校 (page 6)
         assert "按键 6" in str(hits.get_option_at_index(0).prompt)
         await pilot.press("enter", "enter")
         await settle(pilot)

@@ -7,10 +7,8 @@ Real sites cloned with `store.sync.clone` from a real bare hub in a temporary fo
 approach of test_sync_local), driven with Textual's Pilot."""
 from __future__ import annotations
 
-import asyncio
 
 import pytest
-from textual.command import CommandList
 from textual.widgets import Button, DataTable, Input, RadioSet, Static
 
 from conftest import git, school
@@ -18,7 +16,7 @@ from store import sync
 from store.conflicts import list_conflicts
 from store.ledger import Ledger
 from test_sync_local import edit, make_site, student
-from test_tui_app import TODAY, footer_keys, lines, pilot_test, settle, static_text
+from test_tui_app import TODAY, footer_keys, lines, palette, pilot_test, settle, static_text
 from tui.app import BangfuApp
 from tui.modals.export import ExportDialog
 from tui.modals.import_preview import ImportDialog
@@ -257,14 +255,7 @@ async def test_help_and_palette_list_the_new_keys_in_both_languages(ledger):
         rows = {text: key for key, text in app.screen.rows}
         assert rows["sync"] == "y" and rows["Audit"] == "8"
         await pilot.press("escape")
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"sync")
-        hits = app.screen.query_one(CommandList)
-        for _ in range(40):
-            await asyncio.sleep(0.05)
-            if hits.option_count:
-                break
+        hits = await palette(pilot, *"sync")
         assert "sync" in str(hits.get_option_at_index(0).prompt)
         await pilot.press("enter", "enter")           # runs it: there is no remote, it says so
         await until(pilot, lambda: notes(app))
