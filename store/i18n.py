@@ -71,7 +71,20 @@ def has(key: str) -> bool:
 # A finding is made in one language and may be read in the other (a conflict stored in the ledger
 # by whoever merged, an audit report): its parameters that are words or schema titles stay words.
 
-class Word(str):
+class _Shown(str):
+    """A parameter that reads in the language of whoever reads it."""
+
+    def __str__(self) -> str:
+        return self._shown()
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+    def _shown(self) -> str:
+        raise NotImplementedError
+
+
+class Word(_Shown):
     """A parameter that is itself a catalogue entry."""
 
     def __new__(cls, key: str):
@@ -79,14 +92,11 @@ class Word(str):
         obj.key = key
         return obj
 
-    def __str__(self) -> str:
+    def _shown(self) -> str:
         return t(self.key)
 
-    def __format__(self, spec: str) -> str:
-        return format(str(self), spec)
 
-
-class Title(str):
+class Title(_Shown):
     """A parameter that is a schema title (Chinese in the schemas), shown through `title`."""
 
     def __new__(cls, zh: str):
@@ -94,11 +104,8 @@ class Title(str):
         obj.zh = zh
         return obj
 
-    def __str__(self) -> str:
+    def _shown(self) -> str:
         return title(self.zh)
-
-    def __format__(self, spec: str) -> str:
-        return format(str(self), spec)
 
 
 def params_json(params: dict) -> dict:
