@@ -9,6 +9,7 @@ screen can open exactly those records. Nothing here reads the clock: callers pas
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from typing import Iterable
@@ -153,7 +154,8 @@ class PlanProgress:
 def number(value: object, default: float | None = 0.0) -> float | None:
     """A number from a record; anything else (a file edited by hand that the schema would
     refuse, which `bangfu validate` names) counts as the default instead of stopping the figures."""
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return float(value) if ok else default
 
 
 def _hours(v: dict) -> float:
@@ -220,10 +222,10 @@ def _elapsed(start: dt.date, end: dt.date, today: dt.date | None) -> list[str]:
 def _target(t: dict, visits: list[dict], plan_span: tuple[dt.date, dt.date], window: tuple[dt.date, dt.date],
             term: str, today: dt.date | None) -> TargetProgress:
     metric, per, unit = t.get("metric", ""), t.get("per", ""), t.get("unit", "")
-    comparison, value = t.get("comparison", ">="), number(t.get("value"))
+    comparison, value = t.get("comparison", ">="), number(t.get("value"), math.nan)   # (nan: shown as "?")
     common = dict(key=t.get("key", ""), metric=metric, comparison=comparison, value=value, unit=unit, per=per,
                   text=t.get("text", ""))
-    if metric not in _ACTIVITY_KINDS or unit == "%" or number(t.get("value"), None) is None:
+    if metric not in _ACTIVITY_KINDS or unit == "%" or math.isnan(value):
         return TargetProgress(**common, actual=None, goal=value, met=None, records=())
     kind = [v for v in visits if v.get("kind") == metric]
     if per == "月":

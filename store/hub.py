@@ -47,7 +47,8 @@ def install(store: GitStore) -> None:
     hook.chmod(0o755)
     for key, value in (("receive.denyNonFastForwards", "true"), ("receive.denyDeletes", "true")):
         store.set_config(key, value)
-    # The hook keeps its record index here; on a shared hub every pusher must be able to update it.
+    # Bangfu's own files in the hub (a group-writable hub keeps the record index per pusher, in
+    # each one's cache folder: see Ledger.cache_dir).
     cache = store.gitdir / "bangfu"
     cache.mkdir(exist_ok=True)
     cache.chmod(0o2775)

@@ -208,7 +208,8 @@ class Ledger:
                 self._cache_dir = gitdir / "bangfu"
             else:
                 base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-                self._cache_dir = base / "bangfu" / hashlib.sha1(str(gitdir.resolve()).encode()).hexdigest()[:16]
+                where = f"{gitdir.resolve()}\0{self.config.get('ledger_id', '')}"   # (another ledger may come to this path)
+                self._cache_dir = base / "bangfu" / hashlib.sha1(where.encode()).hexdigest()[:16]
         return self._cache_dir
 
     def _cache_path(self) -> Path:
@@ -243,7 +244,14 @@ class Ledger:
         tree = self._records_tree(tip)
         if self._index.restore(self._cache_path()) and self._index.records_tree:
             if self._index.records_tree != tree:
-                self._cache_due = len(self._advance(self._index.records_tree, tree)) > 500
+                try:
+                    self._cache_due = len(self._advance(self._index.records_tree, tree)) > 500
+                except GitFailed:
+                    # The cache's tree is not in this repository (history rewritten and pruned,
+                    # or another ledger once stood at this path): read everything afresh.
+                    self._index.__init__()
+                    self._load_all(tree)
+                    self._cache_due = True
         else:
             self._load_all(tree)
             self._cache_due = True

@@ -255,14 +255,19 @@ def test_caches_are_never_loaded_from_a_file_another_user_wrote(ledger, tmp_path
 
     a = ledger.put(school()).id
     # A private repository keeps its caches inside; one a group may write keeps them per user.
+    ledger.git.gitdir.chmod(0o755)
     assert Ledger(ledger.path).cache_dir == ledger.git.gitdir / "bangfu"
     marker = tmp_path / "ran"
-    cache = Ledger(ledger.path)._cache_path()
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_bytes(pickle.dumps(_Planted(marker)))
-    os.chown(cache, 4242, 4242)                                  # (the tests run as root, as CI does)
-    reopened = Ledger(ledger.path)
-    assert reopened.get(a)["name"] == "沙河镇第二中心小学" and not marker.exists()
+    if os.geteuid() == 0:   # (giving a file to another user needs root, as CI runs)
+        for cache in (Ledger(ledger.path)._cache_path(), Ledger(ledger.path).cache_dir / "memo" / "x.pickle"):
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_bytes(pickle.dumps(_Planted(marker)))
+            os.chown(cache, 4242, 4242)
+        reopened = Ledger(ledger.path)
+        assert reopened.get(a)["name"] == "沙河镇第二中心小学" and not marker.exists()
+        from store import memo
+        memo_file = next((reopened.cache_dir / "memo").glob("*.pickle"))
+        assert memo.recall(memo_file.parent, ("x",)) is None and not marker.exists()
     ledger.git.gitdir.chmod(0o2775)
     shared = Ledger(ledger.path)
     assert shared.cache_dir.parent == Path(os.environ["XDG_CACHE_HOME"]) / "bangfu"
@@ -271,6 +276,31 @@ def test_caches_are_never_loaded_from_a_file_another_user_wrote(ledger, tmp_path
         if thread.name == "index-cache":
             thread.join()
     assert (shared.cache_dir / "index.pickle").is_file() and not marker.exists()
+
+
+def test_a_cache_left_by_another_ledger_at_the_same_place_is_read_afresh(tmp_path):
+    """A ledger removed and another made at its path (or a history rewritten and pruned): the
+    index cache names a tree this repository does not have, and opening reads the tree instead."""
+    import shutil
+
+    path = tmp_path / "台账"
+    first = Ledger.init(path, site="甲")
+    first.put(school())
+    first.count()
+    for thread in threading.enumerate():
+        if thread.name == "index-cache":
+            thread.join()
+    kept = first._cache_path().read_bytes()
+    path.chmod(0o2775)                             # a repository a group may write: caches per user
+    shared_first = Ledger(path).cache_dir
+    shutil.rmtree(path)
+    second = Ledger.init(path, site="乙")
+    sid = second.put(school("石桥镇第二中心小学", "石桥二小")).id
+    second._cache_path().parent.mkdir(parents=True, exist_ok=True)
+    second._cache_path().write_bytes(kept)        # the first ledger's cache, where the second looks
+    assert [s["id"] for s in Ledger(path).query("school")] == [sid]
+    path.chmod(0o2775)
+    assert Ledger(path).cache_dir != shared_first   # each ledger its own place, even at one path
 
 
 def test_many_records_stream_in_the_order_asked_and_a_missing_one_is_said(ledger):

@@ -17,6 +17,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
 
 from store import i18n, overview
@@ -33,6 +34,14 @@ from .screens.section import SectionScreen
 from .workers import LedgerChanged, WorkerFailed, background, crash_log, error_text
 
 SECTIONS_GROUP = Binding.Group("tui.key.sections", compact=True)
+
+
+class StartUpDone(Message):
+    """The start-up work after the first paint is done: `then` runs on the app's thread."""
+
+    def __init__(self, then: Callable[[], None]) -> None:
+        super().__init__()
+        self.then = then
 
 
 class BangfuApp(App[int]):
@@ -128,7 +137,11 @@ class BangfuApp(App[int]):
             self.ledger.count()              # the index: the first list opened shows at once
             self.ledger.write_cache()        # (held back while the dashboard was painted)
         finally:
-            self.call_from_thread(then)
+            self.post_message(StartUpDone(then))   # (a message: safe from a thread, and dropped once the app has closed)
+
+    @on(StartUpDone)
+    def _start_up_done(self, message: StartUpDone) -> None:
+        message.then()
 
     @background("poll")
     def _poll(self) -> None:
@@ -167,9 +180,9 @@ class BangfuApp(App[int]):
         out = []
         for _key, binding in self._bindings:
             if (binding.id or "").startswith(PAGE_KEY):
-                key = self._keymap.get(binding.id, binding.key) if self._keymap else binding.key
-                out.append((self.get_key_display(replace(binding, key=key)), binding.description,
-                            binding.id.removeprefix(PAGE_KEY)))
+                keys = (self._keymap or {}).get(binding.id, binding.key).split(",")   # (a keymap may give several)
+                shown = dict.fromkeys(self.get_key_display(replace(binding, key=k.strip())) for k in keys)
+                out.append((" / ".join(shown), binding.description, binding.id.removeprefix(PAGE_KEY)))
         return out
 
     async def action_go(self, page: str) -> None:

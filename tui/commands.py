@@ -12,6 +12,7 @@ from typing import Awaitable, Callable, Iterator
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
+from textual.screen import ModalScreen
 
 from store import i18n
 from store.search import pinyin_keys
@@ -39,8 +40,9 @@ class ScreenCommands(Provider):
             keys = escape(self.app.get_key_display(binding))
             yield binding.description, i18n.t("tui.palette.key", keys=keys), partial(
                 self.app.run_action, binding.action, node)
-        for keys, title, page in self.app.page_keys():
-            yield title, i18n.t("tui.palette.key", keys=escape(keys)), partial(self.app.show_page, page)
+        if not isinstance(screen, ModalScreen):   # (a dialog stays open: no page under it)
+            for keys, title, page in self.app.page_keys():
+                yield title, i18n.t("tui.palette.key", keys=escape(keys)), partial(self.app.show_page, page)
         yield from self.extras()
 
     def extras(self) -> Iterator[Command]:

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.message import Message
+from textual.worker import get_current_worker
 from textual.widgets import Header, Static
 
 from store import charts, dashboard, i18n, ids, overview
@@ -39,6 +40,8 @@ CMP = {">=": "≥", "<=": "≤", "=": "="}
 
 
 def _num(value: float) -> str:
+    if value != value:   # nan: a target whose value is not a number (a file edited by hand)
+        return "?"
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
@@ -206,6 +209,11 @@ class HomeScreen(LedgerScreen):
             self.aid = aid
             self.titles = titles      # (id, title) of the plans on view
 
+    class FiguresFailed(Message):
+        def __init__(self, term: str) -> None:
+            super().__init__()
+            self.term = term
+
     class Changes(Message):
         def __init__(self, figures: list[Figure]) -> None:
             super().__init__()
@@ -283,7 +291,8 @@ class HomeScreen(LedgerScreen):
         try:
             figures = settled(lambda: overview.term_figures(self.ledger, term, self.bangfu.today))
         except Exception:
-            self.app.call_from_thread(self._figures_failed)
+            if not get_current_worker().is_cancelled:   # (a newer term's figures are on their way)
+                self.post_message(self.FiguresFailed(term))
             raise   # (reported as any worker's failure)
         self.post_message(self.Figures(term, plan_figures(figures.plans, term, figures.months),
                                        aid_figures(figures.aid, figures.aid_months),
@@ -320,7 +329,10 @@ class HomeScreen(LedgerScreen):
         self.query_one("#aid", FigureList).set_figures(message.aid)
         self._first_figures_done()
 
-    def _figures_failed(self) -> None:
+    @on(FiguresFailed)
+    def _figures_failed(self, message: FiguresFailed) -> None:
+        if message.term != self.term:
+            return
         failed = [Figure(Text(i18n.t("tui.home.figures_failed"), style="red"), heading=True)]
         for name in ("plans", "aid"):
             self.query_one(f"#{name}", FigureList).set_figures(failed)
@@ -335,6 +347,8 @@ class HomeScreen(LedgerScreen):
             self.bangfu.first_paint_done(then=self._rest)
 
     def _rest(self) -> None:
+        if not self.app.is_running:
+            return   # (quit while the start-up work ran)
         self._changes()
         self._sync_state()
 
