@@ -379,6 +379,8 @@ def test_text_matching_keeps_the_order_given_and_follows_edits(pair):
     assert ledger.matching(order, "shq") == [b]                  # the text index follows the edit
     assert ledger.matching(order, "zy") == [c]
     assert ledger.matching(order, "shq", stop=lambda: True) == []  # overtaken by the next keystroke
+    long = order * 1500                                            # past a slice of the lock, in order
+    assert ledger.matching(long, "zy") == [c] * 1500 and ledger.matching(long, "shq")[:2] == [b, b]
     # The stored records themselves (no copies) for readers, copies for everyone else.
     assert ledger.scan("school", name="梓园小学") == [ledger.index.get(c)]
     assert ledger.scan("school")[0] is ledger.index.get(ledger.scan("school")[0]["id"])
