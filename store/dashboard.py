@@ -344,8 +344,11 @@ def expected_fen(aid: dict, standard: dict | None) -> int | None:
     if not standard or standard.get("programme") != aid.get("programme"):
         return None
     unit = standard.get("unit")
+    amount, days = number(standard.get("amount_fen"), None), number(aid.get("days"), None)
+    if amount is None:
+        return None
     # rules owns the arithmetic of per-year / per-term / per-day standards.
-    allowed = rules._PER_TERM.get(unit, lambda a, d: set())(standard.get("amount_fen", 0), aid.get("days"))
+    allowed = rules._PER_TERM.get(unit, lambda a, d: set())(int(amount), None if days is None else int(days))
     if not allowed:
         return None
     paid = aid.get("amount_fen")

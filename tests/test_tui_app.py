@@ -634,7 +634,10 @@ async def test_records_the_schema_would_refuse_do_not_stop_the_dashboard(small):
         visit = next(iter(ledger.records("visit")))
     plan["targets"][0]["value"] = "十"                          # text where a number belongs
     odd = {**plan, "id": rid("plan", 9), "title": "手工编辑的计划", "targets": ["每月一次"]}   # not even objects
-    commit_unchecked(small, [plan, odd, {**visit, "hours": "四"}])
+    with Ledger(small) as ledger:
+        aid, standard = next(iter(ledger.records("aid"))), next(iter(ledger.records("standard")))
+    commit_unchecked(small, [plan, odd, {**visit, "hours": "四"}, {**aid, "days": "3"},
+                             {**standard, "amount_fen": "一千"}])
     app = app_for(small)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -656,4 +659,6 @@ async def test_records_the_schema_would_refuse_do_not_stop_the_dashboard(small):
         await settle(pilot)
         plans = [f.prompt.plain for f in app.home.query_one("#plans", FigureList).figures]
         assert any("送教下乡 ≥?课时" in p and "不由活动记录统计" in p for p in plans), plans
+        aid_lines = [f.prompt.plain for f in app.home.query_one("#aid", FigureList).figures]
+        assert any("没有可核对的标准 1 笔" in p for p in aid_lines), aid_lines   # its standard's amount is text
         assert not app._notifications
