@@ -78,8 +78,9 @@ async def type_into(pilot, selector: str, text: str) -> None:
     await pilot.press(*text)
 
 
-async def pick(pilot, field_id: str, search: str) -> None:
-    """Choose a referenced record the way a person does: Enter, type, Enter."""
+async def pick(pilot, field_id: str, search: str, back_to: type = RecordForm) -> None:
+    """Choose a referenced record the way a person does: Enter, type, Enter (back in the form,
+    or in the item's own form for a field of a list item)."""
     pilot.app.screen.query_one(f"#{field_id}-input").focus()
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(pilot.app.screen, RefPicker))
@@ -88,7 +89,7 @@ async def pick(pilot, field_id: str, search: str) -> None:
     await until(pilot, lambda: picker.shown_for == search)
     assert picker.query_one("#ref-count").render().plain == "共 1 条"
     await pilot.press("enter")
-    await until(pilot, lambda: isinstance(pilot.app.screen, RecordForm))
+    await until(pilot, lambda: isinstance(pilot.app.screen, back_to))
 
 
 async def choose(pilot, field_id: str, value: str) -> None:
@@ -198,25 +199,13 @@ async def test_participants_are_added_in_their_own_small_form(world):
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, ItemForm))
         await type_into(pilot, "#f-name-input", "王老师")
-        await pick_in_item(pilot, "f-school", "shh")
+        await pick(pilot, "f-school", "shh", back_to=ItemForm)
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, RecordForm))
         assert "1. 王老师 沙河镇第二中心小学" in screen_text(app)
         await pilot.press("ctrl+s")
         await until(pilot, lambda: app.results)
     assert world.ledger.get(saved.id)["participants"] == [{"name": "王老师", "school": world.a}]
-
-
-async def pick_in_item(pilot, field_id: str, search: str) -> None:
-    pilot.app.screen.query_one(f"#{field_id}-input").focus()
-    await pilot.press("enter")
-    await until(pilot, lambda: isinstance(pilot.app.screen, RefPicker))
-    picker = pilot.app.screen
-    await pilot.press(*search)
-    await until(pilot, lambda: picker.shown_for == search)
-    assert picker.query_one("#ref-count").render().plain == "共 1 条"
-    await pilot.press("enter")
-    await until(pilot, lambda: isinstance(pilot.app.screen, ItemForm))
 
 
 @pilot_test
