@@ -81,6 +81,15 @@ def demo(demo_master, tmp_path):
     led.close()
 
 
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    """`bangfu ARGS` in this process: (exit code, what it printed, what it said on stderr)."""
+    from bangfu.cli import main
+
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
 def git(repo: Path, *args: str, check: bool = True) -> str:
     proc = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
     if check and proc.returncode != 0:

@@ -9,8 +9,7 @@ import shutil
 
 import pytest
 
-from bangfu.cli import main
-from conftest import git, school
+from conftest import git, run, school
 from store import ids, protect
 from store.errors import InvalidRecord
 from store.ledger import NEW, Change, Ledger
@@ -19,12 +18,6 @@ from store.privacy import RevealNoKey, RevealReadOnly, apply_erasures, attach_ke
 ID_A, ID_B = "11010519491231002X", "340524201205050026"
 PHONE = "13987654321"
 ADDRESS = "宁夏回族自治区海原县史店乡田拐村七队"
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def student(school_id: str, name: str = "马丽娟", **identity: str) -> dict:

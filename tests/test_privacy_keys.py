@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bangfu.cli import main
-from conftest import git, school
+from conftest import git, run, school
 from store import protect
 from store.ledger import Ledger
 from store.privacy import attach_keys, key_path
@@ -22,12 +21,6 @@ ID_A, ID_B, ID_C = "11010519491231002X", "110105200801010014", "3405242010010100
 PHONE = "13812345678"
 ADDRESS = "安徽省金寨县沙河乡红旗村3组12号"
 PASS = "水田 correct horse"
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def student(school_id: str, name: str, id_number: str, **identity: str) -> dict:

@@ -7,8 +7,7 @@ import subprocess
 
 import pytest
 
-from bangfu.cli import main
-from conftest import git, school
+from conftest import git, run, school
 from store import ids, protect
 from store.ledger import Ledger
 from store.migrate import ClearHit
@@ -20,12 +19,6 @@ ID_IN_NOTES = "622423201303030034"
 PHONE = "13812345678"
 GUARDIAN = "13987654321"
 ADDRESS = "安徽省金寨县沙河乡红旗村3组12号"
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def commit_by_hand(repo, records: list[dict], message: str) -> str:

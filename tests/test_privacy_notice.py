@@ -12,20 +12,13 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bangfu.cli import main
-from conftest import school
+from conftest import run, school
 from store import generate, protect
 from store.money import yuan
 from store.notice import build_notice, working_days_end, write_notice
 
 TERM = "2025-2026-2"
 PHONE, ADDRESS = "13812345678", "宁夏回族自治区海原县史店乡田拐村七队"
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture

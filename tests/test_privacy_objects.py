@@ -7,8 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from bangfu.cli import main
-from conftest import school
+from conftest import run, school
 from store import generate, protect
 
 # Invented identifiers, each in the form typed and the form normalised.
@@ -19,12 +18,6 @@ PHONES = ["13812345678", "139 8765 4321", "+86 137-0000-1111", "15900002222"]
 ADDRESSES = ["安徽省金寨县沙河乡红旗村3组12号", "宁夏回族自治区海原县史店乡田拐村七队", "连云港市赣榆区石桥镇东街88号"]
 CARD = "6222021234567890128"
 STUDENT_NO = "G340524201205050026"
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def forbidden() -> list[bytes]:
