@@ -192,10 +192,11 @@ class Index:
         return [r for r in rids if needle in text_of(r)]
 
     def ids(self, rtype: str) -> list[str]:
-        return [doc["id"] for doc in self.db.table(rtype).rows()]
+        return [doc["id"] for doc in self.all(rtype)]
 
     def all(self, rtype: str) -> Iterator[dict]:
-        return (self.docs[rid] for rid in self._doc_ids if ids.type_of(rid) == rtype)
+        """The records of one type, as stored (its table, not a walk over every id of the ledger)."""
+        return iter(self.db.table(rtype).rows())
 
     # -- disk cache ---------------------------------------------------------
     def save(self, path: Path, background: bool = False) -> None:
