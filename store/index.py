@@ -20,7 +20,7 @@ from tinydb.storages import Storage
 from tinydb.table import Table
 
 from . import ids, memo
-from .search import haystack
+from . import search
 
 CACHE_FORMAT = 5
 
@@ -167,8 +167,8 @@ class Index:
         copies=False answers the stored records themselves (for readers that never change them)."""
         cond = _condition(filters)
         if text:
-            needle = _needle(text)
-            text_cond = Query().id.test(lambda rid: needle in self.text_of(rid))
+            needle = search.needle(text)
+            text_cond = Query().id.test(lambda rid: search.matches(needle, self.text_of(rid), rid))
             cond = text_cond if cond is None else cond & text_cond
         rows = self.db.table(rtype).rows()
         found = rows if cond is None else filter(cond, rows)
@@ -181,15 +181,14 @@ class Index:
             doc = self.docs.get(rid)
             if doc is None:
                 return ""
-            hay = self._texts[rid] = haystack(doc)
+            hay = self._texts[rid] = search.haystack(doc)
         return hay
 
     def matching(self, rids: Iterable[str], text: str) -> list[str]:
         """The ids, in the order given, of the records whose text holds `text` (pinyin initials
         too): a list already in order is filtered in one pass, never sorted again."""
-        needle = _needle(text)
-        text_of = self.text_of
-        return [r for r in rids if needle in text_of(r)]
+        needle, text_of, matches = search.needle(text), self.text_of, search.matches
+        return [r for r in rids if matches(needle, text_of(r), r)]
 
     def ids(self, rtype: str) -> list[str]:
         return [doc["id"] for doc in self.all(rtype)]
@@ -280,10 +279,6 @@ def _field(doc: dict, name: str) -> Any:
             return None
         value = value.get(part)
     return value
-
-
-def _needle(text: str) -> str:
-    return text.strip().lower()
 
 
 def _hashable(value: Any) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from .ids import is_id
+
 # Fields whose values people type to find a record; other text is matched as it is.
 NAME_FIELDS = {"name", "short_name", "title", "topic", "donor", "recipient", "person", "mentor", "mentee", "region"}
 
@@ -32,6 +34,18 @@ def pinyin_keys(text: str) -> str:
     return " ".join("".join(k[i] for k in keys) for i in range(3)).lower()
 
 
+def needle(text: str) -> str:
+    """What a search looks for: the text as typed, without surrounding spaces or case."""
+    return text.strip().lower()
+
+
+def matches(needle: str, hay: str, record_id: str) -> bool:
+    """Whether a record's text holds the needle. Record ids are left out of the text (two typed
+    letters would match inside thousands of random ULIDs), but a needle that looks like a piece
+    of an id (six characters or more, with a digit) finds the record by its own id."""
+    return needle in hay or (len(needle) >= 6 and any(c.isdigit() for c in needle) and needle in record_id.lower())
+
+
 def haystack(record: dict) -> str:
     parts: list[str] = []
     _collect(record, None, parts)
@@ -40,6 +54,8 @@ def haystack(record: dict) -> str:
 
 def _collect(value: Any, key: str | None, parts: list[str]) -> None:
     if isinstance(value, str):
+        if is_id(value):
+            return   # (see matches)
         parts.append(value)
         if key in NAME_FIELDS:
             parts.append(pinyin_keys(value))

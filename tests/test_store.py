@@ -12,7 +12,7 @@ from conftest import git, school
 from store import canonical, i18n, ids
 from store.errors import Conflict, InvalidRecord, NotALedger, RecordNotFound, Referenced
 from store.gitstore import Person
-from store.ledger import Change, Ledger
+from store.ledger import NEW, Change, Ledger
 
 
 def plan_between(a: str, b: str, **extra) -> dict:
@@ -362,6 +362,18 @@ def test_query_filters_and_pinyin(pair):
     assert [s["name"] for s in ledger.query("school", text="shq")] == ["石桥镇第二中心小学"]
     assert [s["name"] for s in ledger.query("school", text="sq")] == ["石桥镇第二中心小学"]
     assert len(ledger.query("plan", parties__contains={"school": a, "role": "帮扶"})) == 1
+
+
+def test_typed_letters_do_not_match_inside_record_ids(ledger):
+    """A ULID is random letters: "sq" once matched any record whose id (or a referenced id) held
+    them. Ids are found by a piece of themselves (six characters or more, with a digit)."""
+    sid = "school-01JDSQ" + "0" * 20
+    ledger.commit([Change(sid, {**school(), "id": sid}, NEW)], action="add")
+    other = ledger.put(school("石桥镇第二中心小学", "石桥二小")).id
+    assert [s["id"] for s in ledger.query("school", text="sq")] == [other]      # 石桥 (shi qiao)
+    assert ledger.matching([sid, other], "sq") == [other]
+    assert [s["id"] for s in ledger.query("school", text="01jdsq")] == [sid]
+    assert ledger.matching([sid, other], sid.upper()[7:20]) == [sid]
 
 
 def test_text_matching_keeps_the_order_given_and_follows_edits(pair):
