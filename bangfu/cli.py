@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from store import crashlog, i18n
-from store.errors import BangfuError, UsageError
-from store.ids import BadId
+from store.core import crashlog, i18n
+from store.core.errors import BangfuError, UsageError
+from store.core.ids import BadId
 
 from . import output
 
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _open_dashboard(args: argparse.Namespace) -> int:
-    from store.ledger import Ledger
+    from store.ledger.ledger import Ledger
     try:
         from tui.app import run as run_tui
     except ImportError:

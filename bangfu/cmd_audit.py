@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from store import audit, blame, canonical, changes, i18n, ids, signing
-from store.changes import describe, shown
-from store.errors import BangfuError, UsageError
-from store.findings import dotted
-from store.gitstore import GitFailed
+from store.history import audit, blame, changes
+from store.core import canonical, i18n, ids
+from store.ledger import signing
+from store.history.changes import describe, shown
+from store.core.errors import BangfuError, UsageError
+from store.core.findings import dotted
+from store.ledger.gitstore import GitFailed
 
 from . import output
 from .commands import command

@@ -6,8 +6,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from store import i18n
-from store.errors import UsageError
+from store.core import i18n
+from store.core.errors import UsageError
 
 from . import output
 from .commands import command
@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from store.demo import build_demo
+    from store.demo.build import build_demo
 
     if args.records < 0:
         raise UsageError("cli.demo_negative")

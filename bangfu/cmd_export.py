@@ -6,8 +6,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from store import i18n, ids
-from store.errors import BangfuError, UsageError
+from store.core import i18n, ids
+from store.core.errors import BangfuError, UsageError
 
 from . import output
 from .commands import command
@@ -85,7 +85,7 @@ def _out_path(args, fmt: str, default: str) -> Path:
 # ---- export ------------------------------------------------------------------------------------------
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from store import export
+    from store.io import export
 
     ledger = open_ledger(args)
     fmt = args.format or (export.format_of(Path(args.out)) if args.out and args.out != "-" else "xlsx")
@@ -111,10 +111,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_notice(args: argparse.Namespace) -> int:
     try:
-        from store.notice import build_notice, write_notice
+        from store.privacy.notice import build_notice, write_notice
     except ImportError:
         raise BangfuError("io.export.notice_missing") from None
-    from store.dashboard import term_of
+    from store.figures.dashboard import term_of
 
     ledger = open_ledger(args)
     term = args.term or term_of(dt.date.today())
@@ -130,7 +130,7 @@ def cmd_notice(args: argparse.Namespace) -> int:
 # ---- report -----------------------------------------------------------------------------------------
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from store import report
+    from store.io import report
 
     ledger = open_ledger(args)
     fmt = args.format
@@ -158,7 +158,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 # ---- import -----------------------------------------------------------------------------------------
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from store import importer
+    from store.io import importer
 
     ledger = open_ledger(args, write=not args.dry_run)
     mapping = importer.Mapping.load(args.mapping)

@@ -15,10 +15,11 @@ import stat
 import sys
 from pathlib import Path
 
-from store import i18n, privacy, protect
-from store.describe import label
-from store.errors import ReadOnly, UsageError
-from store.keystore import KeyStore
+from store.core import i18n
+from store.privacy import acts as privacy, protect
+from store.core.describe import label
+from store.core.errors import ReadOnly, UsageError
+from store.privacy.keystore import KeyStore
 
 from . import output
 from .commands import command
@@ -266,7 +267,7 @@ def cmd_erase(args) -> int:
 
 
 def cmd_migrate(args) -> int:
-    from store.migrate import migrate_identifiers
+    from store.privacy.migrate import migrate_identifiers
 
     ledger = open_ledger(args, write=True)
     _writable(ledger)

@@ -9,13 +9,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from store import canonical, i18n, ids
-from store.describe import label
-from store.errors import BangfuError, InvalidRecord, UsageError
-from store.findings import Finding
-from store.index import parse_value
-from store.ledger import NEW, Change, Ledger
-from store.verify import check_history, check_tip
+from store.core import canonical, i18n, ids
+from store.core.describe import label
+from store.core.errors import BangfuError, InvalidRecord, UsageError
+from store.core.findings import Finding
+from store.ledger.index import parse_value
+from store.ledger.ledger import NEW, Change, Ledger
+from store.history.verify import check_history, check_tip
 
 from . import output
 from .commands import command
@@ -85,7 +85,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def open_ledger(args: argparse.Namespace, *, write: bool = False, keys: bool = True) -> Ledger:
     ledger = Ledger.open(args.ledger, read_only=args.read_only)
     if keys:  # reading history shows masked values only: no key store, no index to open for it
-        from store import privacy
+        from store.privacy import acts as privacy
         privacy.attach_keys(ledger)
     return ledger
 
@@ -315,8 +315,8 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 def cmd_schema_upgrade(args: argparse.Namespace) -> int:
     """The one way schemas change in a ledger shared between sites: every record is checked
     against the new schemas first, then one commit the hub and the other sites accept."""
-    from store import hub
-    from store.schema import PROJECT_SCHEMAS
+    from store.sync import hub
+    from store.rules.schema import PROJECT_SCHEMAS
 
     folder = Path(args.folder) if args.folder else PROJECT_SCHEMAS
     if not folder.is_dir() or not any(folder.glob("*.json")):

@@ -7,10 +7,10 @@ import json
 import sys
 from typing import Any
 
-from store import i18n, ids
-from store.diff import MISSING
-from store.errors import UsageError
-from store.index import parse_value
+from store.core import i18n, ids
+from store.core.diff import MISSING
+from store.core.errors import UsageError
+from store.ledger.index import parse_value
 
 from . import output
 from .commands import command
@@ -76,7 +76,8 @@ def _ledger(args: argparse.Namespace):
 # -- clone and remotes -------------------------------------------------------------
 
 def cmd_clone(args: argparse.Namespace) -> int:
-    from store import privacy, sync
+    from store.privacy import acts as privacy
+    from store.sync import remote as sync
     ledger = sync.clone(args.url, args.path, site=args.site, remote=args.remote, worktree=args.worktree)
     privacy.attach_keys(ledger)
     if output.JSON:
@@ -87,14 +88,14 @@ def cmd_clone(args: argparse.Namespace) -> int:
 
 
 def cmd_remote_add(args: argparse.Namespace) -> int:
-    from store import sync
+    from store.sync import remote as sync
     remote = sync.add_remote(_ledger(args), args.name, args.url)
     out(i18n.t("sync.cli.remote_added", name=remote.name, url=remote.url))
     return 0
 
 
 def cmd_remote_list(args: argparse.Namespace) -> int:
-    from store import sync
+    from store.sync import remote as sync
     rows = sync.remotes(_ledger(args))
     if output.JSON:
         data([{"name": r.name, "url": r.url} for r in rows])
@@ -106,7 +107,7 @@ def cmd_remote_list(args: argparse.Namespace) -> int:
 
 
 def cmd_remote_remove(args: argparse.Namespace) -> int:
-    from store import sync
+    from store.sync import remote as sync
     sync.remove_remote(_ledger(args), args.name)
     out(i18n.t("sync.cli.remote_removed", name=args.name))
     return 0
@@ -122,7 +123,7 @@ class _Progress:
         self.dirty = False
 
     def __call__(self, key: str, params: dict) -> None:
-        from store.sync import progress_text
+        from store.sync.remote import progress_text
         if key == "sync.progress":
             if self.tty:
                 sys.stderr.write("\r" + output.printable(progress_text(key, params)) + "\033[K")
@@ -139,7 +140,7 @@ class _Progress:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from store import sync
+    from store.sync import remote as sync
     ledger = _ledger(args)
     if args.setup:
         sync.configure(ledger.git)
@@ -173,7 +174,7 @@ def _counts(key: str, counts) -> str:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from store import sync
+    from store.sync import remote as sync
     st = sync.status(_ledger(args))
     if output.JSON:
         data(st.as_json())
@@ -207,7 +208,7 @@ def show_value(value: Any) -> str:
 
 
 def cmd_conflicts(args: argparse.Namespace) -> int:
-    from store.conflicts import finding_text, list_conflicts
+    from store.sync.conflicts import finding_text, list_conflicts
     ledger = _ledger(args)
     found = list_conflicts(ledger)
     if args.id:
@@ -232,7 +233,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
-    from store.conflicts import SIDES, Value, list_conflicts, resolve
+    from store.sync.conflicts import SIDES, Value, list_conflicts, resolve
     ledger = _ledger(args)
     ids.check_id(args.id)
     sides = [t for t in args.take if t in SIDES]
@@ -259,10 +260,10 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 # -- called by git ---------------------------------------------------------------
 
 def cmd_merge_driver(args: argparse.Namespace) -> int:
-    from store.merge import driver
+    from store.sync.merge import driver
     return driver(args.base, args.mine, args.theirs, args.path)
 
 
 def cmd_hook(args: argparse.Namespace) -> int:
-    from store.hub import run_hook
+    from store.sync.hub import run_hook
     return run_hook(sys.stdin.read())

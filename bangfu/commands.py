@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from store import i18n
+from store.core import i18n
 
 
 def command(sub: argparse._SubParsersAction, name: str, key: str, **kwargs) -> argparse.ArgumentParser:

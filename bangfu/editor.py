@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from store import i18n
+from store.core import i18n
 
 
 @dataclass

@@ -5,8 +5,8 @@ import json
 import sys
 from typing import Any
 
-from store.errors import BangfuError, InvalidRecord
-from store.text import printable
+from store.core.errors import BangfuError, InvalidRecord
+from store.core.text import printable
 
 JSON = False
 

@@ -54,8 +54,8 @@ def build(path: Path) -> Path:
     (CACHE / "keys").mkdir(parents=True)
     (CACHE / "gitconfig").write_text("[user]\n\tname = 基准\n\temail = bench@example.cn\n", encoding="utf-8")
     os.environ.update(_env())
-    from store.demo import build_demo
-    from store.gitstore import Person
+    from store.demo.build import build_demo
+    from store.ledger.gitstore import Person
 
     start = time.time()
     ledger = build_demo(path, records=RECORDS,
@@ -98,7 +98,7 @@ def main() -> None:
     rid = _some_edited_record(path)
 
     # A record's history: `bangfu log ID` against `git log -- path` (both start a process).
-    from store.ids import path_of
+    from store.core.ids import path_of
     log_s = timed(lambda: _ok(bangfu("-L", str(path), "log", rid)), repeat=5)
     git_log_s = timed(lambda: sh("git", "log", "--format=%H %an %aI %s", "main", "--", path_of(rid), cwd=path),
                       repeat=5)

@@ -21,10 +21,11 @@ from pathlib import Path
 
 from common import Report, demo_ledger, sh, timed
 
-from store import canonical, export, ids, importer, report
-from store.dashboard import term_of
-from store.generate import TODAY
-from store.ledger import Change, Ledger
+from store.core import canonical, ids
+from store.io import export, importer, report
+from store.figures.dashboard import term_of
+from store.demo.generate import TODAY
+from store.ledger.ledger import Change, Ledger
 
 ROWS = 10_000
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from common import Report, demo_ledger, sh, timed
 
-from store import canonical, ids
-from store.ledger import Ledger
-from store.privacy import attach_keys
+from store.core import canonical, ids
+from store.ledger.ledger import Ledger
+from store.privacy.acts import attach_keys
 
 SAVES = 15
 

@@ -26,11 +26,11 @@ from pathlib import Path
 
 from common import ROOT, Report, demo_ledger, timed
 
-from store import hub as hub_mod
-from store import sync
-from store.gitstore import GitStore
-from store.ledger import Change, Ledger
-from store.schema import PROJECT_SCHEMAS
+from store.sync import hub as hub_mod
+from store.sync import remote as sync
+from store.ledger.gitstore import GitStore
+from store.ledger.ledger import Change, Ledger
+from store.rules.schema import PROJECT_SCHEMAS
 
 BATCH = 50
 

@@ -96,7 +96,7 @@ def compile_project() -> None:
 
 def demo_ledger(path: Path, records: int) -> Path:
     """A generated ledger of `records` records (built once per size and reused)."""
-    from store.demo import build_demo
+    from store.demo.build import build_demo
 
     if not (path / "HEAD").exists():
         build_demo(path, records=records).close()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from store import i18n
+from store.core import i18n
 
 _RUN = Path(tempfile.mkdtemp(prefix="bangfu-tests-"))
 
@@ -49,8 +49,8 @@ def _chinese_by_default():
 @pytest.fixture
 def ledger(tmp_path):
     """An empty ledger (bare) whose key this user holds."""
-    from store.ledger import Ledger
-    from store.privacy import init_keys
+    from store.ledger.ledger import Ledger
+    from store.privacy.acts import init_keys
 
     led = Ledger.init(tmp_path / "ledger", site="测试站")
     init_keys(led)
@@ -60,7 +60,7 @@ def ledger(tmp_path):
 
 @pytest.fixture(scope="session")
 def demo_master(tmp_path_factory) -> Path:
-    from store.demo import build_demo
+    from store.demo.build import build_demo
 
     path = tmp_path_factory.mktemp("demo") / "ledger"
     build_demo(path).close()
@@ -70,8 +70,8 @@ def demo_master(tmp_path_factory) -> Path:
 @pytest.fixture
 def demo(demo_master, tmp_path):
     """A private copy of the demo ledger (the key store is shared: same ledger id)."""
-    from store.ledger import Ledger
-    from store.privacy import attach_keys
+    from store.ledger.ledger import Ledger
+    from store.privacy.acts import attach_keys
 
     copy = tmp_path / "demo"
     shutil.copytree(demo_master, copy, symlinks=True)

@@ -13,10 +13,11 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import git
-from store import audit, blame, canonical, changes, ids
-from store.gitstore import Person
-from store.ledger import Ledger
-from store.trailers import Trailers
+from store.history import audit, blame, changes
+from store.core import canonical, ids
+from store.ledger.gitstore import Person
+from store.ledger.ledger import Ledger
+from store.core.trailers import Trailers
 
 WANG = Person("王老师", "wang@shahe.example.cn")
 LI = Person("李老师", "li@shiqiao.example.cn")
@@ -107,7 +108,7 @@ def test_log_diff_blame_from_the_shell(demo, bangfu):
     log = shell("-L", led, "log", aid["id"])
     assert log.returncode == 0 and "王老师" in log.stdout and "[edit]" in log.stdout and "[import]" in log.stdout
     diff = bangfu("-L", led, "diff", aid["id"])
-    from store.money import yuan
+    from store.core.money import yuan
     assert f"金额：{yuan(aid['amount_fen'])} → {yuan(aid['amount_fen'] + 1000)}" in diff.stdout
     assert "备注：— → 补发 10 元" in diff.stdout
     first_commit = demo.history(aid["id"])[-1]["commit"]

@@ -8,8 +8,8 @@ from textual.app import App
 from textual.widgets import DataTable, Input, Static, TabbedContent
 
 from conftest import git
-from store import canonical, ids
-from store.gitstore import Person
+from store.core import canonical, ids
+from store.ledger.gitstore import Person
 from tui.screens.audit import AuditScreen
 
 MARKUP = "[bold red]不是标记[/] \x1b[31m"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import git, school
-from store import ids
+from store.core import ids
 
 
 def bangfu(*args: str, input: str | None = None, env: dict | None = None, cwd: Path | None = None):

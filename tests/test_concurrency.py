@@ -10,8 +10,8 @@ import time
 
 
 from conftest import git, school
-from store.errors import Conflict
-from store.ledger import Ledger
+from store.core.errors import Conflict
+from store.ledger.ledger import Ledger
 
 WRITERS = 8
 SAVES_EACH = 40
@@ -104,7 +104,7 @@ def test_killing_writers_at_any_moment_leaves_a_valid_ledger(ledger):
     reopened = Ledger(ledger.path)
     assert reopened.broken == {}
     assert reopened.count("school") > 0
-    from store.verify import check_tip
+    from store.history.verify import check_tip
     assert [f for f in check_tip(reopened) if f.level == "error"] == []
     # A lock left by a killed writer does not block saving for ever.
     lock = ledger.path / "refs" / "heads" / "main.lock"

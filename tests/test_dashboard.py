@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from store import dashboard as d
-from store.ledger import NEW, Change
+from store.figures import dashboard as d
+from store.ledger.ledger import NEW, Change
 
 TODAY = dt.date(2026, 11, 25)
 TERM = "2026-2027-1"
@@ -39,7 +39,7 @@ def small(ledger):
     r: dict[str, dict] = {}
 
     def add(key, record):
-        from store.ids import new_id
+        from store.core.ids import new_id
         record = {"schema_version": 1, **record}
         record["id"] = new_id(record["type"])
         r[key] = record
@@ -180,8 +180,8 @@ def test_latest_changes_and_terms(ledger, small):
 
 
 def test_figures_are_remembered_for_a_version_and_worked_out_again_after_a_change(ledger, small):
-    from store import overview
-    from store.ledger import Ledger
+    from store.figures import overview
+    from store.ledger.ledger import Ledger
 
     first = overview.term_figures(ledger, TERM, TODAY)
     [plan, _draft] = first.plans

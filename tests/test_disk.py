@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from conftest import school
-from store.errors import StorageError
-from store.ledger import Ledger
-from store.privacy import attach_keys
+from store.core.errors import StorageError
+from store.ledger.ledger import Ledger
+from store.privacy.acts import attach_keys
 
 
 @pytest.fixture
@@ -83,8 +83,8 @@ def test_read_only_disk_gives_a_clear_error_from_the_command(ledger, small_disk)
 def test_a_sync_bringing_an_erasure_completes_when_the_key_file_is_on_a_read_only_disk(tmp_path, small_disk):
     """The erasure arrives with the sync; this site's key file cannot be changed just now: the sync
     still completes (exit 0, no traceback), and the key is destroyed by the next sync that can."""
-    from store import sync
-    from store.privacy import init_keys, key_path
+    from store.sync import remote as sync
+    from store.privacy.acts import init_keys, key_path
     from test_privacy_acts import ID_A, student
     from test_sync_local import bangfu, make_hub, make_site
 

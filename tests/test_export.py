@@ -15,10 +15,11 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from store import export, i18n
-from store.idcard import check_char
-from store.ids import new_id
-from store.ledger import NEW, Change
+from store.io import export
+from store.core import i18n
+from store.rules.idcard import check_char
+from store.core.ids import new_id
+from store.ledger.ledger import NEW, Change
 
 
 def idno(first17: str) -> str:
@@ -101,8 +102,8 @@ def small_ledger(ledger) -> dict:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """One small ledger shared by the tests of this module (none of them writes to it)."""
-    from store.ledger import Ledger
-    from store.privacy import init_keys
+    from store.ledger.ledger import Ledger
+    from store.privacy.acts import init_keys
 
     led = Ledger.init(tmp_path_factory.mktemp("export") / "ledger", site="测试站")
     init_keys(led)
@@ -242,7 +243,7 @@ def test_every_part_of_the_file_is_well_formed_xml_even_with_control_characters(
                 ET.fromstring(z.read(name))
     rows, _ws = sheet_rows(path)
     assert rows[1][1] == "沙河二小_x001B_[31m & <b>" and rows[1][-1] == "  前后有空格  "
-    from store import importer
+    from store.io import importer
     assert [i.action for i in importer.preview(ledger, "school", path).items] == ["same"]
 
 

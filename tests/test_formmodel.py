@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 
 from conftest import school
-from store import formmodel as fm
-from store import i18n
-from store.diff import MISSING
-from store.findings import Finding
-from store.schema import Schemas
+from store.rules import formmodel as fm
+from store.core import i18n
+from store.core.diff import MISSING
+from store.core.findings import Finding
+from store.rules.schema import Schemas
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from store import idcard
-from store.canonical import dumps
-from store.generate import (DEMO_RECORDS, TODAY, birth_year, demo_identities, demo_records, invented_id_number,
-                            region_code, synthetic)
-from store.ids import path_of
-from store.schema import Schemas
+from store.rules import idcard
+from store.core.canonical import dumps
+from store.demo.generate import (DEMO_RECORDS, TODAY, birth_year, demo_identities, demo_records, invented_id_number,
+                                 region_code, synthetic)
+from store.core.ids import path_of
+from store.rules.schema import Schemas
 
 PROJECT = Path(__file__).resolve().parent.parent
 ID_LIKE = re.compile(r"(?=(\d{17}[\dXx]))")

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from store import changes, i18n
-from store import formmodel as fm
-from store.schema import PROJECT_SCHEMAS, Schemas
+from store.history import changes
+from store.core import i18n
+from store.rules import formmodel as fm
+from store.rules.schema import PROJECT_SCHEMAS, Schemas
 
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
 
@@ -108,8 +109,8 @@ def test_a_finding_stored_by_one_language_reads_in_the_other(schemas):
     Chinese, the coordinator resolving it reads English (and the other way round)."""
     import json
 
-    from store.conflicts import finding_text, make_event
-    from store.merge import RecordState
+    from store.sync.conflicts import finding_text, make_event
+    from store.sync.merge import RecordState
 
     i18n.set_lang("zh")
     school = {"id": "school-01J0000000000000000000000C", "type": "school", "schema_version": 1}

@@ -11,8 +11,8 @@ import sys
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from store import export, importer
-from store.errors import BangfuError
+from store.io import export, importer
+from store.core.errors import BangfuError
 from test_export import ID_LI, ID_WANG, ID_ZHANG, idno, small_ledger
 
 AID_HEADERS = ["序号", "姓名", "身份证号", "学校", "资助项目", "学期", "金额（元）", "发放日期", "资金来源", "发放方式", "凭证号"]
@@ -63,8 +63,8 @@ def test_export_then_import_changes_nothing_and_makes_no_commit(small, tmp_path,
 
 
 def test_exported_records_import_into_an_empty_ledger_as_the_same_records(small, tmp_path):
-    from store.ledger import Ledger
-    from store.privacy import attach_keys
+    from store.ledger.ledger import Ledger
+    from store.privacy.acts import attach_keys
 
     led, _data = small
     other = Ledger.init(tmp_path / "other", site="县中心")

@@ -28,8 +28,9 @@ def test_store_never_imports_textual_or_the_tui():
 
 
 def test_importing_the_whole_store_loads_no_textual():
-    modules = [p.stem for p in (ROOT / "store").glob("*.py") if p.stem != "__init__"]
-    code = ("import sys\n" + "".join(f"import store.{m}\n" for m in modules)
+    modules = [".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+               for p in (ROOT / "store").rglob("*.py")]
+    code = ("import sys\n" + "".join(f"import {m}\n" for m in modules)
             + "assert not [m for m in sys.modules if m.startswith('textual')], 'textual loaded'\n")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 

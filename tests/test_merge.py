@@ -5,10 +5,10 @@ import copy
 
 import pytest
 
-from store.conflicts import set_path
-from store.diff import MISSING
-from store.merge import Key, merge_record, path_from_json, path_to_json, show_path
-from store.schema import Schemas
+from store.sync.conflicts import set_path
+from store.core.diff import MISSING
+from store.sync.merge import Key, merge_record, path_from_json, path_to_json, show_path
+from store.rules.schema import Schemas
 
 SCHEMAS = Schemas.from_dir()
 A, B, C = "school-01JB0000000000000000000001", "school-01JB0000000000000000000002", "school-01JB0000000000000000000003"

@@ -4,8 +4,8 @@ git's recursive strategy, so a change made after such a criss-cross is never und
 from __future__ import annotations
 
 from conftest import git, school
-from store import sync
-from store.merge import merge_bases, merge_into
+from store.sync import remote as sync
+from store.sync.merge import merge_bases, merge_into
 from test_sync_local import assert_valid, edit, make_hub, make_site
 
 

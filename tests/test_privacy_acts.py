@@ -10,10 +10,11 @@ import shutil
 import pytest
 
 from conftest import git, run, school
-from store import ids, protect
-from store.errors import InvalidRecord
-from store.ledger import NEW, Change, Ledger
-from store.privacy import RevealNoKey, RevealReadOnly, apply_erasures, attach_keys, key_path, record_reveal
+from store.core import ids
+from store.privacy import protect
+from store.core.errors import InvalidRecord
+from store.ledger.ledger import NEW, Change, Ledger
+from store.privacy.acts import RevealNoKey, RevealReadOnly, apply_erasures, attach_keys, key_path, record_reveal
 
 ID_A, ID_B = "11010519491231002X", "340524201205050026"
 PHONE = "13987654321"

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from conftest import git, run, school
-from store import protect
-from store.ledger import Ledger
-from store.privacy import attach_keys, key_path
+from store.privacy import protect
+from store.ledger.ledger import Ledger
+from store.privacy.acts import attach_keys, key_path
 
 ID_A, ID_B, ID_C = "11010519491231002X", "110105200801010014", "340524201001010014"
 PHONE = "13812345678"
@@ -251,10 +251,10 @@ def test_rotation_cut_short_is_finished_by_running_it_again(led, capsys):
 
 WRITER = """
 import sys, time
-from store import idcard
-from store.errors import Conflict
-from store.ledger import Ledger
-from store.privacy import attach_keys
+from store.rules import idcard
+from store.core.errors import Conflict
+from store.ledger.ledger import Ledger
+from store.privacy.acts import attach_keys
 path, school, tag, until = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 ledger = Ledger(path)
 attach_keys(ledger)

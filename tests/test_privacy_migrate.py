@@ -8,10 +8,11 @@ import subprocess
 import pytest
 
 from conftest import git, run, school
-from store import ids, protect
-from store.ledger import Ledger
-from store.migrate import ClearHit
-from store.privacy import attach_keys, init_keys, scan_history
+from store.core import ids
+from store.privacy import protect
+from store.ledger.ledger import Ledger
+from store.privacy.migrate import ClearHit
+from store.privacy.acts import attach_keys, init_keys, scan_history
 
 ID_OK = "11010519491231002X"
 ID_BAD = "340524198001010013"      # wrong check character: sealed all the same

@@ -13,9 +13,10 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import run, school
-from store import generate, protect
-from store.money import yuan
-from store.notice import build_notice, working_days_end, write_notice
+from store.demo import generate
+from store.privacy import protect
+from store.core.money import yuan
+from store.privacy.notice import build_notice, working_days_end, write_notice
 
 TERM = "2025-2026-2"
 PHONE, ADDRESS = "13812345678", "宁夏回族自治区海原县史店乡田拐村七队"

@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 
 from conftest import run, school
-from store import generate, protect
+from store.demo import generate
+from store.privacy import protect
 
 # Invented identifiers, each in the form typed and the form normalised.
 ID_NUMBERS = ["11010519491231002X", "340524201205050026", "622423201303030034",

@@ -8,14 +8,15 @@ import stat
 
 import pytest
 
-from store import i18n
-from store.keystore import KeyStore
-from store.protect import (DataKeyMissing, Erased, ExportCorrupt, IdentifierInvalid, KeyFileExists,
-                           KeyFileNotFound, KeyFileUnsafe, KeyGenerationMissing, KeyInRepository, KeyMismatch,
-                           KeyMissing, NotProtected, PassphraseWeak, PassphraseWrong, PrivacyError,
-                           RotationPending, SealBroken, find_clear_identifiers, fingerprint, luhn_ok, mask,
-                           mask_name, protect_record, reseal_record, reveal, seal, strip_sealed, unseal)
-from store.schema import Schemas
+from store.core import i18n
+from store.privacy.keystore import KeyStore
+from store.privacy.protect import (DataKeyMissing, Erased, ExportCorrupt, IdentifierInvalid, KeyFileExists,
+                                   KeyFileNotFound, KeyFileUnsafe, KeyGenerationMissing, KeyInRepository,
+                                   KeyMismatch, KeyMissing, NotProtected, PassphraseWeak, PassphraseWrong,
+                                   PrivacyError, RotationPending, SealBroken, find_clear_identifiers, fingerprint,
+                                   luhn_ok, mask, mask_name, protect_record, reseal_record, reveal, seal,
+                                   strip_sealed, unseal)
+from store.rules.schema import Schemas
 
 ID = "11010519491231002X"           # valid (GB 11643)
 BAD_ID = "340524198001010013"       # wrong check character

@@ -20,8 +20,10 @@ import sys
 import pytest
 from openpyxl import load_workbook
 
-from store import canonical, charts, i18n, ids, report
-from store.gitstore import Person
+from store.core import canonical, i18n, ids
+from store.figures import charts
+from store.io import report
+from store.ledger.gitstore import Person
 
 from test_export import rec, small_ledger
 
@@ -31,8 +33,8 @@ TERM = "2024-2025-1"
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    from store.ledger import Ledger
-    from store.privacy import init_keys
+    from store.ledger.ledger import Ledger
+    from store.privacy.acts import init_keys
 
     led = Ledger.init(tmp_path_factory.mktemp("report") / "ledger", site="测试站", name="示范县台账")
     init_keys(led)

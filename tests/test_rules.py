@@ -5,10 +5,11 @@ import copy
 
 import pytest
 
-from store import i18n, idcard, rules
-from store.findings import Finding
-from store.ids import new_id
-from store.schema import Schemas
+from store.core import i18n
+from store.rules import idcard, checks as rules
+from store.core.findings import Finding
+from store.core.ids import new_id
+from store.rules.schema import Schemas
 
 SCHEMAS = Schemas.from_dir()
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import git, school
-from store import canonical, i18n, ids
-from store.errors import Conflict, InvalidRecord, NotALedger, RecordNotFound, Referenced
-from store.gitstore import Person
-from store.ledger import NEW, Change, Ledger
+from store.core import canonical, i18n, ids
+from store.core.errors import Conflict, InvalidRecord, NotALedger, RecordNotFound, Referenced
+from store.ledger.gitstore import Person
+from store.ledger.ledger import NEW, Change, Ledger
 
 
 def plan_between(a: str, b: str, **extra) -> dict:
@@ -265,7 +265,7 @@ def test_caches_are_never_loaded_from_a_file_another_user_wrote(ledger, tmp_path
             os.chown(cache, 4242, 4242)
         reopened = Ledger(ledger.path)
         assert reopened.get(a)["name"] == "沙河镇第二中心小学" and not marker.exists()
-        from store import memo
+        from store.ledger import memo
         memo_file = next((reopened.cache_dir / "memo").glob("*.pickle"))
         assert memo.recall(memo_file.parent, ("x",)) is None and not marker.exists()
     ledger.git.gitdir.chmod(0o2775)
@@ -329,7 +329,7 @@ def test_not_a_ledger(tmp_path):
 
 def test_worktree_ledger_stays_clean_after_saves(tmp_path):
     ledger = Ledger.init(tmp_path / "wt", worktree=True, site="测试站")
-    from store.privacy import init_keys
+    from store.privacy.acts import init_keys
     init_keys(ledger)
     saved = ledger.put(school())
     rec = ledger.get(saved.id)
@@ -426,7 +426,7 @@ def test_git_fsck_clean_after_many_saves(pair):
 
 
 def test_record_in_the_wrong_folder_is_reported_by_validate(pair, tmp_path):
-    from store.verify import check_tip
+    from store.history.verify import check_tip
     ledger, a, b, p = pair
     work = tmp_path / "work"
     git(tmp_path, "clone", "-q", str(ledger.path), str(work))

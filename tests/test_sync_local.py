@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 
 from conftest import git, school
-from store import ids, sync
-from store.conflicts import list_conflicts, resolve
-from store.diff import MISSING
-from store.errors import Referenced
-from store.ledger import Ledger
-from store.verify import check_tip
+from store.core import ids
+from store.sync import remote as sync
+from store.sync.conflicts import list_conflicts, resolve
+from store.core.diff import MISSING
+from store.core.errors import Referenced
+from store.ledger.ledger import Ledger
+from store.history.verify import check_tip
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,7 +43,7 @@ def make_hub(path: Path) -> Path:
 
 
 def make_site(url: str, path: Path, site: str) -> Ledger:
-    from store.privacy import attach_keys
+    from store.privacy.acts import attach_keys
     ledger = sync.clone(url, path, site=site)
     attach_keys(ledger)
     return ledger
@@ -278,7 +279,7 @@ def test_plan_period_changed_under_a_new_visit_goes_back_and_waits(pair):
 
 def test_both_sides_adding_many_records_never_collide(sites):
     a, b = sites
-    from store.ledger import NEW, Change
+    from store.ledger.ledger import NEW, Change
     for led, tag in ((a, "甲"), (b, "乙")):
         for chunk in range(3):
             batch = [ids.new_id("school") for _ in range(70)]
@@ -381,7 +382,7 @@ def test_hub_refuses_bad_pushes_from_plain_git_and_says_what_to_do(pair, hub, tm
 
 def test_the_schema_upgrade_step_is_accepted_and_reaches_every_site(pair, tmp_path):
     import shutil
-    from store.hub import schema_upgrade
+    from store.sync.hub import schema_upgrade
     a, b, s1, s2, p = pair
     new = tmp_path / "schemas"
     shutil.copytree(ROOT / "schemas", new)

@@ -10,10 +10,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from conftest import git, school
-from store import ids, sync
-from store.conflicts import list_conflicts, resolve
-from store.ledger import Ledger
-from store.privacy import attach_keys
+from store.core import ids
+from store.sync import remote as sync
+from store.sync.conflicts import list_conflicts, resolve
+from store.ledger.ledger import Ledger
+from store.privacy.acts import attach_keys
 from test_sync_local import assert_valid
 
 SITES = ("甲站", "乙站", "丙站")

@@ -14,9 +14,9 @@ from textual import events
 from textual.command import CommandList
 from textual.widgets import Input, Static
 
-from store import canonical, i18n, ids
-from store.ledger import NEW, Change, Ledger
-from store.privacy import init_keys
+from store.core import canonical, i18n, ids
+from store.ledger.ledger import NEW, Change, Ledger
+from store.privacy.acts import init_keys
 from tui.app import BangfuApp
 from tui.screens.help import HelpScreen, key_rows
 from tui.screens.section import SectionScreen
@@ -116,7 +116,7 @@ def build_ledger(path: Path) -> Path:
 
 
 def open_ledger(path: Path) -> Ledger:
-    from store.privacy import attach_keys
+    from store.privacy.acts import attach_keys
     led = Ledger(path)
     attach_keys(led)
     return led

@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from store import canonical, ids
-from store.ledger import Ledger
+from store.core import canonical, ids
+from store.ledger.ledger import Ledger
 from test_tui_app import TODAY, pilot_test, section, settle
 from tui.app import BangfuApp
 

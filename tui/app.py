@@ -20,10 +20,11 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 
-from store import i18n, overview
-from store.dashboard import term_of
-from store.errors import BangfuError
-from store.text import printable
+from store.core import i18n
+from store.figures import overview
+from store.figures.dashboard import term_of
+from store.core.errors import BangfuError
+from store.core.text import printable
 
 from .columns import PAGE_KEY, PAGES, SECTIONS, Names
 from .commands import AppCommands
@@ -132,7 +133,7 @@ class BangfuApp(App[int]):
     def _after_start(self, then: Callable[[], None]) -> None:
         try:
             if getattr(self.ledger, "keys", None) is not None:
-                from store.privacy import erase_pending
+                from store.privacy.acts import erase_pending
                 erase_pending(self.ledger)   # erasures recorded at other sites destroy the keys here
             self.ledger.count()              # the index: the first list opened shows at once
             self.ledger.write_cache()        # (held back while the dashboard was painted)
@@ -252,7 +253,7 @@ def run(ledger, read_only: bool = False) -> int:
         ledger.preload()   # the figures need every record: git starts reading them while the app starts
     if getattr(ledger, "keys", None) is None:
         try:
-            from store.privacy import attach_keys
+            from store.privacy.acts import attach_keys
             attach_keys(ledger, erase=False)   # (erasures wait for the first paint: they need the index)
         except BangfuError:
             pass  # without the key the ledger works on masked values

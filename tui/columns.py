@@ -9,10 +9,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from store import i18n, rules
-from store.describe import label
-from store.money import yuan
-from store.text import printable
+from store.core import i18n
+from store.rules import checks as rules
+from store.core.describe import label
+from store.core.money import yuan
+from store.core.text import printable
 
 SECTIONS = ("plan", "visit", "student", "aid", "school", "standard")
 PAGES = ("home", *SECTIONS, "audit")     # keys 1-8

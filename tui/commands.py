@@ -14,9 +14,9 @@ from textual.content import Content
 from textual.markup import escape
 from textual.screen import ModalScreen
 
-from store import i18n
-from store.search import pinyin_keys
-from store.text import printable
+from store.core import i18n
+from store.ledger.search import pinyin_keys
+from store.core.text import printable
 
 from .columns import PAGE_KEY
 

@@ -9,8 +9,8 @@ from textual import work
 from textual.message import Message
 from textual.worker import get_current_worker
 
-from store import crashlog, i18n
-from store.errors import BangfuError
+from store.core import crashlog, i18n
+from store.core.errors import BangfuError
 
 T = TypeVar("T")
 

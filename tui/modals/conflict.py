@@ -9,9 +9,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, RadioButton, RadioSet, Static
 
-from store import formmodel as fm
-from store import i18n
-from store.describe import label
+from store.rules import formmodel as fm
+from store.core import i18n
+from store.core.describe import label
 from tui.widgets.form_support import FORMS_CSS, data, localize, ref_label
 from tui.widgets.key_footer import KeyFooter
 

@@ -9,11 +9,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from store import formmodel as fm
-from store import i18n, ids
-from store.describe import label
-from store.errors import BangfuError, Conflict, Referenced
-from store.rules import referrers
+from store.rules import formmodel as fm
+from store.core import i18n, ids
+from store.core.describe import label
+from store.core.errors import BangfuError, Conflict, Referenced
+from store.rules.checks import referrers
 from tui.widgets.form_support import FORMS_CSS, data, localize, ref_label
 from tui.widgets.key_footer import KeyFooter
 

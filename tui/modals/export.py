@@ -11,8 +11,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, ProgressBar, RadioButton, RadioSet, Static
 
-from store import export, i18n
-from store.errors import BangfuError
+from store.io import export
+from store.core import i18n
+from store.core.errors import BangfuError
 from tui.widgets.form_support import data, localize
 from tui.widgets.key_footer import KeyFooter
 

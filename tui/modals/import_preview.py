@@ -16,9 +16,10 @@ from textual.widgets import (Button, Checkbox, DataTable, DirectoryTree, Input, 
 
 from tui.widgets.key_footer import KeyFooter
 from tui.workers import error_text
-from store import describe, i18n, importer
-from store.errors import BangfuError
-from store.text import printable
+from store.core import describe, i18n
+from store.io import importer
+from store.core.errors import BangfuError
+from store.core.text import printable
 from tui.modals.export import IO_CSS
 from tui.widgets.form_support import data, localize
 

@@ -8,8 +8,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
-from store import formmodel as fm
-from store import i18n
+from store.rules import formmodel as fm
+from store.core import i18n
 from tui.widgets.form_fields import FieldsPanel
 from tui.widgets.form_support import FORMS_CSS, data, localize
 from tui.widgets.key_footer import KeyFooter

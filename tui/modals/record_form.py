@@ -18,12 +18,12 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Label, Static
 
-from store import formmodel as fm
-from store import i18n, ids
-from store.describe import label
-from store.errors import BangfuError, Conflict, InvalidRecord
-from store.findings import Finding, errors
-from store.ledger import NEW
+from store.rules import formmodel as fm
+from store.core import i18n, ids
+from store.core.describe import label
+from store.core.errors import BangfuError, Conflict, InvalidRecord
+from store.core.findings import Finding, errors
+from store.ledger.ledger import NEW
 from tui.modals.conflict import ConflictScreen
 from tui.modals.raw_editor import edit_json
 from tui.widgets.form_fields import FieldsPanel

@@ -19,12 +19,12 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, RadioButton, RadioSet, Static
 
-from store import i18n, ids
-from store.conflicts import OpenConflict, finding_text, resolve
-from store.describe import label
-from store.diff import MISSING
-from store.merge import Key
-from store.text import printable
+from store.core import i18n, ids
+from store.sync.conflicts import OpenConflict, finding_text, resolve
+from store.core.describe import label
+from store.core.diff import MISSING
+from store.sync.merge import Key
+from store.core.text import printable
 
 from ..columns import Names
 from ..screens.base import install_keys

@@ -13,10 +13,11 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Static
 
-from store import formmodel as fm
-from store import i18n, ids, privacy, protect
-from store.describe import label
-from store.errors import BangfuError
+from store.rules import formmodel as fm
+from store.core import i18n, ids
+from store.privacy import acts as privacy, protect
+from store.core.describe import label
+from store.core.errors import BangfuError
 from tui.widgets.form_support import FORMS_CSS, data, localize
 from tui.widgets.key_footer import KeyFooter
 

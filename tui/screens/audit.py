@@ -21,9 +21,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent, TabPane
 
-from store import audit, i18n, ids
-from store.changes import Commit, describe, record_changes, walk
-from store.text import printable
+from store.history import audit
+from store.core import i18n, ids
+from store.history.changes import Commit, describe, record_changes, walk
+from store.core.text import printable
 
 from ..widgets.key_footer import KeyFooter
 from ..workers import background

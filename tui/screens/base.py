@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 from textual.screen import Screen
 
-from store import i18n
+from store.core import i18n
 
 if TYPE_CHECKING:
     from ..app import BangfuApp

@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
-from store import i18n
+from store.core import i18n
 
 from ..columns import PAGE_KEY
 from .base import install_keys

@@ -11,11 +11,11 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from store import formmodel as fm
-from store import i18n, ids
-from store.describe import label
-from store.errors import BangfuError
-from store.text import printable
+from store.rules import formmodel as fm
+from store.core import i18n, ids
+from store.core.describe import label
+from store.core.errors import BangfuError
+from store.core.text import printable
 from tui.modals.confirm import ConfirmDialog
 from tui.widgets.form_support import FORMS_CSS, data, localize, ref_label
 from tui.widgets.key_footer import KeyFooter

@@ -16,9 +16,10 @@ from textual.message import Message
 from textual.worker import get_current_worker
 from textual.widgets import Header, Static
 
-from store import charts, dashboard, i18n, ids, overview
-from store.money import yuan
-from store.text import printable
+from store.figures import charts, dashboard, overview
+from store.core import i18n, ids
+from store.core.money import yuan
+from store.core.text import printable
 
 from ..commands import HomeCommands
 from ..widgets.conflicts_panel import ConflictsPanel
@@ -30,8 +31,8 @@ from .base import LedgerScreen
 from .pick import PickScreen
 
 if TYPE_CHECKING:
-    from store import sync
-    from store.conflicts import OpenConflict
+    from store.sync import remote as sync
+    from store.sync.conflicts import OpenConflict
 
 BAR = 10
 LABEL = (24, 34)   # width of a target's label: at least (Chinese), at most ("per school year")
@@ -305,8 +306,8 @@ class HomeScreen(LedgerScreen):
 
     @background("sync-state")
     def _sync_state(self) -> None:
-        from store import sync   # (loaded here, off the path to the first paint)
-        from store.conflicts import list_conflicts
+        from store.sync import remote as sync   # (loaded here, off the path to the first paint)
+        from store.sync.conflicts import list_conflicts
         status = sync.status(self.ledger)
         conflicts = settled(lambda: list_conflicts(self.ledger))
         self.post_message(self.SyncState(status, conflicts, self.ledger.schemas()))

@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.worker import get_current_worker
 from textual.widgets import Header, Input, Static
 
-from store import i18n, ids
+from store.core import i18n, ids
 
 from ..columns import COLUMNS, DEFAULT_SORT, Column
 from ..commands import SectionCommands
@@ -188,7 +188,7 @@ class SectionScreen(LedgerScreen):
         """Records of this type in an open sync conflict -> the fields waiting for a choice."""
         version, kept = self._conflicts_at
         if version != (self.ledger.tip, i18n.lang()):
-            from store.conflicts import list_conflicts   # (loaded off the path to the first paint)
+            from store.sync.conflicts import list_conflicts   # (loaded off the path to the first paint)
             version = (self.ledger.tip, i18n.lang())
             kept = {c.record: field_names(c, self.bangfu.schemas) or [i18n.t(f"sync.kind.{c.kind}")]
                     for c in settled(lambda: list_conflicts(self.ledger)) if ids.type_of(c.record) == self.record_type}

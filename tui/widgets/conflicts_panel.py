@@ -12,14 +12,14 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from store import i18n, ids
-from store.text import printable
+from store.core import i18n, ids
+from store.core.text import printable
 
 from ..screens.base import install_keys
 from .record_detail import field_title
 
 if TYPE_CHECKING:
-    from store.conflicts import OpenConflict
+    from store.sync.conflicts import OpenConflict
 
 MARK = "⚠"
 
@@ -27,7 +27,7 @@ MARK = "⚠"
 def field_name(schemas, record_type: str, path: tuple) -> str:
     """A conflicting field as a person reads it: the schema titles along its path (帮扶单位·角色);
     the whole record when the path is empty (edited on one side, deleted on the other)."""
-    from store.merge import Key   # (loaded with the conflicts, not at start-up)
+    from store.sync.merge import Key   # (loaded with the conflicts, not at start-up)
     if not path:
         return i18n.t("sync.cli.whole")
     titles, schema_path = [], ()

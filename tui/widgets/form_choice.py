@@ -5,8 +5,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Select
 
-from store import formmodel as fm
-from store import i18n
+from store.rules import formmodel as fm
+from store.core import i18n
 
 from .form_row import FieldRow
 from .form_support import data

@@ -7,7 +7,7 @@ from typing import Iterable
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from store import formmodel as fm
+from store.rules import formmodel as fm
 
 from .form_choice import ChoiceRow
 from .form_group import GroupRow

@@ -7,7 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Button
 
-from store import i18n
+from store.core import i18n
 
 from .form_row import FieldRow
 from .form_support import data

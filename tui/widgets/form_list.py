@@ -11,8 +11,8 @@ from textual.containers import Horizontal
 from textual.widgets import Button, OptionList
 from textual.widgets.option_list import Option
 
-from store import formmodel as fm
-from store import i18n
+from store.rules import formmodel as fm
+from store.core import i18n
 
 from .form_row import FieldRow
 from .form_support import data, localize, ref_label

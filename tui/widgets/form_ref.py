@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Button
 
-from store import i18n
+from store.core import i18n
 from tui.modals.ref_picker import RefPicker
 
 from .form_row import FieldRow

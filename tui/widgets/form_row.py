@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label, Static
 
-from store.formmodel import Field
+from store.rules.formmodel import Field
 
 from .form_support import data
 

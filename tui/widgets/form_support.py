@@ -8,8 +8,8 @@ from textual.binding import BindingsMap
 from textual.content import Content
 from textual.dom import DOMNode
 
-from store import describe, i18n
-from store.text import printable
+from store.core import describe, i18n
+from store.core.text import printable
 
 FORMS_CSS = Path(__file__).resolve().parent.parent / "forms.tcss"
 

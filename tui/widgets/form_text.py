@@ -7,8 +7,8 @@ from textual.app import ComposeResult
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input
 
-from store import formmodel as fm
-from store import i18n
+from store.rules import formmodel as fm
+from store.core import i18n
 
 from .form_row import FieldRow
 

@@ -13,10 +13,11 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from store import i18n, rules
-from store.describe import label
-from store.money import yuan
-from store.text import printable
+from store.core import i18n
+from store.rules import checks as rules
+from store.core.describe import label
+from store.core.money import yuan
+from store.core.text import printable
 
 from ..columns import Names
 

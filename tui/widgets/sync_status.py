@@ -15,12 +15,12 @@ from textual import on
 from textual.message import Message
 from textual.widgets import Static
 
-from store import i18n
+from store.core import i18n
 
 from ..workers import background
 
 if TYPE_CHECKING:
-    from store import sync
+    from store.sync import remote as sync
 
 
 def _last(when: str | None) -> str:
@@ -106,7 +106,7 @@ class SyncStatus(Static):
 
     @background("sync")
     def _sync(self) -> None:
-        from store import sync
+        from store.sync import remote as sync
         ledger = self.app.ledger  # type: ignore[attr-defined]
         result, no_remote = None, False
         try:

@@ -1,0 +1,566 @@
+"""`bangfu audit`: every commit checked, each finding naming the commit and the record.
+
+What is checked, commit by commit (oldest first):
+- records against the schemas of their own commit and the rules of the ledger as it
+  stood then (`store.verify.check_history`), and canonical form; a problem is reported
+  where it appears, not again by every later commit that keeps it;
+- trailers against what the commit changed: a commit that touches records without any
+  trailer was made by hand; Record-Id / Record-Type / Action must match the files;
+- merges: a value one side changed that the result dropped, or a record both sides had
+  that the merge deleted, unless a Conflict/Resolution trailer names the record;
+- aid of a closed term edited or deleted (a term closes at its end, `term_end`, or when
+  the ledger's `closed_through` setting in bangfu.json covers it);
+- signatures, once the ledger keeps an `allowed_signers` file (store/signing.py);
+- clear personal identifiers in history (`store.privacy.scan_history`, when present);
+- rewritten history: the local branch's or a remote's reflog moving off commits, or a
+  remote no longer containing what an earlier audit saw (`refs/bangfu/seen/<remote>`).
+
+`--since` audits only the commits after a revision; `refs/bangfu/audited` remembers the
+tip each audit reached, so `--since audited` picks up where the last one stopped.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from store.core import i18n, ids
+from store.ledger import signing
+from store.history.changes import Commit, describe, field_changes, overlaps, parse, resolve, title_of, walk
+from store.core.diff import value_at
+from store.core.diff import diff
+from store.core.findings import Finding, dotted
+from store.ledger.gitstore import ZERO, GitFailed
+from store.history.verify import check_history
+
+AUDITED_REF = "refs/bangfu/audited"
+SEEN_PREFIX = "refs/bangfu/seen/"
+CONFIG_FILE = "bangfu.json"
+KINDS = ("invalid", "hand_commit", "trailer", "merge", "closed_term", "signature", "privacy", "rewrite")
+# Action trailer -> what the files must show for each record the commit touched.
+_SHAPE = {"add": "add", "edit": "edit", "fmt": "edit", "delete": "delete"}
+_EXPLAINS = re.compile(r"conflict|resol", re.I)   # trailers that explain a merge's choice
+_TERM = re.compile(r"^(\d{4})-(\d{4})-([12])$")
+PARALLEL_FROM = 1000   # commits: below this the second process costs more than it saves
+
+
+@dataclass
+class AuditFinding:
+    kind: str                       # one of KINDS
+    key: str                        # message in the catalogue
+    params: dict = field(default_factory=dict)
+    commit: Commit | None = None
+    sha: str | None = None          # the commit when it is not in the walk (a dropped one)
+    record: str | None = None
+    path: tuple = ()
+    level: str = "error"
+    inner: Finding | None = None    # the schema/rule finding an `invalid` wraps
+    change: tuple[str, str, str] | None = None   # (field title, old, new) that made it
+
+    @property
+    def commit_id(self) -> str | None:
+        return self.commit.sha if self.commit else self.sha
+
+    def message(self) -> str:
+        """The finding without its commit: '资助 aid-01J…：金额 1,250.00 → 12,500.00：…'."""
+        if self.inner is not None:
+            what = i18n.t("audit.record", rtype=i18n.t(f"audit.rtype.{_rtype(self.record)}"), record=self.record)
+            if self.change:
+                what += i18n.t("audit.changed", title=self.change[0], old=self.change[1], new=self.change[2])
+            elif self.inner.path:
+                what += i18n.t("audit.field", field=self.params.get("field_title") or self.inner.field_path)
+            return i18n.t("audit.invalid", what=what, rule=i18n.t(self.inner.rule, **self.inner.params))
+        return i18n.t(self.key, **self.params)
+
+    def text(self) -> str:
+        level = i18n.t(f"finding.{self.level}")
+        where = self.commit.where() if self.commit else (
+            i18n.t("audit.commit_short", commit=self.sha[:10]) if self.sha else "")
+        if not where:
+            return f"{level} {self.message()}"
+        return i18n.t("audit.text", level=level, where=where, message=self.message())
+
+    def as_json(self) -> dict[str, Any]:
+        c = self.commit
+        return {"kind": self.kind, "level": self.level, "commit": self.commit_id,
+                "author": c.author if c else None, "email": c.email if c else None, "date": c.date if c else None,
+                "record": self.record, "field": dotted(self.path),
+                "rule": self.inner.rule if self.inner else self.key, "message": self.message(), "text": self.text()}
+
+
+def _rtype(record: str | None) -> str:
+    kind = (record or "").split("-", 1)[0]
+    return kind if kind in ids.RECORD_TYPES else "file"
+
+
+@dataclass
+class AuditResult:
+    tip: str
+    since: str | None
+    commits: int
+    findings: list[AuditFinding]
+    signers: dict[str, int] = field(default_factory=dict)   # principal -> commits it signed
+
+    @property
+    def errors(self) -> list[AuditFinding]:
+        return [f for f in self.findings if f.level == "error"]
+
+    def failed(self, strict: bool = False) -> bool:
+        return bool(self.findings if strict else self.errors)
+
+
+# -- the audit ---------------------------------------------------------------------------------
+
+def run(ledger, since: str | None = None, *, remember: bool = True, accept_rewrite: bool = False) -> AuditResult:
+    """Audit the commits after `since` (all of them without it; "audited" = after the last audit)."""
+    store = ledger.git
+    ledger.refresh()
+    tip = ledger.tip
+    if since == "audited":
+        since = store.tip(AUDITED_REF)
+    base = resolve(store, since) if since else None
+    commits = list(walk(store, [tip] + ([f"^{base}"] if base else [])))
+    by_sha = {c.sha: c for c in commits}
+    hits = _privacy_scan(ledger, base, parallel=len(commits) >= PARALLEL_FROM)
+    findings: list[AuditFinding] = []
+    findings += check_rewrites(ledger, accept=accept_rewrite, update=remember)
+    findings += _invalid(ledger, base, by_sha)
+    for c in commits:
+        if not c.is_merge:
+            findings += _trailers(c)
+    findings += _closed_terms(ledger, commits)
+    findings += _merges(ledger, [c for c in commits if c.is_merge])
+    sig_findings, signers = _signatures(ledger, commits)
+    findings += sig_findings
+    findings += _privacy(_collect(hits, ledger, base), by_sha)
+    order = {c.sha: i for i, c in enumerate(commits)}
+    findings.sort(key=lambda f: (f.kind != "rewrite", order.get(f.commit_id or "", -1)))
+    if remember:
+        _set_ref(store, AUDITED_REF, tip)
+    return AuditResult(tip, base, len(commits), findings, signers)
+
+
+def _set_ref(store, ref: str, sha: str) -> None:
+    # Bookkeeping of this copy, not a change to the ledger: a read-only copy that cannot
+    # write it still gets its report.
+    try:
+        store.run("update-ref", "-m", "bangfu audit", ref, sha)
+    except (GitFailed, OSError):
+        pass
+
+
+# -- records: schemas, rules, canonical form --------------------------------------------------
+
+def _invalid(ledger, base: str | None, by_sha: dict[str, Commit]) -> Iterator[AuditFinding]:
+    """check_history's findings, each reported by the commit that brought it in: a problem a
+    record keeps through later edits is not reported again until an edit has mended it."""
+    grouped: dict[str | None, dict[str, list[Finding]]] = {}
+    for located in check_history(ledger, base):
+        grouped.setdefault(located.commit, {}).setdefault(located.finding.record, []).append(located.finding)
+    open_now: dict[str, set] = {}
+    for sha, _parents, files in ledger.git.walk(ledger.tip, since=base):
+        found = grouped.pop(sha, {})
+        for path, _old, _new in files:
+            rid = ids.id_from_path(path)
+            if rid is None:
+                continue
+            keys = {(f.path, f.rule) for f in found.get(rid, [])}
+            before = open_now.get(rid, set())
+            for f in found.pop(rid, []):
+                if (f.path, f.rule) not in before:
+                    yield _wrap(ledger, by_sha.get(sha), sha, f)
+            open_now[rid] = keys
+        for rest in found.values():      # files that are not records (a bad path, a broken file)
+            for f in rest:
+                yield _wrap(ledger, by_sha.get(sha), sha, f)
+
+
+def _wrap(ledger, commit: Commit | None, sha: str, f: Finding) -> AuditFinding:
+    change = None
+    params: dict = {}
+    if ids.is_id(f.record) and f.path:
+        if commit is not None:
+            change = _change_at(ledger, commit, f.record, f.path)
+        params["field_title"] = title_of(ledger.schemas(sha), _rtype(f.record), f.path)
+    return AuditFinding("invalid", f.rule, params, commit, sha, f.record, f.path, f.level, f, change)
+
+
+def _change_at(ledger, commit: Commit, record: str, path: tuple) -> tuple[str, str, str] | None:
+    """(title, old, new) of the change this commit made at or around path, if it made one."""
+    target = ids.path_of(record)
+    for p, old, new in commit.files:
+        if p != target:
+            continue
+        before = parse(ledger.git.read_blob(old)) if old else None
+        after = parse(ledger.git.read_blob(new)) if new else None
+        schemas = ledger.schemas(commit.sha)
+        for fc in field_changes(before, after, schemas):
+            if overlaps(fc.path, path) and before is not None:
+                return describe(schemas, _rtype(record), fc)
+    return None
+
+
+# -- trailers --------------------------------------------------------------------------------
+
+def _trailers(c: Commit) -> Iterator[AuditFinding]:
+    touched: dict[str, str] = {}
+    for path, old, new in c.record_files():
+        rid = ids.id_from_path(path)
+        if rid:
+            touched[rid] = "add" if old is None else "delete" if new is None else "edit"
+    trailers = c.trailers
+    claimed = list(dict.fromkeys(trailers.get("Record-Id", [])))
+    if not touched:
+        for rid in claimed:
+            yield AuditFinding("trailer", "audit.trailer_claims", {"record": rid}, c, record=rid)
+        return
+    if not trailers.get("Record-Id") and not trailers.get("Action"):
+        listed = sorted(touched)
+        yield AuditFinding("hand_commit", "audit.hand_commit",
+                           {"count": len(listed), "records": "、".join(listed[:5]) + ("…" if len(listed) > 5 else "")},
+                           c, record=listed[0])
+        return
+    for rid in sorted(set(touched) - set(claimed)):
+        yield AuditFinding("trailer", "audit.trailer_unclaimed", {"record": rid}, c, record=rid)
+    for rid in claimed:
+        if rid not in touched:
+            yield AuditFinding("trailer", "audit.trailer_claims", {"record": rid}, c, record=rid)
+    claimed_types = set(trailers.get("Record-Type", []))
+    actual_types = {rid.split("-", 1)[0] for rid in touched}
+    if claimed_types != actual_types:
+        yield AuditFinding("trailer", "audit.trailer_type",
+                           {"claimed": "、".join(sorted(claimed_types)) or "—", "actual": "、".join(sorted(actual_types))},
+                           c, record=sorted(touched)[0])
+    action = (trailers.get("Action") or [""])[0]
+    shape = _SHAPE.get(action)
+    if shape:
+        for rid, did in sorted(touched.items()):
+            if did != shape:
+                yield AuditFinding("trailer", "audit.trailer_action",
+                                   {"record": rid, "claimed": action, "actual": i18n.t(f"audit.action.{did}")},
+                                   c, record=rid)
+
+
+# -- closed terms ------------------------------------------------------------------------------
+
+def term_end(term: str) -> dt.date | None:
+    """The last day of a term: 2024-2025-1 ends 2025-01-31, 2024-2025-2 ends 2025-08-31."""
+    m = _TERM.match(term or "")
+    if not m:
+        return None
+    year = int(m.group(2))
+    return dt.date(year, 1, 31) if m.group(3) == "1" else dt.date(year, 8, 31)
+
+
+def _term_key(term: str) -> tuple[int, int] | None:
+    m = _TERM.match(term or "")
+    return (int(m.group(1)), int(m.group(3))) if m else None
+
+
+def closed(term: str, on: dt.date, closed_through: str | None = None) -> str | None:
+    """Why a term is closed on a date ('ended' / 'setting'), or None while it is open."""
+    end = term_end(term)
+    if end and on > end:
+        return "ended"
+    if closed_through and _term_key(term) and _term_key(closed_through) and _term_key(term) <= _term_key(closed_through):
+        return "setting"
+    return None
+
+
+def _closed_terms(ledger, commits: list[Commit]) -> Iterator[AuditFinding]:
+    store = ledger.git
+    edits = [(c, path, old, new) for c in commits if not c.is_merge for path, old, new in c.record_files()
+             if old and path.startswith(f"{ids.RECORDS_DIR}/aid/")]
+    if not edits:
+        return
+    blobs = dict(store.read_blobs(sorted({b for _c, _p, o, n in edits for b in (o, n) if b})))
+    settings: dict[str, str | None] = {}
+    for c, path, old, new in edits:
+        before, after = parse(blobs.get(old)), parse(blobs.get(new)) if new else None
+        when = dt.datetime.fromtimestamp(c.time).date()
+        through = _closed_through(store, c, settings)
+        for term in dict.fromkeys(t for t in ((before or {}).get("term"), (after or {}).get("term")) if t):
+            why = closed(term, when, through)
+            if not why:
+                continue
+            rid = ids.id_from_path(path)
+            schemas = ledger.schemas(c.sha)
+            shown = [describe(schemas, "aid", fc) for fc in field_changes(before, after, schemas)]
+            what = "；".join(i18n.t("audit.change_item", title=t, old=o, new=n) for t, o, n in shown) \
+                if after is not None else i18n.t("audit.action.delete")
+            yield AuditFinding("closed_term", "audit.closed_term",
+                               {"record": rid, "term": term, "end": term_end(term).isoformat(),
+                                "why": i18n.t(f"audit.closed_{why}", through=through or ""), "what": what},
+                               c, record=rid, path=("term",))
+            break
+
+
+def _closed_through(store, c: Commit, cache: dict[str, str | None]) -> str | None:
+    """The ledger's `closed_through` setting as it stood before this commit."""
+    if not c.parents:
+        return None
+    blob = store.lookup(store.commit_tree(c.parents[0]), CONFIG_FILE)
+    if blob not in cache:
+        doc = parse(store.read_blob(blob)) if blob else None
+        cache[blob] = (doc or {}).get("closed_through")
+    return cache[blob]
+
+
+# -- merges ----------------------------------------------------------------------------------
+
+def _merges(ledger, merges: list[Commit]) -> Iterator[AuditFinding]:
+    store = ledger.git
+    for m in merges:
+        explained = " ".join(v for k, vs in m.trailers.items() if _EXPLAINS.search(k) for v in vs)
+        base = store.run("merge-base", m.parents[0], m.parents[1], check=False).decode().strip() or None
+        paths: set[str] = set()
+        for parent in m.parents[:2]:
+            paths |= set(_changed_records(store, parent, m.sha))
+        for path in sorted(paths):
+            rid = ids.id_from_path(path)
+            if not rid or rid in explained:
+                continue
+            docs = [_doc_at(store, c, path) for c in (base, m.parents[0], m.parents[1], m.sha)]
+            yield from _dropped(ledger, m, rid, *docs)
+
+
+def _changed_records(store, a: str, b: str) -> list[str]:
+    out = store.run("diff-tree", "-r", "--no-renames", "--name-only", "-z", a, b, "--", ids.RECORDS_DIR)
+    return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
+
+
+def _doc_at(store, commit: str | None, path: str) -> dict | None:
+    if not commit:
+        return None
+    blob = store.lookup(store.commit_tree(commit), path)
+    return parse(store.read_blob(blob)) if blob else None
+
+
+def _dropped(ledger, m: Commit, rid: str, base, ours, theirs, result) -> Iterator[AuditFinding]:
+    """Each side's change to the record that the merge result does not keep (and did not
+    have to choose against the other side's change: that is a conflict, judged below)."""
+    sides = ((ours, theirs, m.parents[0]), (theirs, ours, m.parents[1]))
+    if result is None:
+        if ours is not None and theirs is not None:
+            yield AuditFinding("merge", "audit.merge_deleted", {"record": rid}, m, record=rid)
+        else:
+            for side, other, parent in sides:
+                if side is not None and side != base:   # one side deleted it, the other edited it
+                    yield AuditFinding("merge", "audit.merge_deleted_edit",
+                                       {"record": rid, "side": parent[:10]}, m, record=rid)
+        return
+    schemas = ledger.schemas(m.sha)
+    for side, other, parent in sides:
+        if side is None:
+            if base is not None and other is not None:  # this side deleted it; the result kept it
+                yield AuditFinding("merge", "audit.merge_undeleted", {"record": rid, "side": parent[:10]},
+                                   m, record=rid)
+            continue
+        other_changes = {fc.path: fc.new for fc in diff(base or {}, other or {})}
+        for fc in diff(base or {}, side):
+            kept = value_at(result, fc.path)
+            if kept == fc.new:
+                continue
+            if fc.path in other_changes and other_changes[fc.path] != fc.new:
+                if kept == other_changes[fc.path]:
+                    continue      # a conflict resolved for the other side: its value is there
+                if side is theirs:
+                    continue      # a conflict resolved with neither: reported once, for ours
+            elif any(p != fc.path and overlaps(p, fc.path) for p in other_changes):
+                continue          # both sides changed parts of one list: merged item by item, not judged here
+            title, old, new = describe(schemas, rid.split("-", 1)[0], fc)
+            yield AuditFinding("merge", "audit.merge_dropped",
+                               {"record": rid, "field": title, "value": new, "side": parent[:10],
+                                "kept": describe(schemas, rid.split("-", 1)[0],
+                                                 type(fc)(fc.path, fc.old, kept))[2]},
+                               m, record=rid, path=fc.path)
+
+
+# -- signatures --------------------------------------------------------------------------------
+
+_SIG_KEYS = {"N": "audit.sig_missing", "B": "audit.sig_bad", "U": "audit.sig_unknown", "E": "audit.sig_unchecked",
+             "X": "audit.sig_expired", "Y": "audit.sig_expired", "R": "audit.sig_revoked"}
+
+
+def _signatures(ledger, commits: list[Commit]) -> tuple[list[AuditFinding], dict[str, int]]:
+    """Commits made after the ledger started keeping allowed_signers must be signed by one
+    of them (as the file stood before the commit; the commit adding it by a key it lists)."""
+    store = ledger.git
+    findings: list[AuditFinding] = []
+    signers: dict[str, int] = {}
+    ever = store.lookup(store.commit_tree(ledger.tip), signing.ALLOWED_SIGNERS) or any(
+        p == signing.ALLOWED_SIGNERS for c in commits for p, _o, _n in c.files)
+    if signing.required(store) and not ever:
+        findings.append(AuditFinding("signature", "audit.sig_no_signers", {}))
+    if not ever:
+        return findings, signers
+    groups: dict[str, list[Commit]] = {}
+    for c in commits:
+        blob = store.lookup(store.commit_tree(c.parents[0]), signing.ALLOWED_SIGNERS) if c.parents else None
+        blob = blob or store.lookup(store.commit_tree(c.sha), signing.ALLOWED_SIGNERS)
+        if blob:
+            groups.setdefault(blob, []).append(c)
+    for blob, group in groups.items():
+        verdicts = signing.verify(store, [c.sha for c in group], store.read_blob(blob))
+        for c in group:
+            letter, signer, fingerprint = verdicts.get(c.sha, ("E", "", ""))
+            if letter == "G":
+                signers[signer] = signers.get(signer, 0) + 1
+                continue
+            findings.append(AuditFinding("signature", _SIG_KEYS.get(letter, "audit.sig_unchecked"),
+                                         {"fingerprint": fingerprint or "—", "letter": letter}, c))
+    return findings, signers
+
+
+# -- personal identifiers ----------------------------------------------------------------------
+
+def _privacy_scan(ledger, base: str | None, parallel: bool):
+    """The privacy layer's scan of the history for clear identifiers. On a long history it runs
+    in a second process (it reads every blob again) beside the record checks: a plain child
+    process answering in JSON on a pipe, which also works inside the dashboard."""
+    from store.privacy import acts as privacy
+    if getattr(privacy, "scan_history", None) is None:
+        return []
+    if parallel:
+        try:
+            return subprocess.Popen([sys.executable, "-c", "import store.history.audit as a; a._scan_in_child()",
+                                     str(ledger.path), base or ""], stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError:
+            pass  # no second process to be had: scan in this one
+    return privacy.scan_history(ledger, base)
+
+
+def _collect(hits, ledger, base: str | None) -> list:
+    if not isinstance(hits, subprocess.Popen):
+        return hits
+    out, _err = hits.communicate()
+    if hits.returncode == 0:
+        try:
+            return [tuple(hit) for hit in json.loads(out)]
+        except ValueError:
+            pass
+    from store.privacy import acts as privacy   # the child failed (killed, out of memory): scan here after all
+    return privacy.scan_history(ledger, base)
+
+
+def _scan_in_child() -> None:
+    from store.privacy import acts as privacy
+    from store.ledger.ledger import Ledger
+    path, base = sys.argv[1], sys.argv[2] or None
+    with Ledger(path, read_only=True) as ledger:
+        json.dump([list(hit) for hit in privacy.scan_history(ledger, base)], sys.stdout)
+
+
+def _privacy(hits, by_sha: dict[str, Commit]) -> Iterator[AuditFinding]:
+    """Clear identifiers at the commit that brought each in (only those in the audited range)."""
+    for hit in hits:
+        sha, path, kind = (hit if isinstance(hit, tuple) else (hit.commit, hit.path, hit.kind))[:3]
+        if sha not in by_sha:
+            continue
+        path, record = str(path or ""), ids.id_from_path(str(path or ""))
+        where = record or (i18n.t("audit.privacy_message") if not path.startswith(ids.RECORDS_DIR) else path)
+        yield AuditFinding("privacy", "audit.privacy", {"where": where, "kind": kind}, by_sha[sha], sha, record)
+
+
+# -- rewritten history -------------------------------------------------------------------------
+
+def remotes(store) -> dict[str, str]:
+    """remote name -> the commit its main branch points at (as last fetched)."""
+    out = store.run("for-each-ref", "--format=%(refname) %(objectname)", "refs/remotes/").decode()
+    found = {}
+    for line in out.splitlines():
+        ref, sha = line.split()
+        parts = ref.split("/")
+        if len(parts) == 4 and parts[3] == "main":
+            found[parts[2]] = sha
+    return found
+
+
+def check_rewrites(ledger, *, accept: bool = False, update: bool = True) -> list[AuditFinding]:
+    """History rewrites: a reflog entry that moved main (or a remote's main) off commits it
+    no longer contains, an audited tip main no longer contains, or a remote that no longer
+    contains what was seen of it before. Seen remotes advance only by fast-forward (or
+    when `accept`). Sync calls this too, after fetching."""
+    store = ledger.git
+    findings: list[AuditFinding] = []
+    refs = {"": ("refs/heads/main", ledger.tip)}
+    refs.update({name: (f"refs/remotes/{name}/main", sha) for name, sha in remotes(store).items()})
+    for name, (ref, tip) in refs.items():
+        reachable = set(store.run("rev-list", tip).decode().split())
+        lost: dict[str, dict] = {}
+        for entry in _reflog(store, ref):
+            if entry["old"] != ZERO and entry["old"] not in reachable:
+                lost.setdefault(entry["old"], entry)
+        seen_ref = SEEN_PREFIX + (name or "local")
+        seen = store.tip(seen_ref) if name else store.tip(AUDITED_REF)
+        if seen and seen not in reachable and seen not in lost:
+            lost[seen] = {"who": "", "when": "", "message": ""}
+        known = _accepted(store)
+        lost = {sha: entry for sha, entry in lost.items() if sha not in known}
+        if accept and lost:
+            _accept(store, known | set(lost))
+        elif lost:
+            findings += [_rewrite(store, name, ref, sha, tip, entry) for sha, entry in lost.items()]
+        if name and update and (not seen or seen in reachable or accept):
+            _set_ref(store, seen_ref, tip)
+    return findings
+
+
+def _accepted_file(store):
+    return store.gitdir / "bangfu" / "accepted-rewrites"
+
+
+def _accepted(store) -> set[str]:
+    """Commits whose loss an auditor has acknowledged (`bangfu audit --accept-rewrite`)."""
+    try:
+        return set(_accepted_file(store).read_text().split())
+    except FileNotFoundError:
+        return set()
+
+
+def _accept(store, shas: set[str]) -> None:
+    try:
+        _accepted_file(store).parent.mkdir(parents=True, exist_ok=True)
+        _accepted_file(store).write_text("".join(s + "\n" for s in sorted(shas)))
+    except OSError:
+        pass
+
+
+def _reflog(store, ref: str) -> Iterator[dict]:
+    try:
+        text = (store.gitdir / "logs" / ref).read_text(encoding="utf-8", errors="replace")
+    except (FileNotFoundError, IsADirectoryError):
+        return
+    for line in text.splitlines():
+        head, _, message = line.partition("\t")
+        parts = head.split(" ")
+        if len(parts) < 4:
+            continue
+        who = " ".join(parts[2:-2]).split(" <")[0]
+        try:
+            when = dt.datetime.fromtimestamp(int(parts[-2])).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            when = "?"
+        yield {"old": parts[0], "new": parts[1], "who": who, "when": when, "message": message}
+
+
+def _rewrite(store, remote: str, ref: str, lost: str, tip: str, entry: dict) -> AuditFinding:
+    dropped = []
+    try:
+        dropped = store.run("log", "--format=%h %an %s", lost, "--not", tip, "--").decode("utf-8", "replace").splitlines()
+    except GitFailed:
+        pass  # the commit itself is gone from this copy too
+    params = {"ref": ref.removeprefix("refs/heads/").removeprefix("refs/remotes/"), "lost": lost[:10],
+              "count": len(dropped) or "?", "titles": "；".join(d for d in dropped[:3]) or "—",
+              "when": entry.get("when") or "?", "who": entry.get("who") or "?"}
+    key = "audit.rewrite_remote" if remote else "audit.rewrite_local"
+    return AuditFinding("rewrite", key, params, None, lost)
+
+
+__all__ = ["AuditFinding", "AuditResult", "run", "check_rewrites", "term_end", "closed", "KINDS", "AUDITED_REF",
+           "SEEN_PREFIX"]

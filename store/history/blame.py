@@ -1,0 +1,120 @@
+"""One record through time: its versions (`bangfu log`), the difference between two of
+them (`bangfu diff`) and who last set each field (`bangfu blame`).
+
+The commits that touched a record come from one `git log -- <its path>` (fast on long
+histories with the commit-graph's changed-path filters); each version is read from the
+commit's tree in-process and compared with the version in the commit's first parent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from store.core import ids
+from store.history.changes import Commit, field_changes, masked_at, overlaps, parse, protected_root, resolve, walk
+from store.core.diff import FieldChange, flatten
+from store.core.errors import RecordNotFound
+
+
+@dataclass
+class Version:
+    commit: Commit
+    record: dict | None          # the record as this commit left it (None: deleted)
+    changes: list[FieldChange]   # against the version in the commit's first parent
+    action: str                  # add, edit or delete, as the trees show it
+
+    @property
+    def trailer_action(self) -> str:
+        return ",".join(self.commit.trailers.get("Action", []))
+
+
+def _blob_at(store, commit: str | None, path: str) -> str | None:
+    if not commit:
+        return None
+    return store.lookup(store.commit_tree(commit), path)
+
+
+def versions(ledger, record_id: str, limit: int | None = None) -> list[Version]:
+    """The commits that changed the record, newest first, each with its field changes."""
+    path = ids.path_of(ids.check_id(record_id))
+    store = ledger.git
+    schemas = ledger.schemas()
+    out: list[Version] = []
+    pairs = []
+    for c in reversed(list(walk(store, [ledger.tip], [path]))):
+        new = _blob_at(store, c.sha, path)
+        before = [_blob_at(store, p, path) for p in c.parents] or [None]
+        # A merge that took one side's version changed nothing itself: that side's own
+        # commit is in the list (and is who made the change).
+        if new in before:
+            continue
+        pairs.append((c, before[0], new))
+        if limit and len(pairs) >= limit:
+            break
+    blobs = dict(store.read_blobs(sorted({b for _c, o, n in pairs for b in (o, n) if b})))
+    for c, old, new in pairs:
+        before, after = parse(blobs.get(old)) if old else None, parse(blobs.get(new)) if new else None
+        action = "add" if old is None else "delete" if new is None else "edit"
+        out.append(Version(c, after, field_changes(before, after, schemas), action))
+    return out
+
+
+def at(ledger, record_id: str, rev: str | None) -> dict | None:
+    """The record as it was at a commit (None where it did not exist)."""
+    store = ledger.git
+    sha = _blob_at(store, resolve(store, rev) if rev else ledger.tip, ids.path_of(ids.check_id(record_id)))
+    return parse(store.read_blob(sha)) if sha else None
+
+
+def compare(ledger, record_id: str, rev1: str | None = None, rev2: str | None = None
+            ) -> tuple[dict | None, dict | None, list[FieldChange], Version | None]:
+    """(old, new, field changes, the version when comparing with its predecessor).
+    No revision: the record's latest change. One: from that commit to the tip. Two: between them."""
+    if rev1 is None:
+        found = versions(ledger, record_id, limit=1)
+        if not found:
+            raise RecordNotFound(record=record_id)
+        v = found[0]
+        old = at(ledger, record_id, v.commit.parents[0]) if v.commit.parents else None
+        return old, v.record, v.changes, v
+    old, new = at(ledger, record_id, rev1), at(ledger, record_id, rev2)
+    if old is None and new is None:
+        raise RecordNotFound(record=record_id)
+    return old, new, field_changes(old, new, ledger.schemas()), None
+
+
+@dataclass
+class Blamed:
+    path: tuple
+    value: Any
+    version: Version | None     # None: the field was set before the history we have (shallow clone)
+
+
+def blame(ledger, record_id: str) -> list[Blamed]:
+    """For each field of the record as it is now, the version that last set it."""
+    current = at(ledger, record_id, None)
+    if current is None:
+        raise RecordNotFound(record=record_id)
+    history = list(reversed(versions(ledger, record_id)))  # oldest first
+    shown = _leaves(current, ledger.schemas())
+    out = []
+    for path, value in shown.items():
+        last = None
+        for v in history:
+            if v.action == "add" or any(overlaps(fc.path, path) for fc in v.changes):
+                last = v
+        out.append(Blamed(path, value, last))
+    return out
+
+
+def _leaves(record: dict, schemas) -> dict[tuple, Any]:
+    """Leaf fields to blame, oldest-first order of the record; a protected identifier is one field."""
+    protected = schemas.protected.get(record.get("type"), []) if schemas else []
+    out: dict[tuple, Any] = {}
+    for path, value in flatten(record).items():
+        root = protected_root(path, protected)
+        if root is None:
+            out[path] = value
+        else:
+            out.setdefault(root, masked_at(record, root))
+    return out

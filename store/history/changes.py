@@ -1,0 +1,319 @@
+"""What changed in the ledger, commit by commit and field by field.
+
+`walk()` streams commits with their authors, messages and changed files from one
+`git log` (never a process per commit); `record_changes()` turns the record files
+a commit changed into field-level changes; `report()` is `bangfu changes`.
+Values are shown the way people read them (`shown()`): money as yuan, yes/no in
+words, protected identifiers only in their masked form.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+from store.core import i18n, ids
+from store.core.diff import MISSING, FieldChange, diff, value_at
+from store.core.errors import UsageError
+from store.core.findings import dotted
+from store.ledger.gitstore import ZERO
+from store.core.money import yuan
+from store.core.trailers import Trailers
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_GIT_LAST_SECOND = 4102444799  # 2099-12-31 23:59:59 UTC
+
+
+@dataclass
+class Commit:
+    sha: str
+    parents: list[str]
+    author: str
+    email: str
+    date: str                 # author date, ISO 8601
+    time: int                 # committer time (seconds): when it entered the ledger
+    message: str
+    files: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # (path, old, new) vs 1st parent
+
+    @property
+    def trailers(self) -> dict[str, list[str]]:
+        return Trailers.parse(self.message)
+
+    @property
+    def title(self) -> str:
+        return self.message.strip().split("\n", 1)[0]
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    @property
+    def day(self) -> str:
+        return self.date[:10]
+
+    @property
+    def when(self) -> str:
+        return self.date[:16].replace("T", " ")
+
+    def where(self) -> str:
+        """'提交 3f2a1c9e01（王老师，2024-10-12）': how a finding or a change names its commit."""
+        return i18n.t("changes.commit_where", commit=self.sha[:10], author=self.author, date=self.day)
+
+    def record_files(self) -> list[tuple[str, str | None, str | None]]:
+        return [f for f in self.files if f[0].startswith(ids.RECORDS_DIR + "/")]
+
+
+def walk(store, revs: Iterable[str], paths: Iterable[str] = (), *, since_date: str | None = None,
+         until_date: str | None = None, author: str | None = None) -> Iterator[Commit]:
+    """Commits oldest first with the files each changed against its first parent. A merge
+    lists only the files it changed against every parent (a resolution, `git log -c`)."""
+    args = ["log", "--reverse", "--raw", "-c", "--no-abbrev", "--no-renames", "-z", "--full-history",
+            "--format=%x01%H%x02%P%x02%an%x02%ae%x02%aI%x02%ct%x02%B%x03"]
+    # Dates as seconds since the epoch: git's own date parser ignores what it cannot read.
+    if since_date:
+        args.append(f"--since=@{_midnight(since_date)}")
+    if until_date:
+        args.append(f"--until=@{_midnight(until_date, 1) - 1}")
+    if author:
+        args += ["--fixed-strings", f"--author={author}"]
+    args += list(revs)
+    paths = list(paths)
+    if paths:
+        args += ["--", *paths]
+    out = store.run(*args)
+    for chunk in out.split(b"\x01")[1:]:
+        head, _, raw = chunk.partition(b"\x03")
+        sha, parents, name, email, date, ctime, body = head.decode("utf-8", "replace").split("\x02", 6)
+        commit = Commit(sha, parents.split(), name, email, date, int(ctime or 0), body)
+        parts = raw.lstrip(b"\0\n").split(b"\0")
+        for meta, path in zip(parts[0::2], parts[1::2]):
+            if not meta.startswith(b":"):
+                continue
+            n = len(meta) - len(meta.lstrip(b":"))  # one colon per parent
+            fields = meta.lstrip(b":").split()
+            shas = fields[n + 1: 2 * n + 2]
+            old, new = shas[0].decode(), shas[-1].decode()
+            commit.files.append((path.decode("utf-8", "surrogateescape"), None if old == ZERO else old,
+                                 None if new == ZERO else new))
+        yield commit
+
+
+def _midnight(day: str, plus_days: int = 0) -> int:
+    """The first second of a day in local time, as seconds since the epoch (git ignores
+    dates after 2099, so later ones are held to its last second)."""
+    date = dt.date.fromisoformat(day) + dt.timedelta(days=plus_days)
+    return min(int(dt.datetime(date.year, date.month, date.day).timestamp()), _GIT_LAST_SECOND)
+
+
+# -- one record's change in one commit -----------------------------------------------------
+
+@dataclass
+class RecordChange:
+    commit: Commit
+    record: str
+    action: str                     # add, edit or delete (what the files show)
+    old: dict | None
+    new: dict | None
+    fields: list[FieldChange]
+
+    @property
+    def type(self) -> str:
+        return self.record.split("-", 1)[0]
+
+
+def parse(data: bytes | None) -> dict | None:
+    if data is None:
+        return None
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def record_changes(store, commits: list[Commit], schemas_of=None, types: Iterable[str] = ()) -> Iterator[RecordChange]:
+    """The record changes of each commit, its blobs read in one batch. `schemas_of(commit)`
+    gives the schemas used to recognise protected fields (the tip's by default)."""
+    types = set(types)
+    wanted = []
+    for c in commits:
+        for path, old, new in c.record_files():
+            rid = ids.id_from_path(path)
+            if rid and (not types or rid.split("-", 1)[0] in types):
+                wanted += [b for b in (old, new) if b]
+    blobs = dict(store.read_blobs(sorted(set(wanted))))
+    for c in commits:
+        schemas = schemas_of(c) if schemas_of else None
+        for path, old, new in c.record_files():
+            rid = ids.id_from_path(path)
+            if not rid or (types and rid.split("-", 1)[0] not in types):
+                continue
+            before, after = parse(blobs.get(old)) if old else None, parse(blobs.get(new)) if new else None
+            action = "add" if old is None else "delete" if new is None else "edit"
+            yield RecordChange(c, rid, action, before, after, field_changes(before, after, schemas))
+
+
+def field_changes(old: dict | None, new: dict | None, schemas=None) -> list[FieldChange]:
+    """diff() of two versions, each protected identifier as one change of its masked form
+    (its keyed hash and sealed value are not for people to read)."""
+    changes = diff(old if old is not None else {}, new if new is not None else {})
+    rtype = (new or old or {}).get("type")
+    if not schemas or rtype not in getattr(schemas, "record_types", []):
+        return changes
+    protected = schemas.protected.get(rtype, [])
+    if not protected:
+        return changes
+    out: list[FieldChange] = []
+    seen: set[tuple] = set()
+    for fc in changes:
+        root = protected_root(fc.path, protected)
+        if root is None:
+            out.append(fc)
+        elif root not in seen:
+            seen.add(root)
+            a, b = masked_at(old, root), masked_at(new, root)
+            if a != b or a is MISSING:
+                out.append(FieldChange(root, a, b))
+            else:  # same mask, new sealed value: say so without showing either
+                out.append(FieldChange(root, a, _Resealed(b)))
+    return out
+
+
+class _Resealed(str):
+    """A protected value whose masked form did not change but whose sealed value did."""
+
+
+def protected_root(path: tuple, protected: list[tuple]) -> tuple | None:
+    for pattern in protected:
+        if len(path) >= len(pattern) and all(p == "*" or p == q for p, q in zip(pattern, path)):
+            return path[: len(pattern)]
+        if len(path) < len(pattern) and all(p == "*" or p == q for p, q in zip(pattern, path)):
+            return path  # a whole object of identifiers added or removed at once
+    return None
+
+
+def overlaps(a: tuple, b: tuple) -> bool:
+    """One field path lies within the other (or they are the same)."""
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
+
+
+def masked_at(doc: dict | None, path: tuple) -> Any:
+    node = value_at(doc, path)
+    if node is MISSING:
+        return MISSING
+    if isinstance(node, dict):
+        if "masked" in node:
+            return node["masked"]
+        return {k: (v.get("masked") if isinstance(v, dict) else "***") for k, v in node.items()}
+    return "***"
+
+
+# -- showing values ----------------------------------------------------------------------------
+
+def title_of(schemas, rtype: str | None, path: tuple) -> str:
+    """'金额' for ('amount_fen',); nested fields as '参与人员[0].姓名'; the field name when untitled."""
+    if not path:
+        return ""
+    if not schemas or rtype not in getattr(schemas, "record_types", []):
+        return dotted(path)
+    parts = []
+    for i, part in enumerate(path):
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+            continue
+        node = schemas.field(rtype, path[: i + 1])
+        name = i18n.title(node.get("title") or str(part))
+        parts.append(("." if parts else "") + name)
+    return "".join(parts)
+
+
+def shown(schemas, rtype: str | None, path: tuple, value: Any) -> str:
+    """A field value as people read it: yuan for money, 是/否, Chinese as Chinese, — when absent."""
+    if value is MISSING:
+        return "—"
+    if isinstance(value, _Resealed):
+        return i18n.t("changes.resealed", masked=str(value))
+    node = schemas.field(rtype, path) if schemas and rtype in getattr(schemas, "record_types", []) and path else {}
+    if node.get("x-money") and isinstance(value, int) and not isinstance(value, bool):
+        return yuan(value)
+    if isinstance(value, bool):
+        return i18n.t("changes.yes" if value else "changes.no")
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "null"
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def describe(schemas, rtype: str | None, fc: FieldChange) -> tuple[str, str, str]:
+    """(field title, old, new) ready to show."""
+    return (title_of(schemas, rtype, fc.path) or i18n.t("changes.whole_record"),
+            shown(schemas, rtype, fc.path, fc.old), shown(schemas, rtype, fc.path, fc.new))
+
+
+def field_json(schemas, rtype: str | None, fc: FieldChange) -> dict[str, Any]:
+    title, old, new = describe(schemas, rtype, fc)
+    return {"field": dotted(fc.path), "title": title, "kind": fc.kind,
+            "old": None if fc.old is MISSING else _plain(fc.old), "new": None if fc.new is MISSING else _plain(fc.new),
+            "old_text": old, "new_text": new}
+
+
+def as_json(change: RecordChange, schemas=None) -> dict[str, Any]:
+    c = change.commit
+    return {"commit": c.sha, "author": c.author, "email": c.email, "date": c.date, "title": c.title,
+            "action": change.action, "trailer_action": ",".join(c.trailers.get("Action", [])),
+            "record": change.record, "type": change.type,
+            "fields": [field_json(schemas, change.type, fc) for fc in change.fields]}
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, _Resealed) else value
+
+
+# -- `bangfu changes` ---------------------------------------------------------------------------
+
+def resolve(store, rev: str) -> str:
+    """A commit id for what the user typed (a commit, a branch, HEAD~3, refs/bangfu/audited...)."""
+    out = store.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", check=False)
+    sha = out.decode().strip()
+    if not sha:
+        raise UsageError("changes.bad_rev", rev=rev)
+    return sha
+
+
+def is_date(text: str | None) -> bool:
+    if not text or not _DATE.match(text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def report(ledger, since: str | None = None, until: str | None = None, author: str | None = None,
+           types: Iterable[str] = ()) -> list[RecordChange]:
+    """Every record change in the range, oldest first. since/until: a date (YYYY-MM-DD,
+    inclusive, by when the commit entered the ledger) or a commit (exclusive since, inclusive until)."""
+    store = ledger.git
+    types = [t for t in types if t]
+    for t in types:
+        if t not in ids.RECORD_TYPES:
+            raise UsageError("changes.bad_type", type=t, allowed="、".join(ids.RECORD_TYPES))
+    tip = resolve(store, until) if until and not is_date(until) else ledger.tip
+    revs = [tip]
+    since_date = until_date = None
+    if since:
+        if is_date(since):
+            since_date = since
+        else:
+            revs.append(f"^{resolve(store, since)}")
+    if until and is_date(until):
+        until_date = until
+    paths = [f"{ids.RECORDS_DIR}/{t}/" for t in types] or [f"{ids.RECORDS_DIR}/"]
+    commits = list(walk(store, revs, paths, since_date=since_date, until_date=until_date, author=author))
+    schemas = ledger.schemas()
+    return list(record_changes(store, commits, lambda c: schemas, types))

@@ -1,0 +1,795 @@
+"""The term report a coordinator hands to the county: figures (`build`) and writers (md, html, xlsx).
+
+Per plan: targets against what was logged with the shortfalls, activities by month against the
+schedule, secondments (flagged when shorter than the minimum of store/rules.py), donations in
+cash and goods by donor and recipient. Aid: paid by programme, stage and funding source against
+the standards, students by status and group, and the anomalies an inspector looks for
+(duplicate payments, eligible students not paid, amounts off the standard, payments to students
+not eligible on the day).
+
+Figures the dashboard already computes come from store/dashboard.py (plan progress, aid by
+programme against the standards, students by status and group); this module adds what a report
+needs beyond the screen: per-month and per-kind activity tables, every secondment, donations,
+aid by stage, funding source and month, and the anomaly lists.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from store.figures import charts, dashboard
+from store.core import i18n
+from store.rules import checks as rules
+from store.figures.dashboard import AidSummary, PlanProgress
+from store.core.errors import BangfuError, UsageError
+from store.io.export import Progress
+from store.core.money import yuan
+from store.core.text import display_width
+
+FORMATS = ("md", "html", "xlsx")
+
+
+@dataclass(frozen=True)
+class Secondment:
+    visit: str
+    person: str
+    kind: str
+    from_school: str
+    to_school: str
+    start: str
+    end: str
+    days: int
+    minimum: int | None
+
+    @property
+    def short(self) -> bool:
+        return self.minimum is not None and self.days < self.minimum
+
+
+@dataclass(frozen=True)
+class Donation:
+    visit: str
+    date: str
+    donor: str
+    recipient: str
+    cash_fen: int
+    goods_fen: int
+    total_fen: int
+    items: str
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    metric: str
+    text: str          # 送教下乡 ≥ 10 课时/学期
+    actual: str
+    gap: str           # what is missing, '' when met or not measured
+    met: bool | None
+    months: tuple[str, ...] = ()   # per-month targets: the months that fell short
+
+
+@dataclass
+class PlanSection:
+    plan: dict
+    progress: PlanProgress
+    targets: list[Shortfall]
+    months: list[charts.MonthBar]
+    kinds: list[str]                       # activity types logged, in schema order
+    secondments: list[Secondment]
+    donations: list[Donation]
+    by_donor: list[tuple[str, int, int]]   # (donor, cash, goods)
+    by_recipient: list[tuple[str, int, int]]
+
+
+@dataclass(frozen=True)
+class Money:
+    label: str
+    payments: int
+    students: int
+    paid_fen: int
+    expected_fen: int | None
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    kind: str           # duplicate | unpaid | off_standard | ineligible
+    student: str
+    school: str
+    programme: str
+    amount_fen: int | None
+    expected_fen: int | None
+    detail: str
+    records: tuple[str, ...]
+
+
+@dataclass
+class AidSection:
+    summary: AidSummary
+    by_programme: list[Money]
+    by_stage: list[Money]
+    by_source: list[Money]
+    months: list[charts.AidMonth]
+    anomalies: list[Anomaly]
+    students: int
+
+
+@dataclass
+class TermReport:
+    term: str
+    ledger_name: str
+    commit: str
+    made_on: dt.date
+    start: dt.date
+    end: dt.date
+    plan_filter: str | None
+    plans: list[PlanSection] = field(default_factory=list)
+    aid: AidSection | None = None
+
+
+# ---- figures --------------------------------------------------------------------------------
+
+def build(ledger, term: str | None = None, *, plan: str | None = None, today: dt.date | None = None,
+          progress: Progress | None = None) -> TermReport:
+    """The figures of a term (the current one by default), for all active plans or one."""
+    today = today or dt.date.today()
+    term = term or dashboard.term_of(today)
+    if not dashboard.is_term(term):
+        raise UsageError("io.report.bad_term", term=term)
+    ledger.refresh()
+    docs = ledger.index.docs
+    if plan is not None and (plan not in docs or docs[plan].get("type") != "plan"):
+        raise BangfuError("io.report.no_plan", plan=plan)
+    step = _steps(progress, 3)
+    start, end = dashboard.term_span(term)
+    report = TermReport(term, str(ledger.config.get("name", "")), ledger.tip, today, start, end, plan)
+    visits: dict[str, list[dict]] = {}
+    for v in ledger.records("visit"):
+        visits.setdefault(v.get("plan", ""), []).append(v)
+    progress_list = [p for p in dashboard.plan_progress(ledger, term, today) if plan is None or p.plan == plan]
+    if plan is not None and not progress_list:
+        # A plan whose period misses the term: shown, and said to be outside it.
+        doc = docs[plan]
+        first = _date((doc.get("period") or {}).get("start")) or start
+        last = _date((doc.get("period") or {}).get("end")) or end
+        progress_list = [PlanProgress(plan, doc.get("title", plan), doc.get("status", ""), first, last, False,
+                                      (), (), (), ())]
+    step()
+    for p in progress_list:
+        report.plans.append(_plan_section(ledger, docs[p.plan], p, visits.get(p.plan, []), today))
+    step()
+    schools = None
+    if plan is not None:
+        schools = {party.get("school") for party in docs[plan].get("parties") or []}
+    report.aid = _aid_section(ledger, term, today, schools)
+    step()
+    return report
+
+
+def _steps(progress: Progress | None, total: int) -> Callable[[], None]:
+    done = [0]
+
+    def step() -> None:
+        done[0] += 1
+        if progress:
+            progress(i18n.t("io.progress.report"), done[0], total)
+    return step
+
+
+def _date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _name(docs: dict, rid: str | None) -> str:
+    doc = docs.get(rid or "") or {}
+    return doc.get("short_name") or doc.get("name") or doc.get("title") or (rid or "")
+
+
+def _num(v: float) -> str:
+    return f"{v:g}"
+
+
+def _plan_section(ledger, plan: dict, p: PlanProgress, mine: list[dict], today: dt.date) -> PlanSection:
+    docs = ledger.index.docs
+    window = [v for v in mine if (d := _date(v.get("date"))) and p.start <= d <= p.end] if p.in_term else []
+    bars = charts.activity_months(plan, window, p.start, p.end) if p.in_term else []
+    order = {k: i for i, k in enumerate(ledger.schemas().field("visit", ("kind",)).get("enum") or [])}
+    kinds = sorted({v.get("kind", "") for v in window}, key=lambda k: (order.get(k, 99), k))
+    targets = [_shortfall(t, bars, window) for t in p.targets]
+    secondments = []
+    for v in mine:
+        s = v.get("secondment") or {}
+        first, last = _date(s.get("start")), _date(s.get("end"))
+        if not (first and last) or last < p.start or first > p.end:
+            continue
+        secondments.append(Secondment(v["id"], s.get("person", ""), v.get("kind", ""), _name(docs, s.get("from_school")),
+                                      _name(docs, s.get("to_school")), s["start"], s["end"], (last - first).days + 1,
+                                      rules.SECONDMENT_MIN_DAYS.get(v.get("kind", ""))))
+    donations = []
+    for v in window:
+        d = v.get("donation")
+        if not d:
+            continue
+        goods = sum(int(i.get("quantity", 0)) * int(i.get("unit_value_fen", 0)) for i in d.get("items") or [])
+        items = "；".join(f"{i.get('name', '')} {i.get('quantity', '')}{i.get('unit', '')}" for i in d.get("items") or [])
+        donations.append(Donation(v["id"], v.get("date", ""), d.get("donor", ""), d.get("recipient", ""),
+                                  int(d.get("cash_fen", 0)), goods, int(d.get("total_fen", 0)), items))
+    return PlanSection(plan, p, targets, bars, kinds, sorted(secondments, key=lambda s: (s.start, s.person)),
+                       donations, _totals(donations, "donor"), _totals(donations, "recipient"))
+
+
+def _totals(donations: list[Donation], by: str) -> list[tuple[str, int, int]]:
+    sums: dict[str, list[int]] = {}
+    for d in donations:
+        slot = sums.setdefault(getattr(d, by), [0, 0])
+        slot[0] += d.cash_fen
+        slot[1] += d.goods_fen
+    return [(k, c, g) for k, (c, g) in sorted(sums.items())]
+
+
+def _shortfall(t: dashboard.TargetProgress, bars: list[charts.MonthBar], window: list[dict]) -> Shortfall:
+    text = f"{t.metric} {_cmp(t.comparison)} {_num(t.value)} {t.unit}/{t.per}"
+    if t.actual is None:
+        return Shortfall(t.metric, text, "", "", None)
+    if t.per == "月":
+        missed = []
+        for b in bars:
+            logged = [v for v in window if v.get("date", "")[:7] == b.month and v.get("kind") == t.metric]
+            # the dashboard's measure of activities by unit (hours, sessions, person-visits, count)
+            if b.month in _elapsed_months(t, bars) and not _meets(dashboard._amount(logged, t.unit), t):
+                missed.append(b.month)
+        actual = i18n.t("io.report.months_met", met=_num(t.actual), total=_num(t.goal))
+        sep = "、" if i18n.lang() == "zh" else ", "
+        gap = i18n.t("io.report.months_short", months=sep.join(i18n.t("io.report.month_name", m=int(m[5:]))
+                                                                 for m in missed)) if missed else ""
+        return Shortfall(t.metric, text, actual, gap, t.met, tuple(missed))
+    actual = f"{_num(t.actual)} {t.unit}"
+    gap = ""
+    if t.met is False:
+        diff = abs(t.goal - t.actual)
+        gap = i18n.t("io.report.short_by" if t.comparison != "<=" else "io.report.over_by", diff=_num(diff),
+                     unit=t.unit)
+    return Shortfall(t.metric, text, actual, gap, t.met)
+
+
+def _elapsed_months(t: dashboard.TargetProgress, bars: list[charts.MonthBar]) -> set[str]:
+    # The dashboard counts only months that have begun (t.goal of them); they come first.
+    return {b.month for b in bars[: int(t.goal)]}
+
+
+def _meets(amount: float, t: dashboard.TargetProgress) -> bool:
+    return {"<=": amount <= t.value, "=": amount == t.value}.get(t.comparison, amount >= t.value)
+
+
+def _cmp(c: str) -> str:
+    return {">=": "≥", "<=": "≤", "=": "="}.get(c, c)
+
+
+def _aid_section(ledger, term: str, today: dt.date, schools: set[str] | None) -> AidSection:
+    docs = ledger.index.docs
+    view = ledger if schools is None else _Schools(ledger, schools)
+    summary = dashboard.aid_summary(view, term, today)
+    payments = sorted(view.query("aid", term=term), key=lambda a: (a.get("paid_on", ""), a["id"]))
+    standards = {s["id"]: s for s in ledger.query("standard")}
+    by_programme = [Money(f.programme, len(f.payments), f.students, f.paid_fen, f.expected_fen)
+                    for f in summary.programmes]
+    stage_order = {s: i for i, s in enumerate(ledger.schemas().field("student", ("stage",)).get("enum") or [])}
+    source_order = {s: i for i, s in enumerate(ledger.schemas().field("aid", ("source",)).get("enum") or [])}
+    by_stage = _group(payments, lambda a: (docs.get(a.get("student", "")) or {}).get("stage", "?"), standards,
+                      stage_order)
+    by_source = _group(payments, lambda a: a.get("source", "?"), standards, source_order)
+    anomalies = _anomalies(ledger, summary, payments, standards)
+    return AidSection(summary, by_programme, by_stage, by_source, charts.aid_months(payments, term), anomalies,
+                      sum(len(v) for v in summary.by_status.values()))
+
+
+class _Schools:
+    """The ledger limited to the students of some schools and their payments (a --plan report)."""
+
+    def __init__(self, ledger, schools: set[str]):
+        self.ledger, self.schools = ledger, schools
+
+    def query(self, rtype: str, **filters):
+        return self._limited(rtype, self.ledger.query(rtype, **filters))
+
+    def scan(self, rtype: str, **filters):
+        return self._limited(rtype, self.ledger.scan(rtype, **filters))
+
+    def _limited(self, rtype: str, found: list[dict]) -> list[dict]:
+        if rtype == "student":
+            return [s for s in found if s.get("school") in self.schools]
+        if rtype == "aid":
+            docs = self.ledger.index.docs
+            return [a for a in found if (docs.get(a.get("student", "")) or {}).get("school") in self.schools]
+        return found
+
+    def schemas(self, *a):
+        return self.ledger.schemas(*a)
+
+
+def _group(payments: list[dict], key: Callable[[dict], str], standards: dict, order: dict) -> list[Money]:
+    groups: dict[str, list[dict]] = {}
+    for a in payments:
+        groups.setdefault(key(a), []).append(a)
+    out = []
+    for label in sorted(groups, key=lambda k: (order.get(k, 99), k)):
+        paid = groups[label]
+        expected = [dashboard.expected_fen(a, standards.get(a.get("standard", ""))) for a in paid]
+        out.append(Money(label, len(paid), len({a.get("student") for a in paid}),
+                         sum(int(a.get("amount_fen", 0)) for a in paid),
+                         sum(e for e in expected if e is not None)))
+    return out
+
+
+def _anomalies(ledger, summary: AidSummary, payments: list[dict], standards: dict) -> list[Anomaly]:
+    docs = ledger.index.docs
+    out: list[Anomaly] = []
+
+    def student_of(a: dict) -> dict:
+        return docs.get(a.get("student", "")) or {}
+
+    def school_of(s: dict) -> str:
+        return _name(docs, s.get("school"))
+
+    # Duplicates: the rules refuse them on save, but two sites may each pay the same student.
+    pairs: dict[tuple, list[dict]] = {}
+    for a in payments:
+        pairs.setdefault((a.get("student"), a.get("programme")), []).append(a)
+    for (sid, programme), paid in sorted(pairs.items(), key=lambda kv: str(kv[0])):
+        if len(paid) > 1:
+            s = docs.get(sid or "") or {}
+            out.append(Anomaly("duplicate", s.get("name", sid or ""), school_of(s), programme or "",
+                               sum(int(a.get("amount_fen", 0)) for a in paid), None,
+                               i18n.t("io.report.dup_detail", count=len(paid),
+                                      dates="、".join(a.get("paid_on", "") for a in paid)),
+                               tuple(a["id"] for a in paid)))
+    off = {i for f in summary.programmes for i in f.off}
+    for a in payments:
+        s = student_of(a)
+        if a["id"] in off:
+            want = dashboard.expected_fen(a, standards.get(a.get("standard", "")))
+            out.append(Anomaly("off_standard", s.get("name", ""), school_of(s), a.get("programme", ""),
+                               int(a.get("amount_fen", 0)), want,
+                               i18n.t("io.report.off_detail", diff=yuan(int(a.get("amount_fen", 0)) - (want or 0))),
+                               (a["id"],)))
+        status = rules.student_status(s, a.get("paid_on", "")) if s else None
+        if s and status not in rules.ELIGIBLE:
+            out.append(Anomaly("ineligible", s.get("name", ""), school_of(s), a.get("programme", ""),
+                               int(a.get("amount_fen", 0)), None,
+                               i18n.t("io.report.ineligible_detail", date=a.get("paid_on", ""), status=status_word(status)),
+                               (a["id"],)))
+    paid_students = {a.get("student") for a in payments}
+    for status in rules.ELIGIBLE:
+        for sid in summary.by_status.get(status, ()):
+            if sid not in paid_students:
+                s = docs.get(sid) or {}
+                out.append(Anomaly("unpaid", s.get("name", sid), school_of(s), "", None, None,
+                                   i18n.t("io.report.unpaid_detail", status=status_word(status), date=summary.on.isoformat()),
+                                   (sid,)))
+    kinds = {"duplicate": 0, "unpaid": 1, "off_standard": 2, "ineligible": 3}
+    return sorted(out, key=lambda x: (kinds[x.kind], x.school, x.student))
+
+
+# ---- rows shared by the writers -------------------------------------------------------------------
+
+def T(key: str, **params: Any) -> str:
+    return i18n.t(f"io.report.{key}", **params)
+
+
+def target_rows(sec: PlanSection) -> list[list[str]]:
+    return [[t.text, t.actual or T("not_measured"), _met(t.met), t.gap] for t in sec.targets]
+
+
+def _met(met: bool | None) -> str:
+    return {True: T("met"), False: T("not_met"), None: "—"}[met]
+
+
+def month_rows(sec: PlanSection) -> list[list[Any]]:
+    return [[b.month, *[b.kinds.get(k, 0) for k in sec.kinds], b.count,
+             "、".join(b.planned) if b.planned else (T("scheduled") if b.scheduled else ""),
+             {True: "✓", False: "✗", None: ""}[b.done]] for b in sec.months]
+
+
+def month_headers(sec: PlanSection) -> list[str]:
+    return [T("col_month"), *sec.kinds, T("col_total"), T("col_planned"), T("col_done")]
+
+
+def secondment_rows(sec: PlanSection) -> list[list[Any]]:
+    return [[s.person, s.kind, s.from_school, s.to_school, s.start, s.end, s.days, s.minimum or "",
+             T("too_short") if s.short else ""] for s in sec.secondments]
+
+
+def anomaly_rows(aid: AidSection) -> list[list[Any]]:
+    return [[T(f"anomaly_{a.kind}"), a.student, a.school, a.programme, a.amount_fen, a.expected_fen, a.detail]
+            for a in aid.anomalies]
+
+
+def money_rows(items: list[Money]) -> list[list[Any]]:
+    return [[m.label, m.payments, m.students, m.paid_fen, m.expected_fen,
+             None if m.expected_fen is None else m.paid_fen - m.expected_fen] for m in items]
+
+
+def status_word(status: str) -> str:
+    return i18n.t(f"rule.status.{rules._STATUS_WORD[status]}") if status in rules._STATUS_WORD else status
+
+
+def status_rows(aid: AidSection) -> list[list[Any]]:
+    return [[status_word(s), len(ids)] for s, ids in aid.summary.by_status.items()]
+
+
+def group_rows(aid: AidSection) -> list[list[Any]]:
+    return [[g, len(ids)] for g, ids in aid.summary.by_group.items()]
+
+
+def headline(report: TermReport) -> list[list[Any]]:
+    """(label, value, is money) rows of the summary: numbers stay numbers for the xlsx."""
+    aid = report.aid
+    short = sum(1 for p in report.plans for t in p.targets if t.met is False)
+    rows: list[list[Any]] = [
+        [T("term"), report.term, False], [T("span"), f"{report.start.isoformat()} — {report.end.isoformat()}", False],
+        [T("ledger"), report.ledger_name, False], [T("commit"), report.commit[:12], False],
+        [T("made_on"), report.made_on.isoformat(), False], [T("plans"), len(report.plans), False],
+        [T("targets_short"), short, False],
+        [T("short_secondments"), sum(1 for p in report.plans for s in p.secondments if s.short), False]]
+    if aid:
+        rows += [[T("aid_paid"), aid.summary.paid_fen, True], [T("aid_expected"), aid.summary.expected_fen, True],
+                 [T("aid_payments"), len(aid.summary.payments), False], [T("anomalies"), len(aid.anomalies), False]]
+    return rows
+
+
+def headline_rows(report: TermReport) -> list[list[Any]]:
+    return [[label, yuan(v) + T("yuan") if money else v] for label, v, money in headline(report)]
+
+
+def title(report: TermReport) -> str:
+    return T("title", term=report.term, name=report.ledger_name)
+
+
+MONEY_HEADERS = ("col_payments", "col_students", "col_paid", "col_expected", "col_diff")
+
+
+def money_headers(first: str) -> list[str]:
+    return [T(first), *[T(h) for h in MONEY_HEADERS]]
+
+
+def anomaly_headers() -> list[str]:
+    return [T(h) for h in ("col_anomaly", "col_student", "col_school", "col_programme", "col_amount",
+                           "col_expected", "col_detail")]
+
+
+def target_headers() -> list[str]:
+    return [T(h) for h in ("col_target", "col_actual", "col_result", "col_gap")]
+
+
+def secondment_headers() -> list[str]:
+    return [T(h) for h in ("col_person", "col_kind", "col_from", "col_to", "col_start", "col_end", "col_days",
+                           "col_minimum", "col_flag")]
+
+
+def donation_headers() -> list[str]:
+    return [T(h) for h in ("col_date", "col_donor", "col_recipient", "col_cash", "col_goods", "col_total",
+                           "col_items")]
+
+
+def donation_rows(sec: PlanSection) -> list[list[Any]]:
+    return [[d.date, d.donor, d.recipient, d.cash_fen, d.goods_fen, d.total_fen, d.items] for d in sec.donations]
+
+
+def party_totals_rows(rows: list[tuple[str, int, int]]) -> list[list[Any]]:
+    return [[name, cash, goods, cash + goods] for name, cash, goods in rows]
+
+
+def _cell_text(v: Any, money: bool = False) -> str:
+    if v is None:
+        return ""
+    if money and isinstance(v, int):
+        return yuan(v)
+    return str(v)
+
+
+# ---- Markdown ------------------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~#])")
+
+
+def _md(text: Any) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", str(text).replace("\n", " "))
+
+
+def _md_table(headers: list[str], rows: list[list[Any]], money: set[int] = frozenset()) -> list[str]:
+    if not rows:
+        return [T("none"), ""]
+    out = ["| " + " | ".join(_md(h) for h in headers) + " |",
+           "|" + "|".join("---:" if i in money else "---" for i in range(len(headers))) + "|"]
+    for r in rows:
+        out.append("| " + " | ".join(_md(_cell_text(v, i in money)) for i, v in enumerate(r)) + " |")
+    return out + [""]
+
+
+def markdown(report: TermReport) -> str:
+    L = [f"# {_md(title(report))}", ""]
+    L += _md_table([T("item"), T("value")], headline_rows(report))
+    for sec in report.plans:
+        p = sec.progress
+        L += [f"## {_md(p.title)}", "", _md(T("plan_line", status=p.status, start=p.start.isoformat(),
+                                                 end=p.end.isoformat())), ""]
+        if not p.in_term:
+            L += [_md(T("not_in_term")), ""]
+            continue
+        L += [f"### {T('targets')}", ""] + _md_table(target_headers(), target_rows(sec))
+        if p.empty_months:
+            L += [_md(T("empty_months", months="、".join(p.empty_months))), ""]
+        L += [f"### {T('activities')}", ""] + _md_table(month_headers(sec), month_rows(sec))
+        L += ["```text", *charts.render_activity(sec.months), "```", ""]
+        L += [f"### {T('secondments')}", ""] + _md_table(secondment_headers(), secondment_rows(sec))
+        L += [f"### {T('donations')}", ""] + _md_table(donation_headers(), donation_rows(sec), {3, 4, 5})
+        if sec.donations:
+            L += _md_table([T("col_donor"), T("col_cash"), T("col_goods"), T("col_total")],
+                           party_totals_rows(sec.by_donor), {1, 2, 3})
+            L += _md_table([T("col_recipient"), T("col_cash"), T("col_goods"), T("col_total")],
+                           party_totals_rows(sec.by_recipient), {1, 2, 3})
+    aid = report.aid
+    if aid:
+        L += [f"## {T('aid')}", ""]
+        L += [f"### {T('by_programme')}", ""] + _md_table(money_headers("col_programme"), money_rows(aid.by_programme),
+                                                          {3, 4, 5})
+        L += [f"### {T('by_stage')}", ""] + _md_table(money_headers("col_stage"), money_rows(aid.by_stage), {3, 4, 5})
+        L += [f"### {T('by_source')}", ""] + _md_table(money_headers("col_source"), money_rows(aid.by_source),
+                                                       {3, 4, 5})
+        L += [f"### {T('aid_months')}", "", "```text", *charts.render_aid(aid.months), "```", ""]
+        L += [f"### {T('students')}", ""] + _md_table([T("col_status"), T("col_count")], status_rows(aid))
+        L += _md_table([T("col_group"), T("col_count")], group_rows(aid))
+        L += [f"### {T('anomalies')}", ""] + _md_table(anomaly_headers(), anomaly_rows(aid), {4, 5})
+    return "\n".join(L).rstrip() + "\n"
+
+
+# ---- HTML (self-contained) --------------------------------------------------------------------------------
+
+_CSS = """body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}
+h1{font-size:1.5em}h2{border-bottom:2px solid #4472c4;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:.5em 0 1em}th,td{border:1px solid #bbb;padding:.25em .6em}
+th{background:#ddebf7}td.n{text-align:right;font-variant-numeric:tabular-nums}
+tr.bad td{background:#fde9e7}.note{color:#555}svg{display:block;margin:.5em 0 1em}
+@media print{h2{page-break-before:auto}}"""
+
+
+def _h(text: Any) -> str:
+    return html.escape(str(text))
+
+
+def _html_table(headers: list[str], rows: list[list[Any]], money: set[int] = frozenset(),
+                numbers: set[int] = frozenset(), bad: Callable[[list[Any]], bool] | None = None) -> str:
+    if not rows:
+        return f'<p class="note">{_h(T("none"))}</p>'
+    out = ["<table><thead><tr>", *[f"<th>{_h(h)}</th>" for h in headers], "</tr></thead><tbody>"]
+    for r in rows:
+        cls = ' class="bad"' if bad and bad(r) else ""
+        out.append(f"<tr{cls}>" + "".join(
+            f'<td class="n">{_h(_cell_text(v, i in money))}</td>' if (i in money or i in numbers)
+            else f"<td>{_h(_cell_text(v))}</td>" for i, v in enumerate(r)) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def html_page(report: TermReport) -> str:
+    B = [f"<h1>{_h(title(report))}</h1>",
+         _html_table([T("item"), T("value")], headline_rows(report))]
+    for sec in report.plans:
+        p = sec.progress
+        B.append(f"<h2>{_h(p.title)}</h2><p>{_h(T('plan_line', status=p.status, start=p.start.isoformat(), end=p.end.isoformat()))}</p>")
+        if not p.in_term:
+            B.append(f'<p class="note">{_h(T("not_in_term"))}</p>')
+            continue
+        B.append(f"<h3>{_h(T('targets'))}</h3>")
+        B.append(_html_table(target_headers(), target_rows(sec), bad=lambda r: r[2] == T("not_met")))
+        if p.empty_months:
+            B.append(f"<p><strong>{_h(T('empty_months', months='、'.join(p.empty_months)))}</strong></p>")
+        B.append(f"<h3>{_h(T('activities'))}</h3>")
+        B.append(_html_table(month_headers(sec), month_rows(sec), numbers=set(range(1, len(sec.kinds) + 2)),
+                             bad=lambda r: r[-1] == "✗"))
+        B.append(charts.svg_bars([(b.month, b.count, charts.plan_note(b)) for b in sec.months],
+                                 title=T("activities"), shown=lambda v: str(int(v)),
+                                 marks=[b.done for b in sec.months]))
+        B.append(f"<h3>{_h(T('secondments'))}</h3>")
+        B.append(_html_table(secondment_headers(), secondment_rows(sec), numbers={6, 7}, bad=lambda r: bool(r[-1])))
+        B.append(f"<h3>{_h(T('donations'))}</h3>")
+        B.append(_html_table(donation_headers(), donation_rows(sec), money={3, 4, 5}))
+        if sec.donations:
+            B.append(_html_table([T("col_donor"), T("col_cash"), T("col_goods"), T("col_total")],
+                                 party_totals_rows(sec.by_donor), money={1, 2, 3}))
+            B.append(_html_table([T("col_recipient"), T("col_cash"), T("col_goods"), T("col_total")],
+                                 party_totals_rows(sec.by_recipient), money={1, 2, 3}))
+    aid = report.aid
+    if aid:
+        B.append(f"<h2>{_h(T('aid'))}</h2>")
+        for key, first, items in (("by_programme", "col_programme", aid.by_programme),
+                                  ("by_stage", "col_stage", aid.by_stage), ("by_source", "col_source", aid.by_source)):
+            B.append(f"<h3>{_h(T(key))}</h3>")
+            B.append(_html_table(money_headers(first), money_rows(items), money={3, 4, 5}, numbers={1, 2},
+                                 bad=lambda r: bool(r[5])))
+        B.append(f"<h3>{_h(T('aid_months'))}</h3>")
+        B.append(charts.svg_bars([(m.month, m.paid_fen, "") for m in aid.months], title=T("aid_months"),
+                                 shown=lambda v: yuan(int(v))))
+        B.append(f"<h3>{_h(T('students'))}</h3>")
+        B.append(_html_table([T("col_status"), T("col_count")], status_rows(aid), numbers={1}))
+        B.append(_html_table([T("col_group"), T("col_count")], group_rows(aid), numbers={1}))
+        B.append(f"<h3>{_h(T('anomalies'))}</h3>")
+        B.append(_html_table(anomaly_headers(), anomaly_rows(aid), money={4, 5}))
+    lang = "zh-CN" if i18n.lang() == "zh" else "en"
+    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+            f"<title>{_h(title(report))}</title><style>{_CSS}</style></head><body>"
+            + "\n".join(B) + "</body></html>\n")
+
+
+# ---- xlsx -----------------------------------------------------------------------------------------------
+
+def workbook_bytes(report: TermReport) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    red = PatternFill("solid", fgColor="FDE9E7")
+
+    def sheet(name: str, first: bool = False):
+        ws = wb.active if first else wb.create_sheet()
+        ws.title = name[:31]
+        # Printed as handed over: landscape, as wide as the page.
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        return ws
+
+    def table(ws, headers: list[str], rows: list[list[Any]], *, money: set[int] = frozenset(),
+              ints: set[int] = frozenset(), dates: set[int] = frozenset(),
+              bad: Callable[[list[Any]], bool] | None = None, caption: str | None = None) -> tuple[int, int]:
+        """Write a titled table below what the sheet holds; returns (header row, last row)."""
+        start = ws.max_row + 2 if ws.max_row > 1 else 1
+        if caption:
+            ws.cell(start, 1, caption).font = Font(bold=True, size=12)
+            start += 1
+        for i, h in enumerate(headers, 1):
+            c = ws.cell(start, i, h)
+            c.font, c.fill = bold, fill
+            c.alignment = Alignment(vertical="center", wrap_text=True)
+        for n, r in enumerate(rows, start + 1):
+            for i, v in enumerate(r):
+                if i in money and isinstance(v, int):
+                    c = ws.cell(n, i + 1, v / 100)
+                    c.number_format = "#,##0.00"
+                elif i in dates and _date(v):
+                    c = ws.cell(n, i + 1, _date(v))
+                    c.number_format = "yyyy-mm-dd"
+                else:
+                    c = ws.cell(n, i + 1, v)
+                    if isinstance(v, str) and v.startswith("="):
+                        c.data_type = "s"  # data, never a formula
+                    if i in ints:
+                        c.number_format = "0"
+                if bad and bad(r):
+                    c.fill = red
+        if not rows:
+            ws.cell(start + 1, 1, T("none"))
+        widths(ws, headers, rows, money)
+        return start, start + max(len(rows), 1)
+
+    def widths(ws, headers: list[str], rows: list[list[Any]], money: set[int]) -> None:
+        for i, h in enumerate(headers):
+            vals = [display_width(_cell_text(r[i], i in money)) for r in rows[:300] if i < len(r)]
+            want = min(max([display_width(h), *vals]) + 2, 60)
+            letter = get_column_letter(i + 1)
+            ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, want, 8)
+
+    ws = sheet(T("sheet_summary"), first=True)
+    ws.cell(1, 1, title(report)).font = Font(bold=True, size=14)
+    head, _last = table(ws, [T("item"), T("value")], [[label, v] for label, v, _m in headline(report)])
+    for n, (_label, _v, money) in enumerate(headline(report), head + 1):
+        if money:
+            ws.cell(n, 2).value = _v / 100
+            ws.cell(n, 2).number_format = "#,##0.00"
+    ws.column_dimensions["B"].width = 30
+
+    if report.plans:
+        ws = sheet(T("sheet_targets"))
+        for sec in report.plans:
+            rows = [[sec.progress.title, *r] for r in target_rows(sec)]
+            table(ws, [T("col_plan"), *target_headers()], rows, bad=lambda r: r[3] == T("not_met"))
+        ws.freeze_panes = "A2"
+        ws = sheet(T("sheet_activities"))
+        for sec in report.plans:
+            if not sec.months:
+                continue
+            head, last = table(ws, month_headers(sec), month_rows(sec), ints=set(range(1, len(sec.kinds) + 2)),
+                               bad=lambda r: r[-1] == "✗", caption=sec.progress.title)
+            chart = BarChart()
+            chart.type, chart.style = "col", 10
+            chart.title = f"{sec.progress.title} · {T('activities')}"[:80]
+            chart.y_axis.title, chart.x_axis.title = T("col_total"), T("col_month")
+            total_col = len(sec.kinds) + 2
+            chart.add_data(Reference(ws, min_col=total_col, min_row=head, max_row=last), titles_from_data=True)
+            chart.set_categories(Reference(ws, min_col=1, min_row=head + 1, max_row=last))
+            chart.height, chart.width = 7, 16
+            ws.add_chart(chart, f"{get_column_letter(total_col + 4)}{head}")
+        ws = sheet(T("sheet_secondments"))
+        table(ws, [T("col_plan"), *secondment_headers()],
+              [[s.progress.title, *r] for s in report.plans for r in secondment_rows(s)], ints={7, 8}, dates={5, 6},
+              bad=lambda r: bool(r[-1]))
+        ws = sheet(T("sheet_donations"))
+        table(ws, [T("col_plan"), *donation_headers()],
+              [[s.progress.title, *r] for s in report.plans for r in donation_rows(s)], money={4, 5, 6}, dates={1})
+        donors = _merge([t for s in report.plans for t in s.by_donor])
+        recipients = _merge([t for s in report.plans for t in s.by_recipient])
+        table(ws, [T("col_donor"), T("col_cash"), T("col_goods"), T("col_total")], party_totals_rows(donors),
+              money={1, 2, 3}, caption=T("by_donor"))
+        table(ws, [T("col_recipient"), T("col_cash"), T("col_goods"), T("col_total")], party_totals_rows(recipients),
+              money={1, 2, 3}, caption=T("by_recipient"))
+    aid = report.aid
+    if aid:
+        ws = sheet(T("sheet_aid"))
+        for key, first, items in (("by_programme", "col_programme", aid.by_programme),
+                                  ("by_stage", "col_stage", aid.by_stage), ("by_source", "col_source", aid.by_source)):
+            table(ws, money_headers(first), money_rows(items), money={3, 4, 5}, ints={1, 2},
+                  bad=lambda r: bool(r[5]), caption=T(key))
+        ws = sheet(T("sheet_aid_months"))
+        head, last = table(ws, [T("col_month"), T("col_paid"), T("col_payments")],
+                           [[m.month, m.paid_fen, m.payments] for m in aid.months], money={1}, ints={2})
+        chart = BarChart()
+        chart.type, chart.style = "col", 10
+        chart.title = T("aid_months")
+        chart.add_data(Reference(ws, min_col=2, min_row=head, max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=head + 1, max_row=last))
+        chart.height, chart.width = 7, 16
+        ws.add_chart(chart, "E2")
+        ws = sheet(T("sheet_students"))
+        table(ws, [T("col_status"), T("col_count")], status_rows(aid), ints={1}, caption=T("students"))
+        table(ws, [T("col_group"), T("col_count")], group_rows(aid), ints={1}, caption=T("by_group"))
+        ws = sheet(T("sheet_anomalies"))
+        table(ws, anomaly_headers(), anomaly_rows(aid), money={4, 5})
+        ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _merge(rows: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    sums: dict[str, list[int]] = {}
+    for name, cash, goods in rows:
+        slot = sums.setdefault(name, [0, 0])
+        slot[0] += cash
+        slot[1] += goods
+    return [(k, c, g) for k, (c, g) in sorted(sums.items())]
+
+
+# ---- writing ---------------------------------------------------------------------------------------------
+
+def render(report: TermReport, fmt: str) -> bytes:
+    if fmt == "md":
+        return markdown(report).encode("utf-8")
+    if fmt == "html":
+        return html_page(report).encode("utf-8")
+    if fmt == "xlsx":
+        return workbook_bytes(report)
+    raise UsageError("io.report.bad_format", format=fmt, allowed="、".join(FORMATS))
+
+
+def write(report: TermReport, path: Path | str, fmt: str) -> Path:
+    path = Path(path)
+    data = render(report, fmt)
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise BangfuError("io.cannot_write", path=str(path), detail=exc.strerror or str(exc)) from None
+    return path
+
+
+def default_name(report: TermReport, fmt: str) -> str:
+    return f"{T('file_stem')}-{report.term}.{fmt}"

@@ -1,0 +1,763 @@
+"""The ledger: records in git, one commit per change, safe with many writers."""
+from __future__ import annotations
+
+import contextlib
+import copy
+import errno
+import gc
+import hashlib
+import fcntl
+import json
+import os
+import pwd
+import random
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, TypeVar
+
+import git
+
+from store.core import canonical, ids
+from store.ledger import memo
+from store.rules import checks as rules
+from store.core.describe import summary
+from store.core.errors import (BangfuError, Conflict, InvalidRecord, NotALedger, ReadOnly, RecordNotFound,
+                               Referenced, StorageError)
+from store.core.findings import Finding, dotted, errors
+from store.ledger.gitstore import EMPTY_TREE, GitFailed, GitStore, Person, clear_stale_lock
+from store.ledger.index import Index
+from store.rules.schema import PROJECT_SCHEMAS, Schemas
+from store.core.trailers import Trailers
+
+CONFIG_FILE = "bangfu.json"
+SCHEMA_DIR = "schemas"
+RECORDS = ids.RECORDS_DIR
+FORMAT = 1
+SCHEMA_VERSION = 1
+MAX_ATTEMPTS = 30
+SLICE = 2000   # records read under the lock at a time by long scans (a text search)
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "NEW"
+
+
+NEW = _Unset()  # base of a record that must not exist yet
+
+T = TypeVar("T")
+
+
+@dataclass
+class Saved:
+    id: str
+    commit: str | None          # None when nothing changed (no commit made)
+    version: str | None         # blob id of the record as now committed (None once deleted)
+    warnings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class Change:
+    """One record to write (record=None deletes it) and the version it was based on."""
+    id: str
+    record: dict | None
+    base: str | None | _Unset = NEW
+
+
+class Ledger:
+    def __init__(self, path: Path, *, read_only: bool = False):
+        try:
+            self.git = GitStore(path)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise NotALedger(path=str(path)) from None
+        self.path = Path(path)
+        self.read_only = read_only
+        self._index = Index()       # loaded on first use (`index`): reading history never needs it
+        self._index_ready = False
+        self._schemas: dict[str, Schemas] = {}      # schemas tree id -> Schemas
+        self._schemas_at: dict[str, str] = {}       # commit -> schemas tree id
+        self._tip: str | None = None
+        self._author: Person | None = None
+        self._lock = threading.RLock()
+        self.keys = None  # the ledger's KeyStore when this user holds it (privacy layer)
+        # A dashboard holds the index cache's write back until its first screen is painted
+        # (writing 50k records competes for the interpreter with the painting): `write_cache`.
+        self.hold_cache = False
+        self._cache_due = False
+        self._cache_dir: Path | None = None
+        tip = self.git.tip()
+        if tip is None or self.git.lookup(self.git.commit_tree(tip), CONFIG_FILE) is None:
+            raise NotALedger(path=str(path))
+        self.config = json.loads(self.git.read_blob(self.git.lookup(self.git.commit_tree(tip), CONFIG_FILE)))
+        self._tip = tip
+
+    # -- creating and finding ledgers ----------------------------------------
+    @classmethod
+    def init(cls, path: Path | str, *, worktree: bool = False, shared: bool = False, site: str | None = None,
+             name: str | None = None, author: Person | None = None, schemas_dir: Path = PROJECT_SCHEMAS) -> "Ledger":
+        path = Path(path)
+        if path.exists() and any(path.iterdir()):
+            raise BangfuError("error.init_not_empty", path=str(path))
+        args = ["git", "init", "-q", "-b", "main"]
+        if not worktree:
+            args.append("--bare")
+        if shared:
+            args.append("--shared=group")
+        args.append(str(path))
+        proc = subprocess.run(args, capture_output=True)
+        if proc.returncode != 0:
+            raise StorageError(path=str(path), detail=proc.stderr.decode(errors="replace").strip())
+        store = GitStore(path)
+        for key, value in (("core.logAllRefUpdates", "always"), ("gc.writeCommitGraph", "true"),
+                           ("core.commitGraph", "true"), ("fetch.writeCommitGraph", "true"),
+                           ("receive.denyNonFastForwards", "true"), ("core.quotePath", "false")):
+            store.run("config", key, value)
+        if site:
+            store.run("config", "bangfu.site", site)
+        if shared:
+            _prepare_shared_objects(store.gitdir)
+        config = {"format": FORMAT, "schema_version": SCHEMA_VERSION, "ledger_id": ids.new_id("event").split("-")[1],
+                  "name": name or path.resolve().name}
+        files = {CONFIG_FILE: canonical.dumps(config)}
+        for schema in sorted(schemas_dir.glob("*.json")):
+            files[f"{SCHEMA_DIR}/{schema.name}"] = schema.read_bytes()
+        from store.sync import remote as sync  # merge driver for plain git, and the hub's hook (store/sync.py)
+        files.update(sync.tree_files())
+        tree = store.write_tree(None, {p: store.write("blob", data) for p, data in files.items()})
+        who = author or default_author(store)
+        message = Trailers.message("ledger: init", {"Action": "init", "Schema-Version": str(SCHEMA_VERSION),
+                                                    "Site": site or ""})
+        commit = store.make_commit(tree, [], who, message)
+        if not store.swap_ref(commit, None, "bangfu: init"):
+            raise StorageError(path=str(path), detail="branch main already exists")
+        sync.configure(store, hub=shared)
+        if worktree:
+            store.run("read-tree", "-u", "--reset", "HEAD", env={"GIT_WORK_TREE": str(store.worktree)})
+        store.close()
+        return cls(path)
+
+    @classmethod
+    def open(cls, path: Path | str | None = None, *, read_only: bool = False) -> "Ledger":
+        """The ledger at path, else $BANGFU_LEDGER, else the one around the current directory."""
+        chosen = path or os.environ.get("BANGFU_LEDGER")
+        if chosen:
+            target = Path(chosen)
+            if not target.exists():
+                raise NotALedger(path=str(target))
+            return cls(target, read_only=read_only)
+        here = Path.cwd()
+        for candidate in [here, *here.parents]:
+            if (candidate / ".git").exists() or (candidate / "HEAD").is_file() and (candidate / "objects").is_dir():
+                return cls(candidate, read_only=read_only)
+        raise NotALedger(path=str(here))
+
+    def close(self) -> None:
+        self.git.close()
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- identity and settings ----------------------------------------------
+    @property
+    def site(self) -> str:
+        return self.git.config("bangfu.site") or socket.gethostname()
+
+    def author(self) -> Person:
+        if self._author is None:
+            self._author = default_author(self.git)
+        return self._author
+
+    def schemas(self, commit: str | None = None) -> Schemas:
+        """The schemas stored in the ledger at a commit (the tip by default)."""
+        commit = commit or self.tip
+        if commit in self._schemas_at:
+            return self._schemas[self._schemas_at[commit]]
+        tree = self.git.commit_tree(commit)
+        sha = self.git.lookup(tree, SCHEMA_DIR)
+        if sha not in self._schemas:
+            files = {name: self.git.read_blob(b.hex()) for b, _m, name in self.git.tree_entries(sha)} if sha else {}
+            self._schemas[sha] = Schemas(files) if files else Schemas.from_dir()
+        if len(self._schemas_at) > 10000:
+            self._schemas_at.clear()
+        self._schemas_at[commit] = sha   # last: a reader in another thread that finds the commit finds its schemas
+        return self._schemas[sha]
+
+    # -- reading -----------------------------------------------------------
+    @property
+    def tip(self) -> str:
+        return self._tip
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where this user's caches of the ledger live (the index, remembered figures): in the
+        repository when only this user can write to it, else in the user's own cache folder. A
+        cache is a pickle, and a pickle another user could write would run as whoever loads it."""
+        if self._cache_dir is None:
+            gitdir = self.git.gitdir
+            try:
+                st = gitdir.stat()
+                private = st.st_uid == os.getuid() and not st.st_mode & 0o022
+            except OSError:
+                private = False
+            if private:
+                self._cache_dir = gitdir / "bangfu"
+            else:
+                base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+                where = f"{gitdir.resolve()}\0{self.config.get('ledger_id', '')}"   # (another ledger may come to this path)
+                self._cache_dir = base / "bangfu" / hashlib.sha1(where.encode()).hexdigest()[:16]
+        return self._cache_dir
+
+    def _cache_path(self) -> Path:
+        return self.cache_dir / "index.pickle"
+
+    @property
+    def index(self) -> Index:
+        """The records index, loaded (from its cache, or from the tree) the first time it is needed."""
+        if not self._index_ready:
+            with self._lock:
+                if not self._index_ready:
+                    self._open_index(self._tip)
+                    self._index_ready = True
+        return self._index
+
+    @property
+    def index_loaded(self) -> bool:
+        """Whether the records have been read into the index yet (remembered figures need not)."""
+        return self._index_ready
+
+    def _open_index(self, tip: str) -> None:
+        # Building 50k records makes millions of objects that all live on: the cyclic
+        # collector would walk them again and again for nothing.
+        with _no_gc():
+            self._open_index_now(tip)
+            # The index lives as long as the process: keep the collector from walking its
+            # hundred thousand objects on every full pass (a half-second pause in the dashboard).
+            # Frozen before the collector is back on, or its first pass would sweep them all once.
+            gc.freeze()
+
+    def _open_index_now(self, tip: str) -> None:
+        tree = self._records_tree(tip)
+        if self._index.restore(self._cache_path()) and self._index.records_tree:
+            if self._index.records_tree != tree:
+                try:
+                    self._cache_due = len(self._advance(self._index.records_tree, tree)) > 500
+                except GitFailed:
+                    # The cache's tree is not in this repository (history rewritten and pruned,
+                    # or another ledger once stood at this path): read everything afresh.
+                    self._index.__init__()
+                    self._load_all(tree)
+                    self._cache_due = True
+        else:
+            self._load_all(tree)
+            self._cache_due = True
+        self._tip = tip
+        if not self.hold_cache:
+            self.write_cache()
+
+    def write_cache(self) -> None:
+        """Write the index cache if it is due (built from the tree, or far behind the tip): the
+        records are taken under the lock, so no save or refresh is half in it; the pickling
+        and writing go on in the background."""
+        with self._lock:
+            if self._cache_due:
+                self._cache_due = False
+                self._index.save(self._cache_path(), background=True)
+
+    def _records_tree(self, commit: str) -> str:
+        return self.git.lookup(self.git.commit_tree(commit), RECORDS) or EMPTY_TREE
+
+    def _load_all(self, records_tree: str) -> None:
+        broken: dict[str, str] = {}
+        wanted: list[tuple[str, str]] = []
+        listing = self.git.run("ls-tree", "-r", "-z", "--full-tree", records_tree).decode("utf-8", "surrogateescape") \
+            if records_tree != EMPTY_TREE else ""
+        found = ids.LISTED_RECORD.findall(listing)
+        if len(found) == listing.count("\0"):
+            wanted = [(rid, blob) for blob, _type, rid in found]
+        else:   # a file that is not at a record's path: go one by one to name it
+            for path, blob in self.git.ls_tree(records_tree, ""):
+                rid = ids.id_from_path(f"{RECORDS}/{path}", check_shard=False)
+                if rid is None:
+                    broken[f"{RECORDS}/{path}"] = "path"
+                else:
+                    wanted.append((rid, blob))
+        by_blob: dict[str, list[str]] = {}
+        for rid, blob in wanted:
+            by_blob.setdefault(blob, []).append(rid)
+        shas = list(by_blob)
+        docs = self.git.read_json_blobs(shas)
+        if docs is None:   # a file that is not JSON (or is missing): read each alone to say which
+            contents = dict(self.git.read_blobs(shas))
+        items = []
+        for n, blob in enumerate(shas):
+            for rid in by_blob[blob]:
+                doc, problem = _checked(docs[n], rid) if docs is not None else _parse(contents[blob], rid)
+                if problem and docs is not None:   # (the stream may have paired broken files wrongly)
+                    doc, problem = _parse(self.git.read_blob(blob), rid)
+                if problem:
+                    broken[ids.path_of(rid)] = problem
+                else:
+                    items.append((rid, blob, doc))
+        self._index.load(items, records_tree)
+        self._index.broken = broken
+
+    def _advance(self, old_tree: str, new_tree: str) -> list[str]:
+        changes = []
+        paths = list(self.git.diff_trees(old_tree, new_tree))
+        blobs = [b for _p, b in paths if b]
+        contents = dict(self.git.read_blobs(sorted(set(blobs))))
+        for rel, blob in paths:
+            path = f"{RECORDS}/{rel}"
+            rid = ids.id_from_path(path, check_shard=False)
+            self._index.broken.pop(path, None)
+            if rid is None:
+                if blob:
+                    self._index.broken[path] = "path"
+                continue
+            doc = None
+            if blob:
+                doc, problem = _parse(contents[blob], rid)
+                if problem:
+                    self._index.broken[path] = problem
+                    blob = None
+            changes.append((rid, blob, doc))
+        return self._index.apply(changes, new_tree)
+
+    def refresh(self) -> list[str]:
+        """Bring the index to the branch tip (another writer or a sync moved it). Returns changed ids."""
+        tip = self.git.tip()
+        if tip == self._tip:
+            return []
+        with self._lock:
+            if not self._index_ready:  # nothing read yet: the index will load at the new tip
+                self._tip = tip
+                return []
+            changed = self._advance(self.index.records_tree, self._records_tree(tip))
+            self._tip = tip
+            return changed
+
+    def move_to(self, commit: str, expected: str, reason: str) -> bool:
+        """Move the branch to a commit made elsewhere (a sync's fast-forward or merge commit)
+        if it is still at `expected`; then follow it like any save. False if someone saved first."""
+        if self.read_only:
+            raise ReadOnly(path=str(self.path))
+        with self._lock:
+            if not self.git.swap_ref(commit, expected, f"bangfu: {reason}"[:200]):
+                return False
+            self.refresh()
+            config = self.git.lookup(self.git.commit_tree(commit), CONFIG_FILE)
+            if config:  # a schema upgrade from another site changes bangfu.json
+                self.config = json.loads(self.git.read_blob(config))
+            if self.git.worktree is not None:
+                self._sync_worktree()
+            return True
+
+    def get(self, record_id: str) -> dict:
+        ids.check_id(record_id)
+        with self._lock:
+            self.refresh()
+            doc = self.index.get(record_id)
+            if doc is None:
+                raise RecordNotFound(record=record_id)
+            return copy.deepcopy(doc)
+
+    def peek(self, record_ids) -> list[dict | None]:
+        """Many records at once, as stored (not copies: read them, never change them). For
+        dashboards that read thousands of records: one refresh and one lock, not one each."""
+        with self._lock:
+            self.refresh()
+            return [self.index.get(rid) for rid in record_ids]
+
+    def version(self, record_id: str) -> str | None:
+        """The blob id of the record as committed at the tip: what an edit starts from."""
+        with self._lock:
+            self.refresh()
+            return self.index.blobs.get(record_id)
+
+    def query(self, record_type: str, text: str | None = None, **filters: Any) -> list[dict]:
+        """Records of a type matching the filters (shallow copies: treat nested values as read-only)."""
+        with self._lock:  # a refresh in another thread must not change the index mid-scan
+            self.refresh()
+            return self.index.query(record_type, text=text, **filters)
+
+    def scan(self, record_type: str, **filters: Any) -> list[dict]:
+        """`query` without the copies: the records as stored, for readers that never change them
+        (the dashboard's figures read every record of a type; copying them took longer)."""
+        with self._lock:
+            self.refresh()
+            return self.index.query(record_type, copies=False, **filters)
+
+    def matching(self, record_ids: list[str], text: str, stop: Callable[[], bool] = lambda: False) -> list[str]:
+        """The ids, in the order given, of the records whose text holds `text` (pinyin initials too).
+        A slice at a time under the lock: before the text index is made (a few hundred ms at 20k
+        records) a save, a refresh or the screen's own reads never wait long for it."""
+        found: list[str] = []
+        for start in range(0, len(record_ids), SLICE):
+            if stop():
+                break
+            with self._lock:
+                found += self.index.matching(record_ids[start:start + SLICE], text)
+        return found
+
+    def prepare_search(self, record_type: str, stop: Callable[[], bool] = lambda: False) -> None:
+        """Make the text index of a type before the first search needs it."""
+        with self._lock:
+            self.refresh()
+            record_ids = self.index.ids(record_type)
+        self.matching(record_ids, "", stop)
+
+    def find(self, record_type: str, **equal: Any) -> list[dict]:
+        with self._lock:
+            return self.index.find(record_type, **equal)
+
+    def count(self, record_type: str | None = None) -> int:
+        with self._lock:
+            self.refresh()
+            return self.index.count(record_type)
+
+    @property
+    def broken(self) -> dict[str, str]:
+        return dict(self.index.broken)
+
+    def remembered(self, name: str, key: tuple, work_out: Callable[[], T]) -> T:
+        """work_out() for the ledger at its tip, kept on disk under the tip's tree id: asked again
+        for the same version (in this process or the next) it answers without reading a record."""
+        tip = self.tip
+        version = self._version(tip, name, key)
+        value = memo.recall(self.cache_dir / "memo", version)
+        if value is None:
+            value = work_out()
+            if self.tip == tip:   # (not when the index moved on while it was worked out)
+                memo.keep(self.cache_dir / "memo", version, value)
+        return value
+
+    def remembers(self, name: str, key: tuple) -> bool:
+        """Whether `remembered` would answer from disk for the ledger at its tip."""
+        return memo.holds(self.cache_dir / "memo", self._version(self.tip, name, key))
+
+    def _version(self, tip: str, name: str, key: tuple) -> tuple:
+        return (name, self.git.commit_tree(tip), *key)
+
+    def preload(self) -> None:
+        """Start loading the index in a thread now (git reads the records on another core
+        while the caller gets on with something else)."""
+        if not self._index_ready:
+            threading.Thread(target=self._preload, name="index-preload", daemon=True).start()
+
+    def _preload(self) -> None:
+        try:
+            self.index
+        except Exception:
+            pass  # whoever reads next meets the same problem and reports it
+
+    # -- checking ------------------------------------------------------------
+    def check(self, record: dict) -> list[Finding]:
+        """Schema findings, then (for a record that fits its schema) the rules' findings."""
+        schemas = self.schemas()
+        found = schemas.check(record)
+        if errors(found):
+            return found
+        return found + rules.check(record, self.index, schemas=schemas)
+
+    # -- writing ------------------------------------------------------------
+    def put(self, record: dict, *, base: str | None | _Unset = NEW, author: Person | None = None,
+            action: str | None = None, message: str | None = None) -> Saved:
+        """Validate and commit one record. `base` is the version the edit started from
+        (`NEW` for a record that must not exist yet)."""
+        record = copy.deepcopy(record)
+        if not record.get("id"):
+            record["id"] = ids.new_id(str(record.get("type", "")))
+        return self.commit([Change(record["id"], record, base)], author=author, action=action, message=message)[0]
+
+    def delete(self, record_id: str, *, reason: str, base: str | None | _Unset = None,
+               author: Person | None = None) -> Saved:
+        ids.check_id(record_id)
+        if base is None:
+            base = self.version(record_id)
+            if base is None:
+                raise RecordNotFound(record=record_id)
+        return self.commit([Change(record_id, None, base)], author=author, action="delete",
+                           extra_trailers={"Reason": reason})[0]
+
+    def commit(self, changes: list[Change], *, author: Person | None = None, action: str | None = None,
+               message: str | None = None, extra_trailers: dict[str, str] | None = None) -> list[Saved]:
+        """Commit several record changes as one commit (all or nothing), with compare-and-swap."""
+        if self.read_only:
+            raise ReadOnly(path=str(self.path))
+        who = author or self.author()
+        with self._lock:
+            for tip in self._attempts(changes[0].id):
+                # From the tip as it is now: a record another writer touched since fails its base
+                # check here (a conflict); anything else is simply re-applied on top of theirs.
+                prepared, saved, sealed = self._prepare(changes)
+                if not prepared:  # every record already committed as it is: no empty commit
+                    return saved
+                # Trailers name only what the commit changes: an audit holds them to the files.
+                trailers = self._trailers([c for c in changes if ids.path_of(c.id) in prepared], action,
+                                          extra_trailers)
+                done = self._write_commit(tip, prepared, message or self._title(changes, action), trailers, who)
+                if done:
+                    commit, tree, blobs = done
+                    self._after_commit(commit, tree, sealed, blobs)
+                    if len(blobs) > 1000:  # a bulk import: pack its loose objects now, in the background
+                        self.git.maybe_gc(chance=1.0)
+                    for s in saved:
+                        s.commit = commit
+                    return saved
+        raise AssertionError("unreachable")  # _attempts raises when it gives up
+
+    def commit_files(self, files: dict[str, bytes | None], title: str, trailers: dict[str, Any],
+                     author: Person | None = None) -> str:
+        """Commit ledger files that are not records (settings kept in the tree, such as
+        bangfu.json or allowed_signers), with the same compare-and-swap as records."""
+        if self.read_only:
+            raise ReadOnly(path=str(self.path))
+        who = author or self.author()
+        with self._lock:
+            for tip in self._attempts(CONFIG_FILE):
+                done = self._write_commit(tip, files, title, trailers, who)
+                if done:
+                    self._tip = done[0]
+                    if CONFIG_FILE in files and files[CONFIG_FILE] is not None:
+                        self.config = json.loads(files[CONFIG_FILE])
+                    if self.git.worktree is not None:
+                        self._sync_worktree()
+                    return done[0]
+        raise AssertionError("unreachable")
+
+    def _attempts(self, record: str) -> Iterator[str]:
+        """The tip to build on, once per try; between tries another writer won the race."""
+        for attempt in range(MAX_ATTEMPTS):
+            self.refresh()
+            yield self._tip
+            time.sleep(random.uniform(0.001, 0.004) * (attempt + 1))
+        raise Conflict(record, key="error.conflict_busy")
+
+    def _write_commit(self, tip: str, files: dict[str, bytes | None], title: str, trailers: dict[str, Any],
+                      who: Person) -> tuple[str, str, dict[str, str | None]] | None:
+        """Blobs, trees and a commit on top of tip, then the compare-and-swap of the branch.
+        (commit, tree, path -> blob) when it moved, None when another writer moved it first."""
+        try:
+            written = iter(self.git.write_blobs([d for d in files.values() if d is not None]))
+            blobs = {path: (next(written) if data is not None else None) for path, data in files.items()}
+            tree = self.git.write_tree(self.git.commit_tree(tip), blobs)
+            commit = self.git.make_commit(tree, [tip], who, Trailers.message(title, trailers))
+            won = self.git.swap_ref(commit, tip, f"bangfu: {title}"[:200], who=who)
+        except (OSError, GitFailed) as exc:
+            raise StorageError(path=str(self.path), detail=_os_detail(exc)) from None
+        return (commit, tree, blobs) if won else None
+
+    def _prepare(self, changes: list[Change]) -> tuple[dict[str, bytes | None], list[Saved], dict[str, dict | None]]:
+        """Check bases, seal, validate every record against the ledger as it will be after
+        the whole batch (so a batch may add a plan and its visits), and serialise."""
+        records: dict[str, dict | None] = {}
+        self._prepare_keys(changes)
+        for change in changes:
+            current = self.index.blobs.get(change.id)
+            expected = None if isinstance(change.base, _Unset) else change.base
+            if current != expected:
+                raise self._conflict(change.id, current, exists=isinstance(change.base, _Unset))
+            records[change.id] = None if change.record is None else self._protect(change.record)
+        before = [(rid, self.index.blobs.get(rid), self.index.get(rid)) for rid in records]
+        tree = self.index.records_tree
+        self.index.apply([(rid, "pending", doc) for rid, doc in records.items()], tree)
+        problems: list[Finding] = []
+        warnings: dict[str, list[Finding]] = {}
+        try:
+            for rid, doc in records.items():
+                if doc is None:
+                    refs = rules.referrers(rid, self.index, self.schemas())
+                    if refs:
+                        raise Referenced(rid, [(r, dotted(p) if isinstance(p, tuple) else str(p)) for r, p in refs])
+                    continue
+                found = self.check(doc)
+                problems.extend(errors(found))
+                warnings[rid] = [f for f in found if f.level != "error"]
+        finally:
+            self.index.apply(before, tree)
+        if problems:
+            raise InvalidRecord(problems, record=", ".join(sorted({f.record for f in problems})))
+        prepared: dict[str, bytes | None] = {}
+        saved: list[Saved] = []
+        for rid, doc in records.items():
+            current = self.index.blobs.get(rid)
+            data = None if doc is None else canonical.dumps(doc)
+            if data is not None and current is not None and canonical.blob_id(data) == current:
+                saved.append(Saved(rid, None, current, warnings.get(rid, [])))
+                continue
+            prepared[ids.path_of(rid)] = data
+            saved.append(Saved(rid, None, None if data is None else canonical.blob_id(data), warnings.get(rid, [])))
+        return prepared, saved, records
+
+    def _prepare_keys(self, changes: list[Change]) -> None:
+        if self.keys is None or len(changes) < 2:
+            return
+        from store.privacy.protect import _field_paths, _get
+        schemas = self.schemas()
+        needing = [c.id for c in changes if c.record is not None
+                   and any(isinstance(_get(c.record, p), str) for p in _field_paths(c.record, schemas))]
+        self.keys.ensure_data_keys(needing)
+
+    def _protect(self, record: dict) -> dict:
+        """Seal personal identifiers before anything is written (the privacy layer plugs in here)."""
+        from store.privacy import acts as privacy
+        return privacy.seal_record(self, record)
+
+    def _after_commit(self, commit: str, tree: str, records: dict[str, dict | None],
+                      blobs: dict[str, str | None]) -> None:
+        # The index was at the old tip: move it by what we just wrote instead of reading it back.
+        written = [(rid, blobs[ids.path_of(rid)], records[rid]) for rid in records if ids.path_of(rid) in blobs]
+        self.index.apply(written, self.git.lookup(tree, RECORDS) or EMPTY_TREE)
+        self._tip = commit
+        if self.git.worktree is not None:
+            self._sync_worktree()
+        self.git.maybe_gc()
+
+    def _sync_worktree(self) -> None:
+        """Keep a ledger with a working tree clean: move index and files to the new tip."""
+        lock = self.git.gitdir / "bangfu-worktree.lock"
+        with open(lock, "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            env = {"GIT_WORK_TREE": str(self.git.worktree)}
+            clear_stale_lock(self.git.gitdir / "index.lock")
+            try:
+                current = self.git.run("write-tree", env=env).decode().strip()
+                self.git.run("read-tree", "-m", "-u", current, "HEAD", env=env)
+            except GitFailed:
+                # Hand edits in the working tree block the update; the commit stands.
+                pass
+
+    def _conflict(self, record_id: str, current: str | None, exists: bool) -> Conflict:
+        last = self.last_change(record_id)
+        key = "error.conflict_exists" if exists and current is not None else "error.conflict"
+        theirs = copy.deepcopy(self.index.get(record_id)) if current else None
+        return Conflict(record_id, by=last.get("author", "?"), at=last.get("date", "?"),
+                        commit=last.get("commit", "?"), theirs=theirs, key=key)
+
+    def _trailers(self, changes: list[Change], action: str | None, extra: dict[str, str] | None) -> dict:
+        types = sorted({ids.type_of(c.id) for c in changes})
+        if action is None:
+            action = "delete" if changes[0].record is None else ("add" if isinstance(changes[0].base, _Unset) else "edit")
+        trailers: dict[str, Any] = {"Record-Type": types if len(types) > 1 else types[0],
+                                    "Record-Id": [c.id for c in changes], "Action": action,
+                                    "Schema-Version": str(self.config.get("schema_version", SCHEMA_VERSION)),
+                                    "Site": self.site}
+        trailers.update(extra or {})
+        return trailers
+
+    def _title(self, changes: list[Change], action: str | None) -> str:
+        if len(changes) == 1:
+            c = changes[0]
+            act = action or ("delete" if c.record is None else ("add" if isinstance(c.base, _Unset) else "edit"))
+            record = c.record if c.record is not None else (self.index.get(c.id) or {"id": c.id})
+            return summary(record, act, self)
+        types = sorted({ids.type_of(c.id) for c in changes})
+        return f"{'/'.join(types)}: {action or 'change'} {len(changes)} records"
+
+    # -- history ------------------------------------------------------------
+    def history(self, record_id: str, limit: int | None = None) -> list[dict]:
+        """The commits that touched a record, newest first."""
+        return self.log(limit=limit, path=ids.path_of(ids.check_id(record_id)))
+
+    def log(self, limit: int | None = None, path: str | None = None) -> list[dict]:
+        """Commits newest first: commit, author, email, date, title, message, trailers."""
+        args = ["log", "--format=%H%x1f%an%x1f%ae%x1f%aI%x1f%P%x1f%B%x1e", "--no-renames"]
+        if limit:
+            args.append(f"-n{limit}")
+        if path:
+            # Without it git hides an edit made at another site when a merge kept our side.
+            args.append("--full-history")
+        args.append(self.tip)
+        if path:
+            args += ["--", path]
+        out = self.git.run(*args).decode("utf-8", "replace")
+        entries = []
+        for chunk in out.split("\x1e"):
+            chunk = chunk.strip("\n")
+            if not chunk:
+                continue
+            commit, name, email, date, parents, body = chunk.split("\x1f", 5)
+            entries.append({"commit": commit, "author": name, "email": email, "date": date,
+                            "parents": parents.split(), "title": body.strip().split("\n", 1)[0],
+                            "message": body.strip(), "trailers": Trailers.parse(body)})
+        return entries
+
+    def last_change(self, record_id: str) -> dict:
+        found = self.history(record_id, limit=1)
+        return found[0] if found else {}
+
+    def read_at(self, record_id: str, commit: str) -> dict | None:
+        """The record as it was at a commit (None where it did not exist)."""
+        sha = self.git.lookup(self.git.commit_tree(commit), ids.path_of(record_id))
+        if sha is None:
+            return None
+        doc, problem = _parse(self.git.read_blob(sha), record_id)
+        return doc
+
+    def records(self, record_type: str) -> Iterator[dict]:
+        with self._lock:
+            self.refresh()
+            return iter(list(self.index.all(record_type)))
+
+
+@contextlib.contextmanager
+def _no_gc():
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _parse(data: bytes, rid: str) -> tuple[dict | None, str | None]:
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return None, f"json: {exc}"
+    return _checked(doc, rid)
+
+
+def _checked(doc, rid: str) -> tuple[dict | None, str | None]:
+    if not isinstance(doc, dict):
+        return None, "json: not an object"
+    if doc.get("id") != rid:
+        return None, f"id: {doc.get('id')!r}"
+    return doc, None
+
+
+def _os_detail(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        from store.core import i18n
+        return i18n.t("error.disk_full")
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
+        from store.core import i18n
+        return i18n.t("error.no_permission")
+    if isinstance(exc, GitFailed):
+        return exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else str(exc)
+    return str(exc)
+
+
+def default_author(store: GitStore) -> Person:
+    """The person saving: their git identity, else their account on this machine."""
+    name = os.environ.get("GIT_AUTHOR_NAME") or store.config("user.name")
+    email = os.environ.get("GIT_AUTHOR_EMAIL") or store.config("user.email")
+    account = pwd.getpwuid(os.getuid()).pw_name
+    return Person(name or account, email or f"{account}@{socket.gethostname()}")
+
+
+def _prepare_shared_objects(gitdir: Path) -> None:
+    # Objects are written in-process (not by git), so make every fan-out folder
+    # group-writable up front: otherwise the first writer's umask decides for all.
+    for i in range(256):
+        d = gitdir / "objects" / f"{i:02x}"
+        d.mkdir(exist_ok=True)
+        os.chmod(d, 0o2775)

@@ -1,0 +1,70 @@
+"""Text search over records, with pinyin so `shq` or `sq` finds 石桥."""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from store.core.ids import is_id
+
+# Fields whose values people type to find a record; other text is matched as it is.
+NAME_FIELDS = {"name", "short_name", "title", "topic", "donor", "recipient", "person", "mentor", "mentee", "region"}
+
+
+@lru_cache(maxsize=None)
+def _char_keys(char: str) -> tuple[str, str, str]:
+    """(initial as taught, first letter, full pinyin) of one character, '' for non-Chinese.
+    Looked up per character: a ledger has tens of thousands of names but a few thousand
+    distinct characters, and pypinyin costs the same per call whatever its length."""
+    from pypinyin import Style, pinyin  # its dictionaries take 0.15 s to load: only when searching
+
+    if not ("\u3400" <= char <= "\u9fff"):
+        return "", "", ""
+    full = pinyin(char, style=Style.NORMAL, errors="ignore")
+    if not full:
+        return "", "", ""
+    initial = pinyin(char, style=Style.INITIALS, strict=False, errors="ignore")
+    first = full[0][0][:1]
+    return (initial[0][0] if initial and initial[0][0] else first), first, full[0][0]
+
+
+@lru_cache(maxsize=65536)
+def pinyin_keys(text: str) -> str:
+    """Initials as taught (sh, q: 'shq'), first letters ('sq') and full pinyin of the Chinese in text."""
+    keys = [_char_keys(c) for c in text]
+    return " ".join("".join(k[i] for k in keys) for i in range(3)).lower()
+
+
+def needle(text: str) -> str:
+    """What a search looks for: the text as typed, without surrounding spaces or case."""
+    return text.strip().lower()
+
+
+def matches(needle: str, hay: str, record_id: str) -> bool:
+    """Whether a record's text holds the needle. Record ids are left out of the text (two typed
+    letters would match inside thousands of random ULIDs), but a needle that looks like a piece
+    of an id (six characters or more, with a digit) finds the record by its own id."""
+    return needle in hay or (len(needle) >= 6 and any(c.isdigit() for c in needle) and needle in record_id.lower())
+
+
+def haystack(record: dict) -> str:
+    parts: list[str] = []
+    _collect(record, None, parts)
+    return "\n".join(parts).lower()
+
+
+def _collect(value: Any, key: str | None, parts: list[str]) -> None:
+    if isinstance(value, str):
+        if is_id(value):
+            return   # (see matches)
+        parts.append(value)
+        if key in NAME_FIELDS:
+            parts.append(pinyin_keys(value))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if k not in ("hmac", "sealed"):
+                _collect(v, k, parts)
+    elif isinstance(value, list):
+        for v in value:
+            _collect(v, key, parts)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        parts.append(str(value))

@@ -1,0 +1,461 @@
+"""Where the ledger meets the protection of personal identifiers (store/protect.py, store/keystore.py).
+
+- keys: found outside the repository on every open, kept current when another process changes them;
+- sealing before commit (`seal_record`, called by `Ledger.put`/`commit`) and duplicates by keyed hash;
+- deliberate acts, each recorded as an `event` record in the ledger so auditors see them:
+  a reveal (查看), an erasure (删除个人信息), a key rotation (密钥轮换).
+
+Clear values never go into an event, a commit message, a finding or an error: only record ids,
+field paths, masked forms and key ids do.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime as dt
+import os
+import re
+import weakref
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from store.core.diff import value_at
+from store.core import i18n, ids
+from store.privacy import protect
+from store.core.errors import Conflict, InvalidRecord, ReadOnly, UsageError
+from store.core.findings import Finding
+from store.privacy.keystore import KeyStore
+from store.ledger.ledger import NEW, Change, Saved
+
+REVEAL, ERASE, ROTATE = "查看", "删除个人信息", "密钥轮换"   # event actions (schemas/event.json)
+UNIQUE_KINDS = ("id_number", "student_no")                  # one person, one record: a duplicate is an error
+ROTATION_ROUNDS = 5
+
+
+# ---- errors of this layer (messages in store/messages/privacy.toml) ----------------------------
+
+class RevealReadOnly(protect.PrivacyError):
+    message_key = "privacy.reveal_read_only"
+
+
+class RevealNoKey(protect.PrivacyError):
+    message_key = "privacy.reveal_no_key"
+
+
+class FieldEmpty(protect.PrivacyError):
+    message_key = "privacy.field_empty"
+
+
+class ReasonHasIdentifier(protect.PrivacyError):
+    message_key = "privacy.reason_has_identifier"
+
+
+class KeyInitWouldOrphan(protect.PrivacyError):
+    message_key = "privacy.key_init_orphan"
+
+
+class RotationUnfinished(protect.PrivacyError):
+    message_key = "privacy.rotation_unfinished"
+
+
+class NotErasable(protect.PrivacyError):
+    message_key = "privacy.not_erasable"
+
+
+class KeyFileNotWritable(protect.PrivacyError):
+    message_key = "privacy.key_file_not_writable"
+
+
+@contextlib.contextmanager
+def _writing(keys: KeyStore):
+    """A key file this user may read but not change (a shared 0640 file of another user)."""
+    try:
+        yield
+    except OSError:
+        raise KeyFileNotWritable(path=str(keys.path)) from None
+
+
+# ---- keys --------------------------------------------------------------------------------------
+
+def key_path(ledger):
+    """Where this user's copy of the ledger's keys lives (a server may name a shared path in git config)."""
+    return KeyStore.locate(ledger.config["ledger_id"], ledger.git.config("bangfu.keyfile"))
+
+
+def attach_keys(ledger, *, erase: bool = True) -> None:
+    """Open the ledger's key store if this user holds it; without it the ledger works on masked values.
+    Erasures recorded in the ledger (perhaps at another site) destroy the matching keys here; a caller
+    that must not wait for the index (the dashboard's start) passes erase=False and calls
+    `erase_pending` soon after."""
+    path = key_path(ledger)
+    ledger.keys = KeyStore.open(path) if path.exists() else None
+    if ledger.keys is not None:
+        _stamp(ledger.keys)
+        if erase:
+            erase_pending(ledger)
+
+
+def erase_pending(ledger) -> list[str]:
+    """apply_erasures, except where the key file may be read but not written: the erasure waits for
+    someone who can; until then record_reveal still refuses the erased student (it reads the events)."""
+    try:
+        return apply_erasures(ledger)
+    except KeyFileNotWritable:
+        return []
+
+
+def init_keys(ledger, path=None, *, mode: int = 0o600) -> KeyStore:
+    """Create this ledger's key store outside the repository and attach it."""
+    target = path or key_path(ledger)
+    repo_root = ledger.git.worktree or ledger.git.gitdir
+    ledger.keys = KeyStore.create(target, ledger.config["ledger_id"], mode=mode, repo_root=repo_root)
+    _stamp(ledger.keys)
+    return ledger.keys
+
+
+def sealed_values(ledger) -> int:
+    """How many protected values the ledger holds at its tip (a new key would orphan them)."""
+    schemas = ledger.schemas()
+    return sum(1 for doc in _protected_records(ledger) for path in protect._field_paths(doc, schemas)
+               if protect.is_protected(protect._get(doc, path)))
+
+
+_stamps: "weakref.WeakKeyDictionary[KeyStore, tuple]" = weakref.WeakKeyDictionary()
+
+
+def _file_stamp(keys: KeyStore) -> tuple:
+    try:
+        st = os.stat(keys.path)
+    except OSError:
+        return ()
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _stamp(keys: KeyStore) -> None:
+    _stamps[keys] = _file_stamp(keys)
+
+
+def fresh_keys(ledger) -> KeyStore | None:
+    """The ledger's keys as they are on disk now. A long-running session (the dashboard) must not
+    seal under a generation another process has rotated away, nor keep a key erased meanwhile."""
+    keys = ledger.keys
+    if keys is not None and _stamps.get(keys) != _file_stamp(keys):
+        keys.reload()
+        _stamp(keys)
+    return keys
+
+
+# ---- sealing and duplicates ----------------------------------------------------------------------
+
+def seal_record(ledger, record: dict) -> dict:
+    """The record with every clear identifier sealed; a bad ID number is a field error, not a crash."""
+    schemas = ledger.schemas()
+    record = _as_text(record, schemas)
+    keys = fresh_keys(ledger)
+    try:
+        if keys is None:
+            return protect.protect_record(record, schemas, None)
+        with _writing(keys):  # a new student's data key is written to the key file
+            return protect.protect_record(record, schemas, keys)
+    except protect.IdentifierInvalid as exc:
+        path = tuple(str(exc.params.get("field", "")).split("."))
+        rule = "idcard." + exc.message_key.rsplit("_", 1)[-1]  # privacy.id_check -> idcard.check
+        raise InvalidRecord([Finding(str(record.get("id", "?")), path, rule, {})],
+                            record=str(record.get("id", "?"))) from None
+
+
+def _as_text(record: dict, schemas) -> dict:
+    """A phone or ID number typed as a number (`bangfu set identity.phone=138…`, a spreadsheet) is
+    still an identifier: it is sealed as text. Anything else that is neither text nor a protected
+    value is refused here, because the schema's message would repeat the value on screen."""
+    paths = protect._field_paths(record, schemas)
+    odd = [p for p in paths if not isinstance(protect._get(record, p), str) and not protect.is_protected(
+        protect._get(record, p))]
+    if not odd:
+        return record
+    record = copy.deepcopy(record)
+    wrong = []
+    for p in odd:
+        value = protect._get(record, p)
+        if isinstance(value, int) and not isinstance(value, bool):
+            protect._set(record, p, str(value))
+        else:
+            wrong.append(Finding(str(record.get("id", "?")), p, "privacy.not_text",
+                                 {"title": i18n.title(schemas.field(record.get("type"), tuple(
+                                     0 if isinstance(x, int) else x for x in p)).get("title", ""))}))
+    if wrong:
+        raise InvalidRecord(wrong, record=str(record.get("id", "?")))
+    return record
+
+
+def duplicate_identifiers(record: dict, source, schemas) -> list[Finding]:
+    """An error for each other record holding the same ID number (or 学籍号), compared by keyed hash,
+    so a site without the key still catches duplicates among sealed values. Called by store/rules.py."""
+    rtype, rid = record.get("type"), record.get("id")
+    found: list[Finding] = []
+    for pattern in schemas.protected.get(rtype, []):
+        if "*" in pattern or protect._kind(schemas, rtype, pattern) not in UNIQUE_KINDS:
+            continue
+        node = value_at(record, pattern, None)
+        if not protect.is_protected(node):
+            continue
+        name = "__".join(pattern + ("hmac",))
+        for other in source.find(rtype, **{name: node["hmac"]}):
+            # The source may not know nested names (a test's dict): compare the hash here too.
+            if other.get("id") != rid and (value_at(other, pattern, None) or {}).get("hmac") == node["hmac"]:
+                found.append(Finding(str(rid), pattern, "privacy.duplicate",
+                                     {"title": i18n.title(schemas.field(rtype, pattern).get("title", "")),
+                                      "other": other.get("id"), "name": other.get("name", "")}))
+    return found
+
+
+# ---- events: who did what, when, why; never the value ---------------------------------------------
+
+def _reason(reason: str | None, *, required: bool = True) -> str | None:
+    text = re.sub(r"\s+", " ", reason or "").strip()
+    if not text:
+        if required:
+            raise UsageError("privacy.reason_missing")
+        return None
+    if protect.clear_kinds(text):
+        raise ReasonHasIdentifier()
+    return text
+
+
+def _event(ledger, action: str, *, subject: str | None = None, field: str | None = None,
+           reason: str | None = None) -> dict:
+    who = ledger.author()
+    event = {"id": ids.new_id("event"), "type": "event", "schema_version": 1, "action": action,
+             "actor": f"{who.name} <{who.email}>",
+             "at": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
+    for key, value in (("subject", subject), ("field", field), ("reason", reason)):
+        if value:
+            event[key] = value
+    return event
+
+
+def erased_in_ledger(ledger, record_id: str) -> bool:
+    return bool(ledger.find("event", action=ERASE, subject=record_id))
+
+
+def _field_path(ledger, record: dict, field: str | tuple) -> tuple:
+    """('identity', 'id_number') from 'identity.id_number', 'id_number' or a tuple."""
+    schemas = ledger.schemas()
+    patterns = schemas.protected.get(record.get("type"), [])
+    path = tuple(field) if isinstance(field, (tuple, list)) else tuple(
+        int(p) if p.isdigit() else p for p in str(field).split("."))
+    if not _matches(path, patterns):
+        short = [p for p in patterns if p[-1] == path[-1] and len(path) == 1 and "*" not in p]
+        if len(short) == 1:
+            path = short[0]
+    if not _matches(path, patterns):
+        raise protect.NotProtected(record=record.get("id", "?"), field=".".join(map(str, path)))
+    return path
+
+
+def _matches(path: tuple, patterns: Iterable[tuple]) -> bool:
+    return any(len(p) == len(path) and all(a == "*" and isinstance(b, int) or a == b for a, b in zip(p, path))
+               for p in patterns)
+
+
+def record_reveal(ledger, record_id: str, field: str | tuple, reason: str) -> str:
+    """The clear value of one protected field, after recording who revealed it and why as an
+    event (查看) in the ledger. Nothing is shown when the event cannot be committed."""
+    reason = _reason(reason)
+    if ledger.read_only:
+        raise RevealReadOnly(record=record_id)
+    record = ledger.get(ids.check_id(record_id))
+    path = _field_path(ledger, record, field)
+    dotted = ".".join(map(str, path))
+    node = value_at(record, path, None)
+    if node is None:
+        raise FieldEmpty(record=record_id, field=dotted)
+    if erased_in_ledger(ledger, record_id):
+        raise protect.Erased(record=record_id)
+    if ledger.keys is None:
+        raise RevealNoKey(record=record_id, field=dotted,
+                          masked=node.get("masked", "") if isinstance(node, dict) else "")
+    value = protect.reveal(record, path, ledger.schemas(), fresh_keys(ledger))
+    ledger.put(_event(ledger, REVEAL, subject=record_id, field=dotted, reason=reason), action="reveal")
+    return value
+
+
+# ---- erasure ---------------------------------------------------------------------------------------
+
+def erase(ledger, record_id: str, reason: str) -> Saved:
+    """Destroy a student's personal identifiers for good: one commit strips the sealed values
+    (masked form and hash stay, for the audit trail and duplicates) and records the erasure;
+    then the student's data key is deleted here. Old commits keep their sealed blobs, which
+    nothing can open any more. Other sites delete their key copies on their next sync."""
+    reason = _reason(reason)
+    if ledger.read_only:
+        raise ReadOnly(path=str(ledger.path))
+    schemas = ledger.schemas()
+    base = ledger.version(ids.check_id(record_id))
+    record = ledger.get(record_id)
+    if not schemas.protected.get(record.get("type")):
+        raise NotErasable(record=record_id)
+    keys = fresh_keys(ledger)
+    if keys is not None and record_id not in keys.erased:
+        with _writing(keys):
+            record = protect.protect_record(record, schemas, keys, check=False)  # clear legacy values too
+    stripped = protect.strip_sealed(record, schemas)
+    for path in protect._field_paths(stripped, schemas):
+        if isinstance(protect._get(stripped, path), str):  # clear, and no key here to hash it: drop
+            del protect._get(stripped, path[:-1])[path[-1]]
+    event = _event(ledger, ERASE, subject=record_id, reason=reason)
+    saved = ledger.commit([Change(record_id, stripped, base), Change(event["id"], event, NEW)], action="erase",
+                          message=f"privacy: erase personal identifiers of {record_id}: {reason}",
+                          extra_trailers={"Reason": reason})
+    if keys is not None:
+        with _writing(keys):  # committed already: a later open (attach_keys) finishes it otherwise
+            keys.erase(record_id)
+        _stamp(keys)
+    return saved[-1]
+
+
+def apply_erasures(ledger) -> list[str]:
+    """Delete the local data keys of every student the ledger says was erased (at any site).
+    Call after every sync; `attach_keys` calls it on every open. Returns the ids erased now."""
+    keys = fresh_keys(ledger)
+    if keys is None:
+        return []
+    ledger.refresh()
+    subjects = {e.get("subject") for e in ledger.find("event", action=ERASE)} - {None}
+    done = sorted(subjects - keys.erased)
+    with _writing(keys):
+        for student in done:
+            keys.erase(student)
+    if done:
+        _stamp(keys)
+    return done
+
+
+# ---- key rotation ------------------------------------------------------------------------------
+
+@dataclass
+class Rotated:
+    old_key_ids: list[str]
+    new_key_id: str
+    commits: list[str]
+    values: int
+
+
+def rotate(ledger, reason: str | None = None) -> Rotated:
+    """Re-seal every protected value under a new key generation in one commit, then destroy the
+    old generation. A rotation cut short (a crash, a conflict) is finished by running it again;
+    until then both generations are kept, so nothing ever becomes unreadable by accident."""
+    reason = _reason(reason, required=False)
+    if ledger.read_only:
+        raise ReadOnly(path=str(ledger.path))
+    keys = fresh_keys(ledger)
+    if keys is None:
+        raise protect.KeyMissing(record="-", field="-")
+    if not (os.access(keys.path, os.W_OK) and os.access(keys.path.parent, os.W_OK)):
+        raise KeyFileNotWritable(path=str(keys.path))
+    if len(keys.key_ids) == 1:
+        keys.rotate()
+        _stamp(keys)
+    old = [k for k in keys.key_ids if k != keys.key_id]
+    event = _event(ledger, ROTATE, reason=reason)
+    event["notes"] = f"{', '.join(old)} -> {keys.key_id}"  # key ids only: never key material
+    commits: list[str] = []
+    values = 0
+    for _round in range(ROTATION_ROUNDS):
+        # Another writer may seal under an old generation until it notices the rotation: go
+        # round again until nothing under an old key is left, and only then destroy it.
+        changes, count = _resealed(ledger, keys)
+        if event is not None:
+            changes.append(Change(event["id"], event, NEW))
+        if not changes:
+            break
+        title = f"privacy: rotate keys {','.join(old)} -> {keys.key_id}: re-seal {count} values"
+        try:
+            saved = ledger.commit(changes, action="rotate", message=title)
+        except Conflict:
+            continue  # a record changed under us: read it again
+        event = None
+        values += count
+        commits.append(saved[0].commit)
+    else:
+        raise RotationUnfinished(key_id=keys.key_id)
+    for key_id in old:
+        keys.confirm_rotation(key_id)
+    _stamp(keys)
+    return Rotated(old, keys.key_id, [c for c in commits if c], values)
+
+
+def _resealed(ledger, keys: KeyStore) -> tuple[list[Change], int]:
+    schemas = ledger.schemas()
+    changes: list[Change] = []
+    count = 0
+    for doc in _protected_records(ledger):
+        try:
+            new = protect.reseal_record(doc, schemas, keys)
+        except protect.Erased:
+            new = protect.strip_sealed(doc, schemas)  # its key is gone: the blob is noise
+        if new != doc:
+            count += sum(1 for p in protect._field_paths(doc, schemas) if value_at(new, p, None) != value_at(doc, p, None))
+            changes.append(Change(doc["id"], new, ledger.version(doc["id"])))
+    return changes, count
+
+
+def _protected_records(ledger) -> list[dict]:
+    ledger.refresh()
+    schemas = ledger.schemas()
+    return [doc for rtype, patterns in schemas.protected.items() if patterns for doc in ledger.records(rtype)]
+
+
+# ---- the history -------------------------------------------------------------------------------
+
+def scan_history(ledger, since: str | None = None):
+    """Every clear identifier anywhere in the history (after `since`): [(commit, path, kind)] (see store/migrate.py)."""
+    from store.privacy.migrate import scan_history as scan
+    return scan(ledger, since)
+
+
+def status(ledger) -> dict[str, Any]:
+    """What `bangfu key status` shows: where the keys are and what they can open (no key material)."""
+    path = key_path(ledger)
+    info: dict[str, Any] = {"path": str(path), "exists": path.exists(), "ledger_id": ledger.config["ledger_id"],
+                            "configured": bool(ledger.git.config("bangfu.keyfile"))}
+    if path.exists():
+        info["mode"] = f"{os.stat(path).st_mode & 0o777:04o}"
+    schemas = ledger.schemas()
+    by_key: dict[str, int] = {}
+    held: set[tuple[str, str]] = set()
+    for doc in _protected_records(ledger):
+        for p in protect._field_paths(doc, schemas):
+            node = protect._get(doc, p)
+            if protect.is_protected(node) and node.get("sealed"):
+                by_key[node.get("key", "?")] = by_key.get(node.get("key", "?"), 0) + 1
+                held.add((doc["id"], node.get("key", "?")))
+    info["sealed_by_key"] = by_key
+    keys = fresh_keys(ledger)
+    if keys is not None:
+        erasures = {e.get("subject") for e in ledger.find("event", action=ERASE)} - {None}
+        missing = {rid for rid, kid in held
+                   if kid not in keys.key_ids or rid in keys.erased or not keys.data_keys(rid, kid)}
+        info.update(key_id=keys.key_id, generations=keys.key_ids, rotation_pending=len(keys.key_ids) > 1,
+                    erased=len(keys.erased), erasures_pending=len(erasures - keys.erased),
+                    students_unreadable=len(missing))
+    return info
+
+
+def describe_status(info: dict[str, Any]) -> list[str]:
+    """`status` as lines for a person."""
+    t = i18n.t
+    lines = [t("privacy.cmd.status_path", path=info["path"], mode=info.get("mode", "-"))]
+    if not info["exists"]:
+        lines.append(t("privacy.cmd.status_no_key"))
+    else:
+        lines.append(t("privacy.cmd.status_key", key_id=info["key_id"], erased=info["erased"]))
+        if info["rotation_pending"]:
+            lines.append(t("privacy.cmd.status_rotation_pending", key_ids=", ".join(info["generations"])))
+        if info["erasures_pending"]:
+            lines.append(t("privacy.cmd.status_erasures_pending", count=info["erasures_pending"]))
+        if info["students_unreadable"]:
+            lines.append(t("privacy.cmd.status_unreadable", count=info["students_unreadable"]))
+    for kid, n in sorted(info["sealed_by_key"].items()):
+        lines.append(t("privacy.cmd.status_sealed", key_id=kid, count=n))
+    return lines

@@ -1,0 +1,408 @@
+"""Protection of personal identifiers: masked for display, keyed hash for duplicates,
+the clear value sealed with AES-GCM under a per-student key kept outside the repository.
+
+Children's records (PIPL arts. 28, 31): git never forgets, so a clear identifier
+must never reach a blob, a message or an exception. Nothing here touches git.
+"""
+from __future__ import annotations
+
+import base64
+import copy
+import re
+import secrets
+import unicodedata
+from typing import TYPE_CHECKING, Any, Iterator
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from store.core import i18n
+from store.rules import idcard
+from store.core.errors import BangfuError
+
+if TYPE_CHECKING:
+    from store.privacy.keystore import KeyStore
+    from store.rules.schema import Schemas
+
+SEAL_PREFIX = "v1:"
+KINDS = ("id_number", "student_no", "phone", "address", "bank_card")
+Path = tuple  # a field path: names and list indices, e.g. ('identity', 'id_number')
+
+
+# ---- errors: params never hold a clear value, only record ids, field paths, key ids ---------
+
+class PrivacyError(BangfuError):
+    message_key = "privacy.error"
+
+    def __init__(self, **params: object):
+        self.params = params
+        self.key = self.message_key
+        Exception.__init__(self, self.message_key)
+
+    def __str__(self) -> str:
+        return i18n.t(self.message_key, **self.params)
+
+    def __reduce__(self):  # picklable across processes despite keyword-only construction
+        return _rebuild, (type(self), self.message_key, self.params)
+
+
+def _rebuild(cls: type[PrivacyError], message_key: str, params: dict) -> PrivacyError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message_key)
+    err.message_key, err.key, err.params = message_key, message_key, params
+    return err
+
+
+class KeyMissing(PrivacyError):
+    """No key store, or it holds no key for this record / key generation."""
+    message_key = "privacy.key_missing"
+
+
+class DataKeyMissing(KeyMissing):
+    message_key = "privacy.data_key_missing"
+
+
+class KeyGenerationMissing(KeyMissing):
+    message_key = "privacy.key_generation_missing"
+
+
+class KeyFileNotFound(KeyMissing):
+    message_key = "privacy.key_file_not_found"
+
+
+class Erased(PrivacyError):
+    message_key = "privacy.erased"
+
+
+class SealBroken(PrivacyError):
+    """Tampered with, copied from another record or field, or sealed under another key."""
+    message_key = "privacy.seal_broken"
+
+
+class KeyFileUnsafe(PrivacyError):
+    message_key = "privacy.key_file_unsafe"
+
+
+class KeyFileExists(PrivacyError):
+    message_key = "privacy.key_file_exists"
+
+
+class KeyFileCorrupt(PrivacyError):
+    message_key = "privacy.key_file_corrupt"
+
+
+class KeyInRepository(PrivacyError):
+    message_key = "privacy.key_in_repository"
+
+
+class KeyMismatch(PrivacyError):
+    message_key = "privacy.key_mismatch"
+
+
+class LedgerIdInvalid(PrivacyError):
+    message_key = "privacy.ledger_id_invalid"
+
+
+class PassphraseWeak(PrivacyError):
+    message_key = "privacy.passphrase_weak"
+
+
+class PassphraseWrong(PrivacyError):
+    message_key = "privacy.passphrase_wrong"
+
+
+class ExportCorrupt(PrivacyError):
+    message_key = "privacy.export_corrupt"
+
+
+class RotationPending(PrivacyError):
+    message_key = "privacy.rotation_pending"
+
+
+class NotProtected(PrivacyError):
+    message_key = "privacy.not_protected"
+
+
+class NothingStored(PrivacyError):
+    message_key = "privacy.nothing_stored"
+
+
+class RecordIdMissing(PrivacyError):
+    message_key = "privacy.record_id_missing"
+
+
+class IdentifierInvalid(PrivacyError):
+    """A resident ID number that fails GB 11643: must be caught before sealing hides it."""
+
+    def __init__(self, problem: str, **params: object):
+        # idcard.problem() gives 'idcard.shape' etc.; our own texts, so this file is self-contained.
+        self.message_key = "privacy.id_" + problem.rsplit(".", 1)[-1]
+        super().__init__(**params)
+
+
+# ---- masks and hashes -------------------------------------------------------------------------
+
+def normalise(kind: str, value: str) -> str:
+    """The form hashed: one person's identifier typed two ways must hash the same."""
+    value = unicodedata.normalize("NFKC", value).strip()
+    if kind in ("id_number", "student_no"):
+        return re.sub(r"\s+", "", value).upper()
+    if kind in ("phone", "bank_card"):
+        digits = re.sub(r"\D", "", value)
+        if kind == "phone" and len(digits) == 13 and digits.startswith("86"):
+            digits = digits[2:]  # +86 138... is the same mobile as 138...
+        return digits
+    return re.sub(r"\s+", " ", value)
+
+
+def _keep(value: str, head: int, tail: int) -> str:
+    # Short values: never show more than half of them.
+    while head + tail > len(value) // 2 and (head or tail):
+        if head >= tail:
+            head -= 1
+        else:
+            tail -= 1
+    return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail:]
+
+
+def mask(kind: str, value: str) -> str:
+    v = normalise(kind, value)
+    if kind == "id_number":
+        return idcard.mask(v) if len(v) >= 15 else _keep(v, 1, 1)
+    if kind == "phone":
+        return v[:3] + "****" + v[-4:] if len(v) == 11 else _keep(v, 2, 2)
+    if kind == "address":
+        # Province/county say where aid goes; the street and house would find the child.
+        return v[: min(6, len(v) // 2)] + "***"
+    if kind == "bank_card":
+        return _keep(v, 0, 4)
+    if kind == "student_no":
+        return _keep(v, 2, 3)
+    return "*" * min(len(v), 6)
+
+
+def mask_name(name: str) -> str:
+    """张*伟 for public notices: 2 chars 张*, 3+ chars first and last kept."""
+    name = name.strip()
+    if len(name) <= 1:
+        return "*" * len(name)
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def fingerprint(hmac_key: bytes, kind: str, value: str) -> str:
+    """HMAC-SHA256 of the normalised value; the kind is mixed in so a phone and a card never collide."""
+    h = hmac.HMAC(hmac_key, hashes.SHA256())
+    h.update(f"bangfu/{kind}\0{normalise(kind, value)}".encode("utf-8"))
+    return h.finalize().hex()
+
+
+# ---- sealing ----------------------------------------------------------------------------------
+
+def _aad(record_id: str, field_path: Path) -> bytes:
+    # Binds the ciphertext to its place: copied into another record or field, it will not open.
+    return ("bangfu/v1\0" + record_id + "\0" + "/".join(map(str, field_path))).encode("utf-8")
+
+
+def seal(data_key: bytes, record_id: str, field_path: Path, value: str) -> str:
+    nonce = secrets.token_bytes(12)
+    ct = AESGCM(data_key).encrypt(nonce, value.encode("utf-8"), _aad(record_id, field_path))
+    return SEAL_PREFIX + base64.b64encode(nonce + ct).decode("ascii")
+
+
+def unseal(data_key: bytes | list[bytes], record_id: str, field_path: Path, sealed: str) -> str:
+    """The clear value; SealBroken when no key opens it. Several keys: a student may hold
+    more than one after two sites' key stores were merged."""
+    field = ".".join(map(str, field_path))
+    if not sealed.startswith(SEAL_PREFIX):
+        raise SealBroken(record=record_id, field=field)
+    try:
+        blob = base64.b64decode(sealed[len(SEAL_PREFIX):], validate=True)
+    except ValueError:
+        raise SealBroken(record=record_id, field=field) from None
+    for key in [data_key] if isinstance(data_key, bytes) else data_key:
+        try:
+            return AESGCM(key).decrypt(blob[:12], blob[12:], _aad(record_id, field_path)).decode("utf-8")
+        except (InvalidTag, ValueError):
+            continue
+    raise SealBroken(record=record_id, field=field)
+
+
+# ---- records ----------------------------------------------------------------------------------
+
+def is_protected(node: Any) -> bool:
+    return isinstance(node, dict) and "masked" in node and "hmac" in node
+
+
+def _concrete(node: Any, pattern: Path, done: Path = ()) -> Iterator[Path]:
+    """Concrete paths in `node` matching a schema path ('*' = every list item) that exist."""
+    if not pattern:
+        yield done
+        return
+    head, rest = pattern[0], pattern[1:]
+    if head == "*":
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                yield from _concrete(item, rest, done + (i,))
+    elif isinstance(node, dict) and head in node:
+        yield from _concrete(node[head], rest, done + (head,))
+
+
+def _get(node: Any, path: Path) -> Any:
+    for part in path:
+        node = node[part]
+    return node
+
+
+def _set(node: Any, path: Path, value: Any) -> None:
+    _get(node, path[:-1])[path[-1]] = value
+
+
+def _kind(schemas: "Schemas", rtype: str, path: Path) -> str:
+    node = schemas.field(rtype, tuple(0 if isinstance(p, int) else p for p in path))
+    return node.get("x-kind") or (path[-1] if path[-1] in KINDS else "other")
+
+
+def _field_paths(record: dict, schemas: "Schemas") -> list[Path]:
+    return [p for pattern in schemas.protected.get(record.get("type"), []) for p in _concrete(record, pattern)]
+
+
+def protect_record(record: dict, schemas: "Schemas", keys: "KeyStore | None", *, check: bool = True) -> dict:
+    """A copy of the record with every clear identifier replaced by its protected form.
+
+    Already protected values are left alone, so a site without the key can still edit
+    other fields. A blank string is dropped (an empty form field is not an identifier).
+    """
+    out = copy.deepcopy(record)
+    rtype, rid = out.get("type"), out.get("id")
+    for path in _field_paths(out, schemas):
+        value = _get(out, path)
+        if not isinstance(value, str):
+            continue
+        field = ".".join(map(str, path))
+        if not value.strip():
+            del _get(out, path[:-1])[path[-1]]
+            continue
+        kind = _kind(schemas, rtype, path)
+        if check and kind == "id_number" and (problem := idcard.problem(normalise(kind, value))):
+            raise IdentifierInvalid(problem, record=rid or "?", field=field)
+        if keys is None:
+            raise KeyMissing(record=rid or "?", field=field)
+        if not rid:
+            raise RecordIdMissing(field=field)
+        data_key = keys.data_key(rid, create=True)
+        assert data_key is not None
+        _set(out, path, {"masked": mask(kind, value), "hmac": fingerprint(keys.hmac_key, kind, value),
+                         "sealed": seal(data_key, rid, path, value.strip()), "key": keys.key_id})
+    return out
+
+
+def reveal(record: dict, path: Path, schemas: "Schemas", keys: "KeyStore | None") -> str:
+    """The clear value of one protected field. The caller asks for a reason and logs it."""
+    rid = str(record.get("id", "?"))
+    path = tuple(path)
+    field = ".".join(map(str, path))
+    if path not in _field_paths(record, schemas):
+        raise NotProtected(record=rid, field=field)
+    node = _get(record, path)
+    if isinstance(node, str):
+        return node  # not sealed yet (input being edited): nothing to open
+    if keys is None:
+        raise KeyMissing(record=rid, field=field)
+    if rid in keys.erased:
+        raise Erased(record=rid)
+    if not is_protected(node) or not node.get("sealed"):
+        raise NothingStored(record=rid, field=field)
+    key_id = node.get("key") or keys.key_id
+    if key_id not in keys.key_ids:
+        keys.reload()
+        if key_id not in keys.key_ids:
+            raise KeyGenerationMissing(record=rid, field=field, key_id=key_id)
+    candidates = keys.data_keys(rid, key_id)
+    if not candidates:
+        if rid in keys.erased:  # data_keys reloads: another process may have erased meanwhile
+            raise Erased(record=rid)
+        raise DataKeyMissing(record=rid, field=field)
+    return unseal(candidates, rid, path, node["sealed"])
+
+
+def reseal_record(record: dict, schemas: "Schemas", keys: "KeyStore") -> dict:
+    """A copy with every value sealed under an older key generation re-sealed under the current one
+    (key rotation: run over every record, commit, then `keys.confirm_rotation(old)`)."""
+    out = copy.deepcopy(record)
+    for path in _field_paths(out, schemas):
+        node = _get(out, path)
+        if is_protected(node) and node.get("sealed") and node.get("key", keys.key_id) != keys.key_id:
+            clear = reveal(out, path, schemas, keys)
+            data_key = keys.data_key(out["id"], create=True)
+            assert data_key is not None
+            _set(out, path, {**node, "sealed": seal(data_key, out["id"], path, clear), "key": keys.key_id})
+    return out
+
+
+def strip_sealed(record: dict, schemas: "Schemas") -> dict:
+    """A copy without sealed values (after erasure: masked form and hash stay for the audit trail)."""
+    out = copy.deepcopy(record)
+    for path in _field_paths(out, schemas):
+        node = _get(out, path)
+        if is_protected(node):
+            _set(out, path, {k: v for k, v in node.items() if k not in ("sealed", "key")})
+    return out
+
+
+# ---- finding identifiers committed in clear ----------------------------------------------------
+
+_EDGE_L, _EDGE_R = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
+_ID_RE = re.compile(_EDGE_L + r"\d{17}[\dXx]" + _EDGE_R)
+_PHONE_RE = re.compile(_EDGE_L + r"(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}" + _EDGE_R)
+# Card numbers start with 3-6 (Amex/JCB, Visa, Mastercard, UnionPay): cuts false hits on
+# long voucher numbers that happen to pass Luhn.
+_CARD_RE = re.compile(_EDGE_L + r"(?:[3-6]\d{15,18}|[3-6]\d{3}(?:[ -]\d{4}){3}(?:[ -]\d{1,3})?)" + _EDGE_R)
+_SEALED_RE = re.compile(re.escape(SEAL_PREFIX) + r"[A-Za-z0-9+/]+={0,2}\Z")
+_NOT_CLEAR = ("hmac", "sealed", "key")  # hex and base64 of a protected object: digits by chance
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def clear_kinds(text: str) -> list[str]:
+    """Kinds of clear identifiers in one string (each kind once)."""
+    found: list[str] = []
+    taken: list[tuple[int, int]] = []
+    for m in _ID_RE.finditer(text):
+        if idcard.problem(m.group().upper()) is None:
+            found.append("id_number")
+            taken.append(m.span())
+    for m in _CARD_RE.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if 16 <= len(digits) <= 19 and luhn_ok(digits) and not any(a < m.end() and m.start() < b for a, b in taken):
+            found.append("bank_card")
+    if _PHONE_RE.search(text):
+        found.append("phone")
+    return list(dict.fromkeys(found))
+
+
+def find_clear_identifiers(obj: Any, path: Path = ()) -> list[tuple[Path, str]]:
+    """(path, kind) of every clear ID number, mobile number or bank card in a JSON value."""
+    out: list[tuple[Path, str]] = []
+    if isinstance(obj, dict):
+        protected = is_protected(obj)
+        for k, v in obj.items():
+            out += [(path + (k,), kind) for kind in clear_kinds(str(k))]
+            if not (protected and k in _NOT_CLEAR):
+                out += find_clear_identifiers(v, path + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            out += find_clear_identifiers(v, path + (i,))
+    elif isinstance(obj, str) and not _SEALED_RE.match(obj):
+        out += [(path, kind) for kind in clear_kinds(obj)]
+    elif isinstance(obj, int) and not isinstance(obj, bool):
+        out += [(path, kind) for kind in clear_kinds(str(obj))]
+    return out

@@ -1,0 +1,485 @@
+"""Rules beyond JSON Schema: what one record must satisfy given the rest of the ledger.
+
+`check(record, source)` is called on a record that already passed its schema and
+returns findings (errors block a commit, warnings are kept for auditors). The
+rest of the ledger is reached only through a `RecordSource` (the store's index;
+a dict in tests). Each rule is one small generator in the `RULES` table below.
+
+`student_status` / `is_eligible` derive a student's aid status on a date from
+the status events; dashboards and reports use them too.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Callable, Iterable, Iterator, Protocol
+
+from store.rules import idcard
+from store.core import ids
+from store.core.findings import Finding, dotted
+from store.core.i18n import Title, Word
+from store.core.money import yuan
+from store.rules.schema import Schemas
+
+
+class RecordSource(Protocol):
+    def get(self, record_id: str) -> dict | None: ...
+
+    def find(self, type: str, **equal: object) -> list[dict]:
+        """Records of `type` whose top-level fields equal the given values (all of them if none given)."""
+        ...
+
+
+# --- student status -----------------------------------------------------------
+
+ENROLLED, LIFTED_KEPT, LIFTED, LEFT, UNRECOGNISED = "在册", "脱贫保留", "已脱贫", "已退出", "未认定"
+STATUSES = (ENROLLED, LIFTED_KEPT, LIFTED, LEFT, UNRECOGNISED)
+ELIGIBLE = frozenset({ENROLLED, LIFTED_KEPT})
+_STATUS_WORD = {ENROLLED: "enrolled", LIFTED_KEPT: "lifted_kept", LIFTED: "lifted",
+                LEFT: "left", UNRECOGNISED: "unrecognised"}
+
+
+def _status_word(status: str) -> Word:
+    return Word(f"rule.status.{_STATUS_WORD[status]}")
+
+
+def _status_after(event: dict | None, student: dict) -> str:
+    """The status a student has right after `event` (None: before any event)."""
+    if event is None:
+        return UNRECOGNISED
+    kind = event.get("event")
+    if kind in ("认定", "返贫"):
+        return ENROLLED
+    if kind == "退出":
+        return LEFT
+    if kind == "脱贫":
+        # Lifted out of poverty keeps eligibility until the student changes stage.
+        lifted_in = event.get("stage") or student.get("stage")
+        return LIFTED_KEPT if student.get("stage") == lifted_in else LIFTED
+    return UNRECOGNISED
+
+
+def _events_by_date(student: dict) -> list[tuple[int, dict]]:
+    """(index in the record, event), oldest first; events of one day keep their written order."""
+    return sorted(enumerate(student.get("events") or []), key=lambda pair: str(pair[1].get("date", "")))
+
+
+def student_status(student: dict, on_date: dt.date | str) -> str:
+    """One of 在册, 脱贫保留, 已脱贫, 已退出, 未认定, from the events up to and including `on_date`.
+
+    The student's stage is the current one (the record keeps no stage history)."""
+    day = on_date.isoformat() if isinstance(on_date, dt.date) else str(on_date)
+    last = None
+    for _, event in _events_by_date(student):
+        if str(event.get("date", "")) <= day:
+            last = event
+    return _status_after(last, student)
+
+
+def is_eligible(student: dict, on_date: dt.date | str) -> bool:
+    return student_status(student, on_date) in ELIGIBLE
+
+
+# --- the checking context -------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _project_schemas() -> Schemas:
+    return Schemas.from_dir()
+
+
+@dataclass
+class _Ctx:
+    record: dict
+    source: RecordSource
+    schemas: Schemas
+    _got: dict = field(default_factory=dict)
+
+    @property
+    def rid(self) -> str:
+        return str(self.record.get("id", "?"))
+
+    def ref(self, record_id: object, record_type: str) -> dict | None:
+        """The referenced record if it exists and has the expected type."""
+        if not isinstance(record_id, str):
+            return None
+        if record_id not in self._got:
+            self._got[record_id] = self.source.get(record_id)
+        found = self._got[record_id]
+        return found if isinstance(found, dict) and found.get("type") == record_type else None
+
+    def name(self, record_id: str, record_type: str) -> str:
+        """What a person calls a referenced record: its short name or name, else its id."""
+        found = self.ref(record_id, record_type) or {}
+        return found.get("short_name") or found.get("name") or found.get("title") or record_id
+
+    def finding(self, level: str, path: tuple, rule: str, params: dict) -> Finding:
+        # Dates as ISO text, so params stay JSON-friendly.
+        shown = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in params.items()}
+        return Finding(self.rid, path, rule, shown, level)
+
+    def error(self, path: tuple, rule: str, **params: object) -> Finding:
+        return self.finding("error", path, rule, params)
+
+    def warning(self, path: tuple, rule: str, **params: object) -> Finding:
+        return self.finding("warning", path, rule, params)
+
+
+def _date(value: object) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+Rule = Callable[[_Ctx, dict], Iterable[Finding]]
+
+
+# --- references -------------------------------------------------------------------
+
+def _expand(node: object, path: tuple, prefix: tuple = ()) -> Iterator[tuple[tuple, object]]:
+    """(concrete path, value) for a reference path; '*' walks each array item."""
+    if not path:
+        yield prefix, node
+        return
+    head, rest = path[0], path[1:]
+    if head == "*":
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                yield from _expand(item, rest, prefix + (i,))
+    elif isinstance(node, dict) and head in node:
+        yield from _expand(node[head], rest, prefix + (head,))
+
+
+def _target(schemas: Schemas, record_type: str, path: tuple) -> str | None:
+    return schemas.field(record_type, tuple(0 if p == "*" else p for p in path)).get("x-ref")
+
+
+def _references(c: _Ctx, r: dict) -> Iterator[Finding]:
+    rtype = r.get("type")
+    for path in c.schemas.references.get(rtype, []):
+        target = _target(c.schemas, rtype, path)
+        for where, value in _expand(r, path):
+            if target and c.ref(value, target) is None:
+                yield c.error(where, "rule.ref_missing", id=value, target=target, field=dotted(where),
+                              title=Title(c.schemas.field(rtype, where).get("title", dotted(where))),
+                              target_title=Title(c.schemas.docs.get(target, {}).get("title", target)))
+
+
+def referrers(record_id: str, source: RecordSource, schemas: Schemas | None = None) -> list[tuple[str, tuple]]:
+    """(referring record id, field path) for every record that refers to `record_id`.
+
+    Top-level reference fields are looked up with `find(type, field=id)`; references
+    inside objects and arrays need `find(type)` (every record of that type) and a scan."""
+    schemas = schemas or _project_schemas()
+    if not ids.is_id(record_id):
+        return []
+    wanted = ids.type_of(record_id)
+    out: list[tuple[str, tuple]] = []
+    for rtype, paths in schemas.references.items():
+        for path in paths:
+            if _target(schemas, rtype, path) != wanted:
+                continue
+            candidates = source.find(rtype, **{path[0]: record_id}) if len(path) == 1 else source.find(rtype)
+            for rec in candidates:
+                for where, value in _expand(rec, path):
+                    hit = (str(rec.get("id")), where)
+                    if value == record_id and rec.get("id") != record_id and hit not in out:
+                        out.append(hit)
+    return out
+
+
+def _deletion(c: _Ctx, r: dict) -> list[Finding]:
+    return [c.error((), "rule.still_referenced", referrer=other, field=dotted(where))
+            for other, where in referrers(c.rid, c.source, c.schemas)]
+
+
+# --- plan -----------------------------------------------------------------------------
+
+def _period(record: dict) -> tuple[dt.date | None, dt.date | None]:
+    period = record.get("period") or {}
+    return _date(period.get("start")), _date(period.get("end"))
+
+
+def _plan_period(c: _Ctx, r: dict) -> Iterator[Finding]:
+    start, end = _period(r)
+    if start and end and start > end:
+        yield c.error(("period", "end"), "rule.plan_period_order", start=start, end=end)
+
+
+def _plan_roles(c: _Ctx, r: dict) -> Iterator[Finding]:
+    roles = {p.get("role") for p in r.get("parties") or []}
+    for role, word in (("帮扶", "supporting"), ("受帮扶", "supported")):
+        if role not in roles:
+            yield c.error(("parties",), "rule.plan_role_missing", role=Word(f"rule.word.{word}"))
+
+
+# Arrays whose items must not repeat a key: (type, array, key field, rule, how to show the key).
+_UNIQUE: tuple[tuple[str, str, str, str, str | None], ...] = (
+    ("plan", "parties", "school", "rule.plan_party_twice", "school"),
+    ("plan", "targets", "key", "rule.plan_target_twice", None),
+)
+
+
+def _unique_keys(c: _Ctx, r: dict) -> Iterator[Finding]:
+    for rtype, array, key, rule, ref_type in _UNIQUE:
+        if r.get("type") != rtype:
+            continue
+        first: dict[object, int] = {}
+        for i, item in enumerate(r.get(array) or []):
+            value = item.get(key)
+            if value in first:
+                shown = c.name(value, ref_type) if ref_type else value
+                yield c.error((array, i, key), rule, value=shown, first=first[value] + 1, again=i + 1)
+            else:
+                first[value] = i
+
+
+def _plan_budget(c: _Ctx, r: dict) -> Iterator[Finding]:
+    budget = r.get("budget") or {}
+    if "by_year" in budget:
+        total = budget.get("total_fen", 0)
+        parts = sum(y.get("fen", 0) for y in budget["by_year"])
+        if parts != total:
+            yield c.error(("budget", "by_year"), "rule.plan_budget_sum", sum=yuan(parts), total=yuan(total))
+
+
+def _plan_schedule(c: _Ctx, r: dict) -> Iterator[Finding]:
+    start, end = _period(r)
+    if not (start and end) or start > end:
+        return  # the period itself is reported
+    first, last = start.isoformat()[:7], end.isoformat()[:7]
+    for i, item in enumerate(r.get("schedule") or []):
+        month = str(item.get("month", ""))
+        if not first <= month <= last:
+            yield c.error(("schedule", i, "month"), "rule.plan_schedule_month", month=month, start=start, end=end)
+
+
+# --- visit ------------------------------------------------------------------------------
+
+def _visit_dates(c: _Ctx, r: dict) -> Iterator[Finding]:
+    day, end_day = _date(r.get("date")), _date(r.get("end_date"))
+    if day and end_day and end_day < day:
+        yield c.error(("end_date",), "rule.visit_end_before_start", date=day, end_date=end_day)
+    plan = c.ref(r.get("plan"), "plan")
+    start, end = _period(plan) if plan else (None, None)
+    if not (start and end):
+        return
+    for name, value in (("date", day), ("end_date", end_day)):
+        if value and not start <= value <= end:
+            yield c.error((name,), "rule.visit_out_of_period", date=value, start=start, end=end,
+                          plan=plan.get("title", plan.get("id")))
+
+
+def _visit_parties(c: _Ctx, r: dict) -> Iterator[Finding]:
+    plan = c.ref(r.get("plan"), "plan")
+    if not plan:
+        return
+    parties = {p.get("school") for p in plan.get("parties") or []}
+    for name in ("host_school", "visiting_school"):
+        school = r.get(name)
+        if school and school not in parties and c.ref(school, "school"):
+            yield c.error((name,), "rule.visit_school_not_party", school=c.name(school, "school"),
+                          plan=plan.get("title", plan.get("id")))
+
+
+# Minimum length of a secondment in days, counting both ends: 支教 one year, 挂职 one term.
+SECONDMENT_MIN_DAYS = {"支教": 365, "挂职": 120}
+
+
+def _visit_secondment(c: _Ctx, r: dict) -> Iterator[Finding]:
+    s = r.get("secondment")
+    if not s:
+        return
+    if s.get("from_school") == s.get("to_school"):
+        yield c.error(("secondment", "to_school"), "rule.secondment_same_school",
+                      school=c.name(s.get("to_school"), "school"))
+    start, end = _date(s.get("start")), _date(s.get("end"))
+    if not (start and end):
+        return
+    person, kind = s.get("person", ""), r.get("kind", "")
+    if start > end:
+        yield c.error(("secondment", "end"), "rule.secondment_order", person=person, kind=kind, start=start, end=end)
+        return
+    minimum = SECONDMENT_MIN_DAYS.get(kind)
+    days = (end - start).days + 1
+    if minimum and days < minimum:
+        yield c.warning(("secondment", "end"), "rule.secondment_short", person=person, kind=kind,
+                        start=start, end=end, days=days, minimum=minimum)
+
+
+def _visit_donation(c: _Ctx, r: dict) -> Iterator[Finding]:
+    d = r.get("donation")
+    if not d:
+        return
+    cash = d.get("cash_fen", 0)
+    goods = sum(item.get("quantity", 0) * item.get("unit_value_fen", 0) for item in d.get("items") or [])
+    total = d.get("total_fen", 0)
+    if cash + goods != total:
+        yield c.error(("donation", "total_fen"), "rule.donation_total",
+                      total=yuan(total), cash=yuan(cash), items=yuan(goods), parts=yuan(cash + goods))
+
+
+# --- student ------------------------------------------------------------------------------
+
+def _student_id_number(c: _Ctx, r: dict) -> Iterator[Finding]:
+    # Only a clear value typed in is checked; a protected (sealed) value is a dict.
+    # The message never repeats the number: findings end up in logs and on screens.
+    value = (r.get("identity") or {}).get("id_number")
+    if isinstance(value, str):
+        problem = idcard.problem(value)
+        if problem:
+            yield c.error(("identity", "id_number"), problem)
+
+
+def _student_events(c: _Ctx, r: dict) -> Iterator[Finding]:
+    previous: dict | None = None
+    exit_event: dict | None = None
+    for n, (i, event) in enumerate(_events_by_date(r)):
+        kind, day, path = event.get("event"), event.get("date"), ("events", i, "event")
+        status = _status_after(previous, r)
+        if n == 0 and kind != "认定":
+            yield c.error(path, "rule.student_first_event", event=kind, date=day)
+        elif kind == "脱贫" and status != ENROLLED:
+            yield c.error(path, "rule.student_lift_unrecognised", date=day, status=_status_word(status))
+        elif exit_event and kind not in ("返贫", "认定"):
+            yield c.warning(path, "rule.student_after_exit", event=kind, date=day, exit_date=exit_event.get("date"))
+        exit_event = event if kind == "退出" else (None if kind in ("返贫", "认定") else exit_event)
+        previous = event
+
+
+# --- standard ------------------------------------------------------------------------------
+
+def _standard_validity(c: _Ctx, r: dict) -> Iterator[Finding]:
+    start, end = _date(r.get("valid_from")), _date(r.get("valid_to"))
+    if start and end and start > end:
+        yield c.error(("valid_to",), "rule.standard_validity_order", valid_from=start, valid_to=end)
+
+
+# --- aid ------------------------------------------------------------------------------------
+
+def _aid_term(c: _Ctx, r: dict) -> Iterator[Finding]:
+    first, second, half = str(r.get("term", "0-0-1")).split("-")
+    if int(second) != int(first) + 1:
+        yield c.error(("term",), "rule.aid_term", term=r.get("term"), next=int(first) + 1,
+                      example=f"{first}-{int(first) + 1}-{half}")
+
+
+def _aid_duplicate(c: _Ctx, r: dict) -> Iterator[Finding]:
+    others = c.source.find("aid", student=r.get("student"), programme=r.get("programme"), term=r.get("term"))
+    for other in others:
+        if other.get("id") != r.get("id"):
+            yield c.error(("term",), "rule.aid_duplicate", other=other.get("id"), term=r.get("term"),
+                          programme=r.get("programme"), student=c.name(r.get("student"), "student"))
+
+
+def _boarding_word(value: bool | None) -> Word:
+    return Word("rule.word." + {True: "boarding", False: "day_student", None: "any_boarding"}[value])
+
+
+def _aid_standard_match(c: _Ctx, r: dict) -> Iterator[Finding]:
+    standard = c.ref(r.get("standard"), "standard")
+    if not standard:
+        return
+    student = c.ref(r.get("student"), "student")
+    # (field of the standard, whose value it must equal, that value, level). Stage and
+    # boarding are the student's current ones, which change over the years: a warning.
+    compared = [("programme", "of_payment", r.get("programme"), "error")]
+    if student:
+        compared.append(("stage", "of_student", student.get("stage"), "warning"))
+        if "boarding" in standard:
+            compared.append(("boarding", "of_student", bool(student.get("boarding", False)), "warning"))
+    for name, whose, actual, level in compared:
+        expected = standard.get(name)
+        if expected != actual:
+            show = _boarding_word if name == "boarding" else (lambda v: v)
+            yield c.finding(level, ("standard",), "rule.aid_standard_mismatch",
+                            {"what": Word(f"rule.word.field_{name}"), "whose": Word(f"rule.word.{whose}"),
+                             "expected": show(expected), "actual": show(actual), "standard": standard.get("id")})
+
+
+def _aid_standard_valid(c: _Ctx, r: dict) -> Iterator[Finding]:
+    standard = c.ref(r.get("standard"), "standard")
+    paid = _date(r.get("paid_on"))
+    if not (standard and paid):
+        return
+    start, end = _date(standard.get("valid_from")), _date(standard.get("valid_to"))
+    if (start and paid < start) or (end and paid > end):
+        yield c.error(("paid_on",), "rule.aid_standard_not_valid", paid_on=paid, valid_from=start,
+                      valid_to=end or Word("rule.word.open_end"))
+
+
+# What one term's payment should be, from a standard's amount and unit (and the days paid).
+# A per-year amount is paid in two terms; an odd number of fen may round either way.
+_PER_TERM: dict[str, Callable[[int, int | None], set[int]]] = {
+    "年": lambda amount, days: {amount // 2, (amount + 1) // 2},
+    "学期": lambda amount, days: {amount},
+    "天": lambda amount, days: {amount * days} if days is not None else set(),
+}
+_UNIT_WORD = {"年": "year", "学期": "term", "天": "day"}
+
+
+def _aid_amount(c: _Ctx, r: dict) -> Iterator[Finding]:
+    standard = c.ref(r.get("standard"), "standard")
+    if not standard or standard.get("programme") != r.get("programme"):
+        return  # no standard, or the wrong one (reported above)
+    unit, rate, days = standard.get("unit"), standard.get("amount_fen", 0), r.get("days")
+    if unit == "天" and days is None:
+        yield c.error(("days",), "rule.aid_days_missing", rate=yuan(rate))
+        return
+    expected = _PER_TERM.get(unit, lambda a, d: set())(rate, days)
+    actual = r.get("amount_fen")
+    if expected and actual not in expected:
+        yield c.warning(("amount_fen",), "rule.aid_amount_off", actual=yuan(actual), expected=yuan(min(expected)),
+                        rate=yuan(rate), unit=Word(f"rule.word.unit_{_UNIT_WORD[unit]}"),
+                        programme=standard.get("programme"), stage=standard.get("stage"),
+                        boarding=_boarding_word(standard.get("boarding")))
+
+
+def _aid_eligible(c: _Ctx, r: dict) -> Iterator[Finding]:
+    student = c.ref(r.get("student"), "student")
+    paid = _date(r.get("paid_on"))
+    if not (student and paid):
+        return
+    status = student_status(student, paid)
+    if status not in ELIGIBLE:
+        yield c.error(("paid_on",), "rule.aid_not_eligible", student=c.name(student["id"], "student"),
+                      paid_on=paid, status=_status_word(status))
+
+
+# --- the table ---------------------------------------------------------------------------
+
+COMMON: tuple[Rule, ...] = (_references,)
+RULES: dict[str, tuple[Rule, ...]] = {
+    "plan": (_plan_period, _plan_roles, _unique_keys, _plan_budget, _plan_schedule),
+    "visit": (_visit_dates, _visit_parties, _visit_secondment, _visit_donation),
+    "student": (_student_id_number, _student_events),
+    "standard": (_standard_validity,),
+    "aid": (_aid_term, _aid_duplicate, _aid_standard_match, _aid_standard_valid, _aid_amount, _aid_eligible),
+}
+
+
+# --- personal identifiers (added by the privacy layer; its logic lives in store/privacy.py) ------
+
+def _duplicate_identity(c: _Ctx, r: dict) -> Iterator[Finding]:
+    """The same ID number (or 学籍号) on two students, compared by keyed hash: an error naming the other."""
+    from store.privacy.acts import duplicate_identifiers  # lazy: loading the rules needs no cryptography
+    yield from duplicate_identifiers(r, c.source, c.schemas)
+
+
+RULES["student"] = RULES["student"] + (_duplicate_identity,)
+
+
+def check(record: dict, source: RecordSource, *, deleting: bool = False,
+          schemas: Schemas | None = None) -> list[Finding]:
+    """Findings of every rule beyond the schema for one record that passed its schema.
+
+    With `deleting=True`, the only question is whether the record may go: one error per
+    record (and field) that still refers to it."""
+    c = _Ctx(record, source, schemas or _project_schemas())
+    if deleting:
+        return _deletion(c, record)
+    out: list[Finding] = []
+    for rule in COMMON + RULES.get(record.get("type"), ()):
+        out.extend(rule(c, record))
+    return out

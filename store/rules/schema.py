@@ -1,0 +1,166 @@
+"""JSON Schemas of the record types, and their errors in the users' words.
+
+A ledger carries its own copy of `schemas/`, so a Schemas object is built from a
+mapping of file name -> bytes (read from any commit's tree) and past commits are
+checked with the schemas of their time.
+"""
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+
+from store.core import i18n
+from store.core.findings import Finding
+
+PROJECT_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+
+
+class Schemas:
+    def __init__(self, files: dict[str, bytes]):
+        self.docs: dict[str, dict] = {}
+        for name, data in files.items():
+            if name.endswith(".json"):
+                self.docs[name[: -len(".json")]] = json.loads(data)
+        self._validators: dict[str, Draft202012Validator] = {}
+        self._inlined: dict[str, dict] = {}
+
+    @classmethod
+    def from_dir(cls, path: Path = PROJECT_SCHEMAS) -> "Schemas":
+        return cls({p.name: p.read_bytes() for p in sorted(path.glob("*.json"))})
+
+    @cached_property
+    def registry(self):
+        """Where the validators look up $ref (made with the first validator: 20 ms of imports)."""
+        from referencing import Registry, Resource
+
+        return Registry().with_resources([(d["$id"], Resource.from_contents(d)) for d in self.docs.values()])
+
+    @property
+    def record_types(self) -> list[str]:
+        return [n for n in self.docs if n != "defs"]
+
+    def validator(self, record_type: str) -> Draft202012Validator:
+        if record_type not in self._validators:
+            # jsonschema costs 35 ms to import: reading history never validates.
+            from jsonschema import Draft202012Validator, FormatChecker
+
+            self._validators[record_type] = Draft202012Validator(
+                self.inlined(record_type), registry=self.registry, format_checker=FormatChecker())
+        return self._validators[record_type]
+
+    def inlined(self, record_type: str) -> dict:
+        """The type's schema with every $ref replaced by what it points at. The schemas have
+        no recursion, and following references while validating costs more than the checks."""
+        if record_type not in self._inlined:
+            self._inlined[record_type] = self._inline(self.docs[record_type])
+        return self._inlined[record_type]
+
+    def _inline(self, node):
+        if isinstance(node, list):
+            return [self._inline(x) for x in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            node = self.resolve(node)
+            node = {k: v for k, v in node.items() if k not in ("$id", "$schema", "$defs")}
+        return {k: (v if k in ("const", "enum", "default", "examples") else self._inline(v)) for k, v in node.items()}
+
+    def resolve(self, node: dict) -> dict:
+        """A schema node with its $ref followed (siblings of $ref win)."""
+        while "$ref" in node:
+            target = self.registry.resolver(base_uri="urn:bangfu:defs").lookup(node["$ref"]).contents
+            node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+        return node
+
+    def field(self, record_type: str, path: tuple) -> dict:
+        """The (resolved) schema of a field, by path; {} when the path is not in the schema."""
+        node = self.inlined(record_type)
+        for part in path:
+            if isinstance(part, int):
+                node = self.resolve(node.get("items", {}))
+            else:
+                node = self.resolve(node.get("properties", {}).get(part, {}))
+        return node
+
+    @cached_property
+    def references(self) -> dict[str, list[tuple]]:
+        """For each record type, the field paths that hold ids of other records ('*' = each array item)."""
+        return {t: list(self._walk(t, self.docs[t], (), "x-ref")) for t in self.record_types}
+
+    @cached_property
+    def protected(self) -> dict[str, list[tuple]]:
+        """For each record type, the field paths of protected personal identifiers."""
+        return {t: list(self._walk(t, self.docs[t], (), "x-protected")) for t in self.record_types}
+
+    def _walk(self, t: str, node: dict, path: tuple, mark: str) -> Iterator[tuple]:
+        node = self.resolve(node)
+        if node.get(mark):
+            yield path
+            return
+        for name, sub in node.get("properties", {}).items():
+            yield from self._walk(t, sub, path + (name,), mark)
+        if isinstance(node.get("items"), dict):
+            yield from self._walk(t, node["items"], path + ("*",), mark)
+
+    def check(self, record: Any, label: str | None = None) -> list[Finding]:
+        """Schema findings for one record (its type chosen by its `type` field)."""
+        if not isinstance(record, dict):
+            return [Finding(label or "?", (), "schema.not_object")]
+        label = label or str(record.get("id", "?"))
+        rtype = record.get("type")
+        if rtype not in self.record_types:
+            return [Finding(label, ("type",), "schema.unknown_type",
+                            {"value": _show(rtype), "allowed": "、".join(self.record_types)})]
+        out: list[Finding] = []
+        for err in sorted(self.validator(rtype).iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
+            # jsonschema reports `required` once per missing name, each carrying the whole list.
+            out.extend(f for f in _translate(self, rtype, label, err) if f not in out)
+        return out
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _translate(schemas: Schemas, rtype: str, label: str, err) -> list[Finding]:
+    path = tuple(err.absolute_path)
+    kind = err.validator
+    value = err.validator_value
+    title = err.schema.get("title") if isinstance(err.schema, dict) else None
+    field_title = i18n.Title(schemas.field(rtype, tuple(p for p in path)).get("title") or title or "")
+    base = {"title": field_title, "value": _show(err.instance)}
+    if kind == "required":
+        present = err.instance if isinstance(err.instance, dict) else {}
+        missing = [name for name in value if name not in present]
+        return [Finding(label, path + (name,), "schema.required",
+                        {"title": i18n.Title(schemas.field(rtype, path + (name,)).get("title", ""))}) for name in missing]
+    if kind == "additionalProperties":
+        known = set(err.schema.get("properties", {}))
+        return [Finding(label, path + (name,), "schema.unknown_field", {"field": name})
+                for name in err.instance if name not in known]
+    if kind in ("enum", "const"):
+        allowed = value if kind == "enum" else [value]
+        return [Finding(label, path, "schema.enum", {**base, "allowed": "、".join(map(str, allowed))})]
+    if kind == "type":
+        return [Finding(label, path, "schema.type", {**base, "expected": f"type.{value}" if isinstance(value, str) else "type.other"})]
+    if kind == "format":
+        return [Finding(label, path, f"schema.format_{value}".replace("-", "_"), base)]
+    if kind == "pattern":
+        if err.schema.get("x-ref"):
+            return [Finding(label, path, "schema.ref_pattern", {**base, "target": err.schema["x-ref"]})]
+        if "format" in err.schema:  # a date: the format message says it better
+            return []
+        return [Finding(label, path, "schema.pattern", {**base, "pattern": value})]
+    simple = {"minimum": "schema.minimum", "maximum": "schema.maximum", "minLength": "schema.min_length",
+              "maxLength": "schema.max_length", "minItems": "schema.min_items", "uniqueItems": "schema.unique_items",
+              "exclusiveMinimum": "schema.minimum", "maxItems": "schema.max_items"}
+    if kind in simple:
+        return [Finding(label, path, simple[kind], {**base, "limit": value})]
+    return [Finding(label, path, "schema.other", {**base, "detail": err.message})]

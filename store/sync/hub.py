@@ -1,0 +1,316 @@
+"""The hub protects itself: a pre-receive hook that refuses what would damage the shared ledger.
+
+Refused, with a message in Chinese and English that says what to do:
+- deleting `main`, or moving it to a commit that does not contain it (rewritten history);
+- any pushed commit that writes a record file that is not valid JSON, not at the path its
+  id names, not in canonical form, or not valid against the schemas of that commit;
+- a final state in which a changed record breaks a rule (schemas and rules, as a save
+  checks it), or a deleted record is still referred to;
+- a change to anything outside `records/` (schemas, bangfu.json, .gitattributes) except
+  by the schema upgrade step: a commit with the trailer `Action: schema-upgrade` that
+  raises `schema_version` in bangfu.json and keeps the ledger id (`schema_upgrade()` makes
+  one). A merge may take such files as they are in one of its parents.
+- refs other than `main`, except new tags (labels for inspections; never moved).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from store.core import canonical, i18n, ids
+from store.core.errors import BangfuError, InvalidRecord, ReadOnly
+from store.core.findings import Finding, errors
+from store.ledger.gitstore import BRANCH, EMPTY_TREE, ZERO, GitStore
+from store.ledger.index import Index
+from store.sync.merge import Overlay, check_records, diff_tree
+from store.rules.schema import Schemas
+from store.core.trailers import Trailers
+
+HOOK = """#!/bin/sh
+# Bangfu hub: refuses pushes with invalid or non-canonical records, rewritten or deleted
+# history, or schema changes without the schema upgrade step (store/hub.py).
+exec {python} -m bangfu hook pre-receive
+"""
+UPGRADE = "schema-upgrade"
+MAX_SHOWN = 20
+CONFIG_FILE = "bangfu.json"
+
+
+def install(store: GitStore) -> None:
+    hook = store.gitdir / "hooks" / "pre-receive"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text(HOOK.format(python=shlex.quote(sys.executable)), encoding="utf-8")
+    hook.chmod(0o755)
+    for key, value in (("receive.denyNonFastForwards", "true"), ("receive.denyDeletes", "true")):
+        store.set_config(key, value)
+    # Bangfu's own files in the hub (a group-writable hub keeps the record index per pusher, in
+    # each one's cache folder: see Ledger.cache_dir).
+    cache = store.gitdir / "bangfu"
+    cache.mkdir(exist_ok=True)
+    cache.chmod(0o2775)
+
+
+@dataclass
+class Refusal:
+    key: str
+    params: dict = field(default_factory=dict)
+    finding: Finding | None = None
+
+    def text(self) -> str:
+        detail = self.finding.text() if self.finding else ""
+        return i18n.t(self.key, **self.params, detail=detail)
+
+
+def pre_receive(gitdir: Path, updates: list[tuple[str, str, str]]) -> list[Refusal]:
+    store = GitStore(gitdir)
+    try:
+        refused: list[Refusal] = []
+        for old, new, ref in updates:
+            refused += _check_update(store, old, new, ref)
+        return refused
+    finally:
+        store.close()
+
+
+def _check_update(store: GitStore, old: str, new: str, ref: str) -> list[Refusal]:
+    if ref != BRANCH:
+        if ref.startswith("refs/tags/") and old == ZERO and new != ZERO:
+            return []
+        return [Refusal("hub.other_ref", {"ref": ref})]
+    if new == ZERO:
+        return [Refusal("hub.delete", {"ref": ref})]
+    if old != ZERO and not _is_ancestor(store, old, new):
+        return [Refusal("hub.non_fast_forward", {"ref": ref, "old": old[:10], "new": new[:10]})]
+    try:
+        index = _index_at(store, old)
+    except _Moved:
+        # Another push landed meanwhile: git's own compare-and-swap on the ref refuses this
+        # one ("cannot lock ref"), and bangfu sync fetches, merges and tries again.
+        return []
+    refused = _check_commits(store, old, new, index)
+    if not refused:
+        refused = _check_final(store, old, new, index)
+    if len(refused) > MAX_SHOWN:
+        refused = refused[:MAX_SHOWN] + [Refusal("hub.more", {"count": len(refused) - MAX_SHOWN})]
+    return refused
+
+
+def _is_ancestor(store: GitStore, a: str, b: str) -> bool:
+    import subprocess
+    return subprocess.run(["git", "merge-base", "--is-ancestor", a, b], cwd=store.gitdir,
+                          capture_output=True).returncode == 0
+
+
+def _check_commits(store: GitStore, old: str, new: str, index: Index) -> list[Refusal]:
+    """Each new commit: record files well-formed and schema-valid; nothing else changed
+    outside the schema upgrade step. A record file the hub already has as it is (a merge
+    taking the hub's side) was checked when it came."""
+    span = [new, "--not", old] if old != ZERO else [new, "--not", "--all"]
+    listing = store.run("rev-list", "--reverse", "--parents", *span).decode().split("\n")
+    refused: list[Refusal] = []
+    checked: set[tuple[str, str]] = set()
+    schemas_cache: dict[str, Schemas] = {}
+    for line in filter(None, listing):
+        commit, *parents = line.split()
+        tree = store.commit_tree(commit)
+        parent_trees = [store.commit_tree(p) for p in parents] or [EMPTY_TREE]
+        files: dict[str, str] = {}
+        for ptree in parent_trees:
+            for path, (_before, after) in diff_tree(store, ptree, tree).items():
+                if path.startswith(ids.RECORDS_DIR + "/"):
+                    rid = ids.id_from_path(path)
+                    if rid and index.blobs.get(rid) == after:
+                        continue
+                    if after and (path, after) not in checked:
+                        files[path] = after
+                        checked.add((path, after))
+                elif not _outside_ok(store, commit, tree, parents, parent_trees, path):
+                    refused.append(Refusal("hub.outside_records", {"commit": commit[:10], "path": path}))
+        if files:
+            schemas = _schemas(store, tree, schemas_cache)
+            refused += _check_files(store, commit, files, schemas)
+    return _unique(refused)
+
+
+def _outside_ok(store: GitStore, commit: str, tree: str, parents: list[str], parent_trees: list[str],
+                path: str) -> bool:
+    mine = store.lookup(tree, path)
+    if len(parents) > 1 and any(store.lookup(pt, path) == mine for pt in parent_trees):
+        return True  # a merge taking the file as one parent has it
+    if not parents:
+        return True  # the ledger's first commit (a new hub)
+    info = store.commit_info(commit)
+    if UPGRADE not in Trailers.parse(info["message"]).get("Action", []):
+        return False
+    before, after = _config(store, parent_trees[0]), _config(store, tree)
+    return (after.get("ledger_id") == before.get("ledger_id")
+            and isinstance(after.get("schema_version"), int)
+            and after["schema_version"] > int(before.get("schema_version", 0)))
+
+
+def _config(store: GitStore, tree: str) -> dict:
+    sha = store.lookup(tree, CONFIG_FILE)
+    try:
+        return json.loads(store.read_blob(sha)) if sha else {}
+    except ValueError:
+        return {}
+
+
+def _schemas(store: GitStore, tree: str, cache: dict[str, Schemas]) -> Schemas:
+    sha = store.lookup(tree, "schemas") or ""
+    if sha not in cache:
+        files = {name: store.read_blob(b.hex()) for b, _m, name in store.tree_entries(sha)} if sha else {}
+        cache[sha] = Schemas(files) if files else Schemas.from_dir()
+    return cache[sha]
+
+
+def _check_files(store: GitStore, commit: str, files: dict[str, str], schemas: Schemas) -> list[Refusal]:
+    out: list[Refusal] = []
+    by_blob: dict[str, list[str]] = {}
+    for path, blob in files.items():
+        by_blob.setdefault(blob, []).append(path)
+    for blob, data in store.read_blobs(sorted(by_blob)):
+        for path in by_blob[blob]:
+            where = {"commit": commit[:10], "path": path}
+            rid = ids.id_from_path(path)
+            if rid is None:
+                out.append(Refusal("hub.bad_path", where))
+                continue
+            try:
+                doc = json.loads(data.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as exc:
+                out.append(Refusal("hub.broken_json", {**where, "error": str(exc)[:120]}))
+                continue
+            if not isinstance(doc, dict) or doc.get("id") != rid:
+                out.append(Refusal("hub.wrong_id", {**where, "record": rid}))
+                continue
+            if canonical.dumps(doc) != data:
+                out.append(Refusal("hub.not_canonical", {**where, "record": rid}))
+            out += [Refusal("hub.invalid", {**where, "record": rid}, f) for f in errors(schemas.check(doc))]
+    return out
+
+
+def _check_final(store: GitStore, old: str, new: str, index: Index) -> list[Refusal]:
+    """The ledger as the push leaves it: every changed record passes the rules, and no
+    deleted record is still referred to."""
+    new_records = store.lookup(store.commit_tree(new), ids.RECORDS_DIR) or EMPTY_TREE
+    old_records = index.records_tree or EMPTY_TREE
+    changed = {path: after for path, (_b, after) in diff_tree(store, old_records, new_records).items()}
+    docs: dict[str, dict | None] = {}
+    blobs = {b: None for b in changed.values() if b}
+    contents = dict(store.read_blobs(sorted(blobs)))
+    for rel, blob in changed.items():
+        rid = ids.id_from_path(f"{ids.RECORDS_DIR}/{rel}")
+        if rid:
+            docs[rid] = json.loads(contents[blob]) if blob else None
+    schemas = _schemas(store, store.commit_tree(new), {})
+    # Every changed record's schema was checked commit by commit above: here only the rules.
+    bad = check_records(Overlay(index, docs), docs, schemas, known_valid=set(docs))
+    return [Refusal("hub.rule", {"commit": new[:10], "path": ids.path_of(rid), "record": rid}, f)
+            for rid, found in sorted(bad.items()) for f in found]
+
+
+def _index_at(store: GitStore, old: str) -> Index:
+    """The hub's records at its current tip: the ledger's own index (kept on disk between
+    pushes), or an empty one for a hub receiving its first ledger."""
+    if old == ZERO:
+        index = Index()
+        index.load([], EMPTY_TREE)
+        return index
+    from store.ledger.ledger import Ledger
+    ledger = Ledger(store.gitdir)
+    try:
+        if ledger.tip != old:
+            raise _Moved()
+        return ledger.index
+    finally:
+        ledger.close()
+
+
+class _Moved(Exception):
+    pass
+
+
+def _unique(refused: list[Refusal]) -> list[Refusal]:
+    seen, out = set(), []
+    for r in refused:
+        key = (r.key, tuple(sorted(r.params.items())), r.finding)
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
+def report(refused: list[Refusal]) -> str:
+    """What the pusher reads (git shows it as `remote:` lines): both languages, then what to do."""
+    before = i18n.lang()
+    parts = []
+    try:
+        for lang in i18n.LANGS:
+            i18n.set_lang(lang)
+            lines = [i18n.t("hub.refused")] + ["  " + r.text() for r in refused]
+            advice = sorted({_ADVICE.get(r.key, "hub.advice_fix") for r in refused})
+            lines += [i18n.t(a) for a in advice]
+            parts.append("\n".join(lines))
+    finally:
+        i18n.set_lang(before)
+    return "\n\n".join(parts) + "\n"
+
+
+_ADVICE = {"hub.non_fast_forward": "hub.advice_sync", "hub.delete": "hub.advice_sync",
+           "hub.outside_records": "hub.advice_upgrade", "hub.other_ref": "hub.advice_ref"}
+
+
+def run_hook(stdin_text: str) -> int:
+    """`bangfu hook pre-receive`: read `old new ref` lines, print refusals, exit 1 if any."""
+    updates = [tuple(line.split()[:3]) for line in stdin_text.splitlines() if len(line.split()) >= 3]
+    gitdir = Path(os.environ.get("GIT_DIR", ".")).resolve()
+    refused = pre_receive(gitdir, updates)  # type: ignore[arg-type]
+    if refused:
+        sys.stderr.write(report(refused))
+        return 1
+    return 0
+
+
+# -- the schema upgrade step ---------------------------------------------------------
+
+def schema_changes(ledger, schemas_dir: Path) -> list[str]:
+    """The schema files (by name) that the folder adds, changes or removes against the ledger's tip."""
+    store = ledger.git
+    old = store.lookup(store.commit_tree(ledger.tip), "schemas")
+    stored = {name: binsha.hex() for binsha, _m, name in (store.tree_entries(old) if old else [])}
+    given = {p.name: canonical.blob_id(p.read_bytes()) for p in sorted(Path(schemas_dir).glob("*.json"))}
+    return sorted(name for name in stored.keys() | given.keys() if stored.get(name) != given.get(name))
+
+
+def schema_upgrade(ledger, schemas_dir: Path, *, note: str = "") -> str:
+    """Commit new schemas with a higher schema_version: the one way the hub accepts a schema
+    change. Every record must already be valid against the new schemas."""
+    if ledger.read_only:
+        raise ReadOnly(path=str(ledger.path))
+    new = Schemas({p.name: p.read_bytes() for p in sorted(Path(schemas_dir).glob("*.json"))})
+    ledger.refresh()
+    problems = [f for doc in ledger.index.docs.values() for f in errors(new.check(doc))]
+    if problems:
+        raise InvalidRecord(problems[:50], record=problems[0].record)
+    store = ledger.git
+    tip = ledger.tip
+    config = dict(ledger.config)
+    config["schema_version"] = int(config.get("schema_version", 1)) + 1
+    changes = {f"schemas/{p.name}": store.write("blob", p.read_bytes()) for p in sorted(Path(schemas_dir).glob("*.json"))}
+    old = store.lookup(store.commit_tree(tip), "schemas")
+    for _b, _m, name in (store.tree_entries(old) if old else []):
+        changes.setdefault(f"schemas/{name}", None)
+    changes[CONFIG_FILE] = store.write("blob", canonical.dumps(config))
+    tree = store.write_tree(store.commit_tree(tip), changes)
+    title = f"ledger: schema upgrade to version {config['schema_version']}" + (f" ({note})" if note else "")
+    message = Trailers.message(title, {"Action": UPGRADE, "Schema-Version": str(config["schema_version"]),
+                                       "Site": ledger.site})
+    commit = store.make_commit(tree, [tip], ledger.author(), message)
+    if not ledger.move_to(commit, tip, title):
+        raise BangfuError("error.conflict_busy", record=CONFIG_FILE)
+    return commit

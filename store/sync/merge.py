@@ -1,0 +1,533 @@
+"""Record-aware three-way merge: two ledger tips joined record by record, field by field.
+
+Each record changed on both sides is merged against the common ancestor: objects key by
+key, arrays of objects item by item by their natural key (`x-key` in the schema), other
+arrays whole. Different fields merge cleanly; the same change on both sides is no
+conflict; records added on both sides never collide (ids are unique without
+coordination). What cannot be merged is kept, never dropped: the record keeps this
+site's value and a conflict event in the same merge commit records base, mine and theirs.
+
+The merged ledger is then checked (schemas and rules) like any save. A record the merge
+would make invalid goes back to this site's version, with the other version in a
+conflict event, so every merge commit is a valid ledger the hub accepts.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from store.core import canonical, ids
+from store.rules import checks as rules
+from store.core.diff import MISSING
+from store.core.errors import BangfuError
+from store.core.findings import Finding, errors
+from store.ledger.gitstore import EMPTY_TREE, ZERO, GitStore
+from store.ledger.ledger import Ledger
+from store.rules.schema import Schemas
+from store.core.trailers import Trailers
+
+RECORDS = ids.RECORDS_DIR + "/"
+VALIDATION_ROUNDS = 8
+
+
+class MergeRefused(BangfuError):
+    """The two tips cannot be joined (unrelated ledgers, or both changed a schema file)."""
+    key = "sync.merge_refused"
+
+
+# -- paths inside a record -----------------------------------------------------
+
+@dataclass(frozen=True)
+class Key:
+    """An item of an array of objects, named by its natural key: parties[school=school-01…]."""
+    name: str
+    value: Any
+
+    def __repr__(self) -> str:
+        return f"[{self.name}={self.value}]"
+
+
+def path_to_json(path: tuple) -> list:
+    return [{p.name: p.value} if isinstance(p, Key) else p for p in path]
+
+
+def path_from_json(parts: list) -> tuple:
+    return tuple(Key(*next(iter(p.items()))) if isinstance(p, dict) else p for p in parts)
+
+
+def show_path(path: tuple) -> str:
+    """The path as a person types it: parties[school=school-01…].role (empty: the whole record)."""
+    out = ""
+    for part in path:
+        if isinstance(part, Key):
+            value = part.value if isinstance(part.value, str) else json.dumps(part.value, ensure_ascii=False)
+            out += f"[{part.name}={value}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+# -- one record ----------------------------------------------------------------
+
+@dataclass
+class FieldConflict:
+    path: tuple
+    base: Any
+    mine: Any
+    theirs: Any
+
+
+@dataclass
+class RecordMerge:
+    result: dict | None
+    conflicts: list[FieldConflict] = field(default_factory=list)
+    kept: str = "mine"          # whose version the record holds where they differ
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as JSON (True is not 1, 1.0 is not 1)."""
+    if a is b:
+        return True
+    if a is MISSING or b is MISSING or a != b:
+        return False
+    return canonical.dumps(a) == canonical.dumps(b)
+
+
+def merge_record(base: dict | None, mine: dict | None, theirs: dict | None, schemas: Schemas | None) -> RecordMerge:
+    """Three-way merge of one record (None: absent on that side)."""
+    if same(mine, theirs):
+        return RecordMerge(mine)
+    if same(base, mine):
+        return RecordMerge(theirs, kept="theirs")
+    if same(base, theirs):
+        return RecordMerge(mine)
+    b = MISSING if base is None else base
+    if mine is None:  # deleted here, edited there: keep the edited record until someone decides
+        return RecordMerge(theirs, [FieldConflict((), b, MISSING, theirs)], kept="theirs")
+    if theirs is None:
+        return RecordMerge(mine, [FieldConflict((), b, mine, MISSING)])
+    rtype = mine.get("type")
+    node = schemas.resolve(schemas.docs[rtype]) if schemas and rtype in schemas.docs else {}
+    out = RecordMerge(None)
+    out.result = _merge(out.conflicts, (), b, mine, theirs, node, schemas)
+    return out
+
+
+def _merge(conflicts: list, path: tuple, b: Any, m: Any, t: Any, node: dict, schemas: Schemas | None) -> Any:
+    if same(m, t):
+        return m
+    if same(b, m):
+        return t
+    if same(b, t):
+        return m
+    if isinstance(m, dict) and isinstance(t, dict) and (b is MISSING or isinstance(b, dict)):
+        bb = b if isinstance(b, dict) else {}
+        out = {}
+        for key in list(m) + [k for k in t if k not in m]:
+            child = _child(node, schemas, "properties", key)
+            value = _merge(conflicts, path + (key,), bb.get(key, MISSING), m.get(key, MISSING),
+                           t.get(key, MISSING), child, schemas)
+            if value is not MISSING:
+                out[key] = value
+        return out
+    if isinstance(m, list) and isinstance(t, list) and node.get("x-key"):
+        merged = _merge_keyed(conflicts, path, node["x-key"], b, m, t, _child(node, schemas, "items"), schemas)
+        if merged is not None:
+            return merged
+    conflicts.append(FieldConflict(path, b, m, t))
+    return m
+
+
+def _merge_keyed(conflicts: list, path: tuple, key: str, b: Any, m: list, t: list, item_node: dict,
+                 schemas: Schemas | None) -> list | None:
+    """Arrays of objects merged item by item by natural key; None when the items have no
+    usable key (missing or repeated), so the array is compared whole."""
+    by = [_keyed([] if b is MISSING else b, key), _keyed(m, key), _keyed(t, key)]
+    if any(x is None for x in by):
+        return None
+    bd, md, td = by
+    out = []
+    for k in list(md) + [k for k in td if k not in md] + [k for k in bd if k not in md and k not in td]:
+        value = _merge(conflicts, path + (Key(key, k),), bd.get(k, MISSING), md.get(k, MISSING),
+                       td.get(k, MISSING), item_node, schemas)
+        if value is not MISSING:
+            out.append(value)
+    return out
+
+
+def _keyed(items: Any, key: str) -> dict | None:
+    if not isinstance(items, list):
+        return None
+    out = {}
+    for item in items:
+        if not isinstance(item, dict) or key not in item or not isinstance(item[key], (str, int, bool)):
+            return None
+        if item[key] in out:
+            return None
+        out[item[key]] = item
+    return out
+
+
+def _child(node: dict, schemas: Schemas | None, kind: str, name: str | None = None) -> dict:
+    if not schemas:
+        return {}
+    sub = node.get(kind, {})
+    if name is not None:
+        sub = sub.get(name, {}) if isinstance(sub, dict) else {}
+    return schemas.resolve(sub) if isinstance(sub, dict) else {}
+
+
+# -- two tips --------------------------------------------------------------------
+
+@dataclass
+class Side:
+    """What one side of a conflict is: which site, who, and the commit its value comes from."""
+    site: str
+    author: str
+    commit: str
+
+
+@dataclass
+class RecordState:
+    id: str
+    base: dict | None
+    mine: dict | None
+    theirs: dict | None
+    result: dict | None
+    blob: str | None = None              # an existing blob holding exactly `result`
+    conflicts: list[FieldConflict] = field(default_factory=list)
+    kept: str = "mine"
+    kind: str = "field"                  # field | delete | rule
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class TreeMerge:
+    """The merge of two trees: what changes relative to mine."""
+    files: dict[str, str | None]          # non-record paths -> blob (theirs' side)
+    records: dict[str, RecordState]       # every record changed since the base on either side
+    schemas_from: str                     # "mine" or "theirs": whose schemas the result has
+
+
+@dataclass
+class Outcome:
+    commit: str
+    base: str | None
+    incoming: list[str]                   # ids of records whose content came from the other side
+    conflicts: list[str]                  # ids of the conflict events written
+    conflicted: list[str]                 # ids of the records in conflict
+
+
+def diff_tree(store: GitStore, old: str, new: str) -> dict[str, tuple[str | None, str | None]]:
+    """path -> (old blob, new blob), None where absent."""
+    if old == new:
+        return {}
+    out = store.run("diff-tree", "-r", "-z", "--no-renames", old, new)
+    parts = out.split(b"\0")
+    found = {}
+    for meta, path in zip(parts[0::2], parts[1::2]):
+        if not meta.startswith(b":"):
+            continue
+        fields = meta[1:].split()
+        a, b = fields[2].decode(), fields[3].decode()
+        found[path.decode("utf-8", "surrogateescape")] = (None if a == ZERO else a, None if b == ZERO else b)
+    return found
+
+
+def merge_bases(store: GitStore, mine: str, theirs: str) -> list[str]:
+    out = store.run("merge-base", "--all", mine, theirs, check=False).decode().split()
+    return out
+
+
+def base_tree(store: GitStore, mine: str, theirs: str, schemas: Schemas | None, depth: int = 0) -> str | None:
+    """The tree to merge against: the merge base's, or (criss-cross history) a virtual base
+    made by merging the several bases, as git's recursive strategy does."""
+    bases = merge_bases(store, mine, theirs)
+    if not bases:
+        return None
+    tree = store.commit_tree(bases[0])
+    for other in bases[1:]:
+        under = base_tree(store, bases[0], other, schemas, depth + 1) if depth < 3 else None
+        tm = three_way(store, under or EMPTY_TREE, tree, store.commit_tree(other), schemas)
+        tree = store.write_tree(tree, {**tm.files, **_record_blobs(store, tm)})
+    return tree
+
+
+def three_way(store: GitStore, base: str, mine: str, theirs: str, schemas: Schemas | None) -> TreeMerge:
+    dm, dt = diff_tree(store, base, mine), diff_tree(store, base, theirs)
+    files: dict[str, str | None] = {}
+    schemas_from = "mine"
+    for path, (_old, new) in dt.items():
+        if path.startswith(RECORDS):
+            continue
+        if path in dm and dm[path][1] != new:
+            raise MergeRefused("sync.merge_file", path=path)
+        if path not in dm:
+            files[path] = new
+            if path.startswith("schemas/"):
+                schemas_from = "theirs"
+    paths = sorted(p for p in set(dm) | set(dt) if p.startswith(RECORDS))
+    wanted = {s for p in paths for s in (*dm.get(p, (None, None)), *dt.get(p, (None, None))) if s}
+    docs = {sha: _parse(data, sha) for sha, data in store.read_blobs(sorted(wanted))}
+    records: dict[str, RecordState] = {}
+    for path in paths:
+        rid = ids.id_from_path(path)
+        if rid is None:  # not a record file: take it like any other file
+            if path in dt and path not in dm:
+                files[path] = dt[path][1]
+            continue
+        old = (dm.get(path) or dt.get(path))[0]
+        mine_sha = dm[path][1] if path in dm else old
+        theirs_sha = dt[path][1] if path in dt else old
+        b, m, t = (docs.get(s) if s else None for s in (old, mine_sha, theirs_sha))
+        merged = merge_record(b, m, t, schemas)
+        state = RecordState(rid, b, m, t, merged.result, conflicts=merged.conflicts, kept=merged.kept)
+        if merged.conflicts and merged.conflicts[0].path == ():
+            state.kind = "delete"
+        state.blob = (mine_sha if same(merged.result, m) else theirs_sha if same(merged.result, t) else None)
+        records[rid] = state
+    return TreeMerge(files, records, schemas_from)
+
+
+def _parse(data: bytes, sha: str) -> dict:
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        doc = None
+    if not isinstance(doc, dict):
+        raise MergeRefused("sync.merge_broken", path=sha)
+    return doc
+
+
+def _record_blobs(store: GitStore, tm: TreeMerge) -> dict[str, str | None]:
+    """Record paths whose merged content differs from mine -> blob (None: deleted)."""
+    out: dict[str, str | None] = {}
+    for rid, s in tm.records.items():
+        if same(s.result, s.mine):
+            continue
+        out[ids.path_of(rid)] = None if s.result is None else (s.blob or store.write("blob", canonical.dumps(s.result)))
+    return out
+
+
+# -- the merged ledger must be valid -------------------------------------------------
+
+class Overlay:
+    """The ledger as it would be after the merge: the index at mine plus the merged records.
+    Answers the two questions the rules ask (get, find) without touching the live index."""
+
+    def __init__(self, index, changes: dict[str, dict | None]):
+        self.index = index
+        self.changes = changes
+
+    def get(self, record_id: str) -> dict | None:
+        if record_id in self.changes:
+            return self.changes[record_id]
+        return self.index.get(record_id)
+
+    def find(self, type: str, **equal: Any) -> list[dict]:
+        found = [d for d in self.index.find(type, **equal) if d.get("id") not in self.changes]
+        for rid, doc in self.changes.items():
+            if doc is not None and doc.get("type") == type and all(same(doc.get(k, MISSING), v) for k, v in equal.items()):
+                found.append(doc)
+        return found
+
+
+def check_records(source, states: dict[str, dict | None], schemas: Schemas,
+                  known_valid: set[str] = frozenset()) -> dict[str, list[Finding]]:
+    """Errors of each given record (schema, then rules) in `source`; a deleted record is
+    checked for records that still refer to it. Records in `known_valid` skip the schema
+    (the save that committed them checked it against the same schemas), never the rules."""
+    bad: dict[str, list[Finding]] = {}
+    for rid, doc in states.items():
+        if doc is None:
+            found = [Finding(rid, (), "rule.still_referenced", {"referrer": other, "field": show_path(where)})
+                     for other, where in rules.referrers(rid, source, schemas)]
+        else:
+            found = [] if rid in known_valid else errors(schemas.check(doc))
+            if not found:
+                found = errors(rules.check(doc, source, schemas=schemas))
+        if found:
+            bad[rid] = found
+    return bad
+
+
+def settle(tm: TreeMerge, index, schemas: Schemas, trust: tuple[bool, bool] = (True, True)) -> None:
+    """Make the merged records valid: a record the merge made invalid goes back to mine (the
+    other version stays in its conflict); a record of mine that broke because the other side
+    changed a record it refers to sends that record back to mine instead.
+
+    `trust`: whether mine's / theirs' committed records were checked against the schemas the
+    merge result has (false for the side that did not have a schema upgrade the other made)."""
+    for _round in range(VALIDATION_ROUNDS):
+        changes = {rid: s.result for rid, s in tm.records.items() if not same(s.result, s.mine)}
+        known = {rid for rid, s in tm.records.items()
+                 if (trust[0] and same(s.result, s.mine)) or (trust[1] and same(s.result, s.theirs))}
+        bad = check_records(Overlay(index, changes), {rid: s.result for rid, s in tm.records.items()}, schemas,
+                            known)
+        moved = False
+        for rid, found in bad.items():
+            state = tm.records[rid]
+            if not same(state.result, state.mine):
+                _back_to_mine(state, found)
+                moved = True
+        if moved:
+            continue
+        for rid, found in bad.items():
+            for culprit in _referenced(tm, tm.records[rid].result, schemas):
+                _back_to_mine(tm.records[culprit], found)
+                moved = True
+        if not moved:
+            return  # what is left was already so in mine: not the merge's doing
+
+
+def _back_to_mine(state: RecordState, found: list[Finding]) -> None:
+    state.result = state.mine
+    state.blob = None
+    state.kept = "mine"
+    state.kind = "rule"
+    state.findings = found
+    state.conflicts = [FieldConflict((), MISSING if state.base is None else state.base,
+                                     MISSING if state.mine is None else state.mine,
+                                     MISSING if state.theirs is None else state.theirs)]
+
+
+def _referenced(tm: TreeMerge, doc: dict | None, schemas: Schemas) -> list[str]:
+    """Records that `doc` refers to and that the merge changed relative to mine."""
+    if doc is None:
+        return []
+    out = []
+    for path in schemas.references.get(doc.get("type"), []):
+        for _where, value in rules._expand(doc, path):
+            state = tm.records.get(value) if isinstance(value, str) else None
+            if state is not None and not same(state.result, state.mine) and value not in out:
+                out.append(value)
+    return out
+
+
+# -- the merge commit --------------------------------------------------------------
+
+def merge_into(ledger: Ledger, theirs: str, *, remote: str, theirs_site: str | None = None) -> Outcome:
+    """Merge commit `theirs` into the ledger's branch: a commit with two parents, moved in
+    with a compare-and-swap (a local save in between means merging again from the new tip)."""
+    from store.sync import conflicts as conflict_events
+
+    store = ledger.git
+    for _attempt in range(10):
+        ledger.refresh()
+        mine = ledger.tip
+        schemas_mine = ledger.schemas(mine)
+        bases = merge_bases(store, mine, theirs)
+        base = base_tree(store, mine, theirs, schemas_mine)
+        if base is None:
+            raise MergeRefused("sync.unrelated", remote=remote)
+        tm = three_way(store, base, store.commit_tree(mine), store.commit_tree(theirs), schemas_mine)
+        schemas = ledger.schemas(theirs) if tm.schemas_from == "theirs" else schemas_mine
+        trees = [store.lookup(store.commit_tree(c), "schemas") for c in (mine, theirs)]
+        result_schemas = trees[1] if tm.schemas_from == "theirs" else trees[0]
+        settle(tm, ledger.index, schemas, (trees[0] == result_schemas, trees[1] == result_schemas))
+        sides = conflict_events.sides(store, site=ledger.site, bases=bases, mine=mine, theirs=theirs,
+                                      paths=[ids.path_of(r) for r, s in tm.records.items() if s.conflicts],
+                                      theirs_site=theirs_site or remote)
+        events = [(rid, conflict_events.make_event(ledger.author().name, state, *sides[rid]))
+                  for rid, state in sorted(tm.records.items()) if state.conflicts]
+        problems = [f for _rid, ev in events for f in errors(schemas.check(ev))]
+        if problems:  # a conflict the event schema cannot hold is a bug: stop before committing
+            raise MergeRefused("sync.merge_event_invalid", detail=problems[0].text())
+        changes = {**tm.files, **_record_blobs(store, tm)}
+        for _rid, ev in events:
+            changes[ids.path_of(ev["id"])] = store.write("blob", canonical.dumps(ev))
+        tree = store.write_tree(store.commit_tree(mine), changes)
+        incoming = sorted(r for r, s in tm.records.items() if not same(s.result, s.mine))
+        conflicted = [rid for rid, _ev in events]
+        title = f"ledger: merge {remote}: {len(incoming)} records in, {len(events)} conflicts"
+        trailers = {"Action": "merge", "Merged-Records": str(len(incoming)), "Conflicts": str(len(events)),
+                    "Conflict": [ev["id"] for _r, ev in events], "Conflict-Record": conflicted,
+                    "Remote": remote, "Schema-Version": str(ledger.config.get("schema_version", 1)),
+                    "Site": ledger.site}
+        commit = store.make_commit(tree, [mine, theirs], ledger.author(), Trailers.message(title, trailers))
+        if ledger.move_to(commit, mine, title):
+            return Outcome(commit, bases[0], incoming, [ev["id"] for _r, ev in events], conflicted)
+        # someone saved locally meanwhile: merge again from the new tip
+    raise MergeRefused("sync.busy", remote=remote)
+
+
+# -- plain git: the merge driver -----------------------------------------------------
+
+def driver(base_file: str, mine_file: str, theirs_file: str, path: str, *, cwd: Path | None = None) -> int:
+    """`git merge` / `git pull` calls this for each record changed on both sides (see
+    .gitattributes): the merged record goes to mine_file. A conflict keeps this side's values,
+    writes a conflict event next to the records (so both values are in the working tree and
+    go into the merge commit once added) and exits 1 so git stops for a person to look."""
+    from store.sync import conflicts as conflict_events
+    from store.ledger.ledger import default_author
+
+    top = Path(cwd or Path.cwd())
+    docs = []
+    for name in (base_file, mine_file, theirs_file):
+        try:
+            data = Path(name).read_bytes()
+            docs.append(json.loads(data.decode("utf-8")) if data.strip() else None)
+        except (OSError, UnicodeDecodeError, ValueError):
+            return 1  # not a record we can read: leave it to git's own conflict handling
+    if not all(d is None or isinstance(d, dict) for d in docs):
+        return 1
+    store = _store_at(top)
+    schemas = _driver_schemas(store)
+    merged = merge_record(*docs, schemas)
+    Path(mine_file).write_bytes(canonical.dumps(merged.result) if merged.result is not None else b"")
+    if not merged.conflicts:
+        return 0
+    rid = ids.id_from_path(path) or str((docs[1] or docs[2] or {}).get("id", "?"))
+    site = (store.config("bangfu.site") if store else None) or socket.gethostname()
+    head = _head(store)
+    theirs_commit, theirs_name = _merging_commit(head)
+    state = RecordState(rid, *docs, merged.result, conflicts=merged.conflicts, kept=merged.kept,
+                        kind="delete" if merged.conflicts[0].path == () else "field")
+    actor = default_author(store).name if store else "?"
+    mine_side, theirs_side = {"site": site, "commit": head or ""}, {"site": theirs_name or "?", "commit": theirs_commit or ""}
+    if store and head and theirs_commit:
+        bases = merge_bases(store, head, theirs_commit)
+        mine_side = conflict_events.last_touch(store, head, bases, path, site)
+        theirs_side = conflict_events.last_touch(store, theirs_commit, bases, path, "?")
+    event = conflict_events.make_event(actor, state, mine_side, theirs_side)
+    target = top / ids.path_of(event["id"])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(canonical.dumps(event))
+    from store.core import i18n
+    sys.stderr.write(i18n.t("sync.driver_conflict", record=rid, fields=", ".join(
+        show_path(c.path) or "*" for c in merged.conflicts), event=ids.path_of(event["id"])) + "\n")
+    return 1
+
+
+def _store_at(top: Path) -> GitStore | None:
+    try:
+        return GitStore(top)
+    except Exception:  # outside a repository the merge still works, with the project's schemas
+        return None
+
+
+def _head(store: GitStore | None) -> str | None:
+    if store is None:
+        return None
+    return store.run("rev-parse", "-q", "--verify", "HEAD", check=False).decode().strip() or None
+
+
+def _driver_schemas(store: GitStore | None) -> Schemas:
+    tip = _head(store)
+    sha = store.lookup(store.commit_tree(tip), "schemas") if store and tip else None
+    if sha:
+        return Schemas({name: store.read_blob(b.hex()) for b, _m, name in store.tree_entries(sha)})
+    return Schemas.from_dir()
+
+
+def _merging_commit(head: str | None) -> tuple[str | None, str | None]:
+    # git names the commits being merged in GITHEAD_<sha> variables for merge drivers.
+    for key, value in os.environ.items():
+        if key.startswith("GITHEAD_") and key[8:] != head:
+            return key[8:], value
+    return None, None
