@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _open_dashboard(args: argparse.Namespace) -> int:
-    from store.ledger.ledger import Ledger
+    from store import Ledger
     try:
         from tui.app import run as run_tui
     except ImportError:

@@ -16,10 +16,12 @@ import sys
 from pathlib import Path
 
 from store.core import i18n
-from store.privacy import acts as privacy, protect
+from store.privacy import acts as privacy
 from store.core.describe import label
 from store.core.errors import ReadOnly, UsageError
 from store.privacy.keystore import KeyStore
+from store.privacy.errors import (ExportCorrupt, KeyFileExists, KeyInitWouldOrphan, KeyFileNotFound, KeyInRepository,
+                                  KeyMismatch)
 
 from . import output
 from .commands import command
@@ -121,13 +123,13 @@ def cmd_key_init(args) -> int:
     if path.exists():
         existing = KeyStore.open(path)  # refuses a world-readable or damaged file
         if not args.group_path or existing.ledger_id != ledger.config["ledger_id"]:
-            raise protect.KeyFileExists(path=str(path))
+            raise KeyFileExists(path=str(path))
         ledger.git.set_config("bangfu.keyfile", str(path))  # a second copy of the ledger on the server
         out(i18n.t("privacy.cmd.key_using_existing", path=path))
         out(i18n.t("privacy.cmd.key_configured", path=path))
         return 0
     if not args.force and (count := privacy.sealed_values(ledger)):
-        raise privacy.KeyInitWouldOrphan(count=count)
+        raise KeyInitWouldOrphan(count=count)
     keys = privacy.init_keys(ledger, path, mode=mode)
     if args.group_path:
         ledger.git.set_config("bangfu.keyfile", str(path))
@@ -142,7 +144,7 @@ def cmd_key_init(args) -> int:
 
 def _keys(ledger) -> KeyStore:
     if ledger.keys is None:
-        raise protect.KeyFileNotFound(path=str(privacy.key_path(ledger)))
+        raise KeyFileNotFound(path=str(privacy.key_path(ledger)))
     return privacy.fresh_keys(ledger)
 
 
@@ -156,7 +158,7 @@ def cmd_key_export(args) -> int:
     target = Path(args.out).expanduser()
     with contextlib.suppress(ValueError):
         target.resolve().relative_to(_repo_root(ledger).resolve())
-        raise protect.KeyInRepository(path=str(target))
+        raise KeyInRepository(path=str(target))
     if target.exists():
         raise UsageError("privacy.cmd.export_exists", path=str(target))
     blob = keys.export_bytes(_passphrase(args, confirm=True))
@@ -181,10 +183,10 @@ def cmd_key_import(args) -> int:
     except FileNotFoundError:
         raise UsageError("cli.no_such_file", path=args.file) from None
     except (OSError, ValueError, AttributeError):
-        raise protect.ExportCorrupt() from None
+        raise ExportCorrupt() from None
     mine = ledger.config["ledger_id"]
     if theirs != mine:  # keys of another ledger would open nothing here
-        raise protect.KeyMismatch(mine=mine, theirs=str(theirs))
+        raise KeyMismatch(mine=mine, theirs=str(theirs))
     path = privacy.key_path(ledger)
     mode = 0o640 if ledger.git.config("bangfu.keyfile") else 0o600
     keys = KeyStore.import_bytes(blob, _passphrase(args, confirm=False), path, mode=mode,

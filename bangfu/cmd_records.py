@@ -14,7 +14,7 @@ from store.core.describe import label
 from store.core.errors import BangfuError, InvalidRecord, UsageError
 from store.core.findings import Finding
 from store.ledger.index import parse_value
-from store.ledger.ledger import NEW, Change, Ledger
+from store import NEW, Change, Ledger
 from store.history.verify import check_history, check_tip
 
 from . import output

@@ -260,7 +260,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 # -- called by git ---------------------------------------------------------------
 
 def cmd_merge_driver(args: argparse.Namespace) -> int:
-    from store.sync.merge import driver
+    from store.sync.integrate import driver
     return driver(args.base, args.mine, args.theirs, args.path)
 
 

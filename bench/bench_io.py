@@ -25,7 +25,7 @@ from store.core import canonical, ids
 from store.io import export, importer, report
 from store.figures.dashboard import term_of
 from store.demo.generate import TODAY
-from store.ledger.ledger import Change, Ledger
+from store import Change, Ledger
 
 ROWS = 10_000
 

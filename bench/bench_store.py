@@ -22,7 +22,7 @@ from pathlib import Path
 from common import Report, demo_ledger, sh, timed
 
 from store.core import canonical, ids
-from store.ledger.ledger import Ledger
+from store import Ledger
 from store.privacy.acts import attach_keys
 
 SAVES = 15

@@ -29,7 +29,7 @@ from common import ROOT, Report, demo_ledger, timed
 from store.sync import hub as hub_mod
 from store.sync import remote as sync
 from store.ledger.gitstore import GitStore
-from store.ledger.ledger import Change, Ledger
+from store import Change, Ledger
 from store.rules.schema import PROJECT_SCHEMAS
 
 BATCH = 50

@@ -173,7 +173,7 @@ def child_start(path: str, profile: str | None) -> None:
 
 def child_save(path: str, record_id: str) -> None:
     """Another coordinator's `put` of one visit (opens the ledger, edits, saves)."""
-    from store.ledger.ledger import Ledger
+    from store import Ledger
 
     with Ledger(Path(path)) as ledger:
         print(save_visit(ledger, record_id))
@@ -228,7 +228,7 @@ def settle() -> None:
 
 def drop_caches(path: Path) -> None:
     """Without the cache: neither the index nor the remembered figures (store/memo.py) on disk."""
-    from store.ledger.ledger import Ledger
+    from store import Ledger
 
     cache_dir = Ledger(path).cache_dir
     (cache_dir / "index.pickle").unlink(missing_ok=True)
@@ -261,7 +261,7 @@ def command_start(path: Path, profile: Path | None = None) -> dict[str, float]:
 
 def inprocess_start(path: Path) -> float:
     """Seconds from opening the ledger to the painted dashboard in a process with everything imported."""
-    from store.ledger.ledger import Ledger
+    from store import Ledger
 
     async def go() -> float:
         clean()
@@ -278,7 +278,7 @@ def inprocess_start(path: Path) -> float:
 
 
 def bench_start(report: Report, path: Path, size: str, runs: int) -> None:
-    from store.ledger.ledger import Ledger
+    from store import Ledger
 
     def store_open() -> float:
         start = time.perf_counter()
@@ -325,7 +325,7 @@ def bench_start(report: Report, path: Path, size: str, runs: int) -> None:
 async def filter_run(path: Path) -> dict[str, list[tuple]]:
     """One app: the visits list, then each key of TYPED; per key (echo, painted, after the pause,
     the longest collector pass in between)."""
-    from store.ledger.ledger import Ledger
+    from store import Ledger
 
     clean()
     app = bench_app()(Ledger(path), poll_interval=3600)
@@ -375,7 +375,7 @@ async def filter_keys(app, out: dict[str, list], gc_passes: "GcPauses") -> None:
 
 def store_filter(path: Path) -> dict[str, list[float]]:
     """The store's own text queries for the same keys, on a fresh Ledger (index loaded untimed)."""
-    from store.ledger.ledger import Ledger
+    from store import Ledger
 
     ledger = Ledger(path)
     ledger.count()
@@ -426,7 +426,7 @@ def max_gap(ticks: list[float], start: float, end: float) -> float:
 async def frames_run(path: Path, where: str, writer: str, record_id: str, gc_passes: GcPauses) -> tuple:
     """(idle, during the save, during the live refresh): the longest gaps of the event loop, and the
     longest collector passes in the save and in the refresh."""
-    from store.ledger.ledger import Ledger
+    from store import Ledger
     from tui.screens.section import SectionScreen
     from tui.widgets.figure_list import FigureList
 
@@ -483,7 +483,7 @@ async def start_gaps_run(path: Path) -> tuple[float, float]:
     """The longest gap of the event loop from the first painted dashboard until the work started
     after it (the index, the erasure check, conflicts, latest changes) is done, and the same app's
     longest gap idle afterwards."""
-    from store.ledger.ledger import Ledger
+    from store import Ledger
 
     clean()
     app = bench_app()(Ledger(path), poll_interval=3600)
@@ -502,7 +502,7 @@ async def start_gaps_run(path: Path) -> tuple[float, float]:
 
 
 def bench_frames(report: Report, path: Path, size: str, runs: int) -> None:
-    from store.ledger.ledger import Ledger
+    from store import Ledger
 
     with Ledger(path) as ledger:
         record_id = sorted(r["id"] for r in ledger.query("visit"))[0]

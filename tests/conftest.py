@@ -49,7 +49,7 @@ def _chinese_by_default():
 @pytest.fixture
 def ledger(tmp_path):
     """An empty ledger (bare) whose key this user holds."""
-    from store.ledger.ledger import Ledger
+    from store import Ledger
     from store.privacy.acts import init_keys
 
     led = Ledger.init(tmp_path / "ledger", site="测试站")
@@ -70,7 +70,7 @@ def demo_master(tmp_path_factory) -> Path:
 @pytest.fixture
 def demo(demo_master, tmp_path):
     """A private copy of the demo ledger (the key store is shared: same ledger id)."""
-    from store.ledger.ledger import Ledger
+    from store import Ledger
     from store.privacy.acts import attach_keys
 
     copy = tmp_path / "demo"

@@ -16,7 +16,7 @@ from conftest import git
 from store.history import audit, blame, changes
 from store.core import canonical, ids
 from store.ledger.gitstore import Person
-from store.ledger.ledger import Ledger
+from store import Ledger
 from store.core.trailers import Trailers
 
 WANG = Person("王老师", "wang@shahe.example.cn")

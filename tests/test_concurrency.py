@@ -11,7 +11,7 @@ import time
 
 from conftest import git, school
 from store.core.errors import Conflict
-from store.ledger.ledger import Ledger
+from store import Ledger
 
 WRITERS = 8
 SAVES_EACH = 40

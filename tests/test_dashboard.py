@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from store.figures import dashboard as d
-from store.ledger.ledger import NEW, Change
+from store import NEW, Change
 
 TODAY = dt.date(2026, 11, 25)
 TERM = "2026-2027-1"
@@ -181,7 +181,7 @@ def test_latest_changes_and_terms(ledger, small):
 
 def test_figures_are_remembered_for_a_version_and_worked_out_again_after_a_change(ledger, small):
     from store.figures import overview
-    from store.ledger.ledger import Ledger
+    from store import Ledger
 
     first = overview.term_figures(ledger, TERM, TODAY)
     [plan, _draft] = first.plans

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import school
 from store.core.errors import StorageError
-from store.ledger.ledger import Ledger
+from store import Ledger
 from store.privacy.acts import attach_keys
 
 

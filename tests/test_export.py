@@ -19,7 +19,7 @@ from store.io import export
 from store.core import i18n
 from store.rules.idcard import check_char
 from store.core.ids import new_id
-from store.ledger.ledger import NEW, Change
+from store import NEW, Change
 
 
 def idno(first17: str) -> str:
@@ -102,7 +102,7 @@ def small_ledger(ledger) -> dict:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """One small ledger shared by the tests of this module (none of them writes to it)."""
-    from store.ledger.ledger import Ledger
+    from store import Ledger
     from store.privacy.acts import init_keys
 
     led = Ledger.init(tmp_path_factory.mktemp("export") / "ledger", site="测试站")

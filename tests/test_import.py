@@ -63,7 +63,7 @@ def test_export_then_import_changes_nothing_and_makes_no_commit(small, tmp_path,
 
 
 def test_exported_records_import_into_an_empty_ledger_as_the_same_records(small, tmp_path):
-    from store.ledger.ledger import Ledger
+    from store import Ledger
     from store.privacy.acts import attach_keys
 
     led, _data = small

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from conftest import git, school
 from store.sync import remote as sync
-from store.sync.merge import merge_bases, merge_into
+from store.sync.integrate import merge_into
+from store.sync.merge import merge_bases
 from test_sync_local import assert_valid, edit, make_hub, make_site
 
 

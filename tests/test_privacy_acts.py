@@ -13,8 +13,10 @@ from conftest import git, run, school
 from store.core import ids
 from store.privacy import protect
 from store.core.errors import InvalidRecord
-from store.ledger.ledger import NEW, Change, Ledger
-from store.privacy.acts import RevealNoKey, RevealReadOnly, apply_erasures, attach_keys, key_path, record_reveal
+from store import NEW, Change, Ledger
+from store.privacy.acts import apply_erasures, attach_keys, key_path, record_reveal
+from store.privacy.errors import Erased, RevealNoKey, RevealReadOnly, SealBroken
+from store.rules import protected
 
 ID_A, ID_B = "11010519491231002X", "340524201205050026"
 PHONE = "13987654321"
@@ -127,13 +129,13 @@ def test_erasure_makes_every_commit_unrevealable_and_keeps_the_rest(led, capsys,
         sealed = []
         for commit in git(led.path, "rev-list", "main", "--", ids.path_of(led.sid)).split():
             old = after.read_at(led.sid, commit)
-            for p in protect._field_paths(old or {}, schemas):
-                node = protect._get(old, p)
-                if protect.is_protected(node) and node.get("sealed"):
+            for p in protected.field_paths(old or {}, schemas):
+                node = protected.get_path(old, p)
+                if protected.is_protected(node) and node.get("sealed"):
                     sealed.append(p)
-                    with pytest.raises(protect.Erased):
+                    with pytest.raises(Erased):
                         protect.reveal(old, p, schemas, after.keys)
-                    with pytest.raises(protect.SealBroken):
+                    with pytest.raises(SealBroken):
                         protect.unseal(remaining, led.sid, p, node["sealed"])
         assert len(sealed) == 6  # two versions with three sealed values each
     code, out, err = run(capsys, "-L", path, "reveal", led.sid, "id_number", "--reason", "核对")

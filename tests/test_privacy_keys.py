@@ -14,8 +14,10 @@ import pytest
 
 from conftest import git, run, school
 from store.privacy import protect
-from store.ledger.ledger import Ledger
+from store import Ledger
 from store.privacy.acts import attach_keys, key_path
+from store.privacy.errors import KeyGenerationMissing, SealBroken
+from store.rules import protected
 
 ID_A, ID_B, ID_C = "11010519491231002X", "110105200801010014", "340524201001010014"
 PHONE = "13812345678"
@@ -200,7 +202,7 @@ def test_rotation_reseals_every_value_in_one_commit(led, capsys):
         attach_keys(ledger)
         schemas = ledger.schemas()
         for s in ledger.records("student"):
-            for p in protect._field_paths(s, schemas):
+            for p in protected.field_paths(s, schemas):
                 clear[(s["id"], p)] = protect.reveal(s, p, schemas, ledger.keys)
 
     code, out, err = run(capsys, "-L", str(led), "key", "rotate", "--reason", "定期轮换")
@@ -218,16 +220,16 @@ def test_rotation_reseals_every_value_in_one_commit(led, capsys):
         schemas = ledger.schemas()
         assert [e["action"] for e in ledger.records("event")] == ["密钥轮换"]
         for s in ledger.records("student"):
-            for p in protect._field_paths(s, schemas):
-                node = protect._get(s, p)
+            for p in protected.field_paths(s, schemas):
+                node = protected.get_path(s, p)
                 assert node["key"] == new_state["current"]
                 assert protect.reveal(s, p, schemas, ledger.keys) == clear[(s["id"], p)]  # the new key opens it
-                with pytest.raises(protect.SealBroken):
+                with pytest.raises(SealBroken):
                     protect.unseal(old_keys[s["id"]], s["id"], p, node["sealed"])  # the old key does not
             # The values committed before the rotation were sealed under the destroyed generation.
             old = ledger.read_at(s["id"], before_tip)
-            for p in protect._field_paths(old, schemas):
-                with pytest.raises(protect.KeyGenerationMissing):
+            for p in protected.field_paths(old, schemas):
+                with pytest.raises(KeyGenerationMissing):
                     protect.reveal(old, p, schemas, ledger.keys)
     assert run(capsys, "-L", str(led), "validate")[0] == 0
 
@@ -253,7 +255,7 @@ WRITER = """
 import sys, time
 from store.rules import idcard
 from store.core.errors import Conflict
-from store.ledger.ledger import Ledger
+from store import Ledger
 from store.privacy.acts import attach_keys
 path, school, tag, until = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 ledger = Ledger(path)

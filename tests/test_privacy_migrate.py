@@ -10,7 +10,7 @@ import pytest
 from conftest import git, run, school
 from store.core import ids
 from store.privacy import protect
-from store.ledger.ledger import Ledger
+from store import Ledger
 from store.privacy.migrate import ClearHit
 from store.privacy.acts import attach_keys, init_keys, scan_history
 

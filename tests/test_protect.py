@@ -10,12 +10,12 @@ import pytest
 
 from store.core import i18n
 from store.privacy.keystore import KeyStore
-from store.privacy.protect import (DataKeyMissing, Erased, ExportCorrupt, IdentifierInvalid, KeyFileExists,
-                                   KeyFileNotFound, KeyFileUnsafe, KeyGenerationMissing, KeyInRepository,
-                                   KeyMismatch, KeyMissing, NotProtected, PassphraseWeak, PassphraseWrong,
-                                   PrivacyError, RotationPending, SealBroken, find_clear_identifiers, fingerprint,
-                                   luhn_ok, mask, mask_name, protect_record, reseal_record, reveal, seal,
-                                   strip_sealed, unseal)
+from store.privacy.errors import (DataKeyMissing, Erased, ExportCorrupt, IdentifierInvalid, KeyFileExists,
+                                  KeyFileNotFound, KeyFileUnsafe, KeyGenerationMissing, KeyInRepository, KeyMismatch,
+                                  KeyMissing, NotProtected, PassphraseWeak, PassphraseWrong, PrivacyError,
+                                  RotationPending, SealBroken)
+from store.privacy.protect import (find_clear_identifiers, fingerprint, luhn_ok, mask, mask_name, protect_record,
+                                   reseal_record, reveal, seal, strip_sealed, unseal)
 from store.rules.schema import Schemas
 
 ID = "11010519491231002X"           # valid (GB 11643)

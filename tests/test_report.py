@@ -33,7 +33,7 @@ TERM = "2024-2025-1"
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    from store.ledger.ledger import Ledger
+    from store import Ledger
     from store.privacy.acts import init_keys
 
     led = Ledger.init(tmp_path_factory.mktemp("report") / "ledger", site="测试站", name="示范县台账")

@@ -12,7 +12,7 @@ from conftest import git, school
 from store.core import canonical, i18n, ids
 from store.core.errors import Conflict, InvalidRecord, NotALedger, RecordNotFound, Referenced
 from store.ledger.gitstore import Person
-from store.ledger.ledger import NEW, Change, Ledger
+from store import NEW, Change, Ledger
 
 
 def plan_between(a: str, b: str, **extra) -> dict:

@@ -22,7 +22,7 @@ from store.sync import remote as sync
 from store.sync.conflicts import list_conflicts, resolve
 from store.core.diff import MISSING
 from store.core.errors import Referenced
-from store.ledger.ledger import Ledger
+from store import Ledger
 from store.history.verify import check_tip
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -279,7 +279,7 @@ def test_plan_period_changed_under_a_new_visit_goes_back_and_waits(pair):
 
 def test_both_sides_adding_many_records_never_collide(sites):
     a, b = sites
-    from store.ledger.ledger import NEW, Change
+    from store import NEW, Change
     for led, tag in ((a, "甲"), (b, "乙")):
         for chunk in range(3):
             batch = [ids.new_id("school") for _ in range(70)]

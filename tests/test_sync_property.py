@@ -13,7 +13,7 @@ from conftest import git, school
 from store.core import ids
 from store.sync import remote as sync
 from store.sync.conflicts import list_conflicts, resolve
-from store.ledger.ledger import Ledger
+from store import Ledger
 from store.privacy.acts import attach_keys
 from test_sync_local import assert_valid
 

@@ -20,7 +20,7 @@ from conftest import git, school
 from store.core import ids
 from store.sync import remote as sync
 from store.sync.conflicts import list_conflicts
-from store.ledger.ledger import Ledger
+from store import Ledger
 from test_sync_local import assert_valid, bangfu, edit, make_hub, make_site, tips
 
 SSHD = Path("/usr/sbin/sshd")

@@ -15,7 +15,7 @@ from textual.command import CommandList
 from textual.widgets import Input, Static
 
 from store.core import canonical, i18n, ids
-from store.ledger.ledger import NEW, Change, Ledger
+from store import NEW, Change, Ledger
 from store.privacy.acts import init_keys
 from tui.app import BangfuApp
 from tui.screens.help import HelpScreen, key_rows

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from store.core import canonical, ids
-from store.ledger.ledger import Ledger
+from store import Ledger
 from test_tui_app import TODAY, pilot_test, section, settle
 from tui.app import BangfuApp
 

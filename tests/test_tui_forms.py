@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Input, RadioSet, Select
 
 from conftest import git, school
 from store.core import i18n
-from store.ledger.ledger import Ledger
+from store import Ledger
 from tui.modals.conflict import ConflictScreen
 from tui.modals.delete import DeleteDialog
 from tui.modals.item_form import ItemForm

@@ -14,7 +14,7 @@ from textual.widgets import Button, DataTable, Input, RadioSet, Static
 from conftest import git, school
 from store.sync import remote as sync
 from store.sync.conflicts import list_conflicts
-from store.ledger.ledger import Ledger
+from store import Ledger
 from test_sync_local import edit, make_site, student
 from test_tui_app import TODAY, footer_keys, lines, palette, pilot_test, settle, static_text
 from tui.app import BangfuApp

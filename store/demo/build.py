@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Iterable
 
 from store.demo import generate
-from store.ledger.ledger import NEW, Change, Ledger
+from store import NEW, Change, Ledger
 from store.privacy.acts import init_keys
 
 TYPE_ORDER = ("school", "standard", "plan", "visit", "student", "aid", "event")

@@ -30,6 +30,7 @@ from store.io import export as ex
 from store.core import i18n, ids
 from store.rules import idcard
 from store.privacy import protect
+from store.rules import protected
 from store.core.errors import BangfuError, Conflict, InvalidRecord, UsageError
 from store.core.findings import errors as only_errors
 from store.ledger.ledger import NEW, Change
@@ -510,7 +511,7 @@ class _Reader:
         col = self.lay_cols.get(key)
         text = shown(cell)
         if text and (key == "@id_number" or (col is not None and col.kind == ex.PROTECTED)):
-            kind = "id_number" if key == "@id_number" else (col.path[-1] if col.path[-1] in protect.KINDS else "other")
+            kind = "id_number" if key == "@id_number" else (col.path[-1] if col.path[-1] in protected.KINDS else "other")
             return protect.mask(kind, text) if "*" not in text else text
         return text
 
@@ -762,7 +763,7 @@ class _Reader:
         node = ex.get(existing, col.path)
         if not isinstance(node, dict) or cell is None or self.ledger.keys is None:
             return False
-        kind = col.path[-1] if col.path[-1] in protect.KINDS else "other"
+        kind = col.path[-1] if col.path[-1] in protected.KINDS else "other"
         schema_kind = self.schemas.field(self.rtype, col.path).get("x-kind") or kind
         return protect.fingerprint(self.ledger.keys.hmac_key, schema_kind, shown(cell)) == node.get("hmac")
 

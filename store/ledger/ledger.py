@@ -22,8 +22,8 @@ from typing import Any, Callable, Iterator, TypeVar
 import git
 
 from store.core import canonical, ids
-from store.ledger import memo
-from store.rules import checks as rules
+from store.ledger import hooks, memo
+from store.rules import checks as rules, protected
 from store.core.describe import summary
 from store.core.errors import (BangfuError, Conflict, InvalidRecord, NotALedger, ReadOnly, RecordNotFound,
                                Referenced, StorageError)
@@ -125,8 +125,8 @@ class Ledger:
         files = {CONFIG_FILE: canonical.dumps(config)}
         for schema in sorted(schemas_dir.glob("*.json")):
             files[f"{SCHEMA_DIR}/{schema.name}"] = schema.read_bytes()
-        from store.sync import remote as sync  # merge driver for plain git, and the hub's hook (store/sync.py)
-        files.update(sync.tree_files())
+        setup = hooks.setup()  # merge driver for plain git, and the hub's hook (store.sync)
+        files.update(setup.files())
         tree = store.write_tree(None, {p: store.write("blob", data) for p, data in files.items()})
         who = author or default_author(store)
         message = Trailers.message("ledger: init", {"Action": "init", "Schema-Version": str(SCHEMA_VERSION),
@@ -134,7 +134,7 @@ class Ledger:
         commit = store.make_commit(tree, [], who, message)
         if not store.swap_ref(commit, None, "bangfu: init"):
             raise StorageError(path=str(path), detail="branch main already exists")
-        sync.configure(store, hub=shared)
+        setup.configure(store, shared)
         if worktree:
             store.run("read-tree", "-u", "--reset", "HEAD", env={"GIT_WORK_TREE": str(store.worktree)})
         store.close()
@@ -597,18 +597,14 @@ class Ledger:
         return prepared, saved, records
 
     def _prepare_keys(self, changes: list[Change]) -> None:
-        if self.keys is None or len(changes) < 2:
-            return
-        from store.privacy.protect import _field_paths, _get
-        schemas = self.schemas()
-        needing = [c.id for c in changes if c.record is not None
-                   and any(isinstance(_get(c.record, p), str) for p in _field_paths(c.record, schemas))]
-        self.keys.ensure_data_keys(needing)
+        if any(c.record is not None and protected.field_paths(c.record, self.schemas()) for c in changes):
+            hooks.sealing().prepare(self, changes)
 
     def _protect(self, record: dict) -> dict:
-        """Seal personal identifiers before anything is written (the privacy layer plugs in here)."""
-        from store.privacy import acts as privacy
-        return privacy.seal_record(self, record)
+        """Seal personal identifiers before anything is written (store/ledger/hooks.py)."""
+        if not protected.field_paths(record, self.schemas()):
+            return copy.deepcopy(record)  # the index keeps what is written: never the caller's own dict
+        return hooks.sealing().seal(self, record)
 
     def _after_commit(self, commit: str, tree: str, records: dict[str, dict | None],
                       blobs: dict[str, str | None]) -> None:

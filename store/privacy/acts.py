@@ -25,45 +25,14 @@ from store.privacy import protect
 from store.core.errors import Conflict, InvalidRecord, ReadOnly, UsageError
 from store.core.findings import Finding
 from store.privacy.keystore import KeyStore
+from store.privacy.errors import (Erased, FieldEmpty, IdentifierInvalid, KeyFileNotWritable, KeyMissing, NotErasable,
+                                  NotProtected, ReasonHasIdentifier, RevealNoKey, RevealReadOnly, RotationUnfinished)
+from store.ledger import hooks
 from store.ledger.ledger import NEW, Change, Saved
+from store.rules import protected
 
 REVEAL, ERASE, ROTATE = "查看", "删除个人信息", "密钥轮换"   # event actions (schemas/event.json)
-UNIQUE_KINDS = ("id_number", "student_no")                  # one person, one record: a duplicate is an error
 ROTATION_ROUNDS = 5
-
-
-# ---- errors of this layer (messages in store/messages/privacy.toml) ----------------------------
-
-class RevealReadOnly(protect.PrivacyError):
-    message_key = "privacy.reveal_read_only"
-
-
-class RevealNoKey(protect.PrivacyError):
-    message_key = "privacy.reveal_no_key"
-
-
-class FieldEmpty(protect.PrivacyError):
-    message_key = "privacy.field_empty"
-
-
-class ReasonHasIdentifier(protect.PrivacyError):
-    message_key = "privacy.reason_has_identifier"
-
-
-class KeyInitWouldOrphan(protect.PrivacyError):
-    message_key = "privacy.key_init_orphan"
-
-
-class RotationUnfinished(protect.PrivacyError):
-    message_key = "privacy.rotation_unfinished"
-
-
-class NotErasable(protect.PrivacyError):
-    message_key = "privacy.not_erasable"
-
-
-class KeyFileNotWritable(protect.PrivacyError):
-    message_key = "privacy.key_file_not_writable"
 
 
 @contextlib.contextmanager
@@ -116,8 +85,8 @@ def init_keys(ledger, path=None, *, mode: int = 0o600) -> KeyStore:
 def sealed_values(ledger) -> int:
     """How many protected values the ledger holds at its tip (a new key would orphan them)."""
     schemas = ledger.schemas()
-    return sum(1 for doc in _protected_records(ledger) for path in protect._field_paths(doc, schemas)
-               if protect.is_protected(protect._get(doc, path)))
+    return sum(1 for doc in _protected_records(ledger) for path in protected.field_paths(doc, schemas)
+               if protected.is_protected(protected.get_path(doc, path)))
 
 
 _stamps: "weakref.WeakKeyDictionary[KeyStore, tuple]" = weakref.WeakKeyDictionary()
@@ -145,7 +114,7 @@ def fresh_keys(ledger) -> KeyStore | None:
     return keys
 
 
-# ---- sealing and duplicates ----------------------------------------------------------------------
+# ---- sealing ------------------------------------------------------------------------------------
 
 def seal_record(ledger, record: dict) -> dict:
     """The record with every clear identifier sealed; a bad ID number is a field error, not a crash."""
@@ -157,26 +126,38 @@ def seal_record(ledger, record: dict) -> dict:
             return protect.protect_record(record, schemas, None)
         with _writing(keys):  # a new student's data key is written to the key file
             return protect.protect_record(record, schemas, keys)
-    except protect.IdentifierInvalid as exc:
+    except IdentifierInvalid as exc:
         path = tuple(str(exc.params.get("field", "")).split("."))
         rule = "idcard." + exc.message_key.rsplit("_", 1)[-1]  # privacy.id_check -> idcard.check
         raise InvalidRecord([Finding(str(record.get("id", "?")), path, rule, {})],
                             record=str(record.get("id", "?"))) from None
 
 
+def prepare_keys(ledger, changes: list[Change]) -> None:
+    """Before a batch: every new student's data key in one write of the key file, not one per record."""
+    if ledger.keys is None or len(changes) < 2:
+        return
+    schemas = ledger.schemas()
+    ledger.keys.ensure_data_keys([c.id for c in changes if c.record is not None and any(
+        isinstance(protected.get_path(c.record, p), str) for p in protected.field_paths(c.record, schemas))])
+
+
+hooks.register_sealing(hooks.Sealing(prepare=prepare_keys, seal=seal_record))
+
+
 def _as_text(record: dict, schemas) -> dict:
     """A phone or ID number typed as a number (`bangfu set identity.phone=138…`, a spreadsheet) is
     still an identifier: it is sealed as text. Anything else that is neither text nor a protected
     value is refused here, because the schema's message would repeat the value on screen."""
-    paths = protect._field_paths(record, schemas)
-    odd = [p for p in paths if not isinstance(protect._get(record, p), str) and not protect.is_protected(
-        protect._get(record, p))]
+    paths = protected.field_paths(record, schemas)
+    odd = [p for p in paths if not isinstance(protected.get_path(record, p), str) and not protected.is_protected(
+        protected.get_path(record, p))]
     if not odd:
         return record
     record = copy.deepcopy(record)
     wrong = []
     for p in odd:
-        value = protect._get(record, p)
+        value = protected.get_path(record, p)
         if isinstance(value, int) and not isinstance(value, bool):
             protect._set(record, p, str(value))
         else:
@@ -186,27 +167,6 @@ def _as_text(record: dict, schemas) -> dict:
     if wrong:
         raise InvalidRecord(wrong, record=str(record.get("id", "?")))
     return record
-
-
-def duplicate_identifiers(record: dict, source, schemas) -> list[Finding]:
-    """An error for each other record holding the same ID number (or 学籍号), compared by keyed hash,
-    so a site without the key still catches duplicates among sealed values. Called by store/rules.py."""
-    rtype, rid = record.get("type"), record.get("id")
-    found: list[Finding] = []
-    for pattern in schemas.protected.get(rtype, []):
-        if "*" in pattern or protect._kind(schemas, rtype, pattern) not in UNIQUE_KINDS:
-            continue
-        node = value_at(record, pattern, None)
-        if not protect.is_protected(node):
-            continue
-        name = "__".join(pattern + ("hmac",))
-        for other in source.find(rtype, **{name: node["hmac"]}):
-            # The source may not know nested names (a test's dict): compare the hash here too.
-            if other.get("id") != rid and (value_at(other, pattern, None) or {}).get("hmac") == node["hmac"]:
-                found.append(Finding(str(rid), pattern, "privacy.duplicate",
-                                     {"title": i18n.title(schemas.field(rtype, pattern).get("title", "")),
-                                      "other": other.get("id"), "name": other.get("name", "")}))
-    return found
 
 
 # ---- events: who did what, when, why; never the value ---------------------------------------------
@@ -249,7 +209,7 @@ def _field_path(ledger, record: dict, field: str | tuple) -> tuple:
         if len(short) == 1:
             path = short[0]
     if not _matches(path, patterns):
-        raise protect.NotProtected(record=record.get("id", "?"), field=".".join(map(str, path)))
+        raise NotProtected(record=record.get("id", "?"), field=".".join(map(str, path)))
     return path
 
 
@@ -271,7 +231,7 @@ def record_reveal(ledger, record_id: str, field: str | tuple, reason: str) -> st
     if node is None:
         raise FieldEmpty(record=record_id, field=dotted)
     if erased_in_ledger(ledger, record_id):
-        raise protect.Erased(record=record_id)
+        raise Erased(record=record_id)
     if ledger.keys is None:
         raise RevealNoKey(record=record_id, field=dotted,
                           masked=node.get("masked", "") if isinstance(node, dict) else "")
@@ -300,9 +260,9 @@ def erase(ledger, record_id: str, reason: str) -> Saved:
         with _writing(keys):
             record = protect.protect_record(record, schemas, keys, check=False)  # clear legacy values too
     stripped = protect.strip_sealed(record, schemas)
-    for path in protect._field_paths(stripped, schemas):
-        if isinstance(protect._get(stripped, path), str):  # clear, and no key here to hash it: drop
-            del protect._get(stripped, path[:-1])[path[-1]]
+    for path in protected.field_paths(stripped, schemas):
+        if isinstance(protected.get_path(stripped, path), str):  # clear, and no key here to hash it: drop
+            del protected.get_path(stripped, path[:-1])[path[-1]]
     event = _event(ledger, ERASE, subject=record_id, reason=reason)
     saved = ledger.commit([Change(record_id, stripped, base), Change(event["id"], event, NEW)], action="erase",
                           message=f"privacy: erase personal identifiers of {record_id}: {reason}",
@@ -350,7 +310,7 @@ def rotate(ledger, reason: str | None = None) -> Rotated:
         raise ReadOnly(path=str(ledger.path))
     keys = fresh_keys(ledger)
     if keys is None:
-        raise protect.KeyMissing(record="-", field="-")
+        raise KeyMissing(record="-", field="-")
     if not (os.access(keys.path, os.W_OK) and os.access(keys.path.parent, os.W_OK)):
         raise KeyFileNotWritable(path=str(keys.path))
     if len(keys.key_ids) == 1:
@@ -392,10 +352,10 @@ def _resealed(ledger, keys: KeyStore) -> tuple[list[Change], int]:
     for doc in _protected_records(ledger):
         try:
             new = protect.reseal_record(doc, schemas, keys)
-        except protect.Erased:
+        except Erased:
             new = protect.strip_sealed(doc, schemas)  # its key is gone: the blob is noise
         if new != doc:
-            count += sum(1 for p in protect._field_paths(doc, schemas) if value_at(new, p, None) != value_at(doc, p, None))
+            count += sum(1 for p in protected.field_paths(doc, schemas) if value_at(new, p, None) != value_at(doc, p, None))
             changes.append(Change(doc["id"], new, ledger.version(doc["id"])))
     return changes, count
 
@@ -425,9 +385,9 @@ def status(ledger) -> dict[str, Any]:
     by_key: dict[str, int] = {}
     held: set[tuple[str, str]] = set()
     for doc in _protected_records(ledger):
-        for p in protect._field_paths(doc, schemas):
-            node = protect._get(doc, p)
-            if protect.is_protected(node) and node.get("sealed"):
+        for p in protected.field_paths(doc, schemas):
+            node = protected.get_path(doc, p)
+            if protected.is_protected(node) and node.get("sealed"):
                 by_key[node.get("key", "?")] = by_key.get(node.get("key", "?"), 0) + 1
                 held.add((doc["id"], node.get("key", "?")))
     info["sealed_by_key"] = by_key

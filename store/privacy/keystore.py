@@ -37,7 +37,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from store.privacy.protect import (Erased, ExportCorrupt, KeyFileCorrupt, KeyFileExists, KeyFileNotFound,
+from store.privacy.errors import (Erased, ExportCorrupt, KeyFileCorrupt, KeyFileExists, KeyFileNotFound,
                                    KeyFileUnsafe, KeyInRepository, KeyMismatch, LedgerIdInvalid, PassphraseWeak,
                                    PassphraseWrong, RotationPending)
 

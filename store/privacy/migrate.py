@@ -18,6 +18,7 @@ from store.core.diff import value_at
 from store.core import ids
 from store.privacy import protect
 from store.ledger.ledger import Change
+from store.rules import protected
 
 MESSAGE = "(commit message)"   # the `path` of a hit in a commit message rather than a file
 _PATTERNS = (protect._ID_RE, protect._CARD_RE, protect._PHONE_RE)  # the order matters: an ID first
@@ -66,13 +67,13 @@ def _migrate_record(doc: dict, schemas, keys) -> tuple[dict, list[tuple[str, str
     notes: list[tuple[str, str, str]] = []
     left: list[tuple[str, str]] = []
     patterns = [p for p in schemas.protected.get(rtype, []) if "*" not in p]
-    slots = {p: protect._kind(schemas, rtype, p) for p in patterns}
-    inside = set(protect._field_paths(out, schemas))
+    slots = {p: protected.kind_of(schemas, rtype, p) for p in patterns}
+    inside = set(protected.field_paths(out, schemas))
     moved: set[tuple] = set()
     for path, kind in protect.find_clear_identifiers(out):
         if any(path[:len(p)] == p for p in inside):
             continue  # a protected field: sealed below
-        parent = protect._get(out, path[:-1]) if path else None
+        parent = protected.get_path(out, path[:-1]) if path else None
         text = parent[path[-1]] if parent is not None else None
         dotted = ".".join(map(str, path))
         if not isinstance(text, str):
@@ -88,9 +89,9 @@ def _migrate_record(doc: dict, schemas, keys) -> tuple[dict, list[tuple[str, str
                 notes.append((dotted, k, ".".join(empty)))
             else:
                 notes.append((dotted, k, "masked"))
-    for path in protect._field_paths(out, schemas):
-        if path not in moved and isinstance(protect._get(out, path), str) and protect._get(out, path).strip():
-            notes.append((".".join(map(str, path)), protect._kind(schemas, rtype, path), "sealed"))
+    for path in protected.field_paths(out, schemas):
+        if path not in moved and isinstance(protected.get_path(out, path), str) and protected.get_path(out, path).strip():
+            notes.append((".".join(map(str, path)), protected.kind_of(schemas, rtype, path), "sealed"))
     # check=False: a malformed ID number committed long ago must be sealed too, not left in clear.
     return protect.protect_record(out, schemas, keys, check=False), notes, left
 
@@ -159,6 +160,6 @@ def _clear_in_blob(ledger, commit: str, name: str, data: bytes) -> list[str]:
         # A protected field holding a string is clear whatever it looks like (an address has no pattern).
         schemas = ledger.schemas(commit)
         if doc["type"] in schemas.protected:
-            kinds += [protect._kind(schemas, doc["type"], p) for p in protect._field_paths(doc, schemas)
-                      if isinstance(protect._get(doc, p), str) and protect._get(doc, p).strip()]
+            kinds += [protected.kind_of(schemas, doc["type"], p) for p in protected.field_paths(doc, schemas)
+                      if isinstance(protected.get_path(doc, p), str) and protected.get_path(doc, p).strip()]
     return list(dict.fromkeys(kinds))

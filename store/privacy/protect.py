@@ -11,134 +11,23 @@ import copy
 import re
 import secrets
 import unicodedata
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from store.core import i18n
 from store.rules import idcard
-from store.core.errors import BangfuError
+from store.rules.protected import field_paths, get_path, is_protected, kind_of
+from store.privacy.errors import (KeyMissing, DataKeyMissing, KeyGenerationMissing, Erased, SealBroken, NotProtected,
+                                  NothingStored, RecordIdMissing, IdentifierInvalid)
 
 if TYPE_CHECKING:
     from store.privacy.keystore import KeyStore
     from store.rules.schema import Schemas
 
 SEAL_PREFIX = "v1:"
-KINDS = ("id_number", "student_no", "phone", "address", "bank_card")
 Path = tuple  # a field path: names and list indices, e.g. ('identity', 'id_number')
-
-
-# ---- errors: params never hold a clear value, only record ids, field paths, key ids ---------
-
-class PrivacyError(BangfuError):
-    message_key = "privacy.error"
-
-    def __init__(self, **params: object):
-        self.params = params
-        self.key = self.message_key
-        Exception.__init__(self, self.message_key)
-
-    def __str__(self) -> str:
-        return i18n.t(self.message_key, **self.params)
-
-    def __reduce__(self):  # picklable across processes despite keyword-only construction
-        return _rebuild, (type(self), self.message_key, self.params)
-
-
-def _rebuild(cls: type[PrivacyError], message_key: str, params: dict) -> PrivacyError:
-    err = cls.__new__(cls)
-    Exception.__init__(err, message_key)
-    err.message_key, err.key, err.params = message_key, message_key, params
-    return err
-
-
-class KeyMissing(PrivacyError):
-    """No key store, or it holds no key for this record / key generation."""
-    message_key = "privacy.key_missing"
-
-
-class DataKeyMissing(KeyMissing):
-    message_key = "privacy.data_key_missing"
-
-
-class KeyGenerationMissing(KeyMissing):
-    message_key = "privacy.key_generation_missing"
-
-
-class KeyFileNotFound(KeyMissing):
-    message_key = "privacy.key_file_not_found"
-
-
-class Erased(PrivacyError):
-    message_key = "privacy.erased"
-
-
-class SealBroken(PrivacyError):
-    """Tampered with, copied from another record or field, or sealed under another key."""
-    message_key = "privacy.seal_broken"
-
-
-class KeyFileUnsafe(PrivacyError):
-    message_key = "privacy.key_file_unsafe"
-
-
-class KeyFileExists(PrivacyError):
-    message_key = "privacy.key_file_exists"
-
-
-class KeyFileCorrupt(PrivacyError):
-    message_key = "privacy.key_file_corrupt"
-
-
-class KeyInRepository(PrivacyError):
-    message_key = "privacy.key_in_repository"
-
-
-class KeyMismatch(PrivacyError):
-    message_key = "privacy.key_mismatch"
-
-
-class LedgerIdInvalid(PrivacyError):
-    message_key = "privacy.ledger_id_invalid"
-
-
-class PassphraseWeak(PrivacyError):
-    message_key = "privacy.passphrase_weak"
-
-
-class PassphraseWrong(PrivacyError):
-    message_key = "privacy.passphrase_wrong"
-
-
-class ExportCorrupt(PrivacyError):
-    message_key = "privacy.export_corrupt"
-
-
-class RotationPending(PrivacyError):
-    message_key = "privacy.rotation_pending"
-
-
-class NotProtected(PrivacyError):
-    message_key = "privacy.not_protected"
-
-
-class NothingStored(PrivacyError):
-    message_key = "privacy.nothing_stored"
-
-
-class RecordIdMissing(PrivacyError):
-    message_key = "privacy.record_id_missing"
-
-
-class IdentifierInvalid(PrivacyError):
-    """A resident ID number that fails GB 11643: must be caught before sealing hides it."""
-
-    def __init__(self, problem: str, **params: object):
-        # idcard.problem() gives 'idcard.shape' etc.; our own texts, so this file is self-contained.
-        self.message_key = "privacy.id_" + problem.rsplit(".", 1)[-1]
-        super().__init__(**params)
 
 
 # ---- masks and hashes -------------------------------------------------------------------------
@@ -232,41 +121,8 @@ def unseal(data_key: bytes | list[bytes], record_id: str, field_path: Path, seal
 
 # ---- records ----------------------------------------------------------------------------------
 
-def is_protected(node: Any) -> bool:
-    return isinstance(node, dict) and "masked" in node and "hmac" in node
-
-
-def _concrete(node: Any, pattern: Path, done: Path = ()) -> Iterator[Path]:
-    """Concrete paths in `node` matching a schema path ('*' = every list item) that exist."""
-    if not pattern:
-        yield done
-        return
-    head, rest = pattern[0], pattern[1:]
-    if head == "*":
-        if isinstance(node, list):
-            for i, item in enumerate(node):
-                yield from _concrete(item, rest, done + (i,))
-    elif isinstance(node, dict) and head in node:
-        yield from _concrete(node[head], rest, done + (head,))
-
-
-def _get(node: Any, path: Path) -> Any:
-    for part in path:
-        node = node[part]
-    return node
-
-
 def _set(node: Any, path: Path, value: Any) -> None:
-    _get(node, path[:-1])[path[-1]] = value
-
-
-def _kind(schemas: "Schemas", rtype: str, path: Path) -> str:
-    node = schemas.field(rtype, tuple(0 if isinstance(p, int) else p for p in path))
-    return node.get("x-kind") or (path[-1] if path[-1] in KINDS else "other")
-
-
-def _field_paths(record: dict, schemas: "Schemas") -> list[Path]:
-    return [p for pattern in schemas.protected.get(record.get("type"), []) for p in _concrete(record, pattern)]
+    get_path(node, path[:-1])[path[-1]] = value
 
 
 def protect_record(record: dict, schemas: "Schemas", keys: "KeyStore | None", *, check: bool = True) -> dict:
@@ -277,15 +133,15 @@ def protect_record(record: dict, schemas: "Schemas", keys: "KeyStore | None", *,
     """
     out = copy.deepcopy(record)
     rtype, rid = out.get("type"), out.get("id")
-    for path in _field_paths(out, schemas):
-        value = _get(out, path)
+    for path in field_paths(out, schemas):
+        value = get_path(out, path)
         if not isinstance(value, str):
             continue
         field = ".".join(map(str, path))
         if not value.strip():
-            del _get(out, path[:-1])[path[-1]]
+            del get_path(out, path[:-1])[path[-1]]
             continue
-        kind = _kind(schemas, rtype, path)
+        kind = kind_of(schemas, rtype, path)
         if check and kind == "id_number" and (problem := idcard.problem(normalise(kind, value))):
             raise IdentifierInvalid(problem, record=rid or "?", field=field)
         if keys is None:
@@ -304,9 +160,9 @@ def reveal(record: dict, path: Path, schemas: "Schemas", keys: "KeyStore | None"
     rid = str(record.get("id", "?"))
     path = tuple(path)
     field = ".".join(map(str, path))
-    if path not in _field_paths(record, schemas):
+    if path not in field_paths(record, schemas):
         raise NotProtected(record=rid, field=field)
-    node = _get(record, path)
+    node = get_path(record, path)
     if isinstance(node, str):
         return node  # not sealed yet (input being edited): nothing to open
     if keys is None:
@@ -332,8 +188,8 @@ def reseal_record(record: dict, schemas: "Schemas", keys: "KeyStore") -> dict:
     """A copy with every value sealed under an older key generation re-sealed under the current one
     (key rotation: run over every record, commit, then `keys.confirm_rotation(old)`)."""
     out = copy.deepcopy(record)
-    for path in _field_paths(out, schemas):
-        node = _get(out, path)
+    for path in field_paths(out, schemas):
+        node = get_path(out, path)
         if is_protected(node) and node.get("sealed") and node.get("key", keys.key_id) != keys.key_id:
             clear = reveal(out, path, schemas, keys)
             data_key = keys.data_key(out["id"], create=True)
@@ -345,8 +201,8 @@ def reseal_record(record: dict, schemas: "Schemas", keys: "KeyStore") -> dict:
 def strip_sealed(record: dict, schemas: "Schemas") -> dict:
     """A copy without sealed values (after erasure: masked form and hash stay for the audit trail)."""
     out = copy.deepcopy(record)
-    for path in _field_paths(out, schemas):
-        node = _get(out, path)
+    for path in field_paths(out, schemas):
+        node = get_path(out, path)
         if is_protected(node):
             _set(out, path, {k: v for k, v in node.items() if k not in ("sealed", "key")})
     return out

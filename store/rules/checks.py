@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Protocol
 
-from store.rules import idcard
+from store.rules import idcard, protected
 from store.core import ids
 from store.core.findings import Finding, dotted
 from store.core.i18n import Title, Word
@@ -459,12 +459,11 @@ RULES: dict[str, tuple[Rule, ...]] = {
 }
 
 
-# --- personal identifiers (added by the privacy layer; its logic lives in store/privacy.py) ------
+# --- personal identifiers (store/rules/protected.py: compared by keyed hash, no key needed) ------
 
 def _duplicate_identity(c: _Ctx, r: dict) -> Iterator[Finding]:
     """The same ID number (or 学籍号) on two students, compared by keyed hash: an error naming the other."""
-    from store.privacy.acts import duplicate_identifiers  # lazy: loading the rules needs no cryptography
-    yield from duplicate_identifiers(r, c.source, c.schemas)
+    yield from protected.duplicate_identifiers(r, c.source, c.schemas)
 
 
 RULES["student"] = RULES["student"] + (_duplicate_identity,)

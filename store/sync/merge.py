@@ -14,11 +14,7 @@ conflict event, so every merge commit is a valid ledger the hub accepts.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from store.core import canonical, ids
@@ -27,9 +23,7 @@ from store.core.diff import MISSING
 from store.core.errors import BangfuError
 from store.core.findings import Finding, errors
 from store.ledger.gitstore import EMPTY_TREE, ZERO, GitStore
-from store.ledger.ledger import Ledger
 from store.rules.schema import Schemas
-from store.core.trailers import Trailers
 
 RECORDS = ids.RECORDS_DIR + "/"
 VALIDATION_ROUNDS = 8
@@ -407,127 +401,3 @@ def _referenced(tm: TreeMerge, doc: dict | None, schemas: Schemas) -> list[str]:
             if state is not None and not same(state.result, state.mine) and value not in out:
                 out.append(value)
     return out
-
-
-# -- the merge commit --------------------------------------------------------------
-
-def merge_into(ledger: Ledger, theirs: str, *, remote: str, theirs_site: str | None = None) -> Outcome:
-    """Merge commit `theirs` into the ledger's branch: a commit with two parents, moved in
-    with a compare-and-swap (a local save in between means merging again from the new tip)."""
-    from store.sync import conflicts as conflict_events
-
-    store = ledger.git
-    for _attempt in range(10):
-        ledger.refresh()
-        mine = ledger.tip
-        schemas_mine = ledger.schemas(mine)
-        bases = merge_bases(store, mine, theirs)
-        base = base_tree(store, mine, theirs, schemas_mine)
-        if base is None:
-            raise MergeRefused("sync.unrelated", remote=remote)
-        tm = three_way(store, base, store.commit_tree(mine), store.commit_tree(theirs), schemas_mine)
-        schemas = ledger.schemas(theirs) if tm.schemas_from == "theirs" else schemas_mine
-        trees = [store.lookup(store.commit_tree(c), "schemas") for c in (mine, theirs)]
-        result_schemas = trees[1] if tm.schemas_from == "theirs" else trees[0]
-        settle(tm, ledger.index, schemas, (trees[0] == result_schemas, trees[1] == result_schemas))
-        sides = conflict_events.sides(store, site=ledger.site, bases=bases, mine=mine, theirs=theirs,
-                                      paths=[ids.path_of(r) for r, s in tm.records.items() if s.conflicts],
-                                      theirs_site=theirs_site or remote)
-        events = [(rid, conflict_events.make_event(ledger.author().name, state, *sides[rid]))
-                  for rid, state in sorted(tm.records.items()) if state.conflicts]
-        problems = [f for _rid, ev in events for f in errors(schemas.check(ev))]
-        if problems:  # a conflict the event schema cannot hold is a bug: stop before committing
-            raise MergeRefused("sync.merge_event_invalid", detail=problems[0].text())
-        changes = {**tm.files, **_record_blobs(store, tm)}
-        for _rid, ev in events:
-            changes[ids.path_of(ev["id"])] = store.write("blob", canonical.dumps(ev))
-        tree = store.write_tree(store.commit_tree(mine), changes)
-        incoming = sorted(r for r, s in tm.records.items() if not same(s.result, s.mine))
-        conflicted = [rid for rid, _ev in events]
-        title = f"ledger: merge {remote}: {len(incoming)} records in, {len(events)} conflicts"
-        trailers = {"Action": "merge", "Merged-Records": str(len(incoming)), "Conflicts": str(len(events)),
-                    "Conflict": [ev["id"] for _r, ev in events], "Conflict-Record": conflicted,
-                    "Remote": remote, "Schema-Version": str(ledger.config.get("schema_version", 1)),
-                    "Site": ledger.site}
-        commit = store.make_commit(tree, [mine, theirs], ledger.author(), Trailers.message(title, trailers))
-        if ledger.move_to(commit, mine, title):
-            return Outcome(commit, bases[0], incoming, [ev["id"] for _r, ev in events], conflicted)
-        # someone saved locally meanwhile: merge again from the new tip
-    raise MergeRefused("sync.busy", remote=remote)
-
-
-# -- plain git: the merge driver -----------------------------------------------------
-
-def driver(base_file: str, mine_file: str, theirs_file: str, path: str, *, cwd: Path | None = None) -> int:
-    """`git merge` / `git pull` calls this for each record changed on both sides (see
-    .gitattributes): the merged record goes to mine_file. A conflict keeps this side's values,
-    writes a conflict event next to the records (so both values are in the working tree and
-    go into the merge commit once added) and exits 1 so git stops for a person to look."""
-    from store.sync import conflicts as conflict_events
-    from store.ledger.ledger import default_author
-
-    top = Path(cwd or Path.cwd())
-    docs = []
-    for name in (base_file, mine_file, theirs_file):
-        try:
-            data = Path(name).read_bytes()
-            docs.append(json.loads(data.decode("utf-8")) if data.strip() else None)
-        except (OSError, UnicodeDecodeError, ValueError):
-            return 1  # not a record we can read: leave it to git's own conflict handling
-    if not all(d is None or isinstance(d, dict) for d in docs):
-        return 1
-    store = _store_at(top)
-    schemas = _driver_schemas(store)
-    merged = merge_record(*docs, schemas)
-    Path(mine_file).write_bytes(canonical.dumps(merged.result) if merged.result is not None else b"")
-    if not merged.conflicts:
-        return 0
-    rid = ids.id_from_path(path) or str((docs[1] or docs[2] or {}).get("id", "?"))
-    site = (store.config("bangfu.site") if store else None) or socket.gethostname()
-    head = _head(store)
-    theirs_commit, theirs_name = _merging_commit(head)
-    state = RecordState(rid, *docs, merged.result, conflicts=merged.conflicts, kept=merged.kept,
-                        kind="delete" if merged.conflicts[0].path == () else "field")
-    actor = default_author(store).name if store else "?"
-    mine_side, theirs_side = {"site": site, "commit": head or ""}, {"site": theirs_name or "?", "commit": theirs_commit or ""}
-    if store and head and theirs_commit:
-        bases = merge_bases(store, head, theirs_commit)
-        mine_side = conflict_events.last_touch(store, head, bases, path, site)
-        theirs_side = conflict_events.last_touch(store, theirs_commit, bases, path, "?")
-    event = conflict_events.make_event(actor, state, mine_side, theirs_side)
-    target = top / ids.path_of(event["id"])
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(canonical.dumps(event))
-    from store.core import i18n
-    sys.stderr.write(i18n.t("sync.driver_conflict", record=rid, fields=", ".join(
-        show_path(c.path) or "*" for c in merged.conflicts), event=ids.path_of(event["id"])) + "\n")
-    return 1
-
-
-def _store_at(top: Path) -> GitStore | None:
-    try:
-        return GitStore(top)
-    except Exception:  # outside a repository the merge still works, with the project's schemas
-        return None
-
-
-def _head(store: GitStore | None) -> str | None:
-    if store is None:
-        return None
-    return store.run("rev-parse", "-q", "--verify", "HEAD", check=False).decode().strip() or None
-
-
-def _driver_schemas(store: GitStore | None) -> Schemas:
-    tip = _head(store)
-    sha = store.lookup(store.commit_tree(tip), "schemas") if store and tip else None
-    if sha:
-        return Schemas({name: store.read_blob(b.hex()) for b, _m, name in store.tree_entries(sha)})
-    return Schemas.from_dir()
-
-
-def _merging_commit(head: str | None) -> tuple[str | None, str | None]:
-    # git names the commits being merged in GITHEAD_<sha> variables for merge drivers.
-    for key, value in os.environ.items():
-        if key.startswith("GITHEAD_") and key[8:] != head:
-            return key[8:], value
-    return None, None

@@ -24,6 +24,7 @@ from typing import Callable
 from store.core import ids
 from store.core.errors import BangfuError, UsageError
 from store.ledger.gitstore import BRANCH, EMPTY_TREE, GitStore
+from store.ledger import hooks
 from store.ledger.ledger import Ledger
 
 MAX_ATTEMPTS = 6
@@ -84,6 +85,9 @@ def configure(store: GitStore, *, hub: bool = False) -> None:
     if hub:
         from store.sync import hub as hub_module
         hub_module.install(store)
+
+
+hooks.register_setup(hooks.Setup(files=tree_files, configure=lambda store, shared: configure(store, hub=shared)))
 
 
 def is_configured(store: GitStore) -> bool:
@@ -212,7 +216,7 @@ class SyncResult:
 def sync(ledger: Ledger, remote: str | None = None, *, progress: Progress | None = None) -> SyncResult:
     """Fetch, merge and push until the remote holds this site's tip (or refuses it)."""
     from store.sync.conflicts import list_conflicts
-    from store.sync.merge import merge_into
+    from store.sync.integrate import merge_into
 
     say = progress or (lambda key, params: None)
     target = _remote(ledger, remote)

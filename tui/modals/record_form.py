@@ -23,7 +23,7 @@ from store.core import i18n, ids
 from store.core.describe import label
 from store.core.errors import BangfuError, Conflict, InvalidRecord
 from store.core.findings import Finding, errors
-from store.ledger.ledger import NEW
+from store import NEW
 from tui.modals.conflict import ConflictScreen
 from tui.modals.raw_editor import edit_json
 from tui.widgets.form_fields import FieldsPanel
