@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 _ERRORS = ("BangfuError", "Conflict", "InvalidRecord", "NotALedger", "ReadOnly", "RecordNotFound", "Referenced",
            "StorageError", "UsageError")
-__all__ = ["Ledger", "Change", "NEW", "Saved", "Person", *_ERRORS]
+__all__ = ["Ledger", "Change", "NEW", "Saved", "Person", "BangfuError", "Conflict", "InvalidRecord", "NotALedger",
+           "ReadOnly", "RecordNotFound", "Referenced", "StorageError", "UsageError"]
 
 
 def __getattr__(name: str) -> Any:

@@ -12,6 +12,7 @@ import pytest
 
 from conftest import git, school
 from store.core import ids
+from store.rules.schema import PROJECT_SCHEMAS
 
 
 def bangfu(*args: str, input: str | None = None, env: dict | None = None, cwd: Path | None = None):
@@ -163,13 +164,12 @@ def test_help_in_both_languages():
 
 
 def test_schema_upgrade_checks_every_record_then_commits_once(led, tmp_path):
-    root = Path(__file__).resolve().parent.parent
     sid = add(led, "school", school())
     r = bangfu("-L", str(led), "schema-upgrade")
     assert r.returncode == 0 and "已是最新（第 1 版）" in r.stdout
     new = tmp_path / "schemas"
     new.mkdir()
-    for f in (root / "schemas").glob("*.json"):
+    for f in PROJECT_SCHEMAS.glob("*.json"):
         (new / f.name).write_bytes(f.read_bytes())
     doc = json.loads((new / "school.json").read_text(encoding="utf-8"))
     doc["properties"]["motto"] = {"type": "string", "maxLength": 100, "title": "校训"}

@@ -16,7 +16,6 @@ from store.demo.generate import (DEMO_RECORDS, TODAY, birth_year, demo_identitie
 from store.core.ids import path_of
 from store.rules.schema import Schemas
 
-PROJECT = Path(__file__).resolve().parent.parent
 ID_LIKE = re.compile(r"(?=(\d{17}[\dXx]))")
 
 
@@ -198,7 +197,7 @@ def test_demo_files_are_canonical_at_their_paths(demo):
     assert len(files) == len(demo)
     for path in files:
         record = json.loads(path.read_text(encoding="utf-8"))
-        assert path.relative_to(PROJECT).as_posix() == path_of(record["id"])
+        assert "records/" + path.relative_to(DEMO_RECORDS).as_posix() == path_of(record["id"])
         assert path.read_bytes() == dumps(record), f"{path} is not canonical"
     assert len({r["id"] for r in demo}) == len(demo)
 

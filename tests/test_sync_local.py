@@ -24,6 +24,7 @@ from store.core.diff import MISSING
 from store.core.errors import Referenced
 from store import Ledger
 from store.history.verify import check_tip
+from store.rules.schema import PROJECT_SCHEMAS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -385,7 +386,7 @@ def test_the_schema_upgrade_step_is_accepted_and_reaches_every_site(pair, tmp_pa
     from store.sync.hub import schema_upgrade
     a, b, s1, s2, p = pair
     new = tmp_path / "schemas"
-    shutil.copytree(ROOT / "schemas", new)
+    shutil.copytree(PROJECT_SCHEMAS, new)
     doc = json.loads((new / "school.json").read_text(encoding="utf-8"))
     doc["properties"]["motto"] = {"type": "string", "maxLength": 100, "title": "校训"}
     (new / "school.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")

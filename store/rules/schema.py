@@ -7,6 +7,7 @@ checked with the schemas of their time.
 from __future__ import annotations
 
 import json
+from importlib import resources
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
 from store.core import i18n
 from store.core.findings import Finding
 
-PROJECT_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+# Shipped inside the package, so an installed Bangfu (a wheel, `pip install .`) has them too.
+PROJECT_SCHEMAS = Path(str(resources.files("store.rules") / "schemas"))
 
 
 class Schemas:
