@@ -5,7 +5,6 @@ import datetime as dt
 import json
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
