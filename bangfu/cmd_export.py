@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from store.core import i18n, ids
-from store.core.errors import BangfuError, UsageError
+from store.core.errors import UsageError
 
 from . import output
 from .commands import command
@@ -110,11 +110,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_notice(args: argparse.Namespace) -> int:
-    try:
-        from store.privacy.notice import build_notice, write_notice
-    except ImportError:
-        raise BangfuError("io.export.notice_missing") from None
     from store.figures.dashboard import term_of
+    from store.privacy.notice import build_notice, write_notice
 
     ledger = open_ledger(args)
     term = args.term or term_of(dt.date.today())

@@ -1,5 +1,5 @@
 """Commands of children's data protection: `key init|export|import|status|rotate|scan`, `reveal`,
-`erase`, `migrate-identifiers`. (The public notice is `bangfu export notice`, built by store/notice.py.)
+`erase`, `migrate-identifiers`. (The public notice is `bangfu export notice`, built by store/privacy/notice.py.)
 
 Passphrases come from the terminal or a file, never from the command line (where `ps` and the
 shell history would keep them). Clear values are printed only by `reveal`, after it is recorded.

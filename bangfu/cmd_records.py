@@ -219,7 +219,7 @@ def cmd_set(args: argparse.Namespace) -> int:
 def cmd_edit(args: argparse.Namespace) -> int:
     """Open the record in $EDITOR; on a mistake reopen it with the errors on top. What was
     typed is kept in a file until it is saved (its path is printed if it cannot be)."""
-    from .editor import edit_json
+    from store.io.editor import edit_json
 
     ledger = open_ledger(args, write=True)
     base = ledger.version(args.id)

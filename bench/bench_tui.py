@@ -227,7 +227,7 @@ def settle() -> None:
 
 
 def drop_caches(path: Path) -> None:
-    """Without the cache: neither the index nor the remembered figures (store/memo.py) on disk."""
+    """Without the cache: neither the index nor the remembered figures (store/ledger/memo.py) on disk."""
     from store import Ledger
 
     cache_dir = Ledger(path).cache_dir

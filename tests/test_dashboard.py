@@ -1,4 +1,4 @@
-"""The dashboard's figures (store/dashboard.py), checked against numbers worked out by hand
+"""The dashboard's figures (store/figures/dashboard.py), checked against numbers worked out by hand
 on a small ledger built here (today is 2026-11-25, the term 2026-2027-1)."""
 from __future__ import annotations
 

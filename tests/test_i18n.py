@@ -53,7 +53,7 @@ def test_every_schema_title_has_an_english_label():
     titles = schema_titles()
     assert "承办（接待）学校" in titles  # the walk reaches nested properties
     missing = sorted(t for t in titles if not i18n.has(f"title.{t}"))
-    assert missing == [], f"add these to store/messages/fields.toml: {missing}"
+    assert missing == [], f"add these to store/core/messages/fields.toml: {missing}"
     i18n.set_lang("en")
     still_chinese = sorted(t for t in titles if CJK.search(i18n.title(t)))
     assert still_chinese == []

@@ -1,4 +1,4 @@
-"""The rules beyond JSON Schema (store/rules.py): one test per rule, valid and invalid."""
+"""The rules beyond JSON Schema (store/rules/checks.py): one test per rule, valid and invalid."""
 from __future__ import annotations
 
 import copy

@@ -20,7 +20,7 @@ from store import Ledger
 from tui.modals.conflict import ConflictScreen
 from tui.modals.delete import DeleteDialog
 from tui.modals.item_form import ItemForm
-from tui.modals.raw_editor import edit_json
+from store.io.editor import edit_json
 from tui.modals.record_form import FormResult, RecordForm
 from tui.modals.ref_picker import RefPicker
 from tui.modals.reveal import RevealDialog

@@ -28,7 +28,8 @@ from store.core.text import printable
 
 from .columns import PAGE_KEY, PAGES, SECTIONS, Names
 from .commands import AppCommands
-from .screens.base import LedgerScreen, install_keys
+from .keys import install_keys
+from .screens.base import LedgerScreen
 from .screens.help import HelpScreen, key_rows, load_keymap
 from .screens.home import HomeScreen
 from .screens.section import SectionScreen

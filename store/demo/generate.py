@@ -26,15 +26,14 @@ import hashlib
 import json
 import random
 from bisect import bisect
-from importlib import resources
 from itertools import accumulate, islice
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from store.rules.idcard import check_char
 
-DEMO_RECORDS = Path(str(resources.files("store.demo") / "records"))  # package data, like the schemas
-RECORDS_DIR = DEMO_RECORDS  # the name store/demo.py uses
+DEMO_RECORDS = Path(__file__).with_name("records")  # package data, like the schemas
+RECORDS_DIR = DEMO_RECORDS  # the name store/demo/build.py uses
 
 # The order in which record types can be written: each only refers to earlier ones.
 TYPE_ORDER = ("school", "standard", "plan", "student", "visit", "aid", "event")

@@ -2,7 +2,7 @@
 its activities per month, aid against the standards with what was paid per month.
 
 Worked out once per version of the ledger, term and day, and remembered on disk under the
-version's tree id (store/memo.py): opening the dashboard again shows them before a single
+version's tree id (store/ledger/memo.py): opening the dashboard again shows them before a single
 record has been read.
 """
 from __future__ import annotations

@@ -10,7 +10,7 @@ What is checked, commit by commit (oldest first):
   that the merge deleted, unless a Conflict/Resolution trailer names the record;
 - aid of a closed term edited or deleted (a term closes at its end, `term_end`, or when
   the ledger's `closed_through` setting in bangfu.json covers it);
-- signatures, once the ledger keeps an `allowed_signers` file (store/signing.py);
+- signatures, once the ledger keeps an `allowed_signers` file (store/ledger/signing.py);
 - clear personal identifiers in history (`store.privacy.scan_history`, when present);
 - rewritten history: the local branch's or a remote's reflog moving off commits, or a
   remote no longer containing what an earlier audit saw (`refs/bangfu/seen/<remote>`).

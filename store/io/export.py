@@ -9,7 +9,7 @@ later schema adds) exports without a table to maintain here:
   xlsx (one row per item, keyed by the record's id) and a read-only summary cell in csv;
 - money is a number of yuan with two decimals, dates are real dates in xlsx.
 
-The importer (store/importer.py) reads the same layout back, so an export can be edited
+The importer (store/io/importer.py) reads the same layout back, so an export can be edited
 and imported again.
 """
 from __future__ import annotations

@@ -1,13 +1,13 @@
 """The term report a coordinator hands to the county: figures (`build`) and writers (md, html, xlsx).
 
 Per plan: targets against what was logged with the shortfalls, activities by month against the
-schedule, secondments (flagged when shorter than the minimum of store/rules.py), donations in
+schedule, secondments (flagged when shorter than the minimum of store/rules/checks.py), donations in
 cash and goods by donor and recipient. Aid: paid by programme, stage and funding source against
 the standards, students by status and group, and the anomalies an inspector looks for
 (duplicate payments, eligible students not paid, amounts off the standard, payments to students
 not eligible on the day).
 
-Figures the dashboard already computes come from store/dashboard.py (plan progress, aid by
+Figures the dashboard already computes come from store/figures/dashboard.py (plan progress, aid by
 programme against the standards, students by status and group); this module adds what a report
 needs beyond the screen: per-month and per-kind activity tables, every secondment, donations,
 aid by stage, funding source and month, and the anomaly lists.

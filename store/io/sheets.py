@@ -1,6 +1,6 @@
 """Reading spreadsheets (xlsx, csv) into rows of cells, and reading cell values as Chinese
 ledgers write them (dates as 2024/9/1 or 2024年9月1日, amounts as 1,250.00元, terms as
-2024—2025学年第一学期, yes/no as 是/否 or 寄宿/走读). store/importer.py maps them to records."""
+2024—2025学年第一学期, yes/no as 是/否 or 寄宿/走读). store/io/importer.py maps them to records."""
 from __future__ import annotations
 
 import csv

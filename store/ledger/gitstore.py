@@ -260,7 +260,7 @@ class GitStore:
 
     def _signed(self, buffer: bytes) -> bytes:
         # With bangfu.requireSigned every commit this copy writes carries the user's SSH
-        # signature (store/signing.py); a commit that cannot be signed is not written.
+        # signature (store/ledger/signing.py); a commit that cannot be signed is not written.
         from store.ledger import signing
         if not signing.required(self):
             return buffer

@@ -1,4 +1,4 @@
-"""Where the ledger meets the protection of personal identifiers (store/protect.py, store/keystore.py).
+"""Where the ledger meets the protection of personal identifiers (store/privacy/protect.py, store/privacy/keystore.py).
 
 - keys: found outside the repository on every open, kept current when another process changes them;
 - sealing before commit (`seal_record`, called by `Ledger.put`/`commit`) and duplicates by keyed hash;
@@ -369,7 +369,7 @@ def _protected_records(ledger) -> list[dict]:
 # ---- the history -------------------------------------------------------------------------------
 
 def scan_history(ledger, since: str | None = None):
-    """Every clear identifier anywhere in the history (after `since`): [(commit, path, kind)] (see store/migrate.py)."""
+    """Every clear identifier anywhere in the history (after `since`): [(commit, path, kind)] (see store/privacy/migrate.py)."""
     from store.privacy.migrate import scan_history as scan
     return scan(ledger, since)
 

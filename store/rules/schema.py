@@ -7,7 +7,6 @@ checked with the schemas of their time.
 from __future__ import annotations
 
 import json
-from importlib import resources
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -19,8 +18,9 @@ if TYPE_CHECKING:
 from store.core import i18n
 from store.core.findings import Finding
 
-# Shipped inside the package, so an installed Bangfu (a wheel, `pip install .`) has them too.
-PROJECT_SCHEMAS = Path(str(resources.files("store.rules") / "schemas"))
+# Package data beside this module, so an installed Bangfu (a wheel, `pip install .`) has them too. (Not
+# importlib.resources: the same folder for an unzipped package, and it costs every start ~10 ms of imports.)
+PROJECT_SCHEMAS = Path(__file__).with_name("schemas")
 
 
 class Schemas:

@@ -32,7 +32,7 @@ from store.core.trailers import Trailers
 
 HOOK = """#!/bin/sh
 # Bangfu hub: refuses pushes with invalid or non-canonical records, rewritten or deleted
-# history, or schema changes without the schema upgrade step (store/hub.py).
+# history, or schema changes without the schema upgrade step (store/sync/hub.py).
 exec {python} -m bangfu hook pre-receive
 """
 UPGRADE = "schema-upgrade"

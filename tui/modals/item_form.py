@@ -11,11 +11,28 @@ from textual.widgets import Button, Label
 from store.rules import formmodel as fm
 from store.core import i18n
 from tui.widgets.form_fields import FieldsPanel
+from tui.modals.ref_picker import RefPicker
+from tui.widgets.form_list import ListRow
+from tui.widgets.form_ref import RefRow
 from tui.widgets.form_support import FORMS_CSS, data, localize
 from tui.widgets.key_footer import KeyFooter
 
 
-class ItemForm(ModalScreen[dict | None]):
+class SubDialogs:
+    """A form whose fields open dialogs of their own: a list's item form, a reference's search."""
+
+    def on_list_row_item_wanted(self, message: ListRow.ItemWanted) -> None:
+        message.stop()
+        self.app.push_screen(ItemForm(self.ledger, message.field, message.values, message.number,
+                                      message.original), message.done)
+
+    def on_ref_row_pick_wanted(self, message: RefRow.PickWanted) -> None:
+        message.stop()
+        self.app.push_screen(RefPicker(self.ledger, message.ref, message.title, optional=message.optional),
+                             message.done)
+
+
+class ItemForm(SubDialogs, ModalScreen[dict | None]):
     """Dismisses with the item's values, or None when cancelled. Values that do not convert
     keep it open with the error next to the field; the record's own check does the rest."""
 

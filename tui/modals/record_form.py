@@ -25,7 +25,8 @@ from store.core.errors import BangfuError, Conflict, InvalidRecord
 from store.core.findings import Finding, errors
 from store import NEW
 from tui.modals.conflict import ConflictScreen
-from tui.modals.raw_editor import edit_json
+from tui.modals.item_form import SubDialogs
+from store.io.editor import edit_json
 from tui.widgets.form_fields import FieldsPanel
 from tui.widgets.form_row import FieldRow
 from tui.widgets.form_support import FORMS_CSS, data, localize
@@ -38,7 +39,7 @@ class FormResult:
     commit: str | None   # None when the record was saved unchanged (no commit made)
 
 
-class RecordForm(ModalScreen[FormResult | None]):
+class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
     CSS_PATH = FORMS_CSS
     CHECK_DELAY = 0.4      # seconds of quiet typing before the schema and rules are asked
     CANCEL_WINDOW = 3.0    # a second Esc within this many seconds discards what was typed

@@ -27,7 +27,7 @@ from store.sync.merge import Key
 from store.core.text import printable
 
 from ..columns import Names
-from ..screens.base import install_keys
+from ..keys import install_keys
 from ..widgets.conflicts_panel import field_name, record_kind, who
 from ..widgets.key_footer import KeyFooter
 from ..widgets.record_detail import scalar

@@ -1,39 +1,14 @@
-"""What every screen of the app shares: translated key bindings and live updates.
-
-Bindings are declared in `KEYS` with a catalogue key as description and are
-translated per instance (the language is chosen at start and may be switched
-while running); each has an `id`, so users can remap keys with Textual's keymap.
-"""
+"""What every screen of the app shares: translated key bindings (tui/keys.py) and live updates."""
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar, Iterable
+from typing import ClassVar
 
-from textual.binding import Binding, BindingsMap
-from textual.dom import DOMNode
+from textual.binding import Binding
 from textual.screen import Screen
 
-from store.core import i18n
 
-if TYPE_CHECKING:
-    from ..app import BangfuApp
-
-
-def translated(bindings: Iterable[Binding]) -> list[Binding]:
-    return [replace(b, description=i18n.t(b.description) if b.description else "",
-                    tooltip=i18n.t(b.tooltip) if b.tooltip else "",
-                    group=replace(b.group, description=i18n.t(b.group.description)) if b.group else None)
-            for b in bindings]
-
-
-def install_keys(node: DOMNode) -> None:
-    """Give a node its class bindings plus its `KEYS` (which win over a class binding of the
-    same key), in the current language."""
-    own = translated(getattr(type(node), "KEYS", ()))
-    mine = BindingsMap(own).key_to_bindings
-    inherited = [b for key, group in (node._merged_bindings or BindingsMap()).key_to_bindings.items()
-                 if key not in mine for b in group]
-    node._bindings = BindingsMap([*inherited, *own])
+from ..context import Dashboard
+from ..keys import install_keys
 
 
 class LedgerScreen(Screen):
@@ -45,7 +20,7 @@ class LedgerScreen(Screen):
         self.stale = False
 
     @property
-    def bangfu(self) -> "BangfuApp":
+    def bangfu(self) -> Dashboard:
         return self.app  # type: ignore[return-value]
 
     @property

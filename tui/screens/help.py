@@ -16,7 +16,7 @@ from textual.widgets import Label, Static
 from store.core import i18n
 
 from ..columns import PAGE_KEY
-from .base import install_keys
+from ..keys import install_keys
 
 
 def key_rows(screen: Screen) -> list[tuple[str, str]]:

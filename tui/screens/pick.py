@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from .base import install_keys
+from ..keys import install_keys
 
 
 class PickScreen(ModalScreen[str | None]):

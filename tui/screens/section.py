@@ -4,15 +4,13 @@ The list is read in a worker and shown by `RecordList`, which formats only the r
 screen. The worker keeps every record of the type in the chosen order for as long as the
 ledger's tip stays; a filter (which also matches pinyin initials) is one pass over that
 order through the store's text index, made in the background when the section opens, so
-each keystroke filters at once. Edits go through
-the forms colleague's dialogs (imported when used, so this screen works without them),
-exports and imports through the io dialogs. A record with an open sync conflict is
+each keystroke filters at once. Edits, exports, imports, deletions, history and reveals open
+their dialogs (imported when first used: they are not needed to paint the dashboard). A record with an open sync conflict is
 marked ⚠ in the list, and its detail says which fields wait for a choice.
 """
 from __future__ import annotations
 
 import copy
-import importlib
 from dataclasses import replace
 from typing import Any, Callable
 
@@ -349,17 +347,6 @@ class SectionScreen(LedgerScreen):
         record = self.ledger.index.get(rid) if rid else None
         return copy.deepcopy(record) if record else None
 
-    def _open(self, module: str, name: str, *args: Any, done: Callable[[Any], None] | None = None,
-              **kwargs: Any) -> None:
-        """Push one of the forms colleague's screens, or say it is not there yet."""
-        try:
-            screen_class = getattr(importlib.import_module(f"tui.{module}"), name)
-        except (ImportError, AttributeError):
-            self.notify(i18n.t("tui.error.not_ready", what=f"tui.{module}.{name}"), severity="warning",
-                        markup=False)
-            return
-        self.app.push_screen(screen_class(*args, **kwargs), done)
-
     def _saved(self, result: Any) -> None:
         saved = getattr(result, "saved_id", None)
         if saved:
@@ -367,39 +354,45 @@ class SectionScreen(LedgerScreen):
             self.reload({saved})
 
     def action_export(self) -> None:
-        self._open("modals.export", "ExportDialog", self.ledger, self.record_type)
+        from ..modals.export import ExportDialog
+        self.app.push_screen(ExportDialog(self.ledger, self.record_type))
 
     def action_import(self) -> None:
         def imported(result: Any) -> None:
             if getattr(result, "commit", None):
                 self.reload(set())   # (the live poll would catch it too, a second later)
 
-        self._open("modals.import_preview", "ImportDialog", self.ledger, self.record_type, done=imported)
+        from ..modals.import_preview import ImportDialog
+        self.app.push_screen(ImportDialog(self.ledger, self.record_type), imported)
 
     def action_new(self) -> None:
-        self._open("modals.record_form", "RecordForm", self.ledger, self.record_type, done=self._saved)
+        from ..modals.record_form import RecordForm
+        self.app.push_screen(RecordForm(self.ledger, self.record_type), self._saved)
 
     def action_edit(self) -> None:
         record = self._current()
         if record:
-            self._open("modals.record_form", "RecordForm", self.ledger, self.record_type, record,
-                       base=self.ledger.index.blobs.get(record["id"]), done=self._saved)
+            from ..modals.record_form import RecordForm
+            self.app.push_screen(RecordForm(self.ledger, self.record_type, record,
+                                            base=self.ledger.index.blobs.get(record["id"])), self._saved)
 
     def action_duplicate(self) -> None:
         record = self._current()
         if record:
-            self._open("modals.record_form", "RecordForm", self.ledger, self.record_type, record,
-                       duplicate=True, done=self._saved)
+            from ..modals.record_form import RecordForm
+            self.app.push_screen(RecordForm(self.ledger, self.record_type, record, duplicate=True), self._saved)
 
     def action_delete(self) -> None:
         rid = self.list.highlighted
         if rid:
-            self._open("modals.delete", "DeleteDialog", self.ledger, rid, done=lambda ok: ok and self.reload({rid}))
+            from ..modals.delete import DeleteDialog
+            self.app.push_screen(DeleteDialog(self.ledger, rid), lambda ok: ok and self.reload({rid}))
 
     def action_history(self) -> None:
         rid = self.list.highlighted
         if rid:
-            self._open("screens.history", "HistoryScreen", self.ledger, rid)
+            from .history import HistoryScreen
+            self.app.push_screen(HistoryScreen(self.ledger, rid))
 
     def action_progress(self) -> None:
         rid = self.list.highlighted
@@ -411,8 +404,9 @@ class SectionScreen(LedgerScreen):
         if not record:
             return
         paths = protected_paths(record, self.bangfu.schemas)
+        from ..modals.reveal import RevealDialog
         if len(paths) == 1:
-            self._open("modals.reveal", "RevealDialog", self.ledger, record["id"], paths[0])
+            self.app.push_screen(RevealDialog(self.ledger, record["id"], paths[0]))
             return
         from ..widgets.record_detail import field_title
         schemas = self.bangfu.schemas
@@ -423,6 +417,6 @@ class SectionScreen(LedgerScreen):
         def chosen(key: str | None) -> None:
             if key:
                 path = next(p for p in paths if ".".join(map(str, p)) == key)
-                self._open("modals.reveal", "RevealDialog", self.ledger, record["id"], path)
+                self.app.push_screen(RevealDialog(self.ledger, record["id"], path))
 
         self.app.push_screen(PickScreen(i18n.t("tui.section.reveal_which"), items), chosen)

@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 from store.core import i18n, ids
 from store.core.text import printable
 
-from ..screens.base import install_keys
+from ..keys import install_keys
 from .record_detail import field_title
 
 if TYPE_CHECKING:

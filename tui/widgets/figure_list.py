@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ..screens.base import install_keys
+from ..keys import install_keys
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
 

@@ -21,11 +21,13 @@ from .form_text import TextRow
 ROWS: dict[str, type[FieldRow]] = {
     **{kind: TextRow for kind in fm.SCALAR_INPUTS},
     fm.LONG_TEXT: LongTextRow, fm.LINES: LongTextRow, fm.ENUM: ChoiceRow, fm.BOOLEAN: ChoiceRow,
-    fm.MULTI: MultiRow, fm.REF: RefRow, fm.GROUP: GroupRow, fm.LIST: ListRow,
+    fm.MULTI: MultiRow, fm.REF: RefRow, fm.LIST: ListRow,
 }
 
 
 def make_row(field: fm.Field, value, ledger, original=None) -> FieldRow:
+    if field.kind == fm.GROUP:
+        return GroupRow(field, value, ledger, original, make_row=make_row)
     return ROWS[field.kind](field, value, ledger, original)
 
 

@@ -3,6 +3,8 @@ fields. An optional group left empty stays folded to one line until it is opened
 secondment, mentorship and donation matter only for some kinds of activity."""
 from __future__ import annotations
 
+from typing import Callable
+
 from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Button
@@ -22,8 +24,9 @@ def _filled(value) -> bool:
 
 
 class GroupRow(FieldRow):
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, make_row: Callable[..., FieldRow], **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.make_row = make_row   # form_fields builds groups, and groups build fields
         self.expanded = self.field.required or _filled(self.initial) or _filled(self.original)
         self.set_class(not self.expanded, "-folded")
 
@@ -36,11 +39,10 @@ class GroupRow(FieldRow):
                          classes="group-open", id=f"{self.field.widget_id}-open")
 
     def compose_input(self) -> ComposeResult:
-        from .form_fields import make_row   # form_fields builds groups, groups build fields
         values = self.initial if isinstance(self.initial, dict) else {}
         original = self.original if isinstance(self.original, dict) else {}
         for sub in self.field.fields:
-            yield make_row(sub, values.get(sub.name), self.ledger, original.get(sub.name))
+            yield self.make_row(sub, values.get(sub.name), self.ledger, original.get(sub.name))
 
     @on(Button.Pressed, ".group-open")
     async def expand(self, event: Button.Pressed | None = None) -> None:

@@ -3,11 +3,14 @@ of one-line summaries; items are added, edited and removed in their own small fo
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
+from typing import Callable
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import Button, OptionList
 from textual.widgets.option_list import Option
 
@@ -19,6 +22,15 @@ from .form_support import data, localize, ref_label
 
 
 class ListRow(FieldRow):
+    @dataclass
+    class ItemWanted(Message):
+        """Open the item form for one item of this list; `done` takes its values (None: cancelled)."""
+        field: fm.Field
+        values: dict
+        number: int
+        original: dict | None
+        done: Callable[[dict | None], None]
+
     BINDINGS = [Binding("a", "add", "forms.key.add_item", id="forms.list.add"),
                 Binding("e", "edit", "forms.key.edit_item", id="forms.list.edit"),
                 Binding("delete,x", "remove", "forms.key.remove_item", id="forms.list.remove")]
@@ -64,7 +76,6 @@ class ListRow(FieldRow):
         return index if self._items and index is not None and index < len(self._items) else None
 
     def _open(self, index: int | None) -> None:
-        from tui.modals.item_form import ItemForm   # the item form is built from these widgets
         values = fm.item_values(self.field) if index is None else self._items[index]
         original = self.original[index] if (index is not None and isinstance(self.original, list)
                                             and index < len(self.original)) else None
@@ -79,7 +90,8 @@ class ListRow(FieldRow):
                 self._items[index] = result
             self._refresh(len(self._items) - 1 if index is None else index)
 
-        self.app.push_screen(ItemForm(self.ledger, self.field, values, number, original), done)
+        # The item form is a dialog built from these same widgets: the form around this list opens it.
+        self.post_message(self.ItemWanted(self.field, values, number, original, done))
 
     def action_add(self) -> None:
         self._open(None)

@@ -1,19 +1,30 @@
 """A field that holds the id of another record, shown by its label, chosen in a search dialog."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Button
 
 from store.core import i18n
-from tui.modals.ref_picker import RefPicker
 
 from .form_row import FieldRow
 from .form_support import data, localize, ref_label
 
 
 class RefRow(FieldRow):
+    @dataclass
+    class PickWanted(Message):
+        """Open the search dialog for this field; `done` takes the chosen id (None: cancelled)."""
+        ref: str
+        title: str
+        optional: bool
+        done: Callable[[str | None], None]
+
     BINDINGS = [Binding("delete", "clear", "forms.key.clear", id="forms.field.clear_ref")]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -36,8 +47,8 @@ class RefRow(FieldRow):
     @on(Button.Pressed)
     def _open(self, event: Button.Pressed) -> None:
         event.stop()
-        self.app.push_screen(RefPicker(self.ledger, self.field.ref, self.field.title,
-                                       optional=not self.field.required), self._picked)
+        # The search dialog is the form's to open (widgets never push screens): tui/modals/item_form.py.
+        self.post_message(self.PickWanted(self.field.ref, self.field.title, not self.field.required, self._picked))
 
     def _picked(self, chosen: str | None) -> None:
         if chosen is None:
