@@ -17,6 +17,7 @@ from store.core import i18n
 from store.figures.dashboard import months as month_range
 from store.figures.dashboard import number
 from store.figures.dashboard import term_span
+from store.core.money import yuan
 from store.core.text import display_width
 
 BLOCKS = " ▏▎▍▌▋▊▉█"
@@ -134,7 +135,6 @@ def render_activity(bars: Sequence[MonthBar], width: int = 24) -> list[str]:
 
 
 def render_aid(months: Sequence[AidMonth], width: int = 24) -> list[str]:
-    from store.core.money import yuan
     return render_bars([(m.month, m.paid_fen, i18n.t("io.chart.payments", count=m.payments) if m.payments else "")
                         for m in months], width, lambda v: yuan(int(v)))
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from store.figures import charts, dashboard
-from store.rules import checks as rules
+from store.core import money
+from store.rules import checks as rules, schema
 
 
 MEMO = "term-figures"
@@ -43,8 +44,6 @@ def _shape() -> tuple:
 def _code() -> str:
     """The code that works the figures out: after an upgrade that counts differently, figures
     kept for the same version of the ledger are worked out again."""
-    from store.core import money
-    from store.rules import schema
     digest = hashlib.sha1()
     for module in (sys.modules[__name__], dashboard, charts, rules, money, schema):
         digest.update(Path(module.__file__).read_bytes())

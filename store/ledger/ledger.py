@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator, TypeVar
 
 import git
 
-from store.core import canonical, ids
+from store.core import canonical, i18n, ids
 from store.ledger import hooks, memo
 from store.rules import checks as rules, protected
 from store.core.describe import summary
@@ -732,10 +732,8 @@ def _checked(doc, rid: str) -> tuple[dict | None, str | None]:
 
 def _os_detail(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        from store.core import i18n
         return i18n.t("error.disk_full")
     if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
-        from store.core import i18n
         return i18n.t("error.no_permission")
     if isinstance(exc, GitFailed):
         return exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else str(exc)

@@ -9,7 +9,7 @@ import socket
 import sys
 from pathlib import Path
 
-from store.core import canonical, ids
+from store.core import canonical, i18n, ids
 from store.core.findings import errors
 from store.core.trailers import Trailers
 from store.ledger.gitstore import GitStore
@@ -106,7 +106,6 @@ def driver(base_file: str, mine_file: str, theirs_file: str, path: str, *, cwd: 
     target = top / ids.path_of(event["id"])
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(canonical.dumps(event))
-    from store.core import i18n
     sys.stderr.write(i18n.t("sync.driver_conflict", record=rid, fields=", ".join(
         show_path(c.path) or "*" for c in merged.conflicts), event=ids.path_of(event["id"])) + "\n")
     return 1

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from store.core import ids
+from store.core import i18n, ids
 from store.core.errors import BangfuError, UsageError
 from store.ledger.gitstore import BRANCH, EMPTY_TREE, GitStore
 from store.ledger import hooks
@@ -42,7 +42,6 @@ Progress = Callable[[str, dict], None]   # (message key, parameters)
 
 def progress_text(key: str, params: dict) -> str:
     """A progress report in the user's language (the CLI prints it; the TUI shows it)."""
-    from store.core import i18n
     if key == "sync.progress":
         return i18n.t(key, step=i18n.t(f"sync.step.{params['step']}"), percent=params["percent"])
     return i18n.t(key, **params)
