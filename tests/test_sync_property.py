@@ -24,6 +24,8 @@ VALUES = ("一", "二", "三")
 site = st.integers(0, len(SITES) - 1)
 ops = st.lists(st.one_of(
     st.tuples(st.just("edit"), site, st.integers(0, 9), st.sampled_from(FIELDS), st.sampled_from(VALUES)),
+    # two sites making the same change to the same school, each beside an edit of its own
+    st.tuples(st.just("same"), site, site, st.integers(0, 9), st.sampled_from(FIELDS), st.sampled_from(VALUES)),
     st.tuples(st.just("add"), site),
     st.tuples(st.just("delete"), site, st.integers(0, 9)),
     st.tuples(st.just("sync"), site),
@@ -86,7 +88,7 @@ def _in_a_conflict(led, rid, field, value) -> bool:
     return False
 
 
-@settings(max_examples=10, deadline=None, database=None, derandomize=True,
+@settings(max_examples=20, deadline=None, database=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                  HealthCheck.data_too_large])
 @given(ops)
@@ -96,6 +98,7 @@ def test_any_edits_and_syncs_converge_and_lose_nothing(tmp_path_factory, steps):
         _template(root / "template")
     sites = _fresh(root / "template", root / "work")
     edits, adds = [], []
+    ids_seen = [d["id"] for d in _schools(sites[0])]
     try:
         for op, who, *args in steps:
             led = sites[who]
@@ -106,6 +109,16 @@ def test_any_edits_and_syncs_converge_and_lose_nothing(tmp_path_factory, steps):
                 if doc and doc.get(field) != value:
                     saved = led.put({**doc, field: value}, base=led.version(doc["id"]))
                     edits.append((doc["id"], field, value, saved.commit))
+            elif op == "same":
+                other, n, field, value = args
+                for step, led in enumerate((led, sites[other]), start=1):
+                    doc = next((d for d in _schools(led) if d["id"] == ids_seen[n % len(ids_seen)]), None)
+                    own = FIELDS[(FIELDS.index(field) + step) % len(FIELDS)]
+                    if doc is not None:
+                        changed = {**doc, field: value, own: f"{SITES[who]}改{step}"}
+                        if changed != doc:
+                            saved = led.put(changed, base=led.version(doc["id"]))
+                            edits.append((doc["id"], field, value, saved.commit))
             elif op == "add":
                 saved = led.put(school(f"新学校{len(adds)}", f"新{len(adds)}"))
                 adds.append((saved.id, saved.commit))
@@ -125,7 +138,11 @@ def test_any_edits_and_syncs_converge_and_lose_nothing(tmp_path_factory, steps):
         assert len(tips) == 1
         final = sites[0]
         assert_valid(final)
-        n = len(final.index.find("event", action="冲突"))
+        conflicts = final.index.find("event", action="冲突")
+        n = len(conflicts)
+        for e in conflicts:  # what both sides agree on is never a conflict
+            for f in e["conflict"]["fields"]:
+                assert f.get("mine") != f.get("theirs"), f
         event(f"conflicts recorded: {'3 or more' if n >= 3 else n}")
         for rid, field, value, commit in edits:
             doc = final.index.get(rid)

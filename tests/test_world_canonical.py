@@ -1,0 +1,80 @@
+"""The canonical form against bytes written out by hand: keys sorted at every depth, two spaces
+of indent, Chinese as UTF-8 (not \\u escapes), one newline at the end; its blob id is git's."""
+from __future__ import annotations
+
+import subprocess
+
+from store.core import canonical
+
+RECORD = {
+    "type": "school",
+    "name": "沙河镇第二中心小学",
+    "id": "school-01JB0000000000000000000001",
+    "schema_version": 1,
+    "period": {"start": "2006-09-01", "end": "2007-08-31"},
+    "parties": [{"school": "school-01JB0000000000000000000002", "role": "帮扶", "dimensions": []},
+                {"role": "受帮扶", "notes": {}}],
+    "boarding": True,
+    "closed": None,
+    "amount_fen": 125000,
+    "ratio": 0.5,
+}
+
+BYTES = (
+    '{\n'
+    '  "amount_fen": 125000,\n'
+    '  "boarding": true,\n'
+    '  "closed": null,\n'
+    '  "id": "school-01JB0000000000000000000001",\n'
+    '  "name": "沙河镇第二中心小学",\n'
+    '  "parties": [\n'
+    '    {\n'
+    '      "dimensions": [],\n'
+    '      "role": "帮扶",\n'
+    '      "school": "school-01JB0000000000000000000002"\n'
+    '    },\n'
+    '    {\n'
+    '      "notes": {},\n'
+    '      "role": "受帮扶"\n'
+    '    }\n'
+    '  ],\n'
+    '  "period": {\n'
+    '    "end": "2007-08-31",\n'
+    '    "start": "2006-09-01"\n'
+    '  },\n'
+    '  "ratio": 0.5,\n'
+    '  "schema_version": 1,\n'
+    '  "type": "school"\n'
+    '}\n'
+).encode("utf-8")
+
+
+def test_dumps_writes_exactly_the_bytes_written_by_hand():
+    assert canonical.dumps(RECORD) == BYTES
+
+
+def test_the_order_fields_were_typed_in_does_not_matter():
+    backwards = {k: RECORD[k] for k in reversed(list(RECORD))}
+    backwards["period"] = {"end": "2007-08-31", "start": "2006-09-01"}
+    assert canonical.dumps(backwards) == BYTES
+
+
+def test_only_the_canonical_bytes_are_canonical():
+    assert canonical.is_canonical(BYTES)
+    assert not canonical.is_canonical(BYTES.rstrip(b"\n"))                       # no final newline
+    assert not canonical.is_canonical(BYTES + b"\n")                              # two
+    assert not canonical.is_canonical(BYTES.replace(b'  "amount_fen": 125000,\n  "boarding": true,\n',
+                                                    b'  "boarding": true,\n  "amount_fen": 125000,\n'))
+    assert not canonical.is_canonical(BYTES.replace("沙河".encode(), b"\\u6c99\\u6cb3"))   # escaped
+    assert not canonical.is_canonical(BYTES.replace(b"\n    ", b"\n\t"))            # tabs
+    assert not canonical.is_canonical(b'{"a": 1}\n')                               # one line
+    assert not canonical.is_canonical(BYTES.decode("utf-8").encode("utf-16"))      # not UTF-8
+    assert not canonical.is_canonical(b"{\n  \"a\": \n")                           # not JSON
+    assert canonical.is_canonical(b'{\n  "a": 1\n}\n') and canonical.is_canonical(b"{}\n")
+
+
+def test_blob_id_is_the_id_git_gives_the_bytes():
+    for data in (BYTES, b"{}\n", b""):
+        git = subprocess.run(["git", "hash-object", "--stdin"], input=data, capture_output=True, check=True)
+        assert canonical.blob_id(data) == git.stdout.decode().strip()
+    assert canonical.blob_id(b"{}\n") == "0967ef424bce6791893e9a57bb952f80fd536e93"

@@ -1,0 +1,98 @@
+"""Compare-and-swap, deterministically: another writer moves the branch after a save has built
+its commit and before it swaps the ref. No timing and no mocks: two real Ledgers on one real
+repository, and the first one's store lets the second write at exactly that point."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import git, school
+from store import Ledger
+from store.core.errors import Conflict
+from store.ledger.gitstore import BRANCH, GitStore
+
+
+class RacedStore(GitStore):
+    """The real store, except that before its first swap another writer is let in once."""
+
+    def __init__(self, path, other_writer):
+        super().__init__(path)
+        self.other_writer = other_writer
+        self.swaps: list[tuple[str | None, bool]] = []
+
+    def swap_ref(self, new, old, message, ref=BRANCH, who=None):
+        if self.other_writer is not None:
+            other, self.other_writer = self.other_writer, None
+            other()
+        won = super().swap_ref(new, old, message, ref=ref, who=who)
+        self.swaps.append((old, won))
+        return won
+
+
+def _raced(path, other_writer) -> Ledger:
+    led = Ledger(path)
+    led.git = RacedStore(path, other_writer)
+    return led
+
+
+def _commits(path) -> list[str]:
+    return git(path, "rev-list", "--first-parent", BRANCH.removeprefix("refs/heads/")).split()
+
+
+def test_swap_from_a_tip_that_moved_is_refused_and_changes_nothing(ledger):
+    g = ledger.git
+    start = g.tip()
+    mine = g.make_commit(g.commit_tree(start), [start], ledger.author(), "mine")
+    theirs = ledger.put(school("第一小学", "一小")).commit          # the branch moves on
+    reflog = (g.gitdir / "logs" / BRANCH).read_bytes() if (g.gitdir / "logs" / BRANCH).exists() else None
+    assert g.swap_ref(mine, start, "stale") is False
+    assert g.tip() == theirs == git(ledger.path, "rev-parse", "main").strip()
+    assert ((g.gitdir / "logs" / BRANCH).read_bytes() if reflog is not None else None) == reflog
+    assert not (g.gitdir / (BRANCH + ".lock")).exists()
+    # Creating a branch that already exists is refused too; from the right tip the swap is made.
+    assert g.swap_ref(mine, None, "create") is False and g.tip() == theirs
+    assert g.swap_ref(mine, theirs, "fresh") is True and g.tip() == mine
+
+
+def test_a_save_whose_tip_moved_is_applied_again_on_top(ledger):
+    other = Ledger(ledger.path)
+    theirs: list[str] = []
+    mine = _raced(ledger.path, lambda: theirs.append(other.put(school("第二小学", "二小")).id))
+    start = ledger.tip
+    saved = mine.put(school("第一小学", "一小"))
+    # The first swap was refused (the tip had moved); the save was built again on the new tip.
+    assert [won for _old, won in mine.git.swaps] == [False, True]
+    assert mine.git.swaps[0][0] == start
+    # Both schools are on the branch, one commit each, the save's on top of the other writer's.
+    commits = _commits(ledger.path)
+    assert commits[0] == saved.commit and len(commits) == len(_commits_at(ledger.path, start)) + 2
+    assert git(ledger.path, "rev-parse", f"{saved.commit}^").strip() == commits[1] == other.tip
+    fresh = Ledger(ledger.path)
+    names = sorted(d["short_name"] for d in fresh.index.find("school"))
+    assert names == ["一小", "二小"]
+    assert fresh.get(theirs[0])["short_name"] == "二小"
+    for led in (other, mine, fresh):
+        led.close()
+
+
+def test_an_edit_whose_record_changed_meanwhile_is_a_conflict_and_nothing_is_written(ledger):
+    first = ledger.put(school("第一小学", "一小", notes="原来"))
+    other = Ledger(ledger.path)
+
+    def their_edit():
+        doc = other.get(first.id)
+        other.put({**doc, "notes": "他们的"}, base=other.version(first.id))
+
+    mine = _raced(ledger.path, their_edit)
+    doc = mine.get(first.id)
+    with pytest.raises(Conflict) as caught:
+        mine.put({**doc, "notes": "我的"}, base=mine.version(first.id))
+    assert caught.value.record == first.id
+    assert [won for _old, won in mine.git.swaps] == [False]
+    assert Ledger(ledger.path).get(first.id)["notes"] == "他们的"
+    assert git(ledger.path, "log", "-1", "--format=%H").strip() == other.tip
+    for led in (other, mine):
+        led.close()
+
+
+def _commits_at(path, commit) -> list[str]:
+    return git(path, "rev-list", "--first-parent", commit).split()

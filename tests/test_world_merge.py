@@ -1,0 +1,115 @@
+"""Two coordinators who made the same change agree: the merge keeps it and records no conflict,
+also when each of them changed other things in the same record."""
+from __future__ import annotations
+
+import copy
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from store.core.diff import MISSING
+from store.rules.schema import Schemas
+from store.sync import remote as sync
+from store.sync.merge import merge_record
+from test_merge import A, B, plan
+from test_sync_local import assert_valid, edit, hub, pair, sites  # noqa: F401 (fixtures)
+
+SCHEMAS = Schemas.from_dir()
+
+
+def test_same_value_in_one_field_beside_different_fields_is_no_conflict():
+    base = plan(notes="开学")
+    mine = {**copy.deepcopy(base), "status": "已总结", "title": "2006学年计划"}
+    theirs = {**copy.deepcopy(base), "status": "已总结", "notes": "期末总结已交"}
+    m = merge_record(base, mine, theirs, SCHEMAS)
+    assert m.conflicts == []
+    assert (m.result["status"], m.result["title"], m.result["notes"]) == ("已总结", "2006学年计划", "期末总结已交")
+
+
+def test_same_value_inside_a_nested_object_and_a_keyed_item_is_no_conflict():
+    base = plan()
+    mine, theirs = copy.deepcopy(base), copy.deepcopy(base)
+    for side in (mine, theirs):
+        side["period"]["end"] = "2007-07-15"
+        side["parties"][1]["dimensions"] = ["教学", "德育"]
+    mine["period"]["start"] = "2006-09-10"
+    theirs["parties"][0]["dimensions"] = ["师资", "管理"]
+    m = merge_record(base, mine, theirs, SCHEMAS)
+    assert m.conflicts == []
+    assert m.result["period"] == {"start": "2006-09-10", "end": "2007-07-15"}
+    parties = {p["school"]: p["dimensions"] for p in m.result["parties"]}
+    assert parties == {A: ["师资", "管理"], B: ["教学", "德育"]}
+
+
+def test_same_field_removed_on_both_sides_is_no_conflict():
+    base = plan(notes="草稿", budget={"total_fen": 100_000})
+    mine, theirs = copy.deepcopy(base), copy.deepcopy(base)
+    for side in (mine, theirs):
+        del side["notes"]
+    mine["title"] = "新标题"
+    theirs["budget"] = {"total_fen": 200_000}
+    m = merge_record(base, mine, theirs, SCHEMAS)
+    assert m.conflicts == [] and "notes" not in m.result
+    assert (m.result["title"], m.result["budget"]) == ("新标题", {"total_fen": 200_000})
+
+
+# Each field: left alone, or set to one of a few values, on each side independently.
+FIELDS = ("title", "status", "notes", "summary")
+VALUES = ("甲", "乙", "丙", MISSING)
+side_edits = st.dictionaries(st.sampled_from(FIELDS), st.sampled_from(VALUES), max_size=len(FIELDS))
+period_ends = st.sampled_from([None, "2007-06-30", "2007-07-31"])
+
+
+def _apply(base: dict, edits: dict, end: str | None) -> dict:
+    out = copy.deepcopy(base)
+    for name, value in edits.items():
+        if value is MISSING:
+            out.pop(name, None)
+        else:
+            out[name] = value
+    if end:
+        out["period"]["end"] = end
+    return out
+
+
+@settings(max_examples=400, deadline=None, database=None, derandomize=True)
+@given(side_edits, side_edits, period_ends, period_ends)
+def test_property_a_field_equal_on_both_sides_never_conflicts(mine_edits, their_edits, mine_end, their_end):
+    base = plan(notes="开学", summary="无")
+    mine, theirs = _apply(base, mine_edits, mine_end), _apply(base, their_edits, their_end)
+    m = merge_record(base, mine, theirs, SCHEMAS)
+    for c in m.conflicts:
+        assert c.mine != c.theirs, c
+    for name in FIELDS:
+        b, mv, tv = (d.get(name, MISSING) for d in (base, mine, theirs))
+        got = m.result.get(name, MISSING)
+        if mv == tv:
+            assert got == mv and not [c for c in m.conflicts if c.path == (name,)]
+        elif mv == b:
+            assert got == tv
+        elif tv == b:
+            assert got == mv
+        else:  # both changed it differently: mine is kept and the conflict holds both
+            [c] = [c for c in m.conflicts if c.path == (name,)]
+            assert (got, c.mine, c.theirs) == (mv, mv, tv)
+    ends = {e for e in (mine_end, their_end) if e}
+    assert m.result["period"]["end"] == (mine_end or their_end or base["period"]["end"])
+    assert bool([c for c in m.conflicts if c.path == ("period", "end")]) == (len(ends) == 2)
+
+
+def test_two_sites_making_the_same_edit_sync_without_a_conflict(pair):
+    a, b, s1, s2, p = pair
+    edit(a, s1, notes="已验收", county="沙河县")
+    edit(b, s1, notes="已验收", township="沙河镇")
+    sync.sync(a)
+    result = sync.sync(b)
+    assert result.conflicts == []
+    sync.sync(a)
+    for led in (a, b):
+        led.refresh()
+        doc = led.get(s1)
+        assert (doc["notes"], doc["county"], doc["township"]) == ("已验收", "沙河县", "沙河镇")
+        assert led.index.find("event", action="冲突") == []
+    assert a.tip == b.tip
+    assert_valid(b)
+
