@@ -1,7 +1,8 @@
 """A ledger on a disk that refuses writes: a clear message, nothing committed, nothing lost.
 
-Uses a real small tmpfs (root can mount one; elsewhere the test is skipped) so the
-disk really is full or really is read-only: no faked file system."""
+Uses a real small tmpfs (root can mount one; elsewhere the test is skipped, and under CI,
+which runs as root, it fails) so the disk really is full or really is read-only: no faked
+file system."""
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import school
+from conftest import cannot_run_here, school
 from store.core.errors import StorageError
 from store import Ledger
 from store.privacy.acts import attach_keys
@@ -25,7 +26,8 @@ def small_disk(tmp_path):
     mount.mkdir()
     proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3M", "tmpfs", str(mount)], capture_output=True)
     if proc.returncode != 0:
-        pytest.skip("needs permission to mount a small tmpfs (run as root, as CI does)")
+        cannot_run_here("needs permission to mount a small tmpfs (run as root, as CI does): "
+                        + proc.stderr.decode(errors="replace").strip())
     yield mount
     subprocess.run(["umount", "-l", str(mount)], capture_output=True)
 

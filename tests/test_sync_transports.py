@@ -2,7 +2,7 @@
 
 The SSH tests need an OpenSSH server binary. CI installs it (.ci/run does this):
     apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y openssh-server
-Without /usr/sbin/sshd they are skipped with that reason.
+Without /usr/sbin/sshd they are skipped with that reason (under CI, CI=true, they fail instead).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git, school
+from conftest import cannot_run_here, git, school
 from store.core import ids
 from store.sync import remote as sync
 from store.sync.conflicts import list_conflicts
@@ -81,7 +81,7 @@ def daemon(tmp_path):
 @pytest.fixture(scope="module")
 def sshd(tmp_path_factory):
     if not SSHD.exists():
-        pytest.skip("no /usr/sbin/sshd: install it with "
+        cannot_run_here("no /usr/sbin/sshd: install it with "
                     "`apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y openssh-server`")
     d = tmp_path_factory.mktemp("sshd")
     for name in ("host_key", "user_key"):

@@ -12,11 +12,12 @@ from types import SimpleNamespace
 
 import pytest
 from textual.app import App
-from textual.widgets import DataTable, Input, RadioSet, Select
+from textual.widgets import DataTable, Input, RadioSet, Select, Static
 
 from conftest import git, school
 from store.core import i18n
 from store import Ledger
+from tui.modals.confirm import ConfirmDialog
 from tui.modals.conflict import ConflictScreen
 from tui.modals.delete import DeleteDialog
 from tui.modals.item_form import ItemForm
@@ -62,6 +63,15 @@ async def until(pilot, condition, timeout: float = 5.0) -> None:
             return
         await pilot.pause(0.05)
     raise AssertionError("the interface did not get there in time")
+
+
+def refused(app: App) -> bool:
+    """The form's save has finished and was refused: the form is open again, saying why."""
+    form = app.screen
+    if not isinstance(form, RecordForm):
+        return False
+    status = form.query_one("#form-status", Static)
+    return status.has_class("-error") and "没有保存" in str(status.content)
 
 
 def row(app: App, field_id: str) -> FieldRow:
@@ -139,7 +149,7 @@ async def test_add_a_visit_with_a_typo_in_the_date_then_fix_it_and_save(world):
         await pick(pilot, "f-host_school", "shq")
         await pick(pilot, "f-visiting_school", "shh")
         await pilot.press("ctrl+s")   # refused: the date is still wrong
-        await pilot.pause(0.2)
+        await until(pilot, lambda: refused(app))
         assert app.results == [] and isinstance(app.screen, RecordForm)
         assert app.screen.focused is app.screen.query_one("#f-date-input")
         await type_into(pilot, "#f-date-input", "2006-10-12")
@@ -170,7 +180,7 @@ async def test_a_rule_error_shows_next_to_its_field_as_you_type(world):
         await until(pilot, lambda: date.errors)
         assert "不在计划「沙河二小帮扶石桥二小」的帮扶期限 2006-09-01 至 2007-08-31 内" in date.errors[0]
         await pilot.press("ctrl+s")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: refused(app))   # the save ran in its worker and came back refused
         assert app.results == [] and world.ledger.count("visit") == 0
         await type_into(pilot, "#f-date-input", "2007-08-31")
         await until(pilot, lambda: not date.errors)
@@ -404,7 +414,7 @@ async def test_history_shows_who_changed_what_and_restores_an_old_version(world)
         assert "数学公开课" not in screen_text(app).split("比较")[1]
         # Restore the first version.
         await pilot.press("down", "down", "r")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
         await until(pilot, lambda: screen.query_one(DataTable).row_count == 4)
     now = world.ledger.get(first.id)
