@@ -64,6 +64,16 @@ def test_shape_and_birth_date_are_told_apart_from_the_check(number, key):
     assert idcard.problem(number) == key
 
 
+@pytest.mark.parametrize("number,key", [
+    ("640522200002291026", None),                   # 2000 was a leap year (divisible by 400)
+    ("110105200402294515", None),                   # 2004 too
+    ("640522200102291023", "idcard.birth"),         # 2001 was not
+    ("110105190002291028", "idcard.birth"),         # nor 1900 (a century not divisible by 400)
+])
+def test_29_february_only_in_leap_years(number, key):
+    assert idcard.problem(number) == key
+
+
 def test_birth_date_and_mask_read_the_standards_positions():
     import datetime as dt
 

@@ -1,0 +1,151 @@
+"""Mutation score of the modules whose mistakes an inspector would see, one module at a time.
+
+Each module is mutated by mutmut (pinned in the `test` extra) in a scratch copy of the
+working tree, and only the test files that speak for it are run against each mutant.
+Prints killed/total per module and every surviving mutant (what `mutmut show` prints).
+Not part of .ci/run: the whole run takes tens of minutes on two cores.
+
+    .venv/bin/python bench/mutation.py                 # every module
+    .venv/bin/python bench/mutation.py idcard merge    # some (names from MODULES)
+    .venv/bin/python bench/mutation.py --jobs 2 --keep  # two mutants at a time; keep the scratch copies
+
+The score counts a mutant as caught when a test fails or the mutant runs past the time
+limit (an endless loop an inspector would notice too); "no tests" mutants count as not caught.
+"""
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTMUT = Path(sys.executable).with_name("mutmut")
+
+
+@dataclass(frozen=True)
+class Module:
+    path: str                    # the file mutated
+    tests: tuple[str, ...]       # the test files run against its mutants
+    only: tuple[str, ...] = ()   # functions mutated (mutmut name globs); all when empty
+
+
+MODULES = {
+    "checks": Module("store/rules/checks.py", ("tests/test_rules.py", "tests/test_world_payments.py")),
+    "idcard": Module("store/rules/idcard.py", ("tests/test_world_idcard.py", "tests/test_rules.py")),
+    "canonical": Module("store/core/canonical.py", ("tests/test_world_canonical.py",)),
+    # the compare-and-swap: the ref swap, and the Ledger's write path around it
+    "swap": Module("store/ledger/gitstore.py", ("tests/test_world_cas.py", "tests/test_concurrency.py"),
+                   ("*ǁGitStoreǁswap_ref__mutmut_*",)),
+    "write": Module("store/ledger/ledger.py", ("tests/test_world_cas.py", "tests/test_concurrency.py"),
+                    ("*ǁLedgerǁcommit__mutmut_*", "*ǁLedgerǁ_attempts__mutmut_*",
+                     "*ǁLedgerǁ_write_commit__mutmut_*")),
+    "merge": Module("store/sync/merge.py", ("tests/test_merge.py", "tests/test_world_merge.py")),
+    "dashboard": Module("store/figures/dashboard.py", ("tests/test_dashboard.py", "tests/test_world_targets.py",
+                                                       "tests/test_world_payments.py")),
+    "mask": Module("store/privacy/protect.py", ("tests/test_protect.py", "tests/test_world_idcard.py"),
+                   ("*.x__keep__mutmut_*", "*.x_mask__mutmut_*", "*.x_mask_name__mutmut_*")),
+    "notice": Module("store/privacy/notice.py", ("tests/test_privacy_notice.py",)),
+}
+
+CAUGHT = {1, 3, 24, -24, 36, 152, 255}      # mutmut's exit codes for killed and timeout
+SURVIVED = {0}
+
+
+def scratch_copy(target: Path) -> None:
+    """The working tree as git sees it (tracked and new files), without the venv or caches."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True,
+                            capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file() and not name.startswith(("mutants/", ".venv/")):
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+
+
+def configure(target: Path, module: Module) -> None:
+    settings = {
+        "source_paths": ["store"],
+        "only_mutate": [module.path],
+        "also_copy": ["bangfu", "tui"],
+        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-q"],
+        "pytest_add_cli_args_test_selection": list(module.tests),
+    }
+    lines = ["", "[tool.mutmut]"] + [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
+    with open(target / "pyproject.toml", "a", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+
+
+def survivors_shown(target: Path, names: list[str]) -> str:
+    out = []
+    for name in names:
+        shown = subprocess.run([str(MUTMUT), "show", name], cwd=target, capture_output=True, text=True)
+        out.append(f"--- {name}\n{shown.stdout.strip()}")
+    return "\n".join(out)
+
+
+def score(name: str, module: Module, jobs: int, keep: bool) -> dict:
+    target = Path(tempfile.mkdtemp(prefix=f"bangfu-mutation-{name}-"))
+    try:
+        scratch_copy(target)
+        configure(target, module)
+        started = time.monotonic()
+        run = subprocess.run([str(MUTMUT), "run", "--max-children", str(jobs), *module.only], cwd=target,
+                             capture_output=True, text=True)
+        seconds = time.monotonic() - started
+        meta = target / "mutants" / (module.path + ".meta")
+        if not meta.exists():
+            tail = (run.stdout + run.stderr)[-2000:]
+            return {"module": module.path, "error": f"mutmut did not run (exit {run.returncode}):\n{tail}"}
+        codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+        if module.only:
+            codes = {k: v for k, v in codes.items() if any(fnmatch.fnmatch(k, g) for g in module.only)}
+        caught = sorted(k for k, v in codes.items() if v in CAUGHT)
+        survived = sorted(k for k, v in codes.items() if v in SURVIVED)
+        other = sorted(f"{k} (exit {v})" for k, v in codes.items() if v not in CAUGHT | SURVIVED)
+        return {"module": module.path, "killed": len(caught), "total": len(codes), "survived": survived,
+                "other": other, "seconds": round(seconds), "shown": survivors_shown(target, survived)}
+    finally:
+        if keep:
+            print(f"(scratch copy kept: {target})", file=sys.stderr)
+        else:
+            shutil.rmtree(target, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("modules", nargs="*", metavar="MODULE", help=f"some of: {', '.join(MODULES)} (default: all)")
+    parser.add_argument("--jobs", type=int, default=1, help="mutants tested at once (default 1)")
+    parser.add_argument("--keep", action="store_true", help="keep each scratch copy (for `mutmut browse`)")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args(argv)
+    unknown = [m for m in args.modules if m not in MODULES]
+    if unknown:
+        parser.error(f"unknown module {', '.join(unknown)}; choose from {', '.join(MODULES)}")
+    results = []
+    for name in args.modules or list(MODULES):
+        result = score(name, MODULES[name], args.jobs, args.keep)
+        results.append(result)
+        if "error" in result:
+            print(f"{name:10} {result['module']}: {result['error']}", flush=True)
+            continue
+        pct = 100.0 * result["killed"] / result["total"] if result["total"] else 0.0
+        print(f"{name:10} {result['module']:28} killed {result['killed']}/{result['total']} ({pct:.1f} %)"
+              f"  in {result['seconds']} s", flush=True)
+        for line in result["other"]:
+            print(f"    not tested: {line}")
+        if result["shown"]:
+            print("\n".join("    " + line for line in result["shown"].splitlines()), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 1 if any("error" in r for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
