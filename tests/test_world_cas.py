@@ -3,12 +3,16 @@ its commit and before it swaps the ref. No timing and no mocks: two real Ledgers
 repository, and the first one's store lets the second write at exactly that point."""
 from __future__ import annotations
 
+import os
+import stat
+import time
+
 import pytest
 
 from conftest import git, school
 from store import Ledger
 from store.core.errors import Conflict
-from store.ledger.gitstore import BRANCH, GitStore
+from store.ledger.gitstore import BRANCH, STALE_LOCK_SECONDS, ZERO, GitStore, Person
 
 
 class RacedStore(GitStore):
@@ -96,3 +100,51 @@ def test_an_edit_whose_record_changed_meanwhile_is_a_conflict_and_nothing_is_wri
 
 def _commits_at(path, commit) -> list[str]:
     return git(path, "rev-list", "--first-parent", commit).split()
+
+
+def _next_commit(g: GitStore, tip: str, title: str) -> str:
+    return g.make_commit(g.commit_tree(tip), [tip], Person("测试员", "tester@example.cn"), title)
+
+
+def test_a_ref_another_writer_has_locked_is_left_alone_and_a_lock_left_by_a_killed_writer_is_cleared(ledger):
+    g = ledger.git
+    start = g.tip()
+    commit = _next_commit(g, start, "mine")
+    lock = g.gitdir / (BRANCH + ".lock")
+    lock.write_text("")                           # git (or another Bangfu) is moving the branch now
+    assert g.swap_ref(commit, start, "held") is False
+    assert lock.exists() and g.tip() == start
+    old = time.time() - STALE_LOCK_SECONDS - 60    # ... or was killed while doing so, long ago
+    os.utime(lock, (old, old))
+    assert g.swap_ref(commit, start, "left") is False and not lock.exists()
+    assert g.swap_ref(commit, start, "after") is True and g.tip() == commit
+
+
+def test_each_swap_is_in_the_reflog_git_reads_with_who_what_and_from_where(ledger):
+    git(ledger.path, "config", "core.logAllRefUpdates", "true")
+    g = GitStore(ledger.path)
+    start = g.tip()
+    first = _next_commit(g, start, "first")
+    assert g.swap_ref(first, start, "bangfu: 学校：新增 一小\n第二行不进 reflog", who=Person("王老师", "wang@example.cn"))
+    second = _next_commit(g, first, "second")
+    assert g.swap_ref(second, first, "bangfu: sync")
+    # A ref that does not exist yet, in folders that do not exist yet.
+    assert g.swap_ref(second, None, "bangfu: mark", ref="refs/bangfu/marks/audited")
+    shown = git(ledger.path, "log", "-g", "--format=%H %gn <%ge> %gs", "main").splitlines()
+    assert shown[:2] == [f"{second} bangfu <bangfu@localhost> bangfu: sync",
+                         f"{first} 王老师 <wang@example.cn> bangfu: 学校：新增 一小"]
+    lines = (g.gitdir / "logs" / BRANCH).read_text(encoding="utf-8").splitlines()
+    assert [line.split()[:2] for line in lines[-2:]] == [[start, first], [first, second]]
+    marks = (g.gitdir / "logs" / "refs" / "bangfu" / "marks" / "audited").read_text(encoding="utf-8")
+    assert marks.split()[:2] == [ZERO, second]
+    assert git(ledger.path, "rev-parse", "refs/bangfu/marks/audited").strip() == second
+
+
+def test_in_a_shared_ledger_the_moved_ref_stays_writable_by_the_group(tmp_path):
+    led = Ledger.init(tmp_path / "shared", shared=True, site="测试站")
+    g = led.git
+    start = g.tip()
+    assert g.swap_ref(_next_commit(g, start, "x"), start, "bangfu: x")
+    mode = stat.S_IMODE((g.gitdir / BRANCH).stat().st_mode)
+    assert mode & 0o060 == 0o060, oct(mode)
+    led.close()
