@@ -11,30 +11,33 @@ import pytest
 
 from conftest import git, school
 from store import Ledger
-from store.core.errors import Conflict
+from store.core.errors import Conflict, ReadOnly
 from store.ledger.gitstore import BRANCH, STALE_LOCK_SECONDS, ZERO, GitStore, Person
 
 
 class RacedStore(GitStore):
-    """The real store, except that before its first swap another writer is let in once."""
+    """The real store, except that before its first swap (or every one) another writer is let in."""
 
-    def __init__(self, path, other_writer):
+    def __init__(self, path, other_writer, every_time: bool = False):
         super().__init__(path)
         self.other_writer = other_writer
+        self.every_time = every_time
         self.swaps: list[tuple[str | None, bool]] = []
 
     def swap_ref(self, new, old, message, ref=BRANCH, who=None):
         if self.other_writer is not None:
-            other, self.other_writer = self.other_writer, None
+            other = self.other_writer
+            if not self.every_time:
+                self.other_writer = None
             other()
         won = super().swap_ref(new, old, message, ref=ref, who=who)
         self.swaps.append((old, won))
         return won
 
 
-def _raced(path, other_writer) -> Ledger:
+def _raced(path, other_writer, every_time: bool = False) -> Ledger:
     led = Ledger(path)
-    led.git = RacedStore(path, other_writer)
+    led.git = RacedStore(path, other_writer, every_time)
     return led
 
 
@@ -96,6 +99,32 @@ def test_an_edit_whose_record_changed_meanwhile_is_a_conflict_and_nothing_is_wri
     assert git(ledger.path, "log", "-1", "--format=%H").strip() == other.tip
     for led in (other, mine):
         led.close()
+
+
+def test_a_save_that_loses_every_race_gives_up_naming_the_record_and_writes_nothing(ledger):
+    other = Ledger(ledger.path)
+    theirs: list[str] = []
+    mine = _raced(ledger.path, lambda: theirs.append(other.put(school(f"第{len(theirs)}小学")).id), every_time=True)
+    record = school("第一小学", "一小")
+    record["id"] = "school-01JB0000000000000000000077"
+    with pytest.raises(Conflict) as caught:
+        mine.put(record)
+    assert caught.value.record == record["id"] and caught.value.key == "error.conflict_busy"
+    assert "school-01JB0000000000000000000077" in str(caught.value) and "没有提交任何内容" in str(caught.value)
+    assert len(mine.git.swaps) == len(theirs) > 1 and not any(won for _old, won in mine.git.swaps)
+    fresh = Ledger(ledger.path)
+    assert fresh.peek([record["id"]]) == [None] and fresh.count("school") == len(theirs)
+    for led in (other, mine, fresh):
+        led.close()
+
+
+def test_a_read_only_ledger_refuses_to_save_naming_where_it_is(ledger):
+    reader = Ledger(ledger.path, read_only=True)
+    before = reader.tip
+    with pytest.raises(ReadOnly) as caught:
+        reader.put(school())
+    assert str(ledger.path) in str(caught.value) and "只读" in str(caught.value)
+    assert Ledger(ledger.path).tip == before
 
 
 def _commits_at(path, commit) -> list[str]:
