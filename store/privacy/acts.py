@@ -25,7 +25,7 @@ from store.privacy import protect
 from store.core.errors import Conflict, InvalidRecord, ReadOnly, UsageError
 from store.core.findings import Finding
 from store.privacy.keystore import KeyStore
-from store.privacy.errors import (Erased, FieldEmpty, IdentifierInvalid, KeyFileNotWritable, KeyMissing, NotErasable,
+from store.privacy.errors import (EraseNoKey, Erased, FieldEmpty, IdentifierInvalid, KeyFileNotWritable, KeyMissing, NotErasable,
                                   NotProtected, ReasonHasIdentifier, RevealNoKey, RevealReadOnly, RotationUnfinished)
 from store.ledger import hooks
 from store.ledger.ledger import NEW, Change, Saved
@@ -65,10 +65,14 @@ def attach_keys(ledger, *, erase: bool = True) -> None:
 
 
 def erase_pending(ledger) -> list[str]:
-    """apply_erasures, except where the key file may be read but not written: the erasure waits for
-    someone who can; until then record_reveal still refuses the erased student (it reads the events)."""
+    """apply_erasures (and the re-hash it may call for), except where the key file may be read but
+    not written: the erasure waits for someone who can; until then record_reveal still refuses the
+    erased student (it reads the events)."""
     try:
-        return apply_erasures(ledger)
+        done = apply_erasures(ledger)
+        with contextlib.suppress(Conflict):  # another writer moved the tip: the next sync does it
+            rehash_pending(ledger)
+        return done
     except KeyFileNotWritable:
         return []
 
@@ -227,11 +231,11 @@ def record_reveal(ledger, record_id: str, field: str | tuple, reason: str) -> st
     record = ledger.get(ids.check_id(record_id))
     path = _field_path(ledger, record, field)
     dotted = ".".join(map(str, path))
+    if erased_in_ledger(ledger, record_id):
+        raise Erased(record=record_id)
     node = value_at(record, path, None)
     if node is None:
         raise FieldEmpty(record=record_id, field=dotted)
-    if erased_in_ledger(ledger, record_id):
-        raise Erased(record=record_id)
     if ledger.keys is None:
         raise RevealNoKey(record=record_id, field=dotted,
                           masked=node.get("masked", "") if isinstance(node, dict) else "")
@@ -243,10 +247,12 @@ def record_reveal(ledger, record_id: str, field: str | tuple, reason: str) -> st
 # ---- erasure ---------------------------------------------------------------------------------------
 
 def erase(ledger, record_id: str, reason: str) -> Saved:
-    """Destroy a student's personal identifiers for good: one commit strips the sealed values
-    (masked form and hash stay, for the audit trail and duplicates) and records the erasure;
-    then the student's data key is deleted here. Old commits keep their sealed blobs, which
-    nothing can open any more. Other sites delete their key copies on their next sync."""
+    """Destroy a student's personal identifiers for good, in one commit: the record loses them
+    (sealed value, masked form and hash), the erasure is recorded, and every other value is hashed
+    again under the next hash key, derived one way from the current one and the erasure's id. Then
+    the student's data key and the old hash key are deleted here. Old commits keep the old hashes
+    and sealed blobs, which nothing in the key file can open or match any more. Other sites do the
+    same to their key files on their next sync (`apply_erasures`)."""
     reason = _reason(reason)
     if ledger.read_only:
         raise ReadOnly(path=str(ledger.path))
@@ -256,39 +262,70 @@ def erase(ledger, record_id: str, reason: str) -> Saved:
     if not schemas.protected.get(record.get("type")):
         raise NotErasable(record=record_id)
     keys = fresh_keys(ledger)
-    if keys is not None and record_id not in keys.erased:
-        with _writing(keys):
-            record = protect.protect_record(record, schemas, keys, check=False)  # clear legacy values too
-    stripped = protect.strip_sealed(record, schemas)
-    for path in protected.field_paths(stripped, schemas):
-        if isinstance(protected.get_path(stripped, path), str):  # clear, and no key here to hash it: drop
-            del protected.get_path(stripped, path[:-1])[path[-1]]
+    if keys is None:
+        raise EraseNoKey(record=record_id)  # without the hash key, the hashes could not be moved on
+    if not (os.access(keys.path, os.W_OK) and os.access(keys.path.parent, os.W_OK)):
+        raise KeyFileNotWritable(path=str(keys.path))
+    apply_erasures(ledger)  # the hash key must be at the ledger's last erasure before it moves on
     event = _event(ledger, ERASE, subject=record_id, reason=reason)
-    saved = ledger.commit([Change(record_id, stripped, base), Change(event["id"], event, NEW)], action="erase",
+    changes = [Change(record_id, protect.strip_identifiers(record, schemas), base)]
+    changes += _rehashed(ledger, keys, keys.next_hash_key(event["id"]), skip=record_id)
+    saved = ledger.commit(changes + [Change(event["id"], event, NEW)], action="erase",
                           message=f"privacy: erase personal identifiers of {record_id}: {reason}",
                           extra_trailers={"Reason": reason})
-    if keys is not None:
-        with _writing(keys):  # committed already: a later open (attach_keys) finishes it otherwise
-            keys.erase(record_id)
-        _stamp(keys)
+    with _writing(keys):  # committed already: a later open (attach_keys) finishes it otherwise
+        keys.erase(record_id)
+        keys.advance_hash([event["id"]], rehashed=True)
+    _stamp(keys)
     return saved[-1]
 
 
+def _rehashed(ledger, keys: KeyStore, hash_key: bytes, skip: str | None = None) -> list[Change]:
+    schemas = ledger.schemas()
+    changes = []
+    for doc in _protected_records(ledger):
+        if doc["id"] == skip:
+            continue
+        new = protect.rehash_record(doc, schemas, keys, hash_key)
+        if new != doc:
+            changes.append(Change(doc["id"], new, ledger.version(doc["id"])))
+    return changes
+
+
 def apply_erasures(ledger) -> list[str]:
-    """Delete the local data keys of every student the ledger says was erased (at any site).
-    Call after every sync; `attach_keys` calls it on every open. Returns the ids erased now."""
+    """Delete the local data keys of every student the ledger says was erased (at any site), and
+    move the hash key on by every erasure not applied here yet. Call after every sync;
+    `attach_keys` calls it on every open. Returns the ids erased now."""
     keys = fresh_keys(ledger)
     if keys is None:
         return []
     ledger.refresh()
-    subjects = {e.get("subject") for e in ledger.find("event", action=ERASE)} - {None}
+    erasures = ledger.find("event", action=ERASE)
+    subjects = {e.get("subject") for e in erasures} - {None}
     done = sorted(subjects - keys.erased)
     with _writing(keys):
         for student in done:
             keys.erase(student)
-    if done:
-        _stamp(keys)
+        keys.advance_hash([e["id"] for e in erasures])
+    _stamp(keys)
     return done
+
+
+def rehash_pending(ledger) -> int:
+    """After the hash key moved on by an erasure made elsewhere: hash again, in one commit, the
+    values only this site can open (its students not yet synced when the erasure was made).
+    Returns how many records changed."""
+    keys = fresh_keys(ledger)
+    if keys is None or ledger.read_only or not keys.rehash_due or keys.hash_late:
+        return 0
+    changes = _rehashed(ledger, keys, keys.hmac_key)
+    if changes:
+        ledger.commit(changes, action="rehash",
+                      message=f"privacy: hash {len(changes)} records again under the hash key after an erasure")
+    with _writing(keys):
+        keys.mark_rehashed()
+    _stamp(keys)
+    return len(changes)
 
 
 # ---- key rotation ------------------------------------------------------------------------------

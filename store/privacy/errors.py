@@ -143,6 +143,10 @@ class RotationUnfinished(PrivacyError):
     message_key = "privacy.rotation_unfinished"
 
 
+class EraseNoKey(PrivacyError):
+    message_key = "privacy.erase_no_key"
+
+
 class NotErasable(PrivacyError):
     message_key = "privacy.not_erasable"
 

@@ -4,8 +4,11 @@ Git never forgets, so nothing in here may ever be committed: the file lives unde
 `$BANGFU_KEYS` or `~/.config/bangfu/keys/`, or at a server path named in config.
 
 Contents:
-- `hmac_key`: one per ledger, for duplicate detection (never rotated: every site
-  holding it must compute the same hashes);
+- `hmac_key`: one per ledger at a time, for duplicate detection. Every erasure replaces it by
+  a key derived one way from it and the erasure event's id (`hash_chain` lists the erasures
+  applied, in order), so every site that applies the same erasures computes the same hashes,
+  and the key left after an erasure matches none of the hashes committed before it;
+- `rehashed`: the last erasure after which this site re-hashed the values it can open;
 - `generations`: key id -> per-student data keys (AES-256-GCM). A student's
   values are sealed under their own key so erasing one student is deleting one
   key; a list per student because two sites may each have created one before
@@ -34,6 +37,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
@@ -138,6 +142,53 @@ class KeyStore:
     @property
     def erased(self) -> frozenset[str]:
         return frozenset(self._state["erased"])
+
+    @property
+    def hash_chain(self) -> list[str]:
+        """The erasure events the hash key was moved on by, oldest first."""
+        return list(self._state.get("hash_chain", []))
+
+    @property
+    def rehash_due(self) -> bool:
+        """The hash key moved on since this site last re-hashed what it can open."""
+        chain = self._state.get("hash_chain", [])
+        return bool(chain) and self._state.get("rehashed") != chain[-1]
+
+    def next_hash_key(self, event_id: str) -> bytes:
+        """The hash key after the erasure `event_id`: the old one cannot be worked out from it."""
+        return _next_hash_key(self.hmac_key, event_id)
+
+    def advance_hash(self, event_ids: list[str], *, rehashed: bool = False) -> list[str]:
+        """Move the hash key on by the erasures not applied yet, oldest first, destroying the old
+        key; the ids that could not be applied in order (an erasure made elsewhere before one
+        applied here: only a key import from that site brings both sites to one hash key again)."""
+        out: dict[str, list[str]] = {"late": []}
+
+        def move(state: dict[str, Any]) -> None:
+            chain = state.setdefault("hash_chain", [])
+            out["late"] = []
+            for eid in sorted(set(event_ids) - set(chain)):
+                if chain and eid < chain[-1]:
+                    out["late"].append(eid)
+                    continue
+                state["hmac_key"] = _b64(_next_hash_key(_unb64(state["hmac_key"]), eid))
+                chain.append(eid)
+            if rehashed and chain:
+                state["rehashed"] = chain[-1]
+            state["hash_late"] = sorted(set(state.get("hash_late", [])) | set(out["late"]))
+        if rehashed or set(event_ids) - set(self.hash_chain):
+            self._update(move)
+        return out["late"]
+
+    def mark_rehashed(self) -> None:
+        def mark(state: dict[str, Any]) -> None:
+            if state.get("hash_chain"):
+                state["rehashed"] = state["hash_chain"][-1]
+        self._update(mark)
+
+    @property
+    def hash_late(self) -> list[str]:
+        return list(self._state.get("hash_late", []))
 
     def ensure_data_keys(self, student_ids: list[str]) -> None:
         """Create the missing data keys of many students in one write (an import of
@@ -297,6 +348,12 @@ class KeyStore:
 
 # ---- helpers ----------------------------------------------------------------------------
 
+def _next_hash_key(key: bytes, event_id: str) -> bytes:
+    h = hmac.HMAC(key, hashes.SHA256())
+    h.update(b"bangfu/hash-key-after-erasure\0" + event_id.encode("ascii"))
+    return h.finalize()
+
+
 def _check_ledger_id(ledger_id: str) -> None:
     # It becomes a file name: nothing that could climb out of the keys folder.
     if not isinstance(ledger_id, str) or not _LEDGER_ID.match(ledger_id):
@@ -432,9 +489,7 @@ def _decrypt_export(data: bytes, passphrase: str) -> dict[str, Any]:
 def _merge(mine: dict[str, Any], theirs: dict[str, Any]) -> None:
     if mine["ledger"] != theirs["ledger"]:
         raise KeyMismatch(mine=mine["ledger"], theirs=theirs["ledger"])
-    if mine["hmac_key"] != theirs["hmac_key"]:
-        # Two independent `key init`s for one ledger: their hashes would never match.
-        raise KeyMismatch(mine=mine["ledger"], theirs=theirs["ledger"])
+    hmac_key, chain = _merged_hash_key(mine, theirs)
     erased = sorted(set(mine["erased"]) | set(theirs["erased"]))
     retired = sorted(set(mine["retired"]) | set(theirs["retired"]))
     generations: dict[str, Any] = {}
@@ -452,4 +507,21 @@ def _merge(mine: dict[str, Any], theirs: dict[str, Any]) -> None:
     if not currents:
         raise ExportCorrupt()
     current = max(currents, key=lambda kid: (generations[kid]["created"], kid))
-    mine.update(erased=erased, retired=retired, generations=generations, current=current)
+    mine.update(erased=erased, retired=retired, generations=generations, current=current, hmac_key=hmac_key,
+                hash_chain=chain)
+
+
+def _merged_hash_key(mine: dict[str, Any], theirs: dict[str, Any]) -> tuple[str, list[str]]:
+    """The hash key of the side that applied more erasures, once the other side's key, moved on by
+    the same erasures, is found to be the same key (else two independent `key init`s of one
+    ledger, whose hashes would never match)."""
+    short, long = sorted((mine, theirs), key=lambda s: len(s.get("hash_chain", [])))
+    head, tail = short.get("hash_chain", []), long.get("hash_chain", [])
+    if tail[:len(head)] != head:
+        raise KeyMismatch(mine=mine["ledger"], theirs=theirs["ledger"])
+    key = _unb64(short["hmac_key"])
+    for eid in tail[len(head):]:
+        key = _next_hash_key(key, eid)
+    if _b64(key) != long["hmac_key"]:
+        raise KeyMismatch(mine=mine["ledger"], theirs=theirs["ledger"])
+    return long["hmac_key"], list(tail)

@@ -198,6 +198,31 @@ def reseal_record(record: dict, schemas: "Schemas", keys: "KeyStore") -> dict:
     return out
 
 
+def rehash_record(record: dict, schemas: "Schemas", keys: "KeyStore", hash_key: bytes) -> dict:
+    """A copy with every hash this site can work out again (it opens the sealed value) made under
+    `hash_key`; a value it cannot open keeps its hash, for the site that holds its key."""
+    out = copy.deepcopy(record)
+    rtype = out.get("type")
+    for path in field_paths(out, schemas):
+        node = get_path(out, path)
+        if not (is_protected(node) and node.get("sealed")):
+            continue
+        try:
+            clear = reveal(out, path, schemas, keys)
+        except (KeyMissing, Erased, SealBroken):
+            continue
+        _set(out, path, {**node, "hmac": fingerprint(hash_key, kind_of(schemas, rtype, path), clear)})
+    return out
+
+
+def strip_identifiers(record: dict, schemas: "Schemas") -> dict:
+    """A copy without any of its personal identifiers, not even their masked form or hash (erasure)."""
+    out = copy.deepcopy(record)
+    for path in sorted(field_paths(out, schemas), key=len, reverse=True):
+        del get_path(out, path[:-1])[path[-1]]
+    return out
+
+
 def strip_sealed(record: dict, schemas: "Schemas") -> dict:
     """A copy without sealed values (after erasure: masked form and hash stay for the audit trail)."""
     out = copy.deepcopy(record)
