@@ -18,7 +18,7 @@ from store.privacy.acts import apply_erasures, attach_keys, key_path, record_rev
 from store.privacy.errors import Erased, RevealNoKey, RevealReadOnly, SealBroken
 from store.rules import protected
 
-ID_A, ID_B = "11010519491231002X", "340524201205050026"
+ID_A, ID_B = "11010519491231002X", "340521201205050027"
 PHONE = "13987654321"
 ADDRESS = "宁夏回族自治区海原县史店乡田拐村七队"
 
@@ -226,8 +226,8 @@ def test_duplicate_id_number_is_an_error_naming_the_other_student(led, capsys, t
 def test_batch_with_new_students_after_duplicate_is_fixed(led):
     saved = led.commit([Change(r["id"], r, NEW) for r in (
         {**student(led.school_id, "己", id_number=ID_B), "id": "student-01M7W3Q459Y4R787NE9EJM48M2"},
-        {**student(led.school_id, "庚", student_no="G340524201205050026"), "id": "student-01M7W3Q459Y4R787NE9EJM48M3"})])
+        {**student(led.school_id, "庚", student_no="G340521201205050027"), "id": "student-01M7W3Q459Y4R787NE9EJM48M3"})])
     assert all(s.commit for s in saved)
     with pytest.raises(InvalidRecord) as dup:
-        led.put(student(led.school_id, "辛", student_no="g340524201205050026"))
+        led.put(student(led.school_id, "辛", student_no="g340521201205050027"))
     assert dup.value.findings[0].path == ("identity", "student_no") and "庚" in dup.value.findings[0].text()

@@ -19,7 +19,7 @@ from store.privacy.acts import attach_keys, key_path
 from store.privacy.errors import KeyGenerationMissing, SealBroken
 from store.rules import protected
 
-ID_A, ID_B, ID_C = "11010519491231002X", "110105200801010014", "340524201001010014"
+ID_A, ID_B, ID_C = "11010519491231002X", "110105200801010014", "340521201001010015"
 PHONE = "13812345678"
 ADDRESS = "安徽省金寨县沙河乡红旗村3组12号"
 PASS = "水田 correct horse"

@@ -16,6 +16,9 @@ from conftest import run, school
 from store.demo import generate
 from store.privacy import protect
 from store.core.money import yuan
+from store import Ledger
+from store.core import canonical, ids
+from store.core.errors import InvalidRecord
 from store.privacy.notice import build_notice, working_days_end, write_notice
 
 TERM = "2025-2026-2"
@@ -96,7 +99,13 @@ def test_csv_and_xlsx_keep_amounts_exact_and_names_as_data(ledger, tmp_path):
     base = {"type": "student", "schema_version": 1, "sex": "男", "school": sch, "stage": "小学", "grade": "三年级",
             "class_name": "1班", "events": [{"date": "2025-09-01", "event": "认定"}]}
     odd = ledger.put({**base, "name": "=HYPERLINK(\"http://x\")"}).id
-    phoned = ledger.put({**base, "name": f"王{PHONE}"}).id  # a phone typed into the name field
+    with pytest.raises(InvalidRecord):   # a phone typed into the name field is refused...
+        ledger.put({**base, "name": f"王{PHONE}"})
+    # ...but an older version let it through: the notice still masks it.
+    phoned = ids.new_id("student")
+    ledger.commit_files({ids.path_of(phoned): canonical.dumps({**base, "id": phoned, "name": f"王{PHONE}"})},
+                        "older version", {})
+    ledger = Ledger(ledger.path)   # commit_files does not bring records into this one's index
     for sid, fen in ((odd, 62550), (phoned, 50001)):
         ledger.put({"type": "aid", "schema_version": 1, "student": sid, "programme": "义务教育寄宿生生活补助",
                     "term": TERM, "amount_fen": fen, "method": "银行卡", "source": "中央", "paid_on": "2026-03-31"})

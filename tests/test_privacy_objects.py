@@ -12,13 +12,13 @@ from store.demo import generate
 from store.privacy import protect
 
 # Invented identifiers, each in the form typed and the form normalised.
-ID_NUMBERS = ["11010519491231002X", "340524201205050026", "622423201303030034",
+ID_NUMBERS = ["11010519491231002X", "340521201205050027", "622423201303030034",
               generate.invented_id_number("bangfu-test-1", 2014, county="金寨县", sex="男"),
               generate.invented_id_number("bangfu-test-2", 2012, sex="女")]
 PHONES = ["13812345678", "139 8765 4321", "+86 137-0000-1111", "15900002222"]
 ADDRESSES = ["安徽省金寨县沙河乡红旗村3组12号", "宁夏回族自治区海原县史店乡田拐村七队", "连云港市赣榆区石桥镇东街88号"]
 CARD = "6222021234567890128"
-STUDENT_NO = "G340524201205050026"
+STUDENT_NO = "G340521201205050027"
 
 
 def forbidden() -> list[bytes]:

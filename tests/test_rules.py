@@ -269,7 +269,7 @@ VALID_ID = "11010519491231002X"
 
 @pytest.mark.parametrize("value,key", [
     ("34052419800101001", "idcard.shape"),
-    ("11010519491231002x", "idcard.shape"),
+    ("000000200808081015", "idcard.region"),
     ("110105194902300028", "idcard.birth"),
     ("340524198001010013", "idcard.check"),
 ])

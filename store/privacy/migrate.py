@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -18,10 +17,9 @@ from store.core.diff import value_at
 from store.core import ids
 from store.privacy import protect
 from store.ledger.ledger import Change
-from store.rules import protected
+from store.rules import identifiers, protected
 
 MESSAGE = "(commit message)"   # the `path` of a hit in a commit message rather than a file
-_PATTERNS = (protect._ID_RE, protect._CARD_RE, protect._PHONE_RE)  # the order matters: an ID first
 
 
 class ClearHit(NamedTuple):
@@ -100,16 +98,11 @@ def mask_clear_text(text: str) -> tuple[str, list[tuple[str, str]]]:
     """The text with each clear ID number, bank card and mobile number masked, and what was
     found as (kind, clear value): the caller must not let the second part out."""
     found: list[tuple[str, str]] = []
-
-    def repl(m: re.Match) -> str:
-        kinds = protect.clear_kinds(m.group())
-        if not kinds:
-            return m.group()
-        found.append((kinds[0], m.group()))
-        return protect.mask(kinds[0], m.group())
-    for pattern in _PATTERNS:
-        text = pattern.sub(repl, text)
-    return text, found
+    for start, end, kind in sorted(identifiers.spans(text), reverse=True):
+        value = text[start:end]
+        found.append((kind, value))
+        text = text[:start] + protect.mask(kind, value) + text[end:]
+    return text, found[::-1]
 
 
 def _put(record: dict, path: tuple, value: Any) -> None:

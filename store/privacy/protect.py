@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from store.rules import idcard
+from store.rules.identifiers import SEAL_PREFIX, clear_kinds, fold, find_clear_identifiers, luhn_ok  # noqa: F401 (re-exported)
 from store.rules.protected import field_paths, get_path, is_protected, kind_of
 from store.privacy.errors import (KeyMissing, DataKeyMissing, KeyGenerationMissing, Erased, SealBroken, NotProtected,
                                   NothingStored, RecordIdMissing, IdentifierInvalid)
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from store.privacy.keystore import KeyStore
     from store.rules.schema import Schemas
 
-SEAL_PREFIX = "v1:"
 Path = tuple  # a field path: names and list indices, e.g. ('identity', 'id_number')
 
 
@@ -34,11 +34,13 @@ Path = tuple  # a field path: names and list indices, e.g. ('identity', 'id_numb
 
 def normalise(kind: str, value: str) -> str:
     """The form hashed: one person's identifier typed two ways must hash the same."""
+    if kind == "id_number":
+        return idcard.normal(value)
     value = unicodedata.normalize("NFKC", value).strip()
-    if kind in ("id_number", "student_no"):
+    if kind == "student_no":
         return re.sub(r"\s+", "", value).upper()
     if kind in ("phone", "bank_card"):
-        digits = re.sub(r"\D", "", value)
+        digits = re.sub(r"[^0-9]", "", fold(value))
         if kind == "phone" and len(digits) == 13 and digits.startswith("86"):
             digits = digits[2:]  # +86 138... is the same mobile as 138...
         return digits
@@ -151,8 +153,14 @@ def protect_record(record: dict, schemas: "Schemas", keys: "KeyStore | None", *,
         data_key = keys.data_key(rid, create=True)
         assert data_key is not None
         _set(out, path, {"masked": mask(kind, value), "hmac": fingerprint(keys.hmac_key, kind, value),
-                         "sealed": seal(data_key, rid, path, value.strip()), "key": keys.key_id})
+                         "sealed": seal(data_key, rid, path, _sealed_form(kind, value)), "key": keys.key_id})
     return out
+
+
+def _sealed_form(kind: str, value: str) -> str:
+    # An ID number is kept in its one normal form (a reveal shows what the hash was made of);
+    # the rest as typed, which may carry what a person needs (an extension, a house name).
+    return idcard.normal(value) if kind == "id_number" else value.strip()
 
 
 def reveal(record: dict, path: Path, schemas: "Schemas", keys: "KeyStore | None") -> str:
@@ -233,57 +241,4 @@ def strip_sealed(record: dict, schemas: "Schemas") -> dict:
     return out
 
 
-# ---- finding identifiers committed in clear ----------------------------------------------------
-
-_EDGE_L, _EDGE_R = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
-_ID_RE = re.compile(_EDGE_L + r"\d{17}[\dXx]" + _EDGE_R)
-_PHONE_RE = re.compile(_EDGE_L + r"(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}" + _EDGE_R)
-# Card numbers start with 3-6 (Amex/JCB, Visa, Mastercard, UnionPay): cuts false hits on
-# long voucher numbers that happen to pass Luhn.
-_CARD_RE = re.compile(_EDGE_L + r"(?:[3-6]\d{15,18}|[3-6]\d{3}(?:[ -]\d{4}){3}(?:[ -]\d{1,3})?)" + _EDGE_R)
-_SEALED_RE = re.compile(re.escape(SEAL_PREFIX) + r"[A-Za-z0-9+/]+={0,2}\Z")
-_NOT_CLEAR = ("hmac", "sealed", "key")  # hex and base64 of a protected object: digits by chance
-
-
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
-
-
-def clear_kinds(text: str) -> list[str]:
-    """Kinds of clear identifiers in one string (each kind once)."""
-    found: list[str] = []
-    taken: list[tuple[int, int]] = []
-    for m in _ID_RE.finditer(text):
-        if idcard.problem(m.group().upper()) is None:
-            found.append("id_number")
-            taken.append(m.span())
-    for m in _CARD_RE.finditer(text):
-        digits = re.sub(r"\D", "", m.group())
-        if 16 <= len(digits) <= 19 and luhn_ok(digits) and not any(a < m.end() and m.start() < b for a, b in taken):
-            found.append("bank_card")
-    if _PHONE_RE.search(text):
-        found.append("phone")
-    return list(dict.fromkeys(found))
-
-
-def find_clear_identifiers(obj: Any, path: Path = ()) -> list[tuple[Path, str]]:
-    """(path, kind) of every clear ID number, mobile number or bank card in a JSON value."""
-    out: list[tuple[Path, str]] = []
-    if isinstance(obj, dict):
-        protected = is_protected(obj)
-        for k, v in obj.items():
-            out += [(path + (k,), kind) for kind in clear_kinds(str(k))]
-            if not (protected and k in _NOT_CLEAR):
-                out += find_clear_identifiers(v, path + (k,))
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            out += find_clear_identifiers(v, path + (i,))
-    elif isinstance(obj, str) and not _SEALED_RE.match(obj):
-        out += [(path, kind) for kind in clear_kinds(obj)]
-    elif isinstance(obj, int) and not isinstance(obj, bool):
-        out += [(path, kind) for kind in clear_kinds(str(obj))]
-    return out
+# ---- finding identifiers committed in clear: store/rules/identifiers.py ---------------------------

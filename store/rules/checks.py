@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Protocol
 
-from store.rules import idcard, protected
+from store.rules import idcard, identifiers, protected
 from store.core import ids
 from store.core.findings import Finding, dotted
 from store.core.i18n import Title, Word
@@ -467,6 +467,14 @@ def _duplicate_identity(c: _Ctx, r: dict) -> Iterator[Finding]:
 
 
 RULES["student"] = RULES["student"] + (_duplicate_identity,)
+
+
+def _clear_identifiers(c: _Ctx, r: dict) -> Iterator[Finding]:
+    """A clear ID, mobile or card number outside its protected field (store/rules/identifiers.py)."""
+    yield from identifiers.misplaced(r, c.schemas)
+
+
+COMMON = COMMON + (_clear_identifiers,)
 
 
 def check(record: dict, source: RecordSource, *, deleting: bool = False,

@@ -27,6 +27,7 @@ from store.core.findings import Finding, errors
 from store.ledger.gitstore import BRANCH, EMPTY_TREE, ZERO, GitStore
 from store.ledger.index import Index
 from store.sync.merge import Overlay, check_records, diff_tree
+from store.rules import identifiers
 from store.rules.schema import Schemas
 from store.core.trailers import Trailers
 
@@ -191,6 +192,8 @@ def _check_files(store: GitStore, commit: str, files: dict[str, str], schemas: S
             if canonical.dumps(doc) != data:
                 out.append(Refusal("hub.not_canonical", {**where, "record": rid}))
             out += [Refusal("hub.invalid", {**where, "record": rid}, f) for f in errors(schemas.check(doc))]
+            # Every commit, not just the last: a clear identifier removed again is still in the history.
+            out += [Refusal("hub.invalid", {**where, "record": rid}, f) for f in identifiers.misplaced(doc, schemas)]
     return out
 
 

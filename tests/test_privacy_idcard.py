@@ -1,0 +1,56 @@
+"""One normal form for a resident ID number before it is checked, hashed or sealed, and a check
+that knows the region codes (python-stdnum) and refuses birth dates that cannot be."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from conftest import school
+from store.core.errors import InvalidRecord
+from store.privacy import protect
+from store.rules import idcard
+
+ID = "340521201203151238"
+TODAY = dt.date(2026, 12, 5)
+
+
+@pytest.mark.parametrize("typed", [
+    ID, "３４０５２１２０１２０３１５１２３８", "".join(chr(0x0660 + int(d)) for d in ID),
+    "".join(chr(0x06F0 + int(d)) for d in ID), "340521 20120315 1238", "340521-2012-0315-1238", " 340521　201203151238 ",
+])
+def test_one_id_typed_many_ways_has_one_normal_form(typed):
+    assert idcard.normal(typed) == ID
+    assert idcard.problem(typed) is None
+
+
+def test_lowercase_x_is_upper_cased():
+    assert idcard.normal("11010519491231002x") == "11010519491231002X"
+    assert protect.mask("id_number", "11010519491231002x") == "1101**********002X"
+
+
+@pytest.mark.parametrize("value,key", [
+    ("000000202612060019", "idcard.birth"),      # born tomorrow
+    ("110101000108081015", "idcard.birth"),      # year 0001
+    ("110101189912310015", "idcard.birth"),      # before 1900
+    ("000000200808081015", "idcard.region"),
+    ("999999200808081013", "idcard.region"),
+    ("123456200808081019", "idcard.region"),
+    ("340521201203151239", "idcard.check"),
+])
+def test_impossible_ids_are_refused(value, key):
+    assert idcard.problem(value, today=TODAY) == key
+
+
+def test_an_id_in_arabic_indic_digits_is_the_same_student(ledger):
+    sch = ledger.put(school()).id
+    base = {"type": "student", "schema_version": 1, "sex": "男", "school": sch, "stage": "小学",
+            "grade": "五年级", "class_name": "1班", "events": [{"date": "2025-09-01", "event": "认定"}]}
+    first = ledger.put({**base, "name": "王明", "identity": {"id_number": ID}}).id
+    with pytest.raises(InvalidRecord) as caught:
+        ledger.put({**base, "name": "王小明",
+                    "identity": {"id_number": "".join(chr(0x0660 + int(d)) for d in ID)}})
+    [finding] = caught.value.findings
+    assert finding.rule == "privacy.duplicate" and finding.params["other"] == first
+    with pytest.raises(InvalidRecord):
+        ledger.put({**base, "name": "王晓明", "identity": {"id_number": "340521 2012 0315 1238"}})

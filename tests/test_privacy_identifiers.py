@@ -1,0 +1,130 @@
+"""No clear identifier outside its protected field: an ID number, a mobile number or a bank card
+typed into any other field is refused on every path that writes (save, import, merge, the hub),
+with a message naming the record and the field and where the value belongs, never the value.
+`audit` and `key scan` find the same, full-width digits included. Real ledgers, the CLI in-process."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from conftest import git, run, school
+from store import Ledger
+from store.core.errors import InvalidRecord
+from store.rules import identifiers
+
+ID = "340521201203151238"
+FULL_WIDTH_ID = "３４０５２１２０１２０３１５１２３８"
+ARABIC_INDIC_ID = "".join(chr(0x0660 + int(d)) for d in ID)
+SPACED_ID = "340521 2012 0315 1238"
+DASHED_ID = "340521-20120315-1238"
+PHONE = "13987654321"
+CARD = "6222020200112233446"   # Luhn-valid, UnionPay-shaped
+
+
+def _luhn_card() -> str:
+    assert identifiers.luhn_ok(CARD)
+    return CARD
+
+
+def visit(plan_id: str, notes: str) -> dict:
+    return {"type": "visit", "schema_version": 1, "plan": plan_id, "date": "2025-10-10", "kind": "走访",
+            "notes": notes}
+
+
+@pytest.mark.parametrize("text,kind", [
+    (f"学生身份证 {ID}", "id_number"), (f"身份证{FULL_WIDTH_ID}", "id_number"),
+    (f"身份证 {ARABIC_INDIC_ID}", "id_number"), (f"号码 {SPACED_ID}", "id_number"),
+    (f"号码 {DASHED_ID}", "id_number"), (f"家长电话 {PHONE}", "phone"), ("电话 139-8765-4321", "phone"),
+    (f"卡号 {_luhn_card()}", "bank_card"), ("卡号 6222 0202 0011 2233 446", "bank_card"),
+])
+def test_every_form_of_an_identifier_is_found(text, kind):
+    assert kind in identifiers.clear_kinds(text)
+
+
+@pytest.mark.parametrize("text", [
+    "2025-2026-1 学期，共 36800 分", "编号 student-01M92WMGE9NBVF2BJFF3PGSZXV", "3405**********1238",
+    "340521201203151239",  # wrong check character: not an ID
+    "6222020200112233445",  # fails Luhn
+])
+def test_ordinary_numbers_are_not_identifiers(text):
+    assert identifiers.clear_kinds(text) == []
+
+
+@pytest.fixture
+def led(ledger):
+    sch = ledger.put(school()).id
+    sid = ledger.put({"type": "student", "schema_version": 1, "name": "马丽娟", "sex": "女", "school": sch,
+                      "stage": "小学", "grade": "二年级", "class_name": "1班", "boarding": False,
+                      "events": [{"date": "2025-09-01", "event": "认定"}], "identity": {"id_number": ID}}).id
+    ledger.sid, ledger.school_id = sid, sch
+    return ledger
+
+
+@pytest.mark.parametrize("value", [f"学生身份证 {ID}", f"身份证{FULL_WIDTH_ID}", f"家长 {PHONE}", f"卡 {CARD}"])
+def test_set_refuses_an_identifier_in_a_note_naming_record_field_and_home(led, capsys, value):
+    tip = led.tip
+    code, out, err = run(capsys, "-L", str(led.path), "set", led.sid, f"notes={value}")
+    assert code != 0
+    assert led.sid in err and "notes" in err and "identity." in err
+    for clear in (ID, FULL_WIDTH_ID, PHONE, CARD, "1238", "4321", "3446"):
+        assert clear not in err + out
+    led.refresh()
+    assert led.tip == tip
+
+
+def test_english_message(led, capsys):
+    code, _out, err = run(capsys, "--lang", "en", "-L", str(led.path), "set", led.sid, f"name=马丽娟 {ID}")
+    assert code != 0 and "resident ID number" in err and "identity.id_number" in err and ID not in err
+
+
+def test_save_refuses_an_identifier_in_any_record_type(led):
+    with pytest.raises(InvalidRecord) as caught:
+        led.put({**school("某县第一小学", "一小"), "notes": f"联系人 {PHONE}"})
+    [finding] = caught.value.findings
+    assert finding.path == ("notes",) and finding.rule == "privacy.clear_in_field"
+
+
+def test_the_hub_refuses_a_push_with_a_clear_id_in_a_note(led, tmp_path):
+    """A commit made with plain git, past Bangfu's save: the hub's check refuses it."""
+    from store.sync import hub, remote
+
+    hub_path = tmp_path / "hub.git"
+    git(tmp_path, "clone", "-q", "--bare", str(led.path), str(hub_path))
+    with Ledger(hub_path) as h:
+        hub.install(h.git)
+    work = tmp_path / "work"
+    git(tmp_path, "clone", "-q", str(hub_path), str(work))
+    path = next((work / "records").rglob(f"{led.sid}.json"))
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["notes"] = f"身份证{FULL_WIDTH_ID}"
+    from store.core import canonical
+    path.write_bytes(canonical.dumps(doc))
+    git(work, "commit", "-qam", "备注")
+    proc = subprocess.run(["git", "push", "origin", "HEAD:main"], cwd=work, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "notes" in proc.stderr and "identity.id_number" in proc.stderr
+    assert ID not in proc.stderr and FULL_WIDTH_ID not in proc.stderr
+    # Taken out again in a second commit: the first one would still carry it into the hub's history.
+    del doc["notes"]
+    path.write_bytes(canonical.dumps(doc))
+    git(work, "commit", "-qam", "删去备注")
+    proc = subprocess.run(["git", "push", "origin", "HEAD:main"], cwd=work, capture_output=True, text=True)
+    assert proc.returncode != 0 and "identity.id_number" in proc.stderr and FULL_WIDTH_ID not in proc.stderr
+
+
+def test_audit_and_key_scan_find_full_width_digits_committed_by_plain_git(led, capsys, tmp_path):
+    work = tmp_path / "work"
+    git(tmp_path, "clone", "-q", str(led.path), str(work))
+    path = next((work / "records").rglob(f"{led.sid}.json"))
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["notes"] = f"身份证{FULL_WIDTH_ID}"
+    from store.core import canonical
+    path.write_bytes(canonical.dumps(doc))
+    git(work, "commit", "-qam", "备注")
+    git(work, "push", "-q", "origin", "HEAD:main")
+    code, out, err = run(capsys, "-L", str(led.path), "key", "scan")
+    assert code != 0 and "id_number" in out + err and FULL_WIDTH_ID not in out + err
+    code, out, err = run(capsys, "-L", str(led.path), "audit")
+    assert FULL_WIDTH_ID not in out + err and ("身份证" in out + err or "id_number" in out + err)
