@@ -50,6 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", help=t("io.cli.import_file"))
     p.add_argument("--mapping", metavar="FILE", help=t("io.cli.mapping"))
     p.add_argument("--skip-invalid", action="store_true", help=t("io.cli.skip_invalid"))
+    p.add_argument("--id-changed", choices=("update", "new"), help=t("io.cli.id_changed"))
     p.add_argument("--report", metavar="FILE", help=t("io.cli.import_report"))
     p.add_argument("--dry-run", action="store_true", help=t("io.cli.dry_run"))
     p.set_defaults(handler=cmd_import)
@@ -164,7 +165,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         # A real import leaves the schemas and rules to the commit (one check per record, not
         # two); a dry run has no commit, so it checks here.
-        pv = importer.preview(ledger, args.type, source, mapping=mapping, progress=show, check=args.dry_run)
+        pv = importer.preview(ledger, args.type, source, mapping=mapping, progress=show, check=args.dry_run,
+                              id_changed=args.id_changed)
         result = importer.Result(None, 0, 0, pv.count("same"), len(pv.bad))
         if not args.dry_run:
             result = importer.commit(ledger, pv, skip_invalid=args.skip_invalid, progress=show)

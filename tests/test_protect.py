@@ -74,8 +74,8 @@ def test_masks_for_each_kind():
 
 def test_mask_name():
     assert mask_name("张伟") == "张*"
-    assert mask_name("张小伟") == "张*伟"
-    assert mask_name("欧阳娜娜") == "欧**娜"
+    assert mask_name("张小伟") == "张**"
+    assert mask_name("欧阳娜娜") == "欧***"
     assert mask_name("李") == "*"
     assert mask_name("") == ""
 

@@ -15,6 +15,7 @@ and imported again.
 from __future__ import annotations
 
 import csv
+import os
 import datetime as dt
 import re
 import zipfile
@@ -326,6 +327,8 @@ def export(ledger, rtype: str, path: Path | str, fmt: str | None = None, *, wher
     lay = layout(ledger.schemas(), rtype)
     chosen = select(ledger, rtype, where) if records is None else records
     try:
+        if any(c.kind == PROTECTED for c in lay.main.columns):
+            private_file(path)   # masked identifiers are still about children: for the owner only
         if fmt == "xlsx":
             write_xlsx(ledger, lay, chosen, path, progress)
         else:
@@ -399,6 +402,15 @@ def xlsx_workbook():
     from openpyxl import Workbook
 
     return Workbook(write_only=True)
+
+
+def private_file(path: Path | str) -> None:
+    """Create (or truncate) the file readable by its owner only, before anything is written to it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
 def xlsx_save(wb, path: Path | str) -> None:

@@ -244,12 +244,20 @@ def _find_header(table: Table, cols: Columns) -> None:
 
 # ---- the importer -------------------------------------------------------------------------------------
 
+ID_CHANGED = ("update", "new")
+
+
 def preview(ledger, rtype: str, path: Path | str, *, mapping: Mapping | None = None,
-            progress: Progress | None = None, check: bool = True) -> Preview:
+            progress: Progress | None = None, check: bool = True, id_changed: str | None = None) -> Preview:
     """Read and check a file; nothing is written. With check=False the schemas and rules are
     left to the commit (which checks every record anyway): what an import straight from the
-    shell does, so a big file is validated once, not twice."""
-    return _Reader(ledger, rtype, Path(path), mapping or Mapping(), progress, check).run()
+    shell does, so a big file is validated once, not twice. `id_changed` ('update' or 'new') is
+    the choice for rows that look like a known student with another ID number."""
+    if id_changed not in (None,) + ID_CHANGED:
+        raise UsageError("io.import.bad_id_changed", value=id_changed, allowed="、".join(ID_CHANGED))
+    reader = _Reader(ledger, rtype, Path(path), mapping or Mapping(), progress, check)
+    reader.id_changed = id_changed
+    return reader.run()
 
 
 class _Reader:
@@ -270,6 +278,7 @@ class _Reader:
         self._names: dict[str, dict[str, list[str]]] = {}
         self._hmacs: dict[str, list[str]] | None = None
         self._standards: list[dict] | None = None
+        self.id_changed: str | None = None
 
     # -- the whole file --
     def run(self) -> Preview:
@@ -541,6 +550,8 @@ class _Reader:
         if kind == ex.PROTECTED:
             if isinstance(cell, (int, float)) and not isinstance(cell, bool):
                 raise CellError("io.import.identifier_as_number", column=col.header)
+            if col.path[-1] == "id_number":
+                _not_a_spreadsheet_number(cell, col.header)
             return shown(cell)
         if col.key == "term":
             return parse_term(cell)
@@ -603,6 +614,11 @@ class _Reader:
             if isinstance(cell, (int, float)) and not isinstance(cell, bool):
                 problem("@id_number", CellError("io.import.identifier_as_number", column=raw["@id_number"][0]))
                 return None
+            try:
+                _not_a_spreadsheet_number(cell, raw["@id_number"][0])
+            except CellError as err:
+                problem("@id_number", err)
+                return None
             number = protect.normalise("id_number", shown(cell))
             bad = idcard.problem(number)
             if bad:
@@ -644,7 +660,9 @@ class _Reader:
                     problem("identity.id_number", i18n.t("io.import.ambiguous_student",
                                                          masked=protect.mask("id_number", number),
                                                          ids="、".join(found[:3])))
-                return self.docs[found[0]] if found else None
+                if found:
+                    return self.docs[found[0]]
+                return self._id_changed(probe, number, problem)
             if number:
                 return None
             # No ID number in the row: the same name at the same school is the same student.
@@ -653,6 +671,22 @@ class _Reader:
         nkey = natural_key(self.rtype, probe)
         rid = self._lookup_key(nkey, probe) if nkey else None
         return self.docs.get(rid) if rid else None
+
+    def _id_changed(self, probe: dict, number: str, problem) -> dict | None:
+        """A row whose ID number matches nobody, but whose name, school, grade and class match one
+        student who has another ID number: a corrected ID, or another child of the same name? The
+        person importing says which (`id_changed`); never a second student without a word."""
+        same = [d for d in self.ledger.index.find("student", name=probe.get("name"), school=probe.get("school"))
+                if d.get("grade") == probe.get("grade") and d.get("class_name") == probe.get("class_name")
+                and isinstance((d.get("identity") or {}).get("id_number"), dict)]
+        if len(same) != 1 or self.id_changed == "new":
+            return None
+        if self.id_changed == "update":
+            return same[0]
+        problem("identity.id_number", i18n.t("io.import.id_changed", name=same[0].get("name", ""), other=same[0]["id"],
+                                             masked_old=same[0]["identity"]["id_number"].get("masked", ""),
+                                             masked_new=protect.mask("id_number", number)))
+        return None
 
     def _lookup_key(self, nkey: tuple, record: dict) -> str | None:
         kind = nkey[0]
@@ -947,6 +981,7 @@ def write_rejects(pv: Preview, path: Path | str) -> Path:
             ex.xlsx_sheet(wb, table.name, table.headers + [reason_header], [None] * (width + 1), data)
         if not order:
             ex.xlsx_sheet(wb, pv.rtype, [reason_header], [None], [[p.reason] for p in pv.problems])
+        ex.private_file(path)   # the rows as they were typed: clear ID numbers among them
         ex.xlsx_save(wb, path)
     except OSError as exc:
         raise BangfuError("io.cannot_write", path=str(path), detail=exc.strerror or str(exc)) from None
@@ -959,14 +994,30 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_SCIENTIFIC = re.compile(r"^\s*\d+(?:\.\d+)?[eE]\+?\d+\s*$")
+_FLOAT_TEXT = re.compile(r"^\s*\d{11,}\.0*\s*$")
+_ZEROS = re.compile(r"^\d{15}000$")
+
+
+def _not_a_spreadsheet_number(cell: Any, column: str) -> None:
+    """CellError for an ID number a spreadsheet stored as a number before it was written as text:
+    `6.40522E+17`, `640522201403051220.0`, or 18 digits ending in 000 (Excel keeps 15 digits, so
+    the last three became zeros; about one in eleven of those even passes the check character)."""
+    text = shown(cell) if cell is not None else ""
+    if _SCIENTIFIC.match(text) or _FLOAT_TEXT.match(text):
+        raise CellError("io.import.identifier_as_number", column=column)
+    if _ZEROS.match(protect.normalise("id_number", text)):
+        raise CellError("io.import.id_ends_in_zeros", column=column)
+
+
 def rejects_path(source: Path) -> Path:
     return source.with_name(f"{source.stem}.{i18n.t('io.import.rejects_suffix')}.xlsx")
 
 
 def run(ledger, rtype: str, path: Path | str, *, mapping: Mapping | None = None, skip_invalid: bool = False,
-        progress: Progress | None = None, check: bool = False) -> tuple[Preview, Result]:
+        progress: Progress | None = None, check: bool = False, id_changed: str | None = None) -> tuple[Preview, Result]:
     """Preview and commit in one go (the shell's import): the commit does the checking."""
-    pv = preview(ledger, rtype, path, mapping=mapping, progress=progress, check=check)
+    pv = preview(ledger, rtype, path, mapping=mapping, progress=progress, check=check, id_changed=id_changed)
     return pv, commit(ledger, pv, skip_invalid=skip_invalid, progress=progress)
 
 

@@ -602,7 +602,7 @@ class Ledger:
 
     def _protect(self, record: dict) -> dict:
         """Seal personal identifiers before anything is written (store/ledger/hooks.py)."""
-        if not protected.field_paths(record, self.schemas()):
+        if not self.schemas().protected.get(record.get("type")):
             return copy.deepcopy(record)  # the index keeps what is written: never the caller's own dict
         return hooks.sealing().seal(self, record)
 

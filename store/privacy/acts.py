@@ -25,7 +25,7 @@ from store.privacy import protect
 from store.core.errors import Conflict, InvalidRecord, ReadOnly, UsageError
 from store.core.findings import Finding
 from store.privacy.keystore import KeyStore
-from store.privacy.errors import (EraseNoKey, Erased, FieldEmpty, IdentifierInvalid, KeyFileNotWritable, KeyMissing, NotErasable,
+from store.privacy.errors import (EraseNoKey, Erased, KeyFileOtherLedger, FieldEmpty, IdentifierInvalid, KeyFileNotWritable, KeyMissing, NotErasable,
                                   NotProtected, ReasonHasIdentifier, RevealNoKey, RevealReadOnly, RotationUnfinished)
 from store.ledger import hooks
 from store.ledger.ledger import NEW, Change, Saved
@@ -60,8 +60,12 @@ def attach_keys(ledger, *, erase: bool = True) -> None:
     ledger.keys = KeyStore.open(path) if path.exists() else None
     if ledger.keys is not None:
         _stamp(ledger.keys)
-        if erase:
+        if erase and _bound(ledger, ledger.keys):
             erase_pending(ledger)
+
+
+def _bound(ledger, keys: KeyStore) -> bool:
+    return keys.ledger_id == ledger.config["ledger_id"]
 
 
 def erase_pending(ledger) -> list[str]:
@@ -73,7 +77,7 @@ def erase_pending(ledger) -> list[str]:
         with contextlib.suppress(Conflict):  # another writer moved the tip: the next sync does it
             rehash_pending(ledger)
         return done
-    except KeyFileNotWritable:
+    except (KeyFileNotWritable, KeyFileOtherLedger):  # the next seal or reveal says what is wrong
         return []
 
 
@@ -115,6 +119,10 @@ def fresh_keys(ledger) -> KeyStore | None:
     if keys is not None and _stamps.get(keys) != _file_stamp(keys):
         keys.reload()
         _stamp(keys)
+    if keys is not None and not _bound(ledger, keys):
+        # Another ledger's key file under this one's name: its hash key would make every
+        # duplicate look new, and what it sealed only the other ledger's sites could open.
+        raise KeyFileOtherLedger(path=str(keys.path), ledger=ledger.config["ledger_id"], other=keys.ledger_id)
     return keys
 
 
@@ -123,7 +131,9 @@ def fresh_keys(ledger) -> KeyStore | None:
 def seal_record(ledger, record: dict) -> dict:
     """The record with every clear identifier sealed; a bad ID number is a field error, not a crash."""
     schemas = ledger.schemas()
-    record = _as_text(record, schemas)
+    record = _names_normalised(_as_text(record, schemas))
+    if not protected.field_paths(record, schemas):
+        return copy.deepcopy(record)
     keys = fresh_keys(ledger)
     try:
         if keys is None:
@@ -135,6 +145,30 @@ def seal_record(ledger, record: dict) -> dict:
         rule = "idcard." + exc.message_key.rsplit("_", 1)[-1]  # privacy.id_check -> idcard.check
         raise InvalidRecord([Finding(str(record.get("id", "?")), path, rule, {})],
                             record=str(record.get("id", "?"))) from None
+
+
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+NAME_FIELDS = {"student": ("name", "guardian")}
+
+
+def normal_name(name: str) -> str:
+    """A person's name as kept: no outer spaces; none between two Chinese characters (rosters pad
+    two-character names, `杨　洋`); one plain space elsewhere (`Ma Lijuan`, `阿依古丽 · 买买提`).
+    A notice masks characters, so a padding space must not count as one."""
+    parts = name.split()
+    out = ""
+    for part in parts:
+        if out and not (_CJK.match(out[-1]) and _CJK.match(part[0])):
+            out += " "
+        out += part
+    return out
+
+
+def _names_normalised(record: dict) -> dict:
+    fields = [f for f in NAME_FIELDS.get(record.get("type"), ()) if isinstance(record.get(f), str)]
+    if all(normal_name(record[f]) == record[f] for f in fields):
+        return record
+    return {**record, **{f: normal_name(record[f]) for f in fields}}
 
 
 def prepare_keys(ledger, changes: list[Change]) -> None:
@@ -428,8 +462,12 @@ def status(ledger) -> dict[str, Any]:
                 by_key[node.get("key", "?")] = by_key.get(node.get("key", "?"), 0) + 1
                 held.add((doc["id"], node.get("key", "?")))
     info["sealed_by_key"] = by_key
+    if ledger.keys is not None and not _bound(ledger, ledger.keys):
+        info.update(other_ledger=ledger.keys.ledger_id)
+        return info
     keys = fresh_keys(ledger)
     if keys is not None:
+        info["hash_late"] = len(keys.hash_late)
         erasures = {e.get("subject") for e in ledger.find("event", action=ERASE)} - {None}
         missing = {rid for rid, kid in held
                    if kid not in keys.key_ids or rid in keys.erased or not keys.data_keys(rid, kid)}
@@ -445,6 +483,8 @@ def describe_status(info: dict[str, Any]) -> list[str]:
     lines = [t("privacy.cmd.status_path", path=info["path"], mode=info.get("mode", "-"))]
     if not info["exists"]:
         lines.append(t("privacy.cmd.status_no_key"))
+    elif info.get("other_ledger"):
+        lines.append(t("privacy.cmd.status_other_ledger", other=info["other_ledger"]))
     else:
         lines.append(t("privacy.cmd.status_key", key_id=info["key_id"], erased=info["erased"]))
         if info["rotation_pending"]:
@@ -453,6 +493,9 @@ def describe_status(info: dict[str, Any]) -> list[str]:
             lines.append(t("privacy.cmd.status_erasures_pending", count=info["erasures_pending"]))
         if info["students_unreadable"]:
             lines.append(t("privacy.cmd.status_unreadable", count=info["students_unreadable"]))
+        if info.get("hash_late"):
+            lines.append(t("privacy.cmd.status_hash_late", count=info["hash_late"]))
+        lines.append(t("privacy.cmd.status_trust"))
     for kid, n in sorted(info["sealed_by_key"].items()):
         lines.append(t("privacy.cmd.status_sealed", key_id=kid, count=n))
     return lines

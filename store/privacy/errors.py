@@ -143,6 +143,11 @@ class RotationUnfinished(PrivacyError):
     message_key = "privacy.rotation_unfinished"
 
 
+class KeyFileOtherLedger(KeyMissing):
+    """The key file at this ledger's place was made for another ledger (copied under its name)."""
+    message_key = "privacy.key_file_other_ledger"
+
+
 class EraseNoKey(PrivacyError):
     message_key = "privacy.erase_no_key"
 

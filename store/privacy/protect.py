@@ -74,13 +74,12 @@ def mask(kind: str, value: str) -> str:
 
 
 def mask_name(name: str) -> str:
-    """张*伟 for public notices: 2 chars 张*, 3+ chars first and last kept."""
-    name = name.strip()
-    if len(name) <= 1:
-        return "*" * len(name)
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
+    """A name for a public notice (the notice rule, README): the first character kept, one `*` for
+    every other character; spaces are not characters (`杨　洋` → `杨*`, `欧阳小明` → `欧***`)."""
+    chars = [ch for ch in name if not ch.isspace()]
+    if len(chars) <= 1:
+        return "*" * len(chars)
+    return chars[0] + "*" * (len(chars) - 1)
 
 
 def fingerprint(hmac_key: bytes, kind: str, value: str) -> str:

@@ -127,7 +127,8 @@ class Schemas:
 
 
 def _show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
+    from store.rules.identifiers import mask_text  # same layer; it needs this module first
+    text = mask_text(json.dumps(value, ensure_ascii=False))  # a refusal never repeats an identifier
     return text if len(text) <= 60 else text[:57] + "…"
 
 
@@ -137,7 +138,9 @@ def _translate(schemas: Schemas, rtype: str, label: str, err) -> list[Finding]:
     value = err.validator_value
     title = err.schema.get("title") if isinstance(err.schema, dict) else None
     field_title = i18n.Title(schemas.field(rtype, tuple(p for p in path)).get("title") or title or "")
-    base = {"title": field_title, "value": _show(err.instance)}
+    inside = any(len(p) <= len(path) and all(a == "*" or a == b for a, b in zip(p, path))
+                 for p in schemas.protected.get(rtype, []))
+    base = {"title": field_title, "value": "******" if inside else _show(err.instance)}
     if kind == "required":
         present = err.instance if isinstance(err.instance, dict) else {}
         missing = [name for name in value if name not in present]
