@@ -7,7 +7,7 @@ from typing import Any
 
 from store.core.errors import BangfuError, InvalidRecord
 from store.core.text import printable
-from store.rules import identifiers
+from store.rules import cleartext
 
 JSON = False
 
@@ -18,7 +18,7 @@ def out(text: str = "") -> None:
 
 def err(text: str) -> None:
     # A message may repeat what was typed (a record id that was an ID number): never in clear.
-    sys.stderr.write(printable(identifiers.mask_text(text)) + "\n")
+    sys.stderr.write(printable(cleartext.mask_text(text)) + "\n")
 
 
 def data(value: Any) -> None:
@@ -27,7 +27,7 @@ def data(value: Any) -> None:
 
 def fail(exc: BangfuError) -> None:
     if JSON:
-        payload: dict[str, Any] = {"error": exc.key, "message": identifiers.mask_text(str(exc).split("\n")[0])}
+        payload: dict[str, Any] = {"error": exc.key, "message": cleartext.mask_text(str(exc).split("\n")[0])}
         if isinstance(exc, InvalidRecord):
             payload["findings"] = [f.as_json() for f in exc.findings]
         sys.stderr.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")

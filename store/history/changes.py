@@ -21,7 +21,7 @@ from store.core.findings import dotted
 from store.ledger.gitstore import ZERO
 from store.core.money import yuan
 from store.core.trailers import Trailers
-from store.rules import identifiers
+from store.rules import cleartext
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _GIT_LAST_SECOND = 4102444799  # 2099-12-31 23:59:59 UTC
@@ -243,10 +243,10 @@ def shown(schemas, rtype: str | None, path: tuple, value: Any) -> str:
     if isinstance(value, bool):
         return i18n.t("changes.yes" if value else "changes.no")
     if isinstance(value, str):
-        return identifiers.mask_text(value)  # one typed where it does not belong, before it was refused
+        return cleartext.mask_text(value)  # one typed where it does not belong, before it was refused
     if value is None:
         return "null"
-    return identifiers.mask_text(json.dumps(value, ensure_ascii=False, sort_keys=True))
+    return cleartext.mask_text(json.dumps(value, ensure_ascii=False, sort_keys=True))
 
 
 def describe(schemas, rtype: str | None, fc: FieldChange) -> tuple[str, str, str]:

@@ -13,7 +13,7 @@ from stdnum.cn import ric
 _WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
 _CHECK = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
-_DASHES = "-‐‑‒–—―−－﹣"
+DASHES = "-‐‑‒–—―−－﹣"  # every dash a person may type inside a number
 FIRST_YEAR = 1900
 
 
@@ -25,7 +25,7 @@ def normal(value: str) -> str:
         d = unicodedata.decimal(ch, None)
         if d is not None:
             out.append(str(d))
-        elif not (ch.isspace() or ch in _DASHES):
+        elif not (ch.isspace() or ch in DASHES):
             out.append(ch)
     return "".join(out).upper()
 

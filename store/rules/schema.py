@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 from store.core import i18n
 from store.core.findings import Finding
+from store.rules import cleartext
 
 # Package data beside this module, so an installed Bangfu (a wheel, `pip install .`) has them too. (Not
 # importlib.resources: the same folder for an unzipped package, and it costs every start ~10 ms of imports.)
@@ -127,8 +128,7 @@ class Schemas:
 
 
 def _show(value: Any) -> str:
-    from store.rules.identifiers import mask_text  # same layer; it needs this module first
-    text = mask_text(json.dumps(value, ensure_ascii=False))  # a refusal never repeats an identifier
+    text = cleartext.mask_text(json.dumps(value, ensure_ascii=False))  # a refusal never repeats an identifier
     return text if len(text) <= 60 else text[:57] + "…"
 
 

@@ -1,0 +1,101 @@
+"""Clear personal identifiers in a text: resident ID numbers, mainland mobile numbers, bank card
+numbers, found however they were typed, and masked for showing.
+
+Text is looked at with every Unicode digit read as its ASCII digit, every dash as '-' and every
+space as ' ' (length kept, so a match's span is the span in the original text): an ID typed in
+full-width or Arabic-Indic digits, or with spaces inside, is still an ID. Records and where an
+identifier belongs are store/rules/identifiers.py's business; this module knows only text."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Iterator
+
+from store.rules import idcard
+
+SEAL_PREFIX = "v1:"   # a sealed value (store.privacy.protect): base64, digits by chance
+KINDS = ("id_number", "phone", "bank_card")
+_DASHES = idcard.DASHES
+_EDGE_L, _EDGE_R = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
+_SEP = r"[ -]?"
+ID_RE = re.compile(_EDGE_L + r"\d(?:" + _SEP + r"\d){16}" + _SEP + r"[\dXx]" + _EDGE_R)
+PHONE_RE = re.compile(_EDGE_L + r"(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}" + _EDGE_R)
+# Card numbers start with 3-6 (Amex/JCB, Visa, Mastercard, UnionPay): cuts false hits on
+# long voucher numbers that happen to pass Luhn.
+CARD_RE = re.compile(_EDGE_L + r"(?:[3-6]\d{15,18}|[3-6]\d{3}(?:[ -]\d{4}){3}(?:[ -]\d{1,3})?)" + _EDGE_R)
+PATTERNS = (ID_RE, CARD_RE, PHONE_RE)  # the order matters: an ID first
+SEALED_RE = re.compile(re.escape(SEAL_PREFIX) + r"[A-Za-z0-9+/]+={0,2}\Z")
+
+
+def fold(text: str) -> str:
+    """The text with every decimal digit in ASCII, every dash '-', every space ' ', full-width x/X
+    as x/X; one character for one, so spans found in it are spans of the original."""
+    out = []
+    for ch in text:
+        if ch < "\x80":
+            out.append(ch)
+        elif (d := unicodedata.decimal(ch, None)) is not None:
+            out.append(str(d))
+        elif ch in _DASHES:
+            out.append("-")
+        elif ch.isspace():
+            out.append(" ")
+        elif ch in "ｘＸ":
+            out.append(unicodedata.normalize("NFKC", ch))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, kind) of each clear identifier in the text, IDs first, never two overlapping."""
+    folded = fold(text)
+    taken: list[tuple[int, int]] = []
+
+    def free(a: int, b: int) -> bool:
+        return not any(x < b and a < y for x, y in taken)
+    for m in ID_RE.finditer(folded):
+        if idcard.problem(m.group()) is None:
+            taken.append(m.span())
+            yield m.start(), m.end(), "id_number"
+    for m in CARD_RE.finditer(folded):
+        digits = re.sub(r"\D", "", m.group())
+        if 16 <= len(digits) <= 19 and luhn_ok(digits) and free(*m.span()):
+            taken.append(m.span())
+            yield m.start(), m.end(), "bank_card"
+    for m in PHONE_RE.finditer(folded):
+        if free(*m.span()):
+            taken.append(m.span())
+            yield m.start(), m.end(), "phone"
+
+
+def clear_kinds(text: str) -> list[str]:
+    """Kinds of clear identifiers in one string (each kind once)."""
+    return list(dict.fromkeys(kind for _a, _b, kind in spans(text)))
+
+
+def mask_found(kind: str, value: str) -> str:
+    """A found identifier as it may be shown (the notice rule: an ID's first and last four, a
+    mobile's first three and last four, a card's last four)."""
+    digits = re.sub(r"[^0-9Xx]", "", fold(value)).upper()
+    if kind == "id_number":
+        return idcard.mask(idcard.normal(value))
+    if kind == "phone":
+        digits = digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
+        return digits[:3] + "****" + digits[-4:]
+    return "*" * (len(digits) - 4) + digits[-4:]
+
+
+def mask_text(text: str) -> str:
+    """The text with every clear identifier in it masked: what a screen, a log or a report shows."""
+    for start, end, kind in sorted(spans(text), reverse=True):
+        text = text[:start] + mask_found(kind, text[start:end]) + text[end:]
+    return text
