@@ -35,7 +35,7 @@ def test_visit_form_has_the_right_input_for_each_field_in_schema_order(schemas):
     assert kinds(participants.fields) == {"name": fm.TEXT, "school": fm.REF, "role": fm.TEXT}
     donation = next(f for f in form.fields if f.name == "donation")
     assert kinds(donation.fields)["cash_fen"] == fm.MONEY and kinds(donation.fields)["items"] == fm.LIST
-    assert form.constants == {"type": "visit", "schema_version": 1}
+    assert form.constants == {"type": "visit", "schema_version": 2}
 
 
 def test_other_types_get_terms_months_booleans_multi_selects_and_protected_inputs(schemas):
@@ -80,7 +80,7 @@ def test_typed_text_becomes_record_values_and_empty_optional_fields_are_left_out
     values["participants"] = [{"name": "王老师", "school": "", "role": ""}]
     record, errors = fm.to_record(form, values, record_id="visit-01JB0000000000000000000009")
     assert errors == {}
-    assert record == {"id": "visit-01JB0000000000000000000009", "type": "visit", "schema_version": 1,
+    assert record == {"id": "visit-01JB0000000000000000000009", "type": "visit", "schema_version": 2,
                       "plan": "plan-01JB0000000000000000000000", "kind": "送教下乡", "date": "2006-10-12",
                       "hours": 4, "topic": "语文示范课", "participants": [{"name": "王老师"}]}
 

@@ -37,7 +37,7 @@ CONFIG_FILE = "bangfu.json"
 SCHEMA_DIR = "schemas"
 RECORDS = ids.RECORDS_DIR
 FORMAT = 1
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_ATTEMPTS = 30
 SLICE = 2000   # records read under the lock at a time by long scans (a text search)
 

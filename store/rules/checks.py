@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Protocol
 
-from store.rules import idcard, identifiers, protected
+from store.rules import idcard, identifiers, protected, situation
 from store.core import ids
 from store.core.findings import Finding, dotted
 from store.core.i18n import Title, Word
@@ -44,8 +44,9 @@ def _status_word(status: str) -> Word:
     return Word(f"rule.status.{_STATUS_WORD[status]}")
 
 
-def _status_after(event: dict | None, student: dict) -> str:
-    """The status a student has right after `event` (None: before any event)."""
+def _status_after(event: dict | None, student: dict, on: str | None = None) -> str:
+    """The status a student has on `on` (default: the event's own date) when `event` was the
+    last one (None: before any event)."""
     if event is None:
         return UNRECOGNISED
     kind = event.get("event")
@@ -54,9 +55,12 @@ def _status_after(event: dict | None, student: dict) -> str:
     if kind == "退出":
         return LEFT
     if kind == "脱贫":
-        # Lifted out of poverty keeps eligibility until the student changes stage.
-        lifted_in = event.get("stage") or student.get("stage")
-        return LIFTED_KEPT if student.get("stage") == lifted_in else LIFTED
+        # Lifted out of poverty keeps eligibility until the student changes stage: the stage
+        # of the lifting against the stage in the school year of the day asked about.
+        lifted_on = _date(event.get("date"))
+        lifted_in = event.get("stage") or situation.situation(student, lifted_on).get("stage")
+        stage_then = situation.situation(student, _date(on) or lifted_on).get("stage")
+        return LIFTED_KEPT if stage_then == lifted_in else LIFTED
     return UNRECOGNISED
 
 
@@ -66,15 +70,14 @@ def _events_by_date(student: dict) -> list[tuple[int, dict]]:
 
 
 def student_status(student: dict, on_date: dt.date | str) -> str:
-    """One of 在册, 脱贫保留, 已脱贫, 已退出, 未认定, from the events up to and including `on_date`.
-
-    The student's stage is the current one (the record keeps no stage history)."""
+    """One of 在册, 脱贫保留, 已脱贫, 已退出, 未认定, from the events up to and including `on_date`,
+    with the student's stage in the school year of `on_date` (store/rules/situation.py)."""
     day = on_date.isoformat() if isinstance(on_date, dt.date) else str(on_date)
     last = None
     for _, event in _events_by_date(student):
         if str(event.get("date", "")) <= day:
             last = event
-    return _status_after(last, student)
+    return _status_after(last, student, day)
 
 
 def is_eligible(student: dict, on_date: dt.date | str) -> bool:
@@ -218,6 +221,7 @@ def _plan_roles(c: _Ctx, r: dict) -> Iterator[Finding]:
 _UNIQUE: tuple[tuple[str, str, str, str, str | None], ...] = (
     ("plan", "parties", "school", "rule.plan_party_twice", "school"),
     ("plan", "targets", "key", "rule.plan_target_twice", None),
+    ("student", "years", "school_year", "rule.student_year_twice", None),
 )
 
 
@@ -332,6 +336,15 @@ def _student_id_number(c: _Ctx, r: dict) -> Iterator[Finding]:
             yield c.error(("identity", "id_number"), problem)
 
 
+def _student_years(c: _Ctx, r: dict) -> Iterator[Finding]:
+    """Earlier school years lie before the present one (the present holds from `school_year` on)."""
+    present = r.get("school_year")
+    for i, entry in enumerate(r.get("years") or []):
+        year = entry.get("school_year")
+        if present and year >= present:
+            yield c.error(("years", i, "school_year"), "rule.student_year_not_earlier", year=year, present=present)
+
+
 def _student_events(c: _Ctx, r: dict) -> Iterator[Finding]:
     previous: dict | None = None
     exit_event: dict | None = None
@@ -382,13 +395,14 @@ def _aid_standard_match(c: _Ctx, r: dict) -> Iterator[Finding]:
     if not standard:
         return
     student = c.ref(r.get("student"), "student")
-    # (field of the standard, whose value it must equal, that value, level). Stage and
-    # boarding are the student's current ones, which change over the years: a warning.
+    # (field of the standard, whose value it must equal, that value, level). Stage and boarding
+    # are the student's in the school year of the payment's term, not today's.
     compared = [("programme", "of_payment", r.get("programme"), "error")]
     if student:
-        compared.append(("stage", "of_student", student.get("stage"), "warning"))
+        then = situation.situation(student, year=situation.school_year_of_term(str(r.get("term", ""))))
+        compared.append(("stage", "of_student", then.get("stage"), "warning"))
         if "boarding" in standard:
-            compared.append(("boarding", "of_student", bool(student.get("boarding", False)), "warning"))
+            compared.append(("boarding", "of_student", then["boarding"], "warning"))
     for name, whose, actual, level in compared:
         expected = standard.get(name)
         if expected != actual:
@@ -453,7 +467,7 @@ COMMON: tuple[Rule, ...] = (_references,)
 RULES: dict[str, tuple[Rule, ...]] = {
     "plan": (_plan_period, _plan_roles, _unique_keys, _plan_budget, _plan_schedule),
     "visit": (_visit_dates, _visit_parties, _visit_secondment, _visit_donation),
-    "student": (_student_id_number, _student_events),
+    "student": (_student_id_number, _unique_keys, _student_years, _student_events),
     "standard": (_standard_validity,),
     "aid": (_aid_term, _aid_duplicate, _aid_standard_match, _aid_standard_valid, _aid_amount, _aid_eligible),
 }

@@ -106,8 +106,9 @@ def form_for(schemas: Schemas, record_type: str) -> Form:
     fields = tuple(_fields(schemas, doc, (), patterns, top=True))
     constants = {"type": record_type}
     version = schemas.resolve(doc.get("properties", {}).get("schema_version", {}))
-    if "const" in version:
-        constants["schema_version"] = version["const"]
+    if "const" in version or "enum" in version:
+        # A new record is written for the newest version the schema accepts.
+        constants["schema_version"] = version["const"] if "const" in version else max(version["enum"])
     return Form(record_type, i18n.title(doc.get("title", record_type)), fields, constants)
 
 
@@ -339,7 +340,8 @@ def to_record(form: Form, values: dict, original: dict | None = None, *, record_
     for key, value in original.items():
         if key not in {f.name for f in form.fields}:
             record[key] = copy.deepcopy(value)
-    record.update(form.constants)
+    # An edited record keeps the version it was written for (still valid: versions only add).
+    record.update({k: v for k, v in form.constants.items() if not (k == "schema_version" and k in original)})
     rid = record_id or original.get("id")
     if rid:
         record["id"] = rid
