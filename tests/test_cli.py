@@ -166,7 +166,7 @@ def test_help_in_both_languages():
 def test_schema_upgrade_checks_every_record_then_commits_once(led, tmp_path):
     sid = add(led, "school", school())
     r = bangfu("-L", str(led), "schema-upgrade")
-    assert r.returncode == 0 and "已是最新（第 1 版）" in r.stdout
+    assert r.returncode == 0 and "已是最新（第 2 版）" in r.stdout
     new = tmp_path / "schemas"
     new.mkdir()
     for f in PROJECT_SCHEMAS.glob("*.json"):
@@ -185,9 +185,9 @@ def test_schema_upgrade_checks_every_record_then_commits_once(led, tmp_path):
     doc["required"].remove("motto")
     (new / "school.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
     r = bangfu("-L", str(led), "schema-upgrade", str(new), "--note", "校训")
-    assert r.returncode == 0 and "第 2 版（school.json）" in r.stdout, r.stderr
+    assert r.returncode == 0 and "第 3 版（school.json）" in r.stdout, r.stderr
     message = git(led, "log", "-1", "--format=%B", "main")
-    assert "schema upgrade to version 2 (校训)" in message and "Action: schema-upgrade" in message
+    assert "schema upgrade to version 3 (校训)" in message and "Action: schema-upgrade" in message
     r = bangfu("-L", str(led), "set", sid, "motto=勤学")
     assert r.returncode == 0, r.stderr
     r = bangfu("-L", str(led), "--lang", "en", "schema-upgrade", str(tmp_path / "nowhere"))

@@ -100,7 +100,7 @@ def small(ledger):
 
     aid("a1", s1, "义务教育寄宿生生活补助", 62500, "2026-10-10", standard=board)
     aid("a2", s2, "营养改善计划", 30000, "2026-11-01", standard=meal, days=80)     # 80 days x 4 元 = 320 元
-    aid("a3", s1, "营养改善计划", 10000, "2026-11-02")                             # no standard
+    aid("a3", s1, "社会捐助", 10000, "2026-11-02")                                 # no standards for it
     aid("a4", s1, "义务教育寄宿生生活补助", 62500, "2026-04-15", term="2025-2026-2", standard=board)
     ledger.commit([Change(rec["id"], rec, NEW) for rec in r.values()], action="import", message="test data")
     return {k: v["id"] for k, v in r.items()}
@@ -158,12 +158,13 @@ def test_aid_summary(ledger, small):
     assert aid.by_status == {"在册": (small["st1"],), "脱贫保留": (small["st2"],), "已脱贫": (),
                              "已退出": (small["st3"],), "未认定": tuple(sorted((small["st4"], small["st5"])))}
     assert aid.by_group == {"建档立卡": (small["st1"],), "低保": (small["st2"],), "留守": (small["st1"],)}
-    board, meal = aid.programmes
+    board, meal, gift = aid.programmes
     assert (board.programme, board.payments, board.students, board.paid_fen, board.expected_fen, board.off) == (
         "义务教育寄宿生生活补助", (small["a1"],), 1, 62500, 62500, ())
     assert (meal.programme, meal.payments, meal.students, meal.paid_fen, meal.expected_fen) == (
-        "营养改善计划", (small["a2"], small["a3"]), 2, 40000, 32000)
-    assert (meal.off, meal.unchecked) == ((small["a2"],), (small["a3"],))
+        "营养改善计划", (small["a2"],), 1, 30000, 32000)
+    assert (meal.off, meal.unchecked) == ((small["a2"],), ())
+    assert (gift.programme, gift.paid_fen, gift.expected_fen, gift.unchecked) == ("社会捐助", 10000, 0, (small["a3"],))
     assert (aid.paid_fen, aid.expected_fen) == (102500, 94500)
     # At the end of the term 钱三 has been recognised.
     assert d.aid_summary(ledger, TERM).by_status["在册"] == tuple(sorted((small["st1"], small["st5"])))

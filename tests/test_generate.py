@@ -77,18 +77,33 @@ def dangling(records: list[dict], schemas: Schemas) -> list[str]:
     return out
 
 
-def eligible(student: dict, on: dt.date) -> bool:
-    ok = False
+def situation_in(student: dict, year: str) -> dict:
+    """The student's entry for a school year (the present from `school_year` on)."""
+    if year >= student.get("school_year", "0"):
+        return student
+    earlier = [y for y in student.get("years", []) if y["school_year"] <= year]
+    return max(earlier, key=lambda y: y["school_year"]) if earlier else min(student["years"], key=lambda y: y["school_year"])
+
+
+def school_year(on: dt.date) -> str:
+    first = on.year if on.month >= 9 else on.year - 1
+    return f"{first}-{first + 1}"
+
+
+def eligible(student: dict, on: dt.date, programme: str = "") -> bool:
+    """Recognised and not lifted out of poverty in an earlier stage; for nutrition and free textbooks
+    only not gone."""
+    ok, gone = False, False
     for e in sorted(student.get("events", []), key=lambda e: e["date"]):
         if d(e["date"]) > on:
             break
         if e["event"] in ("认定", "返贫"):
-            ok = True
+            ok, gone = True, False
         elif e["event"] == "脱贫":
-            ok = ok and e.get("stage", student["stage"]) == student["stage"]
+            ok = ok and e["stage"] == situation_in(student, school_year(on))["stage"]
         elif e["event"] == "退出":
-            ok = False
-    return ok
+            ok, gone = False, True
+    return not gone if programme in ("营养改善计划", "义务教育免费教科书") else ok
 
 
 def expected_amount(standard: dict, aid: dict) -> int:
@@ -160,7 +175,7 @@ def rule_problems(records: list[dict]) -> tuple[list[str], list[str]]:
         seen.add(key)
         student = ids[a["student"]]
         paid = d(a["paid_on"])
-        if not eligible(student, paid):
+        if not eligible(student, paid, a["programme"]):
             errors.append(f"{a['id']}: student not eligible on {a['paid_on']}")
         lo, hi = term_window(a["term"])
         if not lo <= paid <= hi:
@@ -169,9 +184,10 @@ def rule_problems(records: list[dict]) -> tuple[list[str], list[str]]:
             errors.append(f"{a['id']}: paid in the future")
         if "standard" in a:
             st = ids[a["standard"]]
-            if (st["programme"], st["stage"]) != (a["programme"], student["stage"]):
+            then = situation_in(student, a["term"][:9])
+            if (st["programme"], st["stage"]) != (a["programme"], then["stage"]):
                 errors.append(f"{a['id']}: standard for another programme or stage")
-            if "boarding" in st and st["boarding"] != student.get("boarding", False):
+            if "boarding" in st and st["boarding"] != then.get("boarding", False):
                 errors.append(f"{a['id']}: standard for another boarding status")
             if not st["valid_from"] <= a["paid_on"] <= st.get("valid_to", "9999-12-31"):
                 errors.append(f"{a['id']}: standard not valid on {a['paid_on']}")
@@ -266,17 +282,28 @@ def test_demo_has_a_live_plan_this_term_with_gaps(demo):
 
 def test_demo_standards_students_and_aid(demo):
     t = by_type(demo)
-    figures = {(s["programme"], s["stage"], s.get("level")): (s["amount_fen"], s["unit"])
+    figures = {(s["programme"], s["stage"], s.get("boarding"), s.get("level")): (s["amount_fen"], s["unit"])
                for s in t["standard"] if "valid_to" not in s}
-    assert figures[("学前教育资助", "学前", None)] == (100000, "年")
-    assert figures[("义务教育寄宿生生活补助", "小学", None)] == (100000, "年")
-    assert figures[("义务教育寄宿生生活补助", "初中", None)] == (125000, "年")
-    assert figures[("普通高中国家助学金", "高中", "一档")] == (250000, "年")
-    assert figures[("普通高中国家助学金", "高中", "二档")] == (150000, "年")
-    assert figures[("中职国家助学金", "中职", None)] == (200000, "年")
-    assert figures[("营养改善计划", "小学", None)] == (400, "天")
-    assert figures[("校车补助", "小学", None)] == (50000, "年")
-    assert figures[("生源地助学贷款", "高中", None)] == (800000, "年")
+    # Today's figures (policy as of the 2025 spring term), each with its document in the notes.
+    assert figures[("学前教育资助", "学前", None, None)] == (100000, "年")
+    assert figures[("义务教育寄宿生生活补助", "小学", True, None)] == (100000, "年")
+    assert figures[("义务教育寄宿生生活补助", "初中", True, None)] == (125000, "年")
+    assert figures[("义务教育寄宿生生活补助", "小学", False, None)] == (50000, "年")
+    assert figures[("义务教育寄宿生生活补助", "初中", False, None)] == (62500, "年")
+    assert figures[("普通高中国家助学金", "高中", None, "一档")] == (300000, "年")
+    assert figures[("普通高中国家助学金", "高中", None, "二档")] == (200000, "年")
+    assert figures[("中职国家助学金", "中职", None, None)] == (230000, "年")
+    assert figures[("营养改善计划", "小学", None, None)] == (500, "天")
+    assert figures[("义务教育免费教科书", "初中", None, None)] == (18000, "年")
+    assert figures[("校车补助", "小学", False, None)] == (50000, "年")
+    assert figures[("生源地助学贷款", "高中", None, None)] == (2000000, "年")
+    # The seeds' older figures stay, as the standards of their years.
+    older = {(s["programme"], s["stage"], s.get("level"), s["valid_to"]): s["amount_fen"]
+             for s in t["standard"] if "valid_to" in s}
+    assert older[("营养改善计划", "小学", None, "2021-08-31")] == 400
+    assert older[("普通高中国家助学金", "高中", "一档", "2025-01-31")] == 250000
+    assert older[("生源地助学贷款", "高中", None, "2021-08-31")] == 800000
+    assert all(s.get("notes") for s in t["standard"] if s["programme"] != "校车补助")
     students = t["student"]
     assert 30 <= len(students) <= 40
     events = Counter(e["event"] for s in students for e in s["events"])

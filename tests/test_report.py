@@ -8,7 +8,8 @@ The ledger (tests/test_export.py `small_ledger`), term 2024-2025-1 (2024-09-01 .
   donation 5,000.00 cash + 100 × 25.00 goods = 7,500.00 from 沙河二小 to 石桥二小.
 - aid: 张小花 500.00 (中央) and 李明 450.00 (省) against 1,000.00 a year = 500.00 a term each:
   paid 950.00, standard 1,000.00; students on 2025-01-31: 3 在册, 1 已退出; groups of the eligible:
-  建档立卡 2, 低保 1, 孤儿 1; anomalies: 王芳 eligible and unpaid, 李明 50.00 under the standard.
+  建档立卡 2, 低保 1, 孤儿 1; anomalies: 王芳 due the 初中 boarding subsidy (1,250.00 a year: 625.00 this
+  term) and unpaid, 李明 50.00 under the standard.
 """
 from __future__ import annotations
 
@@ -85,7 +86,8 @@ def test_aid_against_the_standards_students_and_anomalies(built):
     assert {k: len(v) for k, v in aid.summary.by_status.items() if v} == {"在册": 3, "已退出": 1}
     assert {k: len(v) for k, v in aid.summary.by_group.items()} == {"建档立卡": 2, "低保": 1, "孤儿": 1}
     assert [(a.kind, a.student, a.amount_fen, a.expected_fen) for a in aid.anomalies] == [
-        ("unpaid", "王芳", None, None), ("off_standard", "李明", 45_000, 50_000)]
+        ("unpaid", "王芳", None, 62_500), ("off_standard", "李明", 45_000, 50_000)]
+    assert aid.anomalies[0].programme == "义务教育寄宿生生活补助"
     assert [(m.month, m.paid_fen) for m in aid.months if m.paid_fen] == [("2024-10", 50_000), ("2024-11", 45_000)]
 
 

@@ -41,7 +41,7 @@ def test_save_is_one_commit_by_the_author_with_readable_message_and_trailers(pai
     assert int(git(ledger.path, "rev-list", "--count", "main")) == before + 1
     shown = git(ledger.path, "log", "-1", "--format=%an <%ae>%n%B", "main")
     assert shown.startswith("王老师 <wang@school.cn>\nvisit: add 2006-10-12 送教下乡 沙河二小 → 石桥二小\n")
-    for trailer in ("Record-Type: visit", f"Record-Id: {saved.id}", "Action: add", "Schema-Version: 1",
+    for trailer in ("Record-Type: visit", f"Record-Id: {saved.id}", "Action: add", "Schema-Version: 2",
                     "Site: 测试站"):
         assert trailer in shown
     # The commit touches exactly the record's canonical file.

@@ -394,7 +394,7 @@ def test_the_schema_upgrade_step_is_accepted_and_reaches_every_site(pair, tmp_pa
     edit(b, s2, notes="升级前的修改")
     sync.sync(a)
     sync.sync(b)
-    assert b.config["schema_version"] == 2 and "motto" in b.schemas().docs["school"]["properties"]
+    assert b.config["schema_version"] == 3 and "motto" in b.schemas().docs["school"]["properties"]
     edit(b, s1, motto="勤学")
     sync.sync(b)
     sync.sync(a)

@@ -8,7 +8,7 @@ from store.demo import generate
 from store import NEW, Change, Ledger
 from store.privacy.acts import init_keys
 
-TYPE_ORDER = ("school", "standard", "plan", "visit", "student", "aid", "event")
+TYPE_ORDER = ("school", "standard", "calendar", "plan", "visit", "student", "aid", "event")
 CHUNK = 5000
 
 

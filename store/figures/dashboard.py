@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from store.aid import duty as aid_duty
 from store.rules import checks as rules
+from store.rules import standards
 
 # --- terms --------------------------------------------------------------------------------
 # A school year runs September to August: term 1 (autumn) Sep–Jan, term 2 (spring) Feb–Aug.
@@ -324,6 +326,7 @@ class AidSummary:
     by_status: dict[str, tuple[str, ...]]     # every status (rules.STATUSES order) -> students
     by_group: dict[str, tuple[str, ...]]      # special group -> eligible students
     programmes: tuple[ProgrammeFigures, ...]
+    duty: aid_duty.Duty                       # 应助尽助 by programme (store/aid/duty.py)
 
     @property
     def paid_fen(self) -> int:
@@ -348,14 +351,14 @@ def expected_fen(aid: dict, standard: dict | None) -> int | None:
     if amount is None:
         return None
     # rules owns the arithmetic of per-year / per-term / per-day standards.
-    allowed = rules._PER_TERM.get(unit, lambda a, d: set())(int(amount), None if days is None else int(days))
+    allowed = standards.PER_TERM.get(unit, lambda a, d: set())(int(amount), None if days is None else int(days))
     if not allowed:
         return None
     paid = aid.get("amount_fen")
     return paid if paid in allowed else min(allowed)
 
 
-def aid_summary(ledger, term: str, today: dt.date | None = None) -> AidSummary:
+def aid_summary(ledger, term: str, today: dt.date | None = None, schools: set[str] | None = None) -> AidSummary:
     _start, end = term_span(term)
     on = min(end, today) if today else end
     students = sorted(ledger.scan("student"), key=lambda s: s["id"])
@@ -390,7 +393,8 @@ def aid_summary(ledger, term: str, today: dt.date | None = None) -> AidSummary:
                                         int(sum(number(a.get("amount_fen")) for a in paid)), expected, tuple(off),
                                         tuple(unchecked)))
     return AidSummary(term, on, {k: tuple(v) for k, v in by_status.items()},
-                      {k: tuple(v) for k, v in by_group.items() if v}, tuple(figures))
+                      {k: tuple(v) for k, v in by_group.items() if v}, tuple(figures),
+                      aid_duty.duty(ledger, term, schools=schools, today=today))
 
 
 # --- latest changes --------------------------------------------------------------------------------

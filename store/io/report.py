@@ -275,7 +275,7 @@ def _cmp(c: str) -> str:
 def _aid_section(ledger, term: str, today: dt.date, schools: set[str] | None) -> AidSection:
     docs = ledger.index.docs
     view = ledger if schools is None else _Schools(ledger, schools)
-    summary = dashboard.aid_summary(view, term, today)
+    summary = dashboard.aid_summary(view, term, today, schools=schools)
     payments = sorted(view.query("aid", term=term), key=lambda a: (a.get("paid_on", ""), a["id"]))
     standards = {s["id"]: s for s in ledger.query("standard")}
     by_programme = [Money(f.programme, len(f.payments), f.students, f.paid_fen, f.expected_fen)
@@ -329,52 +329,46 @@ def _group(payments: list[dict], key: Callable[[dict], str], standards: dict, or
 
 
 def _anomalies(ledger, summary: AidSummary, payments: list[dict], standards: dict) -> list[Anomaly]:
+    """The 应助尽助 findings (store/aid/duty.py) as rows: a programme not yet paid in the term is one
+    row with the number due, not one row per student."""
     docs = ledger.index.docs
+    by_id = {a["id"]: a for a in payments}
     out: list[Anomaly] = []
 
-    def student_of(a: dict) -> dict:
-        return docs.get(a.get("student", "")) or {}
+    def student(sid: str) -> tuple[str, str]:
+        s = docs.get(sid) or {}
+        return s.get("name", sid), _name(docs, s.get("school"))
 
-    def school_of(s: dict) -> str:
-        return _name(docs, s.get("school"))
+    def paid_on(pair) -> str:
+        return "、".join((by_id.get(i) or docs.get(i) or {}).get("paid_on", "") for i in pair.payments)
 
-    # Duplicates: the rules refuse them on save, but two sites may each pay the same student.
-    pairs: dict[tuple, list[dict]] = {}
-    for a in payments:
-        pairs.setdefault((a.get("student"), a.get("programme")), []).append(a)
-    for (sid, programme), paid in sorted(pairs.items(), key=lambda kv: str(kv[0])):
-        if len(paid) > 1:
-            s = docs.get(sid or "") or {}
-            out.append(Anomaly("duplicate", s.get("name", sid or ""), school_of(s), programme or "",
-                               sum(int(a.get("amount_fen", 0)) for a in paid), None,
-                               i18n.t("io.report.dup_detail", count=len(paid),
-                                      dates="、".join(a.get("paid_on", "") for a in paid)),
-                               tuple(a["id"] for a in paid)))
-    off = {i for f in summary.programmes for i in f.off}
-    for a in payments:
-        s = student_of(a)
-        if a["id"] in off:
-            want = dashboard.expected_fen(a, standards.get(a.get("standard", "")))
-            out.append(Anomaly("off_standard", s.get("name", ""), school_of(s), a.get("programme", ""),
-                               int(a.get("amount_fen", 0)), want,
-                               i18n.t("io.report.off_detail", diff=yuan(int(a.get("amount_fen", 0)) - (want or 0))),
-                               (a["id"],)))
-        status = rules.student_status(s, a.get("paid_on", "")) if s else None
-        if s and status not in rules.ELIGIBLE:
-            out.append(Anomaly("ineligible", s.get("name", ""), school_of(s), a.get("programme", ""),
-                               int(a.get("amount_fen", 0)), None,
-                               i18n.t("io.report.ineligible_detail", date=a.get("paid_on", ""), status=status_word(status)),
-                               (a["id"],)))
-    paid_students = {a.get("student") for a in payments}
-    for status in rules.ELIGIBLE:
-        for sid in summary.by_status.get(status, ()):
-            if sid not in paid_students:
-                s = docs.get(sid) or {}
-                out.append(Anomaly("unpaid", s.get("name", sid), school_of(s), "", None, None,
-                                   i18n.t("io.report.unpaid_detail", status=status_word(status), date=summary.on.isoformat()),
-                                   (sid,)))
-    kinds = {"duplicate": 0, "unpaid": 1, "off_standard": 2, "ineligible": 3}
-    return sorted(out, key=lambda x: (kinds[x.kind], x.school, x.student))
+    for p in summary.duty.programmes:
+        if not p.started:
+            if p.due and summary.duty.started:
+                out.append(Anomaly("not_started", "", "", p.programme, None, None,
+                                   i18n.t("io.report.not_started_detail", count=len(p.due)),
+                                   tuple(e.student for e in p.due)))
+            continue
+        for x in p.twice:
+            out.append(Anomaly("duplicate", *student(x.student), p.programme, x.paid_fen, None,
+                               i18n.t("io.report.dup_detail", count=len(x.payments), dates=paid_on(x)), x.payments))
+        for x in p.unpaid:
+            out.append(Anomaly("unpaid", *student(x.student), p.programme, None, x.expected_fen,
+                               i18n.t("io.report.unpaid_detail", date=summary.duty.on.isoformat()), (x.student,)))
+        for x in p.off:
+            out.append(Anomaly("off_standard", *student(x.student), p.programme, x.paid_fen, x.expected_fen,
+                               i18n.t("io.report.off_detail", diff=yuan(x.paid_fen - (x.expected_fen or 0))), x.payments))
+        for x in p.not_due:
+            s = docs.get(x.student) or {}
+            status = rules.student_status(s, (by_id.get(x.payments[0]) or {}).get("paid_on", "")) if s else None
+            out.append(Anomaly("ineligible", *student(x.student), p.programme, x.paid_fen, None,
+                               i18n.t("io.report.ineligible_detail", date=paid_on(x),
+                                      status=status_word(status) if status else "?"), x.payments))
+    for x in summary.duty.same_person:
+        out.append(Anomaly("same_person", *student(x.student), x.programme, x.paid_fen, None,
+                           i18n.t("io.report.same_person_detail", count=len(x.payments)), x.payments))
+    kinds = {"duplicate": 0, "same_person": 1, "unpaid": 2, "not_started": 3, "off_standard": 4, "ineligible": 5}
+    return sorted(out, key=lambda x: (kinds[x.kind], x.school, x.student, x.programme))
 
 
 # ---- rows shared by the writers -------------------------------------------------------------------
@@ -546,7 +540,9 @@ def markdown(report: TermReport) -> str:
         L += [f"### {T('aid_months')}", "", "```text", *charts.render_aid(aid.months), "```", ""]
         L += [f"### {T('students')}", ""] + _md_table([T("col_status"), T("col_count")], status_rows(aid))
         L += _md_table([T("col_group"), T("col_count")], group_rows(aid))
-        L += [f"### {T('anomalies')}", ""] + _md_table(anomaly_headers(), anomaly_rows(aid), {4, 5})
+        L += [f"### {T('anomalies')}", ""]
+        L += _md_table(anomaly_headers(), anomaly_rows(aid), {4, 5}) if aid.summary.duty.started else \
+            [T("not_paid_yet"), ""]
     return "\n".join(L).rstrip() + "\n"
 
 
@@ -621,7 +617,8 @@ def html_page(report: TermReport) -> str:
         B.append(_html_table([T("col_status"), T("col_count")], status_rows(aid), numbers={1}))
         B.append(_html_table([T("col_group"), T("col_count")], group_rows(aid), numbers={1}))
         B.append(f"<h3>{_h(T('anomalies'))}</h3>")
-        B.append(_html_table(anomaly_headers(), anomaly_rows(aid), money={4, 5}))
+        B.append(_html_table(anomaly_headers(), anomaly_rows(aid), money={4, 5}) if aid.summary.duty.started
+                 else f"<p class=\"note\">{_h(T('not_paid_yet'))}</p>")
     lang = "zh-CN" if i18n.lang() == "zh" else "en"
     return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
             f"<title>{_h(title(report))}</title><style>{_CSS}</style></head><body>"

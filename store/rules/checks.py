@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Protocol
 
-from store.rules import idcard, identifiers, protected, situation
+from store.rules import idcard, identifiers, protected, situation, standards
 from store.core import ids
 from store.core.findings import Finding, dotted
 from store.core.i18n import Title, Word
@@ -82,6 +82,13 @@ def student_status(student: dict, on_date: dt.date | str) -> str:
 
 def is_eligible(student: dict, on_date: dt.date | str) -> bool:
     return student_status(student, on_date) in ELIGIBLE
+
+
+def may_be_paid(student: dict, programme: str, on_date: dt.date | str) -> bool:
+    """A programme that needs recognition (认定) pays an eligible student; the others (营养膳食补助,
+    免费教科书) any pupil who has not left."""
+    status = student_status(student, on_date)
+    return status in ELIGIBLE if standards.needs_recognition(programme) else status != LEFT
 
 
 # --- the checking context -------------------------------------------------------
@@ -369,6 +376,16 @@ def _standard_validity(c: _Ctx, r: dict) -> Iterator[Finding]:
         yield c.error(("valid_to",), "rule.standard_validity_order", valid_from=start, valid_to=end)
 
 
+def _standard_overlap(c: _Ctx, r: dict) -> Iterator[Finding]:
+    """Two standards for the same programme, stage, boarding, level and county on the same day would
+    leave it to chance which one a payment is checked against."""
+    for other in c.source.find("standard", programme=r.get("programme")):
+        if standards.overlap(r, other):
+            yield c.error(("valid_from",), "rule.standard_overlap", other=other.get("id"),
+                          programme=r.get("programme"), stage=r.get("stage"),
+                          valid_from=other.get("valid_from"), valid_to=other.get("valid_to") or Word("rule.word.open_end"))
+
+
 # --- aid ------------------------------------------------------------------------------------
 
 def _aid_term(c: _Ctx, r: dict) -> Iterator[Finding]:
@@ -398,8 +415,8 @@ def _aid_standard_match(c: _Ctx, r: dict) -> Iterator[Finding]:
     # (field of the standard, whose value it must equal, that value, level). Stage and boarding
     # are the student's in the school year of the payment's term, not today's.
     compared = [("programme", "of_payment", r.get("programme"), "error")]
-    if student:
-        then = situation.situation(student, year=situation.school_year_of_term(str(r.get("term", ""))))
+    then = _then(c, r)
+    if then:
         compared.append(("stage", "of_student", then.get("stage"), "warning"))
         if "boarding" in standard:
             compared.append(("boarding", "of_student", then["boarding"], "warning"))
@@ -410,6 +427,29 @@ def _aid_standard_match(c: _Ctx, r: dict) -> Iterator[Finding]:
             yield c.finding(level, ("standard",), "rule.aid_standard_mismatch",
                             {"what": Word(f"rule.word.field_{name}"), "whose": Word(f"rule.word.{whose}"),
                              "expected": show(expected), "actual": show(actual), "standard": standard.get("id")})
+
+
+def _aid_standard_missing(c: _Ctx, r: dict) -> Iterator[Finding]:
+    """A payment of a programme that has standards names the one it follows: otherwise nothing checks it."""
+    if r.get("standard") is None and c.source.find("standard", programme=r.get("programme")):
+        yield c.error(("standard",), "rule.aid_standard_missing", programme=r.get("programme"))
+
+
+def _then(c: _Ctx, r: dict) -> dict | None:
+    """The student's situation in the school year of the payment's term."""
+    student = c.ref(r.get("student"), "student")
+    return situation.situation(student, year=situation.school_year_of_term(str(r.get("term", "")))) if student else None
+
+
+def _aid_region(c: _Ctx, r: dict) -> Iterator[Finding]:
+    standard, then = c.ref(r.get("standard"), "standard"), _then(c, r)
+    if not (standard and then and standard.get("counties")):
+        return
+    school = c.ref(then.get("school"), "school")
+    county = school.get("county") if school else None
+    if school and not standards.covers_county(standard, county):
+        yield c.error(("standard",), "rule.aid_region", county=county, school=c.name(school["id"], "school"),
+                      region=standard.get("region", ""), counties="、".join(standard["counties"]))
 
 
 def _aid_standard_valid(c: _Ctx, r: dict) -> Iterator[Finding]:
@@ -423,26 +463,38 @@ def _aid_standard_valid(c: _Ctx, r: dict) -> Iterator[Finding]:
                       valid_to=end or Word("rule.word.open_end"))
 
 
-# What one term's payment should be, from a standard's amount and unit (and the days paid).
-# A per-year amount is paid in two terms; an odd number of fen may round either way.
-_PER_TERM: dict[str, Callable[[int, int | None], set[int]]] = {
-    "年": lambda amount, days: {amount // 2, (amount + 1) // 2},
-    "学期": lambda amount, days: {amount},
-    "天": lambda amount, days: {amount * days} if days is not None else set(),
-}
 _UNIT_WORD = {"年": "year", "学期": "term", "天": "day"}
+
+
+def term_days(r: dict, source: RecordSource) -> int | None:
+    """The school days a per-day payment is for: its own `days`, else its term's calendar for the
+    county of the student's school that year."""
+    if r.get("days") is not None:
+        return r.get("days")
+    student = source.get(str(r.get("student", "")))
+    if not student:
+        return None
+    then = situation.situation(student, year=situation.school_year_of_term(str(r.get("term", ""))))
+    school = source.get(str(then.get("school", ""))) or {}
+    calendar = standards.calendar_for(source.find("calendar", term=r.get("term")), str(r.get("term")), school.get("county"))
+    return standards.school_days(calendar) if calendar else None
 
 
 def _aid_amount(c: _Ctx, r: dict) -> Iterator[Finding]:
     standard = c.ref(r.get("standard"), "standard")
     if not standard or standard.get("programme") != r.get("programme"):
         return  # no standard, or the wrong one (reported above)
-    unit, rate, days = standard.get("unit"), standard.get("amount_fen", 0), r.get("days")
+    unit, rate, actual = standard.get("unit"), standard.get("amount_fen", 0), r.get("amount_fen")
+    days = term_days(r, c.source) if unit == "天" else None
     if unit == "天" and days is None:
         yield c.error(("days",), "rule.aid_days_missing", rate=yuan(rate))
         return
-    expected = _PER_TERM.get(unit, lambda a, d: set())(rate, days)
-    actual = r.get("amount_fen")
+    if standard.get("cap"):
+        if standards.within_cap(standard, actual, days) is False:
+            yield c.error(("amount_fen",), "rule.aid_above_cap", actual=yuan(actual), cap=yuan(rate),
+                          unit=Word(f"rule.word.unit_{_UNIT_WORD[unit]}"), programme=standard.get("programme"))
+        return
+    expected = standards.term_amounts(standard, days)
     if expected and actual not in expected:
         yield c.warning(("amount_fen",), "rule.aid_amount_off", actual=yuan(actual), expected=yuan(min(expected)),
                         rate=yuan(rate), unit=Word(f"rule.word.unit_{_UNIT_WORD[unit]}"),
@@ -456,7 +508,7 @@ def _aid_eligible(c: _Ctx, r: dict) -> Iterator[Finding]:
     if not (student and paid):
         return
     status = student_status(student, paid)
-    if status not in ELIGIBLE:
+    if not may_be_paid(student, str(r.get("programme", "")), paid):
         yield c.error(("paid_on",), "rule.aid_not_eligible", student=c.name(student["id"], "student"),
                       paid_on=paid, status=_status_word(status))
 
@@ -468,8 +520,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "plan": (_plan_period, _plan_roles, _unique_keys, _plan_budget, _plan_schedule),
     "visit": (_visit_dates, _visit_parties, _visit_secondment, _visit_donation),
     "student": (_student_id_number, _unique_keys, _student_years, _student_events),
-    "standard": (_standard_validity,),
-    "aid": (_aid_term, _aid_duplicate, _aid_standard_match, _aid_standard_valid, _aid_amount, _aid_eligible),
+    "standard": (_standard_validity, _standard_overlap),
+    "aid": (_aid_term, _aid_duplicate, _aid_standard_missing, _aid_standard_match, _aid_region, _aid_standard_valid,
+            _aid_amount, _aid_eligible),
 }
 
 

@@ -156,6 +156,7 @@ def aid_figures(aid: dashboard.AidSummary, months: list[charts.AidMonth] | None 
             out.append(Figure(Text("  " + i18n.t("tui.home.paid_per_month"), style="bold"), heading=True))
             for line in charts.render_aid(months, width=CHART):
                 out.append(Figure(Text("    " + printable(line)), heading=True))
+    out += duty_figures(aid.duty)
     out.append(Figure(Text(i18n.t("tui.home.students_on", date=aid.on.isoformat()), style="bold"), heading=True))
     for status, students in aid.by_status.items():
         text = Text("  " + _pad(status, 10) + i18n.t("tui.home.people", count=len(students)))
@@ -165,6 +166,36 @@ def aid_figures(aid: dashboard.AidSummary, months: list[charts.AidMonth] | None 
         for group, students in aid.by_group.items():
             text = Text("  " + _pad(group, 10) + i18n.t("tui.home.people", count=len(students)))
             out.append(Figure(text, "student", students, f"{group} · {aid.on.isoformat()}"))
+    return out
+
+
+def duty_figures(duty) -> list[Figure]:
+    """应助尽助 by programme: each finding opens the students (unpaid) or the payments behind it."""
+    t = i18n.t
+    out = [Figure(Text(t("tui.home.duty"), style="bold"), heading=True)]
+    if not duty.started:
+        return out + [Figure(Text("  " + t("tui.home.duty_not_started"), style="dim italic"), heading=True)]
+    for p in duty.programmes:
+        caption = f"{p.programme} · {duty.term}"
+        if not p.started:
+            if p.due:
+                out.append(Figure(Text("  " + t("tui.home.duty_programme_not_started", programme=p.programme,
+                                                 count=len(p.due)), style="dim"),
+                                  "student", tuple(e.student for e in p.due), caption))
+            continue
+        lines = [("duty_unpaid", p.unpaid, "student"), ("duty_not_due", p.not_due, "aid"),
+                 ("duty_twice", p.twice, "aid"), ("duty_off", p.off, "aid")]
+        for key, pairs, kind in lines:
+            if pairs:
+                opened = tuple(x.student for x in pairs) if kind == "student" else \
+                    tuple(i for x in pairs for i in x.payments)
+                out.append(Figure(Text("  " + t(f"tui.home.{key}", programme=p.programme, count=len(pairs)),
+                                       style="yellow"), kind, opened, f"{t(f'tui.home.{key}_caption')} · {caption}"))
+    if duty.same_person:
+        out.append(Figure(Text("  " + t("tui.home.duty_same_person", count=len(duty.same_person)), style="yellow"),
+                          "aid", tuple(i for x in duty.same_person for i in x.payments), duty.term))
+    if duty.findings == 0:
+        out.append(Figure(Text("  " + t("tui.home.duty_clean"), style="green"), heading=True))
     return out
 
 

@@ -1,0 +1,234 @@
+"""应助尽助 and 精准 by programme: for a term (and a school, or all), which (student, programme) pairs
+the rules say are due, and how the payments of the term stand against them.
+
+A student is due a programme in a term when a standard of that programme covers their situation in
+that school year (stage, boarding, the county of their school, their level) on the day the figures
+are taken, and they are on the roll: recognised and eligible for a programme that needs it (认定),
+not gone for the others. Programmes paid on application (a loan, the school bus) are never due.
+
+Per programme the inspector reads: due and unpaid, paid but not due (or not eligible on the day
+paid), paid twice, paid off the standard; and the same person (the keyed hash of the ID number)
+paid by two student records, as two sites may each have entered one. A programme with no payment
+at all in the term is "not yet paid" as a whole, with the number due, not one line per student."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Iterable
+
+from store.rules import checks, situation, standards
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    student: str
+    programme: str
+    standard: str
+    amount_fen: int | None          # for the term; None when it cannot be told (a per-day standard, no calendar)
+
+
+@dataclass(frozen=True)
+class Pair:
+    student: str
+    programme: str
+    payments: tuple[str, ...]       # the payments behind the finding (none for an unpaid pair)
+    expected_fen: int | None = None
+    paid_fen: int = 0
+
+
+@dataclass(frozen=True)
+class ProgrammeDuty:
+    programme: str
+    due: tuple[Entitlement, ...]
+    payments: tuple[str, ...]
+    unpaid: tuple[Pair, ...]
+    not_due: tuple[Pair, ...]       # paid, but not eligible on the day or not covered by any standard
+    twice: tuple[Pair, ...]
+    off: tuple[Pair, ...]           # paid an amount the standard does not give
+
+    @property
+    def started(self) -> bool:
+        return bool(self.payments)
+
+    @property
+    def findings(self) -> int:
+        return len(self.unpaid) + len(self.not_due) + len(self.twice) + len(self.off)
+
+
+@dataclass(frozen=True)
+class Duty:
+    term: str
+    on: dt.date
+    schools: frozenset[str] | None
+    programmes: tuple[ProgrammeDuty, ...]
+    same_person: tuple[Pair, ...]   # one person paid one programme through two student records
+
+    @property
+    def started(self) -> bool:
+        """Whether anything at all has been paid in the term (else: 本学期尚未发放)."""
+        return any(p.started for p in self.programmes)
+
+    @property
+    def findings(self) -> int:
+        return sum(p.findings for p in self.programmes if p.started) + len(self.same_person)
+
+
+def term_start(term: str) -> dt.date:
+    year, half = int(term[:4]), int(term[-1])
+    return dt.date(year, 9, 1) if half == 1 else dt.date(year + 1, 2, 1)
+
+
+def term_end(term: str) -> dt.date:
+    year, half = int(term[:4]), int(term[-1])
+    return dt.date(year + 1, 1, 31) if half == 1 else dt.date(year + 1, 8, 31)
+
+
+class _Ledger:
+    """What the figures read, once: the records of the types they need, and the index's look-ups."""
+
+    def __init__(self, source):
+        self.source = source
+        self.standards = list(source.scan("standard"))
+        self.calendars = list(source.scan("calendar"))
+        self.schools = {s["id"]: s for s in source.scan("school")}
+
+    def county(self, school: str | None) -> str | None:
+        return (self.schools.get(school or "") or {}).get("county")
+
+
+_on_roll = checks.may_be_paid
+
+
+def entitlement(data: _Ledger, student: dict, programme: str, term: str, on: dt.date) -> Entitlement | None:
+    """What the rules give this student for this programme in this term (None: nothing)."""
+    then = situation.situation(student, year=situation.school_year_of_term(term))
+    county = data.county(then.get("school"))
+    standard = standards.entitled(data.standards, programme, then.get("stage"), then["boarding"], county,
+                                  student.get("difficulty"), on)
+    if standard is None:
+        return None
+    days = None
+    if standard.get("unit") == "天":
+        calendar = standards.calendar_for(data.calendars, term, county)
+        days = standards.school_days(calendar) if calendar else None
+    amounts = standards.term_amounts(standard, days)
+    return Entitlement(student["id"], programme, standard["id"], max(amounts) if amounts and not standard.get("cap")
+                       else None)
+
+
+def programmes_of(source) -> list[str]:
+    return list(source.schemas().field("aid", ("programme",)).get("enum") or [])
+
+
+def entitlements(source, term: str, programme: str, *, school: str | None = None,
+                 on: dt.date | None = None) -> list[Entitlement]:
+    """Every student due `programme` in `term` (at `school`, or anywhere), on the day `on`."""
+    on = on or term_start(term)
+    data = _Ledger(source)
+    return _due(data, list(source.scan("student")), term, programme, frozenset({school}) if school else None, on)
+
+
+def _due(data: _Ledger, students: list[dict], term: str, programme: str, schools: frozenset[str] | None,
+         on: dt.date) -> list[Entitlement]:
+    if not standards.is_due_by_rule(programme) or not any(s.get("programme") == programme for s in data.standards):
+        return []
+    year = situation.school_year_of_term(term)
+    out = []
+    for student in sorted(students, key=lambda s: s["id"]):
+        if schools is not None and situation.situation(student, year=year).get("school") not in schools:
+            continue
+        if not _on_roll(student, programme, on):
+            continue
+        found = entitlement(data, student, programme, term, on)
+        if found:
+            out.append(found)
+    return out
+
+
+def duty(source, term: str, *, schools: Iterable[str] | None = None, today: dt.date | None = None) -> Duty:
+    """The 应助尽助 figures of a term, for the students of `schools` that school year (or all): `source`
+    is the ledger (anything with scan and schemas)."""
+    schools = frozenset(schools) if schools is not None else None
+    on = min(term_end(term), today) if today else term_end(term)
+    data = _Ledger(source)
+    year = situation.school_year_of_term(term)
+    students = {s["id"]: s for s in source.scan("student")}
+
+    def at_school(sid: str) -> bool:
+        s = students.get(sid)
+        return schools is None or bool(s) and situation.situation(s, year=year).get("school") in schools
+
+    payments = [a for a in source.scan("aid", term=term) if at_school(str(a.get("student", "")))]
+    by_programme: dict[str, list[dict]] = {}
+    for a in sorted(payments, key=lambda a: (a.get("paid_on", ""), a["id"])):
+        by_programme.setdefault(a.get("programme", ""), []).append(a)
+    order = programmes_of(source)
+    shown = [p for p in order if p in by_programme or
+             (standards.is_due_by_rule(p) and any(s.get("programme") == p for s in data.standards))]
+    shown += sorted(p for p in by_programme if p not in shown)
+    out = []
+    for programme in shown:
+        paid = by_programme.get(programme, [])
+        due = _due(data, list(students.values()), term, programme, schools, on)
+        out.append(_programme(data, programme, term, due, paid, students))
+    return Duty(term, on, schools, tuple(out), tuple(_same_person(payments, students)))
+
+
+def _programme(data: _Ledger, programme: str, term: str, due: list[Entitlement], paid: list[dict],
+               students: dict[str, dict]) -> ProgrammeDuty:
+    paid_by: dict[str, list[dict]] = {}
+    for a in paid:
+        paid_by.setdefault(str(a.get("student", "")), []).append(a)
+    # Before the first payment of a programme nobody is "unpaid": the programme is not yet paid.
+    unpaid = tuple(Pair(e.student, programme, (), e.amount_fen) for e in due if e.student not in paid_by) if paid else ()
+    has_standards = any(s.get("programme") == programme for s in data.standards)
+    not_due, twice, off = [], [], []
+    for sid, theirs in sorted(paid_by.items()):
+        ids = tuple(a["id"] for a in theirs)
+        total = sum(int(a.get("amount_fen", 0)) for a in theirs)
+        if len(theirs) > 1:
+            twice.append(Pair(sid, programme, ids, None, total))
+        student = students.get(sid)
+        days = [dt.date.fromisoformat(a["paid_on"]) for a in theirs]
+        entitled = entitlement(data, student, programme, term, days[0]) if student else None
+        if student is None or not all(_on_roll(student, programme, d) for d in days) or (has_standards and not entitled):
+            not_due.append(Pair(sid, programme, ids, None, total))
+            continue
+        for a in theirs:
+            if entitled and not _amount_fits(data, entitled, a):
+                off.append(Pair(sid, programme, (a["id"],), entitled.amount_fen, int(a.get("amount_fen", 0))))
+    return ProgrammeDuty(programme, tuple(due), tuple(a["id"] for a in paid), unpaid, tuple(not_due), tuple(twice),
+                         tuple(off))
+
+
+def _amount_fits(data: _Ledger, entitled: Entitlement, payment: dict) -> bool:
+    """The payment follows the standard the student is entitled to, at an amount it gives for the term."""
+    standard = next(s for s in data.standards if s["id"] == entitled.standard)
+    if payment.get("standard") != entitled.standard:
+        return False
+    amount, days = int(payment.get("amount_fen", 0)), payment.get("days")
+    if standard.get("cap"):
+        return standards.within_cap(standard, amount, days) is not False
+    if standard.get("unit") == "天":
+        allowed = standards.term_amounts(standard, int(days)) if days is not None else \
+            ({entitled.amount_fen} if entitled.amount_fen is not None else set())
+    else:
+        allowed = standards.term_amounts(standard, None)
+    return not allowed or amount in allowed
+
+
+def _same_person(payments: list[dict], students: dict[str, dict]) -> list[Pair]:
+    """Payments of one programme to one person under two student records (keyed hash of the ID number)."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for a in payments:
+        s = students.get(str(a.get("student", ""))) or {}
+        key = ((s.get("identity") or {}).get("id_number") or {})
+        digest = key.get("hmac") if isinstance(key, dict) else None
+        if digest:
+            groups.setdefault((digest, a.get("programme", "")), []).append(a)
+    out = []
+    for (_digest, programme), paid in sorted(groups.items(), key=lambda kv: kv[0][1]):
+        if len({a.get("student") for a in paid}) > 1:
+            out.append(Pair(str(paid[0].get("student")), programme, tuple(a["id"] for a in paid), None,
+                            sum(int(a.get("amount_fen", 0)) for a in paid)))
+    return out

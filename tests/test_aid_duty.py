@@ -1,0 +1,138 @@
+"""应助尽助 by programme on a small ledger, every figure counted by hand.
+
+School 某县一中 (初中, 某县), term 2026-2027-1; its calendar runs 2026-09-01 .. 2026-09-30 without holidays:
+22 school days (Tuesday 1st to Wednesday 30th). Standards (某县): 寄宿生生活补助 初中 1250 元/年 (625 a term),
+非寄宿 625 元/年 (312.50 a term), 营养膳食补助 初中 5 元/天 (22 × 5 = 110 a term).
+Students, all 初中, recognised 2026-09-01:
+- 甲 boarding: paid boarding 625 and nutrition 110: nothing to report.
+- 乙 boarding: paid nutrition only: boarding due and unpaid (the 马国庆 case).
+- 丙 day pupil: paid 625 by the boarding standard (due 312.50 by the day pupils' one): off standard; nutrition paid.
+- 丁 boarding: paid boarding 625 on 2026-10-10, but left on 2026-09-20 (recorded later): paid, not eligible;
+  not due nutrition at the end of the term.
+- 戊 boarding: paid boarding twice (two sites, merged): paid twice; nutrition due and unpaid.
+- 己 at 另县小学 (another county, another school): outside the school's figures.
+Boarding: due 甲 乙 丙 戊 = 4, payments 5 (甲, 丙, 丁, 戊 ×2), unpaid 乙, not due 丁, twice 戊, off 丙.
+Nutrition: due 甲 乙 丙 戊 = 4, payments 3, unpaid 戊. Findings 4 + 1 = 5.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from store.aid import duty
+from store.core import canonical, ids
+from store.ledger.gitstore import Person
+from store.ledger.ledger import NEW, Change
+
+TERM = "2026-2027-1"
+
+
+def rec(rtype: str, **fields) -> dict:
+    return {"id": ids.new_id(rtype), "type": rtype, "schema_version": 2, **fields}
+
+
+def write_as_a_merge_would(ledger, *records: dict) -> None:
+    """Records the rules would refuse on save but a merge of two sites' work can leave: straight into git."""
+    g = ledger.git
+    tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(r["id"]): g.write("blob", canonical.dumps(r))
+                                                    for r in records})
+    assert g.swap_ref(g.make_commit(tree, [ledger.tip], Person("同步", "sync@example.cn"), "sync: merge"), ledger.tip, "t")
+    ledger.refresh()
+
+
+@pytest.fixture
+def small(ledger):
+    school = rec("school", name="某县第一中学", short_name="某县一中", stage="初中", county="某县", area="乡村")
+    other = rec("school", name="另县小学", stage="小学", county="另县", area="乡村")
+    cal = rec("calendar", term=TERM, first_day="2026-09-01", last_day="2026-09-30")
+    board = rec("standard", programme="义务教育寄宿生生活补助", stage="初中", boarding=True, amount_fen=125_000,
+                unit="年", region="某县", counties=["某县"], valid_from="2019-09-01")
+    day = rec("standard", programme="义务教育寄宿生生活补助", stage="初中", boarding=False, amount_fen=62_500,
+              unit="年", region="某县", counties=["某县"], valid_from="2019-09-01")
+    meal = rec("standard", programme="营养改善计划", stage="初中", amount_fen=500, unit="天", region="国家试点县",
+               counties=["某县"], valid_from="2021-09-01")
+    recognised = [{"date": "2026-09-01", "event": "认定"}]
+
+    def student(name, boarding, at=school):
+        return rec("student", name=name, sex="男", school=at["id"], stage="初中" if at is school else "小学",
+                   grade="八年级" if at is school else "三年级", boarding=boarding, events=recognised)
+
+    s = {n: student(n, b) for n, b in (("甲", True), ("乙", True), ("丙", False), ("丁", True), ("戊", True))}
+    s["己"] = student("己", True, other)
+
+    def aid(who, standard, fen, day="2026-10-10", **extra):
+        return rec("aid", student=s[who]["id"], programme=standard["programme"], term=TERM, amount_fen=fen,
+                   standard=standard["id"], paid_on=day, source="中央", method="银行卡", **extra)
+
+    paid = [aid("甲", board, 62_500), aid("丙", board, 62_500), aid("丁", board, 62_500), aid("戊", board, 62_500),
+            aid("甲", meal, 11_000, days=22), aid("乙", meal, 11_000, days=22), aid("丙", meal, 11_000, days=22)]
+    everything = [school, other, cal, board, day, meal, *s.values(), *paid]
+    ledger.commit([Change(r["id"], r, NEW) for r in everything], action="import", message="test data")
+    gone = {**s["丁"], "events": recognised + [{"date": "2026-09-20", "event": "退出", "reason": "转学"}]}
+    again = aid("戊", board, 62_500, day="2026-11-02")
+    write_as_a_merge_would(ledger, gone, again)
+    return {"school": school["id"], "s": {k: v["id"] for k, v in s.items()}, "paid": [p["id"] for p in paid],
+            "again": again["id"], "standards": (board["id"], day["id"], meal["id"])}
+
+
+def test_duty_by_programme_counted_by_hand(ledger, small):
+    d = duty.duty(ledger, TERM, schools=[small["school"]])
+    s, paid = small["s"], small["paid"]
+    board, meal = (p for p in d.programmes if p.programme in ("义务教育寄宿生生活补助", "营养改善计划"))
+    assert [e.student for e in board.due] == sorted([s["甲"], s["乙"], s["丙"], s["戊"]])
+    assert {e.student: e.amount_fen for e in board.due} == {s["甲"]: 62_500, s["乙"]: 62_500, s["丙"]: 31_250,
+                                                           s["戊"]: 62_500}
+    assert len(board.payments) == 5
+    assert [(p.student, p.expected_fen) for p in board.unpaid] == [(s["乙"], 62_500)]
+    assert [(p.student, p.payments) for p in board.not_due] == [(s["丁"], (paid[2],))]
+    assert [(p.student, set(p.payments), p.paid_fen) for p in board.twice] == [(s["戊"], {paid[3], small["again"]},
+                                                                                 125_000)]
+    assert [(p.student, p.paid_fen, p.expected_fen) for p in board.off] == [(s["丙"], 62_500, 31_250)]
+    assert [e.amount_fen for e in meal.due] == [11_000] * 4
+    assert [p.student for p in meal.unpaid] == [s["戊"]]
+    assert (meal.not_due, meal.twice, meal.off) == ((), (), ())
+    assert d.started and d.findings == 5
+    # The whole ledger adds 另县小学, where no standard applies (小学, 另县): 己 is due nothing.
+    assert duty.duty(ledger, TERM).findings == 5
+
+
+def test_a_term_without_payments_is_not_yet_paid_rather_than_a_list_of_anomalies(ledger, small):
+    d = duty.duty(ledger, "2026-2027-2", schools=[small["school"]])
+    assert not d.started and d.findings == 0
+    board = next(p for p in d.programmes if p.programme == "义务教育寄宿生生活补助")
+    # 4 students are due (丁 has left), none is listed as unpaid: the programme is "not yet paid".
+    assert (len(board.due), board.unpaid, board.started) == (4, (), False)
+
+
+def test_entitlements_for_a_batch(ledger, small):
+    s = small["s"]
+    found = duty.entitlements(ledger, TERM, "义务教育寄宿生生活补助", school=small["school"], on=dt.date(2026, 9, 1))
+    # On the first day 丁 had not left yet: five students, 丙 at the day pupils' standard.
+    assert {e.student: (e.standard, e.amount_fen) for e in found} == {
+        s["甲"]: (small["standards"][0], 62_500), s["乙"]: (small["standards"][0], 62_500),
+        s["丙"]: (small["standards"][1], 31_250), s["丁"]: (small["standards"][0], 62_500),
+        s["戊"]: (small["standards"][0], 62_500)}
+
+
+def test_the_demo_reports_ma_guoqing_missing_boarding_subsidy(demo):
+    d = duty.duty(demo, TERM, today=dt.date(2026, 12, 5))
+    names = {s["id"]: s["name"] for s in demo.scan("student")}
+    board = next(p for p in d.programmes if p.programme == "义务教育寄宿生生活补助")
+    assert [names[p.student] for p in board.unpaid] == ["马国庆"]
+    meal = next(p for p in d.programmes if p.programme == "营养改善计划")
+    assert meal.started and meal.unpaid == ()
+    # The autumn term before the demo's first payments: nothing paid, nothing listed.
+    before = duty.duty(demo, "2025-2026-1", today=dt.date(2026, 12, 5))
+    assert not before.started and before.findings == 0
+
+
+def test_the_term_report_lists_the_demo_findings_and_says_when_nothing_is_paid(demo):
+    from store.io import report
+
+    r = report.build(demo, TERM, today=dt.date(2026, 12, 5))
+    assert [(a.kind, a.student, a.programme, a.amount_fen, a.expected_fen) for a in r.aid.anomalies] == [
+        ("unpaid", "马国庆", "义务教育寄宿生生活补助", None, 62_500),
+        ("off_standard", "胡晓东", "义务教育寄宿生生活补助", 60_000, 62_500)]
+    empty = report.build(demo, "2025-2026-1", today=dt.date(2026, 12, 5))
+    assert empty.aid.anomalies == [] and "本学期尚未发放" in report.markdown(empty)
