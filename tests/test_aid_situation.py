@@ -43,9 +43,10 @@ def payments_of(ledger, name: str) -> list[dict]:
 
 
 def test_changing_the_present_keeps_yang_siyu_past_payments_valid(demo, capsys):
-    """杨思雨 goes on to 高中 at 海原一中: her four 初中 payments stay valid."""
+    """杨思雨 goes on to 高中 at 海原一中: her 初中 payments (boarding and nutrition in two terms, the
+    textbooks of the autumn term) stay valid."""
     sid, paid = payments_of(demo, "杨思雨")
-    assert len(paid) == 4
+    assert len(paid) == 5
     code, _, err = run(capsys, "-L", str(demo.path), "set", sid, "stage=高中", "grade=高一", f"school={HAIYUAN1}",
                        "school_year=2027-2028")
     assert code == 0, err
