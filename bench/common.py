@@ -96,8 +96,17 @@ def compile_project() -> None:
 
 def demo_ledger(path: Path, records: int) -> Path:
     """A generated ledger of `records` records (built once per size and reused)."""
+    import shutil
+
     from store.demo.build import build_demo
 
     if not (path / "HEAD").exists():
-        build_demo(path, records=records).close()
+        # Built beside and renamed when whole: a build cut short is never taken for a ledger.
+        partial = path.with_name(path.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        start = time.perf_counter()
+        build_demo(partial, records=records).close()
+        partial.rename(path)
+        (path / "bangfu-bench-built.json").write_text(json.dumps(
+            {"records": records, "seconds": round(time.perf_counter() - start, 1)}))
     return path

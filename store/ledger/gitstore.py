@@ -68,6 +68,8 @@ class GitStore:
         self._shared = self.config("core.sharedRepository", "false") not in ("false", "umask", "0")
         self._trees: dict[str, list] = {}
         self._commit_trees: dict[str, str] = {}
+        # Off while a bulk writer (the demo builder) makes thousands of commits and packs once at the end.
+        self.housekeeping = True
 
     # -- plain git commands -------------------------------------------------
     def run(self, *args: str, input: bytes | None = None, check: bool = True, env: dict | None = None) -> bytes:
@@ -409,10 +411,24 @@ class GitStore:
         # now and then keeps a busy ledger from bloating without slowing saves.
         # The commit-graph with changed-path filters keeps `git log -- <record>`
         # (a record's history) fast however long the history grows.
-        if random.random() < chance:
+        if not self.housekeeping or random.random() >= chance:
+            return
+        try:
             subprocess.Popen(["sh", "-c", "git gc --auto --quiet; exec " + " ".join(COMMIT_GRAPH)], cwd=self.gitdir,
                              env=self._env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              start_new_session=True)
+        except OSError:
+            pass  # (no process to spare now: the save is made, packing waits for the next one)
+
+    def pack(self, wait: float = 10.0) -> None:
+        """Pack the repository now (`git gc`), waiting up to `wait` seconds for a gc already
+        running beside it (another process's automatic one), then leaving the packing to it."""
+        give_up = time.monotonic() + wait
+        while True:
+            proc = subprocess.run(["git", "gc", "--quiet"], cwd=self.gitdir, env=self._env, capture_output=True)
+            if proc.returncode == 0 or b"already running" not in proc.stderr or time.monotonic() > give_up:
+                return   # (a gc that fails only leaves objects loose: slower to read, never wrong)
+            time.sleep(0.2)
 
     def has_commit_graph(self) -> bool:
         info = self.gitdir / "objects" / "info"

@@ -487,8 +487,12 @@ class Ledger:
                            extra_trailers={"Reason": reason})[0]
 
     def commit(self, changes: list[Change], *, author: Person | None = None, action: str | None = None,
-               message: str | None = None, extra_trailers: dict[str, str] | None = None) -> list[Saved]:
-        """Commit several record changes as one commit (all or nothing), with compare-and-swap."""
+               message: str | None = None, extra_trailers: dict[str, str] | None = None,
+               checked: bool = True) -> list[Saved]:
+        """Commit several record changes as one commit (all or nothing), with compare-and-swap.
+        checked=False leaves out the schemas and rules (bases are checked and identifiers sealed
+        all the same): only for records valid by construction, the demo generator's, whose output
+        the tests check; at a million records the checks would take most of an hour."""
         if self.read_only:
             raise ReadOnly(path=str(self.path))
         who = author or self.author()
@@ -496,7 +500,7 @@ class Ledger:
             for tip in self._attempts(changes[0].id):
                 # From the tip as it is now: a record another writer touched since fails its base
                 # check here (a conflict); anything else is simply re-applied on top of theirs.
-                prepared, saved, sealed = self._prepare(changes)
+                prepared, saved, sealed = self._prepare(changes, checked)
                 if not prepared:  # every record already committed as it is: no empty commit
                     return saved
                 # Trailers name only what the commit changes: an audit holds them to the files.
@@ -554,7 +558,8 @@ class Ledger:
             raise StorageError(path=str(self.path), detail=_os_detail(exc)) from None
         return (commit, tree, blobs) if won else None
 
-    def _prepare(self, changes: list[Change]) -> tuple[dict[str, bytes | None], list[Saved], dict[str, dict | None]]:
+    def _prepare(self, changes: list[Change], checked: bool = True) -> tuple[dict[str, bytes | None], list[Saved],
+                                                                            dict[str, dict | None]]:
         """Check bases, seal, validate every record against the ledger as it will be after
         the whole batch (so a batch may add a plan and its visits), and serialise."""
         records: dict[str, dict | None] = {}
@@ -565,23 +570,10 @@ class Ledger:
             if current != expected:
                 raise self._conflict(change.id, current, exists=isinstance(change.base, _Unset))
             records[change.id] = None if change.record is None else self._protect(change.record)
-        before = [(rid, self.index.blobs.get(rid), self.index.get(rid)) for rid in records]
-        tree = self.index.records_tree
-        self.index.apply([(rid, "pending", doc) for rid, doc in records.items()], tree)
         problems: list[Finding] = []
         warnings: dict[str, list[Finding]] = {}
-        try:
-            for rid, doc in records.items():
-                if doc is None:
-                    refs = rules.referrers(rid, self.index, self.schemas())
-                    if refs:
-                        raise Referenced(rid, [(r, dotted(p) if isinstance(p, tuple) else str(p)) for r, p in refs])
-                    continue
-                found = self.check(doc)
-                problems.extend(errors(found))
-                warnings[rid] = [f for f in found if f.level != "error"]
-        finally:
-            self.index.apply(before, tree)
+        if checked:
+            self._check_batch(records, problems, warnings)
         if problems:
             raise InvalidRecord(problems, record=", ".join(sorted({f.record for f in problems})))
         prepared: dict[str, bytes | None] = {}
@@ -595,6 +587,24 @@ class Ledger:
             prepared[ids.path_of(rid)] = data
             saved.append(Saved(rid, None, None if data is None else canonical.blob_id(data), warnings.get(rid, [])))
         return prepared, saved, records
+
+    def _check_batch(self, records: dict[str, dict | None], problems: list[Finding],
+                     warnings: dict[str, list[Finding]]) -> None:
+        before = [(rid, self.index.blobs.get(rid), self.index.get(rid)) for rid in records]
+        tree = self.index.records_tree
+        self.index.apply([(rid, "pending", doc) for rid, doc in records.items()], tree)
+        try:
+            for rid, doc in records.items():
+                if doc is None:
+                    refs = rules.referrers(rid, self.index, self.schemas())
+                    if refs:
+                        raise Referenced(rid, [(r, dotted(p) if isinstance(p, tuple) else str(p)) for r, p in refs])
+                    continue
+                found = self.check(doc)
+                problems.extend(errors(found))
+                warnings[rid] = [f for f in found if f.level != "error"]
+        finally:
+            self.index.apply(before, tree)
 
     def _prepare_keys(self, changes: list[Change]) -> None:
         if any(c.record is not None and protected.field_paths(c.record, self.schemas()) for c in changes):
