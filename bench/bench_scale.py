@@ -1,0 +1,215 @@
+"""A county's decade: open, query, save and memory at 200k, 500k and 1M records, beside git.
+
+    nice .venv/bin/python bench/bench_scale.py [--sizes 1000,200000,500000,1000000] [--work /tmp/bangfu-bench]
+
+Each figure is taken in a fresh process (so its resident memory is its own) on a generated ledger
+(`bangfu demo --records N`, cached under --work), beside git's own figure for the same work in the
+same run:
+- open, ready to answer queries, without and with the index cache (targets 3 s and 0.5 s at 1M),
+  beside git reading every record (`git ls-tree -r | git cat-file --batch`, the floor);
+- a filtered query (one activity kind since a date) and a text filter over every activity, first and
+  later keystrokes (target 100 ms), beside `git grep` answering the same question;
+- the first save after opening and later saves (target: at most 0.05 of git and within 1.5× of the
+  same save at 1k), beside `git add && git commit` of the same change in a clone of the ledger
+  (its index read from the tree: a checkout of a million files is not part of git's figure);
+- resident memory of a process holding the ledger open after those queries, of a second one
+  beside it (targets 300 MB and 150 MB more), beside git's own resident memory reading every record.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from common import ROOT, Report, demo_ledger, sh
+
+SAVES = 10
+KIND, SINCE, TEXT = "送教下乡", "2026-09-01", "石桥"
+
+
+def probe(path: Path, saves: int) -> dict:
+    """Run in a process of its own: open the ledger, query, save; times and resident memory."""
+    from store import Ledger
+    from store.privacy.acts import attach_keys
+
+    out: dict = {}
+    start = time.perf_counter()
+    ledger = Ledger(path)
+    ledger.count()
+    out["open"] = time.perf_counter() - start
+    attach_keys(ledger)
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        hits = ledger.query("visit", kind=KIND, date__gte=SINCE)
+        times.append(time.perf_counter() - start)
+    out["query"], out["query_hits"] = statistics.median(times), len(hits)
+    visits = [v["id"] for v in ledger.scan("visit")]
+    keys = []
+    for n in range(1, len(TEXT) + 1):
+        start = time.perf_counter()
+        found = ledger.matching(visits, TEXT[:n])
+        keys.append(time.perf_counter() - start)
+    out["keystroke_first"], out["keystroke_later"], out["text_hits"] = keys[0], max(keys[1:]), len(found)
+    out["saves"] = []
+    out["saved"] = []
+    for rid in visits[:saves]:
+        record = ledger.get(rid)
+        record["notes"] = f"bench {time.time()}"
+        base = ledger.version(rid)
+        start = time.perf_counter()
+        ledger.put(record, base=base)
+        out["saves"].append(time.perf_counter() - start)
+        out["saved"].append(rid)
+    out["rss_mb"] = _rss_mb()
+    print(json.dumps(out), flush=True)
+    if os.environ.get("BENCH_HOLD"):   # kept open while a second process measures itself
+        sys.stdin.read()
+    return out
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _run_probe(path: Path, saves: int, hold: bool = False) -> tuple[dict, subprocess.Popen | None]:
+    args = [sys.executable, str(Path(__file__)), "--probe", str(path), "--saves", str(saves)]
+    env = {**os.environ, **({"BENCH_HOLD": "1"} if hold else {})}
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    line = proc.stdout.readline()
+    if not line:
+        proc.wait()
+        raise RuntimeError(f"probe failed on {path}")
+    if not hold:
+        proc.wait()
+        return json.loads(line), None
+    return json.loads(line), proc
+
+
+def _git_read(path: Path) -> tuple[float, float]:
+    """Seconds and resident MB of git reading every record of the tip."""
+    start = time.perf_counter()
+    out = subprocess.run(["bash", "-c", "git ls-tree -r main records | awk '{print $3}' | "
+                          "/usr/bin/time -f '%M' git cat-file --batch > /dev/null"],
+                         cwd=path, check=True, capture_output=True, text=True)
+    return time.perf_counter() - start, int(out.stderr.strip().splitlines()[-1]) / 1024
+
+
+def _git_saves(path: Path, work: Path, rids: list[str]) -> list[float]:
+    from store.core import canonical, ids
+
+    clone = work / "git-clone"
+    shutil.rmtree(clone, ignore_errors=True)
+    sh("git", "clone", "-q", "--no-checkout", str(path), str(clone))
+    sh("git", "read-tree", "HEAD", cwd=clone)
+    times = []
+    for n, rid in enumerate(rids):
+        rel = ids.path_of(rid)
+        record = json.loads(sh("git", "show", f"HEAD:{rel}", cwd=clone))
+        record["notes"] = f"git {n}"
+        (clone / rel).parent.mkdir(parents=True, exist_ok=True)
+        (clone / rel).write_bytes(canonical.dumps(record))
+        start = time.perf_counter()
+        sh("git", "add", rel, cwd=clone)
+        sh("git", "commit", "-q", "--no-verify", "-m", f"visit: edit {rid}", cwd=clone)
+        times.append(time.perf_counter() - start)
+    shutil.rmtree(clone, ignore_errors=True)
+    return times
+
+
+def bench_size(report: Report, work: Path, n: int) -> dict:
+    master = demo_ledger(work / f"ledger-{n}", n)
+    path = work / f"scale-scratch-{n}"
+    shutil.rmtree(path, ignore_errors=True)
+    shutil.copytree(master, path, symlinks=True)
+    size = f"{n // 1000}k"
+    big = n >= 1_000_000
+    from store import Ledger
+
+    cache_dir = Ledger(path).cache_dir
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    git_s, git_mb = _git_read(path)
+    cold, _ = _run_probe(path, 0)
+    warm, holder = _run_probe(path, SAVES, hold=True)
+    second, _ = _run_probe(path, 0)
+    holder.stdin.close()
+    holder.wait()
+    cache_mb = sum(f.stat().st_size for f in cache_dir.rglob("*") if f.is_file()) / 2**20
+    report.add("open (no cache)", size, cold["open"], git_s, "ls-tree | cat-file --batch", "≤ 3 s at 1M",
+               ok=cold["open"] <= 3 if big else None)
+    report.add("open (cache)", size, warm["open"], git_s, "ls-tree | cat-file --batch", "≤ 0.5 s at 1M",
+               ok=warm["open"] <= 0.5 if big else None)
+    grep = statistics.median(
+        _timed_sh(["git", "grep", "-c", "-e", f'"kind": "{KIND}"', "main", "--", "records/visit"], path) for _ in range(3))
+    report.add(f"query visit kind+date ({warm['query_hits']} hits)", size, warm["query"], grep, "git grep kind",
+               "≤ 100 ms at 1M", ok=warm["query"] <= 0.1 if big else None)
+    text_grep = _timed_sh(["git", "grep", "-c", "-e", TEXT, "main", "--", "records/visit"], path)
+    report.add("text filter, first keystroke", size, warm["keystroke_first"], text_grep, "git grep text",
+               "≤ 100 ms at 1M", ok=warm["keystroke_first"] <= 0.1 if big else None)
+    report.add("text filter, later keystrokes", size, warm["keystroke_later"], text_grep, "git grep text",
+               "≤ 100 ms at 1M", ok=warm["keystroke_later"] <= 0.1 if big else None)
+    git_saves = _git_saves(path, work, warm["saved"])
+    git_save = statistics.median(git_saves)
+    first, later = warm["saves"][0], statistics.median(warm["saves"][1:])
+    report.add("save, first after opening", size, first, git_save, "git add && git commit", "≤ 0.05 of git",
+               ok=first <= 0.05 * git_save if big else None)
+    report.add("save, later", size, later, git_save, "git add && git commit", "≤ 0.05 of git",
+               ok=later <= 0.05 * git_save if big else None)
+    # Memory rows: MB written in the seconds column's place would mislead; they go in as MB / 1000.
+    report.add("RSS MB/1000, process holding it open", size, warm["rss_mb"] / 1000, git_mb / 1000,
+               "git cat-file --batch RSS", "≤ 300 MB at 1M", ok=warm["rss_mb"] <= 300 if big else None)
+    report.add("RSS MB/1000, a second process beside it", size, second["rss_mb"] / 1000, git_mb / 1000,
+               "git cat-file --batch RSS", "≤ 150 MB more at 1M", ok=second["rss_mb"] <= 150 if big else None)
+    report.add("index cache on disk MB/1000", size, cache_mb / 1000, _repo_mb(path) / 1000, "repository size",
+               "-")
+    shutil.rmtree(path, ignore_errors=True)
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    return {"later_save": later}
+
+
+def _timed_sh(args: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(args, cwd=cwd, capture_output=True)
+    return time.perf_counter() - start
+
+
+def _repo_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,200000,500000,1000000")
+    parser.add_argument("--work", default="/tmp/bangfu-bench")
+    parser.add_argument("--probe")
+    parser.add_argument("--saves", type=int, default=SAVES)
+    parser.add_argument("--name", default="scale")
+    args = parser.parse_args()
+    if args.probe:
+        probe(Path(args.probe), args.saves)
+        return
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    report = Report(args.name)
+    saves = {}
+    for n in [int(x) for x in args.sizes.split(",")]:
+        print(f"ledger of {n} records", flush=True)
+        saves[n] = bench_size(report, work, n)["later_save"]
+    if len(saves) > 1:
+        small, large = min(saves), max(saves)
+        report.add(f"save flatness {small // 1000}k→{large // 1000}k", "ratio", saves[large], saves[small],
+                   "the same save on the smallest ledger", "≤ 1.5×", ok=saves[large] <= 1.5 * saves[small])
+    report.emit()
+
+
+if __name__ == "__main__":
+    main()
