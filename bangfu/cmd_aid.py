@@ -1,10 +1,14 @@
 """Commands of the aid process: `promote` (a school's students into the next school year) and
-`duty` (应助尽助 by programme for a term)."""
+`recognition-notice` (the public notice of the recognitions under review, exported and recorded)."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import sys
+from pathlib import Path
 
-from store.aid import promotion
+from store.aid import promotion, recognition
+from store.privacy import notice as notices
 from store.core import i18n
 from store.core.errors import UsageError
 
@@ -23,6 +27,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--yes", action="store_true", help=t("aid.cmd.promote_yes"))
     p.set_defaults(handler=cmd_promote)
 
+    p = command(sub, "recognition-notice", "aid.cmd.notice")
+    p.add_argument("--school", required=True, help=t("aid.cmd.promote_school"))
+    p.add_argument("--year", required=True, help=t("aid.cmd.promote_year"))
+    p.add_argument("--where", required=True, help=t("aid.cmd.notice_where"))
+    p.add_argument("--start", help=t("aid.cmd.notice_start"))
+    p.add_argument("--days", type=int, default=5, help=t("aid.cmd.notice_days"))
+    p.add_argument("-o", "--out", help=t("aid.cmd.notice_out"))
+    p.add_argument("--no-mask", action="store_true", help=t("aid.cmd.notice_no_mask"))
+    p.set_defaults(handler=cmd_notice)
+
 
 def school_id(ledger, given: str) -> str:
     """A school named by id, name or short name."""
@@ -40,10 +54,45 @@ def _shown(s: dict | None) -> str:
     return f"{s.get('stage', '')} {s.get('grade', '')}" + (f" {s['class_name']}" if s.get("class_name") else "")
 
 
+def _year(year: str) -> str:
+    if not (len(year) == 9 and year[4] == "-" and year[:4].isdigit() and year[5:].isdigit()
+            and int(year[5:]) == int(year[:4]) + 1):
+        raise UsageError("aid.cmd.bad_year", year=year)
+    return year
+
+
+def cmd_notice(args: argparse.Namespace) -> int:
+    year = _year(args.year)
+    try:
+        start = dt.date.fromisoformat(args.start) if args.start else dt.date.today()
+    except ValueError:
+        raise UsageError("privacy.notice.bad_date", value=args.start) from None
+    fmt = Path(args.out).suffix.lstrip(".").lower() if args.out else "csv"
+    if fmt not in ("csv", "md"):
+        raise UsageError("privacy.notice.bad_format", format=fmt, allowed="csv, md")
+    ledger = open_ledger(args, write=True)
+    school = school_id(ledger, args.school)
+    record, listed = recognition.post_notice(ledger, school, year, where=args.where, start=start, days=args.days)
+    data_ = notices.recognition_notice_bytes(notices.build_recognition_notice(ledger, record, not args.no_mask), fmt)
+    if args.out:
+        Path(args.out).write_bytes(data_)
+    else:
+        sys.stdout.buffer.write(data_)
+        sys.stdout.flush()
+    commit = ledger.last_change(record["id"]).get("commit", "")
+    message = i18n.t("aid.cmd.notice_done", notice=record["id"], count=len(listed), start=record["start"],
+                     end=record["end"], where=record["where"], commit=commit[:10])
+    if output.JSON:
+        data({"notice": record, "commit": commit})
+    elif args.out:
+        out(message)
+    else:
+        output.err(message)
+    return 0
+
+
 def cmd_promote(args: argparse.Namespace) -> int:
-    if not (len(args.year) == 9 and args.year[4] == "-" and args.year[:4].isdigit() and args.year[5:].isdigit()
-            and int(args.year[5:]) == int(args.year[:4]) + 1):
-        raise UsageError("aid.cmd.bad_year", year=args.year)
+    _year(args.year)
     ledger = open_ledger(args, write=args.yes)
     school = school_id(ledger, args.school)
     if args.yes:

@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable
 
-from store.rules import checks, situation, standards
+from store.rules import checks, recognitions, situation, standards
 
 
 @dataclass(frozen=True)
@@ -91,12 +91,31 @@ class _Ledger:
         self.standards = list(source.scan("standard"))
         self.calendars = list(source.scan("calendar"))
         self.schools = {s["id"]: s for s in source.scan("school")}
+        self.recognised: dict[str, list[dict]] = {}
+        for r in source.scan("recognition"):
+            self.recognised.setdefault(str(r.get("student", "")), []).append(r)
 
     def county(self, school: str | None) -> str | None:
         return (self.schools.get(school or "") or {}).get("county")
 
 
-_on_roll = checks.may_be_paid
+def _on_roll(data: _Ledger, student: dict, programme: str, on: dt.date) -> bool:
+    return checks.may_be_paid(student, programme, on, data.recognised.get(student["id"]))
+
+
+def _on_ledger(data: _Ledger, student: dict, on: dt.date) -> bool:
+    """Taken onto the aid ledger by `on` (a 认定 event or an approved recognition): a programme for
+    every pupil is due only to the students the ledger keeps from then on."""
+    day = on.isoformat()
+    dates = [str(e.get("date", "")) for e in student.get("events") or [] if e.get("event") == "认定"]
+    dates += [e["date"] for e in recognitions.events(data.recognised.get(student["id"], [])) if e["event"] == "认定"]
+    return any(d <= day for d in dates)
+
+
+def _difficulty(data: _Ledger, student: dict, year: str) -> str | None:
+    """The level the year's recognition gave (its review), else the student's own."""
+    approved = recognitions.approved_for(data.recognised.get(student["id"], []), year)
+    return (approved or {}).get("review", {}).get("level") or student.get("difficulty")
 
 
 def entitlement(data: _Ledger, student: dict, programme: str, term: str, on: dt.date) -> Entitlement | None:
@@ -104,7 +123,7 @@ def entitlement(data: _Ledger, student: dict, programme: str, term: str, on: dt.
     then = situation.situation(student, year=situation.school_year_of_term(term))
     county = data.county(then.get("school"))
     standard = standards.entitled(data.standards, programme, then.get("stage"), then["boarding"], county,
-                                  student.get("difficulty"), on)
+                                  _difficulty(data, student, situation.school_year_of_term(term)), on)
     if standard is None:
         return None
     days = None
@@ -137,7 +156,7 @@ def _due(data: _Ledger, students: list[dict], term: str, programme: str, schools
     for student in sorted(students, key=lambda s: s["id"]):
         if schools is not None and situation.situation(student, year=year).get("school") not in schools:
             continue
-        if not _on_roll(student, programme, on):
+        if not (_on_roll(data, student, programme, on) and _on_ledger(data, student, on)):
             continue
         found = entitlement(data, student, programme, term, on)
         if found:
@@ -191,7 +210,7 @@ def _programme(data: _Ledger, programme: str, term: str, due: list[Entitlement],
         student = students.get(sid)
         days = [dt.date.fromisoformat(a["paid_on"]) for a in theirs]
         entitled = entitlement(data, student, programme, term, days[0]) if student else None
-        if student is None or not all(_on_roll(student, programme, d) for d in days) or (has_standards and not entitled):
+        if student is None or not all(_on_roll(data, student, programme, d) for d in days) or (has_standards and not entitled):
             not_due.append(Pair(sid, programme, ids, None, total))
             continue
         for a in theirs:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 
-from store.rules import situation
+from store.rules import checks, situation
 
 
 def with_years(student: dict, present: str) -> dict:
@@ -37,3 +37,31 @@ def with_years(student: dict, present: str) -> dict:
     if entries or known:
         doc["years"] = sorted((doc.get("years") or []) + entries, key=lambda e: e["school_year"])
     return doc
+
+
+def recognitions_from_events(student: dict, present: str, new_id) -> list[dict]:
+    """The recognitions an older ledger's 认定 events stand for: one for the school year of each
+    认定, and one for each later school year up to `present` that began with the student still
+    recognised (the old records never lapsed). Their steps were not recorded: `from_event`."""
+    made: dict[str, dict] = {}
+    level = student.get("difficulty")
+    for event in sorted(student.get("events") or [], key=lambda e: str(e.get("date", ""))):
+        if event.get("event") != "认定" or not event.get("date"):
+            continue
+        year = situation.school_year_of(event["date"])
+        while year <= present:
+            first_day = event["date"] if year == situation.school_year_of(event["date"]) else f"{year[:4]}-09-01"
+            if year != situation.school_year_of(event["date"]) and not checks.is_eligible(student, first_day):
+                break
+            if year not in made:
+                then = situation.situation(student, year=year)
+                made[year] = {"id": new_id("recognition"), "type": "recognition", "schema_version": 2,
+                              "student": student["id"], "school_year": year, "school": then.get("school"),
+                              "application": {"date": first_day, "applicant": student.get("guardian") or student.get("name", "")},
+                              "approval": {"date": first_day, "by": "（升级前的认定记录）"},
+                              "outcome": "认定", "from_event": event["date"]}
+                if level:
+                    made[year]["review"] = {"date": first_day, "members": ["（升级前的认定记录）"], "result": "通过",
+                                            "level": level}
+            year = situation.next_school_year(year)
+    return [made[y] for y in sorted(made)]

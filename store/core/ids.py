@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-RECORD_TYPES = ("school", "plan", "visit", "student", "aid", "standard", "event", "calendar")
+RECORD_TYPES = ("school", "plan", "visit", "student", "aid", "standard", "event", "calendar", "recognition", "posting")
 _ULID = r"[0-9A-HJKMNP-TV-Z]{26}"
 ID_RE = re.compile(rf"^({'|'.join(RECORD_TYPES)})-({_ULID})$")
 RECORDS_DIR = "records"

@@ -8,7 +8,9 @@ from store.demo import generate
 from store import NEW, Change, Ledger
 from store.privacy.acts import init_keys
 
-TYPE_ORDER = ("school", "standard", "calendar", "plan", "visit", "student", "aid", "event")
+# One commit per group, referred-to records first; a recognition and its notice refer to each other.
+COMMITS = (("school",), ("standard",), ("calendar",), ("plan",), ("visit",), ("student",), ("recognition", "posting"),
+           ("aid",), ("event",))
 CHUNK = 5000
 
 
@@ -31,9 +33,10 @@ def build_demo(path: Path | str, records: int = 0, *, progress=None, records_dir
     by_type: dict[str, list[dict]] = {}
     for record in demo:
         by_type.setdefault(record["type"], []).append(record)
-    for rtype in TYPE_ORDER:
-        if by_type.get(rtype):
-            _commit(ledger, by_type[rtype], f"demo: {rtype} ×{len(by_type[rtype])}")
+    for group in COMMITS:
+        together = [r for rtype in group for r in by_type.get(rtype, [])]
+        if together:
+            _commit(ledger, together, "demo: " + ", ".join(f"{t} ×{len(by_type[t])}" for t in group if by_type.get(t)))
     missing = records - len(demo)
     if missing > 0:
         batch: list[dict] = []

@@ -365,8 +365,11 @@ def aid_summary(ledger, term: str, today: dt.date | None = None, schools: set[st
     groups_enum = ledger.schemas().field("student", ("groups", 0)).get("enum") or []
     by_status: dict[str, list[str]] = {s: [] for s in rules.STATUSES}
     by_group: dict[str, list[str]] = {g: [] for g in groups_enum}
+    recognised: dict[str, list[dict]] = {}
+    for r in ledger.scan("recognition"):
+        recognised.setdefault(str(r.get("student", "")), []).append(r)
     for student in students:
-        status = rules.student_status(student, on)
+        status = rules.student_status(student, on, recognised.get(student["id"]))
         by_status[status].append(student["id"])
         if status in rules.ELIGIBLE:
             for group in student.get("groups") or []:

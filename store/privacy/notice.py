@@ -1,4 +1,5 @@
-"""The public notice (公示) of a term's student aid: what a school posts on its wall and website.
+"""The public notices (公示) a school posts on its wall and website: the recognitions of a school year
+under review (before approval), and a term's student aid.
 
 Only name (masked as 张*伟 by default), school, grade and class, programme and level, amount, and
 the notice period. Never an ID number, address, phone, birth date, special group or illness:
@@ -20,6 +21,7 @@ from store.core import i18n
 from store.privacy import protect
 from store.core.errors import UsageError
 from store.privacy.migrate import mask_clear_text
+from store.rules import situation
 from store.core.money import yuan
 
 FORMATS = ("csv", "md", "xlsx")
@@ -118,6 +120,68 @@ def _date(value: dt.date | str) -> dt.date:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         raise UsageError("privacy.notice.bad_date", value=value) from None
+
+
+# ---- the notice of recognitions (before approval) -------------------------------------------------
+
+@dataclass(frozen=True)
+class RecognitionRow:
+    name: str
+    school: str
+    grade: str
+    class_name: str
+    level: str
+
+
+@dataclass
+class RecognitionNotice:
+    school: str
+    school_year: str
+    where: str
+    start: dt.date
+    end: dt.date
+    rows: list[RecognitionRow] = field(default_factory=list)
+
+
+def build_recognition_notice(ledger, notice: dict, mask_names: bool = True) -> RecognitionNotice:
+    """The rows of a recorded notice: each listed student's name, school, grade and class that
+    school year, and the difficulty level the review proposed. Nothing else."""
+    year = str(notice.get("school_year", ""))
+    out = RecognitionNotice(_school_title(ledger, str(notice.get("school", ""))), year, str(notice.get("where", "")),
+                            _date(notice["start"]), _date(notice["end"]))
+    for rid in notice.get("recognitions") or []:
+        r = ledger.index.get(rid) or {}
+        student = ledger.index.get(r.get("student", "")) or {}
+        then = situation.situation(student, year=year) if student else {}
+        name = str(student.get("name", ""))
+        out.rows.append(RecognitionRow(protect.mask_name(name) if mask_names else name,
+                                       _school_title(ledger, str(then.get("school") or "")),
+                                       str(then.get("grade") or ""), str(then.get("class_name") or ""),
+                                       str((r.get("review") or {}).get("level", ""))))
+    out.rows.sort(key=lambda r: (_grade_rank(r.grade), r.grade, r.class_name, r.name))
+    return out
+
+
+def recognition_notice_bytes(notice: RecognitionNotice, fmt: str) -> bytes:
+    """The notice as csv or md: title, period and place, the list, and where to object."""
+    title = i18n.t("privacy.notice.recognition_title", school=notice.school, year=notice.school_year)
+    when = i18n.t("privacy.notice.recognition_period", start=notice.start.isoformat(), end=notice.end.isoformat(),
+                  where=notice.where)
+    heads = [i18n.t(f"privacy.notice.col_{c}") for c in ("no", "name", "school", "grade", "class", "level")]
+    rows = [[str(n), *(_safe(v) for v in (r.name, r.school, r.grade, r.class_name, r.level))]
+            for n, r in enumerate(notice.rows, 1)]
+    if fmt == "md":
+        lines = [f"# {_md(title)}", "", _md(when), "", "| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+        lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
+        lines += ["", _md(i18n.t("privacy.notice.objection")), ""]
+        return "\n".join(lines).encode("utf-8")
+    if fmt != "csv":
+        raise UsageError("privacy.notice.bad_format", format=fmt, allowed="csv, md")
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    for line in ([title], [when], [], heads, *rows, [], [i18n.t("privacy.notice.objection")]):
+        w.writerow([_cell(c) for c in line])
+    return buf.getvalue().encode("utf-8-sig")
 
 
 # ---- the texts ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Protocol
 
-from store.rules import idcard, identifiers, protected, situation, standards
+from store.rules import idcard, identifiers, protected, recognitions, situation, standards
 from store.core import ids
 from store.core.findings import Finding, dotted
 from store.core.i18n import Title, Word
@@ -54,6 +54,8 @@ def _status_after(event: dict | None, student: dict, on: str | None = None) -> s
         return ENROLLED
     if kind == "退出":
         return LEFT
+    if kind == recognitions.LAPSE:
+        return UNRECOGNISED
     if kind == "脱贫":
         # Lifted out of poverty keeps eligibility until the student changes stage: the stage
         # of the lifting against the stage in the school year of the day asked about.
@@ -64,18 +66,26 @@ def _status_after(event: dict | None, student: dict, on: str | None = None) -> s
     return UNRECOGNISED
 
 
-def _events_by_date(student: dict) -> list[tuple[int, dict]]:
-    """(index in the record, event), oldest first; events of one day keep their written order."""
-    return sorted(enumerate(student.get("events") or []), key=lambda pair: str(pair[1].get("date", "")))
+def _events_by_date(student: dict, recognised: list[dict] | None = None) -> list[tuple[int, dict]]:
+    """(index in the record, event), oldest first; events of one day keep their written order. With
+    recognition records, their approvals and lapses take the place of the 认定 events."""
+    events = list(enumerate(student.get("events") or []))
+    if recognised:
+        events = [(i, e) for i, e in events if e.get("event") != "认定"]
+        events += [(-1, e) for e in recognitions.events(recognised)]
+    return sorted(events, key=lambda pair: str(pair[1].get("date", "")))
 
 
-def student_status(student: dict, on_date: dt.date | str) -> str:
+def student_status(student: dict, on_date: dt.date | str, recognised: list[dict] | None = None) -> str:
     """One of 在册, 脱贫保留, 已脱贫, 已退出, 未认定, from the events up to and including `on_date`,
-    with the student's stage in the school year of `on_date` (store/rules/situation.py)."""
+    with the student's stage in the school year of `on_date` (store/rules/situation.py); `recognised`
+    are the student's recognition records, if any."""
     day = on_date.isoformat() if isinstance(on_date, dt.date) else str(on_date)
     last = None
-    for _, event in _events_by_date(student):
-        if str(event.get("date", "")) <= day:
+    for _, event in _events_by_date(student, recognised):
+        # A recognition lapsing changes nothing for a student who has left.
+        lapsed_after_leaving = event.get("event") == recognitions.LAPSE and last and last.get("event") == "退出"
+        if str(event.get("date", "")) <= day and not lapsed_after_leaving:
             last = event
     return _status_after(last, student, day)
 
@@ -84,10 +94,10 @@ def is_eligible(student: dict, on_date: dt.date | str) -> bool:
     return student_status(student, on_date) in ELIGIBLE
 
 
-def may_be_paid(student: dict, programme: str, on_date: dt.date | str) -> bool:
+def may_be_paid(student: dict, programme: str, on_date: dt.date | str, recognised: list[dict] | None = None) -> bool:
     """A programme that needs recognition (认定) pays an eligible student; the others (营养膳食补助,
     免费教科书) any pupil who has not left."""
-    status = student_status(student, on_date)
+    status = student_status(student, on_date, recognised)
     return status in ELIGIBLE if standards.needs_recognition(programme) else status != LEFT
 
 
@@ -368,6 +378,69 @@ def _student_events(c: _Ctx, r: dict) -> Iterator[Finding]:
         previous = event
 
 
+# --- recognition and notice ------------------------------------------------------------------
+
+def _step(step: str) -> Word:
+    return Word(f"rule.step.{step}")
+
+
+def _posting(c: _Ctx, r: dict) -> dict | None:
+    """The notice (公示) that listed the recognition."""
+    return recognitions.posting_of(r, c.source.find("posting", school_year=r.get("school_year")))
+
+
+def _recognition_steps(c: _Ctx, r: dict) -> Iterator[Finding]:
+    """Application, review, check, notice, approval: none before the one it follows, in date order."""
+    if r.get("from_event"):
+        return  # made by the upgrade from a 认定 event: no steps were recorded
+    notice = _posting(c, r)
+    steps = recognitions.step_dates(r, notice)
+    last: tuple[str, dt.date] | None = None
+    for i, (step, day, present) in enumerate(steps):
+        if not present:
+            continue
+        missing = [s for s, _d, p in steps[:i] if not p]
+        if missing:
+            yield c.error((step,), "rule.recognition_step_missing", step=_step(step), missing=_step(missing[-1]))
+        if day and last and day < last[1]:
+            yield c.error((step,), "rule.recognition_step_order", step=_step(step), date=day,
+                          before=_step(last[0]), before_date=last[1])
+        if day:
+            last = (step, day)
+    approval, end = _date((r.get("approval") or {}).get("date")), _date((notice or {}).get("end"))
+    if approval and end and approval <= end:
+        yield c.error(("approval", "date"), "rule.recognition_before_notice_end", date=approval, end=end)
+    for i, objection in enumerate(r.get("objections") or []):
+        settled = _date(objection.get("settled_on"))
+        if approval and (not settled or not objection.get("settlement") or settled > approval):
+            yield c.error(("objections", i), "rule.recognition_objection_open", raised_by=objection.get("raised_by"),
+                          date=objection.get("date"), approval=approval)
+    review = r.get("review") or {}
+    if review.get("result") == "通过" and not review.get("level"):
+        yield c.error(("review", "level"), "rule.recognition_level_missing")
+    if r.get("outcome") == "认定" and not r.get("approval"):
+        yield c.error(("outcome",), "rule.recognition_outcome_unapproved")
+    elif r.get("outcome") == "认定" and review.get("result") == "不通过":
+        yield c.error(("outcome",), "rule.recognition_outcome_rejected")
+
+
+def _recognition_once(c: _Ctx, r: dict) -> Iterator[Finding]:
+    for other in c.source.find("recognition", student=r.get("student"), school_year=r.get("school_year")):
+        if other.get("id") != r.get("id"):
+            yield c.error(("school_year",), "rule.recognition_twice", other=other.get("id"),
+                          year=r.get("school_year"), student=c.name(r.get("student"), "student"))
+
+
+def _notice_period(c: _Ctx, r: dict) -> Iterator[Finding]:
+    start, end = _date(r.get("start")), _date(r.get("end"))
+    if not (start and end):
+        return
+    days = recognitions.working_days(start, end)
+    if days < recognitions.NOTICE_DAYS:
+        yield c.error(("end",), "rule.notice_too_short", start=start, end=end, days=days,
+                      minimum=recognitions.NOTICE_DAYS)
+
+
 # --- standard ------------------------------------------------------------------------------
 
 def _standard_validity(c: _Ctx, r: dict) -> Iterator[Finding]:
@@ -503,12 +576,27 @@ def _aid_amount(c: _Ctx, r: dict) -> Iterator[Finding]:
 
 
 def _aid_eligible(c: _Ctx, r: dict) -> Iterator[Finding]:
+    """Eligible on the day paid; for a programme that needs recognition and a student whose
+    recognitions are recorded, approved for the payment's school year and paid after its notice ended."""
     student = c.ref(r.get("student"), "student")
     paid = _date(r.get("paid_on"))
     if not (student and paid):
         return
-    status = student_status(student, paid)
-    if not may_be_paid(student, str(r.get("programme", "")), paid):
+    programme = str(r.get("programme", ""))
+    recognised = c.source.find("recognition", student=student["id"])
+    if recognised and standards.needs_recognition(programme):
+        year = situation.school_year_of_term(str(r.get("term", "")))
+        approved = recognitions.approved_for(recognised, year)
+        if approved is None:
+            yield c.error(("student",), "rule.aid_not_recognised", student=c.name(student["id"], "student"),
+                          year=year, programme=programme)
+            return
+        end = _date((_posting(c, approved) or {}).get("end"))
+        if end and paid <= end:
+            yield c.error(("paid_on",), "rule.aid_before_notice_end", paid_on=paid, end=end)
+            return
+    if not may_be_paid(student, programme, paid, recognised):
+        status = student_status(student, paid, recognised)
         yield c.error(("paid_on",), "rule.aid_not_eligible", student=c.name(student["id"], "student"),
                       paid_on=paid, status=_status_word(status))
 
@@ -521,6 +609,8 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "visit": (_visit_dates, _visit_parties, _visit_secondment, _visit_donation),
     "student": (_student_id_number, _unique_keys, _student_years, _student_events),
     "standard": (_standard_validity, _standard_overlap),
+    "recognition": (_recognition_steps, _recognition_once),
+    "posting": (_notice_period,),
     "aid": (_aid_term, _aid_duplicate, _aid_standard_missing, _aid_standard_match, _aid_region, _aid_standard_valid,
             _aid_amount, _aid_eligible),
 }

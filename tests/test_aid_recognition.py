@@ -1,0 +1,143 @@
+"""Recognition (认定) per student and school year: its steps in order, the notice before approval,
+and what a payment of a programme that needs recognition requires of it."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from store import InvalidRecord
+from store.core import ids
+from store.ledger.ledger import NEW, Change
+from tests.conftest import run
+
+YEAR = "2026-2027"
+
+
+def rec(rtype: str, **fields) -> dict:
+    return {"id": ids.new_id(rtype), "type": rtype, "schema_version": 2, **fields}
+
+
+@pytest.fixture
+def base(ledger):
+    school = rec("school", name="某县第一中学", short_name="某县一中", stage="初中", county="某县", area="乡村")
+    board = rec("standard", programme="义务教育寄宿生生活补助", stage="初中", boarding=True, amount_fen=125_000,
+                unit="年", region="某县", valid_from="2019-09-01")
+    students = [rec("student", name=n, sex="女", school=school["id"], stage="初中", grade="八年级", class_name="2班",
+                    boarding=True, school_year=YEAR) for n in ("王小红", "李小兰", "张小梅")]
+    ledger.commit([Change(r["id"], r, NEW) for r in (school, board, *students)], action="import", message="t")
+    return {"school": school["id"], "board": board["id"], "students": [s["id"] for s in students]}
+
+
+def recognition(base, i: int, **steps) -> dict:
+    r = rec("recognition", student=base["students"][i], school_year=YEAR, school=base["school"],
+            application={"date": "2026-09-02", "applicant": "家长", "pledge_signed": True, "evidence": ["低保证.pdf"]})
+    r.update(steps)
+    return r
+
+
+REVIEW = {"date": "2026-09-08", "members": ["班主任", "家长代表"], "result": "通过", "level": "困难"}
+CHECK = {"date": "2026-09-10", "by": "资助专干"}
+
+
+def rules_of(ledger, record) -> list[str]:
+    return [f.rule for f in ledger.check(record) if f.level == "error"]
+
+
+def test_steps_come_in_order(ledger, base):
+    assert rules_of(ledger, recognition(base, 0)) == []               # applied, nothing more yet
+    assert rules_of(ledger, recognition(base, 0, review=REVIEW, check=CHECK)) == []
+    no_review = recognition(base, 0, check=CHECK)
+    assert rules_of(ledger, no_review) == ["rule.recognition_step_missing"]
+    early = recognition(base, 0, review=REVIEW, check={"date": "2026-09-05", "by": "资助专干"})
+    assert rules_of(ledger, early) == ["rule.recognition_step_order"]
+    unnoticed = recognition(base, 0, review=REVIEW, check=CHECK, approval={"date": "2026-09-20", "by": "校长"},
+                            outcome="认定")
+    found = ledger.check(unnoticed)
+    assert [f.rule for f in found] == ["rule.recognition_step_missing"]
+    assert "「审批」" in found[0].text() and "「公示」" in found[0].text()
+
+
+def post(ledger, base, listed: list[dict], start="2026-09-14", end="2026-09-18") -> dict:
+    notice = rec("posting", school=base["school"], school_year=YEAR, where="校务公开栏", start=start, end=end,
+                 recognitions=[r["id"] for r in listed])
+    ledger.commit([Change(r["id"], r, NEW) for r in (*listed, notice)], action="notice", message="t")
+    return notice
+
+
+def approve(ledger, r: dict, day: str = "2026-09-21") -> dict:
+    done = {**copy.deepcopy(r), "approval": {"date": day, "by": "学校资助工作领导小组"}, "outcome": "认定"}
+    ledger.put(done, base=ledger.version(r["id"]))
+    return done
+
+
+def test_notice_approval_and_objections(ledger, base):
+    a, b = (recognition(base, i, review=REVIEW, check=CHECK) for i in (0, 1))
+    # Monday 14th to Thursday 17th is four working days: too short.
+    short = rec("posting", school=base["school"], school_year=YEAR, where="校务公开栏", start="2026-09-14",
+                end="2026-09-17", recognitions=[a["id"]])
+    assert rules_of(ledger, short)[-1] == "rule.notice_too_short"   # (its recognition is not saved yet)
+    post(ledger, base, [a, b])
+    with pytest.raises(InvalidRecord) as refused:
+        approve(ledger, a, "2026-09-18")                                     # the last day of the notice
+    assert [f.rule for f in refused.value.findings] == ["rule.recognition_before_notice_end"]
+    b["objections"] = [{"date": "2026-09-15", "raised_by": "同班家长", "content": "家庭有车"}]
+    ledger.put(b, base=ledger.version(b["id"]))
+    with pytest.raises(InvalidRecord) as refused:
+        approve(ledger, ledger.get(b["id"]))
+    assert [f.rule for f in refused.value.findings] == ["rule.recognition_objection_open"]
+    assert "同班家长" in str(refused.value)
+    b = ledger.get(b["id"])
+    b["objections"][0].update(settled_on="2026-09-19", settlement="经家访核实，车辆为借用，维持评议结果")
+    ledger.put(b, base=ledger.version(b["id"]))
+    approve(ledger, ledger.get(b["id"]))
+    approve(ledger, ledger.get(a["id"]))
+    twice = recognition(base, 0)
+    assert rules_of(ledger, twice) == ["rule.recognition_twice"]
+
+
+def payment(base, i: int, paid_on: str, term: str = "2026-2027-1") -> dict:
+    return rec("aid", student=base["students"][i], programme="义务教育寄宿生生活补助", term=term, amount_fen=62_500,
+               standard=base["board"], paid_on=paid_on, source="中央", method="银行卡")
+
+
+def test_a_payment_needs_the_years_approved_recognition_after_its_notice(ledger, base):
+    a, b = (recognition(base, i, review=REVIEW, check=CHECK) for i in (0, 1))
+    post(ledger, base, [a, b])
+    approve(ledger, a)
+    # 王小红: approved on 21 September, after the notice ended on the 18th.
+    assert rules_of(ledger, payment(base, 0, "2026-09-18")) == ["rule.aid_before_notice_end"]
+    assert ledger.put(payment(base, 0, "2026-10-10")).commit
+    # 李小兰: on the notice, not approved: nothing for her.
+    assert rules_of(ledger, payment(base, 1, "2026-10-10")) == ["rule.aid_not_recognised"]
+    # The recognition lapses with its school year: the next year's autumn needs a new one.
+    assert rules_of(ledger, payment(base, 0, "2027-10-10", term="2027-2028-1")) == ["rule.aid_not_recognised"]
+    # A student without any recognition record keeps the older rule of the 认定 events.
+    c = ledger.get(base["students"][2])
+    c["events"] = [{"date": "2026-09-01", "event": "认定"}]
+    ledger.put(c, base=ledger.version(c["id"]))
+    assert rules_of(ledger, payment(base, 2, "2026-10-10")) == []
+
+
+def test_the_notice_is_made_from_the_recognitions_under_review_and_recorded(ledger, base, capsys, tmp_path):
+    a, b, c = (recognition(base, i, review=REVIEW, check=CHECK) for i in (0, 1, 2))
+    c["review"] = {**REVIEW, "result": "不通过"}
+    del c["review"]["level"]
+    ledger.commit([Change(r["id"], r, NEW) for r in (a, b, c)], action="import", message="t")
+    out = tmp_path / "公示.md"
+    code, shown, err = run(capsys, "-L", str(ledger.path), "recognition-notice", "--school", "某县一中",
+                           "--year", YEAR, "--where", "校务公开栏", "--start", "2026-09-14", "-o", str(out))
+    assert code == 0, err
+    text = out.read_text(encoding="utf-8")
+    # Two passed the review and were checked; names masked, nothing but name, school, grade, class, level.
+    assert "| 1 | 李\\*\\* | 某县第一中学 | 八年级 | 2班 | 困难 |" in text and "| 2 | 王\\*\\* |" in text
+    assert "张" not in text and "小" not in text
+    assert "2026-09-14 至 2026-09-18" in text and "校务公开栏" in text
+    ledger.refresh()
+    [notice] = ledger.scan("posting")
+    assert sorted(notice["recognitions"]) == sorted([a["id"], b["id"]]) and notice["end"] == "2026-09-18"
+    [entry] = ledger.log(limit=1)
+    assert entry["trailers"]["Record-Id"] == [notice["id"]] and entry["author"] == "测试员"
+    code, _, err = run(capsys, "-L", str(ledger.path), "--lang", "en", "recognition-notice", "--school", "某县一中",
+                       "--year", YEAR, "--where", "校务公开栏")
+    assert code == 1 and "no recognitions under review for 2026-2027" in err
