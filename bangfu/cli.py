@@ -14,6 +14,7 @@ from typing import Callable
 from store.core import crashlog, i18n
 from store.core.errors import BangfuError, UsageError
 from store.core.ids import BadId
+from store.ledger.gitstore import GitFailed
 
 from . import output
 
@@ -74,12 +75,53 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         output.err(i18n.t("cli.interrupted"))
         return 130
-    except BrokenPipeError:
-        return 0
-    except Exception:  # the last line of defence: a message, and the details in a log
-        log = crashlog.write(sys.exc_info()[1], " ".join(sys.argv))
-        output.err(i18n.t("cli.crash", log=log))
+    except PermissionError as exc:
+        output.err(i18n.t("error.unreadable", path=exc.filename or "?", detail=exc.strerror or str(exc)))
         return 1
+    except GitFailed as exc:
+        output.err(i18n.t("error.git_failed", detail=exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else str(exc)))
+        return 1
+    except BrokenPipeError as exc:
+        if _stdout_gone():   # `bangfu list … | head`: the reader has all it wanted
+            _discard_stdout()
+            return 0
+        return _crash(exc)
+    except Exception as exc:  # the last line of defence: a message, and the details in a log
+        return _crash(exc)
+
+
+def _crash(exc: BaseException) -> int:
+    """Exit 1 with a message: no exception ends a command silently or with a traceback."""
+    try:
+        log = crashlog.write(exc, " ".join(sys.argv))
+        output.err(i18n.t("cli.crash", log=log))
+    except Exception:   # (no room for the log, stderr gone: the exit code still tells)
+        try:
+            output.err(i18n.t("cli.crash_unlogged", error=type(exc).__name__))
+        except Exception:
+            pass
+    return 1
+
+
+def _stdout_gone() -> bool:
+    """Whether our standard output is a pipe nobody reads any more (a broken pipe may also come
+    from a pipe to git, which is a failure like any other)."""
+    import select
+    try:
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & select.POLLERR for _fd, event in poll.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _discard_stdout() -> None:
+    # Python flushes stdout again on exit; into a closed pipe that prints an error of its own.
+    import os
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _open_dashboard(args: argparse.Namespace) -> int:

@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--worktree", action="store_true", help=t("cli.init_worktree"))
     p.add_argument("--bare", action="store_true", help=t("cli.init_bare"))
     p.add_argument("--shared", action="store_true", help=t("cli.init_shared"))
+    p.add_argument("--group", help=t("cli.init_group"))
+    p.add_argument("--from", dest="source", metavar="LEDGER", help=t("cli.init_from"))
     p.add_argument("--site", help=t("cli.init_site"))
     p.add_argument("--name", help=t("cli.init_name"))
     p.set_defaults(handler=cmd_init)
@@ -91,7 +93,15 @@ def open_ledger(args: argparse.Namespace, *, write: bool = False, keys: bool = T
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    ledger = Ledger.init(args.path, worktree=args.worktree, shared=args.shared, site=args.site, name=args.name)
+    if args.source:
+        from store.sync.remote import publish
+        if args.worktree:
+            raise UsageError("cli.init_from_bare")
+        with Ledger.open(args.source) as source:
+            ledger = publish(args.path, source, shared=args.shared, group=args.group)
+    else:
+        ledger = Ledger.init(args.path, worktree=args.worktree, shared=args.shared, group=args.group,
+                             site=args.site, name=args.name)
     if output.JSON:
         data({"path": str(Path(args.path).resolve()), "commit": ledger.tip})
     else:

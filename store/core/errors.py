@@ -27,6 +27,17 @@ class NotALedger(BangfuError):
     key = "error.not_a_ledger"
 
 
+class UntrustedLedger(BangfuError):
+    """Git refuses a repository another account owns until the user trusts it."""
+    exit_code = 2
+    key = "error.untrusted_ledger"
+
+
+class Unreadable(BangfuError):
+    """The ledger's files cannot be read by this account (permissions), or git could not read them."""
+    key = "error.unreadable"
+
+
 class RecordNotFound(BangfuError):
     key = "error.not_found"
 

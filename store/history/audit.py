@@ -15,13 +15,17 @@ What is checked, commit by commit (oldest first):
 - rewritten history: the local branch's or a remote's reflog moving off commits, or a
   remote no longer containing what an earlier audit saw (`refs/bangfu/seen/<remote>`).
 
-`--since` audits only the commits after a revision; `refs/bangfu/audited` remembers the
-tip each audit reached, so `--since audited` picks up where the last one stopped.
+`--since` audits only the commits after a revision; each auditor's own state folder
+remembers the tip their last audit reached (never the repository: nobody else moves it, and
+an auditor who may only read writes nothing there), so `--since audited` picks up where
+that auditor's last audit stopped.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -31,13 +35,15 @@ from typing import Any, Iterator
 from store.core import i18n, ids
 from store.ledger import signing
 from store.history.changes import Commit, describe, field_changes, overlaps, parse, resolve, title_of, walk
+from pathlib import Path
+
 from store.core.diff import value_at
 from store.core.diff import diff
 from store.core.findings import Finding, dotted
 from store.ledger.gitstore import ZERO, GitFailed
 from store.history.verify import check_history
 
-AUDITED_REF = "refs/bangfu/audited"
+AUDITED = "audited"   # what `--since` takes for "after my last audit"
 SEEN_PREFIX = "refs/bangfu/seen/"
 CONFIG_FILE = "bangfu.json"
 KINDS = ("invalid", "hand_commit", "trailer", "merge", "closed_term", "signature", "privacy", "rewrite")
@@ -120,8 +126,8 @@ def run(ledger, since: str | None = None, *, remember: bool = True, accept_rewri
     store = ledger.git
     ledger.refresh()
     tip = ledger.tip
-    if since == "audited":
-        since = store.tip(AUDITED_REF)
+    if since == AUDITED:
+        since = audited_tip(ledger)
     base = resolve(store, since) if since else None
     commits = list(walk(store, [tip] + ([f"^{base}"] if base else [])))
     by_sha = {c.sha: c for c in commits}
@@ -140,8 +146,35 @@ def run(ledger, since: str | None = None, *, remember: bool = True, accept_rewri
     order = {c.sha: i for i, c in enumerate(commits)}
     findings.sort(key=lambda f: (f.kind != "rewrite", order.get(f.commit_id or "", -1)))
     if remember:
-        _set_ref(store, AUDITED_REF, tip)
+        _remember(ledger, tip)
     return AuditResult(tip, base, len(commits), findings, signers)
+
+
+def _marker(ledger) -> Path:
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "bangfu" / "audited"
+    where = f"{ledger.git.gitdir.resolve()}\0{ledger.config.get('ledger_id', '')}"
+    return base / hashlib.sha1(where.encode()).hexdigest()[:16]
+
+
+def audited_tip(ledger) -> str | None:
+    """The tip this user's last audit of this ledger reached (None: never audited it)."""
+    try:
+        return _marker(ledger).read_text().split()[0] or None
+    except (OSError, IndexError):
+        return None
+
+
+def _remember(ledger, tip: str) -> None:
+    # Bookkeeping of this auditor, not a change to the ledger; a report is still given when
+    # it cannot be kept.
+    marker = _marker(ledger)
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        staging = marker.with_name(marker.name + f".{os.getpid()}")
+        staging.write_text(f"{tip} {ledger.git.gitdir.resolve()}\n")
+        staging.replace(marker)
+    except OSError:
+        pass
 
 
 def _set_ref(store, ref: str, sha: str) -> None:
@@ -497,16 +530,16 @@ def check_rewrites(ledger, *, accept: bool = False, update: bool = True) -> list
             if entry["old"] != ZERO and entry["old"] not in reachable:
                 lost.setdefault(entry["old"], entry)
         seen_ref = SEEN_PREFIX + (name or "local")
-        seen = store.tip(seen_ref) if name else store.tip(AUDITED_REF)
+        seen = store.tip(seen_ref) if name else audited_tip(ledger)
         if seen and seen not in reachable and seen not in lost:
             lost[seen] = {"who": "", "when": "", "message": ""}
         known = _accepted(store)
         lost = {sha: entry for sha, entry in lost.items() if sha not in known}
-        if accept and lost:
+        if accept and lost and not ledger.read_only:
             _accept(store, known | set(lost))
         elif lost:
             findings += [_rewrite(store, name, ref, sha, tip, entry) for sha, entry in lost.items()]
-        if name and update and (not seen or seen in reachable or accept):
+        if name and update and not ledger.read_only and (not seen or seen in reachable or accept):
             _set_ref(store, seen_ref, tip)
     return findings
 
@@ -562,5 +595,5 @@ def _rewrite(store, remote: str, ref: str, lost: str, tip: str, entry: dict) -> 
     return AuditFinding("rewrite", key, params, None, lost)
 
 
-__all__ = ["AuditFinding", "AuditResult", "run", "check_rewrites", "term_end", "closed", "KINDS", "AUDITED_REF",
+__all__ = ["AuditFinding", "AuditResult", "run", "check_rewrites", "term_end", "closed", "KINDS", "AUDITED", "audited_tip",
            "SEEN_PREFIX"]

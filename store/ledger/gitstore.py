@@ -6,24 +6,27 @@ with `git update-ref NEW OLD`, which fails if another writer moved it first.
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import hashlib
 import json
 import os
+import pwd
 import random
 import re
+import shlex
+import stat
 import subprocess
+import tempfile
 import threading
 import time
+import zlib
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import git
-from gitdb.base import IStream
-from gitdb.db.loose import LooseObjectDB
-from gitdb.util import LockedFD
 from git.refs.log import RefLogEntry
 from git.util import Actor
 
@@ -50,22 +53,104 @@ class Person:
         return f"{name} <{email}> {int(when)} {tz}".encode()
 
 
+@dataclass(frozen=True)
+class Sharing:
+    """core.sharedRepository as git applies it (`calc_shared_perm`): "group" adds group read
+    and write to what the umask gave, "all" adds world read too, an octal mode (0660) sets
+    the permission bits exactly. Folders also get the set-group-id bit, so what is made in
+    them keeps the repository's group."""
+    bits: int
+    exact: bool
+
+    @classmethod
+    def of(cls, value: str | None) -> "Sharing | None":
+        value = (value or "").strip().lower()
+        if value in ("", "false", "umask", "0", "no", "off"):
+            return None
+        if value in ("group", "true", "1", "yes", "on"):
+            return cls(0o660, False)
+        if value in ("all", "world", "everybody", "2"):
+            return cls(0o664, False)
+        try:
+            return cls(int(value, 8) & 0o666, True)
+        except ValueError:
+            return None
+
+    def file_mode(self, mode: int) -> int:
+        tweak = self.bits if mode & 0o200 else self.bits & ~0o222
+        if mode & 0o100:
+            tweak |= (tweak & 0o444) >> 2
+        return (mode & ~0o777) | tweak if self.exact else mode | tweak
+
+    def dir_mode(self, mode: int) -> int:
+        return self.file_mode(mode | 0o700) | 0o2000
+
+    def adopt(self, fd: int) -> None:
+        """Give a file this process just opened the shared mode, if it is this account's
+        (a file another account made has it already, and only its owner may change it)."""
+        st = os.fstat(fd)
+        if st.st_uid == os.geteuid():
+            wanted = self.dir_mode(st.st_mode) if stat.S_ISDIR(st.st_mode) else self.file_mode(st.st_mode)
+            if stat.S_IMODE(st.st_mode) != stat.S_IMODE(wanted):
+                os.fchmod(fd, stat.S_IMODE(wanted))
+
+    def apply(self, root: Path) -> None:
+        """Every file and folder under root this account owns, given the shared mode (a
+        ledger made before it was shared, files a hook installer wrote)."""
+        for here, folders, files in os.walk(root):
+            for name in [*folders, *files, *([""] if here == str(root) else [])]:
+                path = os.path.join(here, name) if name else here
+                try:
+                    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | (os.O_DIRECTORY if name in folders or not name else 0))
+                except OSError:
+                    continue
+                try:
+                    self.adopt(fd)
+                finally:
+                    os.close(fd)
+
+
+class _NoSharing:
+    """Stands for no core.sharedRepository: writes keep the umask's modes."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def adopt(self, fd: int) -> None:
+        pass
+
+
+def _umask() -> int:
+    # Reading the umask means setting it; this is the one portable way (Linux also has
+    # /proc/self/status, which other threads' writes cannot race with).
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 class GitStore:
     """One ledger repository (bare or not). Thread-safe; one per process is enough."""
 
     def __init__(self, path: Path):
+        trust(Path(path))
         self.repo = git.Repo(path)
         self.gitdir = Path(self.repo.git_dir)
         self.bare = self.repo.bare
         self.worktree = None if self.bare else Path(self.repo.working_tree_dir)
         self._lock = threading.RLock()
         self._env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-        # Objects are written in-process (GitPython's own store spawns `git hash-object`).
-        self._loose = LooseObjectDB(str(self.gitdir / "objects"))
         self._config: dict[str, str] = {}
         self._config_loaded = False
         self._reflog = self.config("core.logAllRefUpdates", "true" if not self.bare else "false") in ("true", "always")
-        self._shared = self.config("core.sharedRepository", "false") not in ("false", "umask", "0")
+        # Objects, refs and reflogs are written in-process, so they follow git's
+        # core.sharedRepository here as git itself would.
+        self.sharing = Sharing.of(self.config("core.sharedRepository")) or _NoSharing()
         self._trees: dict[str, list] = {}
         self._commit_trees: dict[str, str] = {}
         # Off while a bulk writer (the demo builder) makes thousands of commits and packs once at the end.
@@ -118,47 +203,110 @@ class GitStore:
         """Move ref to new only if it still points at old. False when another writer won.
 
         The same lock-file protocol as `git update-ref NEW OLD` (and so safe beside it,
-        `git gc` and `git push`), done in-process: spawning git costs more than the save."""
+        `git gc` and `git push`), done in-process: spawning git costs more than the save.
+        The lock file gets the ref's final mode before it is renamed into place: a reader in
+        another account never meets a ref it may not read."""
         path = self.gitdir / ref
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = LockedFD(str(path))
+        self.make_dirs(path.parent)
+        lock = path.with_name(path.name + ".lock")
         try:
-            fd = lock.open(write=True)
-        except OSError:
-            clear_stale_lock(self.gitdir / f"{ref}.lock")
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            clear_stale_lock(lock)
             return False
         try:
-            if self.tip(ref) != old:
-                lock.rollback()
-                return False
-            os.write(fd, f"{new}\n".encode())
+            try:
+                if self.sharing:
+                    os.fchmod(fd, self.sharing.file_mode(0o666 & ~_umask()))
+                if self.tip(ref) != old:
+                    return False
+                os.write(fd, f"{new}\n".encode())
+            finally:
+                os.close(fd)
             if self._reflog:
                 actor = Actor(who.name, who.email) if who else Actor("bangfu", "bangfu@localhost")
                 entry = RefLogEntry((old or ZERO, new, actor, (int(time.time()), time.altzone), message.split("\n")[0]))
-                log = self.gitdir / "logs" / ref
-                log.parent.mkdir(parents=True, exist_ok=True)
-                with open(log, "ab") as fh:
-                    fh.write(entry.format().encode("utf-8"))
-            lock.commit()
-            if self._shared:
-                os.chmod(path, 0o664)
+                self._append_log(self.gitdir / "logs" / ref, entry.format().encode("utf-8"))
+            os.rename(lock, path)
+            lock = None
             return True
-        except BaseException:
-            lock.rollback()
-            raise
+        finally:
+            if lock is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(lock)
+
+    def _append_log(self, log: Path, line: bytes) -> None:
+        self.make_dirs(log.parent)
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        try:
+            self.sharing.adopt(fd)
+            os.write(fd, line)
+        finally:
+            os.close(fd)
+
+    def make_dirs(self, folder: Path) -> None:
+        """mkdir -p, each new folder with the repository's shared mode from the start: it is
+        made under a temporary name and renamed into place, so no other account ever finds
+        it with this process's umask."""
+        if folder.is_dir():
+            return
+        self.make_dirs(folder.parent)
+        if not self.sharing:
+            folder.mkdir(exist_ok=True)
+            return
+        staging = Path(tempfile.mkdtemp(prefix=".tmp-dir-", dir=folder.parent))
+        try:
+            os.chmod(staging, self.sharing.dir_mode(0o777 & ~_umask()))
+            os.rename(staging, folder)
+        except OSError:
+            staging.rmdir()   # (another writer made it first)
+            if not folder.is_dir():
+                raise
 
     # -- objects ------------------------------------------------------------
     def read(self, sha: str) -> tuple[str, bytes]:
         with self._lock:
-            info = self.repo.odb.stream(bytes.fromhex(sha))
-            return info.type.decode(), info.read()
+            try:
+                info = self.repo.odb.stream(bytes.fromhex(sha))
+                return info.type.decode(), info.read()
+            except (ValueError, OSError) as exc:
+                # GitPython's `cat-file` answered nothing (or its pipe broke): say why in words.
+                raise self.unreadable(exc) from None
+
+    def unreadable(self, exc: BaseException) -> Exception:
+        from store.core.errors import Unreadable
+        objects = self.gitdir / "objects"
+        if not os.access(objects, os.R_OK | os.X_OK):
+            return Unreadable(path=str(self.gitdir), detail=os.strerror(errno.EACCES))
+        return Unreadable(path=str(self.gitdir), detail=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
     def read_blob(self, sha: str) -> bytes:
         return self.read(sha)[1]
 
     def write(self, kind: str, data: bytes) -> str:
-        with self._lock:
-            return self._loose.store(IStream(kind.encode(), len(data), BytesIO(data))).binsha.hex()
+        """A loose object, written in-process (GitPython's own store spawns `git hash-object`)
+        the way git writes one: a temporary file in its fan-out folder, given its final mode,
+        then renamed into place."""
+        raw = b"%s %d\0%s" % (kind.encode(), len(data), data)
+        sha = hashlib.sha1(raw).hexdigest()
+        folder = self.gitdir / "objects" / sha[:2]
+        target = folder / sha[2:]
+        if target.exists():
+            return sha
+        self.make_dirs(folder)
+        fd, tmp = tempfile.mkstemp(prefix="tmp_obj_", dir=folder)
+        try:
+            try:
+                os.write(fd, zlib.compress(raw, 1))
+                os.fchmod(fd, self.sharing.file_mode(0o444) if self.sharing else 0o444)
+            finally:
+                os.close(fd)
+            os.rename(tmp, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        return sha
 
     BULK = 200  # from this many blobs on, one pack beats a loose file each
 
@@ -441,6 +589,50 @@ class GitStore:
     def close(self) -> None:
         with self._lock:
             self.repo.close()
+
+
+def trust(path: Path) -> None:
+    """Git refuses a repository another account owns ("dubious ownership") unless the user
+    lists it in safe.directory. A shared ledger is meant to be used by the members of its
+    group: for them the entry is added to their git config (~/.gitconfig), once. Anyone else
+    is told the one command that trusts it, and decides."""
+    try:
+        st = path.stat()
+    except OSError:
+        return   # (whoever reads it next says what is wrong)
+    if st.st_uid == os.geteuid() or not os.access(path, os.R_OK | os.X_OK):
+        return   # (one who may not read it is told so by the first read)
+    top = _repository_top(path)
+    # (Outside any repository: only the settings git honours for this, the user's, the
+    # system's and those given on the command line.)
+    listed = subprocess.run(["git", "config", "--get-all", "safe.directory"], cwd="/",
+                            capture_output=True, text=True).stdout.splitlines()
+    if "*" in listed or str(top) in listed:
+        return
+    if st.st_gid in os.getgroups() or st.st_gid == os.getegid():
+        proc = subprocess.run(["git", "config", "--global", "--add", "safe.directory", str(top)],
+                              capture_output=True, text=True)
+        if proc.returncode == 0:
+            return
+    from store.core.errors import UntrustedLedger
+    raise UntrustedLedger(path=str(top), owner=_owner(st.st_uid),
+                          command=f"git config --global --add safe.directory {shlex.quote(str(top))}")
+
+
+def _repository_top(path: Path) -> Path:
+    # git compares safe.directory with the working tree of a repository that has one,
+    # else with the git folder, both as real paths.
+    path = path.resolve()
+    if path.name == ".git" and (path / "HEAD").is_file():
+        return path.parent
+    return path
+
+
+def _owner(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
 
 
 def parse_tree(data: bytes) -> list[tuple[bytes, int, str]]:

@@ -97,29 +97,17 @@ class Ledger:
 
     # -- creating and finding ledgers ----------------------------------------
     @classmethod
-    def init(cls, path: Path | str, *, worktree: bool = False, shared: bool = False, site: str | None = None,
-             name: str | None = None, author: Person | None = None, schemas_dir: Path = PROJECT_SCHEMAS) -> "Ledger":
+    def init(cls, path: Path | str, *, worktree: bool = False, shared: bool = False, group: str | None = None,
+             site: str | None = None, name: str | None = None, author: Person | None = None,
+             schemas_dir: Path = PROJECT_SCHEMAS) -> "Ledger":
         path = Path(path)
-        if path.exists() and any(path.iterdir()):
-            raise BangfuError("error.init_not_empty", path=str(path))
-        args = ["git", "init", "-q", "-b", "main"]
-        if not worktree:
-            args.append("--bare")
-        if shared:
-            args.append("--shared=group")
-        args.append(str(path))
-        proc = subprocess.run(args, capture_output=True)
-        if proc.returncode != 0:
-            raise StorageError(path=str(path), detail=proc.stderr.decode(errors="replace").strip())
-        store = GitStore(path)
+        store = new_repository(path, worktree=worktree, shared=shared, group=group)
         for key, value in (("core.logAllRefUpdates", "always"), ("gc.writeCommitGraph", "true"),
                            ("core.commitGraph", "true"), ("fetch.writeCommitGraph", "true"),
                            ("receive.denyNonFastForwards", "true"), ("core.quotePath", "false")):
             store.run("config", key, value)
         if site:
             store.run("config", "bangfu.site", site)
-        if shared:
-            _prepare_shared_objects(store.gitdir)
         config = {"format": FORMAT, "schema_version": SCHEMA_VERSION, "ledger_id": ids.new_id("event").split("-")[1],
                   "name": name or path.resolve().name}
         files = {CONFIG_FILE: canonical.dumps(config)}
@@ -135,6 +123,8 @@ class Ledger:
         if not store.swap_ref(commit, None, "bangfu: init"):
             raise StorageError(path=str(path), detail="branch main already exists")
         setup.configure(store, shared)
+        if shared:   # (what the set-up wrote with this process's umask: info/attributes, the hook)
+            store.sharing.apply(store.gitdir)
         if worktree:
             store.run("read-tree", "-u", "--reset", "HEAD", env={"GIT_WORK_TREE": str(store.worktree)})
         store.close()
@@ -197,15 +187,16 @@ class Ledger:
     @property
     def cache_dir(self) -> Path:
         """Where this user's caches of the ledger live (the index, remembered figures): in the
-        repository when only this user can write to it, else in the user's own cache folder. A
+        repository when only this user can write to it (and is not reading it read-only), else
+        in the user's own cache folder. A
         cache is a pickle, and a pickle another user could write would run as whoever loads it."""
         if self._cache_dir is None:
             gitdir = self.git.gitdir
             try:
                 st = gitdir.stat()
-                private = st.st_uid == os.getuid() and not st.st_mode & 0o022
+                private = st.st_uid == os.getuid() and not st.st_mode & 0o022 and not self.read_only
             except OSError:
-                private = False
+                private = False   # (read-only: nothing is written anywhere in the repository)
             if private:
                 self._cache_dir = gitdir / "bangfu"
             else:
@@ -758,10 +749,41 @@ def default_author(store: GitStore) -> Person:
     return Person(name or account, email or f"{account}@{socket.gethostname()}")
 
 
-def _prepare_shared_objects(gitdir: Path) -> None:
-    # Objects are written in-process (not by git), so make every fan-out folder
-    # group-writable up front: otherwise the first writer's umask decides for all.
-    for i in range(256):
-        d = gitdir / "objects" / f"{i:02x}"
-        d.mkdir(exist_ok=True)
-        os.chmod(d, 0o2775)
+SHARED_MODE = "0660"   # core.sharedRepository of a shared ledger: its group reads and writes, nobody else
+
+
+def new_repository(path: Path, *, worktree: bool = False, shared: bool = False, group: str | None = None) -> GitStore:
+    """An empty repository for a ledger. Shared: every file and folder readable and writable by
+    its group and by nobody else, whatever the umask of whoever writes (git's
+    core.sharedRepository, which GitStore follows too), the folders set-group-id so all that is
+    made in them stays in `group` (default: the group the parent folder gives)."""
+    if path.exists() and any(path.iterdir()):
+        raise BangfuError("error.init_not_empty", path=str(path))
+    gid = _group_id(group) if group else None
+    args = ["git", "init", "-q", "-b", "main"]
+    if not worktree:
+        args.append("--bare")
+    if shared:
+        args.append(f"--shared={SHARED_MODE}")
+    args.append(str(path))
+    proc = subprocess.run(args, capture_output=True)
+    if proc.returncode != 0:
+        raise StorageError(path=str(path), detail=proc.stderr.decode(errors="replace").strip())
+    if gid is not None:
+        for here, folders, files in os.walk(path):
+            for name in ["", *folders, *files]:
+                os.chown(os.path.join(here, name) if name else here, -1, gid)
+    if shared and worktree:
+        os.chmod(path, 0o2770)   # (git shares the .git folder; the records checked out are as private)
+    return GitStore(path)
+
+
+def _group_id(name: str) -> int:
+    import grp
+    try:
+        gid = grp.getgrnam(name).gr_gid
+    except KeyError:
+        raise BangfuError("error.no_such_group", group=name) from None
+    if os.geteuid() != 0 and gid != os.getegid() and gid not in os.getgroups():
+        raise BangfuError("error.not_in_group", group=name)
+    return gid

@@ -25,7 +25,7 @@ from store.core import i18n, ids
 from store.core.errors import BangfuError, UsageError
 from store.ledger.gitstore import BRANCH, EMPTY_TREE, GitStore
 from store.ledger import hooks
-from store.ledger.ledger import Ledger
+from store.ledger.ledger import Ledger, new_repository
 
 MAX_ATTEMPTS = 6
 ATTRIBUTES = b"records/**/*.json merge=bangfu\n"
@@ -84,6 +84,8 @@ def configure(store: GitStore, *, hub: bool = False) -> None:
     if hub:
         from store.sync import hub as hub_module
         hub_module.install(store)
+    if store.sharing:   # (files just written with this process's umask: the attributes, the hook)
+        store.sharing.apply(store.gitdir)
 
 
 hooks.register_setup(hooks.Setup(files=tree_files, configure=lambda store, shared: configure(store, hub=shared)))
@@ -116,6 +118,29 @@ def clone(url: str, path: Path | str, *, site: str | None = None, remote: str = 
     ledger = Ledger(path)
     _mark_synced(ledger, remote)
     return ledger
+
+
+def publish(path: Path | str, source: Ledger, *, shared: bool = True, group: str | None = None,
+            remote: str = "hub") -> Ledger:
+    """An existing ledger published as a hub at path: a new bare repository holding its whole
+    history, protected by the hub's hook (shared with a group when asked), and the ledger set
+    up to sync with it under the name `remote`."""
+    if any(r.name == remote for r in remotes(source)):
+        raise UsageError("sync.remote_exists", name=remote)
+    path = Path(path)
+    store = new_repository(path, shared=shared, group=group)
+    try:
+        store.run("fetch", "-q", "--no-tags", str(source.git.gitdir.resolve()), f"+{BRANCH}:{BRANCH}")
+        for key, value in (("gc.writeCommitGraph", "true"), ("core.commitGraph", "true")):
+            store.set_config(key, value)
+        configure(store, hub=True)
+        store.write_commit_graph()
+    finally:
+        store.close()
+    add_remote(source, remote, str(path.resolve()))
+    source.git.run("fetch", "-q", remote)
+    _mark_synced(source, remote)
+    return Ledger(path)
 
 
 # -- remotes ---------------------------------------------------------------------
