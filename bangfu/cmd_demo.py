@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("path", nargs="?", help=t("cli.demo_path"))
     p.add_argument("--records", type=int, default=0, metavar="N", help=t("cli.demo_records"))
     p.add_argument("--no-tui", action="store_true", help=t("cli.demo_no_tui"))
+    p.add_argument("--shared", action="store_true", help=t("cli.init_shared"))
+    p.add_argument("--group", help=t("cli.init_group"))
     p.set_defaults(handler=cmd_demo)
 
 
@@ -37,7 +39,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             sys.stderr.flush()
 
     ledger = build_demo(path, records=args.records, progress=progress,
-                        keyfile=folder / "keys.json" if folder else None)
+                        keyfile=folder / "keys.json" if folder else None, shared=args.shared, group=args.group)
     if sys.stderr.isatty() and args.records:
         sys.stderr.write("\n")
     if output.JSON:

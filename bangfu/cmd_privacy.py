@@ -19,6 +19,7 @@ from store.core import i18n
 from store.privacy import acts as privacy
 from store.core.describe import label
 from store.core.errors import ReadOnly, UsageError
+from store.ledger.ledger import group_id
 from store.privacy.keystore import KeyStore
 from store.privacy.errors import (ExportCorrupt, KeyFileExists, KeyInitWouldOrphan, KeyFileNotFound, KeyInRepository,
                                   KeyMismatch)
@@ -43,6 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = command(ks, "export", "privacy.cmd.key_export")
     p.add_argument("--out", required=True, metavar="FILE", help=t("privacy.cmd.key_out"))
     p.add_argument("--passphrase-file", metavar="FILE", help=t("privacy.cmd.key_passphrase_file"))
+    p.add_argument("--group", help=t("privacy.cmd.key_export_group"))
     p.set_defaults(handler=cmd_key_export)
 
     p = command(ks, "import", "privacy.cmd.key_import")
@@ -161,11 +163,15 @@ def cmd_key_export(args) -> int:
         raise KeyInRepository(path=str(target))
     if target.exists():
         raise UsageError("privacy.cmd.export_exists", path=str(target))
+    gid = group_id(args.group) if args.group else None
     blob = keys.export_bytes(_passphrase(args, confirm=True))
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         raise UsageError("privacy.cmd.export_exists", path=str(target)) from None
+    if gid is not None:   # a colleague in the group imports it (the passphrase is handed over apart)
+        os.fchown(fd, -1, gid)
+        os.fchmod(fd, 0o640)
     with os.fdopen(fd, "wb") as fh:
         fh.write(blob)
     if output.JSON:

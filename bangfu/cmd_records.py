@@ -11,9 +11,12 @@ from typing import Any
 
 from store.core import canonical, i18n, ids
 from store.core.describe import label
-from store.core.errors import BangfuError, InvalidRecord, UsageError
+from store.core.errors import BangfuError, InvalidRecord, RecordNotFound, UsageError
 from store.core.findings import Finding
+from store.core.diff import MISSING
 from store.ledger.index import parse_value
+from store.rules import formmodel as fm
+from store.sync.merge import show_path
 from store import NEW, Change, Ledger
 from store.history.verify import check_history, check_tip
 
@@ -222,8 +225,34 @@ def cmd_set(args: argparse.Namespace) -> int:
         if not sep or not field or field in ("id", "type"):
             raise UsageError("cli.bad_assignment", item=item)
         assign(record, field, parse_value(value) if value != "" else None)
-    report_saved([ledger.put(record, base=base)], ledger)
-    return 0
+    return _save_edit(ledger, record, base)
+
+
+def _save_edit(ledger: Ledger, record: dict, base: str | None, keep: bool = False) -> int:
+    """Save an edit that started from version `base`. Another's change made meanwhile stays:
+    fields the user did not touch take it; fields both changed are shown, theirs and mine,
+    and nothing is saved (exit 3) until the user chooses (`bangfu set` with the value)."""
+    from store.sync.rebase import Rebased, save
+    outcome = save(ledger, record, base)
+    if not isinstance(outcome, Rebased):
+        report_saved([outcome], ledger)
+        return 0
+    if outcome.theirs is None:
+        raise RecordNotFound(record=record["id"])
+    fields = [{"field": show_path(c.path), "theirs": _value(c.theirs), "mine": _value(c.mine)}
+              for c in outcome.conflicts]
+    kept = _keep(record, record["id"]) if keep else None
+    if output.JSON:
+        data({"error": "error.both_changed", "id": record["id"], "fields": fields,
+              **({"kept": str(kept)} if kept else {})})
+    else:
+        output.err(i18n.t("cli.both_changed", record=record["id"], count=len(fields)))
+        for f in fields:
+            output.err(i18n.t("cli.both_changed_field", field=f["field"], theirs=fm.show(None, f["theirs"]),
+                              mine=fm.show(None, f["mine"])))
+        if kept:
+            output.err(i18n.t("cli.edit_kept", path=kept))
+    return 3
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
@@ -248,14 +277,16 @@ def cmd_edit(args: argparse.Namespace) -> int:
         output.err(i18n.t("cli.edit_unchanged", record=args.id))
         return 0
     try:
-        saved = ledger.put(edited.record, base=base)
+        return _save_edit(ledger, edited.record, base, keep=True)
     except BangfuError as exc:
         kept = _keep(edited.record, args.id)
         output.err(str(exc))
         output.err(i18n.t("cli.edit_kept", path=kept))
         return exc.exit_code
-    report_saved([saved], ledger)
-    return 0
+
+
+def _value(value: Any) -> Any:
+    return None if value is MISSING else value
 
 
 def _keep(record: dict, rid: str) -> Path:

@@ -47,6 +47,7 @@ def make_accounts() -> None:
             pwd.getpwnam(user)
         except KeyError:
             _quiet(["useradd", "-m", "-s", "/bin/sh", *(["-G", groups] if groups else []), user])
+        _quiet(["usermod", "-p", "*", user])   # no password, yet not locked: sshd lets keys in
         home = Path(pwd.getpwnam(user).pw_dir)
         for leftover in (".gitconfig", ".config/bangfu", ".cache/bangfu", ".local/state/bangfu"):
             target = home / leftover

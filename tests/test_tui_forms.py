@@ -270,7 +270,7 @@ async def test_escape_with_unsaved_changes_asks_before_discarding(world):
 # ---- conflicts ---------------------------------------------------------------------------------
 
 @pilot_test
-async def test_a_stale_edit_opens_the_conflict_screen_and_merges_per_field(world):
+async def test_a_stale_edit_asks_only_about_the_fields_both_changed_and_chooses_nothing(world):
     saved = world.ledger.put(visit(world))
     other = Ledger(world.ledger.path)     # another coordinator, same ledger
     app = Harness(lambda: RecordForm(world.ledger, "visit", world.ledger.get(saved.id), base=saved.version))
@@ -285,24 +285,44 @@ async def test_a_stale_edit_opens_the_conflict_screen_and_merges_per_field(world
         text = screen_text(app)
         assert "我的：语文公开课" in text and "对方的：数学示范课" in text and "测试员" in text
         conflict = app.screen
-        titles = [r.title for r in conflict.rows]
-        assert titles == ["主题", "课时", "人次"]
+        # 课时 only they changed (theirs stays), 人次 only I changed (mine stays): not asked.
+        assert [r.title for r in conflict.rows] == ["主题"]
+        assert conflict.query_one("#choice-0", RadioSet).pressed_index == -1
+        await pilot.press("ctrl+s")      # nothing chosen yet: it says what is left, saves nothing
+        await until(pilot, lambda: "还没有选择：主题" in screen_text(app))
+        assert app.screen is conflict and not app.results
         # Back to the form first: nothing is lost.
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, RecordForm))
         assert app.screen.query_one("#f-topic-input", Input).value == "语文公开课"
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ConflictScreen))
-        hours = app.screen.query_one("#choice-1", RadioSet)
-        hours.focus()
-        await pilot.press("down")        # 课时: take theirs (6)
-        await pilot.press("enter")
-        await until(pilot, lambda: hours.pressed_index == 1)
+        topic = app.screen.query_one("#choice-0", RadioSet)
+        topic.focus()
+        await pilot.press("enter")        # 主题: mine
+        await until(pilot, lambda: topic.pressed_index == 0)
         await pilot.press("ctrl+s")
         await until(pilot, lambda: app.results)
     merged = world.ledger.get(saved.id)
     assert merged["hours"] == 6 and merged["topic"] == "语文公开课" and merged["person_times"] == 30
     assert len(world.ledger.history(saved.id)) == 3
+    other.close()
+
+
+@pilot_test
+async def test_a_save_over_a_change_to_other_fields_keeps_it_without_asking(world):
+    saved = world.ledger.put(visit(world))
+    other = Ledger(world.ledger.path)
+    app = Harness(lambda: RecordForm(world.ledger, "visit", world.ledger.get(saved.id), base=saved.version))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        other.put({**other.get(saved.id), "hours": 6}, base=other.version(saved.id))
+        await type_into(pilot, "#f-topic-input", "语文公开课")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.results)
+        assert not isinstance(app.screen, ConflictScreen)
+    merged = world.ledger.get(saved.id)
+    assert merged["hours"] == 6 and merged["topic"] == "语文公开课"
     other.close()
 
 
@@ -321,8 +341,8 @@ async def test_take_all_of_theirs(world):
         await pilot.press("t")
         await pilot.press("ctrl+s")
         await until(pilot, lambda: app.results)
-    assert app.results[0].commit is None     # theirs is what is committed: nothing new to commit
-    assert world.ledger.get(saved.id)["topic"] == "数学示范课" and world.ledger.get(saved.id)["hours"] == 4
+    # 主题 both changed: theirs, as chosen; 课时 only I changed: mine.
+    assert world.ledger.get(saved.id)["topic"] == "数学示范课" and world.ledger.get(saved.id)["hours"] == 8
     other.close()
 
 

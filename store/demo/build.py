@@ -15,11 +15,11 @@ CHUNK = 5000
 
 
 def build_demo(path: Path | str, records: int = 0, *, progress=None, records_dir: Path | None = None,
-               keyfile: Path | None = None) -> Ledger:
+               keyfile: Path | None = None, shared: bool = False, group: str | None = None) -> Ledger:
     """A new ledger at path with the demo records, their students' ID numbers sealed under a
     fresh key (at keyfile, outside the repository, when given; else in the user's key folder),
     and synthetic records up to `records` in all when that is more."""
-    ledger = Ledger.init(path, site="演示站", name="帮扶台账演示")
+    ledger = Ledger.init(path, site="演示站", name="帮扶台账演示", shared=shared, group=group)
     if keyfile is not None:
         ledger.git.set_config("bangfu.keyfile", str(Path(keyfile).resolve()))
     init_keys(ledger, keyfile)

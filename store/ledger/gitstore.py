@@ -30,6 +30,8 @@ import git
 from git.refs.log import RefLogEntry
 from git.util import Actor
 
+from store.core.errors import Unreadable, UntrustedLedger
+
 BRANCH = "refs/heads/main"
 ZERO = "0" * 40
 TREE_MODE = 0o040000
@@ -274,7 +276,6 @@ class GitStore:
                 raise self.unreadable(exc) from None
 
     def unreadable(self, exc: BaseException) -> Exception:
-        from store.core.errors import Unreadable
         objects = self.gitdir / "objects"
         if not os.access(objects, os.R_OK | os.X_OK):
             return Unreadable(path=str(self.gitdir), detail=os.strerror(errno.EACCES))
@@ -614,7 +615,6 @@ def trust(path: Path) -> None:
                               capture_output=True, text=True)
         if proc.returncode == 0:
             return
-    from store.core.errors import UntrustedLedger
     raise UntrustedLedger(path=str(top), owner=_owner(st.st_uid),
                           command=f"git config --global --add safe.directory {shlex.quote(str(top))}")
 

@@ -759,7 +759,7 @@ def new_repository(path: Path, *, worktree: bool = False, shared: bool = False, 
     made in them stays in `group` (default: the group the parent folder gives)."""
     if path.exists() and any(path.iterdir()):
         raise BangfuError("error.init_not_empty", path=str(path))
-    gid = _group_id(group) if group else None
+    gid = group_id(group) if group else None
     args = ["git", "init", "-q", "-b", "main"]
     if not worktree:
         args.append("--bare")
@@ -778,7 +778,8 @@ def new_repository(path: Path, *, worktree: bool = False, shared: bool = False, 
     return GitStore(path)
 
 
-def _group_id(name: str) -> int:
+def group_id(name: str) -> int:
+    """The id of a group this user may give files to (a member, or root)."""
     import grp
     try:
         gid = grp.getgrnam(name).gr_gid

@@ -1,5 +1,7 @@
-"""Someone else saved the record while it was open: both versions field by field, and for each
-field mine (the default) or theirs. Nothing is lost: cancelling goes back to the form as typed."""
+"""Someone else saved the record while it was open, and changed some of the fields this user
+changed too: those fields side by side, theirs and mine, nothing chosen until the user chooses.
+The fields only one side changed are already settled (the other's change is kept, never undone
+by this save). Nothing is lost: cancelling goes back to the form as typed."""
 from __future__ import annotations
 
 from textual import on
@@ -11,6 +13,8 @@ from textual.widgets import Button, Label, RadioButton, RadioSet, Static
 
 from store.rules import formmodel as fm
 from store.core import i18n
+from store.core.diff import value_at
+from store.sync.merge import same
 from store.core.describe import label
 from tui.widgets.form_support import FORMS_CSS, data, localize, ref_label
 from tui.widgets.key_footer import KeyFooter
@@ -27,15 +31,22 @@ class ConflictScreen(ModalScreen[dict | None]):
         Binding("escape", "back", "forms.key.back", id="forms.conflict.back"),
     ]
 
-    def __init__(self, ledger, form: fm.Form, mine: dict, theirs: dict | None, by: str = "?", at: str = "?") -> None:
+    def __init__(self, ledger, form: fm.Form, mine: dict, theirs: dict | None, by: str = "?", at: str = "?", *,
+                 merged: dict | None = None, base: dict | None = None) -> None:
+        """`merged`: mine replayed on theirs (where both changed, mine); `base`: the version the
+        edit started from. Rows are the fields both changed (without a base, every difference)."""
         super().__init__()
         localize(self)
         self.ledger = ledger
         self.form = form
         self.mine = mine
         self.theirs = theirs
+        self.merged = merged if merged is not None else mine
         self.by, self.at = by, at[:16].replace("T", " ")   # '2006-10-12 14:03' from ISO
-        self.rows = fm.compare(form, theirs, mine) if theirs is not None else []
+        rows = fm.compare(form, theirs, self.merged) if theirs is not None else []
+        if base is not None:
+            rows = [r for r in rows if not same(value_at(base, r.path), value_at(theirs, r.path))]
+        self.rows = rows
 
     def compose(self) -> ComposeResult:
         shown = lambda rid: ref_label(self.ledger, rid)  # noqa: E731
@@ -55,7 +66,7 @@ class ConflictScreen(ModalScreen[dict | None]):
                         yield Label(data(row.title), classes="field-title")
                         with RadioSet(id=f"choice-{i}", classes="conflict-choice", compact=True):
                             yield RadioButton(data(i18n.t("forms.conflict.mine",
-                                                          value=fm.show(row.field, row.new, shown))), value=True)
+                                                          value=fm.show(row.field, row.new, shown))))
                             yield RadioButton(data(i18n.t("forms.conflict.theirs",
                                                           value=fm.show(row.field, row.old, shown))))
             with Horizontal(classes="fm-buttons"):
@@ -84,8 +95,17 @@ class ConflictScreen(ModalScreen[dict | None]):
         return [row.path for i, row in enumerate(self.rows)
                 if self.query_one(f"#choice-{i}", RadioSet).pressed_index == 1]
 
+    def unchosen(self) -> list[str]:
+        return [row.title for i, row in enumerate(self.rows)
+                if self.query_one(f"#choice-{i}", RadioSet).pressed_index < 0]
+
     def action_save(self) -> None:
-        self.dismiss(fm.merge(self.mine, self.theirs, self.take_theirs()))
+        waiting = self.unchosen()
+        if waiting:
+            self.query_one("#conflict-explain", Static).update(
+                data(i18n.t("forms.conflict.choose_first", fields="、".join(waiting))))
+            return
+        self.dismiss(fm.merge(self.merged, self.theirs, self.take_theirs()))
 
     def action_back(self) -> None:
         self.dismiss(None)

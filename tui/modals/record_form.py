@@ -7,7 +7,7 @@ its values. Saving runs in a thread worker, so the interface never freezes.
 """
 from __future__ import annotations
 
-import copy
+import json
 from dataclasses import dataclass
 
 from textual import on, work
@@ -21,9 +21,10 @@ from textual.widgets import Button, Label, Static
 from store.rules import formmodel as fm
 from store.core import i18n, ids
 from store.core.describe import label
-from store.core.errors import BangfuError, Conflict, InvalidRecord
+from store.core.errors import BangfuError, InvalidRecord
 from store.core.findings import Finding, errors
 from store import NEW
+from store.sync import rebase
 from tui.modals.conflict import ConflictScreen
 from tui.modals.item_form import SubDialogs
 from store.io.editor import edit_json
@@ -193,16 +194,11 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
 
     @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
     def _save(self, record: dict, base) -> None:
+        # Saved over another's change: replayed on it field by field (store/sync/rebase.py);
+        # only fields both changed come back to be chosen.
         call = self.app.call_from_thread
         try:
-            saved = self.ledger.put(record, base=base)
-        except Conflict as exc:
-            try:
-                theirs, version = self._committed()
-            except Exception as inner:   # reading their version failed: keep the form, say why
-                call(self._failed, i18n.t("forms.form.unexpected", detail=type(inner).__name__))
-                return
-            call(self._conflict, record, theirs, version, exc)
+            saved = rebase.save(self.ledger, record, base)
         except InvalidRecord as exc:
             call(self._refuse, {}, exc.findings)
         except BangfuError as exc:
@@ -210,15 +206,10 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
         except Exception as exc:   # never a traceback, never lose the form
             call(self._failed, i18n.t("forms.form.unexpected", detail=type(exc).__name__))
         else:
-            call(self._saved, saved)
-
-    def _committed(self) -> tuple[dict | None, str | None]:
-        """The record as now committed and its version, read together."""
-        self.ledger.refresh()
-        index = self.ledger.index
-        version = index.blobs.get(self.record_id)
-        theirs = index.get(self.record_id) if version else None
-        return (copy.deepcopy(theirs) if theirs else None), version
+            if isinstance(saved, rebase.Rebased):
+                call(self._conflict, record, saved)
+            else:
+                call(self._saved, saved)
 
     def _refuse(self, conversion: fm.Errors, findings: list[Finding]) -> None:
         self._saving = False
@@ -242,20 +233,22 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
         self.dismiss(FormResult(saved.id, saved.commit))
 
     # -- conflicts ------------------------------------------------------------------------------
-    def _conflict(self, mine: dict, theirs: dict | None, version: str | None, exc: Conflict) -> None:
+    def _conflict(self, mine: dict, rebased: "rebase.Rebased") -> None:
         self._saving = False
         self.query_one("#form-save", Button).disabled = False
         self._status(i18n.t("forms.form.conflict_open"), "-warning")
-        who = {"by": exc.params.get("by", "?"), "at": exc.params.get("at", "?")}
 
         def resolved(merged: dict | None) -> None:
             if merged is None:
                 self._status(i18n.t("forms.form.conflict_kept"), "-warning")
                 return
-            self.base = version
-            self.run_worker(self._load_and_save(merged, theirs), exclusive=True, group="form-load")
+            self.base = rebased.version
+            self.run_worker(self._load_and_save(merged, rebased.theirs), exclusive=True, group="form-load")
 
-        self.app.push_screen(ConflictScreen(self.ledger, self.form, mine, theirs, **who), resolved)
+        started = self.ledger.git.read_blob(self.base) if isinstance(self.base, str) else None
+        self.app.push_screen(ConflictScreen(self.ledger, self.form, mine, rebased.theirs, by=rebased.by,
+                                            at=rebased.at, merged=rebased.record,
+                                            base=json.loads(started) if started else None), resolved)
 
     async def _load_and_save(self, merged: dict, theirs: dict | None) -> None:
         await self._load(merged, theirs)
