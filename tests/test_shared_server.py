@@ -181,3 +181,28 @@ def test_an_auditor_given_read_access_audits_from_their_own_marker_and_writes_no
 
 def need_acl() -> None:
     accounts.need(shutil.which("setfacl") is not None, "setfacl is not installed (apt-get install acl)")
+
+
+def test_the_key_is_handed_to_a_colleague_through_a_group_readable_export(server):
+    ledger = server.ledger("keys")
+    one, two = COORDS
+    server.ok(one, "-L", str(ledger), "key", "init")
+    export = server.srv / "key-export"
+    server.ok(one, "-L", str(ledger), "key", "export", "--out", str(export), "--group", TEAM,
+              "--passphrase-file", passphrase_of(one))
+    assert stat.S_IMODE(export.stat().st_mode) == 0o640 and export.stat().st_gid == accounts.gid(TEAM)
+    server.ok(two, "-L", str(ledger), "key", "import", str(export), "--passphrase-file", passphrase_of(two))
+    theirs, mine = (json.loads(server.ok(u, "--json", "-L", str(ledger), "key", "status")) for u in (one, two))
+    assert mine["path"].startswith(f"/home/{two}/") and {**mine, "path": ""} == {**theirs, "path": ""}
+    refused = server.run(OUTSIDER, "-L", str(ledger), "key", "import", str(export), "--passphrase-file",
+                         passphrase_of(OUTSIDER))
+    assert refused.returncode != 0
+
+
+def passphrase_of(user: str) -> str:
+    """The passphrase, told by word of mouth: a file of the user's own (Bangfu refuses one others may read)."""
+    path = Path(os.path.expanduser(f"~{user}")) / "passphrase"
+    path.write_text("一二三四五六七八九十\n")
+    os.chown(path, accounts.pwd.getpwnam(user).pw_uid, -1)
+    path.chmod(0o600)
+    return str(path)

@@ -13,7 +13,7 @@ What is checked, commit by commit (oldest first):
 - signatures, once the ledger keeps an `allowed_signers` file (store/ledger/signing.py);
 - clear personal identifiers in history (`store.privacy.scan_history`, when present);
 - rewritten history: the local branch's or a remote's reflog moving off commits, or a
-  remote no longer containing what an earlier audit saw (`refs/bangfu/seen/<remote>`).
+  remote no longer containing what the auditor's earlier audit saw (kept in their own state folder).
 
 `--since` audits only the commits after a revision; each auditor's own state folder
 remembers the tip their last audit reached (never the repository: nobody else moves it, and
@@ -29,14 +29,14 @@ import os
 import re
 import subprocess
 import sys
+import urllib.parse
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterator
 
 from store.core import i18n, ids
 from store.ledger import signing
 from store.history.changes import Commit, describe, field_changes, overlaps, parse, resolve, title_of, walk
-from pathlib import Path
-
 from store.core.diff import value_at
 from store.core.diff import diff
 from store.core.findings import Finding, dotted
@@ -44,7 +44,7 @@ from store.ledger.gitstore import ZERO, GitFailed
 from store.history.verify import check_history
 
 AUDITED = "audited"   # what `--since` takes for "after my last audit"
-SEEN_PREFIX = "refs/bangfu/seen/"
+ACCEPTED = "accepted-rewrites"
 CONFIG_FILE = "bangfu.json"
 KINDS = ("invalid", "hand_commit", "trailer", "merge", "closed_term", "signature", "privacy", "rewrite")
 # Action trailer -> what the files must show for each record the commit touched.
@@ -150,40 +150,52 @@ def run(ledger, since: str | None = None, *, remember: bool = True, accept_rewri
     return AuditResult(tip, base, len(commits), findings, signers)
 
 
-def _marker(ledger) -> Path:
-    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "bangfu" / "audited"
+def _notes(ledger) -> Path:
+    """This auditor's notes on this ledger, in their own state folder (never the repository:
+    nobody else moves them, and an auditor who may only read writes nothing there): the tip
+    the last audit reached, the tip each remote was last seen at, rewrites acknowledged."""
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "bangfu" / "audit"
     where = f"{ledger.git.gitdir.resolve()}\0{ledger.config.get('ledger_id', '')}"
     return base / hashlib.sha1(where.encode()).hexdigest()[:16]
 
 
-def audited_tip(ledger) -> str | None:
-    """The tip this user's last audit of this ledger reached (None: never audited it)."""
+def _note(ledger, name: str) -> list[str]:
     try:
-        return _marker(ledger).read_text().split()[0] or None
-    except (OSError, IndexError):
-        return None
+        return (_notes(ledger) / name).read_text().split()
+    except OSError:
+        return []
 
 
-def _remember(ledger, tip: str) -> None:
+def _keep_note(ledger, name: str, words: list[str]) -> None:
     # Bookkeeping of this auditor, not a change to the ledger; a report is still given when
     # it cannot be kept.
-    marker = _marker(ledger)
+    path = _notes(ledger) / name
     try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        staging = marker.with_name(marker.name + f".{os.getpid()}")
-        staging.write_text(f"{tip} {ledger.git.gitdir.resolve()}\n")
-        staging.replace(marker)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        (path.parent / "ledger").write_text(f"{ledger.git.gitdir.resolve()}\n")
+        staging = path.with_name(f".{name}.{os.getpid()}")
+        staging.write_text("".join(w + "\n" for w in words))
+        staging.replace(path)
     except OSError:
         pass
 
 
-def _set_ref(store, ref: str, sha: str) -> None:
-    # Bookkeeping of this copy, not a change to the ledger: a read-only copy that cannot
-    # write it still gets its report.
-    try:
-        store.run("update-ref", "-m", "bangfu audit", ref, sha)
-    except (GitFailed, OSError):
-        pass
+def audited_tip(ledger) -> str | None:
+    """The tip this user's last audit of this ledger reached (None: never audited it)."""
+    return next(iter(_note(ledger, AUDITED)), None)
+
+
+def seen_tip(ledger, remote: str) -> str | None:
+    """The tip of a remote's main as this user's last audit saw it."""
+    return next(iter(_note(ledger, _seen(remote))), None)
+
+
+def _seen(remote: str) -> str:
+    return "seen-" + urllib.parse.quote(remote, safe="")
+
+
+def _remember(ledger, tip: str) -> None:
+    _keep_note(ledger, AUDITED, [tip])
 
 
 # -- records: schemas, rules, canonical form --------------------------------------------------
@@ -529,39 +541,18 @@ def check_rewrites(ledger, *, accept: bool = False, update: bool = True) -> list
         for entry in _reflog(store, ref):
             if entry["old"] != ZERO and entry["old"] not in reachable:
                 lost.setdefault(entry["old"], entry)
-        seen_ref = SEEN_PREFIX + (name or "local")
-        seen = store.tip(seen_ref) if name else audited_tip(ledger)
+        seen = seen_tip(ledger, name) if name else audited_tip(ledger)
         if seen and seen not in reachable and seen not in lost:
             lost[seen] = {"who": "", "when": "", "message": ""}
-        known = _accepted(store)
+        known = set(_note(ledger, ACCEPTED))
         lost = {sha: entry for sha, entry in lost.items() if sha not in known}
-        if accept and lost and not ledger.read_only:
-            _accept(store, known | set(lost))
+        if accept and lost:
+            _keep_note(ledger, ACCEPTED, sorted(known | set(lost)))
         elif lost:
             findings += [_rewrite(store, name, ref, sha, tip, entry) for sha, entry in lost.items()]
-        if name and update and not ledger.read_only and (not seen or seen in reachable or accept):
-            _set_ref(store, seen_ref, tip)
+        if name and update and (not seen or seen in reachable or accept):
+            _keep_note(ledger, _seen(name), [tip])
     return findings
-
-
-def _accepted_file(store):
-    return store.gitdir / "bangfu" / "accepted-rewrites"
-
-
-def _accepted(store) -> set[str]:
-    """Commits whose loss an auditor has acknowledged (`bangfu audit --accept-rewrite`)."""
-    try:
-        return set(_accepted_file(store).read_text().split())
-    except FileNotFoundError:
-        return set()
-
-
-def _accept(store, shas: set[str]) -> None:
-    try:
-        _accepted_file(store).parent.mkdir(parents=True, exist_ok=True)
-        _accepted_file(store).write_text("".join(s + "\n" for s in sorted(shas)))
-    except OSError:
-        pass
 
 
 def _reflog(store, ref: str) -> Iterator[dict]:
@@ -596,4 +587,4 @@ def _rewrite(store, remote: str, ref: str, lost: str, tip: str, entry: dict) -> 
 
 
 __all__ = ["AuditFinding", "AuditResult", "run", "check_rewrites", "term_end", "closed", "KINDS", "AUDITED", "audited_tip",
-           "SEEN_PREFIX"]
+           "seen_tip"]
