@@ -12,11 +12,14 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import sysconfig
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -157,3 +160,60 @@ def many_as(user: str, python: Path, commands: list[list[str]], *, input: str = 
     proc = run_as(user, [str(python), "-c", _MANY], input=json.dumps([commands, input]), env=env, umask=umask)
     assert proc.returncode == 0, proc.stderr
     return [tuple(r) for r in json.loads(proc.stdout)]
+
+
+class SSHServer:
+    """sshd on 127.0.0.1 letting the accounts log in with one key; `login(user, command)` runs a
+    command in a login of that account, with the umask given and the installed Bangfu first on
+    its PATH."""
+
+    SSHD = Path("/usr/sbin/sshd")
+
+    def __init__(self, users: list[str], bin_dir: Path):
+        need(self.SSHD.exists(), "no /usr/sbin/sshd (apt-get install openssh-server)")
+        self.bin_dir = bin_dir
+        self.folder = open_folder("bangfu-sshd-")
+        keys = self.folder / "authorized"
+        keys.mkdir(mode=0o755)
+        for name in ("host_key", "user_key"):
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(self.folder / name)], check=True)
+        for user in users:
+            shutil.copy(self.folder / "user_key.pub", keys / user)
+            (keys / user).chmod(0o644)
+        config = self.folder / "sshd_config"
+        config.write_text("\n".join([
+            "ListenAddress 127.0.0.1", f"HostKey {self.folder / 'host_key'}", f"AuthorizedKeysFile {keys}/%u",
+            f"PidFile {self.folder / 'sshd.pid'}", "StrictModes no", "UsePAM no", "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no", "PubkeyAuthentication yes", "LogLevel ERROR", "MaxStartups 30",
+            "MaxSessions 30", ""]))
+        Path("/run/sshd").mkdir(exist_ok=True)   # privilege separation folder sshd insists on
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.proc = subprocess.Popen([str(self.SSHD), "-f", str(config), "-D", "-e", "-p", str(self.port)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                     start_new_session=True)
+        deadline = time.time() + 20
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"sshd exited: {self.proc.stderr.read()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def login(self, user: str, command: str, umask: int = 0o022, input: str | None = None,
+              timeout: float = 180) -> subprocess.CompletedProcess:
+        argv = ["ssh", "-i", str(self.folder / "user_key"), "-o", "StrictHostKeyChecking=no",
+                "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
+                "-p", str(self.port), f"{user}@127.0.0.1",
+                f"umask {umask:03o}; export PATH={shlex.quote(str(self.bin_dir))}:$PATH LANG=C.UTF-8; {command}"]
+        return subprocess.run(argv, capture_output=True, text=True, input=input, timeout=timeout)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -4,57 +4,26 @@ once from its wheel. Coordinator 1 works with umask 022, coordinator 2 with umas
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import shutil
 import subprocess
 import textwrap
 import threading
-from pathlib import Path
 
 import pytest
 
 import accounts
 from accounts import AUDITOR, AUDITORS, COORDS, OUTSIDER, TEAM
-from test_shared_server import HAND_COMMIT, SCHOOL, need_acl, server  # noqa: F401  (the fixture)
-from test_sync_transports import SSHD, free_port, wait_for_port
+from test_shared_server import SCHOOL, need_acl, server  # noqa: F401  (the fixture)
 
 SAVES = 6   # per coordinator, at the same time
 
 
 @pytest.fixture(scope="module")
 def ssh(server):
-    accounts.need(SSHD.exists(), "no /usr/sbin/sshd (apt-get install openssh-server)")
-    d = accounts.open_folder("bangfu-sshd-")
-    keys = d / "authorized"
-    keys.mkdir(mode=0o755)
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / "host_key")], check=True)
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / "user_key")], check=True)
-    for user in (*COORDS, AUDITOR, OUTSIDER):
-        shutil.copy(d / "user_key.pub", keys / user)
-        (keys / user).chmod(0o644)
-    config = d / "sshd_config"
-    config.write_text("\n".join([
-        "ListenAddress 127.0.0.1", f"HostKey {d / 'host_key'}", f"AuthorizedKeysFile {keys}/%u",
-        f"PidFile {d / 'sshd.pid'}", "StrictModes no", "UsePAM no", "PasswordAuthentication no",
-        "KbdInteractiveAuthentication no", "PubkeyAuthentication yes", "LogLevel ERROR", "MaxStartups 30",
-        "MaxSessions 30", ""]))
-    Path("/run/sshd").mkdir(exist_ok=True)
-    port = free_port()
-    proc = subprocess.Popen([str(SSHD), "-f", str(config), "-D", "-e", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    wait_for_port(port, proc, "sshd")
-
-    def login(user: str, command: str, umask: int = 0o022, input: str | None = None) -> subprocess.CompletedProcess:
-        argv = ["ssh", "-i", str(d / "user_key"), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-p", str(port), f"{user}@127.0.0.1",
-                f"umask {umask:03o}; export PATH={shlex.quote(str(server.bangfu.parent))}:$PATH LANG=C.UTF-8; {command}"]
-        return subprocess.run(argv, capture_output=True, text=True, input=input, timeout=180)
-
-    yield login
-    proc.terminate()
-    proc.wait(10)
-    shutil.rmtree(d, ignore_errors=True)
+    sshd = accounts.SSHServer([*COORDS, AUDITOR, OUTSIDER], server.bangfu.parent)
+    yield sshd.login
+    sshd.stop()
 
 
 # Coordinator 2's dashboard: the school's form open, the school code typed and saved once
