@@ -100,12 +100,15 @@ class Sharing:
         """Every file and folder under root this account owns, given the shared mode (a
         ledger made before it was shared, files a hook installer wrote)."""
         for here, folders, files in os.walk(root):
-            for name in [*folders, *files, *([""] if here == str(root) else [])]:
-                path = os.path.join(here, name) if name else here
+            paths = [(os.path.join(here, n), os.O_DIRECTORY) for n in folders]
+            paths += [(os.path.join(here, n), 0) for n in files]
+            if here == str(root):
+                paths.append((here, os.O_DIRECTORY))
+            for path, kind in paths:
                 try:
-                    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | (os.O_DIRECTORY if name in folders or not name else 0))
+                    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | kind)
                 except OSError:
-                    continue
+                    continue   # (a symbolic link, or a file another account keeps from us)
                 try:
                     self.adopt(fd)
                 finally:
@@ -123,8 +126,8 @@ class _NoSharing:
 
 
 def _umask() -> int:
-    # Reading the umask means setting it; this is the one portable way (Linux also has
-    # /proc/self/status, which other threads' writes cannot race with).
+    # Linux tells it in /proc/self/status; elsewhere reading it means setting it and back,
+    # which races with files other threads create meanwhile.
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("Umask:"):
