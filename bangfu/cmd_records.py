@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -356,6 +357,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 def cmd_schema_upgrade(args: argparse.Namespace) -> int:
     """The one way schemas change in a ledger shared between sites: every record is checked
     against the new schemas first, then one commit the hub and the other sites accept."""
+    from store.aid import upgrade
     from store.sync import hub
     from store.rules.schema import PROJECT_SCHEMAS
 
@@ -371,9 +373,13 @@ def cmd_schema_upgrade(args: argparse.Namespace) -> int:
         else:
             out(i18n.t("cli.schema_upgrade_none", version=version))
         return 0
-    commit = hub.schema_upgrade(ledger, folder, note=args.note)
+    # From version 1 the records gain what version 2 adds (store/aid/upgrade.py), in the same commit.
+    records = upgrade.data_step(ledger, dt.date.today()) if version < 2 else []
+    commit = hub.schema_upgrade(ledger, folder, note=args.note, records=records)
     if output.JSON:
-        data({"schema_version": version + 1, "changed": changed, "commit": commit})
+        data({"schema_version": version + 1, "changed": changed, "records": [r["id"] for r in records], "commit": commit})
     else:
         out(i18n.t("cli.schema_upgrade_done", version=version + 1, files="、".join(changed), commit=commit[:10]))
+        if records:
+            out(i18n.t("aid.upgrade.records", count=len(records)))
     return 0

@@ -141,3 +141,20 @@ def test_the_notice_is_made_from_the_recognitions_under_review_and_recorded(ledg
     code, _, err = run(capsys, "-L", str(ledger.path), "--lang", "en", "recognition-notice", "--school", "某县一中",
                        "--year", YEAR, "--where", "校务公开栏")
     assert code == 1 and "no recognitions under review for 2026-2027" in err
+
+
+def test_a_payment_split_between_funding_sources_adds_up(ledger, base):
+    """One payment split between funding sources, as 学前 aid is paid 省:县 = 6:4: 500.00 as 300.00 and 200.00."""
+    school = ledger.get(base["school"])
+    child = rec("student", name="小明", sex="男", school=school["id"], stage="学前", grade="大班", school_year=YEAR,
+                events=[{"date": "2026-09-01", "event": "认定"}])
+    ledger.put(child)
+    paid = rec("aid", student=child["id"], programme="社会捐助", term="2026-2027-1", amount_fen=50_000,
+               paid_on="2026-10-16", source="省", method="银行卡",
+               shares=[{"source": "省", "fen": 30_000}, {"source": "县", "fen": 20_000}])
+    assert rules_of(ledger, paid) == []
+    paid["shares"][1]["fen"] = 15_000
+    found = [f for f in ledger.check(paid) if f.level == "error"]
+    assert [f.rule for f in found] == ["rule.aid_shares_sum"] and "450.00" in found[0].text()
+    paid["shares"][1]["fen"], paid["source"] = 20_000, "中央"
+    assert rules_of(ledger, paid) == ["rule.aid_source_not_shared"]

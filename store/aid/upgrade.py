@@ -1,13 +1,18 @@
-"""The data step of the upgrade to schema version 2: what an older ledger's records become.
+"""The data step of the upgrade to schema version 2: what an older ledger's records become, committed
+with the new schemas in one commit (`bangfu schema-upgrade`).
 
 An older student record holds only its present situation. The upgrade keeps it as the situation
 of the present school year and writes one entry per earlier school year since the student's first
 event, each a grade lower (the school and boarding as today: nothing older is known), so every
-earlier payment is checked against the stage the student was in then."""
+earlier payment is checked against the stage the student was in then. Each 认定 event becomes a
+recognition for its school year, renewed for each later year that began with the student still
+recognised, so earlier payments keep their validity."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
+from store.core import ids
 from store.rules import checks, situation
 
 
@@ -65,3 +70,17 @@ def recognitions_from_events(student: dict, present: str, new_id) -> list[dict]:
                                             "level": level}
             year = situation.next_school_year(year)
     return [made[y] for y in sorted(made)]
+
+
+def data_step(ledger, today: dt.date) -> list[dict]:
+    """The records the upgrade changes or adds: students with their years, recognitions from events."""
+    present = situation.school_year_of(today)
+    recognised = {r.get("student") for r in ledger.scan("recognition")}
+    out: list[dict] = []
+    for student in sorted(ledger.scan("student"), key=lambda s: s["id"]):
+        doc = with_years(student, present)
+        if doc != student:
+            out.append(doc)
+        if student["id"] not in recognised:
+            out += recognitions_from_events(doc, present, ids.new_id)
+    return out

@@ -575,6 +575,16 @@ def _aid_amount(c: _Ctx, r: dict) -> Iterator[Finding]:
                         boarding=_boarding_word(standard.get("boarding")))
 
 
+def _aid_shares(c: _Ctx, r: dict) -> Iterator[Finding]:
+    shares = r.get("shares") or []
+    total = sum(int(s.get("fen", 0)) for s in shares)
+    if shares and total != r.get("amount_fen"):
+        yield c.error(("shares",), "rule.aid_shares_sum", sum=yuan(total), amount=yuan(r.get("amount_fen", 0)),
+                      parts="、".join(f"{s.get('source')} {yuan(int(s.get('fen', 0)))}" for s in shares))
+    if shares and r.get("source") not in {s.get("source") for s in shares}:
+        yield c.error(("source",), "rule.aid_source_not_shared", source=r.get("source"))
+
+
 def _aid_eligible(c: _Ctx, r: dict) -> Iterator[Finding]:
     """Eligible on the day paid; for a programme that needs recognition and a student whose
     recognitions are recorded, approved for the payment's school year and paid after its notice ended."""
@@ -612,7 +622,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "recognition": (_recognition_steps, _recognition_once),
     "posting": (_notice_period,),
     "aid": (_aid_term, _aid_duplicate, _aid_standard_missing, _aid_standard_match, _aid_region, _aid_standard_valid,
-            _aid_amount, _aid_eligible),
+            _aid_amount, _aid_shares, _aid_eligible),
 }
 
 

@@ -49,7 +49,8 @@ def events(recognitions: list[dict]) -> list[dict]:
             out.append({"date": r["approval"]["date"], "event": "认定"})
             following = int(str(r.get("school_year", "0"))[:4]) + 1
             out.append({"date": f"{following}-09-01", "event": LAPSE})
-    return out
+    # On the day one year's recognition lapses and the next one's is approved, the lapse comes first.
+    return sorted(out, key=lambda e: (e["date"], e["event"] != LAPSE))
 
 
 def posting_of(recognition: dict, postings: list[dict]) -> dict | None:

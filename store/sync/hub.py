@@ -290,14 +290,16 @@ def schema_changes(ledger, schemas_dir: Path) -> list[str]:
     return sorted(name for name in stored.keys() | given.keys() if stored.get(name) != given.get(name))
 
 
-def schema_upgrade(ledger, schemas_dir: Path, *, note: str = "") -> str:
+def schema_upgrade(ledger, schemas_dir: Path, *, note: str = "", records: list[dict] = ()) -> str:
     """Commit new schemas with a higher schema_version: the one way the hub accepts a schema
-    change. Every record must already be valid against the new schemas."""
+    change. Every record must be valid against the new schemas, as it is or as `records` (the
+    upgrade's data step, committed with the schemas) makes it."""
     if ledger.read_only:
         raise ReadOnly(path=str(ledger.path))
     new = Schemas({p.name: p.read_bytes() for p in sorted(Path(schemas_dir).glob("*.json"))})
     ledger.refresh()
-    problems = [f for doc in ledger.index.docs.values() for f in errors(new.check(doc))]
+    docs = {**ledger.index.docs, **{r["id"]: r for r in records}}
+    problems = [f for doc in docs.values() for f in errors(new.check(doc))]
     if problems:
         raise InvalidRecord(problems[:50], record=problems[0].record)
     store = ledger.git
@@ -309,6 +311,8 @@ def schema_upgrade(ledger, schemas_dir: Path, *, note: str = "") -> str:
     for _b, _m, name in (store.tree_entries(old) if old else []):
         changes.setdefault(f"schemas/{name}", None)
     changes[CONFIG_FILE] = store.write("blob", canonical.dumps(config))
+    for record in records:
+        changes[ids.path_of(record["id"])] = store.write("blob", canonical.dumps(record))
     tree = store.write_tree(store.commit_tree(tip), changes)
     title = f"ledger: schema upgrade to version {config['schema_version']}" + (f" ({note})" if note else "")
     message = Trailers.message(title, {"Action": UPGRADE, "Schema-Version": str(config["schema_version"]),
