@@ -4,7 +4,7 @@ programmes and dated standards, payment batches, and 应助尽助 by programme.
 Here: promotion of a school's students into the next school year (promotion), the public notice of
 the recognitions under review (recognition), the upgrade of an older ledger's records (upgrade), the
 entitlements of a term and the 应助尽助 / 精准 figures by programme built on them (duty).
-batches are not here yet. The rules one record must satisfy (a payment against the situation
+The rules one record must satisfy (a payment against the situation
 of its school year, its standard, its student's status) are in store/rules, which this builds on.
 
 Above the privacy layer (a notice masks names), below the figures that show it: it may import
