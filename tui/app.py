@@ -28,7 +28,7 @@ from store.core.text import printable
 
 from .columns import PAGE_KEY, PAGES, SECTIONS, Names
 from .commands import AppCommands
-from .keys import install_keys
+from .keys import KeysInOrder, install_keys
 from .screens.base import LedgerScreen
 from .screens.help import HelpScreen, key_rows, load_keymap
 from .screens.home import HomeScreen
@@ -46,7 +46,7 @@ class StartUpDone(Message):
         self.then = then
 
 
-class BangfuApp(App[int]):
+class BangfuApp(KeysInOrder, App[int]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     DEFAULT_MODE = "home"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]

@@ -5,9 +5,13 @@ Bindings are declared in `KEYS` with a catalogue key as description and translat
 remap keys with Textual's keymap."""
 from __future__ import annotations
 
+import asyncio
+import time
+from collections import deque
 from dataclasses import replace
 from typing import Iterable
 
+from textual import events
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 
@@ -29,3 +33,83 @@ def install_keys(node: DOMNode) -> None:
     inherited = [b for key, group in (node._merged_bindings or BindingsMap()).key_to_bindings.items()
                  if key not in mine for b in group]
     node._bindings = BindingsMap([*inherited, *own])
+
+
+class KeysInOrder:
+    """App mixin: keys are handled one at a time, in the order typed.
+
+    Textual hands a key to the focused widget's queue and goes on to the next key at once, so in a
+    burst (a fast typist over SSH, a paste) the key after Tab reached the field being left, and the
+    keys after Enter on a picker field went to the form instead of the picker. Here the next key is
+    held until everything the last one set off (focus moves, messages, a dialog opening) is done.
+    A paste with tabs is typed as its pieces with a Tab between them, so it fills field after field."""
+
+    SETTLE_LIMIT = 2.0   # seconds; a screen that never goes quiet (an animation) must not stop typing
+
+    def _keys_state(self) -> tuple[deque, list]:
+        if "_held_keys" not in self.__dict__:
+            self._held_keys: deque[events.Event] = deque()
+            self._key_flight: list = [None, None]   # [the event being released, the settling task]
+        return self._held_keys, self._key_flight
+
+    async def on_event(self, event: events.Event) -> None:
+        if not isinstance(event, (events.Key, events.Paste)) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        held, flight = self._keys_state()
+        if flight[1] is not None and flight[0] is not event:
+            held.append(event)   # a key is still at work: this one waits its turn
+            return
+        flight[0] = None
+        if isinstance(event, events.Paste) and "\t" in event.text:
+            first, *rest = self._paste_pieces(event.text)
+            held.extendleft(reversed(rest))
+            event = first
+        flight[1] = asyncio.get_running_loop().create_task(self._settle_then_next())
+        await super().on_event(event)
+
+    @staticmethod
+    def _paste_pieces(text: str) -> list[events.Event]:
+        pieces: list[events.Event] = []
+        for n, part in enumerate(text.split("\t")):
+            if n:
+                pieces.append(events.Key("tab", "\t"))
+            if part:
+                pieces.append(events.Paste(part))
+        return pieces
+
+    async def _settle_then_next(self) -> None:
+        held, flight = self._keys_state()
+        start = time.monotonic()
+        await asyncio.sleep(0)
+        while (self._busy() or (held and self._screen_holds(held[0]))) \
+                and time.monotonic() - start < self.SETTLE_LIMIT:
+            await asyncio.sleep(0)
+        if held:
+            flight[0] = held.popleft()
+            if self.post_message(flight[0]):
+                return
+        flight[0] = flight[1] = None
+
+    def _screen_holds(self, event: events.Event) -> bool:
+        """A screen may hold a key until it is ready for it (a picker's Down and Enter wait for the
+        results of what was typed): its `holds_key(event)`."""
+        try:
+            holds = getattr(self.screen, "holds_key", None)
+            return bool(holds and holds(event))
+        except Exception:
+            return False
+
+    def _busy(self) -> bool:
+        """Does any part of the app still have messages to handle (or is handling one)?"""
+        try:
+            nodes = [self, *self.screen.walk_children(with_self=True)]
+        except Exception:   # closing, or between screens: nothing to wait for
+            return False
+        return any(_at_work(n) for n in nodes)
+
+
+def _at_work(pump) -> bool:
+    # (Textual 8's message queue, pinned: a pump at rest waits on its queue's ready event.)
+    queue = pump._message_queue
+    return bool(queue.values) or (pump.is_running and not queue.ready_event._waiters)

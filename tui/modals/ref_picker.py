@@ -1,7 +1,7 @@
 """Choose the record a field refers to: type to search (names, any text, pinyin initials)."""
 from __future__ import annotations
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -79,6 +79,11 @@ class RefPicker(ModalScreen[str | None]):
         results.highlighted = 1 if self.optional and shown else 0
         key = "forms.ref.count_more" if total > len(shown) else "forms.ref.count"
         self.query_one("#ref-count", Static).update(data(i18n.t(key, shown=len(shown), total=total)))
+
+    def holds_key(self, event) -> bool:
+        """Keys that choose (Down, Enter, ...) wait until the results of what was typed are shown."""
+        typing = isinstance(event, events.Paste) or (isinstance(event, events.Key) and event.is_printable)
+        return not typing and self.shown_for != self.query_one("#ref-search", Input).value
 
     def action_results(self) -> None:
         self.query_one("#ref-results", OptionList).focus()

@@ -1,0 +1,133 @@
+"""Keys typed ahead (a fast typist over SSH, a paste) are handled in the order typed, each one
+after what the one before set off: a field left by Tab, a picker opened by Enter, its results.
+Driven with Pilot on a real ledger at 80x24."""
+from __future__ import annotations
+
+from textual import events
+from textual.keys import _character_to_key
+from textual.widgets import Input
+
+from store import NEW, Change, Ledger
+from tui.app import BangfuApp
+from tui.modals.record_form import RecordForm
+from tui.widgets.form_support import ref_label
+from test_tui_app import PLAN, SHAHE, SHIQIAO, TODAY, open_ledger, pilot_test, rid, settle, small  # noqa: F401
+
+OTHER_PLAN = rid("plan", 2)
+HALF, FULL, DAY = rid("standard", 2), rid("standard", 3), rid("standard", 4)
+
+
+def more_records(path) -> None:
+    """A second plan (its label sorts before the first) and more standards for the pickers."""
+    led = Ledger(path)
+    plan = {"id": OTHER_PLAN, "type": "plan", "schema_version": 1, "title": "城关联片教研计划",
+            "status": "执行中", "period": {"start": "2026-09-01", "end": "2027-08-31"},
+            "parties": [{"school": SHAHE, "role": "帮扶"}, {"school": SHIQIAO, "role": "受帮扶"}]}
+
+    def standard(rid_, programme, stage, amount, unit):
+        return {"id": rid_, "type": "standard", "schema_version": 1, "programme": programme, "stage": stage,
+                "boarding": True, "amount_fen": amount, "unit": unit, "region": "连云港市",
+                "valid_from": "2020-01-01"}
+    led.commit([Change(OTHER_PLAN, plan, NEW),
+                Change(HALF, standard(HALF, "义务教育寄宿生生活补助", "初中", 125000, "年"), NEW),
+                Change(FULL, standard(FULL, "普通高中国家助学金", "高中", 200000, "年"), NEW),
+                Change(DAY, standard(DAY, "营养改善计划", "小学", 400, "天"), NEW)],
+               action="import", message="test: more")
+    led.close()
+
+
+def burst(app, *keys: str | events.Event) -> None:
+    """Keys arriving in one read from the terminal. (Pilot's press() waits for the app to go idle
+    after every key, which hides the very problem: these are queued all at once.)"""
+    for key in keys:
+        if isinstance(key, events.Event):
+            app.post_message(key)
+        elif len(key) == 1:
+            app.post_message(events.Key(key if key.isalnum() and key.isascii() else _character_to_key(key), key))
+        else:
+            app.post_message(events.Key(key, {"tab": "\t", "enter": "\r"}.get(key)))
+
+
+async def until(pilot, condition, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the interface did not get there in time")
+
+
+async def new_form(pilot, page: str) -> RecordForm:
+    app = pilot.app
+    await pilot.press(page)
+    await settle(pilot)
+    await pilot.press("escape", "n")
+    await until(pilot, lambda: isinstance(app.screen, RecordForm))
+    await settle(pilot)
+    return app.screen
+
+
+def value(app, field: str):
+    return app.screen.query_one(f"#f-{field}").value
+
+
+@pilot_test
+async def test_tab_between_numbers_moves_on_before_the_next_digit(small):
+    app = BangfuApp(open_ledger(small), today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await new_form(pilot, "3")
+        form.query_one("#f-hours-input").focus()
+        await pilot.pause()
+        burst(app, "1", "tab", "2", "tab", "3")
+        await until(pilot, lambda: value(app, "person_times") == "3")
+        assert (value(app, "hours"), value(app, "sessions")) == ("1", "2")
+        assert app.focused is form.query_one("#f-person_times-input")
+        # A paste with tabs fills field after field, as typing it would.
+        for field in ("hours", "sessions", "person_times"):
+            form.query_one(f"#f-{field}-input", Input).value = ""
+        form.query_one("#f-hours-input").focus()
+        await pilot.pause()
+        burst(app, events.Paste("4\t6\t30"))
+        await until(pilot, lambda: value(app, "person_times") == "30")
+        assert (value(app, "hours"), value(app, "sessions")) == ("4", "6")
+
+
+@pilot_test
+async def test_chinese_typed_ahead_stays_in_its_field(small):
+    app = BangfuApp(open_ledger(small), today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await new_form(pilot, "4")
+        form.query_one("#f-grade-input").focus()
+        await pilot.pause()
+        burst(app, *"四年级", "tab", *"2班")
+        await until(pilot, lambda: value(app, "class_name") == "2班")
+        assert value(app, "grade") == "四年级"
+
+
+@pilot_test
+async def test_enter_search_enter_on_a_reference_picks_what_was_searched(small):
+    more_records(small)
+    app = BangfuApp(open_ledger(small), today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await new_form(pilot, "3")
+        form.query_one("#f-plan-input").focus()
+        await pilot.pause()
+        # Unsearched, 城关联片教研计划 comes first; "shq" (石桥) leaves only the other plan.
+        burst(app, "enter", "s", "h", "q", "enter")
+        await until(pilot, lambda: app.screen is form and value(app, "plan"))
+        assert value(app, "plan") == PLAN
+
+
+@pilot_test
+async def test_down_down_in_the_standard_picker_picks_the_second_row(small):
+    more_records(small)
+    app = BangfuApp(open_ledger(small), today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await new_form(pilot, "5")
+        form.query_one("#f-standard-input").focus()
+        await pilot.pause()
+        burst(app, "enter", "down", "down", "enter")
+        await until(pilot, lambda: app.screen is form and value(app, "standard"))
+        # The rows under "（不选）": the standards sorted by label; the second of them is chosen.
+        picker_rows = sorted(form.ledger.query("standard"), key=lambda r: ref_label(form.ledger, r["id"]))
+        assert value(app, "standard") == picker_rows[1]["id"]
+
