@@ -10,7 +10,7 @@ from textual.widgets import Button, Label
 
 from store.rules import formmodel as fm
 from store.core import i18n
-from tui.widgets.form_fields import FieldsPanel
+from tui.widgets.form_fields import FieldsPanel, show_next_error
 from tui.modals.ref_picker import RefPicker
 from tui.widgets.form_list import ListRow
 from tui.widgets.form_ref import RefRow
@@ -72,10 +72,7 @@ class ItemForm(SubDialogs, ModalScreen[dict | None]):
         errors = fm.item_errors(self.field, values)
         if errors:
             panel.show(fm.problems(self.model, errors, []))
-            first = panel.first_error()
-            if first is not None:
-                first.focus_input()
-                first.scroll_visible()
+            show_next_error(self, panel, first=True)
             return
         self.dismiss(values)
 

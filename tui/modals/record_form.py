@@ -28,7 +28,7 @@ from store.sync import rebase
 from tui.modals.conflict import ConflictScreen
 from tui.modals.item_form import SubDialogs
 from store.io.editor import edit_json
-from tui.widgets.form_fields import FieldsPanel
+from tui.widgets.form_fields import FieldsPanel, show_next_error
 from tui.widgets.form_row import FieldRow
 from tui.widgets.form_support import FORMS_CSS, data, localize
 from tui.widgets.key_footer import KeyFooter
@@ -166,14 +166,7 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
         return blocking
 
     def action_next_error(self) -> None:
-        rows = [row for row in self.panel.rows() if row.errors]
-        if not rows:
-            return
-        focused = self.focused
-        after = [r for r in rows if focused is not None and r.region.y > focused.region.y]
-        target = (after or rows)[0]
-        target.focus_input()
-        target.scroll_visible()
+        show_next_error(self, self.panel)
 
     # -- saving ---------------------------------------------------------------------------------
     def action_save(self) -> None:
@@ -217,7 +210,7 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
         blocking = self._display(conversion, findings)
         if blocking:
             self._status(i18n.t("forms.form.refused", count=blocking), "-error")
-            self.action_next_error()
+            show_next_error(self, self.panel, first=True)
 
     def _failed(self, message: str) -> None:
         self._saving = False

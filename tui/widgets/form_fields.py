@@ -54,5 +54,20 @@ class FieldsPanel(Vertical):
         for row in self.rows():
             row.set_errors(by_path.get(row.field.path, []))
 
-    def first_error(self) -> FieldRow | None:
-        return next((row for row in self.rows() if row.errors), None)
+
+def show_next_error(screen, panel: FieldsPanel, first: bool = False) -> FieldRow | None:
+    """Focus the next field with an error after the focused one (in the form's order, around to the
+    first), and scroll it into view with its message under it."""
+    rows = panel.rows()
+    focused = screen.focused
+    around = focused.ancestors_with_self if focused is not None else []
+    here = max((i for i, row in enumerate(rows) if row in around), default=-1)   # (the innermost row)
+    wrong = [i for i, row in enumerate(rows) if row.errors]
+    if not wrong:
+        return None
+    index = wrong[0] if first else next((i for i in wrong if i > here), wrong[0])
+    target = rows[index]
+    target.focus_input()
+    # (after the layout that the error messages just added)
+    screen.call_after_refresh(target.scroll_visible, animate=False)
+    return target

@@ -1,0 +1,83 @@
+"""Every form at 80x24: the focused field is always on screen (Tab, F8 to each error in turn,
+the last field), and what that looks like, in Chinese and English."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from store.core import i18n
+from test_tui_forms import Harness, until, world  # noqa: F401 (world is a fixture)
+from tui.modals.record_form import RecordForm
+from tui.widgets.form_row import FieldRow
+
+TYPES = ("school", "plan", "visit", "student", "aid", "standard")
+
+
+def on_screen(form: RecordForm, widget) -> bool:
+    """Wholly visible: inside the scrolled body for a field, inside the window for the buttons."""
+    body = form.query_one("#fm-body")
+    frame = body.region if body in widget.ancestors else form.region
+    return widget.region.height > 0 and frame.contains_region(widget.region)
+
+
+async def saved_empty(pilot, record_type: str) -> RecordForm:
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, RecordForm))
+    form = app.screen
+    await pilot.press("ctrl+s")   # refused: the required fields are marked
+    await until(pilot, lambda: sum(bool(row.errors) for row in form.panel.rows()) > 0)
+    await pilot.pause()
+    return form
+
+
+async def focus_last(pilot, form: RecordForm) -> None:
+    last = form.panel.rows()[-1]
+    last.focus_input()
+    await until(pilot, lambda: on_screen(form, form.focused))
+    form.focused.cursor_blink = False
+
+
+@pytest.mark.parametrize("record_type", TYPES)
+def test_f8_goes_to_each_error_in_view(world, record_type):
+    async def run() -> None:
+        app = Harness(lambda: RecordForm(world.ledger, record_type))
+        async with app.run_test(size=(80, 24)) as pilot:
+            form = await saved_empty(pilot, record_type)
+            wrong = [row for row in form.panel.rows() if row.errors]
+            for row in [*wrong[1:], wrong[0]]:   # F8 goes through them in order, then round again
+                await pilot.press("f8")
+                await until(pilot, lambda: row in form.focused.ancestors and on_screen(form, form.focused))
+            await focus_last(pilot, form)
+    asyncio.run(run())
+
+
+def test_tab_reaches_every_field_of_the_student_form_in_view(world):
+    """At 80x24 Tab went on into fields below the window (guardian, status events) without
+    scrolling: they could not be seen nor reached."""
+    async def run() -> None:
+        app = Harness(lambda: RecordForm(world.ledger, "student"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, RecordForm))
+            form = app.screen
+            seen = set()
+            for _ in range(16):
+                await pilot.press("tab")
+                assert on_screen(form, form.focused), form.focused
+                seen |= {row.field.name for row in form.focused.ancestors if isinstance(row, FieldRow)}
+            assert {"guardian", "events", "notes"} <= seen
+    asyncio.run(run())
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("record_type", TYPES)
+def test_form_at_80x24_with_errors_and_the_last_field_focused(world, snap_compare, record_type, lang):
+    i18n.set_lang(lang)
+    app = Harness(lambda: RecordForm(world.ledger, record_type))
+
+    async def last_field(pilot) -> None:
+        form = await saved_empty(pilot, record_type)
+        await focus_last(pilot, form)
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=last_field)
