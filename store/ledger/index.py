@@ -75,6 +75,7 @@ class Index:
         self._doc_ids: dict[str, int] = {}
         self._next = 1
         self._texts: dict[str, str] = {}
+        self._referrers: dict[str, set[str]] = {}   # id -> ids whose search text holds its name
         self._eq: dict[tuple[str, str], dict[Any, set[str]]] = {}
 
     # -- filling ------------------------------------------------------------
@@ -104,6 +105,8 @@ class Index:
                 self.docs.pop(rid, None)
                 self.blobs.pop(rid, None)
             self._texts.pop(rid, None)
+            for referrer in self._referrers.pop(rid, ()):   # they show its name: made again when asked
+                self._texts.pop(referrer, None)
             if doc is not None:
                 self._doc_ids[rid] = self._next
                 table.put(self._next, doc)
@@ -182,7 +185,10 @@ class Index:
             doc = self.docs.get(rid)
             if doc is None:
                 return ""
-            hay = self._texts[rid] = search.haystack(doc)
+            refs: set[str] = set()
+            hay = self._texts[rid] = search.haystack(doc, self.docs.get, refs)
+            for ref in refs:
+                self._referrers.setdefault(ref, set()).add(rid)
         return hay
 
     def matching(self, rids: Iterable[str], text: str) -> list[str]:

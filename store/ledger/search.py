@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 from store.core.ids import is_id
 
@@ -46,25 +46,40 @@ def matches(needle: str, hay: str, record_id: str) -> bool:
     return needle in hay or (len(needle) >= 6 and any(c.isdigit() for c in needle) and needle in record_id.lower())
 
 
-def haystack(record: dict) -> str:
+# What a referenced record is called in the lists (a payment shows its student's name, an
+# activity its plan's title and its schools' names): a search finds what the list shows.
+SHOWN_NAMES = ("name", "short_name", "title")
+
+
+def haystack(record: dict, lookup: Callable[[str], dict | None] | None = None,
+             refs: set[str] | None = None) -> str:
+    """The record's text, with the names of the records it refers to (found with `lookup`; the
+    ids of those found are added to `refs`, so the text can be made again when one is renamed)."""
     parts: list[str] = []
-    _collect(record, None, parts)
+    _collect(record, None, parts, lookup, refs)
     return "\n".join(parts).lower()
 
 
-def _collect(value: Any, key: str | None, parts: list[str]) -> None:
+def _collect(value: Any, key: str | None, parts: list[str], lookup, refs) -> None:
     if isinstance(value, str):
-        if is_id(value):
-            return   # (see matches)
+        if is_id(value):   # (its own text is left out: see matches)
+            referenced = lookup(value) if lookup is not None and key != "id" else None
+            if referenced:
+                if refs is not None:
+                    refs.add(value)
+                for name in (referenced.get(k) for k in SHOWN_NAMES):
+                    if isinstance(name, str):
+                        parts += [name, pinyin_keys(name)]
+            return
         parts.append(value)
         if key in NAME_FIELDS:
             parts.append(pinyin_keys(value))
     elif isinstance(value, dict):
         for k, v in value.items():
             if k not in ("hmac", "sealed"):
-                _collect(v, k, parts)
+                _collect(v, k, parts, lookup, refs)
     elif isinstance(value, list):
         for v in value:
-            _collect(v, key, parts)
+            _collect(v, key, parts, lookup, refs)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         parts.append(str(value))

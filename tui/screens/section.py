@@ -114,6 +114,7 @@ class SectionScreen(LedgerScreen):
         self.total = 0
         self.waiting = True
         self._keep: str | None = None                # record to put the cursor on next
+        self._to_first = False                       # the filter changed: the cursor goes to the first match
         self._key_state: tuple[bool, bool] | None = None
         self._sorted: tuple[tuple, list[str]] = ((), [])        # (tip, language, column, reverse), ids in order
         self._conflicts_at: tuple[tuple, dict[str, list[str]]] = ((), {})   # (tip, language), conflicts
@@ -207,8 +208,9 @@ class SectionScreen(LedgerScreen):
         self.conflicts.clear()      # (the list's mark reads this dict: the same object, updated)
         self.conflicts.update(message.conflicts)
         self.list.empty_text = i18n.t("tui.section.empty_filtered" if self.text or self.only else "tui.section.empty")
-        self.list.set_rows(message.ids, keep=self._keep)   # rows are formatted afresh
-        self._keep = None
+        first = message.ids[0] if self._to_first and message.ids else None
+        self.list.set_rows(message.ids, keep=self._keep or first)   # rows are formatted afresh
+        self._keep, self._to_first = None, False
         self._show_detail()
         self._update_bar()
         self._update_keys()
@@ -249,6 +251,7 @@ class SectionScreen(LedgerScreen):
     def _filter(self, event: Input.Changed) -> None:
         if event.value != self.text:
             self.text = event.value
+            self._to_first = True
             self.waiting = True      # the bar says so until the rows come
             self._update_bar()
             self.reload(set())

@@ -242,7 +242,9 @@ class RecordList(ScrollView, can_focus=True):
                     del self._rows[stale]
         if index == self.cursor:
             name = "record-list--cursor" if self.has_focus else "record-list--cursor-blurred"
-            strip = strip.apply_style(self.get_component_rich_style(name))
+            # Over the row's own colours (applied under them, the background never showed: bold alone)
+            strip = Strip(list(Segment.apply_style(strip, post_style=self.get_component_rich_style(name))),
+                          strip.cell_length)
         return strip
 
     def _header(self, width: int, base: Style) -> Strip:
