@@ -21,6 +21,57 @@ from . import output
 Handler = Callable[[argparse.Namespace], int]
 
 
+# argparse's own words (usage, "positional arguments", its errors) from our catalogue: argparse asks
+# gettext for each through its module's `_` and `ngettext`, the hook it offers for translations.
+ARGPARSE_WORDS = {
+    "usage: ": "usage", "positional arguments": "positional", "options": "options",
+    "show this help message and exit": "help", "invalid choice: %(value)r (choose from %(choices)s)": "invalid_choice",
+    "the following arguments are required: %s": "required", "unrecognized arguments: %s": "unrecognized",
+    "expected one argument": "expected_one", "expected at least one argument": "expected_at_least_one",
+    "expected at most one argument": "expected_at_most_one", "invalid %(type)s value: %(value)r": "invalid_value",
+    "argument %(argument_name)s: %(message)s": "argument", "ambiguous option: %(option)s could match %(matches)s":
+    "ambiguous", "not allowed with argument %s": "not_allowed_with", "one of the arguments %s is required":
+    "one_required", "ignored explicit argument %r": "ignored_explicit",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "unknown_parser",
+    "expected %s argument": "expected_n", "expected %s arguments": "expected_n",
+}
+
+
+def argparse_text(message: str) -> str:
+    key = ARGPARSE_WORDS.get(message)
+    return i18n.t(f"cli.argparse.{key}") if key else message
+
+
+argparse._ = argparse_text
+argparse.ngettext = lambda one, many, n: argparse_text(one if n == 1 else many)
+
+GLOBAL_FLAGS = {"--json", "--read-only"}
+GLOBAL_VALUED = {"-L", "--ledger", "--lang"}
+
+
+def globals_first(argv: list[str]) -> list[str]:
+    """The options of `bangfu` itself (-L, --lang, --json, --read-only) wherever they are typed:
+    `bangfu list plan --json`, `bangfu show ID --lang en` mean what they say."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest += argv[i:]
+            break
+        name = arg.split("=", 1)[0]
+        if arg in GLOBAL_FLAGS or (name in GLOBAL_VALUED and "=" in arg and name.startswith("--")):
+            front.append(arg)
+        elif arg in GLOBAL_VALUED and i + 1 < len(argv):
+            front += argv[i:i + 2]
+            i += 1
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
 class Parser(argparse.ArgumentParser):
     """argparse that reports usage errors in the user's language, with exit code 2."""
 
@@ -54,7 +105,7 @@ def command_modules() -> list:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = globals_first(list(sys.argv[1:] if argv is None else argv))
     _early_lang(argv)
     parser = build_parser()
     args = parser.parse_args(argv)

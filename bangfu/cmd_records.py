@@ -127,7 +127,8 @@ def parse_json(text: str, source: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BangfuError("error.bad_json", source=source, line=exc.lineno, col=exc.colno, detail=exc.msg) from None
+        raise BangfuError("error.bad_json", source=source, line=exc.lineno, col=exc.colno,
+                          detail=i18n.json_problem(exc.msg)) from None
 
 
 def report_saved(saved, ledger: Ledger) -> None:

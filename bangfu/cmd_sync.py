@@ -58,12 +58,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=t("sync.cli.resolve_take"))
     p.set_defaults(handler=cmd_resolve)
 
-    p = sub.add_parser("merge-driver", help=argparse.SUPPRESS)
+    # Commands git calls: no help= at all keeps them out of the help (help=SUPPRESS printed "==SUPPRESS==")
+    p = sub.add_parser("merge-driver")
     for name in ("base", "mine", "theirs", "path"):
         p.add_argument(name)
     p.set_defaults(handler=cmd_merge_driver)
 
-    p = sub.add_parser("hook", help=argparse.SUPPRESS)
+    p = sub.add_parser("hook")
     p.add_argument("name", choices=["pre-receive"])
     p.set_defaults(handler=cmd_hook)
 

@@ -9,3 +9,4 @@ from store.core import i18n
 def command(sub: argparse._SubParsersAction, name: str, key: str, **kwargs) -> argparse.ArgumentParser:
     text = i18n.t(key)
     return sub.add_parser(name, help=text, description=text, **kwargs)
+

@@ -67,6 +67,28 @@ def has(key: str) -> bool:
     return key in catalogue()
 
 
+# What Python's json module says is wrong (its messages are English only), in the user's words.
+_JSON_PROBLEMS = {
+    "Expecting value": "expecting_value",
+    "Expecting property name enclosed in double quotes": "expecting_name",
+    "Expecting ',' delimiter": "expecting_comma",
+    "Expecting ':' delimiter": "expecting_colon",
+    "Unterminated string starting at": "unterminated",
+    "Invalid control character at": "control_character",
+    "Invalid \\escape": "bad_escape",
+    "Invalid \\uXXXX escape": "bad_escape",
+    "Extra data": "extra_data",
+    "Illegal trailing comma before end of object": "trailing_comma",
+    "Illegal trailing comma before end of array": "trailing_comma",
+}
+
+
+def json_problem(msg: str) -> str:
+    """A json.JSONDecodeError's `msg` translated (the line and column are said apart)."""
+    key = _JSON_PROBLEMS.get(msg)
+    return t(f"json.{key}") if key else msg
+
+
 # ---- message parameters translated when shown ---------------------------------------------------
 # A finding is made in one language and may be read in the other (a conflict stored in the ledger
 # by whoever merged, an audit report): its parameters that are words or schema titles stay words.

@@ -53,7 +53,7 @@ def edit_json(record: dict, problems: Callable[[dict], list[str]],
         except ValueError as exc:
             line = getattr(exc, "lineno", "?")
             col = getattr(exc, "colno", "?")
-            found = [i18n.t("forms.json.bad", line=line, col=col, detail=getattr(exc, "msg", str(exc)))]
+            found = [i18n.t("forms.json.bad", line=line, col=col, detail=i18n.json_problem(getattr(exc, "msg", str(exc))))]
             readable = None
             continue
         if not isinstance(candidate, dict):
