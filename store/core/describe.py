@@ -38,7 +38,10 @@ def label(record: dict, ledger) -> str:
         return f"{who} {record.get('programme', '?')} {record.get('term', '?')} {yuan(int(record.get('amount_fen', 0)))}元"
     if t == "standard":
         board = {True: "寄宿", False: "走读"}.get(record.get("boarding"), "")
-        return f"{record.get('programme', '?')} {record.get('stage', '')}{board} {yuan(int(record.get('amount_fen', 0)))}元/{record.get('unit', '?')}"
+        level = f" {record['level']}" if record.get("level") else ""
+        valid = f"{record.get('valid_from', '?')}—{record.get('valid_to', '')}"   # (two alike standards differ here)
+        return (f"{record.get('programme', '?')} {record.get('stage', '')}{board}{level} "
+                f"{yuan(int(record.get('amount_fen', 0)))}元/{record.get('unit', '?')} {valid}")
     if t == "event":
         return f"{record.get('action', '?')} {record.get('subject', '')}".strip()
     return str(record.get("id", "?"))

@@ -7,7 +7,8 @@ from typing import Any, Callable
 from store.core.ids import is_id
 
 # Fields whose values people type to find a record; other text is matched as it is.
-NAME_FIELDS = {"name", "short_name", "title", "topic", "donor", "recipient", "person", "mentor", "mentee", "region"}
+NAME_FIELDS = {"name", "short_name", "title", "topic", "donor", "recipient", "person", "mentor", "mentee", "region",
+               "programme", "level"}
 
 
 @lru_cache(maxsize=None)

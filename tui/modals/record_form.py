@@ -16,10 +16,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from store.rules import formmodel as fm
 from store.core import i18n, ids
+from store.core.money import yuan
 from store.core.describe import label
 from store.core.errors import BangfuError, InvalidRecord
 from store.core.findings import Finding, errors
@@ -32,6 +33,39 @@ from tui.widgets.form_fields import FieldsPanel, show_next_error
 from tui.widgets.form_row import FieldRow
 from tui.widgets.form_support import FORMS_CSS, data, localize
 from tui.widgets.key_footer import KeyFooter
+
+
+def term_amount(standard: dict, days: int | None) -> int | None:
+    """What one term's payment at a standard comes to, in fen: a yearly amount is paid in two
+    terms (rounded down to the fen), a per-day amount times the days (None until they are typed)."""
+    amount, unit = standard.get("amount_fen"), standard.get("unit")
+    if not isinstance(amount, int):
+        return None
+    if unit == "年":
+        return amount // 2
+    if unit == "天":
+        return amount * days if days else None
+    return amount
+
+
+def standard_fits(ledger, values: dict):
+    """The standards that fit the payment as typed so far: its programme, the student's stage and
+    boarding, and the payment date within the standard's validity."""
+    programme = values.get("programme") or None
+    student = ledger.index.get(values.get("student") or "") or {}
+    day = str(values.get("paid_on") or "").strip()
+    day = day if len(day) == 10 and day[4] == "-" and day[7] == "-" else ""
+
+    def fits(standard: dict) -> bool:
+        if programme and standard.get("programme") != programme:
+            return False
+        for key in ("stage", "boarding"):
+            if key in student and key in standard and student[key] != standard[key]:
+                return False
+        if day and not (standard.get("valid_from", "") <= day <= (standard.get("valid_to") or "9999")):
+            return False
+        return True
+    return fits
 
 
 @dataclass
@@ -78,6 +112,7 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
         self._seq = 0
         self._timer: Timer | None = None
         self._cancel_armed = False
+        self._warned: dict | None = None   # the values whose notes were shown: saved as they are
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -121,6 +156,8 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
     @on(FieldRow.Changed)
     def _changed(self, event: FieldRow.Changed) -> None:
         self._touched.add(event.row.field.path)
+        if self.record_type == "aid" and event.row.field.path == ("standard",):
+            self._standard_chosen(event.row)
         self._dirty = True
         self._cancel_armed = False
         self._check_soon(self.CHECK_DELAY)
@@ -168,6 +205,23 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
     def action_next_error(self) -> None:
         show_next_error(self, self.panel)
 
+    # -- the aid form does the arithmetic -------------------------------------------------------
+    def fits(self, target_type: str):
+        if self.record_type != "aid" or target_type != "standard":
+            return None
+        return standard_fits(self.ledger, self.panel.values())
+
+    def _standard_chosen(self, row: FieldRow) -> None:
+        """The amount for the term from the standard chosen, when none is typed yet."""
+        amount = self.query_one("#f-amount_fen-input", Input)
+        standard = self.ledger.index.get(row.value or "")
+        if amount.value.strip() or not standard:
+            return
+        days = self.query_one("#f-days-input", Input).value.strip()
+        fen = term_amount(standard, int(days) if days.isdigit() else None)
+        if fen is not None:
+            amount.value = yuan(fen)
+
     # -- saving ---------------------------------------------------------------------------------
     def action_save(self) -> None:
         if self._saving:
@@ -191,6 +245,11 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
         # only fields both changed come back to be chosen.
         call = self.app.call_from_thread
         try:
+            if record != self._warned:   # the notes are read in the form, before it closes
+                notes = [f for f in self.ledger.check(fm.checkable(self.form, record)) if f.level != "error"]
+                if notes and not errors(notes):
+                    call(self._warn, record, notes)
+                    return
             saved = rebase.save(self.ledger, record, base)
         except InvalidRecord as exc:
             call(self._refuse, {}, exc.findings)
@@ -211,6 +270,22 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
         if blocking:
             self._status(i18n.t("forms.form.refused", count=blocking), "-error")
             show_next_error(self, self.panel, first=True)
+
+    def _warn(self, record: dict, notes: list[Finding]) -> None:
+        """Saving stops once to show the notes (as an auditor will see them): Ctrl+S again saves
+        the same values anyway; any change is checked afresh."""
+        self._saving = False
+        self._warned = record
+        self.query_one("#form-save", Button).disabled = False
+        self._display({}, notes)
+        shown = [f"· {i18n.t(f.rule, **f.params)}" for f in notes[:3]]
+        more = [i18n.t("forms.form.warn_more", count=len(notes) - 3)] if len(notes) > 3 else []
+        self._status("\n".join([i18n.t("forms.form.warn_before_save", count=len(notes)), *shown, *more]),
+                     "-warning")
+        rows = [row for row in self.panel.rows() if row.errors]
+        if rows:
+            rows[0].focus_input()
+            self.call_after_refresh(rows[0].scroll_visible, animate=False)
 
     def _failed(self, message: str) -> None:
         self._saving = False

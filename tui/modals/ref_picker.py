@@ -1,6 +1,8 @@
 """Choose the record a field refers to: type to search (names, any text, pinyin initials)."""
 from __future__ import annotations
 
+from typing import Callable
+
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,13 +26,15 @@ class RefPicker(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "forms.key.cancel", id="forms.ref.cancel"),
                 Binding("down", "results", "forms.key.results", show=False, id="forms.ref.results")]
 
-    def __init__(self, ledger, target_type: str, title: str, *, optional: bool = True) -> None:
+    def __init__(self, ledger, target_type: str, title: str, *, optional: bool = True,
+                 fits: Callable[[dict], bool] | None = None) -> None:
         super().__init__()
         localize(self)
         self.ledger = ledger
         self.target_type = target_type
         self.title_text = title
         self.optional = optional
+        self.fits = fits   # the records that fit what the form holds (an aid's standards)
         self._asked = 0
         self.shown_for: str | None = None   # the search text whose results are on screen
 
@@ -57,6 +61,8 @@ class RefPicker(ModalScreen[str | None]):
     def _search(self, text: str, asked: int) -> None:
         try:
             found = self.ledger.query(self.target_type, text=text.strip() or None)
+            if self.fits is not None:
+                found = [r for r in found if self.fits(r)]
             shown = [(r["id"], ref_label(self.ledger, r["id"])) for r in found[: self.LIMIT * 20]]
             shown.sort(key=lambda pair: pair[1])
         except Exception as exc:   # a search that fails must not close the form behind it
