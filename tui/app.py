@@ -27,8 +27,8 @@ from store.core.errors import BangfuError
 from store.core.text import printable
 
 from .columns import PAGE_KEY, PAGES, SECTIONS, Names
-from .commands import AppCommands
-from .keys import KeysInOrder, install_keys
+from .commands import AppCommands, Palette
+from .keys import KeysInOrder, install_keys, translate_textual_keys
 from .screens.base import LedgerScreen
 from .screens.help import HelpScreen, key_rows, load_keymap
 from .screens.home import HomeScreen
@@ -68,6 +68,7 @@ class BangfuApp(KeysInOrder, App[int]):
                  poll_interval: float = 1.0) -> None:
         super().__init__()
         install_keys(self)
+        translate_textual_keys()
         self.ledger = ledger
         self.read_only = read_only or ledger.read_only
         self.today = today or dt.date.today()
@@ -220,7 +221,7 @@ class BangfuApp(KeysInOrder, App[int]):
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(placeholder=i18n.t("tui.palette.placeholder"), id="--command-palette"))
+            self.push_screen(Palette(placeholder=i18n.t("tui.palette.placeholder"), id="--command-palette"))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -229,6 +230,7 @@ class BangfuApp(KeysInOrder, App[int]):
     async def action_language(self) -> None:
         i18n.set_lang("en" if i18n.lang() == "zh" else "zh")
         install_keys(self)
+        translate_textual_keys()
         for screen in self._screens():
             if screen.is_mounted:
                 await screen.relabel()

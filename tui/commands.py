@@ -9,10 +9,13 @@ from __future__ import annotations
 from functools import partial
 from typing import Awaitable, Callable, Iterator
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from rich.align import Align
+from rich.text import Text
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 from textual.screen import ModalScreen
+from textual.widgets.option_list import Option
 
 from store.core import i18n
 from store.ledger.search import pinyin_keys
@@ -109,3 +112,22 @@ class AppCommands(ScreenCommands):
         if type(self.screen).COMMANDS:
             return iter(())  # the screen's own provider already lists them
         return super().commands()
+
+
+class Palette(CommandPalette):
+    """Textual's palette saying "no matches" in the reader's language."""
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        # (Textual's own method, with its one English sentence from the catalogue)
+        self._stop_no_matches_countdown()
+
+        def show_no_matches() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(Align.center(Text(i18n.t("tui.palette.no_matches"), style="not bold")), disabled=True,
+                           id=self._NO_MATCHES))
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)

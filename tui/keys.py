@@ -113,3 +113,20 @@ def _at_work(pump) -> bool:
     # (Textual 8's message queue, pinned: a pump at rest waits on its queue's ready event.)
     queue = pump._message_queue
     return bool(queue.values) or (pump.is_running and not queue.ready_event._waiters)
+
+
+# Textual's own widgets name their keys in English; the footer shows these (the rest are hidden).
+TEXTUAL_KEYS = (("textual.widgets._select", "SelectOverlay", "escape", "tui.textual.dismiss_menu"),
+                ("textual.command", "CommandPalette", "escape", "tui.textual.close_palette"))
+
+
+def translate_textual_keys() -> None:
+    """Put the catalogue's words on Textual's own key bindings (for the widgets made from now on:
+    at start and when the language is switched)."""
+    import importlib
+
+    for module, name, key, message in TEXTUAL_KEYS:
+        bindings = getattr(importlib.import_module(module), name)._merged_bindings
+        if bindings is not None and key in bindings.key_to_bindings:
+            bindings.key_to_bindings[key] = [replace(b, description=i18n.t(message))
+                                             for b in bindings.key_to_bindings[key]]
