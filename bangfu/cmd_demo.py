@@ -52,4 +52,4 @@ def cmd_demo(args: argparse.Namespace) -> int:
         from tui.app import run as run_tui
     except ImportError:
         return 0
-    return run_tui(ledger, read_only=args.read_only)
+    return run_tui(ledger, read_only=args.read_only, notice=i18n.t("cli.demo_opened", path=str(path.resolve())))

@@ -170,8 +170,28 @@ def cmd_show(args: argparse.Namespace) -> int:
     if output.JSON:
         data(record)
     else:
-        out(canonical.dumps(record).decode().rstrip("\n"))
+        out(card(ledger, record))
     return 0
+
+
+def card(ledger, record: dict) -> str:
+    """A record as a person reads it: titles in the chosen language, names of the records it refers
+    to, money in yuan, identifiers masked (`--json` gives the record as stored)."""
+    from rich.cells import cell_len
+
+    from store.rules import formmodel as fm
+
+    def named(rid: str) -> str:
+        doc = ledger.index.get(rid)
+        return label(doc, ledger) if doc else rid
+
+    form = fm.form_for(ledger.schemas(), record["type"])
+    titled = [(f.title, fm.show(f, record[f.name], named))
+              for f in form.fields if record.get(f.name) not in (None, "", [], {})]
+    width = max((cell_len(title) for title, _ in titled), default=0)
+    lines = [label(record, ledger), record["id"]]
+    lines += [f"{title}{' ' * (width - cell_len(title))}  {text}" for title, text in titled]
+    return "\n".join(lines)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from textual.widgets import Input
 from store import NEW, Change, Ledger
 from tui.app import BangfuApp
 from tui.modals.record_form import RecordForm
+from store.ledger.search import pinyin_order
 from tui.widgets.form_support import ref_label
 from test_tui_app import PLAN, SHAHE, SHIQIAO, TODAY, open_ledger, pilot_test, rid, settle, small  # noqa: F401
 
@@ -128,6 +129,7 @@ async def test_down_down_in_the_standard_picker_picks_the_second_row(small):
         burst(app, "enter", "down", "down", "enter")
         await until(pilot, lambda: app.screen is form and value(app, "standard"))
         # The rows under "（不选）": the standards sorted by label; the second of them is chosen.
-        picker_rows = sorted(form.ledger.query("standard"), key=lambda r: ref_label(form.ledger, r["id"]))
-        assert value(app, "standard") == picker_rows[1]["id"]
+        labels = {r["id"]: ref_label(form.ledger, r["id"]) for r in form.ledger.query("standard")}
+        picker_rows = sorted(labels, key=lambda i: (pinyin_order(labels[i]), labels[i]))
+        assert value(app, "standard") == picker_rows[1]
 

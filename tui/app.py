@@ -117,8 +117,12 @@ class BangfuApp(KeysInOrder, App[int]):
         return Content.assemble(*parts)
 
     # -- live updates ------------------------------------------------------------
+    start_notice: str | None = None   # said once open (what the command printed is hidden behind the screen)
+
     def on_mount(self) -> None:
         self.set_interval(self.poll_interval, self._poll, name="ledger poll")
+        if self.start_notice:
+            self.notify(self.start_notice, markup=False, timeout=20)
         keymap, problem = load_keymap()
         if keymap:
             self.set_keymap(keymap)
@@ -248,7 +252,7 @@ class BangfuApp(KeysInOrder, App[int]):
         self._close_messages_no_wait()
 
 
-def run(ledger, read_only: bool = False) -> int:
+def run(ledger, read_only: bool = False, notice: str | None = None) -> int:
     """Open the dashboard on a ledger; returns the exit code."""
     today = dt.date.today()
     ledger.hold_cache = True   # (the index cache is written once the dashboard is painted)
@@ -261,5 +265,6 @@ def run(ledger, read_only: bool = False) -> int:
         except BangfuError:
             pass  # without the key the ledger works on masked values
     app = BangfuApp(ledger, read_only=read_only, today=today)
+    app.start_notice = notice
     app.run()
     return app.return_code or 0

@@ -14,6 +14,7 @@ from store.rules import checks as rules
 from store.core.describe import label
 from store.core.money import yuan
 from store.core.text import printable
+from store.ledger.search import pinyin_order
 
 SECTIONS = ("plan", "visit", "student", "aid", "school", "standard")
 PAGES = ("home", *SECTIONS, "audit")     # keys 1-8
@@ -65,7 +66,7 @@ class Column:
         # Mixed or missing values must still sort: (missing last, numbers before text).
         if value is None or value == "":
             return (1, 0, "")
-        return (0, 0, value) if isinstance(value, (int, float)) else (0, 1, str(value))
+        return (0, 0, value) if isinstance(value, (int, float)) else (0, 1, pinyin_order(str(value)), str(value))
 
 
 def _money(fen: object) -> str:

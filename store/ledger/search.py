@@ -35,6 +35,13 @@ def pinyin_keys(text: str) -> str:
     return " ".join("".join(k[i] for k in keys) for i in range(3)).lower()
 
 
+@lru_cache(maxsize=65536)
+def pinyin_order(text: str) -> str:
+    """A sort key that puts Chinese in the order of its pinyin (何 after 韩), as a list of names is
+    read; other characters stand for themselves."""
+    return " ".join(_char_keys(c)[2] or c.lower() for c in text)
+
+
 def needle(text: str) -> str:
     """What a search looks for: the text as typed, without surrounding spaces or case."""
     return text.strip().lower()

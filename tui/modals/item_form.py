@@ -6,13 +6,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label
+from textual.widgets import Button, Label, Static
 
 from store.rules import formmodel as fm
 from store.core import i18n
 from tui.widgets.form_fields import FieldsPanel, show_next_error
 from tui.modals.ref_picker import RefPicker
 from tui.widgets.form_list import ListRow
+from tui.widgets.form_row import FieldRow
 from tui.widgets.form_ref import RefRow
 from tui.widgets.form_support import FORMS_CSS, data, localize
 from tui.widgets.key_footer import KeyFooter
@@ -41,6 +42,7 @@ class ItemForm(SubDialogs, ModalScreen[dict | None]):
     keep it open with the error next to the field; the record's own check does the rest."""
 
     CSS_PATH = FORMS_CSS
+    CANCEL_WINDOW = 3.0    # a second Esc within this many seconds discards what was typed
     BINDINGS = [Binding("ctrl+s", "ok", "forms.key.item_ok", priority=True, id="forms.item.ok"),
                 Binding("escape", "cancel", "forms.key.cancel", id="forms.item.cancel")]
 
@@ -53,11 +55,14 @@ class ItemForm(SubDialogs, ModalScreen[dict | None]):
         self.number = number
         self.original = original
         self.model = fm.Form("", field.title, field.fields)
+        self._dirty = False
+        self._cancel_armed = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="item-dialog", classes="fm-dialog"):
             yield Label(data(i18n.t("forms.item.title", title=self.field.title, n=self.number)),
                         classes="fm-title")
+            yield Static("", id="form-status")
             with VerticalScroll(classes="fm-body"):
                 yield FieldsPanel(self.field.fields, self.values, self.ledger, self.original, id="item-fields")
             with Horizontal(classes="fm-buttons"):
@@ -80,8 +85,23 @@ class ItemForm(SubDialogs, ModalScreen[dict | None]):
             return
         self.dismiss(values)
 
+    @on(FieldRow.Changed)
+    def _changed(self) -> None:
+        self._dirty, self._cancel_armed = True, False
+
     def action_cancel(self) -> None:
+        # As the record's form: what was typed is not thrown away by one Esc.
+        if self._dirty and not self._cancel_armed:
+            self._cancel_armed = True
+            status = self.query_one("#form-status", Static)
+            status.update(data(i18n.t("forms.form.confirm_discard")))
+            status.set_classes("-warning -shown")
+            self.set_timer(self.CANCEL_WINDOW, self._disarm)
+            return
         self.dismiss(None)
+
+    def _disarm(self) -> None:
+        self._cancel_armed = False
 
     @on(Button.Pressed, "#item-ok")
     def _ok(self) -> None:

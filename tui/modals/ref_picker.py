@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.core import i18n
+from store.ledger.search import pinyin_order
 from tui.widgets.form_support import FORMS_CSS, data, localize, ref_label
 from tui.widgets.key_footer import KeyFooter
 
@@ -64,7 +65,7 @@ class RefPicker(ModalScreen[str | None]):
             if self.fits is not None:
                 found = [r for r in found if self.fits(r)]
             shown = [(r["id"], ref_label(self.ledger, r["id"])) for r in found[: self.LIMIT * 20]]
-            shown.sort(key=lambda pair: pair[1])
+            shown.sort(key=lambda pair: (pinyin_order(pair[1]), pair[1]))
         except Exception as exc:   # a search that fails must not close the form behind it
             self.app.call_from_thread(self._failed, exc)
             return
