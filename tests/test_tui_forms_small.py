@@ -61,7 +61,7 @@ def test_tab_reaches_every_field_of_the_student_form_in_view(world):
             await until(pilot, lambda: isinstance(app.screen, RecordForm))
             form = app.screen
             seen = set()
-            for _ in range(16):
+            for _ in range(24):
                 await pilot.press("tab")
                 assert on_screen(form, form.focused), form.focused
                 seen |= {row.field.name for row in form.focused.ancestors if isinstance(row, FieldRow)}

@@ -112,8 +112,8 @@ async def test_enter_search_enter_on_a_reference_picks_what_was_searched(small):
         form = await new_form(pilot, "3")
         form.query_one("#f-plan-input").focus()
         await pilot.pause()
-        # Unsearched, 城关联片教研计划 comes first; "shq" (石桥) leaves only the other plan.
-        burst(app, "enter", "s", "h", "q", "enter")
+        # Unsearched, 城关联片教研计划 comes first; "dkbf" (对口帮扶) leaves only the other plan.
+        burst(app, "enter", "d", "k", "b", "f", "enter")
         await until(pilot, lambda: app.screen is form and value(app, "plan"))
         assert value(app, "plan") == PLAN
 

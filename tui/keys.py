@@ -44,7 +44,8 @@ class KeysInOrder:
     held until everything the last one set off (focus moves, messages, a dialog opening) is done.
     A paste with tabs is typed as its pieces with a Tab between them, so it fills field after field."""
 
-    SETTLE_LIMIT = 2.0   # seconds; a screen that never goes quiet (an animation) must not stop typing
+    SETTLE_LIMIT = 5.0   # seconds; a screen that never goes quiet (an animation) must not stop typing (a form
+                         # opening on a loaded server took over 2 s: the first character went nowhere)
 
     def _keys_state(self) -> tuple[deque, list]:
         if "_held_keys" not in self.__dict__:
