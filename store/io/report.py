@@ -92,7 +92,8 @@ class Money:
     payments: int
     students: int
     paid_fen: int
-    expected_fen: int | None
+    expected_fen: int | None          # None: no payment of the group has a standard to check
+    checked_fen: int | None = None    # paid by the payments that have one (the difference is theirs)
 
 
 @dataclass(frozen=True)
@@ -278,7 +279,11 @@ def _aid_section(ledger, term: str, today: dt.date, schools: set[str] | None) ->
     summary = dashboard.aid_summary(view, term, today, schools=schools)
     payments = sorted(view.query("aid", term=term), key=lambda a: (a.get("paid_on", ""), a["id"]))
     standards = {s["id"]: s for s in ledger.query("standard")}
-    by_programme = [Money(f.programme, len(f.payments), f.students, f.paid_fen, f.expected_fen)
+    # A programme without standards (社会捐助) has nothing to be off from: no figure, not 0.00.
+    amounts = {a["id"]: int(dashboard.number(a.get("amount_fen"))) for a in payments}
+    by_programme = [Money(f.programme, len(f.payments), f.students, f.paid_fen,
+                          None if len(f.unchecked) == len(f.payments) else f.expected_fen,
+                          sum(amounts.get(i, 0) for i in f.payments if i not in f.unchecked))
                     for f in summary.programmes]
     stage_order = {s: i for i, s in enumerate(ledger.schemas().field("student", ("stage",)).get("enum") or [])}
     source_order = {s: i for i, s in enumerate(ledger.schemas().field("aid", ("source",)).get("enum") or [])}
@@ -322,9 +327,10 @@ def _group(payments: list[dict], key: Callable[[dict], str], standards: dict, or
     for label in sorted(groups, key=lambda k: (order.get(k, 99), k)):
         paid = groups[label]
         expected = [dashboard.expected_fen(a, standards.get(a.get("standard", ""))) for a in paid]
+        checked = [e for e in expected if e is not None]
         out.append(Money(label, len(paid), len({a.get("student") for a in paid}),
-                         sum(int(a.get("amount_fen", 0)) for a in paid),
-                         sum(e for e in expected if e is not None)))
+                         sum(int(a.get("amount_fen", 0)) for a in paid), sum(checked) if checked else None,
+                         sum(int(a.get("amount_fen", 0)) for a, e in zip(paid, expected) if e is not None)))
     return out
 
 
@@ -407,7 +413,8 @@ def anomaly_rows(aid: AidSection) -> list[list[Any]]:
 
 def money_rows(items: list[Money]) -> list[list[Any]]:
     return [[m.label, m.payments, m.students, m.paid_fen, m.expected_fen,
-             None if m.expected_fen is None else m.paid_fen - m.expected_fen] for m in items]
+             None if m.expected_fen is None else (m.paid_fen if m.checked_fen is None else m.checked_fen)
+             - m.expected_fen] for m in items]
 
 
 def status_word(status: str) -> str:

@@ -292,6 +292,12 @@ def _visit_dates(c: _Ctx, r: dict) -> Iterator[Finding]:
                           plan=plan.get("title", plan.get("id")))
 
 
+def _visit_host_is_visitor(c: _Ctx, r: dict) -> Iterator[Finding]:
+    host = r.get("host_school")
+    if host and host == r.get("visiting_school"):
+        yield c.error(("visiting_school",), "rule.visit_host_is_visitor", school=c.name(host, "school"))
+
+
 def _visit_parties(c: _Ctx, r: dict) -> Iterator[Finding]:
     plan = c.ref(r.get("plan"), "plan")
     if not plan:
@@ -616,7 +622,7 @@ def _aid_eligible(c: _Ctx, r: dict) -> Iterator[Finding]:
 COMMON: tuple[Rule, ...] = (_references,)
 RULES: dict[str, tuple[Rule, ...]] = {
     "plan": (_plan_period, _plan_roles, _unique_keys, _plan_budget, _plan_schedule),
-    "visit": (_visit_dates, _visit_parties, _visit_secondment, _visit_donation),
+    "visit": (_visit_dates, _visit_host_is_visitor, _visit_parties, _visit_secondment, _visit_donation),
     "student": (_student_id_number, _unique_keys, _student_years, _student_events),
     "standard": (_standard_validity, _standard_overlap),
     "recognition": (_recognition_steps, _recognition_once),
