@@ -175,3 +175,21 @@ def test_a_student_added_offline_is_hashed_again_when_the_erasure_arrives(ledger
     code, _out, err = run(capsys, "-L", str(ledger.path), "add", "student", str(form))
     assert code != 0 and "赵六" in err
     site2.close()
+
+
+def test_key_import_takes_the_hash_key_of_the_site_that_applied_more_erasures(ledger, capsys, tmp_path):
+    sch = ledger.put(school()).id
+    gone = ledger.put(student(sch, "王小明", ERASED_ID)).id
+    key_file = key_path(ledger)
+    before = KeyStore.open(key_file).export_bytes("长长的口令-bangfu")
+    assert run(capsys, "-L", str(ledger.path), "erase", gone, "--reason", "家长申请删除")[0] == 0
+    after = KeyStore.open(key_file)
+    # An older export imported here changes nothing of the hash key and brings no erased key back.
+    merged = KeyStore.import_bytes(before, "长长的口令-bangfu", key_file)
+    assert merged.hmac_key == after.hmac_key and not merged.data_keys(gone)
+    # A site still holding the old keys takes the new hash key from an export made after the erasure.
+    old_site = tmp_path / "old-site.json"
+    KeyStore.import_bytes(before, "长长的口令-bangfu", old_site)
+    taken = KeyStore.import_bytes(after.export_bytes("长长的口令-bangfu"), "长长的口令-bangfu", old_site)
+    assert taken.hmac_key == after.hmac_key and taken.hash_chain == after.hash_chain
+    assert brute_force("1101**********1012", hashes_in_history(ledger.path), keys_in(old_site)) == []

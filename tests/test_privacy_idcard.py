@@ -54,3 +54,33 @@ def test_an_id_in_arabic_indic_digits_is_the_same_student(ledger):
     assert finding.rule == "privacy.duplicate" and finding.params["other"] == first
     with pytest.raises(InvalidRecord):
         ledger.put({**base, "name": "王晓明", "identity": {"id_number": "340521 2012 0315 1238"}})
+
+
+def _id_born(year: int, sex_digit: int) -> str:
+    first17 = f"340521{year}0315{12}{sex_digit}"
+    return first17 + idcard.check_char(first17)
+
+
+def test_warnings_when_the_birth_date_or_the_sex_digit_do_not_fit(ledger):
+    today = dt.date.today()
+    school_year = today.year if today.month >= 9 else today.year - 1
+    sch = ledger.put(school()).id
+    base = {"type": "student", "schema_version": 1, "school": sch, "stage": "小学", "grade": "五年级",
+            "class_name": "1班", "events": [{"date": "2025-09-01", "event": "认定"}]}
+    fits = _id_born(school_year - 10, 3)            # ten at the start of 五年级, odd digit: a boy
+    saved = ledger.put({**base, "name": "王明", "sex": "男", "identity": {"id_number": fits}})
+    assert saved.warnings == []
+    old = _id_born(school_year - 16, 5)             # sixteen in 五年级
+    saved = ledger.put({**base, "name": "李明", "sex": "男", "identity": {"id_number": old}})
+    assert [(w.rule, w.level) for w in saved.warnings] == [("idcard.birth_grade", "warning")]
+    girl = _id_born(school_year - 10, 7)            # an odd digit for a girl
+    saved = ledger.put({**base, "name": "张丽", "sex": "女", "identity": {"id_number": girl}})
+    assert [(w.rule, w.level) for w in saved.warnings] == [("idcard.sex", "warning")]
+    for w in saved.warnings:
+        assert girl not in w.text() and str(school_year - 10) not in w.text()
+
+
+def test_the_sex_digit_is_read_from_the_masked_form_without_the_key():
+    assert idcard.sex_fits("3405**********1238", "男")
+    assert not idcard.sex_fits("3405**********1238", "女")
+    assert idcard.grade_number("初二") == 8 and idcard.grade_number("高三") == 12 and idcard.grade_number("3年级") == 3

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 class Sealing:
     prepare: Callable[[Any, list[Any]], None]    # (ledger, the Changes of a batch): before any is sealed
     seal: Callable[[Any, dict], dict]            # (ledger, record) -> the record as it may be committed
+    # (ledger, record) -> warnings only the clear values show (a birth date against the grade), made
+    # before the record is sealed; the checks after sealing see masked values only
+    warnings: Callable[[Any, dict], list[Any]] = lambda ledger, record: []
 
 
 @dataclass(frozen=True)

@@ -554,17 +554,22 @@ class Ledger:
         """Check bases, seal, validate every record against the ledger as it will be after
         the whole batch (so a batch may add a plan and its visits), and serialise."""
         records: dict[str, dict | None] = {}
+        early: dict[str, list[Finding]] = {}
         self._prepare_keys(changes)
         for change in changes:
             current = self.index.blobs.get(change.id)
             expected = None if isinstance(change.base, _Unset) else change.base
             if current != expected:
                 raise self._conflict(change.id, current, exists=isinstance(change.base, _Unset))
+            if change.record is not None and self.schemas().protected.get(change.record.get("type")):
+                early[change.id] = hooks.sealing().warnings(self, change.record)
             records[change.id] = None if change.record is None else self._protect(change.record)
         problems: list[Finding] = []
         warnings: dict[str, list[Finding]] = {}
         if checked:
             self._check_batch(records, problems, warnings)
+        for rid, found in early.items():
+            warnings[rid] = found + warnings.get(rid, [])
         if problems:
             raise InvalidRecord(problems, record=", ".join(sorted({f.record for f in problems})))
         prepared: dict[str, bytes | None] = {}

@@ -29,7 +29,7 @@ from store.privacy.errors import (EraseNoKey, Erased, KeyFileOtherLedger, FieldE
                                   NotProtected, ReasonHasIdentifier, RevealNoKey, RevealReadOnly, RotationUnfinished)
 from store.ledger import hooks
 from store.ledger.ledger import NEW, Change, Saved
-from store.rules import protected
+from store.rules import idcard, protected
 
 REVEAL, ERASE, ROTATE = "查看", "删除个人信息", "密钥轮换"   # event actions (schemas/event.json)
 ROTATION_ROUNDS = 5
@@ -180,7 +180,19 @@ def prepare_keys(ledger, changes: list[Change]) -> None:
         isinstance(protected.get_path(c.record, p), str) for p in protected.field_paths(c.record, schemas))])
 
 
-hooks.register_sealing(hooks.Sealing(prepare=prepare_keys, seal=seal_record))
+def clear_warnings(ledger, record: dict) -> list[Finding]:
+    """A clear ID number whose birth year does not fit the student's grade: a warning, made before
+    sealing hides the birth date (the message shows neither)."""
+    value = (record.get("identity") or {}).get("id_number") if record.get("type") == "student" else None
+    if not isinstance(value, str) or not isinstance(record.get("grade"), str):
+        return []
+    if idcard.birth_fits_grade(idcard.normal(value), record["grade"]):
+        return []
+    return [Finding(str(record.get("id", "?")), ("identity", "id_number"), "idcard.birth_grade",
+                    {"grade": record["grade"]}, "warning")]
+
+
+hooks.register_sealing(hooks.Sealing(prepare=prepare_keys, seal=seal_record, warnings=clear_warnings))
 
 
 def _as_text(record: dict, schemas) -> dict:

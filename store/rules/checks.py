@@ -357,6 +357,10 @@ def _student_id_number(c: _Ctx, r: dict) -> Iterator[Finding]:
         problem = idcard.problem(value)
         if problem:
             yield c.error(("identity", "id_number"), problem)
+            return
+    shown = idcard.normal(value) if isinstance(value, str) else value.get("masked") if isinstance(value, dict) else None
+    if isinstance(shown, str) and isinstance(r.get("sex"), str) and not idcard.sex_fits(shown, r["sex"]):
+        yield c.warning(("identity", "id_number"), "idcard.sex", sex=r["sex"])
 
 
 def _student_years(c: _Ctx, r: dict) -> Iterator[Finding]:

@@ -75,6 +75,41 @@ def sex(value: str) -> str:
     return "男" if int(normal(value)[16]) % 2 else "女"
 
 
+_GRADES = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_GRADE = re.compile(r"^(?:(初|高)([一二三])|([一二三四五六七八九]|[1-9])年级)")
+SLACK_YEARS = 2   # a year early or late at school entry, a year repeated: no warning
+
+
+def grade_number(grade: str) -> int | None:
+    """1..12 for 一年级..九年级, 初一..初三 (7..9), 高一..高三 (10..12); None when it reads otherwise."""
+    m = _GRADE.match(grade.strip())
+    if not m:
+        return None
+    if m.group(1):
+        return _GRADES[m.group(2)] + (6 if m.group(1) == "初" else 9)
+    g = m.group(3)
+    return int(g) if g.isdigit() else _GRADES[g]
+
+
+def sex_fits(value: str, sex: str) -> bool:
+    """The 17th character (odd for men) against the sex field; it is among the last four a masked
+    form shows, so this needs no key. True when either cannot be read."""
+    digit = value[16] if len(value) == 18 else ""
+    return not (digit.isdigit() and sex in ("男", "女")) or (int(digit) % 2 == 1) == (sex == "男")
+
+
+def birth_fits_grade(value: str, grade: str, today: dt.date | None = None) -> bool:
+    """A child starts 一年级 the September they are six: the birth year inside a clear ID against the
+    grade, with SLACK_YEARS either way. True when either cannot be read."""
+    n = grade_number(grade or "")
+    if n is None or problem(value, today) is not None:
+        return True
+    today = today or dt.date.today()
+    school_year = today.year if today.month >= 9 else today.year - 1
+    age = school_year - birth_date(value).year
+    return abs(age - (n + 5)) <= SLACK_YEARS
+
+
 def mask(value: str) -> str:
     # The notice rule (README, children's data): the first four (province and prefecture) and the
     # last four, which coordinators use to tell students apart on a list; the birth date in the
