@@ -51,7 +51,7 @@ MODULES = {
     # the compare-and-swap: the ref swap, and the Ledger's write path around it
     "swap": Module("store/ledger/gitstore.py", ("tests/test_world_cas.py",),
                    functions("store.ledger.gitstore", "GitStore.swap_ref")),
-    "write": Module("store/ledger/ledger.py", ("tests/test_world_cas.py", "tests/test_store.py"),
+    "write": Module("store/ledger/ledger.py", ("tests/test_world_cas.py", "tests/test_store.py", "tests/test_disk.py"),
                     functions("store.ledger.ledger", "Ledger.commit", "Ledger._attempts", "Ledger._write_commit")),
     "mask": Module("store/privacy/protect.py", ("tests/test_protect.py", "tests/test_world_idcard.py"),
                    functions("store.privacy.protect", "_keep", "mask", "mask_name")),

@@ -167,6 +167,14 @@ def test_each_swap_is_in_the_reflog_git_reads_with_who_what_and_from_where(ledge
     marks = (g.gitdir / "logs" / "refs" / "bangfu" / "marks" / "audited").read_text(encoding="utf-8")
     assert marks.split()[:2] == [ZERO, second]
     assert git(ledger.path, "rev-parse", "refs/bangfu/marks/audited").strip() == second
+    # A save names its author in the reflog, with the commit's title cut to 200 characters.
+    led = Ledger(ledger.path)
+    saved = led.put(school("长" * 300, "长名"), author=Person("李老师", "li@example.cn"))
+    [entry] = git(ledger.path, "log", "-g", "-1", "--format=%H %gn <%ge>%n%gs", "main").splitlines()[:1]
+    subject = git(ledger.path, "log", "-g", "-1", "--format=%gs", "main").strip()
+    assert entry == f"{saved.commit} 李老师 <li@example.cn>"
+    assert len(subject) == 200 and subject.startswith("bangfu: ") and "长长长" in subject
+    led.close()
 
 
 def test_in_a_shared_ledger_the_moved_ref_stays_writable_by_the_group(tmp_path):
