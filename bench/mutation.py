@@ -53,7 +53,7 @@ MODULES = {
                    functions("store.ledger.gitstore", "GitStore.swap_ref")),
     "write": Module("store/ledger/ledger.py", ("tests/test_world_cas.py", "tests/test_store.py", "tests/test_disk.py"),
                     functions("store.ledger.ledger", "Ledger.commit", "Ledger._attempts", "Ledger._write_commit")),
-    "mask": Module("store/privacy/protect.py", ("tests/test_protect.py", "tests/test_world_idcard.py"),
+    "mask": Module("store/privacy/protect.py", ("tests/test_protect.py", "tests/test_world_masks.py"),
                    functions("store.privacy.protect", "_keep", "mask", "mask_name")),
     # what a merge keeps, record by record (the tree walk and the commit are the sync tests' part)
     "merge": Module("store/sync/merge.py", ("tests/test_merge.py", "tests/test_world_merge.py", "-k", "not two_sites"),
