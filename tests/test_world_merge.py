@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from store.core.diff import MISSING
 from store.rules.schema import Schemas
 from store.sync import remote as sync
-from store.sync.merge import merge_record
-from test_merge import A, B, plan
+from store.sync.merge import Key, merge_record, path_from_json, path_to_json, same
+from test_merge import A, B, C, plan
 from test_sync_local import assert_valid, edit, hub, pair, sites  # noqa: F401 (fixtures)
 
 SCHEMAS = Schemas.from_dir()
@@ -51,6 +51,64 @@ def test_same_field_removed_on_both_sides_is_no_conflict():
     m = merge_record(base, mine, theirs, SCHEMAS)
     assert m.conflicts == [] and "notes" not in m.result
     assert (m.result["title"], m.result["budget"]) == ("新标题", {"total_fen": 200_000})
+
+
+def test_whose_version_the_record_holds():
+    base = plan()
+    theirs = {**copy.deepcopy(base), "notes": "他们的"}
+    assert merge_record(base, copy.deepcopy(base), theirs, SCHEMAS).kept == "theirs"
+    assert merge_record(base, theirs, copy.deepcopy(base), SCHEMAS).kept == "mine"
+    # Deleted here, edited there: the edited record stays, and the conflict holds the base.
+    m = merge_record(base, None, theirs, SCHEMAS)
+    assert (m.result, m.kept) == (theirs, "theirs")
+    [c] = m.conflicts
+    assert (c.path, c.base, c.mine, c.theirs) == ((), base, MISSING, theirs)
+    m = merge_record(base, theirs, None, SCHEMAS)
+    [c] = m.conflicts
+    assert (m.result, m.kept, c.path, c.base, c.mine, c.theirs) == (theirs, "mine", (), base, theirs, MISSING)
+
+
+def test_json_values_are_the_same_only_when_equal_as_json():
+    assert same(MISSING, MISSING) and same({"a": [1, "二"]}, {"a": [1, "二"]})
+    assert not same(MISSING, "x") and not same("x", MISSING) and not same(MISSING, None)
+    assert not same(1, True) and not same(1, 1.0) and not same(0, False)
+
+
+def test_a_path_is_written_as_json_with_its_natural_keys():
+    path = ("parties", Key("school", B), "dimensions")
+    assert path_to_json(path) == ["parties", {"school": B}, "dimensions"]
+    assert path_from_json(["parties", {"school": B}, "dimensions"]) == path
+
+
+def test_items_deleted_on_one_side_or_both_go_and_the_rest_merge_by_key():
+    base = plan()
+    base["parties"].append({"school": C, "role": "受帮扶", "dimensions": ["管理"]})
+    mine, theirs = copy.deepcopy(base), copy.deepcopy(base)
+    del mine["parties"][2]                      # C deleted here
+    del theirs["parties"][2]                    # ... and there
+    theirs["parties"][0]["dimensions"] = ["师资", "德育"]
+    mine["parties"].insert(0, {"school": "school-01JB0000000000000000000005", "role": "帮扶"})
+    m = merge_record(base, mine, theirs, SCHEMAS)
+    assert m.conflicts == []
+    assert [p["school"] for p in m.result["parties"]] == ["school-01JB0000000000000000000005", A, B]
+    assert m.result["parties"][1]["dimensions"] == ["师资", "德育"]
+    # Deleted on one side, untouched on the other: it goes too.
+    theirs2 = copy.deepcopy(base)
+    theirs2["notes"] = "x"
+    mine2 = copy.deepcopy(base)
+    del mine2["parties"][1]
+    m = merge_record(base, mine2, theirs2, SCHEMAS)
+    assert [p["school"] for p in m.result["parties"]] == [A, C] and m.conflicts == []
+
+
+def test_items_without_a_usable_key_are_compared_whole():
+    for odd in ({"role": "帮扶"}, {"school": {"name": "x"}, "role": "帮扶"}):
+        base = plan()
+        mine, theirs = copy.deepcopy(base), copy.deepcopy(base)
+        mine["parties"].append(odd)
+        theirs["parties"][0]["dimensions"] = ["德育"]
+        [c] = merge_record(base, mine, theirs, SCHEMAS).conflicts
+        assert c.path == ("parties",)
 
 
 # Each field: left alone, or set to one of a few values, on each side independently.
