@@ -59,8 +59,12 @@ MODULES = {
     "merge": Module("store/sync/merge.py", ("tests/test_merge.py", "tests/test_world_merge.py", "-k", "not two_sites"),
                     functions("store.sync.merge", "same", "merge_record", "_merge", "_merge_keyed", "_keyed",
                               "_child", "show_path", "path_to_json", "path_from_json")),
+    # targets met, aid due and paid (the term picker and the latest changes are the TUI tests' part)
     "dashboard": Module("store/figures/dashboard.py", ("tests/test_dashboard.py", "tests/test_world_targets.py",
-                                                       "tests/test_world_payments.py")),
+                                                       "tests/test_world_payments.py"),
+                        functions("store.figures.dashboard", "months", "number", "_hours", "_sessions",
+                                  "_person_times", "_people", "_amount", "_meets", "_within", "_elapsed", "_target",
+                                  "plan_progress", "expected_fen", "aid_summary")),
     # the rules for students and payments (aid due and paid, the ID check, duplicates)
     "checks": Module("store/rules/checks.py", ("tests/test_rules.py", "tests/test_world_payments.py"),
                      functions("store.rules.checks", "_status_after", "_events_by_date", "student_status",
