@@ -1,0 +1,119 @@
+"""The public notice (公示) of a small ledger, written out by hand: which rows, in which order
+(grades in school order, not text order), masked names, the period in working days, amounts in
+yuan without thousands separators, and the total."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from store.core.errors import UsageError
+from store.privacy.notice import build_notice, write_notice
+
+TERM = "2025-2026-2"
+BOARD, MEAL = "义务教育寄宿生生活补助", "营养改善计划"
+
+
+@pytest.fixture
+def paid(ledger):
+    def put(record):
+        return ledger.put({"schema_version": 1, **record}).id
+
+    shahe = put({"type": "school", "name": "沙河镇第二中心小学", "stage": "小学", "county": "某县", "area": "镇区"})
+    shiqiao = put({"type": "school", "name": "石桥镇第二中心小学", "stage": "小学", "county": "某县", "area": "乡村"})
+
+    def student(name, school, grade, class_name, stage="小学", **extra):
+        return put({"type": "student", "name": name, "sex": "女", "school": school, "stage": stage, "grade": grade,
+                    "class_name": class_name, "events": [{"date": "2025-09-01", "event": "认定"}], **extra})
+
+    def aid(sid, programme, fen, term=TERM):
+        put({"type": "aid", "student": sid, "programme": programme, "term": term, "amount_fen": fen,
+             "paid_on": "2026-03-02", "source": "中央", "method": "银行卡"})
+
+    wang = student("王芳", shahe, "初一", "1班", stage="初中")
+    zhang = student("张小伟", shahe, "三年级", "1班", difficulty="特别困难")
+    zhao = student("赵强", shahe, "六年级", "2班")
+    li = student("李娜", shahe, "二年级", "2班")
+    ouyang = student("欧阳娜娜", shiqiao, "九年级", "3班", stage="初中")
+    aid(wang, BOARD, 125000)
+    aid(zhang, MEAL, 40000)
+    aid(zhang, BOARD, 62500)
+    aid(zhao, BOARD, 62500)
+    aid(li, BOARD, 62500)
+    aid(ouyang, BOARD, 125000)
+    aid(li, MEAL, 40000, term="2025-2026-1")          # another term: not in this notice
+    return {"shahe": shahe, "shiqiao": shiqiao}
+
+
+CSV_SHAHE = (
+    "\ufeff"
+    "沙河镇第二中心小学2025-2026 学年第二学期学生资助公示\r\n"
+    "公示期：2026-03-06 至 2026-03-12（5 个工作日）\r\n"
+    "\r\n"
+    "序号,姓名,学校,年级,班级,资助项目,资助档次,金额（元）\r\n"
+    "1,李*,沙河镇第二中心小学,二年级,2班,义务教育寄宿生生活补助,,625.00\r\n"
+    "2,张*伟,沙河镇第二中心小学,三年级,1班,义务教育寄宿生生活补助,特别困难,625.00\r\n"
+    "3,张*伟,沙河镇第二中心小学,三年级,1班,营养改善计划,特别困难,400.00\r\n"
+    "4,赵*,沙河镇第二中心小学,六年级,2班,义务教育寄宿生生活补助,,625.00\r\n"
+    "5,王*,沙河镇第二中心小学,初一,1班,义务教育寄宿生生活补助,,1250.00\r\n"
+    "合计（5 笔）,,,,,,,3525.00\r\n"
+    "\r\n"
+    "如对公示内容有异议，请在公示期内向学校学生资助工作负责人反映。\r\n"
+)
+
+
+def test_one_schools_notice_as_a_reader_gets_it(ledger, paid, tmp_path):
+    notice = build_notice(ledger, TERM, start="2026-03-06", days=5, school=paid["shahe"])   # a Friday
+    assert (notice.start, notice.end) == (dt.date(2026, 3, 6), dt.date(2026, 3, 12))
+    assert notice.total_fen == 352500
+    write_notice(notice, tmp_path / "公示.csv")
+    assert (tmp_path / "公示.csv").read_bytes().decode("utf-8") == CSV_SHAHE
+
+
+def test_every_school_and_names_in_full_when_asked(ledger, paid, tmp_path):
+    notice = build_notice(ledger, TERM, mask_names=False, start=dt.date(2026, 3, 2), days=1)
+    assert (notice.start, notice.end) == (dt.date(2026, 3, 2), dt.date(2026, 3, 2))
+    assert [(r.name, r.school, r.grade, r.programme, r.amount_fen) for r in notice.rows] == [
+        ("李娜", "沙河镇第二中心小学", "二年级", BOARD, 62500),
+        ("张小伟", "沙河镇第二中心小学", "三年级", BOARD, 62500),
+        ("张小伟", "沙河镇第二中心小学", "三年级", MEAL, 40000),
+        ("赵强", "沙河镇第二中心小学", "六年级", BOARD, 62500),
+        ("王芳", "沙河镇第二中心小学", "初一", BOARD, 125000),
+        ("欧阳娜娜", "石桥镇第二中心小学", "九年级", BOARD, 125000),
+    ]
+    write_notice(notice, tmp_path / "n.md")
+    md = (tmp_path / "n.md").read_text(encoding="utf-8").splitlines()
+    assert md[0] == "# 2025-2026 学年第二学期学生资助公示"
+    assert md[2] == "公示期：2026-03-02 至 2026-03-02（1 个工作日）"
+    assert md[4:6] == ["| 序号 | 姓名 | 学校 | 年级 | 班级 | 资助项目 | 资助档次 | 金额（元） |",
+                       "|---|---|---|---|---|---|---|---:|"]
+    assert md[11] == "| 6 | 欧阳娜娜 | 石桥镇第二中心小学 | 九年级 | 3班 | 义务教育寄宿生生活补助 |  | 1,250.00 |"
+    assert md[12] == "| 合计（6 笔） |  |  |  |  |  |  | 4,775.00 |"
+
+
+@pytest.mark.parametrize("start,days,end", [
+    ("2026-03-02", 5, "2026-03-06"),     # Monday to Friday
+    ("2026-03-06", 2, "2026-03-09"),     # Friday, then Monday
+    ("2026-03-07", 1, "2026-03-09"),     # from a Saturday: Monday is the first working day
+    ("2026-03-08", 6, "2026-03-16"),     # from a Sunday
+    ("2026-03-02", 10, "2026-03-13"),    # two weeks
+])
+def test_the_period_counts_working_days(ledger, paid, start, days, end):
+    notice = build_notice(ledger, TERM, start=start, days=days)
+    assert notice.end == dt.date.fromisoformat(end)
+
+
+@pytest.mark.parametrize("kwargs,key", [
+    ({"term": "2025-2026-3"}, "privacy.notice.bad_term"),
+    ({"term": "2025-2027"}, "privacy.notice.bad_term"),
+    ({"days": 0}, "privacy.notice.bad_days"),
+    ({"start": "2026-02-30"}, "privacy.notice.bad_date"),
+])
+def test_a_wrong_term_period_or_date_is_said_plainly(ledger, paid, kwargs, key):
+    args = {"term": TERM, "start": "2026-03-02", "days": 5, **kwargs}
+    with pytest.raises(UsageError) as caught:
+        build_notice(ledger, args.pop("term"), **args)
+    assert caught.value.key == key
+    with pytest.raises(UsageError) as caught:
+        write_notice(build_notice(ledger, TERM, start="2026-03-02"), "-", "pdf")
+    assert caught.value.key == "privacy.notice.bad_format"
