@@ -128,6 +128,9 @@ def score(name: str, module: Module, jobs: int, keep: bool) -> dict:
         codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
         if module.only:
             codes = {k: v for k, v in codes.items() if any(fnmatch.fnmatch(k, g) for g in module.only)}
+        if codes and all(v is None for v in codes.values()):
+            tail = (run.stdout + run.stderr)[-3000:]
+            return {"module": module.path, "error": f"no mutant was tested (mutmut exit {run.returncode}):\n{tail}"}
         caught = sorted(k for k, v in codes.items() if v in CAUGHT)
         survived = sorted(k for k, v in codes.items() if v in SURVIVED)
         other = sorted(f"{k} (exit {v})" for k, v in codes.items() if v not in CAUGHT | SURVIVED)
