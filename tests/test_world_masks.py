@@ -14,6 +14,7 @@ from store.privacy.protect import mask
     ("id_number", "1234567", "1*****7"),                    # mistyped, too short for the ID mask
     ("id_number", "12345", "1***5"),
     ("phone", "12345678", "12****78"),                      # not a mobile: 2 and 2 are half of 8
+    ("phone", "0551-1234-56", "05******56"),                # a landline of 10 digits: 2 and 2
     ("phone", "123456", "1***56"),                          # 2+2 of 6 is too many: the front gives one
     ("bank_card", "1234567", "****567"),                    # last 4 of 7 is too many: 3
     ("bank_card", "123456", "***456"),
