@@ -61,7 +61,7 @@ MODULES = {
                               "_child", "show_path", "path_to_json", "path_from_json")),
     # targets met, aid due and paid (the term picker and the latest changes are the TUI tests' part)
     "dashboard": Module("store/figures/dashboard.py", ("tests/test_dashboard.py", "tests/test_world_targets.py",
-                                                       "tests/test_world_payments.py"),
+                                                       "tests/test_world_aid_figures.py"),
                         functions("store.figures.dashboard", "months", "number", "_hours", "_sessions",
                                   "_person_times", "_people", "_amount", "_meets", "_within", "_elapsed", "_target",
                                   "plan_progress", "expected_fen", "aid_summary")),

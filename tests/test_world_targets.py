@@ -94,8 +94,28 @@ def world(ledger):
         v = _rec("visit", plan=short["id"], date=day, kind=kind, host_school=b["id"], visiting_school=a["id"])
         records.append(v)
         ids[key] = v["id"]
+    # A plan counting people and sessions.
+    units = _rec("plan", title="培训与挂职", status="执行中", parties=parties,
+                 period={"start": "2026-09-01", "end": "2027-08-31"},
+                 targets=[{"key": "trained", "metric": "培训", "comparison": ">=", "value": 3, "unit": "人",
+                           "per": "学期", "text": "每学期培训教师不少于3人"},
+                          {"key": "cadres", "metric": "挂职", "comparison": ">=", "value": 2, "unit": "人", "per": "学年"},
+                          {"key": "observe", "metric": "听课评课", "comparison": "<=", "value": 2, "unit": "场",
+                           "per": "学期"}])
+    records.append(units)
+    for day, kind, extra in (
+            ("2026-10-09", "培训", {"participants": [{"name": "王老师"}, {"name": "李老师"}]}),
+            ("2026-11-09", "培训", {"participants": [{"name": "王老师"}, {"name": "张老师"}]}),   # 3 people
+            ("2026-09-01", "挂职", {"secondment": {"person": "赵老师", "from_school": a["id"], "to_school": b["id"],
+                                                   "start": "2026-09-01", "end": "2027-01-31"}}),
+            ("2026-09-02", "挂职", {"secondment": {"person": "孙老师", "from_school": a["id"], "to_school": b["id"],
+                                                   "start": "2026-09-02", "end": "2027-01-31"}}),  # 2 people
+            ("2026-10-12", "听课评课", {}),                 # no sessions written: one each
+            ("2026-12-01", "听课评课", {})):                # 2 sessions: not more than 2
+        records.append(_rec("visit", plan=units["id"], date=day, kind=kind, host_school=b["id"],
+                            visiting_school=a["id"], **extra))
     ledger.commit([Change(r["id"], r, NEW) for r in records], action="import", message="test data")
-    ids.update(plan=plan["id"], short=short["id"])
+    ids.update(plan=plan["id"], short=short["id"], units=units["id"])
     return ids
 
 
@@ -159,3 +179,20 @@ def test_the_next_term_starts_on_the_first_of_february(ledger, world):
     assert (t["meet2"].actual, t["meet1"].met) == (1.0, True)
     # February had one visit (of two wanted); March to August none.
     assert (t["visits"].actual, t["visits"].goal) == (0.0, 7.0)
+
+
+def test_people_are_counted_once_and_sessions_default_to_one(ledger, world):
+    _p, t = _targets(ledger, world["units"])
+    trained = t["trained"]
+    assert (trained.key, trained.metric, trained.comparison, trained.value, trained.unit, trained.per, trained.text) == (
+        "trained", "培训", ">=", 3.0, "人", "学期", "每学期培训教师不少于3人")
+    assert (trained.actual, trained.met) == (3.0, True)              # 王, 李, 张
+    assert (t["cadres"].actual, t["cadres"].met, t["cadres"].text) == (2.0, True, "")   # 赵, 孙
+    assert (t["observe"].actual, t["observe"].met, t["observe"].ratio) == (2.0, True, 1.0)
+
+
+def test_on_the_first_day_of_the_term_its_first_month_has_begun(ledger, world):
+    _p, t = _targets(ledger, world["plan"], today=dt.date(2026, 9, 1))
+    assert t["visits"].goal == 1.0
+    _p, t = _targets(ledger, world["plan"], today=dt.date(2026, 8, 31))     # before the term: none yet
+    assert (t["visits"].goal, t["visits"].met) == (0.0, None)
