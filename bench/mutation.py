@@ -60,8 +60,9 @@ MODULES = {
                     functions("store.sync.merge", "same", "merge_record", "_merge", "_merge_keyed", "_keyed",
                               "_child", "show_path", "path_to_json", "path_from_json")),
     # targets met, aid due and paid (the term picker and the latest changes are the TUI tests' part)
-    "dashboard": Module("store/figures/dashboard.py", ("tests/test_dashboard.py", "tests/test_world_targets.py",
-                                                       "tests/test_world_aid_figures.py"),
+    "dashboard": Module("store/figures/dashboard.py",
+                        ("tests/test_dashboard.py", "tests/test_world_targets.py", "tests/test_world_aid_figures.py",
+                         "tests/test_world_payments.py"),
                         functions("store.figures.dashboard", "months", "number", "_hours", "_sessions",
                                   "_person_times", "_people", "_amount", "_meets", "_within", "_elapsed", "_target",
                                   "plan_progress", "expected_fen", "aid_summary")),
@@ -112,13 +113,14 @@ def survivors_shown(target: Path, names: list[str]) -> str:
     return "\n".join(out)
 
 
-def score(name: str, module: Module, jobs: int, keep: bool) -> dict:
+def score(name: str, module: Module, jobs: int, keep: bool, mutants: list[str] | None = None) -> dict:
     target = Path(tempfile.mkdtemp(prefix=f"bangfu-mutation-{name}-"))
     try:
         scratch_copy(target)
         configure(target, module)
         started = time.monotonic()
-        run = subprocess.run([str(MUTMUT), "run", "--max-children", str(jobs), *module.only], cwd=target,
+        chosen = mutants or list(module.only)
+        run = subprocess.run([str(MUTMUT), "run", "--max-children", str(jobs), *chosen], cwd=target,
                              capture_output=True, text=True)
         seconds = time.monotonic() - started
         meta = target / "mutants" / (module.path + ".meta")
@@ -126,8 +128,8 @@ def score(name: str, module: Module, jobs: int, keep: bool) -> dict:
             tail = (run.stdout + run.stderr)[-2000:]
             return {"module": module.path, "error": f"mutmut did not run (exit {run.returncode}):\n{tail}"}
         codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
-        if module.only:
-            codes = {k: v for k, v in codes.items() if any(fnmatch.fnmatch(k, g) for g in module.only)}
+        if chosen:
+            codes = {k: v for k, v in codes.items() if any(fnmatch.fnmatch(k, g) for g in chosen)}
         if codes and all(v is None for v in codes.values()):
             tail = (run.stdout + run.stderr)[-3000:]
             return {"module": module.path, "error": f"no mutant was tested (mutmut exit {run.returncode}):\n{tail}"}
@@ -149,13 +151,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="mutants tested at once (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep each scratch copy (for `mutmut browse`)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--mutants", nargs="+", help="only these mutants (mutmut names or globs), e.g. the survivors "
+                                                     "of an earlier run after tests were added")
     args = parser.parse_args(argv)
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
         parser.error(f"unknown module {', '.join(unknown)}; choose from {', '.join(MODULES)}")
     results = []
     for name in args.modules or list(MODULES):
-        result = score(name, MODULES[name], args.jobs, args.keep)
+        result = score(name, MODULES[name], args.jobs, args.keep, args.mutants)
         results.append(result)
         if "error" in result:
             print(f"{name:10} {result['module']}: {result['error']}", flush=True)
