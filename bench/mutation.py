@@ -67,7 +67,8 @@ MODULES = {
                                   "_person_times", "_people", "_amount", "_meets", "_within", "_elapsed", "_target",
                                   "plan_progress", "expected_fen", "aid_summary")),
     # the rules for students and payments (aid due and paid, the ID check, duplicates)
-    "checks": Module("store/rules/checks.py", ("tests/test_rules.py", "tests/test_world_payments.py"),
+    "checks": Module("store/rules/checks.py", ("tests/test_rules.py", "tests/test_world_payments.py",
+                                               "tests/test_world_rules.py"),
                      functions("store.rules.checks", "_status_after", "_events_by_date", "student_status",
                                "is_eligible", "_student_id_number", "_student_events", "_aid_term",
                                "_aid_duplicate", "_aid_standard_match", "_aid_standard_valid", "_aid_amount",
