@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from store.core.diff import MISSING
 from store.rules.schema import Schemas
 from store.sync import remote as sync
-from store.sync.merge import Key, merge_record, path_from_json, path_to_json, same
+from store.sync.merge import Key, merge_record, path_from_json, path_to_json, same, show_path
 from test_merge import A, B, C, plan
 from test_sync_local import assert_valid, edit, hub, pair, sites  # noqa: F401 (fixtures)
 
@@ -109,6 +109,50 @@ def test_items_without_a_usable_key_are_compared_whole():
         theirs["parties"][0]["dimensions"] = ["德育"]
         [c] = merge_record(base, mine, theirs, SCHEMAS).conflicts
         assert c.path == ("parties",)
+
+
+def test_keyed_arrays_inside_objects_and_added_on_both_sides_merge_by_key():
+    budget = {"total_fen": 1_000_000, "by_year": [{"year": 2006, "fen": 400_000}, {"year": 2007, "fen": 600_000}]}
+    base = plan(budget=copy.deepcopy(budget))
+    mine, theirs = copy.deepcopy(base), copy.deepcopy(base)
+    mine["budget"]["by_year"][0]["fen"] = 300_000
+    theirs["budget"]["by_year"][1]["fen"] = 700_000
+    m = merge_record(base, mine, theirs, SCHEMAS)
+    assert m.conflicts == [] and m.result["budget"]["by_year"] == [{"year": 2006, "fen": 300_000},
+                                                                   {"year": 2007, "fen": 700_000}]
+    # Neither had targets or a budget: each adds its own, both are kept.
+    base = plan()
+    mine = {**copy.deepcopy(base), "budget": {"total_fen": 5}, "targets": [
+        {"key": "songjiao", "metric": "送教下乡", "comparison": ">=", "value": 10, "unit": "课时", "per": "学期"}]}
+    theirs = {**copy.deepcopy(base), "budget": {"by_year": [{"year": 2006, "fen": 5}]}, "targets": [
+        {"key": "jiangzuo", "metric": "专题讲座", "comparison": ">=", "value": 2, "unit": "次", "per": "学期"}]}
+    m = merge_record(base, mine, theirs, SCHEMAS)
+    assert m.conflicts == []
+    assert m.result["budget"] == {"total_fen": 5, "by_year": [{"year": 2006, "fen": 5}]}
+    assert [t["key"] for t in m.result["targets"]] == ["songjiao", "jiangzuo"]
+
+
+def test_an_item_or_object_deleted_on_one_side_and_edited_on_the_other_is_one_conflict():
+    base = plan(budget={"total_fen": 1_000_000, "by_year": [{"year": 2006, "fen": 400_000}]})
+    base["parties"].append({"school": C, "role": "受帮扶", "dimensions": ["管理"]})
+    for deleting_side in ("mine", "theirs"):
+        deleted, edited = copy.deepcopy(base), copy.deepcopy(base)
+        del deleted["parties"][2]
+        del deleted["budget"]
+        edited["parties"][2]["dimensions"] = ["德育"]
+        edited["budget"]["total_fen"] = 900_000
+        mine, theirs = (deleted, edited) if deleting_side == "mine" else (edited, deleted)
+        m = merge_record(base, mine, theirs, SCHEMAS)
+        paths = sorted(show_path(c.path) for c in m.conflicts)
+        assert paths == ["budget", f"parties[school={C}]"], (deleting_side, paths)
+        schools = [p["school"] for p in m.result["parties"]]
+        assert schools == ([A, B] if deleting_side == "mine" else [A, B, C])
+
+
+def test_a_path_reads_as_typed_with_numbers_as_numbers():
+    assert show_path(("budget", "by_year", Key("year", 2006), "fen")) == "budget.by_year[year=2006].fen"
+    assert show_path(("parties", Key("school", B), "role")) == f"parties[school={B}].role"
+    assert show_path(()) == ""
 
 
 # Each field: left alone, or set to one of a few values, on each side independently.
