@@ -89,8 +89,9 @@ def world(ledger):
         v = _rec("visit", plan=plan["id"], date=day, kind=kind, host_school=b["id"], visiting_school=a["id"], **extra)
         records.append(v)
         ids[key] = v["id"]
-    for key, day, kind in (("s_oct15", "2026-10-15", "专题讲座"), ("s_dec20", "2026-12-20", "专题讲座"),
-                           ("s_visit", "2026-12-20", "互访")):
+    # Made in this order, so their ids run against their dates.
+    for key, day, kind in (("s_visit", "2026-12-20", "互访"), ("s_dec20", "2026-12-20", "专题讲座"),
+                           ("s_oct15", "2026-10-15", "专题讲座")):
         v = _rec("visit", plan=short["id"], date=day, kind=kind, host_school=b["id"], visiting_school=a["id"])
         records.append(v)
         ids[key] = v["id"]
@@ -169,7 +170,8 @@ def test_a_plan_inside_the_term_counts_its_own_first_and_last_day(ledger, world)
     # Months of its window: October, November, December; a visit in December only.
     assert (t["visits"].actual, t["visits"].goal, t["visits"].met) == (1.0, 3.0, False)
     assert p.empty_months == ("2026-11",)
-    assert set(p.visits) == {world["s_oct15"], world["s_dec20"], world["s_visit"]}
+    assert p.visits == (world["s_oct15"], world["s_visit"], world["s_dec20"])     # by date, then as made
+    assert (p.title, p.status, p.in_term) == ("短期计划", "执行中", True)
 
 
 def test_the_next_term_starts_on_the_first_of_february(ledger, world):
