@@ -362,6 +362,16 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 def cmd_fmt(args: argparse.Namespace) -> int:
     ledger = open_ledger(args, write=not args.check)
+    # A number written as 36800.0 or 3.68e4 where a whole number belongs is kept as written by
+    # the canonical form: fmt cannot know it was meant as one, so it names it and changes nothing.
+    schemas = ledger.schemas()
+    unfit = [f for _rid, doc in sorted(ledger.index.docs.items()) for f in schemas.check(doc)
+             if f.rule == "schema.integer"]
+    if unfit:
+        for f in unfit:
+            output.err(f.text())
+        output.err(i18n.t("cli.fmt_numbers", count=len(unfit)))
+        return 1
     wrong = [rid for rid, doc in sorted(ledger.index.docs.items())
              if canonical.blob_id(canonical.dumps(doc)) != ledger.index.blobs[rid]]
     if args.check or not wrong:

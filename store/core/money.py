@@ -1,7 +1,10 @@
 """Money is integer fen (分) in records and yuan (元) with two decimals on screen."""
 from __future__ import annotations
 
+import json
 from decimal import Decimal, InvalidOperation
+
+from store.core.errors import BangfuError
 
 
 def yuan(fen: int) -> str:
@@ -20,3 +23,22 @@ def parse_yuan(text: str) -> int:
     if not value.is_finite() or value != value.quantize(Decimal("0.01")):
         raise ValueError(text)
     return int(value * 100)
+
+
+class BadAmount(BangfuError):
+    """A record holds something other than whole fen where money belongs (a file edited by
+    hand, or committed before the schemas said so): no total can be worked out from it."""
+    key = "money.bad_amount"
+
+
+def fen_of(node: dict, field: str, default: int = 0, *, record: dict | None = None, where: str = "") -> int:
+    """The whole number in a field (of a record, or of a part of `record` such as a donation's
+    item, at `where`) for a figure: the default when absent; anything but a JSON integer stops
+    the figure with a message naming the record and the field."""
+    value = node.get(field)
+    if value is None:
+        return default
+    if type(value) is not int:
+        raise BadAmount(record=(record or node).get("id", "?"), field=where + field,
+                        value=json.dumps(value, ensure_ascii=False)[:40])
+    return value

@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 
 from store.core import i18n
 from store.figures.dashboard import months as month_range
+from store.core.money import fen_of
 from store.figures.dashboard import number
 from store.figures.dashboard import term_span
 from store.core.money import yuan
@@ -77,7 +78,7 @@ def aid_months(payments: Sequence[dict], term: str) -> list[AidMonth]:
         m = str(a.get("paid_on", ""))[:7]
         if len(m) == 7:
             slot = sums.setdefault(m, [0, 0])
-            slot[0] += int(number(a.get("amount_fen")))
+            slot[0] += fen_of(a, "amount_fen")
             slot[1] += 1
     return [AidMonth(m, fen, n) for m, (fen, n) in sorted(sums.items())]
 

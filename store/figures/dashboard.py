@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from store.aid import duty as aid_duty
+from store.core.money import fen_of
 from store.rules import checks as rules
 from store.rules import standards
 
@@ -393,7 +394,7 @@ def aid_summary(ledger, term: str, today: dt.date | None = None, schools: set[st
             if want != aid.get("amount_fen"):
                 off.append(aid["id"])
         figures.append(ProgrammeFigures(programme, tuple(a["id"] for a in paid), len({a.get("student") for a in paid}),
-                                        int(sum(number(a.get("amount_fen")) for a in paid)), expected, tuple(off),
+                                        sum(fen_of(a, "amount_fen") for a in paid), expected, tuple(off),
                                         tuple(unchecked)))
     return AidSummary(term, on, {k: tuple(v) for k, v in by_status.items()},
                       {k: tuple(v) for k, v in by_group.items() if v}, tuple(figures),

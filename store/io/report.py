@@ -28,7 +28,7 @@ from store.rules import checks as rules
 from store.figures.dashboard import AidSummary, PlanProgress
 from store.core.errors import BangfuError, UsageError
 from store.io.export import Progress
-from store.core.money import yuan
+from store.core.money import fen_of, yuan
 from store.core.text import display_width
 
 FORMATS = ("md", "html", "xlsx")
@@ -218,10 +218,13 @@ def _plan_section(ledger, plan: dict, p: PlanProgress, mine: list[dict], today: 
         d = v.get("donation")
         if not d:
             continue
-        goods = sum(int(i.get("quantity", 0)) * int(i.get("unit_value_fen", 0)) for i in d.get("items") or [])
+        goods = sum(fen_of(i, "quantity", record=v, where=f"donation.items[{n}].") *
+                    fen_of(i, "unit_value_fen", record=v, where=f"donation.items[{n}].")
+                    for n, i in enumerate(d.get("items") or []))
         items = "；".join(f"{i.get('name', '')} {i.get('quantity', '')}{i.get('unit', '')}" for i in d.get("items") or [])
         donations.append(Donation(v["id"], v.get("date", ""), d.get("donor", ""), d.get("recipient", ""),
-                                  int(d.get("cash_fen", 0)), goods, int(d.get("total_fen", 0)), items))
+                                  fen_of(d, "cash_fen", record=v, where="donation."), goods,
+                                  fen_of(d, "total_fen", record=v, where="donation."), items))
     return PlanSection(plan, p, targets, bars, kinds, sorted(secondments, key=lambda s: (s.start, s.person)),
                        donations, _totals(donations, "donor"), _totals(donations, "recipient"))
 
@@ -329,8 +332,8 @@ def _group(payments: list[dict], key: Callable[[dict], str], standards: dict, or
         expected = [dashboard.expected_fen(a, standards.get(a.get("standard", ""))) for a in paid]
         checked = [e for e in expected if e is not None]
         out.append(Money(label, len(paid), len({a.get("student") for a in paid}),
-                         sum(int(a.get("amount_fen", 0)) for a in paid), sum(checked) if checked else None,
-                         sum(int(a.get("amount_fen", 0)) for a, e in zip(paid, expected) if e is not None)))
+                         sum(fen_of(a, "amount_fen") for a in paid), sum(checked) if checked else None,
+                         sum(fen_of(a, "amount_fen") for a, e in zip(paid, expected) if e is not None)))
     return out
 
 

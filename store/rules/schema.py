@@ -6,6 +6,7 @@ checked with the schemas of their time.
 """
 from __future__ import annotations
 
+import functools
 import json
 from functools import cached_property
 from pathlib import Path
@@ -51,9 +52,9 @@ class Schemas:
     def validator(self, record_type: str) -> Draft202012Validator:
         if record_type not in self._validators:
             # jsonschema costs 35 ms to import: reading history never validates.
-            from jsonschema import Draft202012Validator, FormatChecker
+            from jsonschema import FormatChecker
 
-            self._validators[record_type] = Draft202012Validator(
+            self._validators[record_type] = _strict_validator()(
                 self.inlined(record_type), registry=self.registry, format_checker=FormatChecker())
         return self._validators[record_type]
 
@@ -127,6 +128,22 @@ class Schemas:
         return out
 
 
+@functools.cache
+def _strict_validator():
+    """Draft 2020-12 with numbers as the ledger means them: an integer is a JSON integer
+    (JSON Schema counts 36800.0 as one, and the term report then fails on it), and a number
+    is finite (NaN passes every `maximum`)."""
+    import math
+
+    from jsonschema import Draft202012Validator, validators
+
+    checker = Draft202012Validator.TYPE_CHECKER.redefine_many({
+        "integer": lambda _c, v: type(v) is int,
+        "number": lambda _c, v: type(v) is int or (type(v) is float and math.isfinite(v)),
+    })
+    return validators.extend(Draft202012Validator, type_checker=checker)
+
+
 def _show(value: Any) -> str:
     text = cleartext.mask_text(json.dumps(value, ensure_ascii=False))  # a refusal never repeats an identifier
     return text if len(text) <= 60 else text[:57] + "…"
@@ -154,7 +171,10 @@ def _translate(schemas: Schemas, rtype: str, label: str, err) -> list[Finding]:
         allowed = value if kind == "enum" else [value]
         return [Finding(label, path, "schema.enum", {**base, "allowed": "、".join(map(str, allowed))})]
     if kind == "type":
-        return [Finding(label, path, "schema.type", {**base, "expected": f"type.{value}" if isinstance(value, str) else "type.other"})]
+        if value == "integer" and isinstance(err.instance, float):
+            return [Finding(label, path, "schema.integer", base)]
+        expected = i18n.Word(f"type.{value}" if isinstance(value, str) else "type.other")
+        return [Finding(label, path, "schema.type", {**base, "expected": expected})]
     if kind == "format":
         return [Finding(label, path, f"schema.format_{value}".replace("-", "_"), base)]
     if kind == "pattern":
