@@ -7,6 +7,7 @@ the crash log, never to the screen.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Callable
@@ -121,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         output.fail(exc)
         return exc.exit_code
     except BadId as exc:
-        output.err(i18n.t("error.bad_id", value=exc.value))
+        # (shown as JSON: a newline or a control character in it is seen, not acted on)
+        output.err(i18n.t("error.bad_id", value=json.dumps(exc.value, ensure_ascii=False)[:80]))
         return 1
     except KeyboardInterrupt:
         output.err(i18n.t("cli.interrupted"))

@@ -8,6 +8,8 @@ so every one goes through the hub's real pre-receive hook.
 from __future__ import annotations
 
 import json
+import os
+import pwd
 import subprocess
 from pathlib import Path
 
@@ -20,6 +22,8 @@ from test_export import small_ledger
 from test_sync_local import bangfu, make_hub, make_site
 from store.privacy.acts import init_keys
 from store.sync import remote as sync
+
+ME = pwd.getpwuid(os.geteuid()).pw_name
 
 
 def push(work: Path, *refspec: str) -> subprocess.CompletedProcess:
@@ -174,3 +178,148 @@ def test_schema_upgrade_brings_a_version_1_ledger_to_version_2_once_every_record
     assert r.returncode == 1 and "2000000" in r.stderr
     assert bangfu("-L", str(led.path), "validate").returncode == 0
     led.close()
+
+
+# -- ids match the whole string ------------------------------------------------------------
+
+def test_an_id_with_a_trailing_newline_or_a_control_character_is_refused_by_add_and_show(ledger):
+    data = small_ledger(ledger)
+    visit = data["visits"][1]
+    for bad in (visit["id"][:-2] + "DT\n", visit["id"][:-2] + "D\tT", "visit-01" + "\x1b[31m" + "A" * 21):
+        r = bangfu("-L", str(ledger.path), "add", "visit", "-", input=json.dumps({**visit, "id": bad}))
+        assert r.returncode == 1 and "不是有效的记录编号" in r.stderr and "Traceback" not in r.stderr, r.stderr
+        assert json.dumps(bad)[1:-1] in r.stderr and "\x1b" not in r.stderr   # shown escaped, never acted on
+        r = bangfu("-L", str(ledger.path), "show", bad)
+        assert r.returncode == 1 and "不是有效的记录编号" in r.stderr
+    assert git(ledger.path, "ls-tree", "-r", "--name-only", "main", "records/visit").count("\n") == len(data["visits"])
+
+
+def test_hub_refuses_a_record_file_whose_name_holds_a_newline(shared, work):
+    hub, data = shared
+    visit = data["visits"][1]
+    bad = visit["id"][:-2] + "DT\n"
+    path = work / ids.RECORDS_DIR / "visit" / ids.shard(bad) / f"{bad}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({**visit, "id": bad}, ensure_ascii=False, sort_keys=True, indent=2) + "\n",
+                    encoding="utf-8")
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "换行编号")
+    r = push(work)
+    assert r.returncode != 0 and "帮扶台账枢纽拒绝了这次推送" in r.stderr, r.stderr
+    assert "records/visit/" in r.stderr
+
+
+# -- every ref is checked, and the policy lives outside what can be pushed -----------------
+
+@pytest.fixture
+def own_hub(tmp_path):
+    """A hub of its own (these tests change its policy) holding the small ledger, and a plain clone."""
+    hub = make_hub(tmp_path / "hub")
+    site = make_site(str(hub), tmp_path / "site", "沙河二小")
+    init_keys(site)
+    data = small_ledger(site)
+    sync.sync(site)
+    site.close()
+    work = tmp_path / "work"
+    git(tmp_path, "clone", "-q", str(hub), str(work))
+    return hub, data, work
+
+
+def set_policy(hub: Path, text: str) -> None:
+    path = hub / "bangfu" / "hub-policy.toml"
+    assert path.is_file()          # written by the hub's set-up
+    path.write_text(text, encoding="utf-8")
+
+
+def test_refs_other_than_main_are_refused_unless_the_policy_allows_them_and_then_checked_like_main(own_hub):
+    hub, data, work = own_hub
+    school = data["shahe"]
+    good = git(work, "rev-parse", "HEAD").strip()
+    hand_edit(work, school["id"], '{"broken": ')
+    r = push(work, "HEAD:refs/tags/t1")
+    assert r.returncode != 0 and "refs/tags/t1" in r.stderr and "hub-policy.toml" in r.stderr, r.stderr
+    r = push(work, "HEAD:refs/heads/side")
+    assert r.returncode != 0 and "refs/heads/side" in r.stderr
+    assert git(hub, "for-each-ref", "--format=%(refname)") == "refs/heads/main\n"
+    # allowed by the policy: the same checks as main
+    policy = (hub / "bangfu" / "hub-policy.toml").read_text(encoding="utf-8")
+    set_policy(hub, policy.replace("refs = []", 'refs = ["refs/tags/*"]'))
+    r = push(work, "HEAD:refs/tags/t1")
+    assert r.returncode != 0 and "不是有效的 JSON" in r.stderr and school["id"] in r.stderr, r.stderr
+    git(work, "reset", "-q", "--hard", good)
+    clear = {**data["students"][0], "identity": {"id_number": "11010519491231002X"}}
+    hand_edit(work, clear["id"], json.dumps(clear, ensure_ascii=False, sort_keys=True, indent=2) + "\n")
+    r = push(work, "HEAD:refs/tags/t1")
+    assert r.returncode != 0 and clear["id"] in r.stderr and "11010519491231002X" not in r.stderr, r.stderr
+    git(work, "reset", "-q", "--hard", good)
+    git(work, "tag", "-a", "-m", "2024 验收", "验收-2024", good)
+    r = push(work, "refs/tags/验收-2024")
+    assert r.returncode == 0, r.stderr
+    # a published tag is never moved or deleted
+    git(work, "commit", "-q", "--allow-empty", "-m", "空提交")
+    git(work, "tag", "-f", "-a", "-m", "改", "验收-2024")
+    r = push(work, "-f", "refs/tags/验收-2024")
+    assert r.returncode != 0 and "标签" in r.stderr
+    r = push(work, ":refs/tags/验收-2024")
+    assert r.returncode != 0
+    assert git(hub, "rev-parse", "验收-2024^{commit}").strip() == good
+    assert git(hub, "for-each-ref", "--format=%(refname)").splitlines() == ["refs/heads/main",
+                                                                          "refs/tags/验收-2024"]
+
+
+def forge_upgrade(work: Path, *, version_step: int = 1, weaken: bool = True) -> None:
+    """What the issue's forger did in a plain clone: ID numbers made plain text in the schema,
+    schema_version raised, the upgrade's trailer written by hand."""
+    schema = work / "schemas" / "student.json"
+    doc = json.loads(schema.read_text(encoding="utf-8"))
+    if weaken:
+        doc["properties"]["identity"]["properties"]["id_number"] = {"type": "string", "title": "身份证号"}
+    else:
+        doc["properties"]["motto"] = {"type": "string", "maxLength": 50, "title": "座右铭"}
+    schema.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    config = json.loads((work / "bangfu.json").read_text(encoding="utf-8"))
+    config["schema_version"] += version_step
+    (work / "bangfu.json").write_text(json.dumps(config, ensure_ascii=False, sort_keys=True, indent=2) + "\n",
+                                      encoding="utf-8")
+    git(work, "commit", "-qam", "ledger: schema upgrade\n\nAction: schema-upgrade\nSchema-Version: 3")
+
+
+def test_a_forged_schema_upgrade_is_refused_naming_who_may_upgrade(own_hub):
+    hub, data, work = own_hub
+    before = git(hub, "rev-parse", "main")
+    policy = (hub / "bangfu" / "hub-policy.toml").read_text(encoding="utf-8")
+    assert f'admins = ["{ME}"]' in policy                   # the account that set the hub up
+    set_policy(hub, policy.replace(f'admins = ["{ME}"]', 'admins = ["县教育局管理员"]'))
+    forge_upgrade(work)
+    r = push(work)
+    assert r.returncode != 0 and "县教育局管理员" in r.stderr and ME in r.stderr, r.stderr
+    assert "不能升级模式" in r.stderr and "may not upgrade schemas" in r.stderr
+    # from an admin: still no weakening of a protected field, and the version rises by one
+    set_policy(hub, policy)
+    r = push(work)
+    assert r.returncode != 0 and "student.identity.id_number" in r.stderr and "削弱" in r.stderr, r.stderr
+    git(work, "reset", "-q", "--hard", "origin/main")
+    forge_upgrade(work, version_step=2, weaken=False)
+    r = push(work)
+    assert r.returncode != 0 and "恰好提高 1" in r.stderr and "2 → 4" in r.stderr, r.stderr
+    assert git(hub, "rev-parse", "main") == before
+    # a real upgrade by an admin goes through
+    git(work, "reset", "-q", "--hard", "origin/main")
+    forge_upgrade(work, weaken=False)
+    r = push(work)
+    assert r.returncode == 0, r.stderr
+
+
+def test_an_upgrade_some_record_does_not_fit_is_refused_at_the_hub(own_hub):
+    hub, data, work = own_hub
+    schema = work / "schemas" / "aid.json"
+    doc = json.loads(schema.read_text(encoding="utf-8"))
+    doc["properties"]["amount_fen"]["maximum"] = 10_000      # every payment of the ledger is more
+    schema.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    config = json.loads((work / "bangfu.json").read_text(encoding="utf-8"))
+    config["schema_version"] += 1
+    (work / "bangfu.json").write_text(json.dumps(config, ensure_ascii=False, sort_keys=True, indent=2) + "\n",
+                                      encoding="utf-8")
+    git(work, "commit", "-qam", "ledger: schema upgrade\n\nAction: schema-upgrade")
+    r = push(work)
+    assert r.returncode != 0 and data["aid"][0]["id"] in r.stderr and "amount_fen" in r.stderr, r.stderr

@@ -11,7 +11,9 @@ import re
 
 RECORD_TYPES = ("school", "plan", "visit", "student", "aid", "standard", "event", "calendar", "recognition", "posting")
 _ULID = r"[0-9A-HJKMNP-TV-Z]{26}"
-ID_RE = re.compile(rf"^({'|'.join(RECORD_TYPES)})-({_ULID})$")
+# Always used with fullmatch: `$` also matches before a final newline, and an id with one
+# made a file named `visit-…\n.json` that no `show` of the id could find.
+ID_RE = re.compile(rf"({'|'.join(RECORD_TYPES)})-({_ULID})")
 RECORDS_DIR = "records"
 
 
@@ -30,13 +32,13 @@ def new_id(record_type: str) -> str:
 
 
 def check_id(value: object) -> str:
-    if not isinstance(value, str) or not ID_RE.match(value):
+    if not isinstance(value, str) or not ID_RE.fullmatch(value):
         raise BadId(value)
     return value
 
 
 def is_id(value: object) -> bool:
-    return isinstance(value, str) and bool(ID_RE.match(value))
+    return isinstance(value, str) and bool(ID_RE.fullmatch(value))
 
 
 def type_of(record_id: str) -> str:
@@ -69,7 +71,7 @@ def id_from_path(path: str, *, check_shard: bool = True) -> str | None:
     if len(parts) != 4 or parts[0] != RECORDS_DIR or not parts[3].endswith(".json"):
         return None
     rid = parts[3][: -len(".json")]
-    if not ID_RE.match(rid) or rid[: len(parts[1])] != parts[1] or rid[len(parts[1])] != "-":
+    if not ID_RE.fullmatch(rid) or rid[: len(parts[1])] != parts[1] or rid[len(parts[1])] != "-":
         return None
     if check_shard and shard(rid) != parts[2]:
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -141,7 +142,23 @@ def _strict_validator():
         "integer": lambda _c, v: type(v) is int,
         "number": lambda _c, v: type(v) is int or (type(v) is float and math.isfinite(v)),
     })
-    return validators.extend(Draft202012Validator, type_checker=checker)
+    return validators.extend(Draft202012Validator, type_checker=checker, validators={"pattern": _pattern})
+
+
+def _pattern(validator, pattern: str, instance, schema):
+    """`pattern` as JSON Schema means it (ECMA-262): `$` is the end of the text and `\\d` an
+    ASCII digit. Python's `$` also matches before a final newline, so an id ending in one passed."""
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not _ecma(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@functools.cache
+def _ecma(pattern: str) -> "re.Pattern":
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern, re.ASCII)
 
 
 def _show(value: Any) -> str:

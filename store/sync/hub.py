@@ -1,16 +1,20 @@
 """The hub protects itself: a pre-receive hook that refuses what would damage the shared ledger.
 
 Refused, with a message in Chinese and English that says what to do:
+- a ref the hub's policy (store/sync/policy.py, a file no push can change) does not allow: only
+  `refs/heads/main` unless it names more; an allowed ref gets every check main gets, and a tag
+  is never moved or deleted;
 - deleting `main`, or moving it to a commit that does not contain it (rewritten history);
 - any pushed commit that writes a record file that is not valid JSON, not at the path its
   id names, not in canonical form, or not valid against the schemas of that commit;
 - a final state in which a changed record breaks a rule (schemas and rules, as a save
   checks it), or a deleted record is still referred to;
 - a change to anything outside `records/` (schemas, bangfu.json, .gitattributes) except
-  by the schema upgrade step: a commit with the trailer `Action: schema-upgrade` that
-  raises `schema_version` in bangfu.json and keeps the ledger id (`schema_upgrade()` makes
-  one). A merge may take such files as they are in one of its parents.
-- refs other than `main`, except new tags (labels for inspections; never moved).
+  by the schema upgrade step, pushed by one of the policy's admins: a commit with the trailer
+  `Action: schema-upgrade` that raises `schema_version` in bangfu.json by one, keeps the
+  ledger id, keeps every protected identifier field as protected as it was, and that every
+  record of the ledger fits (`schema_upgrade()` makes one). A merge may take such files as
+  they are in one of its parents.
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from store.core.errors import BangfuError, InvalidRecord, ReadOnly
 from store.core.findings import Finding, errors
 from store.ledger.gitstore import BRANCH, EMPTY_TREE, ZERO, GitStore
 from store.ledger.index import Index
+from store.sync import policy as hub_policy
 from store.sync.merge import Overlay, check_records, diff_tree
 from store.rules import identifiers
 from store.rules.schema import Schemas
@@ -53,6 +58,7 @@ def install(store: GitStore) -> None:
     cache = store.gitdir / "bangfu"
     cache.mkdir(exist_ok=True)
     cache.chmod(0o2775)
+    hub_policy.write_default(store.gitdir)
 
 
 @dataclass
@@ -63,41 +69,69 @@ class Refusal:
 
     def text(self) -> str:
         detail = self.finding.text() if self.finding else ""
-        return i18n.t(self.key, **self.params, detail=detail)
+        return i18n.t(self.key, **{k: _printable(v) for k, v in self.params.items()}, detail=detail)
+
+
+def _printable(value: object) -> object:
+    """A path or ref as the pusher reads it: a newline or control character in it shown escaped."""
+    if isinstance(value, str) and any(ord(c) < 32 or c == "\x7f" for c in value):
+        return json.dumps(value, ensure_ascii=False)[1:-1]
+    return value
 
 
 def pre_receive(gitdir: Path, updates: list[tuple[str, str, str]]) -> list[Refusal]:
     store = GitStore(gitdir)
     try:
+        try:
+            rules = hub_policy.load(gitdir)
+        except hub_policy.PolicyError as exc:
+            return [Refusal("hub.bad_policy", {"error": str(exc)})]
+        guard = _Guard(store, rules, hub_policy.pusher())
         refused: list[Refusal] = []
         for old, new, ref in updates:
-            refused += _check_update(store, old, new, ref)
+            refused += guard.update(old, new, ref)
+        if len(refused) > MAX_SHOWN:
+            refused = refused[:MAX_SHOWN] + [Refusal("hub.more", {"count": len(refused) - MAX_SHOWN})]
         return refused
     finally:
         store.close()
 
 
-def _check_update(store: GitStore, old: str, new: str, ref: str) -> list[Refusal]:
-    if ref != BRANCH:
-        if ref.startswith("refs/tags/") and old == ZERO and new != ZERO:
+@dataclass
+class _Guard:
+    store: GitStore
+    policy: hub_policy.Policy
+    pusher: str
+
+    def update(self, old: str, new: str, ref: str) -> list[Refusal]:
+        store = self.store
+        if not self.policy.ref_allowed(ref):
+            return [Refusal("hub.other_ref", {"ref": ref, "policy": str(self.policy.path)})]
+        if new == ZERO:
+            return [Refusal("hub.delete", {"ref": ref})]
+        if ref.startswith("refs/tags/") and old != ZERO:
+            return [Refusal("hub.tag_moved", {"ref": ref})]
+        commit = store.run("rev-parse", "--verify", "--quiet", f"{new}^{{commit}}", check=False).decode().strip()
+        if not commit:
+            return [Refusal("hub.not_commit", {"ref": ref, "new": new[:10]})]
+        if old != ZERO and not _is_ancestor(store, old, commit):
+            return [Refusal("hub.non_fast_forward", {"ref": ref, "old": old[:10], "new": new[:10]})]
+        main = store.run("rev-parse", "--verify", "--quiet", BRANCH, check=False).decode().strip() or ZERO
+        if ref == BRANCH and main != old:
+            return []   # another push landed meanwhile: git's own compare-and-swap refuses this one
+        try:
+            index = _index_at(store, main)
+        except _Moved:
+            # Another push landed meanwhile: git's own compare-and-swap on the ref refuses this
+            # one ("cannot lock ref"), and bangfu sync fetches, merges and tries again.
             return []
-        return [Refusal("hub.other_ref", {"ref": ref})]
-    if new == ZERO:
-        return [Refusal("hub.delete", {"ref": ref})]
-    if old != ZERO and not _is_ancestor(store, old, new):
-        return [Refusal("hub.non_fast_forward", {"ref": ref, "old": old[:10], "new": new[:10]})]
-    try:
-        index = _index_at(store, old)
-    except _Moved:
-        # Another push landed meanwhile: git's own compare-and-swap on the ref refuses this
-        # one ("cannot lock ref"), and bangfu sync fetches, merges and tries again.
-        return []
-    refused = _check_commits(store, old, new, index)
-    if not refused:
-        refused = _check_final(store, old, new, index)
-    if len(refused) > MAX_SHOWN:
-        refused = refused[:MAX_SHOWN] + [Refusal("hub.more", {"count": len(refused) - MAX_SHOWN})]
-    return refused
+        # Every ref is checked as main is: its new commits one by one, then the ledger it names
+        # as a change from the hub's main (nothing to check when main already holds it).
+        since = old if ref == BRANCH else ZERO
+        refused = _check_commits(store, since, commit, index, self)
+        if not refused and (main == ZERO or not _is_ancestor(store, commit, main)):
+            refused = _check_final(store, main, commit, index)
+        return refused
 
 
 def _is_ancestor(store: GitStore, a: str, b: str) -> bool:
@@ -106,7 +140,7 @@ def _is_ancestor(store: GitStore, a: str, b: str) -> bool:
                           capture_output=True).returncode == 0
 
 
-def _check_commits(store: GitStore, old: str, new: str, index: Index) -> list[Refusal]:
+def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Guard) -> list[Refusal]:
     """Each new commit: record files well-formed and schema-valid; nothing else changed
     outside the schema upgrade step. A record file the hub already has as it is (a merge
     taking the hub's side) was checked when it came."""
@@ -115,11 +149,13 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index) -> list[Re
     refused: list[Refusal] = []
     checked: set[tuple[str, str]] = set()
     schemas_cache: dict[str, Schemas] = {}
+    hub_is_empty = not store.run("for-each-ref", "--count=1", "refs/").strip()
     for line in filter(None, listing):
         commit, *parents = line.split()
         tree = store.commit_tree(commit)
         parent_trees = [store.commit_tree(p) for p in parents] or [EMPTY_TREE]
         files: dict[str, str] = {}
+        outside: set[str] = set()
         for ptree in parent_trees:
             for path, (_before, after) in diff_tree(store, ptree, tree).items():
                 if path.startswith(ids.RECORDS_DIR + "/"):
@@ -129,36 +165,98 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index) -> list[Re
                     if after and (path, after) not in checked:
                         files[path] = after
                         checked.add((path, after))
-                elif not _outside_ok(store, commit, tree, parents, parent_trees, path):
-                    refused.append(Refusal("hub.outside_records", {"commit": commit[:10], "path": path}))
+                elif not (len(parents) > 1 and any(store.lookup(pt, path) == store.lookup(tree, path)
+                                                   for pt in parent_trees)):
+                    outside.add(path)   # (a merge taking the file as one parent has it is fine)
+        if outside and not (not parents and hub_is_empty):   # (the first commit of a new hub)
+            refused += _check_upgrade(store, commit, tree, parents, parent_trees, sorted(outside), guard)
         if files:
             schemas = _schemas(store, tree, schemas_cache)
             refused += _check_files(store, commit, files, schemas)
     return _unique(refused)
 
 
-def _outside_ok(store: GitStore, commit: str, tree: str, parents: list[str], parent_trees: list[str],
-                path: str) -> bool:
-    mine = store.lookup(tree, path)
-    if len(parents) > 1 and any(store.lookup(pt, path) == mine for pt in parent_trees):
-        return True  # a merge taking the file as one parent has it
-    if not parents:
-        return True  # the ledger's first commit (a new hub)
+def _check_upgrade(store: GitStore, commit: str, tree: str, parents: list[str], parent_trees: list[str],
+                   paths: list[str], guard: _Guard) -> list[Refusal]:
+    """A commit that changes files outside records/ must be a real schema upgrade by an admin."""
     info = store.commit_info(commit)
-    if UPGRADE not in Trailers.parse(info["message"]).get("Action", []):
-        return False
+    if not parents or UPGRADE not in Trailers.parse(info["message"]).get("Action", []):
+        return [Refusal("hub.outside_records", {"commit": commit[:10], "path": p}) for p in paths]
+    where = {"commit": commit[:10]}
+    if not guard.policy.may_upgrade(guard.pusher):
+        return [Refusal("hub.upgrade_not_allowed", {**where, "pusher": guard.pusher,
+                                                    "admins": "、".join(guard.policy.admins) or "—",
+                                                    "policy": str(guard.policy.path)})]
     before, after = _config(store, parent_trees[0]), _config(store, tree)
-    return (after.get("ledger_id") == before.get("ledger_id")
-            and isinstance(after.get("schema_version"), int)
-            and after["schema_version"] > int(before.get("schema_version", 0)))
+    if after.get("ledger_id") != before.get("ledger_id"):
+        return [Refusal("hub.upgrade_ledger_id", where)]
+    was = before.get("schema_version", 1)
+    if not isinstance(was, int) or after.get("schema_version") != was + 1 or type(after["schema_version"]) is not int:
+        return [Refusal("hub.upgrade_version", {**where, "old": json.dumps(was), "new":
+                                               json.dumps(after.get("schema_version"))})]
+    try:
+        old_schemas, new_schemas = _schemas(store, parent_trees[0], {}), _schemas(store, tree, {})
+        weakened = _weakened(old_schemas, new_schemas)
+        if weakened:
+            return [Refusal("hub.upgrade_weakens", {**where, "field": f}) for f in weakened]
+        return _unfit(store, commit, tree, new_schemas)
+    except Exception as exc:   # pushed schemas that cannot even be used (broken JSON, bad $ref, …)
+        return [Refusal("hub.upgrade_broken", {**where, "error": f"{type(exc).__name__}: {exc}"[:160]})]
+
+
+# Keywords that say what a field is called or means, not what it accepts.
+_ANNOTATIONS = frozenset({"title", "description", "$comment", "examples", "default", "readOnly", "x-key"})
+
+
+def _weakened(old: Schemas, new: Schemas) -> list[str]:
+    """Protected identifier fields the new schemas no longer protect exactly as the old ones did."""
+    out = []
+    for rtype, paths in old.protected.items():
+        kept = set(new.protected.get(rtype, []))
+        for path in paths:
+            if path not in kept or _substance(_at(new, rtype, path)) != _substance(_at(old, rtype, path)):
+                out.append(f"{rtype}." + ".".join(path))
+    return out
+
+
+def _at(schemas: Schemas, rtype: str, path: tuple) -> dict:
+    return schemas.field(rtype, tuple(0 if p == "*" else p for p in path))
+
+
+def _substance(node):
+    if isinstance(node, dict):
+        return {k: _substance(v) for k, v in node.items() if k not in _ANNOTATIONS}
+    return [_substance(x) for x in node] if isinstance(node, list) else node
+
+
+def _unfit(store: GitStore, commit: str, tree: str, schemas: Schemas) -> list[Refusal]:
+    """Every record of the ledger at the upgrade must fit the new schemas."""
+    records = store.lookup(tree, ids.RECORDS_DIR)
+    listing = list(store.ls_tree(records, "")) if records else []
+    out: list[Refusal] = []
+    blobs = {}
+    for rel, blob in listing:
+        blobs.setdefault(blob, []).append(f"{ids.RECORDS_DIR}/{rel}")
+    for blob, data in store.read_blobs(sorted(blobs)):
+        try:
+            doc = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            continue   # (a broken file is refused where it was written)
+        for path in blobs[blob]:
+            out += [Refusal("hub.upgrade_unfit", {"commit": commit[:10], "path": path}, f)
+                    for f in errors(schemas.check(doc))]
+        if len(out) > MAX_SHOWN:
+            break
+    return out
 
 
 def _config(store: GitStore, tree: str) -> dict:
     sha = store.lookup(tree, CONFIG_FILE)
     try:
-        return json.loads(store.read_blob(sha)) if sha else {}
+        doc = json.loads(store.read_blob(sha)) if sha else {}
     except ValueError:
         return {}
+    return doc if isinstance(doc, dict) else {}
 
 
 def _schemas(store: GitStore, tree: str, cache: dict[str, Schemas]) -> Schemas:
@@ -265,7 +363,12 @@ def report(refused: list[Refusal]) -> str:
 
 
 _ADVICE = {"hub.non_fast_forward": "hub.advice_sync", "hub.delete": "hub.advice_sync",
-           "hub.outside_records": "hub.advice_upgrade", "hub.other_ref": "hub.advice_ref"}
+           "hub.outside_records": "hub.advice_upgrade", "hub.other_ref": "hub.advice_ref",
+           "hub.tag_moved": "hub.advice_ref", "hub.not_commit": "hub.advice_ref",
+           "hub.bad_policy": "hub.advice_policy", "hub.upgrade_not_allowed": "hub.advice_upgrade_admin",
+           "hub.upgrade_ledger_id": "hub.advice_upgrade", "hub.upgrade_version": "hub.advice_upgrade",
+           "hub.upgrade_broken": "hub.advice_upgrade", "hub.upgrade_weakens": "hub.advice_upgrade_protected",
+           "hub.upgrade_unfit": "hub.advice_fix"}
 
 
 def run_hook(stdin_text: str) -> int:
