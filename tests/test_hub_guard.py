@@ -323,3 +323,61 @@ def test_an_upgrade_some_record_does_not_fit_is_refused_at_the_hub(own_hub):
     git(work, "commit", "-qam", "ledger: schema upgrade\n\nAction: schema-upgrade")
     r = push(work)
     assert r.returncode != 0 and data["aid"][0]["id"] in r.stderr and "amount_fen" in r.stderr, r.stderr
+
+
+# -- rules in both directions --------------------------------------------------------------
+
+def test_a_change_that_would_break_the_records_referring_to_it_is_refused_with_their_list(ledger):
+    data = small_ledger(ledger)
+    plan = data["plan"]["id"]
+    late = sorted(v["id"] for v in data["visits"] if v["date"] > "2024-10-10")
+    r = bangfu("-L", str(ledger.path), "set", plan, "period.end=2024-10-10")
+    assert r.returncode == 1 and all(v in r.stderr for v in late), r.stderr
+    assert f"{len(late)} 条记录" in r.stderr
+    r = bangfu("-L", str(ledger.path), "set", plan, "parties[1].school=" + data["haiyuan"]["id"])
+    assert r.returncode == 1 and "host_school" in r.stderr, r.stderr
+    # a standard's validity holds its payments, a student's events the payments made while eligible
+    r = bangfu("-L", str(ledger.path), "--lang", "en", "set", data["std_p"]["id"], "valid_to=2024-10-31")
+    assert r.returncode == 1 and data["aid"][1]["id"] in r.stderr and data["aid"][0]["id"] not in r.stderr
+    zhang = data["students"][0]["id"]
+    r = bangfu("-L", str(ledger.path), "set", zhang, "events[0].date=2024-12-01")
+    assert r.returncode == 1 and data["aid"][0]["id"] in r.stderr and "paid_on" in r.stderr, r.stderr
+    ledger.refresh()
+    assert ledger.get(plan)["period"]["end"] == "2025-08-31"
+    # a change that keeps every referrer valid goes through
+    assert bangfu("-L", str(ledger.path), "set", plan, "period.end=2025-01-31").returncode == 0
+
+
+def test_hub_refuses_a_plan_change_that_leaves_its_visits_outside_pushed_with_plain_git(shared, work):
+    hub, data = shared
+    plan = {**data["plan"], "period": {"start": "2024-09-01", "end": "2024-10-10"}}
+    hand_edit(work, plan["id"], json.dumps(plan, ensure_ascii=False, sort_keys=True, indent=2) + "\n")
+    r = push(work)
+    late = [v["id"] for v in data["visits"] if v["date"] > "2024-10-10"]
+    assert r.returncode != 0 and plan["id"] in r.stderr and all(v in r.stderr for v in late), r.stderr
+
+
+def test_a_merge_never_lands_a_plan_change_that_breaks_the_other_sites_visit(own_hub, tmp_path):
+    """B shortens the plan after A (synced first) logged a visit late in it: B's merge keeps
+    the plan's period and the visit, and the shorter period waits in a conflict."""
+    from store.sync.conflicts import list_conflicts
+    hub, data, _work = own_hub
+    a = make_site(str(hub), tmp_path / "a", "沙河二小")
+    b = make_site(str(hub), tmp_path / "b", "石桥二小")
+    plan, (s1, s2) = data["plan"]["id"], (data["shahe"]["id"], data["shiqiao"]["id"])
+    v = a.put({"type": "visit", "schema_version": 1, "plan": plan, "kind": "送教下乡", "date": "2025-06-01",
+               "host_school": s2, "visiting_school": s1, "hours": 2}).id
+    sync.sync(a)
+    record = b.get(plan)
+    record["period"]["end"] = "2025-03-31"
+    b.put(record, base=b.version(plan))
+    sync.sync(b)
+    b.refresh()
+    assert b.get(v) and b.get(plan)["period"]["end"] == "2025-08-31"
+    assert [c.record for c in list_conflicts(b)] == [plan]
+    for led in (a, b):
+        sync.sync(led)
+        assert bangfu("-L", str(led.path), "validate").returncode == 0
+    assert bangfu("-L", str(hub), "validate").returncode == 0
+    a.close()
+    b.close()

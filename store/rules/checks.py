@@ -654,6 +654,48 @@ def _clear_identifiers(c: _Ctx, r: dict) -> Iterator[Finding]:
 COMMON = COMMON + (_clear_identifiers,)
 
 
+# --- rules in both directions --------------------------------------------------------------
+# The rules of a record that read a record it refers to. When that record changes, they are run
+# again on every record referring to it: a plan's new period must still hold its visits, a
+# standard's validity its payments, a student's events the payments made while eligible.
+
+DEPENDENT: dict[str, tuple[tuple[str, Rule], ...]] = {
+    "plan": (("visit", _visit_dates), ("visit", _visit_parties)),
+    "student": (("aid", _aid_eligible),),
+    "standard": (("aid", _aid_standard_match), ("aid", _aid_standard_valid), ("aid", _aid_amount)),
+}
+MAX_LISTED = 10
+
+
+def broken_referrers(record: dict, source: RecordSource, schemas: Schemas) -> list[Finding]:
+    """Errors the record as it is in `source` causes in the records that refer to it."""
+    rules = DEPENDENT.get(record.get("type"), ())
+    if not rules or not ids.is_id(record.get("id")):
+        return []
+    out: list[Finding] = []
+    wanted = {t for t, _rule in rules}
+    for other_id, _where in referrers(record["id"], source, schemas):
+        other = source.get(other_id)
+        if not isinstance(other, dict) or other.get("type") not in wanted:
+            continue
+        c = _Ctx(other, source, schemas)
+        out += [f for t, rule in rules if t == other["type"] for f in rule(c, other) if f.level == "error"]
+    return out
+
+
+def _referrers_kept(c: _Ctx, r: dict) -> Iterator[Finding]:
+    broken = broken_referrers(r, c.source, c.schemas)
+    if broken:
+        shown = sorted({f"{f.record} {dotted(f.path)}".strip() for f in broken})
+        yield c.error((), "rule.breaks_referrers", count=len({f.record for f in broken}),
+                      list="、".join(shown[:MAX_LISTED]) + ("…" if len(shown) > MAX_LISTED else ""),
+                      first=broken[0].record)
+
+
+for _type in DEPENDENT:
+    RULES[_type] = RULES.get(_type, ()) + (_referrers_kept,)
+
+
 def check(record: dict, source: RecordSource, *, deleting: bool = False,
           schemas: Schemas | None = None) -> list[Finding]:
     """Findings of every rule beyond the schema for one record that passed its schema.

@@ -363,7 +363,18 @@ def settle(tm: TreeMerge, index, schemas: Schemas, trust: tuple[bool, bool] = (T
                  if (trust[0] and same(s.result, s.mine)) or (trust[1] and same(s.result, s.theirs))}
         bad = check_records(Overlay(index, changes), {rid: s.result for rid, s in tm.records.items()}, schemas,
                             known)
+        # A change made here that breaks records of the other side referring to it (a plan
+        # shortened here under a visit logged there) goes back to theirs and waits in a
+        # conflict: the other side's records are not dropped for it.
         moved = False
+        for rid, found in bad.items():
+            state = tm.records[rid]
+            if (state.theirs is not None and same(state.result, state.mine) and not same(state.mine, state.theirs)
+                    and any(f.rule == "rule.breaks_referrers" for f in found)):
+                _back_to(state, "theirs", found)
+                moved = True
+        if moved:
+            continue
         for rid, found in bad.items():
             state = tm.records[rid]
             if not same(state.result, state.mine):
@@ -380,9 +391,13 @@ def settle(tm: TreeMerge, index, schemas: Schemas, trust: tuple[bool, bool] = (T
 
 
 def _back_to_mine(state: RecordState, found: list[Finding]) -> None:
-    state.result = state.mine
+    _back_to(state, "mine", found)
+
+
+def _back_to(state: RecordState, side: str, found: list[Finding]) -> None:
+    state.result = state.mine if side == "mine" else state.theirs
     state.blob = None
-    state.kept = "mine"
+    state.kept = side
     state.kind = "rule"
     state.findings = found
     state.conflicts = [FieldConflict((), MISSING if state.base is None else state.base,
