@@ -145,8 +145,13 @@ def test_referrers_and_delete(L):
 def test_plan_period_order(L):
     L["plan"]["period"] = {"start": "2007-09-01", "end": "2007-08-31"}
     L["plan"]["schedule"] = []
-    f = only(run(L["plan"], L), "rule.plan_period_order", "error", ("period", "end"))
+    found = run(L["plan"], L)
+    f = only([f for f in found if f.rule != "rule.breaks_referrers"], "rule.plan_period_order", "error",
+             ("period", "end"))
     names(f, "2007-09-01", "2007-08-31")
+    # its visit now lies outside it: named on the plan too
+    assert [(f.rule, f.params["list"]) for f in found if f.rule == "rule.breaks_referrers"] == [
+        ("rule.breaks_referrers", f"{L['visit']['id']} date")]
 
 
 @pytest.mark.parametrize("missing,word_zh,word_en", [("帮扶", "帮扶", "supporting"), ("受帮扶", "受帮扶", "supported")])
@@ -350,7 +355,11 @@ def test_student_status_lifted_in_another_stage():
 
 def test_standard_validity_order(L):
     L["standard"]["valid_to"] = "2005-12-31"
-    f = only(run(L["standard"], L), "rule.standard_validity_order", "error", ("valid_to",))
+    found = run(L["standard"], L)
+    f = only([f for f in found if f.rule != "rule.breaks_referrers"], "rule.standard_validity_order", "error",
+             ("valid_to",))
+    # the payment made under it (2006-11-20) now falls outside it: named on the standard too
+    assert [f.params["list"] for f in found if f.rule == "rule.breaks_referrers"] == [f"{L['aid']['id']} paid_on"]
     names(f, "2006-01-01", "2005-12-31")
     del L["standard"]["valid_to"]
     assert run(L["standard"], L) == []
