@@ -97,6 +97,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise UsageError("io.cli.stdout_csv_only")
         records = export.select(ledger, args.record_type, args.where)
         export.write_csv_to(ledger, lay, records, sys.stdout)
+        output.unreadable(ledger, args.record_type)
         return 0
     path = _out_path(args, fmt, export.default_name(lay, fmt))
     try:
@@ -107,6 +108,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         output.data({"path": str(path.resolve()), "count": count, "format": fmt})
     else:
         output.out(i18n.t("io.export.done", count=count, what=lay.main.title, path=path))
+    output.unreadable(ledger, args.record_type)
     return 0
 
 
@@ -140,6 +142,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         built = report.build(ledger, args.term, plan=args.plan, today=dt.date.today(), progress=show)
     finally:
         finish()
+    output.unreadable(ledger)
     if (args.out in (None, "-") and fmt == "md") or args.out == "-":
         if fmt == "xlsx":
             raise UsageError("io.cli.stdout_xlsx")

@@ -148,6 +148,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     ledger = open_ledger(args, write=True)
     record = read_json(args.file)
     records = record if isinstance(record, list) else [record]
+    if not records:
+        raise InvalidRecord([Finding(args.file, (), "cli.add_empty")], record=args.file)
     changes = []
     for item in records:
         if not isinstance(item, dict):
@@ -210,6 +212,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     else:
         output.table([[r["id"], label(r, ledger)] for r in rows], [i18n.t("cli.col_id"), i18n.t("cli.col_record")])
         output.err(i18n.t("cli.count", count=len(rows)))
+    output.unreadable(ledger, args.type)
     return 0
 
 

@@ -45,3 +45,14 @@ def table(rows: list[list[str]], headers: list[str]) -> None:
         sys.stdout.write("  ".join(c + " " * (w - cell_len(c)) for c, w in zip(row, widths)).rstrip() + "\n")
         if n == 0:
             sys.stdout.write("  ".join("-" * w for w in widths) + "\n")
+
+
+def unreadable(ledger, record_type: str | None = None) -> None:
+    """Records whose files could not be read are left out of a listing, an export or a report:
+    say how many and which, never leave them out without a word."""
+    prefix = f"records/{record_type}/" if record_type else "records/"
+    paths = sorted(p for p in ledger.broken if p.startswith(prefix))
+    if paths:
+        from store.core import i18n
+        err(i18n.t("error.unreadable_count", count=len(paths),
+                   paths="、".join(paths[:10]) + ("…" if len(paths) > 10 else "")))

@@ -381,3 +381,42 @@ def test_a_merge_never_lands_a_plan_change_that_breaks_the_other_sites_visit(own
     assert bangfu("-L", str(hub), "validate").returncode == 0
     a.close()
     b.close()
+
+
+# -- a broken file is never hidden ---------------------------------------------------------
+
+def test_a_broken_record_file_is_named_by_list_export_report_show_and_diff(tmp_path):
+    from store.privacy.acts import init_keys
+
+    led = Ledger.init(tmp_path / "ledger", site="测试站")
+    init_keys(led)
+    data = small_ledger(led)
+    visit = data["visits"][2]["id"]
+    path = ids.path_of(visit)
+    work = tmp_path / "work"
+    git(tmp_path, "clone", "-q", str(led.path), str(work))
+    hand_edit(work, visit, '{"id": "' + visit + '", "kind": ')
+    git(work, "push", "-q", "origin", "main")
+    L = ("-L", str(led.path))
+    r = bangfu(*L, "list", "visit")
+    assert r.returncode == 0 and "1 条记录无法读取" in r.stderr and path in r.stderr, r.stderr
+    assert len([line for line in r.stdout.splitlines() if line.startswith("visit-")]) == len(data["visits"]) - 1
+    r = bangfu(*L, "--lang", "en", "export", "visit", "--format", "csv", "-o", "-")
+    assert r.returncode == 0 and "1 record(s) could not be read" in r.stderr and path in r.stderr
+    r = bangfu(*L, "report", "term", "2024-2025-1", "--format", "md")
+    assert r.returncode == 0 and path in r.stdout and "无法读取" in r.stdout, r.stdout[:500]
+    r = bangfu(*L, "show", visit)
+    assert r.returncode == 1 and path in r.stderr and "json" in r.stderr and "没有记录" not in r.stderr, r.stderr
+    r = bangfu(*L, "diff", visit)
+    assert r.returncode == 1 and path in r.stderr and "json" in r.stderr and "—" not in r.stdout, (r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr
+    led.close()
+
+
+# -- clear messages ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["[]", "[[]]", "[1, 2]", '"visit"', "3", "null", '[{"type": "school"}]'])
+def test_json_of_the_wrong_shape_for_add_is_a_message(ledger, text):
+    r = bangfu("-L", str(ledger.path), "add", "visit", "-", input=text)
+    assert r.returncode in (1, 2) and r.stderr.strip() and "Traceback" not in r.stderr, r.stderr
+    assert "意外" not in r.stderr and "crash.log" not in r.stderr, r.stderr

@@ -42,6 +42,12 @@ class RecordNotFound(BangfuError):
     key = "error.not_found"
 
 
+class UnreadableRecord(BangfuError):
+    """The record's file is in the ledger but cannot be read (broken JSON, another record's id,
+    an object git cannot read): named, never taken for a record that does not exist."""
+    key = "error.unreadable"
+
+
 class ReadOnly(BangfuError):
     key = "error.read_only"
 

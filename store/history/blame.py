@@ -7,13 +7,14 @@ commit's tree in-process and compared with the version in the commit's first par
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from store.core import ids
 from store.history.changes import Commit, field_changes, masked_at, overlaps, parse, protected_root, resolve, walk
 from store.core.diff import FieldChange, flatten
-from store.core.errors import RecordNotFound
+from store.core.errors import RecordNotFound, UnreadableRecord
 
 
 @dataclass
@@ -66,17 +67,41 @@ def at(ledger, record_id: str, rev: str | None) -> dict | None:
     return parse(store.read_blob(sha)) if sha else None
 
 
+def _readable(ledger, record_id: str, commit: str | None) -> None:
+    """Raise UnreadableRecord when the record's file at the commit exists but is no record."""
+    if not commit:
+        return
+    path = ids.path_of(record_id)
+    sha = _blob_at(ledger.git, commit, path)
+    if not sha:
+        return
+    try:
+        doc = json.loads(ledger.git.read_blob(sha).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise UnreadableRecord(record=record_id, path=f"{commit[:10]}:{path}", detail=f"json: {exc}") from None
+    except Exception as exc:   # git cannot give the object (a damaged or shallow repository)
+        raise UnreadableRecord(record=record_id, path=f"{commit[:10]}:{path}", detail=f"git: {exc}") from None
+    if not isinstance(doc, dict) or doc.get("id") != record_id:
+        raise UnreadableRecord(record=record_id, path=f"{commit[:10]}:{path}", detail="id")
+
+
 def compare(ledger, record_id: str, rev1: str | None = None, rev2: str | None = None
             ) -> tuple[dict | None, dict | None, list[FieldChange], Version | None]:
     """(old, new, field changes, the version when comparing with its predecessor).
-    No revision: the record's latest change. One: from that commit to the tip. Two: between them."""
+    No revision: the record's latest change. One: from that commit to the tip. Two: between them.
+    A version whose file cannot be read is named, not shown as every field removed."""
     if rev1 is None:
         found = versions(ledger, record_id, limit=1)
         if not found:
             raise RecordNotFound(record=record_id)
         v = found[0]
-        old = at(ledger, record_id, v.commit.parents[0]) if v.commit.parents else None
+        parent = v.commit.parents[0] if v.commit.parents else None
+        _readable(ledger, record_id, v.commit.sha)
+        _readable(ledger, record_id, parent)
+        old = at(ledger, record_id, parent) if parent else None
         return old, v.record, v.changes, v
+    for rev in (rev1, rev2):
+        _readable(ledger, record_id, resolve(ledger.git, rev) if rev else ledger.tip)
     old, new = at(ledger, record_id, rev1), at(ledger, record_id, rev2)
     if old is None and new is None:
         raise RecordNotFound(record=record_id)

@@ -130,6 +130,7 @@ class TermReport:
     plan_filter: str | None
     plans: list[PlanSection] = field(default_factory=list)
     aid: AidSection | None = None
+    unreadable: list[str] = field(default_factory=list)   # record files left out: the figures lack them
 
 
 # ---- figures --------------------------------------------------------------------------------
@@ -147,7 +148,8 @@ def build(ledger, term: str | None = None, *, plan: str | None = None, today: dt
         raise BangfuError("io.report.no_plan", plan=plan)
     step = _steps(progress, 3)
     start, end = dashboard.term_span(term)
-    report = TermReport(term, str(ledger.config.get("name", "")), ledger.tip, today, start, end, plan)
+    report = TermReport(term, str(ledger.config.get("name", "")), ledger.tip, today, start, end, plan,
+                        unreadable=sorted(ledger.broken))
     visits: dict[str, list[dict]] = {}
     for v in ledger.records("visit"):
         visits.setdefault(v.get("plan", ""), []).append(v)
@@ -517,8 +519,15 @@ def _md_table(headers: list[str], rows: list[list[Any]], money: set[int] = froze
     return out + [""]
 
 
+def unreadable_line(report: TermReport) -> str:
+    paths = report.unreadable
+    return i18n.t("error.unreadable_count", count=len(paths), paths="、".join(paths[:10]) + ("…" if len(paths) > 10 else ""))
+
+
 def markdown(report: TermReport) -> str:
     L = [f"# {_md(title(report))}", ""]
+    if report.unreadable:
+        L += [f"**{_md(unreadable_line(report))}**", ""]
     L += _md_table([T("item"), T("value")], headline_rows(report))
     for sec in report.plans:
         p = sec.progress
@@ -586,6 +595,7 @@ def _html_table(headers: list[str], rows: list[list[Any]], money: set[int] = fro
 
 def html_page(report: TermReport) -> str:
     B = [f"<h1>{_h(title(report))}</h1>",
+         *([f'<p class="note"><strong>{_h(unreadable_line(report))}</strong></p>'] if report.unreadable else []),
          _html_table([T("item"), T("value")], headline_rows(report))]
     for sec in report.plans:
         p = sec.progress

@@ -25,7 +25,7 @@ from store.core import canonical, i18n, ids
 from store.ledger import hooks, memo
 from store.rules import checks as rules, protected
 from store.core.describe import summary
-from store.core.errors import (BangfuError, Conflict, InvalidRecord, NotALedger, ReadOnly, RecordNotFound,
+from store.core.errors import (BangfuError, Conflict, InvalidRecord, NotALedger, ReadOnly, RecordNotFound, UnreadableRecord,
                                Referenced, StorageError)
 from store.core.findings import Finding, dotted, errors
 from store.ledger.gitstore import EMPTY_TREE, GitFailed, GitStore, Person, clear_stale_lock
@@ -356,6 +356,9 @@ class Ledger:
             self.refresh()
             doc = self.index.get(record_id)
             if doc is None:
+                path = ids.path_of(record_id)
+                if path in self.index.broken:
+                    raise UnreadableRecord(record=record_id, path=path, detail=self.index.broken[path])
                 raise RecordNotFound(record=record_id)
             return copy.deepcopy(doc)
 
