@@ -678,6 +678,8 @@ def broken_referrers(record: dict, source: RecordSource, schemas: Schemas) -> li
         other = source.get(other_id)
         if not isinstance(other, dict) or other.get("type") not in wanted:
             continue
+        if any(f.level == "error" for f in schemas.check(other)):
+            continue   # the rules run only on records that fit their schema (validate names it)
         c = _Ctx(other, source, schemas)
         out += [f for t, rule in rules if t == other["type"] for f in rule(c, other) if f.level == "error"]
     return out
