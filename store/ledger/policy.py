@@ -30,7 +30,7 @@ ALL = "*"
 
 TEMPLATE = """\
 # Bangfu hub policy. It lives in the hub's git directory, outside anything a push can change;
-# edit it on the server. Read by the pre-receive hook at every push (store/sync/policy.py).
+# edit it on the server. Read by the pre-receive hook at every push (store/ledger/policy.py).
 
 # Refs a push may create or move besides refs/heads/main (patterns such as "refs/tags/验收-*").
 # Each gets the same checks as main; a tag is never moved or deleted.

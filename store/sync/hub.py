@@ -1,7 +1,7 @@
 """The hub protects itself: a pre-receive hook that refuses what would damage the shared ledger.
 
 Refused, with a message in Chinese and English that says what to do:
-- a ref the hub's policy (store/sync/policy.py, a file no push can change) does not allow: only
+- a ref the hub's policy (store/ledger/policy.py, a file no push can change) does not allow: only
   `refs/heads/main` unless it names more; an allowed ref gets every check main gets, and a tag
   is never moved or deleted;
 - deleting `main`, or moving it to a commit that does not contain it (rewritten history);
@@ -30,7 +30,8 @@ from store.core.errors import BangfuError, InvalidRecord, ReadOnly
 from store.core.findings import Finding, errors
 from store.ledger.gitstore import BRANCH, EMPTY_TREE, ZERO, GitStore
 from store.ledger.index import Index
-from store.sync import policy as hub_policy
+from store.ledger import policy as hub_policy
+from store.rules import scope
 from store.sync.merge import Overlay, check_records, diff_tree
 from store.rules import identifiers
 from store.rules.schema import Schemas
@@ -129,9 +130,10 @@ class _Guard:
         # as a change from the hub's main (nothing to check when main already holds it).
         since = old if ref == BRANCH else ZERO
         refused = _check_commits(store, since, commit, index, self)
-        if not refused and (main == ZERO or not _is_ancestor(store, commit, main)):
-            refused = _check_final(store, main, commit, index)
-        return refused
+        if refused or (main != ZERO and _is_ancestor(store, commit, main)):
+            return refused
+        docs = _changed(store, commit, index)
+        return _check_scope(self, index, docs) or _check_final(store, commit, index, docs)
 
 
 def _is_ancestor(store: GitStore, a: str, b: str) -> bool:
@@ -295,24 +297,42 @@ def _check_files(store: GitStore, commit: str, files: dict[str, str], schemas: S
     return out
 
 
-def _check_final(store: GitStore, old: str, new: str, index: Index) -> list[Refusal]:
-    """The ledger as the push leaves it: every changed record passes the rules, and no
-    deleted record is still referred to."""
+def _changed(store: GitStore, new: str, index: Index) -> dict[str, dict | None]:
+    """The records the push changes against the hub's main, as they are at `new` (None: deleted)."""
     new_records = store.lookup(store.commit_tree(new), ids.RECORDS_DIR) or EMPTY_TREE
     old_records = index.records_tree or EMPTY_TREE
     changed = {path: after for path, (_b, after) in diff_tree(store, old_records, new_records).items()}
     docs: dict[str, dict | None] = {}
-    blobs = {b: None for b in changed.values() if b}
-    contents = dict(store.read_blobs(sorted(blobs)))
+    contents = dict(store.read_blobs(sorted({b for b in changed.values() if b})))
     for rel, blob in changed.items():
         rid = ids.id_from_path(f"{ids.RECORDS_DIR}/{rel}")
         if rid:
             docs[rid] = json.loads(contents[blob]) if blob else None
+    return docs
+
+
+def _check_final(store: GitStore, new: str, index: Index, docs: dict[str, dict | None]) -> list[Refusal]:
+    """The ledger as the push leaves it: every changed record passes the rules, and no
+    deleted record is still referred to."""
     schemas = _schemas(store, store.commit_tree(new), {})
     # Every changed record's schema was checked commit by commit above: here only the rules.
     bad = check_records(Overlay(index, docs), docs, schemas, known_valid=set(docs))
     return [Refusal("hub.rule", {"commit": new[:10], "path": ids.path_of(rid), "record": rid}, f)
             for rid, found in sorted(bad.items()) for f in found]
+
+
+def _check_scope(guard: "_Guard", index: Index, docs: dict[str, dict | None]) -> list[Refusal]:
+    """Records the pusher may not change by the policy's access list: both the version the hub
+    has and the pushed one must belong to one of the pusher's schools."""
+    allowed = guard.policy.schools_of(guard.pusher)
+    if allowed is None:
+        return []
+    mine, after = frozenset(allowed), Overlay(index, docs)
+    names = "、".join(allowed) or "—"
+    return [Refusal("hub.out_of_scope", {"record": rid, "pusher": guard.pusher, "schools": names,
+                                         "policy": str(guard.policy.path)})
+            for rid, doc in sorted(docs.items())
+            if not (scope.within(index.get(rid), index, mine) and scope.within(doc, after, mine))]
 
 
 def _index_at(store: GitStore, old: str) -> Index:
@@ -368,7 +388,7 @@ _ADVICE = {"hub.non_fast_forward": "hub.advice_sync", "hub.delete": "hub.advice_
            "hub.bad_policy": "hub.advice_policy", "hub.upgrade_not_allowed": "hub.advice_upgrade_admin",
            "hub.upgrade_ledger_id": "hub.advice_upgrade", "hub.upgrade_version": "hub.advice_upgrade",
            "hub.upgrade_broken": "hub.advice_upgrade", "hub.upgrade_weakens": "hub.advice_upgrade_protected",
-           "hub.upgrade_unfit": "hub.advice_fix"}
+           "hub.upgrade_unfit": "hub.advice_fix", "hub.out_of_scope": "hub.advice_scope"}
 
 
 def run_hook(stdin_text: str) -> int:
