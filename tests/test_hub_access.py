@@ -5,6 +5,7 @@ to the records of their own school.
 Needs root (to make the accounts) and /usr/sbin/sshd (CI installs openssh-server)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import pwd
@@ -18,6 +19,8 @@ import pytest
 
 from conftest import git
 from store.core import ids
+from store.core.ids import new_id
+from store.figures.dashboard import term_of
 from store.sync import remote as sync
 from store.privacy.acts import init_keys
 from test_export import small_ledger
@@ -129,16 +132,17 @@ def test_each_account_changes_only_its_own_schools_records(server, tmp_path, mon
     git(a, "reset", "-q", "--hard", "origin/main")
     # a payment belongs to its student's school: 石桥二小's coordinator pays, 沙河二小's may not
     b = clone("bfhub_shiqiao")
-    aid = data["aid"][0]
-    change(b, aid, voucher="SQ-2024-101")
+    term, today = term_of(dt.date.today()), dt.date.today().isoformat()   # (a closed term's are not edited)
+    aid = {**data["aid"][0], "id": new_id("aid"), "term": term, "paid_on": today, "voucher": "SQ-101"}
+    change(b, aid)
     r = push(b)
     assert r.returncode == 0, r.stderr
     git(a, "pull", "-q", "--ff-only")
-    change(a, {**aid, "voucher": "SQ-2024-101"}, voucher="SQ-2024-999")
+    change(a, aid, voucher="SQ-999")
     r = push(a)
     assert r.returncode != 0 and aid["id"] in r.stderr, r.stderr
     # the hook ran as each account, and what reached the hub is only what each may change
     log = git(hub, "log", "--format=%s", "main")
     assert json.loads(git(hub, "show", f"main:{ids.path_of(shiqiao)}")).get("township") is None
-    assert json.loads(git(hub, "show", f"main:{ids.path_of(aid['id'])}"))["voucher"] == "SQ-2024-101"
+    assert json.loads(git(hub, "show", f"main:{ids.path_of(aid['id'])}"))["voucher"] == "SQ-101"
     assert json.loads(git(hub, "show", f"main:{ids.path_of(shahe)}"))["township"] == "沙河镇", log

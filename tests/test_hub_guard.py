@@ -420,3 +420,17 @@ def test_json_of_the_wrong_shape_for_add_is_a_message(ledger, text):
     r = bangfu("-L", str(ledger.path), "add", "visit", "-", input=text)
     assert r.returncode in (1, 2) and r.stderr.strip() and "Traceback" not in r.stderr, r.stderr
     assert "意外" not in r.stderr and "crash.log" not in r.stderr, r.stderr
+
+
+def test_hub_refuses_editing_or_deleting_a_payment_of_a_closed_term(shared, work):
+    hub, data = shared
+    aid = data["aid"][1]                                     # term 2024-2025-1, ended 2025-01-31
+    hand_edit(work, aid["id"], json.dumps({**aid, "voucher": "SQ-2024-999"}, ensure_ascii=False, sort_keys=True,
+                                          indent=2) + "\n")
+    r = push(work)
+    assert r.returncode != 0 and aid["id"] in r.stderr and "已关闭学期 2024-2025-1" in r.stderr, r.stderr
+    git(work, "reset", "-q", "--hard", "origin/main")
+    git(work, "rm", "-q", ids.path_of(aid["id"]))
+    git(work, "commit", "-qm", "删掉")
+    r = push(work)
+    assert r.returncode != 0 and aid["id"] in r.stderr and "closed term" in r.stderr, r.stderr

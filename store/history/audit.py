@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from store.rules.terms import closed, term_end
 from store.core import i18n, ids
 from store.ledger import signing
 from store.history.changes import Commit, describe, field_changes, overlaps, parse, resolve, title_of, walk
@@ -50,7 +51,6 @@ KINDS = ("invalid", "hand_commit", "trailer", "merge", "closed_term", "signature
 # Action trailer -> what the files must show for each record the commit touched.
 _SHAPE = {"add": "add", "edit": "edit", "fmt": "edit", "delete": "delete"}
 _EXPLAINS = re.compile(r"conflict|resol", re.I)   # trailers that explain a merge's choice
-_TERM = re.compile(r"^(\d{4})-(\d{4})-([12])$")
 PARALLEL_FROM = 1000   # commits: below this the second process costs more than it saves
 
 
@@ -291,30 +291,6 @@ def _trailers(c: Commit) -> Iterator[AuditFinding]:
 
 
 # -- closed terms ------------------------------------------------------------------------------
-
-def term_end(term: str) -> dt.date | None:
-    """The last day of a term: 2024-2025-1 ends 2025-01-31, 2024-2025-2 ends 2025-08-31."""
-    m = _TERM.match(term or "")
-    if not m:
-        return None
-    year = int(m.group(2))
-    return dt.date(year, 1, 31) if m.group(3) == "1" else dt.date(year, 8, 31)
-
-
-def _term_key(term: str) -> tuple[int, int] | None:
-    m = _TERM.match(term or "")
-    return (int(m.group(1)), int(m.group(3))) if m else None
-
-
-def closed(term: str, on: dt.date, closed_through: str | None = None) -> str | None:
-    """Why a term is closed on a date ('ended' / 'setting'), or None while it is open."""
-    end = term_end(term)
-    if end and on > end:
-        return "ended"
-    if closed_through and _term_key(term) and _term_key(closed_through) and _term_key(term) <= _term_key(closed_through):
-        return "setting"
-    return None
-
 
 def _closed_terms(ledger, commits: list[Commit]) -> Iterator[AuditFinding]:
     store = ledger.git

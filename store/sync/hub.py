@@ -18,6 +18,7 @@ Refused, with a message in Chinese and English that says what to do:
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shlex
@@ -31,7 +32,7 @@ from store.core.findings import Finding, errors
 from store.ledger.gitstore import BRANCH, EMPTY_TREE, ZERO, GitStore
 from store.ledger.index import Index
 from store.ledger import policy as hub_policy
-from store.rules import scope
+from store.rules import scope, terms
 from store.sync.merge import Overlay, check_records, diff_tree
 from store.rules import identifiers
 from store.rules.schema import Schemas
@@ -158,8 +159,11 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
         parent_trees = [store.commit_tree(p) for p in parents] or [EMPTY_TREE]
         files: dict[str, str] = {}
         outside: set[str] = set()
+        paid: list[tuple[str, str, str | None]] = []   # payments this commit edits or deletes
         for ptree in parent_trees:
-            for path, (_before, after) in diff_tree(store, ptree, tree).items():
+            for path, (before, after) in diff_tree(store, ptree, tree).items():
+                if before and len(parents) == 1 and path.startswith(f"{ids.RECORDS_DIR}/aid/"):
+                    paid.append((path, before, after))
                 if path.startswith(ids.RECORDS_DIR + "/"):
                     rid = ids.id_from_path(path)
                     if rid and index.blobs.get(rid) == after:
@@ -175,7 +179,38 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
         if files:
             schemas = _schemas(store, tree, schemas_cache)
             refused += _check_files(store, commit, files, schemas)
+        if paid:
+            refused += _check_closed(store, commit, parent_trees[0], paid)
     return _unique(refused)
+
+
+def _check_closed(store: GitStore, commit: str, parent_tree: str, paid: list[tuple[str, str, str | None]]
+                  ) -> list[Refusal]:
+    """Payments of a closed term are not edited or deleted (what the audit reports where no hook
+    runs): closed at the term's end, or by `closed_through` in bangfu.json before the commit."""
+    when = dt.datetime.fromtimestamp(int(store.commit_info(commit).get("committer", "0 0").rsplit(" ", 2)[-2]),
+                                     dt.timezone.utc).date()
+    through = _config(store, parent_tree).get("closed_through")
+    contents = dict(store.read_blobs(sorted({b for _p, o, n in paid for b in (o, n) if b})))
+    out = []
+    for path, old, new in paid:
+        versions = [_doc(contents.get(old))] + ([_doc(contents.get(new))] if new else [])
+        for term in dict.fromkeys(v.get("term") for v in versions if isinstance(v.get("term"), str)):
+            why = terms.closed(term, when, through if isinstance(through, str) else None)
+            if why:
+                out.append(Refusal("hub.closed_term", {"commit": commit[:10], "record": ids.id_from_path(path) or path,
+                                                       "term": term, "end": str(terms.term_end(term)),
+                                                       "why": i18n.Word(f"hub.closed_{why}")}))
+                break
+    return out
+
+
+def _doc(data: bytes | None) -> dict:
+    try:
+        doc = json.loads(data) if data else {}
+    except ValueError:
+        return {}
+    return doc if isinstance(doc, dict) else {}
 
 
 def _check_upgrade(store: GitStore, commit: str, tree: str, parents: list[str], parent_trees: list[str],
@@ -388,7 +423,8 @@ _ADVICE = {"hub.non_fast_forward": "hub.advice_sync", "hub.delete": "hub.advice_
            "hub.bad_policy": "hub.advice_policy", "hub.upgrade_not_allowed": "hub.advice_upgrade_admin",
            "hub.upgrade_ledger_id": "hub.advice_upgrade", "hub.upgrade_version": "hub.advice_upgrade",
            "hub.upgrade_broken": "hub.advice_upgrade", "hub.upgrade_weakens": "hub.advice_upgrade_protected",
-           "hub.upgrade_unfit": "hub.advice_fix", "hub.out_of_scope": "hub.advice_scope"}
+           "hub.upgrade_unfit": "hub.advice_fix", "hub.out_of_scope": "hub.advice_scope",
+           "hub.closed_term": "hub.advice_closed"}
 
 
 def run_hook(stdin_text: str) -> int:
