@@ -434,3 +434,27 @@ def test_hub_refuses_editing_or_deleting_a_payment_of_a_closed_term(shared, work
     git(work, "commit", "-qm", "删掉")
     r = push(work)
     assert r.returncode != 0 and aid["id"] in r.stderr and "closed term" in r.stderr, r.stderr
+
+
+def test_audit_reports_changes_outside_the_authors_schools_where_no_hook_runs(tmp_path):
+    """A ledger written directly on a shared server: no push, so no hook; the audit holds the
+    history to the access list of the ledger's policy file."""
+    from store.ledger.gitstore import Person
+    from store.privacy.acts import init_keys
+
+    led = Ledger.init(tmp_path / "shared", shared=True, site="县中心")
+    init_keys(led)
+    data = small_ledger(led)
+    shahe, shiqiao = data["shahe"], data["shiqiao"]
+    policy = led.git.gitdir / "bangfu" / "hub-policy.toml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace(
+        '[access]\n"*" = ["*"]', f'[access]\n"*" = ["*"]\n"王老师" = ["{shahe["id"]}"]'), encoding="utf-8")
+    wang = Person("王老师", "wang@shahe.example")
+    led.put({**shahe, "township": "沙河镇"}, base=led.version(shahe["id"]), author=wang)
+    led.put({**shiqiao, "township": "石桥镇"}, base=led.version(shiqiao["id"]), author=wang)
+    led.put({**shiqiao, "township": "石桥乡"}, base=led.version(shiqiao["id"]))      # 测试员: every school
+    r = bangfu("-L", str(led.path), "audit", "--kind", "scope")
+    assert r.returncode == 1, r.stdout + r.stderr
+    lines = [line for line in r.stdout.splitlines() if "访问名单" in line]
+    assert len(lines) == 1 and "王老师" in lines[0] and shiqiao["id"] in lines[0], r.stdout
+    led.close()

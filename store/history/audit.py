@@ -36,7 +36,8 @@ from typing import Any, Iterator
 
 from store.rules.terms import closed, term_end
 from store.core import i18n, ids
-from store.ledger import signing
+from store.ledger import policy, signing
+from store.rules import scope
 from store.history.changes import Commit, describe, field_changes, overlaps, parse, resolve, title_of, walk
 from store.core.diff import value_at
 from store.core.diff import diff
@@ -47,7 +48,7 @@ from store.history.verify import check_history
 AUDITED = "audited"   # what `--since` takes for "after my last audit"
 ACCEPTED = "accepted-rewrites"
 CONFIG_FILE = "bangfu.json"
-KINDS = ("invalid", "hand_commit", "trailer", "merge", "closed_term", "signature", "privacy", "rewrite")
+KINDS = ("invalid", "hand_commit", "trailer", "merge", "closed_term", "scope", "signature", "privacy", "rewrite")
 # Action trailer -> what the files must show for each record the commit touched.
 _SHAPE = {"add": "add", "edit": "edit", "fmt": "edit", "delete": "delete"}
 _EXPLAINS = re.compile(r"conflict|resol", re.I)   # trailers that explain a merge's choice
@@ -139,6 +140,7 @@ def run(ledger, since: str | None = None, *, remember: bool = True, accept_rewri
         if not c.is_merge:
             findings += _trailers(c)
     findings += _closed_terms(ledger, commits)
+    findings += _out_of_scope(ledger, commits)
     findings += _merges(ledger, [c for c in commits if c.is_merge])
     sig_findings, signers = _signatures(ledger, commits)
     findings += sig_findings
@@ -318,6 +320,33 @@ def _closed_terms(ledger, commits: list[Commit]) -> Iterator[AuditFinding]:
                                 "why": i18n.t(f"audit.closed_{why}", through=through or ""), "what": what},
                                c, record=rid, path=("term",))
             break
+
+
+def _out_of_scope(ledger, commits: list[Commit]) -> Iterator[AuditFinding]:
+    """Where no hook runs (a ledger written directly on a shared server), the access list of the
+    ledger's policy file is held to the history: a commit whose author (account, or the local
+    part of the e-mail, as Bangfu writes it for an account without a git identity) may change only
+    some schools' records and changed another's."""
+    rules = policy.load(ledger.git.gitdir)
+    if all(rules.schools_of(a) is None for a in [policy.ALL, *rules.access]):
+        return
+    store = ledger.git
+    edits = []
+    for c in commits:
+        if c.is_merge:
+            continue
+        account = next((a for a in (c.author, c.email.split("@")[0]) if a in rules.access), policy.ALL)
+        allowed = rules.schools_of(account)
+        if allowed is not None:
+            edits += [(c, account, frozenset(allowed), path, old, new) for path, old, new in c.record_files()]
+    blobs = dict(store.read_blobs(sorted({b for *_x, o, n in edits for b in (o, n) if b})))
+    for c, account, allowed, path, old, new in edits:
+        rid = ids.id_from_path(path)
+        before, after = parse(blobs.get(old)) if old else None, parse(blobs.get(new)) if new else None
+        if not (scope.within(before, ledger.index, allowed) and scope.within(after, ledger.index, allowed)):
+            yield AuditFinding("scope", "audit.out_of_scope", {"record": rid or path, "account": account,
+                                                              "schools": "、".join(sorted(allowed)) or "—"},
+                               c, record=rid)
 
 
 def _closed_through(store, c: Commit, cache: dict[str, str | None]) -> str | None:
