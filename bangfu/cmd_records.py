@@ -12,7 +12,7 @@ from typing import Any
 
 from store.core import canonical, i18n, ids
 from store.core.describe import label
-from store.core.errors import BangfuError, InvalidRecord, RecordNotFound, UsageError
+from store.core.errors import BangfuError, Conflict, InvalidRecord, RecordNotFound, UsageError
 from store.core.findings import Finding
 from store.core.diff import MISSING
 from store.ledger.index import parse_value
@@ -90,10 +90,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def open_ledger(args: argparse.Namespace, *, write: bool = False, keys: bool = True) -> Ledger:
     ledger = Ledger.open(args.ledger, read_only=args.read_only)
+    _guide_plain_clone(ledger)
     if keys:  # reading history shows masked values only: no key store, no index to open for it
         from store.privacy import acts as privacy
         privacy.attach_keys(ledger)
     return ledger
+
+
+def _guide_plain_clone(ledger: Ledger) -> None:
+    """A ledger cloned with plain git lacks what git does not copy (the record merge driver):
+    its `git pull` would merge JSON as text, with <<<<<<< markers. Say so until it is set up."""
+    from store.sync import remote
+
+    if not remote.is_configured(ledger.git) and ledger.git.run("remote", check=False).strip():
+        output.err(i18n.t("cli.plain_clone", path=str(ledger.path)))
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -161,7 +171,11 @@ def cmd_add(args: argparse.Namespace) -> int:
         item["id"] = item.get("id") or ids.new_id(args.type)
         ids.check_id(item["id"])
         changes.append(Change(item["id"], item, NEW))
-    saved = ledger.commit(changes, action="add")
+    try:
+        saved = ledger.commit(changes, action="add")
+    except Conflict:
+        output.err(i18n.t("cli.conflict_kept", path=_keep(records if len(records) > 1 else records[0], "add")))
+        raise
     report_saved(saved, ledger)
     return 0
 

@@ -458,3 +458,49 @@ def test_audit_reports_changes_outside_the_authors_schools_where_no_hook_runs(tm
     lines = [line for line in r.stdout.splitlines() if "访问名单" in line]
     assert len(lines) == 1 and "王老师" in lines[0] and shiqiao["id"] in lines[0], r.stdout
     led.close()
+
+
+# -- plain git users are guided ------------------------------------------------------------
+
+def test_a_worktree_save_refuses_while_that_records_file_has_hand_edits_and_loses_neither(tmp_path):
+    from store.privacy.acts import init_keys
+
+    led = Ledger.init(tmp_path / "wt", worktree=True, site="测试站")
+    init_keys(led)
+    data = small_ledger(led)
+    school = data["shahe"]
+    path = tmp_path / "wt" / ids.path_of(school["id"])
+    hand = path.read_text(encoding="utf-8").replace('"area": "镇区"', '"area": "乡村"')
+    path.write_text(hand, encoding="utf-8")
+    r = bangfu("-L", str(led.path), "set", school["id"], "township=沙河镇")
+    assert r.returncode == 3 and ids.path_of(school["id"]) in r.stderr and "git commit" in r.stderr, r.stderr
+    kept = Path(r.stderr.split("你的版本已保存在 ")[1].split("：")[0])
+    assert json.loads(kept.read_text(encoding="utf-8"))["township"] == "沙河镇"           # the save, kept
+    assert path.read_text(encoding="utf-8") == hand                                       # the hand edit, kept
+    assert git(tmp_path / "wt", "status", "--porcelain") == f" M {ids.path_of(school['id'])}\n"
+    # another record saves as before, and the hand edit stays as it was
+    r = bangfu("-L", str(led.path), "set", data["shiqiao"]["id"], "township=石桥镇")
+    assert r.returncode == 0, r.stderr
+    assert git(tmp_path / "wt", "status", "--porcelain") == f" M {ids.path_of(school['id'])}\n"
+    led.close()
+
+
+def test_a_plain_clone_is_told_to_run_sync_setup(shared, tmp_path):
+    hub, _data = shared
+    git(tmp_path, "clone", "-q", str(hub), str(tmp_path / "plain"))
+    r = bangfu("-L", str(tmp_path / "plain"), "list", "school")
+    assert r.returncode == 0 and "bangfu sync --setup" in r.stderr, r.stderr
+    assert bangfu("-L", str(tmp_path / "plain"), "sync", "--setup").returncode == 0
+    r = bangfu("-L", str(tmp_path / "plain"), "list", "school")
+    assert "bangfu sync --setup" not in r.stderr
+
+
+def test_hub_says_to_run_sync_setup_when_a_push_holds_conflict_markers(shared, work):
+    hub, data = shared
+    school = data["shahe"]
+    text = json.dumps(school, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+    marked = text.replace('  "area": "镇区",\n', '<<<<<<< HEAD\n  "area": "镇区",\n=======\n  "area": "乡村",\n'
+                                                   '>>>>>>> origin/main\n')
+    hand_edit(work, school["id"], marked)
+    r = push(work)
+    assert r.returncode != 0 and "<<<<<<<" in r.stderr and "bangfu sync --setup" in r.stderr, r.stderr

@@ -490,6 +490,8 @@ class Ledger:
         if self.read_only:
             raise ReadOnly(path=str(self.path))
         who = author or self.author()
+        if self.git.worktree is not None:
+            self._refuse_hand_edits([ids.path_of(c.id) for c in changes])
         with self._lock:
             for tip in self._attempts(changes[0].id):
                 # From the tip as it is now: a record another writer touched since fails its base
@@ -624,6 +626,17 @@ class Ledger:
         if self.git.worktree is not None:
             self._sync_worktree()
         self.git.maybe_gc()
+
+    def _refuse_hand_edits(self, paths: list[str]) -> None:
+        """A record file edited by hand in the working tree and not committed: a save of that
+        record would leave the edit staged as a reversal of the save. Refused; both are kept."""
+        out = self.git.run("status", "--porcelain", "-z", "--untracked-files=no", "--",
+                           *(f":(top){p}" for p in paths),
+                           env={"GIT_WORK_TREE": str(self.git.worktree)}, check=False)
+        dirty = [entry[3:].decode("utf-8", "surrogateescape") for entry in out.split(b"\0") if len(entry) > 3]
+        if dirty:
+            raise Conflict(ids.id_from_path(dirty[0], check_shard=False) or dirty[0], key="error.hand_edited",
+                           commit="", at=dirty[0])
 
     def _sync_worktree(self) -> None:
         """Keep a ledger with a working tree clean: move index and files to the new tip."""

@@ -319,7 +319,10 @@ def _check_files(store: GitStore, commit: str, files: dict[str, str], schemas: S
             try:
                 doc = json.loads(data.decode("utf-8"))
             except (UnicodeDecodeError, ValueError) as exc:
-                out.append(Refusal("hub.broken_json", {**where, "error": str(exc)[:120]}))
+                if b"\n<<<<<<< " in b"\n" + data:   # a text merge by a clone without the merge driver
+                    out.append(Refusal("hub.conflict_markers", where))
+                else:
+                    out.append(Refusal("hub.broken_json", {**where, "error": str(exc)[:120]}))
                 continue
             if not isinstance(doc, dict) or doc.get("id") != rid:
                 out.append(Refusal("hub.wrong_id", {**where, "record": rid}))
@@ -424,7 +427,7 @@ _ADVICE = {"hub.non_fast_forward": "hub.advice_sync", "hub.delete": "hub.advice_
            "hub.upgrade_ledger_id": "hub.advice_upgrade", "hub.upgrade_version": "hub.advice_upgrade",
            "hub.upgrade_broken": "hub.advice_upgrade", "hub.upgrade_weakens": "hub.advice_upgrade_protected",
            "hub.upgrade_unfit": "hub.advice_fix", "hub.out_of_scope": "hub.advice_scope",
-           "hub.closed_term": "hub.advice_closed"}
+           "hub.closed_term": "hub.advice_closed", "hub.conflict_markers": "hub.advice_setup"}
 
 
 def run_hook(stdin_text: str) -> int:
