@@ -504,3 +504,33 @@ def test_hub_says_to_run_sync_setup_when_a_push_holds_conflict_markers(shared, w
     hand_edit(work, school["id"], marked)
     r = push(work)
     assert r.returncode != 0 and "<<<<<<<" in r.stderr and "bangfu sync --setup" in r.stderr, r.stderr
+
+
+def test_the_merge_driver_under_pull_rebase_keeps_and_labels_the_users_side(own_hub, tmp_path):
+    """Under `git pull --rebase` git replays the user's commit onto the hub's: its "ours" is the
+    hub's side. The driver keeps the user's value, and the conflict says whose is whose."""
+    hub, data, _work = own_hub
+    a = make_site(str(hub), tmp_path / "a", "沙河二小")
+    school = data["shahe"]["id"]
+    work = tmp_path / "plain"
+    git(tmp_path, "clone", "-q", str(hub), str(work))
+    assert bangfu("-L", str(work), "sync", "--setup").returncode == 0
+    git(work, "config", "bangfu.site", "石桥二小")
+    path = work / ids.path_of(school)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    hand_edit(work, school, json.dumps({**doc, "notes": "工作区的备注"}, ensure_ascii=False, sort_keys=True,
+                                       indent=2) + "\n", "备注")
+    record = a.get(school)
+    a.put({**record, "notes": "沙河的备注"}, base=a.version(school))
+    sync.sync(a)
+    r = subprocess.run(["git", "pull", "--rebase", "origin", "main"], cwd=work, capture_output=True, text=True)
+    assert r.returncode != 0 and "bangfu" in r.stderr
+    assert json.loads(path.read_text(encoding="utf-8"))["notes"] == "工作区的备注"    # the user's value, as said
+    [event_file] = (work / "records" / "event").rglob("*.json")
+    conflict = json.loads(event_file.read_text(encoding="utf-8"))["conflict"]
+    [f] = conflict["fields"]
+    assert (f["mine"], f["theirs"]) == ("工作区的备注", "沙河的备注")
+    assert conflict["kept"] == "mine"
+    assert conflict["mine"]["site"] == "石桥二小" and conflict["theirs"]["site"] == "沙河二小", conflict
+    assert conflict["mine"].get("author") == "测试员", conflict
+    a.close()

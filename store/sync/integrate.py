@@ -86,6 +86,9 @@ def driver(base_file: str, mine_file: str, theirs_file: str, path: str, *, cwd: 
         return 1
     store = _store_at(top)
     schemas = _driver_schemas(store)
+    replayed = _replayed(store)
+    if replayed:   # a rebase: git's "ours" is the upstream side, the user's own is the commit replayed
+        docs = [docs[0], docs[2], docs[1]]
     merged = merge_record(*docs, schemas)
     Path(mine_file).write_bytes(canonical.dumps(merged.result) if merged.result is not None else b"")
     if not merged.conflicts:
@@ -94,6 +97,8 @@ def driver(base_file: str, mine_file: str, theirs_file: str, path: str, *, cwd: 
     site = (store.config("bangfu.site") if store else None) or socket.gethostname()
     head = _head(store)
     theirs_commit, theirs_name = _merging_commit(head)
+    if replayed:
+        head, theirs_commit, theirs_name = replayed, head, None
     state = RecordState(rid, *docs, merged.result, conflicts=merged.conflicts, kept=merged.kept,
                         kind="delete" if merged.conflicts[0].path == () else "field")
     actor = default_author(store).name if store else "?"
@@ -109,6 +114,23 @@ def driver(base_file: str, mine_file: str, theirs_file: str, path: str, *, cwd: 
     sys.stderr.write(i18n.t("sync.driver_conflict", record=rid, fields=", ".join(
         show_path(c.path) or "*" for c in merged.conflicts), event=ids.path_of(event["id"])) + "\n")
     return 1
+
+
+def _replayed(store: GitStore | None) -> str | None:
+    """The user's commit git is replaying when the driver runs inside a rebase (None otherwise)."""
+    if store is None:
+        return None
+    for name in ("rebase-merge/done", "rebase-apply/original-commit"):
+        try:
+            lines = (store.gitdir / name).read_text(encoding="utf-8").split("\n")
+        except OSError:
+            continue
+        words = [line.split() for line in lines if line.strip() and not line.startswith("#")]
+        sha = words[-1][1] if name.endswith("done") and words and len(words[-1]) > 1 else (words[-1][0] if words else "")
+        full = store.run("rev-parse", "-q", "--verify", f"{sha}^{{commit}}", check=False).decode().strip()
+        if full:
+            return full
+    return None
 
 
 def _store_at(top: Path) -> GitStore | None:
