@@ -18,9 +18,11 @@ def parse_yuan(text: str) -> int:
     cleaned = str(text).strip().replace(",", "").replace("，", "").removesuffix("元").strip()
     try:
         value = Decimal(cleaned)
+        # (1e30 has more digits than the context can quantize: InvalidOperation, not a crash)
+        exact = value.is_finite() and value == value.quantize(Decimal("0.01"))
     except InvalidOperation:
         raise ValueError(text) from None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+    if not exact:
         raise ValueError(text)
     return int(value * 100)
 
