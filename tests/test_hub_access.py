@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git
+from conftest import cannot_run_here, git
 from store.core import ids
 from store.core.ids import new_id
 from store.figures.dashboard import term_of
@@ -55,7 +55,7 @@ def _hook_for_every_account(hub: Path) -> None:
     if all(p.stat().st_mode & 0o001 for p in real.parents):
         return
     if not SYSTEM_PYTHON.exists():
-        pytest.skip(f"the project's Python ({sys.executable}) cannot be run by other accounts, and "
+        cannot_run_here(f"the project's Python ({sys.executable}) cannot be run by other accounts, and "
                     f"there is no {SYSTEM_PYTHON}")
     hook = hub / "hooks" / "pre-receive"
     paths = ":".join([str(ROOT), *(p for p in sys.path if p.endswith("site-packages"))])
@@ -66,7 +66,7 @@ def _hook_for_every_account(hub: Path) -> None:
 @pytest.fixture(scope="module")
 def server():
     if os.geteuid() != 0 or not SSHD.exists() or not shutil.which("useradd"):
-        pytest.skip("needs root, useradd and /usr/sbin/sshd (apt-get install -y openssh-server)")
+        cannot_run_here("needs root, useradd and /usr/sbin/sshd (apt-get install -y openssh-server)")
     subprocess.run(["groupadd", "-f", GROUP], check=True)
     for name in ACCOUNTS:
         _account(name)
