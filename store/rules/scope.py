@@ -1,9 +1,10 @@
 """Which schools a record belongs to: what an access list (store/ledger/policy.py) is held to.
 
 A school belongs to itself; a plan to its parties; a visit to its host and visiting schools; a
-student to their school; a payment to its student's school; an event to the record it is about.
-A standard belongs to no school: it is the county's (only an account with every school may
-change it). An event about nothing in particular (a key rotation) is anyone's.
+student, a recognition (认定) and a posted notice (公示) to their school; a payment to its
+student's school; an event to the record it is about. A standard belongs to no school: it is the
+county's (only an account with every school may change it). An event about nothing in particular
+(a key rotation) is anyone's.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def schools(doc: dict, source) -> frozenset[str]:
         return frozenset(str(p.get("school")) for p in doc.get("parties") or [] if isinstance(p, dict))
     if kind == "visit":
         return frozenset(str(doc[k]) for k in ("host_school", "visiting_school") if doc.get(k))
-    if kind == "student":
+    if kind in ("student", "recognition", "posting"):
         return frozenset({str(doc.get("school"))})
     if kind == "aid":
         student = source.get(doc.get("student")) if ids.is_id(doc.get("student")) else None
