@@ -38,6 +38,12 @@ class Unreadable(BangfuError):
     key = "error.unreadable"
 
 
+class HandEdited(BangfuError):
+    """A worktree ledger's record file has hand edits not committed: the save waits for them."""
+    exit_code = 3
+    key = "error.hand_edited"
+
+
 class RecordNotFound(BangfuError):
     key = "error.not_found"
 
@@ -45,7 +51,7 @@ class RecordNotFound(BangfuError):
 class UnreadableRecord(BangfuError):
     """The record's file is in the ledger but cannot be read (broken JSON, another record's id,
     an object git cannot read): named, never taken for a record that does not exist."""
-    key = "error.unreadable"
+    key = "error.unreadable_record"
 
 
 class ReadOnly(BangfuError):

@@ -25,7 +25,7 @@ from store.core import canonical, i18n, ids
 from store.ledger import hooks, memo
 from store.rules import checks as rules, protected
 from store.core.describe import summary
-from store.core.errors import (BangfuError, Conflict, InvalidRecord, NotALedger, ReadOnly, RecordNotFound, UnreadableRecord,
+from store.core.errors import (BangfuError, Conflict, InvalidRecord, NotALedger, ReadOnly, RecordNotFound, UnreadableRecord, HandEdited,
                                Referenced, StorageError)
 from store.core.findings import Finding, dotted, errors
 from store.ledger.gitstore import EMPTY_TREE, GitFailed, GitStore, Person, clear_stale_lock
@@ -635,8 +635,7 @@ class Ledger:
                            env={"GIT_WORK_TREE": str(self.git.worktree)}, check=False)
         dirty = [entry[3:].decode("utf-8", "surrogateescape") for entry in out.split(b"\0") if len(entry) > 3]
         if dirty:
-            raise Conflict(ids.id_from_path(dirty[0], check_shard=False) or dirty[0], key="error.hand_edited",
-                           commit="", at=dirty[0])
+            raise HandEdited(record=ids.id_from_path(dirty[0], check_shard=False) or dirty[0], at=dirty[0])
 
     def _sync_worktree(self) -> None:
         """Keep a ledger with a working tree clean: move index and files to the new tip."""
