@@ -447,7 +447,7 @@ async def test_history_shows_who_changed_what_and_restores_an_old_version(world)
 
 @pytest.fixture
 def student(world):
-    return world.ledger.put({"type": "student", "schema_version": 1, "name": "李小明", "sex": "男",
+    return world.ledger.put({"type": "student", "schema_version": 1, "name": "李小明", "sex": "女",
                              "school": world.b, "stage": "小学", "grade": "三年级",
                              "identity": {"id_number": VALID_ID}}).id
 
