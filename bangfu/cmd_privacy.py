@@ -169,7 +169,7 @@ def cmd_key_export(args) -> int:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         raise UsageError("privacy.cmd.export_exists", path=str(target)) from None
-    if gid is not None:   # a colleague in the group imports it (the passphrase is handed over apart)
+    if gid is not None:   # another coordinator in the group imports it (the passphrase is handed over apart)
         os.fchown(fd, -1, gid)
         os.fchmod(fd, 0o640)
     with os.fdopen(fd, "wb") as fh:

@@ -183,7 +183,7 @@ def need_acl() -> None:
     accounts.need(shutil.which("setfacl") is not None, "setfacl is not installed (apt-get install acl)")
 
 
-def test_the_key_is_handed_to_a_colleague_through_a_group_readable_export(server):
+def test_the_key_is_handed_to_another_coordinator_through_a_group_readable_export(server):
     ledger = server.ledger("keys")
     one, two = COORDS
     server.ok(one, "-L", str(ledger), "key", "init")

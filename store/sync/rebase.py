@@ -3,7 +3,7 @@ their change, field by field, against the version the edit started from (the sam
 merge a sync does, `merge.merge_record`).
 
 Fields only the editor changed keep the editor's value, fields only the other changed keep
-theirs, so nobody undoes a colleague's change by saving. Fields both changed are the editor's
+theirs, so nobody undoes another coordinator's change by saving. Fields both changed are the editor's
 to decide: they come back as conflicts, and nothing is saved until each is chosen.
 """
 from __future__ import annotations
