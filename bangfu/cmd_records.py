@@ -20,6 +20,7 @@ from store.rules import formmodel as fm
 from store.sync.merge import show_path
 from store import NEW, Change, Ledger
 from store.history.verify import check_history, check_tip
+from store.twinning import locks
 
 from . import output
 from .commands import command
@@ -58,6 +59,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = command(sub, "set", "cli.set")
     p.add_argument("id")
     p.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
+    p.add_argument("--adjust", metavar="REASON", help=t("cli.set_adjust"))
+    p.add_argument("--approver", metavar="NAME", help=t("cli.set_approver"))
     p.set_defaults(handler=cmd_set)
 
     p = command(sub, "edit", "cli.edit")
@@ -264,6 +267,14 @@ def cmd_set(args: argparse.Namespace) -> int:
         if not sep or not field or field in ("id", "type"):
             raise UsageError("cli.bad_assignment", item=item)
         assign(record, field, parse_value(value) if value != "" else None)
+    if args.adjust or args.approver:
+        # a record of an inspected plan or a closed term: the change goes with an adjustment record
+        if not (args.adjust and args.approver):
+            raise UsageError("cli.set_adjust_both")
+        saved = locks.adjust(ledger, [Change(args.id, record, base)], reason=args.adjust, approver=args.approver,
+                             date=dt.date.today().isoformat())
+        report_saved(saved, ledger)
+        return 0
     return _save_edit(ledger, record, base)
 
 

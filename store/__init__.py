@@ -37,6 +37,7 @@ def __getattr__(name: str) -> Any:
         # Imported for what they register in store/ledger/hooks.py: sealing, and sync's set-up.
         import store.privacy.acts  # noqa: F401
         import store.sync.remote  # noqa: F401
+        import store.twinning.locks  # noqa: F401  (an inspected plan or a closed term refuses edits)
         from store.ledger import ledger
         return getattr(ledger, name)
     if name == "Person":

@@ -13,6 +13,7 @@ import pytest
 from conftest import git, school
 from store.core import ids
 from store.rules.schema import PROJECT_SCHEMAS
+from store.ledger.ledger import SCHEMA_VERSION
 
 
 def bangfu(*args: str, input: str | None = None, env: dict | None = None, cwd: Path | None = None):
@@ -166,7 +167,7 @@ def test_help_in_both_languages():
 def test_schema_upgrade_checks_every_record_then_commits_once(led, tmp_path):
     sid = add(led, "school", school())
     r = bangfu("-L", str(led), "schema-upgrade")
-    assert r.returncode == 0 and "已是最新（第 2 版）" in r.stdout
+    assert r.returncode == 0 and f"已是最新（第 {SCHEMA_VERSION} 版）" in r.stdout
     new = tmp_path / "schemas"
     new.mkdir()
     for f in PROJECT_SCHEMAS.glob("*.json"):
@@ -185,9 +186,9 @@ def test_schema_upgrade_checks_every_record_then_commits_once(led, tmp_path):
     doc["required"].remove("motto")
     (new / "school.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
     r = bangfu("-L", str(led), "schema-upgrade", str(new), "--note", "校训")
-    assert r.returncode == 0 and "第 3 版（school.json）" in r.stdout, r.stderr
+    assert r.returncode == 0 and f"第 {SCHEMA_VERSION + 1} 版（school.json）" in r.stdout, r.stderr
     message = git(led, "log", "-1", "--format=%B", "main")
-    assert "schema upgrade to version 3 (校训)" in message and "Action: schema-upgrade" in message
+    assert f"schema upgrade to version {SCHEMA_VERSION + 1} (校训)" in message and "Action: schema-upgrade" in message
     r = bangfu("-L", str(led), "set", sid, "motto=勤学")
     assert r.returncode == 0, r.stderr
     r = bangfu("-L", str(led), "--lang", "en", "schema-upgrade", str(tmp_path / "nowhere"))

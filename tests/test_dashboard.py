@@ -117,17 +117,25 @@ def test_plan_progress_against_targets(ledger, small):
     assert set(got["sent"].records) == {small["v_sep"], small["v_oct"]}
     assert (got["lect"].actual, got["lect"].met) == (1.0, False)
     assert (got["meet"].actual, got["meet"].records) == (1.0, (small["v_meet"],))
-    # September had a visit, October and November (so far) none: 1 of 3 months.
-    assert (got["visit"].actual, got["visit"].goal, got["visit"].met) == (1.0, 3.0, False)
-    # One person seconded this school year, though for too short a time (below).
-    assert (got["cadre"].actual, got["cadre"].met) == (1.0, True)
-    # Over the whole plan the March meeting counts too.
-    assert (got["meet-all"].actual, got["meet-all"].met) == (2.0, True)
+    # September had a visit, October none: 1 of 2 months; November is under way (open, not
+    # missed), December and January are still to come.
+    assert (got["visit"].actual, got["visit"].goal, got["visit"].met) == (1.0, 2.0, False)
+    assert [(m.month, m.state) for m in got["visit"].months] == [
+        ("2026-09", "met"), ("2026-10", "missed"), ("2026-11", "open"), ("2026-12", "future"), ("2027-01", "future")]
+    assert not got["visit"].open        # October is already missed
+    # The term is not over: 7 of 10 hours is not met yet, and not failed either.
+    assert got["sent"].open and got["lect"].open
+    # 李老师's 挂职 covers 60 of the 142 school days of the autumn term (09-01 to 01-20 by the
+    # default calendar): too short to count for "挂职 ≥ 1人", and shown as short.
+    assert (got["cadre"].actual, got["cadre"].met, got["cadre"].short) == (0.0, False, (small["v_cadre"],))
+    # Over the whole plan: the meeting logged for next March has not happened yet.
+    assert (got["meet-all"].actual, got["meet-all"].met, got["meet-all"].open) == (1.0, False, True)
     assert got["drop"].actual is None and got["drop"].met is None
     assert plan.empty_months == ("2026-11",)
-    assert plan.in_term and len(plan.visits) == 6
+    assert plan.in_term and len(plan.visits) == 6 and plan.calendar is None
     [short] = plan.short_secondments
-    assert (short.visit, short.person, short.days, short.minimum) == (small["v_cadre"], "李老师", 60, 120)
+    assert (short.visit, short.person, short.days, short.minimum, short.period) == (
+        small["v_cadre"], "李老师", 60, 142, "2026-2027-1")
     # The draft plan starts in January: only January is in the term, and it has not come yet.
     assert (draft.start, draft.end, draft.empty_months, draft.targets) == (
         dt.date(2027, 1, 1), dt.date(2027, 1, 31), (), ())

@@ -32,7 +32,7 @@ def test_visit_form_has_the_right_input_for_each_field_in_schema_order(schemas):
     kind = next(f for f in form.fields if f.name == "kind")
     assert "送教下乡" in kind.choices and kind.required
     participants = next(f for f in form.fields if f.name == "participants")
-    assert kinds(participants.fields) == {"name": fm.TEXT, "school": fm.REF, "role": fm.TEXT}
+    assert kinds(participants.fields) == {"name": fm.TEXT, "school": fm.REF, "role": fm.TEXT, "teacher": fm.REF}
     donation = next(f for f in form.fields if f.name == "donation")
     assert kinds(donation.fields)["cash_fen"] == fm.MONEY and kinds(donation.fields)["items"] == fm.LIST
     assert form.constants == {"type": "visit", "schema_version": 2}

@@ -238,9 +238,12 @@ def test_secondment_order(L):
     names(f, "赵老师", "挂职", "2007-01-10", "2006-12-01")
 
 
+# By the default calendar (no calendar record here): autumn 2006-09-01..2007-01-20, 142 school
+# days; spring 2007-03-01..2007-07-10, 132; the school year 274. 支教 must cover a school year's
+# school days, 挂职 a term's.
 @pytest.mark.parametrize("kind,start,end,days,minimum", [
-    ("支教", "2006-09-01", "2007-08-30", 364, 365),
-    ("挂职", "2006-09-01", "2006-12-28", 119, 120),
+    ("支教", "2006-09-01", "2007-07-09", 273, 274),
+    ("挂职", "2006-09-01", "2007-01-19", 141, 142),
 ])
 def test_secondment_short(L, kind, start, end, days, minimum):
     visit = secondment(L, kind, start, end)
@@ -248,7 +251,8 @@ def test_secondment_short(L, kind, start, end, days, minimum):
     names(f, "赵老师", kind, start, end, str(days), str(minimum))
 
 
-@pytest.mark.parametrize("kind,start,end", [("支教", "2006-09-01", "2007-08-31"), ("挂职", "2006-09-01", "2006-12-29")])
+# A normal school-year 支教 (08-28 to 07-15, 322 days) and a 挂职 of the autumn term.
+@pytest.mark.parametrize("kind,start,end", [("支教", "2006-08-28", "2007-07-15"), ("挂职", "2006-09-01", "2007-01-20")])
 def test_secondment_long_enough(L, kind, start, end):
     assert run(secondment(L, kind, start, end), L) == []
 

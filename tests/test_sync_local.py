@@ -22,6 +22,7 @@ from store.sync import remote as sync
 from store.sync.conflicts import list_conflicts, resolve
 from store.core.diff import MISSING
 from store.core.errors import Referenced
+from store.ledger.ledger import SCHEMA_VERSION
 from store import Ledger
 from store.history.verify import check_tip
 from store.rules.schema import PROJECT_SCHEMAS
@@ -394,7 +395,7 @@ def test_the_schema_upgrade_step_is_accepted_and_reaches_every_site(pair, tmp_pa
     edit(b, s2, notes="升级前的修改")
     sync.sync(a)
     sync.sync(b)
-    assert b.config["schema_version"] == 3 and "motto" in b.schemas().docs["school"]["properties"]
+    assert b.config["schema_version"] == SCHEMA_VERSION + 1 and "motto" in b.schemas().docs["school"]["properties"]
     edit(b, s1, motto="勤学")
     sync.sync(b)
     sync.sync(a)

@@ -5,12 +5,14 @@ from pathlib import Path
 from typing import Iterable
 
 from store.demo import generate
+from store.twinning import locks
 from store import NEW, Change, Ledger
 from store.privacy.acts import init_keys
 
 # One commit per group, referred-to records first; a recognition and its notice refer to each other.
-COMMITS = (("school",), ("standard",), ("calendar",), ("plan",), ("visit",), ("student",), ("recognition", "posting"),
-           ("aid",), ("event",))
+# Inspections come last, one commit each with the status 已验收 they give their plan (store/twinning/locks.py).
+COMMITS = (("school",), ("standard",), ("calendar",), ("teacher",), ("plan",), ("visit",), ("student",),
+           ("recognition", "posting"), ("aid",), ("measurement",), ("event",))
 CHUNK = 5000
 
 
@@ -33,10 +35,16 @@ def build_demo(path: Path | str, records: int = 0, *, progress=None, records_dir
     by_type: dict[str, list[dict]] = {}
     for record in demo:
         by_type.setdefault(record["type"], []).append(record)
+    # A plan becomes 已验收 through its inspection: first written as 已总结, then the inspection
+    # and the status in one commit, after which the plan's records are locked.
+    accepted = [r for r in by_type.get("plan", []) if r.get("status") == "已验收"]
+    by_type["plan"] = [{**r, "status": "已总结"} if r in accepted else r for r in by_type.get("plan", [])]
     for group in COMMITS:
         together = [r for rtype in group for r in by_type.get(rtype, [])]
         if together:
             _commit(ledger, together, "demo: " + ", ".join(f"{t} ×{len(by_type[t])}" for t in group if by_type.get(t)))
+    for inspection in by_type.get("inspection", []):
+        locks.inspect(ledger, inspection)
     missing = records - len(demo)
     if missing > 0:
         batch: list[dict] = []

@@ -36,7 +36,8 @@ DEMO_RECORDS = Path(__file__).with_name("records")  # package data, like the sch
 RECORDS_DIR = DEMO_RECORDS  # the name store/demo/build.py uses
 
 # The order in which record types can be written: each only refers to earlier ones.
-TYPE_ORDER = ("school", "standard", "calendar", "plan", "student", "recognition", "posting", "visit", "aid", "event")
+TYPE_ORDER = ("school", "standard", "calendar", "teacher", "plan", "student", "recognition", "posting", "visit", "aid",
+              "measurement", "inspection", "adjustment", "event")
 
 # The demo's "today": the current term is 2026-2027-1.
 TODAY = dt.date(2026, 11, 25)
@@ -516,7 +517,8 @@ class _Synthetic:
             elif end >= TODAY:
                 status = "执行中"
             else:
-                status = r.choices(("已总结", "已验收", "终止"), (50, 42, 8))[0]
+                # (已验收 only comes with an inspection record; synthetic plans have none)
+                status = r.choices(("已总结", "终止"), (92, 8))[0]
             dims = r.sample(("师资", "教学", "管理", "物质", "资金", "德育", "校园文化"), r.randint(1, 4))
             areas = r.sample(list(_GOALS), r.randint(2, 4))
             targets = r.sample(_TARGETS, r.randint(2, 6))

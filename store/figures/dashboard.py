@@ -16,21 +16,17 @@ from typing import Iterable
 
 from store.aid import duty as aid_duty
 from store.core.money import fen_of
+from store.rules import calendar as school_calendar
 from store.rules import checks as rules
 from store.rules import standards
+from store.rules.calendar import term_of
+from store.twinning import measured as twinning_measured
+from store.twinning import secondments, targets
+from store.twinning.targets import TargetProgress, number
 
 # --- terms --------------------------------------------------------------------------------
 # A school year runs September to August: term 1 (autumn) Sep–Jan, term 2 (spring) Feb–Aug.
 _TERM = re.compile(r"^(\d{4})-(\d{4})-([12])$")
-
-
-def term_of(day: dt.date) -> str:
-    """The term a day falls in: 2026-11-25 -> 2026-2027-1, 2027-03-01 -> 2026-2027-2."""
-    if day.month >= 9:
-        return f"{day.year}-{day.year + 1}-1"
-    if day.month == 1:
-        return f"{day.year - 1}-{day.year}-1"
-    return f"{day.year - 1}-{day.year}-2"
 
 
 def _parts(term: str) -> tuple[int, int]:
@@ -103,30 +99,7 @@ def known_terms(ledger, today: dt.date) -> list[str]:
 
 
 # --- plans against their targets ------------------------------------------------------------
-
-@dataclass(frozen=True)
-class TargetProgress:
-    key: str
-    metric: str
-    comparison: str            # ">=", "<=" or "="
-    value: float               # the target as written in the plan
-    unit: str
-    per: str                   # 月, 学期, 学年, 全程
-    text: str
-    actual: float | None       # None: not measured from activity records (rates, 其他)
-    goal: float                # what `actual` is held against (months so far for a per-month target)
-    met: bool | None
-    records: tuple[str, ...]   # the activities counted
-
-    @property
-    def ratio(self) -> float:
-        """How full the progress bar is, 0..1."""
-        if self.actual is None:
-            return 0.0
-        if self.comparison == "<=":
-            return 1.0 if self.met else 0.0
-        return 1.0 if self.goal <= 0 else max(0.0, min(1.0, self.actual / self.goal))
-
+# What counts and how (store/twinning/targets.py); here, which plans a term shows and their figures.
 
 @dataclass(frozen=True)
 class ShortSecondment:
@@ -135,8 +108,9 @@ class ShortSecondment:
     kind: str
     start: str
     end: str
-    days: int
-    minimum: int
+    days: int              # school days of `period` the secondment covers
+    minimum: int           # all school days of `period`
+    period: str = ""       # the school year (支教) or term (挂职) it had to cover
 
 
 @dataclass(frozen=True)
@@ -149,55 +123,9 @@ class PlanProgress:
     in_term: bool                         # False: marked 执行中 but its period misses the term
     targets: tuple[TargetProgress, ...]
     visits: tuple[str, ...]               # every activity of the plan in that part of the term
-    empty_months: tuple[str, ...]         # months so far with nothing logged
+    empty_months: tuple[str, ...]         # months in session so far with nothing logged
     short_secondments: tuple[ShortSecondment, ...]
-
-
-# How an activity counts towards a target, by the target's unit.
-def number(value: object, default: float | None = 0.0) -> float | None:
-    """A number from a record; anything else (a file edited by hand that the schema would
-    refuse, which `bangfu validate` names) counts as the default instead of stopping the figures."""
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    return float(value) if ok else default
-
-
-def _hours(v: dict) -> float:
-    return number(v.get("hours"))
-
-
-def _sessions(v: dict) -> float:
-    return number(v.get("sessions"), 1.0) or 1.0
-
-
-def _person_times(v: dict) -> float:
-    return number(v.get("person_times")) or float(len(v.get("participants") or []))
-
-
-_MEASURE = {"课时": _hours, "场": _sessions, "人次": _person_times}
-_ACTIVITY_KINDS = frozenset(rules.SECONDMENT_MIN_DAYS) | {
-    "互访", "送教下乡", "示范课", "公开课", "专题讲座", "听课评课", "集体备课", "联合教研", "跟班学习",
-    "师徒结对", "培训", "联席会议", "联谊活动", "捐赠", "家访"}
-
-
-def _people(visits: Iterable[dict]) -> set[str]:
-    names: set[str] = set()
-    for v in visits:
-        person = (v.get("secondment") or {}).get("person")
-        if person:
-            names.add(person)
-        names.update(p.get("name", "") for p in v.get("participants") or [] if p.get("name"))
-    return names
-
-
-def _amount(visits: list[dict], unit: str) -> float:
-    if unit == "人":
-        return float(len(_people(visits)))
-    measure = _MEASURE.get(unit)
-    return float(sum(measure(v) for v in visits)) if measure else float(len(visits))
-
-
-def _meets(actual: float, comparison: str, value: float) -> bool:
-    return {"<=": actual <= value, "=": actual == value}.get(comparison, actual >= value)
+    calendar: str | None = None           # the calendar record counted on; None: the default calendar
 
 
 def _date(value: object) -> dt.date | None:
@@ -222,50 +150,6 @@ def _elapsed(start: dt.date, end: dt.date, today: dt.date | None) -> list[str]:
     return months(start, end) if start <= end else []
 
 
-def _target(t: dict, visits: list[dict], plan_span: tuple[dt.date, dt.date], window: tuple[dt.date, dt.date],
-            term: str, today: dt.date | None) -> TargetProgress:
-    metric, per, unit = t.get("metric", ""), t.get("per", ""), t.get("unit", "")
-    comparison, value = t.get("comparison", ">="), number(t.get("value"), math.nan)   # (nan: shown as "?")
-    common = dict(key=t.get("key", ""), metric=metric, comparison=comparison, value=value, unit=unit, per=per,
-                  text=t.get("text", ""))
-    if metric not in _ACTIVITY_KINDS or unit == "%" or math.isnan(value):
-        return TargetProgress(**common, actual=None, goal=value, met=None, records=())
-    kind = [v for v in visits if v.get("kind") == metric]
-    if per == "月":
-        counted = _within(kind, *window)
-        so_far = _elapsed(*window, today)
-        good = sum(1 for m in so_far if _meets(_amount([v for v in counted if v["date"][:7] == m], unit),
-                                               comparison, value))
-        return TargetProgress(**common, actual=float(good), goal=float(len(so_far)),
-                              met=(good == len(so_far)) if so_far else None, records=tuple(v["id"] for v in counted))
-    if per == "学年":
-        year_start, _ = school_year_span(term)
-        span = (max(year_start, plan_span[0]), window[1])
-    elif per == "全程":
-        span = plan_span
-    else:  # 学期
-        span = window
-    counted = _within(kind, *span)
-    actual = _amount(counted, unit)
-    return TargetProgress(**common, actual=actual, goal=value, met=_meets(actual, comparison, value),
-                          records=tuple(v["id"] for v in counted))
-
-
-def _short_secondments(visits: list[dict], start: dt.date, end: dt.date) -> list[ShortSecondment]:
-    out = []
-    for v in visits:
-        s = v.get("secondment") or {}
-        first, last = _date(s.get("start")), _date(s.get("end"))
-        minimum = rules.SECONDMENT_MIN_DAYS.get(v.get("kind", ""))
-        if not (first and last and minimum) or last < start or first > end:
-            continue
-        days = (last - first).days + 1
-        if days < minimum:
-            out.append(ShortSecondment(v["id"], s.get("person", ""), v.get("kind", ""), s["start"], s["end"],
-                                       days, minimum))
-    return out
-
-
 def active_plans(plans: Iterable[dict], term: str, today: dt.date | None = None) -> list[dict]:
     """Plans whose period overlaps the term, and in the current term (the one holding
     `today`) every plan still marked 执行中 even when its period says otherwise (so the
@@ -281,13 +165,24 @@ def active_plans(plans: Iterable[dict], term: str, today: dt.date | None = None)
     return sorted(chosen, key=lambda p: ((p.get("period") or {}).get("start", ""), p.get("title", "")))
 
 
+def plan_county(plan: dict, schools: dict[str, dict]) -> str | None:
+    """The county whose calendar a plan keeps: its (first) supported school's."""
+    for party in plan.get("parties") or []:
+        if party.get("role") == "受帮扶":
+            return (schools.get(party.get("school")) or {}).get("county")
+    return None
+
+
 def plan_progress(ledger, term: str, today: dt.date | None = None) -> list[PlanProgress]:
-    """For each active plan: its targets against what was logged, the months of the term so
-    far with nothing logged, and the secondments shorter than their minimum."""
+    """For each active plan: its targets against what was logged, the months in session of the
+    term so far with nothing logged, and the secondments too short to count."""
     term_start, term_end = term_span(term)
     by_plan: dict[str, list[dict]] = {}
     for visit in ledger.scan("visit"):
         by_plan.setdefault(visit.get("plan", ""), []).append(visit)
+    calendars = ledger.scan("calendar")
+    measured = twinning_measured.by_target(ledger.scan("measurement"))
+    schools = {s["id"]: s for s in ledger.scan("school")}
     out = []
     for plan in active_plans(ledger.scan("plan"), term, today):
         first, last = _span(plan.get("period") or {})
@@ -297,13 +192,28 @@ def plan_progress(ledger, term: str, today: dt.date | None = None) -> list[PlanP
         if window[0] > window[1]:
             out.append(PlanProgress(plan["id"], title, status, first, last, False, (), (), (), ()))
             continue
+        county = plan_county(plan, schools)
+        calendar = school_calendar.calendar_for(calendars, school_calendar.school_year_of(window[0]), county)
         visits = sorted(by_plan.get(plan["id"], []), key=lambda v: (v.get("date", ""), v["id"]))
+        covers = secondments.covers(visits, calendars, lambda sid: (schools.get(sid or "") or {}).get("county"))
+        days = secondments.school_days(calendars, county)
         in_term = _within(visits, *window)
         logged = {v["date"][:7] for v in in_term}
-        empty = tuple(m for m in _elapsed(*window, today) if m not in logged)
-        targets = tuple(_target(t, visits, (first, last), window, term, today) for t in plan.get("targets") or [])
-        out.append(PlanProgress(plan["id"], title, status, window[0], window[1], True, targets,
-                                tuple(v["id"] for v in in_term), empty, tuple(_short_secondments(visits, *window))))
+        in_session = set(targets.session_months(calendar, term, *window))
+        empty = tuple(m for m in _elapsed(*window, today) if m in in_session and m not in logged)
+        figures = tuple(targets.progress(t, plan, visits, (first, last), window, term, calendar, today, covers, days,
+                                         measured.get((plan["id"], t.get("key", "")), []))
+                        for t in plan.get("targets") or [])
+        short = []
+        for v in visits:
+            cover = covers.get(v["id"])
+            if cover and cover.short and targets.overlaps(v, *window):
+                s = v["secondment"]
+                short.append(ShortSecondment(v["id"], targets.person_names(v), v.get("kind", ""), s.get("start", ""),
+                                             s.get("end", ""), cover.days, cover.required, cover.period))
+        out.append(PlanProgress(plan["id"], title, status, window[0], window[1], True, figures,
+                                tuple(v["id"] for v in in_term), empty, tuple(short),
+                                getattr(calendar.term(term), "record", None)))
     return out
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from store.figures import charts, dashboard
 from store.core import money
-from store.rules import checks as rules, schema
+from store.rules import calendar, checks as rules, schema
+from store.twinning import measured, secondments, targets
 
 
 MEMO = "term-figures"
@@ -45,7 +46,8 @@ def _code() -> str:
     """The code that works the figures out: after an upgrade that counts differently, figures
     kept for the same version of the ledger are worked out again."""
     digest = hashlib.sha1()
-    for module in (sys.modules[__name__], dashboard, charts, rules, money, schema):
+    for module in (sys.modules[__name__], dashboard, charts, rules, money, schema, calendar, targets, secondments,
+                   measured):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()
 

@@ -10,6 +10,8 @@ What is checked, commit by commit (oldest first):
   that the merge deleted, unless a Conflict/Resolution trailer names the record;
 - aid of a closed term edited or deleted (a term closes at its end, `term_end`, or when
   the ledger's `closed_through` setting in bangfu.json covers it);
+- adjustments: each change to an inspected plan or a closed term came with an adjustment
+  record (store/twinning/locks.py); every one is listed (a warning) with its reason and approver;
 - signatures, once the ledger keeps an `allowed_signers` file (store/ledger/signing.py);
 - clear personal identifiers in history (`store.privacy.scan_history`, when present);
 - rewritten history: the local branch's or a remote's reflog moving off commits, or a
@@ -48,7 +50,8 @@ from store.history.verify import check_history
 AUDITED = "audited"   # what `--since` takes for "after my last audit"
 ACCEPTED = "accepted-rewrites"
 CONFIG_FILE = "bangfu.json"
-KINDS = ("invalid", "hand_commit", "trailer", "merge", "closed_term", "scope", "signature", "privacy", "rewrite")
+KINDS = ("invalid", "hand_commit", "trailer", "merge", "closed_term", "scope", "adjustment", "signature", "privacy",
+         "rewrite")
 # Action trailer -> what the files must show for each record the commit touched.
 _SHAPE = {"add": "add", "edit": "edit", "fmt": "edit", "delete": "delete"}
 _EXPLAINS = re.compile(r"conflict|resol", re.I)   # trailers that explain a merge's choice
@@ -141,6 +144,7 @@ def run(ledger, since: str | None = None, *, remember: bool = True, accept_rewri
             findings += _trailers(c)
     findings += _closed_terms(ledger, commits)
     findings += _out_of_scope(ledger, commits)
+    findings += _adjustments(ledger, commits)
     findings += _merges(ledger, [c for c in commits if c.is_merge])
     sig_findings, signers = _signatures(ledger, commits)
     findings += sig_findings
@@ -290,6 +294,24 @@ def _trailers(c: Commit) -> Iterator[AuditFinding]:
                 yield AuditFinding("trailer", "audit.trailer_action",
                                    {"record": rid, "claimed": action, "actual": i18n.t(f"audit.action.{did}")},
                                    c, record=rid)
+
+
+# -- adjustments --------------------------------------------------------------------------------
+
+def _adjustments(ledger, commits: list[Commit]) -> Iterator[AuditFinding]:
+    """Every adjustment record a commit added: who approved which change to locked records, and why."""
+    added = [(c, path, new) for c in commits if not c.is_merge for path, old, new in c.record_files()
+             if new and not old and path.startswith(f"{ids.RECORDS_DIR}/adjustment/")]
+    if not added:
+        return
+    blobs = dict(ledger.git.read_blobs(sorted({b for _c, _p, b in added})))
+    for c, path, blob in added:
+        doc = parse(blobs.get(blob)) or {}
+        rid = ids.id_from_path(path)
+        yield AuditFinding("adjustment", "audit.adjustment",
+                           {"record": rid, "approver": str(doc.get("approver", "")), "reason": str(doc.get("reason", "")),
+                            "records": "、".join(str(r) for r in doc.get("records") or [])},
+                           c, record=rid, level="warning")
 
 
 # -- closed terms ------------------------------------------------------------------------------

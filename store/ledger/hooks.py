@@ -38,6 +38,9 @@ class LayerMissing(BangfuError):
 
 _sealing: Sealing | None = None
 _setup: Setup | None = None
+# (ledger, [(record id, before, after)]) -> error Findings: changes a layer above refuses
+# (store.twinning.locks: records of an inspected plan or a closed term).
+_guards: list[Callable[[Any, list[tuple[str, dict | None, dict | None]]], list[Any]]] = []
 
 
 def register_sealing(sealing: Sealing) -> None:
@@ -48,6 +51,15 @@ def register_sealing(sealing: Sealing) -> None:
 def register_setup(setup: Setup) -> None:
     global _setup
     _setup = setup
+
+
+def register_guard(guard: Callable[[Any, list[tuple[str, dict | None, dict | None]]], list[Any]]) -> None:
+    if guard not in _guards:
+        _guards.append(guard)
+
+
+def guards() -> tuple:
+    return tuple(_guards)
 
 
 def sealing() -> Sealing:

@@ -569,6 +569,11 @@ class Ledger:
             if change.record is not None and self.schemas().protected.get(change.record.get("type")):
                 early[change.id] = hooks.sealing().warnings(self, change.record)
             records[change.id] = None if change.record is None else self._protect(change.record)
+        # Changes a layer above refuses whatever the records say (store.twinning.locks).
+        guarded = [f for guard in hooks.guards()
+                   for f in guard(self, [(rid, self.index.get(rid), doc) for rid, doc in records.items()])]
+        if guarded:
+            raise InvalidRecord(guarded, record=", ".join(sorted({f.record for f in guarded})))
         problems: list[Finding] = []
         warnings: dict[str, list[Finding]] = {}
         if checked:

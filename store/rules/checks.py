@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Protocol
 
-from store.rules import idcard, identifiers, protected, recognitions, situation, standards
+from store.rules import calendar as school_calendar, idcard, identifiers, protected, recognitions, situation, standards
 from store.core import ids
 from store.core.findings import Finding, dotted
 from store.core.i18n import Title, Word
@@ -276,6 +276,21 @@ def _plan_schedule(c: _Ctx, r: dict) -> Iterator[Finding]:
             yield c.error(("schedule", i, "month"), "rule.plan_schedule_month", month=month, start=start, end=end)
 
 
+# Targets counted from activities take these units; the others are measured (measurement records).
+ACTIVITY_UNITS = frozenset({"课时", "次", "人次", "场", "人", "天", "周"})
+# Metrics that are not an activity kind: their value is measured, never counted from activities.
+MEASURED_METRICS = frozenset({"辍学率", "培训率", "巩固率", "合格率", "其他"})
+
+
+def _plan_targets(c: _Ctx, r: dict) -> Iterator[Finding]:
+    """A target counted from activities needs a unit activities have; a rate is measured."""
+    for i, t in enumerate(r.get("targets") or []):
+        counted = bool(t.get("kinds") or t.get("direction")) or t.get("metric") not in MEASURED_METRICS
+        if counted and t.get("unit") not in ACTIVITY_UNITS:
+            yield c.error(("targets", i, "unit"), "rule.target_unit_not_counted", key=t.get("key", ""),
+                          unit=t.get("unit", ""), units="、".join(sorted(ACTIVITY_UNITS)))
+
+
 # --- visit ------------------------------------------------------------------------------
 
 def _visit_dates(c: _Ctx, r: dict) -> Iterator[Finding]:
@@ -310,10 +325,6 @@ def _visit_parties(c: _Ctx, r: dict) -> Iterator[Finding]:
                           plan=plan.get("title", plan.get("id")))
 
 
-# Minimum length of a secondment in days, counting both ends: 支教 one year, 挂职 one term.
-SECONDMENT_MIN_DAYS = {"支教": 365, "挂职": 120}
-
-
 def _visit_secondment(c: _Ctx, r: dict) -> Iterator[Finding]:
     s = r.get("secondment")
     if not s:
@@ -324,15 +335,17 @@ def _visit_secondment(c: _Ctx, r: dict) -> Iterator[Finding]:
     start, end = _date(s.get("start")), _date(s.get("end"))
     if not (start and end):
         return
-    person, kind = s.get("person", ""), r.get("kind", "")
+    # a batch (people) is named by all its people
+    person = s.get("person") or "、".join(str(p.get("name", "")) for p in s.get("people") or [])
+    kind = r.get("kind", "")
     if start > end:
         yield c.error(("secondment", "end"), "rule.secondment_order", person=person, kind=kind, start=start, end=end)
         return
-    minimum = SECONDMENT_MIN_DAYS.get(kind)
-    days = (end - start).days + 1
-    if minimum and days < minimum:
-        yield c.warning(("secondment", "end"), "rule.secondment_short", person=person, kind=kind,
-                        start=start, end=end, days=days, minimum=minimum)
+    county = (c.ref(s.get("to_school"), "school") or {}).get("county")
+    cover = school_calendar.secondment_cover(kind, start, end, c.source.find("calendar"), county)
+    if cover and cover.short:
+        yield c.warning(("secondment", "end"), "rule.secondment_short", person=person, kind=kind, start=start,
+                        end=end, days=cover.days, minimum=cover.required, period=cover.period)
 
 
 def _visit_donation(c: _Ctx, r: dict) -> Iterator[Finding]:
@@ -621,12 +634,101 @@ def _aid_eligible(c: _Ctx, r: dict) -> Iterator[Finding]:
                       paid_on=paid, status=_status_word(status))
 
 
+# --- measurement -------------------------------------------------------------------------------
+
+def _measurement_target(c: _Ctx, r: dict) -> Iterator[Finding]:
+    """A measurement is of a measured target of its plan, in the target's unit, inside the plan period."""
+    start, end = _period(r)
+    if start and end and start > end:
+        yield c.error(("period", "end"), "rule.measurement_period_order", start=start, end=end)
+    plan = c.ref(r.get("plan"), "plan")
+    if not plan:
+        return
+    title = plan.get("title", plan.get("id"))
+    target = next((t for t in plan.get("targets") or [] if t.get("key") == r.get("target")), None)
+    if target is None:
+        keys = "、".join(str(t.get("key")) for t in plan.get("targets") or []) or "—"
+        yield c.error(("target",), "rule.measurement_target_unknown", target=r.get("target"), plan=title, keys=keys)
+    elif bool(target.get("kinds") or target.get("direction")) or target.get("metric") not in MEASURED_METRICS:
+        yield c.error(("target",), "rule.measurement_target_counted", target=r.get("target"), plan=title)
+    elif target.get("unit") != r.get("unit"):
+        yield c.error(("unit",), "rule.measurement_unit", unit=r.get("unit"), target=r.get("target"),
+                      expected=target.get("unit"))
+    first, last = _period(plan)
+    if start and end and first and last and (start < first or end > last):
+        yield c.error(("period",), "rule.measurement_out_of_period", start=start, end=end, first=first, last=last,
+                      plan=title)
+
+
+# --- inspection -----------------------------------------------------------------------------------
+
+def _inspection_plan(c: _Ctx, r: dict) -> Iterator[Finding]:
+    plan = c.ref(r.get("plan"), "plan")
+    if not plan:
+        return
+    start, _end = _period(plan)
+    day = _date(r.get("date"))
+    title = plan.get("title", plan.get("id"))
+    if start and day and day < start:
+        yield c.error(("date",), "rule.inspection_before_start", date=day, start=start, plan=title)
+    keys = {t.get("key") for t in plan.get("targets") or []}
+    for i, f in enumerate(r.get("findings") or []):
+        if f.get("target") not in keys:
+            yield c.error(("findings", i, "target"), "rule.inspection_target_unknown", target=f.get("target"),
+                          plan=title)
+
+
+def _plan_accepted(c: _Ctx, r: dict) -> Iterator[Finding]:
+    """已验收 is what an inspection says, never a status typed in."""
+    if r.get("status") != "已验收":
+        return
+    if not any(i.get("result") == "通过" for i in c.source.find("inspection", plan=r.get("id"))):
+        yield c.error(("status",), "rule.plan_accepted_without_inspection")
+
+
+# --- calendar --------------------------------------------------------------------------------
+
+def _calendar_term(c: _Ctx, r: dict) -> Iterator[Finding]:
+    """A term's calendar: its first day before its last, its months in session inside them."""
+    term = str(r.get("term", ""))
+    first, last = _date(r.get("first_day")), _date(r.get("last_day"))
+    if not (first and last):
+        return
+    if first > last:
+        yield c.error(("last_day",), "rule.calendar_term_order", term=term, first=first, last=last)
+        return
+    for j, month in enumerate(r.get("months") or []):
+        if not first.isoformat()[:7] <= str(month) <= last.isoformat()[:7]:
+            yield c.error(("months", j), "rule.calendar_month_outside", month=month, term=term, first=first, last=last)
+
+
+def _calendar_overlap(c: _Ctx, r: dict) -> Iterator[Finding]:
+    """Two terms of the same counties never share a day."""
+    first, last = _date(r.get("first_day")), _date(r.get("last_day"))
+    if not (first and last) or first > last:
+        return
+    mine = set(r.get("counties") or [])
+    for other in c.source.find("calendar"):
+        theirs = set(other.get("counties") or [])
+        if other.get("id") == r.get("id") or other.get("term") == r.get("term") or (mine and theirs and not mine & theirs):
+            continue
+        if mine != theirs and not (mine and theirs):
+            continue  # a county's own calendar and the one for every county are alternatives, not neighbours
+        a, b = _date(other.get("first_day")), _date(other.get("last_day"))
+        if a and b and first <= b and a <= last:
+            yield c.error(("first_day",), "rule.calendar_terms_overlap", term=r.get("term"), other=other.get("term"),
+                          first=first, last=last, other_first=a, other_last=b)
+
+
 # --- the table ---------------------------------------------------------------------------
 
 COMMON: tuple[Rule, ...] = (_references,)
 RULES: dict[str, tuple[Rule, ...]] = {
-    "plan": (_plan_period, _plan_roles, _unique_keys, _plan_budget, _plan_schedule),
+    "plan": (_plan_period, _plan_roles, _unique_keys, _plan_budget, _plan_schedule, _plan_targets, _plan_accepted),
     "visit": (_visit_dates, _visit_host_is_visitor, _visit_parties, _visit_secondment, _visit_donation),
+    "calendar": (_calendar_term, _calendar_overlap),
+    "measurement": (_measurement_target,),
+    "inspection": (_inspection_plan,),
     "student": (_student_id_number, _unique_keys, _student_years, _student_events),
     "standard": (_standard_validity, _standard_overlap),
     "recognition": (_recognition_steps, _recognition_once),

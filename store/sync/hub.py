@@ -36,6 +36,7 @@ from store.rules import scope, terms
 from store.sync.merge import Overlay, check_records, diff_tree
 from store.rules import identifiers
 from store.rules.schema import Schemas
+from store.twinning import locks
 from store.core.trailers import Trailers
 
 HOOK = """#!/bin/sh
@@ -134,7 +135,7 @@ class _Guard:
         if refused or (main != ZERO and _is_ancestor(store, commit, main)):
             return refused
         docs = _changed(store, commit, index)
-        return _check_scope(self, index, docs) or _check_final(store, commit, index, docs)
+        return _check_scope(self, index, docs) or _check_final(store, commit, index, docs, main)
 
 
 def _is_ancestor(store: GitStore, a: str, b: str) -> bool:
@@ -349,12 +350,17 @@ def _changed(store: GitStore, new: str, index: Index) -> dict[str, dict | None]:
     return docs
 
 
-def _check_final(store: GitStore, new: str, index: Index, docs: dict[str, dict | None]) -> list[Refusal]:
+def _check_final(store: GitStore, new: str, index: Index, docs: dict[str, dict | None],
+                 main: str) -> list[Refusal]:
     """The ledger as the push leaves it: every changed record passes the rules, and no
     deleted record is still referred to."""
     schemas = _schemas(store, store.commit_tree(new), {})
     # Every changed record's schema was checked commit by commit above: here only the rules.
     bad = check_records(Overlay(index, docs), docs, schemas, known_valid=set(docs))
+    # An inspected plan or a closed term takes changes only with an adjustment record.
+    closed_through = _config(store, store.commit_tree(main)).get("closed_through") if main != ZERO else None
+    for f in locks.refused([(rid, index.get(rid), doc) for rid, doc in docs.items()], index, closed_through):
+        bad.setdefault(f.record, []).append(f)
     return [Refusal("hub.rule", {"commit": new[:10], "path": ids.path_of(rid), "record": rid}, f)
             for rid, found in sorted(bad.items()) for f in found]
 

@@ -106,7 +106,7 @@ def _month_chart(bars: list[charts.MonthBar], caption: str) -> list[Figure]:
 
 
 def _label(target: dashboard.TargetProgress) -> str:
-    return f"{target.metric} {CMP.get(target.comparison, target.comparison)}{_num(target.value)}{target.unit}" \
+    return f"{target.label} {CMP.get(target.comparison, target.comparison)}{_num(target.value)}{target.unit}" \
            f" {_per(target.per)}"
 
 

@@ -1,0 +1,149 @@
+"""Teachers as people (a batch of secondments entered once; people and 人次 counted apart) and
+measured targets (rates and amounts from measurement records), against counts done by hand."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from store import NEW, Change, InvalidRecord
+from store.core.ids import new_id
+from store.figures import dashboard as d
+
+
+def _rec(rtype: str, **fields) -> dict:
+    return {"id": new_id(rtype), "type": rtype, "schema_version": 2, **fields}
+
+
+@pytest.fixture
+def world(ledger):
+    city = _rec("school", name="叶集区实验学校", stage="九年一贯制", county="叶集区", area="城区")
+    rural = _rec("school", name="叶集区平岗中学", stage="初中", county="叶集区", area="乡村")
+    targets = [
+        {"key": "teach-people", "metric": "支教", "comparison": ">=", "value": 10, "unit": "人", "per": "全程"},
+        {"key": "teach-times", "metric": "支教", "comparison": ">=", "value": 16, "unit": "人次", "per": "全程"},
+        {"key": "good-lessons", "metric": "其他", "comparison": ">=", "value": 30, "unit": "%", "per": "学年",
+         "text": "教师优课率达30%"},
+        {"key": "pass", "metric": "合格率", "comparison": "=", "value": 100, "unit": "%", "per": "学年",
+         "text": "教师合格率达100%"},
+        {"key": "desks", "metric": "其他", "comparison": ">=", "value": 200, "unit": "套", "per": "全程",
+         "text": "添置课桌椅200套"},
+    ]
+    plan = _rec("plan", title="实验学校帮扶平岗中学（两学年）", status="执行中",
+                period={"start": "2024-08-25", "end": "2026-08-31"},
+                parties=[{"school": city["id"], "role": "帮扶"}, {"school": rural["id"], "role": "受帮扶"}],
+                targets=targets)
+    teachers = [_rec("teacher", name=f"教师{i:02d}", school=city["id"], subject="语文", title="一级教师")
+                for i in range(1, 15)]
+
+    def batch(people, start, end):
+        return _rec("visit", plan=plan["id"], date=start, kind="支教", host_school=rural["id"],
+                    visiting_school=city["id"],
+                    secondment={"people": people, "from_school": city["id"], "to_school": rural["id"],
+                                "start": start, "end": end})
+    # 14 teachers sent on one day, entered once; a year later two of them go again with a newcomer.
+    first = batch([{"name": t["name"], "teacher": t["id"]} for t in teachers], "2024-08-28", "2025-07-15")
+    again = batch([{"name": teachers[0]["name"], "teacher": teachers[0]["id"]},
+                   {"name": teachers[1]["name"], "teacher": teachers[1]["id"]}, {"name": "新来的"}],
+                  "2025-08-28", "2026-07-15")
+    records = [city, rural, plan, *teachers, first, again]
+    ledger.commit([Change(r["id"], r, NEW) for r in records], action="import", message="test data")
+    return {"plan": plan, "city": city["id"], "rural": rural["id"], "first": first["id"], "again": again["id"]}
+
+
+def _measure(world, target, start, end, value, unit="%", **extra):
+    return _rec("measurement", plan=world["plan"]["id"], target=target, period={"start": start, "end": end},
+                value=value, unit=unit, **extra)
+
+
+def _targets(ledger, term, today=None):
+    [p] = d.plan_progress(ledger, term, today=today)
+    return {t.key: t for t in p.targets}
+
+
+def test_a_batch_counts_each_person_and_people_apart_from_person_times(ledger, world):
+    t = _targets(ledger, "2025-2026-2", today=dt.date(2026, 8, 1))
+    # People: the 14 of 2024 and the newcomer of 2025 (教师01 and 教师02 went twice) = 15.
+    # 人次: 14 + 3 = 17.
+    assert (t["teach-people"].actual, t["teach-people"].met) == (15.0, True)
+    assert (t["teach-times"].actual, t["teach-times"].met) == (17.0, True)
+    assert set(t["teach-people"].records) == {world["first"], world["again"]}
+
+
+def test_measured_targets_read_the_latest_measurement_of_their_period(ledger, world):
+    t = _targets(ledger, "2024-2025-2")
+    assert t["good-lessons"].actual is None and t["good-lessons"].met is None      # nothing entered yet
+    m1 = _measure(world, "good-lessons", "2024-09-01", "2025-01-20", 25, evidence=[{"file": "优课评比.pdf"}])
+    m2 = _measure(world, "good-lessons", "2025-03-01", "2025-07-10", 35)
+    m3 = _measure(world, "pass", "2024-09-01", "2025-07-10", 96)
+    m4 = _measure(world, "desks", "2024-09-01", "2025-06-30", 120, unit="套")
+    m5 = _measure(world, "desks", "2025-09-01", "2026-06-30", 210, unit="套")
+    ledger.commit([Change(r["id"], r, NEW) for r in (m1, m2, m3, m4, m5)], message="measurements")
+    autumn = _targets(ledger, "2024-2025-1")
+    # In the autumn the year's latest measurement so far is January's 25 %: below 30 %.
+    assert (autumn["good-lessons"].actual, autumn["good-lessons"].met, autumn["good-lessons"].records) == (
+        25.0, False, (m1["id"],))
+    spring = _targets(ledger, "2024-2025-2")
+    assert (spring["good-lessons"].actual, spring["good-lessons"].met) == (35.0, True)
+    assert spring["good-lessons"].records == (m1["id"], m2["id"])
+    assert (spring["pass"].actual, spring["pass"].met) == (96.0, False)
+    # 套 over the whole plan: the latest count, 210 in June 2026.
+    assert (spring["desks"].actual, spring["desks"].met) == (210.0, True)
+
+
+def test_report_prints_a_measured_targets_own_text(ledger, world):
+    from store.io import report
+
+    ledger.put(_measure(world, "good-lessons", "2025-03-01", "2025-07-10", 35))
+    built = report.build(ledger, "2024-2025-2", today=dt.date(2025, 9, 1))
+    rows = {r[0]: r for r in report.target_rows(built.plans[0])}
+    assert rows["教师优课率达30%（其他 ≥ 30 %/学年）"][1:3] == ["35 %", "达标"]
+    assert rows["教师合格率达100%（合格率 = 100 %/学年）"][1] == report.T("not_measured")
+
+
+def test_bad_measurements_are_refused(ledger, world):
+    cases = [
+        (_measure(world, "good-lessons", "2026-09-01", "2026-12-31", 30), "rule.measurement_out_of_period", ("period",)),
+        (_measure(world, "good-lessons", "2025-03-01", "2025-07-10", 30, unit="套"), "rule.measurement_unit", ("unit",)),
+        (_measure(world, "nothing", "2025-03-01", "2025-07-10", 30), "rule.measurement_target_unknown", ("target",)),
+        (_measure(world, "teach-people", "2025-03-01", "2025-07-10", 3, unit="人"), "rule.measurement_target_counted",
+         ("target",)),
+    ]
+    for record, rule, path in cases:
+        with pytest.raises(InvalidRecord) as err:
+            ledger.put(record)
+        assert [(f.rule, f.path) for f in err.value.findings] == [(rule, path)]
+    assert ledger.count("measurement") == 0
+
+
+def test_demo_kindergarten_plan_and_the_batch_of_fourteen(demo):
+    [kg] = [p for p in d.plan_progress(demo, "2026-2027-1", today=dt.date(2026, 12, 5))
+            if p.plan == "plan-01M7W3ZTWXN000000000000001"]
+    t = {x.key: x for x in kg.targets}
+    # 一幼 went to 九彩 on 09-16, 10-14 (and 10-28), 11-18; December is under way.
+    assert [(m.month, m.state) for m in t["monthly-visit"].months] == [
+        ("2026-09", "met"), ("2026-10", "met"), ("2026-11", "met"), ("2026-12", "open"), ("2027-01", "future")]
+    # 4 + 3 hours sent of 10, 1 lecture of 2: the term is not over.
+    assert (t["teaching-sent"].actual, t["teaching-sent"].open) == (7.0, True)
+    assert (t["lectures"].actual, t["lectures"].open) == (1.0, True)
+    # Measured: 优课率 25 % of 30 % (not met), 合格率 100 % (met), papers not measured yet.
+    assert (t["good-lessons"].actual, t["good-lessons"].met) == (25.0, False)
+    assert (t["qualified"].actual, t["qualified"].met) == (100.0, True)
+    assert (t["papers"].actual, t["papers"].met) == (None, None)
+    # 实验学校 → 平岗中学 2025-26: 钱海涛 and the batch of 14 sent on 2025-08-28 = 15 people.
+    [pg] = [p for p in d.plan_progress(demo, "2025-2026-1") if p.plan == "plan-01M7W32B2ZJDQZP7Z70S5SPQTA"]
+    secondment = {x.key: x for x in pg.targets}["secondment"]
+    assert (secondment.actual, secondment.met, len(secondment.records)) == (15.0, True, 2)
+
+
+def test_report_counts_people_and_person_times_apart(ledger, world):
+    from store.io import report
+
+    def counts(term):
+        rows = {r[0]: r[1] for r in report.headline(report.build(ledger, term, today=dt.date(2026, 9, 1)))}
+        return rows[report.T("seconded_people")], rows[report.T("seconded_times")]
+    # Spring 2025: the batch of 14. Autumn 2025: 教师01, 教师02 (again) and the newcomer.
+    assert counts("2024-2025-2") == (14, 14)
+    assert counts("2025-2026-1") == (3, 3)
+    [row] = report.build(ledger, "2025-2026-1", today=dt.date(2026, 9, 1)).plans[0].secondments
+    assert row.person == "教师01、教师02、新来的" and not row.short
