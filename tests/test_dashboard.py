@@ -125,8 +125,8 @@ def test_plan_progress_against_targets(ledger, small):
     assert not got["visit"].open        # October is already missed
     # The term is not over: 7 of 10 hours is not met yet, and not failed either.
     assert got["sent"].open and got["lect"].open
-    # 李老师's 挂职 covers 60 of the 142 school days of the autumn term (09-01 to 01-20 by the
-    # default calendar): too short to count for "挂职 ≥ 1人", and shown as short.
+    # 李老师's 挂职 covers 44 of the 102 school days (Monday to Friday) of the autumn term (09-01
+    # to 01-20 by the default calendar): too short to count for "挂职 ≥ 1人", and shown as short.
     assert (got["cadre"].actual, got["cadre"].met, got["cadre"].short) == (0.0, False, (small["v_cadre"],))
     # Over the whole plan: the meeting logged for next March has not happened yet.
     assert (got["meet-all"].actual, got["meet-all"].met, got["meet-all"].open) == (1.0, False, True)
@@ -135,7 +135,7 @@ def test_plan_progress_against_targets(ledger, small):
     assert plan.in_term and len(plan.visits) == 6 and plan.calendar is None
     [short] = plan.short_secondments
     assert (short.visit, short.person, short.days, short.minimum, short.period) == (
-        small["v_cadre"], "李老师", 60, 142, "2026-2027-1")
+        small["v_cadre"], "李老师", 44, 102, "2026-2027-1")
     # The draft plan starts in January: only January is in the term, and it has not come yet.
     assert (draft.start, draft.end, draft.empty_months, draft.targets) == (
         dt.date(2027, 1, 1), dt.date(2027, 1, 31), (), ())

@@ -4,9 +4,9 @@ The ledger (tests/test_export.py `small_ledger`), term 2024-2025-1 (2024-09-01 .
 - plan 沙河二小帮扶石桥二小: 送教下乡 4 + 3 = 7 课时 of at least 10 (3 short); 专题讲座 1 of 2 (1 short);
   互访 at least once a month: only in September (1 of 5 months; 10, 11, 12, 1 short); 辍学率 not measured;
   activities per month 2, 2, 2, 1, 0; the schedule plans 送教下乡 in December, which has only a 捐赠: ✗;
-  January has nothing logged; by the default calendar (autumn 09-01..01-20, 142 school days; spring
-  03-01..07-10, 132) 支教 王老师 covers 142 of the year's 274 school days (short), 挂职 李老师 (10-08 to 03-07)
-  105 of the autumn's 142 (short: it starts five weeks into the term);
+  January has nothing logged; by the default calendar (autumn 09-01..01-20, 101 school days, Monday
+  to Friday; spring 03-01..07-10, 94) 支教 王老师 covers 101 of the year's 195 school days (short),
+  挂职 李老师 (10-08 to 03-07) 75 of the autumn's 101 (short: it starts five weeks into the term);
   donation 5,000.00 cash + 100 × 25.00 goods = 7,500.00 from 沙河二小 to 石桥二小.
 - aid: 张小花 500.00 (中央) and 李明 450.00 (省) against 1,000.00 a year = 500.00 a term each:
   paid 950.00, standard 1,000.00; students on 2025-01-31: 3 在册, 1 已退出; groups of the eligible:
@@ -71,7 +71,7 @@ def test_secondments_and_donations(built):
     led, _data = built
     (sec,) = report.build(led, TERM, today=AFTER).plans
     assert [(s.person, s.kind, s.days, s.minimum, s.short) for s in sec.secondments] == [
-        ("王老师", "支教", 142, 274, True), ("李老师", "挂职", 105, 142, True)]
+        ("王老师", "支教", 101, 195, True), ("李老师", "挂职", 75, 101, True)]
     (d,) = sec.donations
     assert (d.cash_fen, d.goods_fen, d.total_fen) == (500_000, 250_000, 750_000)
     assert sec.by_donor == [("沙河二小", 500_000, 250_000)] and sec.by_recipient == [("石桥二小", 500_000, 250_000)]
@@ -130,7 +130,7 @@ def test_markdown_has_the_tables_and_unicode_charts(built):
     assert "| 送教下乡 ≥ 10 课时/学期 | 7 课时 | 未达标 | 还差 3 课时 |" in md
     assert "2024-12 ████████████             1  ✗ 计划：送教下乡" in md
     assert "| 符合条件但未发放 | 王芳 | 海原四中 |" in md
-    assert "| 王老师 | 支教 | 沙河二小 | 石桥二小 | 2024-09-01 | 2025-01-31 | 142 | 274 | 不足最短期限 |" in md
+    assert "| 王老师 | 支教 | 沙河二小 | 石桥二小 | 2024-09-01 | 2025-01-31 | 101 | 195 | 不足最短期限 |" in md
 
 
 def test_html_is_self_contained_escapes_data_and_draws_svg(ledger):

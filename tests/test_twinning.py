@@ -22,24 +22,21 @@ def _school(name: str) -> dict:
     return _rec("school", name=name, stage="小学", county=A_COUNTY, area="乡村")
 
 
-def _calendar(year: str, *terms: tuple, county: str | None = A_COUNTY) -> dict:
-    out = []
-    for term, first, last, months, holidays in terms:
-        out.append({"term": term, "first_day": first, "last_day": last, "months": months,
-                    "holidays": [{"name": n, "start": a, "end": b} for n, a, b in holidays]})
-    return _rec("calendar", school_year=year, terms=out, **({"county": county} if county else {}))
+def _term(term: str, first: str, last: str, months: list[str], holidays=(), counties=(A_COUNTY,)) -> dict:
+    return _rec("calendar", term=term, first_day=first, last_day=last, months=months,
+                holidays=[{"name": n, "start": x, "end": y} for n, x, y in holidays],
+                **({"counties": list(counties)} if counties else {}))
 
 
-CAL_2026 = _calendar(
-    "2026-2027",
-    # autumn ends on 01-15: the coordinators count September to December as its months
-    ("2026-2027-1", "2026-09-01", "2027-01-15", ["2026-09", "2026-10", "2026-11", "2026-12"],
-     [("国庆节", "2026-10-01", "2026-10-07")]),
-    ("2026-2027-2", "2027-03-01", "2027-07-09", ["2027-03", "2027-04", "2027-05", "2027-06"], []))
-CAL_2025 = _calendar(
-    "2025-2026",
-    ("2025-2026-1", "2025-09-01", "2026-01-23", ["2025-09", "2025-10", "2025-11", "2025-12", "2026-01"], []),
-    ("2025-2026-2", "2026-03-02", "2026-07-10", ["2026-03", "2026-04", "2026-05", "2026-06"], []))
+# The county's calendars: autumn 2026 ends on 01-15, so its months in session are September to
+# December (January is not one).
+CAL_2026 = [
+    _term("2026-2027-1", "2026-09-01", "2027-01-15", ["2026-09", "2026-10", "2026-11", "2026-12"],
+          [("国庆节", "2026-10-01", "2026-10-07")]),
+    _term("2026-2027-2", "2027-03-01", "2027-07-09", ["2027-03", "2027-04", "2027-05", "2027-06"])]
+CAL_2025 = [
+    _term("2025-2026-1", "2025-09-01", "2026-01-23", ["2025-09", "2025-10", "2025-11", "2025-12", "2026-01"]),
+    _term("2025-2026-2", "2026-03-02", "2026-07-10", ["2026-03", "2026-04", "2026-05", "2026-06"])]
 
 
 @pytest.fixture
@@ -55,7 +52,7 @@ def pair(ledger):
     ]
     plan = _rec("plan", title="城关小学帮扶梓园小学", status="执行中", period={"start": "2026-03-16", "end": "2027-01-31"},
                 parties=[{"school": a["id"], "role": "帮扶"}, {"school": b["id"], "role": "受帮扶"}], targets=targets)
-    records = [a, b, plan, CAL_2025, CAL_2026]
+    records = [a, b, plan, *CAL_2025, *CAL_2026]
     v = {}
 
     def visit(key, day, kind, host, came, **extra):
@@ -93,7 +90,7 @@ def test_monthly_target_counts_any_visit_to_the_supported_school_in_months_in_se
         ("2026-03", "met", 2.0), ("2026-04", "met", 2.0), ("2026-05", "met", 2.0), ("2026-06", "open", 1.0)]
     assert (monthly.actual, monthly.goal, monthly.met, monthly.open) == (3.0, 3.0, True, True)
     assert pair["jul"] not in monthly.records and pair["apr_back"] not in monthly.records
-    assert p.calendar == CAL_2025["id"] and p.empty_months == ()
+    assert p.calendar == CAL_2025[1]["id"] and p.empty_months == ()
     # On 05-10 May is open with nothing yet (05-20 and 05-31 have not happened), June has not
     # come (blank, not failed).
     _p, t = _targets(ledger, "2025-2026-2", today=dt.date(2026, 5, 10))
@@ -153,7 +150,7 @@ def _secondment_plan(ledger):
     teach = second("支教", "王老师", "2026-08-28", "2027-07-15")     # a normal school year
     early = second("支教", "赵老师", "2025-08-28", "2026-07-15")     # the year before
     cadre = second("挂职", "李主任", "2026-09-01", "2026-11-07")      # 68 days
-    records = [a, b, plan, CAL_2026, teach, early, cadre]
+    records = [a, b, plan, *CAL_2026, teach, early, cadre]
     saved = ledger.commit([Change(r["id"], r, NEW) for r in records], action="import", message="test data")
     warnings = {s.id: s.warnings for s in saved}
     return plan, teach, early, cadre, warnings
@@ -163,18 +160,19 @@ def test_secondments_by_school_year(ledger):
     plan, teach, early, cadre, warnings = _secondment_plan(ledger)
     # 王老师 08-28 to 07-15 covers every school day of 2026-27: not short, no warning.
     assert warnings[teach["id"]] == [] and warnings[early["id"]] == []
-    # 李主任's 挂职 covers 61 of the 130 school days of the autumn term (09-01 to 01-15 is 137
-    # days, less the 7 of 国庆节; 09-01 to 11-07 is 68, less the same 7).
+    # School days are Monday to Friday less holidays: the autumn term (09-01 to 01-15) has 99
+    # weekdays, less the 5 of 国庆节 (10-01 to 10-07) = 94; 李主任's 挂职 (09-01 to 11-07) covers
+    # 49 weekdays less the same 5 = 44.
     [w] = warnings[cadre["id"]]
     assert (w.rule, w.params["days"], w.params["minimum"], w.params["period"]) == (
-        "rule.secondment_short", 61, 130, "2026-2027-1")
+        "rule.secondment_short", 44, 94, "2026-2027-1")
     p, t = _targets(ledger, "2026-2027-1", today=dt.date(2026, 11, 25))
     # 支教 in 2026-27: 王老师 only (赵老师 ended in 2025-26; started 08-28, he is not 2026-27's either).
     assert (t["teach"].actual, t["teach"].records) == (1.0, (teach["id"],))
     # 挂职 ≥ 1人: the short one does not count, and is shown with its days.
     assert (t["cadre"].actual, t["cadre"].short) == (0.0, (cadre["id"],))
     [short] = p.short_secondments
-    assert (short.person, short.days, short.minimum) == ("李主任", 61, 130)
+    assert (short.person, short.days, short.minimum) == ("李主任", 44, 94)
     # 2025-26 (the default calendar: no record for that year here): 赵老师, who started on 08-28.
     _p, t = _targets(ledger, "2025-2026-1", today=dt.date(2026, 11, 25))
     assert (t["teach"].actual, t["teach"].records) == (1.0, (early["id"],))
@@ -197,15 +195,15 @@ def test_bad_input_is_refused_with_the_record_field_and_rule(ledger, pair):
         with pytest.raises(InvalidRecord) as err:
             ledger.put({**plan, "targets": [target]}, base=ledger.version(pair["plan"]))
         assert rule in err.value.findings[0].rule, err.value.findings
-    # A calendar whose terms share days; a second calendar for the same county and year.
-    overlapping = _calendar("2027-2028", ("2027-2028-1", "2027-09-01", "2028-03-05", ["2027-09"], []),
-                            ("2027-2028-2", "2028-03-01", "2028-07-10", ["2028-03"], []))
+    # A term whose days overlap the county's next term; months in session outside the term.
+    overlapping = _term("2027-2028-1", "2027-09-01", "2028-03-05", ["2027-09"])
+    ledger.put(_term("2027-2028-2", "2028-03-01", "2028-07-10", ["2028-03"]))
     with pytest.raises(InvalidRecord) as err:
         ledger.put(overlapping)
     assert [f.rule for f in err.value.findings] == ["rule.calendar_terms_overlap"]
     with pytest.raises(InvalidRecord) as err:
-        ledger.put({**CAL_2026, "id": new_id("calendar")})
-    assert [f.rule for f in err.value.findings] == ["rule.calendar_twice"]
+        ledger.put(_term("2027-2028-1", "2027-09-01", "2028-01-20", ["2027-08", "2027-09"]))
+    assert [(f.rule, f.path) for f in err.value.findings] == [("rule.calendar_month_outside", ("months", 0))]
 
 
 def test_aid_without_a_standard_is_not_a_deviation(ledger, pair):
