@@ -41,7 +41,7 @@ def _ledger_on(disk: Path, ledger: Ledger) -> Ledger:
 
 
 def _fill(disk: Path) -> None:
-    with open(disk / "filler", "wb") as fh:
+    with open(disk / "filler", "wb", buffering=0) as fh:   # unbuffered: nothing left to flush on close
         try:
             while True:
                 fh.write(os.urandom(64 * 1024))
