@@ -16,7 +16,6 @@ from typing import Callable, Sequence
 from store.core import i18n
 from store.figures.dashboard import months as month_range
 from store.core.money import fen_of
-from store.figures.dashboard import number
 from store.figures.dashboard import term_span
 from store.core.money import yuan
 from store.core.text import display_width

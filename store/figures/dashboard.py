@@ -9,7 +9,6 @@ screen can open exactly those records. Nothing here reads the clock: callers pas
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass
 from typing import Iterable
