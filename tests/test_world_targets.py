@@ -192,12 +192,19 @@ def test_people_are_counted_once_and_sessions_default_to_one(ledger, world):
     assert (trained.key, trained.metric, trained.comparison, trained.value, trained.unit, trained.per, trained.text) == (
         "trained", "培训", ">=", 3.0, "人", "学期", "每学期培训教师不少于3人")
     assert (trained.actual, trained.met) == (3.0, True)              # 王, 李, 张
-    assert (t["cadres"].actual, t["cadres"].met, t["cadres"].text) == (2.0, True, "")   # 赵, 孙
+    # 挂职 counts a secondment that covers its term: 赵 serves 1 September to 31 January (the whole
+    # term); 孙 starts on 2 September and misses the term's first school day (a Tuesday), so she is
+    # shown short and the target (two people) is not met.
+    assert (t["cadres"].actual, t["cadres"].met, t["cadres"].text) == (1.0, False, "")
+    assert len(t["cadres"].short) == 1
     assert (t["observe"].actual, t["observe"].met, t["observe"].ratio) == (2.0, True, 1.0)
 
 
-def test_on_the_first_day_of_the_term_its_first_month_has_begun(ledger, world):
+def test_on_the_first_day_of_the_term_its_first_month_is_open(ledger, world):
+    # On 1 September one visit of the two September asks for is logged: the month is under way
+    # (open), neither met nor missed, and no month is due yet.
     _p, t = _targets(ledger, world["plan"], today=dt.date(2026, 9, 1))
-    assert t["visits"].goal == 1.0
+    assert (t["visits"].goal, t["visits"].met) == (0.0, None)
+    assert [m.state for m in t["visits"].months] == ["open", "future", "future", "future", "future"]
     _p, t = _targets(ledger, world["plan"], today=dt.date(2026, 8, 31))     # before the term: none yet
     assert (t["visits"].goal, t["visits"].met) == (0.0, None)
