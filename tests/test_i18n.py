@@ -127,3 +127,13 @@ def test_a_finding_stored_by_one_language_reads_in_the_other(schemas):
     assert "校名" in finding_text({"rule": "schema.required", "params": {"title": "校名"}})
     i18n.set_lang("zh")
     assert all("「" in i18n.t(f["rule"], **f["params"]) for f in stored)
+
+
+def test_a_list_in_a_message_is_joined_as_each_language_lists():
+    # The home screen's months with nothing logged, as a reader of each language writes them.
+    i18n.set_lang("en")
+    assert i18n.t("tui.home.empty_months", months=i18n.listing(["2026-10", "2026-12"])) == \
+        "months with nothing logged: 2026-10, 2026-12"
+    i18n.set_lang("zh")
+    assert i18n.t("tui.home.empty_months", months=i18n.listing(["2026-10", "2026-12"])) == \
+        "无活动记录的月份：2026-10、2026-12"

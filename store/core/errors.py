@@ -80,7 +80,7 @@ class Referenced(BangfuError):
 
     def __init__(self, record: str, referrers: list[tuple[str, str]]):
         super().__init__(record=record, count=len(referrers),
-                         list="、".join(f"{rid} ({path})" for rid, path in referrers[:10]))
+                         list=i18n.listing(f"{rid} ({path})" for rid, path in referrers[:10]))
         self.referrers = referrers
 
 

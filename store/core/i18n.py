@@ -63,6 +63,11 @@ def title(zh: str) -> str:
     return (texts.get(_lang) or zh) if texts else zh
 
 
+def listing(items) -> str:
+    """Items named in a message, joined as the user's language lists them (、 in Chinese)."""
+    return ("、" if _lang == "zh" else ", ").join(str(i) for i in items)
+
+
 def has(key: str) -> bool:
     return key in catalogue()
 

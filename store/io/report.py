@@ -543,7 +543,7 @@ def markdown(report: TermReport) -> str:
             continue
         L += [f"### {T('targets')}", ""] + _md_table(target_headers(), target_rows(sec))
         if p.empty_months:
-            L += [_md(T("empty_months", months="、".join(p.empty_months))), ""]
+            L += [_md(T("empty_months", months=i18n.listing(p.empty_months))), ""]
         L += [f"### {T('activities')}", ""] + _md_table(month_headers(sec), month_rows(sec))
         L += ["```text", *charts.render_activity(sec.months), "```", ""]
         L += [f"### {T('secondments')}", ""] + _md_table(secondment_headers(), secondment_rows(sec))
@@ -611,7 +611,7 @@ def html_page(report: TermReport) -> str:
         B.append(f"<h3>{_h(T('targets'))}</h3>")
         B.append(_html_table(target_headers(), target_rows(sec), bad=lambda r: r[2] == T("not_met")))
         if p.empty_months:
-            B.append(f"<p><strong>{_h(T('empty_months', months='、'.join(p.empty_months)))}</strong></p>")
+            B.append(f"<p><strong>{_h(T('empty_months', months=i18n.listing(p.empty_months)))}</strong></p>")
         B.append(f"<h3>{_h(T('activities'))}</h3>")
         B.append(_html_table(month_headers(sec), month_rows(sec), numbers=set(range(1, len(sec.kinds) + 2)),
                              bad=lambda r: r[-1] == "✗"))

@@ -103,7 +103,7 @@ class ConflictScreen(ModalScreen[dict | None]):
         waiting = self.unchosen()
         if waiting:
             self.query_one("#conflict-explain", Static).update(
-                data(i18n.t("forms.conflict.choose_first", fields="、".join(waiting))))
+                data(i18n.t("forms.conflict.choose_first", fields=i18n.listing(waiting))))
             return
         self.dismiss(fm.merge(self.merged, self.theirs, self.take_theirs()))
 

@@ -158,7 +158,7 @@ class AuditScreen(LedgerScreen):
         for row in self.shown:
             c = row.commit
             action = ",".join(c.trailers.get("Action", [])) or i18n.t("changes.hand")
-            kinds = "、".join(i18n.t(f"audit.rtype.{t}") for t in row.types)
+            kinds = i18n.listing(i18n.t(f"audit.rtype.{t}") for t in row.types)
             table.add_row(_text(c.when), _text(c.author), _text(kinds), _text(action), _text(c.title), key=c.sha)
         status = f"{len(self.shown)}/{len(matching)}"
         if self.focus_record:

@@ -58,7 +58,7 @@ def load_keymap() -> tuple[dict[str, str], str | None]:
         return {}, i18n.t("tui.error.keymap", path=str(path), detail=str(exc))
     keymap = {k: v for k, v in table.items() if isinstance(v, str) and k.startswith("bangfu.")}
     unknown = sorted(set(table) - set(keymap))
-    return keymap, (i18n.t("tui.error.keymap", path=str(path), detail="、".join(unknown)) if unknown else None)
+    return keymap, (i18n.t("tui.error.keymap", path=str(path), detail=i18n.listing(unknown)) if unknown else None)
 
 
 def _shown(path: Path) -> str:

@@ -82,7 +82,7 @@ def plan_figures(plans: list[dashboard.PlanProgress], term: str,
             out.append(_target_figure(target, caption, width))
         if plan.empty_months:
             text = Text("  ")
-            text.append(i18n.t("tui.home.empty_months", months="、".join(plan.empty_months)), style="yellow")
+            text.append(i18n.t("tui.home.empty_months", months=i18n.listing(plan.empty_months)), style="yellow")
             out.append(Figure(text, "visit", plan.visits, i18n.t("tui.home.caption_logged", plan=caption)))
         for short in plan.short_secondments:
             text = Text("  ")

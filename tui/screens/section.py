@@ -243,7 +243,7 @@ class SectionScreen(LedgerScreen):
         note = self.query_one("#conflict-note", Static)
         fields = self.conflicts.get(rid) if rid else None
         if fields is not None:
-            note.update(Text(i18n.t("tui.conflict.note", fields="、".join(fields)), style="bold yellow"))
+            note.update(Text(i18n.t("tui.conflict.note", fields=i18n.listing(fields)), style="bold yellow"))
         note.display = fields is not None
 
     # -- events ----------------------------------------------------------------
