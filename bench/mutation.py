@@ -67,11 +67,12 @@ MODULES = {
                               "_child", "show_path", "path_to_json", "path_from_json")),
     # targets met (what counts, per month and term, open and future months, secondments that count)
     "targets": Module("store/twinning/targets.py",
-                      ("tests/test_world_targets.py", "tests/test_twinning.py", "tests/test_twinning_measured.py",
-                       "tests/test_dashboard.py")),
+                      ("tests/test_world_targets.py", "tests/test_world_target_units.py", "tests/test_twinning.py",
+                       "tests/test_twinning_measured.py", "tests/test_dashboard.py")),
     # school days and the months in session: what per-day standards and secondments are counted on
     "calendar": Module("store/rules/calendar.py",
-                       ("tests/test_twinning.py", "tests/test_world_targets.py", "tests/test_aid_duty.py")),
+                       ("tests/test_world_calendar.py", "tests/test_twinning.py", "tests/test_world_targets.py",
+                        "tests/test_aid_duty.py")),
     # aid due and paid by term, as the dashboard and the report show it
     "dashboard": Module("store/figures/dashboard.py",
                         ("tests/test_dashboard.py", "tests/test_world_targets.py", "tests/test_world_aid_figures.py",
