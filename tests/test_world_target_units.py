@@ -60,9 +60,10 @@ def world(ledger):
         # a mentor of 城关 teaching at 三元 (no visiting school written: the mentor's school came)
         visit("mentor", "2026-11-16", "师徒结对", B,
               mentorship={"mentor": "王芳", "mentor_school": A, "mentee": "李娜", "mentee_school": B}),
-        # three teachers sent for the school year in one record; its person_times (1) is ignored:
-        # each person sent is one 人次
-        visit("batch", "2026-09-01", "支教", B, person_times=1,
+        # three teachers sent for the school year in one record, logged on 10 September for a
+        # secondment from the first school day; its person_times (1) is ignored: each person sent
+        # is one 人次
+        visit("batch", "2026-09-10", "支教", B, person_times=1,
               secondment={"people": [{"name": "甲老师"}, {"name": "乙老师"}, {"name": "丙老师"}],
                           "from_school": A, "to_school": B, "start": "2026-09-01", "end": "2027-07-10"}),
         # training: 王芳 (a teacher record) under two spellings of her name is one person, with 李娜
