@@ -20,7 +20,7 @@ from store.rules import formmodel as fm
 from store.sync.merge import show_path
 from store import NEW, Change, Ledger
 from store.history.verify import check_history, check_tip
-from store.twinning import locks
+from store.ledger import adjustments
 
 from . import output
 from .commands import command
@@ -268,10 +268,11 @@ def cmd_set(args: argparse.Namespace) -> int:
             raise UsageError("cli.bad_assignment", item=item)
         assign(record, field, parse_value(value) if value != "" else None)
     if args.adjust or args.approver:
-        # a record of an inspected plan or a closed term: the change goes with an adjustment record
+        # a locked record (an inspected plan, a closed term, an approved payment batch or its payments):
+        # the change goes with an adjustment record
         if not (args.adjust and args.approver):
             raise UsageError("cli.set_adjust_both")
-        saved = locks.adjust(ledger, [Change(args.id, record, base)], reason=args.adjust, approver=args.approver,
+        saved = adjustments.adjust(ledger, [Change(args.id, record, base)], reason=args.adjust, approver=args.approver,
                              date=dt.date.today().isoformat())
         report_saved(saved, ledger)
         return 0

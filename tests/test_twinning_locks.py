@@ -9,6 +9,7 @@ import pytest
 from store import NEW, Change, InvalidRecord
 from store.core import canonical
 from store.core.ids import new_id
+from store.ledger import adjustments
 from store.twinning import locks
 
 
@@ -155,7 +156,7 @@ def test_the_audit_lists_every_adjustment(ledger, plan):
 
     p, visit = plan["plan"], plan["spring"]
     locks.inspect(ledger, _inspection(plan))
-    saved = locks.adjust(ledger, [Change(visit["id"], {**visit, "hours": 4}, ledger.version(visit["id"]))],
+    saved = adjustments.adjust(ledger, [Change(visit["id"], {**visit, "hours": 4}, ledger.version(visit["id"]))],
                          reason="春季送教课时补录", approver="县教育局 刘建国", date="2007-09-10")
     result = audit.run(ledger)
     [found] = [f for f in result.findings if f.kind == "adjustment"]

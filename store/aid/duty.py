@@ -25,6 +25,7 @@ class Entitlement:
     programme: str
     standard: str
     amount_fen: int | None          # for the term; None when it cannot be told (a per-day standard, no calendar)
+    days: int | None = None         # the school days a per-day standard pays for
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,13 @@ def entitlement(data: _Ledger, student: dict, programme: str, term: str, on: dt.
         days = standards.school_days(calendar) if calendar else None
     amounts = standards.term_amounts(standard, days)
     return Entitlement(student["id"], programme, standard["id"], max(amounts) if amounts and not standard.get("cap")
-                       else None)
+                       else None, days)
+
+
+def entitlement_of(source, student: dict, programme: str, term: str, on: dt.date) -> Entitlement | None:
+    """What the standards give this student for the programme in the term, on the day `on`, whether
+    or not the student is on the roll that day (a coordinator adding a student by hand)."""
+    return entitlement(_Ledger(source), student, programme, term, on)
 
 
 def programmes_of(source) -> list[str]:

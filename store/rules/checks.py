@@ -719,6 +719,21 @@ def _calendar_overlap(c: _Ctx, r: dict) -> Iterator[Finding]:
             yield c.error(("first_day",), "rule.calendar_terms_overlap", term=r.get("term"), other=other.get("term"),
                           first=first, last=last, other_first=a, other_last=b)
 
+# --- payment batch ----------------------------------------------------------------------------
+
+def _batch_steps(c: _Ctx, r: dict) -> Iterator[Finding]:
+    """A batch is made, then approved, then paid: no step dated before the one it follows."""
+    steps = (("batch", ("date",), _date(r.get("date"))),
+             ("approval", ("approval", "date"), _date((r.get("approval") or {}).get("date"))),
+             ("payment", ("payment", "date"), _date((r.get("payment") or {}).get("date"))))
+    last = None
+    for step, path, day in steps:
+        if day and last and day < last[1]:
+            yield c.error(path, "rule.batch_step_order", step=_step(step), date=day, before=_step(last[0]),
+                          before_date=last[1])
+        if day:
+            last = (step, day)
+
 
 # --- the table ---------------------------------------------------------------------------
 
@@ -733,6 +748,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "standard": (_standard_validity, _standard_overlap),
     "recognition": (_recognition_steps, _recognition_once),
     "posting": (_notice_period,),
+    "batch": (_batch_steps,),
     "aid": (_aid_term, _aid_duplicate, _aid_standard_missing, _aid_standard_match, _aid_region, _aid_standard_valid,
             _aid_amount, _aid_shares, _aid_eligible),
 }

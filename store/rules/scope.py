@@ -2,8 +2,9 @@
 
 A school belongs to itself; a plan to its parties; a visit to its host and visiting schools; a
 student, a recognition (认定) and a posted notice (公示) to their school; a payment to its
-student's school; an event to the record it is about. A standard belongs to no school: it is the
-county's (only an account with every school may change it). An event about nothing in particular
+student's school; a payment batch to its school (one for all schools is the county's); an
+event to the record it is about. A standard belongs to no school: it is the county's (only an
+account with every school may change it). An event about nothing in particular
 (a key rotation) is anyone's.
 """
 from __future__ import annotations
@@ -25,6 +26,8 @@ def schools(doc: dict, source) -> frozenset[str]:
         return frozenset(str(doc[k]) for k in ("host_school", "visiting_school") if doc.get(k))
     if kind in ("student", "recognition", "posting"):
         return frozenset({str(doc.get("school"))})
+    if kind == "batch":
+        return frozenset({str(doc["school"])}) if doc.get("school") else frozenset()
     if kind == "aid":
         student = source.get(doc.get("student")) if ids.is_id(doc.get("student")) else None
         return frozenset({str(student.get("school"))}) if isinstance(student, dict) else frozenset()

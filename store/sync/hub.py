@@ -36,6 +36,7 @@ from store.rules import scope, terms
 from store.sync.merge import Overlay, check_records, diff_tree
 from store.rules import identifiers
 from store.rules.schema import Schemas
+from store.aid import batches
 from store.twinning import locks
 from store.core.trailers import Trailers
 
@@ -359,7 +360,9 @@ def _check_final(store: GitStore, new: str, index: Index, docs: dict[str, dict |
     bad = check_records(Overlay(index, docs), docs, schemas, known_valid=set(docs))
     # An inspected plan or a closed term takes changes only with an adjustment record.
     closed_through = _config(store, store.commit_tree(main)).get("closed_through") if main != ZERO else None
-    for f in locks.refused([(rid, index.get(rid), doc) for rid, doc in docs.items()], index, closed_through):
+    changes = [(rid, index.get(rid), doc) for rid, doc in docs.items()]
+    # ... and so do an approved payment batch and its payments.
+    for f in locks.refused(changes, index, closed_through) + batches.refused(changes, index):
         bad.setdefault(f.record, []).append(f)
     return [Refusal("hub.rule", {"commit": new[:10], "path": ids.path_of(rid), "record": rid}, f)
             for rid, found in sorted(bad.items()) for f in found]

@@ -10,7 +10,7 @@ and school days, secondments by school year, measured targets, inspections and t
 - `measured`: targets that activities cannot count (rates, 套, 台 ...) read from measurement records.
 - `locks`: an inspected plan and a closed term refuse changes without an adjustment record, in the
   ledger (a guard registered in store/ledger/hooks.py) and at the hub (store/sync/hub.py calls
-  `locks.refused`); `inspect` and `adjust` write inspections and adjustments.
+  `locks.refused`); `inspect` writes an inspection (adjustments: store/ledger/adjustments.py).
 
 The school calendar itself is in store/rules/calendar.py, because the rules that check a
 secondment on save read it too.

@@ -5,7 +5,8 @@ A plan with an inspection whose result is 通过 is locked: its own record, its 
 measurements and inspections. A closed term (`bangfu close-term`, the ledger's
 `closed_through` setting) locks the activities and measurements dated in it. Changing a locked
 record (adding, editing or deleting) is refused unless the same commit carries an adjustment
-record (调整记录: reason, approver) that names it; the audit lists every adjustment.
+record (调整记录: reason, approver, store/ledger/adjustments.py) that names it; the audit lists
+every adjustment.
 
 `refused(changes, before, closed_through)` is the one check: the ledger calls it on every write
 (store/ledger/hooks.py `register_guard`) and the hub on every push (store/sync/hub.py).
@@ -15,9 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable
 
-from store.core import ids
 from store.core.findings import Finding
-from store.ledger import hooks
+from store.ledger import adjustments, hooks
 from store.ledger.ledger import NEW, Change
 from store.rules import calendar as school_calendar
 
@@ -62,8 +62,7 @@ def refused(changes: Iterable[tuple[str, dict | None, dict | None]], before, clo
     without an adjustment record in the same change naming them; `before` is the ledger as it
     stood (anything with `find`)."""
     changes = list(changes)
-    adjusted = {rid for _id, _b, after in changes if after and after.get("type") == "adjustment"
-                for rid in after.get("records") or []}
+    adjusted = adjustments.adjusted(changes)
     closed = _term_key(closed_through or "")
     out: list[Finding] = []
     for rid, old, new in changes:
@@ -101,10 +100,3 @@ def inspect(ledger, inspection: dict):
     if inspection.get("result") == PASSED and plan and plan.get("status") != "已验收":
         changes.append(Change(plan["id"], {**plan, "status": "已验收"}, ledger.version(plan["id"])))
     return ledger.commit(changes, action="inspect")
-
-
-def adjust(ledger, changes: list, *, reason: str, approver: str, date: str):
-    """Commit changes to locked records with the adjustment record that names them and says why."""
-    adjustment = {"id": ids.new_id("adjustment"), "type": "adjustment", "schema_version": 2, "date": date,
-                  "reason": reason, "approver": approver, "records": list(dict.fromkeys(c.id for c in changes))}
-    return ledger.commit([*changes, Change(adjustment["id"], adjustment, NEW)], action="adjust")

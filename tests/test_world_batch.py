@@ -1,0 +1,253 @@
+"""Payment batches (发放批次) against a list worked out by hand: who is due, at which amount, how the
+funding shares split each payment, and what the disbursement commits. Then the refusals the issue
+names, each with the words a coordinator reads."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from store import InvalidRecord
+from store.aid import batches
+from store.aid.batches import BatchRefused
+from store.core import ids
+from store.ledger import adjustments
+from store.ledger.ledger import NEW, Change
+from tests.conftest import git
+
+TERM, YEAR = "2026-2027-1", "2026-2027"
+BOARD, MEAL = "义务教育寄宿生生活补助", "营养改善计划"
+DAY = dt.date(2026, 9, 21)
+
+
+def rec(rtype: str, **fields) -> dict:
+    return {"id": ids.new_id(rtype), "type": rtype, "schema_version": 2, **fields}
+
+
+def recognised(student: dict, year: str = YEAR, **extra) -> dict:
+    """A recognition through every step: applied, reviewed, checked, on the notice below, approved."""
+    start = int(year[:4])
+    return rec("recognition", student=student["id"], school_year=year, school=student["school"],
+               application={"date": f"{start}-09-02", "applicant": "家长", "pledge_signed": True},
+               review={"date": f"{start}-09-08", "members": ["班主任", "家长代表"], "result": "通过", "level": "困难"},
+               check={"date": f"{start}-09-10", "by": "资助专干"}, **extra)
+
+
+@pytest.fixture
+def county(ledger):
+    """某县: a junior middle school with five pupils and a primary school with one.
+
+    王小红, 李小兰: boarders recognised for 2026-2027  -> boarding subsidy and meals
+    张小梅: day pupil recognised for 2026-2027          -> meals only (the subsidy is for boarders)
+    赵小军: boarder recognised for 2025-2026 only       -> meals only (recognition lapsed with its year)
+    钱小东: boarder recognised, left (转学) 2026-09-19   -> nothing
+    孙小北: at the primary school                        -> not in the middle school's batches
+    """
+    mid = rec("school", name="某县第一中学", short_name="某县一中", stage="初中", county="某县", area="乡村")
+    pri = rec("school", name="某县中心小学", short_name="某县中小", stage="小学", county="某县", area="乡村")
+    # 教育部 财政部《城乡义务教育补助经费管理办法》(财教〔2019〕121号): 初中寄宿生 1250 元/年;
+    # 营养膳食补助 5 元/天 from the 2021 autumn term (财教〔2021〕174号).
+    board = rec("standard", programme=BOARD, stage="初中", boarding=True, amount_fen=125_000, unit="年",
+                region="某县", valid_from="2019-09-01")
+    meal = rec("standard", programme=MEAL, stage="初中", amount_fen=500, unit="天", region="某县",
+               valid_from="2021-09-01")
+    board_pri = rec("standard", programme=BOARD, stage="小学", boarding=True, amount_fen=100_000, unit="年",
+                    region="某县", valid_from="2019-09-01")
+    # School days, counted on a wall calendar: September 1 (Tue) to January 15, Monday to Friday,
+    # less 国庆 October 1-7 (five of them weekdays) and 元旦 January 1 (Fri), plus Saturday October 10
+    # worked: September 22, October 22 - 5 + 1 = 18, November 21, December 23, January 11 - 1 = 10;
+    # 22 + 18 + 21 + 23 + 10 = 94 days.
+    calendar = rec("calendar", term=TERM, first_day="2026-09-01", last_day="2027-01-15",
+                   holidays=[{"start": "2026-10-01", "end": "2026-10-07", "name": "国庆节"},
+                             {"start": "2027-01-01", "name": "元旦"}], workdays=["2026-10-10"])
+
+    def pupil(name, school=mid, stage="初中", grade="八年级", boarding=True, **extra):
+        return rec("student", name=name, sex="女", school=school["id"], stage=stage, grade=grade, class_name="2班",
+                   boarding=boarding, school_year=YEAR, **extra)
+
+    a, b, c, d = pupil("王小红"), pupil("李小兰"), pupil("张小梅", boarding=False), pupil("赵小军")
+    e = pupil("钱小东", events=[{"date": "2025-09-18", "event": "认定"},
+                              {"date": "2026-09-19", "event": "退出", "reason": "转学"}])
+    f = pupil("孙小北", school=pri, stage="小学", grade="五年级")
+    recs = [recognised(s) for s in (a, b, c, e)] + [recognised(d, "2025-2026")]
+    recs.append(recognised(f))
+    notices = []
+    for year, start, end in ((YEAR, "2026-09-11", "2026-09-17"), ("2025-2026", "2025-09-11", "2025-09-17")):
+        for school in (mid, pri):
+            listed = [r["id"] for r in recs if r["school_year"] == year and r["school"] == school["id"]]
+            if listed:
+                notices.append(rec("posting", school=school["id"], school_year=year, where="校务公开栏",
+                                   start=start, end=end, recognitions=listed))
+    for r in recs:
+        r.update(approval={"date": f"{r['school_year'][:4]}-09-18", "by": "校长"}, outcome="认定")
+    records = [mid, pri, board, meal, board_pri, calendar, a, b, c, d, e, f, *recs, *notices]
+    ledger.commit([Change(r["id"], r, NEW) for r in records], action="import", message="test data")
+    return {"mid": mid["id"], "pri": pri["id"], "board": board["id"], "meal": meal["id"], "calendar": calendar["id"],
+            **{k: s["id"] for k, s in dict(a=a, b=b, c=c, d=d, e=e, f=f).items()}}
+
+
+def listed(batch: dict) -> list[tuple[str, int, int | None]]:
+    return sorted((e["student"], e["amount_fen"], e.get("days")) for e in batch["entries"])
+
+
+def test_the_entitlements_are_the_hand_worked_list(ledger, county):
+    c = county
+    board = batches.make(ledger, TERM, BOARD, on=DAY, school=c["mid"]).batch
+    # 1250 元/年 -> 625 元 a term, to the two recognised boarders only.
+    assert listed(board) == sorted([(c["a"], 62_500, None), (c["b"], 62_500, None)])
+    assert batches.total_fen(board) == 125_000 and board["school"] == c["mid"] and board["date"] == "2026-09-21"
+    meal = batches.make(ledger, TERM, MEAL, on=DAY, school=c["mid"]).batch
+    # 5 元 × 94 school days = 470 元, to every pupil on the ledger who has not left.
+    assert listed(meal) == sorted([(c[k], 47_000, 94) for k in "abcd"])
+    everywhere = batches.make(ledger, TERM, BOARD, on=DAY).batch
+    # All schools: the primary boarder's 1000 元/年 -> 500 元 joins the list.
+    assert listed(everywhere) == sorted([(c["a"], 62_500, None), (c["b"], 62_500, None), (c["f"], 50_000, None)])
+    assert "school" not in everywhere
+
+
+def test_review_approve_pay_one_commit_each(ledger, county):
+    c = county
+    batch = batches.make(ledger, TERM, BOARD, on=DAY, school=c["mid"]).batch
+    batches.remove(ledger, batch["id"], c["b"], reason="已在外县领取", by="资助专干", on=DAY)
+    # 赵小军 is recognised for the new year after the batch date: added by hand.
+    late = recognised(ledger.get(c["d"]))
+    late["approval"], late["outcome"] = {"date": "2026-09-28", "by": "校长"}, "认定"
+    notice = rec("posting", school=c["mid"], school_year=YEAR, where="校务公开栏", start="2026-09-21",
+                 end="2026-09-25", recognitions=[late["id"]])
+    ledger.commit([Change(late["id"], late, NEW), Change(notice["id"], notice, NEW)], message="late recognition")
+    batches.add(ledger, batch["id"], c["d"], reason="9月28日认定通过，补入名单", by="资助专干", on=dt.date(2026, 9, 28))
+    batches.approve(ledger, batch["id"], by="校长 周明", on=dt.date(2026, 9, 29))
+    doc, made = batches.pay(ledger, batch["id"], on=dt.date(2026, 10, 9), method="银行卡",
+                            shares=[{"source": "中央", "percent": 80}, {"source": "县", "percent": 20}],
+                            reference="YH-2026-0931")
+    # 赵小军 added by hand: his standard gives 625 元 a term too.
+    assert sorted((a["student"], a["amount_fen"]) for a in made) == sorted([(c["a"], 62_500), (c["d"], 62_500)])
+    # 625 元 at 8:2 -> 中央 500 元, 县 125 元.
+    assert {tuple(tuple(s.values()) for s in a["shares"]) for a in made} == {(("中央", 50_000), ("县", 12_500))}
+    assert {(a["source"], a["voucher"], a["batch"], a["paid_on"], a["standard"]) for a in made} == {
+        ("中央", "YH-2026-0931", batch["id"], "2026-10-09", c["board"])}
+    assert [(s["action"], s["student"], s["reason"]) for s in doc["review"]] == [
+        ("移除", c["b"], "已在外县领取"), ("增加", c["d"], "9月28日认定通过，补入名单")]
+    # Each step is a commit of its own; the payments came in the last one, with the batch.
+    log = git(ledger.path, "log", "--format=%H %s", "-6").splitlines()
+    assert [line.split(" ", 1)[1].split(":")[0] for line in log] == [
+        "batch", "batch", "batch", "late recognition", "batch", "batch"]
+    last = log[0].split()[0]
+    changed = git(ledger.path, "diff-tree", "--no-commit-id", "--name-only", "-r", last).split()
+    assert sorted(p.split("/")[1] for p in changed) == ["aid", "aid", "batch"]
+    assert f"Batch: {batch['id']}" in git(ledger.path, "show", "-s", "--format=%B", last)
+
+
+@pytest.mark.parametrize("amount,shares,parts", [
+    (62_500, [("省", 60), ("县", 40)], [("省", 37_500), ("县", 25_000)]),
+    # 47001 fen at 6:4 is 28200.6 and 18800.4: the fen left over goes to the larger share.
+    (47_001, [("省", 60), ("县", 40)], [("省", 28_201), ("县", 18_800)]),
+    (100, [("中央", 33), ("省", 33), ("县", 34)], [("中央", 33), ("省", 33), ("县", 34)]),
+    (101, [("中央", 50), ("县", 50)], [("中央", 51), ("县", 50)]),
+])
+def test_funding_shares_split_each_payment(amount, shares, parts):
+    split = batches.split(amount, [{"source": s, "percent": p} for s, p in shares])
+    assert [(s["source"], s["fen"]) for s in split] == parts and sum(s["fen"] for s in split) == amount
+
+
+# --- refusals ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def approved(ledger, county):
+    batch = batches.make(ledger, TERM, BOARD, on=DAY, school=county["mid"]).batch
+    batches.approve(ledger, batch["id"], by="校长 周明", on=dt.date(2026, 9, 25))
+    return batch["id"]
+
+
+def test_a_batch_is_approved_once(ledger, approved):
+    before = ledger.git.tip()
+    with pytest.raises(BatchRefused) as caught:
+        batches.approve(ledger, approved, by="副校长", on=dt.date(2026, 9, 26))
+    assert str(caught.value) == f"发放批次 {approved} 已由 校长 周明 于 2026-09-25 审批，不能再审批或修改名单"
+    # Nor behind the tool's back: the record itself refuses a second approval.
+    doc = ledger.get(approved)
+    with pytest.raises(InvalidRecord) as caught:
+        ledger.put({**doc, "approval": {"by": "副校长", "date": "2026-09-26"}}, base=ledger.version(approved))
+    assert [f.rule for f in caught.value.findings] == ["rule.batch_locked"]
+    assert ledger.git.tip() == before
+
+
+def test_the_list_does_not_change_after_approval(ledger, county, approved):
+    with pytest.raises(BatchRefused, match="不能再审批或修改名单"):
+        batches.remove(ledger, approved, county["a"], reason="错了", by="x", on=DAY)
+
+
+def test_a_payment_of_an_approved_batch_changes_only_with_an_adjustment(ledger, county, approved):
+    _doc, made = batches.pay(ledger, approved, on=dt.date(2026, 10, 9), method="银行卡",
+                             shares=[{"source": "中央", "percent": 100}], reference="YH-1")
+    aid = made[0]
+    with pytest.raises(InvalidRecord) as caught:
+        ledger.put({**aid, "amount_fen": 60_000}, base=ledger.version(aid["id"]))
+    [finding] = caught.value.findings
+    assert finding.rule == "rule.batch_payment_locked" and finding.record == aid["id"]
+    assert f"这笔发放属于发放批次 {approved}（校长 周明 于 2026-09-25 审批），不能再改或删除" in finding.text()
+    with pytest.raises(InvalidRecord):
+        ledger.delete(aid["id"], reason="多发")
+    # With the adjustment record naming it, in the same commit: through, and the reason is kept.
+    adjustments.adjust(ledger, [Change(aid["id"], {**aid, "amount_fen": 60_000}, ledger.version(aid["id"]))],
+                       reason="银行退回 25 元手续费差额", approver="县资助中心 王主任", date="2026-10-20")
+    assert ledger.get(aid["id"])["amount_fen"] == 60_000
+    [adjustment] = ledger.scan("adjustment")
+    assert (adjustment["records"], adjustment["reason"]) == ([aid["id"]], "银行退回 25 元手续费差额")
+
+
+def test_a_payment_naming_a_batch_comes_only_with_its_disbursement(ledger, county, approved):
+    stray = rec("aid", student=county["a"], programme=BOARD, term=TERM, amount_fen=62_500, paid_on="2026-10-09",
+                source="中央", method="银行卡", standard=county["board"], batch=approved)
+    with pytest.raises(InvalidRecord) as caught:
+        ledger.put(stray)
+    assert [f.rule for f in caught.value.findings] == ["rule.batch_payment_outside"]
+
+
+def test_a_batch_needs_its_term_calendar(ledger, county):
+    with pytest.raises(BatchRefused) as caught:
+        batches.make(ledger, "2026-2027-2", BOARD, on=dt.date(2027, 3, 1), school=county["mid"])
+    assert str(caught.value) == ("2026-2027-2 学期没有适用于 某县 的校历记录：先录入该学期校历（开学、结束日期，节假日），"
+                                 "才能生成发放批次")
+    assert ledger.scan("batch") == []
+
+
+def test_funding_shares_must_add_up_to_100(ledger, county, approved):
+    before = ledger.git.tip()
+    with pytest.raises(BatchRefused) as caught:
+        batches.pay(ledger, approved, on=dt.date(2026, 10, 9), method="银行卡", reference="YH-1",
+                    shares=[{"source": "省", "percent": 60}, {"source": "县", "percent": 30}])
+    assert str(caught.value) == "资金分担合计 90%（省 60%、县 30%），应为 100%"
+    assert ledger.git.tip() == before and ledger.scan("aid") == []
+    # A payment's own shares that do not add up to it are refused by the rules as before.
+    aid = {**rec("aid", student=county["a"], programme=BOARD, term=TERM, amount_fen=62_500, paid_on="2026-10-09",
+                 source="中央", method="银行卡", standard=county["board"]),
+           "shares": [{"source": "中央", "fen": 50_000}, {"source": "县", "fen": 10_000}]}
+    assert "rule.aid_shares_sum" in [f.rule for f in ledger.check(aid)]
+
+
+def test_an_open_objection_holds_the_approval(ledger, county):
+    """Recognition refuses an approval over an open objection (test_aid_recognition); a student
+    added to a batch by hand whose recognition still has one holds the batch's approval too."""
+    c = county
+    student = ledger.get(c["d"])
+    year = recognised(student, objections=[{"date": "2026-09-15", "raised_by": "同班家长", "content": "家庭条件较好"}])
+    ledger.put(year)
+    batch = batches.make(ledger, TERM, BOARD, on=DAY, school=c["mid"]).batch
+    assert c["d"] not in {e["student"] for e in batch["entries"]}     # not approved: not due
+    batches.add(ledger, batch["id"], c["d"], reason="家长申请", by="资助专干", on=DAY)
+    with pytest.raises(BatchRefused) as caught:
+        batches.approve(ledger, batch["id"], by="校长", on=dt.date(2026, 9, 25))
+    assert str(caught.value) == ("赵小军 的认定有 同班家长（2026-09-15）提出的异议尚未处理（共 1 条未处理）："
+                                 "处理并记录后再审批")
+    assert "approval" not in ledger.get(batch["id"])
+
+
+def test_paying_twice_or_before_approval_is_refused(ledger, county, approved):
+    draft = batches.make(ledger, TERM, MEAL, on=DAY, school=county["mid"]).batch
+    pay = dict(on=dt.date(2026, 10, 9), method="银行卡", shares=[{"source": "中央", "percent": 100}], reference="YH-2")
+    with pytest.raises(BatchRefused, match="尚未审批，不能发放"):
+        batches.pay(ledger, draft["id"], **pay)
+    batches.pay(ledger, approved, **pay)
+    with pytest.raises(BatchRefused, match="不能重复发放"):
+        batches.pay(ledger, approved, **pay)
