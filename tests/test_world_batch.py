@@ -65,7 +65,8 @@ def county(ledger):
         return rec("student", name=name, sex="女", school=school["id"], stage=stage, grade=grade, class_name="2班",
                    boarding=boarding, school_year=YEAR, **extra)
 
-    a, b, c, d = pupil("王小红"), pupil("李小兰"), pupil("张小梅", boarding=False), pupil("赵小军")
+    a = pupil("王小红", identity={"id_number": "11010519491231002X", "bank_card": "6222020200112233446"})
+    b, c, d = pupil("李小兰"), pupil("张小梅", boarding=False), pupil("赵小军")
     e = pupil("钱小东", events=[{"date": "2025-09-18", "event": "认定"},
                               {"date": "2026-09-19", "event": "退出", "reason": "转学"}])
     f = pupil("孙小北", school=pri, stage="小学", grade="五年级")

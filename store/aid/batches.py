@@ -67,7 +67,7 @@ def _calendar_or_refuse(ledger, term: str, school: str | None) -> None:
             raise BatchRefused("aid.batch.no_calendar", term=term, county=county or "—")
 
 
-def make(ledger, term: str, programme: str, *, on: dt.date, school: str | None = None) -> Made:
+def make(ledger, term: str, programme: str, *, on: dt.date, school: str | None = None, author=None) -> Made:
     """Work out the entitlements and commit the batch (step 1)."""
     if school and (ledger.index.get(school) or {}).get("type") != "school":
         raise BatchRefused("aid.promote.no_school", school=school)
@@ -84,7 +84,7 @@ def make(ledger, term: str, programme: str, *, on: dt.date, school: str | None =
     if school:
         batch["school"] = school
     where = _school_name(ledger, school) or "*"
-    ledger.commit([Change(batch["id"], batch, NEW)], action="batch",
+    ledger.commit([Change(batch["id"], batch, NEW)], action="batch", author=author,
                   message=f"batch: {term} {programme} {where}: {len(entries)} students",
                   extra_trailers={"Batch": batch["id"]})
     return Made(batch, tuple(sorted(e.student for e in due if e.student in paid)))
@@ -113,17 +113,17 @@ def _student_name(ledger, student: str) -> str:
     return (ledger.index.get(student) or {}).get("name", student)
 
 
-def remove(ledger, batch_id: str, student: str, *, reason: str, by: str, on: dt.date) -> dict:
+def remove(ledger, batch_id: str, student: str, *, reason: str, by: str, on: dt.date, author=None) -> dict:
     """Take a student off the list, saying why (step 2)."""
     batch = _draft(ledger, batch_id)
     kept = [e for e in batch["entries"] if e["student"] != student]
     if len(kept) == len(batch["entries"]):
         raise BatchRefused("aid.batch.not_listed", student=_student_name(ledger, student), batch=batch_id)
-    return _reviewed(ledger, batch, kept, REMOVE, student, reason, by, on)
+    return _reviewed(ledger, batch, kept, REMOVE, student, reason, by, on, author)
 
 
 def add(ledger, batch_id: str, student: str, *, reason: str, by: str, on: dt.date,
-        amount_fen: int | None = None) -> dict:
+        amount_fen: int | None = None, author=None) -> dict:
     """Put a student the rules left out on the list, saying why (step 2): at the amount their
     standard gives for the term, or the amount given where no standard covers them."""
     batch = _draft(ledger, batch_id)
@@ -141,19 +141,19 @@ def add(ledger, batch_id: str, student: str, *, reason: str, by: str, on: dt.dat
         entry = {"student": student, "amount_fen": amount_fen}
     else:
         raise BatchRefused("aid.batch.add_amount", student=record.get("name", student), programme=batch["programme"])
-    return _reviewed(ledger, batch, [*batch["entries"], entry], ADD, student, reason, by, on)
+    return _reviewed(ledger, batch, [*batch["entries"], entry], ADD, student, reason, by, on, author)
 
 
 def _reviewed(ledger, batch: dict, entries: list[dict], action: str, student: str, reason: str, by: str,
-              on: dt.date) -> dict:
+              on: dt.date, author) -> dict:
     if not reason.strip():
         raise BatchRefused("aid.batch.reason_missing")
     step = {"action": action, "student": student, "reason": reason.strip(), "date": on.isoformat()}
     if by:
         step["by"] = by
     doc = {**batch, "entries": entries, "review": [*(batch.get("review") or []), step]}
-    ledger.commit([Change(batch["id"], doc, ledger.version(batch["id"]))], action="review",
-                  message=f"batch: {action} {_student_name(ledger, student)}: {reason.strip()}",
+    ledger.commit([Change(batch["id"], doc, ledger.version(batch["id"]))], action="review", author=author,
+                  message=f"batch: {action} {_student_name(ledger, student)}",
                   extra_trailers={"Batch": batch["id"], "Reason": reason.strip()})
     return doc
 
@@ -170,7 +170,7 @@ def open_objections(ledger, batch: dict) -> list[tuple[str, dict]]:
     return out
 
 
-def approve(ledger, batch_id: str, *, by: str, on: dt.date) -> dict:
+def approve(ledger, batch_id: str, *, by: str, on: dt.date, author=None) -> dict:
     """The approver's decision (step 3): once, after the batch date, with no objection open."""
     batch = _draft(ledger, batch_id)
     if not by.strip():
@@ -186,7 +186,7 @@ def approve(ledger, batch_id: str, *, by: str, on: dt.date) -> dict:
                            raised_by=objection.get("raised_by", ""), date=objection.get("date", ""),
                            count=len(objections))
     doc = {**batch, "approval": {"by": by.strip(), "date": on.isoformat()}}
-    ledger.commit([Change(batch["id"], doc, ledger.version(batch["id"]))], action="approve",
+    ledger.commit([Change(batch["id"], doc, ledger.version(batch["id"]))], action="approve", author=author,
                   message=f"batch: approved by {by.strip()} ({len(batch['entries'])} students, "
                           f"{total_fen(batch) / 100:.2f} 元)",
                   extra_trailers={"Batch": batch["id"]})
@@ -230,7 +230,8 @@ def payments(batch: dict, *, on: dt.date, method: str, shares: list[dict], refer
     return out
 
 
-def pay(ledger, batch_id: str, *, on: dt.date, method: str, shares: list[dict], reference: str) -> tuple[dict, list[dict]]:
+def pay(ledger, batch_id: str, *, on: dt.date, method: str, shares: list[dict], reference: str,
+        author=None) -> tuple[dict, list[dict]]:
     """The disbursement (step 4): every payment of the batch and the batch's payment in one commit."""
     batch = ledger.get(ids.check_id(batch_id))
     if batch.get("type") != "batch":
@@ -250,7 +251,7 @@ def pay(ledger, batch_id: str, *, on: dt.date, method: str, shares: list[dict], 
                                 "shares": [{"source": s["source"], "percent": int(s["percent"])} for s in shares],
                                 "reference": reference.strip()}}
     changes = [Change(batch["id"], doc, ledger.version(batch["id"]))] + [Change(a["id"], a, NEW) for a in made]
-    ledger.commit(changes, action="pay",
+    ledger.commit(changes, action="pay", author=author,
                   message=f"batch: paid {batch['term']} {batch['programme']}: {len(made)} payments, "
                           f"{total_fen(batch) / 100:.2f} 元 ({reference.strip()})",
                   extra_trailers={"Batch": batch["id"]})

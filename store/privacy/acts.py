@@ -290,6 +290,28 @@ def record_reveal(ledger, record_id: str, field: str | tuple, reason: str) -> st
     return value
 
 
+def reveal_list(ledger, subject: str, records: list[dict], fields: tuple[str, ...], reason: str) -> dict[tuple[str, str], str]:
+    """The clear values of some protected fields of a list of records (a bank roster's ID and card
+    numbers), after recording one reveal event about the list (`subject`: the batch) with the
+    reason. A value not stored, or of an erased student, is left out."""
+    reason = _reason(reason)
+    if ledger.read_only:
+        raise RevealReadOnly(record=subject)
+    if ledger.keys is None:
+        raise RevealNoKey(record=subject, field=", ".join(fields), masked="")
+    keys = fresh_keys(ledger)
+    out: dict[tuple[str, str], str] = {}
+    for record in records:
+        if record["id"] in keys.erased:
+            continue
+        for field in fields:
+            path = tuple(field.split("."))
+            if value_at(record, path, None) is not None:
+                out[(record["id"], field)] = protect.reveal(record, path, ledger.schemas(), keys)
+    ledger.put(_event(ledger, REVEAL, subject=subject, field=", ".join(fields), reason=reason), action="reveal")
+    return out
+
+
 # ---- erasure ---------------------------------------------------------------------------------------
 
 def erase(ledger, record_id: str, reason: str) -> Saved:

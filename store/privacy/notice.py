@@ -71,17 +71,36 @@ def build_notice(ledger, term: str, mask_names: bool = True, *, start: dt.date |
         student = ledger.index.get(aid.get("student", ""))
         if not student or (school and student.get("school") != school):
             continue
-        standard = ledger.index.get(aid.get("standard", "")) or {}
-        where = ledger.index.get(student.get("school", "")) or {}
-        name = str(student.get("name", ""))
-        notice.rows.append(NoticeRow(
-            name=protect.mask_name(name) if mask_names else name,
-            school=str(where.get("name") or student.get("school", "")),
-            grade=str(student.get("grade", "")), class_name=str(student.get("class_name", "")),
-            programme=str(aid.get("programme", "")),
-            level=str(standard.get("level") or student.get("difficulty") or ""),
-            amount_fen=int(aid.get("amount_fen", 0))))
+        notice.rows.append(_row(ledger, student, aid, mask_names))
     notice.rows.sort(key=lambda r: (r.school, _grade_rank(r.grade), r.grade, r.class_name, r.programme, r.name))
+    return notice
+
+
+def _row(ledger, student: dict, paid: dict, mask_names: bool) -> NoticeRow:
+    """The notice's line for a payment (or a batch's entry: student, standard, amount)."""
+    standard = ledger.index.get(paid.get("standard", "")) or {}
+    where = ledger.index.get(student.get("school", "")) or {}
+    name = str(student.get("name", ""))
+    return NoticeRow(name=protect.mask_name(name) if mask_names else name,
+                     school=str(where.get("name") or student.get("school", "")),
+                     grade=str(student.get("grade", "")), class_name=str(student.get("class_name", "")),
+                     programme=str(paid.get("programme", "")),
+                     level=str(standard.get("level") or student.get("difficulty") or ""),
+                     amount_fen=int(paid.get("amount_fen", 0)))
+
+
+def build_batch_notice(ledger, batch: dict, mask_names: bool = True, *, start: dt.date | str | None = None,
+                       days: int = WORKING_DAYS) -> Notice:
+    """The notice of a payment batch's list (发放批次), one row per entry, as reviewed."""
+    first = _date(start) if start else dt.date.today()
+    if days < 1:
+        raise UsageError("privacy.notice.bad_days", days=days)
+    notice = Notice(batch["term"], first, working_days_end(first, days), days, mask_names,
+                    _school_title(ledger, batch["school"]) if batch.get("school") else None)
+    for entry in batch.get("entries") or []:
+        student = ledger.index.get(entry["student"]) or {"name": entry["student"]}
+        notice.rows.append(_row(ledger, student, {**entry, "programme": batch["programme"]}, mask_names))
+    notice.rows.sort(key=lambda r: (r.school, _grade_rank(r.grade), r.grade, r.class_name, r.name))
     return notice
 
 

@@ -1,0 +1,67 @@
+"""`bangfu batch`: a coordinator's term run on the command line, the bank roster (masked unless
+revealed with the key and a reason) and the batch's notice, and the words of a refusal."""
+from __future__ import annotations
+
+import os
+
+from openpyxl import load_workbook
+
+from tests.conftest import git, run
+from tests.test_world_batch import BOARD, TERM, county  # noqa: F401  (the hand-worked ledger)
+
+
+def test_a_term_run_on_the_command_line(capsys, ledger, county, tmp_path):  # noqa: F811
+    L = ("-L", str(ledger.path))
+    code, printed, _ = run(capsys, *L, "batch", "new", "--term", TERM, "--programme", BOARD, "--school", "某县一中",
+                           "--date", "2026-09-21")
+    assert code == 0
+    assert "王小红" in printed and "李小兰" in printed and "625.00" in printed
+    assert "2 名学生，合计 1,250.00 元" in printed
+    [batch] = ledger.scan("batch")
+    code, printed, _ = run(capsys, *L, "batch", "remove", batch["id"], "李小兰", "--reason", "已在外县领取",
+                           "--by", "资助专干", "--date", "2026-09-22")
+    assert (code, printed.strip()) == (0, f"已从批次 {batch['id']} 移除 李小兰：已在外县领取")
+    code, printed, _ = run(capsys, *L, "batch", "approve", batch["id"], "--by", "校长 周明", "--date", "2026-09-25")
+    assert printed.strip() == f"发放批次 {batch['id']} 已由 校长 周明 于 2026-09-25 审批：1 名学生，合计 625.00 元"
+    code, _, err = run(capsys, *L, "batch", "approve", batch["id"], "--by", "副校长", "--date", "2026-09-26")
+    assert (code, err.strip()) == (1, f"发放批次 {batch['id']} 已由 校长 周明 于 2026-09-25 审批，不能再审批或修改名单")
+    code, _, err = run(capsys, *L, "--lang", "en", "batch", "pay", batch["id"], "--share", "省=60", "--share", "县=30",
+                       "--reference", "YH-1", "--date", "2026-10-09")
+    assert (code, err.strip()) == (1, "the funding shares add up to 90% (省 60%、县 30%), not 100%")
+    code, printed, _ = run(capsys, *L, "--lang", "zh", "batch", "pay", batch["id"], "--share", "省=60", "--share", "县=40",
+                           "--reference", "YH-2026-0931", "--date", "2026-10-09")
+    assert code == 0 and "1 笔，合计 625.00 元，2026-10-09，YH-2026-0931" in printed
+    [aid] = ledger.scan("aid")
+    assert aid["shares"] == [{"source": "省", "fen": 37_500}, {"source": "县", "fen": 25_000}]
+    code, printed, _ = run(capsys, *L, "batch", "show", batch["id"])
+    assert "2026-09-22 移除 李小兰：已在外县领取（资助专干）" in printed
+    assert "审批：校长 周明，2026-09-25" in printed and "发放：2026-10-09，银行卡，省 60%、县 40%，YH-2026-0931" in printed
+    # The auditor's view: each step a commit of the batch, by its author.
+    code, printed, _ = run(capsys, *L, "log", batch["id"])
+    steps = [line.split("  ")[2:4] for line in printed.splitlines()]
+    assert steps == [["测试员", "[pay]"], ["测试员", "[approve]"], ["测试员", "[review]"], ["测试员", "[batch]"]]
+    assert "batch: 移除 李小兰（原因：已在外县领取）" in printed
+
+    # The bank roster: numbers masked, as text.
+    path = tmp_path / "代发.xlsx"
+    code, printed, _ = run(capsys, *L, "batch", "roster", batch["id"], "-o", str(path))
+    assert code == 0
+    rows = list(load_workbook(path).active.iter_rows(values_only=True))
+    assert rows[0] == ("序号", "学校", "年级", "班级", "姓名", "身份证号", "银行卡号", "金额（元）", "资助项目", "发放批次")
+    assert rows[1] == (1, "某县第一中学", "八年级", "2班", "王小红", "1101**********002X", "*" * 15 + "3446", 625, BOARD,
+                       batch["id"])
+    assert b"11010519491231002X" not in path.read_bytes()
+    # Revealed with the key and a reason: in clear, as text, the file its owner's only, the act recorded.
+    tip = git(ledger.path, "rev-parse", "main")
+    code, printed, _ = run(capsys, *L, "batch", "roster", batch["id"], "-o", str(path), "--reveal", "银行代发")
+    assert code == 0
+    rows = list(load_workbook(path).active.iter_rows(values_only=True))
+    assert rows[1][5:7] == ("11010519491231002X", "6222020200112233446")
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    [event] = [e for e in ledger.scan("event") if e.get("subject") == batch["id"]]
+    assert (event["action"], event["reason"]) == ("查看", "银行代发")
+    assert git(ledger.path, "rev-parse", "main") != tip
+
+    # The notice: masked names, no numbers.
+    code, printed, _ = run(capsys, *L, "batch", "notice", batch["id"], "--start", "2026-10-12", "-o", "-")
+    assert "1,王**,某县第一中学,八年级,2班,义务教育寄宿生生活补助,,625.00" in printed and "625.00" in printed and "王小红" not in printed and "002X" not in printed
