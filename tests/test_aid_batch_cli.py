@@ -65,3 +65,16 @@ def test_a_term_run_on_the_command_line(capsys, ledger, county, tmp_path):  # no
     # The notice: masked names, no numbers.
     code, printed, _ = run(capsys, *L, "batch", "notice", batch["id"], "--start", "2026-10-12", "-o", "-")
     assert "1,王**,某县第一中学,八年级,2班,义务教育寄宿生生活补助,,625.00" in printed and "625.00" in printed and "王小红" not in printed and "002X" not in printed
+
+
+def test_the_demo_autumn_batch_in_the_log(capsys, demo):
+    """The demo's autumn batch: each step a commit by the person who took it, as `bangfu log` shows."""
+    [batch] = demo.scan("batch")
+    code, printed, _ = run(capsys, "-L", str(demo.path), "log", batch["id"])
+    steps = [line.split("  ")[2:4] for line in printed.splitlines()]
+    assert code == 0 and steps == [["马红梅", "[pay]"], ["杨建国", "[approve]"], ["马红梅", "[review]"],
+                                   ["马红梅", "[review]"], ["马红梅", "[batch]"]]
+    assert (batch["approval"], batch["payment"]["reference"]) == ({"by": "杨建国", "date": "2026-10-15"},
+                                                                  "HY4-2026-2027-1-代发01")
+    assert [(s["action"], s["reason"]) for s in batch["review"]] == [
+        ("移除", "银行卡尚未开户，开户后补入"), ("增加", "已开户（开户回执已存档）")]

@@ -115,11 +115,18 @@ def test_entitlements_for_a_batch(ledger, small):
         s["戊"]: (small["standards"][0], 62_500)}
 
 
-def test_the_demo_reports_ma_guoqing_missing_boarding_subsidy(demo):
+def test_the_demo_autumn_batch_pays_ma_guoqing_his_boarding_subsidy(demo):
+    """马国庆 had nutrition aid and not the boarding subsidy he is due; the demo's autumn batch at
+    海原县第四中学 (store/demo/build.py) lists, removes and adds him back, and pays him: nothing of
+    the boarding subsidy is missing any more."""
     d = duty.duty(demo, TERM, today=dt.date(2026, 12, 5))
     names = {s["id"]: s["name"] for s in demo.scan("student")}
     board = next(p for p in d.programmes if p.programme == "义务教育寄宿生生活补助")
-    assert [names[p.student] for p in board.unpaid] == ["马国庆"]
+    assert board.unpaid == () and board.not_due == () and board.twice == ()
+    [batch] = demo.scan("batch")
+    paid = {names[a["student"]]: a["amount_fen"] for a in demo.find("aid", batch=batch["id"])}
+    # Four boarders at 1250 元/年 -> 625 元, 李梦瑶 a day pupil at half that -> 312.50 元.
+    assert paid == {"马国庆": 62_500, "白雪": 62_500, "马振宇": 62_500, "苏婉婷": 62_500, "李梦瑶": 31_250}
     meal = next(p for p in d.programmes if p.programme == "营养改善计划")
     assert meal.started and meal.unpaid == ()
     # The autumn term before the demo's first payments: nothing paid, nothing listed.
@@ -132,7 +139,6 @@ def test_the_term_report_lists_the_demo_findings_and_says_when_nothing_is_paid(d
 
     r = report.build(demo, TERM, today=dt.date(2026, 12, 5))
     assert [(a.kind, a.student, a.programme, a.amount_fen, a.expected_fen) for a in r.aid.anomalies] == [
-        ("unpaid", "马国庆", "义务教育寄宿生生活补助", None, 62_500),
         ("off_standard", "胡晓东", "义务教育寄宿生生活补助", 60_000, 62_500)]
     empty = report.build(demo, "2025-2026-1", today=dt.date(2026, 12, 5))
     assert empty.aid.anomalies == [] and "本学期尚未发放" in report.markdown(empty)

@@ -213,6 +213,11 @@ class BangfuApp(KeysInOrder, App[int]):
         self.switch_mode(record_type)   # creates the section's screen if it is the first visit
         self.sections[record_type].show_only(ids, caption)
 
+    def open_batches(self) -> None:
+        """The payment batches of the term on view (发放批次): make, review, approve, pay."""
+        from .modals.batch import BatchDialog
+        self.push_screen(BatchDialog(self.ledger, self.term, self.today))
+
     def show_progress(self, plan_id: str) -> None:
         """The dashboard for a plan: the current term if the plan runs now, else the plan's
         nearest term (its last one once it has ended), with the plan highlighted."""

@@ -4,9 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
+import datetime as dt
+
+from store.aid import batches
 from store.demo import generate
 from store.twinning import locks
-from store import NEW, Change, Ledger
+from store import NEW, Change, Ledger, Person
 from store.privacy.acts import init_keys
 
 # One commit per group, referred-to records first; a recognition and its notice refer to each other.
@@ -45,6 +48,7 @@ def build_demo(path: Path | str, records: int = 0, *, progress=None, records_dir
             _commit(ledger, together, "demo: " + ", ".join(f"{t} ×{len(by_type[t])}" for t in group if by_type.get(t)))
     for inspection in by_type.get("inspection", []):
         locks.inspect(ledger, inspection)
+    autumn_batch(ledger)
     missing = records - len(demo)
     if missing > 0:
         batch: list[dict] = []
@@ -67,6 +71,31 @@ def build_demo(path: Path | str, records: int = 0, *, progress=None, records_dir
     ledger.git.housekeeping = True
     ledger.index.save(ledger._cache_path())
     return ledger
+
+
+# The autumn term's boarding subsidy at 海原县第四中学 is paid the way a coordinator pays it, each step a
+# commit by its own person: the batch made from the rules, a pupil taken off (no bank card yet) and put
+# back once the card is opened, the head's approval, and the disbursement with the shares 8:2 of
+# 中央 and 自治区 (国办发〔2019〕27号, 教育领域中央与地方财政事权和支出责任划分改革方案: 家庭经济困难学生
+# 生活补助, 第一档 8:2; Ningxia is in the first band).
+CLERK = Person("马红梅", "zizhu@haiyuan4.example")           # 资助专干
+HEAD = Person("杨建国", "xiaozhang@haiyuan4.example")        # 校长
+TERM, BOARD = "2026-2027-1", "义务教育寄宿生生活补助"
+
+
+def autumn_batch(ledger: Ledger) -> dict:
+    school = next(s["id"] for s in ledger.find("school", name="海原县第四中学"))
+    pupil = next(s["id"] for s in ledger.find("student", name="马国庆"))
+    batch = batches.make(ledger, TERM, BOARD, on=dt.date(2026, 10, 12), school=school, author=CLERK).batch
+    batches.remove(ledger, batch["id"], pupil, reason="银行卡尚未开户，开户后补入", by="马红梅", on=dt.date(2026, 10, 12),
+                   author=CLERK)
+    batches.add(ledger, batch["id"], pupil, reason="已开户（开户回执已存档）", by="马红梅", on=dt.date(2026, 10, 14),
+                author=CLERK)
+    batches.approve(ledger, batch["id"], by="杨建国", on=dt.date(2026, 10, 15), author=HEAD)
+    doc, _made = batches.pay(ledger, batch["id"], on=dt.date(2026, 10, 20), method="银行卡",
+                             shares=[{"source": "中央", "percent": 80}, {"source": "省", "percent": 20}],
+                             reference="HY4-2026-2027-1-代发01", author=CLERK)
+    return doc
 
 
 def _commit(ledger: Ledger, records: Iterable[dict], message: str, checked: bool = True) -> None:

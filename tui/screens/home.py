@@ -228,6 +228,7 @@ class HomeScreen(LedgerScreen):
         Binding("right_square_bracket", "term(1)", "tui.key.next_term", id="bangfu.home.next_term"),
         Binding("t", "pick_term", "tui.key.pick_term", id="bangfu.home.pick_term"),
         Binding("y", "sync", "tui.key.sync", id="bangfu.home.sync"),
+        Binding("b", "batch", "tui.key.batch", id="bangfu.home.batch"),
     ]
 
     class Figures(Message):
@@ -401,9 +402,12 @@ class HomeScreen(LedgerScreen):
 
     # -- sync and conflicts ------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "sync" and self.bangfu.read_only:
-            return False  # a sync writes the ledger (merges, fast-forwards)
+        if action in ("sync", "batch") and self.bangfu.read_only:
+            return False  # a sync writes the ledger (merges, fast-forwards), and so does a batch
         return True
+
+    def action_batch(self) -> None:
+        self.bangfu.open_batches()
 
     def action_sync(self) -> None:
         if not self.bangfu.read_only:

@@ -35,7 +35,7 @@ from ..workers import background, settled
 from .base import LedgerScreen
 from .pick import PickScreen
 
-WRITES = {"new", "edit", "duplicate", "delete", "reveal", "import"}
+WRITES = {"new", "edit", "duplicate", "delete", "reveal", "import", "batch"}
 NEED_RECORD = {"edit", "duplicate", "delete", "history", "reveal", "progress"}
 
 
@@ -87,6 +87,7 @@ class SectionScreen(LedgerScreen):
         Binding("h", "history", "tui.key.history", id="bangfu.section.history"),
         Binding("r", "reveal", "tui.key.reveal", id="bangfu.section.reveal"),
         Binding("p", "progress", "tui.key.progress", id="bangfu.section.progress"),
+        Binding("b", "batch", "tui.key.batch", id="bangfu.section.batch"),
         Binding("x", "export", "tui.key.export", id="bangfu.section.export"),
         Binding("i", "import", "tui.key.import", id="bangfu.section.import"),
         Binding("s", "sort", "tui.key.sort", id="bangfu.section.sort"),
@@ -304,6 +305,8 @@ class SectionScreen(LedgerScreen):
             return False
         if action == "progress" and self.record_type != "plan":
             return False
+        if action == "batch" and self.record_type != "aid":
+            return False
         if action in NEED_RECORD and not self.is_mounted:
             return None
         if action in NEED_RECORD and self.list.highlighted is None:
@@ -401,6 +404,9 @@ class SectionScreen(LedgerScreen):
         rid = self.list.highlighted
         if rid:
             self.bangfu.show_progress(rid)
+
+    def action_batch(self) -> None:
+        self.bangfu.open_batches()
 
     def action_reveal(self) -> None:
         record = self._current()

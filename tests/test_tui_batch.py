@@ -1,0 +1,101 @@
+"""The payment batch dialog (发放批次) at 80x24, in Chinese and English: reached from the aid section
+(`b`) and from the palette, a batch made, a student removed with a reason, approved and paid, each
+step a commit; a refusal is read in the status line and nothing is committed."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from textual.widgets import DataTable, Input, Select, Static
+
+from store.core import i18n
+from test_tui_app import palette, pilot_test, settle, static_text
+from test_world_batch import BOARD, county  # noqa: F401  (the hand-worked ledger)
+from tui.app import BangfuApp
+from tui.modals.batch import BatchDialog
+
+
+async def until(pilot, condition, timeout: float = 20.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        await pilot.pause(0.05)
+        if condition():
+            return
+    raise AssertionError("the app did not get there in time")
+
+
+def status(dialog) -> str:
+    return static_text(dialog.query_one("#batch-status", Static))
+
+
+async def type_into(pilot, dialog, widget: str, text: str) -> None:
+    dialog.query_one(f"#{widget}", Input).focus()
+    await pilot.pause()
+    await pilot.press(*text)
+
+
+WORDS = {
+    "zh": dict(made="已生成：2 名学生，合计 1,250.00 元", need_reason="移除或加入学生须写明原因",
+               removed="已移除，现 1 名学生，合计 625.00 元", approved="已审批：1 名学生，合计 625.00 元",
+               paid="已发放：1 笔，合计 625.00 元", search="fafang", hit="发放批次"),
+    "en": dict(made="Made: 2 students, 1,250.00 yuan", need_reason="removing or adding a student needs a reason",
+               removed="Removed: 1 students, 625.00 yuan now", approved="Approved: 1 students, 625.00 yuan",
+               paid="Paid: 1 payments, 625.00 yuan", search="payment", hit="payment batches"),
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pilot_test
+async def test_a_batch_run_in_the_dashboard(ledger, county, lang):  # noqa: F811
+    i18n.set_lang(lang)
+    words = WORDS[lang]
+    app = BangfuApp(ledger, today=dt.date(2026, 9, 21))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")                                  # the aid section ...
+        await settle(pilot)
+        await pilot.press("b")                                  # ... its payment batches
+        await until(pilot, lambda: isinstance(app.screen, BatchDialog))
+        dialog = app.screen
+        for widget in ("#batch-make", "#batch-remove", "#batch-approve", "#batch-pay", "#batch-status"):
+            region = dialog.query_one(widget).region
+            assert region.right <= 80 and region.bottom <= 24 and region.height > 0, widget
+        dialog.query_one("#batch-programme", Select).value = BOARD
+        dialog.query_one("#batch-school", Select).value = county["mid"]
+        await pilot.click("#batch-make")
+        await until(pilot, lambda: status(dialog) == words["made"])
+        table = dialog.query_one("#batch-entries", DataTable)
+        assert table.row_count == 2
+        [batch] = ledger.scan("batch")
+
+        table.focus()
+        row = [r.value for r in table.rows].index(county["b"])
+        for _ in range(row):
+            await pilot.press("down")
+        await pilot.click("#batch-remove")                      # no reason: refused, nothing committed
+        await until(pilot, lambda: status(dialog) == words["need_reason"])
+        assert len(ledger.get(batch["id"])["entries"]) == 2
+        await type_into(pilot, dialog, "batch-reason", "已在外县领取")
+        await pilot.click("#batch-remove")
+        await until(pilot, lambda: status(dialog) == words["removed"])
+        assert [e["student"] for e in ledger.get(batch["id"])["entries"]] == [county["a"]]
+
+        await type_into(pilot, dialog, "batch-by", "周明")
+        await pilot.click("#batch-approve")
+        await until(pilot, lambda: status(dialog) == words["approved"])
+        await type_into(pilot, dialog, "batch-reference", "YH-1")
+        await pilot.click("#batch-pay")
+        await until(pilot, lambda: status(dialog) == words["paid"])
+        [aid] = ledger.scan("aid")
+        assert (aid["student"], aid["amount_fen"], aid["batch"], aid["voucher"]) == (county["a"], 62_500, batch["id"],
+                                                                                    "YH-1")
+        await pilot.click("#batch-approve")                     # a second approval: the store's refusal
+        await until(pilot, lambda: "-error" in dialog.query_one("#batch-status").classes)
+        assert "周明" in status(dialog) and "2026-09-21" in status(dialog)
+
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, BatchDialog))
+        await pilot.press("1")                                   # home: the palette finds it too
+        await settle(pilot)
+        hits = await palette(pilot, *words["search"])
+        prompts = [str(hits.get_option_at_index(i).prompt) for i in range(hits.option_count)]
+        assert any(words["hit"] in p for p in prompts), prompts
