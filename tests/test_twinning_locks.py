@@ -157,7 +157,7 @@ def test_the_audit_lists_every_adjustment(ledger, plan):
     p, visit = plan["plan"], plan["spring"]
     locks.inspect(ledger, _inspection(plan))
     saved = adjustments.adjust(ledger, [Change(visit["id"], {**visit, "hours": 4}, ledger.version(visit["id"]))],
-                         reason="春季送教课时补录", approver="县教育局 刘建国", date="2007-09-10")
+                               reason="春季送教课时补录", approver="县教育局 刘建国", date="2007-09-10")
     result = audit.run(ledger)
     [found] = [f for f in result.findings if f.kind == "adjustment"]
     assert (found.commit_id, found.record, found.level) == (saved[0].commit, saved[1].id, "warning")

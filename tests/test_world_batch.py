@@ -35,6 +35,10 @@ def recognised(student: dict, year: str = YEAR, **extra) -> dict:
 
 @pytest.fixture
 def county(ledger):
+    return build_county(ledger)
+
+
+def build_county(ledger) -> dict:
     """某县: a junior middle school with five pupils and a primary school with one.
 
     王小红, 李小兰: boarders recognised for 2026-2027  -> boarding subsidy and meals
@@ -252,3 +256,31 @@ def test_paying_twice_or_before_approval_is_refused(ledger, county, approved):
     batches.pay(ledger, approved, **pay)
     with pytest.raises(BatchRefused, match="不能重复发放"):
         batches.pay(ledger, approved, **pay)
+
+
+def test_the_hub_refuses_an_edit_of_a_paid_batch_pushed_with_plain_git(tmp_path):
+    import json
+    import subprocess
+
+    from store.core import canonical
+    from store.privacy.acts import init_keys
+    from store.sync import remote as sync
+    from test_sync_local import make_hub, make_site
+
+    hub = make_hub(tmp_path / "hub")
+    site = make_site(str(hub), tmp_path / "site", "某县一中")
+    init_keys(site)
+    c = build_county(site)
+    batch = batches.make(site, TERM, BOARD, on=DAY, school=c["mid"]).batch
+    batches.approve(site, batch["id"], by="校长 周明", on=dt.date(2026, 9, 25))
+    _doc, [aid, _other] = batches.pay(site, batch["id"], on=dt.date(2026, 10, 9), method="银行卡",
+                                      shares=[{"source": "中央", "percent": 100}], reference="YH-1")
+    sync.sync(site)
+    work = tmp_path / "work"
+    subprocess.run(["git", "clone", "-q", str(hub), str(work)], check=True)
+    path = work / ids.path_of(aid["id"])
+    path.write_bytes(canonical.dumps({**json.loads(path.read_text(encoding="utf-8")), "amount_fen": 70_000}))
+    subprocess.run(["git", "commit", "-qam", "手工修改"], cwd=work, check=True)
+    pushed = subprocess.run(["git", "push", "origin", "main"], cwd=work, capture_output=True, text=True)
+    assert pushed.returncode != 0 and f"这笔发放属于发放批次 {batch['id']}" in pushed.stderr
+    site.close()

@@ -270,13 +270,15 @@ def refused(changes: list[tuple[str, dict | None, dict | None]], before) -> list
     """Errors for changes to an approved batch or to a payment of one, without an adjustment record
     naming them in the same change; `before` is the ledger as it stood (anything with `get`)."""
     adjusted = adjustments.adjusted(changes)
-    disbursed = {rid for rid, old, new in changes if _disbursing(old, new)}
+    # Paid by these changes (at the hub, a push may hold a batch's every step, from its making on).
+    disbursed = {rid for rid, old, new in changes
+                 if new and new.get("type") == "batch" and new.get("payment") and not (old or {}).get("payment")}
     out: list[Finding] = []
     for rid, old, new in changes:
         if rid in adjusted:
             continue
         doc = old or new or {}
-        if doc.get("type") == "batch" and old and old.get("approval") and rid not in disbursed:
+        if doc.get("type") == "batch" and old and old.get("approval") and not _disbursing(old, new):
             out.append(Finding(rid, (), "rule.batch_locked", {"by": old["approval"].get("by", ""),
                                                               "date": old["approval"].get("date", "")}))
         elif doc.get("type") == "aid":

@@ -92,12 +92,22 @@ class _Ledger:
         self.standards = list(source.scan("standard"))
         self.calendars = list(source.scan("calendar"))
         self.schools = {s["id"]: s for s in source.scan("school")}
+        self._days: dict[str, int | None] = {}
         self.recognised: dict[str, list[dict]] = {}
         for r in source.scan("recognition"):
             self.recognised.setdefault(str(r.get("student", "")), []).append(r)
 
     def county(self, school: str | None) -> str | None:
         return (self.schools.get(school or "") or {}).get("county")
+
+    def school_days(self, term: str, county: str | None) -> int | None:
+        """The school days of the term's calendar for the county, counted once per calendar."""
+        calendar = standards.calendar_for(self.calendars, term, county)
+        if calendar is None:
+            return None
+        if calendar["id"] not in self._days:
+            self._days[calendar["id"]] = standards.school_days(calendar)
+        return self._days[calendar["id"]]
 
 
 def _on_roll(data: _Ledger, student: dict, programme: str, on: dt.date) -> bool:
@@ -127,10 +137,7 @@ def entitlement(data: _Ledger, student: dict, programme: str, term: str, on: dt.
                                   _difficulty(data, student, situation.school_year_of_term(term)), on)
     if standard is None:
         return None
-    days = None
-    if standard.get("unit") == "天":
-        calendar = standards.calendar_for(data.calendars, term, county)
-        days = standards.school_days(calendar) if calendar else None
+    days = data.school_days(term, county) if standard.get("unit") == "天" else None
     amounts = standards.term_amounts(standard, days)
     return Entitlement(student["id"], programme, standard["id"], max(amounts) if amounts and not standard.get("cap")
                        else None, days)
