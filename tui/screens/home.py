@@ -228,7 +228,8 @@ class HomeScreen(LedgerScreen):
         Binding("right_square_bracket", "term(1)", "tui.key.next_term", id="bangfu.home.next_term"),
         Binding("t", "pick_term", "tui.key.pick_term", id="bangfu.home.pick_term"),
         Binding("y", "sync", "tui.key.sync", id="bangfu.home.sync"),
-        Binding("b", "batch", "tui.key.batch", id="bangfu.home.batch"),
+        # (not in the footer: 80 columns have no room; the palette and help list it)
+        Binding("b", "batch", "tui.key.batch", show=False, id="bangfu.home.batch"),
     ]
 
     class Figures(Message):
