@@ -78,3 +78,25 @@ def test_the_demo_autumn_batch_in_the_log(capsys, demo):
                                                                   "HY4-2026-2027-1-代发01")
     assert [(s["action"], s["reason"]) for s in batch["review"]] == [
         ("移除", "银行卡尚未开户，开户后补入"), ("增加", "已开户（开户回执已存档）")]
+
+
+def test_a_paid_batch_payment_is_corrected_with_set_adjust(capsys, ledger, county):  # noqa: F811
+    """The twinning locks' adjustment (`bangfu set … --adjust REASON --approver NAME`) is the one way
+    to correct a payment of an approved batch too."""
+    import datetime as dt
+
+    from store.aid import batches
+
+    batch = batches.make(ledger, TERM, BOARD, on=dt.date(2026, 9, 21), school=county["mid"]).batch
+    batches.approve(ledger, batch["id"], by="校长 周明", on=dt.date(2026, 9, 25))
+    _doc, made = batches.pay(ledger, batch["id"], on=dt.date(2026, 10, 9), method="银行卡", reference="YH-1",
+                             shares=[{"source": "中央", "percent": 100}])
+    aid = made[0]["id"]
+    L = ("-L", str(ledger.path))
+    code, _, err = run(capsys, *L, "set", aid, "voucher=YH-2")
+    assert code == 1 and f"这笔发放属于发放批次 {batch['id']}（校长 周明 于 2026-09-25 审批），不能再改或删除" in err
+    assert ledger.get(aid)["voucher"] == "YH-1"
+    code, _, err = run(capsys, *L, "set", aid, "voucher=YH-2", "--adjust", "银行退票后重发", "--approver", "县资助中心 王主任")
+    assert code == 0, err
+    [adjustment] = ledger.scan("adjustment")
+    assert (ledger.get(aid)["voucher"], adjustment["records"], adjustment["reason"]) == ("YH-2", [aid], "银行退票后重发")
