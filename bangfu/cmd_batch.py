@@ -199,7 +199,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if batch.get("payment"):
         pay = batch["payment"]
         out(i18n.t("aid.batch.cmd.payment_line", date=pay["date"], method=pay["method"], reference=pay["reference"],
-                   shares="、".join(f"{s['source']} {s['percent']}%" for s in pay["shares"])))
+                   shares=i18n.listing(f"{s['source']} {s['percent']}%" for s in pay["shares"])))
     return 0
 
 

@@ -27,7 +27,7 @@ def test_a_term_run_on_the_command_line(capsys, ledger, county, tmp_path):  # no
     assert (code, err.strip()) == (1, f"发放批次 {batch['id']} 已由 校长 周明 于 2026-09-25 审批，不能再审批或修改名单")
     code, _, err = run(capsys, *L, "--lang", "en", "batch", "pay", batch["id"], "--share", "省=60", "--share", "县=30",
                        "--reference", "YH-1", "--date", "2026-10-09")
-    assert (code, err.strip()) == (1, "the funding shares add up to 90% (省 60%、县 30%), not 100%")
+    assert (code, err.strip()) == (1, "the funding shares add up to 90% (省 60%, 县 30%), not 100%")
     code, printed, _ = run(capsys, *L, "--lang", "zh", "batch", "pay", batch["id"], "--share", "省=60", "--share", "县=40",
                            "--reference", "YH-2026-0931", "--date", "2026-10-09")
     assert code == 0 and "1 笔，合计 625.00 元，2026-10-09，YH-2026-0931" in printed

@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from store.aid import duty
-from store.core import ids
+from store.core import i18n, ids
 from store.core.errors import BangfuError
 from store.core.findings import Finding
 from store.ledger import adjustments, hooks
@@ -207,7 +207,7 @@ def check_shares(shares: list[dict]) -> None:
     sources = [s["source"] for s in shares]
     if not shares or total != 100:
         raise BatchRefused("aid.batch.shares_sum", total=total,
-                           parts="、".join(f"{s['source']} {s['percent']}%" for s in shares) or "—")
+                           parts=i18n.listing(f"{s['source']} {s['percent']}%" for s in shares) or "—")
     if len(set(sources)) != len(sources):
         raise BatchRefused("aid.batch.shares_twice", source=next(s for s in sources if sources.count(s) > 1))
 
