@@ -80,7 +80,7 @@ MODULES = {
                         functions("store.figures.dashboard", "months", "_within", "_elapsed", "active_plans",
                                   "plan_progress", "expected_fen", "aid_summary")),
     # 应助尽助: due and unpaid, paid but not eligible, paid twice, off standard, one person at two schools
-    "duty": Module("store/aid/duty.py", ("tests/test_aid_duty.py",)),
+    "duty": Module("store/aid/duty.py", ("tests/test_aid_duty.py", "tests/test_world_duty.py")),
     # the rules for students and payments (aid due and paid, the ID check, duplicates)
     "checks": Module("store/rules/checks.py", ("tests/test_rules.py", "tests/test_world_payments.py",
                                                "tests/test_world_rules.py"),
