@@ -57,7 +57,10 @@ MODULES = {
     # the compare-and-swap: the ref swap, and the Ledger's write path around it
     "swap": Module("store/ledger/gitstore.py", ("tests/test_world_cas.py",),
                    functions("store.ledger.gitstore", "GitStore.swap_ref")),
-    "write": Module("store/ledger/ledger.py", ("tests/test_world_cas.py", "tests/test_store.py", "tests/test_disk.py"),
+    "write": Module("store/ledger/ledger.py",
+                    ("tests/test_world_cas.py", "tests/test_world_commits.py", "tests/test_store.py", "tests/test_disk.py",
+                     "tests/test_hub_guard.py::test_a_worktree_save_refuses_while_that_records_file_has_hand_edits_and_"
+                     "loses_neither"),
                     functions("store.ledger.ledger", "Ledger.commit", "Ledger._attempts", "Ledger._write_commit")),
     "mask": Module("store/privacy/protect.py", ("tests/test_protect.py", "tests/test_world_masks.py"),
                    functions("store.privacy.protect", "_keep", "mask", "mask_name")),

@@ -60,6 +60,7 @@ def test_full_disk_gives_a_clear_error_and_commits_nothing(ledger, small_disk):
     with pytest.raises(StorageError) as caught:
         led.put(record, base=saved.version)
     assert "磁盘已满" in str(caught.value) and "没有提交任何内容" in str(caught.value)
+    assert f"无法写入台账 {led.path}" in str(caught.value)      # which ledger, on a server holding several
     assert led.git.tip() == tip
     (small_disk / "filler").unlink()
     subprocess.run(["git", "fsck"], cwd=led.path, check=True, capture_output=True)
