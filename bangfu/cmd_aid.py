@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from store.aid import promotion, recognition
+from store.aid import donations, promotion, recognition
 from store.privacy import notice as notices
 from store.core import i18n
 from store.core.errors import UsageError
@@ -36,6 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--out", help=t("aid.cmd.notice_out"))
     p.add_argument("--no-mask", action="store_true", help=t("aid.cmd.notice_no_mask"))
     p.set_defaults(handler=cmd_notice)
+
+    p = command(sub, "donation-notice", "aid.donation.cmd")
+    p.add_argument("visit", help=t("aid.donation.cmd_visit"))
+    p.add_argument("-o", "--out", help=t("aid.donation.cmd_out"))
+    p.add_argument("--no-mask", action="store_true", help=t("aid.cmd.notice_no_mask"))
+    p.set_defaults(handler=cmd_donation_notice)
 
 
 def school_id(ledger, given: str) -> str:
@@ -110,4 +116,23 @@ def cmd_promote(args: argparse.Namespace) -> int:
         out(i18n.t("aid.promote.done", count=len(moves), leaving=leaving, year=args.year, commit=commit[:10]))
     else:
         out(i18n.t("aid.promote.preview", count=len(moves), leaving=leaving, year=args.year))
+    return 0
+
+
+def cmd_donation_notice(args: argparse.Namespace) -> int:
+    fmt = Path(args.out).suffix.lstrip(".").lower() if args.out else "md"
+    if fmt not in ("csv", "md"):
+        raise UsageError("privacy.notice.bad_format", format=fmt, allowed="csv, md")
+    ledger = open_ledger(args)
+    use = donations.use_of(ledger, args.visit, mask_names=not args.no_mask)
+    if output.JSON:
+        data({"donation": use.donation, "received_fen": use.received_fen, "paid_fen": use.paid_fen,
+              "left_fen": use.left_fen, "rows": [vars(r) for r in use.rows]})
+        return 0
+    text = donations.csv_bytes(use) if fmt == "csv" else "\n".join(donations.lines(use)).encode("utf-8")
+    if args.out:
+        Path(args.out).write_bytes(text)
+    else:
+        sys.stdout.buffer.write(text)
+        sys.stdout.flush()
     return 0

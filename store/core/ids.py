@@ -10,7 +10,8 @@ import hashlib
 import re
 
 RECORD_TYPES = ("school", "plan", "visit", "student", "aid", "standard", "event", "calendar", "recognition", "posting",
-                "teacher", "measurement", "inspection", "adjustment", "batch")
+                "teacher", "measurement", "inspection", "adjustment", "batch",
+                "sponsorship")
 _ULID = r"[0-9A-HJKMNP-TV-Z]{26}"
 # Always used with fullmatch: `$` also matches before a final newline, and an id with one
 # made a file named `visit-…\n.json` that no `show` of the id could find.

@@ -293,6 +293,16 @@ def _plan_targets(c: _Ctx, r: dict) -> Iterator[Finding]:
 
 # --- visit ------------------------------------------------------------------------------
 
+def _visit_plan(c: _Ctx, r: dict) -> Iterator[Finding]:
+    """Every activity belongs to a plan but a home visit (家访), which may name the student instead."""
+    if r.get("plan"):
+        return
+    if r.get("kind") != "家访":
+        yield c.error(("plan",), "rule.visit_plan_missing", kind=r.get("kind", ""))
+    elif not r.get("student"):
+        yield c.error(("student",), "rule.visit_home_student")
+
+
 def _visit_dates(c: _Ctx, r: dict) -> Iterator[Finding]:
     day, end_day = _date(r.get("date")), _date(r.get("end_date"))
     if day and end_day and end_day < day:
@@ -719,6 +729,33 @@ def _calendar_overlap(c: _Ctx, r: dict) -> Iterator[Finding]:
             yield c.error(("first_day",), "rule.calendar_terms_overlap", term=r.get("term"), other=other.get("term"),
                           first=first, last=last, other_first=a, other_last=b)
 
+# --- help that is not a payment by policy --------------------------------------------------------
+
+def _aid_donation(c: _Ctx, r: dict) -> Iterator[Finding]:
+    """A payment out of a donation names a 捐赠 activity with cash, and a donation's payments never
+    add up to more than its cash."""
+    if not r.get("donation"):
+        return
+    visit = c.ref(r.get("donation"), "visit")
+    if not visit:
+        return
+    cash = (visit.get("donation") or {}).get("cash_fen")
+    if visit.get("kind") != "捐赠" or not isinstance(cash, int):
+        yield c.error(("donation",), "rule.aid_donation_not_cash", visit=visit.get("id"))
+        return
+    paid = sum(int(a.get("amount_fen", 0)) for a in c.source.find("aid", donation=visit["id"]) if a.get("id") != r.get("id"))
+    total = paid + int(r.get("amount_fen", 0))
+    if total > cash:
+        yield c.error(("amount_fen",), "rule.aid_donation_exceeded", paid=yuan(total), cash=yuan(cash),
+                      donor=(visit.get("donation") or {}).get("donor", ""))
+
+
+def _sponsorship_period(c: _Ctx, r: dict) -> Iterator[Finding]:
+    start, end = _period(r)
+    if start and end and start > end:
+        yield c.error(("period", "end"), "rule.sponsorship_period_order", start=start, end=end)
+
+
 # --- payment batch ----------------------------------------------------------------------------
 
 def _batch_steps(c: _Ctx, r: dict) -> Iterator[Finding]:
@@ -740,7 +777,7 @@ def _batch_steps(c: _Ctx, r: dict) -> Iterator[Finding]:
 COMMON: tuple[Rule, ...] = (_references,)
 RULES: dict[str, tuple[Rule, ...]] = {
     "plan": (_plan_period, _plan_roles, _unique_keys, _plan_budget, _plan_schedule, _plan_targets, _plan_accepted),
-    "visit": (_visit_dates, _visit_host_is_visitor, _visit_parties, _visit_secondment, _visit_donation),
+    "visit": (_visit_plan, _visit_dates, _visit_host_is_visitor, _visit_parties, _visit_secondment, _visit_donation),
     "calendar": (_calendar_term, _calendar_overlap),
     "measurement": (_measurement_target,),
     "inspection": (_inspection_plan,),
@@ -749,8 +786,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "recognition": (_recognition_steps, _recognition_once),
     "posting": (_notice_period,),
     "batch": (_batch_steps,),
+    "sponsorship": (_sponsorship_period,),
     "aid": (_aid_term, _aid_duplicate, _aid_standard_missing, _aid_standard_match, _aid_region, _aid_standard_valid,
-            _aid_amount, _aid_shares, _aid_eligible),
+            _aid_amount, _aid_shares, _aid_eligible, _aid_donation),
 }
 
 

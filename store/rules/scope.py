@@ -1,11 +1,11 @@
 """Which schools a record belongs to: what an access list (store/ledger/policy.py) is held to.
 
 A school belongs to itself; a plan to its parties; a visit to its host and visiting schools; a
-student, a recognition (认定) and a posted notice (公示) to their school; a payment to its
-student's school; a payment batch to its school (one for all schools is the county's); an
-event to the record it is about. A standard belongs to no school: it is the county's (only an
-account with every school may change it). An event about nothing in particular
-(a key rotation) is anyone's.
+student, a recognition (认定) and a posted notice (公示) to their school; a payment and a
+sponsorship (一对一资助) to their student's school; a payment batch to its school (one for all
+schools is the county's); an event to the record it is about. A standard belongs to no school: it
+is the county's (only an account with every school may change it). An event about nothing in
+particular (a key rotation) is anyone's.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def schools(doc: dict, source) -> frozenset[str]:
         return frozenset({str(doc.get("school"))})
     if kind == "batch":
         return frozenset({str(doc["school"])}) if doc.get("school") else frozenset()
-    if kind == "aid":
+    if kind in ("aid", "sponsorship"):
         student = source.get(doc.get("student")) if ids.is_id(doc.get("student")) else None
         return frozenset({str(student.get("school"))}) if isinstance(student, dict) else frozenset()
     if kind == "event":
