@@ -90,3 +90,12 @@ def test_a_home_visit_names_the_student_and_needs_no_plan(ledger, gift):
     found = [f for f in ledger.check(lesson) if f.level == "error"]
     assert [f.rule for f in found] == ["rule.visit_plan_missing"]
     assert "「示范课」活动须属于一个结对帮扶计划（只有家访可以不属于计划）" in found[0].text()
+
+
+def test_the_demo_donation_of_sanyuan_middle_school(demo):
+    """叶集区三元中学师生 gave 5000 元 in cash (2026-11-06); 500 元 of it went to one pupil."""
+    use = donations.use_of(demo, "visit-01M7W3EX7BF455MJHM5B8EC0TE")
+    assert (use.received_fen, use.paid_fen, use.left_fen, [r.name for r in use.rows]) == (500_000, 50_000, 450_000,
+                                                                                          ["刘**"])
+    [sponsorship] = demo.scan("sponsorship")
+    assert (sponsorship["sponsor"], sponsorship["amount_fen"], sponsorship["unit"]) == ("叶集区三元中学师生", 50_000, "学期")

@@ -37,7 +37,7 @@ RECORDS_DIR = DEMO_RECORDS  # the name store/demo/build.py uses
 
 # The order in which record types can be written: each only refers to earlier ones.
 TYPE_ORDER = ("school", "standard", "calendar", "teacher", "plan", "student", "recognition", "posting", "visit", "aid",
-              "measurement", "inspection", "adjustment", "event")
+              "sponsorship", "measurement", "inspection", "adjustment", "event")
 
 # The demo's "today": the current term is 2026-2027-1.
 TODAY = dt.date(2026, 11, 25)
