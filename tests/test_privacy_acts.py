@@ -231,3 +231,15 @@ def test_batch_with_new_students_after_duplicate_is_fixed(led):
     with pytest.raises(InvalidRecord) as dup:
         led.put(student(led.school_id, "辛", student_no="g340521201205050027"))
     assert dup.value.findings[0].path == ("identity", "student_no") and "庚" in dup.value.findings[0].text()
+
+
+def test_an_identity_that_is_not_an_object_is_a_schema_message(ledger, capsys):
+    """`"identity": true` in a student typed by hand crashed the ID check that runs before sealing
+    (found by test_cli_fuzz): it is the schema's message, nothing committed."""
+    sid = ledger.put(school()).id
+    student = {"type": "student", "schema_version": 1, "name": "李明", "sex": "男", "school": sid, "stage": "小学",
+               "grade": "五年级", "events": [{"date": "2024-09-01", "event": "认定"}], "identity": True}
+    tip = ledger.git.tip()
+    with pytest.raises(InvalidRecord) as caught:
+        ledger.put(student)
+    assert [f.field_path for f in caught.value.findings] == ["identity"] and ledger.git.tip() == tip

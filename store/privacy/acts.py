@@ -183,7 +183,9 @@ def prepare_keys(ledger, changes: list[Change]) -> None:
 def clear_warnings(ledger, record: dict) -> list[Finding]:
     """A clear ID number whose birth year does not fit the student's grade: a warning, made before
     sealing hides the birth date (the message shows neither)."""
-    value = (record.get("identity") or {}).get("id_number") if record.get("type") == "student" else None
+    identity = record.get("identity") if record.get("type") == "student" else None
+    # (checked before the schema: `identity` may be anything a hand-written record holds)
+    value = identity.get("id_number") if isinstance(identity, dict) else None
     if not isinstance(value, str) or not isinstance(record.get("grade"), str):
         return []
     if idcard.birth_fits_grade(idcard.normal(value), record["grade"]):
