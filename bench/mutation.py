@@ -92,7 +92,8 @@ MODULES = {
                                "_aid_duplicate", "_aid_standard_match", "_aid_standard_valid", "_aid_amount",
                                "_aid_eligible")),
     # (the notice tests on the demo ledger build it for every mutant: left to the full suite)
-    "notice": Module("store/privacy/notice.py", ("tests/test_world_notice.py", "tests/test_privacy_notice.py", "-k",
+    "notice": Module("store/privacy/notice.py", ("tests/test_world_notice.py", "tests/test_privacy_notice.py",
+                                                 "tests/test_aid_recognition.py", "tests/test_world_batch.py", "-k",
                                                  "not (rows_hold_only or written_notice_contains or notice_command)")),
 }
 

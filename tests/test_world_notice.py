@@ -117,3 +117,55 @@ def test_a_wrong_term_period_or_date_is_said_plainly(ledger, paid, kwargs, key):
     with pytest.raises(UsageError) as caught:
         write_notice(build_notice(ledger, TERM, start="2026-03-02"), "-", "pdf")
     assert caught.value.key == "privacy.notice.bad_format"
+
+
+MD_SHAHE = (
+    "# 沙河镇第二中心小学2025-2026 学年第二学期学生资助公示\n"
+    "\n"
+    "公示期：2026-03-06 至 2026-03-12（5 个工作日）\n"
+    "\n"
+    "| 序号 | 姓名 | 学校 | 年级 | 班级 | 资助项目 | 资助档次 | 金额（元） |\n"
+    "|---|---|---|---|---|---|---|---:|\n"
+    "| 1 | 李\\* | 沙河镇第二中心小学 | 二年级 | 2班 | 义务教育寄宿生生活补助 |  | 625.00 |\n"
+    "| 2 | 张\\*\\* | 沙河镇第二中心小学 | 三年级 | 1班 | 义务教育寄宿生生活补助 | 特别困难 | 625.00 |\n"
+    "| 3 | 张\\*\\* | 沙河镇第二中心小学 | 三年级 | 1班 | 营养改善计划 | 特别困难 | 400.00 |\n"
+    "| 4 | 赵\\* | 沙河镇第二中心小学 | 六年级 | 2班 | 义务教育寄宿生生活补助 |  | 625.00 |\n"
+    "| 5 | 王\\* | 沙河镇第二中心小学 | 初一 | 1班 | 义务教育寄宿生生活补助 |  | 1,250.00 |\n"
+    "| 合计（5 笔） |  |  |  |  |  |  | 3,525.00 |\n"
+    "\n"
+    "如对公示内容有异议，请在公示期内向学校学生资助工作负责人反映。\n"
+)
+
+
+def test_one_schools_notice_in_markdown_whole(ledger, paid, tmp_path):
+    # The masks' stars are escaped: unescaped, a Markdown reader would set the names in italics.
+    write_notice(build_notice(ledger, TERM, start="2026-03-06", days=5, school=paid["shahe"]), tmp_path / "公示.md")
+    assert (tmp_path / "公示.md").read_text(encoding="utf-8") == MD_SHAHE
+
+
+def test_one_schools_notice_as_a_spreadsheet(ledger, paid, tmp_path):
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    write_notice(build_notice(ledger, TERM, start="2026-03-06", days=5, school=paid["shahe"]), tmp_path / "公示.xlsx")
+    rows = [tuple(c for c in row) for row in load_workbook(tmp_path / "公示.xlsx").active.iter_rows(values_only=True)]
+    assert rows[0][0] == "沙河镇第二中心小学2025-2026 学年第二学期学生资助公示"
+    assert rows[1][0] == "公示期：2026-03-06 至 2026-03-12（5 个工作日）"
+    assert rows[3] == ("序号", "姓名", "学校", "年级", "班级", "资助项目", "资助档次", "金额（元）")
+    assert rows[4] == (1, "李*", "沙河镇第二中心小学", "二年级", "2班", BOARD, None, 625)
+    assert rows[9] == ("合计（5 笔）", None, None, None, None, None, None, 3525)
+    assert Decimal(str(rows[8][7])) == Decimal("1250")
+    assert rows[11][0] == "如对公示内容有异议，请在公示期内向学校学生资助工作负责人反映。"
+
+
+def test_a_grade_written_with_digits_takes_its_place_and_no_class_is_left_blank(ledger, paid):
+    # 周敏, 4年级 with no class written, comes between 三年级 and 六年级; her class cell is empty.
+    sid = ledger.put({"type": "student", "schema_version": 1, "name": "周敏", "sex": "女", "school": paid["shahe"],
+                      "stage": "小学", "grade": "4年级", "events": [{"date": "2025-09-01", "event": "认定"}]}).id
+    ledger.put({"type": "aid", "schema_version": 1, "student": sid, "programme": BOARD, "term": TERM,
+                "amount_fen": 62500, "paid_on": "2026-03-02", "source": "中央", "method": "银行卡"})
+    notice = build_notice(ledger, TERM, mask_names=False, start="2026-03-02", school=paid["shahe"])
+    assert [(r.name, r.grade, r.class_name) for r in notice.rows] == [
+        ("李娜", "二年级", "2班"), ("张小伟", "三年级", "1班"), ("张小伟", "三年级", "1班"), ("周敏", "4年级", ""),
+        ("赵强", "六年级", "2班"), ("王芳", "初一", "1班")]
