@@ -110,3 +110,26 @@ def test_each_person_of_a_secondment_batch_is_one_person_time(ledger, world):
 def test_a_teacher_record_is_one_person_whatever_the_name_typed(ledger, world):
     t = _targets(ledger, world)
     assert (t["trained"].actual, t["trained"].met) == (3.0, True)     # 王芳, 李娜, 赵敏
+
+
+def test_a_short_secondment_is_shown_with_its_school_days(ledger, world):
+    plan = ledger.get(world["plan"])
+    a, b = plan["parties"][0]["school"], plan["parties"][1]["school"]
+    cadre = ledger.put({"type": "visit", "schema_version": 2, "plan": plan["id"], "date": "2026-10-08", "kind": "挂职",
+                        "host_school": b, "secondment": {"person": "钱老师", "from_school": a, "to_school": b,
+                                                         "start": "2026-10-08", "end": "2026-11-20"}}).id
+    [p] = [p for p in d.plan_progress(ledger, TERM) if p.plan == world["plan"]]
+    # The default autumn term has 102 school days: September 22, October 22, November 21,
+    # December 23, 1–20 January 14. 8 October to 20 November holds 17 + 15 = 32 of them.
+    assert p.short_secondments == (d.ShortSecondment(cadre, "钱老师", "挂职", "2026-10-08", "2026-11-20", 32, 102,
+                                                     "2026-2027-1"),)
+    assert _targets(ledger, world)["there"].actual == 7.0          # too short to count towards anything
+
+
+def test_a_plan_ending_on_the_first_day_of_a_term_is_in_that_term_and_plans_come_by_start(ledger, world):
+    plan = ledger.get(world["plan"])
+    for title, start, end in (("暑期计划", "2026-06-01", "2026-09-01"), ("上学年计划", "2025-09-01", "2026-08-31")):
+        ledger.put({"type": "plan", "schema_version": 2, "title": title, "status": "已总结", "parties": plan["parties"],
+                    "period": {"start": start, "end": end}, "targets": []})
+    titles = [p.title for p in d.plan_progress(ledger, TERM)]
+    assert titles == ["暑期计划", "城关中学帮扶三元中学"]          # the one ending 31 August is not in it
