@@ -9,6 +9,9 @@ Refused, with a message in Chinese and English that says what to do:
   id names, not in canonical form, or not valid against the schemas of that commit;
 - a final state in which a changed record breaks a rule (schemas and rules, as a save
   checks it), or a deleted record is still referred to;
+- a clear identifier (resident ID, mobile or bank card number, store/rules/cleartext.py) in a
+  commit message, a file name, a tag's message or a ref's name: children's identifiers live
+  only sealed in their protected fields, and git keeps every message and name for good;
 - a change to anything outside `records/` (schemas, bangfu.json, .gitattributes) except
   by the schema upgrade step, pushed by one of the policy's admins: a commit with the trailer
   `Action: schema-upgrade` that raises `schema_version` in bangfu.json by one, keeps the
@@ -34,7 +37,7 @@ from store.ledger.index import Index
 from store.ledger import policy as hub_policy
 from store.rules import scope, terms
 from store.sync.merge import Overlay, check_records, diff_tree
-from store.rules import identifiers
+from store.rules import cleartext, identifiers
 from store.rules.schema import Schemas
 from store.aid import batches
 from store.twinning import locks
@@ -73,7 +76,10 @@ class Refusal:
 
     def text(self) -> str:
         detail = self.finding.text() if self.finding else ""
-        return i18n.t(self.key, **{k: _printable(v) for k, v in self.params.items()}, detail=detail)
+        # Masked whole: a path, ref or message the pusher wrote may hold an identifier, and the
+        # refusal is shown to them and kept in the hub's logs.
+        return cleartext.mask_text(i18n.t(self.key, **{k: _printable(v) for k, v in self.params.items()},
+                                          detail=detail))
 
 
 def _printable(value: object) -> object:
@@ -115,6 +121,10 @@ class _Guard:
             return [Refusal("hub.delete", {"ref": ref})]
         if ref.startswith("refs/tags/") and old != ZERO:
             return [Refusal("hub.tag_moved", {"ref": ref})]
+        return _clear_in_ref(self.store, ref, new) + self._commits(old, new, ref)
+
+    def _commits(self, old: str, new: str, ref: str) -> list[Refusal]:
+        store = self.store
         commit = store.run("rev-parse", "--verify", "--quiet", f"{new}^{{commit}}", check=False).decode().strip()
         if not commit:
             return [Refusal("hub.not_commit", {"ref": ref, "new": new[:10]})]
@@ -139,6 +149,36 @@ class _Guard:
         return _check_scope(self, index, docs) or _check_final(store, commit, index, docs, main)
 
 
+def _clear_in(text: str, key: str, params: dict) -> list[Refusal]:
+    """A refusal for each line of a message (or a name) that holds a clear identifier, showing
+    that line masked."""
+    out = []
+    for line in text.splitlines():
+        for found in identifiers.misplaced_in_text(line, _excerpt(line)):
+            out.append(Refusal(key, params, found))
+    return out
+
+
+def _excerpt(line: str, width: int = 60) -> str:
+    """The line masked, cut to about `width` characters around its first masked value."""
+    masked = cleartext.mask_text(line.strip())
+    at = max(masked.find("*") - width // 2, 0)
+    return ("…" if at else "") + masked[at:at + width] + ("…" if at + width < len(masked) else "")
+
+
+def _clear_in_ref(store: GitStore, ref: str, new: str) -> list[Refusal]:
+    """The ref's name, and the name and message of every annotated tag it points through."""
+    out = _clear_in(ref, "hub.clear_in_ref", {"ref": ref, "part": i18n.Word("hub.part_ref_name")})
+    kind, data = store.read(new)
+    while kind == "tag":
+        head, _, message = data.decode("utf-8", "replace").partition("\n\n")
+        fields = dict(line.split(" ", 1) for line in head.splitlines() if " " in line)
+        out += _clear_in(fields.get("tag", ""), "hub.clear_in_ref", {"ref": ref, "part": i18n.Word("hub.part_ref_name")})
+        out += _clear_in(message, "hub.clear_in_ref", {"ref": ref, "part": i18n.Word("hub.part_tag_message")})
+        kind, data = store.read(fields.get("object", ZERO))
+    return _unique(out)
+
+
 def _is_ancestor(store: GitStore, a: str, b: str) -> bool:
     import subprocess
     return subprocess.run(["git", "merge-base", "--is-ancestor", a, b], cwd=store.gitdir,
@@ -157,13 +197,21 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
     hub_is_empty = not store.run("for-each-ref", "--count=1", "refs/").strip()
     for line in filter(None, listing):
         commit, *parents = line.split()
-        tree = store.commit_tree(commit)
+        info = store.commit_info(commit)
+        tree = info["tree"]
+        refused += _clear_in(info["message"], "hub.clear_in_commit",
+                             {"commit": commit[:10], "part": i18n.Word("hub.part_message")})
         parent_trees = [store.commit_tree(p) for p in parents] or [EMPTY_TREE]
         files: dict[str, str] = {}
         outside: set[str] = set()
+        named: set[str] = set()
         paid: list[tuple[str, str, str | None]] = []   # payments this commit edits or deletes
         for ptree in parent_trees:
             for path, (before, after) in diff_tree(store, ptree, tree).items():
+                if after and path not in named:
+                    named.add(path)
+                    refused += _clear_in(path, "hub.clear_in_commit",
+                                         {"commit": commit[:10], "part": i18n.Word("hub.part_file")})
                 if before and len(parents) == 1 and path.startswith(f"{ids.RECORDS_DIR}/aid/"):
                     paid.append((path, before, after))
                 if path.startswith(ids.RECORDS_DIR + "/"):
@@ -436,7 +484,8 @@ _ADVICE = {"hub.non_fast_forward": "hub.advice_sync", "hub.delete": "hub.advice_
            "hub.upgrade_ledger_id": "hub.advice_upgrade", "hub.upgrade_version": "hub.advice_upgrade",
            "hub.upgrade_broken": "hub.advice_upgrade", "hub.upgrade_weakens": "hub.advice_upgrade_protected",
            "hub.upgrade_unfit": "hub.advice_fix", "hub.out_of_scope": "hub.advice_scope",
-           "hub.closed_term": "hub.advice_closed", "hub.conflict_markers": "hub.advice_setup"}
+           "hub.closed_term": "hub.advice_closed", "hub.conflict_markers": "hub.advice_setup",
+           "hub.clear_in_commit": "hub.advice_clear", "hub.clear_in_ref": "hub.advice_clear"}
 
 
 def run_hook(stdin_text: str) -> int:
