@@ -142,3 +142,26 @@ def test_the_term_report_lists_the_demo_findings_and_says_when_nothing_is_paid(d
         ("off_standard", "胡晓东", "义务教育寄宿生生活补助", 60_000, 62_500)]
     empty = report.build(demo, "2025-2026-1", today=dt.date(2026, 12, 5))
     assert empty.aid.anomalies == [] and "本学期尚未发放" in report.markdown(empty)
+
+
+@pytest.mark.parametrize("amount,shown", [("500.5", '"500.5"'), (62_500.7, "62500.7"), (62_500.0, "62500.0")])
+def test_an_amount_that_is_not_whole_fen_stops_the_figures_with_its_record_named(ledger, small, amount, shown):
+    """A payment edited by hand or merged from an old site: no crash (int("500.5")), no silent
+    truncation (62500.7 counted as 62500), but a message naming the payment and the field."""
+    from store.core.money import BadAmount
+
+    bad = {**ledger.get(small["paid"][0]), "amount_fen": amount}
+    write_as_a_merge_would(ledger, bad)
+    with pytest.raises(BadAmount) as caught:
+        duty.duty(ledger, TERM, schools=[small["school"]])
+    assert bad["id"] in str(caught.value) and "amount_fen" in str(caught.value) and shown in str(caught.value)
+
+
+def test_days_that_are_not_a_whole_number_stop_the_figures_with_their_record_named(ledger, small):
+    from store.core.money import BadAmount
+
+    bad = {**ledger.get(small["paid"][4]), "days": 22.5}
+    write_as_a_merge_would(ledger, bad)
+    with pytest.raises(BadAmount) as caught:
+        duty.duty(ledger, TERM, schools=[small["school"]])
+    assert bad["id"] in str(caught.value) and "days" in str(caught.value)

@@ -89,6 +89,44 @@ def test_sizes_no_real_record_reaches_are_refused_on_save(ledger):
     assert r.returncode == 1 and "notes" in r.stderr and "4000" in r.stderr
 
 
+def test_a_payment_split_more_ways_than_there_are_funding_sources_is_refused(ledger):
+    from store.core.errors import InvalidRecord
+
+    data = small_ledger(ledger)
+    aid = data["aid"][0]                      # 500.00 元 from 中央
+    sources = ["中央", "省", "市", "县", "社会捐助", "中央"]
+    shares = [{"source": s, "fen": 10_000} for s in sources[:4]] + [{"source": s, "fen": 5_000} for s in sources[4:]]
+    with pytest.raises(InvalidRecord) as caught:
+        ledger.put({**aid, "shares": shares}, base=ledger.version(aid["id"]))
+    text = str(caught.value)
+    assert "shares" in text and "最多 5 项" in text, text
+    ledger.put({**aid, "shares": shares[:2] + [{"source": "市", "fen": 30_000}]}, base=ledger.version(aid["id"]))
+
+
+def test_every_list_and_text_of_the_schemas_has_a_bound():
+    """What keeps a pushed record from being too big for every site's dashboard: a new list or
+    text field without a bound fails here."""
+    from store.rules.schema import PROJECT_SCHEMAS
+
+    unbounded = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            kinds = node.get("type") if isinstance(node.get("type"), list) else [node.get("type")]
+            if "array" in kinds and "maxItems" not in node:
+                unbounded.append(where)
+            if "string" in kinds and not ({"maxLength", "enum", "const", "pattern", "format"} & node.keys()):
+                unbounded.append(where)
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{where}/{i}")
+    for path in sorted(PROJECT_SCHEMAS.glob("*.json")):
+        walk(json.loads(path.read_text(encoding="utf-8")), path.name)
+    assert unbounded == []
+
+
 def test_hub_refuses_floats_exponents_and_amounts_past_the_bound_pushed_with_plain_git(shared, work):
     hub, data = shared
     aid = data["aid"][0]

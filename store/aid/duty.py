@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable
 
+from store.core.money import fen_of
 from store.rules import checks, recognitions, situation, standards
 
 
@@ -218,7 +219,7 @@ def _programme(data: _Ledger, programme: str, term: str, due: list[Entitlement],
     not_due, twice, off = [], [], []
     for sid, theirs in sorted(paid_by.items()):
         ids = tuple(a["id"] for a in theirs)
-        total = sum(int(a.get("amount_fen", 0)) for a in theirs)
+        total = sum(fen_of(a, "amount_fen") for a in theirs)
         if len(theirs) > 1:
             twice.append(Pair(sid, programme, ids, None, total))
         student = students.get(sid)
@@ -229,7 +230,7 @@ def _programme(data: _Ledger, programme: str, term: str, due: list[Entitlement],
             continue
         for a in theirs:
             if entitled and not _amount_fits(data, entitled, a):
-                off.append(Pair(sid, programme, (a["id"],), entitled.amount_fen, int(a.get("amount_fen", 0))))
+                off.append(Pair(sid, programme, (a["id"],), entitled.amount_fen, fen_of(a, "amount_fen")))
     return ProgrammeDuty(programme, tuple(due), tuple(a["id"] for a in paid), unpaid, tuple(not_due), tuple(twice),
                          tuple(off))
 
@@ -239,11 +240,12 @@ def _amount_fits(data: _Ledger, entitled: Entitlement, payment: dict) -> bool:
     standard = next(s for s in data.standards if s["id"] == entitled.standard)
     if payment.get("standard") != entitled.standard:
         return False
-    amount, days = int(payment.get("amount_fen", 0)), payment.get("days")
+    amount = fen_of(payment, "amount_fen")
+    days = fen_of(payment, "days") if payment.get("days") is not None else None
     if standard.get("cap"):
         return standards.within_cap(standard, amount, days) is not False
     if standard.get("unit") == "天":
-        allowed = standards.term_amounts(standard, int(days)) if days is not None else \
+        allowed = standards.term_amounts(standard, days) if days is not None else \
             ({entitled.amount_fen} if entitled.amount_fen is not None else set())
     else:
         allowed = standards.term_amounts(standard, None)
@@ -263,5 +265,5 @@ def _same_person(payments: list[dict], students: dict[str, dict]) -> list[Pair]:
     for (_digest, programme), paid in sorted(groups.items(), key=lambda kv: kv[0][1]):
         if len({a.get("student") for a in paid}) > 1:
             out.append(Pair(str(paid[0].get("student")), programme, tuple(a["id"] for a in paid), None,
-                            sum(int(a.get("amount_fen", 0)) for a in paid)))
+                            sum(fen_of(a, "amount_fen") for a in paid)))
     return out
