@@ -443,6 +443,13 @@ def test_a_broken_record_file_is_named_by_list_export_report_show_and_diff(tmp_p
     assert r.returncode == 0 and "1 record(s) could not be read" in r.stderr and path in r.stderr
     r = bangfu(*L, "report", "term", "2024-2025-1", "--format", "md")
     assert r.returncode == 0 and path in r.stdout and "无法读取" in r.stdout, r.stdout[:500]
+    sheet = tmp_path / "report.xlsx"
+    r = bangfu(*L, "report", "term", "2024-2025-1", "--format", "xlsx", "-o", str(sheet))
+    assert r.returncode == 0, r.stderr
+    from openpyxl import load_workbook
+    summary = load_workbook(sheet).worksheets[0]
+    said = [c.value for row in summary.iter_rows(max_row=5) for c in row if isinstance(c.value, str)]
+    assert any("1 条记录无法读取" in v and path in v for v in said), said
     r = bangfu(*L, "show", visit)
     assert r.returncode == 1 and path in r.stderr and "json" in r.stderr and "没有记录" not in r.stderr, r.stderr
     r = bangfu(*L, "diff", visit)

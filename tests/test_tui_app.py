@@ -203,6 +203,27 @@ async def test_home_shows_plan_progress_and_aid(small, size):
         assert changes[0].startswith("11-20 15:30 ") and "测试员" in changes[0] and "aid: 导入" in changes[0]
 
 
+@pytest.mark.parametrize("lang,said", [("zh", "1 条记录无法读取"), ("en", "1 record(s) could not be read")])
+@pilot_test
+async def test_home_lists_a_record_file_that_cannot_be_read(small, lang, said):
+    """A record file broken by a hand edit or a bad merge: the dashboard says its figures lack it."""
+    visit = next(r["id"] for r in records() if r["type"] == "visit")
+    path = ids.path_of(visit)
+    led = Ledger(small)
+    g = led.git
+    tree = g.write_tree(g.commit_tree(led.tip), {path: g.write("blob", b'{"id": "' + visit.encode() + b'", "kind": ')})
+    from store.ledger.gitstore import Person
+    assert g.swap_ref(g.make_commit(tree, [led.tip], Person("手工", "hand@example.cn"), "hand edit"), led.tip, "t")
+    led.close()
+    i18n.set_lang(lang)
+    app = app_for(small)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        plans = [f.prompt.plain for f in app.screen.query_one("#plans", FigureList).figures]
+        assert said in plans[0] and plans[1].strip() == path, plans[:3]
+        assert any("送教下乡" in p for p in plans)        # the other figures are still there
+
+
 @pilot_test
 async def test_a_figure_opens_the_records_behind_it(small):
     app = app_for(small)

@@ -241,7 +241,9 @@ def _amount_fits(data: _Ledger, entitled: Entitlement, payment: dict) -> bool:
     if payment.get("standard") != entitled.standard:
         return False
     amount = fen_of(payment, "amount_fen")
-    days = fen_of(payment, "days") if payment.get("days") is not None else None
+    # Days that are not a whole number (a hand edit) are as good as not given: the payment is held
+    # against the calendar's days, and the figures still stand (money alone stops them).
+    days = payment.get("days") if type(payment.get("days")) is int else None
     if standard.get("cap"):
         return standards.within_cap(standard, amount, days) is not False
     if standard.get("unit") == "天":

@@ -31,6 +31,7 @@ class TermFigures:
     aid: dashboard.AidSummary
     months: dict[str, list[charts.MonthBar]]      # plan id -> activities per month against its schedule
     aid_months: list[charts.AidMonth]             # aid paid per month of the term
+    unreadable: tuple[str, ...] = ()              # record files that do not parse: the figures lack them
 
 
 def _shape() -> tuple:
@@ -78,4 +79,4 @@ def work_out(ledger, term: str, today: dt.date) -> TermFigures:
             # A month still to come is not yet missed.
             months[p.plan] = [b if b.month <= now else dataclasses.replace(b, scheduled=False) for b in bars]
     paid = charts.aid_months([a for a in ledger.peek(aid.payments) if a], term)
-    return TermFigures(term, plans, aid, months, paid)
+    return TermFigures(term, plans, aid, months, paid, tuple(sorted(ledger.broken)))

@@ -713,6 +713,8 @@ def workbook_bytes(report: TermReport) -> bytes:
 
     ws = sheet(T("sheet_summary"), first=True)
     ws.cell(1, 1, title(report)).font = Font(bold=True, size=14)
+    if report.unreadable:
+        ws.cell(2, 1, unreadable_line(report)).font = Font(bold=True, color="C00000")
     head, _last = table(ws, [T("item"), T("value")], [[label, v] for label, v, _m in headline(report)])
     for n, (_label, _v, money) in enumerate(headline(report), head + 1):
         if money:

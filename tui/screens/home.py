@@ -199,6 +199,18 @@ def duty_figures(duty) -> list[Figure]:
     return out
 
 
+def unreadable_figures(paths: tuple[str, ...], shown: int = 10) -> list[Figure]:
+    """Record files that do not parse, first on the dashboard: its figures leave them out."""
+    if not paths:
+        return []
+    out = [Figure(Text(i18n.t("tui.home.unreadable", count=len(paths)), style="bold red"), heading=True)]
+    out += [Figure(Text("  " + printable(p), style="red"), heading=True) for p in paths[:shown]]
+    if len(paths) > shown:
+        out.append(Figure(Text("  " + i18n.t("tui.home.unreadable_more", count=len(paths) - shown), style="red"),
+                          heading=True))
+    return out
+
+
 def change_figures(changes: list[dashboard.LedgerChange], today: dt.date | None = None) -> list[Figure]:
     out = []
     for change in changes:
@@ -328,7 +340,8 @@ class HomeScreen(LedgerScreen):
             if not get_current_worker().is_cancelled:   # (a newer term's figures are on their way)
                 self.post_message(self.FiguresFailed(term))
             raise   # (reported as any worker's failure)
-        self.post_message(self.Figures(term, plan_figures(figures.plans, term, figures.months),
+        self.post_message(self.Figures(term, unreadable_figures(figures.unreadable) +
+                                       plan_figures(figures.plans, term, figures.months),
                                        aid_figures(figures.aid, figures.aid_months),
                                        [(p.plan, printable(p.title)) for p in figures.plans]))
 
