@@ -12,7 +12,7 @@ import pytest
 from conftest import git, run, school
 from store import Ledger
 from store.core.errors import InvalidRecord
-from store.rules import identifiers
+from store.rules import cleartext
 
 ID = "340521201203151238"
 FULL_WIDTH_ID = "３４０５２１２０１２０３１５１２３８"
@@ -24,7 +24,7 @@ CARD = "6222020200112233446"   # Luhn-valid, UnionPay-shaped
 
 
 def _luhn_card() -> str:
-    assert identifiers.luhn_ok(CARD)
+    assert cleartext.luhn_ok(CARD)
     return CARD
 
 
@@ -40,7 +40,7 @@ def visit(plan_id: str, notes: str) -> dict:
     (f"卡号 {_luhn_card()}", "bank_card"), ("卡号 6222 0202 0011 2233 446", "bank_card"),
 ])
 def test_every_form_of_an_identifier_is_found(text, kind):
-    assert kind in identifiers.clear_kinds(text)
+    assert kind in cleartext.clear_kinds(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -49,7 +49,7 @@ def test_every_form_of_an_identifier_is_found(text, kind):
     "6222020200112233445",  # fails Luhn
 ])
 def test_ordinary_numbers_are_not_identifiers(text):
-    assert identifiers.clear_kinds(text) == []
+    assert cleartext.clear_kinds(text) == []
 
 
 @pytest.fixture

@@ -14,8 +14,10 @@ from store.privacy.errors import (DataKeyMissing, Erased, ExportCorrupt, Identif
                                   KeyFileNotFound, KeyFileUnsafe, KeyGenerationMissing, KeyInRepository, KeyMismatch,
                                   KeyMissing, NotProtected, PassphraseWeak, PassphraseWrong, PrivacyError,
                                   RotationPending, SealBroken)
-from store.privacy.protect import (find_clear_identifiers, fingerprint, luhn_ok, mask, mask_name, protect_record,
-                                   reseal_record, reveal, seal, strip_sealed, unseal)
+from store.privacy.protect import (fingerprint, mask, mask_name, protect_record, reseal_record, reveal, seal,
+                                   strip_sealed, unseal)
+from store.rules.cleartext import luhn_ok
+from store.rules.identifiers import find_clear_identifiers
 from store.rules.schema import Schemas
 
 ID = "11010519491231002X"           # valid (GB 11643)

@@ -29,7 +29,7 @@ from store.privacy.errors import (EraseNoKey, Erased, KeyFileOtherLedger, FieldE
                                   NotProtected, ReasonHasIdentifier, RevealNoKey, RevealReadOnly, RotationUnfinished)
 from store.ledger import hooks
 from store.ledger.ledger import NEW, Change, Saved
-from store.rules import idcard, protected
+from store.rules import cleartext, idcard, protected
 
 REVEAL, ERASE, ROTATE = "查看", "删除个人信息", "密钥轮换"   # event actions (schemas/event.json)
 ROTATION_ROUNDS = 5
@@ -229,7 +229,7 @@ def _reason(reason: str | None, *, required: bool = True) -> str | None:
         if required:
             raise UsageError("privacy.reason_missing")
         return None
-    if protect.clear_kinds(text):
+    if cleartext.clear_kinds(text):
         raise ReasonHasIdentifier()
     return text
 

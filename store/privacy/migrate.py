@@ -17,7 +17,7 @@ from store.core.diff import value_at
 from store.core import ids
 from store.privacy import protect
 from store.ledger.ledger import Change
-from store.rules import identifiers, protected
+from store.rules import cleartext, identifiers, protected
 
 MESSAGE = "(commit message)"   # the `path` of a hit in a commit message rather than a file
 
@@ -68,7 +68,7 @@ def _migrate_record(doc: dict, schemas, keys) -> tuple[dict, list[tuple[str, str
     slots = {p: protected.kind_of(schemas, rtype, p) for p in patterns}
     inside = set(protected.field_paths(out, schemas))
     moved: set[tuple] = set()
-    for path, kind in protect.find_clear_identifiers(out):
+    for path, kind in identifiers.find_clear_identifiers(out):
         if any(path[:len(p)] == p for p in inside):
             continue  # a protected field: sealed below
         parent = protected.get_path(out, path[:-1]) if path else None
@@ -98,7 +98,7 @@ def mask_clear_text(text: str) -> tuple[str, list[tuple[str, str]]]:
     """The text with each clear ID number, bank card and mobile number masked, and what was
     found as (kind, clear value): the caller must not let the second part out."""
     found: list[tuple[str, str]] = []
-    for start, end, kind in sorted(identifiers.spans(text), reverse=True):
+    for start, end, kind in sorted(cleartext.spans(text), reverse=True):
         value = text[start:end]
         found.append((kind, value))
         text = text[:start] + protect.mask(kind, value) + text[end:]
@@ -127,7 +127,7 @@ def scan_history(ledger, since: str | None = None) -> list[ClearHit]:
         head, _, rest = chunk.partition(b"\x03")
         commit, _, message = head.decode("utf-8", "replace").partition("\x02")
         order.setdefault(commit, len(order))
-        hits += [ClearHit(commit, MESSAGE, k) for k in protect.clear_kinds(message)]
+        hits += [ClearHit(commit, MESSAGE, k) for k in cleartext.clear_kinds(message)]
         parts = rest.lstrip(b"\n\0").split(b"\0")
         for meta, path in zip(parts[0::2], parts[1::2]):
             meta = meta.lstrip(b"\n")
@@ -147,8 +147,8 @@ def _clear_in_blob(ledger, commit: str, name: str, data: bytes) -> list[str]:
     try:
         doc = json.loads(data.decode("utf-8"))
     except ValueError:
-        return protect.clear_kinds(data.decode("utf-8", "replace"))
-    kinds = [k for _p, k in protect.find_clear_identifiers(doc)]
+        return cleartext.clear_kinds(data.decode("utf-8", "replace"))
+    kinds = [k for _p, k in identifiers.find_clear_identifiers(doc)]
     if isinstance(doc, dict) and doc.get("type") in ids.RECORD_TYPES:
         # A protected field holding a string is clear whatever it looks like (an address has no pattern).
         schemas = ledger.schemas(commit)

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from store.rules import idcard
-from store.rules.identifiers import SEAL_PREFIX, clear_kinds, fold, find_clear_identifiers, luhn_ok  # noqa: F401 (re-exported)
+from store.rules.cleartext import SEAL_PREFIX, fold
 from store.rules.protected import field_paths, get_path, is_protected, kind_of
 from store.privacy.errors import (KeyMissing, DataKeyMissing, KeyGenerationMissing, Erased, SealBroken, NotProtected,
                                   NothingStored, RecordIdMissing, IdentifierInvalid)

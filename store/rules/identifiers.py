@@ -13,8 +13,7 @@ from typing import Any
 
 from store.core.findings import Finding
 from store.core.i18n import Word
-from store.rules.cleartext import (KINDS, SEAL_PREFIX, SEALED_RE, clear_kinds, fold, luhn_ok,  # noqa: F401
-                                   mask_found, mask_text, spans)
+from store.rules.cleartext import SEALED_RE, clear_kinds
 from store.rules.protected import field_paths, is_protected
 
 # Where each kind belongs: the student's protected field, sealed before commit.
