@@ -584,6 +584,7 @@ class Ledger:
             raise InvalidRecord(problems, record=", ".join(sorted({f.record for f in problems})))
         prepared: dict[str, bytes | None] = {}
         saved: list[Saved] = []
+        kept: dict[str, dict | None] = {}
         for rid, doc in records.items():
             current = self.index.blobs.get(rid)
             data = None if doc is None else canonical.dumps(doc)
@@ -591,8 +592,11 @@ class Ledger:
                 saved.append(Saved(rid, None, current, warnings.get(rid, [])))
                 continue
             prepared[ids.path_of(rid)] = data
+            # The index keeps the record read back from the bytes written (as a reload would give
+            # it): never the caller's own dict, and a parse costs less than a deep copy.
+            kept[rid] = None if data is None else json.loads(data)
             saved.append(Saved(rid, None, None if data is None else canonical.blob_id(data), warnings.get(rid, [])))
-        return prepared, saved, records
+        return prepared, saved, kept
 
     def _check_batch(self, records: dict[str, dict | None], problems: list[Finding],
                      warnings: dict[str, list[Finding]]) -> None:
@@ -617,9 +621,10 @@ class Ledger:
             hooks.sealing().prepare(self, changes)
 
     def _protect(self, record: dict) -> dict:
-        """Seal personal identifiers before anything is written (store/ledger/hooks.py)."""
+        """Seal personal identifiers before anything is written (store/ledger/hooks.py): the
+        record as it may be committed, perhaps the caller's own dict (read, never changed)."""
         if not self.schemas().protected.get(record.get("type")):
-            return copy.deepcopy(record)  # the index keeps what is written: never the caller's own dict
+            return record
         return hooks.sealing().seal(self, record)
 
     def _after_commit(self, commit: str, tree: str, records: dict[str, dict | None],

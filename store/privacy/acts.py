@@ -129,11 +129,14 @@ def fresh_keys(ledger) -> KeyStore | None:
 # ---- sealing ------------------------------------------------------------------------------------
 
 def seal_record(ledger, record: dict) -> dict:
-    """The record with every clear identifier sealed; a bad ID number is a field error, not a crash."""
+    """The record with every clear identifier sealed; a bad ID number is a field error, not a crash.
+    With nothing in clear to seal (an edit elsewhere in it, a re-hash), the record itself: the
+    ledger keeps only what it reads back from the bytes it writes."""
     schemas = ledger.schemas()
-    record = _names_normalised(_as_text(record, schemas))
-    if not protected.field_paths(record, schemas):
-        return copy.deepcopy(record)
+    paths = protected.field_paths(record, schemas)
+    record = _names_normalised(_as_text(record, schemas, paths))
+    if not any(isinstance(protected.get_path(record, p), str) for p in paths):
+        return record
     keys = fresh_keys(ledger)
     try:
         if keys is None:
@@ -197,11 +200,10 @@ def clear_warnings(ledger, record: dict) -> list[Finding]:
 hooks.register_sealing(hooks.Sealing(prepare=prepare_keys, seal=seal_record, warnings=clear_warnings))
 
 
-def _as_text(record: dict, schemas) -> dict:
+def _as_text(record: dict, schemas, paths: list[tuple]) -> dict:
     """A phone or ID number typed as a number (`bangfu set identity.phone=138…`, a spreadsheet) is
     still an identifier: it is sealed as text. Anything else that is neither text nor a protected
     value is refused here, because the schema's message would repeat the value on screen."""
-    paths = protected.field_paths(record, schemas)
     odd = [p for p in paths if not isinstance(protected.get_path(record, p), str) and not protected.is_protected(
         protected.get_path(record, p))]
     if not odd:
@@ -346,21 +348,22 @@ def erase(ledger, record_id: str, reason: str) -> Saved:
                           message=f"privacy: erase personal identifiers of {record_id}: {reason}",
                           extra_trailers={"Reason": reason}, checked=False)
     with _writing(keys):  # committed already: a later open (attach_keys) finishes it otherwise
-        keys.erase(record_id)
-        keys.advance_hash([event["id"]], rehashed=True)
+        keys.erase_and_advance(record_id, event["id"])
     _stamp(keys)
     return saved[-1]
 
 
 def _rehashed(ledger, keys: KeyStore, hash_key: bytes, skip: str | None = None) -> list[Change]:
     schemas = ledger.schemas()
+    docs = _protected_records(ledger)
+    committed = ledger.index.blobs   # (at the tip _protected_records read: one refresh, not one per record)
     changes = []
-    for doc in _protected_records(ledger):
+    for doc in docs:
         if doc["id"] == skip:
             continue
         new = protect.rehash_record(doc, schemas, keys, hash_key)
-        if new != doc:
-            changes.append(Change(doc["id"], new, ledger.version(doc["id"])))
+        if new is not doc and new != doc:
+            changes.append(Change(doc["id"], new, committed.get(doc["id"])))
     return changes
 
 

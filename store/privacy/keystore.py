@@ -163,22 +163,17 @@ class KeyStore:
         key; the ids that could not be applied in order (an erasure made elsewhere before one
         applied here: only a key import from that site brings both sites to one hash key again)."""
         out: dict[str, list[str]] = {"late": []}
-
-        def move(state: dict[str, Any]) -> None:
-            chain = state.setdefault("hash_chain", [])
-            out["late"] = []
-            for eid in sorted(set(event_ids) - set(chain)):
-                if chain and eid < chain[-1]:
-                    out["late"].append(eid)
-                    continue
-                state["hmac_key"] = _b64(_next_hash_key(_unb64(state["hmac_key"]), eid))
-                chain.append(eid)
-            if rehashed and chain:
-                state["rehashed"] = chain[-1]
-            state["hash_late"] = sorted(set(state.get("hash_late", [])) | set(out["late"]))
         if rehashed or set(event_ids) - set(self.hash_chain):
-            self._update(move)
+            self._update(lambda state: out.update(late=_advance(state, event_ids, rehashed)))
         return out["late"]
+
+    def erase_and_advance(self, student_id: str, event_id: str) -> None:
+        """`erase` and `advance_hash([event_id], rehashed=True)` in one write of the key file (an
+        erasure made here, its re-hash committed)."""
+        def both(state: dict[str, Any]) -> None:
+            _drop_student(state, student_id)
+            _advance(state, [event_id], True)
+        self._update(both)
 
     def mark_rehashed(self) -> None:
         def mark(state: dict[str, Any]) -> None:
@@ -225,10 +220,10 @@ class KeyStore:
             raise Erased(record=student_id)
         return self.data_keys(student_id)[0]
 
-    def data_keys(self, student_id: str, key_id: str | None = None) -> list[bytes]:
+    def data_keys(self, student_id: str, key_id: str | None = None, *, reload: bool = True) -> list[bytes]:
         """Every data key of a student in one generation (several after a merge); [] if none."""
         found = self._lookup(student_id, key_id)
-        if not found:
+        if not found and reload:
             # Another process may have added it since we read the file.
             self.reload()
             found = self._lookup(student_id, key_id)
@@ -245,12 +240,7 @@ class KeyStore:
 
     def erase(self, student_id: str) -> None:
         """Destroy every data key of the student, in every generation, for good."""
-        def drop(state: dict[str, Any]) -> None:
-            for gen in state["generations"].values():
-                gen["data_keys"].pop(student_id, None)
-            if student_id not in state["erased"]:
-                state["erased"].append(student_id)
-        self._update(drop)
+        self._update(lambda state: _drop_student(state, student_id))
 
     def rotate(self) -> Rotation:
         """Start a new key generation with a fresh data key per student.
@@ -348,6 +338,29 @@ class KeyStore:
 
 # ---- helpers ----------------------------------------------------------------------------
 
+def _drop_student(state: dict[str, Any], student_id: str) -> None:
+    for gen in state["generations"].values():
+        gen["data_keys"].pop(student_id, None)
+    if student_id not in state["erased"]:
+        state["erased"].append(student_id)
+
+
+def _advance(state: dict[str, Any], event_ids: list[str], rehashed: bool) -> list[str]:
+    """The hash key moved on in `state` by the erasures it has not applied; returns the late ones."""
+    chain = state.setdefault("hash_chain", [])
+    late = []
+    for eid in sorted(set(event_ids) - set(chain)):
+        if chain and eid < chain[-1]:
+            late.append(eid)
+            continue
+        state["hmac_key"] = _b64(_next_hash_key(_unb64(state["hmac_key"]), eid))
+        chain.append(eid)
+    if rehashed and chain:
+        state["rehashed"] = chain[-1]
+    state["hash_late"] = sorted(set(state.get("hash_late", [])) | set(late))
+    return late
+
+
 def _next_hash_key(key: bytes, event_id: str) -> bytes:
     h = hmac.HMAC(key, hashes.SHA256())
     h.update(b"bangfu/hash-key-after-erasure\0" + event_id.encode("ascii"))
@@ -434,8 +447,8 @@ def _write_temp(path: Path, state: dict[str, Any], mode: int) -> str:
     try:
         os.fchmod(fd, mode & 0o660)  # keep the group bits a server admin chose, never "other"
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(state, fh, indent=1, sort_keys=True)
-            fh.write("\n")
+            # Compact: json's indented form is written by pure Python, slow at 10k students' keys.
+            fh.write(json.dumps(state, sort_keys=True, separators=(",", ":")) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
     except BaseException:
