@@ -164,6 +164,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         out(_counts("sync.cli.outgoing", result.outgoing) if result.outgoing.total else i18n.t("sync.cli.nothing_out"))
     if result.conflicts or result.open_conflicts:
         out(i18n.t("sync.cli.conflicts_summary", new=len(result.conflicts), open=result.open_conflicts))
+    if ledger.keys is not None and ledger.keys.hash_late:
+        out(i18n.t("privacy.cmd.status_hash_late", count=len(ledger.keys.hash_late)))
     return 0
 
 

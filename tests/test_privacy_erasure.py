@@ -193,3 +193,54 @@ def test_key_import_takes_the_hash_key_of_the_site_that_applied_more_erasures(le
     taken = KeyStore.import_bytes(after.export_bytes("长长的口令-bangfu"), "长长的口令-bangfu", old_site)
     assert taken.hmac_key == after.hmac_key and taken.hash_chain == after.hash_chain
     assert brute_force("1101**********1012", hashes_in_history(ledger.path), keys_in(old_site)) == []
+
+
+def test_two_sites_that_erase_before_they_sync_come_to_one_hash_key_by_a_key_import(ledger, capsys, tmp_path):
+    """Each site moves its hash key on by its own erasure; the later erasure reaches the earlier
+    site in order, the earlier one reaches the later site too late (its old key is gone). Key
+    status says so and what to do; the import it names brings both sites to one key."""
+    from store.sync import remote
+
+    sch = ledger.put(school()).id
+    first = ledger.put(student(sch, "王小明", ERASED_ID)).id
+    second = ledger.put(student(sch, "李小红", LIVE_ID)).id
+    ledger.put(student(sch, "张三", OTHER_ID))
+    key_file = key_path(ledger)
+    copy = tmp_path / "site2keys" / key_file.name
+    copy.parent.mkdir()
+    shutil.copy(key_file, copy)
+    site2 = remote.clone(str(ledger.path), tmp_path / "site2", site="二站")
+    site2.git.set_config("bangfu.keyfile", str(copy))
+    attach_keys(site2)
+    assert run(capsys, "-L", str(ledger.path), "erase", first, "--reason", "家长申请删除")[0] == 0
+    assert run(capsys, "-L", str(site2.path), "erase", second, "--reason", "家长申请删除")[0] == 0
+    site2.refresh()
+    remote.sync(site2)
+    attach_keys(ledger)            # the first site's next open: the second erasure, in order
+    # The merge keeps both erasures: the re-hash of one site's erasure does not bring back the
+    # identifiers the other site's erasure removed (masked form, hash and sealed value).
+    for site in (ledger, site2):
+        site.refresh()
+        assert [site.get(s).get("identity") for s in (first, second)] == [{}, {}]
+    assert KeyStore.open(copy).hmac_key != KeyStore.open(key_file).hmac_key
+    code, said, _err = run(capsys, "-L", str(site2.path), "--lang", "en", "key", "status")
+    assert code == 0 and "out of step" in said and "bangfu key export" in said and "bangfu key import" in said, said
+    code, said, _err = run(capsys, "-L", str(site2.path), "--lang", "en", "sync")
+    assert code == 0 and "out of step" in said, said
+
+    KeyStore.import_bytes(KeyStore.open(key_file).export_bytes("长长的口令-bangfu"), "长长的口令-bangfu", copy)
+    attach_keys(site2)             # what `bangfu key import` does next: the re-hash under the one key
+    assert KeyStore.open(copy).hmac_key == KeyStore.open(key_file).hmac_key and not KeyStore.open(copy).hash_late
+    code, said, _err = run(capsys, "-L", str(site2.path), "--lang", "en", "key", "status")
+    assert "out of step" not in said
+    remote.sync(site2)
+    form = tmp_path / "student.json"
+    form.write_text(json.dumps(student(sch, "张小三", OTHER_ID), ensure_ascii=False), encoding="utf-8")
+    code, _out, err = run(capsys, "-L", str(site2.path), "add", "student", str(form))
+    assert code != 0 and "张三" in err and OTHER_ID not in err     # a duplicate is caught again
+    # Neither erased ID comes back from any object, with either site's key file as it is now.
+    history = hashes_in_history(site2.path)    # (after the last sync it holds both sites' objects)
+    keys = list(set(keys_in(copy) + keys_in(key_file)))
+    assert brute_force("1101**********1012", history, keys) == []
+    assert brute_force("3405**********1238", history, keys) == []
+    site2.close()

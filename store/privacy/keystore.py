@@ -520,17 +520,28 @@ def _merge(mine: dict[str, Any], theirs: dict[str, Any]) -> None:
     if not currents:
         raise ExportCorrupt()
     current = max(currents, key=lambda kid: (generations[kid]["created"], kid))
+    if hmac_key != mine["hmac_key"]:
+        # Another key: what only this site can open is hashed again under it (rehash_pending).
+        mine.pop("rehashed", None)
     mine.update(erased=erased, retired=retired, generations=generations, current=current, hmac_key=hmac_key,
-                hash_chain=chain)
+                hash_chain=chain, hash_late=sorted(set(mine.get("hash_late", [])) - set(chain)))
 
 
 def _merged_hash_key(mine: dict[str, Any], theirs: dict[str, Any]) -> tuple[str, list[str]]:
     """The hash key of the side that applied more erasures, once the other side's key, moved on by
     the same erasures, is found to be the same key (else two independent `key init`s of one
-    ledger, whose hashes would never match)."""
+    ledger, whose hashes would never match).
+
+    Two sites that each erased a student before they synced went their own ways: the later
+    erasure reached the earlier site in order, the earlier one reached the later site too late
+    (its `hash_late`), and neither can work out the other's key (the key they shared is gone).
+    The key of the site that applied all of them, in order, is the one both keep: taken here
+    when it has applied every erasure this side applied or holds as late."""
     short, long = sorted((mine, theirs), key=lambda s: len(s.get("hash_chain", [])))
     head, tail = short.get("hash_chain", []), long.get("hash_chain", [])
     if tail[:len(head)] != head:
+        if not long.get("hash_late") and set(head) | set(short.get("hash_late", [])) <= set(tail):
+            return long["hmac_key"], list(tail)
         raise KeyMismatch(mine=mine["ledger"], theirs=theirs["ledger"])
     key = _unb64(short["hmac_key"])
     for eid in tail[len(head):]:

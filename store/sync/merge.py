@@ -23,6 +23,8 @@ from store.core.diff import MISSING
 from store.core.errors import BangfuError
 from store.core.findings import Finding, errors
 from store.ledger.gitstore import EMPTY_TREE, ZERO, GitStore
+from store.privacy.acts import ERASE
+from store.privacy.protect import strip_identifiers
 from store.rules.schema import Schemas
 
 RECORDS = ids.RECORDS_DIR + "/"
@@ -268,6 +270,7 @@ def three_way(store: GitStore, base: str, mine: str, theirs: str, schemas: Schem
     paths = sorted(p for p in set(dm) | set(dt) if p.startswith(RECORDS))
     wanted = {s for p in paths for s in (*dm.get(p, (None, None)), *dt.get(p, (None, None))) if s}
     docs = {sha: _parse(data, sha) for sha, data in store.read_blobs(sorted(wanted))}
+    erased = _erased(paths, dm, dt, docs) if schemas else set()
     records: dict[str, RecordState] = {}
     for path in paths:
         rid = ids.id_from_path(path)
@@ -279,13 +282,32 @@ def three_way(store: GitStore, base: str, mine: str, theirs: str, schemas: Schem
         mine_sha = dm[path][1] if path in dm else old
         theirs_sha = dt[path][1] if path in dt else old
         b, m, t = (docs.get(s) if s else None for s in (old, mine_sha, theirs_sha))
-        merged = merge_record(b, m, t, schemas)
+        if rid in erased:
+            # Erased on one side: the other side's edits of its identifiers (the re-hash of an
+            # erasure made there at the same time) must not bring them back, nor into a conflict.
+            merged = merge_record(*(None if d is None else strip_identifiers(d, schemas) for d in (b, m, t)), schemas)
+        else:
+            merged = merge_record(b, m, t, schemas)
         state = RecordState(rid, b, m, t, merged.result, conflicts=merged.conflicts, kept=merged.kept)
         if merged.conflicts and merged.conflicts[0].path == ():
             state.kind = "delete"
         state.blob = (mine_sha if same(merged.result, m) else theirs_sha if same(merged.result, t) else None)
         records[rid] = state
     return TreeMerge(files, records, schemas_from)
+
+
+def _erased(paths: list[str], dm: dict, dt: dict, docs: dict) -> set[str]:
+    """The students whose erasure (an event new on either side) this merge brings together."""
+    out = set()
+    for path in paths:
+        rid = ids.id_from_path(path)
+        if not rid or ids.type_of(rid) != "event":
+            continue
+        for side in (dm, dt):
+            doc = docs.get((side.get(path) or (None, None))[1] or "")
+            if doc and doc.get("action") == ERASE and isinstance(doc.get("subject"), str):
+                out.add(doc["subject"])
+    return out
 
 
 def _parse(data: bytes, sha: str) -> dict:
