@@ -43,6 +43,18 @@ def test_every_form_of_an_identifier_is_found(text, kind):
     assert kind in cleartext.clear_kinds(text)
 
 
+@pytest.mark.parametrize("text", [f"学生身份证 {ID}", f"身份证{FULL_WIDTH_ID}", f"身份证 {ARABIC_INDIC_ID}",
+                                  f"号码 {SPACED_ID}", f"号码 {DASHED_ID}", "号码　340521　2012　03151238",
+                                  f"家长电话 {PHONE}", "电话 139-8765-4321", "卡号 6222 0202 0011 2233 446"])
+def test_the_hubs_quick_look_at_a_record_files_text_misses_no_identifier(text):
+    """The hub looks through a canonical record file for a run of digits before it walks the record."""
+    from store.core import canonical
+
+    record = {"type": "visit", "notes": text, "participants": [{"name": "王老师", "note": text}], text: 1}
+    assert cleartext.clear_kinds(text)
+    assert cleartext.may_hold(canonical.dumps(record).decode("utf-8"))
+
+
 @pytest.mark.parametrize("text", [
     "2025-2026-1 学期，共 36800 分", "编号 student-01M92WMGE9NBVF2BJFF3PGSZXV", "3405**********1238",
     "340521201203151239",  # wrong check character: not an ID

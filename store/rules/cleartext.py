@@ -60,9 +60,15 @@ def luhn_ok(digits: str) -> bool:
 _CANDIDATE = re.compile(r"\d(?:[\s" + re.escape(idcard.DASHES) + r"]?\d){9}")
 
 
+def may_hold(text: str) -> bool:
+    """Whether the text has a run of ten digits (any Unicode digits, separators between): what
+    every kind needs. False: no identifier in it, none in any part of it."""
+    return _CANDIDATE.search(text) is not None
+
+
 def spans(text: str) -> Iterator[tuple[int, int, str]]:
     """(start, end, kind) of each clear identifier in the text, IDs first, never two overlapping."""
-    if not _CANDIDATE.search(text):
+    if not may_hold(text):
         return
     folded = fold(text)
     taken: list[tuple[int, int]] = []

@@ -354,10 +354,11 @@ class Overlay:
 
 
 def check_records(source, states: dict[str, dict | None], schemas: Schemas,
-                  known_valid: set[str] = frozenset()) -> dict[str, list[Finding]]:
+                  known_valid: set[str] = frozenset(), scanned: set[str] = frozenset()) -> dict[str, list[Finding]]:
     """Errors of each given record (schema, then rules) in `source`; a deleted record is
     checked for records that still refer to it. Records in `known_valid` skip the schema
-    (the save that committed them checked it against the same schemas), never the rules."""
+    (the save that committed them checked it against the same schemas), never the rules;
+    records in `scanned` skip the clear-identifier scan (done on that very version)."""
     bad: dict[str, list[Finding]] = {}
     for rid, doc in states.items():
         if doc is None:
@@ -366,7 +367,7 @@ def check_records(source, states: dict[str, dict | None], schemas: Schemas,
         else:
             found = [] if rid in known_valid else errors(schemas.check(doc))
             if not found:
-                found = errors(rules.check(doc, source, schemas=schemas))
+                found = errors(rules.check(doc, source, schemas=schemas, scanned=rid in scanned))
         if found:
             bad[rid] = found
     return bad

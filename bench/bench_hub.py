@@ -1,0 +1,180 @@
+"""The hub's check of a push of 1,000 commits at 50k records, beside git's fsck of the same objects;
+and what the clear-identifier scan adds to that check and to a save.
+
+    nice .venv/bin/python bench/bench_hub.py [--records 50000] [--commits 1000] [--work /tmp/bangfu-bench]
+
+A site makes 1,000 commits on the 50k demo ledger (each a day's edit of one activity's notes), as
+sync pushes them. Rows, each measured in the same run:
+- the hub's check (store/sync/hub.py `pre_receive`, what its pre-receive hook runs) of that push:
+  every commit's record files against the schemas, the clear-identifier scan of every record,
+  commit message and file name, the access list's scopes (the pusher named with all the schools
+  one by one, so every record is placed), the final rules; beside `git index-pack --strict` of a
+  pack holding exactly the pushed objects, git's own fsck of every one of them (what
+  receive.fsckObjects runs on a push). Target: at most 3 times git's figure;
+- the same push through `git push` into the hub with its hook, beside `git push` of the same
+  commits into a copy of the hub without the hook;
+- the hub's check without the clear-identifier scan, and the scan's share (target ≤ 10 %);
+- a save (an activity's notes) with and without the scan (target ≤ 10 %).
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from bench_sync import _copy_cache, _env, base_ledger
+from common import Report, sh, timed
+
+from store import Change, Ledger
+from store.ledger import policy as hub_policy
+from store.ledger.gitstore import GitStore
+from store.rules import identifiers
+from store.sync import hub as hub_mod
+from store.sync import remote as sync
+
+CHECK_TARGET = 3.0
+SCAN_TARGET = 0.10
+
+
+def _hub(base: Path, path: Path, hook: bool) -> Path:
+    shutil.rmtree(path, ignore_errors=True)
+    subprocess.run(["git", "clone", "-q", "--bare", "--no-tags", str(base), str(path)], check=True)
+    if hook:
+        sync.configure(GitStore(path), hub=True)
+    _copy_cache(base, path)
+    return path
+
+
+def _policy(hub: Path, schools: list[str]) -> None:
+    """The pusher may change the records of every school, named one by one: every record is placed."""
+    me = hub_policy.account()
+    listed = ", ".join(f'"{s}"' for s in schools)
+    (hub / hub_policy.POLICY_FILE).write_text(
+        f'refs = []\nadmins = ["{me}"]\n\n[access]\n"{me}" = [{listed}]\n', encoding="utf-8")
+
+
+def _commits(site: Ledger, count: int) -> None:
+    visits = sorted(rid for rid in site.index.docs if rid.startswith("visit-"))[:count]
+    for n, rid in enumerate(visits):
+        doc = site.get(rid)
+        doc["notes"] = f"第 {n + 1} 天补记：活动照片已归档"
+        site.commit([Change(rid, doc, site.version(rid))], action="edit")
+
+
+def _interleaved(fn, repeat: int) -> tuple[float, float]:
+    """Fastest seconds of fn with the scan and without it, measured in turns (the machine's load
+    changes from one second to the next: turns and minimums keep the comparison fair)."""
+    with_scan, without = [], []
+    for _ in range(repeat):
+        for times, scan in ((with_scan, True), (without, False)):
+            start = time.perf_counter()
+            if scan:
+                fn()
+            else:
+                with _NoScan():
+                    fn()
+            times.append(time.perf_counter() - start)
+    return min(with_scan), min(without)
+
+
+class _NoScan:
+    """The hub's check and the save with the clear-identifier scan left out (for its share only)."""
+
+    def __enter__(self):
+        self.saved = identifiers.misplaced, hub_mod._clear_in
+        identifiers.misplaced = lambda record, schemas: []
+        hub_mod._clear_in = lambda text, key, params: []
+
+    def __exit__(self, *exc):
+        identifiers.misplaced, hub_mod._clear_in = self.saved
+
+
+def run(report: Report, work: Path, n: int, count: int) -> None:
+    size = f"{n // 1000}k"
+    base = base_ledger(work, n)
+    run_dir = work / "hub-run"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir()
+    hub = _hub(base, run_dir / "hub", hook=True)
+    plain = _hub(base, run_dir / "plain", hook=False)
+    site = sync.clone(str(hub), run_dir / "site", site="沙河二小")
+    site.close()
+    _copy_cache(base, run_dir / "site")
+    site = Ledger(run_dir / "site")
+    _policy(hub, sorted(rid for rid in site.index.docs if rid.startswith("school-")))
+    old = site.tip
+    print(f"  making {count} commits at the site…", flush=True)
+    _commits(site, count)
+    new = site.tip
+
+    # The pushed objects in the hub, under a ref of their own (the check reads them as the hook
+    # reads them from git's quarantine), and as a pack for git's fsck.
+    sh("git", "fetch", "-q", str(site.path), f"main:refs/bench/incoming", cwd=hub)
+    pack = run_dir / "push.pack"
+    pack.write_bytes(subprocess.run(["git", "pack-objects", "--revs", "--stdout", "-q"], cwd=site.path,
+                                    input=f"{new}\n^{old}\n".encode(), capture_output=True, check=True).stdout)
+    objects = int(sh("git", "rev-list", "--objects", "--count", new, "--not", old, cwd=site.path))
+    update = [(old, new, "refs/heads/main")]
+
+    refused = hub_mod.pre_receive(hub, update)   # (also loads what every later check reuses)
+    assert not refused, [r.text() for r in refused[:3]]
+    ours, bare = _interleaved(lambda: hub_mod.pre_receive(hub, update), repeat=3)
+    idx = run_dir / "push.idx"
+    git = min(timed(lambda: sh("git", "index-pack", "--strict", "-o", str(idx), str(pack), cwd=hub), repeat=1)
+              for _ in range(3))
+    report.add(f"hub check of a {count}-commit push ({objects} objects)", size, ours, git,
+               "git index-pack --strict (fsck of the same objects)", f"≤ {CHECK_TARGET:.0f}×",
+               ours <= CHECK_TARGET * git)
+    share = (ours - bare) / bare
+    report.add("  the same check without the clear-identifier scan", size, bare, git,
+               "git index-pack --strict", "-")
+    print(f"  clear-identifier scan: +{share * 100:.1f} % of the hub's check", flush=True)
+    report.add(f"  clear-identifier scan's share of the check: +{share * 100:.1f} %", size, ours - bare, None, "-",
+               f"≤ {SCAN_TARGET * 100:.0f} %", share <= SCAN_TARGET)
+
+    # The whole push as a site makes it: transport, git's own checks, the hook's process start.
+    def push(to: Path) -> None:
+        sh("git", "push", "-q", str(to), "main", cwd=site.path)
+
+    def reset(to: Path) -> None:
+        GitStore(to).swap_ref(old, GitStore(to).tip(), "bench: reset")
+    hooked = timed(lambda: push(hub), repeat=1, setup=lambda: reset(hub))
+    unhooked = timed(lambda: push(plain), repeat=1, setup=lambda: reset(plain))
+    report.add(f"git push of the {count} commits into the hub (its hook)", size, hooked, unhooked,
+               "git push into the same hub without the hook", "-")
+
+    # A save: one activity's notes, with and without the scan.
+    visit = sorted(rid for rid in site.index.docs if rid.startswith("visit-"))[-1]
+    turn = iter(range(10_000))
+
+    def save() -> None:
+        doc = site.get(visit)
+        doc["notes"] = f"补记 {next(turn)}"
+        site.put(doc, base=site.version(visit))
+    save()   # (the first save loads what every later one reuses)
+    with_scan, without = _interleaved(save, repeat=25)
+    share = (with_scan - without) / without
+    report.add(f"save of an activity (clear-identifier scan: +{share * 100:.1f} %)", size, with_scan, without,
+               "the same save without the scan", f"≤ {SCAN_TARGET * 100:.0f} %", share <= SCAN_TARGET)
+    site.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--records", type=int, default=50000)
+    ap.add_argument("--commits", type=int, default=1000)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/bangfu-bench"))
+    opts = ap.parse_args()
+    opts.work.mkdir(parents=True, exist_ok=True)
+    _env(opts.work)
+    report = Report("bench_hub")
+    started = time.time()
+    run(report, opts.work, opts.records, opts.commits)
+    report.emit()
+    print(f"\n(total {time.time() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
