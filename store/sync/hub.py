@@ -195,6 +195,7 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
     checked: set[tuple[str, str]] = set()
     schemas_cache: dict[str, Schemas] = {}
     hub_is_empty = not store.run("for-each-ref", "--count=1", "refs/").strip()
+    later: list[tuple] = []   # what each commit's record files need, once they are all read
     for line in filter(None, listing):
         commit, *parents = line.split()
         info = store.commit_info(commit)
@@ -226,11 +227,14 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
                     outside.add(path)   # (a merge taking the file as one parent has it is fine)
         if outside and not (not parents and hub_is_empty):   # (the first commit of a new hub)
             refused += _check_upgrade(store, commit, tree, parents, parent_trees, sorted(outside), guard)
-        if files:
-            schemas = _schemas(store, tree, schemas_cache)
-            refused += _check_files(store, commit, files, schemas)
+        later.append((commit, tree, files))
         if paid:
             refused += _check_closed(store, commit, parent_trees[0], paid)
+    # The record files of every commit in one read (one git process, not one per commit).
+    contents = dict(store.read_blobs(sorted({blob for _c, _t, files in later for blob in files.values()})))
+    for commit, tree, files in later:
+        if files:
+            refused += _check_files(commit, files, contents, _schemas(store, tree, schemas_cache))
     return _unique(refused)
 
 
@@ -354,12 +358,13 @@ def _schemas(store: GitStore, tree: str, cache: dict[str, Schemas]) -> Schemas:
     return cache[sha]
 
 
-def _check_files(store: GitStore, commit: str, files: dict[str, str], schemas: Schemas) -> list[Refusal]:
+def _check_files(commit: str, files: dict[str, str], contents: dict[str, bytes], schemas: Schemas) -> list[Refusal]:
     out: list[Refusal] = []
     by_blob: dict[str, list[str]] = {}
     for path, blob in files.items():
         by_blob.setdefault(blob, []).append(path)
-    for blob, data in store.read_blobs(sorted(by_blob)):
+    for blob in sorted(by_blob):
+        data = contents[blob]
         for path in by_blob[blob]:
             where = {"commit": commit[:10], "path": path}
             rid = ids.id_from_path(path)
