@@ -260,8 +260,8 @@ async def test_escape_with_unsaved_changes_asks_before_discarding(world):
         await until(pilot, lambda: isinstance(app.screen, RecordForm))
         await type_into(pilot, "#f-name-input", "新校")
         await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, RecordForm) and "再按一次 Esc" in screen_text(app)
+        await until(pilot, lambda: "再按一次 Esc" in screen_text(app))
+        assert isinstance(app.screen, RecordForm)
         await pilot.press("escape")
         await until(pilot, lambda: app.results)
     assert app.results == [None] and world.ledger.count("school") == 2

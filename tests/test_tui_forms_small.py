@@ -78,6 +78,7 @@ def test_form_at_80x24_with_errors_and_the_last_field_focused(world, snap_compar
     async def last_field(pilot) -> None:
         form = await saved_empty(pilot, record_type)
         await focus_last(pilot, form)
-        await pilot.pause(0.2)
+        await pilot.wait_for_animation()      # the body's scroll to the field has finished
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=last_field)
