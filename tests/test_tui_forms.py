@@ -588,7 +588,6 @@ async def test_the_editor_key_without_a_terminal_says_so_and_keeps_the_form(worl
         await until(pilot, lambda: isinstance(app.screen, RecordForm))
         await type_into(pilot, "#f-name-input", "新校")
         await pilot.press("ctrl+o")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: any("不能打开外部编辑器" in str(n.message) for n in app._notifications))
         assert isinstance(app.screen, RecordForm)
         assert app.screen.query_one("#f-name-input", Input).value == "新校"
-        assert any("不能打开外部编辑器" in str(n.message) for n in app._notifications)
