@@ -11,7 +11,7 @@ import re
 
 RECORD_TYPES = ("school", "plan", "visit", "student", "aid", "standard", "event", "calendar", "recognition", "posting",
                 "teacher", "measurement", "inspection", "adjustment", "batch",
-                "sponsorship")
+                "sponsorship", "unit")
 _ULID = r"[0-9A-HJKMNP-TV-Z]{26}"
 # Always used with fullmatch: `$` also matches before a final newline, and an id with one
 # made a file named `visit-…\n.json` that no `show` of the id could find.

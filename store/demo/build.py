@@ -14,7 +14,7 @@ from store.privacy.acts import init_keys
 
 # One commit per group, referred-to records first; a recognition and its notice refer to each other.
 # Inspections come last, one commit each with the status 已验收 they give their plan (store/twinning/locks.py).
-COMMITS = (("school",), ("standard",), ("calendar",), ("teacher",), ("plan",), ("visit",), ("student",),
+COMMITS = (("unit",), ("school",), ("standard",), ("calendar",), ("teacher",), ("plan",), ("visit",), ("student",),
            ("recognition", "posting"), ("aid",), ("sponsorship",), ("measurement",), ("event",))
 CHUNK = 5000
 

@@ -36,7 +36,7 @@ DEMO_RECORDS = Path(__file__).with_name("records")  # package data, like the sch
 RECORDS_DIR = DEMO_RECORDS  # the name store/demo/build.py uses
 
 # The order in which record types can be written: each only refers to earlier ones.
-TYPE_ORDER = ("school", "standard", "calendar", "teacher", "plan", "student", "recognition", "posting", "visit", "aid",
+TYPE_ORDER = ("unit", "school", "standard", "calendar", "teacher", "plan", "student", "recognition", "posting", "visit", "aid",
               "sponsorship", "measurement", "inspection", "adjustment", "event")
 
 # The demo's "today": the current term is 2026-2027-1.

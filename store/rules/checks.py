@@ -291,6 +291,44 @@ def _plan_targets(c: _Ctx, r: dict) -> Iterator[Finding]:
                           unit=t.get("unit", ""), units="、".join(sorted(ACTIVITY_UNITS)))
 
 
+def _plan_pairs(c: _Ctx, r: dict) -> Iterator[Finding]:
+    """Who helps whom: with three or more parties the plan says it pair by pair; each pair joins a
+    supporting party to a supported one, and every party is in some pair."""
+    parties = {p.get("school"): p.get("role") for p in r.get("parties") or []}
+    pairs = r.get("pairs") or []
+    if len(parties) >= 3 and not pairs:
+        yield c.error(("pairs",), "rule.plan_pairs_missing", count=len(parties))
+        return
+    seen: set[str] = set()
+    for i, pair in enumerate(pairs):
+        for field, role, word in (("from", "帮扶", "supporting"), ("to", "受帮扶", "supported")):
+            school = pair.get(field)
+            if school not in parties:
+                yield c.error(("pairs", i, field), "rule.plan_pair_not_party", school=c.name(school, "school"))
+            elif parties[school] != role:
+                yield c.error(("pairs", i, field), "rule.plan_pair_role", school=c.name(school, "school"),
+                              role=Word(f"rule.word.{word}"))
+            seen.add(school)
+    if pairs:
+        for i, p in enumerate(r.get("parties") or []):
+            if p.get("school") not in seen:
+                yield c.error(("parties", i, "school"), "rule.plan_party_unpaired",
+                              school=c.name(p.get("school"), "school"))
+
+
+# --- unit -------------------------------------------------------------------------------
+
+def _unit_parent(c: _Ctx, r: dict) -> Iterator[Finding]:
+    """A township sits under a county; a county under nothing."""
+    parent = c.ref(r.get("parent"), "unit")
+    if r.get("level") == "乡镇" and not r.get("parent"):
+        yield c.error(("parent",), "rule.unit_township_parent", unit=r.get("name", c.rid))
+    elif r.get("level") == "乡镇" and parent and parent.get("level") != "县":
+        yield c.error(("parent",), "rule.unit_township_parent", unit=r.get("name", c.rid))
+    elif r.get("level") == "县" and r.get("parent"):
+        yield c.error(("parent",), "rule.unit_county_parent", unit=r.get("name", c.rid))
+
+
 # --- visit ------------------------------------------------------------------------------
 
 def _visit_plan(c: _Ctx, r: dict) -> Iterator[Finding]:
@@ -776,7 +814,9 @@ def _batch_steps(c: _Ctx, r: dict) -> Iterator[Finding]:
 
 COMMON: tuple[Rule, ...] = (_references,)
 RULES: dict[str, tuple[Rule, ...]] = {
-    "plan": (_plan_period, _plan_roles, _unique_keys, _plan_budget, _plan_schedule, _plan_targets, _plan_accepted),
+    "plan": (_plan_period, _plan_roles, _unique_keys, _plan_budget, _plan_schedule, _plan_targets, _plan_accepted,
+             _plan_pairs),
+    "unit": (_unit_parent,),
     "visit": (_visit_plan, _visit_dates, _visit_host_is_visitor, _visit_parties, _visit_secondment, _visit_donation),
     "calendar": (_calendar_term, _calendar_overlap),
     "measurement": (_measurement_target,),
