@@ -1,4 +1,4 @@
-"""Ledgers in and out: `export`, `export notice`, `report term`, `import`."""
+"""Ledgers in and out: `export`, `export notice`, `import` (reports: bangfu/cmd_report.py)."""
 from __future__ import annotations
 
 import argparse
@@ -33,16 +33,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     k.add_argument("--days", type=int, default=5, help=t("io.cli.notice_days"))
     k.add_argument("--school", metavar="ID", help=t("io.cli.notice_school"))
     k.set_defaults(handler=cmd_notice)
-    p.set_defaults(handler=lambda args: _usage(p))
-
-    p = command(sub, "report", "io.cli.report")
-    kinds = p.add_subparsers(dest="report_kind", metavar="KIND", parser_class=type(p))
-    k = command(kinds, "term", "io.cli.report_term")
-    k.add_argument("term", nargs="?", help=t("io.cli.term"))
-    k.add_argument("--plan", metavar="ID", help=t("io.cli.plan"))
-    k.add_argument("--format", choices=("md", "html", "xlsx"), help=t("io.cli.format"))
-    k.add_argument("-o", "--out", metavar="FILE", help=t("io.cli.report_out"))
-    k.set_defaults(handler=cmd_report)
     p.set_defaults(handler=lambda args: _usage(p))
 
     p = command(sub, "import", "io.cli.import")
@@ -124,35 +114,6 @@ def cmd_notice(args: argparse.Namespace) -> int:
     write_notice(notice, args.out, args.format)
     if args.out and args.out != "-":
         output.err(i18n.t("io.export.notice_done", path=args.out))
-    return 0
-
-
-# ---- report -----------------------------------------------------------------------------------------
-
-def cmd_report(args: argparse.Namespace) -> int:
-    from store.io import report
-
-    ledger = open_ledger(args)
-    fmt = args.format
-    if fmt is None:
-        suffix = Path(args.out).suffix.lower().lstrip(".") if args.out and args.out != "-" else "md"
-        fmt = suffix if suffix in report.FORMATS else "md"
-    show, finish = progress_printer()
-    try:
-        built = report.build(ledger, args.term, plan=args.plan, today=dt.date.today(), progress=show)
-    finally:
-        finish()
-    output.unreadable(ledger)
-    if (args.out in (None, "-") and fmt == "md") or args.out == "-":
-        if fmt == "xlsx":
-            raise UsageError("io.cli.stdout_xlsx")
-        sys.stdout.write(report.render(built, fmt).decode("utf-8"))
-        return 0
-    path = report.write(built, _out_path(args, fmt, report.default_name(built, fmt)), fmt)
-    if output.JSON:
-        output.data({"path": str(path.resolve()), "term": built.term, "format": fmt})
-    else:
-        output.out(i18n.t("io.report.done", path=path))
     return 0
 
 

@@ -209,7 +209,7 @@ def _plan_section(ledger, plan: dict, p: PlanProgress, mine: list[dict], today: 
     bars = charts.activity_months(plan, window, p.start, p.end) if p.in_term else []
     order = {k: i for i, k in enumerate(ledger.schemas().field("visit", ("kind",)).get("enum") or [])}
     kinds = sorted({v.get("kind", "") for v in window}, key=lambda k: (order.get(k, 99), k))
-    targets = [_shortfall(t, bars, window) for t in p.targets]
+    targets = [shortfall(t, bars, window) for t in p.targets]
     secondments = []
     calendars = ledger.scan("calendar")
     covers = twinning_secondments.covers(mine, calendars, lambda sid: (docs.get(sid or "") or {}).get("county"))
@@ -252,7 +252,7 @@ def _totals(donations: list[Donation], by: str) -> list[tuple[str, int, int]]:
     return [(k, c, g) for k, (c, g) in sorted(sums.items())]
 
 
-def _shortfall(t: dashboard.TargetProgress, bars: list[charts.MonthBar], window: list[dict]) -> Shortfall:
+def shortfall(t: dashboard.TargetProgress, bars: list[charts.MonthBar], window: list[dict]) -> Shortfall:
     # The plan's own words first: "其他 ≥ 30 %" says nothing to an inspector.
     rule = f"{_cmp(t.comparison)} {_num(t.value)} {t.unit}/{t.per}"
     text = f"{t.text}（{t.metric} {rule}）" if t.text else f"{t.metric} {rule}"

@@ -1,0 +1,298 @@
+"""The twinning report of a period and level (a county's school year, a township's term, one plan
+over four years) as the county files it: Markdown, HTML printed on A4, or xlsx, each with the
+reporting unit, the period, the date it was made and the lines for 制表人, 审核人 and 单位盖章.
+
+The figures are store/figures/period.py's, the same the dashboard's school-year view shows; this
+module only lays them out as tables (`sections`), once for all three writers.
+"""
+from __future__ import annotations
+
+import html
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from store.core import i18n
+from store.core.errors import BangfuError, UsageError
+from store.core.money import yuan
+from store.core.text import display_width
+from store.figures.period import PeriodFigures
+from store.io import report as term_report
+
+FORMATS = ("md", "html", "xlsx")
+
+
+def T(key: str, **params: Any) -> str:
+    return i18n.t(f"io.period.{key}", **params)
+
+
+@dataclass
+class Table:
+    title: str
+    headers: list[str]
+    rows: list[list[Any]]
+    money: set[int] = field(default_factory=set)     # columns in fen, shown as yuan
+    note: str = ""
+
+
+def _num(v: float) -> str:
+    return f"{v:g}"
+
+
+def level_word(level: str) -> str:
+    return T(f"level_{level}")
+
+
+def period_words(f: PeriodFigures) -> str:
+    p = f.period
+    return T(f"period_{p.kind}", name=p.name.replace("..", "—"), start=p.start.isoformat(), end=p.end.isoformat())
+
+
+def title(f: PeriodFigures) -> str:
+    return T("title", unit=f.scope.name, period=period_words(f))
+
+
+def header_lines(f: PeriodFigures) -> list[tuple[str, str]]:
+    return [(T("unit"), T("aside", main=f.scope.name, aside=level_word(f.scope.level))),
+            (T("period"), T("aside", main=f"{f.period.start.isoformat()} — {f.period.end.isoformat()}", aside=period_words(f))),
+            (T("made_on"), f.today.isoformat()),
+            (T("source"), T("source_line", ledger=f.ledger_name, commit=f.commit[:12]))]
+
+
+def sign_lines() -> list[str]:
+    return [T("sign_maker"), T("sign_checker"), T("sign_seal")]
+
+
+def rate_text(f: PeriodFigures) -> str:
+    d = f.dropout
+    if d.rate is None:
+        return T("dropout_unknown")
+    return T("dropout_rate", rate=f"{d.rate:.2f}", dropouts=len(d.dropouts), headcount=d.headcount)
+
+
+def headline(f: PeriodFigures) -> list[list[Any]]:
+    met = sum(1 for _p, _t, x in f.targets() if x.met is True)
+    missed = sum(1 for _p, _t, x in f.targets() if x.met is False and not x.open)
+    running = sum(1 for _p, _t, x in f.targets() if x.open)
+    gaps_plans = sum(1 for g in f.gaps if g.kind == "plan" and g.empty_months)
+    gaps_schools = sum(1 for g in f.gaps if g.kind == "school" and g.empty_months)
+    return [
+        [T("plans"), len(f.plans)],
+        [T("supporting"), len(f.supporting)],
+        [T("supported"), len(f.supported)],
+        [T("activities"), len(f.visits)],
+        [T("hours_sent"), _num(f.hours_sent)],
+        [T("lectures"), f.lectures],
+        [T("seconded_people"), f.seconded_people],
+        [T("seconded_times"), f.seconded_times],
+        [T("batches"), len(f.batches)],
+        [T("short"), sum(1 for s in f.secondments if s.short)],
+        [T("cash"), yuan(f.cash_fen) + T("yuan")],
+        [T("goods"), yuan(f.goods_fen) + T("yuan")],
+        [T("targets_met"), T("targets_line", met=met, missed=missed, open=running)],
+        [T("gaps_line_plans"), gaps_plans],
+        [T("gaps_line_schools"), gaps_schools],
+        [T("dropout"), rate_text(f)],
+    ]
+
+
+def sections(f: PeriodFigures) -> list[Table]:
+    n = f.names
+    out = [Table(T("overview"), [T("col_item"), T("col_value")], headline(f))]
+    for p in f.plans:
+        rows = [[T("col_status"), p.status], [T("col_span"), f"{p.start} — {p.end}"]]
+        rows += [[T("col_pair"), T("pair_line", supporter=n.get(x.supporter, x.supporter),
+                                     supported=n.get(x.supported, x.supported),
+                                     dims="、".join(x.dimensions) or "—")] for x in p.pairs]
+        rows += [[T("col_group"), f"{role}：{name}" + (f"（{pos}）" if pos else "")]
+                 for role, name, pos, _school in p.leading_group]
+        rows += [[T("col_goal", area=area), text] for area, text in p.goals]
+        if p.budget_fen is not None:
+            by_year = "；".join(f"{y}：{yuan(fen)}" for y, fen in p.budget_by_year)
+            rows.append([T("col_budget"), yuan(p.budget_fen) + T("yuan") + (f"（{by_year}）" if by_year else "")])
+        out.append(Table(T("plan_title", title=p.title), [T("col_item"), T("col_value")], rows))
+    rows = []
+    for p, term, t in f.targets():
+        s = term_report.shortfall(t, [], [])
+        rows.append([p.title, term.start.isoformat()[:7] + "—" + term.end.isoformat()[:7], s.text,
+                     s.actual or term_report.T("not_measured"), term_report._met(s.met, s.open), s.gap])
+    out.append(Table(T("targets"), [T("col_plan"), T("col_when"), T("col_target"), T("col_actual"), T("col_result"),
+                                    T("col_gap")], rows))
+    out.append(Table(T("kinds"), [T("col_kind"), T("col_count"), T("col_hours"), T("col_times")],
+                     [[k.kind, k.count, _num(k.hours), _num(k.person_times)] for k in f.kinds]))
+    out.append(Table(T("batches_title"), [T("col_batch"), T("col_first_day"), T("col_records"), T("col_people"),
+                                          T("col_times"), T("col_total_people"), T("col_total_times")],
+                     [[b.batch, b.first_day, len(b.secondments), b.people, b.times, b.total_people, b.total_times]
+                      for b in f.batches]))
+    out.append(Table(T("secondments"), [T("col_batch"), T("col_kind"), T("col_names"), T("col_from"), T("col_to"),
+                                        T("col_start"), T("col_end"), T("col_people"), T("col_flag")],
+                     [[s.batch, s.kind, s.names, n.get(s.from_school, s.from_school), n.get(s.to_school, s.to_school),
+                       s.start, s.end, len(s.people), T("too_short") if s.short else ""] for s in f.secondments]))
+    out.append(Table(T("service"), [T("col_teacher"), T("col_school"), T("col_title"), T("col_records"),
+                                    T("col_days"), T("col_school_days"), T("col_years")],
+                     [[s.name, n.get(s.school, s.school), s.title, len(s.secondments), s.days, s.school_days,
+                       "、".join(s.years)] for s in f.service], note=T("service_note")))
+    donors = [[name, cash, goods, cash + goods] for name, cash, goods in f.by("donor")]
+    recipients = [[name, cash, goods, cash + goods] for name, cash, goods in f.by("recipient")]
+    total = [[T("total"), f.cash_fen, f.goods_fen, f.cash_fen + f.goods_fen]] if f.donations else []
+    out.append(Table(T("by_donor"), [T("col_donor"), T("col_cash"), T("col_goods"), T("col_total")], donors + total,
+                     money={1, 2, 3}))
+    out.append(Table(T("by_recipient"), [T("col_recipient"), T("col_cash"), T("col_goods"), T("col_total")],
+                     recipients + total, money={1, 2, 3}))
+    sep = "、"
+    out.append(Table(T("completeness"), [T("col_what"), T("col_name"), T("col_months"), T("col_empty_months"),
+                                         T("col_empty_terms"), T("col_open")],
+                     [[T(f"what_{g.kind}"), n.get(g.record, g.record), len(g.months), sep.join(g.empty_months),
+                       sep.join(g.empty_terms), g.open_month] for g in f.gaps], note=T("completeness_note")))
+    d = f.dropout
+    out.append(Table(T("dropout_title"), [T("col_item"), T("col_value")],
+                     [[T("dropout_schools"), len(d.schools)], [T("dropout_headcount"), d.headcount if d.headcount else "—"],
+                      [T("dropout_count"), len(d.dropouts)], [T("dropout"), rate_text(f)],
+                      *([[T("dropout_without"), sep.join(n.get(s, s) for s in d.without_headcount)]]
+                        if d.without_headcount else [])], note=T("dropout_note")))
+    return out
+
+
+def _cell(v: Any, money: bool) -> str:
+    if v is None:
+        return ""
+    if money and isinstance(v, int):
+        return yuan(v)
+    return str(v)
+
+
+# ---- Markdown -------------------------------------------------------------------------------------
+
+def markdown(f: PeriodFigures) -> str:
+    md = term_report._md
+    L = [f"# {md(title(f))}", ""]
+    L += [f"- {md(T('head_line', name=k, value=v))}" for k, v in header_lines(f)] + [""]
+    for t in sections(f):
+        L += [f"## {md(t.title)}", ""]
+        L += term_report._md_table(t.headers, t.rows, t.money)
+        if t.note:
+            L += [md(t.note), ""]
+    L += ["", "　　".join(sign_lines()), ""]
+    return "\n".join(L)
+
+
+# ---- HTML, printed on A4 -------------------------------------------------------------------------
+
+_CSS = """@page{size:A4;margin:15mm 12mm}
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei","SimSun",sans-serif;font-size:10.5pt;color:#000;margin:0 auto;max-width:186mm}
+h1{font-size:16pt;text-align:center;margin:0 0 .6em}h2{font-size:12pt;margin:1.2em 0 .3em;break-after:avoid}
+table{border-collapse:collapse;width:100%;margin:.3em 0 .8em;break-inside:auto}tr{break-inside:avoid}
+th,td{border:1px solid #000;padding:2px 4px;vertical-align:top}th{background:#eee}td.n{text-align:right}
+.head{display:flex;flex-wrap:wrap;gap:.2em 2em;margin-bottom:.8em}.note{font-size:9pt;color:#333}
+.sign{display:flex;justify-content:space-between;margin-top:2.5em;break-inside:avoid}
+@media screen{body{margin:2em auto}}"""
+
+
+def html_page(f: PeriodFigures) -> str:
+    h = lambda v: html.escape(str(v))  # noqa: E731  (record text is data, never markup)
+    B = [f"<h1>{h(title(f))}</h1>", '<div class="head">']
+    B += [f"<span>{h(T('head_line', name=k, value=v))}</span>" for k, v in header_lines(f)]
+    B.append("</div>")
+    for t in sections(f):
+        B.append(f"<h2>{h(t.title)}</h2>")
+        if not t.rows:
+            B.append(f'<p class="note">{h(term_report.T("none"))}</p>')
+        else:
+            B.append("<table><thead><tr>" + "".join(f"<th>{h(x)}</th>" for x in t.headers) + "</tr></thead><tbody>")
+            for r in t.rows:
+                B.append("<tr>" + "".join(
+                    f'<td class="n">{h(_cell(v, i in t.money))}</td>' if (i in t.money or isinstance(v, (int, float)))
+                    else f"<td>{h(_cell(v, False))}</td>" for i, v in enumerate(r)) + "</tr>")
+            B.append("</tbody></table>")
+        if t.note:
+            B.append(f'<p class="note">{h(t.note)}</p>')
+    B.append('<div class="sign">' + "".join(f"<span>{h(s)}</span>" for s in sign_lines()) + "</div>")
+    lang = "zh-CN" if i18n.lang() == "zh" else "en"
+    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{h(title(f))}</title>'
+            f"<style>{_CSS}</style></head><body>\n" + "\n".join(B) + "\n</body></html>\n")
+
+
+# ---- xlsx -----------------------------------------------------------------------------------------
+
+def workbook_bytes(f: PeriodFigures) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = T("sheet")[:31]
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddHeader.center.text = title(f)
+    ws.oddFooter.center.text = "&P / &N"
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    ws.cell(1, 1, title(f)).font = Font(bold=True, size=14)
+    row = 2
+    for k, v in header_lines(f):
+        ws.cell(row, 1, k).font = Font(bold=True)
+        ws.cell(row, 2, v)
+        row += 1
+    widths: dict[int, int] = {}
+    for t in sections(f):
+        row += 1
+        ws.cell(row, 1, t.title).font = Font(bold=True, size=12)
+        row += 1
+        for i, x in enumerate(t.headers, 1):
+            c = ws.cell(row, i, x)
+            c.font, c.fill, c.border = Font(bold=True), PatternFill("solid", fgColor="EEEEEE"), box
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+            widths[i] = max(widths.get(i, 8), min(display_width(x) + 2, 40))
+        for r in t.rows or [[term_report.T("none")]]:
+            row += 1
+            for i, v in enumerate(r, 1):
+                if (i - 1) in t.money and isinstance(v, int):
+                    c = ws.cell(row, i, v / 100)
+                    c.number_format = "#,##0.00"
+                else:
+                    c = ws.cell(row, i, v)
+                    if isinstance(v, str) and v.startswith("="):
+                        c.data_type = "s"     # data, never a formula
+                c.border = box
+                c.alignment = Alignment(wrap_text=True, vertical="top")
+                widths[i] = max(widths.get(i, 8), min(display_width(_cell(v, (i - 1) in t.money)) + 2, 40))
+        if t.note:
+            row += 1
+            ws.cell(row, 1, t.note).font = Font(italic=True, size=9)
+    row += 2
+    for i, s in enumerate(sign_lines()):
+        ws.cell(row, 1 + 2 * i, s)
+    for i, w in widths.items():
+        ws.column_dimensions[get_column_letter(i)].width = w
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# ---- writing --------------------------------------------------------------------------------------
+
+def render(f: PeriodFigures, fmt: str) -> bytes:
+    if fmt == "md":
+        return markdown(f).encode("utf-8")
+    if fmt == "html":
+        return html_page(f).encode("utf-8")
+    if fmt == "xlsx":
+        return workbook_bytes(f)
+    raise UsageError("io.report.bad_format", format=fmt, allowed="、".join(FORMATS))
+
+
+def write_bytes(path: Path | str, data: bytes) -> Path:
+    path = Path(path)
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise BangfuError("io.cannot_write", path=str(path), detail=exc.strerror or str(exc)) from None
+    return path
+
+
+def default_name(f: PeriodFigures, fmt: str) -> str:
+    return f"{T('file_stem')}-{f.scope.name}-{f.period.name.replace('..', '_')}.{fmt}"

@@ -1,0 +1,250 @@
+"""Reports of any period and level, counted by hand on a small county: 某县 with two townships,
+three schools and one from outside, two plans (one of three parties), secondments in two batches,
+donations, dropouts and months with nothing logged. Then the writers: A4 HTML and xlsx with the
+reporting unit, period, date and signature lines; the summary draft; the command line."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from store import NEW, Change
+from store.core import i18n
+from store.core.ids import new_id
+from store.figures import period as P
+from store.io import period_report, summary
+
+from conftest import run
+
+COUNTY = "某县"
+TODAY = dt.date(2026, 12, 5)
+
+
+def _rec(rtype: str, **fields) -> dict:
+    return {"id": new_id(rtype), "type": rtype, "schema_version": 2, **fields}
+
+
+def _term(term, first, last, months):
+    return _rec("calendar", term=term, first_day=first, last_day=last, months=months, counties=[COUNTY])
+
+
+@pytest.fixture
+def county(ledger):
+    r: dict[str, dict] = {}
+    r["C"] = _rec("unit", name="某县", level="县")
+    r["T1"] = _rec("unit", name="城关镇", level="乡镇", parent=r["C"]["id"])
+    r["T2"] = _rec("unit", name="河口乡", level="乡镇", parent=r["C"]["id"])
+
+    def school(key, name, unit, area, students):
+        r[key] = _rec("school", name=name, stage="小学", county=COUNTY, area=area,
+                      **({"unit": r[unit]["id"]} if unit else {}),
+                      **({"headcount": {"students": students, "counted_on": "2025-09-01"}} if students else {}))
+    school("A", "城关小学", "T1", "城区", 800)
+    school("B", "河口小学", "T2", "乡村", 200)
+    school("D", "河口中学", "T2", "乡村", 400)
+    school("E", "外县小学", None, "城区", None)
+    # Months in session: September to January, March to June (9). No holidays: school days are
+    # Monday to Friday. Autumn 2025-09-01 (Mon) .. 2026-01-23 (Fri) = 21 weeks = 105 days;
+    # spring 2026-03-02 (Mon) .. 2026-07-10 (Fri) = 19 weeks = 95 days; the year 200.
+    cals = [_term("2025-2026-1", "2025-09-01", "2026-01-23", ["2025-09", "2025-10", "2025-11", "2025-12", "2026-01"]),
+            _term("2025-2026-2", "2026-03-02", "2026-07-10", ["2026-03", "2026-04", "2026-05", "2026-06"])]
+    r["t1"] = _rec("teacher", name="王老师", school=r["A"]["id"], title="一级教师")
+    r["t2"] = _rec("teacher", name="李老师", school=r["A"]["id"], title="高级教师")
+    a, b, d, e = (r[k]["id"] for k in "ABDE")
+    year = {"start": "2025-09-01", "end": "2026-08-31"}
+    r["P1"] = _rec("plan", title="城关小学帮扶河口两校", status="执行中", period=year,
+                   parties=[{"school": a, "role": "帮扶"}, {"school": b, "role": "受帮扶"}, {"school": d, "role": "受帮扶"}],
+                   pairs=[{"from": a, "to": b, "dimensions": ["师资", "教学"]}, {"from": a, "to": d, "dimensions": ["物质", "资金"]}],
+                   leading_group=[{"name": "张校长", "role": "组长", "position": "校长"}, {"name": "刘主任", "role": "成员"}],
+                   goals=[{"area": "师资队伍", "text": "每学期送教十课时"}],
+                   budget={"total_fen": 3000000, "by_year": [{"year": 2025, "fen": 1000000}, {"year": 2026, "fen": 2000000}]},
+                   targets=[{"key": "hours", "metric": "送教下乡", "comparison": ">=", "value": 10, "unit": "课时", "per": "学期"}])
+    r["P2"] = _rec("plan", title="外县小学帮扶河口中学", status="执行中", period=year,
+                   parties=[{"school": e, "role": "帮扶"}, {"school": d, "role": "受帮扶"}])
+    p1, p2 = r["P1"]["id"], r["P2"]["id"]
+
+    def visit(key, plan, day, kind, host, came, **extra):
+        r[key] = _rec("visit", plan=plan, date=day, kind=kind, host_school=host, visiting_school=came, **extra)
+    visit("v1", p1, "2025-09-15", "送教下乡", b, a, hours=4)
+    visit("v2", p1, "2025-10-20", "送教下乡", d, a, hours=6)
+    visit("v3", p1, "2025-11-10", "专题讲座", b, a, sessions=2)
+    visit("v4", p1, "2025-12-05", "捐赠", d, a, donation={
+        "donor": "城关小学", "recipient": "河口中学", "cash_fen": 500000, "total_fen": 700000,
+        "items": [{"category": "图书", "name": "图书", "quantity": 100, "unit": "册", "unit_value_fen": 2000}]})
+    visit("v5", p1, "2026-03-10", "捐赠", b, a, donation={
+        "donor": "城关小学家委会", "recipient": "河口小学", "cash_fen": 100000, "total_fen": 100000})
+    visit("s1", p1, "2025-09-01", "支教", b, a, secondment={
+        "from_school": a, "to_school": b, "start": "2025-08-28", "end": "2026-07-15", "batch": "第一批",
+        "people": [{"name": "王老师", "teacher": r["t1"]["id"]}, {"name": "李老师", "teacher": r["t2"]["id"]}]})
+    visit("s2", p1, "2026-03-02", "挂职", d, a, secondment={
+        "from_school": a, "to_school": d, "start": "2026-03-02", "end": "2026-07-10", "batch": "第二批", "person": "赵老师"})
+    visit("s3", p1, "2026-03-02", "支教", b, a, secondment={
+        "from_school": a, "to_school": b, "start": "2026-03-02", "end": "2026-06-30", "batch": "第二批", "person": "钱老师"})
+    visit("v6", p2, "2025-10-08", "互访", d, e)
+
+    def student(key, school_key, left, reason):
+        r[key] = _rec("student", name="学生" + key, sex="女", school=r[school_key]["id"], stage="初中", grade="七年级",
+                      events=[{"date": "2025-03-01", "event": "认定"}, {"date": left, "event": "退出", "reason": reason}])
+    student("st1", "D", "2026-04-01", "辍学")          # counted
+    student("st2", "D", "2026-06-30", "转学")          # left, not a dropout
+    student("st3", "B", "2025-08-20", "辍学")          # before the school year
+    records = [r[k] for k in ("C", "T1", "T2", "A", "B", "D", "E")] + cals + [r["t1"], r["t2"], r["P1"], r["P2"]] + \
+        [r[k] for k in ("v1", "v2", "v3", "v4", "v5", "s1", "s2", "s3", "v6", "st1", "st2", "st3")]
+    ledger.commit([Change(x["id"], x, NEW) for x in records], action="import", message="县")
+    return {k: v["id"] for k, v in r.items()}
+
+
+def _figures(ledger, level, record, **period):
+    return P.figures(ledger, P.period_of(**period), level, record, TODAY)
+
+
+def test_county_school_year_counted_by_hand(ledger, county):
+    c = county
+    f = _figures(ledger, "county", None, year="2025-2026")       # the ledger's only county
+    assert f.scope.record == c["C"] and f.scope.schools == {c["A"], c["B"], c["D"]}   # 外县小学 has no unit
+    assert [p.plan for p in f.plans] == [c["P1"], c["P2"]]       # P2 has 河口中学 among its parties
+    assert f.supporting == (c["A"],) and set(f.supported) == {c["B"], c["D"]}         # 外县小学 is outside
+    # activities dated in the year: v1–v5, s1–s3 of P1 and v6 of P2
+    assert set(f.visits) == {c[k] for k in ("v1", "v2", "v3", "v4", "v5", "s1", "s2", "s3", "v6")}
+    assert f.hours_sent == 10                                     # 4 + 6
+    assert f.lectures == 2                                        # one lecture of 2 场
+    # people and 人次: 王、李 (s1), 赵 (s2), 钱 (s3): 4 people, 2 + 1 + 1 = 4 人次
+    assert (f.seconded_people, f.seconded_times) == (4, 4)
+    assert [(b.batch, b.people, b.times, b.total_people, b.total_times) for b in f.batches] == [
+        ("第一批", 2, 2, 2, 2), ("第二批", 2, 2, 4, 4)]
+    # a 支教 of 2026-03-02..06-30 covers 87 of the year's 200 school days: short
+    assert [s.visit for s in f.secondments if s.short] == [c["s3"]]
+    # cash 5000 + 1000 元; goods 100 册 × 20 元 = 2000 元
+    assert (f.cash_fen, f.goods_fen) == (600000, 200000)
+    assert f.by("donor") == [("城关小学", 500000, 200000), ("城关小学家委会", 100000, 0)]
+    assert f.by("recipient") == [("河口中学", 500000, 200000), ("河口小学", 100000, 0)]
+    # 1 dropout (st1; st2 transferred, st3 left before the year) over 800 + 200 + 400 = 1400
+    assert f.dropout.dropouts == (c["st1"],) and f.dropout.headcount == 1400
+    assert round(f.dropout.rate, 4) == round(100 / 1400, 4) == 0.0714
+    # 送教 ≥ 10 课时/学期: autumn 4 + 6 = 10 met; spring 0, ended: not met
+    assert [(t.actual, t.met, t.open) for _p, _term, t in f.targets()] == [(10, True, False), (0, False, False)]
+
+
+def test_completeness_counted_by_hand(ledger, county):
+    c = county
+    f = _figures(ledger, "county", c["C"], year="2025-2026")
+    gaps = {(g.kind, g.record): g for g in f.gaps}
+    assert set(gaps) == {("plan", c["P1"]), ("plan", c["P2"]), ("school", c["A"]), ("school", c["B"]),
+                         ("school", c["D"])}
+    # 9 months in session; P1 logged in 09 (v1, s1), 10, 11, 12, 03 (v5, s2, s3)
+    assert gaps["plan", c["P1"]].months == ("2025-09", "2025-10", "2025-11", "2025-12", "2026-01",
+                                            "2026-03", "2026-04", "2026-05", "2026-06")
+    assert gaps["plan", c["P1"]].empty_months == ("2026-01", "2026-04", "2026-05", "2026-06")
+    assert gaps["plan", c["P1"]].empty_terms == ()
+    # P2 logged only in October: eight empty months, the whole spring term
+    assert gaps["plan", c["P2"]].empty_months == ("2025-09", "2025-11", "2025-12", "2026-01",
+                                                  "2026-03", "2026-04", "2026-05", "2026-06")
+    assert gaps["plan", c["P2"]].empty_terms == ("2025-2026-2",)
+    # 河口小学: v1 and s1 in 09, v3 in 11, v5 and s3 in 03
+    assert gaps["school", c["B"]].empty_months == ("2025-10", "2025-12", "2026-01", "2026-04", "2026-05", "2026-06")
+    # 河口中学 in both plans: v2 and v6 in 10, v4 in 12, s2 in 03
+    assert gaps["school", c["D"]].empty_months == ("2025-09", "2025-11", "2026-01", "2026-04", "2026-05", "2026-06")
+
+
+def test_levels_roll_up(ledger, county):
+    c = county
+    t2 = _figures(ledger, "township", c["T2"], year="2025-2026")     # 河口乡: 河口小学, 河口中学
+    assert t2.scope.schools == {c["B"], c["D"]} and len(t2.plans) == 2 and len(t2.visits) == 9
+    assert (t2.supporting, set(t2.supported)) == ((), {c["B"], c["D"]})
+    assert t2.dropout.headcount == 600
+    t1 = _figures(ledger, "township", c["T1"], year="2025-2026")     # 城关镇: 城关小学 in P1 only
+    assert [p.plan for p in t1.plans] == [c["P1"]] and len(t1.visits) == 8
+    d = _figures(ledger, "school", c["D"], term="2025-2026-1")       # 河口中学, autumn: v2, v4, v6
+    assert set(d.visits) == {c["v2"], c["v4"], c["v6"]} and d.hours_sent == 6
+    p = _figures(ledger, "plan", c["P1"], start="2026-03-01", end="2026-03-31")
+    # March: v5, s2, s3 dated in it; s1 runs through it (counted among the secondments)
+    assert set(p.visits) == {c["v5"], c["s2"], c["s3"]}
+    assert (p.seconded_people, p.seconded_times) == (4, 4) and p.cash_fen == 100000
+    several = _figures(ledger, "county", None, years="2024-2025..2025-2026")
+    assert (several.period.start, several.period.end) == (dt.date(2024, 9, 1), dt.date(2026, 8, 31))
+    assert set(several.dropout.dropouts) == {c["st1"], c["st3"]}     # st3 left in August 2025: inside these years
+
+
+def test_teacher_service_across_plans_and_years(ledger, county):
+    c = county
+    f = _figures(ledger, "county", None, year="2025-2026")
+    rows = {s.name: (s.days, s.school_days, s.years, len(s.secondments)) for s in f.service}
+    # 王、李: 2025-08-28..2026-07-15 = 322 days, the year's 200 school days, the whole of 2025-2026
+    assert rows["王老师"] == (322, 200, ("2025-2026",), 1) and rows["李老师"] == rows["王老师"]
+    # 赵 (挂职, a spring term): 131 days, 95 school days; 钱 (支教 too short): 121 days, 17 weeks + 2 = 87
+    assert rows["赵老师"] == (131, 95, (), 1)
+    assert rows["钱老师"] == (121, 87, (), 1)
+    assert [s.title for s in f.service if s.name == "李老师"] == ["高级教师"]
+
+
+def test_bad_periods_and_levels_say_so(ledger, county):
+    for kwargs, key in (({"year": "2025-2027"}, "io.period.bad_year"), ({"years": "2025-2026"}, "io.period.bad_years"),
+                        ({"start": "2026-03-01", "end": "2026-02-01"}, "io.period.range_order"),
+                        ({"term": "2025-2026-1", "year": "2025-2026"}, "io.period.one_period"),
+                        ({"start": "2026-03-01"}, "io.period.bad_date")):
+        with pytest.raises(Exception) as err:
+            P.period_of(**kwargs)
+        assert err.value.key == key
+    with pytest.raises(Exception) as err:
+        _figures(ledger, "township", county["A"], year="2025-2026")
+    assert err.value.key == "io.period.not_level"
+
+
+def test_writers_carry_unit_period_date_and_signatures(ledger, county, tmp_path):
+    from openpyxl import load_workbook
+
+    f = _figures(ledger, "county", None, year="2025-2026")
+    page = period_report.html_page(f)
+    assert "@page{size:A4" in page
+    for text in ("填报单位：某县（县（区））", "统计期间：2025-09-01 — 2026-08-31（2025-2026 学年）", "制表日期：2026-12-05",
+                 "制表人：", "审核人：", "单位（盖章）：", "城关小学 → 河口中学（物质、资金）", "组长：张校长（校长）",
+                 "30,000.00 元（2025：10,000.00；2026：20,000.00）"):
+        assert text in page, text
+    path = period_report.write_bytes(tmp_path / "r.xlsx", period_report.workbook_bytes(f))
+    ws = load_workbook(path).active
+    assert int(ws.page_setup.paperSize) == 9                # A4 in the OOXML paper codes
+    cells = [str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+    assert "填报单位" in cells and "制表日期" in cells and "2026-12-05" in cells
+    assert {"制表人：__________", "审核人：__________", "单位（盖章）：__________"} <= set(cells)
+    # money stays a number: the donor row of 城关小学 holds 5000.0 and 2000.0
+    row = next(r for r in ws.iter_rows(values_only=True) if r[0] == "城关小学")
+    assert row[1:4] == (5000.0, 2000.0, 7000.0)
+    md = period_report.markdown(f)
+    assert "| 送教下乡（课时） | 10 |" in md and "| 支教、挂职（人次） | 4 |" in md and "| 辍学率 | 0.07%（辍学 1 人 / 在校 1400 人） |" in md
+    i18n.set_lang("en")
+    try:
+        english = period_report.markdown(f)
+    finally:
+        i18n.set_lang("zh")
+    assert "- Reporting unit: 某县 (county)" in english and "- Period: 2025-09-01 — 2026-08-31 (school year 2025-2026)" in english
+    assert "Prepared by: __________" in english
+
+
+def test_summary_draft_has_the_figures_and_marks_what_to_write(ledger, county):
+    f = _figures(ledger, "county", None, year="2025-2026")
+    text = summary.draft(f)
+    for line in ("全县（区）共有 3 所学校担负结对帮扶任务（帮扶学校 1 所，受帮扶学校 2 所），执行帮扶计划 2 个。",
+                 "城关小学 在物质、资金方面帮扶 河口中学。",
+                 "送教下乡 10 课时，专题讲座 2 场。",
+                 "分 2 批选派教师支教、挂职，累计 4 人、4 人次。",
+                 "第一批（2025-08-28 起）：2 人、2 人次",
+                 "捐赠资金 6,000.00 元，物资折价 2,000.00 元，合计 8,000.00 元。",
+                 "量化指标（按学期计）达标 1 项，未达标 1 项，进行中 0 项。",
+                 "辍学率：0.07%（辍学 1 人 / 在校 1400 人）",
+                 "钱老师 的支教不足最短期限。",
+                 "【待填写：主要做法与措施】", "【待填写：存在的问题与原因】", "【待填写：下一步打算】"):
+        assert line in text, line
+
+
+def test_command_line_writes_the_reports(ledger, county, capsys, tmp_path):
+    path = str(ledger.path)
+    code, out, err = run(capsys, "-L", path, "report", "period", "--year", "2025-2026", "--level", "township",
+                         "--unit", county["T2"], "--format", "html", "-o", str(tmp_path / "t.html"))
+    assert code == 0, err
+    assert "填报单位：河口乡（乡镇）" in (tmp_path / "t.html").read_text(encoding="utf-8")
+    code, out, err = run(capsys, "-L", path, "report", "summary", "--year", "2025-2026")
+    assert code == 0 and out.startswith("# 某县2025-2026 学年结对帮扶工作总结（初稿）")
+    code, out, err = run(capsys, "-L", path, "--lang", "en", "report", "period", "--year", "2025-26")
+    assert code == 2 and "2025-26 is not a school year" in err
+    code, out, err = run(capsys, "-L", path, "--lang", "zh", "report", "period", "--term", "2025-2026-1", "--level", "plan")
+    assert (code, err) == (2, "请用 --unit 指定帮扶计划的编号\n")
