@@ -223,7 +223,7 @@ def test_writers_carry_unit_period_date_and_signatures(ledger, county, tmp_path)
 def test_summary_draft_has_the_figures_and_marks_what_to_write(ledger, county):
     f = _figures(ledger, "county", None, year="2025-2026")
     text = summary.draft(f)
-    for line in ("全县（区）共有 3 所学校担负结对帮扶任务（帮扶学校 1 所，受帮扶学校 2 所），执行帮扶计划 2 个。",
+    for line in ("全县（区）有 1 所学校担负结对帮扶任务，结对帮扶 2 所受援学校，执行帮扶计划 2 个。",
                  "城关小学 在物质、资金方面帮扶 河口中学。",
                  "送教下乡 10 课时，专题讲座 2 场。",
                  "分 2 批选派教师支教、挂职，累计 4 人、4 人次。",

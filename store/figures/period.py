@@ -294,8 +294,22 @@ def work_out(ledger, period: Period, scope: Scope, today: dt.date) -> PeriodFigu
     lectures = kinds.get("专题讲座", [])
 
     donations = tuple(_donation(v) for v in dated if v.get("donation"))
-    seconded = [v for v in mine if v.get("kind") in targets.SECONDMENTS and v.get("secondment")]
     county_of = lambda sid: (schools.get(sid or "") or {}).get("county")  # noqa: E731
+    days_cache: dict[str | None, object] = {}
+
+    def school_days(first: dt.date, last: dt.date, county: str | None) -> int:
+        if county not in days_cache:
+            days_cache[county] = secondments.school_days(calendars, county)
+        return days_cache[county](first, last)
+
+    def seconded_in_period(v: dict) -> bool:
+        # counted where it has school days (one starting 08-28 is not the ending year's)
+        first, last = targets.span(v)
+        to = v["secondment"].get("to_school") or v.get("host_school")
+        return school_days(max(first, period.start), min(last, period.end), county_of(to)) > 0
+
+    seconded = [v for v in mine if v.get("kind") in targets.SECONDMENTS and v.get("secondment")
+                and seconded_in_period(v)]
     covers = secondments.covers(visits_all, calendars, county_of)
     lines = []
     for v in seconded:
@@ -306,15 +320,9 @@ def work_out(ledger, period: Period, scope: Scope, today: dt.date) -> PeriodFigu
                                     tuple(targets.persons(v)), targets.person_names(v),
                                     bool(cover and cover.short)))
     teachers = {t["id"]: t for t in ledger.scan("teacher")}
-    days_cache: dict[str | None, object] = {}
-
-    def school_days(first: dt.date, last: dt.date, county: str | None) -> int:
-        if county not in days_cache:
-            days_cache[county] = secondments.school_days(calendars, county)
-        return days_cache[county](first, last)
 
     # A teacher's service runs across plans and years: every secondment up to the period's end.
-    served = people.service(visits_all, plans_all, schools, teachers, school_days, covers, until=period.end)
+    served = people.service(visits_all, plans_all, schools, teachers, school_days, calendars, until=period.end)
     if scope.level == "plan":
         here = {p for s in lines for p in s.people}
         served = [s for s in served if s.person in here]

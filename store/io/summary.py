@@ -36,13 +36,13 @@ def draft(f: PeriodFigures) -> str:
          f"> {T('source', ledger=f.ledger_name, commit=f.commit[:12], date=f.today.isoformat())}", ""]
 
     L += [f"## {T('h_basics')}", ""]
-    L += [f"- {T('schools', level=period_report.level_word(f.scope.level), schools=len(set(f.supporting) | set(f.supported)), supporting=len(f.supporting), supported=len(f.supported), plans=len(f.plans))}"]
+    L += [f"- {T('schools', level=period_report.level_word(f.scope.level), supporting=len(f.supporting), supported=len(f.supported), plans=len(f.plans))}"]
     both = sorted(set(f.supporting) & set(f.supported), key=lambda s: n.get(s, s))
     if both:
         L += [f"- {T('both', schools=_list([n.get(s, s) for s in both]))}"]
-    for p in f.plans:
-        for x in p.pairs:
-            L += [f"- {T('pair', supporter=n.get(x.supporter, x.supporter), supported=n.get(x.supported, x.supported), dims=_list(list(x.dimensions)) or '—')}"]
+    pairs = dict.fromkeys(x for p in f.plans for x in p.pairs)     # a pair in two plans is said once
+    L += [f"- {T('pair', supporter=n.get(x.supporter, x.supporter), supported=n.get(x.supported, x.supported), dims=_list(list(x.dimensions)) or '—')}"
+          for x in pairs]
     L += ["", _write("basis"), ""]
 
     L += [f"## {T('h_organisation')}", ""]

@@ -75,12 +75,22 @@ class Service:
     years: tuple[str, ...]      # school years fully covered by a 支教 (the "one year" a review asks)
 
 
+def whole_years(calendars: list[dict], county: str | None, first: dt.date, last: dt.date) -> tuple[str, ...]:
+    """The school years whose every school day lies in first..last (a two-year 支教 covers two)."""
+    out = []
+    for year in school_calendar.school_years(first, last):
+        cal = school_calendar.calendar_for(calendars, year, county)
+        if cal.days() and cal.days(first, last) == cal.days():
+            out.append(year)
+    return tuple(out)
+
+
 def service(visits: Iterable[dict], plans: dict[str, dict], schools: dict[str, dict], teachers: dict[str, dict],
-            school_days: Callable[[dt.date, dt.date, str | None], int], covers: dict,
+            school_days: Callable[[dt.date, dt.date, str | None], int], calendars: list[dict],
             until: dt.date | None = None) -> list[Service]:
     """Each person's secondments to a rural school (乡村) or to a supported party of the plan, up to
-    `until`, summed across plans and years; `school_days(start, end, county)` counts school days,
-    `covers` says which 支教 covered a whole school year (store/twinning/secondments.py)."""
+    `until`, summed across plans and years; `school_days(start, end, county)` counts school days;
+    the whole school years are those a 支教 covered in full (what a title review asks)."""
     rows: dict[str, dict] = {}
     for v in visits:
         s = v.get("secondment") or {}
@@ -98,8 +108,10 @@ def service(visits: Iterable[dict], plans: dict[str, dict], schools: dict[str, d
         if to not in supported and (schools.get(to) or {}).get("area") != "乡村":
             continue
         county = (schools.get(to) or {}).get("county")
-        cover = covers.get(v["id"])
-        whole_year = v.get("kind") == "支教" and cover is not None and not cover.short and last >= days[1]
+        served_days = school_days(first, last, county)
+        if not served_days:
+            continue        # holidays only so far (a 支教 from 08-28 seen on 08-31)
+        years = whole_years(calendars, county, first, last) if v.get("kind") == "支教" else ()
         named = {(p.get("teacher") or p.get("name")): p.get("name", "") for p in s.get("people") or [] if p.get("name")}
         if s.get("person"):
             named[s.get("teacher") or s["person"]] = s["person"]
@@ -112,9 +124,8 @@ def service(visits: Iterable[dict], plans: dict[str, dict], schools: dict[str, d
             if v.get("plan") not in row["plans"]:
                 row["plans"].append(v.get("plan"))
             row["days"] += (last - first).days + 1
-            row["school_days"] += school_days(first, last, county)
-            if whole_year and cover.period not in row["years"]:
-                row["years"].append(cover.period)
+            row["school_days"] += served_days
+            row["years"] += [y for y in years if y not in row["years"]]
     out = []
     for who, row in rows.items():
         teacher = teachers.get(who) or {}
