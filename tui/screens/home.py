@@ -242,6 +242,7 @@ class HomeScreen(LedgerScreen):
         Binding("y", "sync", "tui.key.sync", id="bangfu.home.sync"),
         # (not in the footer: 80 columns have no room; the palette and help list it)
         Binding("b", "batch", "tui.key.batch", show=False, id="bangfu.home.batch"),
+        Binding("v", "year_view", "tui.key.year_view", id="bangfu.home.year_view", show=False),
     ]
 
     class Figures(Message):
@@ -461,6 +462,10 @@ class HomeScreen(LedgerScreen):
 
     def action_pick_term(self) -> None:
         self._terms()
+
+    def action_year_view(self) -> None:
+        from .year import YearScreen   # (its figures' modules load when first used)
+        self.app.push_screen(YearScreen())
 
     @background("terms")
     def _terms(self) -> None:

@@ -1,0 +1,195 @@
+"""The school-year view of a county or township (`v` on the home dashboard): the figures of the
+county's report for one school year (store/figures/period.py), each line opening the records
+behind it; `x` writes the report (HTML for A4 and xlsx), `m` the year-end summary draft."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Header, Static
+
+from store.core import i18n
+from store.core.money import yuan
+from store.core.text import printable
+from store.figures import period
+from store.rules import calendar as school_calendar
+from store.twinning import units
+
+from ..widgets.figure_list import Figure, FigureList
+from ..widgets.key_footer import KeyFooter
+from ..workers import background, settled
+from .base import LedgerScreen
+from .pick import PickScreen
+
+LEVEL = {"县": "county", "乡镇": "township"}
+
+
+def _t(key: str, **params) -> str:
+    return i18n.t(f"tui.year.{key}", **params)
+
+
+def year_figures(f: period.PeriodFigures) -> list[Figure]:
+    """The lines of the view; each opens the records behind its figure."""
+    n = f.names
+    out = [Figure(Text(_t("overview"), style="bold"), heading=True)]
+
+    def line(text: str, kind: str | None = None, ids: tuple[str, ...] = (), style: str = "") -> None:
+        out.append(Figure(Text("  " + printable(text), style=style), kind, tuple(ids), printable(text),
+                          heading=not ids))
+
+    line(_t("plans", count=len(f.plans)), "plan", tuple(p.plan for p in f.plans))
+    line(_t("schools", supporting=len(f.supporting), supported=len(f.supported)), "school",
+         (*f.supporting, *f.supported))
+    line(_t("activities", count=len(f.visits), hours=f"{f.hours_sent:g}", lectures=f.lectures), "visit", f.visits)
+    line(_t("seconded", people=f.seconded_people, times=f.seconded_times, batches=len(f.batches)), "visit",
+         tuple(s.visit for s in f.secondments))
+    donations = tuple(d.visit for d in f.donations)
+    line(_t("donations", cash=yuan(f.cash_fen), goods=yuan(f.goods_fen)), "visit", donations)
+    rate = f.dropout.rate
+    line(_t("dropout", rate=f"{rate:.2f}", count=len(f.dropout.dropouts), headcount=f.dropout.headcount)
+         if rate is not None else _t("dropout_unknown"), "student", f.dropout.dropouts)
+    if f.batches:
+        out.append(Figure(Text(_t("batches"), style="bold"), heading=True))
+        for b in f.batches:
+            line(_t("batch", batch=b.batch, people=b.people, times=b.times, total=b.total_times), "visit", b.secondments)
+    out.append(Figure(Text(_t("targets"), style="bold"), heading=True))
+    for p in f.plans:
+        line(p.title, "plan", (p.plan,), "bold")
+        for term in p.terms:
+            for t in term.targets:
+                if t.actual is None:
+                    shown, style = _t("measured"), "dim"
+                else:
+                    state = "met" if t.met else ("open" if t.open else "missed")
+                    shown, style = _t(state), {"met": "green", "open": "", "missed": "yellow"}[state]
+                line(f"  {term.start.isoformat()[:7]} {t.label}  {shown}", "visit", t.records, style)
+    gaps = [g for g in f.gaps if g.empty_months]
+    out.append(Figure(Text(_t("gaps", count=len(gaps)), style="bold"), heading=True))
+    for g in gaps:
+        kind = "plan" if g.kind == "plan" else "school"
+        line(_t("gap", name=n.get(g.record, g.record), months=len(g.empty_months),
+                first=g.empty_months[0], last=g.empty_months[-1]), kind, (g.record,), "yellow")
+    return out
+
+
+class YearScreen(LedgerScreen):
+    AUTO_FOCUS = "#year-figures"
+    KEYS = [
+        Binding("left_square_bracket", "year(-1)", "tui.year.key_prev", id="bangfu.year.prev"),
+        Binding("right_square_bracket", "year(1)", "tui.year.key_next", id="bangfu.year.next"),
+        Binding("u", "pick_unit", "tui.year.key_unit", id="bangfu.year.unit"),
+        Binding("x", "write_report", "tui.year.key_report", id="bangfu.year.report"),
+        Binding("m", "write_summary", "tui.year.key_summary", id="bangfu.year.summary"),
+        Binding("escape", "close", "tui.key.close", id="bangfu.year.close"),
+    ]
+
+    class Figures(Message):
+        def __init__(self, key: tuple, figures: period.PeriodFigures | None, lines: list[Figure]) -> None:
+            super().__init__()
+            self.key = key
+            self.figures = figures
+            self.lines = lines
+
+    def __init__(self, *, folder: Path | None = None) -> None:
+        super().__init__(id="year")
+        self.year = ""
+        self.unit: str | None = None
+        self.folder = folder or Path.cwd()
+        self.shown: period.PeriodFigures | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="year-bar")
+        yield FigureList(id="year-figures")
+        yield KeyFooter(compact=True)
+
+    def on_mount(self) -> None:
+        self.year = self.year or school_calendar.school_year_of(self.bangfu.today)
+        self.sub_title = _t("title")
+        self.query_one("#year-figures", FigureList).set_figures(
+            [Figure(Text(i18n.t("tui.section.loading"), style="dim"), heading=True)])
+        self._bar()
+        self.reload(set())
+
+    def _bar(self, name: str = "") -> None:
+        text = Text(_t("year", year=self.year), style="bold")
+        if name:
+            text.append("  " + printable(name))
+        self.query_one("#year-bar", Static).update(text)
+
+    def reload(self, ids: set[str]) -> None:
+        self._work((self.year, self.unit))
+
+    @background("year")
+    def _work(self, key: tuple) -> None:
+        year, unit = key
+        tree = units.Tree(self.ledger.scan("unit"), self.ledger.scan("school"))
+        unit = unit or next(iter(tree.counties()), None)
+        if unit is None:
+            self.post_message(self.Figures(key, None, [Figure(Text(_t("no_units"), style="dim italic"), heading=True)]))
+            return
+        level = LEVEL.get(tree.level(unit), "county")
+        f = settled(lambda: period.figures(self.ledger, period.period_of(year=year), level, unit, self.bangfu.today))
+        self.post_message(self.Figures(key, f, year_figures(f)))
+
+    @on(Figures)
+    def _show(self, message: Figures) -> None:
+        if message.key != (self.year, self.unit):
+            return
+        self.shown = message.figures
+        if message.figures and self.unit is None:
+            self.unit = message.figures.scope.record
+        self._bar(message.figures.scope.name if message.figures else "")
+        self.query_one("#year-figures", FigureList).set_figures(message.lines)
+
+    @on(FigureList.Open)
+    def _open(self, message: FigureList.Open) -> None:
+        figure = message.figure
+        if figure.record_type:
+            self.bangfu.open_records(figure.record_type, figure.ids, figure.caption)
+
+    def action_year(self, step: int) -> None:
+        first = school_calendar.first_year(self.year) + step
+        self.year = f"{first}-{first + 1}"
+        self._bar()
+        self.reload(set())
+
+    def action_pick_unit(self) -> None:
+        tree = units.Tree(self.ledger.scan("unit"), self.ledger.scan("school"))
+        items = []
+        for county in tree.counties():
+            items.append((county, tree.name(county)))
+            items += [(town, "  " + tree.name(town)) for town in tree.townships(county)]
+
+        def chosen(unit: str | None) -> None:
+            if unit:
+                self.unit = unit
+                self.reload(set())
+
+        self.app.push_screen(PickScreen(_t("pick_unit"), items, current=self.unit), chosen)
+
+    def action_write_report(self) -> None:
+        if self.shown:
+            self._write("report", self.shown)
+
+    def action_write_summary(self) -> None:
+        if self.shown:
+            self._write("summary", self.shown)
+
+    @background("year-write")
+    def _write(self, what: str, f: period.PeriodFigures) -> None:
+        from store.io import period_report, summary
+
+        if what == "summary":
+            paths = [period_report.write_bytes(self.folder / summary.default_name(f), summary.draft(f).encode("utf-8"))]
+        else:
+            paths = [period_report.write_bytes(self.folder / period_report.default_name(f, fmt),
+                                               period_report.render(f, fmt)) for fmt in ("html", "xlsx")]
+        self.app.call_from_thread(self.notify, _t("written", paths="、".join(str(p) for p in paths)))
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
