@@ -172,9 +172,9 @@ def plan_county(plan: dict, schools: dict[str, dict]) -> str | None:
     return None
 
 
-def plan_progress(ledger, term: str, today: dt.date | None = None) -> list[PlanProgress]:
-    """For each active plan: its targets against what was logged, the months in session of the
-    term so far with nothing logged, and the secondments too short to count."""
+def plan_progress(ledger, term: str, today: dt.date | None = None, only: set[str] | None = None) -> list[PlanProgress]:
+    """For each active plan (of `only`, when given): its targets against what was logged, the months
+    in session of the term so far with nothing logged, and the secondments too short to count."""
     term_start, term_end = term_span(term)
     by_plan: dict[str, list[dict]] = {}
     for visit in ledger.scan("visit"):
@@ -183,7 +183,7 @@ def plan_progress(ledger, term: str, today: dt.date | None = None) -> list[PlanP
     measured = twinning_measured.by_target(ledger.scan("measurement"))
     schools = {s["id"]: s for s in ledger.scan("school")}
     out = []
-    for plan in active_plans(ledger.scan("plan"), term, today):
+    for plan in active_plans([p for p in ledger.scan("plan") if only is None or p["id"] in only], term, today):
         first, last = _span(plan.get("period") or {})
         first, last = first or term_start, last or term_end
         window = (max(first, term_start), min(last, term_end))

@@ -115,7 +115,7 @@ def scope_of(ledger, level: str, record: str | None, tree: units.Tree | None = N
     doc = ledger.index.get(record) if isinstance(record, str) else None
     rtype, unit_level = _TYPE[level]
     if not doc or doc.get("type") != rtype or (unit_level and doc.get("level") != unit_level):
-        raise BangfuError("io.period.not_level", record=record, level=level)
+        raise BangfuError("io.period.not_level", record=record, level=i18n.t(f"io.period.level_{level}"))
     if level == "plan":
         return Scope(level, record, doc.get("title", record), frozenset(units.plan_schools(doc)))
     return Scope(level, record, doc.get("name", record), frozenset(tree.schools_under(record)))
@@ -271,7 +271,7 @@ def work_out(ledger, period: Period, scope: Scope, today: dt.date) -> PeriodFigu
 
     progress: dict[str, list[PlanProgress]] = {p["id"]: [] for p in chosen}
     for term in period.terms:
-        for p in dashboard.plan_progress(ledger, term, today):
+        for p in dashboard.plan_progress(ledger, term, today, only=ids):
             # a plan's week of holiday before its first term is not a term it could miss targets in
             if p.plan in progress and p.in_term and _in_session(p, term, calendars, plans_all, schools):
                 progress[p.plan].append(p)
@@ -310,7 +310,7 @@ def work_out(ledger, period: Period, scope: Scope, today: dt.date) -> PeriodFigu
 
     seconded = [v for v in mine if v.get("kind") in targets.SECONDMENTS and v.get("secondment")
                 and seconded_in_period(v)]
-    covers = secondments.covers(visits_all, calendars, county_of)
+    covers = secondments.covers(seconded, calendars, county_of)
     lines = []
     for v in seconded:
         s = v["secondment"]
@@ -321,22 +321,29 @@ def work_out(ledger, period: Period, scope: Scope, today: dt.date) -> PeriodFigu
                                     bool(cover and cover.short)))
     teachers = {t["id"]: t for t in ledger.scan("teacher")}
 
-    # A teacher's service runs across plans and years: every secondment up to the period's end.
-    served = people.service(visits_all, plans_all, schools, teachers, school_days, calendars, until=period.end)
+    # A teacher's service runs across plans and years: every secondment of the level's people up to
+    # the period's end (people of the plan; else teachers of its schools and people they sent).
+    everyone = [v for v in visits_all if v.get("kind") in targets.SECONDMENTS and v.get("secondment")]
     if scope.level == "plan":
         here = {p for s in lines for p in s.people}
-        served = [s for s in served if s.person in here]
     else:
-        sent_from = {p: v["secondment"].get("from_school") for v in visits_all if v.get("secondment")
-                     for p in targets.persons(v)}
-        served = [s for s in served if (s.school or sent_from.get(s.person)) in scope.schools]
+        here = {t for t, doc in teachers.items() if doc.get("school") in scope.schools}
+        here |= {p for v in everyone if v["secondment"].get("from_school") in scope.schools
+                 for p in targets.persons(v) if p not in teachers}
+    theirs = [v for v in everyone if set(targets.persons(v)) & here]
+    served = [s for s in people.service(theirs, plans_all, schools, teachers, school_days, calendars, until=period.end)
+              if s.person in here]
 
+    of_plan: dict[str, list[dict]] = {}
+    for v in visits_all:
+        if v.get("plan") in ids:
+            of_plan.setdefault(v["plan"], []).append(v)
     gaps = []
     for p in chosen:
         first = max(_date(p["period"]["start"]), period.start)
         last = min(_date(p["period"]["end"]), period.end)
         months = completeness.session_months(calendars, dashboard.plan_county(p, schools), first, last, today)
-        logged = {v["date"][:7] for v in visits_all if v.get("plan") == p["id"] and v.get("date")}
+        logged = {v["date"][:7] for v in of_plan.get(p["id"], []) if v.get("date")}
         if months:
             gaps.append(completeness.gaps("plan", p["id"], months, logged, today))
     by_school: dict[str, set[tuple[str, str]]] = {}
@@ -347,8 +354,8 @@ def work_out(ledger, period: Period, scope: Scope, today: dt.date) -> PeriodFigu
             by_school.setdefault(sid, set()).update(
                 completeness.session_months(calendars, county_of(sid), first, last, today))
     logged_by_school: dict[str, set[str]] = {}
-    for v in visits_all:
-        if v.get("plan") in ids and v.get("date"):
+    for v in (v for vs in of_plan.values() for v in vs):
+        if v.get("date"):
             for sid in _schools_of(v):
                 logged_by_school.setdefault(sid, set()).add(v["date"][:7])
     for sid in sorted((s for s in by_school if by_school[s]), key=lambda s: names.get(s, s)):

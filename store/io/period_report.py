@@ -227,7 +227,7 @@ def workbook_bytes(f: PeriodFigures) -> bytes:
     ws.page_setup.orientation = "portrait"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.oddHeader.center.text = title(f)
+    ws.oddHeader.center.text = title(f).replace("&", "&&")   # (& starts a code in a header: &P is the page)
     ws.oddFooter.center.text = "&P / &N"
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)

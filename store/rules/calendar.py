@@ -18,6 +18,7 @@ which term a date belongs to; the calendar only says which of those days and mon
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -45,13 +46,39 @@ class Term:
         return day.weekday() < 5 and not any(a <= day <= b for a, b in self.holidays)
 
     def days(self, start: dt.date | None = None, end: dt.date | None = None) -> int:
-        """School days of the term between start and end (both included; the whole term by default)."""
+        """School days of the term between start and end (both included; the whole term by default):
+        the weekdays, less those of the holidays, plus the weekend days worked (counted, not walked
+        day by day: a county's report asks this of thousands of secondments)."""
         lo, hi = max(start or self.first, self.first), min(end or self.last, self.last)
-        count, day = 0, lo
-        while day <= hi:
-            count += self.is_school_day(day)
-            day += dt.timedelta(days=1)
+        if lo > hi:
+            return 0
+        count = _weekdays(lo, hi)
+        for a, b in _merged(self.holidays):
+            count -= _weekdays(max(a, lo), min(b, hi))
+        # a day worked counts once, whether or not it was a weekday off already
+        count += sum(1 for day in set(self.workdays) if lo <= day <= hi and not (
+            day.weekday() < 5 and not any(a <= day <= b for a, b in self.holidays)))
         return count
+
+
+def _weekdays(first: dt.date, last: dt.date) -> int:
+    """Mondays to Fridays from first to last, both included."""
+    if first > last:
+        return 0
+    total = (last - first).days + 1
+    weeks, rest = divmod(total, 7)
+    return weeks * 5 + sum(1 for n in range(rest) if (first.weekday() + n) % 7 < 5)
+
+
+def _merged(spans: tuple[tuple[dt.date, dt.date], ...]) -> list[tuple[dt.date, dt.date]]:
+    """Holidays that overlap or touch, joined (a day off is taken off once)."""
+    out: list[list[dt.date]] = []
+    for a, b in sorted(x for x in spans if x[0] <= x[1]):
+        if out and a <= out[-1][1] + dt.timedelta(days=1):
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
 
 
 @dataclass(frozen=True)
@@ -120,6 +147,7 @@ def _default_term(term: str, first: dt.date, last: dt.date) -> Term:
     return Term(term, first, last, _in_session(t))
 
 
+@functools.lru_cache(maxsize=256)
 def default_calendar(school_year: str) -> SchoolCalendar:
     """The domain brief's calendar: autumn 09-01 to 01-20 (September to January in session),
     spring 03-01 to 07-10 (March to June; July's few days do not make a month)."""
