@@ -102,7 +102,7 @@ _TYPE = {"county": ("unit", "县"), "township": ("unit", "乡镇"), "school": ("
 def scope_of(ledger, level: str, record: str | None, tree: units.Tree | None = None) -> Scope:
     """The schools a level covers. Without a record, the county is the ledger's only county."""
     if level not in LEVELS:
-        raise UsageError("io.period.bad_level", level=level, allowed="、".join(LEVELS))
+        raise UsageError("io.period.bad_level", level=level, allowed=i18n.listing(LEVELS))
     tree = tree or units.Tree(ledger.scan("unit"), ledger.scan("school"))
     if record is None:
         counties = tree.counties()
@@ -110,7 +110,7 @@ def scope_of(ledger, level: str, record: str | None, tree: units.Tree | None = N
             raise UsageError("io.period.which_record", level=i18n.t(f"io.period.level_{level}"))
         if len(counties) != 1:
             raise UsageError("io.period.which_unit", level=i18n.t(f"io.period.level_{level}"),
-                             known="、".join(f"{tree.name(c)} {c}" for c in counties) or "—")
+                             known=i18n.listing(f"{tree.name(c)} {c}" for c in counties) or "—")
         record = counties[0]
     doc = ledger.index.get(record) if isinstance(record, str) else None
     rtype, unit_level = _TYPE[level]

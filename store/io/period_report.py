@@ -104,7 +104,7 @@ def sections(f: PeriodFigures) -> list[Table]:
         rows = [[T("col_status"), p.status], [T("col_span"), f"{p.start} — {p.end}"]]
         rows += [[T("col_pair"), T("pair_line", supporter=n.get(x.supporter, x.supporter),
                                      supported=n.get(x.supported, x.supported),
-                                     dims="、".join(x.dimensions) or "—")] for x in p.pairs]
+                                     dims=i18n.listing(x.dimensions) or "—")] for x in p.pairs]
         rows += [[T("col_group"), f"{role}：{name}" + (f"（{pos}）" if pos else "")]
                  for role, name, pos, _school in p.leading_group]
         rows += [[T("col_goal", area=area), text] for area, text in p.goals]
@@ -132,7 +132,7 @@ def sections(f: PeriodFigures) -> list[Table]:
     out.append(Table(T("service"), [T("col_teacher"), T("col_school"), T("col_title"), T("col_records"),
                                     T("col_days"), T("col_school_days"), T("col_years")],
                      [[s.name, n.get(s.school, s.school), s.title, len(s.secondments), s.days, s.school_days,
-                       "、".join(s.years)] for s in f.service], note=T("service_note")))
+                       i18n.listing(s.years)] for s in f.service], note=T("service_note")))
     donors = [[name, cash, goods, cash + goods] for name, cash, goods in f.by("donor")]
     recipients = [[name, cash, goods, cash + goods] for name, cash, goods in f.by("recipient")]
     total = [[T("total"), f.cash_fen, f.goods_fen, f.cash_fen + f.goods_fen]] if f.donations else []
@@ -140,16 +140,15 @@ def sections(f: PeriodFigures) -> list[Table]:
                      money={1, 2, 3}))
     out.append(Table(T("by_recipient"), [T("col_recipient"), T("col_cash"), T("col_goods"), T("col_total")],
                      recipients + total, money={1, 2, 3}))
-    sep = "、"
     out.append(Table(T("completeness"), [T("col_what"), T("col_name"), T("col_months"), T("col_empty_months"),
                                          T("col_empty_terms"), T("col_open")],
-                     [[T(f"what_{g.kind}"), n.get(g.record, g.record), len(g.months), sep.join(g.empty_months),
-                       sep.join(g.empty_terms), g.open_month] for g in f.gaps], note=T("completeness_note")))
+                     [[T(f"what_{g.kind}"), n.get(g.record, g.record), len(g.months), i18n.listing(g.empty_months),
+                       i18n.listing(g.empty_terms), g.open_month] for g in f.gaps], note=T("completeness_note")))
     d = f.dropout
     out.append(Table(T("dropout_title"), [T("col_item"), T("col_value")],
                      [[T("dropout_schools"), len(d.schools)], [T("dropout_headcount"), d.headcount if d.headcount else "—"],
                       [T("dropout_count"), len(d.dropouts)], [T("dropout"), rate_text(f)],
-                      *([[T("dropout_without"), sep.join(n.get(s, s) for s in d.without_headcount)]]
+                      *([[T("dropout_without"), i18n.listing(n.get(s, s) for s in d.without_headcount)]]
                         if d.without_headcount else [])], note=T("dropout_note")))
     return out
 
@@ -282,7 +281,7 @@ def render(f: PeriodFigures, fmt: str) -> bytes:
         return html_page(f).encode("utf-8")
     if fmt == "xlsx":
         return workbook_bytes(f)
-    raise UsageError("io.report.bad_format", format=fmt, allowed="、".join(FORMATS))
+    raise UsageError("io.report.bad_format", format=fmt, allowed=i18n.listing(FORMATS))
 
 
 def write_bytes(path: Path | str, data: bytes) -> Path:

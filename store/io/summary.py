@@ -26,7 +26,7 @@ def _write(what: str) -> str:
 
 
 def _list(items: list[str]) -> str:
-    return "、".join(items) if i18n.lang() == "zh" else ", ".join(items)
+    return i18n.listing(items)
 
 
 def draft(f: PeriodFigures) -> str:

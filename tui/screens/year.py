@@ -189,7 +189,7 @@ class YearScreen(LedgerScreen):
         else:
             paths = [period_report.write_bytes(self.folder / period_report.default_name(f, fmt),
                                                period_report.render(f, fmt)) for fmt in ("html", "xlsx")]
-        self.app.call_from_thread(self.notify, _t("written", paths="、".join(str(p) for p in paths)))
+        self.app.call_from_thread(self.notify, _t("written", paths=i18n.listing(paths)))
 
     def action_close(self) -> None:
         self.app.pop_screen()
