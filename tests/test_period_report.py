@@ -248,3 +248,21 @@ def test_command_line_writes_the_reports(ledger, county, capsys, tmp_path):
     assert code == 2 and "2025-26 is not a school year" in err
     code, out, err = run(capsys, "-L", path, "--lang", "zh", "report", "period", "--term", "2025-2026-1", "--level", "plan")
     assert (code, err) == (2, "请用 --unit 指定帮扶计划的编号\n")
+
+
+def test_dropout_rate_target_is_worked_out_from_the_students(ledger, county):
+    """A plan's 辍学率 target reads the ledger: P1's supported schools 河口小学 (200) and 河口中学 (400);
+    st1 left 河口中学 for 辍学 on 2026-04-01: 1 / 600 = 0.1667 % for the school year, 0 in autumn."""
+    from store.figures import dashboard
+
+    plan = ledger.get(county["P1"])
+    target = {"key": "drop", "metric": "辍学率", "comparison": "<=", "value": 0.1, "unit": "%", "per": "学年"}
+    ledger.put({**plan, "targets": [*plan["targets"], target]}, base=ledger.version(plan["id"]))
+    found = {}
+    for term in ("2025-2026-1", "2025-2026-2"):
+        [p] = [p for p in dashboard.plan_progress(ledger, term, TODAY) if p.plan == county["P1"]]
+        found[term] = next(t for t in p.targets if t.key == "drop")
+    assert (found["2025-2026-1"].actual, found["2025-2026-1"].met) == (0.0, True)
+    autumn_and_spring = found["2025-2026-2"]
+    assert round(autumn_and_spring.actual, 4) == 0.1667 and autumn_and_spring.met is False     # over 0.1 %
+    assert autumn_and_spring.records == (county["st1"],)

@@ -237,11 +237,13 @@ def _period(per: str, plan_span: tuple[dt.date, dt.date], window: tuple[dt.date,
 def progress(target: dict, plan: dict, visits: list[dict], plan_span: tuple[dt.date, dt.date],
              window: tuple[dt.date, dt.date], term: str, calendar: school_calendar.SchoolCalendar,
              today: dt.date | None, covers: dict[str, school_calendar.Cover | None] | None = None,
-             school_days=None, measured: list[dict] | None = None) -> TargetProgress:
+             school_days=None, measured: list[dict] | None = None, worked_out=None) -> TargetProgress:
     """One target of a plan in a term: `window` is the part of the term inside the plan period,
     `covers` how far each secondment (by id) covers its school year or term, `school_days(start,
     end)` the school days between two dates (a secondment counts in a period where it has some),
-    `measured` the measurement records of this target."""
+    `measured` the measurement records of this target, `worked_out(metric, start, end)` the value
+    of a measured metric the ledger's own records give, with the records behind it, or None (the
+    辍学率 from students' 退出(辍学) events over the headcount): it goes before any measurement."""
     metric, per, unit = target.get("metric", ""), target.get("per", ""), target.get("unit", "")
     comparison, value = target.get("comparison", ">="), number(target.get("value"), math.nan)   # (nan: shown as "?")
     common = dict(key=target.get("key", ""), metric=metric, comparison=comparison, value=value, unit=unit, per=per,
@@ -250,6 +252,10 @@ def progress(target: dict, plan: dict, visits: list[dict], plan_span: tuple[dt.d
         return TargetProgress(**common, actual=None, goal=value, met=None, records=())
     if not is_counted(target):
         period = _period(per, plan_span, window)
+        computed = worked_out(metric, *period) if worked_out and unit == "%" else None
+        if computed is not None:
+            got, records = computed
+            return TargetProgress(**common, actual=got, goal=value, met=meets(got, comparison, value), records=records)
         found, records = measurements.latest(measured or [], *period)
         got = number(found.get("value"), None) if found else None
         if got is None:

@@ -126,7 +126,9 @@ def _target_figure(target: dashboard.TargetProgress, caption: str, width: int = 
     else:
         shown = f"{_num(target.actual)}/{_num(target.goal)}{target.unit}"
     text.append(" " + shown, style=style)
-    return Figure(text, "visit", target.records, f"{caption} · {label}")
+    # the records behind it: activities, or the measurements or students a measured figure comes from
+    kind = ids.type_of(target.records[0]) if target.records and ids.is_id(target.records[0]) else "visit"
+    return Figure(text, kind, target.records, f"{caption} · {label}")
 
 
 def aid_figures(aid: dashboard.AidSummary, months: list[charts.AidMonth] | None = None) -> list[Figure]:

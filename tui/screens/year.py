@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Header, Static
 
-from store.core import i18n
+from store.core import i18n, ids
 from store.core.money import yuan
 from store.core.text import printable
 from store.figures import period
@@ -66,7 +66,8 @@ def year_figures(f: period.PeriodFigures) -> list[Figure]:
                 else:
                     state = "met" if t.met else ("open" if t.open else "missed")
                     shown, style = _t(state), {"met": "green", "open": "", "missed": "yellow"}[state]
-                line(f"  {term.start.isoformat()[:7]} {t.label}  {shown}", "visit", t.records, style)
+                kind = ids.type_of(t.records[0]) if t.records and ids.is_id(t.records[0]) else "visit"
+                line(f"  {term.start.isoformat()[:7]} {t.label}  {shown}", kind, t.records, style)
     gaps = [g for g in f.gaps if g.empty_months]
     out.append(Figure(Text(_t("gaps", count=len(gaps)), style="bold"), heading=True))
     for g in gaps:
