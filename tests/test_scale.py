@@ -22,8 +22,8 @@ def _hold_gc_lock(ledger: Ledger) -> subprocess.Popen:
 
 
 def test_demo_build_commits_without_starting_gc_and_ends_packed(tmp_path):
-    ledger = build_demo(tmp_path / "ledger", records=400, keyfile=tmp_path / "keys.json")
-    assert ledger.count() == 400
+    ledger = build_demo(tmp_path / "ledger", records=600, keyfile=tmp_path / "keys.json")
+    assert ledger.count() == 600
     assert _loose_objects(ledger) == 0
     assert not (ledger.git.gitdir / "gc.pid").exists()   # no automatic gc was left running
     assert ledger.git.housekeeping   # saves after the build pack now and then again
