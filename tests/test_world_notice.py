@@ -169,3 +169,65 @@ def test_a_grade_written_with_digits_takes_its_place_and_no_class_is_left_blank(
     assert [(r.name, r.grade, r.class_name) for r in notice.rows] == [
         ("李娜", "二年级", "2班"), ("张小伟", "三年级", "1班"), ("张小伟", "三年级", "1班"), ("周敏", "4年级", ""),
         ("赵强", "六年级", "2班"), ("王芳", "初一", "1班")]
+
+
+def _recognised(ledger) -> dict:
+    """Three students of 某县第一中学 reviewed for 2026-2027 and the notice listing them."""
+    from store.core.ids import new_id
+    from store.ledger.ledger import NEW, Change
+
+    def rec(rtype, **fields):
+        return {"id": new_id(rtype), "type": rtype, "schema_version": 2, **fields}
+
+    school = rec("school", name="某县第一中学", short_name="某县一中", stage="初中", county="某县", area="乡村")
+    made = [school]
+    listed = []
+    for name, grade, class_name, level in (("王小红", "八年级", "2班", "困难"), ("李小兰", "七年级", "1班", "特别困难"),
+                                           ("张小梅", "八年级", "1班", "一般困难")):
+        s = rec("student", name=name, sex="女", school=school["id"], stage="初中", grade=grade, class_name=class_name,
+                school_year="2026-2027")
+        r = rec("recognition", student=s["id"], school_year="2026-2027", school=school["id"],
+                application={"date": "2026-09-02", "applicant": "家长", "pledge_signed": True},
+                review={"date": "2026-09-08", "members": ["班主任"], "result": "通过", "level": level},
+                check={"date": "2026-09-10", "by": "资助专干"})
+        made += [s, r]
+        listed.append(r["id"])
+    ledger.commit([Change(r["id"], r, NEW) for r in made], action="import", message="t")
+    return {"school": school["id"], "school_year": "2026-2027", "where": "校务公开栏", "start": "2026-09-14",
+            "end": "2026-09-18", "recognitions": listed}
+
+
+def test_the_recognition_notice_whole_by_grade_then_class(ledger):
+    from store.privacy.notice import build_recognition_notice, recognition_notice_bytes
+
+    notice = build_recognition_notice(ledger, _recognised(ledger))
+    # 七年级 before 八年级; within 八年级, 1班 before 2班. Names masked, nothing but name, school,
+    # grade, class and the level the review proposed.
+    assert recognition_notice_bytes(notice, "md").decode("utf-8") == (
+        "# 某县第一中学 2026-2027 学年家庭经济困难学生认定公示\n"
+        "\n"
+        "公示期：2026-09-14 至 2026-09-18　公示地点：校务公开栏\n"
+        "\n"
+        "| 序号 | 姓名 | 学校 | 年级 | 班级 | 资助档次 |\n"
+        "|---|---|---|---|---|---|\n"
+        "| 1 | 李\\*\\* | 某县第一中学 | 七年级 | 1班 | 特别困难 |\n"
+        "| 2 | 张\\*\\* | 某县第一中学 | 八年级 | 1班 | 一般困难 |\n"
+        "| 3 | 王\\*\\* | 某县第一中学 | 八年级 | 2班 | 困难 |\n"
+        "\n"
+        "如对公示内容有异议，请在公示期内向学校学生资助工作负责人反映。\n")
+    assert recognition_notice_bytes(notice, "csv").decode("utf-8") == (
+        "\ufeff"
+        "某县第一中学 2026-2027 学年家庭经济困难学生认定公示\r\n"
+        "公示期：2026-09-14 至 2026-09-18　公示地点：校务公开栏\r\n"
+        "\r\n"
+        "序号,姓名,学校,年级,班级,资助档次\r\n"
+        "1,李**,某县第一中学,七年级,1班,特别困难\r\n"
+        "2,张**,某县第一中学,八年级,1班,一般困难\r\n"
+        "3,王**,某县第一中学,八年级,2班,困难\r\n"
+        "\r\n"
+        "如对公示内容有异议，请在公示期内向学校学生资助工作负责人反映。\r\n")
+    with pytest.raises(UsageError) as caught:
+        recognition_notice_bytes(notice, "xlsx")
+    assert caught.value.key == "privacy.notice.bad_format"
+    unmasked = build_recognition_notice(ledger, _recognised(ledger), mask_names=False)
+    assert [r.name for r in unmasked.rows] == ["李小兰", "张小梅", "王小红"]
