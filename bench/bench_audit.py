@@ -71,7 +71,6 @@ def build(path: Path) -> Path:
         ledger.put(record, base=ledger.version(rid), author=rng.choice(people))
         if n % 1000 == 999:
             print(f"  commits {n + 1}/{COMMITS} ({time.time() - start:.0f} s)", file=sys.stderr, flush=True)
-    ledger.index.save(ledger._cache_path())
     ledger.close()
     sh("git", "gc", "--quiet", cwd=path, env=_env())
     sh("git", "commit-graph", "write", "--reachable", "--changed-paths", cwd=path, env=_env())

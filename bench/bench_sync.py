@@ -66,7 +66,6 @@ def base_ledger(work: Path, n: int) -> Path:
     if stored != (PROJECT_SCHEMAS / "event.json").read_bytes():
         print("  upgrading the ledger's schemas (schema upgrade step)…", flush=True)
         hub_mod.schema_upgrade(ledger, PROJECT_SCHEMAS, note="bench")
-    ledger.index.save(ledger._cache_path())
     ledger.close()
     (base / "bangfu" / "upgraded").write_text("")
     return base

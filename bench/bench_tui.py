@@ -231,7 +231,8 @@ def drop_caches(path: Path) -> None:
     from store import Ledger
 
     cache_dir = Ledger(path).cache_dir
-    (cache_dir / "index.pickle").unlink(missing_ok=True)
+    for name in ("index.sqlite", "index.sqlite-wal", "index.sqlite-shm"):
+        (cache_dir / name).unlink(missing_ok=True)
     shutil.rmtree(cache_dir / "memo", ignore_errors=True)
 
 

@@ -232,11 +232,20 @@ def test_a_folder_named_like_a_listing_entry_cannot_pass_for_a_record(ledger):
     tree = ledger.git.write_tree(ledger.git.commit_tree(ledger.tip), {crafted: ledger.git.write("blob", b"{}")})
     commit = ledger.git.make_commit(tree, [ledger.tip], ledger.author(), "crafted")
     assert ledger.git.swap_ref(commit, ledger.tip, "crafted")
-    fresh = Ledger(ledger.path)
-    fresh.cache_dir.joinpath("index.pickle").unlink(missing_ok=True)
+    _drop_index(Ledger(ledger.path))
     fresh = Ledger(ledger.path)
     assert fresh.get(real)["name"] == "沙河镇第二中心小学"
     assert fresh.broken == {crafted: "path"}
+
+
+def _index_files(ledger: Ledger) -> list[Path]:
+    cache = ledger._cache_path()
+    return [cache, cache.with_name(cache.name + "-wal"), cache.with_name(cache.name + "-shm")]
+
+
+def _drop_index(ledger: Ledger) -> None:
+    for f in _index_files(ledger):
+        f.unlink(missing_ok=True)
 
 
 class _Planted:
@@ -252,6 +261,7 @@ class _Planted:
 def test_caches_are_never_loaded_from_a_file_another_user_wrote(ledger, tmp_path):
     import os
     import pickle
+    import sqlite3
 
     a = ledger.put(school()).id
     # A private repository keeps its caches inside; one a group may write keeps them per user.
@@ -259,23 +269,29 @@ def test_caches_are_never_loaded_from_a_file_another_user_wrote(ledger, tmp_path
     assert Ledger(ledger.path).cache_dir == ledger.git.gitdir / "bangfu"
     marker = tmp_path / "ran"
     if os.geteuid() == 0:   # (giving a file to another user needs root, as CI runs)
-        for cache in (Ledger(ledger.path)._cache_path(), Ledger(ledger.path).cache_dir / "memo" / "x.pickle"):
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            cache.write_bytes(pickle.dumps(_Planted(marker)))
-            os.chown(cache, 4242, 4242)
+        # An index another user wrote, that says the school has another name.
+        Ledger(ledger.path).count()
+        index = _index_files(ledger)[0]
+        with sqlite3.connect(index) as db:
+            db.execute("UPDATE records SET doc = replace(doc, '沙河镇第二中心小学', '伪造的校名')")
+        assert Ledger(ledger.path).get(a)["name"] == "伪造的校名"   # (the index is what answers)
+        for f in _index_files(ledger):
+            if f.exists():
+                os.chown(f, 4242, 4242)
+        memo_file = Ledger(ledger.path).cache_dir / "memo" / "x.pickle"
+        memo_file.parent.mkdir(parents=True, exist_ok=True)
+        memo_file.write_bytes(pickle.dumps(_Planted(marker)))
+        os.chown(memo_file, 4242, 4242)
         reopened = Ledger(ledger.path)
-        assert reopened.get(a)["name"] == "沙河镇第二中心小学" and not marker.exists()
+        assert reopened.get(a)["name"] == "沙河镇第二中心小学"
+        assert index.stat().st_uid == os.getuid()   # read afresh into a file of this user's own
         from store.ledger import memo
-        memo_file = next((reopened.cache_dir / "memo").glob("*.pickle"))
         assert memo.recall(memo_file.parent, ("x",)) is None and not marker.exists()
     ledger.git.gitdir.chmod(0o2775)
     shared = Ledger(ledger.path)
     assert shared.cache_dir.parent == Path(os.environ["XDG_CACHE_HOME"]) / "bangfu"
     assert shared.count("school") == 1
-    for thread in threading.enumerate():
-        if thread.name == "index-cache":
-            thread.join()
-    assert (shared.cache_dir / "index.pickle").is_file() and not marker.exists()
+    assert (shared.cache_dir / "index.sqlite").is_file() and not marker.exists()
     if os.geteuid() != 0:
         cannot_run_here("giving a cache file to another user needs root, as CI runs")
 
@@ -289,15 +305,14 @@ def test_a_cache_left_by_another_ledger_at_the_same_place_is_read_afresh(tmp_pat
     first = Ledger.init(path, site="甲")
     first.put(school())
     first.count()
-    for thread in threading.enumerate():
-        if thread.name == "index-cache":
-            thread.join()
+    first.index.close()   # (its last connection: everything in the one file)
     kept = first._cache_path().read_bytes()
     path.chmod(0o2775)                             # a repository a group may write: caches per user
     shared_first = Ledger(path).cache_dir
     shutil.rmtree(path)
     second = Ledger.init(path, site="乙")
     sid = second.put(school("石桥镇第二中心小学", "石桥二小")).id
+    _drop_index(second)
     second._cache_path().parent.mkdir(parents=True, exist_ok=True)
     second._cache_path().write_bytes(kept)        # the first ledger's cache, where the second looks
     assert [s["id"] for s in Ledger(path).query("school")] == [sid]
@@ -344,13 +359,14 @@ def test_worktree_ledger_stays_clean_after_saves(tmp_path):
 def test_index_cache_is_only_a_cache(pair):
     ledger, a, b, p = pair
     ledger.put(visit(p, b, a))
-    cache = ledger._cache_path()
-    ledger.index.save(cache)
     with_cache = Ledger(ledger.path)
-    cache.unlink()
+    with_cache.count()
+    _drop_index(ledger)
     without = Ledger(ledger.path)
+    assert without.count() == 4 and ledger._cache_path().is_file()
     assert with_cache.index.docs == without.index.docs
-    cache.write_bytes(b"garbage")
+    _drop_index(ledger)
+    ledger._cache_path().write_bytes(b"garbage" * 1000)
     assert Ledger(ledger.path).index.docs == without.index.docs
 
 

@@ -142,7 +142,6 @@ class BangfuApp(KeysInOrder, App[int]):
                 from store.privacy.acts import erase_pending
                 erase_pending(self.ledger)   # erasures recorded at other sites destroy the keys here
             self.ledger.count()              # the index: the first list opened shows at once
-            self.ledger.write_cache()        # (held back while the dashboard was painted)
         finally:
             self.post_message(StartUpDone(then))   # (a message: safe from a thread, and dropped once the app has closed)
 
@@ -260,7 +259,6 @@ class BangfuApp(KeysInOrder, App[int]):
 def run(ledger, read_only: bool = False, notice: str | None = None) -> int:
     """Open the dashboard on a ledger; returns the exit code."""
     today = dt.date.today()
-    ledger.hold_cache = True   # (the index cache is written once the dashboard is painted)
     if not overview.remembered(ledger, term_of(today), today):
         ledger.preload()   # the figures need every record: git starts reading them while the app starts
     if getattr(ledger, "keys", None) is None:

@@ -69,7 +69,6 @@ def build_demo(path: Path | str, records: int = 0, *, progress=None, records_dir
     # A fresh ledger of loose objects reads several times slower than a packed one.
     ledger.git.pack()
     ledger.git.housekeeping = True
-    ledger.index.save(ledger._cache_path())
     return ledger
 
 

@@ -1,263 +1,580 @@
-"""The query index: every record of one tree, in an in-memory TinyDB, one table per type.
+"""The query index: every record of one tree, in an SQLite file shared by the user's processes.
 
 It is only a cache. It is built from git in bulk, moved forward with the output of
-`git diff-tree`, and may be saved to disk under the id of the tree it reflects;
-deleting that file changes nothing but speed.
+`git diff-tree`, and says which tree it reflects; deleting the file changes nothing but
+speed. Queries run in SQLite and read only the records they answer with, so what a process
+holds in memory grows with what it looks at, not with the ledger: at a million records an
+index held in every process's memory took 4 GB in each.
+
+Many processes share one file (WAL mode: readers never wait for the writer, and each
+statement reads one committed state). Moving the index to a tree is one transaction that
+reads the tree it is at inside the lock, so two processes moving it at once never apply a
+difference to the wrong base. A save's records are checked against the ledger as it will
+be (`trial`), kept in the process until the commit is made, never shown to another one.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import pickle
-import tempfile
+import re
+import sqlite3
 import threading
+from collections import OrderedDict
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from tinydb import Query, TinyDB
+from tinydb import Query
 from tinydb.queries import QueryInstance
-from tinydb.storages import Storage
-from tinydb.table import Table
 
 from store.core import ids
-from store.ledger import memo
 from store.ledger import search
 
-CACHE_FORMAT = 5
+FORMAT = 7          # raise when the tables change shape: an older file is emptied and read afresh
+PARSED = 4096       # records kept parsed in the process (the rows a screen shows, a save's neighbours)
+PAGE = 2000         # rows read at a time by a walk over many records
+WAIT_MS = 600_000   # how long a writer waits for another (the first build of a million records)
 
+Change = tuple[str, "str | None", "dict | None"]   # (id, blob or None, record or None): None deletes
 
-class _Memory(Storage):
-    def __init__(self) -> None:
-        self.memory: dict = {}
-
-    def read(self) -> dict:
-        return self.memory
-
-    def write(self, data: dict) -> None:
-        self.memory = data
-
-
-class _InPlaceTable(Table):
-    """TinyDB's Table rebuilds the whole table dict on every write (O(n) per save).
-    In memory there is nothing to serialise, so update the dict in place."""
-
-    def _update_table(self, updater: Callable[[dict], None]) -> None:
-        tables = self._storage.read()
-        updater(tables.setdefault(self.name, {}))
-        self.clear_cache()
-
-    def rows(self) -> Iterable[dict]:
-        """The stored records themselves: a scan need not wrap each in a Document first."""
-        return self._storage.read().get(self.name, {}).values()
-
-    def put(self, doc_id: int, doc: dict) -> None:
-        """Hold the record itself (TinyDB's insert would keep a second copy of it)."""
-        self._update_table(lambda table: table.__setitem__(doc_id, doc))
-
-    def bulk_load(self, table: dict[int, dict]) -> None:
-        """Take a whole table at once (50k inserts one by one would copy every record twice)."""
-        self._storage.read()[self.name] = table
-        self._next_id = None
-        self.clear_cache()
-
-
-class _DB(TinyDB):
-    table_class = _InPlaceTable
+_TABLES = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, type TEXT NOT NULL, blob TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS records_by_type ON records (type, id);
+CREATE TABLE IF NOT EXISTS broken (path TEXT PRIMARY KEY, problem TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS texts (id TEXT PRIMARY KEY, type TEXT NOT NULL, hay TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS texts_by_type ON texts (type);
+CREATE TABLE IF NOT EXISTS text_refs (ref TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (ref, id));
+CREATE INDEX IF NOT EXISTS text_refs_by_id ON text_refs (id);
+"""
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class Index:
-    def __init__(self) -> None:
-        self.db = _DB(storage=_Memory)
-        self.records_tree: str | None = None
-        self.docs: dict[str, dict] = {}       # id -> record (shared with TinyDB's table)
-        self.blobs: dict[str, str] = {}       # id -> blob id
-        self.broken: dict[str, str] = {}      # path -> what is wrong with it
-        self._doc_ids: dict[str, int] = {}
-        self._next = 1
-        self._texts: dict[str, str] = {}
-        self._referrers: dict[str, set[str]] = {}   # id -> ids whose search text holds its name
-        self._eq: dict[tuple[str, str], dict[Any, set[str]]] = {}
+    """The records of one tree. `path` is the file shared by this user's processes; without
+    one the index lives in this process only (history checks, a hub's first push)."""
 
-    # -- filling ------------------------------------------------------------
-    def load(self, items: Iterable[tuple[str, str, dict]], records_tree: str | None) -> None:
-        """Replace everything with (id, blob, record) items."""
-        self.__init__()
-        tables: dict[str, dict[int, dict]] = {}
-        for rid, blob, doc in items:
-            self._doc_ids[rid] = self._next
-            self.docs[rid] = doc
-            self.blobs[rid] = blob
-            tables.setdefault(rid.split("-", 1)[0], {})[self._next] = doc
-            self._next += 1
-        for rtype, table in tables.items():
-            self.db.table(rtype).bulk_load(table)
-        self.records_tree = records_tree
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = _connect(path)
+        self._writing = False
+        self._parsed: OrderedDict[str, tuple[str, dict]] = OrderedDict()   # id -> (blob, record)
+        self._trial: dict[str, dict | None] = {}
+        self._hits: tuple[tuple, set[str]] | None = None
+        self._indexed: set[tuple[str, str]] = set()
+        self.docs = _Docs(self)
+        self.blobs = _Blobs(self)
+        self.broken = _Broken(self)
 
-    def apply(self, changes: Iterable[tuple[str, str | None, dict | None]], records_tree: str | None) -> list[str]:
+    # -- the tree it reflects -------------------------------------------------
+    @property
+    def records_tree(self) -> str | None:
+        return self._meta("tree")
+
+    def _meta(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return row[0] if row else None
+
+    def _set_meta(self, key: str, value: str | None) -> None:
+        if value is None:
+            self._db.execute("DELETE FROM meta WHERE key = ?", (key,))
+        else:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # -- filling --------------------------------------------------------------
+    def load(self, items: Iterable[tuple[str, str, dict | str]], records_tree: str | None,
+             broken: dict[str, str] | None = None, judge: Callable[[str, str], str | None] | None = None) -> None:
+        """Replace everything with (id, blob, record) items, read as they come (a million records
+        never in memory at once). A record may come as the text of its file, stored as it is:
+        SQLite then says in one pass which texts are not a JSON object with the id of their path,
+        and `judge(id, text)` says what is wrong with each of those (None: nothing after all)."""
+        with self.writing():
+            for table in ("records", "texts", "text_refs", "broken"):
+                self._db.execute(f"DELETE FROM {table}")
+            self._db.execute("DELETE FROM meta WHERE key LIKE 'texts:%'")
+            rows = ((rid, ids.type_of(rid), blob, doc if isinstance(doc, str) else _dumps(doc))
+                    for rid, blob, doc in items)
+            self._db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)", rows)
+            if judge is not None:
+                suspects = self._db.execute(
+                    "SELECT id, doc FROM records WHERE NOT json_valid(doc) OR json_type(doc) != 'object' "
+                    "OR json_extract(doc, '$.id') IS NOT id").fetchall()
+                for rid, text in suspects:
+                    problem = judge(rid, text) or "json: not standard JSON"   # (NaN, which Python reads)
+                    self._db.execute("DELETE FROM records WHERE id = ?", (rid,))
+                    (broken if broken is not None else {})[ids.path_of(rid)] = problem
+            self._db.executemany("INSERT OR REPLACE INTO broken VALUES (?, ?)", (broken or {}).items())
+            self._set_meta("tree", records_tree)
+            self._forget()
+
+    def move(self, records_tree: str, changes_from: Callable[[str], list[Change] | None],
+             everything: Callable[[], tuple[Iterable[tuple[str, str, dict | str]], dict[str, str],
+                                            Callable[[str, str], str | None]]]) -> None:
+        """Bring the index to a tree: `changes_from(tree it is at)` says what differs (None when
+        that cannot be told: a tree the repository lacks), `everything()` reads the whole tree.
+        The tree it is at is read inside the writer's lock: never a difference on the wrong base."""
+        if self.records_tree == records_tree:
+            return
+        with self.writing():
+            old = self.records_tree
+            if old == records_tree:
+                return   # (another process moved it meanwhile)
+            changes = changes_from(old) if old is not None else None
+            if changes is None:
+                items, broken, judge = everything()
+                self.load(items, records_tree, broken, judge)
+            else:
+                self.apply(changes, records_tree)
+
+    def apply(self, changes: Iterable[Change], records_tree: str | None) -> list[str]:
         """Apply (id, blob or None, record or None) changes; None means deleted. Returns the ids."""
         changed = []
-        for rid, blob, doc in changes:
-            table = self.db.table(ids.type_of(rid))
-            old = self._doc_ids.pop(rid, None)
-            self._unindex(rid)
-            if old is not None:
-                table.remove(doc_ids=[old])
-                self.docs.pop(rid, None)
-                self.blobs.pop(rid, None)
-            self._texts.pop(rid, None)
-            for referrer in self._referrers.pop(rid, ()):   # they show its name: made again when asked
-                self._texts.pop(referrer, None)
-            if doc is not None:
-                self._doc_ids[rid] = self._next
-                table.put(self._next, doc)
-                self.docs[rid] = doc
-                self.blobs[rid] = blob
-                self._next += 1
-                self._reindex(rid, doc)
-            changed.append(rid)
-        self.records_tree = records_tree
+        with self.writing():
+            texts = {key[6:] for (key,) in self._db.execute("SELECT key FROM meta WHERE key LIKE 'texts:%'")}
+            for rid, blob, doc in changes:
+                rtype = ids.type_of(rid)
+                self._parsed.pop(rid, None)
+                if doc is None:
+                    self._db.execute("DELETE FROM records WHERE id = ?", (rid,))
+                else:
+                    self._db.execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)",
+                                     (rid, rtype, blob, _dumps(doc)))
+                # Its text, and those of the records that show its name (made again when renamed).
+                referrers = [r for (r,) in self._db.execute("SELECT id FROM text_refs WHERE ref = ?", (rid,))]
+                for other in [rid, *referrers]:
+                    self._remake_text(other, texts)
+                changed.append(rid)
+            self._set_meta("tree", records_tree)
+        self._hits = None
         return changed
 
-    # -- reading ------------------------------------------------------------
+    def _remake_text(self, rid: str, texts: set[str]) -> None:
+        """The search text of a record again (a type searched before keeps its text index whole)."""
+        self._db.execute("DELETE FROM texts WHERE id = ?", (rid,))
+        self._db.execute("DELETE FROM text_refs WHERE id = ?", (rid,))
+        doc = self.get(rid)
+        if doc is not None and rid.split("-", 1)[0] in texts:
+            self._store_texts([(rid, doc)])
+
+    def _store_texts(self, docs: list[tuple[str, dict]]) -> None:
+        for rid, doc in docs:
+            refs: set[str] = set()
+            hay = search.haystack(doc, self.get, refs)
+            self._db.execute("INSERT OR REPLACE INTO texts VALUES (?, ?, ?)", (rid, rid.split("-", 1)[0], hay))
+            self._db.executemany("INSERT OR REPLACE INTO text_refs VALUES (?, ?)", ((ref, rid) for ref in refs))
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """One transaction (nested calls join it); other processes' writers wait, readers do not."""
+        with self._lock:
+            if self._writing:
+                yield
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._writing = True
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                self._forget()
+                raise
+            else:
+                self._db.execute("COMMIT")
+            finally:
+                self._writing = False
+
+    @contextlib.contextmanager
+    def trial(self, records: dict[str, dict | None]) -> Iterator[None]:
+        """The index as it will be once these records are written (None: deleted), for this
+        process's checks of a save only; other processes never see it."""
+        with self._lock:
+            self._trial = dict(records)
+            try:
+                yield
+            finally:
+                self._trial = {}
+
+    # -- reading --------------------------------------------------------------
     def get(self, rid: str) -> dict | None:
-        return self.docs.get(rid)
+        if rid in self._trial:
+            return self._trial[rid]
+        row = self._one("SELECT blob, doc FROM records WHERE id = ?", (rid,))
+        return None if row is None else self._record(rid, row[0], row[1])
+
+    def _blob(self, rid: str) -> str | None:
+        if rid in self._trial:
+            return None if self._trial[rid] is None else "pending"
+        row = self._one("SELECT blob FROM records WHERE id = ?", (rid,))
+        return row[0] if row else None
 
     def count(self, rtype: str | None = None) -> int:
-        return len(self.docs) if rtype is None else len(self.db.table(rtype))
+        if rtype is None:
+            return self._one("SELECT count(*) FROM records", ())[0]
+        return self._one("SELECT count(*) FROM records WHERE type = ?", (rtype,))[0]
 
     def find(self, rtype: str, **equal: Any) -> list[dict]:
         """Records of a type whose fields equal the given values (nested with `__`:
-        identity__id_number__hmac).
+        identity__id_number__hmac), in the order of their ids.
 
-        The rules ask this for every record they check (duplicates, references),
-        so it is answered from hash maps built on first use, not by a scan."""
-        if not equal or not all(_hashable(v) for v in equal.values()):
-            return self.query(rtype, **equal)
-        # Smallest hit set first: copying a whole programme's or term's set costs O(n) per call.
-        sets = sorted((self._eq_map(rtype, name).get(value, set()) for name, value in equal.items()), key=len)
-        found = set(sets[0])
-        for hits in sets[1:]:
-            found &= hits
-            if not found:
-                return []
-        return [self.docs[rid] for rid in sorted(found)]
-
-    def _eq_map(self, rtype: str, name: str) -> dict[Any, set[str]]:
-        key = (rtype, name)
-        if key not in self._eq:
-            m: dict[Any, set[str]] = {}
-            for rid, doc in self.docs.items():
-                if doc.get("type") == rtype and _hashable(value := _field(doc, name)):
-                    m.setdefault(value, set()).add(rid)
-            self._eq[key] = m
-        return self._eq[key]
-
-    def _unindex(self, rid: str) -> None:
-        doc = self.docs.get(rid)
-        if doc is None:
-            return
-        for (rtype, name), m in self._eq.items():
-            if doc.get("type") == rtype and _hashable(value := _field(doc, name)):
-                m.get(value, set()).discard(rid)
-
-    def _reindex(self, rid: str, doc: dict) -> None:
-        for (rtype, name), m in self._eq.items():
-            if doc.get("type") == rtype and _hashable(value := _field(doc, name)):
-                m.setdefault(value, set()).add(rid)
+        The rules ask this for every record they check (duplicates, references): each field
+        asked for gets an index of its own in the file, made the first time it is asked."""
+        return self.query(rtype, copies=False, **equal)
 
     def query(self, rtype: str, text: str | None = None, *, copies: bool = True, **filters: Any) -> list[dict]:
         """Filters: field=value, field__gte/__lte/__gt/__lt/__ne/__in/__contains=value;
         nested fields with `__` (period__start) or dots; text= matches any text (and pinyin initials).
-        copies=False answers the stored records themselves (for readers that never change them)."""
-        cond = _condition(filters)
-        if text:
-            needle = search.needle(text)
-            text_cond = Query().id.test(lambda rid: search.matches(needle, self.text_of(rid), rid))
-            cond = text_cond if cond is None else cond & text_cond
-        rows = self.db.table(rtype).rows()
-        found = rows if cond is None else filter(cond, rows)
-        return [dict(d) for d in found] if copies else list(found)
+        copies=False answers the stored records themselves (for readers that never change them).
 
+        SQLite narrows the rows by the filters it can answer exactly as Python would compare
+        (strings and numbers); every row it gives is then held to all the filters in Python."""
+        cond = _condition(filters)
+        where, params = self._sql_filters(rtype, filters)
+        hits = self._text_hits([rtype], text) if text else None
+        found = []
+        for rid, blob, doc in self._rows(where, params):
+            if rid in self._trial or (hits is not None and rid not in hits):
+                continue
+            record = self._record(rid, blob, doc)
+            if cond is None or cond(record):
+                found.append(record)
+        for rid, record in self._trial.items():
+            if record is not None and ids.type_of(rid) == rtype and (cond is None or cond(record)) \
+                    and (not text or search.matches(search.needle(text), search.haystack(record, self.get), rid)):
+                found.append(record)
+        if self._trial:
+            found.sort(key=lambda r: r["id"])
+        return [dict(d) for d in found] if copies else found
+
+    def ids(self, rtype: str) -> list[str]:
+        return [rid for (rid,) in self._all(f"SELECT id FROM records WHERE type = ? ORDER BY id", (rtype,))]
+
+    def all(self, rtype: str) -> Iterator[dict]:
+        """The records of one type, as stored, a page at a time."""
+        last = ""
+        while True:
+            rows = self._all("SELECT id, blob, doc FROM records WHERE type = ? AND id > ? ORDER BY id LIMIT ?",
+                             (rtype, last, PAGE))
+            for rid, blob, doc in rows:
+                yield self._record(rid, blob, doc)
+            if len(rows) < PAGE:
+                return
+            last = rows[-1][0]
+
+    # -- text search ----------------------------------------------------------
     def text_of(self, rid: str) -> str:
-        """What a text search looks in (with the pinyin of names), made once per record version."""
-        hay = self._texts.get(rid)
-        if hay is None:
-            doc = self.docs.get(rid)
-            if doc is None:
-                return ""
-            refs: set[str] = set()
-            hay = self._texts[rid] = search.haystack(doc, self.docs.get, refs)
-            for ref in refs:
-                self._referrers.setdefault(ref, set()).add(rid)
-        return hay
+        """What a text search looks in (with the pinyin of names)."""
+        row = self._one("SELECT hay FROM texts WHERE id = ?", (rid,))
+        if row:
+            return row[0]
+        doc = self.get(rid)
+        return "" if doc is None else search.haystack(doc, self.get)
 
     def matching(self, rids: Iterable[str], text: str) -> list[str]:
         """The ids, in the order given, of the records whose text holds `text` (pinyin initials
         too): a list already in order is filtered in one pass, never sorted again."""
-        needle, text_of, matches = search.needle(text), self.text_of, search.matches
-        return [r for r in rids if matches(needle, text_of(r), r)]
+        rids = list(rids)
+        types = sorted({rid.split("-", 1)[0] for rid in rids})
+        hits = self._text_hits(types, text)
+        return [r for r in rids if r in hits]
 
-    def ids(self, rtype: str) -> list[str]:
-        return [doc["id"] for doc in self.all(rtype)]
+    def prepare_texts(self, rtype: str, stop: Callable[[], bool] = lambda: False) -> None:
+        """Make the text index of a type (kept in the file: once per ledger, then kept up by
+        every save), a page at a time so saves never wait long for it."""
+        key = f"texts:{rtype}"
+        while self._meta(key) is None and not stop():
+            rows = self._all("SELECT id, doc FROM records r WHERE type = ? AND NOT EXISTS "
+                             "(SELECT 1 FROM texts t WHERE t.id = r.id) LIMIT ?", (rtype, PAGE))
+            with self.writing():
+                self._store_texts([(rid, json.loads(doc)) for rid, doc in rows])
+                if len(rows) < PAGE:
+                    self._set_meta(key, "1")
 
-    def all(self, rtype: str) -> Iterator[dict]:
-        """The records of one type, as stored (its table, not a walk over every id of the ledger)."""
-        return iter(self.db.table(rtype).rows())
+    def _text_hits(self, types: list[str], text: str) -> set[str]:
+        needle = search.needle(text)
+        key = (needle, tuple(types), self.records_tree)
+        if self._hits is not None and self._hits[0] == key:
+            return self._hits[1]
+        for rtype in types:
+            self.prepare_texts(rtype)
+        by_id = len(needle) >= 6 and any(c.isdigit() for c in needle)   # (see search.matches)
+        marks = ",".join("?" * len(types))
+        found = {rid for (rid,) in self._all(
+            f"SELECT id FROM texts WHERE type IN ({marks}) AND (instr(hay, ?) > 0 OR (? AND instr(lower(id), ?) > 0))",
+            (*types, needle, by_id, needle))}
+        self._hits = (key, found)
+        return found
 
-    # -- disk cache ---------------------------------------------------------
-    def save(self, path: Path, background: bool = False) -> None:
-        """Write the cache of the index as it is now (the caller keeps writers out meanwhile:
-        records are replaced, never changed in place, so this list of them is a consistent
-        snapshot); in the background only the pickling and writing go on in a thread."""
-        items = [(rid, self.blobs[rid], doc) for rid, doc in self.docs.items()]
-        head = {"format": CACHE_FORMAT, "tree": self.records_tree, "broken": dict(self.broken)}
-        if background:
-            threading.Thread(target=_write_cache, args=(path, head, items), name="index-cache").start()
-        else:
-            _write_cache(path, head, items)
+    # -- SQL ------------------------------------------------------------------
+    def _sql_filters(self, rtype: str, filters: dict[str, Any]) -> tuple[str, list]:
+        if rtype not in ids.RECORD_TYPES:
+            return "0", []
+        where, params = [f"type = '{rtype}'"], []
+        for key, value in filters.items():
+            parts = key.replace(".", "__").split("__")
+            op = parts.pop() if parts[-1] in _OPS and len(parts) > 1 else None
+            if not all(_NAME.match(p) for p in parts):
+                continue
+            path = "$." + ".".join(parts)
+            expr = f"json_extract(doc, '{path}')"
+            if op is None and _plain(value):
+                self._ensure_index(rtype, path)
+                where.append(f"{expr} = ?")
+                params.append(value)
+            elif op in _SQL_COMPARE and _plain(value):
+                where.append(f"{expr} {_SQL_COMPARE[op]} ?")
+                params.append(value)
+            elif op == "in" and isinstance(value, (list, tuple, set, frozenset)) and all(_plain(v) for v in value):
+                where.append(f"{expr} IN ({','.join('?' * len(value))})")
+                params.extend(value)
+            elif op == "contains" and _plain(value):
+                where.append(f"EXISTS (SELECT 1 FROM json_each(doc, '{path}') WHERE value = ?)")
+                params.append(value)
+        return " AND ".join(where), params
 
-    def restore(self, path: Path) -> bool:
-        try:
-            with path.open("rb") as fh:
-                if not memo.owned(fh):
-                    return False
-                payload = pickle.load(fh)
-            if payload.get("format") != CACHE_FORMAT:
-                return False
-            # Slice by slice: one unpickling of 50k records would hold the interpreter for a
-            # quarter of a second, and the dashboard loads the index while it is on screen.
-            items: list = []
-            for chunk in payload["chunks"]:
-                items += pickle.loads(chunk)
-            self.load(items, payload["tree"])
-            self.broken = payload["broken"]
-            return True
-        except Exception:  # any damage to a cache only means rebuilding it
-            self.__init__()
-            return False
+    def _ensure_index(self, rtype: str, path: str) -> None:
+        """An index of one field of one type, made the first time it is asked for (the rules
+        ask for the same few fields on every save)."""
+        if (rtype, path) in self._indexed or self.path is None and self.count(rtype) < 5000:
+            return
+        name = f"by_{rtype}_{path[2:].replace('.', '__')}"
+        if self._one("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)) is None:
+            with self.writing():
+                self._db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON records (json_extract(doc, '{path}')) "
+                                 f"WHERE type = '{rtype}'")
+        self._indexed.add((rtype, path))
+
+    def _rows(self, where: str, params: list) -> list[tuple[str, str, str]]:
+        # Sorted here, not by SQLite: ORDER BY id would lead it to walk every record of the
+        # type in id order rather than use the index of the field asked for.
+        return sorted(self._all(f"SELECT id, blob, doc FROM records WHERE {where}", params))
+
+    def _one(self, sql: str, params) -> tuple | None:
+        with self._lock:
+            return self._db.execute(sql, params).fetchone()
+
+    def _all(self, sql: str, params) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def _record(self, rid: str, blob: str, doc: str) -> dict:
+        """The record parsed once and kept while it is among the last few thousand asked for:
+        readers that ask twice get the same stored record."""
+        with self._lock:
+            kept = self._parsed.get(rid)
+            if kept is not None and kept[0] == blob:
+                self._parsed.move_to_end(rid)
+                return kept[1]
+            record = json.loads(doc)
+            self._parsed[rid] = (blob, record)
+            if len(self._parsed) > PARSED:
+                self._parsed.popitem(last=False)
+            return record
+
+    def _forget(self) -> None:
+        self._parsed.clear()
+        self._hits = None
+
+    def close(self) -> None:
+        """Let go of the file (reading again opens it again); an index in memory stays."""
+        with self._lock:
+            if self._conn is not None and _is_file(self._conn):
+                self._conn.close()
+                self._conn = None
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = _connect(self.path)
+        return self._conn
+
+    @_db.setter
+    def _db(self, conn: sqlite3.Connection | None) -> None:
+        self._conn = conn
 
 
-CHUNK = 1250   # records per slice of the cache file (a few ms to unpickle)
+class _Docs(Mapping):
+    """id -> record, read from the file (the records are never all in memory)."""
+
+    def __init__(self, index: Index) -> None:
+        self._index = index
+
+    def __getitem__(self, rid: str) -> dict:
+        doc = self._index.get(rid)
+        if doc is None:
+            raise KeyError(rid)
+        return doc
+
+    def get(self, rid: str, default: Any = None) -> Any:
+        doc = self._index.get(rid)
+        return default if doc is None else doc
+
+    def __contains__(self, rid: object) -> bool:
+        return isinstance(rid, str) and self._index._blob(rid) is not None
+
+    def __len__(self) -> int:
+        return self._index.count()
+
+    def __iter__(self) -> Iterator[str]:
+        for rid, _blob, _doc in self._pages():
+            yield rid
+
+    def items(self) -> Iterator[tuple[str, dict]]:   # type: ignore[override]
+        for rid, blob, doc in self._pages():
+            yield rid, self._index._record(rid, blob, doc)
+
+    def values(self) -> Iterator[dict]:   # type: ignore[override]
+        for _rid, record in self.items():
+            yield record
+
+    def _pages(self) -> Iterator[tuple[str, str, str]]:
+        last = ""
+        while True:
+            rows = self._index._all("SELECT id, blob, doc FROM records WHERE id > ? ORDER BY id LIMIT ?", (last, PAGE))
+            yield from rows
+            if len(rows) < PAGE:
+                return
+            last = rows[-1][0]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self.items()) == dict(other.items())
 
 
-def _write_cache(path: Path, head: dict, items: list) -> None:
+class _Blobs(Mapping):
+    """id -> blob id of the record as committed."""
+
+    def __init__(self, index: Index) -> None:
+        self._index = index
+
+    def __getitem__(self, rid: str) -> str:
+        blob = self._index._blob(rid)
+        if blob is None:
+            raise KeyError(rid)
+        return blob
+
+    def get(self, rid: str, default: Any = None) -> Any:
+        blob = self._index._blob(rid)
+        return default if blob is None else blob
+
+    def __len__(self) -> int:
+        return self._index.count()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index.docs)
+
+
+class _Broken(MutableMapping):
+    """path -> what is wrong with the file there (kept with the records it was read with)."""
+
+    def __init__(self, index: Index) -> None:
+        self._index = index
+
+    def __getitem__(self, path: str) -> str:
+        row = self._index._one("SELECT problem FROM broken WHERE path = ?", (path,))
+        if row is None:
+            raise KeyError(path)
+        return row[0]
+
+    def __setitem__(self, path: str, problem: str) -> None:
+        with self._index.writing():
+            self._index._db.execute("INSERT OR REPLACE INTO broken VALUES (?, ?)", (path, problem))
+
+    def __delitem__(self, path: str) -> None:
+        with self._index.writing():
+            if self._index._db.execute("DELETE FROM broken WHERE path = ?", (path,)).rowcount == 0:
+                raise KeyError(path)
+
+    def __len__(self) -> int:
+        return self._index._one("SELECT count(*) FROM broken", ())[0]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([p for (p,) in self._index._all("SELECT path FROM broken ORDER BY path", ())])
+
+
+def _connect(path: Path | None) -> sqlite3.Connection:
+    """The index file, made when missing, emptied when of another format, made anew when
+    damaged; a file another user could have written is never trusted (it would answer with
+    records of their making). Where no file can be kept (a read-only disk) the index lives in
+    memory: that costs speed, never an answer."""
+    if path is not None:
+        for attempt in range(2):
+            try:
+                return _open_file(path)
+            except sqlite3.DatabaseError as exc:
+                if attempt or "not a database" not in str(exc) and "malformed" not in str(exc):
+                    break
+                try:
+                    for f in _files(path):
+                        f.unlink(missing_ok=True)
+                except OSError:
+                    break
+            except OSError:
+                break
+    db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    _prepare(db)
+    return db
+
+
+def _is_file(db: sqlite3.Connection) -> bool:
+    return bool(db.execute("PRAGMA database_list").fetchone()[2])
+
+
+def _open_file(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _only_own(path)
+    db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=WAIT_MS / 1000)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-")
-    except OSError:
-        return  # a cache that cannot be written (read-only ledger, full disk) only costs speed
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute(f"PRAGMA busy_timeout = {WAIT_MS}")
+        _prepare(db)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _prepare(db: sqlite3.Connection) -> None:
+    db.execute("BEGIN IMMEDIATE")
     try:
-        chunks = [pickle.dumps(items[n:n + CHUNK], protocol=5) for n in range(0, len(items), CHUNK)]
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump({**head, "chunks": chunks}, fh, protocol=5)
-        os.replace(tmp, path)
-    except OSError:
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+        if row is None or row[0] != str(FORMAT):
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+                db.execute(f'DROP TABLE IF EXISTS "{name}"')
+        for statement in filter(str.strip, _TABLES.split(";")):
+            db.execute(statement)
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (str(FORMAT),))
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def _files(path: Path) -> list[Path]:
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+def _only_own(path: Path) -> None:
+    for f in _files(path):
         try:
-            os.unlink(tmp)
-        except OSError:
+            if f.stat().st_uid != os.getuid():
+                f.unlink()
+        except FileNotFoundError:
             pass
 
 
+def _dumps(doc: dict) -> str:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def _plain(value: Any) -> bool:
+    """A value SQLite compares as Python does (bools and None are left to Python)."""
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool) and value == value
+
+
+_SQL_COMPARE = {"gte": ">=", "lte": "<=", "gt": ">", "lt": "<"}
 _OPS = {
     "gte": lambda q, v: q >= v, "lte": lambda q, v: q <= v, "gt": lambda q, v: q > v, "lt": lambda q, v: q < v,
     "ne": lambda q, v: q != v, "in": lambda q, v: q.one_of(list(v)),
@@ -276,20 +593,6 @@ def _condition(filters: dict[str, Any]) -> QueryInstance | None:
         item = _OPS[op](q, value) if op else (q == value)
         cond = item if cond is None else cond & item
     return cond
-
-
-def _field(doc: dict, name: str) -> Any:
-    """doc[a][b] for the name a__b (None where the path does not exist)."""
-    value: Any = doc
-    for part in name.split("__"):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
-def _hashable(value: Any) -> bool:
-    return isinstance(value, (str, int, float, bool)) or value is None
 
 
 def parse_value(text: str) -> Any:

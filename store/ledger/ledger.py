@@ -1,10 +1,8 @@
 """The ledger: records in git, one commit per change, safe with many writers."""
 from __future__ import annotations
 
-import contextlib
 import copy
 import errno
-import gc
 import hashlib
 import fcntl
 import json
@@ -12,6 +10,7 @@ import os
 import pwd
 import random
 import socket
+import sqlite3
 import subprocess
 import threading
 import time
@@ -40,6 +39,7 @@ FORMAT = 1
 SCHEMA_VERSION = 2
 MAX_ATTEMPTS = 30
 SLICE = 2000   # records read under the lock at a time by long scans (a text search)
+READ_SLICE = 50_000   # records parsed at a time when the index is read afresh from git
 
 
 class _Unset:
@@ -76,7 +76,7 @@ class Ledger:
             raise NotALedger(path=str(path)) from None
         self.path = Path(path)
         self.read_only = read_only
-        self._index = Index()       # loaded on first use (`index`): reading history never needs it
+        self._index: Index | None = None   # opened on first use (`index`): reading history never needs it
         self._index_ready = False
         self._schemas: dict[str, Schemas] = {}      # schemas tree id -> Schemas
         self._schemas_at: dict[str, str] = {}       # commit -> schemas tree id
@@ -84,10 +84,6 @@ class Ledger:
         self._author: Person | None = None
         self._lock = threading.RLock()
         self.keys = None  # the ledger's KeyStore when this user holds it (privacy layer)
-        # A dashboard holds the index cache's write back until its first screen is painted
-        # (writing 50k records competes for the interpreter with the painting): `write_cache`.
-        self.hold_cache = False
-        self._cache_due = False
         self._cache_dir: Path | None = None
         tip = self.git.tip()
         if tip is None or self.git.lookup(self.git.commit_tree(tip), CONFIG_FILE) is None:
@@ -147,6 +143,8 @@ class Ledger:
 
     def close(self) -> None:
         self.git.close()
+        if self._index is not None:
+            self._index.close()
 
     def __enter__(self) -> "Ledger":
         return self
@@ -206,7 +204,7 @@ class Ledger:
         return self._cache_dir
 
     def _cache_path(self) -> Path:
-        return self.cache_dir / "index.pickle"
+        return self.cache_dir / "index.sqlite"
 
     @property
     def index(self) -> Index:
@@ -224,48 +222,47 @@ class Ledger:
         return self._index_ready
 
     def _open_index(self, tip: str) -> None:
-        # Building 50k records makes millions of objects that all live on: the cyclic
-        # collector would walk them again and again for nothing.
-        with _no_gc():
-            self._open_index_now(tip)
-            # The index lives as long as the process: keep the collector from walking its
-            # hundred thousand objects on every full pass (a half-second pause in the dashboard).
-            # Frozen before the collector is back on, or its first pass would sweep them all once.
-            gc.freeze()
-
-    def _open_index_now(self, tip: str) -> None:
-        tree = self._records_tree(tip)
-        if self._index.restore(self._cache_path()) and self._index.records_tree:
-            if self._index.records_tree != tree:
-                try:
-                    self._cache_due = len(self._advance(self._index.records_tree, tree)) > 500
-                except GitFailed:
-                    # The cache's tree is not in this repository (history rewritten and pruned,
-                    # or another ledger once stood at this path): read everything afresh.
-                    self._index.__init__()
-                    self._load_all(tree)
-                    self._cache_due = True
-        else:
-            self._load_all(tree)
-            self._cache_due = True
+        self._index = Index(self._cache_path())
+        self._move_index(self._records_tree(tip))
         self._tip = tip
-        if not self.hold_cache:
-            self.write_cache()
 
-    def write_cache(self) -> None:
-        """Write the index cache if it is due (built from the tree, or far behind the tip): the
-        records are taken under the lock, so no save or refresh is half in it; the pickling
-        and writing go on in the background."""
-        with self._lock:
-            if self._cache_due:
-                self._cache_due = False
-                self._index.save(self._cache_path(), background=True)
+    def _move_index(self, tree: str, known: tuple[str, list] | None = None) -> list | None:
+        """Bring the shared index to a tree; `known` is (tree, changes from it) when this process
+        already knows them (its own save). Returns the changes when this process worked them out."""
+        worked_out: list = []
+
+        def changes_from(old: str) -> list | None:
+            if known is not None and known[0] == old:
+                return known[1]
+            try:
+                worked_out[:] = [(old, self._changes(old, tree))]
+            except GitFailed:
+                # The index's tree is not in this repository (history rewritten and pruned,
+                # or another ledger once stood at this path): read everything afresh.
+                return None
+            return worked_out[0][1]
+
+        def everything() -> tuple[Iterator, dict[str, str], Callable[[str, str], str | None]]:
+            broken: dict[str, str] = {}
+            return self._read_all(tree, broken), broken, self._problem
+
+        try:
+            self._index.move(tree, changes_from, everything)
+        except sqlite3.OperationalError:
+            # The index file cannot be written (a full or read-only disk): this process goes on
+            # with an index of its own in memory, read from git (slower, never wrong).
+            self._index = Index()
+            self._index.move(tree, changes_from, everything)
+        return worked_out[0] if worked_out else None
 
     def _records_tree(self, commit: str) -> str:
         return self.git.lookup(self.git.commit_tree(commit), RECORDS) or EMPTY_TREE
 
-    def _load_all(self, records_tree: str) -> None:
-        broken: dict[str, str] = {}
+    def _read_all(self, records_tree: str, broken: dict[str, str]) -> Iterator[tuple[str, str, str]]:
+        """Every record file of a tree as (id, blob, text), in the order of the ids, streamed from
+        git a slice at a time (a million records never in memory at once); files that are not at
+        a record's path go into `broken`. The texts are stored as they are: the index checks them
+        all at once and asks `_problem` about those that are not a record."""
         wanted: list[tuple[str, str]] = []
         listing = self.git.run("ls-tree", "-r", "-z", "--full-tree", records_tree).decode("utf-8", "surrogateescape") \
             if records_tree != EMPTY_TREE else ""
@@ -279,27 +276,23 @@ class Ledger:
                     broken[f"{RECORDS}/{path}"] = "path"
                 else:
                     wanted.append((rid, blob))
-        by_blob: dict[str, list[str]] = {}
-        for rid, blob in wanted:
-            by_blob.setdefault(blob, []).append(rid)
-        shas = list(by_blob)
-        docs = self.git.read_json_blobs(shas)
-        if docs is None:   # a file that is not JSON (or is missing): read each alone to say which
-            contents = dict(self.git.read_blobs(shas))
-        items = []
-        for n, blob in enumerate(shas):
-            for rid in by_blob[blob]:
-                doc, problem = _checked(docs[n], rid) if docs is not None else _parse(contents[blob], rid)
-                if problem and docs is not None:   # (the stream may have paired broken files wrongly)
-                    doc, problem = _parse(self.git.read_blob(blob), rid)
-                if problem:
-                    broken[ids.path_of(rid)] = problem
-                else:
-                    items.append((rid, blob, doc))
-        self._index.load(items, records_tree)
-        self._index.broken = broken
+        del listing, found
+        wanted.sort()   # (rows added in the order of their keys: SQLite appends instead of inserting)
+        for start in range(0, len(wanted), READ_SLICE):
+            part = wanted[start:start + READ_SLICE]
+            for (rid, blob), (_sha, data) in zip(part, self.git.read_blobs([b for _r, b in part])):
+                try:
+                    yield rid, blob, data.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    broken[ids.path_of(rid)] = f"json: {exc}"
 
-    def _advance(self, old_tree: str, new_tree: str) -> list[str]:
+    @staticmethod
+    def _problem(rid: str, text: str) -> str | None:
+        return _parse(text.encode("utf-8"), rid)[1]
+
+    def _changes(self, old_tree: str, new_tree: str) -> list[tuple[str, str | None, dict | None]]:
+        """What differs between two trees, as changes for the index (files that are not records
+        are noted in the index's `broken`)."""
         changes = []
         paths = list(self.git.diff_trees(old_tree, new_tree))
         blobs = [b for _p, b in paths if b]
@@ -319,7 +312,7 @@ class Ledger:
                     self._index.broken[path] = problem
                     blob = None
             changes.append((rid, blob, doc))
-        return self._index.apply(changes, new_tree)
+        return changes
 
     def refresh(self) -> list[str]:
         """Bring the index to the branch tip (another writer or a sync moved it). Returns changed ids."""
@@ -330,7 +323,15 @@ class Ledger:
             if not self._index_ready:  # nothing read yet: the index will load at the new tip
                 self._tip = tip
                 return []
-            changed = self._advance(self.index.records_tree, self._records_tree(tip))
+            old, new = self._records_tree(self._tip), self._records_tree(tip)
+            worked_out = self._move_index(new)
+            # What changed for this process: from the tree it last saw (another process may
+            # have moved the shared index already, or from another tree).
+            if worked_out is not None and worked_out[0] == old:
+                changed = [rid for rid, _b, _d in worked_out[1]]
+            else:
+                changed = [rid for path, _blob in self.git.diff_trees(old, new)
+                           if (rid := ids.id_from_path(f"{RECORDS}/{path}", check_shard=False))]
             self._tip = tip
             return changed
 
@@ -402,10 +403,7 @@ class Ledger:
 
     def prepare_search(self, record_type: str, stop: Callable[[], bool] = lambda: False) -> None:
         """Make the text index of a type before the first search needs it."""
-        with self._lock:
-            self.refresh()
-            record_ids = self.index.ids(record_type)
-        self.matching(record_ids, "", stop)
+        self.index.prepare_texts(record_type, stop)
 
     def find(self, record_type: str, **equal: Any) -> list[dict]:
         with self._lock:
@@ -505,7 +503,7 @@ class Ledger:
                 done = self._write_commit(tip, prepared, message or self._title(changes, action), trailers, who)
                 if done:
                     commit, tree, blobs = done
-                    self._after_commit(commit, tree, sealed, blobs)
+                    self._after_commit(tip, commit, tree, sealed, blobs)
                     if len(blobs) > 1000:  # a bulk import: pack its loose objects now, in the background
                         self.git.maybe_gc(chance=1.0)
                     for s in saved:
@@ -600,10 +598,7 @@ class Ledger:
 
     def _check_batch(self, records: dict[str, dict | None], problems: list[Finding],
                      warnings: dict[str, list[Finding]]) -> None:
-        before = [(rid, self.index.blobs.get(rid), self.index.get(rid)) for rid in records]
-        tree = self.index.records_tree
-        self.index.apply([(rid, "pending", doc) for rid, doc in records.items()], tree)
-        try:
+        with self.index.trial(records):
             for rid, doc in records.items():
                 if doc is None:
                     refs = rules.referrers(rid, self.index, self.schemas())
@@ -613,8 +608,6 @@ class Ledger:
                 found = self.check(doc)
                 problems.extend(errors(found))
                 warnings[rid] = [f for f in found if f.level != "error"]
-        finally:
-            self.index.apply(before, tree)
 
     def _prepare_keys(self, changes: list[Change]) -> None:
         if any(c.record is not None and protected.field_paths(c.record, self.schemas()) for c in changes):
@@ -627,11 +620,12 @@ class Ledger:
             return record
         return hooks.sealing().seal(self, record)
 
-    def _after_commit(self, commit: str, tree: str, records: dict[str, dict | None],
+    def _after_commit(self, parent: str, commit: str, tree: str, records: dict[str, dict | None],
                       blobs: dict[str, str | None]) -> None:
-        # The index was at the old tip: move it by what we just wrote instead of reading it back.
+        # The index was at the parent: move it by what we just wrote instead of reading it back
+        # (unless another process has moved it meanwhile).
         written = [(rid, blobs[ids.path_of(rid)], records[rid]) for rid in records if ids.path_of(rid) in blobs]
-        self.index.apply(written, self.git.lookup(tree, RECORDS) or EMPTY_TREE)
+        self._move_index(self.git.lookup(tree, RECORDS) or EMPTY_TREE, known=(self._records_tree(parent), written))
         self._tip = commit
         if self.git.worktree is not None:
             self._sync_worktree()
@@ -732,17 +726,6 @@ class Ledger:
         with self._lock:
             self.refresh()
             return iter(list(self.index.all(record_type)))
-
-
-@contextlib.contextmanager
-def _no_gc():
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _parse(data: bytes, rid: str) -> tuple[dict | None, str | None]:
