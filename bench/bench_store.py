@@ -15,7 +15,6 @@ import argparse
 import json
 import shutil
 import subprocess
-import threading
 import time
 from pathlib import Path
 
