@@ -5,6 +5,7 @@ import socket
 import subprocess
 import threading
 
+from conftest import school
 from store import Ledger
 from store.demo.build import build_demo
 
@@ -59,3 +60,45 @@ def test_pack_leaves_the_packing_to_a_gc_that_runs_on(tmp_path):
         holder.kill()
         holder.wait()
     ledger.close()
+
+
+WRITES = 30
+
+
+def _write_schools(path: str) -> None:
+    ledger = Ledger(path)
+    for n in range(WRITES):
+        ledger.put(school(f"第{n}小学", f"第{n}"))
+
+
+def _watch(path: str, out) -> None:
+    """A dashboard's reads while another process writes: every answer is the ledger at one tip."""
+    ledger = Ledger(path)
+    seen: list[list[int]] = []
+    while not seen or len(seen[-1]) < WRITES:
+        numbers = sorted(int(s["name"][1:-2]) for s in ledger.query("school") if s["name"].endswith("小学")
+                         and s["name"].startswith("第"))
+        seen.append(numbers)
+    out.put(seen)
+
+
+def test_two_readers_and_a_writer_on_one_ledger_stay_consistent(ledger):
+    import multiprocessing as mp
+
+    ledger.count()   # the index file exists: all three processes share it
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    readers = [ctx.Process(target=_watch, args=(str(ledger.path), out)) for _ in range(2)]
+    writer = ctx.Process(target=_write_schools, args=(str(ledger.path),))
+    for p in (*readers, writer):
+        p.start()
+    views = [out.get(timeout=600) for _ in readers]
+    for p in (*readers, writer):
+        p.join(timeout=60)
+    assert writer.exitcode == 0
+    for seen in views:
+        for numbers in seen:   # the schools of one tip: the first k saves, none half there
+            assert numbers == list(range(len(numbers)))
+        counts = [len(n) for n in seen]
+        assert counts == sorted(counts) and counts[-1] == WRITES   # never back to an older tip
+    assert ledger.count("school") == WRITES
