@@ -126,7 +126,7 @@ def _git_saves(path: Path, work: Path, rids: list[str]) -> list[float]:
     return times
 
 
-def bench_size(report: Report, work: Path, n: int) -> dict:
+def bench_size(report: Report, work: Path, n: int, saves: int = SAVES) -> dict:
     master = demo_ledger(work / f"ledger-{n}", n)
     path = work / f"scale-scratch-{n}"
     shutil.rmtree(path, ignore_errors=True)
@@ -139,7 +139,7 @@ def bench_size(report: Report, work: Path, n: int) -> dict:
     shutil.rmtree(cache_dir, ignore_errors=True)
     git_s, git_mb = _git_read(path)
     cold, _ = _run_probe(path, 0)
-    warm, holder = _run_probe(path, SAVES, hold=True)
+    warm, holder = _run_probe(path, saves, hold=True)
     second, _ = _run_probe(path, 0)
     holder.stdin.close()
     holder.wait()
@@ -203,7 +203,7 @@ def main() -> None:
     saves = {}
     for n in [int(x) for x in args.sizes.split(",")]:
         print(f"ledger of {n} records", flush=True)
-        saves[n] = bench_size(report, work, n)["later_save"]
+        saves[n] = bench_size(report, work, n, args.saves)["later_save"]
     if len(saves) > 1:
         small, large = min(saves), max(saves)
         report.add(f"save flatness {small // 1000}k→{large // 1000}k", "ratio", saves[large], saves[small],
