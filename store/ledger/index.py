@@ -109,24 +109,28 @@ class Index:
             self._set_meta("tree", records_tree)
             self._forget()
 
-    def move(self, records_tree: str, changes_from: Callable[[str], list[Change] | None],
-             everything: Callable[[], tuple[Iterable[tuple[str, str, dict | str]], dict[str, str],
-                                            Callable[[str, str], str | None]]]) -> None:
-        """Bring the index to a tree: `changes_from(tree it is at)` says what differs (None when
-        that cannot be told: a tree the repository lacks), `everything()` reads the whole tree.
-        The tree it is at is read inside the writer's lock: never a difference on the wrong base."""
-        if self.records_tree == records_tree:
-            return
+    def move(self, target: Callable[[], str], changes_from: Callable[[str, str], list[Change] | None],
+             everything: Callable[[str], tuple[Iterable[tuple[str, str, dict | str]], dict[str, str],
+                                               Callable[[str, str], str | None]]]) -> str:
+        """Bring the index to the tree `target()` names (the branch tip's, read again inside the
+        writer's lock: a process that read the tip just before another moved the index past it
+        would otherwise move it back). `changes_from(tree it is at, target)` says what differs
+        (None when that cannot be told: a tree the repository lacks), `everything(target)` reads
+        the whole tree. Returns the tree the index is at."""
+        tree = target()
+        if self.records_tree == tree:
+            return tree
         with self.writing():
-            old = self.records_tree
-            if old == records_tree:
-                return   # (another process moved it meanwhile)
-            changes = changes_from(old) if old is not None else None
+            tree, old = target(), self.records_tree
+            if old == tree:
+                return tree   # (another process moved it meanwhile)
+            changes = changes_from(old, tree) if old is not None else None
             if changes is None:
-                items, broken, judge = everything()
-                self.load(items, records_tree, broken, judge)
+                items, broken, judge = everything(tree)
+                self.load(items, tree, broken, judge)
             else:
-                self.apply(changes, records_tree)
+                self.apply(changes, tree)
+        return tree
 
     def apply(self, changes: Iterable[Change], records_tree: str | None) -> list[str]:
         """Apply (id, blob or None, record or None) changes; None means deleted. Returns the ids."""

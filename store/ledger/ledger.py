@@ -223,37 +223,43 @@ class Ledger:
 
     def _open_index(self, tip: str) -> None:
         self._index = Index(self._cache_path())
-        self._move_index(self._records_tree(tip))
-        self._tip = tip
+        self._tip = self._move_index()[0]
 
-    def _move_index(self, tree: str, known: tuple[str, list] | None = None) -> list | None:
-        """Bring the shared index to a tree; `known` is (tree, changes from it) when this process
-        already knows them (its own save). Returns the changes when this process worked them out."""
+    def _move_index(self, known: tuple[str, str, list] | None = None) -> tuple[str, tuple[str, list] | None]:
+        """Bring the shared index to the branch tip (never back: the tip is read again inside the
+        index's lock); `known` is (tree, tree, changes between them) when this process already
+        knows them (its own save). Returns the tip and, when this process worked out the changes
+        from git, (the tree they start from, the changes)."""
         worked_out: list = []
+        tips: list[str] = []
 
-        def changes_from(old: str) -> list | None:
-            if known is not None and known[0] == old:
-                return known[1]
+        def target() -> str:
+            tips.append(self.git.tip())
+            return self._records_tree(tips[-1])
+
+        def changes_from(old: str, new: str) -> list | None:
+            if known is not None and known[:2] == (old, new):
+                return known[2]
             try:
-                worked_out[:] = [(old, self._changes(old, tree))]
+                worked_out[:] = [(old, self._changes(old, new))]
             except GitFailed:
                 # The index's tree is not in this repository (history rewritten and pruned,
                 # or another ledger once stood at this path): read everything afresh.
                 return None
             return worked_out[0][1]
 
-        def everything() -> tuple[Iterator, dict[str, str], Callable[[str, str], str | None]]:
+        def everything(tree: str) -> tuple[Iterator, dict[str, str], Callable[[str, str], str | None]]:
             broken: dict[str, str] = {}
             return self._read_all(tree, broken), broken, self._problem
 
         try:
-            self._index.move(tree, changes_from, everything)
+            self._index.move(target, changes_from, everything)
         except sqlite3.OperationalError:
             # The index file cannot be written (a full or read-only disk): this process goes on
             # with an index of its own in memory, read from git (slower, never wrong).
             self._index = Index()
-            self._index.move(tree, changes_from, everything)
-        return worked_out[0] if worked_out else None
+            self._index.move(target, changes_from, everything)
+        return tips[-1], (worked_out[0] if worked_out else None)
 
     def _records_tree(self, commit: str) -> str:
         return self.git.lookup(self.git.commit_tree(commit), RECORDS) or EMPTY_TREE
@@ -323,8 +329,9 @@ class Ledger:
             if not self._index_ready:  # nothing read yet: the index will load at the new tip
                 self._tip = tip
                 return []
-            old, new = self._records_tree(self._tip), self._records_tree(tip)
-            worked_out = self._move_index(new)
+            old = self._records_tree(self._tip)
+            tip, worked_out = self._move_index()
+            new = self._records_tree(tip)
             # What changed for this process: from the tree it last saw (another process may
             # have moved the shared index already, or from another tree).
             if worked_out is not None and worked_out[0] == old:
@@ -625,8 +632,8 @@ class Ledger:
         # The index was at the parent: move it by what we just wrote instead of reading it back
         # (unless another process has moved it meanwhile).
         written = [(rid, blobs[ids.path_of(rid)], records[rid]) for rid in records if ids.path_of(rid) in blobs]
-        self._move_index(self.git.lookup(tree, RECORDS) or EMPTY_TREE, known=(self._records_tree(parent), written))
-        self._tip = commit
+        self._move_index(known=(self._records_tree(parent), self.git.lookup(tree, RECORDS) or EMPTY_TREE, written))
+        self._tip = commit   # (the index may be further on: the next refresh says what else changed)
         if self.git.worktree is not None:
             self._sync_worktree()
         self.git.maybe_gc()
