@@ -98,6 +98,23 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+def forge_index(index: Path, old: str, new: str, *, blob_too: bool = True) -> None:
+    """Records in an index file that say `new` where their files say `old`: with blob ids that
+    fit (as a forger would make them), or left as they were (a disk error, a hand edit)."""
+    import sqlite3
+    from store.core import canonical
+
+    db = sqlite3.connect(index)
+    try:
+        db.create_function("blob_id", 1, lambda text: canonical.blob_id(text.encode("utf-8")))
+        with db:
+            db.execute("UPDATE records SET doc = replace(doc, ?, ?) WHERE instr(doc, ?)", (old, new, old))
+            if blob_too:
+                db.execute("UPDATE records SET blob = blob_id(doc) WHERE instr(doc, ?)", (new,))
+    finally:
+        db.close()
+
+
 def git(repo: Path, *args: str, check: bool = True) -> str:
     proc = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
     if check and proc.returncode != 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import shutil
 import stat
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 
 import accounts
 from accounts import AUDITOR, AUDITORS, COORDS, OUTSIDER, TEAM, run_as
+from conftest import forge_index
 
 SCHOOL = {"name": "沙河镇第二中心小学", "short_name": "沙河二小", "stage": "小学", "county": "某县", "area": "镇区"}
 
@@ -86,6 +88,39 @@ def test_a_ledger_root_made_is_the_teams_and_the_others_trust_it_once(server):
     home = Path(os.path.expanduser(f"~{two}"))
     assert str(ledger) in (home / ".gitconfig").read_text()
     assert run_as(two, ["git", "-C", str(ledger), "log", "-1", "--format=%an"]).stdout.strip() == two
+
+
+def test_an_index_another_account_wrote_is_never_trusted(server):
+    """The index is a cache of each account's own: a file another account wrote, naming a school
+    otherwise, is never read; a cache folder of another account's is not used at all."""
+    ledger = server.ledger("index-trust")
+    one, two = COORDS
+    school = server.ok(one, "-L", str(ledger), "add", "school", input=json.dumps(SCHOOL)).strip()
+    server.ok(two, "-L", str(ledger), "show", school)
+    [theirs] = Path(f"~{two}").expanduser().glob(".cache/bangfu/*/index.sqlite")
+    [mine] = Path(f"~{one}").expanduser().glob(f".cache/bangfu/{theirs.parent.name}/index.sqlite")
+    forge_index(theirs, SCHOOL["name"], "伪造的校名")
+    owner = pwd.getpwnam(two)
+    for f in theirs.parent.iterdir():
+        os.chown(f, owner.pw_uid, owner.pw_gid)
+    def name(user: str, **kw) -> str:
+        return json.loads(server.ok(user, "--json", "-L", str(ledger), "show", school, **kw))["name"]
+    assert name(two) == "伪造的校名"   # (her own cache is what answers her: the forgery would work)
+    shutil.copy2(theirs, mine)
+    os.chown(mine, owner.pw_uid, owner.pw_gid)
+    mine.chmod(0o666)   # (hers to write too: only its owner tells)
+    assert name(one) == SCHOOL["name"]
+    assert mine.stat().st_uid == pwd.getpwnam(one).pw_uid   # read afresh from git into a file of her own
+    # Caches kept in one folder for the team (an administrator's XDG_CACHE_HOME): each account's
+    # index folder is its own, and an account never reads another's.
+    common = server.srv / "caches"
+    common.mkdir()
+    os.chown(common, 0, accounts.gid(TEAM))
+    common.chmod(0o2777)
+    assert name(two, env={"XDG_CACHE_HOME": str(common)}) == SCHOOL["name"]
+    [folder] = common.glob("bangfu/*")
+    forge_index(folder / "index.sqlite", SCHOOL["name"], "伪造的校名")
+    assert name(one, env={"XDG_CACHE_HOME": str(common)}) == SCHOOL["name"]
 
 
 def test_reading_is_granted_the_outsider_reads_nothing(server):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cannot_run_here, git, school
+from conftest import cannot_run_here, forge_index, git, school
 from store.core import canonical, i18n, ids
 from store.core.errors import Conflict, InvalidRecord, NotALedger, RecordNotFound, Referenced
 from store.ledger.gitstore import Person
@@ -260,7 +260,6 @@ class _Planted:
 def test_caches_are_never_loaded_from_a_file_another_user_wrote(ledger, tmp_path):
     import os
     import pickle
-    import sqlite3
 
     a = ledger.put(school()).id
     # A private repository keeps its caches inside; one a group may write keeps them per user.
@@ -271,8 +270,7 @@ def test_caches_are_never_loaded_from_a_file_another_user_wrote(ledger, tmp_path
         # An index another user wrote, that says the school has another name.
         Ledger(ledger.path).count()
         index = _index_files(ledger)[0]
-        with sqlite3.connect(index) as db:
-            db.execute("UPDATE records SET doc = replace(doc, '沙河镇第二中心小学', '伪造的校名')")
+        forge_index(index, "沙河镇第二中心小学", "伪造的校名")
         assert Ledger(ledger.path).get(a)["name"] == "伪造的校名"   # (the index is what answers)
         for f in _index_files(ledger):
             if f.exists():
@@ -367,6 +365,22 @@ def test_index_cache_is_only_a_cache(pair):
     _drop_index(ledger)
     ledger._cache_path().write_bytes(b"garbage" * 1000)
     assert Ledger(ledger.path).index.docs == without.index.docs
+    # Damage inside a file SQLite opens: every page but the first overwritten.
+    index = ledger._cache_path()
+    Ledger(ledger.path).count()
+    data = index.read_bytes()
+    index.write_bytes(data[:4096] + b"\xa5" * (len(data) - 4096))
+    assert Ledger(ledger.path).index.docs == without.index.docs
+    # A record's text changed in the file (a disk error, a hand edit), its blob id left: a
+    # process that has the index open meets it too, and answers from git.
+    forge_index(index, "沙河镇第二中心小学", "伪造的校名", blob_too=False)
+    assert with_cache.get(a)["name"] == "沙河镇第二中心小学"
+    assert [s["name"] for s in with_cache.query("school")] == ["沙河镇第二中心小学", "石桥镇第二中心小学"]
+    assert Ledger(ledger.path).index.docs == without.index.docs
+    # Nothing is lost for saves either: the next one builds on everything.
+    forge_index(index, "石桥镇第二中心小学", "伪造的校名", blob_too=False)
+    ledger.put(visit(p, a, b))
+    assert Ledger(ledger.path).count("visit") == 2 and Ledger(ledger.path).get(b)["name"] == "石桥镇第二中心小学"
 
 
 def test_query_filters_and_pinyin(pair):

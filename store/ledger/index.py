@@ -15,6 +15,8 @@ be (`trial`), kept in the process until the commit is made, never shown to anoth
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import json
 import os
 import re
@@ -28,7 +30,7 @@ from typing import Any, Callable, Iterable, Iterator
 from tinydb import Query
 from tinydb.queries import QueryInstance
 
-from store.core import ids
+from store.core import canonical, ids
 from store.ledger import search
 
 FORMAT = 7          # raise when the tables change shape: an older file is emptied and read afresh
@@ -36,7 +38,7 @@ PARSED = 4096       # records kept parsed in the process (the rows a screen show
 PAGE = 2000         # rows read at a time by a walk over many records
 WAIT_MS = 600_000   # how long a writer waits for another (the first build of a million records)
 
-Change = tuple[str, "str | None", "dict | None"]   # (id, blob or None, record or None): None deletes
+Change = tuple[str, "str | None", "dict | str | None"]   # (id, blob, record or its file's text); None deletes
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -51,15 +53,56 @@ CREATE INDEX IF NOT EXISTS text_refs_by_id ON text_refs (id);
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+class Damaged(Exception):
+    """A record's text in the file is not the blob it says it is (a disk error, a hand edit)."""
+
+
+def _damage(exc: BaseException) -> bool:
+    """Whether an error says the file is damaged (not full, read-only or busy)."""
+    if isinstance(exc, Damaged):
+        return True
+    return isinstance(exc, sqlite3.DatabaseError) and (
+        getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+        or "malformed" in str(exc))
+
+
+def _healing(method: Callable) -> Callable:
+    """A read that meets a damaged file makes the file anew, fills it from git and asks again:
+    damage costs time, never an answer. Only the outermost read of a thread heals, and never
+    inside a write (the write's transaction is rolled back, and `move` makes the file anew)."""
+    @functools.wraps(method)
+    def run(self: "Index", *args: Any, **kwargs: Any) -> Any:
+        if self.reread is None or getattr(self._local, "reading", False) or self._writer == threading.get_ident():
+            return method(self, *args, **kwargs)
+        self._local.reading = True
+        try:
+            try:
+                return method(self, *args, **kwargs)
+            except (sqlite3.DatabaseError, Damaged) as exc:
+                if not _damage(exc):
+                    raise
+            self._make_anew()
+            self.reread()
+            return method(self, *args, **kwargs)
+        finally:
+            self._local.reading = False
+    return run
+
+
 class Index:
     """The records of one tree. `path` is the file shared by this user's processes; without
-    one the index lives in this process only (history checks, a hub's first push)."""
+    one the index lives in this process only (history checks, a hub's first push).
+    `reread()` brings a file made anew (it was damaged) to the tip again: the ledger's."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, reread: Callable[[], Any] | None = None) -> None:
         self.path = path
+        self.reread = reread
         self._lock = threading.RLock()
-        self._conn: sqlite3.Connection | None = _connect(path)
-        self._writing = False
+        self._local = threading.local()
+        self._conn: sqlite3.Connection | None = None
+        self._inode: int | None = None
+        self._connect()
+        self._writer: int | None = None   # the thread inside the write transaction
         self._parsed: OrderedDict[str, tuple[str, dict]] = OrderedDict()   # id -> (blob, record)
         self._trial: dict[str, dict | None] = {}
         self._hits: tuple[tuple, set[str]] | None = None
@@ -94,8 +137,7 @@ class Index:
             for table in ("records", "texts", "text_refs", "broken"):
                 self._db.execute(f"DELETE FROM {table}")
             self._db.execute("DELETE FROM meta WHERE key LIKE 'texts:%'")
-            rows = ((rid, ids.type_of(rid), blob, doc if isinstance(doc, str) else _dumps(doc))
-                    for rid, blob, doc in items)
+            rows = ((rid, ids.type_of(rid), blob, _text(doc)) for rid, blob, doc in items)
             self._db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)", rows)
             if judge is not None:
                 suspects = self._db.execute(
@@ -116,7 +158,26 @@ class Index:
         writer's lock: a process that read the tip just before another moved the index past it
         would otherwise move it back). `changes_from(tree it is at, target)` says what differs
         (None when that cannot be told: a tree the repository lacks), `everything(target)` reads
-        the whole tree. Returns the tree the index is at."""
+        the whole tree. Returns the tree the index is at.
+
+        A damaged file is made anew and filled from git; a file that cannot be written (a full
+        or read-only disk) is left for an index in this process's memory (slower, never wrong)."""
+        remade = False
+        while True:
+            try:
+                return self._move(target, changes_from, everything)
+            except (sqlite3.DatabaseError, Damaged) as exc:
+                if not self._on_file() or not (_damage(exc) or isinstance(exc, sqlite3.OperationalError)):
+                    raise
+                if _damage(exc) and not remade:
+                    self._make_anew()
+                    remade = True
+                else:
+                    self._in_memory()
+
+    def _move(self, target: Callable[[], str], changes_from: Callable[[str, str], list[Change] | None],
+              everything: Callable[[str], tuple[Iterable[tuple[str, str, dict | str]], dict[str, str],
+                                                Callable[[str, str], str | None]]]) -> str:
         tree = target()
         if self.records_tree == tree:
             return tree
@@ -133,7 +194,7 @@ class Index:
         return tree
 
     def apply(self, changes: Iterable[Change], records_tree: str | None) -> list[str]:
-        """Apply (id, blob or None, record or None) changes; None means deleted. Returns the ids."""
+        """Apply (id, blob, record or the text of its file) changes; None deletes. Returns the ids."""
         changed = []
         with self.writing():
             texts = {key[6:] for (key,) in self._db.execute("SELECT key FROM meta WHERE key LIKE 'texts:%'")}
@@ -144,7 +205,7 @@ class Index:
                     self._db.execute("DELETE FROM records WHERE id = ?", (rid,))
                 else:
                     self._db.execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)",
-                                     (rid, rtype, blob, _dumps(doc)))
+                                     (rid, rtype, blob, _text(doc)))
                 # Its text, and those of the records that show its name (made again when renamed).
                 referrers = [r for (r,) in self._db.execute("SELECT id FROM text_refs WHERE ref = ?", (rid,))]
                 for other in [rid, *referrers]:
@@ -173,21 +234,22 @@ class Index:
     def writing(self) -> Iterator[None]:
         """One transaction (nested calls join it); other processes' writers wait, readers do not."""
         with self._lock:
-            if self._writing:
+            if self._writer is not None:
                 yield
                 return
             self._db.execute("BEGIN IMMEDIATE")
-            self._writing = True
+            self._writer = threading.get_ident()
             try:
                 yield
             except BaseException:
-                self._db.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.DatabaseError):   # (a damaged file may refuse even that)
+                    self._db.execute("ROLLBACK")
                 self._forget()
                 raise
             else:
                 self._db.execute("COMMIT")
             finally:
-                self._writing = False
+                self._writer = None
 
     @contextlib.contextmanager
     def trial(self, records: dict[str, dict | None]) -> Iterator[None]:
@@ -201,18 +263,21 @@ class Index:
                 self._trial = {}
 
     # -- reading --------------------------------------------------------------
+    @_healing
     def get(self, rid: str) -> dict | None:
         if rid in self._trial:
             return self._trial[rid]
         row = self._one("SELECT blob, doc FROM records WHERE id = ?", (rid,))
         return None if row is None else self._record(rid, row[0], row[1])
 
+    @_healing
     def _blob(self, rid: str) -> str | None:
         if rid in self._trial:
             return None if self._trial[rid] is None else "pending"
         row = self._one("SELECT blob FROM records WHERE id = ?", (rid,))
         return row[0] if row else None
 
+    @_healing
     def count(self, rtype: str | None = None) -> int:
         if rtype is None:
             return self._one("SELECT count(*) FROM records", ())[0]
@@ -226,6 +291,7 @@ class Index:
         asked for gets an index of its own in the file, made the first time it is asked."""
         return self.query(rtype, copies=False, **equal)
 
+    @_healing
     def query(self, rtype: str, text: str | None = None, *, copies: bool = True, **filters: Any) -> list[dict]:
         """Filters: field=value, field__gte/__lte/__gt/__lt/__ne/__in/__contains=value;
         nested fields with `__` (period__start) or dots; text= matches any text (and pinyin initials).
@@ -251,22 +317,31 @@ class Index:
             found.sort(key=lambda r: r["id"])
         return [dict(d) for d in found] if copies else found
 
+    @_healing
     def ids(self, rtype: str) -> list[str]:
         return [rid for (rid,) in self._all(f"SELECT id FROM records WHERE type = ? ORDER BY id", (rtype,))]
 
     def all(self, rtype: str) -> Iterator[dict]:
         """The records of one type, as stored, a page at a time."""
+        return self._pages("type = ?", (rtype,))
+
+    def _pages(self, where: str, params: tuple) -> Iterator[dict]:
         last = ""
         while True:
-            rows = self._all("SELECT id, blob, doc FROM records WHERE type = ? AND id > ? ORDER BY id LIMIT ?",
-                             (rtype, last, PAGE))
-            for rid, blob, doc in rows:
-                yield self._record(rid, blob, doc)
-            if len(rows) < PAGE:
+            page = self._page(where, params, last)
+            yield from page
+            if len(page) < PAGE:
                 return
-            last = rows[-1][0]
+            last = page[-1]["id"]
+
+    @_healing
+    def _page(self, where: str, params: tuple, after: str) -> list[dict]:
+        rows = self._all(f"SELECT id, blob, doc FROM records WHERE {where} AND id > ? ORDER BY id LIMIT ?",
+                         (*params, after, PAGE))
+        return [self._record(rid, blob, doc) for rid, blob, doc in rows]
 
     # -- text search ----------------------------------------------------------
+    @_healing
     def text_of(self, rid: str) -> str:
         """What a text search looks in (with the pinyin of names)."""
         row = self._one("SELECT hay FROM texts WHERE id = ?", (rid,))
@@ -275,6 +350,7 @@ class Index:
         doc = self.get(rid)
         return "" if doc is None else search.haystack(doc, self.get)
 
+    @_healing
     def matching(self, rids: Iterable[str], text: str) -> list[str]:
         """The ids, in the order given, of the records whose text holds `text` (pinyin initials
         too): a list already in order is filtered in one pass, never sorted again."""
@@ -354,22 +430,27 @@ class Index:
         # type in id order rather than use the index of the field asked for.
         return sorted(self._all(f"SELECT id, blob, doc FROM records WHERE {where}", params))
 
+    @_healing
     def _one(self, sql: str, params) -> tuple | None:
         with self._lock:
             return self._db.execute(sql, params).fetchone()
 
+    @_healing
     def _all(self, sql: str, params) -> list[tuple]:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
 
     def _record(self, rid: str, blob: str, doc: str) -> dict:
         """The record parsed once and kept while it is among the last few thousand asked for:
-        readers that ask twice get the same stored record."""
+        readers that ask twice get the same stored record. In a file, the text is the record's
+        file as committed: it must hash to its blob id, or the file is damaged."""
         with self._lock:
             kept = self._parsed.get(rid)
             if kept is not None and kept[0] == blob:
                 self._parsed.move_to_end(rid)
                 return kept[1]
+            if self._on_file() and _blob_id(doc) != blob:
+                raise Damaged(rid)
             record = json.loads(doc)
             self._parsed[rid] = (blob, record)
             if len(self._parsed) > PARSED:
@@ -383,19 +464,44 @@ class Index:
     def close(self) -> None:
         """Let go of the file (reading again opens it again); an index in memory stays."""
         with self._lock:
-            if self._conn is not None and _is_file(self._conn):
+            if self._on_file():
                 self._conn.close()
                 self._conn = None
+
+    def _connect(self) -> None:
+        self._conn, self._inode = _connect(self.path)
+
+    def _on_file(self) -> bool:
+        return self._inode is not None
+
+    def _make_anew(self) -> None:
+        """A damaged file removed (unless another process has made it anew already) and an
+        empty one made in its place."""
+        with self._lock:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            with contextlib.suppress(OSError):
+                if self.path is not None and self.path.stat().st_ino == self._inode:
+                    for f in _files(self.path):
+                        f.unlink(missing_ok=True)
+            self._connect()
+            self._forget()
+            self._indexed.clear()
+
+    def _in_memory(self) -> None:
+        """The file cannot be written: an empty index in this process's memory instead."""
+        with self._lock:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            self._conn, self._inode = _memory(), None
+            self._forget()
+            self._indexed.clear()
 
     @property
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
-            self._conn = _connect(self.path)
+            self._connect()
         return self._conn
-
-    @_db.setter
-    def _db(self, conn: sqlite3.Connection | None) -> None:
-        self._conn = conn
 
 
 class _Docs(Mapping):
@@ -421,25 +527,21 @@ class _Docs(Mapping):
         return self._index.count()
 
     def __iter__(self) -> Iterator[str]:
-        for rid, _blob, _doc in self._pages():
-            yield rid
-
-    def items(self) -> Iterator[tuple[str, dict]]:   # type: ignore[override]
-        for rid, blob, doc in self._pages():
-            yield rid, self._index._record(rid, blob, doc)
-
-    def values(self) -> Iterator[dict]:   # type: ignore[override]
-        for _rid, record in self.items():
-            yield record
-
-    def _pages(self) -> Iterator[tuple[str, str, str]]:
         last = ""
         while True:
-            rows = self._index._all("SELECT id, blob, doc FROM records WHERE id > ? ORDER BY id LIMIT ?", (last, PAGE))
-            yield from rows
-            if len(rows) < PAGE:
+            page = [rid for (rid,) in self._index._all("SELECT id FROM records WHERE id > ? ORDER BY id LIMIT ?",
+                                                       (last, PAGE))]
+            yield from page
+            if len(page) < PAGE:
                 return
-            last = rows[-1][0]
+            last = page[-1]
+
+    def items(self) -> Iterator[tuple[str, dict]]:   # type: ignore[override]
+        for record in self.values():
+            yield record["id"], record
+
+    def values(self) -> Iterator[dict]:   # type: ignore[override]
+        return self._index._pages("1", ())
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Mapping) and dict(self.items()) == dict(other.items())
@@ -496,17 +598,19 @@ class _Broken(MutableMapping):
         return iter([p for (p,) in self._index._all("SELECT path FROM broken ORDER BY path", ())])
 
 
-def _connect(path: Path | None) -> sqlite3.Connection:
-    """The index file, made when missing, emptied when of another format, made anew when
-    damaged; a file another user could have written is never trusted (it would answer with
-    records of their making). Where no file can be kept (a read-only disk) the index lives in
-    memory: that costs speed, never an answer."""
+def _connect(path: Path | None) -> tuple[sqlite3.Connection, int | None]:
+    """The index file and its inode (None: in memory), made when missing, emptied when of
+    another format, made anew when damaged; a file another user could have written is never
+    trusted (it would answer with records of their making). Where no file can be kept (a
+    read-only disk, a folder of someone else's) the index lives in memory: that costs speed,
+    never an answer."""
     if path is not None:
         for attempt in range(2):
             try:
-                return _open_file(path)
+                db = _open_file(path)
+                return db, path.stat().st_ino
             except sqlite3.DatabaseError as exc:
-                if attempt or "not a database" not in str(exc) and "malformed" not in str(exc):
+                if attempt or not _damage(exc):
                     break
                 try:
                     for f in _files(path):
@@ -515,17 +619,17 @@ def _connect(path: Path | None) -> sqlite3.Connection:
                     break
             except OSError:
                 break
+    return _memory(), None
+
+
+def _memory() -> sqlite3.Connection:
     db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     _prepare(db)
     return db
 
 
-def _is_file(db: sqlite3.Connection) -> bool:
-    return bool(db.execute("PRAGMA database_list").fetchone()[2])
-
-
 def _open_file(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _own_folder(path.parent)
     _only_own(path)
     db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=WAIT_MS / 1000)
     try:
@@ -552,12 +656,24 @@ def _prepare(db: sqlite3.Connection) -> None:
         db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (str(FORMAT),))
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
         raise
 
 
 def _files(path: Path) -> list[Path]:
     return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+def _own_folder(folder: Path) -> None:
+    """The index's folder is this user's and no one else may write in it: otherwise another
+    user could put a file there between the check of its owner and its opening."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = folder.stat()
+    if st.st_uid != os.getuid():
+        raise PermissionError(f"{folder} is not this user's")
+    if st.st_mode & 0o022:
+        folder.chmod(st.st_mode & 0o755)
 
 
 def _only_own(path: Path) -> None:
@@ -569,8 +685,15 @@ def _only_own(path: Path) -> None:
             pass
 
 
-def _dumps(doc: dict) -> str:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+def _text(doc: dict | str) -> str:
+    """What the file keeps of a record: the text of its file (a record given as a dict is one
+    this process writes, in the canonical form it is committed in)."""
+    return doc if isinstance(doc, str) else canonical.dumps(doc).decode("utf-8")
+
+
+def _blob_id(text: str) -> str:
+    data = text.encode("utf-8")
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def _plain(value: Any) -> bool:

@@ -10,7 +10,6 @@ import os
 import pwd
 import random
 import socket
-import sqlite3
 import subprocess
 import threading
 import time
@@ -222,7 +221,7 @@ class Ledger:
         return self._index_ready
 
     def _open_index(self, tip: str) -> None:
-        self._index = Index(self._cache_path())
+        self._index = Index(self._cache_path(), reread=self._move_index)
         self._tip = self._move_index()[0]
 
     def _move_index(self, known: tuple[str, str, list] | None = None) -> tuple[str, tuple[str, list] | None]:
@@ -252,13 +251,7 @@ class Ledger:
             broken: dict[str, str] = {}
             return self._read_all(tree, broken), broken, self._problem
 
-        try:
-            self._index.move(target, changes_from, everything)
-        except sqlite3.OperationalError:
-            # The index file cannot be written (a full or read-only disk): this process goes on
-            # with an index of its own in memory, read from git (slower, never wrong).
-            self._index = Index()
-            self._index.move(target, changes_from, everything)
+        self._index.move(target, changes_from, everything)
         return tips[-1], (worked_out[0] if worked_out else None)
 
     def _records_tree(self, commit: str) -> str:
@@ -296,9 +289,9 @@ class Ledger:
     def _problem(rid: str, text: str) -> str | None:
         return _parse(text.encode("utf-8"), rid)[1]
 
-    def _changes(self, old_tree: str, new_tree: str) -> list[tuple[str, str | None, dict | None]]:
-        """What differs between two trees, as changes for the index (files that are not records
-        are noted in the index's `broken`)."""
+    def _changes(self, old_tree: str, new_tree: str) -> list[tuple[str, str | None, str | None]]:
+        """What differs between two trees, as changes for the index: (id, blob, the file's text),
+        None for a record gone (files that are not records are noted in the index's `broken`)."""
         changes = []
         paths = list(self.git.diff_trees(old_tree, new_tree))
         blobs = [b for _p, b in paths if b]
@@ -311,13 +304,15 @@ class Ledger:
                 if blob:
                     self._index.broken[path] = "path"
                 continue
-            doc = None
+            text = None
             if blob:
-                doc, problem = _parse(contents[blob], rid)
+                problem = _parse(contents[blob], rid)[1]
                 if problem:
                     self._index.broken[path] = problem
                     blob = None
-            changes.append((rid, blob, doc))
+                else:
+                    text = contents[blob].decode("utf-8")
+            changes.append((rid, blob, text))
         return changes
 
     def refresh(self) -> list[str]:
