@@ -464,7 +464,7 @@ class Index:
     def close(self) -> None:
         """Let go of the file (reading again opens it again); an index in memory stays."""
         with self._lock:
-            if self._on_file():
+            if self._conn is not None and self._on_file():
                 self._conn.close()
                 self._conn = None
 
