@@ -72,6 +72,7 @@ def test_full_disk_gives_a_clear_error_and_commits_nothing(ledger, small_disk):
 def test_read_only_disk_gives_a_clear_error_from_the_command(ledger, small_disk):
     ledger.put(school())
     led = _ledger_on(small_disk, ledger)
+    led.close()   # (a file open for writing, the index's, keeps a disk from being made read-only)
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     proc = subprocess.run([sys.executable, "-m", "bangfu", "-L", str(led.path), "add", "school", "-"],
                           input=json.dumps(school("石桥镇第二中心小学", "石桥二小"), ensure_ascii=False),
