@@ -3,6 +3,7 @@ made with `bangfu init --shared`, two coordinators in its group, an auditor give
 an account outside both. Real accounts, real permissions (the tests run as root and make them)."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pwd
@@ -97,8 +98,12 @@ def test_an_index_another_account_wrote_is_never_trusted(server):
     one, two = COORDS
     school = server.ok(one, "-L", str(ledger), "add", "school", input=json.dumps(SCHOOL)).strip()
     server.ok(two, "-L", str(ledger), "show", school)
-    [theirs] = Path(f"~{two}").expanduser().glob(".cache/bangfu/*/index.sqlite")
-    [mine] = Path(f"~{one}").expanduser().glob(f".cache/bangfu/{theirs.parent.name}/index.sqlite")
+    # Each account's caches of this ledger: ~/.cache/bangfu/<its path and ledger id, hashed>/.
+    config = json.loads(subprocess.run(["git", "-c", "safe.directory=*", "-C", str(ledger), "show", "main:bangfu.json"],
+                                       capture_output=True, text=True, check=True).stdout)
+    key = hashlib.sha1(f"{ledger.resolve()}\0{config['ledger_id']}".encode()).hexdigest()[:16]
+    theirs, mine = (Path(f"~{user}/.cache/bangfu/{key}/index.sqlite").expanduser() for user in (two, one))
+    assert theirs.is_file() and mine.is_file()
     forge_index(theirs, SCHOOL["name"], "伪造的校名")
     owner = pwd.getpwnam(two)
     for f in theirs.parent.iterdir():
