@@ -171,6 +171,8 @@ def _print_import(pv, result, errors, problems, rejects, args) -> None:
         output.out(i18n.t("io.import.warnings", count=len(warnings)))
         for p in warnings[:50]:
             output.out(f"  {p.sheet} {p.row} {p.column}: {p.reason}")
+    if (hint := pv.mapping_hint()):
+        output.out(hint)
     if rejects:
         output.out(i18n.t("io.import.rejects_written", path=rejects))
     if args.dry_run:

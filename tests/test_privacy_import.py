@@ -7,6 +7,7 @@ import os
 import stat
 
 import pytest
+from openpyxl import load_workbook
 
 from conftest import run
 from store.io import importer
@@ -94,7 +95,9 @@ def test_the_rejected_rows_file_is_private(small, tmp_path, capsys):
     assert code == 1
     rejects = importer.rejects_path(path)
     assert rejects.exists() and stat.S_IMODE(os.stat(rejects).st_mode) == 0o600
-    assert "明文" in out   # the message says the file holds clear ID numbers
+    assert "身份证号等只留脱敏后的号码" in out and "只有你本人可读" in out
+    cells = [c for row in load_workbook(rejects).active.iter_rows(values_only=True) for c in row]
+    assert idno("64052220140202232") not in cells and "6405**********" + idno("64052220140202232")[-4:] in cells
 
 
 def test_an_export_holding_identifiers_is_private(small, tmp_path, capsys):

@@ -393,7 +393,9 @@ def write_xlsx(ledger, lay: Layout, records: list[dict], path: Path, progress: P
 # faster than without). Column widths and the frozen header are part of the sheet's head, so
 # they are set from the header and the first rows before any row is appended.
 
-_NUMBER_FORMATS = {MONEY: "#,##0.00", INT: "0"}
+# A column whose digits are not a number (an ID number): Excel keeps it as typed, never 6.40522E+17.
+DIGITS = "digits"
+_NUMBER_FORMATS = {MONEY: "#,##0.00", INT: "0", DIGITS: "@"}
 _DATE_FORMAT = "yyyy-mm-dd"
 _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
@@ -461,7 +463,7 @@ def xlsx_sheet(wb, title: str, headers: list[str], kinds: list[str | None], data
 def _xlsx_value(ws) -> Callable[[Any, str | None], Any]:
     """What goes in a write-only row for a value: plain values as they are (openpyxl types them),
     a cell where a number format is needed or where openpyxl would take text for a formula."""
-    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell import Cell, WriteOnlyCell
     from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 
     illegal = ILLEGAL_CHARACTERS_RE.search
@@ -489,7 +491,12 @@ def _xlsx_value(ws) -> Callable[[Any, str | None], Any]:
             return None
         kind = type(v)
         if kind is str:
-            return text(v)
+            if number_format != "@":
+                return text(v)
+            cell = text(v)
+            cell = cell if isinstance(cell, Cell) else WriteOnlyCell(ws, cell)
+            cell.data_type, cell.number_format = "s", "@"
+            return cell
         if kind is int or kind is float:
             return v if number_format is None else formatted(v, number_format)
         if isinstance(v, dt.date):

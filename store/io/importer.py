@@ -39,7 +39,9 @@ from store.io.sheets import (CellError, Table, comparable, parse_bool, parse_dat
 
 Progress = ex.Progress
 REASON = "io.import.reason_column"
-TOTAL_WORDS = {"合计", "总计", "小计", "合 计", "总 计"}
+_TOTAL = re.compile(r"^(合\s*计|总\s*计|小\s*计)\s*([:：].*)?$")
+_FOOTER = re.compile(r"^(制表|填表|填报|审核|审批|复核|负责人|经办|校长|联系人|联系电话|日期|时间|单位|盖章|签字|签名)"
+                     r"[^:：]{0,6}[:：]")
 
 # Usual headers of Chinese school ledgers, by record type: header -> column key of the layout
 # ('@…' keys are import-only helpers). The schema titles and English titles are known anyway.
@@ -155,6 +157,14 @@ class Preview:
 
     def all_problems(self) -> list[Problem]:
         return self.problems + [p for i in self.items for p in i.problems]
+
+    def mapping_hint(self) -> str | None:
+        """Said once for the file: the required columns it lacks can come from a mapping's defaults."""
+        missing = list(dict.fromkeys(self.reader.missing)) if self.reader else []
+        if not missing:
+            return None
+        return i18n.t("io.import.mapping_hint", columns="、".join(missing),
+                      example="\n".join(f'"{title}" = "…"' for title in missing))
 
 
 @dataclass
@@ -279,6 +289,7 @@ class _Reader:
         self._hmacs: dict[str, list[str]] | None = None
         self._standards: list[dict] | None = None
         self.id_changed: str | None = None
+        self.missing: list[str] = []     # titles of required columns the file lacks
 
     # -- the whole file --
     def run(self) -> Preview:
@@ -350,6 +361,9 @@ class _Reader:
             if not h or norm_header(h) == norm_header(i18n.t(REASON)) or norm_header(h) in IGNORED:
                 continue
             k = cols.key_of(h)
+            if k == "id" and _row_numbers(cells[i] if i < len(cells) else None for _n, cells in table.rows):
+                self.notes.append(i18n.t("io.import.row_numbers", sheet=table.name, column=h))
+                continue
             if k is None:
                 self.notes.append(i18n.t("io.import.unknown_column", sheet=table.name, column=h))
             elif k in used:
@@ -361,8 +375,14 @@ class _Reader:
         return keys
 
     def _total_row(self, table: Table, n: int, cells: list) -> bool:
-        if any(isinstance(c, str) and c.strip() in TOTAL_WORDS for c in cells[:3]):
+        """Rows under the table that are not records: totals (合计, 合计：1625) and the footer a
+        school signs (制表人：…  审核人：…  日期：…)."""
+        if any(isinstance(c, str) and _TOTAL.match(c.strip()) for c in cells[:3]):
             self.notes.append(i18n.t("io.import.total_row", sheet=table.name, row=n))
+            return True
+        filled = [c for c in cells if c is not None and str(c).strip()]
+        if filled and all(isinstance(c, str) and _FOOTER.match(c.strip()) for c in filled):
+            self.notes.append(i18n.t("io.import.footer_row", sheet=table.name, row=n))
             return True
         return False
 
@@ -464,6 +484,8 @@ class _Reader:
         # 3. duplicates: in the file, and against the ledger
         rid = record["id"]
         nkey = natural_key(self.rtype, self._hashed(record))
+        if given_id and self.rtype in LOOSE_KEYS:
+            nkey = None
         for k in ([("id", rid)] + ([nkey] if nkey else [])):
             if k in seen:
                 problem(self._key_column(k), i18n.t("io.import.dup_in_file", row=seen[k], what=self._key_text(k)),
@@ -620,6 +642,8 @@ class _Reader:
                 problem("@id_number", err)
                 return None
             number = protect.normalise("id_number", shown(cell))
+            if "*" in number:
+                return self._student_by_mask(number, raw, problem)
             bad = idcard.problem(number)
             if bad:
                 problem("@id_number", i18n.t(bad))
@@ -639,6 +663,21 @@ class _Reader:
                                              ids="、".join(found[:3])))
             return None
         return values.get("student")
+
+    def _student_by_mask(self, masked: str, raw: dict, problem) -> str | None:
+        """A masked ID number (an export, the rejected-rows file) with the name beside it finds the
+        student whose masked number and name they are."""
+        name = _key(shown(raw.get("student", (None, None))[1]))
+        found = [rid for rid, doc in self.docs.items() if doc.get("type") == "student"
+                 and ((doc.get("identity") or {}).get("id_number") or {}).get("masked") == masked
+                 and _key(str(doc.get("name", ""))) == name]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            problem("@id_number", i18n.t("io.import.student_not_found", masked=masked))
+        else:
+            problem("@id_number", i18n.t("io.import.ambiguous_student", masked=masked, ids="、".join(found[:3])))
+        return None
 
     # -- matching existing records by natural key --
     def _match(self, values: dict, raw: dict, problem) -> dict | None:
@@ -834,6 +873,8 @@ class _Reader:
             text = i18n.t(f.rule, **f.params)
             if f.rule == "schema.required" and key not in item.raw:
                 text += i18n.t("io.import.no_such_column", column=self._title(key) if key else f.field_path)
+                if key:
+                    self.missing.append(self._title(key))
             header, cell = item.raw.get(key or "", (self._title(key) if key else "", None))
             item.problems.append(Problem(item.table.name, item.number, header, self._show(key or "", cell), text,
                                          f.level))
@@ -869,6 +910,18 @@ def natural_key(rtype: str, record: dict) -> tuple | None:
 
 _NATURAL = {"aid": ("student", "programme", "term"), "school": ("name",), "plan": ("title",),
             "visit": ("plan", "kind", "date", "host_school")}
+# Natural keys that do not make a record one of a kind: two mentor pairs (or two lessons) of one
+# plan, day and school share them. They find the record of a row without an id; a row with its
+# own id is that record, never a duplicate of another.
+LOOSE_KEYS = {"visit"}
+
+
+def _row_numbers(cells: Iterable[Any]) -> bool:
+    """A 编号 column that numbers the rows (1, 2, 3 …) as a school's own sheet does, rather than
+    holding the records' ids."""
+    filled = [c for c in cells if c is not None and str(c).strip()]
+    return bool(filled) and all(isinstance(c, int) and not isinstance(c, bool) or isinstance(c, float)
+                                and c.is_integer() or isinstance(c, str) and c.strip().isdigit() for c in filled)
 
 
 def _key(name: str) -> str:
@@ -962,8 +1015,20 @@ def write_rejects(pv: Preview, path: Path | str) -> Path:
     def why(p: Problem) -> str:
         return f"{p.column}：{p.reason}" if p.column else p.reason
 
+    masks = _identifier_columns(pv)
+
+    def masked(table: Table, cells: list) -> tuple[list, bool]:
+        out, hidden = list(cells), False
+        for i, kind in masks.get(id(table), {}).items():
+            if i < len(out) and out[i] is not None and "*" not in shown(out[i]):
+                out[i], hidden = protect.mask(kind, shown(out[i])), True
+        return out, hidden
+
     for item in pv.bad:
-        add(item.table, item.cells, [why(p) for p in item.problems if p.level == "error" and p.sheet == item.table.name])
+        cells, hidden = masked(item.table, item.cells)
+        notes = [i18n.t("io.import.masked_in_rejects")] if hidden and pv.rtype == "student" else []
+        add(item.table, cells, [why(p) for p in item.problems if p.level == "error" and p.sheet == item.table.name]
+            + notes)
         for table, n, cells in item.children:
             add(table, cells, [why(p) for p in item.problems if p.sheet == table.name and p.row == n])
     for p in pv.problems:
@@ -971,21 +1036,43 @@ def write_rejects(pv: Preview, path: Path | str) -> Path:
             table = next((t for t in pv.tables if t.name == p.sheet), None)
             row = next((cells for n, cells in (table.rows if table else []) if n == p.row), None)
             if table is not None and row is not None:
-                add(table, row, [p.reason])
+                add(table, masked(table, row)[0], [p.reason])
     try:
         wb = ex.xlsx_workbook()
         for table in order:
             width = len(table.headers)
             data = [[_plain(c) for c in (list(cells) + [None] * width)[:width]] + [reason]
                     for cells, reason in per_table[id(table)]]
-            ex.xlsx_sheet(wb, table.name, table.headers + [reason_header], [None] * (width + 1), data)
+            kinds = [ex.DIGITS if i in masks.get(id(table), {}) else None for i in range(width)]
+            ex.xlsx_sheet(wb, table.name, table.headers + [reason_header], kinds + [None], data)
         if not order:
             ex.xlsx_sheet(wb, pv.rtype, [reason_header], [None], [[p.reason] for p in pv.problems])
-        ex.private_file(path)   # the rows as they were typed: clear ID numbers among them
+        ex.private_file(path)   # names and the rows as typed: for the person importing only
         ex.xlsx_save(wb, path)
     except OSError as exc:
         raise BangfuError("io.cannot_write", path=str(path), detail=exc.strerror or str(exc)) from None
     return path
+
+
+def _identifier_columns(pv: Preview) -> dict[int, dict[int, str]]:
+    """Per table, the columns holding personal identifiers and their kind: the rejected-rows file
+    shows them masked, as text (Excel turns 18 digits into 6.40522E+17 and loses the last three)."""
+    reader = pv.reader
+    if reader is None:
+        return {}
+    out: dict[int, dict[int, str]] = {}
+    for table in pv.tables:
+        cols: dict[int, str] = {}
+        for i, header in enumerate(table.headers):
+            key = reader.main_cols.key_of(header) if header else None
+            col = reader.lay_cols.get(key or "")
+            if key == "@id_number":
+                cols[i] = "id_number"
+            elif col is not None and col.kind == ex.PROTECTED:
+                cols[i] = col.path[-1] if col.path[-1] in protected.KINDS else "other"
+        if cols:
+            out[id(table)] = cols
+    return out
 
 
 def _plain(value: Any) -> Any:
