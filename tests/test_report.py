@@ -149,10 +149,11 @@ def test_xlsx_report_sheets_numbers_and_charts(built, tmp_path):
     led, _data = built
     path = report.write(report.build(led, TERM, today=AFTER), tmp_path / "r.xlsx", "xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["概要", "指标完成", "月度活动", "挂职支教", "捐赠", "资助汇总", "每月发放", "学生状态", "异常核查"]
+    assert wb.sheetnames == ["概要", "指标完成", "月度活动", "挂职支教", "捐赠", "捐赠方汇总", "受赠方汇总", "资助·按项目",
+                             "资助·按学段", "资助·按资金来源", "每月发放", "学生状态", "特殊群体", "异常核查"]
     summary = {r[0]: (r[1], c) for r, c in zip(wb["概要"].iter_rows(values_only=True), wb["概要"].iter_rows())}
     assert summary["本学期资助发放"][0] == 950 and summary["本学期资助发放"][1][1].number_format == "#,##0.00"
-    aid_rows = [list(r) for r in wb["资助汇总"].iter_rows(values_only=True)]
+    aid_rows = [list(r) for r in wb["资助·按资金来源"].iter_rows(values_only=True)]
     assert ["中央", 1, 1, 500, 500, 0] in aid_rows and ["省", 1, 1, 450, 500, -50] in aid_rows
     sec = [list(r) for r in wb["挂职支教"].iter_rows(values_only=True)]
     assert sec[1][5] == dt.datetime(2024, 9, 1) and sec[1][-1] == "不足最短期限"
@@ -191,3 +192,28 @@ def test_cli_report_writes_xlsx_and_prints_md(built, tmp_path):
 
 
 
+
+
+def test_xlsx_report_has_one_table_per_sheet_with_its_header_on_the_first_row(built, tmp_path):
+    """What pandas.read_excel or a pivot table reads straight: one header row on top, every row
+    below it as wide as the header, no caption, blank row or second table further down."""
+    led, _data = built
+    path = report.write(report.build(led, TERM, today=AFTER), tmp_path / "r.xlsx", "xlsx")
+    wb = load_workbook(path)
+    for ws in wb.worksheets:
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        header = rows[0]
+        assert all(isinstance(h, str) and h for h in header), (ws.title, header)
+        for row in rows[1:]:
+            assert any(v is not None for v in row), (ws.title, rows)
+            assert row[0] is not None, (ws.title, row)
+            assert row[0] not in header, (ws.title, row)  # no second header further down
+    by_source = [list(r) for r in wb["资助·按资金来源"].iter_rows(values_only=True)]
+    assert by_source == [["资金来源", "笔数", "人数", "实发金额（元）", "标准金额（元）", "差额（元）"],
+                         ["中央", 1, 1, 500, 500, 0], ["省", 1, 1, 450, 500, -50]]
+    months = [list(r) for r in wb["月度活动"].iter_rows(values_only=True)]
+    assert months[0][:2] == ["帮扶计划", "月份"] and [r[1] for r in months[1:]] == [
+        "2024-09", "2024-10", "2024-11", "2024-12", "2025-01"]
+    donors = [list(r) for r in wb["捐赠方汇总"].iter_rows(values_only=True)]
+    assert donors[1] == ["沙河二小", 5000, 2500, 7500]
+    assert wb["概要"]["A1"].value == "项目" and wb["概要"]["B2"].value == report.title(report.build(led, TERM, today=AFTER))

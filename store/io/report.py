@@ -405,7 +405,11 @@ def month_rows(sec: PlanSection) -> list[list[Any]]:
 
 
 def month_headers(sec: PlanSection) -> list[str]:
-    return [T("col_month"), *sec.kinds, T("col_total"), T("col_planned"), T("col_done")]
+    return [T("col_month"), *sec.kinds, *month_headers_tail()]
+
+
+def month_headers_tail() -> list[str]:
+    return [T("col_total"), T("col_planned"), T("col_done")]
 
 
 def secondment_rows(sec: PlanSection) -> list[list[Any]]:
@@ -673,17 +677,14 @@ def workbook_bytes(report: TermReport) -> bytes:
 
     def table(ws, headers: list[str], rows: list[list[Any]], *, money: set[int] = frozenset(),
               ints: set[int] = frozenset(), dates: set[int] = frozenset(),
-              bad: Callable[[list[Any]], bool] | None = None, caption: str | None = None) -> tuple[int, int]:
-        """Write a titled table below what the sheet holds; returns (header row, last row)."""
-        start = ws.max_row + 2 if ws.max_row > 1 else 1
-        if caption:
-            ws.cell(start, 1, caption).font = Font(bold=True, size=12)
-            start += 1
+              bad: Callable[[list[Any]], bool] | None = None) -> tuple[int, int]:
+        """The sheet's one table, its header on the first row (what pandas or a pivot table reads
+        straight); returns (header row, last row)."""
         for i, h in enumerate(headers, 1):
-            c = ws.cell(start, i, h)
+            c = ws.cell(1, i, h)
             c.font, c.fill = bold, fill
             c.alignment = Alignment(vertical="center", wrap_text=True)
-        for n, r in enumerate(rows, start + 1):
+        for n, r in enumerate(rows, 2):
             for i, v in enumerate(r):
                 if i in money and isinstance(v, int):
                     c = ws.cell(n, i + 1, v / 100)
@@ -699,10 +700,11 @@ def workbook_bytes(report: TermReport) -> bytes:
                         c.number_format = "0"
                 if bad and bad(r):
                     c.fill = red
-        if not rows:
-            ws.cell(start + 1, 1, T("none"))
         widths(ws, headers, rows, money)
-        return start, start + max(len(rows), 1)
+        ws.freeze_panes = "A2"
+        if rows:
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+        return 1, max(len(rows), 1) + 1
 
     def widths(ws, headers: list[str], rows: list[list[Any]], money: set[int]) -> None:
         for i, h in enumerate(headers):
@@ -711,74 +713,76 @@ def workbook_bytes(report: TermReport) -> bytes:
             letter = get_column_letter(i + 1)
             ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, want, 8)
 
+    def bars(ws, name: str, label_col: int, value_col: int, first: int, last: int, anchor: str) -> None:
+        chart = BarChart()
+        chart.type, chart.style = "col", 10
+        chart.title = name[:80]
+        chart.add_data(Reference(ws, min_col=value_col, min_row=first, max_row=last), titles_from_data=False)
+        chart.set_categories(Reference(ws, min_col=label_col, min_row=first, max_row=last))
+        chart.height, chart.width = 7, 16
+        ws.add_chart(chart, anchor)
+
     ws = sheet(T("sheet_summary"), first=True)
-    ws.cell(1, 1, title(report)).font = Font(bold=True, size=14)
+    summary = [[T("report_title"), title(report)]]
+    if report.unreadable:   # a row of the table too: the sheet stays one table
+        summary.append([T("report_unreadable"), unreadable_line(report)])
+    first_figure = len(summary) + 2
+    summary += [[label, v] for label, v, _m in headline(report)]
+    table(ws, [T("item"), T("value")], summary)
     if report.unreadable:
-        ws.cell(2, 1, unreadable_line(report)).font = Font(bold=True, color="C00000")
-    head, _last = table(ws, [T("item"), T("value")], [[label, v] for label, v, _m in headline(report)])
-    for n, (_label, _v, money) in enumerate(headline(report), head + 1):
+        ws.cell(3, 2).font = Font(bold=True, color="C00000")
+    for n, (_label, _v, money) in enumerate(headline(report), first_figure):
         if money:
             ws.cell(n, 2).value = _v / 100
             ws.cell(n, 2).number_format = "#,##0.00"
     ws.column_dimensions["B"].width = 30
 
     if report.plans:
-        ws = sheet(T("sheet_targets"))
-        for sec in report.plans:
-            rows = [[sec.progress.title, *r] for r in target_rows(sec)]
-            table(ws, [T("col_plan"), *target_headers()], rows, bad=lambda r: r[3] == T("not_met"))
-        ws.freeze_panes = "A2"
+        table(sheet(T("sheet_targets")), [T("col_plan"), *target_headers()],
+              [[sec.progress.title, *r] for sec in report.plans for r in target_rows(sec)],
+              bad=lambda r: r[3] == T("not_met"))
+        # One table for every plan: the activity kinds of all plans as columns, a plan's rows together.
+        kinds = list(dict.fromkeys(k for sec in report.plans if sec.months for k in sec.kinds))
         ws = sheet(T("sheet_activities"))
+        rows, spans = [], []
         for sec in report.plans:
             if not sec.months:
                 continue
-            head, last = table(ws, month_headers(sec), month_rows(sec), ints=set(range(1, len(sec.kinds) + 2)),
-                               bad=lambda r: r[-1] == "✗", caption=sec.progress.title)
-            chart = BarChart()
-            chart.type, chart.style = "col", 10
-            chart.title = f"{sec.progress.title} · {T('activities')}"[:80]
-            chart.y_axis.title, chart.x_axis.title = T("col_total"), T("col_month")
-            total_col = len(sec.kinds) + 2
-            chart.add_data(Reference(ws, min_col=total_col, min_row=head, max_row=last), titles_from_data=True)
-            chart.set_categories(Reference(ws, min_col=1, min_row=head + 1, max_row=last))
-            chart.height, chart.width = 7, 16
-            ws.add_chart(chart, f"{get_column_letter(total_col + 4)}{head}")
-        ws = sheet(T("sheet_secondments"))
-        table(ws, [T("col_plan"), *secondment_headers()],
+            first = len(rows) + 2
+            for b, r in zip(sec.months, month_rows(sec)):
+                rows.append([sec.progress.title, b.month, *[b.kinds.get(k, 0) for k in kinds], *r[len(sec.kinds) + 1:]])
+            spans.append((sec, first, len(rows) + 1))
+        total_col = len(kinds) + 3
+        table(ws, [T("col_plan"), T("col_month"), *kinds, *month_headers_tail()], rows,
+              ints=set(range(2, total_col)), bad=lambda r: r[-1] == "✗")
+        for k, (sec, first, last) in enumerate(spans):
+            bars(ws, f"{sec.progress.title} · {T('activities')}", 2, total_col, first, last,
+                 f"{get_column_letter(total_col + 4)}{1 + 15 * k}")
+        table(sheet(T("sheet_secondments")), [T("col_plan"), *secondment_headers()],
               [[s.progress.title, *r] for s in report.plans for r in secondment_rows(s)], ints={7, 8}, dates={5, 6},
               bad=lambda r: bool(r[-1]))
-        ws = sheet(T("sheet_donations"))
-        table(ws, [T("col_plan"), *donation_headers()],
+        table(sheet(T("sheet_donations")), [T("col_plan"), *donation_headers()],
               [[s.progress.title, *r] for s in report.plans for r in donation_rows(s)], money={4, 5, 6}, dates={1})
         donors = _merge([t for s in report.plans for t in s.by_donor])
         recipients = _merge([t for s in report.plans for t in s.by_recipient])
-        table(ws, [T("col_donor"), T("col_cash"), T("col_goods"), T("col_total")], party_totals_rows(donors),
-              money={1, 2, 3}, caption=T("by_donor"))
-        table(ws, [T("col_recipient"), T("col_cash"), T("col_goods"), T("col_total")], party_totals_rows(recipients),
-              money={1, 2, 3}, caption=T("by_recipient"))
+        table(sheet(T("sheet_by_donor")), [T("col_donor"), T("col_cash"), T("col_goods"), T("col_total")],
+              party_totals_rows(donors), money={1, 2, 3})
+        table(sheet(T("sheet_by_recipient")), [T("col_recipient"), T("col_cash"), T("col_goods"), T("col_total")],
+              party_totals_rows(recipients), money={1, 2, 3})
     aid = report.aid
     if aid:
-        ws = sheet(T("sheet_aid"))
-        for key, first, items in (("by_programme", "col_programme", aid.by_programme),
-                                  ("by_stage", "col_stage", aid.by_stage), ("by_source", "col_source", aid.by_source)):
-            table(ws, money_headers(first), money_rows(items), money={3, 4, 5}, ints={1, 2},
-                  bad=lambda r: bool(r[5]), caption=T(key))
+        for key, first, items in (("sheet_aid", "col_programme", aid.by_programme),
+                                  ("sheet_aid_stage", "col_stage", aid.by_stage),
+                                  ("sheet_aid_source", "col_source", aid.by_source)):
+            table(sheet(T(key)), money_headers(first), money_rows(items), money={3, 4, 5}, ints={1, 2},
+                  bad=lambda r: bool(r[5]))
         ws = sheet(T("sheet_aid_months"))
         head, last = table(ws, [T("col_month"), T("col_paid"), T("col_payments")],
                            [[m.month, m.paid_fen, m.payments] for m in aid.months], money={1}, ints={2})
-        chart = BarChart()
-        chart.type, chart.style = "col", 10
-        chart.title = T("aid_months")
-        chart.add_data(Reference(ws, min_col=2, min_row=head, max_row=last), titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=head + 1, max_row=last))
-        chart.height, chart.width = 7, 16
-        ws.add_chart(chart, "E2")
-        ws = sheet(T("sheet_students"))
-        table(ws, [T("col_status"), T("col_count")], status_rows(aid), ints={1}, caption=T("students"))
-        table(ws, [T("col_group"), T("col_count")], group_rows(aid), ints={1}, caption=T("by_group"))
-        ws = sheet(T("sheet_anomalies"))
-        table(ws, anomaly_headers(), anomaly_rows(aid), money={4, 5})
-        ws.freeze_panes = "A2"
+        bars(ws, T("aid_months"), 1, 2, head + 1, last, "E2")
+        table(sheet(T("sheet_students")), [T("col_status"), T("col_count")], status_rows(aid), ints={1})
+        table(sheet(T("sheet_groups")), [T("col_group"), T("col_count")], group_rows(aid), ints={1})
+        table(sheet(T("sheet_anomalies")), anomaly_headers(), anomaly_rows(aid), money={4, 5})
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
