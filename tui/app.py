@@ -205,12 +205,14 @@ class BangfuApp(KeysInOrder, App[int]):
         # made inside the hold, was lost (a blank screen until the next key). Paint as we go.
         pass
 
-    def open_records(self, record_type: str, ids: tuple[str, ...] | list[str], caption: str) -> None:
-        """Show the section of a record type with just these records (a figure opened)."""
+    def open_records(self, record_type: str, ids: tuple[str, ...] | list[str], caption: str,
+                     source: Callable[[], tuple[str, ...]] | None = None) -> None:
+        """Show the section of a record type with just these records (a figure opened); `source`
+        works them out again after a change."""
         if record_type not in SECTIONS:
             return
         self.switch_mode(record_type)   # creates the section's screen if it is the first visit
-        self.sections[record_type].show_only(ids, caption)
+        self.sections[record_type].show_only(ids, caption, source)
 
     def open_batches(self) -> None:
         """The payment batches of the term on view (发放批次): make, review, approve, pay."""

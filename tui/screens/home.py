@@ -3,6 +3,8 @@ standards, and the latest changes to the ledger. Enter on any line opens its rec
 Above them, the sync line (with the key that syncs) and the open conflicts of syncs."""
 from __future__ import annotations
 
+import functools
+
 import datetime as dt
 from typing import TYPE_CHECKING
 
@@ -169,6 +171,16 @@ def aid_figures(aid: dashboard.AidSummary, months: list[charts.AidMonth] | None 
             text = Text("  " + _pad(group, 10) + i18n.t("tui.home.people", count=len(students)))
             out.append(Figure(text, "student", students, f"{group} · {aid.on.isoformat()}"))
     return out
+
+
+def figure_ids(ledger, term: str, today: dt.date, record_type: str, caption: str) -> tuple[str, ...]:
+    """The records behind a figure of the term as the ledger stands now: none once the figure is
+    gone (the last payment off the standard was fixed)."""
+    figures = overview.term_figures(ledger, term, today)
+    for f in plan_figures(figures.plans, term, figures.months) + aid_figures(figures.aid, figures.aid_months):
+        if f.record_type == record_type and f.caption == caption:
+            return f.ids
+    return ()
 
 
 def duty_figures(duty) -> list[Figure]:
@@ -409,8 +421,14 @@ class HomeScreen(LedgerScreen):
     @on(FigureList.Open)
     def _open(self, message: FigureList.Open) -> None:
         figure = message.figure
-        if figure.record_type:
-            self.bangfu.open_records(figure.record_type, figure.ids, figure.caption)
+        if not figure.record_type:
+            return
+        source = None
+        if any(figure is f for name in ("#plans", "#aid") for f in self.query_one(name, FigureList).figures):
+            ledger, term, today = self.ledger, self.term, self.bangfu.today
+            # The list follows the figure: a payment fixed while it is open leaves it.
+            source = functools.partial(figure_ids, ledger, term, today, figure.record_type, figure.caption)
+        self.bangfu.open_records(figure.record_type, figure.ids, figure.caption, source)
 
     @on(SyncState)
     def _show_sync_state(self, message: SyncState) -> None:

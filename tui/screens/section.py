@@ -96,9 +96,11 @@ class SectionScreen(LedgerScreen):
     ]
 
     class Rows(Message):
-        def __init__(self, generation: int, ids: list[str], total: int, conflicts: dict[str, list[str]]) -> None:
+        def __init__(self, generation: int, ids: list[str], total: int, conflicts: dict[str, list[str]],
+                     only: frozenset[str] | None = None) -> None:
             super().__init__()
             self.generation = generation
+            self.only = only            # the records behind the figure, worked out again
             self.ids = ids
             self.total = total
             self.conflicts = conflicts
@@ -109,6 +111,7 @@ class SectionScreen(LedgerScreen):
         self.text = ""
         self.only: frozenset[str] | None = None     # opened from a dashboard figure
         self.only_caption = ""
+        self.only_source: Callable[[], tuple[str, ...]] | None = None
         self.sort_column, self.sort_reverse = DEFAULT_SORT[record_type]
         self.generation = 0
         self.shown = 0
@@ -155,20 +158,24 @@ class SectionScreen(LedgerScreen):
     # -- reading ---------------------------------------------------------------
     def reload(self, ids: set[str]) -> None:
         self.generation += 1
-        self._load(self.generation, self.text, self.only, self.sort_column, self.sort_reverse)
+        self._load(self.generation, self.text, self.only, self.sort_column, self.sort_reverse,
+                   self.only_source if ids else None)
         if self.detail.record_id in ids:
             self._show_detail()
 
     @background("rows")
-    def _load(self, generation: int, text: str, only: frozenset[str] | None, column: int, reverse: bool) -> None:
+    def _load(self, generation: int, text: str, only: frozenset[str] | None, column: int, reverse: bool,
+              source: Callable[[], tuple[str, ...]] | None = None) -> None:
         order = self._order(column, reverse)
+        if source is not None:
+            only = frozenset(settled(source))
         rows = order if only is None else [rid for rid in order if rid in only]
         if text.strip():
             worker = get_current_worker()
             rows = self.ledger.matching(rows, text, stop=lambda: worker.is_cancelled)
             if worker.is_cancelled:
                 return   # the next keystroke's search has started
-        self.post_message(self.Rows(generation, rows, len(order), self._conflicts()))
+        self.post_message(self.Rows(generation, rows, len(order), self._conflicts(), only if source else None))
 
     def _order(self, column: int, reverse: bool) -> list[str]:
         """Every record of the type in the list's order, sorted again only when the tip moves."""
@@ -205,6 +212,8 @@ class SectionScreen(LedgerScreen):
         if message.generation != self.generation:
             return  # an older request finished late
         self.waiting = False
+        if message.only is not None and self.only is not None:
+            self.only = message.only
         self.shown, self.total = len(message.ids), message.total
         self.conflicts.clear()      # (the list's mark reads this dict: the same object, updated)
         self.conflicts.update(message.conflicts)
@@ -286,10 +295,13 @@ class SectionScreen(LedgerScreen):
         else:
             self._sort(event.column, False)
 
-    def show_only(self, ids: tuple[str, ...] | list[str], caption: str) -> None:
-        """Show just these records (the ones behind a dashboard figure)."""
+    def show_only(self, ids: tuple[str, ...] | list[str], caption: str,
+                  source: Callable[[], tuple[str, ...]] | None = None) -> None:
+        """Show just these records (the ones behind a dashboard figure; `source` gives them
+        again after the ledger changed)."""
         self.only = frozenset(ids)
         self.only_caption = caption
+        self.only_source = source
         self.text = ""
         if self.is_mounted:
             self.query_one("#filter", Input).value = ""
@@ -331,6 +343,7 @@ class SectionScreen(LedgerScreen):
         elif self.only is not None:
             self.only = None
             self.only_caption = ""
+            self.only_source = None
             self._update_bar()
             self.reload(set())
         elif self.focused is not self.list:
