@@ -60,6 +60,38 @@ def test_every_schema_title_has_an_english_label():
     assert i18n.title("帮扶期限") == "Support period" and i18n.title("课时") == "Teaching hours"
 
 
+def schema_enum_values() -> set[str]:
+    import json
+
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            found.update(v for v in node.get("enum", ()) if isinstance(v, str) and CJK.search(v))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path in sorted(Path(PROJECT_SCHEMAS).glob("*.json")):
+        walk(json.loads(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_enumerated_value_reads_in_english_and_stays_as_stored_in_chinese():
+    values = schema_enum_values()
+    assert {"互访", "初中", "女", "执行中", "义务教育寄宿生生活补助"} <= values
+    missing = sorted(v for v in values if not i18n.has(f"value.{v}"))
+    assert missing == [], f"add these to store/core/messages/values.toml: {missing}"
+    assert i18n.value("互访") == "互访" and i18n.values(["建档立卡", "留守"]) == "建档立卡、留守"
+    i18n.set_lang("en")
+    assert sorted(v for v in values if CJK.search(i18n.value(v))) == []
+    assert i18n.value("女") == "female" and i18n.value("初中", gloss=True) == "junior middle (初中)"
+    assert i18n.values(["建档立卡", "留守"]) == "registered poor, left-behind"
+    assert i18n.value("石桥二小") == "石桥二小"   # a name, not an enumerated value
+
+
 def test_titles_stay_chinese_in_chinese_and_unknown_titles_pass_through():
     assert i18n.title("帮扶期限") == "帮扶期限"
     i18n.set_lang("en")

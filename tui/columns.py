@@ -47,6 +47,11 @@ class Column:
     flex: int = 0                              # share of the spare width
     right: bool = False                        # numbers are right-aligned
     keep: int = 0                              # higher stays longer when the list is narrow
+    en_width: int = 0                          # cells it needs in English, when more
+
+    @property
+    def need(self) -> int:
+        return max(self.width, self.en_width) if i18n.lang() == "en" else self.width
 
     @property
     def title(self) -> str:
@@ -105,11 +110,16 @@ def _boarding(value: object) -> str:
 
 
 def _status(record: dict, names: Names) -> str:
-    return rules.student_status(record, names.today)
+    return i18n.value(rules.student_status(record, names.today))
 
 
 def _per_unit(record: dict, names: Names) -> str:
-    return f"{_money(record.get('amount_fen'))}/{record.get('unit', '')}"
+    return f"{_money(record.get('amount_fen'))}/{_value(record.get('unit'))}"
+
+
+def _value(stored: object) -> str:
+    """An enumerated value in the user's language (records keep the Chinese)."""
+    return "" if stored is None else i18n.value(stored)
 
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
@@ -117,46 +127,46 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("title", lambda r, n: r.get("title", ""), 20, flex=3, keep=9),
         Column("parties", _parties, 16, flex=1, keep=5),
         Column("period", _period, 21, sort=lambda r, n: (r.get("period") or {}).get("start"), keep=4),
-        Column("status", lambda r, n: r.get("status", ""), 6, keep=8),
+        Column("status", lambda r, n: _value(r.get("status")), 6, keep=8),
     ),
     "visit": (
         Column("date", lambda r, n: r.get("date", ""), 10, keep=9),
-        Column("kind", lambda r, n: r.get("kind", ""), 8, keep=8),
+        Column("kind", lambda r, n: _value(r.get("kind")), 8, keep=8, en_width=14),
         Column("route", _route, 19, keep=7),
         Column("hours", lambda r, n: _number(r.get("hours")), 4, sort=lambda r, n: r.get("hours"), right=True,
-               keep=3),
+               keep=3, en_width=5),
         Column("topic", lambda r, n: r.get("topic", ""), 10, flex=1, keep=5),
     ),
     "student": (
         Column("student_name", lambda r, n: r.get("name", ""), 8, keep=9),
-        Column("sex", lambda r, n: r.get("sex", ""), 4, keep=2),
+        Column("sex", lambda r, n: _value(r.get("sex")), 4, keep=2, en_width=6),
         Column("school", lambda r, n: n(r.get("school")), 8, flex=1, keep=6),
         Column("grade", lambda r, n: f"{r.get('grade', '')}{r.get('class_name', '')}", 10, keep=5),
-        Column("groups", lambda r, n: "、".join(r.get("groups") or []), 8, flex=1, keep=4),
-        Column("difficulty", lambda r, n: r.get("difficulty", ""), 8, keep=3),
-        Column("status", _status, 8, keep=8),
+        Column("groups", lambda r, n: i18n.values(r.get("groups") or []), 8, flex=1, keep=4),
+        Column("difficulty", lambda r, n: _value(r.get("difficulty")), 8, keep=3),
+        Column("status", _status, 8, keep=8, en_width=12),
     ),
     "aid": (
         Column("student", _student_name, 8, keep=9),
-        Column("programme", lambda r, n: r.get("programme", ""), 12, flex=1, keep=8),
+        Column("programme", lambda r, n: _value(r.get("programme")), 12, flex=1, keep=8),
         Column("term", lambda r, n: r.get("term", ""), 11, keep=7),
         Column("amount", lambda r, n: _money(r.get("amount_fen")), 10, sort=lambda r, n: r.get("amount_fen"),
                right=True, keep=8),
         Column("paid_on", lambda r, n: r.get("paid_on", ""), 10, keep=4),
-        Column("source", lambda r, n: r.get("source", ""), 8, keep=2),
+        Column("source", lambda r, n: _value(r.get("source")), 8, keep=2),
     ),
     "school": (
         Column("school_name", lambda r, n: r.get("name", ""), 16, flex=2, keep=9),
         Column("short_name", lambda r, n: r.get("short_name", ""), 8, keep=4),
-        Column("stage", lambda r, n: r.get("stage", ""), 10, keep=6),
+        Column("stage", lambda r, n: _value(r.get("stage")), 10, keep=6),
         Column("place", lambda r, n: f"{r.get('county', '')}{r.get('township', '')}", 10, flex=1, keep=5),
-        Column("area", lambda r, n: r.get("area", ""), 4, keep=3),
+        Column("area", lambda r, n: _value(r.get("area")), 4, keep=3),
         Column("students", lambda r, n: _number((r.get("headcount") or {}).get("students")), 6,
                sort=lambda r, n: (r.get("headcount") or {}).get("students"), right=True, keep=2),
     ),
     "standard": (
-        Column("programme", lambda r, n: r.get("programme", ""), 12, flex=2, keep=9),
-        Column("stage", lambda r, n: r.get("stage", ""), 4, keep=7),
+        Column("programme", lambda r, n: _value(r.get("programme")), 12, flex=2, keep=9),
+        Column("stage", lambda r, n: _value(r.get("stage")), 4, keep=7),
         Column("boarding", lambda r, n: _boarding(r.get("boarding")), 4, keep=5),
         Column("amount", _per_unit, 12, sort=lambda r, n: r.get("amount_fen"), right=True, keep=8),
         Column("region", lambda r, n: r.get("region", ""), 8, flex=1, keep=3),
@@ -176,12 +186,12 @@ def fit(columns: tuple[Column, ...], width: int, gap: int = 1) -> list[tuple[int
     """(column index, width) of the columns that fit in `width` cells: the least important
     columns go first when the list is narrow, spare width goes to the flexible ones."""
     shown = list(range(len(columns)))
-    while len(shown) > 1 and sum(columns[i].width for i in shown) + gap * (len(shown) - 1) > width:
+    while len(shown) > 1 and sum(columns[i].need for i in shown) + gap * (len(shown) - 1) > width:
         shown.remove(min(shown, key=lambda i: columns[i].keep))
-    used = sum(columns[i].width for i in shown) + gap * (len(shown) - 1)
+    used = sum(columns[i].need for i in shown) + gap * (len(shown) - 1)
     spare = max(0, width - used)
     flex_total = sum(columns[i].flex for i in shown)
-    widths = {i: columns[i].width for i in shown}
+    widths = {i: columns[i].need for i in shown}
     if flex_total:
         given = 0
         flexible = [i for i in shown if columns[i].flex]

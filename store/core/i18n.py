@@ -68,6 +68,26 @@ def listing(items) -> str:
     return ("、" if _lang == "zh" else ", ").join(str(i) for i in items)
 
 
+def value(zh: object, gloss: bool = False) -> str:
+    """An enumerated value (stored in Chinese) as the user's language shows it, from `[value]` in
+    messages/values.toml; with `gloss`, English mode adds the stored value (what the command line
+    and an import take). Anything else is shown as it is."""
+    text = str(zh)
+    if _lang == "zh":
+        return text
+    texts = catalogue().get(f"value.{text}")
+    if not texts:
+        return text
+    return f"{texts['en']} ({text})" if gloss else texts["en"]
+
+
+def values(items: object) -> str:
+    """A list of enumerated values, each as `value` shows it."""
+    if not isinstance(items, (list, tuple)):
+        return value(items) if items not in (None, "") else ""
+    return listing(value(v) for v in items)
+
+
 def has(key: str) -> bool:
     return key in catalogue()
 

@@ -497,14 +497,17 @@ def show(f: Field | None, value: Any, label: Labeller | None = None) -> str:
         return i18n.t("forms.model.yuan", amount=yuan(value))
     if f is not None and f.kind == REF and isinstance(value, str) and label:
         return label(value)
+    if f is not None and f.choices and isinstance(value, str):
+        return i18n.value(value)     # an enumerated value: English in English mode, stored in Chinese
+    zh = i18n.lang() == "zh"
     if isinstance(value, list):
         if f is not None and f.kind == LIST:
-            return "；".join(item_summary(f, item, label) for item in value) or "—"
-        return "、".join(show(None, v, label) for v in value) or "—"
+            return ("；" if zh else "; ").join(item_summary(f, item, label) for item in value) or "—"
+        return i18n.listing(show(f if f is not None and f.kind == MULTI else None, v, label) for v in value) or "—"
     if isinstance(value, dict):
         fields = {g.name: g for g in f.fields} if f is not None else {}
-        return "，".join(f"{fields[k].title if k in fields else k}：{show(fields.get(k), v, label)}"
-                        for k, v in value.items())
+        return ("，" if zh else ", ").join(f"{fields[k].title if k in fields else k}{'：' if zh else ': '}"
+                                           f"{show(fields.get(k), v, label)}" for k, v in value.items())
     return str(value)
 
 
@@ -527,7 +530,7 @@ def values_summary(f: Field, item_values: dict, label: Labeller | None = None) -
             parts.append(i18n.t("forms.model.yes" if v == "true" else "forms.model.no"))
         elif isinstance(v, list):
             if v and g.kind == MULTI:
-                parts.append("、".join(v))
+                parts.append(i18n.values(v))
             elif v:
                 parts.append(i18n.t("forms.model.count", n=len(v)))
         elif isinstance(v, dict):

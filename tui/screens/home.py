@@ -66,12 +66,12 @@ def plan_figures(plans: list[dashboard.PlanProgress], term: str,
         return [Figure(Text(i18n.t("tui.home.no_plans"), style="dim italic"), heading=True)]
     for plan in plans:
         title = Text(printable(plan.title), style="bold")
-        title.append(f"  {plan.status}", style="dim")
+        title.append(f"  {i18n.value(plan.status)}", style="dim")
         out.append(Figure(title, "plan", (plan.plan,), printable(plan.title)))
         if not plan.in_term:
             text = Text("  ")
             text.append(i18n.t("tui.home.outside_period", start=plan.start.isoformat(), end=plan.end.isoformat(),
-                               status=plan.status), style="yellow")
+                               status=i18n.value(plan.status)), style="yellow")
             out.append(Figure(text, "plan", (plan.plan,), printable(plan.title)))
             continue
         caption = f"{printable(plan.title)} · {term}"
@@ -88,7 +88,7 @@ def plan_figures(plans: list[dashboard.PlanProgress], term: str,
             out.append(Figure(text, "visit", plan.visits, i18n.t("tui.home.caption_logged", plan=caption)))
         for short in plan.short_secondments:
             text = Text("  ")
-            text.append(i18n.t("tui.home.short_secondment", person=printable(short.person), kind=short.kind,
+            text.append(i18n.t("tui.home.short_secondment", person=printable(short.person), kind=i18n.value(short.kind),
                                days=short.days, minimum=short.minimum), style="red")
             out.append(Figure(text, "visit", (short.visit,), i18n.t("tui.home.caption_secondment", plan=caption)))
         out.extend(_month_chart(months.get(plan.plan, []) if months else [], caption))
@@ -108,8 +108,14 @@ def _month_chart(bars: list[charts.MonthBar], caption: str) -> list[Figure]:
 
 
 def _label(target: dashboard.TargetProgress) -> str:
-    return f"{target.label} {CMP.get(target.comparison, target.comparison)}{_num(target.value)}{target.unit}" \
-           f" {_per(target.per)}"
+    return f"{target.text or i18n.value(target.metric)} {CMP.get(target.comparison, target.comparison)}{_num(target.value)}" \
+           f"{_unit(target.unit)} {_per(target.per)}"
+
+
+def _unit(unit: str) -> str:
+    """课时 right after the number in Chinese; ' hours' in English."""
+    shown = i18n.value(unit)
+    return shown if shown == unit or unit == "%" else f" {shown}"
 
 
 def _target_figure(target: dashboard.TargetProgress, caption: str, width: int = LABEL[0]) -> Figure:
@@ -126,7 +132,7 @@ def _target_figure(target: dashboard.TargetProgress, caption: str, width: int = 
     if target.per == "月":
         shown = i18n.t("tui.home.months_met", met=_num(target.actual), months=_num(target.goal))
     else:
-        shown = f"{_num(target.actual)}/{_num(target.goal)}{target.unit}"
+        shown = f"{_num(target.actual)}/{_num(target.goal)}{_unit(target.unit)}"
     text.append(" " + shown, style=style)
     # the records behind it: activities, or the measurements or students a measured figure comes from
     kind = ids.type_of(target.records[0]) if target.records and ids.is_id(target.records[0]) else "visit"
@@ -139,19 +145,20 @@ def aid_figures(aid: dashboard.AidSummary, months: list[charts.AidMonth] | None 
     if not aid.programmes:
         out.append(Figure(Text("  " + i18n.t("tui.home.no_payments"), style="dim italic"), heading=True))
     for p in aid.programmes:
-        text = Text("  " + p.programme + "  ")
+        text = Text("  " + i18n.value(p.programme) + "  ")
         text.append(i18n.t("tui.home.programme_count", count=len(p.payments), students=p.students), style="dim")
         text.append("\n    ")
         text.append(i18n.t("tui.home.programme", paid=yuan(p.paid_fen), expected=yuan(p.expected_fen)),
                     style="green" if not p.off else "yellow")
-        out.append(Figure(text, "aid", p.payments, f"{p.programme} · {aid.term}"))
+        out.append(Figure(text, "aid", p.payments, f"{i18n.value(p.programme)} · {aid.term}"))
         if p.off:
             text = Text("    " + i18n.t("tui.home.off_standard", count=len(p.off)), style="yellow")
-            out.append(Figure(text, "aid", p.off, i18n.t("tui.home.caption_off", programme=p.programme, term=aid.term)))
+            out.append(Figure(text, "aid", p.off, i18n.t("tui.home.caption_off", programme=i18n.value(p.programme),
+                                                         term=aid.term)))
         if p.unchecked:
             text = Text("    " + i18n.t("tui.home.unchecked", count=len(p.unchecked)), style="dim")
             out.append(Figure(text, "aid", p.unchecked,
-                              i18n.t("tui.home.caption_unchecked", programme=p.programme, term=aid.term)))
+                              i18n.t("tui.home.caption_unchecked", programme=i18n.value(p.programme), term=aid.term)))
     if aid.programmes:
         text = Text("  " + i18n.t("tui.home.total", paid=yuan(aid.paid_fen), expected=yuan(aid.expected_fen)),
                     style="bold")
@@ -163,13 +170,13 @@ def aid_figures(aid: dashboard.AidSummary, months: list[charts.AidMonth] | None 
     out += duty_figures(aid.duty)
     out.append(Figure(Text(i18n.t("tui.home.students_on", date=aid.on.isoformat()), style="bold"), heading=True))
     for status, students in aid.by_status.items():
-        text = Text("  " + _pad(status, 10) + i18n.t("tui.home.people", count=len(students)))
-        out.append(Figure(text, "student", students, f"{status} · {aid.on.isoformat()}"))
+        text = Text("  " + _pad(i18n.value(status), 10) + i18n.t("tui.home.people", count=len(students)))
+        out.append(Figure(text, "student", students, f"{i18n.value(status)} · {aid.on.isoformat()}"))
     if aid.by_group:
         out.append(Figure(Text(i18n.t("tui.home.groups"), style="bold"), heading=True))
         for group, students in aid.by_group.items():
-            text = Text("  " + _pad(group, 10) + i18n.t("tui.home.people", count=len(students)))
-            out.append(Figure(text, "student", students, f"{group} · {aid.on.isoformat()}"))
+            text = Text("  " + _pad(i18n.value(group), 10) + i18n.t("tui.home.people", count=len(students)))
+            out.append(Figure(text, "student", students, f"{i18n.value(group)} · {aid.on.isoformat()}"))
     return out
 
 
@@ -190,10 +197,10 @@ def duty_figures(duty) -> list[Figure]:
     if not duty.started:
         return out + [Figure(Text("  " + t("tui.home.duty_not_started"), style="dim italic"), heading=True)]
     for p in duty.programmes:
-        caption = f"{p.programme} · {duty.term}"
+        caption = f"{i18n.value(p.programme)} · {duty.term}"
         if not p.started:
             if p.due:
-                out.append(Figure(Text("  " + t("tui.home.duty_programme_not_started", programme=p.programme,
+                out.append(Figure(Text("  " + t("tui.home.duty_programme_not_started", programme=i18n.value(p.programme),
                                                  count=len(p.due)), style="dim"),
                                   "student", tuple(e.student for e in p.due), caption))
             continue
@@ -203,7 +210,7 @@ def duty_figures(duty) -> list[Figure]:
             if pairs:
                 opened = tuple(x.student for x in pairs) if kind == "student" else \
                     tuple(i for x in pairs for i in x.payments)
-                out.append(Figure(Text("  " + t(f"tui.home.{key}", programme=p.programme, count=len(pairs)),
+                out.append(Figure(Text("  " + t(f"tui.home.{key}", programme=i18n.value(p.programme), count=len(pairs)),
                                        style="yellow"), kind, opened, f"{t(f'tui.home.{key}_caption')} · {caption}"))
     if duty.same_person:
         out.append(Figure(Text("  " + t("tui.home.duty_same_person", count=len(duty.same_person)), style="yellow"),

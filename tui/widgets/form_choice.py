@@ -17,7 +17,7 @@ class ChoiceRow(FieldRow):
         if self.field.kind == fm.BOOLEAN:
             options = [(data(i18n.t("forms.model.yes")), "true"), (data(i18n.t("forms.model.no")), "false")]
         else:
-            options = [(data(c), str(c)) for c in self.field.choices]
+            options = [(data(i18n.value(c, gloss=True)), str(c)) for c in self.field.choices]
         known = {v for _, v in options}
         yield Select(options, prompt=i18n.t("forms.field.choose"), allow_blank=True, compact=True,
                      value=self.initial if self.initial in known else Select.NULL,

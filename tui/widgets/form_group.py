@@ -35,7 +35,7 @@ class GroupRow(FieldRow):
         if self.expanded:
             yield from self.compose_input()
         else:
-            yield Button(data(i18n.t("forms.field.open_group", title=self.field.title)), compact=True,
+            yield Button(data(i18n.t("forms.field.open_group")), compact=True,
                          classes="group-open", id=f"{self.field.widget_id}-open")
 
     def compose_input(self) -> ComposeResult:

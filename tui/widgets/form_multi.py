@@ -5,6 +5,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import SelectionList
 
+from store.core import i18n
+
 from .form_row import FieldRow
 from .form_support import data
 
@@ -12,7 +14,7 @@ from .form_support import data
 class MultiRow(FieldRow):
     def compose_input(self) -> ComposeResult:
         chosen = set(self.initial or [])
-        yield SelectionList(*[(data(c), c, c in chosen) for c in self.field.choices],
+        yield SelectionList(*[(data(i18n.value(c, gloss=True)), c, c in chosen) for c in self.field.choices],
                             compact=True, classes="field-input", id=f"{self.field.widget_id}-input")
 
     @property

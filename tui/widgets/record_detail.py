@@ -44,6 +44,8 @@ def scalar(value: Any, node: dict, names: Names) -> str:
         return i18n.t("tui.word.yes") if value else i18n.t("tui.word.no")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if node.get("enum"):
+        return i18n.value(value)
     return str(value)
 
 
@@ -56,7 +58,7 @@ def describe(record: dict, schemas, names: Names) -> Text:
     text.append(printable(str(record.get("id", ""))), style="dim")
     text.append("\n")
     if rtype == "student":
-        status = rules.student_status(record, names.today)
+        status = i18n.value(rules.student_status(record, names.today))
         _line(text, i18n.t("tui.detail.status_on", date=names.today.isoformat()), status, 0)
     try:
         root = schemas.field(rtype, ())
@@ -96,7 +98,7 @@ def _object(text: Text, record: dict, node: dict, schemas, rtype: str, path: tup
                     _line(text, f"{n}.", _inline(item, item_node, schemas, rtype, path + (key, 0), names),
                           depth + 1)
             else:
-                _line(text, title, "、".join(scalar(v, item_node, names) for v in value), depth)
+                _line(text, title, i18n.listing(scalar(v, item_node, names) for v in value), depth)
         else:
             _line(text, title, scalar(value, sub, names), depth)
 
@@ -109,7 +111,7 @@ def _inline(item: dict, node: dict, schemas, rtype: str, path: tuple, names: Nam
         sub = schemas.field(rtype, path + (key,)) if key in props else {}
         value = item[key]
         if isinstance(value, list):
-            shown = "、".join(scalar(v, schemas.field(rtype, path + (key, 0)), names) for v in value)
+            shown = i18n.listing(scalar(v, schemas.field(rtype, path + (key, 0)), names) for v in value)
         elif isinstance(value, dict) and not sub.get("x-protected"):
             shown = " ".join(f"{field_title(schemas.field(rtype, path + (key, k)), k)} {scalar(v, {}, names)}"
                              for k, v in value.items())
