@@ -15,7 +15,8 @@ import stat
 import sys
 from pathlib import Path
 
-from store.core import i18n
+from store.core import i18n, ids
+from store.rules import fieldnames
 from store.privacy import acts as privacy
 from store.core.describe import label
 from store.core.errors import ReadOnly, UsageError
@@ -249,7 +250,8 @@ def cmd_key_scan(args) -> int:
 
 def cmd_reveal(args) -> int:
     ledger = open_ledger(args)
-    value = privacy.record_reveal(ledger, args.id, args.field, args.reason)
+    field = fieldnames.resolve(ledger.schemas(), ids.type_of(ids.check_id(args.id)), args.field.strip())
+    value = privacy.record_reveal(ledger, args.id, field, args.reason)
     if output.JSON:
         data({"id": args.id, "field": args.field, "value": value})
     else:

@@ -16,7 +16,7 @@ from store.core.errors import BangfuError, Conflict, InvalidRecord, RecordNotFou
 from store.core.findings import Finding
 from store.core.diff import MISSING
 from store.ledger.index import parse_value
-from store.rules import formmodel as fm
+from store.rules import fieldnames, formmodel as fm
 from store.sync.merge import show_path
 from store import NEW, Change, Ledger
 from store.history.verify import check_history, check_tip
@@ -220,7 +220,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         field, sep, value = item.partition("=")
         if not sep or not field:
             raise UsageError("cli.bad_assignment", item=item)
-        filters[field] = parse_value(value)
+        filters[fieldnames.resolve(ledger.schemas(), args.type, field.strip())] = parse_value(value)
     rows = sorted(ledger.query(args.type, text=args.text, **filters), key=lambda r: r["id"])
     if args.limit:
         rows = rows[: args.limit]
@@ -265,6 +265,9 @@ def cmd_set(args: argparse.Namespace) -> int:
     for item in args.assignments:
         field, sep, value = item.partition("=")
         if not sep or not field or field in ("id", "type"):
+            raise UsageError("cli.bad_assignment", item=item)
+        field = fieldnames.resolve(ledger.schemas(), record["type"], field.strip())
+        if field in ("id", "type"):
             raise UsageError("cli.bad_assignment", item=item)
         assign(record, field, parse_value(value) if value != "" else None)
     if args.adjust or args.approver:

@@ -495,3 +495,13 @@ def test_finding_text_follows_language_switch(L):
         assert "non-boarding" in f.text() and "warning" in f.text()
     finally:
         i18n.set_lang("zh")
+
+
+@pytest.mark.parametrize("paid, meant", [(500, "500.00")])
+def test_an_amount_a_hundred_times_off_is_an_error_that_says_what_was_meant(L, paid, meant):
+    """`amount_fen: 500` (5.00 元 typed for 500 元, yuan and fen mixed up) was only a warning."""
+    L["aid"]["amount_fen"] = paid
+    f = only(run(L["aid"], L), "rule.aid_amount_hundredfold", "error", ("amount_fen",))
+    assert f"是不是 {meant} 元" in f.text() and "50000" in f.text()
+    i18n.set_lang("en")
+    assert f"did you mean {meant} yuan" in f.text()

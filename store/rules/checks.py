@@ -639,6 +639,12 @@ def _aid_amount(c: _Ctx, r: dict) -> Iterator[Finding]:
                           unit=Word(f"rule.word.unit_{_UNIT_WORD[unit]}"), programme=standard.get("programme"))
         return
     expected = standards.term_amounts(standard, days)
+    meant = [e for e in expected or () if isinstance(actual, int) and actual and e in (actual * 100, actual / 100)]
+    if meant and actual not in expected:
+        # A hundred times off is yuan and fen mixed up (500 typed for 500.00 元), not a payment off the standard.
+        yield c.error(("amount_fen",), "rule.aid_amount_hundredfold", actual=yuan(actual), meant=yuan(meant[0]),
+                      fen=meant[0])
+        return
     if expected and actual not in expected:
         yield c.warning(("amount_fen",), "rule.aid_amount_off", actual=yuan(actual), expected=yuan(min(expected)),
                         rate=yuan(rate), unit=Word(f"rule.word.unit_{_UNIT_WORD[unit]}"),

@@ -1,0 +1,59 @@
+"""Fields named as the screens name them (issue 14, part 7): `set`, `reveal` and `list --where`
+take a field's title in Chinese or English as well as its path; an unknown field says which
+fields come closest."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import run
+from test_export import ID_ZHANG, small_ledger
+
+
+@pytest.fixture
+def small(ledger):
+    return ledger, small_ledger(ledger)
+
+
+def test_set_by_a_title_in_either_language(small, capsys):
+    led, data = small
+    visit = data["visits"][1]["id"]                      # 送教下乡, 4 hours
+    code, _out, err = run(capsys, "-L", str(led.path), "set", visit, "课时=6")
+    assert code == 0, err
+    assert led.get(visit)["hours"] == 6
+    code, _out, err = run(capsys, "-L", str(led.path), "set", visit, "Teaching hours=5", "--lang", "en")
+    assert code == 0, err
+    assert led.get(visit)["hours"] == 5
+    code, _out, err = run(capsys, "-L", str(led.path), "set", visit, "hours=4")   # the path still works
+    assert code == 0 and led.get(visit)["hours"] == 4
+
+
+def test_an_unknown_field_says_which_fields_come_closest(small, capsys):
+    led, data = small
+    visit = data["visits"][1]["id"]
+    tip = led.tip
+    code, _out, err = run(capsys, "-L", str(led.path), "set", visit, "hourz=5")
+    assert code == 2 and led.tip == tip
+    assert "「hourz」" in err and "课时 (hours)" in err and "是不是" in err
+    code, _out, err = run(capsys, "-L", str(led.path), "set", visit, "课时数=5")
+    assert code == 2 and "课时 (hours)" in err
+    code, _out, err = run(capsys, "-L", str(led.path), "--lang", "en", "list", "visit", "--where", "kindd=送教下乡")
+    assert code == 2 and "Activity type (kind)" in err and "Did you mean" in err
+
+
+def test_list_where_by_title(small, capsys):
+    led, data = small
+    code, out, err = run(capsys, "-L", str(led.path), "--json", "list", "visit", "--where", "活动类型=送教下乡")
+    assert code == 0, err
+    assert out.count('"kind": "送教下乡"') == 2
+    code, out, _err = run(capsys, "-L", str(led.path), "--json", "list", "plan", "--where", "帮扶期限.开始日期=2024-09-01")
+    assert code == 2   # a title names one field, not a path of titles
+    code, out, err = run(capsys, "-L", str(led.path), "--json", "list", "plan", "--where", "period.start=2024-09-01")
+    assert code == 0 and data["plan"]["id"] in out
+
+
+def test_reveal_by_title(small, capsys):
+    led, data = small
+    student = data["students"][0]["id"]
+    code, out, err = run(capsys, "-L", str(led.path), "reveal", student, "居民身份证号", "--reason", "核对资助名单")
+    assert code == 0, err
+    assert out.strip() == ID_ZHANG
