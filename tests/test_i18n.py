@@ -169,3 +169,10 @@ def test_a_list_in_a_message_is_joined_as_each_language_lists():
     i18n.set_lang("zh")
     assert i18n.t("tui.home.empty_months", months=i18n.listing(["2026-10", "2026-12"])) == \
         "无活动记录的月份：2026-10、2026-12"
+
+
+def test_every_record_type_has_a_word_in_the_audit_view():
+    """The audit view showed `audit.rtype.posting` for the notice records."""
+    from store.core import ids
+
+    assert [t for t in ids.RECORD_TYPES if not i18n.has(f"audit.rtype.{t}")] == []

@@ -242,6 +242,8 @@ def shown(schemas, rtype: str | None, path: tuple, value: Any) -> str:
         return yuan(value)
     if isinstance(value, bool):
         return i18n.t("changes.yes" if value else "changes.no")
+    if isinstance(value, str) and node.get("enum"):
+        return i18n.value(value, gloss=True)   # English mode: 'in kind (实物)', the stored value beside
     if isinstance(value, str):
         return cleartext.mask_text(value)  # one typed where it does not belong, before it was refused
     if value is None:

@@ -309,6 +309,12 @@ class HomeScreen(LedgerScreen):
         """(id, title) of the plans on view, for the command palette."""
         return list(self._plans)
 
+    def make(self, kind: str) -> None:
+        """The term report or the aid notice of the term on view (the command palette offers them)."""
+        from ..modals.report import ReportDialog
+
+        self.app.push_screen(ReportDialog(self.ledger, kind, self.term, self.bangfu.today))
+
     def open_conflicts(self) -> list[OpenConflict]:
         """The conflicts on view, for the command palette."""
         return list(self.query_one("#conflicts", ConflictsPanel).conflicts) if self.is_mounted else []

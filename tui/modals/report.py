@@ -1,0 +1,146 @@
+"""The term report and the aid notice (公示) made from the dashboard: the term, the format and
+the file; a worker writes it and the path is said when done (what `bangfu report term` and
+`bangfu export notice` do from the shell)."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, RadioButton, RadioSet, Static
+
+from store.core import i18n
+from store.core.errors import BangfuError
+from store.figures import dashboard
+from tui.widgets.form_support import data, localize
+from tui.widgets.key_footer import KeyFooter
+
+from .export import IO_CSS
+
+KINDS = {"report": ("xlsx", "html", "md"), "notice": ("xlsx", "csv", "md")}
+FORMAT_NAMES = {"xlsx": "Excel (xlsx)", "html": "HTML", "md": "Markdown", "csv": "CSV"}
+
+
+def make(ledger, kind: str, term: str, fmt: str, path: Path, today: dt.date) -> Path:
+    """Build and write the report or the notice of `term`."""
+    if kind == "report":
+        from store.io import report
+
+        return report.write(report.build(ledger, term, today=today), path, fmt)
+    from store.privacy.notice import build_notice, write_notice
+
+    write_notice(build_notice(ledger, term, start=today), path, fmt)
+    return path
+
+
+class ReportDialog(ModalScreen[Path | None]):
+    """`ReportDialog(ledger, 'report' | 'notice', term, today)`; dismisses with the file written."""
+
+    DEFAULT_CSS = IO_CSS + "ReportDialog { align: center middle; }\n.io-label { width: auto; margin-right: 1; }"
+    BINDINGS = [Binding("escape", "cancel", "io.tui.key_cancel"),
+                Binding("ctrl+s", "make", "tui.report.key_make")]
+
+    def __init__(self, ledger, kind: str, term: str, today: dt.date, *, folder: Path | None = None) -> None:
+        super().__init__()
+        localize(self)
+        self.ledger, self.kind, self.term, self.today = ledger, kind, term, today
+        self.folder = folder or Path.cwd()
+        self.running = False
+
+    def _file_name(self, term: str, fmt: str) -> Path:
+        return self.folder / f"{i18n.t(f'tui.report.{self.kind}_file')}-{term}.{fmt}"
+
+    def compose(self) -> ComposeResult:
+        formats = KINDS[self.kind]
+        with Vertical(classes="io-dialog"):
+            yield Static(i18n.t(f"tui.report.{self.kind}_title"), classes="io-title")
+            with Horizontal(classes="io-row"):
+                yield Static(i18n.t("tui.report.term"), classes="io-label")
+                yield Input(self.term, id="report-term", compact=True)
+            with RadioSet(id="report-format", compact=True):
+                for n, fmt in enumerate(formats):
+                    yield RadioButton(FORMAT_NAMES[fmt], value=n == 0, id=f"fmt-{fmt}")
+            with Horizontal(classes="io-row"):
+                yield Input(str(self._file_name(self.term, formats[0])), id="report-path", compact=True)
+            yield Static("", id="report-status", classes="io-status")
+            with Horizontal(classes="io-buttons"):
+                yield Button(i18n.t("tui.report.make"), variant="primary", id="report-go", compact=True)
+                yield Button(i18n.t("io.tui.cancel"), id="report-cancel", compact=True)
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#report-term", Input).focus()
+
+    def _format(self) -> str:
+        return next((f for f in KINDS[self.kind] if self.query_one(f"#fmt-{f}", RadioButton).value),
+                    KINDS[self.kind][0])
+
+    @on(RadioSet.Changed, "#report-format")
+    @on(Input.Changed, "#report-term")
+    def _renamed(self) -> None:
+        """The file name follows the term and the format until the user types one of their own."""
+        field = self.query_one("#report-path", Input)
+        term = self.query_one("#report-term", Input).value.strip()
+        if Path(field.value).name.startswith(i18n.t(f"tui.report.{self.kind}_file") + "-"):
+            field.value = str(Path(field.value).with_name(self._file_name(term, self._format()).name))
+
+    def _status(self, text: str, error: bool = False) -> None:
+        status = self.query_one("#report-status", Static)
+        status.update(data(text))
+        status.set_class(error, "io-error")
+
+    @on(Button.Pressed, "#report-go")
+    @on(Input.Submitted, "#report-path")
+    def _go(self) -> None:
+        self.action_make()
+
+    def action_make(self) -> None:
+        if self.running:
+            return
+        term = self.query_one("#report-term", Input).value.strip()
+        if not dashboard.is_term(term):
+            self._status(i18n.t("tui.report.bad_term", term=term), error=True)
+            return
+        raw = self.query_one("#report-path", Input).value.strip()
+        if not raw:
+            self._status(i18n.t("io.tui.need_path"), error=True)
+            return
+        self.running = True
+        self.query_one("#report-go", Button).disabled = True
+        self._status(i18n.t("tui.report.making"))
+        self._run(term, self._format(), Path(raw).expanduser())
+
+    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
+    def _run(self, term: str, fmt: str, path: Path) -> None:
+        try:
+            written = make(self.ledger, self.kind, term, fmt, path, self.today)
+        except BangfuError as exc:
+            self.app.call_from_thread(self._failed, str(exc))
+            return
+        except Exception as exc:  # shown, never a traceback on screen
+            from tui.workers import error_text
+            self.app.call_from_thread(self._failed, error_text(exc))
+            return
+        self.app.call_from_thread(self._done, written)
+
+    def _failed(self, text: str) -> None:
+        self.running = False
+        self.query_one("#report-go", Button).disabled = False
+        self._status(text, error=True)
+
+    def _done(self, path: Path) -> None:
+        self.running = False
+        self.app.notify(i18n.t(f"tui.report.{self.kind}_done", path=str(path.resolve())), timeout=12)
+        self.dismiss(path)
+
+    def action_cancel(self) -> None:
+        if not self.running:
+            self.dismiss(None)
+
+    @on(Button.Pressed, "#report-cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()
