@@ -312,11 +312,13 @@ def _save_edit(ledger: Ledger, record: dict, base: str | None, keep: bool = Fals
 def cmd_edit(args: argparse.Namespace) -> int:
     """Open the record in $EDITOR; on a mistake reopen it with the errors on top. What was
     typed is kept in a file until it is saved (its path is printed if it cannot be)."""
-    from store.io.editor import edit_json
+    from store.io.editor import edit_json, editor_command
 
     ledger = open_ledger(args, write=True)
     base = ledger.version(args.id)
     original = ledger.get(args.id)
+    if editor_command() is None:
+        output.err(i18n.t("cli.edit_in_vi"))   # no $EDITOR and no nano: vi, and how to leave it
 
     def problems(candidate: dict) -> list[str]:
         if candidate.get("id") != args.id:

@@ -591,3 +591,40 @@ async def test_the_editor_key_without_a_terminal_says_so_and_keeps_the_form(worl
         await until(pilot, lambda: any("不能打开外部编辑器" in str(n.message) for n in app._notifications))
         assert isinstance(app.screen, RecordForm)
         assert app.screen.query_one("#f-name-input", Input).value == "新校"
+
+
+# ---- Ctrl+O without an editor ------------------------------------------------------------------------
+
+@pilot_test
+async def test_raw_json_without_an_editor_opens_in_the_dashboard(world, monkeypatch, tmp_path):
+    """With no $EDITOR (and no nano) Ctrl+O opened vi, which a newcomer cannot leave."""
+    import shutil
+
+    from textual.widgets import TextArea
+
+    from tui.modals.json_editor import JsonEditor
+
+    monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.delenv("VISUAL", raising=False)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "git").symlink_to(shutil.which("git"))       # git, and no nano
+    monkeypatch.setenv("PATH", str(bin_dir))
+    app = Harness(lambda: RecordForm(world.ledger, "school"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        await type_into(pilot, "#f-name-input", "九彩小学")
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: isinstance(app.screen, JsonEditor))
+        editor = app.screen
+        assert "Ctrl+S" in str(editor.query_one("#json-help").render()) and "Esc" in str(editor.query_one("#json-help").render())
+        area = editor.query_one(TextArea)
+        assert '"name": "九彩小学"' in area.text
+        area.text = area.text.replace('"name": "九彩小学"', '"name": "九彩小学",')   # a stray comma
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is editor and "不是有效的 JSON：第" in str(editor.query_one("#json-problems").render())
+        area.text = area.text.replace('"name": "九彩小学",', '"name": "九彩小学", "short_name": "九彩"')
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        await until(pilot, lambda: row(app, "f-short_name").value == "九彩")

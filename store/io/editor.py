@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -20,8 +21,33 @@ class Edited:
     kept: Path | None = None   # text that is not JSON and was not loaded: where it was left
 
 
-def editor_command() -> list[str]:
-    return shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+def editor_command() -> list[str] | None:
+    """$VISUAL or $EDITOR, else nano (an editor a newcomer can leave: its keys are on screen);
+    None when there is neither (the dashboard then edits in a window of its own)."""
+    chosen = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if chosen:
+        return shlex.split(chosen)
+    nano = shutil.which("nano")
+    return [nano] if nano else None
+
+
+def read_json(text: str, problems: Callable[[dict], list[str]]) -> tuple[dict | None, list[str]]:
+    """(the record, what is wrong with it) from edited text; lines starting with // are ignored.
+    The record is None when the text is not a JSON object."""
+    text = "".join(line for line in text.splitlines(keepends=True) if not line.lstrip().startswith("//"))
+    try:
+        candidate = json.loads(text)
+    except ValueError as exc:
+        line = getattr(exc, "lineno", "?")
+        col = getattr(exc, "colno", "?")
+        return None, [i18n.t("forms.json.bad", line=line, col=col, detail=i18n.json_problem(getattr(exc, "msg", str(exc))))]
+    if not isinstance(candidate, dict):
+        return None, [i18n.t("forms.json.not_object")]
+    return candidate, problems(candidate)
+
+
+def as_text(record: dict) -> str:
+    return json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
 def edit_json(record: dict, problems: Callable[[dict], list[str]],
@@ -29,8 +55,8 @@ def edit_json(record: dict, problems: Callable[[dict], list[str]],
     """Loop: write, edit, read, check. Ends when the record is clean, or when the person leaves
     the editor without changing anything: then the last readable record goes back to the form
     (its problems show next to its fields), else the file is kept and its path returned."""
-    run = run or (lambda path: subprocess.call([*editor_command(), str(path)]))
-    text = json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    run = run or (lambda path: subprocess.call([*(editor_command() or ["vi"]), str(path)]))
+    text = as_text(record)
     fd, name = tempfile.mkstemp(prefix=f"bangfu-{record.get('id', 'new')}-", suffix=".json")
     os.close(fd)
     path = Path(name)
@@ -48,20 +74,8 @@ def edit_json(record: dict, problems: Callable[[dict], list[str]],
                 return Edited(None, path)
             path.unlink(missing_ok=True)
             return Edited(readable)
-        try:
-            candidate = json.loads(text)
-        except ValueError as exc:
-            line = getattr(exc, "lineno", "?")
-            col = getattr(exc, "colno", "?")
-            found = [i18n.t("forms.json.bad", line=line, col=col, detail=i18n.json_problem(getattr(exc, "msg", str(exc))))]
-            readable = None
-            continue
-        if not isinstance(candidate, dict):
-            found = [i18n.t("forms.json.not_object")]
-            readable = None
-            continue
-        found = problems(candidate)
+        candidate, found = read_json(text, problems)
         readable = candidate
-        if not found:
+        if candidate is not None and not found:
             path.unlink(missing_ok=True)
             return Edited(candidate)

@@ -28,7 +28,8 @@ from store import NEW
 from store.sync import rebase
 from tui.modals.conflict import ConflictScreen
 from tui.modals.item_form import SubDialogs
-from store.io.editor import edit_json
+from tui.modals.json_editor import JsonEditor
+from store.io.editor import edit_json, editor_command
 from tui.widgets.form_fields import FieldsPanel, show_next_error
 from tui.widgets.form_row import FieldRow
 from tui.widgets.form_support import FORMS_CSS, data, localize
@@ -336,6 +337,9 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
             return
         record, _ = fm.to_record(self.form, self.panel.values(), self.original, record_id=self.record_id,
                                  keep_raw=True)
+        if editor_command() is None:
+            self.app.push_screen(JsonEditor(record), self._edited_inline)
+            return
         try:
             with self.app.suspend():
                 edited = edit_json(record, self._json_problems)
@@ -350,6 +354,12 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
                         markup=False, timeout=15)
         if edited.record is not None:
             await self._load({**edited.record, "id": self.record_id, "type": self.record_type}, self.original)
+            self._show_all = True
+            self._check_soon(0)
+
+    async def _edited_inline(self, record: dict | None) -> None:
+        if record is not None:
+            await self._load({**record, "id": self.record_id, "type": self.record_type}, self.original)
             self._show_all = True
             self._check_soon(0)
 
