@@ -12,7 +12,7 @@ from typing import Any
 
 from store.core import canonical, i18n, ids
 from store.core.describe import label
-from store.core.errors import BangfuError, Conflict, InvalidRecord, RecordNotFound, UsageError
+from store.core.errors import BangfuError, Conflict, InvalidRecord, RecordNotFound, Referenced, UsageError
 from store.core.findings import Finding
 from store.core.diff import MISSING
 from store.ledger.index import parse_value
@@ -352,9 +352,26 @@ def _keep(record: dict, rid: str) -> Path:
     return Path(name)
 
 
+REFERRERS_SHOWN = 30
+
+
 def cmd_rm(args: argparse.Namespace) -> int:
     ledger = open_ledger(args, write=True)
-    saved = ledger.delete(args.id, reason=args.reason)
+    try:
+        saved = ledger.delete(args.id, reason=args.reason)
+    except Referenced as exc:
+        if output.JSON:
+            raise
+        from store.rules.referring import referring
+
+        found = referring(ledger, args.id)
+        doc = ledger.index.get(args.id) or {}
+        output.err(i18n.t("cli.rm_referenced", label=label(doc, ledger) if doc else args.id, count=len(found)))
+        for referrer in found[:REFERRERS_SHOWN]:
+            output.err("  " + referrer.line())
+        if len(found) > REFERRERS_SHOWN:
+            output.err("  " + i18n.t("forms.delete.more", count=len(found) - REFERRERS_SHOWN))
+        return exc.exit_code
     if output.JSON:
         data({"id": saved.id, "commit": saved.commit})
     else:

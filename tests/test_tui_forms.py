@@ -19,6 +19,7 @@ from store.core import i18n
 from store import Ledger
 from tui.modals.confirm import ConfirmDialog
 from tui.modals.conflict import ConflictScreen
+from conftest import run
 from tui.modals.delete import DeleteDialog
 from tui.modals.item_form import ItemForm
 from store.io.editor import edit_json
@@ -393,11 +394,40 @@ async def test_delete_is_refused_while_referenced_and_says_by_what(world):
         await pilot.press("enter")
         await until(pilot, lambda: "不能删除" in screen_text(app))
         text = screen_text(app)
-        assert "沙河二小帮扶石桥二小（结对帮扶计划，字段「结对学校 › 第1项 › 学校」）" in text
+        assert "沙河二小帮扶石桥二小（结对帮扶计划，字段「结对学校 › 学校」）" in text
         await pilot.press("escape")
         await until(pilot, lambda: app.results)
     assert app.results == [False]
     assert world.ledger.get(world.a)["name"] == "沙河镇第二中心小学"
+
+
+@pilot_test
+async def test_a_refusal_lists_each_referrer_once_in_a_list_that_scrolls_and_says_how_many_more(world, capsys):
+    """Each referrer was listed once per field it refers in, the first ten only, in a box that did
+    not scroll; the command line printed raw ids and paths."""
+    plan = world.ledger.get(world.plan)
+    plan["leading_group"] = [{"name": "丁校长", "role": "组长", "school": world.b}]
+    world.ledger.put(plan, base=world.ledger.version(world.plan))
+    for n in range(55):
+        world.ledger.put(visit(world, date=f"2006-10-{n % 28 + 1:02d}", topic=f"第{n + 1}次送教"))
+    app = Harness(lambda: DeleteDialog(world.ledger, world.b))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, DeleteDialog))
+        await pilot.press(*"duplicate", "enter")
+        await until(pilot, lambda: "不能删除" in screen_text(app))
+        shown = str(app.screen.query_one("#delete-referrers").render())
+        assert shown.count("沙河二小帮扶石桥二小（结对帮扶计划") == 1
+        assert "字段「结对学校 › 学校、领导小组 › 学校」" in shown
+        assert "…… 还有 6 条" in shown                       # 56 referrers, 50 listed
+        box = app.screen.query_one("#delete-referrer-list")
+        assert box.max_scroll_y > 0
+        box.scroll_end(animate=False)
+        await pilot.pause()
+        assert "还有 6 条" in screen_text(app)
+    code, _out, err = run(capsys, "-L", str(world.ledger.path), "rm", world.b, "--reason", "重复")
+    assert code == 1
+    assert "不能删除「石桥二小" in err and err.count("沙河二小帮扶石桥二小（结对帮扶计划") == 1
+    assert "parties" not in err and "visit-" not in err and "…… 还有 26 条" in err
 
 
 @pilot_test

@@ -5,22 +5,22 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from store.rules import formmodel as fm
-from store.core import i18n, ids
+from store.core import i18n
 from store.core.describe import label
 from store.core.errors import BangfuError, Conflict, Referenced
-from store.rules.checks import referrers
+from store.rules.referring import referring
 from tui.widgets.form_support import FORMS_CSS, data, localize, ref_label
 from tui.widgets.key_footer import KeyFooter
 
 
 class DeleteDialog(ModalScreen[bool]):
     CSS_PATH = FORMS_CSS
-    SHOWN_REFERRERS = 10
+    SHOWN_REFERRERS = 50
+    DEFAULT_CSS = "#delete-referrer-list { height: auto; max-height: 12; display: none; }"
     BINDINGS = [Binding("ctrl+s", "delete", "forms.key.delete", priority=True, id="forms.delete.confirm"),
                 Binding("escape", "cancel", "forms.key.cancel", id="forms.delete.cancel")]
 
@@ -40,7 +40,8 @@ class DeleteDialog(ModalScreen[bool]):
             yield Label(i18n.t("forms.delete.reason"))
             yield Input(placeholder=i18n.t("forms.delete.reason_hint"), id="delete-reason")
             yield Static("", id="delete-status")
-            yield Static("", id="delete-referrers")
+            with VerticalScroll(id="delete-referrer-list"):
+                yield Static("", id="delete-referrers")
             with Horizontal(classes="fm-buttons"):
                 yield Button(i18n.t("forms.delete.confirm"), variant="error", id="delete-confirm", compact=True)
                 yield Button(i18n.t("forms.form.cancel"), id="delete-cancel", compact=True)
@@ -85,18 +86,12 @@ class DeleteDialog(ModalScreen[bool]):
             call(self.dismiss, True)
 
     def _who_refers(self, exc: Referenced) -> tuple[list[str], int]:
-        """One line per referring record: its label, its type and the field that refers."""
-        schemas = self.ledger.schemas()
+        """One line per referring record: its label, its type and the fields that refer."""
         try:
-            found = referrers(self.record_id, self.ledger.index, schemas)
+            found = [r.line() for r in referring(self.ledger, self.record_id)]
         except Exception:
-            found = [(rid, (path,)) for rid, path in exc.referrers]
-        lines = []
-        for rid, path in found[: self.SHOWN_REFERRERS]:
-            rtype = ids.type_of(rid)
-            field = fm.form_for(schemas, rtype).title_of(tuple(path)) if rtype in schemas.docs else str(path)
-            lines.append(i18n.t("forms.delete.referrer", label=ref_label(self.ledger, rid),
-                                type=i18n.title(schemas.docs.get(rtype, {}).get("title", rtype)), field=field))
+            found = list(dict.fromkeys(ref_label(self.ledger, rid) for rid, _path in exc.referrers))
+        lines = found[: self.SHOWN_REFERRERS]
         if len(found) > self.SHOWN_REFERRERS:
             lines.append(i18n.t("forms.delete.more", count=len(found) - self.SHOWN_REFERRERS))
         return lines, len(found)
@@ -105,6 +100,7 @@ class DeleteDialog(ModalScreen[bool]):
         self._busy = False
         self._status(i18n.t("forms.delete.referenced", count=count), error=True)
         self.query_one("#delete-referrers", Static).update(data("\n".join(lines)))
+        self.query_one("#delete-referrer-list").display = True
 
     def _failed(self, message: str) -> None:
         self._busy = False
