@@ -381,7 +381,9 @@ def test_aid_duplicate(L):
     again = copy.deepcopy(L["aid"])
     again["id"] = new_id("aid")
     f = only(run(again, L), "rule.aid_duplicate", "error", ("term",))
-    names(f, L["aid"]["id"], "张小花", "2006-2007-1", "义务教育寄宿生生活补助")
+    zh, _en = names(f, "张小花", "2006-2007-1", "义务教育寄宿生生活补助")
+    paid = L["aid"]
+    assert f"{paid['paid_on']} · {paid['amount_fen'] // 100:,}.00" in zh and paid["id"] not in zh
     again["term"] = "2006-2007-2"
     assert run(again, L) == []
 
@@ -505,3 +507,16 @@ def test_an_amount_a_hundred_times_off_is_an_error_that_says_what_was_meant(L, p
     assert f"是不是 {meant} 元" in f.text() and "50000" in f.text()
     i18n.set_lang("en")
     assert f"did you mean {meant} yuan" in f.text()
+
+
+@pytest.mark.parametrize("stage, grade, warned", [("小学", "七年级", "初中"), ("初中", "四年级", "小学"),
+                                                  ("初中", "初二", None), ("高中", "高一", None),
+                                                  ("小学", "四年级", None), ("小学", "复式班", None)])
+def test_a_grade_of_another_stage_is_a_warning(L, stage, grade, warned):
+    L["student"].update(stage=stage, grade=grade)
+    found = [f for f in run(L["student"], L) if f.rule == "rule.student_grade_stage"]
+    if warned is None:
+        assert found == []
+    else:
+        f = only(found, "rule.student_grade_stage", "warning", ("grade",))
+        assert f"年级「{grade}」是{warned}的年级，而学段填的是{stage}" in f.text()

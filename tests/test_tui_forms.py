@@ -658,3 +658,34 @@ async def test_raw_json_without_an_editor_opens_in_the_dashboard(world, monkeypa
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, RecordForm))
         await until(pilot, lambda: row(app, "f-short_name").value == "九彩")
+
+
+@pilot_test
+async def test_a_copy_saved_unchanged_warns_that_it_is_identical(world):
+    """`c` then Ctrl+S without a change made a second, identical activity without a word."""
+    saved = world.ledger.put(visit(world))
+    before = world.ledger.count("visit")
+    app = Harness(lambda: RecordForm(world.ledger, "visit", world.ledger.get(saved.id), duplicate=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: "完全相同" in str(app.screen.query_one("#form-status", Static).content))
+        assert world.ledger.count("visit") == before and not app.results
+        await pilot.press("ctrl+s")                      # saved anyway, as the note says
+        await until(pilot, lambda: app.results)
+    assert world.ledger.count("visit") == before + 1
+
+
+@pilot_test
+async def test_choosing_a_school_fills_the_stage_it_teaches(world):
+    jiucai = world.ledger.put(school("海原县九彩中学", "九彩中学", stage="初中")).id
+    app = Harness(lambda: RecordForm(world.ledger, "student"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        await pick(pilot, "f-school", "jczx")
+        await until(pilot, lambda: row(app, "f-school").value == jiucai)
+        await until(pilot, lambda: row(app, "f-stage").value == "初中")
+        app.screen.query_one("#f-stage-input", Select).value = "小学"   # the person's choice stays after
+        await pick(pilot, "f-school", "shq")
+        await until(pilot, lambda: row(app, "f-school").value == world.b)
+        assert row(app, "f-stage").value == "小学"

@@ -424,6 +424,28 @@ def _student_id_number(c: _Ctx, r: dict) -> Iterator[Finding]:
         yield c.warning(("identity", "id_number"), "idcard.sex", sex=r["sex"])
 
 
+_GRADE_ALIASES = {"初一": "七年级", "初二": "八年级", "初三": "九年级"}
+
+
+def grade_stages(grade: object) -> set[str]:
+    """The stages a grade is taught in (七年级: 初中; 一年级: 小学 or 中职); empty when it reads otherwise."""
+    if not isinstance(grade, str):
+        return set()
+    text = grade.strip()
+    for alias, word in _GRADE_ALIASES.items():
+        if text.startswith(alias):
+            text = word
+    return {stage for stage, grades in situation.GRADES.items() if any(text.startswith(g) for g in grades)}
+
+
+def _student_grade_stage(c: _Ctx, r: dict) -> Iterator[Finding]:
+    """七年级 under 小学 is a slip of the form (a pupil's stage and grade are typed apart)."""
+    stages = grade_stages(r.get("grade"))
+    if stages and r.get("stage") in situation.GRADES and r["stage"] not in stages:
+        yield c.warning(("grade",), "rule.student_grade_stage", grade=r.get("grade"), stage=r["stage"],
+                        stages="、".join(sorted(stages, key=list(situation.GRADES).index)))
+
+
 def _student_years(c: _Ctx, r: dict) -> Iterator[Finding]:
     """Earlier school years lie before the present one (the present holds from `school_year` on)."""
     present = r.get("school_year")
@@ -543,7 +565,11 @@ def _aid_duplicate(c: _Ctx, r: dict) -> Iterator[Finding]:
     others = c.source.find("aid", student=r.get("student"), programme=r.get("programme"), term=r.get("term"))
     for other in others:
         if other.get("id") != r.get("id"):
-            yield c.error(("term",), "rule.aid_duplicate", other=other.get("id"), term=r.get("term"),
+            # The other payment as the coordinator knows it (date, amount, voucher), not its id.
+            paid = " · ".join(str(x) for x in (other.get("paid_on"), yuan(other["amount_fen"])
+                                               if isinstance(other.get("amount_fen"), int) else None,
+                                               other.get("voucher")) if x)
+            yield c.error(("term",), "rule.aid_duplicate", other=paid or str(other.get("id")), term=r.get("term"),
                           programme=r.get("programme"), student=c.name(r.get("student"), "student"))
 
 
@@ -827,7 +853,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "calendar": (_calendar_term, _calendar_overlap),
     "measurement": (_measurement_target,),
     "inspection": (_inspection_plan,),
-    "student": (_student_id_number, _unique_keys, _student_years, _student_events),
+    "student": (_student_id_number, _unique_keys, _student_years, _student_grade_stage, _student_events),
     "standard": (_standard_validity, _standard_overlap),
     "recognition": (_recognition_steps, _recognition_once),
     "posting": (_notice_period,),

@@ -16,9 +16,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
-from store.rules import formmodel as fm
+from store.rules import formmodel as fm, situation
 from store.core import i18n, ids
 from store.core.money import yuan
 from store.core.describe import label
@@ -159,6 +159,8 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
         self._touched.add(event.row.field.path)
         if self.record_type == "aid" and event.row.field.path == ("standard",):
             self._standard_chosen(event.row)
+        if self.record_type == "student" and event.row.field.path == ("school",):
+            self._school_chosen(event.row)
         self._dirty = True
         self._cancel_armed = False
         self._check_soon(self.CHECK_DELAY)
@@ -223,6 +225,14 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
         if fen is not None:
             amount.value = yuan(fen)
 
+    def _school_chosen(self, row: FieldRow) -> None:
+        """A school that teaches one stage (a 小学, a 中职) fills the pupil's stage, when none is chosen yet."""
+        school = self.ledger.index.get(row.value or "") or {}
+        stages = situation.SCHOOL_TEACHES.get(school.get("stage", ""), ())
+        stage = self.query_one("#f-stage-input", Select)
+        if len(stages) == 1 and stage.value is Select.NULL and any(v == stages[0] for _p, v in stage._options):
+            stage.value = stages[0]
+
     # -- saving ---------------------------------------------------------------------------------
     def action_save(self) -> None:
         if self._saving:
@@ -248,6 +258,8 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
         try:
             if record != self._warned:   # the notes are read in the form, before it closes
                 notes = [f for f in self.ledger.check(fm.checkable(self.form, record)) if f.level != "error"]
+                if self.mode == "duplicate" and {k: v for k, v in record.items() if k != "id"} == self.original:
+                    notes.append(Finding(self.record_id, (), "forms.form.identical_copy", {}, "warning"))
                 if notes and not errors(notes):
                     call(self._warn, record, notes)
                     return
