@@ -83,4 +83,4 @@ def suggest(schemas, record_type: str, name: str) -> str:
     close = difflib.get_close_matches(_norm(name), list(shown), n=3, cutoff=0.6)
     if not close:   # one character of Chinese off is far by difflib's measure: a title that contains it
         close = [k for k in shown if _norm(name) in k or (k in _norm(name) and len(k) > 1)][:3]
-    return i18n.joined(dict.fromkeys(shown[k] for k in close)) or "—"
+    return i18n.listing(dict.fromkeys(shown[k] for k in close)) or "—"

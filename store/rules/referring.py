@@ -19,7 +19,7 @@ class Referrer:
 
     def line(self) -> str:
         return i18n.t("forms.delete.referrer", label=self.label, type=self.type_title,
-                      field=i18n.joined(self.fields))
+                      field=i18n.listing(self.fields))
 
 
 def referring(ledger, record_id: str) -> list[Referrer]:
