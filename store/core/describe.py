@@ -1,8 +1,9 @@
 """One line that says what a record is, for commit messages and lists."""
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Callable, Protocol
 
+from store.core import i18n
 from store.core.money import yuan
 
 
@@ -19,13 +20,17 @@ def school_name(school_id: str | None, ledger) -> str:
     return doc.get("short_name") or doc.get("name") or school_id
 
 
-def label(record: dict, ledger) -> str:
+def label(record: dict, ledger, word: Callable[[object], str] | None = None) -> str:
+    """The record in one line. `word` shows its enumerated values (送教下乡, 小学): by default in the
+    reader's language; a commit title keeps them as stored (`summary`)."""
+    word = word or i18n.value
+    money = (lambda fen: f"{yuan(fen)}元") if word("元") == "元" else (lambda fen: f"{yuan(fen)} yuan")
     t = record.get("type")
     if t == "visit":
         host = school_name(record.get("host_school"), ledger)
         guest = record.get("visiting_school")
         route = f"{school_name(guest, ledger)} → {host}" if guest else host
-        return f"{record.get('date', '?')} {record.get('kind', '?')} {route}"
+        return f"{record.get('date', '?')} {word(record.get('kind', '?'))} {route}"
     if t == "plan":
         return str(record.get("title", record.get("id")))
     if t == "school":
@@ -35,17 +40,21 @@ def label(record: dict, ledger) -> str:
     if t == "aid":
         student = ledger.index.get(record.get("student", "")) if hasattr(ledger, "index") else None
         who = student.get("name") if student else record.get("student", "?")
-        return f"{who} {record.get('programme', '?')} {record.get('term', '?')} {yuan(int(record.get('amount_fen', 0)))}元"
+        return (f"{who} {word(record.get('programme', '?'))} {record.get('term', '?')} "
+                f"{money(int(record.get('amount_fen', 0)))}")
     if t == "standard":
-        board = {True: "寄宿", False: "走读"}.get(record.get("boarding"), "")
+        board = {True: word("寄宿"), False: word("走读")}.get(record.get("boarding"), "")
         level = f" {record['level']}" if record.get("level") else ""
         valid = f"{record.get('valid_from', '?')}—{record.get('valid_to', '')}"   # (two alike standards differ here)
-        return (f"{record.get('programme', '?')} {record.get('stage', '')}{board}{level} "
-                f"{yuan(int(record.get('amount_fen', 0)))}元/{record.get('unit', '?')} {valid}")
+        stage = word(record.get("stage", "")) if record.get("stage") else ""
+        sep = "" if word("寄宿") == "寄宿" else " "
+        return (f"{word(record.get('programme', '?'))} {stage}{sep if stage and board else ''}{board}{level} "
+                f"{money(int(record.get('amount_fen', 0)))}/{word(record.get('unit', '?'))} {valid}")
     if t == "event":
-        return f"{record.get('action', '?')} {record.get('subject', '')}".strip()
+        return f"{word(record.get('action', '?'))} {record.get('subject', '')}".strip()
     return str(record.get("id", "?"))
 
 
 def summary(record: dict, action: str, ledger) -> str:
-    return f"{record.get('type', '?')}: {action} {label(record, ledger)}"
+    """A commit's title: the same in every language (the history is read by all)."""
+    return f"{record.get('type', '?')}: {action} {label(record, ledger, word=str)}"
