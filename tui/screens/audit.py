@@ -157,7 +157,8 @@ class AuditScreen(LedgerScreen):
         table.clear()
         for row in self.shown:
             c = row.commit
-            action = ",".join(c.trailers.get("Action", [])) or i18n.t("changes.hand")
+            action = i18n.listing(i18n.t(f"audit.trailer.{a}") if i18n.has(f"audit.trailer.{a}") else a
+                                  for a in c.trailers.get("Action", [])) or i18n.t("changes.hand")
             kinds = i18n.listing(i18n.t(f"audit.rtype.{t}") for t in row.types)
             table.add_row(_text(c.when), _text(c.author), _text(kinds), _text(action), _text(c.title), key=c.sha)
         status = f"{len(self.shown)}/{len(matching)}"
