@@ -50,6 +50,17 @@ def label(record: dict, ledger, word: Callable[[object], str] | None = None) -> 
         sep = "" if word("寄宿") == "寄宿" else " "
         return (f"{word(record.get('programme', '?'))} {stage}{sep if stage and board else ''}{board}{level} "
                 f"{money(int(record.get('amount_fen', 0)))}/{word(record.get('unit', '?'))} {valid}")
+    if t == "recognition":
+        student = ledger.index.get(record.get("student", "")) if hasattr(ledger, "index") else None
+        who = student.get("name") if student else record.get("student", "?")
+        return f"{who} {record.get('school_year', '?')} {word('困难认定')}"
+    if t == "posting":
+        return f"{school_name(record.get('school'), ledger)} {record.get('school_year', '?')} {word('公示')} " \
+               f"{record.get('start', '?')}—{record.get('end', '?')}"
+    if t == "teacher":
+        return f"{record.get('name', '?')} {school_name(record.get('school'), ledger)}"
+    if t == "calendar":
+        return f"{word('校历')} {record.get('term', '?')}"
     if t == "event":
         return f"{word(record.get('action', '?'))} {record.get('subject', '')}".strip()
     return str(record.get("id", "?"))
