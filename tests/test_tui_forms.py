@@ -420,13 +420,13 @@ async def test_a_refusal_lists_each_referrer_once_in_a_list_that_scrolls_and_say
         assert "字段「结对学校 › 学校、领导小组 › 学校」" in shown
         assert "…… 还有 6 条" in shown                       # 56 referrers, 50 listed
         box = app.screen.query_one("#delete-referrer-list")
-        assert box.max_scroll_y > 0
+        await until(pilot, lambda: box.max_scroll_y > 0)
         box.scroll_end(animate=False)
         await pilot.pause()
         assert "还有 6 条" in screen_text(app)
     code, _out, err = run(capsys, "-L", str(world.ledger.path), "rm", world.b, "--reason", "重复")
     assert code == 1
-    assert "不能删除「石桥二小" in err and err.count("沙河二小帮扶石桥二小（结对帮扶计划") == 1
+    assert "不能删除「石桥镇第二中心小学」" in err and err.count("沙河二小帮扶石桥二小（结对帮扶计划") == 1
     assert "parties" not in err and "visit-" not in err and "…… 还有 26 条" in err
 
 
@@ -612,7 +612,8 @@ def test_text_that_is_not_json_is_kept_in_a_file_not_lost(world, tmp_path):
 
 
 @pilot_test
-async def test_the_editor_key_without_a_terminal_says_so_and_keeps_the_form(world):
+async def test_the_editor_key_without_a_terminal_says_so_and_keeps_the_form(world, monkeypatch):
+    monkeypatch.setenv("EDITOR", "vi")     # an external editor is set, and there is no terminal to lend it
     app = Harness(lambda: RecordForm(world.ledger, "school"))
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, RecordForm))

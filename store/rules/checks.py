@@ -569,8 +569,9 @@ def _aid_duplicate(c: _Ctx, r: dict) -> Iterator[Finding]:
             paid = " · ".join(str(x) for x in (other.get("paid_on"), yuan(other["amount_fen"])
                                                if isinstance(other.get("amount_fen"), int) else None,
                                                other.get("voucher")) if x)
-            yield c.error(("term",), "rule.aid_duplicate", other=paid or str(other.get("id")), term=r.get("term"),
-                          programme=r.get("programme"), student=c.name(r.get("student"), "student"))
+            yield c.error(("term",), "rule.aid_duplicate", other=other.get("id"), paid=paid or str(other.get("id")),
+                          term=r.get("term"), programme=r.get("programme"),
+                          student=c.name(r.get("student"), "student"))
 
 
 def _boarding_word(value: bool | None) -> Word:
