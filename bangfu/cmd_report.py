@@ -51,14 +51,14 @@ def _format(args, known: tuple[str, ...]) -> str:
 
 
 def _emit(args, fmt: str, data: bytes, default: str, done_key: str, extra: dict) -> int:
-    from store.io import period_report
+    from store.io import report
 
     if (args.out in (None, "-") and fmt == "md") or args.out == "-":
         if fmt == "xlsx":
             raise UsageError("io.cli.stdout_xlsx")
         sys.stdout.write(data.decode("utf-8"))
         return 0
-    path = period_report.write_bytes(_out_path(args, fmt, default), data)
+    path = report.write_bytes(_out_path(args, fmt, default), data)
     if output.JSON:
         output.data({"path": str(path.resolve()), "format": fmt, **extra})
     else:

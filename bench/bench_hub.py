@@ -115,7 +115,7 @@ def run(report: Report, work: Path, n: int, count: int) -> None:
 
     # The pushed objects in the hub, under a ref of their own (the check reads them as the hook
     # reads them from git's quarantine), and as a pack for git's fsck.
-    sh("git", "fetch", "-q", str(site.path), f"main:refs/bench/incoming", cwd=hub)
+    sh("git", "fetch", "-q", str(site.path), "main:refs/bench/incoming", cwd=hub)
     pack = run_dir / "push.pack"
     pack.write_bytes(subprocess.run(["git", "pack-objects", "--revs", "--stdout", "-q"], cwd=site.path,
                                     input=f"{new}\n^{old}\n".encode(), capture_output=True, check=True).stdout)

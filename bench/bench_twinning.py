@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import time
 from collections import Counter
 from pathlib import Path
 

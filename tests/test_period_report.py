@@ -13,6 +13,7 @@ from store.core import i18n
 from store.core.ids import new_id
 from store.figures import period as P
 from store.io import period_report, summary
+from store.io import report as report_io
 
 from conftest import run
 
@@ -200,7 +201,7 @@ def test_writers_carry_unit_period_date_and_signatures(ledger, county, tmp_path)
                  "制表人：", "审核人：", "单位（盖章）：", "城关小学 → 河口中学（物质、资金）", "组长：张校长（校长）",
                  "30,000.00 元（2025：10,000.00；2026：20,000.00）"):
         assert text in page, text
-    path = period_report.write_bytes(tmp_path / "r.xlsx", period_report.workbook_bytes(f))
+    path = report_io.write_bytes(tmp_path / "r.xlsx", period_report.workbook_bytes(f))
     ws = load_workbook(path).active
     assert int(ws.page_setup.paperSize) == 9                # A4 in the OOXML paper codes
     cells = [str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None]

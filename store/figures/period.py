@@ -293,7 +293,7 @@ def work_out(ledger, period: Period, scope: Scope, today: dt.date) -> PeriodFigu
     sent = kinds.get("送教下乡", [])
     lectures = kinds.get("专题讲座", [])
 
-    donations = tuple(_donation(v) for v in dated if v.get("donation"))
+    donations = tuple(donation_line(v) for v in dated if v.get("donation"))
     county_of = lambda sid: (schools.get(sid or "") or {}).get("county")  # noqa: E731
     days_cache: dict[str | None, object] = {}
 
@@ -395,7 +395,8 @@ def _plan(plan: dict, terms: list[PlanProgress]) -> PlanFigures:
         tuple((y.get("year", 0), y.get("fen", 0)) for y in budget.get("by_year") or []), tuple(terms))
 
 
-def _donation(v: dict) -> DonationLine:
+def donation_line(v: dict) -> DonationLine:
+    """A donation as the reports list it: cash, goods at their unit value, the total written."""
     d = v["donation"]
     goods = sum(fen_of(i, "quantity", record=v, where=f"donation.items[{n}].") *
                 fen_of(i, "unit_value_fen", record=v, where=f"donation.items[{n}].")

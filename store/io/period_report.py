@@ -10,11 +10,10 @@ from __future__ import annotations
 import html
 import io
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from store.core import i18n
-from store.core.errors import BangfuError, UsageError
+from store.core.errors import UsageError
 from store.core.money import yuan
 from store.core.text import display_width
 from store.figures.period import PeriodFigures
@@ -282,15 +281,6 @@ def render(f: PeriodFigures, fmt: str) -> bytes:
     if fmt == "xlsx":
         return workbook_bytes(f)
     raise UsageError("io.report.bad_format", format=fmt, allowed=i18n.listing(FORMATS))
-
-
-def write_bytes(path: Path | str, data: bytes) -> Path:
-    path = Path(path)
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise BangfuError("io.cannot_write", path=str(path), detail=exc.strerror or str(exc)) from None
-    return path
 
 
 def default_name(f: PeriodFigures, fmt: str) -> str:

@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from store.figures import charts, dashboard
+from store.figures import charts, dashboard, period
 from store.core import i18n
 from store.rules import checks as rules
 from store.figures.dashboard import AidSummary, PlanProgress
+from store.figures.period import DonationLine
 from store.core.errors import BangfuError, UsageError
 from store.io.export import Progress
 from store.core.money import fen_of, yuan
@@ -55,18 +56,6 @@ class Secondment:
 
 
 @dataclass(frozen=True)
-class Donation:
-    visit: str
-    date: str
-    donor: str
-    recipient: str
-    cash_fen: int
-    goods_fen: int
-    total_fen: int
-    items: str
-
-
-@dataclass(frozen=True)
 class Shortfall:
     metric: str
     text: str          # 送教下乡 ≥ 10 课时/学期
@@ -85,7 +74,7 @@ class PlanSection:
     months: list[charts.MonthBar]
     kinds: list[str]                       # activity types logged, in schema order
     secondments: list[Secondment]
-    donations: list[Donation]
+    donations: list[DonationLine]
     by_donor: list[tuple[str, int, int]]   # (donor, cash, goods)
     by_recipient: list[tuple[str, int, int]]
 
@@ -227,23 +216,12 @@ def _plan_section(ledger, plan: dict, p: PlanProgress, mine: list[dict], today: 
                                       _name(docs, s.get("from_school")),
                                       _name(docs, s.get("to_school")), s["start"], s["end"], days, minimum,
                                       tuple(twinning_targets.persons(v))))
-    donations = []
-    for v in window:
-        d = v.get("donation")
-        if not d:
-            continue
-        goods = sum(fen_of(i, "quantity", record=v, where=f"donation.items[{n}].") *
-                    fen_of(i, "unit_value_fen", record=v, where=f"donation.items[{n}].")
-                    for n, i in enumerate(d.get("items") or []))
-        items = "；".join(f"{i.get('name', '')} {i.get('quantity', '')}{i.get('unit', '')}" for i in d.get("items") or [])
-        donations.append(Donation(v["id"], v.get("date", ""), d.get("donor", ""), d.get("recipient", ""),
-                                  fen_of(d, "cash_fen", record=v, where="donation."), goods,
-                                  fen_of(d, "total_fen", record=v, where="donation."), items))
+    donations = [period.donation_line(v) for v in window if v.get("donation")]
     return PlanSection(plan, p, targets, bars, kinds, sorted(secondments, key=lambda s: (s.start, s.person)),
                        donations, _totals(donations, "donor"), _totals(donations, "recipient"))
 
 
-def _totals(donations: list[Donation], by: str) -> list[tuple[str, int, int]]:
+def _totals(donations: list[DonationLine], by: str) -> list[tuple[str, int, int]]:
     sums: dict[str, list[int]] = {}
     for d in donations:
         slot = sums.setdefault(getattr(d, by), [0, 0])
@@ -809,14 +787,18 @@ def render(report: TermReport, fmt: str) -> bytes:
     raise UsageError("io.report.bad_format", format=fmt, allowed="、".join(FORMATS))
 
 
-def write(report: TermReport, path: Path | str, fmt: str) -> Path:
+def write_bytes(path: Path | str, data: bytes) -> Path:
+    """A report's bytes to its file; a folder that cannot be written is said plainly."""
     path = Path(path)
-    data = render(report, fmt)
     try:
         path.write_bytes(data)
     except OSError as exc:
         raise BangfuError("io.cannot_write", path=str(path), detail=exc.strerror or str(exc)) from None
     return path
+
+
+def write(report: TermReport, path: Path | str, fmt: str) -> Path:
+    return write_bytes(path, render(report, fmt))
 
 
 def default_name(report: TermReport, fmt: str) -> str:

@@ -319,7 +319,7 @@ class Index:
 
     @_healing
     def ids(self, rtype: str) -> list[str]:
-        return [rid for (rid,) in self._all(f"SELECT id FROM records WHERE type = ? ORDER BY id", (rtype,))]
+        return [rid for (rid,) in self._all("SELECT id FROM records WHERE type = ? ORDER BY id", (rtype,))]
 
     def all(self, rtype: str) -> Iterator[dict]:
         """The records of one type, as stored, a page at a time."""

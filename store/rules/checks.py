@@ -582,7 +582,6 @@ def _aid_standard_match(c: _Ctx, r: dict) -> Iterator[Finding]:
     standard = c.ref(r.get("standard"), "standard")
     if not standard:
         return
-    student = c.ref(r.get("student"), "student")
     # (field of the standard, whose value it must equal, that value, level). Stage and boarding
     # are the student's in the school year of the payment's term, not today's.
     compared = [("programme", "of_payment", r.get("programme"), "error")]

@@ -114,7 +114,6 @@ class _Guard:
     pusher: str
 
     def update(self, old: str, new: str, ref: str) -> list[Refusal]:
-        store = self.store
         if not self.policy.ref_allowed(ref):
             return [Refusal("hub.other_ref", {"ref": ref, "policy": str(self.policy.path)})]
         if new == ZERO:

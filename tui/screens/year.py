@@ -183,13 +183,13 @@ class YearScreen(LedgerScreen):
 
     @background("year-write")
     def _write(self, what: str, f: period.PeriodFigures) -> None:
-        from store.io import period_report, summary
+        from store.io import period_report, report, summary
 
         if what == "summary":
-            paths = [period_report.write_bytes(self.folder / summary.default_name(f), summary.draft(f).encode("utf-8"))]
+            paths = [report.write_bytes(self.folder / summary.default_name(f), summary.draft(f).encode("utf-8"))]
         else:
-            paths = [period_report.write_bytes(self.folder / period_report.default_name(f, fmt),
-                                               period_report.render(f, fmt)) for fmt in ("html", "xlsx")]
+            paths = [report.write_bytes(self.folder / period_report.default_name(f, fmt),
+                                        period_report.render(f, fmt)) for fmt in ("html", "xlsx")]
         self.app.call_from_thread(self.notify, _t("written", paths=i18n.listing(paths)))
 
     def action_close(self) -> None:
