@@ -151,16 +151,6 @@ def _entries(ledger, batch: dict) -> None:
                                                                     "days")])
 
 
-def _batch(ledger, given: str) -> dict:
-    try:
-        doc = ledger.get(ids.check_id(given))
-    except ids.BadId:
-        raise batches.BatchRefused("aid.batch.not_a_batch", record=given) from None
-    if doc.get("type") != "batch":
-        raise batches.BatchRefused("aid.batch.not_a_batch", record=given)
-    return doc
-
-
 def cmd_list(args: argparse.Namespace) -> int:
     ledger = open_ledger(args)
     found = sorted(ledger.find("batch", **({"term": args.term} if args.term else {})), key=lambda b: (b["date"], b["id"]))
@@ -183,7 +173,7 @@ def _school(ledger, batch: dict) -> str:
 
 def cmd_show(args: argparse.Namespace) -> int:
     ledger = open_ledger(args)
-    batch = _batch(ledger, args.batch)
+    batch = batches.batch_record(ledger, args.batch)
     if output.JSON:
         data(batch)
         return 0
@@ -251,7 +241,7 @@ def cmd_pay(args: argparse.Namespace) -> int:
 
 def cmd_roster(args: argparse.Namespace) -> int:
     ledger = open_ledger(args, write=bool(args.reveal))
-    batch = _batch(ledger, args.batch)
+    batch = batches.batch_record(ledger, args.batch)
     if args.reveal is not None and not args.reveal.strip():
         raise UsageError("aid.batch.reveal_reason")
     count = roster.write(ledger, batch, args.out, reveal_reason=args.reveal)
@@ -261,7 +251,7 @@ def cmd_roster(args: argparse.Namespace) -> int:
 
 def cmd_notice(args: argparse.Namespace) -> int:
     ledger = open_ledger(args)
-    batch = _batch(ledger, args.batch)
+    batch = batches.batch_record(ledger, args.batch)
     notice = notices.build_batch_notice(ledger, batch, not args.no_mask, start=args.start, days=args.days)
     notices.write_notice(notice, args.out)
     return 0

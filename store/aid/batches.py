@@ -99,10 +99,19 @@ def _entry(e: duty.Entitlement) -> dict:
     return entry
 
 
-def _draft(ledger, batch_id: str) -> dict:
-    batch = ledger.get(ids.check_id(batch_id))
+def batch_record(ledger, batch_id: str) -> dict:
+    """The batch of that id; anything else (another record, no record, not an id) is refused."""
+    try:
+        batch = ledger.get(ids.check_id(batch_id))
+    except ids.BadId:
+        raise BatchRefused("aid.batch.not_a_batch", record=batch_id) from None
     if batch.get("type") != "batch":
         raise BatchRefused("aid.batch.not_a_batch", record=batch_id)
+    return batch
+
+
+def _draft(ledger, batch_id: str) -> dict:
+    batch = batch_record(ledger, batch_id)
     if batch.get("approval"):
         raise BatchRefused("aid.batch.approved_already", batch=batch_id, by=batch["approval"].get("by", ""),
                            date=batch["approval"].get("date", ""))
@@ -233,9 +242,7 @@ def payments(batch: dict, *, on: dt.date, method: str, shares: list[dict], refer
 def pay(ledger, batch_id: str, *, on: dt.date, method: str, shares: list[dict], reference: str,
         author=None) -> tuple[dict, list[dict]]:
     """The disbursement (step 4): every payment of the batch and the batch's payment in one commit."""
-    batch = ledger.get(ids.check_id(batch_id))
-    if batch.get("type") != "batch":
-        raise BatchRefused("aid.batch.not_a_batch", record=batch_id)
+    batch = batch_record(ledger, batch_id)
     if batch.get("payment"):
         raise BatchRefused("aid.batch.paid_already", batch=batch_id, date=batch["payment"].get("date", ""),
                            reference=batch["payment"].get("reference", ""))

@@ -207,12 +207,7 @@ class PeriodFigures:
 
     def by(self, field: str) -> list[tuple[str, int, int]]:
         """Donations by donor or recipient: (name, cash, goods)."""
-        sums: dict[str, list[int]] = {}
-        for d in self.donations:
-            slot = sums.setdefault(getattr(d, field), [0, 0])
-            slot[0] += d.cash_fen
-            slot[1] += d.goods_fen
-        return [(k, c, g) for k, (c, g) in sorted(sums.items())]
+        return donation_totals(self.donations, field)
 
     @property
     def seconded_people(self) -> int:
@@ -393,6 +388,16 @@ def _plan(plan: dict, terms: list[PlanProgress]) -> PlanFigures:
         tuple((g.get("area", ""), g.get("text", "")) for g in plan.get("goals") or []),
         tuple(units.pairs(plan)), total if isinstance(total, int) else None,
         tuple((y.get("year", 0), y.get("fen", 0)) for y in budget.get("by_year") or []), tuple(terms))
+
+
+def donation_totals(donations, field: str) -> list[tuple[str, int, int]]:
+    """Donations summed by donor or recipient: (name, cash, goods), by name."""
+    sums: dict[str, list[int]] = {}
+    for d in donations:
+        slot = sums.setdefault(getattr(d, field), [0, 0])
+        slot[0] += d.cash_fen
+        slot[1] += d.goods_fen
+    return [(k, c, g) for k, (c, g) in sorted(sums.items())]
 
 
 def donation_line(v: dict) -> DonationLine:

@@ -218,16 +218,8 @@ def _plan_section(ledger, plan: dict, p: PlanProgress, mine: list[dict], today: 
                                       tuple(twinning_targets.persons(v))))
     donations = [period.donation_line(v) for v in window if v.get("donation")]
     return PlanSection(plan, p, targets, bars, kinds, sorted(secondments, key=lambda s: (s.start, s.person)),
-                       donations, _totals(donations, "donor"), _totals(donations, "recipient"))
-
-
-def _totals(donations: list[DonationLine], by: str) -> list[tuple[str, int, int]]:
-    sums: dict[str, list[int]] = {}
-    for d in donations:
-        slot = sums.setdefault(getattr(d, by), [0, 0])
-        slot[0] += d.cash_fen
-        slot[1] += d.goods_fen
-    return [(k, c, g) for k, (c, g) in sorted(sums.items())]
+                       donations, period.donation_totals(donations, "donor"),
+                       period.donation_totals(donations, "recipient"))
 
 
 def shortfall(t: dashboard.TargetProgress, bars: list[charts.MonthBar], window: list[dict]) -> Shortfall:
