@@ -231,3 +231,46 @@ def test_the_recognition_notice_whole_by_grade_then_class(ledger):
     assert caught.value.key == "privacy.notice.bad_format"
     unmasked = build_recognition_notice(ledger, _recognised(ledger), mask_names=False)
     assert [r.name for r in unmasked.rows] == ["李小兰", "张小梅", "王小红"]
+
+
+CSV_BATCH = (
+    "\ufeff"
+    "沙河镇第二中心小学2025-2026 学年第二学期学生资助公示\r\n"
+    "公示期：2026-03-07 至 2026-03-13（5 个工作日）\r\n"
+    "\r\n"
+    "序号,姓名,学校,年级,班级,资助项目,资助档次,金额（元）\r\n"
+    "1,李*,沙河镇第二中心小学,二年级,2班,义务教育寄宿生生活补助,,625.00\r\n"
+    "2,张**,沙河镇第二中心小学,三年级,1班,义务教育寄宿生生活补助,一档,500.00\r\n"
+    "3,王*,沙河镇第二中心小学,初一,1班,义务教育寄宿生生活补助,,1250.00\r\n"
+    "合计（3 笔）,,,,,,,2375.00\r\n"
+    "\r\n"
+    "如对公示内容有异议，请在公示期内向学校学生资助工作负责人反映。\r\n"
+)
+
+
+def test_a_batchs_notice_lists_its_entries_as_reviewed(ledger, paid, tmp_path):
+    # A batch's list before payment: its entries (not the term's payments), in school order, the
+    # level from the entry's standard, the programme from the batch. From a Saturday, five working
+    # days end on Friday the 13th.
+    from store.privacy.notice import build_batch_notice
+
+    who = {s["name"]: s["id"] for s in ledger.find("student")}
+    level = ledger.put({"type": "standard", "schema_version": 1, "programme": BOARD, "stage": "小学",
+                        "level": "一档", "amount_fen": 50000, "unit": "学期", "region": "全国",
+                        "valid_from": "2025-09-01"}).id
+    batch = {"term": TERM, "school": paid["shahe"], "programme": BOARD, "entries": [
+        {"student": who["王芳"], "amount_fen": 125000},
+        {"student": who["张小伟"], "amount_fen": 50000, "standard": level},
+        {"student": who["李娜"], "amount_fen": 62500}]}
+    notice = build_batch_notice(ledger, batch, start="2026-03-07", days=5)
+    assert (notice.term, notice.start, notice.end, notice.days) == (
+        TERM, dt.date(2026, 3, 7), dt.date(2026, 3, 13), 5)
+    assert notice.total_fen == 237500
+    write_notice(notice, tmp_path / "批次公示.csv")
+    assert (tmp_path / "批次公示.csv").read_bytes().decode("utf-8") == CSV_BATCH
+    names = build_batch_notice(ledger, batch, mask_names=False, start="2026-03-07")
+    assert [(r.name, r.programme) for r in names.rows] == [("李娜", BOARD), ("张小伟", BOARD), ("王芳", BOARD)]
+    assert build_batch_notice(ledger, {**batch, "school": None}, start="2026-03-07").school is None
+    with pytest.raises(UsageError) as caught:
+        build_batch_notice(ledger, batch, start="2026-03-07", days=0)
+    assert caught.value.key == "privacy.notice.bad_days"
