@@ -92,6 +92,15 @@ MODULES = {
                                "is_eligible", "_student_id_number", "_student_events", "_aid_term",
                                "_aid_duplicate", "_aid_standard_match", "_aid_standard_valid", "_aid_amount",
                                "_aid_eligible")),
+    # the rules for plans, units and activities (periods, parties and pairs, targets' units, secondments)
+    "plans": Module("store/rules/checks.py", ("tests/test_rules.py", "tests/test_twinning.py",
+                                              "tests/test_twinning_units.py"),
+                    functions("store.rules.checks", "_plan_period", "_plan_roles", "_unique_keys", "_plan_budget",
+                              "_plan_schedule", "_plan_targets", "_plan_pairs", "_unit_parent", "_visit_plan",
+                              "_visit_dates", "_visit_host_is_visitor", "_visit_parties", "_visit_secondment",
+                              "_visit_donation")),
+    # the report for any period and level: which plans, activities, secondments and donations count
+    "period": Module("store/figures/period.py", ("tests/test_period_report.py", "tests/test_twinning_district.py")),
     # (the notice tests on the demo ledger build it for every mutant: left to the full suite)
     "notice": Module("store/privacy/notice.py", ("tests/test_world_notice.py", "tests/test_privacy_notice.py",
                                                  "tests/test_aid_recognition.py", "tests/test_world_batch.py", "-k",

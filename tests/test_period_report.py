@@ -167,7 +167,6 @@ def test_levels_roll_up(ledger, county):
 
 
 def test_teacher_service_across_plans_and_years(ledger, county):
-    c = county
     f = _figures(ledger, "county", None, year="2025-2026")
     rows = {s.name: (s.days, s.school_days, s.years, len(s.secondments)) for s in f.service}
     # 王、李: 2025-08-28..2026-07-15 = 322 days, the year's 200 school days, the whole of 2025-2026

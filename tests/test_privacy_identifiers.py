@@ -100,7 +100,7 @@ def test_save_refuses_an_identifier_in_any_record_type(led):
 
 def test_the_hub_refuses_a_push_with_a_clear_id_in_a_note(led, tmp_path):
     """A commit made with plain git, past Bangfu's save: the hub's check refuses it."""
-    from store.sync import hub, remote
+    from store.sync import hub
 
     hub_path = tmp_path / "hub.git"
     git(tmp_path, "clone", "-q", "--bare", str(led.path), str(hub_path))

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from store import Change, Ledger
-from test_tui_app import (AID, PLAN, SHIQIAO, STUDENT, TODAY, BangfuApp, lines, open_ledger, pilot_test, rid,
+from test_tui_app import (AID, STUDENT, TODAY, BangfuApp, open_ledger, pilot_test, rid,
                           section, settle, small)  # noqa: F401 (small is a fixture)
 
 

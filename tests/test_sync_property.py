@@ -78,8 +78,8 @@ def _said_so(led, rid, field, value, commit) -> bool:
 
 
 def _in_a_conflict(led, rid, field, value) -> bool:
-    for event in led.index.find("event", action="冲突", subject=rid):
-        for f in event["conflict"]["fields"]:
+    for found in led.index.find("event", action="冲突", subject=rid):
+        for f in found["conflict"]["fields"]:
             for side in ("base", "mine", "theirs"):
                 v = f.get(side)
                 if (f["path"] == [field] and v == value) or (f["path"] == [] and isinstance(v, dict)

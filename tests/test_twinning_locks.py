@@ -154,7 +154,7 @@ def test_the_hub_refuses_a_locked_change_pushed_from_a_site(tmp_path):
 def test_the_audit_lists_every_adjustment(ledger, plan):
     from store.history import audit
 
-    p, visit = plan["plan"], plan["spring"]
+    visit = plan["spring"]
     locks.inspect(ledger, _inspection(plan))
     saved = adjustments.adjust(ledger, [Change(visit["id"], {**visit, "hours": 4}, ledger.version(visit["id"]))],
                                reason="春季送教课时补录", approver="县教育局 刘建国", date="2007-09-10")

@@ -301,12 +301,12 @@ def _plan_pairs(c: _Ctx, r: dict) -> Iterator[Finding]:
         return
     seen: set[str] = set()
     for i, pair in enumerate(pairs):
-        for field, role, word in (("from", "帮扶", "supporting"), ("to", "受帮扶", "supported")):
-            school = pair.get(field)
+        for side, role, word in (("from", "帮扶", "supporting"), ("to", "受帮扶", "supported")):
+            school = pair.get(side)
             if school not in parties:
-                yield c.error(("pairs", i, field), "rule.plan_pair_not_party", school=c.name(school, "school"))
+                yield c.error(("pairs", i, side), "rule.plan_pair_not_party", school=c.name(school, "school"))
             elif parties[school] != role:
-                yield c.error(("pairs", i, field), "rule.plan_pair_role", school=c.name(school, "school"),
+                yield c.error(("pairs", i, side), "rule.plan_pair_role", school=c.name(school, "school"),
                               role=Word(f"rule.word.{word}"))
             seen.add(school)
     if pairs:
