@@ -80,7 +80,8 @@ MODULES = {
     "dashboard": Module("store/figures/dashboard.py",
                         ("tests/test_dashboard.py", "tests/test_world_targets.py", "tests/test_world_target_units.py",
                          "tests/test_world_aid_figures.py", "tests/test_world_payments.py", "tests/test_twinning.py",
-                         "tests/test_twinning_measured.py", "tests/test_aid_recognition.py"),
+                         "tests/test_twinning_measured.py", "tests/test_aid_recognition.py",
+                         "tests/test_world_secondment_terms.py"),
                         functions("store.figures.dashboard", "months", "_within", "_elapsed", "active_plans",
                                   "plan_progress", "expected_fen", "aid_summary")),
     # 应助尽助: due and unpaid, paid but not eligible, paid twice, off standard, one person at two schools

@@ -3,6 +3,7 @@ and what a payment of a programme that needs recognition requires of it."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
 import pytest
 
@@ -158,3 +159,25 @@ def test_a_payment_split_between_funding_sources_adds_up(ledger, base):
     assert [f.rule for f in found] == ["rule.aid_shares_sum"] and "450.00" in found[0].text()
     paid["shares"][1]["fen"], paid["source"] = 20_000, "中央"
     assert rules_of(ledger, paid) == ["rule.aid_source_not_shared"]
+
+
+def test_the_dashboards_students_by_status_read_the_years_recognitions(ledger, base):
+    # 王小红 approved for 2026-2027, 李小兰 on the notice but never approved, 张小梅 with only the
+    # older 认定 event: in the autumn term two are 在册; the next school year 王小红's recognition
+    # has lapsed, and only the 认定 event still counts.
+    from store.figures import dashboard
+
+    a, b = (recognition(base, i, review=REVIEW, check=CHECK) for i in (0, 1))
+    post(ledger, base, [a, b])
+    approve(ledger, a)
+    c = ledger.get(base["students"][2])
+    c["events"] = [{"date": "2026-09-01", "event": "认定"}]
+    c["groups"] = ["孤儿"]
+    ledger.put(c, base=ledger.version(c["id"]))
+    wang, li, zhang = base["students"]
+    autumn = dashboard.aid_summary(ledger, "2026-2027-1", today=dt.date(2026, 12, 5))
+    assert set(autumn.by_status["在册"]) == {wang, zhang}
+    assert autumn.by_status["未认定"] == (li,)
+    assert autumn.by_group == {"孤儿": (zhang,)}
+    later = dashboard.aid_summary(ledger, "2027-2028-1", today=dt.date(2027, 10, 8))
+    assert (later.by_status["在册"], set(later.by_status["未认定"])) == ((zhang,), {wang, li})
