@@ -274,3 +274,24 @@ def test_a_batchs_notice_lists_its_entries_as_reviewed(ledger, paid, tmp_path):
     with pytest.raises(UsageError) as caught:
         build_batch_notice(ledger, batch, start="2026-03-07", days=0)
     assert caught.value.key == "privacy.notice.bad_days"
+    assert str(caught.value) == "公示期至少 1 个工作日，而不是 0"
+
+
+def test_a_format_refused_names_those_there_are(ledger, paid):
+    with pytest.raises(UsageError) as caught:
+        write_notice(build_notice(ledger, TERM, start="2026-03-02"), "-", "pdf")
+    assert str(caught.value) == "格式 pdf 不支持：可用 csv, md, xlsx"
+
+
+def test_a_review_without_a_level_is_listed_with_the_level_blank(ledger):
+    # A review that did not pass proposes no difficulty level: listed on a notice, the level is
+    # blank, not "None".
+    from store.privacy.notice import build_recognition_notice
+
+    notice = _recognised(ledger)
+    r = ledger.get(notice["recognitions"][0])
+    del r["review"]["level"]
+    r["review"]["result"] = "不通过"
+    ledger.put(r, base=ledger.version(r["id"]))
+    rows = build_recognition_notice(ledger, notice, mask_names=False).rows
+    assert [(row.name, row.level) for row in rows] == [("李小兰", "特别困难"), ("张小梅", "一般困难"), ("王小红", "")]
