@@ -149,6 +149,23 @@ def test_an_item_or_object_deleted_on_one_side_and_edited_on_the_other_is_one_co
         assert schools == ([A, B] if deleting_side == "mine" else [A, B, C])
 
 
+def test_one_record_added_on_both_sides_conflicts_field_by_field():
+    # Two sites import the same exported row (same id) and each changes it: with nothing before it,
+    # neither side's value is the unchanged one, so each field that differs is a conflict of its
+    # own (with no base value), the fields both have alike are no conflict, and the record is not
+    # one conflict as a whole.
+    mine = plan(notes="甲校录入")
+    theirs = copy.deepcopy(mine)
+    mine["title"] = "2006学年帮扶计划"
+    theirs["status"] = "已总结"
+    theirs["notes"] = "乙校录入"
+    m = merge_record(None, mine, theirs, SCHEMAS)
+    assert [(c.path, c.base, c.mine, c.theirs) for c in m.conflicts] == [
+        (("title",), MISSING, "2006学年帮扶计划", "结对帮扶计划"), (("status",), MISSING, "执行中", "已总结"),
+        (("notes",), MISSING, "甲校录入", "乙校录入")]
+    assert m.result == mine
+
+
 def test_a_path_reads_as_typed_with_numbers_as_numbers():
     assert show_path(("budget", "by_year", Key("year", 2006), "fen")) == "budget.by_year[year=2006].fen"
     assert show_path(("parties", Key("school", B), "role")) == f"parties[school={B}].role"
