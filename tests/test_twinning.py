@@ -235,3 +235,26 @@ def test_demo_plan_of_shahe_reads_right(demo):
     [autumn] = [x for x in d.plan_progress(demo, "2006-2007-1") if x.plan == plan]
     monthly = {x.key: x for x in autumn.targets}["monthly-visit"]
     assert (monthly.actual, monthly.goal) == (4.0, 5.0)
+
+
+def test_demo_plan_of_chengguan_counts_every_trip_to_sanyuan(demo):
+    plan = "plan-01M7W31VM1FJZDRC7FT671M3VH"
+    [p] = [x for x in d.plan_progress(demo, "2026-2027-1", today=dt.date(2026, 12, 5)) if x.plan == plan]
+    monthly = {x.key: x for x in p.targets}["monthly-visit"]
+    # 每月有专人到三元中学: any trip of 城关中学 to 三元中学. September: 联席会议 09-04, 互访 09-11,
+    # 师徒结对 09-18, 送教下乡 09-24; October: none; November: 专题讲座 11-05, 送教下乡 11-12,
+    # 联席会议 11-19 (only the 互访 of 09-11 counted when the target read 互访 alone: 1/3).
+    # 韦志刚's 支教 (2026-08-28 to 2027-08-31) is one trip, on 08-28, before the term: the year
+    # he stays meets no month of its own (it met all four when it counted in every month).
+    # December is under way with nothing yet; January has not come.
+    assert [(m.month, m.state, m.amount) for m in monthly.months] == [
+        ("2026-09", "met", 4.0), ("2026-10", "missed", 0.0), ("2026-11", "met", 3.0),
+        ("2026-12", "open", 0.0), ("2027-01", "future", 0.0)]
+    assert (monthly.actual, monthly.goal, monthly.met, monthly.open) == (2.0, 3.0, False, False)
+    assert "visit-01M7W3CFWN39129ABKZ57X74SK" not in monthly.records          # the 支教
+    from store.io import report
+
+    built = report.build(demo, "2026-2027-1", today=dt.date(2026, 12, 5))
+    [mine] = [x for x in built.plans if x.plan["id"] == plan]
+    row = next(r for r in report.target_rows(mine) if r[0].startswith("每月有专人到三元中学"))
+    assert row[1:] == ["2/3 个月达到", "未达标", "未达到的月份：10月"]

@@ -6,6 +6,10 @@ activity a supporting school holds at a supported one, which is what 每月有�
 asks). Activities are measured in the target's unit and held against its value per month, term,
 school year or the whole plan.
 
+A direction counts trips: a 支教 or 挂职 teacher's arrival is one, on its first day; the term or
+year of the stay that follows is no trip of its own (else one 支教 would meet 每月有专人到 in every
+month without anyone going there), unless the target names the secondment's kind.
+
 Per-month targets are counted on the months in session (store/rules/calendar.py) that the plan
 period and the term share. A month that has ended is met or missed; the month holding `today` is
 open until it is met; months to come are blank. A per-term or per-year target whose period has
@@ -263,7 +267,11 @@ def progress(target: dict, plan: dict, visits: list[dict], plan_span: tuple[dt.d
         return TargetProgress(**common, actual=got, goal=value, met=meets(got, comparison, value), records=records)
     covers = covers or {}
 
+    trips = bool(target.get("direction")) and not target.get("kinds")
+
     def inside(v: dict, start: dt.date, end: dt.date) -> bool:
+        if trips and v.get("kind") in SECONDMENTS:
+            return start <= span(v)[0] <= end
         if not overlaps(v, start, end):
             return False
         if school_days is None or v.get("kind") not in SECONDMENTS:
