@@ -147,3 +147,43 @@ def test_report_counts_people_and_person_times_apart(ledger, world):
     assert counts("2025-2026-1") == (3, 3)
     [row] = report.build(ledger, "2025-2026-1", today=dt.date(2026, 9, 1)).plans[0].secondments
     assert row.person == "教师01、教师02、新来的" and not row.short
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_demo_home_shows_the_measured_dropout_rate_against_its_target(demo, lang):
+    import asyncio
+
+    from store.core import i18n
+    from tui.app import BangfuApp
+    from tui.widgets.figure_list import FigureList
+
+    # 三元中学's measured 辍学率 for the autumn so far: 6 of 1186 pupils = 0.51 % (≤ 2 %: met), and
+    # 培训率 60 of 96 teachers = 62.5 % of 85 %: short, with the school year still to run.
+    words = {"zh": ("辍学率 ≤2% 每学年", "培训率 ≥85% 每学年"),
+             "en": ("dropout rate ≤2% per school year", "training rate ≥85% per school year")}[lang]
+
+    async def home():
+        app = BangfuApp(demo, today=dt.date(2026, 12, 5))
+        async with app.run_test(size=(80, 24)) as pilot:
+            panel = app.screen.query_one("#plans", FigureList)
+            for _ in range(400):
+                if any(words[0] in f.prompt.plain for f in panel.figures):
+                    break
+                await pilot.pause(0.05)
+            return [(f.prompt.plain.strip(), f.record_type, f.ids) for f in panel.figures]
+
+    i18n.set_lang(lang)
+    try:
+        lines = asyncio.run(home())
+    finally:
+        i18n.set_lang("zh")
+    [dropout] = [x for x in lines if x[0].startswith(words[0])]
+    assert dropout[0].endswith("0.51/2%") and "█" * 10 in dropout[0]
+    assert dropout[1:] == ("measurement", ("measurement-01M7W3ZTWXN000000000000004",))
+    [training] = [x for x in lines if x[0].startswith(words[1])]
+    assert training[0].endswith("62.5/85%")
+    assert training[1:] == ("measurement", ("measurement-01M7W3ZTWXN000000000000005",))
+    # every target of 城关中学's plan now has a figure
+    start = next(i for i, x in enumerate(lines) if x[0].startswith("城关中学结对帮扶三元中学计划"))
+    end = next(i for i, x in enumerate(lines) if i > start and x[1] == "plan")
+    assert not [x for x in lines[start:end] if "不由活动记录统计" in x[0] or "not counted from activities" in x[0]]

@@ -256,15 +256,18 @@ def progress(target: dict, plan: dict, visits: list[dict], plan_span: tuple[dt.d
         return TargetProgress(**common, actual=None, goal=value, met=None, records=())
     if not is_counted(target):
         period = _period(per, plan_span, window)
+        # a rate measured before its term or year is over may still be measured again: open, not failed
+        unfinished = today is not None and today <= period[1]
         computed = worked_out(metric, *period) if worked_out and unit == "%" else None
         if computed is not None:
             got, records = computed
-            return TargetProgress(**common, actual=got, goal=value, met=meets(got, comparison, value), records=records)
-        found, records = measurements.latest(measured or [], *period)
-        got = number(found.get("value"), None) if found else None
+        else:
+            found, records = measurements.latest(measured or [], *period)
+            got = number(found.get("value"), None) if found else None
         if got is None:
             return TargetProgress(**common, actual=None, goal=value, met=None, records=records)
-        return TargetProgress(**common, actual=got, goal=value, met=meets(got, comparison, value), records=records)
+        met = meets(got, comparison, value)
+        return TargetProgress(**common, actual=got, goal=value, met=met, records=records, open=unfinished and not met)
     covers = covers or {}
 
     trips = bool(target.get("direction")) and not target.get("kinds")

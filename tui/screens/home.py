@@ -45,7 +45,8 @@ CMP = {">=": "≥", "<=": "≤", "=": "="}
 def _num(value: float) -> str:
     if value != value:   # nan: a target whose value is not a number (a file edited by hand)
         return "?"
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+    # two decimals at most: a measured 辍学率 of 0.51 % must not read 0.5 %
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _pad(text: str, width: int) -> str:
@@ -344,7 +345,10 @@ class HomeScreen(LedgerScreen):
     def term(self) -> str:
         return self.bangfu.term
 
+    term_shown = ""       # the term the bar and the figures are of
+
     def _term_bar(self) -> None:
+        self.term_shown = self.term
         start, end = dashboard.term_span(self.term)
         text = Text()
         text.append(i18n.t("tui.home.term", term=self.term), style="bold")
@@ -498,7 +502,19 @@ class HomeScreen(LedgerScreen):
 
     def action_year_view(self) -> None:
         from .year import YearScreen   # (its figures' modules load when first used)
-        self.app.push_screen(YearScreen())
+        self.bangfu.year_view = True
+
+        def closed(_result: object) -> None:
+            self.bangfu.year_view = False
+            if self.term_shown != self.term:      # the year view moved to another school year
+                self.set_term(self.term)
+
+        self.app.push_screen(YearScreen(), closed)
+
+    def close_year_view(self) -> None:
+        from .year import YearScreen
+        if isinstance(self.app.screen, YearScreen):
+            self.app.screen.dismiss()
 
     @background("terms")
     def _terms(self) -> None:
