@@ -431,3 +431,39 @@ def test_one_person_paid_one_programme_at_two_schools(world):
         [pair] = d.same_person
         assert (pair.programme, sorted(names(pair.payments, w)), pair.paid_fen) == (BOARD, ["wuA", "wuB"], 125_000)
         assert pair.student in (w["s"]["s9"], w["s"]["s10"])
+
+
+def test_a_student_whose_identity_is_not_an_object(tmp_path, capsys):
+    """A student record whose `identity` is text (a hand edit, an older site's file) reaches the
+    ledger through a merge: the term's figures are still made, the same-person check passes over
+    it (it holds no keyed hash to compare), and `bangfu validate` names the record and the field."""
+    from conftest import run
+
+    ledger = Ledger.init(tmp_path / "ledger", site="某县教育局")
+    init_keys(ledger)
+    school = rec("school", name="某县第一中学", stage="初中", county="某县", area="乡村")
+    board = rec("standard", programme=BOARD, stage="初中", boarding=True, amount_fen=125_000, unit="年",
+                region="某县", counties=["某县"], valid_from="2019-09-01", notes=SUBSIDY_NOTE)
+    calendar = rec("calendar", term=AUTUMN, counties=["某县"], first_day="2026-09-01", last_day="2026-09-30")
+    first, second = in_order("student", 2)
+    pupil = dict(sex="女", school=school["id"], stage="初中", grade="八年级", boarding=True,
+                 events=[{"date": "2026-09-01", "event": "认定"}])
+    ledger.commit([Change(r["id"], r, NEW) for r in (school, board, calendar,
+                                                     rec("student", first, name="陈静", **pupil))],
+                  action="import", message="某县台账")
+    paid = [rec("aid", pid, student=sid, programme=BOARD, term=AUTUMN, amount_fen=62_500, standard=board["id"],
+                paid_on="2026-10-10", source="中央", method="银行卡")
+            for pid, sid in zip(in_order("aid", 2), (first, second))]
+    write_as_a_merge_would(ledger, rec("student", second, name="吴小芳", identity="见纸质学籍档案", **pupil), *paid)
+
+    d = duty.duty(ledger, AUTUMN)
+    # Both pupils are due 625.00 and were paid it: no finding, and no one paid twice under two records.
+    assert [(e.student, e.amount_fen) for e in programme(d, BOARD).due] == [(first, 62_500), (second, 62_500)]
+    assert (d.findings, d.same_person) == (0, ())
+    code, printed, _ = run(capsys, "-L", str(ledger.path), "report", "term", AUTUMN, "--format", "md", "-o", "-")
+    # The term report: 2 payments to 2 pupils, 2 × 625.00 against the standard, nothing to look into.
+    assert code == 0 and "| 义务教育寄宿生生活补助 | 2 | 2 | 1,250.00 | 1,250.00 | 0.00 |" in printed
+    assert "### 需要核查的异常\n\n（无）" in printed
+    code, printed, err = run(capsys, "-L", str(ledger.path), "validate")
+    assert code == 1 and f"错误 {second} 的字段 identity" in printed + err and "类型不对（应为对象）" in printed + err
+    ledger.close()

@@ -254,13 +254,20 @@ def _amount_fits(data: _Ledger, entitled: Entitlement, payment: dict) -> bool:
     return not allowed or amount in allowed
 
 
+def _id_digest(student: dict | None) -> str | None:
+    """The keyed hash of a student's ID number; None where the record holds none (an identity that
+    is not an object, as a hand edit or an older site may leave, is named by `bangfu validate`)."""
+    identity = (student or {}).get("identity")
+    number = identity.get("id_number") if isinstance(identity, dict) else None
+    digest = number.get("hmac") if isinstance(number, dict) else None
+    return digest if isinstance(digest, str) and digest else None
+
+
 def _same_person(payments: list[dict], students: dict[str, dict]) -> list[Pair]:
     """Payments of one programme to one person under two student records (keyed hash of the ID number)."""
     groups: dict[tuple[str, str], list[dict]] = {}
     for a in payments:
-        s = students.get(str(a.get("student", ""))) or {}
-        key = ((s.get("identity") or {}).get("id_number") or {})
-        digest = key.get("hmac") if isinstance(key, dict) else None
+        digest = _id_digest(students.get(str(a.get("student", ""))))
         if digest:
             groups.setdefault((digest, a.get("programme", "")), []).append(a)
     out = []
