@@ -69,7 +69,7 @@ def test_a_term_run_on_the_command_line(capsys, ledger, county, tmp_path):  # no
 
 def test_the_demo_autumn_batch_in_the_log(capsys, demo):
     """The demo's autumn batch: each step a commit by the person who took it, as `bangfu log` shows."""
-    [batch] = demo.scan("batch")
+    [batch] = demo.find("batch", programme="义务教育寄宿生生活补助")
     code, printed, _ = run(capsys, "-L", str(demo.path), "log", batch["id"])
     steps = [line.split("  ")[2:4] for line in printed.splitlines()]
     assert code == 0 and steps == [["马红梅", "[pay]"], ["杨建国", "[approve]"], ["马红梅", "[review]"],
@@ -78,6 +78,11 @@ def test_the_demo_autumn_batch_in_the_log(capsys, demo):
                                                                   "HY4-2026-2027-1-代发01")
     assert [(s["action"], s["reason"]) for s in batch["review"]] == [
         ("移除", "银行卡尚未开户，开户后补入"), ("增加", "已开户（开户回执已存档）")]
+    # The boarding subsidy is shared 5:5 by the centre and the region (国发〔2015〕67号): 李梦瑶's 312.50
+    # as 156.25 + 156.25, each boarder's 625.00 as 312.50 + 312.50.
+    assert batch["payment"]["shares"] == [{"source": "中央", "percent": 50}, {"source": "省", "percent": 50}]
+    assert sorted(tuple(s["fen"] for s in a["shares"]) for a in demo.find("aid", batch=batch["id"])) == [
+        (15_625, 15_625), (31_250, 31_250), (31_250, 31_250), (31_250, 31_250), (31_250, 31_250)]
 
 
 def test_a_paid_batch_payment_is_corrected_with_set_adjust(capsys, ledger, county):  # noqa: F811

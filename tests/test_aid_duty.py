@@ -123,23 +123,48 @@ def test_the_demo_autumn_batch_pays_ma_guoqing_his_boarding_subsidy(demo):
     names = {s["id"]: s["name"] for s in demo.scan("student")}
     board = next(p for p in d.programmes if p.programme == "义务教育寄宿生生活补助")
     assert board.unpaid == () and board.not_due == () and board.twice == ()
-    [batch] = demo.scan("batch")
+    [batch] = demo.find("batch", programme="义务教育寄宿生生活补助")
     paid = {names[a["student"]]: a["amount_fen"] for a in demo.find("aid", batch=batch["id"])}
     # Four boarders at 1250 元/年 -> 625 元, 李梦瑶 a day pupil at half that -> 312.50 元.
     assert paid == {"马国庆": 62_500, "白雪": 62_500, "马振宇": 62_500, "苏婉婷": 62_500, "李梦瑶": 31_250}
-    meal = next(p for p in d.programmes if p.programme == "营养改善计划")
-    assert meal.started and meal.unpaid == ()
     # The autumn term before the demo's first payments: nothing paid, nothing listed.
     before = duty.duty(demo, "2025-2026-1", today=dt.date(2026, 12, 5))
     assert not before.started and before.findings == 0
+
+
+def test_the_demo_nutrition_batch_awaits_approval_and_once_paid_nothing_is_missing(demo):
+    """The same school's nutrition for the term is a batch awaiting the head's approval: its five pupils
+    are due and unpaid until it is paid; approved and paid as a coordinator does it, nothing is missing."""
+    from store.aid import batches
+
+    names = {s["id"]: s["name"] for s in demo.scan("student")}
+    [waiting] = demo.find("batch", programme="营养改善计划")
+    # 5 元 a school day × 98 days (2026-09-01..2027-01-22: 104 weekdays less 国庆 10-01..07's five and
+    # 元旦's one) = 490.00 元 for each pupil of 海原县第四中学, none of them paid it yet.
+    assert batches.status(waiting) == batches.DRAFT
+    assert {names[e["student"]]: (e["amount_fen"], e["days"]) for e in waiting["entries"]} == {
+        n: (49_000, 98) for n in ("白雪", "马振宇", "李梦瑶", "苏婉婷", "马国庆")}
+    meal = next(p for p in duty.duty(demo, TERM, today=dt.date(2026, 12, 5)).programmes if p.programme == "营养改善计划")
+    assert (len(meal.due), len(meal.payments)) == (17, 12)
+    assert sorted(names[p.student] for p in meal.unpaid) == sorted(["白雪", "马振宇", "李梦瑶", "苏婉婷", "马国庆"])
+    batches.approve(demo, waiting["id"], by="杨建国", on=dt.date(2026, 11, 4))
+    batches.pay(demo, waiting["id"], on=dt.date(2026, 11, 6), method="餐费抵扣", reference="HY4-2026-2027-1-营养01",
+                shares=[{"source": "中央", "percent": 100}])
+    d = duty.duty(demo, TERM, today=dt.date(2026, 12, 5))
+    assert all(p.unpaid == () and p.not_due == () and p.twice == () for p in d.programmes)
+    # What is left is the demo's one payment off its standard (胡晓东, 600.00 against 625.00).
+    assert d.findings == 1
 
 
 def test_the_term_report_lists_the_demo_findings_and_says_when_nothing_is_paid(demo):
     from store.io import report
 
     r = report.build(demo, TERM, today=dt.date(2026, 12, 5))
-    assert [(a.kind, a.student, a.programme, a.amount_fen, a.expected_fen) for a in r.aid.anomalies] == [
-        ("off_standard", "胡晓东", "义务教育寄宿生生活补助", 60_000, 62_500)]
+    # The nutrition batch awaiting approval: its five pupils are due 490.00 and unpaid, besides 胡晓东's
+    # boarding subsidy paid 600.00 against 625.00.
+    assert sorted((a.kind, a.student, a.programme, a.amount_fen, a.expected_fen) for a in r.aid.anomalies) == sorted(
+        [("off_standard", "胡晓东", "义务教育寄宿生生活补助", 60_000, 62_500)]
+        + [("unpaid", n, "营养改善计划", None, 49_000) for n in ("白雪", "马振宇", "李梦瑶", "苏婉婷", "马国庆")])
     empty = report.build(demo, "2025-2026-1", today=dt.date(2026, 12, 5))
     assert empty.aid.anomalies == [] and "本学期尚未发放" in report.markdown(empty)
 

@@ -74,15 +74,22 @@ def build_demo(path: Path | str, records: int = 0, *, progress=None, records_dir
 
 # The autumn term's boarding subsidy at 海原县第四中学 is paid the way a coordinator pays it, each step a
 # commit by its own person: the batch made from the rules, a pupil taken off (no bank card yet) and put
-# back once the card is opened, the head's approval, and the disbursement with the shares 8:2 of
-# 中央 and 自治区 (国办发〔2019〕27号, 教育领域中央与地方财政事权和支出责任划分改革方案: 家庭经济困难学生
-# 生活补助, 第一档 8:2; Ningxia is in the first band).
+# back once the card is opened, the head's approval, and the disbursement shared half and half between
+# 中央 and 自治区: the boarding subsidy of poor families' pupils is split 5:5 between the centre and the
+# localities (国务院《关于进一步完善城乡义务教育经费保障机制的通知》, 国发〔2015〕67号, 2015-11-25), the
+# local half found by the province. The 8:2 of the first band (Ningxia among them) is the share of the
+# high-school and vocational grants and fee waivers (国务院办公厅《基本公共服务领域中央与地方共同财政事权
+# 和支出责任划分改革方案》, 国办发〔2018〕6号, 2018-01-27; in Ningxia the high-school aid is shared 8:2 by
+# the state and the region, 宁夏日报 2024-08-30), not of this subsidy.
+# The same term's nutrition at that school (5 元 a school day, 98 days) is made as a batch from the rules
+# and awaits the head's approval: the batch dialog shows a paid batch and one to approve and pay.
 CLERK = Person("马红梅", "zizhu@haiyuan4.example")           # 资助专干
 HEAD = Person("杨建国", "xiaozhang@haiyuan4.example")        # 校长
-TERM, BOARD = "2026-2027-1", "义务教育寄宿生生活补助"
+TERM, BOARD, MEAL = "2026-2027-1", "义务教育寄宿生生活补助", "营养改善计划"
+BOARD_SHARES = [{"source": "中央", "percent": 50}, {"source": "省", "percent": 50}]
 
 
-def autumn_batch(ledger: Ledger) -> dict:
+def autumn_batch(ledger: Ledger) -> tuple[dict, dict]:
     school = next(s["id"] for s in ledger.find("school", name="海原县第四中学"))
     pupil = next(s["id"] for s in ledger.find("student", name="马国庆"))
     batch = batches.make(ledger, TERM, BOARD, on=dt.date(2026, 10, 12), school=school, author=CLERK).batch
@@ -91,10 +98,10 @@ def autumn_batch(ledger: Ledger) -> dict:
     batches.add(ledger, batch["id"], pupil, reason="已开户（开户回执已存档）", by="马红梅", on=dt.date(2026, 10, 14),
                 author=CLERK)
     batches.approve(ledger, batch["id"], by="杨建国", on=dt.date(2026, 10, 15), author=HEAD)
-    doc, _made = batches.pay(ledger, batch["id"], on=dt.date(2026, 10, 20), method="银行卡",
-                             shares=[{"source": "中央", "percent": 80}, {"source": "省", "percent": 20}],
+    doc, _made = batches.pay(ledger, batch["id"], on=dt.date(2026, 10, 20), method="银行卡", shares=BOARD_SHARES,
                              reference="HY4-2026-2027-1-代发01", author=CLERK)
-    return doc
+    meals = batches.make(ledger, TERM, MEAL, on=dt.date(2026, 11, 2), school=school, author=CLERK).batch
+    return doc, meals
 
 
 def _commit(ledger: Ledger, records: Iterable[dict], message: str, checked: bool = True) -> None:
