@@ -197,7 +197,7 @@ def _early_lang(argv: list[str]) -> None:
             i18n.set_lang(a.split("=", 1)[1])
 
 
-def usage(key: str, **params: object) -> UsageError:
+def usage(key: str, /, **params: object) -> UsageError:
     return UsageError(key, **params)
 
 

@@ -95,7 +95,7 @@ MODULES = {
                                "_aid_eligible")),
     # the rules for plans, units and activities (periods, parties and pairs, targets' units, secondments)
     "plans": Module("store/rules/checks.py", ("tests/test_rules.py", "tests/test_twinning.py",
-                                              "tests/test_twinning_units.py"),
+                                              "tests/test_twinning_units.py", "tests/test_world_plan_rules.py"),
                     functions("store.rules.checks", "_plan_period", "_plan_roles", "_unique_keys", "_plan_budget",
                               "_plan_schedule", "_plan_targets", "_plan_pairs", "_unit_parent", "_visit_plan",
                               "_visit_dates", "_visit_host_is_visitor", "_visit_parties", "_visit_secondment",

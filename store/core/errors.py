@@ -9,7 +9,7 @@ class BangfuError(Exception):
     exit_code = 1
     key = "error.generic"
 
-    def __init__(self, key: str | None = None, **params: object):
+    def __init__(self, key: str | None = None, /, **params: object):
         self.key = key or self.key
         self.params = params
         super().__init__(self.key)

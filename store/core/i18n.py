@@ -47,7 +47,7 @@ def _flatten(table: dict, prefix: str = ""):
             yield f"{prefix}{key}", value
 
 
-def t(key: str, **params: object) -> str:
+def t(key: str, /, **params: object) -> str:
     texts = catalogue().get(key)
     if texts is None:
         # A missing message is a bug, but the user still gets the facts.

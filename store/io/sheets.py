@@ -113,7 +113,7 @@ def _table(name: str, rows: list[tuple[int, list[Any]]]) -> Table:
 # ---- cell values -------------------------------------------------------------------------------------
 
 class CellError(Exception):
-    def __init__(self, key: str, **params: Any):
+    def __init__(self, key: str, /, **params: Any):
         super().__init__(key)
         self.key, self.params = key, params
 

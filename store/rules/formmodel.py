@@ -172,7 +172,7 @@ def _kind(schemas: Schemas, node: dict, path: tuple, patterns: dict) -> tuple[st
 class ConversionError(ValueError):
     """What is wrong with a typed value, as a catalogue key and its parameters."""
 
-    def __init__(self, key: str, **params: object):
+    def __init__(self, key: str, /, **params: object):
         super().__init__(key)
         self.key = key
         self.params = params

@@ -28,7 +28,7 @@ from .pick import PickScreen
 LEVEL = {"县": "county", "乡镇": "township"}
 
 
-def _t(key: str, **params) -> str:
+def _t(key: str, /, **params) -> str:
     return i18n.t(f"tui.year.{key}", **params)
 
 

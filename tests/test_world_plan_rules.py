@@ -1,0 +1,109 @@
+"""What a coordinator reads when a plan, a unit or an activity breaks a rule, word for word: the
+field named, the schools by their names, the plan by its title, a batch of people by all of them."""
+from __future__ import annotations
+
+import pytest
+
+from store.core.ids import new_id
+
+COUNTY = "某县"
+
+
+def _rec(rtype: str, **fields) -> dict:
+    return {"id": new_id(rtype), "type": rtype, "schema_version": 2, **fields}
+
+
+@pytest.fixture
+def world(ledger):
+    def school(name):
+        return ledger.put(_rec("school", name=name, stage="小学", county=COUNTY, area="乡村")).id
+
+    w = {"A": school("城关小学"), "B": school("河口小学"), "D": school("河口中学"), "E": school("外县小学")}
+    w["county"] = ledger.put(_rec("unit", name="某县", level="县")).id
+    w["plan"] = ledger.put(_rec("plan", title="城关帮河口", status="执行中",
+                                period={"start": "2025-09-01", "end": "2026-08-31"},
+                                parties=[{"school": w["A"], "role": "帮扶"}, {"school": w["B"], "role": "受帮扶"}])).id
+    return w
+
+
+def _texts(ledger, record) -> list[tuple[str, str, str]]:
+    """(level, field, message) as `bangfu --json` reports them."""
+    return [(j["level"], j["field"], j["message"]) for j in (f.as_json() for f in ledger.check(record))]
+
+
+def _three(w, pairs) -> dict:
+    return _rec("plan", title="城关帮河口两校", status="执行中", period={"start": "2025-09-01", "end": "2026-08-31"},
+                parties=[{"school": w["A"], "role": "帮扶"}, {"school": w["B"], "role": "受帮扶"},
+                         {"school": w["D"], "role": "受帮扶"}], pairs=pairs)
+
+
+def test_pairs_name_the_schools_that_do_not_fit(ledger, world):
+    w = world
+    # Turned round (河口 helping 城关), and a pair from a school that is not a party.
+    wrong = _three(w, [{"from": w["B"], "to": w["A"], "dimensions": ["教学"]},
+                       {"from": w["E"], "to": w["D"], "dimensions": ["师资"]}])
+    assert _texts(ledger, wrong) == [
+        ("error", "pairs[0].from", "帮扶关系中的 河口小学 在结对学校中不是帮扶学校"),
+        ("error", "pairs[0].to", "帮扶关系中的 城关小学 在结对学校中不是受帮扶学校"),
+        ("error", "pairs[1].from", "帮扶关系中的学校 外县小学 不是本计划的结对学校")]
+    unpaired = _three(w, [{"from": w["A"], "to": w["B"], "dimensions": ["教学"]}])
+    assert _texts(ledger, unpaired) == [
+        ("error", "parties[2].school", "结对学校 河口中学 不在任何一对帮扶关系中：写明它帮扶谁或由谁帮扶")]
+
+
+def test_a_target_over_kinds_is_counted_and_needs_a_unit_activities_have(ledger, world):
+    # 其他 alone would be measured; with kinds written it is counted from those activities.
+    plan = {**ledger.get(world["plan"]), "targets": [
+        {"key": "observe", "metric": "其他", "kinds": ["听课评课", "示范课"], "comparison": ">=", "value": 30,
+         "unit": "%", "per": "学期"}]}
+    assert _texts(ledger, plan) == [
+        ("error", "targets[0].unit", "量化指标 observe 按活动计数，单位「%」不能由活动记录算出；可用的单位：人、人次、周、场、天、次、课时"
+                                     "（比率和数量请用「其他」等指标并录入测量记录）")]
+    measured = {**plan, "targets": [{**plan["targets"][0], "kinds": None}]}
+    del measured["targets"][0]["kinds"]
+    assert _texts(ledger, measured) == []
+
+
+def test_units_sit_under_a_county_and_a_county_under_nothing(ledger, world):
+    assert _texts(ledger, _rec("unit", name="河口乡", level="乡镇")) == [
+        ("error", "parent", "乡镇 河口乡 的上级应是一个县（区）")]
+    township = ledger.put(_rec("unit", name="城关镇", level="乡镇", parent=world["county"])).id
+    assert _texts(ledger, _rec("unit", name="河口乡", level="乡镇", parent=township)) == [
+        ("error", "parent", "乡镇 河口乡 的上级应是一个县（区）")]
+    assert _texts(ledger, _rec("unit", name="另一县", level="县", parent=world["county"])) == [
+        ("error", "parent", "县（区）另一县 是最上一级，不能再有上级")]
+
+
+def test_an_activity_outside_its_plan_or_at_its_own_school(ledger, world):
+    w = world
+
+    def visit(**fields):
+        return _rec("visit", **{"plan": w["plan"], "kind": "送教下乡", "date": "2025-10-10", "host_school": w["B"],
+                                "visiting_school": w["A"], **fields})
+
+    loose = visit(plan=None)
+    del loose["plan"]
+    assert _texts(ledger, loose) == [
+        ("error", "plan", "「送教下乡」活动须属于一个结对帮扶计划（只有家访可以不属于计划）")]
+    home = {**loose, "kind": "家访"}
+    assert _texts(ledger, home) == [("error", "student", "不属于计划的家访须写明走访的学生")]
+    assert _texts(ledger, visit(visiting_school=w["B"])) == [
+        ("error", "visiting_school", "承办学校和来访学校是同一所学校（河口小学）：活动是一所学校到另一所学校")]
+    assert _texts(ledger, visit(date="2026-09-10")) == [
+        ("error", "date", "日期 2026-09-10 不在计划「城关帮河口」的帮扶期限 2025-09-01 至 2026-08-31 内")]
+    assert _texts(ledger, visit(host_school=w["D"])) == [
+        ("error", "host_school", "河口中学 不是计划「城关帮河口」的结对学校")]
+
+
+def test_a_secondment_names_its_people_and_its_schools(ledger, world):
+    w = world
+
+    def seconded(**s):
+        return _rec("visit", plan=w["plan"], kind="支教", date="2025-09-01", host_school=w["B"],
+                    visiting_school=w["A"], secondment={"from_school": w["A"], "to_school": w["B"], **s})
+
+    backwards = seconded(people=[{"name": "王老师"}, {"name": "李老师"}], start="2026-03-01", end="2025-09-01")
+    assert _texts(ledger, backwards) == [
+        ("error", "secondment.end", "王老师、李老师 的支教开始日期 2026-03-01 晚于结束日期 2025-09-01")]
+    home = seconded(person="赵老师", start="2025-09-01", end="2026-07-10", to_school=w["A"])
+    assert ("error", "secondment.to_school", "派出学校和接收学校是同一所学校（城关小学）") in _texts(ledger, home)
