@@ -88,7 +88,8 @@ MODULES = {
     "duty": Module("store/aid/duty.py", ("tests/test_aid_duty.py", "tests/test_world_duty.py")),
     # the rules for students and payments (aid due and paid, the ID check, duplicates)
     "checks": Module("store/rules/checks.py", ("tests/test_rules.py", "tests/test_world_payments.py",
-                                               "tests/test_world_rules.py"),
+                                               "tests/test_world_rules.py", "tests/test_world_aid_rules.py",
+                                               "tests/test_aid_recognition.py"),
                      functions("store.rules.checks", "_status_after", "_events_by_date", "student_status",
                                "is_eligible", "_student_id_number", "_student_events", "_aid_term",
                                "_aid_duplicate", "_aid_standard_match", "_aid_standard_valid", "_aid_amount",

@@ -266,3 +266,46 @@ def test_dropout_rate_target_is_worked_out_from_the_students(ledger, county):
     autumn_and_spring = found["2025-2026-2"]
     assert round(autumn_and_spring.actual, 4) == 0.1667 and autumn_and_spring.met is False     # over 0.1 %
     assert autumn_and_spring.records == (county["st1"],)
+
+
+def test_what_a_reader_sees_named_and_listed(ledger, county):
+    c = county
+    f = _figures(ledger, "county", None, year="2025-2026")
+    # Plans by their titles, schools by their short names where they have one, teachers by name.
+    assert (f.names[c["P1"]], f.names[c["A"]], f.names[c["t1"]]) == ("城关小学帮扶河口两校", "城关小学", "王老师")
+    # The leading group as written: nobody's school was given, so none is shown.
+    assert f.plans[0].leading_group == (("组长", "张校长", "校长", ""), ("成员", "刘主任", "", ""))
+    # The donation's goods as the receipt lists them; the lecture that gave its two sessions.
+    assert [(d.donor, d.items) for d in f.donations] == [("城关小学", "图书 100册"), ("城关小学家委会", "")]
+    assert f.lecture_records == (c["v3"],)
+    assert P.period_of(start="2026-03-01", end="2026-03-31").name == "2026-03-01..2026-03-31"
+    with pytest.raises(Exception) as err:
+        P.period_of(years="2025-2026")
+    assert str(err.value) == "2025-2026 不是学年范围（应写成 2022-2023..2025-2026）"
+
+
+def test_with_two_counties_the_report_asks_which(ledger, county):
+    other = {**_rec("unit", name="邻县", level="县"), "id": "unit-01ZZZZZZZZZZZZZZZZZZZZZZZZ"}
+    ledger.put(other)
+    with pytest.raises(Exception) as err:
+        _figures(ledger, "county", None, year="2025-2026")
+    assert str(err.value) == (f"请用 --unit 指定县（区）的编号（台账中的县（区）：某县 {county['C']}、"
+                              "邻县 unit-01ZZZZZZZZZZZZZZZZZZZZZZZZ）")
+
+
+def test_a_plan_with_nothing_logged_this_year_has_every_month_empty_and_none_to_come(ledger, county):
+    # A plan of 2026-2027 with no activity yet, seen on 2026-12-05: September to November have
+    # ended empty (its monthly target missed three times), December is under way, the months after
+    # it are still to come (neither met nor missed).
+    c = county
+    plan = _rec("plan", title="城关小学帮扶河口小学（2026—2027学年）", status="执行中",
+                period={"start": "2026-09-01", "end": "2027-08-31"},
+                parties=[{"school": c["A"], "role": "帮扶"}, {"school": c["B"], "role": "受帮扶"}],
+                targets=[{"key": "monthly", "metric": "送教下乡", "comparison": ">=", "value": 1, "unit": "次",
+                          "per": "月"}])
+    ledger.put(plan)
+    f = _figures(ledger, "plan", plan["id"], term="2026-2027-1")
+    [(_p, _term, monthly)] = f.targets()
+    assert (monthly.actual, monthly.goal, monthly.met, monthly.open) == (0, 3, False, False)
+    [gaps] = [g for g in f.gaps if g.kind == "plan"]
+    assert gaps.empty_months == ("2026-09", "2026-10", "2026-11")

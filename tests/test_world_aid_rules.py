@@ -1,0 +1,89 @@
+"""What a coordinator reads when a loan, an amount, a recognition or an ID number does not fit,
+word for word, and a student's status after 脱贫 by the stage of the day it was recorded."""
+from __future__ import annotations
+
+import pytest
+
+from store.core.ids import new_id
+from store.rules import checks
+
+LOAN, HIGH = "生源地助学贷款", "普通高中国家助学金"
+YEAR = "2026-2027"
+
+
+def _rec(rtype: str, **fields) -> dict:
+    return {"id": new_id(rtype), "type": rtype, "schema_version": 2, **fields}
+
+
+@pytest.fixture
+def world(ledger):
+    school = ledger.put(_rec("school", name="某县第一中学", stage="高中", county="某县", area="城区")).id
+    student = ledger.put(_rec("student", name="王芳", sex="女", school=school, stage="高中", grade="高三",
+                              events=[{"date": "2019-09-01", "event": "认定"}])).id
+    # 财政部 教育部 人民银行 银监会 2014-07: at most 8,000 元 a year (a cap, not an amount due), until
+    # the 2021 raise.
+    loan = ledger.put(_rec("standard", programme=LOAN, stage="高中", cap=True, amount_fen=800_000, unit="年",
+                           region="全国", valid_from="2014-09-01", valid_to="2021-08-31")).id
+    grant = ledger.put(_rec("standard", programme=HIGH, stage="高中", amount_fen=200_000, unit="年",
+                            region="全国", valid_from="2024-09-01")).id
+    return {"school": school, "student": student, "loan": loan, "grant": grant}
+
+
+def _aid(w, **extra) -> dict:
+    return _rec("aid", **{"student": w["student"], "term": "2026-2027-1", "paid_on": "2026-10-20", "source": "中央",
+                          "method": "银行卡", **extra})
+
+
+def _texts(ledger, record) -> list[tuple[str, str, str]]:
+    return [(j["level"], j["field"], j["message"]) for j in (f.as_json() for f in ledger.check(record))]
+
+
+def test_a_loan_above_its_cap_is_refused_and_up_to_it_is_not(ledger, world):
+    above = _aid(world, programme=LOAN, standard=world["loan"], amount_fen=900_000, term="2020-2021-1",
+                 paid_on="2020-10-20")
+    assert _texts(ledger, above) == [
+        ("error", "amount_fen", "金额 9,000.00 元超过生源地助学贷款的上限：每年最多 8,000.00 元")]
+    assert _texts(ledger, {**above, "amount_fen": 800_000}) == []
+    assert _texts(ledger, {**above, "amount_fen": 600_000}) == []         # less than the cap: any amount
+
+
+def test_yuan_typed_as_fen_says_what_was_meant(ledger, world):
+    # 1,000 元 a term is 100,000 fen; 1000 typed is 10.00 元.
+    typed = _aid(world, programme=HIGH, standard=world["grant"], amount_fen=1000)
+    assert _texts(ledger, typed) == [
+        ("error", "amount_fen",
+         "金额 10.00 元与标准差了一百倍：是不是 1,000.00 元？（amount_fen 以分计，1,000.00 元写作 100000）")]
+
+
+def test_a_recognised_students_payment_needs_that_years_approval(ledger, world):
+    r = ledger.put(_rec("recognition", student=world["student"], school_year="2025-2026", school=world["school"],
+                        application={"date": "2025-09-02", "applicant": "家长", "pledge_signed": True},
+                        review={"date": "2025-09-08", "members": ["班主任"], "result": "通过", "level": "困难"},
+                        check={"date": "2025-09-10", "by": "资助专干"}))
+    assert r.id
+    grant = _aid(world, programme=HIGH, standard=world["grant"], amount_fen=100_000)
+    assert _texts(ledger, grant) == [
+        ("error", "student", "王芳 没有 2026-2027 学年经审批的困难认定，不能发放「普通高中国家助学金」")]
+
+
+def test_the_sex_in_a_sealed_id_number_is_still_checked(ledger, world):
+    # The 17th digit 1 is a man's; the record says 女. The warning comes on saving the clear number
+    # and again on checking the saved record, where only the masked number is left.
+    doc = {**ledger.get(world["student"]), "identity": {"id_number": "110105200808081018"}}
+    saved = ledger.put(doc, base=ledger.version(world["student"]))
+    expected = ("warning", "identity.id_number",
+                "居民身份证号第 17 位表示的性别与「性别」（女）不符，请核对身份证号或性别")
+    assert [(f.level, f.field_path, f.as_json()["message"]) for f in saved.warnings] == [expected]
+    assert _texts(ledger, ledger.get(world["student"])) == [expected]
+
+
+def test_lifted_out_of_poverty_keeps_aid_until_the_stage_changes(ledger, world):
+    # 脱贫 recorded on 2025-03-01 without its stage: the stage is the one of that day (小学, six
+    # grade), not today's (初中). Until the school year ends the student keeps aid; from 初中 on not.
+    student = {"id": "student-x", "name": "李明", "school": world["school"], "stage": "初中", "grade": "七年级",
+               "school_year": "2025-2026",
+               "years": [{"school_year": "2024-2025", "school": world["school"], "stage": "小学", "grade": "六年级"}],
+               "events": [{"date": "2024-09-01", "event": "认定"}, {"date": "2025-03-01", "event": "脱贫"}]}
+    assert checks.student_status(student, "2025-02-28") == "在册"
+    assert checks.student_status(student, "2025-05-01") == "脱贫保留"
+    assert checks.student_status(student, "2025-10-01") == "已脱贫"
