@@ -108,6 +108,9 @@ def test_a_payment_needs_the_years_approved_recognition_after_its_notice(ledger,
     approve(ledger, a)
     # 王小红: approved on 21 September, after the notice ended on the 18th.
     assert rules_of(ledger, payment(base, 0, "2026-09-18")) == ["rule.aid_before_notice_end"]
+    [early] = ledger.check(payment(base, 0, "2026-09-18"))
+    assert (early.field_path, early.as_json()["message"]) == (
+        "paid_on", "发放日期 2026-09-18 不在认定公示结束（2026-09-18）之后")
     assert ledger.put(payment(base, 0, "2026-10-10")).commit
     # 李小兰: on the notice, not approved: nothing for her.
     assert rules_of(ledger, payment(base, 1, "2026-10-10")) == ["rule.aid_not_recognised"]

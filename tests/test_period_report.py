@@ -309,3 +309,29 @@ def test_a_plan_with_nothing_logged_this_year_has_every_month_empty_and_none_to_
     assert (monthly.actual, monthly.goal, monthly.met, monthly.open) == (0, 3, False, False)
     [gaps] = [g for g in f.gaps if g.kind == "plan"]
     assert gaps.empty_months == ("2026-09", "2026-10", "2026-11")
+
+
+def test_schools_by_their_short_names_in_name_order_and_a_secondment_where_it_goes(ledger, county):
+    c = county
+    # Two more supporting schools, made 河西 first and 城南 second: listed by name (城 before 河), not
+    # in the order they were made; 河口中学 is called by its short name.
+    hexi = _rec("school", name="河西小学", stage="小学", county=COUNTY, area="乡村", unit=c["T1"])
+    chengnan = _rec("school", name="城南小学", stage="小学", county=COUNTY, area="城区", unit=c["T1"])
+    hexi["id"], chengnan["id"] = sorted((hexi["id"], chengnan["id"]))          # 河西 first by id
+    year = {"start": "2026-09-01", "end": "2027-08-31"}
+    plans = [_rec("plan", title=f"{s['name']}帮扶河口小学", status="执行中", period=year,
+                  parties=[{"school": s["id"], "role": "帮扶"}, {"school": c["B"], "role": "受帮扶"}])
+             for s in (hexi, chengnan)]
+    d = {**ledger.get(c["D"]), "short_name": "河口中"}
+    ledger.commit([Change(x["id"], x, NEW) for x in (hexi, chengnan, *plans)], action="import", message="t")
+    ledger.put(d, base=ledger.version(c["D"]))
+    f = _figures(ledger, "county", None, year="2026-2027")
+    assert [f.names[s] for s in f.supporting] == ["城南小学", "河西小学"]
+    assert f.names[c["D"]] == "河口中"
+    # A 挂职 to 河口中学 logged as an activity at 河口小学: it is in 河口中学's report all the same.
+    seconded = _rec("visit", plan=c["P1"], date="2026-03-02", kind="挂职", host_school=c["B"], visiting_school=c["A"],
+                    secondment={"from_school": c["A"], "to_school": c["D"], "start": "2026-03-02",
+                                "end": "2026-07-10", "person": "孙老师"})
+    ledger.put(seconded)
+    school = _figures(ledger, "school", c["D"], term="2025-2026-2")
+    assert seconded["id"] in {s.visit for s in school.secondments}

@@ -87,3 +87,11 @@ def test_lifted_out_of_poverty_keeps_aid_until_the_stage_changes(ledger, world):
     assert checks.student_status(student, "2025-02-28") == "在册"
     assert checks.student_status(student, "2025-05-01") == "脱贫保留"
     assert checks.student_status(student, "2025-10-01") == "已脱贫"
+
+
+def test_back_in_need_after_leaving_is_enrolled_again(ledger, world):
+    student = {"id": "student-y", "name": "赵强", "school": world["school"], "stage": "高中", "grade": "高一",
+               "events": [{"date": "2024-09-01", "event": "认定"}, {"date": "2025-01-10", "event": "退出"},
+                          {"date": "2025-03-01", "event": "返贫"}]}
+    assert [checks.student_status(student, day) for day in ("2024-12-31", "2025-02-01", "2025-03-01")] == [
+        "在册", "已退出", "在册"]

@@ -596,7 +596,7 @@ def _aid_standard_match(c: _Ctx, r: dict) -> Iterator[Finding]:
             show = _boarding_word if name == "boarding" else (lambda v: v)
             yield c.finding(level, ("standard",), "rule.aid_standard_mismatch",
                             {"what": Word(f"rule.word.field_{name}"), "whose": Word(f"rule.word.{whose}"),
-                             "expected": show(expected), "actual": show(actual), "standard": standard.get("id")})
+                             "expected": show(expected), "actual": show(actual)})
 
 
 def _aid_standard_missing(c: _Ctx, r: dict) -> Iterator[Finding]:
