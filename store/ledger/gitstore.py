@@ -337,16 +337,14 @@ class GitStore:
         return tree
 
     def commit_info(self, sha: str) -> dict:
-        _, data = self.read(sha)
-        head, _, message = data.partition(b"\n\n")
-        info: dict = {"commit": sha, "parents": [], "message": message.decode("utf-8", "replace")}
-        for line in head.decode("utf-8", "replace").splitlines():
-            key, _, value = line.partition(" ")
-            if key == "parent":
-                info["parents"].append(value)
-            elif key in ("tree", "author", "committer"):
-                info[key] = value
-        return info
+        return _commit_info(sha, self.read(sha)[1])
+
+    def commit_infos(self, shas: list[str]) -> dict[str, dict]:
+        """commit_info of many commits through one `git cat-file --batch`."""
+        infos = {sha: _commit_info(sha, data) for sha, data in self.read_blobs(list(shas))}
+        for sha, info in infos.items():
+            self._commit_trees[sha] = info["tree"]
+        return infos
 
     # -- trees --------------------------------------------------------------
     def tree_entries(self, sha: str) -> list[tuple[bytes, int, str]]:
@@ -523,6 +521,44 @@ class GitStore:
             proc.wait()
         return docs if ok and len(docs) == len(shas) else None
 
+    def diff_tree_pairs(self, pairs: Iterable[tuple[str, str]]
+                        ) -> dict[tuple[str, str], dict[str, tuple[str | None, str | None]]]:
+        """For each (old tree, new tree): path -> (old blob, new blob), None where absent; all of
+        them from one `git diff-tree --stdin` (a process per pair costs more than the diffs)."""
+        pairs = list(dict.fromkeys(pairs))
+        found: dict[tuple[str, str], dict[str, tuple[str | None, str | None]]] = {p: {} for p in pairs}
+        todo = [p for p in pairs if p[0] != p[1]]
+        if not todo:
+            return found
+        out = self.run("diff-tree", "--stdin", "-r", "-z", "--no-renames",
+                       input="".join(f"{a} {b}\n" for a, b in todo).encode())
+        # git prints "<old> <new>\n" before each pair's entries (also when there are none); an
+        # entry is ":<modes> <ids> <status>\0<path>\0".
+        parts = out.split(b"\0")
+        current: dict = {}
+        at = 0
+        while at < len(parts):
+            token = parts[at]
+            at += 1
+            while token and not token.startswith(b":"):
+                line, _, token = token.partition(b"\n")
+                current = found.setdefault(tuple(line.decode().split()), {})
+            if token:
+                current[parts[at].decode("utf-8", "surrogateescape")] = _raw_change(token)
+                at += 1
+        return found
+
+    def lookup_many(self, specs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+        """lookup() of many (tree, path) through one `git cat-file --batch-check`."""
+        specs = list(dict.fromkeys(specs))
+        if not specs:
+            return {}
+        out = self.run("cat-file", "--batch-check=%(objectname)",
+                       input="".join(f"{tree}:{path}\n" for tree, path in specs).encode())
+        answers = out.decode().split("\n")
+        return {spec: (None if answer.endswith(" missing") else answer)
+                for spec, answer in zip(specs, answers)}
+
     def diff_trees(self, old: str, new: str) -> Iterator[tuple[str, str | None]]:
         """(path, new blob id or None when deleted) for each file that differs between two trees."""
         out = self.run("diff-tree", "-r", "-z", "--no-renames", old, new)
@@ -549,12 +585,8 @@ class GitStore:
             files = []
             parts = rest.lstrip(b"\n").split(b"\0")
             for meta, path in zip(parts[0::2], parts[1::2]):
-                if not meta.startswith(b":"):
-                    continue
-                fields = meta[1:].split()
-                old, new = fields[2].decode(), fields[3].decode()
-                files.append((path.decode("utf-8", "surrogateescape"), None if old == ZERO else old,
-                              None if new == ZERO else new))
+                if meta.startswith(b":"):
+                    files.append((path.decode("utf-8", "surrogateescape"), *_raw_change(meta)))
             yield commit, parents, files
 
     # -- housekeeping -------------------------------------------------------
@@ -636,6 +668,25 @@ def _owner(uid: int) -> str:
         return pwd.getpwuid(uid).pw_name
     except KeyError:
         return str(uid)
+
+
+def _raw_change(meta: bytes) -> tuple[str | None, str | None]:
+    """(old blob, new blob), None where absent, of one entry of git's raw diff (":<modes> <ids> <status>")."""
+    fields = meta[1:].split()
+    old, new = fields[2].decode(), fields[3].decode()
+    return (None if old == ZERO else old, None if new == ZERO else new)
+
+
+def _commit_info(sha: str, data: bytes) -> dict:
+    head, _, message = data.partition(b"\n\n")
+    info: dict = {"commit": sha, "parents": [], "message": message.decode("utf-8", "replace")}
+    for line in head.decode("utf-8", "replace").splitlines():
+        key, _, value = line.partition(" ")
+        if key == "parent":
+            info["parents"].append(value)
+        elif key in ("tree", "author", "committer"):
+            info[key] = value
+    return info
 
 
 def parse_tree(data: bytes) -> list[tuple[bytes, int, str]]:

@@ -195,19 +195,28 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
     schemas_cache: dict[str, Schemas] = {}
     hub_is_empty = not store.run("for-each-ref", "--count=1", "refs/").strip()
     later: list[tuple] = []   # what each commit's record files need, once they are all read
-    for line in filter(None, listing):
-        commit, *parents = line.split()
-        info = store.commit_info(commit)
+    # Every commit, its parents' trees and the files each changes against each parent, read
+    # in three git processes for the whole push (not a few per commit).
+    commits = [line.split() for line in listing if line]
+    infos = store.commit_infos([c for c, *_ in commits])
+    tree_of = {c: info["tree"] for c, info in infos.items()}
+    tree_of.update({p: store.commit_tree(p) for _c, *parents in commits for p in parents if p not in tree_of})
+    pairs = [(tree_of[p], tree_of[c]) for c, *parents in commits for p in parents]
+    pairs += [(EMPTY_TREE, tree_of[c]) for c, *parents in commits if not parents]
+    diffs = store.diff_tree_pairs(pairs)
+    schemas_at = store.lookup_many((tree_of[c], "schemas") for c, *_ in commits)
+    for commit, *parents in commits:
+        info = infos[commit]
         tree = info["tree"]
         refused += _clear_in(info["message"], "hub.clear_in_commit",
                              {"commit": commit[:10], "part": i18n.Word("hub.part_message")})
-        parent_trees = [store.commit_tree(p) for p in parents] or [EMPTY_TREE]
+        parent_trees = [tree_of[p] for p in parents] or [EMPTY_TREE]
         files: dict[str, str] = {}
         outside: set[str] = set()
         named: set[str] = set()
         paid: list[tuple[str, str, str | None]] = []   # payments this commit edits or deletes
         for ptree in parent_trees:
-            for path, (before, after) in diff_tree(store, ptree, tree).items():
+            for path, (before, after) in diffs[(ptree, tree)].items():
                 if after and path not in named:
                     named.add(path)
                     refused += _clear_in(path, "hub.clear_in_commit",
@@ -226,14 +235,14 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
                     outside.add(path)   # (a merge taking the file as one parent has it is fine)
         if outside and not (not parents and hub_is_empty):   # (the first commit of a new hub)
             refused += _check_upgrade(store, commit, tree, parents, parent_trees, sorted(outside), guard)
-        later.append((commit, tree, files))
+        later.append((commit, schemas_at[(tree, "schemas")], files))
         if paid:
             refused += _check_closed(store, commit, parent_trees[0], paid)
     # The record files of every commit in one read (one git process, not one per commit).
     contents = dict(store.read_blobs(sorted({blob for _c, _t, files in later for blob in files.values()})))
-    for commit, tree, files in later:
+    for commit, schemas_tree, files in later:
         if files:
-            refused += _check_files(commit, files, contents, _schemas(store, tree, schemas_cache))
+            refused += _check_files(commit, files, contents, _schemas_of(store, schemas_tree, schemas_cache))
     return _unique(refused)
 
 
@@ -350,7 +359,12 @@ def _config(store: GitStore, tree: str) -> dict:
 
 
 def _schemas(store: GitStore, tree: str, cache: dict[str, Schemas]) -> Schemas:
-    sha = store.lookup(tree, "schemas") or ""
+    return _schemas_of(store, store.lookup(tree, "schemas"), cache)
+
+
+def _schemas_of(store: GitStore, sha: str | None, cache: dict[str, Schemas]) -> Schemas:
+    """The schemas of the `schemas/` tree `sha` (the project's where a ledger has none)."""
+    sha = sha or ""
     if sha not in cache:
         files = {name: store.read_blob(b.hex()) for b, _m, name in store.tree_entries(sha)} if sha else {}
         cache[sha] = Schemas(files) if files else Schemas.from_dir()

@@ -221,18 +221,7 @@ class Outcome:
 
 def diff_tree(store: GitStore, old: str, new: str) -> dict[str, tuple[str | None, str | None]]:
     """path -> (old blob, new blob), None where absent."""
-    if old == new:
-        return {}
-    out = store.run("diff-tree", "-r", "-z", "--no-renames", old, new)
-    parts = out.split(b"\0")
-    found = {}
-    for meta, path in zip(parts[0::2], parts[1::2]):
-        if not meta.startswith(b":"):
-            continue
-        fields = meta[1:].split()
-        a, b = fields[2].decode(), fields[3].decode()
-        found[path.decode("utf-8", "surrogateescape")] = (None if a == ZERO else a, None if b == ZERO else b)
-    return found
+    return store.diff_tree_pairs([(old, new)])[(old, new)]
 
 
 def merge_bases(store: GitStore, mine: str, theirs: str) -> list[str]:
