@@ -2,7 +2,11 @@
 of indent, Chinese as UTF-8 (not \\u escapes), one newline at the end; its blob id is git's."""
 from __future__ import annotations
 
+import json
 import subprocess
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from store.core import canonical
 
@@ -78,3 +82,33 @@ def test_blob_id_is_the_id_git_gives_the_bytes():
         git = subprocess.run(["git", "hash-object", "--stdin"], input=data, capture_output=True, check=True)
         assert canonical.blob_id(data) == git.stdout.decode().strip()
     assert canonical.blob_id(b"{}\n") == "0967ef424bce6791893e9a57bb952f80fd536e93"
+
+
+# The canonical form is written by store/core/canonical.py itself (json's indented encoder is its
+# slow pure-Python one): any JSON value a record can hold gives exactly json's bytes, so no blob
+# already committed changes.
+_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+_leaf = (st.none() | st.booleans() | st.integers(min_value=-(10 ** 30), max_value=10 ** 30)
+         | st.floats(allow_nan=True, allow_infinity=True) | _text)
+_json = st.recursive(_leaf, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_text, inner, max_size=4),
+                     max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json)
+def test_the_canonical_bytes_are_json_s_own_for_any_value(value):
+    assert canonical.dumps(value) == (json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2)
+                                      + "\n").encode("utf-8")
+
+
+def test_what_json_cannot_write_is_refused_as_json_refuses_it():
+    for value in ({1: "a"}, {"a": {1, 2}}, {"a": b"x"}):
+        try:
+            expected = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+        except TypeError:
+            try:
+                canonical.dumps(value)
+            except TypeError:
+                continue
+            raise AssertionError(f"{value!r} was written")
+        assert canonical.dumps(value) == expected.encode("utf-8")

@@ -305,4 +305,4 @@ def _guard(ledger, changes: list[tuple[str, dict | None, dict | None]]) -> list[
     return refused(changes, ledger.index)
 
 
-hooks.register_guard(_guard)
+hooks.register_guard(_guard, {"batch", "aid", "adjustment"})

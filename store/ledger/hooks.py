@@ -9,7 +9,7 @@ record holding identifiers is never written unsealed, and no ledger is made that
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from store.core.errors import BangfuError
 
@@ -39,8 +39,9 @@ class LayerMissing(BangfuError):
 _sealing: Sealing | None = None
 _setup: Setup | None = None
 # (ledger, [(record id, before, after)]) -> error Findings: changes a layer above refuses
-# (store.twinning.locks: records of an inspected plan or a closed term).
-_guards: list[Callable[[Any, list[tuple[str, dict | None, dict | None]]], list[Any]]] = []
+# (store.twinning.locks: records of an inspected plan or a closed term), each with the record
+# types it looks at (a save of other records does not read their versions before for it).
+_guards: list[tuple[Callable[[Any, list[tuple[str, dict | None, dict | None]]], list[Any]], frozenset[str]]] = []
 
 
 def register_sealing(sealing: Sealing) -> None:
@@ -53,9 +54,11 @@ def register_setup(setup: Setup) -> None:
     _setup = setup
 
 
-def register_guard(guard: Callable[[Any, list[tuple[str, dict | None, dict | None]]], list[Any]]) -> None:
-    if guard not in _guards:
-        _guards.append(guard)
+def register_guard(guard: Callable[[Any, list[tuple[str, dict | None, dict | None]]], list[Any]],
+                   types: Iterable[str]) -> None:
+    """`guard` is given the changes to records of `types` (record types), when a save has any."""
+    if all(g is not guard for g, _t in _guards):
+        _guards.append((guard, frozenset(types)))
 
 
 def guards() -> tuple:

@@ -219,9 +219,10 @@ class Index:
         """The search text of a record again (a type searched before keeps its text index whole)."""
         self._db.execute("DELETE FROM texts WHERE id = ?", (rid,))
         self._db.execute("DELETE FROM text_refs WHERE id = ?", (rid,))
-        doc = self.get(rid)
-        if doc is not None and rid.split("-", 1)[0] in texts:
-            self._store_texts([(rid, doc)])
+        if rid.split("-", 1)[0] in texts:
+            doc = self.get(rid)
+            if doc is not None:
+                self._store_texts([(rid, doc)])
 
     def _store_texts(self, docs: list[tuple[str, dict]]) -> None:
         for rid, doc in docs:

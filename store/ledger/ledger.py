@@ -555,7 +555,7 @@ class Ledger:
         return (commit, tree, blobs) if won else None
 
     def _prepare(self, changes: list[Change], checked: bool = True) -> tuple[dict[str, bytes | None], list[Saved],
-                                                                            dict[str, dict | None]]:
+                                                                            dict[str, str | None]]:
         """Check bases, seal, validate every record against the ledger as it will be after
         the whole batch (so a batch may add a plan and its visits), and serialise."""
         records: dict[str, dict | None] = {}
@@ -570,8 +570,11 @@ class Ledger:
                 early[change.id] = hooks.sealing().warnings(self, change.record)
             records[change.id] = None if change.record is None else self._protect(change.record)
         # Changes a layer above refuses whatever the records say (store.twinning.locks).
-        guarded = [f for guard in hooks.guards()
-                   for f in guard(self, [(rid, self.index.get(rid), doc) for rid, doc in records.items()])]
+        guarded = []
+        for guard, types in hooks.guards():
+            mine = [(rid, self.index.get(rid), doc) for rid, doc in records.items()
+                    if ids.type_of(rid) in types or (doc or {}).get("type") in types]
+            guarded += guard(self, mine) if mine else []
         if guarded:
             raise InvalidRecord(guarded, record=", ".join(sorted({f.record for f in guarded})))
         problems: list[Finding] = []
@@ -584,7 +587,7 @@ class Ledger:
             raise InvalidRecord(problems, record=", ".join(sorted({f.record for f in problems})))
         prepared: dict[str, bytes | None] = {}
         saved: list[Saved] = []
-        kept: dict[str, dict | None] = {}
+        kept: dict[str, str | None] = {}
         for rid, doc in records.items():
             current = self.index.blobs.get(rid)
             data = None if doc is None else canonical.dumps(doc)
@@ -592,9 +595,9 @@ class Ledger:
                 saved.append(Saved(rid, None, current, warnings.get(rid, [])))
                 continue
             prepared[ids.path_of(rid)] = data
-            # The index keeps the record read back from the bytes written (as a reload would give
-            # it): never the caller's own dict, and a parse costs less than a deep copy.
-            kept[rid] = None if data is None else json.loads(data)
+            # The index keeps the text of the file written (as a reload would give it; read back
+            # when asked for): never the caller's own dict.
+            kept[rid] = None if data is None else data.decode("utf-8")
             saved.append(Saved(rid, None, None if data is None else canonical.blob_id(data), warnings.get(rid, [])))
         return prepared, saved, kept
 
@@ -622,7 +625,7 @@ class Ledger:
             return record
         return hooks.sealing().seal(self, record)
 
-    def _after_commit(self, parent: str, commit: str, tree: str, records: dict[str, dict | None],
+    def _after_commit(self, parent: str, commit: str, tree: str, records: dict[str, str | None],
                       blobs: dict[str, str | None]) -> None:
         # The index was at the parent: move it by what we just wrote instead of reading it back
         # (unless another process has moved it meanwhile).

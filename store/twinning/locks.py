@@ -89,7 +89,7 @@ def _guard(ledger, changes: list[tuple[str, dict | None, dict | None]]) -> list[
     return refused(changes, ledger.index, ledger.config.get("closed_through"))
 
 
-hooks.register_guard(_guard)
+hooks.register_guard(_guard, {*LOCKED_BY_PLAN, *LOCKED_BY_TERM, "adjustment"})
 
 
 def inspect(ledger, inspection: dict):
