@@ -12,12 +12,18 @@ Refused, with a message in Chinese and English that says what to do:
 - a clear identifier (resident ID, mobile or bank card number, store/rules/cleartext.py) in a
   commit message, a file name, a tag's message or a ref's name: children's identifiers live
   only sealed in their protected fields, and git keeps every message and name for good;
-- a change to anything outside `records/` (schemas, bangfu.json, .gitattributes) except
-  by the schema upgrade step, pushed by one of the policy's admins: a commit with the trailer
-  `Action: schema-upgrade` that raises `schema_version` in bangfu.json by one, keeps the
-  ledger id, keeps every protected identifier field as protected as it was, and that every
-  record of the ledger fits (`schema_upgrade()` makes one). A merge may take such files as
-  they are in one of its parents.
+- a change to anything outside `records/` (schemas, bangfu.json, .gitattributes, allowed_signers)
+  except by one of the settings steps, pushed by one of the policy's admins, changing only what
+  that step changes:
+  - the schema upgrade (`Action: schema-upgrade`, `schema_upgrade()` makes it): schemas/ and
+    bangfu.json, where `schema_version` rises by exactly one over the commit's first parent
+    (one upgrade per commit: two made before a sync are two commits; the same version again or
+    a jump is refused) and nothing else changes; every protected identifier field stays as
+    protected as it was, and every record of the ledger fits;
+  - closing a term (`Action: close-term`, `bangfu close-term`): `closed_through` in bangfu.json,
+    to a later term than before (never reopening one);
+  - signing (`Action: signing`, `bangfu signing add`): allowed_signers.
+  A merge may take such files as they are in one of its parents.
 """
 from __future__ import annotations
 
@@ -234,7 +240,7 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
                                                    for pt in parent_trees)):
                     outside.add(path)   # (a merge taking the file as one parent has it is fine)
         if outside and not (not parents and hub_is_empty):   # (the first commit of a new hub)
-            refused += _check_upgrade(store, commit, tree, parents, parent_trees, sorted(outside), guard)
+            refused += _check_settings(store, commit, tree, parents, parent_trees, sorted(outside), guard)
         later.append((commit, schemas_at[(tree, "schemas")], files))
         if paid:
             refused += _check_closed(store, commit, parent_trees[0], paid)
@@ -275,24 +281,46 @@ def _doc(data: bytes | None) -> dict:
     return doc if isinstance(doc, dict) else {}
 
 
-def _check_upgrade(store: GitStore, commit: str, tree: str, parents: list[str], parent_trees: list[str],
-                   paths: list[str], guard: _Guard) -> list[Refusal]:
-    """A commit that changes files outside records/ must be a real schema upgrade by an admin."""
+# What an administrator's commit may change outside records/, by its `Action` trailer: the
+# commands that make such commits (bangfu schema-upgrade, close-term, signing add).
+SETTINGS_STEPS = {UPGRADE: ("schemas/", CONFIG_FILE), "close-term": (CONFIG_FILE,), "signing": ("allowed_signers",)}
+
+
+def _check_settings(store: GitStore, commit: str, tree: str, parents: list[str], parent_trees: list[str],
+                    paths: list[str], guard: _Guard) -> list[Refusal]:
+    """A commit that changes files outside records/ must be one of the settings steps
+    (SETTINGS_STEPS), pushed by one of the policy's admins, changing only what that step changes."""
     info = store.commit_info(commit)
-    if not parents or UPGRADE not in Trailers.parse(info["message"]).get("Action", []):
+    action = (Trailers.parse(info["message"]).get("Action") or [""])[0]
+    if not parents or action not in SETTINGS_STEPS:
         return [Refusal("hub.outside_records", {"commit": commit[:10], "path": p}) for p in paths]
     where = {"commit": commit[:10]}
     if not guard.policy.may_upgrade(guard.pusher):
         return [Refusal("hub.upgrade_not_allowed", {**where, "pusher": guard.pusher,
                                                     "admins": "、".join(guard.policy.admins) or "—",
                                                     "policy": str(guard.policy.path)})]
+    steps = SETTINGS_STEPS[action]
+    other = [p for p in paths if not any(p == s or s.endswith("/") and p.startswith(s) for s in steps)]
+    if other:
+        return [Refusal("hub.settings_other_file", {**where, "path": p, "action": action}) for p in other]
     before, after = _config(store, parent_trees[0]), _config(store, tree)
     if after.get("ledger_id") != before.get("ledger_id"):
         return [Refusal("hub.upgrade_ledger_id", where)]
-    was = before.get("schema_version", 1)
-    if not isinstance(was, int) or after.get("schema_version") != was + 1 or type(after["schema_version"]) is not int:
-        return [Refusal("hub.upgrade_version", {**where, "old": json.dumps(was), "new":
-                                               json.dumps(after.get("schema_version"))})]
+    changed = sorted(k for k in before.keys() | after.keys() if k != "ledger_id" and before.get(k) != after.get(k))
+    if action == "close-term":
+        return _check_closing(where, before, after, changed)
+    if action != UPGRADE:
+        return []
+    moved = [k for k in changed if k != "schema_version"]
+    if moved:   # (closing a term again, or reopening one, goes by close-term and its own check)
+        return [Refusal("hub.upgrade_setting", {**where, "setting": k}) for k in moved]
+    # One upgrade, one commit, one version up from the commit before it: what bangfu
+    # schema-upgrade writes. Two upgrades made before a sync are two commits, each checked
+    # against its own parent; the same version again, or a jump, is no upgrade it makes.
+    was, now = before.get("schema_version", 1), after.get("schema_version")
+    if type(was) is not int or type(now) is not int or now != was + 1:
+        return [Refusal("hub.upgrade_version", {**where, "old": json.dumps(was), "new": json.dumps(now),
+                                                "expected": json.dumps(was + 1 if type(was) is int else 2)})]
     try:
         old_schemas, new_schemas = _schemas(store, parent_trees[0], {}), _schemas(store, tree, {})
         weakened = _weakened(old_schemas, new_schemas)
@@ -301,6 +329,20 @@ def _check_upgrade(store: GitStore, commit: str, tree: str, parents: list[str], 
         return _unfit(store, commit, tree, new_schemas)
     except Exception as exc:   # pushed schemas that cannot even be used (broken JSON, bad $ref, …)
         return [Refusal("hub.upgrade_broken", {**where, "error": f"{type(exc).__name__}: {exc}"[:160]})]
+
+
+def _check_closing(where: dict, before: dict, after: dict, changed: list[str]) -> list[Refusal]:
+    """`bangfu close-term`: closed_through alone changes, to a term after the one closed before
+    (a closed term is never opened again: its payments were audited as they stand)."""
+    moved = [k for k in changed if k != "closed_through"]
+    if moved:
+        return [Refusal("hub.upgrade_setting", {**where, "setting": k}) for k in moved]
+    old, new = before.get("closed_through"), after.get("closed_through")
+    if not isinstance(new, str) or terms.term_end(new) is None or (
+            isinstance(old, str) and terms.term_end(old) is not None and terms.term_end(new) <= terms.term_end(old)):
+        return [Refusal("hub.closing_back", {**where, "old": json.dumps(old, ensure_ascii=False),
+                                             "new": json.dumps(new, ensure_ascii=False)})]
+    return []
 
 
 # Keywords that say what a field is called or means, not what it accepts.
@@ -509,7 +551,9 @@ _ADVICE = {"hub.non_fast_forward": "hub.advice_sync", "hub.delete": "hub.advice_
            "hub.upgrade_broken": "hub.advice_upgrade", "hub.upgrade_weakens": "hub.advice_upgrade_protected",
            "hub.upgrade_unfit": "hub.advice_fix", "hub.out_of_scope": "hub.advice_scope",
            "hub.closed_term": "hub.advice_closed", "hub.conflict_markers": "hub.advice_setup",
-           "hub.clear_in_commit": "hub.advice_clear", "hub.clear_in_ref": "hub.advice_clear"}
+           "hub.clear_in_commit": "hub.advice_clear", "hub.clear_in_ref": "hub.advice_clear",
+           "hub.settings_other_file": "hub.advice_upgrade", "hub.upgrade_setting": "hub.advice_upgrade",
+           "hub.closing_back": "hub.advice_closed"}
 
 
 def run_hook(stdin_text: str) -> int:
