@@ -6,6 +6,7 @@ Pushes are made with plain git over `git daemon` (git://) on 127.0.0.1 into a hu
 `bangfu init --bare --shared`, so each goes through the hub's real pre-receive hook."""
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -103,3 +104,25 @@ def test_a_tag_whose_message_or_name_holds_an_id_number_is_refused(served, work)
     git(work, "tag", "-a", "-m", "2024 验收", "验收-2024")
     r = push(work, "refs/tags/验收-2024")
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("written", [
+    "110105\t19491231\t002X",                       # tabs: `\t` in the file, which ended the hub's search
+    "\u200b".join(ID),                              # a zero-width space between every digit
+    "1101  0519  4912  3100  2X",                   # two spaces between groups
+    "110105.19491231.002X",                         # dots
+    "一一〇一〇五一九四九一二三一〇〇二X",             # Chinese numerals
+])
+def test_an_id_number_written_between_separators_or_in_numerals_is_refused_in_a_record(served, work, written):
+    """Pushed with plain git in a visit's notes: the hub finds it however the digits were written."""
+    hub, _url = served
+    before = git(hub, "rev-parse", "main")
+    path = sorted((work / "records" / "visit").rglob("*.json"))[0]
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["notes"] = f"家访学生身份证 {written}，已核对"
+    path.write_text(json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=2) + "\n", encoding="utf-8")
+    git(work, "commit", "-qam", "补记")
+    r = push(work)
+    assert r.returncode != 0 and "居民身份证号的明文" in r.stderr and "resident ID number in clear" in r.stderr, r.stderr
+    assert doc["id"] in r.stderr and "notes" in r.stderr and written not in r.stderr and ID not in r.stderr
+    assert git(hub, "rev-parse", "main") == before

@@ -1,9 +1,12 @@
 """Clear personal identifiers in a text: resident ID numbers, mainland mobile numbers, bank card
 numbers, found however they were typed, and masked for showing.
 
-Text is looked at with every Unicode digit read as its ASCII digit, every dash as '-' and every
-space as ' ' (length kept, so a match's span is the span in the original text): an ID typed in
-full-width or Arabic-Indic digits, or with spaces inside, is still an ID. Records and where an
+Text is looked at with every Unicode digit (and the Chinese numerals 〇零一…九) read as its ASCII
+digit, every dash as '-', and every space, invisible character (zero-width space, soft hyphen,
+control characters) and dot, slash or underscore as ' ' (length kept, so a match's span is the
+span in the original text): an ID typed in full-width or Arabic-Indic digits, in Chinese
+numerals, or with spaces, dashes or invisible characters inside (up to three between two
+digits), is still an ID. Records and where an
 identifier belongs are store/rules/identifiers.py's business; this module knows only text."""
 from __future__ import annotations
 
@@ -18,7 +21,8 @@ KINDS = ("id_number", "phone", "bank_card")
 _DASHES = idcard.DASHES
 _EDGE_L, _EDGE_R = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
 _SEP = r"[ -]?"
-ID_RE = re.compile(_EDGE_L + r"\d(?:" + _SEP + r"\d){16}" + _SEP + r"[\dXx]" + _EDGE_R)
+_ID_SEP = r"[ -]{0,3}"
+ID_RE = re.compile(_EDGE_L + r"\d(?:" + _ID_SEP + r"\d){16}" + _ID_SEP + r"[\dXx]" + _EDGE_R)
 PHONE_RE = re.compile(_EDGE_L + r"(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}){2}" + _EDGE_R)
 # Card numbers start with 3-6 (Amex/JCB, Visa, Mastercard, UnionPay): cuts false hits on
 # long voucher numbers that happen to pass Luhn.
@@ -27,18 +31,26 @@ PATTERNS = (ID_RE, CARD_RE, PHONE_RE)  # the order matters: an ID first
 SEALED_RE = re.compile(re.escape(SEAL_PREFIX) + r"[A-Za-z0-9+/]+={0,2}\Z")
 
 
+_NUMERALS = "〇零一二三四五六七八九"
+_NUMERAL_DIGIT = {ch: str(max(n - 1, 0)) for n, ch in enumerate(_NUMERALS)}
+_SEPARATORS = "._/·・"   # written between groups of digits as spaces are (110105.19491231.002X)
+
+
 def fold(text: str) -> str:
-    """The text with every decimal digit in ASCII, every dash '-', every space ' ', full-width x/X
-    as x/X; one character for one, so spans found in it are spans of the original."""
+    """The text with every decimal digit (and Chinese numeral) in ASCII, every dash '-', every
+    space, separator, control or invisible format character ' ', full-width x/X as x/X; one
+    character for one, so spans found in it are spans of the original."""
     out = []
     for ch in text:
         if ch < "\x80":
-            out.append(ch)
+            out.append(" " if ch in _SEPARATORS or ch < " " or ch == "\x7f" else ch)
         elif (d := unicodedata.decimal(ch, None)) is not None:
             out.append(str(d))
+        elif ch in _NUMERAL_DIGIT:
+            out.append(_NUMERAL_DIGIT[ch])
         elif ch in _DASHES:
             out.append("-")
-        elif ch.isspace():
+        elif ch.isspace() or ch in _SEPARATORS or unicodedata.category(ch) in ("Cf", "Cc"):
             out.append(" ")
         elif ch in "ｘＸ":
             out.append(unicodedata.normalize("NFKC", ch))
@@ -55,15 +67,26 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-# Ten digits or more (any Unicode digits), separators between them: what every kind needs. Most
-# texts have no such run and are done with one search (the rule runs on every field of every save).
-_CANDIDATE = re.compile(r"\d(?:[\s" + re.escape(idcard.DASHES) + r"]?\d){9}")
+# Ten digits or more (any Unicode digits or Chinese numerals), up to three characters that are
+# neither letters nor digits between them: what every kind needs, whatever fold() makes of the
+# rest. Most texts have no such run and are done with one search (the rule runs on every field of
+# every save).
+_DIGIT = r"[\d" + _NUMERALS + r"]"
+_CANDIDATE = re.compile(_DIGIT + r"(?:[\W_]{0,3}+" + _DIGIT + r"){9}")   # (no digit is a separator: no backtracking)
+# A JSON string's escapes (\t, \n, \u001f, …): in a record file's text they stand for one character.
+_JSON_ESCAPE = re.compile(r'\\(?:u[0-9a-fA-F]{4}|.)')
 
 
 def may_hold(text: str) -> bool:
-    """Whether the text has a run of ten digits (any Unicode digits, separators between): what
-    every kind needs. False: no identifier in it, none in any part of it."""
+    """Whether the text has a run of ten digits (separators between): what every kind needs.
+    False: no identifier in it, none in any part of it."""
     return _CANDIDATE.search(text) is not None
+
+
+def may_hold_json(text: str) -> bool:
+    """may_hold() of a record file's text: each escape read as the one character it stands for
+    (a tab between the digits is written `\t`, whose `t` would end the run)."""
+    return may_hold(_JSON_ESCAPE.sub(" ", text) if "\\" in text else text)
 
 
 def spans(text: str) -> Iterator[tuple[int, int, str]]:
@@ -100,7 +123,7 @@ def mask_found(kind: str, value: str) -> str:
     mobile's first three and last four, a card's last four)."""
     digits = re.sub(r"[^0-9Xx]", "", fold(value)).upper()
     if kind == "id_number":
-        return idcard.mask(idcard.normal(value))
+        return idcard.mask(digits)
     if kind == "phone":
         digits = digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
         return digits[:3] + "****" + digits[-4:]

@@ -157,6 +157,8 @@ class _Guard:
 def _clear_in(text: str, key: str, params: dict) -> list[Refusal]:
     """A refusal for each line of a message (or a name) that holds a clear identifier, showing
     that line masked."""
+    if not cleartext.may_hold(text):   # (most messages and names: one search, no line masked)
+        return []
     out = []
     for line in text.splitlines():
         for found in identifiers.misplaced_in_text(line, _excerpt(line)):
@@ -444,7 +446,7 @@ def _check_files(commit: str, files: dict[str, str], contents: dict[str, bytes],
             # Every commit, not just the last: a clear identifier removed again is still in the
             # history. (A canonical file, digits as typed, with no run of ten digits anywhere
             # holds none: most records are done with one search of their text.)
-            if not canonical_form or cleartext.may_hold(data.decode("utf-8")):
+            if not canonical_form or cleartext.may_hold_json(data.decode("utf-8")):
                 out += [Refusal("hub.invalid", {**where, "record": rid}, f)
                         for f in identifiers.misplaced(doc, schemas)]
     return out
