@@ -126,3 +126,25 @@ def test_an_id_number_written_between_separators_or_in_numerals_is_refused_in_a_
     assert r.returncode != 0 and "居民身份证号的明文" in r.stderr and "resident ID number in clear" in r.stderr, r.stderr
     assert doc["id"] in r.stderr and "notes" in r.stderr and written not in r.stderr and ID not in r.stderr
     assert git(hub, "rev-parse", "main") == before
+
+
+def test_an_id_number_as_a_commit_s_author_or_in_an_admin_s_schema_file_is_refused(served, work):
+    hub, _url = served
+    before = git(hub, "rev-parse", "main")
+    git(work, "-c", f"user.name=学生{ID}", "commit", "-q", "--allow-empty", "-m", "补记")
+    err = refused_masked(push(work), ID)
+    assert "作者" in err and "author" in err
+    git(work, "reset", "-q", "--hard", "origin/main")
+    # A schema upgrade by the hub's admin (this account): its files are kept and cloned like records.
+    schema = work / "schemas" / "student.json"
+    doc = json.loads(schema.read_text(encoding="utf-8"))
+    doc["description"] = f"例如 {ID}"
+    schema.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    config = json.loads((work / "bangfu.json").read_text(encoding="utf-8"))
+    config["schema_version"] += 1
+    (work / "bangfu.json").write_text(json.dumps(config, ensure_ascii=False, sort_keys=True, indent=2) + "\n",
+                                      encoding="utf-8")
+    git(work, "commit", "-qam", "ledger: schema upgrade\n\nAction: schema-upgrade")
+    err = refused_masked(push(work), ID)
+    assert "schemas/student.json" in err
+    assert git(hub, "rev-parse", "main") == before

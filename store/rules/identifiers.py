@@ -52,7 +52,7 @@ def misplaced(record: dict, schemas) -> list[Finding]:
             if not any(path[:len(p)] == p for p in inside)]
 
 
-def misplaced_in_text(text: str, where: str) -> list[Finding]:
+def misplaced_in_text(text: str, where: str, kinds: tuple[str, ...] = tuple(HOME)) -> list[Finding]:
     """The same for a text outside any record (a commit message, a tag, a file name): `where` names it."""
     return [Finding(where, (), "privacy.clear_in_text", {"kind": Word(f"privacy.kind.{kind}"), "home": HOME[kind]})
-            for kind in clear_kinds(text)]
+            for kind in clear_kinds(text) if kind in kinds]

@@ -154,15 +154,27 @@ class _Guard:
         return _check_scope(self, index, docs) or _check_final(store, commit, index, docs, main)
 
 
-def _clear_in(text: str, key: str, params: dict) -> list[Refusal]:
+def _clear_in(text: str, key: str, params: dict, kinds: tuple[str, ...] = cleartext.KINDS) -> list[Refusal]:
     """A refusal for each line of a message (or a name) that holds a clear identifier, showing
     that line masked."""
     if not cleartext.may_hold(text):   # (most messages and names: one search, no line masked)
         return []
     out = []
     for line in text.splitlines():
-        for found in identifiers.misplaced_in_text(line, _excerpt(line)):
+        for found in identifiers.misplaced_in_text(line, _excerpt(line), kinds):
             out.append(Refusal(key, params, found))
+    return out
+
+
+def _clear_in_people(head: dict, key: str, params: dict) -> list[Refusal]:
+    """A resident ID number as a commit's author or committer name (or a tag's tagger): git
+    keeps it with the commit for good. (A mobile number is many a coordinator's own e-mail name.)"""
+    out = []
+    for part in ("author", "committer", "tagger"):
+        who = head.get(part)
+        if who:
+            out += _clear_in(who.rsplit(" ", 2)[0], key, {**params, "part": i18n.Word(f"hub.part_{part}")},
+                             ("id_number",))
     return out
 
 
@@ -182,6 +194,7 @@ def _clear_in_ref(store: GitStore, ref: str, new: str) -> list[Refusal]:
         fields = dict(line.split(" ", 1) for line in head.splitlines() if " " in line)
         out += _clear_in(fields.get("tag", ""), "hub.clear_in_ref", {"ref": ref, "part": i18n.Word("hub.part_ref_name")})
         out += _clear_in(message, "hub.clear_in_ref", {"ref": ref, "part": i18n.Word("hub.part_tag_message")})
+        out += _clear_in_people(fields, "hub.clear_in_ref", {"ref": ref})
         kind, data = store.read(fields.get("object", ZERO))
     return _unique(out)
 
@@ -218,6 +231,7 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
         tree = info["tree"]
         refused += _clear_in(info["message"], "hub.clear_in_commit",
                              {"commit": commit[:10], "part": i18n.Word("hub.part_message")})
+        refused += _clear_in_people(info, "hub.clear_in_commit", {"commit": commit[:10]})
         parent_trees = [tree_of[p] for p in parents] or [EMPTY_TREE]
         files: dict[str, str] = {}
         outside: set[str] = set()
@@ -305,6 +319,13 @@ def _check_settings(store: GitStore, commit: str, tree: str, parents: list[str],
     other = [p for p in paths if not any(p == s or s.endswith("/") and p.startswith(s) for s in steps)]
     if other:
         return [Refusal("hub.settings_other_file", {**where, "path": p, "action": action}) for p in other]
+    # What an admin writes there is kept and cloned like a record: no clear identifier in it either.
+    written = {p: store.lookup(tree, p) for p in paths}
+    contents = dict(store.read_blobs(sorted({b for b in written.values() if b})))
+    clear = [r for p, b in written.items() if b
+             for r in _clear_in(contents[b].decode("utf-8", "replace"), "hub.clear_in_commit", {**where, "part": p})]
+    if clear:
+        return clear
     before, after = _config(store, parent_trees[0]), _config(store, tree)
     if after.get("ledger_id") != before.get("ledger_id"):
         return [Refusal("hub.upgrade_ledger_id", where)]
