@@ -560,9 +560,10 @@ class Ledger:
         the whole batch (so a batch may add a plan and its visits), and serialise."""
         records: dict[str, dict | None] = {}
         early: dict[str, list[Finding]] = {}
+        committed: dict[str, str | None] = {}
         self._prepare_keys(changes)
         for change in changes:
-            current = self.index.blobs.get(change.id)
+            current = committed[change.id] = self.index.blobs.get(change.id)
             expected = None if isinstance(change.base, _Unset) else change.base
             if current != expected:
                 raise self._conflict(change.id, current, exists=isinstance(change.base, _Unset))
@@ -589,16 +590,17 @@ class Ledger:
         saved: list[Saved] = []
         kept: dict[str, str | None] = {}
         for rid, doc in records.items():
-            current = self.index.blobs.get(rid)
+            current = committed[rid]
             data = None if doc is None else canonical.dumps(doc)
-            if data is not None and current is not None and canonical.blob_id(data) == current:
+            blob = None if data is None else canonical.blob_id(data)
+            if blob is not None and blob == current:
                 saved.append(Saved(rid, None, current, warnings.get(rid, [])))
                 continue
             prepared[ids.path_of(rid)] = data
             # The index keeps the text of the file written (as a reload would give it; read back
             # when asked for): never the caller's own dict.
             kept[rid] = None if data is None else data.decode("utf-8")
-            saved.append(Saved(rid, None, None if data is None else canonical.blob_id(data), warnings.get(rid, [])))
+            saved.append(Saved(rid, None, blob, warnings.get(rid, [])))
         return prepared, saved, kept
 
     def _check_batch(self, records: dict[str, dict | None], problems: list[Finding],
