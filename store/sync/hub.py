@@ -130,12 +130,12 @@ class _Guard:
 
     def _commits(self, old: str, new: str, ref: str) -> list[Refusal]:
         store = self.store
-        commit = store.run("rev-parse", "--verify", "--quiet", f"{new}^{{commit}}", check=False).decode().strip()
+        commit = _peeled(store, new)
         if not commit:
             return [Refusal("hub.not_commit", {"ref": ref, "new": new[:10]})]
         if old != ZERO and not _is_ancestor(store, old, commit):
             return [Refusal("hub.non_fast_forward", {"ref": ref, "old": old[:10], "new": new[:10]})]
-        main = store.run("rev-parse", "--verify", "--quiet", BRANCH, check=False).decode().strip() or ZERO
+        main = store.tip() or ZERO
         if ref == BRANCH and main != old:
             return []   # another push landed meanwhile: git's own compare-and-swap refuses this one
         try:
@@ -147,10 +147,11 @@ class _Guard:
         # Every ref is checked as main is: its new commits one by one, then the ledger it names
         # as a change from the hub's main (nothing to check when main already holds it).
         since = old if ref == BRANCH else ZERO
-        refused = _check_commits(store, since, commit, index, self)
-        if refused or (main != ZERO and _is_ancestor(store, commit, main)):
+        refused, contents = _check_commits(store, since, commit, index, self)
+        # (main moved on from `old` to this commit holds nothing main has not: no ancestor of it)
+        if refused or (ref != BRANCH and main != ZERO and _is_ancestor(store, commit, main)):
             return refused
-        docs = _changed(store, commit, index)
+        docs = _changed(store, commit, index, contents)
         return _check_scope(self, index, docs) or _check_final(store, commit, index, docs, main)
 
 
@@ -199,22 +200,34 @@ def _clear_in_ref(store: GitStore, ref: str, new: str) -> list[Refusal]:
     return _unique(out)
 
 
+def _peeled(store: GitStore, sha: str) -> str | None:
+    """The commit a pushed id names, through annotated tags; None when it names none."""
+    try:
+        kind, data = store.read(sha)
+        while kind == "tag":
+            sha = data.split(b"\n", 1)[0].split(b" ", 1)[1].decode().strip()
+            kind, data = store.read(sha)
+    except Exception:   # (a missing object, a tag that names nothing)
+        return None
+    return sha if kind == "commit" else None
+
+
 def _is_ancestor(store: GitStore, a: str, b: str) -> bool:
     import subprocess
     return subprocess.run(["git", "merge-base", "--is-ancestor", a, b], cwd=store.gitdir,
                           capture_output=True).returncode == 0
 
 
-def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Guard) -> list[Refusal]:
+def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Guard
+                   ) -> tuple[list[Refusal], dict[str, bytes]]:
     """Each new commit: record files well-formed and schema-valid; nothing else changed
-    outside the schema upgrade step. A record file the hub already has as it is (a merge
-    taking the hub's side) was checked when it came."""
+    outside the settings steps. A record file the hub already has as it is (a merge
+    taking the hub's side) was checked when it came. Also returns the record files read."""
     span = [new, "--not", old] if old != ZERO else [new, "--not", "--all"]
     listing = store.run("rev-list", "--reverse", "--parents", *span).decode().split("\n")
     refused: list[Refusal] = []
     checked: set[tuple[str, str]] = set()
     schemas_cache: dict[str, Schemas] = {}
-    hub_is_empty = not store.run("for-each-ref", "--count=1", "refs/").strip()
     later: list[tuple] = []   # what each commit's record files need, once they are all read
     # Every commit, its parents' trees and the files each changes against each parent, read
     # in three git processes for the whole push (not a few per commit).
@@ -255,7 +268,7 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
                 elif not (len(parents) > 1 and any(store.lookup(pt, path) == store.lookup(tree, path)
                                                    for pt in parent_trees)):
                     outside.add(path)   # (a merge taking the file as one parent has it is fine)
-        if outside and not (not parents and hub_is_empty):   # (the first commit of a new hub)
+        if outside and not (not parents and _is_empty(store)):   # (the first commit of a new hub)
             refused += _check_settings(store, commit, tree, parents, parent_trees, sorted(outside), guard)
         later.append((commit, schemas_at[(tree, "schemas")], files))
         if paid:
@@ -265,7 +278,11 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
     for commit, schemas_tree, files in later:
         if files:
             refused += _check_files(commit, files, contents, _schemas_of(store, schemas_tree, schemas_cache))
-    return _unique(refused)
+    return _unique(refused), contents
+
+
+def _is_empty(store: GitStore) -> bool:
+    return not store.run("for-each-ref", "--count=1", "refs/").strip()
 
 
 def _check_closed(store: GitStore, commit: str, parent_tree: str, paid: list[tuple[str, str, str | None]]
@@ -473,13 +490,14 @@ def _check_files(commit: str, files: dict[str, str], contents: dict[str, bytes],
     return out
 
 
-def _changed(store: GitStore, new: str, index: Index) -> dict[str, dict | None]:
-    """The records the push changes against the hub's main, as they are at `new` (None: deleted)."""
+def _changed(store: GitStore, new: str, index: Index, read: dict[str, bytes]) -> dict[str, dict | None]:
+    """The records the push changes against the hub's main, as they are at `new` (None: deleted);
+    `read`: record files read already."""
     new_records = store.lookup(store.commit_tree(new), ids.RECORDS_DIR) or EMPTY_TREE
     old_records = index.records_tree or EMPTY_TREE
     changed = {path: after for path, (_b, after) in diff_tree(store, old_records, new_records).items()}
     docs: dict[str, dict | None] = {}
-    contents = dict(store.read_blobs(sorted({b for b in changed.values() if b})))
+    contents = {**read, **dict(store.read_blobs(sorted({b for b in changed.values() if b and b not in read})))}
     for rel, blob in changed.items():
         rid = ids.id_from_path(f"{ids.RECORDS_DIR}/{rel}")
         if rid:
