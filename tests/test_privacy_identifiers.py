@@ -140,3 +140,22 @@ def test_audit_and_key_scan_find_full_width_digits_committed_by_plain_git(led, c
     assert code != 0 and "id_number" in out + err and FULL_WIDTH_ID not in out + err
     code, out, err = run(capsys, "-L", str(led.path), "audit")
     assert FULL_WIDTH_ID not in out + err and ("身份证" in out + err or "id_number" in out + err)
+
+
+def test_a_reason_or_note_holding_an_identifier_is_refused_before_it_reaches_a_commit_message(led, capsys):
+    """A reason (rm, erase) or an upgrade's note goes into the commit message, which git keeps for
+    good: refused naming the part, nothing committed, no key destroyed."""
+    spare = led.put(school("某县第一小学", "一小")).id
+    tip = led.tip
+    code, out, err = run(capsys, "-L", str(led.path), "rm", spare, "--reason", f"家长 {ID} 申请")
+    assert code != 0 and "Reason" in err and "identity.id_number" in err and ID not in err + out
+    code, out, err = run(capsys, "--lang", "en", "-L", str(led.path), "erase", led.sid, "--reason",
+                         f"guardian {SPACED_ID} asked")
+    assert code != 0 and "1238" not in err + out
+    code, out, err = run(capsys, "-L", str(led.path), "erase", led.sid, "--reason", f"家长电话 {PHONE}")
+    assert code != 0 and PHONE not in err + out
+    led.refresh()
+    assert led.tip == tip and led.get(led.sid)["identity"]["id_number"]["masked"] == "3405**********1238"
+    assert git(led.path, "log", "--format=%B").count("1238") == 0
+    # the same words without the number go through
+    assert run(capsys, "-L", str(led.path), "erase", led.sid, "--reason", "家长申请删除")[0] == 0

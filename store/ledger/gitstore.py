@@ -405,6 +405,7 @@ class GitStore:
         return sha
 
     def make_commit(self, tree: str, parents: list[str], author: Person, message: str) -> str:
+        _refuse_clear_in_message(message, author)
         sig = author.signature()
         lines = [f"tree {tree}".encode()] + [f"parent {p}".encode() for p in parents]
         lines += [b"author " + sig, b"committer " + sig]
@@ -668,6 +669,30 @@ def _owner(uid: int) -> str:
         return pwd.getpwuid(uid).pw_name
     except KeyError:
         return str(uid)
+
+
+def _refuse_clear_in_message(message: str, author: Person) -> None:
+    """A clear identifier in what a commit says of itself (its title, a reason or note given on
+    the command line, a remote's name, the author's name) would stay in git for good, outside any
+    record: refused like one in a field, naming the part (a trailer by its key), never the value.
+    (An author's mobile number is many a coordinator's e-mail name: only an ID number there.)"""
+    from store.core.errors import InvalidRecord
+    from store.core.findings import Finding
+    from store.rules import cleartext, identifiers
+
+    if not (cleartext.may_hold(message) or cleartext.may_hold(author.name)):
+        return
+    lines = message.splitlines()
+    record = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("Record-Id:")), "—")
+    parts = [("author", author.name, ("id_number",))]
+    for n, line in enumerate(lines):
+        key, sep, value = line.partition(": ")
+        trailer = sep and key.replace("-", "").isalnum() and key.isascii()
+        parts.append(("title" if n == 0 else key if trailer else "message", value if trailer else line, cleartext.KINDS))
+    found = [Finding(record, (part,), f.rule, f.params) for part, text, kinds in parts
+             for f in identifiers.misplaced_in_text(text, record, kinds)]
+    if found:
+        raise InvalidRecord(found, record=record)
 
 
 def _raw_change(meta: bytes) -> tuple[str | None, str | None]:
