@@ -479,6 +479,15 @@ def test_hub_refuses_editing_or_deleting_a_payment_of_a_closed_term(shared, work
     git(work, "commit", "-qm", "删掉")
     r = push(work)
     assert r.returncode != 0 and aid["id"] in r.stderr and "closed term" in r.stderr, r.stderr
+    # A commit dated back into the term is no way round it: the hub holds the term to its own clock.
+    git(work, "reset", "-q", "--hard", "origin/main")
+    path = work / ids.path_of(aid["id"])
+    path.write_text(json.dumps({**aid, "voucher": "SQ-2024-998"}, ensure_ascii=False, sort_keys=True, indent=2) + "\n",
+                    encoding="utf-8")
+    dated = {**os.environ, "GIT_AUTHOR_DATE": "2024-12-01T10:00:00+08:00", "GIT_COMMITTER_DATE": "2024-12-01T10:00:00+08:00"}
+    subprocess.run(["git", "commit", "-qam", "补记凭证号"], cwd=work, env=dated, check=True)
+    r = push(work)
+    assert r.returncode != 0 and aid["id"] in r.stderr and "已关闭学期 2024-2025-1" in r.stderr, r.stderr
 
 
 def test_audit_reports_changes_outside_the_authors_schools_where_no_hook_runs(tmp_path):

@@ -288,9 +288,12 @@ def _is_empty(store: GitStore) -> bool:
 def _check_closed(store: GitStore, commit: str, parent_tree: str, paid: list[tuple[str, str, str | None]]
                   ) -> list[Refusal]:
     """Payments of a closed term are not edited or deleted (what the audit reports where no hook
-    runs): closed at the term's end, or by `closed_through` in bangfu.json before the commit."""
-    when = dt.datetime.fromtimestamp(int(store.commit_info(commit).get("committer", "0 0").rsplit(" ", 2)[-2]),
-                                     dt.timezone.utc).date()
+    runs): closed at the term's end, or by `closed_through` in bangfu.json before the commit.
+    The term's end is held against the hub's own clock, not only the commit's date: a pusher
+    writes that date (GIT_COMMITTER_DATE), and a commit dated back into the term is no older."""
+    dated = dt.datetime.fromtimestamp(int(store.commit_info(commit).get("committer", "0 0").rsplit(" ", 2)[-2]),
+                                      dt.timezone.utc).date()
+    when = max(dated, dt.date.today())
     through = _config(store, parent_tree).get("closed_through")
     contents = dict(store.read_blobs(sorted({b for _p, o, n in paid for b in (o, n) if b})))
     out = []
