@@ -5,6 +5,7 @@ hub's admins only, each changing only its own files and setting.
   it: two upgrades made at a site before it syncs are two commits and both go through; an
   "upgrade" that keeps the version, or moves another setting with it, is refused saying what an
   upgrade is.
+- A signer added with `bangfu signing add` reaches the hub too (it was refused the same way).
 - Closing a term (`bangfu close-term`) reaches the hub (it was refused as "outside the records",
   and the site could never sync again); a term is never opened again, and only admins close.
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -127,3 +129,18 @@ def test_closing_a_term_reaches_the_hub_from_its_admins_and_is_never_undone(serv
     r = bangfu("-L", str(site.path), "sync")
     assert r.returncode != 0 and "县资助中心" in r.stdout + r.stderr, r.stdout + r.stderr
     assert hub_config(hub)["closed_through"] == "2024-2025-1"
+
+
+def test_a_signer_added_at_a_site_reaches_the_hub_and_an_id_number_as_a_principal_is_not_committed(served, tmp_path):
+    hub, site, _url = served
+    key = tmp_path / "coordinator"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "", "-f", str(key)], check=True)
+    r = bangfu("-L", str(site.path), "signing", "add", "zhang@shahe.example.cn", f"{key}.pub")
+    assert r.returncode == 0, r.stderr
+    r = bangfu("-L", str(site.path), "sync")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "zhang@shahe.example.cn" in git(hub, "show", "main:allowed_signers")
+    tip = git(site.path, "rev-parse", "main")
+    r = bangfu("-L", str(site.path), "--lang", "en", "signing", "add", "11010519491231002X", f"{key}.pub")
+    assert r.returncode != 0 and "Signer" in r.stderr and "11010519491231002X" not in r.stdout + r.stderr
+    assert git(site.path, "rev-parse", "main") == tip
