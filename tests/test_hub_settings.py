@@ -5,9 +5,9 @@ hub's admins only, each changing only its own files and setting.
   it: two upgrades made at a site before it syncs are two commits and both go through; an
   "upgrade" that keeps the version, or moves another setting with it, is refused saying what an
   upgrade is.
-- A signer added with `bangfu signing add` reaches the hub too (it was refused the same way).
 - Closing a term (`bangfu close-term`) reaches the hub (it was refused as "outside the records",
   and the site could never sync again); a term is never opened again, and only admins close.
+- A signer added with `bangfu signing add` reaches the hub too (it was refused the same way).
 
 Everything goes through a real bare hub served by `git daemon`, its pre-receive hook and policy."""
 from __future__ import annotations
