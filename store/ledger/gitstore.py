@@ -30,7 +30,9 @@ import git
 from git.refs.log import RefLogEntry
 from git.util import Actor
 
-from store.core.errors import Unreadable, UntrustedLedger
+from store.core.errors import InvalidRecord, Unreadable, UntrustedLedger
+from store.core.findings import Finding
+from store.rules import cleartext, identifiers
 
 BRANCH = "refs/heads/main"
 ZERO = "0" * 40
@@ -676,10 +678,6 @@ def _refuse_clear_in_message(message: str, author: Person) -> None:
     the command line, a remote's name, the author's name) would stay in git for good, outside any
     record: refused like one in a field, naming the part (a trailer by its key), never the value.
     (An author's mobile number is many a coordinator's e-mail name: only an ID number there.)"""
-    from store.core.errors import InvalidRecord
-    from store.core.findings import Finding
-    from store.rules import cleartext, identifiers
-
     if not (cleartext.may_hold(message) or cleartext.may_hold(author.name)):
         return
     lines = message.splitlines()
