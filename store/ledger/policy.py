@@ -7,7 +7,8 @@ by. `bangfu init --shared` writes it with the account that set the hub up as its
 - `refs`: patterns (fnmatch) of refs a push may create or move besides `refs/heads/main`; each
   gets every check main gets.
 - `admins`: the accounts that may change what lies outside `records/` (schemas, bangfu.json,
-  .gitattributes), i.e. make a schema upgrade, and (by editing this file) the access list.
+  .gitattributes, allowed_signers) by the settings steps (a schema upgrade, closing a term, adding
+  a signer: store/sync/hub.py), and (by editing this file) the access list.
 - `[access]`: account = list of school ids whose records the account may change (`"*"` = all).
   The account `"*"` stands for every account not listed.
 
@@ -36,7 +37,8 @@ TEMPLATE = """\
 # Each gets the same checks as main; a tag is never moved or deleted.
 refs = []
 
-# Accounts that may change schemas/, bangfu.json and .gitattributes: the schema upgrade step.
+# Accounts that may change schemas/, bangfu.json and allowed_signers: bangfu schema-upgrade,
+# close-term and signing add.
 admins = [{admins}]
 
 # Who may change which records: account = [school ids] ("*": every school). The account "*"
