@@ -395,6 +395,27 @@ def test_query_filters_and_pinyin(pair):
     assert len(ledger.query("plan", parties__contains={"school": a, "role": "帮扶"})) == 1
 
 
+def test_a_kind_since_a_date_and_the_values_of_a_field_follow_saves(pair):
+    """What the dashboard asks without reading every activity: one kind since a date (an index
+    of both fields), and the dates and kinds the activities have (for the term picker)."""
+    ledger, a, b, p = pair
+    made = [ledger.put(visit(p, b, a, date=day, kind=kind)).id for day, kind in
+            (("2006-10-12", "送教下乡"), ("2006-11-20", "示范课"), ("2007-03-05", "送教下乡"), ("2007-04-01", "送教下乡"))]
+    assert [v["id"] for v in ledger.query("visit", kind="送教下乡", date__gte="2006-11-01")] == sorted(made[2:])
+    moved = dict(ledger.get(made[3]), date="2006-10-01")
+    ledger.put(moved, base=ledger.index.blobs[made[3]])
+    other = Ledger(ledger.path)   # (another process: the same file, moved by the save)
+    for led in (ledger, other):
+        assert [v["id"] for v in led.query("visit", kind="送教下乡", date__gte="2006-11-01")] == [made[2]]
+        assert led.distinct("visit", "date") == ["2006-10-01", "2006-10-12", "2006-11-20", "2007-03-05"]
+        assert led.distinct("visit", "kind") == ["示范课", "送教下乡"]
+        assert led.distinct("plan", "period__end") == ["2007-08-31"]
+    ledger.delete(made[1], reason="记错")
+    assert other.distinct("visit", "kind") == ["送教下乡"]
+    assert [v["id"] for v in other.query("visit", plan__in=[p], date__lt="2006-10-12")] == [made[3]]
+    assert other.query("visit", plan__in=[]) == []   # (the visits of no plan: a term without any)
+
+
 def test_typed_letters_do_not_match_inside_record_ids(ledger):
     """A ULID is random letters: "sq" once matched any record whose id (or a referenced id) held
     them. Ids are found by a piece of themselves (six characters or more, with a digit)."""

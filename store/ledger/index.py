@@ -301,10 +301,10 @@ class Index:
         SQLite narrows the rows by the filters it can answer exactly as Python would compare
         (strings and numbers); every row it gives is then held to all the filters in Python."""
         cond = _condition(filters)
-        where, params = self._sql_filters(rtype, filters)
+        source, where, params = self._sql_filters(rtype, filters)
         hits = self._text_hits([rtype], text) if text else None
         found = []
-        for rid, blob, doc in self._rows(where, params):
+        for rid, blob, doc in self._rows(source, where, params):
             if rid in self._trial or (hits is not None and rid not in hits):
                 continue
             record = self._record(rid, blob, doc)
@@ -388,10 +388,12 @@ class Index:
         return found
 
     # -- SQL ------------------------------------------------------------------
-    def _sql_filters(self, rtype: str, filters: dict[str, Any]) -> tuple[str, list]:
+    def _sql_filters(self, rtype: str, filters: dict[str, Any]) -> tuple[str, str, list]:
+        """(the table, with the index of the fields asked for; the condition; its parameters)"""
         if rtype not in ids.RECORD_TYPES:
-            return "0", []
+            return "records", "0", []
         where, params = [f"type = '{rtype}'"], []
+        equal, ranged = [], []   # the fields an index serves: those asked to equal, then one range
         for key, value in filters.items():
             parts = key.replace(".", "__").split("__")
             op = parts.pop() if parts[-1] in _OPS and len(parts) > 1 else None
@@ -400,36 +402,69 @@ class Index:
             path = "$." + ".".join(parts)
             expr = f"json_extract(doc, '{path}')"
             if op is None and _plain(value):
-                self._ensure_index(rtype, path)
+                equal.append(path)
                 where.append(f"{expr} = ?")
                 params.append(value)
             elif op in _SQL_COMPARE and _plain(value):
+                ranged.append(path)
                 where.append(f"{expr} {_SQL_COMPARE[op]} ?")
                 params.append(value)
+            elif op == "in" and isinstance(value, (list, tuple, set, frozenset)) and not value:
+                where.append("0")   # (IN () through an index is no plan to SQLite)
             elif op == "in" and isinstance(value, (list, tuple, set, frozenset)) and all(_plain(v) for v in value):
+                equal.append(path)
                 where.append(f"{expr} IN ({','.join('?' * len(value))})")
                 params.extend(value)
             elif op == "contains" and _plain(value):
                 where.append(f"EXISTS (SELECT 1 FROM json_each(doc, '{path}') WHERE value = ?)")
                 params.append(value)
-        return " AND ".join(where), params
+        fields = list(dict.fromkeys(equal + ranged[:1]))
+        return self._indexed_by(rtype, fields), " AND ".join(where), params
 
-    def _ensure_index(self, rtype: str, path: str) -> None:
-        """An index of one field of one type, made the first time it is asked for (the rules
-        ask for the same few fields on every save)."""
-        if (rtype, path) in self._indexed or self.path is None and self.count(rtype) < 5000:
-            return
-        name = f"by_{rtype}_{path[2:].replace('.', '__')}"
+    def _indexed_by(self, rtype: str, paths: list[str]) -> str:
+        """The records table read through the index of these fields (made when missing). Named:
+        without statistics SQLite would rather walk every record of the type."""
+        name = self._ensure_index(rtype, paths) if paths else None
+        return f"records INDEXED BY {name}" if name else "records"
+
+    def _ensure_index(self, rtype: str, paths: list[str]) -> str | None:
+        """An index of the fields a query asks for, of one type (equal ones first, then a range),
+        made the first time they are asked for together: the rules ask for the same few fields on
+        every save, the dashboard for one kind since a date, the records of one term or plan."""
+        key = (rtype, tuple(paths))
+        name = f"by_{rtype}_" + "_".join(p[2:].replace(".", "__") for p in paths)
+        if key in self._indexed:
+            return name
+        if self.path is None and self.count(rtype) < 5000:
+            return None
         if self._one("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)) is None:
+            columns = ", ".join(f"json_extract(doc, '{p}')" for p in paths)
             with self.writing():
-                self._db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON records (json_extract(doc, '{path}')) "
-                                 f"WHERE type = '{rtype}'")
-        self._indexed.add((rtype, path))
+                self._db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON records ({columns}) WHERE type = '{rtype}'")
+        self._indexed.add(key)
+        return name
 
-    def _rows(self, where: str, params: list) -> list[tuple[str, str, str]]:
+    @_healing
+    def distinct(self, rtype: str, field: str) -> list:
+        """The values one field of a type takes (nested with `__`), each once, numbers before
+        text, each kind in order: the first and last date of the activities without reading one."""
+        parts = field.replace(".", "__").split("__")
+        if rtype not in ids.RECORD_TYPES or not all(_NAME.match(p) for p in parts):
+            return []
+        path = "$." + ".".join(parts)
+        source = self._indexed_by(rtype, [path])
+        pending = [rid for rid in self._trial if ids.type_of(rid) == rtype]
+        found = {v for (v,) in self._all(
+            f"SELECT DISTINCT json_extract(doc, '{path}') FROM {source} WHERE type = '{rtype}' "
+            f"AND id NOT IN ({','.join('?' * len(pending))})", pending)}
+        found.update(_field(doc, parts) for rid, doc in self._trial.items() if rid in pending and doc is not None)
+        return sorted((v for v in found if isinstance(v, (int, float, str)) and not isinstance(v, bool)),
+                      key=lambda v: (isinstance(v, str), v))
+
+    def _rows(self, source: str, where: str, params: list) -> list[tuple[str, str, str]]:
         # Sorted here, not by SQLite: ORDER BY id would lead it to walk every record of the
         # type in id order rather than use the index of the field asked for.
-        return sorted(self._all(f"SELECT id, blob, doc FROM records WHERE {where}", params))
+        return sorted(self._all(f"SELECT id, blob, doc FROM {source} WHERE {where}", params))
 
     @_healing
     def _one(self, sql: str, params) -> tuple | None:
@@ -695,6 +730,12 @@ def _text(doc: dict | str) -> str:
 def _blob_id(text: str) -> str:
     data = text.encode("utf-8")
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _field(doc: Any, parts: list[str]) -> Any:
+    for part in parts:
+        doc = doc.get(part) if isinstance(doc, dict) else None
+    return doc
 
 
 def _plain(value: Any) -> bool:

@@ -391,6 +391,12 @@ class Ledger:
             self.refresh()
             return self.index.query(record_type, copies=False, **filters)
 
+    def distinct(self, record_type: str, field: str) -> list:
+        """The values a field of a type takes, each once, in order (numbers, then text)."""
+        with self._lock:
+            self.refresh()
+            return self.index.distinct(record_type, field)
+
     def matching(self, record_ids: list[str], text: str, stop: Callable[[], bool] = lambda: False) -> list[str]:
         """The ids, in the order given, of the records whose text holds `text` (pinyin initials too).
         A slice at a time under the lock: before the text index is made (a few hundred ms at 20k
