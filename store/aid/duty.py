@@ -91,12 +91,30 @@ class _Ledger:
     def __init__(self, source):
         self.source = source
         self.standards = list(source.scan("standard"))
+        self._entitled: dict[tuple, dict | None] = {}
+        self._by_id = {s["id"]: s for s in self.standards}
         self.calendars = list(source.scan("calendar"))
         self.schools = {s["id"]: s for s in source.scan("school")}
         self._days: dict[str, int | None] = {}
         self.recognised: dict[str, list[dict]] = {}
         for r in source.scan("recognition"):
             self.recognised.setdefault(str(r.get("student", "")), []).append(r)
+
+    def standard(self, rid: str) -> dict:
+        return self._by_id[rid]
+
+    def entitled(self, programme: str, stage: object, boarding: bool, county: object, difficulty: object,
+                 on: dt.date) -> dict | None:
+        """standards.entitled, asked once per situation: every student of a county's ledger asks,
+        in a handful of situations, and a ledger keeps thousands of standards over the years."""
+        key = (programme, stage, boarding, county, difficulty, on)
+        try:
+            return self._entitled[key]
+        except KeyError:
+            found = self._entitled[key] = standards.entitled(self.standards, *key)
+            return found
+        except TypeError:   # (a list where a word belongs, in a file edited by hand)
+            return standards.entitled(self.standards, *key)
 
     def county(self, school: str | None) -> str | None:
         return (self.schools.get(school or "") or {}).get("county")
@@ -134,8 +152,8 @@ def entitlement(data: _Ledger, student: dict, programme: str, term: str, on: dt.
     """What the rules give this student for this programme in this term (None: nothing)."""
     then = situation.situation(student, year=situation.school_year_of_term(term))
     county = data.county(then.get("school"))
-    standard = standards.entitled(data.standards, programme, then.get("stage"), then["boarding"], county,
-                                  _difficulty(data, student, situation.school_year_of_term(term)), on)
+    standard = data.entitled(programme, then.get("stage"), then["boarding"], county,
+                             _difficulty(data, student, situation.school_year_of_term(term)), on)
     if standard is None:
         return None
     days = data.school_days(term, county) if standard.get("unit") == "天" else None
@@ -237,7 +255,7 @@ def _programme(data: _Ledger, programme: str, term: str, due: list[Entitlement],
 
 def _amount_fits(data: _Ledger, entitled: Entitlement, payment: dict) -> bool:
     """The payment follows the standard the student is entitled to, at an amount it gives for the term."""
-    standard = next(s for s in data.standards if s["id"] == entitled.standard)
+    standard = data.standard(entitled.standard)
     if payment.get("standard") != entitled.standard:
         return False
     amount = fen_of(payment, "amount_fen")

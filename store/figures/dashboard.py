@@ -1,7 +1,7 @@
 """The figures the dashboard shows for a term: each plan against its targets, aid against
 the standards, the latest changes to the ledger.
 
-Pure functions over a Ledger (anything with `scan` and `log`), no terminal: term
+Pure functions over a Ledger (anything with `scan`, `distinct` and `log`), no terminal: term
 reports reuse them. Every figure carries the ids of the records behind it, so a
 screen can open exactly those records. Nothing here reads the clock: callers pass
 `today` (it decides which months of the current term have already happened).
@@ -76,20 +76,16 @@ def months(start: dt.date, end: dt.date) -> list[str]:
 
 def known_terms(ledger, today: dt.date) -> list[str]:
     """Every term from the earliest plan, activity or payment to the current one (and any
-    later term a plan reaches), newest first: what a term picker offers."""
+    later term a plan reaches), newest first: what a term picker offers. (The index's values
+    of the dates and terms, not the records: a handful of values, not every activity.)"""
     firsts, lasts = [term_of(today)], [term_of(today)]
-    for plan in ledger.scan("plan"):
-        start, end = _span(plan.get("period") or {})
-        if start and end:
-            firsts.append(term_of(start))
-            lasts.append(term_of(end))
-    for visit in ledger.scan("visit"):
-        day = _date(visit.get("date"))
-        if day:
-            firsts.append(term_of(day))
-    for aid in ledger.scan("aid"):
-        if is_term(str(aid.get("term", ""))):
-            firsts.append(aid["term"])
+    starts = [d for d in map(_date, ledger.distinct("plan", "period__start")) if d]
+    ends = [d for d in map(_date, ledger.distinct("plan", "period__end")) if d]
+    firsts += [term_of(min(starts))] if starts else []
+    lasts += [term_of(max(ends))] if ends else []
+    days = [d for d in map(_date, ledger.distinct("visit", "date")) if d]
+    firsts += [term_of(min(days))] if days else []
+    firsts += [t for t in ledger.distinct("aid", "term") if is_term(str(t))]
     first, last = min(firsts), max(lasts)
     out = [last]
     while out[-1] > first:
@@ -176,15 +172,16 @@ def plan_progress(ledger, term: str, today: dt.date | None = None, only: set[str
     """For each active plan (of `only`, when given): its targets against what was logged, the months
     in session of the term so far with nothing logged, and the secondments too short to count."""
     term_start, term_end = term_span(term)
+    plans = active_plans([p for p in ledger.scan("plan") if only is None or p["id"] in only], term, today)
     by_plan: dict[str, list[dict]] = {}
-    for visit in ledger.scan("visit"):
+    for visit in ledger.scan("visit", plan__in=[p["id"] for p in plans]):   # (those plans' only)
         by_plan.setdefault(visit.get("plan", ""), []).append(visit)
     calendars = ledger.scan("calendar")
     measured = twinning_measured.by_target(ledger.scan("measurement"))
     schools = {s["id"]: s for s in ledger.scan("school")}
     students = _Students(ledger)
     out = []
-    for plan in active_plans([p for p in ledger.scan("plan") if only is None or p["id"] in only], term, today):
+    for plan in plans:
         first, last = _span(plan.get("period") or {})
         first, last = first or term_start, last or term_end
         window = (max(first, term_start), min(last, term_end))
