@@ -12,12 +12,15 @@ same run:
 - the first save after opening and later saves (target: at most 0.05 of git and within 1.5× of the
   same save at 1k), beside `git add && git commit` of the same change in a clone of the ledger
   (its index read from the tree: a checkout of a million files is not part of git's figure);
+- the dashboard's figures of the current term worked out afresh, and its term picker, beside git
+  reading every record (what the figures would cost read from git);
 - resident memory of a process holding the ledger open after those queries, of a second one
   beside it (targets 300 MB and 150 MB more), beside git's own resident memory reading every record.
 """
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import shutil
@@ -57,6 +60,15 @@ def probe(path: Path, saves: int) -> dict:
         found = ledger.matching(visits, TEXT[:n])
         keys.append(time.perf_counter() - start)
     out["keystroke_first"], out["keystroke_later"], out["text_hits"] = keys[0], max(keys[1:]), len(found)
+    # The dashboard's figures of this term worked out (nothing remembered), and its term picker.
+    from store.figures import dashboard, overview
+    today = dt.date.today()
+    start = time.perf_counter()
+    figures = overview.work_out(ledger, dashboard.term_of(today), today)
+    out["figures"], out["figures_plans"] = time.perf_counter() - start, len(figures.plans)
+    start = time.perf_counter()
+    out["terms_n"] = len(dashboard.known_terms(ledger, today))
+    out["terms"] = time.perf_counter() - start
     out["saves"] = []
     out["saved"] = []
     for rid in visits[:saves]:
@@ -157,6 +169,9 @@ def bench_size(report: Report, work: Path, n: int, saves: int = SAVES) -> dict:
                "≤ 100 ms at 1M", ok=warm["keystroke_first"] <= 0.1 if big else None)
     report.add("text filter, later keystrokes", size, warm["keystroke_later"], text_grep, "git grep text",
                "≤ 100 ms at 1M", ok=warm["keystroke_later"] <= 0.1 if big else None)
+    report.add(f"dashboard figures of the term ({warm['figures_plans']} plans), none remembered", size,
+               warm["figures"], git_s, "ls-tree | cat-file --batch", "(in the first paint: ≤ 3 s without caches)")
+    report.add(f"term picker ({warm['terms_n']} terms)", size, warm["terms"], git_s, "ls-tree | cat-file --batch", "-")
     git_saves = _git_saves(path, work, warm["saved"])
     git_save = statistics.median(git_saves)
     first, later = warm["saves"][0], statistics.median(warm["saves"][1:])
