@@ -332,6 +332,35 @@ def test_many_records_stream_in_the_order_asked_and_a_missing_one_is_said(ledger
         None, [{"n": n, "名": "石桥" * (n % 50)} for n in reversed(range(2950, 3000))] + [odd])
 
 
+def test_blobs_stream_as_git_gives_them_large_ones_whole_and_a_missing_one_is_said(ledger):
+    from store.ledger.gitstore import GitFailed
+
+    big = ("石桥" * 400_000).encode()   # (2.4 MB: more than one read of the pipe)
+    shas = [ledger.git.write("blob", data) for data in (b"{}", big, b"[1]")]
+    assert list(ledger.git.read_blobs(shas)) == list(zip(shas, [b"{}", big, b"[1]"]))
+    with pytest.raises(GitFailed) as missing:
+        list(ledger.git.read_blobs([shas[0], "0" * 40]))
+    assert "0" * 40 in str(missing.value)
+
+
+def test_an_index_read_afresh_keeps_the_indexes_of_the_fields_asked_before(pair):
+    """Reading every record afresh (the tree the index names is gone) makes the field indexes
+    again after the records are in, and queries answer through them as before."""
+    import sqlite3
+
+    ledger, a, b, p = pair
+    made = [ledger.put(visit(p, b, a, date=day)).id for day in ("2006-10-12", "2006-11-20")]
+    assert [v["id"] for v in ledger.query("visit", kind="送教下乡", date__gte="2006-11-01")] == [made[1]]
+    db = sqlite3.connect(ledger._cache_path())
+    db.execute("UPDATE meta SET value = ? WHERE key = 'tree'", ("0" * 40,))   # a tree this repository lacks
+    db.commit()
+    assert [v["id"] for v in Ledger(ledger.path).query("visit", kind="送教下乡", date__gte="2006-11-01")] == [made[1]]
+    assert db.execute("SELECT value FROM meta WHERE key = 'tree'").fetchone()[0] != "0" * 40
+    assert {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")} >= {
+        "records_by_type", "by_visit_kind_date"}
+    db.close()
+
+
 def test_not_a_ledger(tmp_path):
     with pytest.raises(NotALedger):
         Ledger(tmp_path)

@@ -439,35 +439,53 @@ class GitStore:
                 yield path.decode("utf-8", "surrogateescape"), meta.split()[2].decode()
 
     def read_blobs(self, shas: list[str]) -> Iterator[tuple[str, bytes]]:
-        """Many blobs through one `git cat-file --batch`, fed from a thread while the whole
-        output is read in one go and split in memory (per-object reads cost more than git)."""
+        """Many blobs through one `git cat-file --batch`, fed from a thread and handed on as they
+        come (git works on one core while the caller stores what it has on the other; reading
+        the whole output before the first blob left one of them idle at a time)."""
         if not shas:
             return
         proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.gitdir, env=self._env,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         request = "".join(s + "\n" for s in shas).encode()
+        _widen_pipe(proc.stdout)
 
         def feed() -> None:
             try:
                 proc.stdin.write(request)
+            except OSError:
+                pass  # (git stopped early: it said why on its output)
             finally:
                 proc.stdin.close()
 
         feeder = threading.Thread(target=feed, daemon=True)
         feeder.start()
-        raw = proc.stdout.read()
-        feeder.join()
-        proc.wait()
-        out = memoryview(raw)
-        pos = 0
-        for _ in shas:
-            eol = raw.index(b"\n", pos)
-            header = raw[pos:eol].split()
-            if len(header) < 3:
-                raise GitFailed(("cat-file",), 1, f"missing object {header[0].decode() if header else '?'}")
-            size = int(header[2])
-            yield header[0].decode(), bytes(out[eol + 1:eol + 1 + size])
-            pos = eol + 2 + size
+        try:
+            raw, pos, left = b"", 0, len(shas)
+            while left:
+                eol = raw.find(b"\n", pos)
+                if eol >= 0:
+                    header = raw[pos:eol].split()
+                    if len(header) < 3:
+                        raise GitFailed(("cat-file",), 1,
+                                        f"missing object {header[0].decode() if header else '?'}")
+                    end = eol + 1 + int(header[2])
+                    if end < len(raw):
+                        yield header[0].decode(), raw[eol + 1:end]
+                        pos, left = end + 1, left - 1
+                        continue
+                    wanted = end + 1 - len(raw)
+                else:
+                    wanted = 0
+                # (a large blob in one read, not grown a chunk at a time)
+                chunk = proc.stdout.read(wanted) if wanted > 1 << 20 else proc.stdout.read1(1 << 20)
+                if not chunk:
+                    raise GitFailed(("cat-file",), 1, "the output ended early")
+                raw = raw[pos:] + chunk
+                pos = 0
+        finally:
+            proc.stdout.close()
+            feeder.join()
+            proc.wait()
 
     def read_json_blobs(self, shas: list[str], batch: int = 1 << 17) -> list | None:
         """Many JSON blobs, parsed while git is still streaming them (git works on one core,

@@ -38,7 +38,6 @@ FORMAT = 1
 SCHEMA_VERSION = 2
 MAX_ATTEMPTS = 30
 SLICE = 2000   # records read under the lock at a time by long scans (a text search)
-READ_SLICE = 50_000   # records parsed at a time when the index is read afresh from git
 
 
 class _Unset:
@@ -259,9 +258,10 @@ class Ledger:
 
     def _read_all(self, records_tree: str, broken: dict[str, str]) -> Iterator[tuple[str, str, str]]:
         """Every record file of a tree as (id, blob, text), in the order of the ids, streamed from
-        git a slice at a time (a million records never in memory at once); files that are not at
-        a record's path go into `broken`. The texts are stored as they are: the index checks them
-        all at once and asks `_problem` about those that are not a record."""
+        one `git cat-file --batch` while the index stores them (a million records never in memory
+        at once); files that are not at a record's path go into `broken`. The texts are stored as
+        they are: the index checks them all at once and asks `_problem` about those that are not
+        a record."""
         wanted: list[tuple[str, str]] = []
         listing = self.git.run("ls-tree", "-r", "-z", "--full-tree", records_tree).decode("utf-8", "surrogateescape") \
             if records_tree != EMPTY_TREE else ""
@@ -277,13 +277,11 @@ class Ledger:
                     wanted.append((rid, blob))
         del listing, found
         wanted.sort()   # (rows added in the order of their keys: SQLite appends instead of inserting)
-        for start in range(0, len(wanted), READ_SLICE):
-            part = wanted[start:start + READ_SLICE]
-            for (rid, blob), (_sha, data) in zip(part, self.git.read_blobs([b for _r, b in part])):
-                try:
-                    yield rid, blob, data.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    broken[ids.path_of(rid)] = f"json: {exc}"
+        for (rid, blob), (_sha, data) in zip(wanted, self.git.read_blobs([b for _r, b in wanted])):
+            try:
+                yield rid, blob, data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                broken[ids.path_of(rid)] = f"json: {exc}"
 
     @staticmethod
     def _problem(rid: str, text: str) -> str | None:
