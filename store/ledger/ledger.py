@@ -443,15 +443,19 @@ class Ledger:
     def _version(self, tip: str, name: str, key: tuple) -> tuple:
         return (name, self.git.commit_tree(tip), *key)
 
-    def preload(self) -> None:
+    def preload(self) -> threading.Thread:
         """Start loading the index in a thread now (git reads the records on another core
-        while the caller gets on with something else)."""
-        if not self._index_ready:
-            threading.Thread(target=self._preload, name="index-preload", daemon=True).start()
+        while the caller gets on with something else), then what a first save needs (the
+        schemas' validators): a save made after it no longer pays for it."""
+        thread = threading.Thread(target=self._preload, name="index-preload", daemon=True)
+        thread.start()
+        return thread
 
     def _preload(self) -> None:
         try:
             self.index
+            self.schemas().warm()
+            import store.ledger.signing  # noqa: F401  (the commit's signing, imported by the first save)
         except Exception:
             pass  # whoever reads next meets the same problem and reports it
 
