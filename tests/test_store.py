@@ -505,6 +505,34 @@ def test_text_matching_keeps_the_order_given_and_follows_edits(pair):
     assert ledger.query("school", name="梓园小学")[0] is not ledger.index.get(c)
 
 
+def test_the_full_text_index_finds_what_the_text_holds_and_nothing_else(pair):
+    """The filter asks SQLite's full-text index (each character a word of its own), then the text:
+    letters that stand one after the other only across a line of the text are not a hit, and
+    the index follows saves, deletions and a reading afresh."""
+    ledger, a, b, p = pair
+    v = ledger.put(visit(p, b, a, notes="送教:语文-数学")).id
+    ledger.prepare_search("visit")
+    ledger.prepare_search("school")
+    hay = ledger.index.text_of(b)
+    line_end = hay.index("\n")
+    across = hay[line_end - 1] + hay[line_end + 1]   # (the last letter of one line, the first of the next)
+    assert across not in hay
+    order = [a, b]
+    for needle, hits in (("石桥", [b]), ("shq", [b]), ("二中", [a, b]), (across, []), ("二", [a, b]),
+                         ("镇第二中心小学", [a, b]), ("zhen", [a, b])):
+        assert ledger.matching(order, needle) == hits, needle
+    assert ledger.matching([v], "文-数") == [v] and ledger.matching([v], "文数") == []
+    assert ledger.matching([v], ":") == [v] and ledger.matching([v], "¶") == []   # (punctuation alone)
+    assert ledger.matching([v], v[-8:].lower()) == [v]     # (a piece of its id, with a digit)
+    ledger.delete(v, reason="记错")
+    assert ledger.matching([v], "送教") == []
+    kept = ledger.put(visit(p, b, a, notes="送教:语文")).id
+    assert ledger.matching([kept], "语文") == [kept]
+    _drop_index(ledger)
+    again = Ledger(ledger.path)
+    assert again.matching([kept, a, b], "语文") == [kept] and again.matching(order, "shq") == [b]
+
+
 def test_history_lists_versions_newest_first(pair):
     ledger, a, b, p = pair
     saved = ledger.put(visit(p, b, a))

@@ -33,7 +33,7 @@ from tinydb.queries import QueryInstance
 from store.core import canonical, ids
 from store.ledger import search
 
-FORMAT = 7          # raise when the tables change shape: an older file is emptied and read afresh
+FORMAT = 8          # raise when the tables change shape: an older file is emptied and read afresh
 PARSED = 4096       # records kept parsed in the process (the rows a screen shows, a save's neighbours)
 PAGE = 2000         # rows read at a time by a walk over many records
 WAIT_MS = 600_000   # how long a writer waits for another (the first build of a million records)
@@ -47,6 +47,7 @@ CREATE INDEX IF NOT EXISTS records_by_type ON records (type, id);
 CREATE TABLE IF NOT EXISTS broken (path TEXT PRIMARY KEY, problem TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS texts (id TEXT PRIMARY KEY, type TEXT NOT NULL, hay TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS texts_by_type ON texts (type);
+CREATE VIRTUAL TABLE IF NOT EXISTS text_chars USING fts5(chars, content='', tokenize='unicode61 remove_diacritics 0');
 CREATE TABLE IF NOT EXISTS text_refs (ref TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (ref, id));
 CREATE INDEX IF NOT EXISTS text_refs_by_id ON text_refs (id);
 """
@@ -142,6 +143,7 @@ class Index:
                 self._db.execute(f'DROP INDEX "{name}"')
             for table in ("records", "texts", "text_refs", "broken"):
                 self._db.execute(f"DELETE FROM {table}")
+            self._db.execute("INSERT INTO text_chars (text_chars) VALUES ('delete-all')")
             self._db.execute("DELETE FROM meta WHERE key LIKE 'texts:%'")
             # (the ids come from the tree's paths, already checked: the type is what precedes the dash)
             rows = ((rid, rid.partition("-")[0], blob, _text(doc)) for rid, blob, doc in items)
@@ -226,18 +228,27 @@ class Index:
 
     def _remake_text(self, rid: str, texts: set[str]) -> None:
         """The search text of a record again (a type searched before keeps its text index whole)."""
-        self._db.execute("DELETE FROM texts WHERE id = ?", (rid,))
-        self._db.execute("DELETE FROM text_refs WHERE id = ?", (rid,))
+        self._drop_text(rid)
         if rid.split("-", 1)[0] in texts:
             doc = self.get(rid)
             if doc is not None:
                 self._store_texts([(rid, doc)])
 
+    def _drop_text(self, rid: str) -> None:
+        row = self._db.execute("SELECT rowid, hay FROM texts WHERE id = ?", (rid,)).fetchone()
+        if row is not None:   # (the full-text index keeps no text: it is told what it indexed)
+            self._db.execute("INSERT INTO text_chars (text_chars, rowid, chars) VALUES ('delete', ?, ?)",
+                             (row[0], search.spaced(row[1])))
+            self._db.execute("DELETE FROM texts WHERE id = ?", (rid,))
+        self._db.execute("DELETE FROM text_refs WHERE id = ?", (rid,))
+
     def _store_texts(self, docs: list[tuple[str, dict]]) -> None:
         for rid, doc in docs:
             refs: set[str] = set()
             hay = search.haystack(doc, self.get, refs)
-            self._db.execute("INSERT OR REPLACE INTO texts VALUES (?, ?, ?)", (rid, rid.split("-", 1)[0], hay))
+            self._drop_text(rid)
+            rowid = self._db.execute("INSERT INTO texts VALUES (?, ?, ?)", (rid, rid.split("-", 1)[0], hay)).lastrowid
+            self._db.execute("INSERT INTO text_chars (rowid, chars) VALUES (?, ?)", (rowid, search.spaced(hay)))
             self._db.executemany("INSERT OR REPLACE INTO text_refs VALUES (?, ?)", ((ref, rid) for ref in refs))
 
     @contextlib.contextmanager
@@ -388,11 +399,24 @@ class Index:
             return self._hits[1]
         for rtype in types:
             self.prepare_texts(rtype)
-        by_id = len(needle) >= 6 and any(c.isdigit() for c in needle)   # (see search.matches)
         marks = ",".join("?" * len(types))
-        found = {rid for (rid,) in self._all(
-            f"SELECT id FROM texts WHERE type IN ({marks}) AND (instr(hay, ?) > 0 OR (? AND instr(lower(id), ?) > 0))",
-            (*types, needle, by_id, needle))}
+        if any(c.isalnum() for c in needle):
+            # The full-text index finds the texts that hold the needle's letters one after the
+            # other (each character is a word to it: a Chinese name has no spaces, and two typed
+            # letters are too few for an index of three); the text itself then says whether it
+            # holds the needle as typed, punctuation and all.
+            # (Texts by their row, the type not through its index: SQLite would otherwise walk
+            # the type's texts and ask the full-text index about each.)
+            found = {rid for (rid,) in self._all(
+                f"SELECT id FROM texts WHERE rowid IN (SELECT rowid FROM text_chars WHERE text_chars MATCH ?) "
+                f"AND +type IN ({marks}) AND instr(hay, ?) > 0",
+                ('"' + search.spaced(needle).replace('"', '""') + '"', *types, needle))}
+        else:   # (punctuation alone: no word of it is in the full-text index)
+            found = {rid for (rid,) in self._all(
+                f"SELECT id FROM texts WHERE type IN ({marks}) AND instr(hay, ?) > 0", (*types, needle))}
+        if len(needle) >= 6 and any(c.isdigit() for c in needle):   # (see search.matches)
+            found.update(rid for (rid,) in self._all(
+                f"SELECT id FROM records WHERE type IN ({marks}) AND instr(lower(id), ?) > 0", (*types, needle)))
         self._hits = (key, found)
         return found
 

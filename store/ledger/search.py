@@ -47,6 +47,13 @@ def needle(text: str) -> str:
     return text.strip().lower()
 
 
+def spaced(text: str) -> str:
+    """The text with a space between any two characters: what the full-text index reads, each
+    character a word of its own, so that any piece of a name (石桥 in 石桥镇第二中心小学, sq in
+    shq sq shiqiao) is a phrase it can find."""
+    return " ".join(text)
+
+
 def matches(needle: str, hay: str, record_id: str) -> bool:
     """Whether a record's text holds the needle. Record ids are left out of the text (two typed
     letters would match inside thousands of random ULIDs), but a needle that looks like a piece
