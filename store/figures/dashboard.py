@@ -179,7 +179,6 @@ def plan_progress(ledger, term: str, today: dt.date | None = None, only: set[str
     calendars = ledger.scan("calendar")
     measured = twinning_measured.by_target(ledger.scan("measurement"))
     schools = {s["id"]: s for s in ledger.scan("school")}
-    students = _Students(ledger)
     out = []
     for plan in plans:
         first, last = _span(plan.get("period") or {})
@@ -200,7 +199,7 @@ def plan_progress(ledger, term: str, today: dt.date | None = None, only: set[str
         empty = tuple(m for m in _elapsed(*window, today) if m in in_session and m not in logged)
         figures = tuple(targets.progress(t, plan, visits, (first, last), window, term, calendar, today, covers, days,
                                          measured.get((plan["id"], t.get("key", "")), []),
-                                         _worked_out(plan, schools, students))
+                                         _worked_out(plan, schools, ledger))
                         for t in plan.get("targets") or [])
         short = []
         for v in visits:
@@ -215,26 +214,16 @@ def plan_progress(ledger, term: str, today: dt.date | None = None, only: set[str
     return out
 
 
-class _Students:
-    """The ledger's students, read when a target first needs them."""
-
-    def __init__(self, ledger):
-        self.ledger, self._all = ledger, None
-
-    def __iter__(self):
-        if self._all is None:
-            self._all = self.ledger.scan("student")
-        return iter(self._all)
-
-
-def _worked_out(plan: dict, schools: dict[str, dict], students: _Students):
+def _worked_out(plan: dict, schools: dict[str, dict], ledger):
     """The measured metrics a plan's records give: its supported schools' 辍学率 when they all have a
-    headcount (store/twinning/measured.py `dropout`); None where the ledger cannot tell."""
+    headcount (store/twinning/measured.py `dropout`); None where the ledger cannot tell. Only the
+    students of those schools are read (through the index of the student's school), not every
+    student the ledger has kept over the years for each target."""
     def value(metric: str, start: dt.date, end: dt.date):
         if metric != "辍学率":
             return None
         supported = {s: schools[s] for s in targets.roles(plan)[1] if s in schools}
-        found = twinning_measured.dropout(students, supported, start, end)
+        found = twinning_measured.dropout(ledger.scan("student", school__in=sorted(supported)), supported, start, end)
         if found.rate is None or found.without_headcount:
             return None
         return found.rate, found.dropouts
