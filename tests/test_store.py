@@ -332,6 +332,21 @@ def test_many_records_stream_in_the_order_asked_and_a_missing_one_is_said(ledger
         None, [{"n": n, "名": "石桥" * (n % 50)} for n in reversed(range(2950, 3000))] + [odd])
 
 
+def test_an_index_of_a_field_dropped_by_another_process_is_made_again(pair):
+    """Another process emptied the shared file (a newer Bangfu finds an older format) after this
+    one made an index of a field: the next query makes it again instead of failing."""
+    import sqlite3
+
+    ledger, a, b, p = pair
+    made = ledger.put(visit(p, b, a)).id
+    assert [v["id"] for v in ledger.query("visit", plan=p)] == [made]
+    db = sqlite3.connect(ledger._cache_path())
+    db.execute("DROP INDEX by_visit_plan")
+    db.commit()
+    db.close()
+    assert [v["id"] for v in ledger.query("visit", plan=p)] == [made]
+
+
 def test_blobs_stream_as_git_gives_them_large_ones_whole_and_a_missing_one_is_said(ledger):
     from store.ledger.gitstore import GitFailed
 

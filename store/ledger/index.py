@@ -67,6 +67,10 @@ def _damage(exc: BaseException) -> bool:
         or "malformed" in str(exc))
 
 
+def _gone_index(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "no such index" in str(exc)
+
+
 def _healing(method: Callable) -> Callable:
     """A read that meets a damaged file makes the file anew, fills it from git and asks again:
     damage costs time, never an answer. Only the outermost read of a thread heals, and never
@@ -80,6 +84,11 @@ def _healing(method: Callable) -> Callable:
             try:
                 return method(self, *args, **kwargs)
             except (sqlite3.DatabaseError, Damaged) as exc:
+                if _gone_index(exc):
+                    # Another process emptied the file (a newer format) since this one made an
+                    # index of a field: made again on this ask.
+                    self._indexed.clear()
+                    return method(self, *args, **kwargs)
                 if not _damage(exc):
                     raise
             self._make_anew()
