@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator, TypeVar
 import git
 
 from store.core import canonical, i18n, ids
-from store.ledger import hooks, memo
+from store.ledger import hooks, memo, search
 from store.rules import checks as rules, protected
 from store.core.describe import summary
 from store.core.errors import (BangfuError, Conflict, InvalidRecord, NotALedger, ReadOnly, RecordNotFound, UnreadableRecord, HandEdited,
@@ -456,6 +456,7 @@ class Ledger:
             self.index
             self.schemas().warm()
             import store.ledger.signing  # noqa: F401  (the commit's signing, imported by the first save)
+            search.pypinyin()   # (a save makes its record's search text again, names in pinyin)
         except Exception:
             pass  # whoever reads next meets the same problem and reports it
 
