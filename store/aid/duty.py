@@ -93,12 +93,13 @@ class _Ledger:
         self.source = source
         self.standards = list(source.scan("standard"))
         self._entitled: dict[tuple, dict | None] = {}
-        # A standard fits only its own programme and stage: each situation walks those few, not
-        # every standard of every year (17,866 situations × 2,009 standards at 200k records).
-        self._of: dict[tuple, list[dict]] = {}
+        # A standard fits only its own programme and stage, on the days it is valid: each
+        # situation walks those few, its dates read once, not every standard of every year
+        # (17,866 situations × 2,009 standards at 200k records).
+        self._of: dict[tuple, list[tuple[dict, dt.date | None, dt.date | None]]] = {}
         for s in self.standards:
             with contextlib.suppress(TypeError):   # (a list where a word belongs: it fits nothing)
-                self._of.setdefault((s.get("programme"), s.get("stage")), []).append(s)
+                self._of.setdefault((s.get("programme"), s.get("stage")), []).append((s, *standards.validity(s)))
         self._by_id = {s["id"]: s for s in self.standards}
         self.calendars = list(source.scan("calendar"))
         self.schools = {s["id"]: s for s in source.scan("school")}
@@ -118,7 +119,8 @@ class _Ledger:
         try:
             return self._entitled[key]
         except KeyError:
-            found = self._entitled[key] = standards.entitled(self._of.get((programme, stage), ()), *key)
+            valid = [s for s, start, end in self._of.get((programme, stage), ()) if standards.valid_between(start, end, on)]
+            found = self._entitled[key] = standards.entitled(valid, *key)
             return found
         except TypeError:   # (a list where a word belongs, in a file edited by hand)
             return standards.entitled(self.standards, *key)

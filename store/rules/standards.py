@@ -38,8 +38,16 @@ def _day(value: object) -> dt.date | None:
         return None
 
 
+def validity(standard: dict) -> tuple[dt.date | None, dt.date | None]:
+    """(valid from, valid to) of a standard; None where the date is missing or not a date."""
+    return _day(standard.get("valid_from")), _day(standard.get("valid_to"))
+
+
 def valid_on(standard: dict, on: dt.date) -> bool:
-    start, end = _day(standard.get("valid_from")), _day(standard.get("valid_to"))
+    return valid_between(*validity(standard), on)
+
+
+def valid_between(start: dt.date | None, end: dt.date | None, on: dt.date) -> bool:
     return bool(start) and start <= on and (end is None or on <= end)
 
 
