@@ -520,3 +520,21 @@ def test_a_grade_of_another_stage_is_a_warning(L, stage, grade, warned):
     else:
         f = only(found, "rule.student_grade_stage", "warning", ("grade",))
         assert f"年级「{grade}」是{warned}的年级，而学段填的是{stage}" in f.text()
+
+
+def test_records_of_one_shape_are_validated_together_and_each_still_answers_for_itself(L):
+    """A batch's payments differ in their ids, students and a few amounts: the schema is checked once
+    per shape (store/rules/schema.py). A payment whose reference or amount is wrong in a way the
+    schema refuses is refused all the same after thousands of valid ones."""
+    schemas = Schemas.from_dir()
+    good = [{**L["aid"], "id": new_id("aid"), "student": L["student"]["id"][:-1] + c} for c in "ABCDEFGH"]
+    assert [schemas.check(r) for r in good] == [[]] * 8
+    assert len(schemas._valid) == 1   # (one shape for the eight)
+    bad_ref = {**good[0], "id": new_id("aid"), "student": "student-1"}
+    newline_id = {**good[0], "id": good[1]["id"] + "\n"}
+    float_fen = {**good[0], "id": new_id("aid"), "amount_fen": 50_000.0}
+    over_cap = {**good[0], "id": new_id("aid"), "amount_fen": 2_000_001}
+    assert [(f.path, f.rule) for f in schemas.check(bad_ref)] == [(("student",), "schema.ref_pattern")]
+    assert [(f.path, f.rule) for f in schemas.check(newline_id)] == [(("id",), "schema.pattern")]
+    assert [(f.path, f.rule) for f in schemas.check(float_fen)] == [(("amount_fen",), "schema.integer")]
+    assert [(f.path, f.rule) for f in schemas.check(over_cap)] == [(("amount_fen",), "schema.maximum")]
