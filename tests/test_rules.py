@@ -538,3 +538,22 @@ def test_records_of_one_shape_are_validated_together_and_each_still_answers_for_
     assert [(f.path, f.rule) for f in schemas.check(newline_id)] == [(("id",), "schema.pattern")]
     assert [(f.path, f.rule) for f in schemas.check(float_fen)] == [(("amount_fen",), "schema.integer")]
     assert [(f.path, f.rule) for f in schemas.check(over_cap)] == [(("amount_fen",), "schema.maximum")]
+
+
+def test_a_long_list_is_validated_one_item_of_each_shape_and_a_bad_item_is_named_by_its_place():
+    """A batch of thousands of entries is validated as one entry per amount: the same answer as
+    validating it whole, and a wrong entry is named by its own place in the list."""
+    schemas = Schemas.from_dir()
+    student = new_id("student")
+    entries = [{"student": student[:-2] + f"{n:02d}".translate(str.maketrans("0123456789", "ABCDEFGHJK")),
+                "amount_fen": 62_500 if n % 2 else 31_250} for n in range(100)]
+    batch = {"id": new_id("batch"), "type": "batch", "schema_version": 2, "term": "2026-2027-1",
+             "programme": "义务教育寄宿生生活补助", "date": "2026-10-12", "entries": entries}
+    assert schemas.check(batch) == []
+    assert len(schemas._one_of_each("batch", batch)["entries"]) == 2
+    bad = {**batch, "id": new_id("batch"), "entries": [*entries[:37], {**entries[37], "amount_fen": 625.0},
+                                                        *entries[38:60], {**entries[60], "student": "张三"}]}
+    assert [(f.path, f.rule) for f in schemas.check(bad)] == [
+        (("entries", 37, "amount_fen"), "schema.integer"), (("entries", 60, "student"), "schema.ref_pattern")]
+    # Past the schema's 100,000 entries nothing is cut: the list is validated whole, and refused.
+    assert schemas._one_of_each("batch", {**batch, "entries": entries * 1001}) is None

@@ -35,6 +35,7 @@ class Schemas:
         self._validators: dict[str, Draft202012Validator] = {}
         self._inlined: dict[str, dict] = {}
         self._patterned: dict[str, dict[str, re.Pattern]] = {}
+        self._lists: dict[str, dict[str, tuple[dict[str, re.Pattern], int, float]]] = {}
         self._valid: set[tuple] = set()
 
     @classmethod
@@ -134,10 +135,13 @@ class Schemas:
         shape = self._shape(rtype, record)
         if shape is not None and shape in self._valid:
             return []
+        cut = self._one_of_each(rtype, record)
         out: list[Finding] = []
-        for err in sorted(self.validator(rtype).iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
-            # jsonschema reports `required` once per missing name, each carrying the whole list.
-            out.extend(f for f in _translate(self, rtype, label, err) if f not in out)
+        if cut is None or not self.validator(rtype).is_valid(cut):
+            for err in sorted(self.validator(rtype).iter_errors(record),
+                              key=lambda e: list(map(str, e.absolute_path))):
+                # jsonschema reports `required` once per missing name, each carrying the whole list.
+                out.extend(f for f in _translate(self, rtype, label, err) if f not in out)
         if shape is not None and not out:
             if len(self._valid) >= SHAPES_KEPT:
                 self._valid.clear()
@@ -152,17 +156,34 @@ class Schemas:
         validated once per amount. None where the schema could tie fields together."""
         if rtype not in self._patterned:
             self._patterned[rtype] = _patterned_fields(self.inlined(rtype))
-        fields = self._patterned[rtype]
-        if not fields:
-            return None
-        taken = frozenset(k for k, v in record.items()
-                          if k in fields and isinstance(v, str) and fields[k].search(v))
-        try:
-            rest = json.dumps({k: v for k, v in record.items() if k not in taken}, sort_keys=True,
-                              ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        except (TypeError, ValueError):
-            return None
-        return rtype, taken, rest
+        shape = _shape_of(self._patterned[rtype], record)
+        return None if shape is None else (rtype, *shape)
+
+    def _one_of_each(self, rtype: str, record: dict) -> dict | None:
+        """The record with each list of objects cut to the first item of each shape (the same
+        reasoning as `_shape`, item by item): valid if and only if the whole record is, when the
+        list's length is within its bounds. A batch of 50,000 entries is validated as a handful.
+        None when nothing can be cut (the record is then validated whole)."""
+        if rtype not in self._lists:
+            self._lists[rtype] = _object_lists(self.inlined(rtype))
+        cut, changed = dict(record), False
+        for name, (fields, low, high) in self._lists[rtype].items():
+            items = record.get(name)
+            if not isinstance(items, list) or len(items) < 2:
+                continue
+            if not low <= len(items) <= high:
+                return None
+            seen: set[tuple] = set()
+            kept = []
+            for item in items:
+                shape = _shape_of(fields, item)
+                if shape is None or shape not in seen:
+                    kept.append(item)
+                    if shape is not None:
+                        seen.add(shape)
+            changed = changed or len(kept) < len(items)
+            cut[name] = kept
+        return cut if changed else None
 
 
 SHAPES_KEPT = 4096
@@ -182,6 +203,37 @@ def _patterned_fields(schema: dict) -> dict[str, "re.Pattern"]:
         keywords = {k for k in sub if not k.startswith("x-")} - _ANNOTATIONS
         if keywords == {"type", "pattern"} and sub["type"] == "string":
             out[name] = _ecma(sub["pattern"])
+    return out
+
+
+def _shape_of(fields: dict[str, "re.Pattern"], obj: Any) -> tuple | None:
+    """(the fields taken out, the rest as text) of an object whose `fields` hold strings matching
+    their patterns; None when there is nothing to take out or the rest is not plain JSON."""
+    if not fields or not isinstance(obj, dict):
+        return None
+    taken = frozenset(k for k, v in obj.items() if k in fields and isinstance(v, str) and fields[k].search(v))
+    try:
+        rest = json.dumps({k: v for k, v in obj.items() if k not in taken}, sort_keys=True, ensure_ascii=False,
+                          separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+    return taken, rest
+
+
+def _object_lists(schema: dict) -> dict[str, tuple[dict[str, "re.Pattern"], int, float]]:
+    """The top-level lists of objects whose items can be told apart by shape: (the items' patterned
+    fields, fewest items, most items), for lists whose schema says nothing but those."""
+    if _TYING & set(schema):
+        return {}
+    out = {}
+    for name, sub in (schema.get("properties") or {}).items():
+        keywords = {k for k in sub if not k.startswith("x-")} - _ANNOTATIONS
+        items = sub.get("items")
+        if keywords <= {"type", "items", "minItems", "maxItems"} and sub.get("type") == "array" \
+                and isinstance(items, dict) and items.get("type") == "object":
+            fields = _patterned_fields(items)
+            if fields:
+                out[name] = (fields, sub.get("minItems", 0), sub.get("maxItems", float("inf")))
     return out
 
 
