@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from store.aid import duty
-from store.core import i18n, ids
+from store.core import describe, i18n, ids
 from store.core.errors import BangfuError
 from store.core.findings import Finding
 from store.ledger import adjustments, hooks
@@ -46,10 +46,6 @@ def total_fen(batch: dict) -> int:
 class Made:
     batch: dict
     already_paid: tuple[str, ...]      # students due but paid this programme and term already
-
-
-def _school_name(ledger, school: str | None) -> str:
-    return (ledger.index.get(school or "") or {}).get("name", school or "")
 
 
 def _counties(ledger, school: str | None) -> set[str | None]:
@@ -83,11 +79,15 @@ def make(ledger, term: str, programme: str, *, on: dt.date, school: str | None =
              "date": on.isoformat(), "entries": entries}
     if school:
         batch["school"] = school
-    where = _school_name(ledger, school) or "*"
-    ledger.commit([Change(batch["id"], batch, NEW)], action="batch", author=author,
-                  message=f"batch: {term} {programme} {where}: {len(entries)} students",
-                  extra_trailers={"Batch": batch["id"]})
+    ledger.commit([Change(batch["id"], batch, NEW)], action="make", author=author,
+                  message=_title(ledger, "make", batch), extra_trailers={"Batch": batch["id"]})
     return Made(batch, tuple(sorted(e.student for e in due if e.student in paid)))
+
+
+def _title(ledger, action: str, batch: dict, what: str = "") -> str:
+    """A step's commit title as every commit of the ledger has one: `type: action record`, the
+    record's values as stored (store/core/describe.py), then what the step did."""
+    return describe.summary(batch, action, ledger) + (f": {what}" if what else "")
 
 
 def _entry(e: duty.Entitlement) -> dict:
@@ -162,7 +162,7 @@ def _reviewed(ledger, batch: dict, entries: list[dict], action: str, student: st
         step["by"] = by
     doc = {**batch, "entries": entries, "review": [*(batch.get("review") or []), step]}
     ledger.commit([Change(batch["id"], doc, ledger.version(batch["id"]))], action="review", author=author,
-                  message=f"batch: {action} {_student_name(ledger, student)}",
+                  message=_title(ledger, "review", doc, f"{action} {_student_name(ledger, student)}"),
                   extra_trailers={"Batch": batch["id"], "Reason": reason.strip()})
     return doc
 
@@ -196,8 +196,7 @@ def approve(ledger, batch_id: str, *, by: str, on: dt.date, author=None) -> dict
                            count=len(objections))
     doc = {**batch, "approval": {"by": by.strip(), "date": on.isoformat()}}
     ledger.commit([Change(batch["id"], doc, ledger.version(batch["id"]))], action="approve", author=author,
-                  message=f"batch: approved by {by.strip()} ({len(batch['entries'])} students, "
-                          f"{total_fen(batch) / 100:.2f} 元)",
+                  message=_title(ledger, "approve", doc, f"by {by.strip()}"),
                   extra_trailers={"Batch": batch["id"]})
     return doc
 
@@ -259,8 +258,7 @@ def pay(ledger, batch_id: str, *, on: dt.date, method: str, shares: list[dict], 
                                 "reference": reference.strip()}}
     changes = [Change(batch["id"], doc, ledger.version(batch["id"]))] + [Change(a["id"], a, NEW) for a in made]
     ledger.commit(changes, action="pay", author=author,
-                  message=f"batch: paid {batch['term']} {batch['programme']}: {len(made)} payments, "
-                          f"{total_fen(batch) / 100:.2f} 元 ({reference.strip()})",
+                  message=_title(ledger, "pay", doc, reference.strip()),
                   extra_trailers={"Batch": batch["id"]})
     return doc, made
 

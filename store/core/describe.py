@@ -61,6 +61,11 @@ def label(record: dict, ledger, word: Callable[[object], str] | None = None) -> 
         return f"{record.get('name', '?')} {school_name(record.get('school'), ledger)}"
     if t == "calendar":
         return f"{word('校历')} {record.get('term', '?')}"
+    if t == "batch":
+        entries = record.get("entries") if isinstance(record.get("entries"), list) else []
+        total = sum(e.get("amount_fen", 0) for e in entries if isinstance(e, dict) and type(e.get("amount_fen")) is int)
+        where = school_name(record.get("school"), ledger) if record.get("school") else "*"
+        return f"{where} {record.get('term', '?')} {word(record.get('programme', '?'))} ×{len(entries)} {money(total)}"
     if t == "event":
         return f"{word(record.get('action', '?'))} {record.get('subject', '')}".strip()
     return str(record.get("id", "?"))
