@@ -429,3 +429,15 @@ def test_synthetic_students_carry_identity_only_when_asked():
 def test_synthetic_rejects_a_bad_n():
     with pytest.raises(ValueError):
         synthetic(-1)
+
+
+def test_synthetic_standards_of_several_counties_do_not_overlap():
+    """Each county gets its own set of standards: without the county on each, two counties' standards
+    for one programme, stage and period both applied everywhere (the overlap the rules refuse)."""
+    from store.rules import standards
+
+    made = [r for r in synthetic(10_000, seed=7) if r["type"] == "standard"]
+    counties = {r["region"] for r in made}
+    assert len(made) == 100 and len(counties) == 4   # 1 % of the records; 100 // 22 kinds // 2 = 4 counties
+    assert all(r["counties"] == [r["region"]] for r in made)
+    assert [(a["id"], b["id"]) for i, a in enumerate(made) for b in made[i + 1:] if standards.overlap(a, b)] == []

@@ -446,7 +446,8 @@ class _Synthetic:
     # -------------------------------------------------------------- standards
     def make_standards(self, k: int) -> list[dict]:
         """One set of standards per region for the current period, then earlier
-        periods (4 school years each, lower amounts) until k records."""
+        periods (4 school years each, lower amounts) until k records. Each names its county:
+        without it, two counties' standards for one programme and period would overlap."""
         out = []
         self.std_index: dict[tuple, list[tuple[dt.date, dt.date, dict]]] = {}
         period = 0
@@ -461,7 +462,7 @@ class _Synthetic:
                         amount = max(100, amount - 100 * period) if unit == "天" else max(1000, round(amount * (1 - 0.1 * period) / 1000) * 1000)
                     rec = {"id": self.new_id("standard"), "type": "standard", "schema_version": 1,
                            "programme": programme, "stage": stage, "amount_fen": amount, "unit": unit,
-                           "region": county, "valid_from": vf.isoformat()}
+                           "region": county, "counties": [county], "valid_from": vf.isoformat()}
                     if vt:
                         rec["valid_to"] = vt.isoformat()
                     if boarding is not None:
