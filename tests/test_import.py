@@ -301,7 +301,7 @@ def test_cli_import_prints_the_bad_rows_writes_the_rejects_and_exit_code(small, 
 def test_amounts_past_any_real_payment_are_refused_by_import(small, tmp_path):
     led, _data = small
     tip = led.tip
-    for amount, reason in (("1e30", "「1e30」不是金额"), (30000, "超过上限 2000000")):   # 1e30 元 (crashed); 30,000 元
+    for amount, reason in (("1e30", "「1e30」不是金额"), (30000, "30,000.00 元超过上限 20,000.00 元")):   # 1e30 元 (crashed); 30,000 元
         path = xlsx(tmp_path / "a.xlsx", AID_HEADERS, [spring_aid(2, "李明", ID_LI, amount=amount)])
         pv, result = importer.run(led, "aid", path)
         assert result.commit is None and led.tip == tip

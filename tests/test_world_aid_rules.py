@@ -95,3 +95,12 @@ def test_back_in_need_after_leaving_is_enrolled_again(ledger, world):
                           {"date": "2025-03-01", "event": "返贫"}]}
     assert [checks.student_status(student, day) for day in ("2024-12-31", "2025-02-01", "2025-03-01")] == [
         "在册", "已退出", "在册"]
+
+
+def test_an_amount_past_the_schemas_bound_is_read_in_yuan(ledger, world):
+    # A payment holds at most 20,000 元; 25,000 元 typed (2,500,000 fen) is said in yuan, as typed.
+    big = _aid(world, programme=LOAN, standard=world["loan"], amount_fen=2_500_000, term="2020-2021-1",
+               paid_on="2020-10-20")
+    assert ("error", "amount_fen", "「金额」25,000.00 元超过上限 20,000.00 元") in _texts(ledger, big)
+    negative = {**big, "amount_fen": -100}
+    assert ("error", "amount_fen", "「金额」-1.00 元小于下限 0.00 元") in _texts(ledger, negative)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
 from store.core import i18n
+from store.core.money import yuan
 from store.core.findings import Finding
 from store.rules import cleartext
 
@@ -311,6 +312,10 @@ def _translate(schemas: Schemas, rtype: str, label: str, err) -> list[Finding]:
     simple = {"minimum": "schema.minimum", "maximum": "schema.maximum", "minLength": "schema.min_length",
               "maxLength": "schema.max_length", "minItems": "schema.min_items", "uniqueItems": "schema.unique_items",
               "exclusiveMinimum": "schema.minimum", "maxItems": "schema.max_items"}
+    if kind in ("minimum", "maximum", "exclusiveMinimum") and schemas.field(rtype, path).get("x-money") \
+            and isinstance(err.instance, int) and isinstance(value, int) and not inside:
+        # Money is kept in fen but read in yuan: "25,000.00 元 above 20,000.00 元", not 2500000 and 2000000.
+        return [Finding(label, path, simple[kind] + "_yuan", {**base, "value": yuan(err.instance), "limit": yuan(value)})]
     if kind in simple:
         return [Finding(label, path, simple[kind], {**base, "limit": value})]
     return [Finding(label, path, "schema.other", {**base, "detail": err.message})]
