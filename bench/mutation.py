@@ -52,7 +52,8 @@ def functions(module: str, *names: str) -> tuple[str, ...]:
 
 
 MODULES = {
-    "idcard": Module("store/rules/idcard.py", ("tests/test_world_idcard.py", "tests/test_rules.py")),
+    "idcard": Module("store/rules/idcard.py", ("tests/test_world_idcard.py", "tests/test_rules.py",
+                                               "tests/test_privacy_idcard.py", "tests/test_world_aid_rules.py")),
     "canonical": Module("store/core/canonical.py", ("tests/test_world_canonical.py",)),
     # the compare-and-swap: the ref swap, and the Ledger's write path around it
     "swap": Module("store/ledger/gitstore.py", ("tests/test_world_cas.py",),
