@@ -63,11 +63,6 @@ def birth_date(value: str) -> dt.date:
     return dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
 
 
-def sex(value: str) -> str:
-    """男 or 女, from the 17th digit (odd for men)."""
-    return "男" if int(normal(value)[16]) % 2 else "女"
-
-
 _GRADES = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _GRADE = re.compile(r"^(?:(初|高)([一二三])|([一二三四五六七八九]|[1-9])年级)")
 SLACK_YEARS = 2   # a year early or late at school entry, a year repeated: no warning
