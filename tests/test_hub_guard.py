@@ -479,7 +479,8 @@ def test_hub_refuses_editing_or_deleting_a_payment_of_a_closed_term(shared, work
     git(work, "commit", "-qm", "删掉")
     r = push(work)
     assert r.returncode != 0 and aid["id"] in r.stderr and "closed term" in r.stderr, r.stderr
-    # A commit dated back into the term is no way round it: the hub holds the term to its own clock.
+    # A commit dated back into the term is no way round it: the hub believes a commit's date only
+    # a month back from its own clock (a site that saved in the term may sync that late).
     git(work, "reset", "-q", "--hard", "origin/main")
     path = work / ids.path_of(aid["id"])
     path.write_text(json.dumps({**aid, "voucher": "SQ-2024-998"}, ensure_ascii=False, sort_keys=True, indent=2) + "\n",

@@ -55,6 +55,7 @@ HOOK = """#!/bin/sh
 exec {python} -m bangfu hook pre-receive
 """
 UPGRADE = "schema-upgrade"
+SYNC_GRACE = dt.timedelta(days=31)   # how long after a term's end a payment edited in it may still come
 MAX_SHOWN = 20
 CONFIG_FILE = "bangfu.json"
 
@@ -289,11 +290,12 @@ def _check_closed(store: GitStore, commit: str, parent_tree: str, paid: list[tup
                   ) -> list[Refusal]:
     """Payments of a closed term are not edited or deleted (what the audit reports where no hook
     runs): closed at the term's end, or by `closed_through` in bangfu.json before the commit.
-    The term's end is held against the hub's own clock, not only the commit's date: a pusher
-    writes that date (GIT_COMMITTER_DATE), and a commit dated back into the term is no older."""
+    The commit's date is the pusher's to write (GIT_COMMITTER_DATE): it is believed only as far
+    back as SYNC_GRACE before the hub's own clock, so a site that saved in the term and syncs
+    within that time is not refused, and a commit dated back further is no way round a closed term."""
     dated = dt.datetime.fromtimestamp(int(store.commit_info(commit).get("committer", "0 0").rsplit(" ", 2)[-2]),
                                       dt.timezone.utc).date()
-    when = max(dated, dt.date.today())
+    when = max(dated, dt.date.today() - SYNC_GRACE)
     through = _config(store, parent_tree).get("closed_through")
     contents = dict(store.read_blobs(sorted({b for _p, o, n in paid for b in (o, n) if b})))
     out = []
