@@ -489,6 +489,18 @@ def test_hub_refuses_editing_or_deleting_a_payment_of_a_closed_term(shared, work
     subprocess.run(["git", "commit", "-qam", "补记凭证号"], cwd=work, env=dated, check=True)
     r = push(work)
     assert r.returncode != 0 and aid["id"] in r.stderr and "已关闭学期 2024-2025-1" in r.stderr, r.stderr
+    # ... nor a merge commit that edits the payment itself (neither of its parents has that version).
+    git(work, "reset", "-q", "--hard", "origin/main")
+    git(work, "checkout", "-q", "-b", "side")
+    git(work, "commit", "-q", "--allow-empty", "-m", "旁支")
+    git(work, "checkout", "-q", "main")
+    git(work, "merge", "-q", "--no-ff", "--no-commit", "side")
+    path.write_text(json.dumps({**aid, "voucher": "SQ-2024-997"}, ensure_ascii=False, sort_keys=True, indent=2) + "\n",
+                    encoding="utf-8")
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "合并")
+    r = push(work)
+    assert r.returncode != 0 and aid["id"] in r.stderr and "已关闭学期 2024-2025-1" in r.stderr, r.stderr
 
 
 def test_audit_reports_changes_outside_the_authors_schools_where_no_hook_runs(tmp_path):

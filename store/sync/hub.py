@@ -257,7 +257,10 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
                     named.add(path)
                     refused += _clear_in(path, "hub.clear_in_commit",
                                          {"commit": commit[:10], "part": i18n.Word("hub.part_file")})
-                if before and len(parents) == 1 and path.startswith(f"{ids.RECORDS_DIR}/aid/"):
+                # A payment edited by this commit: against its one parent, or for a merge, a
+                # version none of its parents has (the merge's own edit, not one side's taken).
+                if (before and ptree == parent_trees[0] and path.startswith(f"{ids.RECORDS_DIR}/aid/")
+                        and all(path in diffs[(pt, tree)] for pt in parent_trees)):
                     paid.append((path, before, after))
                 if path.startswith(ids.RECORDS_DIR + "/"):
                     rid = ids.id_from_path(path)
