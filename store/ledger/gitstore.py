@@ -691,6 +691,12 @@ def _owner(uid: int) -> str:
         return str(uid)
 
 
+def signing_kinds(message: str) -> tuple[str, ...]:
+    """The clear identifiers looked for in a commit's words: every kind, except in a signer's
+    (`Action: signing`), which names a coordinator by e-mail, often a mobile number: ID numbers only."""
+    return ("id_number",) if "\nAction: signing" in message else cleartext.KINDS
+
+
 def _refuse_clear_in_message(message: str, author: Person) -> None:
     """A clear identifier in what a commit says of itself (its title, a reason or note given on
     the command line, a remote's name, the author's name) would stay in git for good, outside any
@@ -700,11 +706,12 @@ def _refuse_clear_in_message(message: str, author: Person) -> None:
         return
     lines = message.splitlines()
     record = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("Record-Id:")), "—")
+    kinds = signing_kinds(message)
     parts = [("author", author.name, ("id_number",))]
     for n, line in enumerate(lines):
         key, sep, value = line.partition(": ")
         trailer = sep and key.replace("-", "").isalnum() and key.isascii()
-        parts.append(("title" if n == 0 else key if trailer else "message", value if trailer else line, cleartext.KINDS))
+        parts.append(("title" if n == 0 else key if trailer else "message", value if trailer else line, kinds))
     found = [Finding(record, (part,), f.rule, f.params) for part, text, kinds in parts
              for f in identifiers.misplaced_in_text(text, record, kinds)]
     if found:

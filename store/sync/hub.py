@@ -38,7 +38,7 @@ from pathlib import Path
 from store.core import canonical, i18n, ids
 from store.core.errors import BangfuError, InvalidRecord, ReadOnly
 from store.core.findings import Finding, errors
-from store.ledger.gitstore import BRANCH, EMPTY_TREE, ZERO, GitStore
+from store.ledger.gitstore import BRANCH, EMPTY_TREE, ZERO, GitStore, signing_kinds
 from store.ledger.index import Index
 from store.ledger import policy as hub_policy
 from store.rules import scope, terms
@@ -244,7 +244,8 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
         info = infos[commit]
         tree = info["tree"]
         refused += _clear_in(info["message"], "hub.clear_in_commit",
-                             {"commit": commit[:10], "part": i18n.Word("hub.part_message")})
+                             {"commit": commit[:10], "part": i18n.Word("hub.part_message")},
+                             signing_kinds(info["message"]))
         refused += _clear_in_people(info, "hub.clear_in_commit", {"commit": commit[:10]})
         parent_trees = [tree_of[p] for p in parents] or [EMPTY_TREE]
         files: dict[str, str] = {}
@@ -347,8 +348,10 @@ def _check_settings(store: GitStore, commit: str, tree: str, parents: list[str],
     # What an admin writes there is kept and cloned like a record: no clear identifier in it either.
     written = {p: store.lookup(tree, p) for p in paths}
     contents = dict(store.read_blobs(sorted({b for b in written.values() if b})))
+    kinds = signing_kinds(info["message"])   # (allowed_signers names coordinators by e-mail)
     clear = [r for p, b in written.items() if b
-             for r in _clear_in(contents[b].decode("utf-8", "replace"), "hub.clear_in_commit", {**where, "part": p})]
+             for r in _clear_in(contents[b].decode("utf-8", "replace"), "hub.clear_in_commit", {**where, "part": p},
+                                kinds)]
     if clear:
         return clear
     before, after = _config(store, parent_trees[0]), _config(store, tree)
