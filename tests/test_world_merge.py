@@ -166,6 +166,35 @@ def test_one_record_added_on_both_sides_conflicts_field_by_field():
     assert m.result == mine
 
 
+def _student(id_number: dict, **extra) -> dict:
+    return {"id": "student-01M7W3ZTWXN000000000000001", "type": "student", "schema_version": 2, "name": "马晓梅",
+            "sex": "女", "school": "school-01M7W3ZTWXN000000000000001", "stage": "小学", "grade": "五年级",
+            "identity": {"id_number": id_number}, **extra}
+
+
+def _sealed(hmac: str, masked: str = "6405**********1005", sealed: str = "v1:aaaa") -> dict:
+    return {"masked": masked, "hmac": hmac * 64, "sealed": sealed, "key": "k1"}
+
+
+def test_an_identifier_only_re_hashed_on_one_side_takes_the_other_sides_value_whole():
+    # An erasure elsewhere re-hashes every other student (the hash alone changes): no one's edit.
+    # Re-hashed here and corrected there, the merge keeps the correction, its hash with it; re-hashed
+    # on both sides, it keeps this side's whole value; never a mix of the two, never a conflict.
+    base = _student(_sealed("0"))
+    rehashed_here = _student(_sealed("1"))
+    corrected_there = _student(_sealed("2", masked="6405**********1013", sealed="v1:bbbb"), notes="身份证号已更正")
+    for mine, theirs, kept in ((rehashed_here, corrected_there, corrected_there),
+                               (corrected_there, rehashed_here, corrected_there),
+                               (rehashed_here, _student(_sealed("3")), rehashed_here)):
+        m = merge_record(base, mine, theirs, SCHEMAS)
+        assert m.conflicts == []
+        assert m.result["identity"]["id_number"] == kept["identity"]["id_number"]
+    # Corrected on both sides, differently: the coordinators' to decide, a conflict on the number.
+    other = _student(_sealed("4", masked="6405**********1021", sealed="v1:cccc"))
+    m = merge_record(base, corrected_there, other, SCHEMAS)
+    assert m.conflicts and all(show_path(c.path).startswith("identity.id_number") for c in m.conflicts)
+
+
 def test_a_path_reads_as_typed_with_numbers_as_numbers():
     assert show_path(("budget", "by_year", Key("year", 2006), "fen")) == "budget.by_year[year=2006].fen"
     assert show_path(("parties", Key("school", B), "role")) == f"parties[school={B}].role"
