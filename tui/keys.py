@@ -42,10 +42,15 @@ class KeysInOrder:
     burst (a fast typist over SSH, a paste) the key after Tab reached the field being left, and the
     keys after Enter on a picker field went to the form instead of the picker. Here the next key is
     held until everything the last one set off (focus moves, messages, a dialog opening) is done.
-    A paste with tabs is typed as its pieces with a Tab between them, so it fills field after field."""
+    A paste with tabs is typed as its pieces with a Tab between them, so it fills field after field.
 
-    SETTLE_LIMIT = 5.0   # seconds; a screen that never goes quiet (an animation) must not stop typing (a form
-                         # opening on a loaded server took over 2 s: the first character went nowhere)
+    The wait is bounded in the app's own working time (CPU seconds), not by the clock: on a loaded
+    server a dialog can take seconds of wall time to open, and a clock-bound wait then let keys go
+    to a dialog not yet ready (or a picker's Enter to a list not yet filtered)."""
+
+    SETTLE_LIMIT = 5.0   # CPU seconds of the app's own work; a screen that never goes quiet (an animation)
+                         # must not stop typing
+    POLL = 0.002         # seconds between looks once the first few show the app still at work
 
     def _keys_state(self) -> tuple[deque, list]:
         if "_held_keys" not in self.__dict__:
@@ -81,11 +86,15 @@ class KeysInOrder:
 
     async def _settle_then_next(self) -> None:
         held, flight = self._keys_state()
-        start = time.monotonic()
+        start = time.process_time()
         await asyncio.sleep(0)
-        while (self._busy() or (held and self._screen_holds(held[0]))) \
-                and time.monotonic() - start < self.SETTLE_LIMIT:
-            await asyncio.sleep(0)
+        looks = 0
+        while held and self._screen_holds(held[0]) \
+                or self._busy() and time.process_time() - start < self.SETTLE_LIMIT:
+            looks += 1
+            # A few quick looks catch the usual case at once; after that, looking must not take
+            # the processor from the work being waited for (a search in a worker thread).
+            await asyncio.sleep(0 if looks < 50 else self.POLL)
         if held:
             flight[0] = held.popleft()
             if self.post_message(flight[0]):
@@ -94,7 +103,8 @@ class KeysInOrder:
 
     def _screen_holds(self, event: events.Event) -> bool:
         """A screen may hold a key until it is ready for it (a picker's Down and Enter wait for the
-        results of what was typed): its `holds_key(event)`."""
+        results of what was typed): its `holds_key(event)`. It is held for as long as the screen says
+        so (the screen must answer in the end, and let Esc through)."""
         try:
             holds = getattr(self.screen, "holds_key", None)
             return bool(holds and holds(event))

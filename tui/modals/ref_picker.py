@@ -67,11 +67,14 @@ class RefPicker(ModalScreen[str | None]):
             shown = [(r["id"], ref_label(self.ledger, r["id"])) for r in found[: self.LIMIT * 20]]
             shown.sort(key=lambda pair: (pinyin_order(pair[1]), pair[1]))
         except Exception as exc:   # a search that fails must not close the form behind it
-            self.app.call_from_thread(self._failed, exc)
+            self.app.call_from_thread(self._failed, asked, text, exc)
             return
         self.app.call_from_thread(self._show, asked, text, shown[: self.LIMIT], len(found))
 
-    def _failed(self, exc: Exception) -> None:
+    def _failed(self, asked: int, text: str, exc: Exception) -> None:
+        if asked != self._asked:
+            return
+        self.shown_for = text   # answered (with the failure): keys held for it go on
         self.query_one("#ref-count", Static).update(data(i18n.t("forms.ref.failed", detail=str(exc))))
 
     def _show(self, asked: int, text: str, shown: list[tuple[str, str]], total: int) -> None:
@@ -88,9 +91,11 @@ class RefPicker(ModalScreen[str | None]):
         self.query_one("#ref-count", Static).update(data(i18n.t(key, shown=len(shown), total=total)))
 
     def holds_key(self, event) -> bool:
-        """Keys that choose (Down, Enter, ...) wait until the results of what was typed are shown."""
+        """Keys that choose (Down, Enter, ...) wait until the results of what was typed are shown;
+        typing goes on, and Esc leaves a search that takes long."""
         typing = isinstance(event, events.Paste) or (isinstance(event, events.Key) and event.is_printable)
-        return not typing and self.shown_for != self.query_one("#ref-search", Input).value
+        leaving = isinstance(event, events.Key) and event.key == "escape"
+        return not (typing or leaving) and self.shown_for != self.query_one("#ref-search", Input).value
 
     def action_results(self) -> None:
         self.query_one("#ref-results", OptionList).focus()
