@@ -72,3 +72,53 @@ def test_school_year_view_of_the_county(demo, lang, tmp_path, monkeypatch):
         i18n.set_lang("zh")
     page = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
     assert "@page{size:A4" in page and "六安市叶集区" in page
+
+
+HAIYUAN = "unit-01M7W4VN1T0000000000000009"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_year_view_is_remembered_with_the_term(demo, lang):
+    """The year view is the school year of the term on view and keeps its county: closed (Esc)
+    and opened again, or left for another page and the home again, it is where it was; the home's
+    term follows the year chosen in it."""
+    from tui.screens.pick import PickScreen
+
+    i18n.set_lang(lang)
+    bar = {"zh": ("2025-2026 学年", "宁夏回族自治区海原县"), "en": ("school year 2025-2026", "宁夏回族自治区海原县")}[lang]
+
+    def year_bar(app) -> str:
+        return str(app.screen.query_one("#year-bar").render())
+
+    async def scenario():
+        app = BangfuApp(demo, today=TODAY)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.screen.id == "home")
+            await pilot.press("v")
+            await until(pilot, lambda: app.screen.id == "year" and len(lines(app)) > 3)
+            await pilot.press("left_square_bracket")                 # 2026-2027 → 2025-2026
+            await pilot.press("u")
+            await until(pilot, lambda: isinstance(app.screen, PickScreen))
+            app.screen.dismiss(HAIYUAN)                              # another county
+            await until(pilot, lambda: app.screen.id == "year" and all(w in year_bar(app) for w in bar))
+            await pilot.press("escape")                              # the term view, of that year
+            await until(pilot, lambda: app.screen.id == "home")
+            assert app.term == "2025-2026-1"
+            await until(pilot, lambda: "2025-2026-1" in str(app.screen.query_one("#term-bar").render()))
+            await pilot.press("v")                                   # opened again: as it was left
+            await until(pilot, lambda: app.screen.id == "year" and all(w in year_bar(app) for w in bar))
+            await pilot.press("3")                                   # another page and back
+            await until(pilot, lambda: isinstance(app.screen, SectionScreen))
+            await pilot.press("1")
+            await until(pilot, lambda: app.screen.id == "year" and all(w in year_bar(app) for w in bar))
+            await pilot.press("f2")                                  # the other language
+            await until(pilot, lambda: app.screen.id == "year" and "宁夏回族自治区海原县" in year_bar(app))
+            assert ("2025-2026" in year_bar(app)) and app.year_view
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen.id == "home")
+            assert not app.year_view
+            await app.workers.wait_for_complete()
+    try:
+        asyncio.run(scenario())
+    finally:
+        i18n.set_lang("zh")

@@ -73,6 +73,11 @@ class BangfuApp(KeysInOrder, App[int]):
         self.read_only = read_only or ledger.read_only
         self.today = today or dt.date.today()
         self.term = term_of(self.today)
+        # The school-year view (`v` on home) is the term's school year: whether it is open and on
+        # which county or township stays with the app like the term, so leaving it and coming back
+        # (Esc and `v`, another page, another language) finds it as it was.
+        self.year_view = False
+        self.year_unit: str | None = None
         self.names = Names(ledger, self.today)
         self.poll_interval = poll_interval
         self.home = HomeScreen()
@@ -227,6 +232,8 @@ class BangfuApp(KeysInOrder, App[int]):
         day = max(period.get("start", day), min(period.get("end", day), day))
         self.term = term_of(dt.date.fromisoformat(day))
         self.switch_mode("home")
+        if self.year_view:        # a plan's term is asked for: the term view, not the year's
+            self.home.close_year_view()
         self.home.show_plan(plan_id)
 
     def action_command_palette(self) -> None:

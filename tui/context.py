@@ -15,6 +15,8 @@ class Dashboard(Protocol):
     read_only: bool
     today: dt.date
     term: str
+    year_view: bool
+    year_unit: str | None
     names: Names
 
     @property

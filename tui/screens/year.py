@@ -15,7 +15,7 @@ from textual.widgets import Header, Static
 from store.core import i18n, ids
 from store.core.money import yuan
 from store.core.text import printable
-from store.figures import period
+from store.figures import dashboard, period
 from store.rules import calendar as school_calendar
 from store.twinning import units
 
@@ -109,7 +109,9 @@ class YearScreen(LedgerScreen):
         yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.year = self.year or school_calendar.school_year_of(self.bangfu.today)
+        # the school year of the term on view, on the county or township chosen last time
+        self.year = self.year or school_calendar.school_year_of(dashboard.term_span(self.bangfu.term)[0])
+        self.unit = self.unit or self.bangfu.year_unit
         self.sub_title = _t("title")
         self.query_one("#year-figures", FigureList).set_figures(
             [Figure(Text(i18n.t("tui.section.loading"), style="dim"), heading=True)])
@@ -143,7 +145,7 @@ class YearScreen(LedgerScreen):
             return
         self.shown = message.figures
         if message.figures and self.unit is None:
-            self.unit = message.figures.scope.record
+            self.unit = self.bangfu.year_unit = message.figures.scope.record
         self._bar(message.figures.scope.name if message.figures else "")
         self.query_one("#year-figures", FigureList).set_figures(message.lines)
 
@@ -154,8 +156,9 @@ class YearScreen(LedgerScreen):
             self.bangfu.open_records(figure.record_type, figure.ids, figure.caption)
 
     def action_year(self, step: int) -> None:
-        first = school_calendar.first_year(self.year) + step
-        self.year = f"{first}-{first + 1}"
+        # the home's term moves with the year (the same half of the next or last school year)
+        self.bangfu.term = dashboard.shift_term(self.bangfu.term, 2 * step)
+        self.year = school_calendar.school_year_of(dashboard.term_span(self.bangfu.term)[0])
         self._bar()
         self.reload(set())
 
@@ -168,7 +171,7 @@ class YearScreen(LedgerScreen):
 
         def chosen(unit: str | None) -> None:
             if unit:
-                self.unit = unit
+                self.unit = self.bangfu.year_unit = unit
                 self.reload(set())
 
         self.app.push_screen(PickScreen(_t("pick_unit"), items, current=self.unit), chosen)
@@ -193,4 +196,4 @@ class YearScreen(LedgerScreen):
         self.app.call_from_thread(self.notify, _t("written", paths=i18n.listing(paths)))
 
     def action_close(self) -> None:
-        self.app.pop_screen()
+        self.dismiss()
