@@ -2,6 +2,8 @@
 the term and format chosen in a dialog, the file's path said when done."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from openpyxl import load_workbook
 from textual.widgets import Input
@@ -55,3 +57,67 @@ async def test_a_wrong_term_is_said_in_the_dialog(small, tmp_path):
         await settle(pilot)
         assert app.screen is dialog
         assert "不是学期" in str(dialog.query_one("#report-status").render())
+
+
+@pytest.mark.parametrize("lang, words, fmt", [("zh", "学年报表", "xlsx"), ("en", "school-year report", "xlsx"),
+                                              ("zh", "总结", "summary"), ("en", "summary draft", "summary")])
+@pilot_test
+async def test_school_year_report_and_summary_from_the_palette(demo, tmp_path, lang, words, fmt):
+    """Ctrl+P offers the school-year report and the summary draft beside the term report: the
+    school year of the term on view, the county, the format and the file chosen in a dialog at
+    80x24; a period that is not one is said there; the file's path is said when done."""
+    import datetime as dt
+
+    from textual.widgets import RadioButton, Select
+
+    from tui.app import BangfuApp
+    from tui.modals.report import PeriodReportDialog
+
+    i18n.set_lang(lang)
+    try:
+        app = BangfuApp(demo, today=dt.date(2026, 12, 5))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.home.set_term("2025-2026-2")
+            hits = await palette(pilot, *words)
+            assert hits.option_count >= 1
+            await pilot.press("enter")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, PeriodReportDialog)
+            assert dialog.query_one("#period-text", Input).value == "2025-2026"     # the term's school year
+            # no county chosen yet: the first by name, 六安市叶集区
+            assert dialog.query_one("#period-unit", Select).value == "unit-01M7W4VN1T0000000000000004"
+            if fmt != "summary":
+                dialog.query_one(f"#pfmt-{fmt}", RadioButton).value = True
+            await settle(pilot)
+            path = dialog.query_one("#period-path", Input).value
+            assert path.endswith(("-六安市叶集区-2025-2026." + ("md" if fmt == "summary" else fmt)))
+            dialog.query_one("#period-text", Input).value = "2025年"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is dialog
+            assert "2025-2026-1" in str(dialog.query_one("#period-status").render())   # how to write one
+            dialog.query_one("#period-text", Input).value = "2025-2026"
+            target = tmp_path / Path(path).name
+            dialog.query_one("#period-path", Input).value = str(target)
+            await pilot.press("ctrl+s")
+            for _ in range(400):
+                if app.screen is not dialog:
+                    break
+                await pilot.pause(0.05)
+            assert app.screen is not dialog and target.exists()
+            said = [n.message for n in app._notifications]
+            assert any(str(target) in m for m in said), said
+    finally:
+        i18n.set_lang("zh")
+    if fmt == "summary":
+        text = target.read_text(encoding="utf-8")
+        # the seed district's 19 schools helping 8, and its third batch of 36 (tests/test_twinning_district.py)
+        lines = {"zh": ("全县（区）有 19 所学校担负结对帮扶任务，结对帮扶 8 所受援学校", "累计 36 人、36 人次。"),
+                 "en": ("19 schools of the county carried twinning tasks, helping 8 supported schools",
+                        "36 people, 36 person-times in all.")}[lang]
+        assert all(line in text for line in lines)
+    else:
+        cells = [c for ws in load_workbook(target).worksheets for row in ws.iter_rows(values_only=True) for c in row]
+        assert any(isinstance(c, str) and "六安市叶集区" in c for c in cells)

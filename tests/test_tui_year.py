@@ -1,6 +1,6 @@
 """The dashboard's school-year view of a county (`v` on home): the demo's 叶集区 in 2025-2026, at
-80x24 in Chinese and in English; a line opens its records; `x` and `m` write the report and the
-summary draft. Driven with Pilot; waits are for conditions."""
+80x24 in Chinese and in English; a line opens its records; `x` and `m` make the report and the
+summary draft in a dialog. Driven with Pilot; waits are for conditions."""
 from __future__ import annotations
 
 import asyncio
@@ -8,9 +8,11 @@ import datetime as dt
 import time
 
 import pytest
+from textual.widgets import Input
 
 from store.core import i18n
 from tui.app import BangfuApp
+from tui.modals.report import PeriodReportDialog
 from tui.screens.section import SectionScreen
 from tui.widgets.figure_list import FigureList
 
@@ -61,10 +63,19 @@ def test_school_year_view_of_the_county(demo, lang, tmp_path, monkeypatch):
             assert len(wanted) == 20
             app.switch_mode("home")                              # back where it was: the year view
             await until(pilot, lambda: app.screen.id == "year" and words[0] in lines(app))
+            # x: the report of the year and county on view, in a dialog (HTML for A4 first)
             await pilot.press("x")
-            await until(pilot, lambda: len(list(tmp_path.glob("*.xlsx"))) == 1 and len(list(tmp_path.glob("*.html"))) == 1)
+            await until(pilot, lambda: isinstance(app.screen, PeriodReportDialog))
+            assert app.screen.query_one("#period-text", Input).value == "2025-2026"
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: app.screen.id == "year" and len(list(tmp_path.glob("*.html"))) == 1)
+            # m: the summary draft
             await pilot.press("m")
-            await until(pilot, lambda: len(list(tmp_path.glob("*.md"))) == 1)
+            await until(pilot, lambda: isinstance(app.screen, PeriodReportDialog))
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: app.screen.id == "year" and len(list(tmp_path.glob("*.md"))) == 1)
+            said = [n.message for n in app._notifications]
+            assert any(str(next(tmp_path.glob("*.md")).resolve()) in m for m in said), said
             await app.workers.wait_for_complete()
     try:
         asyncio.run(scenario())
@@ -72,6 +83,8 @@ def test_school_year_view_of_the_county(demo, lang, tmp_path, monkeypatch):
         i18n.set_lang("zh")
     page = next(tmp_path.glob("*.html")).read_text(encoding="utf-8")
     assert "@page{size:A4" in page and "六安市叶集区" in page
+    draft = next(tmp_path.glob("*.md")).read_text(encoding="utf-8")
+    assert "2025-2026" in draft and "六安市叶集区" in draft
 
 
 HAIYUAN = "unit-01M7W4VN1T0000000000000009"

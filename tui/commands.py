@@ -86,7 +86,7 @@ class HomeCommands(ScreenCommands):
             record_id, title = figure
             yield (i18n.t("tui.palette.open_plan", title=title), i18n.t("tui.palette.open_plan_help"),
                    partial(screen.bangfu.open_records, "plan", (record_id,), title))
-        for kind in ("report", "notice"):
+        for kind in ("report", "notice", "period", "summary"):
             yield (i18n.t(f"tui.palette.{kind}"), i18n.t(f"tui.palette.{kind}_help"), partial(screen.make, kind))
         for conflict in getattr(screen, "open_conflicts", lambda: [])():
             yield (i18n.t("tui.palette.resolve", label=printable(conflict.label)), i18n.t("tui.palette.resolve_help"),

@@ -86,6 +86,27 @@ def period_of(*, term: str | None = None, year: str | None = None, years: str | 
     return Period("range", days[0], days[1], f"{days[0].isoformat()}..{days[1].isoformat()}")
 
 
+def period_in_words(text: str) -> Period:
+    """A period as a person types it in one field (the dashboard's report dialog): a term
+    (2025-2026-1), a school year (2025-2026), school years (2022-2023..2025-2026) or days
+    (2025-09-01..2025-12-31)."""
+    text = (text or "").strip()
+    if ".." in text and not _YEARS.match(text):
+        start, _, end = (part.strip() for part in text.partition(".."))
+        try:
+            dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+        except ValueError:
+            raise UsageError("io.period.bad_period", period=text) from None
+        return period_of(start=start, end=end)
+    if _YEARS.match(text):
+        return period_of(years=text)
+    if dashboard.is_term(text):
+        return period_of(term=text)
+    if _YEAR.match(text):
+        return period_of(year=text)
+    raise UsageError("io.period.bad_period", period=text)
+
+
 # --- the level -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

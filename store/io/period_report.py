@@ -284,4 +284,9 @@ def render(f: PeriodFigures, fmt: str) -> bytes:
 
 
 def default_name(f: PeriodFigures, fmt: str) -> str:
-    return f"{T('file_stem')}-{f.scope.name}-{f.period.name.replace('..', '_')}.{fmt}"
+    return file_name(f.scope.name, f.period.name, fmt)
+
+
+def file_name(unit: str, period: str, fmt: str) -> str:
+    """统计表-六安市叶集区-2025-2026.html (what the dashboard's dialog proposes before the figures exist)."""
+    return f"{T('file_stem')}-{unit}-{period.replace('..', '_')}.{fmt}"

@@ -95,4 +95,8 @@ def draft(f: PeriodFigures) -> str:
 
 
 def default_name(f: PeriodFigures) -> str:
-    return f"{T('file_stem')}-{f.scope.name}-{f.period.name.replace('..', '_')}.md"
+    return file_name(f.scope.name, f.period.name)
+
+
+def file_name(unit: str, period: str) -> str:
+    return f"{T('file_stem')}-{unit}-{period.replace('..', '_')}.md"

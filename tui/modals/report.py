@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, RadioButton, RadioSet, Select, Static
 
 from store.core import i18n
 from store.core.errors import BangfuError
@@ -142,5 +142,168 @@ class ReportDialog(ModalScreen[Path | None]):
             self.dismiss(None)
 
     @on(Button.Pressed, "#report-cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()
+
+
+PERIOD_FORMATS = ("html", "xlsx", "md", "summary")      # summary: the year-end summary draft (Markdown)
+
+
+def make_period(ledger, text: str, unit: str, fmt: str, path: Path, today: dt.date) -> Path:
+    """The report of a period for a county or township (`bangfu report period`), or its summary
+    draft (`bangfu report summary`)."""
+    from store.figures import period
+    from store.io import period_report, report, summary
+    from store.twinning import units
+
+    tree = units.Tree(ledger.scan("unit"), ledger.scan("school"))
+    level = "township" if tree.level(unit) == "乡镇" else "county"
+    f = period.figures(ledger, period.period_in_words(text), level, unit, today)
+    data_ = summary.draft(f).encode("utf-8") if fmt == "summary" else period_report.render(f, fmt)
+    return report.write_bytes(path, data_)
+
+
+class PeriodReportDialog(ModalScreen[Path | None]):
+    """The report of a school year (or a term, several years, any days) for a county or township,
+    or its year-end summary draft: `PeriodReportDialog(ledger, period, unit, today, fmt=...)`;
+    dismisses with the file written."""
+
+    DEFAULT_CSS = IO_CSS + ("PeriodReportDialog { align: center middle; }\n"
+                            ".io-label { width: auto; margin-right: 1; }\n#period-unit { width: 1fr; }")
+    BINDINGS = [Binding("escape", "cancel", "io.tui.key_cancel"),
+                Binding("ctrl+s", "make", "tui.report.key_make")]
+
+    def __init__(self, ledger, period_text: str, unit: str | None, today: dt.date, *, fmt: str = "html",
+                 folder: Path | None = None) -> None:
+        super().__init__()
+        localize(self)
+        from store.twinning import units
+
+        self.ledger, self.today, self.fmt = ledger, today, fmt
+        self.period_text = period_text
+        tree = units.Tree(ledger.scan("unit"), ledger.scan("school"))
+        self.units = [(tree.name(c), c) for c in tree.counties()]
+        self.units += [("  " + tree.name(t), t) for c in tree.counties() for t in tree.townships(c)]
+        known = {u for _n, u in self.units}
+        self.unit = unit if unit in known else (self.units[0][1] if self.units else None)
+        self.names = {u: n.strip() for n, u in self.units}
+        self.folder = folder or Path.cwd()
+        self.running = False
+
+    def _file_name(self, text: str, unit: str | None, fmt: str) -> Path:
+        from store.io import period_report, summary
+
+        name = self.names.get(unit or "", "")
+        return self.folder / (summary.file_name(name, text) if fmt == "summary"
+                              else period_report.file_name(name, text, fmt))
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="io-dialog"):
+            yield Static(i18n.t("tui.report.period_title"), classes="io-title")
+            with Horizontal(classes="io-row"):
+                yield Static(i18n.t("tui.report.period"), classes="io-label")
+                yield Input(self.period_text, id="period-text", compact=True)
+            with Horizontal(classes="io-row"):
+                yield Static(i18n.t("tui.report.unit"), classes="io-label")
+                yield Select(self.units, value=self.unit if self.unit else Select.BLANK, allow_blank=self.unit is None,
+                             id="period-unit", compact=True)
+            with RadioSet(id="period-format", compact=True):
+                for fmt in PERIOD_FORMATS:
+                    label = i18n.t("tui.report.summary_format") if fmt == "summary" else FORMAT_NAMES[fmt]
+                    yield RadioButton(label, value=fmt == self.fmt, id=f"pfmt-{fmt}")
+            with Horizontal(classes="io-row"):
+                yield Input(str(self._file_name(self.period_text, self.unit, self.fmt)), id="period-path",
+                            compact=True)
+            yield Static("", id="period-status", classes="io-status")
+            with Horizontal(classes="io-buttons"):
+                yield Button(i18n.t("tui.report.make"), variant="primary", id="period-go", compact=True)
+                yield Button(i18n.t("io.tui.cancel"), id="period-cancel", compact=True)
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#period-text", Input).focus()
+        if not self.units:
+            self._status(i18n.t("tui.year.no_units"), error=True)
+
+    def _format(self) -> str:
+        return next((f for f in PERIOD_FORMATS if self.query_one(f"#pfmt-{f}", RadioButton).value), "html")
+
+    def _chosen_unit(self) -> str | None:
+        value = self.query_one("#period-unit", Select).value
+        return value if isinstance(value, str) else None
+
+    @on(RadioSet.Changed, "#period-format")
+    @on(Input.Changed, "#period-text")
+    @on(Select.Changed, "#period-unit")
+    def _renamed(self) -> None:
+        """The file name follows the period, the unit and the format until the user types one."""
+        field = self.query_one("#period-path", Input)
+        shown = Path(field.value).name
+        if any(shown == self._file_name(self.period_text, self.unit, f).name for f in PERIOD_FORMATS):
+            text, unit, fmt = self.query_one("#period-text", Input).value.strip(), self._chosen_unit(), self._format()
+            field.value = str(Path(field.value).with_name(self._file_name(text, unit, fmt).name))
+        self.period_text, self.unit = self.query_one("#period-text", Input).value.strip(), self._chosen_unit()
+
+    def _status(self, text: str, error: bool = False) -> None:
+        status = self.query_one("#period-status", Static)
+        status.update(data(text))
+        status.set_class(error, "io-error")
+
+    @on(Button.Pressed, "#period-go")
+    @on(Input.Submitted, "#period-path")
+    def _go(self) -> None:
+        self.action_make()
+
+    def action_make(self) -> None:
+        if self.running:
+            return
+        from store.figures import period
+
+        text, unit = self.query_one("#period-text", Input).value.strip(), self._chosen_unit()
+        try:
+            period.period_in_words(text)
+        except BangfuError as exc:
+            self._status(str(exc), error=True)
+            return
+        if unit is None:
+            self._status(i18n.t("tui.year.no_units"), error=True)
+            return
+        raw = self.query_one("#period-path", Input).value.strip()
+        if not raw:
+            self._status(i18n.t("io.tui.need_path"), error=True)
+            return
+        self.running = True
+        self.query_one("#period-go", Button).disabled = True
+        self._status(i18n.t("tui.report.making"))
+        self._run(text, unit, self._format(), Path(raw).expanduser())
+
+    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
+    def _run(self, text: str, unit: str, fmt: str, path: Path) -> None:
+        try:
+            written = make_period(self.ledger, text, unit, fmt, path, self.today)
+        except BangfuError as exc:
+            self.app.call_from_thread(self._failed, str(exc))
+            return
+        except Exception as exc:  # shown, never a traceback on screen
+            from tui.workers import error_text
+            self.app.call_from_thread(self._failed, error_text(exc))
+            return
+        self.app.call_from_thread(self._done, written)
+
+    def _failed(self, text: str) -> None:
+        self.running = False
+        self.query_one("#period-go", Button).disabled = False
+        self._status(text, error=True)
+
+    def _done(self, path: Path) -> None:
+        self.running = False
+        self.app.notify(i18n.t("tui.report.period_done", path=str(path.resolve())), timeout=12)
+        self.dismiss(path)
+
+    def action_cancel(self) -> None:
+        if not self.running:
+            self.dismiss(None)
+
+    @on(Button.Pressed, "#period-cancel")
     def _cancel(self) -> None:
         self.action_cancel()

@@ -311,9 +311,15 @@ class HomeScreen(LedgerScreen):
         return list(self._plans)
 
     def make(self, kind: str) -> None:
-        """The term report or the aid notice of the term on view (the command palette offers them)."""
-        from ..modals.report import ReportDialog
+        """The term report or the aid notice of the term on view, or the report or summary draft of
+        its school year for the county or township last chosen (the command palette offers them)."""
+        from ..modals.report import PeriodReportDialog, ReportDialog
 
+        if kind in ("period", "summary"):
+            year = self.term.rsplit("-", 1)[0]
+            self.app.push_screen(PeriodReportDialog(self.ledger, year, self.bangfu.year_unit, self.bangfu.today,
+                                                    fmt="summary" if kind == "summary" else "html"))
+            return
         self.app.push_screen(ReportDialog(self.ledger, kind, self.term, self.bangfu.today))
 
     def open_conflicts(self) -> list[OpenConflict]:

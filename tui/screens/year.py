@@ -1,6 +1,7 @@
 """The school-year view of a county or township (`v` on the home dashboard): the figures of the
 county's report for one school year (store/figures/period.py), each line opening the records
-behind it; `x` writes the report (HTML for A4 and xlsx), `m` the year-end summary draft."""
+behind it; `x` makes the report (HTML for A4, xlsx or Markdown), `m` the year-end summary draft, each
+in a dialog that can change the period and unit."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -100,7 +101,6 @@ class YearScreen(LedgerScreen):
         self.year = ""
         self.unit: str | None = None
         self.folder = folder or Path.cwd()
-        self.shown: period.PeriodFigures | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -143,7 +143,6 @@ class YearScreen(LedgerScreen):
     def _show(self, message: Figures) -> None:
         if message.key != (self.year, self.unit):
             return
-        self.shown = message.figures
         if message.figures and self.unit is None:
             self.unit = self.bangfu.year_unit = message.figures.scope.record
         self._bar(message.figures.scope.name if message.figures else "")
@@ -177,23 +176,18 @@ class YearScreen(LedgerScreen):
         self.app.push_screen(PickScreen(_t("pick_unit"), items, current=self.unit), chosen)
 
     def action_write_report(self) -> None:
-        if self.shown:
-            self._write("report", self.shown)
+        self._dialog("html")
 
     def action_write_summary(self) -> None:
-        if self.shown:
-            self._write("summary", self.shown)
+        self._dialog("summary")
 
-    @background("year-write")
-    def _write(self, what: str, f: period.PeriodFigures) -> None:
-        from store.io import period_report, report, summary
+    def _dialog(self, fmt: str) -> None:
+        """The report or the summary draft of the year and unit on view; period, unit, format and
+        file can be changed in the dialog, which says where it wrote."""
+        from ..modals.report import PeriodReportDialog
 
-        if what == "summary":
-            paths = [report.write_bytes(self.folder / summary.default_name(f), summary.draft(f).encode("utf-8"))]
-        else:
-            paths = [report.write_bytes(self.folder / period_report.default_name(f, fmt),
-                                        period_report.render(f, fmt)) for fmt in ("html", "xlsx")]
-        self.app.call_from_thread(self.notify, _t("written", paths=i18n.listing(paths)))
+        self.app.push_screen(PeriodReportDialog(self.ledger, self.year, self.unit, self.bangfu.today, fmt=fmt,
+                                                folder=self.folder))
 
     def action_close(self) -> None:
         self.dismiss()
