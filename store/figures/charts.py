@@ -8,6 +8,7 @@ strings are plain text, so the TUI and the md report can both use them.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 from dataclasses import dataclass, field
@@ -50,8 +51,12 @@ class AidMonth:
     payments: int
 
 
-def activity_months(plan: dict, visits: Sequence[dict], start: dt.date, end: dt.date) -> list[MonthBar]:
-    """One bar per month of start..end: the plan's activities logged and what its schedule planned."""
+def activity_months(plan: dict, visits: Sequence[dict], start: dt.date, end: dt.date,
+                    today: dt.date | None = None) -> list[MonthBar]:
+    """One bar per month of start..end: the plan's activities logged and what its schedule planned.
+    Seen on `today`, a month to come is not judged against its schedule, nor the month under way
+    until what it planned is logged."""
+    now = today.strftime("%Y-%m") if today else "9999-12"
     schedule = {s.get("month"): s for s in plan.get("schedule") or []}
     by_month: dict[str, list[dict]] = {}
     for v in visits:
@@ -64,8 +69,11 @@ def activity_months(plan: dict, visits: Sequence[dict], start: dt.date, end: dt.
         for v in logged:
             kinds[v.get("kind", "")] = kinds.get(v.get("kind", ""), 0) + 1
         entry = schedule.get(m)
-        out.append(MonthBar(m, len(logged), kinds, tuple((entry or {}).get("kinds") or ()), entry is not None,
-                            tuple(v["id"] for v in logged)))
+        bar_ = MonthBar(m, len(logged), kinds, tuple((entry or {}).get("kinds") or ()), entry is not None,
+                        tuple(v["id"] for v in logged))
+        if m > now or (m == now and not bar_.done):
+            bar_ = dataclasses.replace(bar_, scheduled=False)
+        out.append(bar_)
     return out
 
 

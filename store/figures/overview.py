@@ -70,13 +70,10 @@ def remembered(ledger, term: str, today: dt.date) -> bool:
 def work_out(ledger, term: str, today: dt.date) -> TermFigures:
     plans = dashboard.plan_progress(ledger, term, today=today)
     aid = dashboard.aid_summary(ledger, term, today=today)
-    now = today.strftime("%Y-%m")
     months = {}
     for p in plans:
         if p.in_term:
-            bars = charts.activity_months(ledger.peek([p.plan])[0], [v for v in ledger.peek(p.visits) if v],
-                                          p.start, p.end)
-            # A month still to come is not yet missed.
-            months[p.plan] = [b if b.month <= now else dataclasses.replace(b, scheduled=False) for b in bars]
+            months[p.plan] = charts.activity_months(ledger.peek([p.plan])[0], [v for v in ledger.peek(p.visits) if v],
+                                                    p.start, p.end, today)
     paid = charts.aid_months([a for a in ledger.peek(aid.payments) if a], term)
     return TermFigures(term, plans, aid, months, paid, tuple(sorted(ledger.broken)))

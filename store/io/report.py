@@ -195,7 +195,7 @@ def _num(v: float) -> str:
 def _plan_section(ledger, plan: dict, p: PlanProgress, mine: list[dict], today: dt.date) -> PlanSection:
     docs = ledger.index.docs
     window = [v for v in mine if (d := _date(v.get("date"))) and p.start <= d <= p.end] if p.in_term else []
-    bars = charts.activity_months(plan, window, p.start, p.end) if p.in_term else []
+    bars = charts.activity_months(plan, window, p.start, p.end, today) if p.in_term else []
     order = {k: i for i, k in enumerate(ledger.schemas().field("visit", ("kind",)).get("enum") or [])}
     kinds = sorted({v.get("kind", "") for v in window}, key=lambda k: (order.get(k, 99), k))
     targets = [shortfall(t, bars, window) for t in p.targets]
