@@ -118,7 +118,7 @@ class PlanProgress:
     in_term: bool                         # False: marked 执行中 but its period misses the term
     targets: tuple[TargetProgress, ...]
     visits: tuple[str, ...]               # every activity of the plan in that part of the term
-    empty_months: tuple[str, ...]         # months in session so far with nothing logged
+    empty_months: tuple[str, ...]         # months in session that ended with nothing logged
     short_secondments: tuple[ShortSecondment, ...]
     calendar: str | None = None           # the calendar record counted on; None: the default calendar
 
@@ -138,10 +138,11 @@ def _within(visits: list[dict], start: dt.date, end: dt.date) -> list[dict]:
     return [v for v in visits if (day := _date(v.get("date"))) and start <= day <= end]
 
 
-def _elapsed(start: dt.date, end: dt.date, today: dt.date | None) -> list[str]:
-    """Months of start..end that have begun by today (all of them without a today)."""
+def _ended(start: dt.date, end: dt.date, today: dt.date | None) -> list[str]:
+    """Months of start..end that have ended by today (all of them without a today): the month
+    under way is not yet a month with nothing logged (store/twinning/completeness.py says the same)."""
     if today is not None:
-        end = min(end, today)
+        end = min(end, today.replace(day=1) - dt.timedelta(days=1))
     return months(start, end) if start <= end else []
 
 
@@ -196,7 +197,7 @@ def plan_progress(ledger, term: str, today: dt.date | None = None, only: set[str
         in_term = _within(visits, *window)
         logged = {v["date"][:7] for v in in_term}
         in_session = set(targets.session_months(calendar, term, *window))
-        empty = tuple(m for m in _elapsed(*window, today) if m in in_session and m not in logged)
+        empty = tuple(m for m in _ended(*window, today) if m in in_session and m not in logged)
         figures = tuple(targets.progress(t, plan, visits, (first, last), window, term, calendar, today, covers, days,
                                          measured.get((plan["id"], t.get("key", "")), []),
                                          _worked_out(plan, schools, ledger))
