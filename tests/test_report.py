@@ -217,3 +217,17 @@ def test_xlsx_report_has_one_table_per_sheet_with_its_header_on_the_first_row(bu
     donors = [list(r) for r in wb["捐赠方汇总"].iter_rows(values_only=True)]
     assert donors[1] == ["沙河二小", 5000, 2500, 7500]
     assert wb["概要"]["A1"].value == "项目" and wb["概要"]["B2"].value == report.title(report.build(led, TERM, today=AFTER))
+
+
+def test_the_term_report_prints_on_a4_with_the_lines_to_sign_and_seal(built, tmp_path):
+    led, _data = built
+    made = report.build(led, TERM, today=AFTER)
+    signs = "制表人：__________　　审核人：__________　　单位（盖章）：__________"
+    assert report.markdown(made).rstrip().endswith(signs)
+    page = report.html_page(made)
+    assert "@page{size:A4" in page
+    assert '<div class="sign"><span>制表人：__________</span><span>审核人：__________</span>' in page
+    wb = load_workbook(report.write(made, tmp_path / "r.xlsx", "xlsx"))
+    for ws in wb.worksheets:
+        assert int(ws.page_setup.paperSize) == 9          # A4
+        assert ws.oddFooter.center.text == "制表人：__________　审核人：__________　单位（盖章）：__________"

@@ -59,10 +59,6 @@ def header_lines(f: PeriodFigures) -> list[tuple[str, str]]:
             (T("source"), T("source_line", ledger=f.ledger_name, commit=f.commit[:12]))]
 
 
-def sign_lines() -> list[str]:
-    return [T("sign_maker"), T("sign_checker"), T("sign_seal")]
-
-
 def rate_text(f: PeriodFigures) -> str:
     d = f.dropout
     if d.rate is None:
@@ -171,7 +167,7 @@ def markdown(f: PeriodFigures) -> str:
         L += term_report._md_table(t.headers, t.rows, t.money)
         if t.note:
             L += [md(t.note), ""]
-    L += ["", "　　".join(sign_lines()), ""]
+    L += ["", "　　".join(term_report.sign_lines()), ""]
     return "\n".join(L)
 
 
@@ -205,7 +201,7 @@ def html_page(f: PeriodFigures) -> str:
             B.append("</tbody></table>")
         if t.note:
             B.append(f'<p class="note">{h(t.note)}</p>')
-    B.append('<div class="sign">' + "".join(f"<span>{h(s)}</span>" for s in sign_lines()) + "</div>")
+    B.append('<div class="sign">' + "".join(f"<span>{h(s)}</span>" for s in term_report.sign_lines()) + "</div>")
     lang = "zh-CN" if i18n.lang() == "zh" else "en"
     return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{h(title(f))}</title>'
             f"<style>{_CSS}</style></head><body>\n" + "\n".join(B) + "\n</body></html>\n")
@@ -262,7 +258,7 @@ def workbook_bytes(f: PeriodFigures) -> bytes:
             row += 1
             ws.cell(row, 1, t.note).font = Font(italic=True, size=9)
     row += 2
-    for i, s in enumerate(sign_lines()):
+    for i, s in enumerate(term_report.sign_lines()):
         ws.cell(row, 1 + 2 * i, s)
     for i, w in widths.items():
         ws.column_dimensions[get_column_letter(i)].width = w

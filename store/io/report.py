@@ -437,6 +437,11 @@ def title(report: TermReport) -> str:
     return T("title", term=report.term, name=report.ledger_name)
 
 
+def sign_lines() -> list[str]:
+    """制表人, 审核人 and 单位盖章: the lines a filed report is signed and sealed on."""
+    return [T("sign_maker"), T("sign_checker"), T("sign_seal")]
+
+
 MONEY_HEADERS = ("col_payments", "col_students", "col_paid", "col_expected", "col_diff")
 
 
@@ -541,6 +546,7 @@ def markdown(report: TermReport) -> str:
         L += [f"### {T('anomalies')}", ""]
         L += _md_table(anomaly_headers(), anomaly_rows(aid), {4, 5}) if aid.summary.duty.started else \
             [T("not_paid_yet"), ""]
+    L += ["", "　　".join(sign_lines()), ""]
     return "\n".join(L).rstrip() + "\n"
 
 
@@ -551,7 +557,9 @@ h1{font-size:1.5em}h2{border-bottom:2px solid #4472c4;padding-bottom:.2em;margin
 table{border-collapse:collapse;margin:.5em 0 1em}th,td{border:1px solid #bbb;padding:.25em .6em}
 th{background:#ddebf7}td.n{text-align:right;font-variant-numeric:tabular-nums}
 tr.bad td{background:#fde9e7}.note{color:#555}svg{display:block;margin:.5em 0 1em}
-@media print{h2{page-break-before:auto}}"""
+.sign{display:flex;justify-content:space-between;margin-top:2.5em;break-inside:avoid}
+@page{size:A4;margin:15mm 12mm}
+@media print{body{margin:0}h2{page-break-before:auto}}"""
 
 
 def _h(text: Any) -> str:
@@ -618,6 +626,7 @@ def html_page(report: TermReport) -> str:
         B.append(f"<h3>{_h(T('anomalies'))}</h3>")
         B.append(_html_table(anomaly_headers(), anomaly_rows(aid), money={4, 5}) if aid.summary.duty.started
                  else f"<p class=\"note\">{_h(T('not_paid_yet'))}</p>")
+    B.append('<div class="sign">' + "".join(f"<span>{_h(s)}</span>" for s in sign_lines()) + "</div>")
     lang = "zh-CN" if i18n.lang() == "zh" else "en"
     return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
             f"<title>{_h(title(report))}</title><style>{_CSS}</style></head><body>"
@@ -639,7 +648,11 @@ def workbook_bytes(report: TermReport) -> bytes:
     def sheet(name: str, first: bool = False):
         ws = wb.active if first else wb.create_sheet()
         ws.title = name[:31]
-        # Printed as handed over: landscape, as wide as the page.
+        # Printed as handed over: A4 landscape, as wide as the page, signed and sealed at the foot
+        # of each page (in the footer: the sheet stays one table).
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.oddFooter.center.text = "　".join(sign_lines()).replace("&", "&&")
+        ws.oddFooter.right.text = "&P / &N"
         ws.page_setup.orientation = "landscape"
         ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
