@@ -230,7 +230,8 @@ def shortfall(t: dashboard.TargetProgress, bars: list[charts.MonthBar], window: 
         return Shortfall(t.metric, text, "", "", None)
     if t.per == "月":
         missed = [m.month for m in t.months if m.state == "missed"]
-        actual = i18n.t("io.report.months_met", met=_num(t.actual), total=_num(t.goal))
+        actual = i18n.t("io.report.months_met", met=_num(t.actual), total=_num(t.goal)) if t.met is not None \
+            else i18n.t("io.report.months_none")        # (not "0/0 months met")
         sep = "、" if i18n.lang() == "zh" else ", "
         gap = i18n.t("io.report.months_short", months=sep.join(i18n.t("io.report.month_name", m=int(m[5:]))
                                                                  for m in missed)) if missed else ""
