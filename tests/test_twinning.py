@@ -257,6 +257,7 @@ def test_demo_plan_of_chengguan_counts_every_trip_to_sanyuan(demo):
     built = report.build(demo, "2026-2027-1", today=dt.date(2026, 12, 5))
     [mine] = [x for x in built.plans if x.plan["id"] == plan]
     row = next(r for r in report.target_rows(mine) if r[0].startswith("每月有专人到三元中学"))
+    assert row[0] == "每月有专人到三元中学（到受帮扶学校 ≥ 1 次/月）"
     assert row[1:] == ["2/3 个月达到", "未达标", "未达到的月份：10月"]
 
     # The spring term has not begun: no month to judge yet, not "0/0 个月达到".

@@ -225,7 +225,7 @@ def _plan_section(ledger, plan: dict, p: PlanProgress, mine: list[dict], today: 
 def shortfall(t: dashboard.TargetProgress, bars: list[charts.MonthBar], window: list[dict]) -> Shortfall:
     # The plan's own words first: "其他 ≥ 30 %" says nothing to an inspector.
     rule = f"{_cmp(t.comparison)} {_num(t.value)} {t.unit}/{t.per}"
-    text = f"{t.text}（{t.metric} {rule}）" if t.text else f"{t.metric} {rule}"
+    text = f"{t.text}（{t.counted} {rule}）" if t.text else f"{t.counted} {rule}"
     if t.actual is None:
         return Shortfall(t.metric, text, "", "", None)
     if t.per == "月":

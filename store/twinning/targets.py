@@ -64,9 +64,15 @@ class TargetProgress:
     short: tuple[str, ...] = ()        # secondments that overlap the period but are too short to count
 
     @property
+    def counted(self) -> str:
+        """What is counted: the direction for a target of any activity in it (互访 would say
+        that only visits count), else the metric."""
+        return self.direction if self.direction and not self.kinds else self.metric
+
+    @property
     def label(self) -> str:
-        """What the plan calls the target: its own text, else its metric."""
-        return self.text or self.metric
+        """What the plan calls the target: its own text, else what it counts."""
+        return self.text or self.counted
 
     @property
     def ratio(self) -> float:

@@ -109,7 +109,7 @@ def _month_chart(bars: list[charts.MonthBar], caption: str) -> list[Figure]:
 
 
 def _label(target: dashboard.TargetProgress) -> str:
-    return f"{target.text or i18n.value(target.metric)} {CMP.get(target.comparison, target.comparison)}{_num(target.value)}" \
+    return f"{target.text or i18n.value(target.counted)} {CMP.get(target.comparison, target.comparison)}{_num(target.value)}" \
            f"{_unit(target.unit)} {_per(target.per)}"
 
 
