@@ -121,3 +121,42 @@ async def test_school_year_report_and_summary_from_the_palette(demo, tmp_path, l
     else:
         cells = [c for ws in load_workbook(target).worksheets for row in ws.iter_rows(values_only=True) for c in row]
         assert any(isinstance(c, str) and "六安市叶集区" in c for c in cells)
+
+
+@pilot_test
+async def test_the_report_of_one_plan_from_the_dialog(demo, tmp_path):
+    """The dialog's scope takes a school or a plan as well: the seed plan of 民治二小 and 大康小学 for
+    2015-2016 in Markdown, its figures as counted by hand in tests/test_world_seed_dakang.py."""
+    import datetime as dt
+
+    from textual.widgets import RadioButton, Select
+
+    from tui.app import BangfuApp
+    from tui.modals.report import PeriodReportDialog
+
+    plan = "plan-01M7W5DAKX0000000000000001"
+    app = BangfuApp(demo, today=dt.date(2026, 12, 5))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.home.make("period")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, PeriodReportDialog)
+        dialog.query_one("#period-unit", Select).value = plan
+        dialog.query_one("#period-text", Input).value = "2015-2016"
+        dialog.query_one("#pfmt-md", RadioButton).value = True
+        await settle(pilot)
+        path = Path(dialog.query_one("#period-path", Input).value)
+        assert path.name == "帮扶统计表-民治二小结对帮扶大康小学计划（2015—2016学年）-2015-2016.md"
+        target = tmp_path / path.name
+        dialog.query_one("#period-path", Input).value = str(target)
+        await pilot.press("ctrl+s")
+        for _ in range(400):
+            if app.screen is not dialog:
+                break
+            await pilot.pause(0.05)
+        assert target.exists()
+    text = target.read_text(encoding="utf-8")
+    assert "- 填报单位：民治二小结对帮扶大康小学计划（2015—2016学年）（帮扶计划）" in text
+    assert "| 帮扶活动（次） | 14 |" in text and "| 支教、挂职（人次） | 2 |" in text
+    assert "| 量化指标（按学期） | 达标 4 项，未达标 6 项，进行中 0 项 |" in text

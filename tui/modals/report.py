@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -150,22 +151,26 @@ PERIOD_FORMATS = ("html", "xlsx", "md", "summary")      # summary: the year-end 
 
 
 def make_period(ledger, text: str, unit: str, fmt: str, path: Path, today: dt.date) -> Path:
-    """The report of a period for a county or township (`bangfu report period`), or its summary
-    draft (`bangfu report summary`)."""
+    """The report of a period for a county, township, school or plan (`bangfu report period`), or
+    its summary draft (`bangfu report summary`)."""
     from store.figures import period
     from store.io import period_report, report, summary
     from store.twinning import units
 
-    tree = units.Tree(ledger.scan("unit"), ledger.scan("school"))
-    level = "township" if tree.level(unit) == "乡镇" else "county"
+    rtype = (ledger.index.get(unit) or {}).get("type")
+    if rtype in ("school", "plan"):
+        level = rtype
+    else:
+        tree = units.Tree(ledger.scan("unit"), ledger.scan("school"))
+        level = "township" if tree.level(unit) == "乡镇" else "county"
     f = period.figures(ledger, period.period_in_words(text), level, unit, today)
     data_ = summary.draft(f).encode("utf-8") if fmt == "summary" else period_report.render(f, fmt)
     return report.write_bytes(path, data_)
 
 
 class PeriodReportDialog(ModalScreen[Path | None]):
-    """The report of a school year (or a term, several years, any days) for a county or township,
-    or its year-end summary draft: `PeriodReportDialog(ledger, period, unit, today, fmt=...)`;
+    """The report of a school year (or a term, several years, any days) for a county, township,
+    school or plan, or its year-end summary draft: `PeriodReportDialog(ledger, period, unit, today, fmt=...)`;
     dismisses with the file written."""
 
     DEFAULT_CSS = IO_CSS + ("PeriodReportDialog { align: center middle; }\n"
@@ -181,12 +186,25 @@ class PeriodReportDialog(ModalScreen[Path | None]):
 
         self.ledger, self.today, self.fmt = ledger, today, fmt
         self.period_text = period_text
+        # The counties with their townships, then each school and each plan: a report for any level.
         tree = units.Tree(ledger.scan("unit"), ledger.scan("school"))
-        self.units = [(tree.name(c), c) for c in tree.counties()]
-        self.units += [("  " + tree.name(t), t) for c in tree.counties() for t in tree.townships(c)]
-        known = {u for _n, u in self.units}
-        self.unit = unit if unit in known else (self.units[0][1] if self.units else None)
-        self.names = {u: n.strip() for n, u in self.units}
+        self.names: dict[str, str] = {}
+        self.units: list[tuple[Text, str]] = []
+
+        def choice(record: str, name: str, shown: str) -> None:
+            self.names[record] = name
+            self.units.append((Text(shown), record))
+
+        for county in tree.counties():
+            choice(county, tree.name(county), tree.name(county))
+            for town in tree.townships(county):
+                choice(town, tree.name(town), "  " + tree.name(town))
+        for school in sorted(tree.schools, key=tree.name):
+            choice(school, tree.name(school), i18n.t("tui.report.scope_school", name=tree.name(school)))
+        for plan in sorted(ledger.scan("plan"), key=lambda p: ((p.get("period") or {}).get("start", ""), p["id"])):
+            title = plan.get("title") or plan["id"]
+            choice(plan["id"], title, i18n.t("tui.report.scope_plan", title=title))
+        self.unit = unit if unit in self.names else (self.units[0][1] if self.units else None)
         self.folder = folder or Path.cwd()
         self.running = False
 
