@@ -73,3 +73,22 @@ def test_the_school_year_report_of_longgang(demo):
     # nine months in session, December 2015 empty for the plan and both schools
     assert [(g.kind, len(g.months), g.empty_months) for g in f.gaps] == [
         ("plan", 9, ("2015-12",)), ("school", 9, ("2015-12",)), ("school", 9, ("2015-12",))]
+
+
+def test_the_summary_draft_of_longgang_names_the_term_of_each_target_missed(demo):
+    from store.io import summary
+
+    text = summary.draft(P.figures(demo, P.period_of(year="2015-2016"), "county", LONGGANG, TODAY))
+    title = "《民治二小结对帮扶大康小学计划（2015—2016学年）》的指标"
+    # autumn: the monthly exchange (3 of 5), the lecture (0), the head teachers (1 of 2), the learning
+    # (6 of 10 人次); spring: the monthly exchange (2 of 4) and the head teachers (1 of 2) again
+    assert [line for line in text.splitlines() if line.startswith("- " + title)] == [
+        f"- {title}“两校每月至少一次互访互查或观摩学习”在 2015-2016-1 学期未达标。",
+        f"- {title}“民治二小教师每学期到大康小学开专题讲座”在 2015-2016-1 学期未达标。",
+        f"- {title}“大康小学班主任到民治二小挂职学习（每人至少一学期）”在 2015-2016-1 学期未达标。",
+        f"- {title}“大康小学师生到民治二小听课、参观和学用现代化教学设备”在 2015-2016-1 学期未达标。",
+        f"- {title}“两校每月至少一次互访互查或观摩学习”在 2015-2016-2 学期未达标。",
+        f"- {title}“大康小学班主任到民治二小挂职学习（每人至少一学期）”在 2015-2016-2 学期未达标。"]
+    assert "- 开展帮扶活动 14 次：互访 1 次、专题讲座 1 次、听课评课 2 次、集体备课 1 次、跟班学习 2 次、挂职 2 次、" \
+           "联席会议 3 次、联谊活动 2 次。" in text
+    assert "- 黄志明 的挂职不足最短期限。" in text

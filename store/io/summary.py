@@ -10,6 +10,7 @@ from typing import Any
 
 from store.core import i18n
 from store.core.money import yuan
+from store.figures.dashboard import term_of
 from store.figures.period import PeriodFigures
 from store.io import period_report
 
@@ -75,7 +76,7 @@ def draft(f: PeriodFigures) -> str:
 
     L += [f"## {T('h_results')}", ""]
     met = [(p, t) for p, _term, t in f.targets() if t.met is True]
-    missed = [(p, t) for p, _term, t in f.targets() if t.met is False and not t.open]
+    missed = [(p, term, t) for p, term, t in f.targets() if t.met is False and not t.open]
     running = [(p, t) for p, _term, t in f.targets() if t.open]
     L += [f"- {T('targets', met=len(met), missed=len(missed), open=len(running))}"]
     L += [f"- {period_report.T('dropout')}：{period_report.rate_text(f)}", "", _write("results"), ""]
@@ -83,7 +84,8 @@ def draft(f: PeriodFigures) -> str:
     L += [f"## {T('h_cases')}", "", _write("cases"), ""]
 
     L += [f"## {T('h_problems')}", ""]
-    L += [f"- {md(T('missed', plan=p.title, target=t.label))}" for p, t in missed]
+    # (a target is missed term by term: the term says which of its lines is which)
+    L += [f"- {md(T('missed', plan=p.title, target=t.label, term=term_of(term.start)))}" for p, term, t in missed]
     L += [f"- {md(T('short', names=s.names, kind=s.kind))}" for s in f.secondments if s.short]
     L += [f"- {md(T('gap', what=period_report.T('what_' + g.kind), name=n.get(g.record, g.record), months=_list(list(g.empty_months))))}"
           for g in f.gaps if g.empty_months]
