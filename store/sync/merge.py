@@ -22,7 +22,7 @@ from store.rules import checks as rules
 from store.core.diff import MISSING
 from store.core.errors import BangfuError
 from store.core.findings import Finding, errors
-from store.ledger.gitstore import EMPTY_TREE, ZERO, GitStore
+from store.ledger.gitstore import EMPTY_TREE, GitStore
 from store.privacy.acts import ERASE
 from store.privacy.protect import strip_identifiers
 from store.rules.schema import Schemas
