@@ -176,3 +176,26 @@ def test_every_record_type_has_a_word_in_the_audit_view():
     from store.core import ids
 
     assert [t for t in ids.RECORD_TYPES if not i18n.has(f"audit.rtype.{t}")] == []
+
+
+
+def test_enumerated_values_inside_messages_read_in_english(ledger, schemas):
+    from store import NEW, Change
+    from store.rules import checks
+
+    school = "school-01J0000000000000000000000C"
+    ledger.commit([Change(school, {"id": school, "type": "school", "schema_version": 1, "name": "石桥镇中心小学",
+                                   "area": "乡村", "stage": "小学", "county": "东海县"}, NEW)],
+                  action="add", message="test: a school")
+    visit = {"id": "visit-01J0000000000000000000000A", "type": "visit", "schema_version": 2,
+             "kind": "送教下乡", "date": "2026-10-12", "host_school": school}
+    i18n.set_lang("en")
+    [finding] = [f for f in checks.check(visit, ledger, schemas=schemas) if f.rule == "rule.visit_plan_missing"]
+    assert finding.text().endswith(
+        ": a teaching sent activity belongs to a twinning plan (only a home visit may stand alone)")
+    # The values a field allows: each in English, the stored value beside it (what one types).
+    [enum] = [f for f in schemas.check({**visit, "kind": "送教"}) if f.rule == "schema.enum"]
+    assert "is not one of: exchange visit (互访), teaching sent (送教下乡), " in enum.text()
+    i18n.set_lang("zh")
+    assert "「送教下乡」活动须属于一个结对帮扶计划" in finding.text()
+    assert "不在可选范围内：互访、送教下乡、" in enum.text()

@@ -53,7 +53,23 @@ def t(key: str, /, **params: object) -> str:
         # A missing message is a bug, but the user still gets the facts.
         return key + (" " + ", ".join(f"{k}={v}" for k, v in params.items()) if params else "")
     text = texts.get(_lang) or texts["zh"]
+    if params and _lang != "zh":
+        params = {k: _enumerated(v) for k, v in params.items()}
     return text.format(**params) if params else text
+
+
+def _enumerated(param: object) -> object:
+    """A message parameter that is an enumerated value (送教下乡, 在册), or a 、-list of them (the
+    values a field allows), in the reader's language; a list keeps the stored values beside (they
+    are what the command line and an import take). Anything else stays as given."""
+    if type(param) is not str:
+        return param
+    if has(f"value.{param}"):
+        return value(param)
+    items = param.split("、")
+    if len(items) > 1 and all(has(f"value.{item}") for item in items):
+        return listing(value(item, gloss=True) for item in items)
+    return param
 
 
 def title(zh: str) -> str:
