@@ -339,6 +339,22 @@ async def test_filter_matches_text_and_pinyin_initials(small):
 
 
 @pilot_test
+async def test_pinyin_initials_find_the_enumerated_values_shown(small):
+    app = app_for(small)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3", "slash", *"sjxx")
+        await settle(pilot)
+        screen = section(app)
+        assert sorted(screen.list.ids) == [rid("visit", 1), rid("visit", 2)]
+        assert all("送教下乡" in lines(screen.list)[y] for y in (1, 2))
+        # Chinese mode reads letters as pinyin: the English of a value finds nothing here.
+        screen.query_one("#filter", Input).value = ""
+        await pilot.press(*"teaching")
+        await settle(pilot)
+        assert screen.list.row_count == 0
+
+
+@pilot_test
 async def test_sort_key_cycles_columns_and_reverses(small):
     app = app_for(small)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -8,10 +8,10 @@ import re
 
 import pytest
 from textual.geometry import Region
-from textual.widgets import Button, Select
+from textual.widgets import Button, Input, Select
 
 from store.core import i18n
-from test_tui_app import STUDENT, app_for, pilot_test, section, settle, small, static_text  # noqa: F401
+from test_tui_app import STUDENT, app_for, rid, pilot_test, section, settle, small, static_text  # noqa: F401
 from test_tui_forms import Harness, until, world  # noqa: F401 (world is a fixture)
 from tui.modals.record_form import RecordForm
 from tui.widgets.form_group import GroupRow
@@ -49,6 +49,24 @@ async def test_lists_and_details_show_enumerated_values_in_english(small, englis
         await pilot.press("5")
         await settle(pilot)
         assert "central" in section(app).list.render_line(1).text
+
+
+@pilot_test
+async def test_english_words_of_a_value_find_the_rows_that_show_them(small, english):
+    app = app_for(small)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("slash", *"teaching sent")
+        await settle(pilot)
+        screen = section(app)
+        assert sorted(screen.list.ids) == [rid("visit", 1), rid("visit", 2)]
+        assert all("teaching sent" in screen.list.render_line(y).text for y in (1, 2))
+        # The stored value and its pinyin initials still find them in English mode.
+        screen.query_one("#filter", Input).value = ""
+        await pilot.press(*"sjxx")
+        await settle(pilot)
+        assert sorted(screen.list.ids) == [rid("visit", 1), rid("visit", 2)]
 
 
 def label_text(label) -> str:

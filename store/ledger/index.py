@@ -33,7 +33,7 @@ from tinydb.queries import QueryInstance
 from store.core import canonical, ids
 from store.ledger import search
 
-FORMAT = 8          # raise when the tables change shape: an older file is emptied and read afresh
+FORMAT = 9          # raise when the tables change shape: an older file is emptied and read afresh
 PARSED = 4096       # records kept parsed in the process (the rows a screen shows, a save's neighbours)
 PAGE = 2000         # rows read at a time by a walk over many records
 WAIT_MS = 600_000   # how long a writer waits for another (the first build of a million records)
@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, type TEXT NOT NULL, blob TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS records_by_type ON records (type, id);
 CREATE TABLE IF NOT EXISTS broken (path TEXT PRIMARY KEY, problem TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS texts (id TEXT PRIMARY KEY, type TEXT NOT NULL, hay TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS texts (id TEXT PRIMARY KEY, type TEXT NOT NULL, hay TEXT NOT NULL, hay_en TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS texts_by_type ON texts (type);
 CREATE VIRTUAL TABLE IF NOT EXISTS text_chars USING fts5(chars, content='', tokenize='unicode61 remove_diacritics 0');
 CREATE TABLE IF NOT EXISTS text_refs (ref TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (ref, id));
@@ -257,7 +257,8 @@ class Index:
             refs: set[str] = set()
             hay = search.haystack(doc, self.get, refs)
             self._drop_text(rid)
-            rowid = self._db.execute("INSERT INTO texts VALUES (?, ?, ?)", (rid, rid.split("-", 1)[0], hay)).lastrowid
+            rowid = self._db.execute("INSERT INTO texts VALUES (?, ?, ?, ?)",
+                                     (rid, rid.split("-", 1)[0], hay, search.english_words(doc))).lastrowid
             self._db.execute("INSERT INTO text_chars (rowid, chars) VALUES (?, ?)", (rowid, search.spaced(hay)))
             self._db.executemany("INSERT OR REPLACE INTO text_refs VALUES (?, ?)", ((ref, rid) for ref in refs))
 
@@ -360,7 +361,7 @@ class Index:
                 found.append(record)
         for rid, record in self._trial_candidates(rtype, filters) if self._trial else ():
             if (cond is None or cond(record)) \
-                    and (not text or search.matches(search.needle(text), search.haystack(record, self.get), rid)):
+                    and (not text or search.matches(search.needle(text), self._trial_text(record), rid)):
                 found.append(record)
         if self._trial:
             found.sort(key=lambda r: r["id"])
@@ -390,6 +391,10 @@ class Index:
         return [self._record(rid, blob, doc) for rid, blob, doc in rows]
 
     # -- text search ----------------------------------------------------------
+    def _trial_text(self, record: dict) -> str:
+        hay = search.haystack(record, self.get)
+        return f"{hay}\n{search.english_words(record)}" if search.searched_in_english() else hay
+
     @_healing
     def text_of(self, rid: str) -> str:
         """What a text search looks in (with the pinyin of names)."""
@@ -422,7 +427,8 @@ class Index:
 
     def _text_hits(self, types: list[str], text: str) -> set[str]:
         needle = search.needle(text)
-        key = (needle, tuple(types), self.records_tree)
+        english = search.searched_in_english()
+        key = (needle, tuple(types), self.records_tree, english)
         if self._hits is not None and self._hits[0] == key:
             return self._hits[1]
         for rtype in types:
@@ -445,6 +451,9 @@ class Index:
         if len(needle) >= 6 and any(c.isdigit() for c in needle):   # (see search.matches)
             found.update(rid for (rid,) in self._all(
                 f"SELECT id FROM records WHERE type IN ({marks}) AND instr(lower(id), ?) > 0", (*types, needle)))
+        if english:   # (what English mode shows for enumerated values: a few words a record, read as they are)
+            found.update(rid for (rid,) in self._all(
+                f"SELECT id FROM texts WHERE type IN ({marks}) AND instr(hay_en, ?) > 0", (*types, needle)))
         self._hits = (key, found)
         return found
 

@@ -5,6 +5,7 @@ import os
 from functools import lru_cache
 from typing import Any, Callable
 
+from store.core import i18n
 from store.core.ids import is_id
 
 # Fields whose values people type to find a record; other text is matched as it is.
@@ -99,7 +100,7 @@ def _collect(value: Any, key: str | None, parts: list[str], lookup, refs) -> Non
                         parts += [name, pinyin_keys(name)]
             return
         parts.append(value)
-        if key in NAME_FIELDS:
+        if key in NAME_FIELDS or _enumerated(value):   # (送教下乡 is found by sjxx too)
             parts.append(pinyin_keys(value))
     elif isinstance(value, dict):
         for k, v in value.items():
@@ -110,3 +111,33 @@ def _collect(value: Any, key: str | None, parts: list[str], lookup, refs) -> Non
             _collect(v, key, parts, lookup, refs)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         parts.append(str(value))
+
+
+def _enumerated(text: str) -> bool:
+    return i18n.has(f"value.{text}")
+
+
+def english_words(record: dict) -> str:
+    """What English mode shows for the record's enumerated values (送教下乡 reads 'teaching
+    sent'), searched in English mode only: in Chinese mode letters are pinyin, and English words
+    would answer them with rows that show no such thing."""
+    words: list[str] = []
+    _english(record, words)
+    return "\n".join(words).lower()
+
+
+def _english(value: Any, words: list[str]) -> None:
+    if isinstance(value, str):
+        if _enumerated(value):
+            words.append(i18n.catalogue()[f"value.{value}"]["en"])
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if k not in ("hmac", "sealed", "id"):
+                _english(v, words)
+    elif isinstance(value, list):
+        for v in value:
+            _english(v, words)
+
+
+def searched_in_english() -> bool:
+    return i18n.lang() == "en"
