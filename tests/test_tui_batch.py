@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets._select import SelectOverlay
 
 from store.core import i18n
 from test_tui_app import palette, pilot_test, settle, static_text
@@ -27,6 +28,27 @@ def status(dialog) -> str:
     return static_text(dialog.query_one("#batch-status", Static))
 
 
+def head(dialog) -> str:
+    return static_text(dialog.query_one("#batch-head", Static))
+
+
+async def batch_list(pilot, dialog) -> list[str]:
+    """The term's batches as the list to open one from shows them (opened, read, closed)."""
+    pick = dialog.query_one("#batch-pick", Select)
+    pick.focus()
+    await pilot.press("enter")
+    overlay = pick.query_one(SelectOverlay)
+    await until(pilot, lambda: overlay.display and overlay.option_count)
+    shown = [str(overlay.get_option_at_index(i).prompt) for i in range(overlay.option_count)]
+    await pilot.press("escape")
+    await until(pilot, lambda: not pick.expanded)
+    return shown[1:]   # (the first row is the prompt)
+
+
+def entries(dialog) -> list[str]:
+    return [r.value for r in dialog.query_one("#batch-entries", DataTable).rows]
+
+
 async def type_into(pilot, dialog, widget: str, text: str) -> None:
     dialog.query_one(f"#{widget}", Input).focus()
     await pilot.pause()
@@ -36,10 +58,12 @@ async def type_into(pilot, dialog, widget: str, text: str) -> None:
 WORDS = {
     "zh": dict(made="已生成：2 名学生，合计 1,250.00 元", need_reason="移除或加入学生须写明原因",
                removed="已移除，现 1 名学生，合计 625.00 元", approved="已审批：1 名学生，合计 625.00 元",
-               paid="已发放：1 笔，合计 625.00 元", search="fafang", hit="发放批次"),
+               paid="已发放：1 笔，合计 625.00 元", search="fafang", hit="发放批次",
+               draft="草拟", approved_status="已审批", paid_status="已发放", programme="义务教育寄宿生生活补助"),
     "en": dict(made="Made: 2 students, 1,250.00 yuan", need_reason="removing or adding a student needs a reason",
                removed="Removed: 1 students, 625.00 yuan now", approved="Approved: 1 students, 625.00 yuan",
-               paid="Paid: 1 payments, 625.00 yuan", search="payment", hit="payment batches"),
+               paid="Paid: 1 payments, 625.00 yuan", search="payment", hit="payment batches",
+               draft="draft", approved_status="approved", paid_status="paid", programme="boarding living allowance"),
 }
 
 
@@ -66,6 +90,9 @@ async def test_a_batch_run_in_the_dashboard(ledger, county, lang):  # noqa: F811
         table = dialog.query_one("#batch-entries", DataTable)
         assert table.row_count == 2
         [batch] = ledger.scan("batch")
+        assert head(dialog).startswith(f"{words['draft']}{'：' if lang == 'zh' else ': '}2 ")
+        [made] = await batch_list(pilot, dialog)                # the new batch is in the list to open
+        assert made.startswith(words["programme"]) and made.endswith(f" · 2026-09-21 · {words['draft']}")
 
         table.focus()
         row = [r.value for r in table.rows].index(county["b"])
@@ -78,13 +105,20 @@ async def test_a_batch_run_in_the_dashboard(ledger, county, lang):  # noqa: F811
         await pilot.click("#batch-remove")
         await until(pilot, lambda: status(dialog) == words["removed"])
         assert [e["student"] for e in ledger.get(batch["id"])["entries"]] == [county["a"]]
+        assert entries(dialog) == [county["a"]]
 
         await type_into(pilot, dialog, "batch-by", "周明")
         await pilot.click("#batch-approve")
         await until(pilot, lambda: status(dialog) == words["approved"])
+        assert head(dialog).startswith(words["approved_status"]) and entries(dialog) == [county["a"]]
+        [approved] = await batch_list(pilot, dialog)
+        assert approved.endswith(f" · {words['approved_status']}")
         await type_into(pilot, dialog, "batch-reference", "YH-1")
         await pilot.click("#batch-pay")
         await until(pilot, lambda: status(dialog) == words["paid"])
+        assert head(dialog).startswith(words["paid_status"])
+        [paid] = await batch_list(pilot, dialog)
+        assert paid.endswith(f" · {words['paid_status']}")
         [aid] = ledger.scan("aid")
         assert (aid["student"], aid["amount_fen"], aid["batch"], aid["voucher"]) == (county["a"], 62_500, batch["id"],
                                                                                     "YH-1")

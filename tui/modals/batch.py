@@ -49,15 +49,13 @@ class BatchDialog(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         schools = sorted((s.get("name", s["id"]), s["id"]) for s in self.ledger.scan("school"))
         programmes = [p for p in duty.programmes_of(self.ledger) if standards.is_due_by_rule(p)]
-        made = sorted(self.ledger.find("batch", term=self.term), key=lambda b: (b["date"], b["id"]))
         with Vertical(id="batch-dialog", classes="fm-dialog"):
             yield Label(data(i18n.t("tui.batch.title", term=self.term)), classes="fm-title")
             with Horizontal(classes="batch-row"):
-                yield Select([(self._label(b), b["id"]) for b in made], prompt=i18n.t("tui.batch.open"),
-                             id="batch-pick", compact=True)
+                yield Select(self._batches(), prompt=i18n.t("tui.batch.open"), id="batch-pick", compact=True)
             with Horizontal(classes="batch-row"):
-                yield Select([(p, p) for p in programmes], prompt=i18n.t("tui.batch.programme"), id="batch-programme",
-                             compact=True)
+                yield Select([(i18n.value(p), p) for p in programmes], prompt=i18n.t("tui.batch.programme"),
+                             id="batch-programme", compact=True)
                 yield Select([(i18n.t("aid.batch.cmd.all_schools"), ALL), *schools], prompt=i18n.t("tui.batch.school"),
                              id="batch-school", compact=True)
                 yield Button(i18n.t("tui.batch.make"), id="batch-make", compact=True)
@@ -83,9 +81,14 @@ class BatchDialog(ModalScreen[None]):
         self.query_one("#batch-programme", Select).focus()
         self._show()
 
+    def _batches(self) -> list[tuple[str, str]]:
+        """The term's batches as the list to open one from shows them (status as they stand now)."""
+        made = sorted(self.ledger.find("batch", term=self.term), key=lambda b: (b["date"], b["id"]))
+        return [(self._label(b), b["id"]) for b in made]
+
     def _label(self, batch: dict) -> str:
         school = (self.ledger.index.get(batch.get("school") or "") or {}).get("name") or i18n.t("aid.batch.cmd.all_schools")
-        return f"{batch['programme']} · {school} · {batch['date']} · {batches.status(batch)}"
+        return f"{i18n.value(batch['programme'])} · {school} · {batch['date']} · {i18n.value(batches.status(batch))}"
 
     def _show(self) -> None:
         table = self.query_one("#batch-entries", DataTable)
@@ -95,7 +98,7 @@ class BatchDialog(ModalScreen[None]):
             head.update("")
             return
         b = self.batch
-        head.update(data(i18n.t("tui.batch.head", status=batches.status(b), count=len(b["entries"]),
+        head.update(data(i18n.t("tui.batch.head", status=i18n.value(batches.status(b)), count=len(b["entries"]),
                                 total=yuan(batches.total_fen(b)), date=b["date"])))
         for e in b["entries"]:
             s = self.ledger.index.get(e["student"]) or {}
@@ -197,6 +200,10 @@ class BatchDialog(ModalScreen[None]):
         self._busy = False
         self.batch = batch
         self._show()
+        pick = self.query_one("#batch-pick", Select)
+        with self.prevent(Select.Changed):   # the list follows the step; the batch on view stays
+            pick.set_options(self._batches())
+            pick.value = batch["id"]
         self._status(i18n.t(done, count=len(batch["entries"]), total=yuan(batches.total_fen(batch))))
 
     def _failed(self, message: str) -> None:
