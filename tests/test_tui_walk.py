@@ -1,6 +1,7 @@
 """Every page, its help, each section's new-record form and the command palette at 80x24, in
-Chinese and in English (issue 14, part 5): no words of the other language on the screen. Record
-data is data (a school's Chinese name stays in English mode); enumerated values are not."""
+Chinese and in English (issue 14, part 5): no words of the other language on the screen (record
+data is data: a school's Chinese name stays in English mode; enumerated values are not), and no
+label or value cut off or run into the next (tests/tui_overflow.py)."""
 from __future__ import annotations
 
 import re
@@ -10,6 +11,7 @@ import pytest
 from store.core import i18n
 from test_tui_app import app_for, open_ledger, pilot_test, settle, small  # noqa: F401
 from test_tui_words import screen_text
+from tui_overflow import overflow
 
 CJK = re.compile(r"[\u3400-\u9fff\uff01-\uff5e\u3001-\u303f]+")
 WORD = re.compile(r"[A-Za-z][A-Za-z']{3,}")
@@ -67,7 +69,7 @@ async def walk(pilot, lang: str, data: list[str]) -> dict[str, list[str]]:
 
     async def look(name: str) -> None:
         await settle(pilot)
-        bad = foreign(screen_text(app), lang, data)
+        bad = foreign(screen_text(app), lang, data) + overflow(app)
         if bad:
             seen[name] = bad
 

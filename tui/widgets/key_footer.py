@@ -1,11 +1,14 @@
-"""The footer of every screen: Textual's, without the command palette's key in a narrow terminal.
+"""The footer of every screen: Textual's, without the command palette's key in a narrow terminal,
+and without the keys that do not fit whole.
 
-Docked at the right end, that key covered the last keys of a full footer at 80 columns
-(Ctrl+P still opens the palette, and the help screen says so)."""
+Docked at the right end, the palette's key covered the last keys of a full footer at 80 columns
+(Ctrl+P still opens the palette, and the help screen says so). Keys past the right edge were cut
+in the middle of their words ("? h"); they are left out instead, and the help lists every key."""
 from __future__ import annotations
 
 from textual import events
 from textual.widgets import Footer
+from textual.widgets._footer import FooterLabel, KeyGroup
 
 WIDE = 100   # columns from which the palette's key has room beside the others
 
@@ -13,3 +16,21 @@ WIDE = 100   # columns from which the palette's key has room beside the others
 class KeyFooter(Footer):
     def on_resize(self, event: events.Resize) -> None:
         self.show_command_palette = event.size.width >= WIDE
+        for child in self.children:
+            child.display = True
+        self.call_after_refresh(self._fit)
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        right = self.content_region.right
+        children = list(self.children)
+        for n, child in enumerate(children):
+            if child.display and child.region.right > right:
+                for later in children[n:]:
+                    later.display = False
+                if isinstance(child, FooterLabel) and n and isinstance(children[n - 1], KeyGroup):
+                    children[n - 1].display = False   # (a group's keys without their word say nothing)
+                return
