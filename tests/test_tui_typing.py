@@ -6,8 +6,6 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-
 from textual import events
 from textual.keys import _character_to_key
 from textual.widgets import Input
