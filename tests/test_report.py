@@ -165,7 +165,7 @@ def test_english_report(built):
     led, _data = built
     i18n.set_lang("en")
     md = report.markdown(report.build(led, TERM, today=AFTER))
-    assert "targets against actual" in md and "NOT MET" in md and "short by 3 课时" in md
+    assert "targets against actual" in md and "NOT MET" in md and "short by 3 hours" in md
 
 
 def test_charts_render_as_plain_unicode():
