@@ -201,7 +201,7 @@ async def test_home_shows_plan_progress_and_aid(small, size):
         assert any(p.strip().startswith("在册") and "1 人" in p for p in aid)
         assert any("义务教育寄宿生生活补助" in p and "500.00" in p for p in aid)
         changes = [f.prompt.plain for f in app.screen.query_one("#changes", FigureList).figures]
-        assert changes[0].startswith("11-20 15:30 ") and "测试员" in changes[0] and "aid: 导入" in changes[0]
+        assert changes[0].startswith("11-20 15:30 ") and "测试员" in changes[0] and "资助：导入" in changes[0]
 
 
 @pytest.mark.parametrize("lang,said", [("zh", "1 条记录无法读取"), ("en", "1 record(s) could not be read")])

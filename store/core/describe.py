@@ -1,6 +1,7 @@
 """One line that says what a record is, for commit messages and lists."""
 from __future__ import annotations
 
+import re
 from typing import Callable, Protocol
 
 from store.core import i18n
@@ -74,3 +75,25 @@ def label(record: dict, ledger, word: Callable[[object], str] | None = None) -> 
 def summary(record: dict, action: str, ledger) -> str:
     """A commit's title: the same in every language (the history is read by all)."""
     return f"{record.get('type', '?')}: {action} {label(record, ledger, word=str)}"
+
+
+def readable(title: str, action: str = "") -> str:
+    """A commit's title as a reader of the dashboard's language reads it: the record types and the
+    action its trailers name in their words (`aid: add 张小花 …` → `资助 新增 张小花 …`); the rest is
+    the record's own line. A title Bangfu did not write stays as it is."""
+    head, sep, rest = title.partition(": ")
+    types = head.split("/")
+    if not sep or not all(i18n.has(f"audit.rtype.{t}") for t in types):
+        return title
+    words = "、".join(i18n.t(f"audit.rtype.{t}") for t in types) if i18n.lang() == "zh" else \
+        "/".join(i18n.t(f"audit.rtype.{t}") for t in types)
+    first, _, after = rest.partition(" ")
+    if action and first == action and i18n.has(f"audit.trailer.{action}"):
+        rest = f"{i18n.t(f'audit.trailer.{action}')} {after}".rstrip()
+        many = re.fullmatch(r"(\d+) records(?: from (.+))?", after)
+        if many:
+            count, source = int(many.group(1)), many.group(2)
+            counted = i18n.t("audit.records_from", count=count, source=source) if source else \
+                i18n.t("audit.records", count=count)
+            rest = f"{i18n.t(f'audit.trailer.{action}')} {counted}"
+    return f"{words}：{rest}" if i18n.lang() == "zh" else f"{words}: {rest}"

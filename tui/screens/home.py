@@ -19,7 +19,7 @@ from textual.worker import get_current_worker
 from textual.widgets import Header, Static
 
 from store.figures import charts, dashboard, overview
-from store.core import i18n, ids
+from store.core import describe, i18n, ids
 from store.core.money import yuan
 from store.core.text import printable
 
@@ -246,7 +246,7 @@ def change_figures(changes: list[dashboard.LedgerChange], today: dt.date | None 
         text.append(" ")
         text.append(printable(change.author), style="bold")
         text.append(" ")
-        text.append(printable(change.title))
+        text.append(printable(describe.readable(change.title, change.action)))
         # A change opens the records of its first record's type (a batch may hold 50k of them).
         kind = next((r.split("-", 1)[0] for r in change.records if ids.is_id(r)), None)
         opened = tuple(r for r in change.records if r.startswith(f"{kind}-") and ids.is_id(r)) if kind else ()
