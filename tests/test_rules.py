@@ -540,7 +540,7 @@ def test_records_of_one_shape_are_validated_together_and_each_still_answers_for_
     assert [(f.path, f.rule) for f in schemas.check(bad_ref)] == [(("student",), "schema.ref_pattern")]
     assert [(f.path, f.rule) for f in schemas.check(newline_id)] == [(("id",), "schema.pattern")]
     assert [(f.path, f.rule) for f in schemas.check(float_fen)] == [(("amount_fen",), "schema.integer")]
-    assert [(f.path, f.rule) for f in schemas.check(over_cap)] == [(("amount_fen",), "schema.maximum")]
+    assert [(f.path, f.rule) for f in schemas.check(over_cap)] == [(("amount_fen",), "schema.maximum_yuan")]
 
 
 def test_a_long_list_is_validated_one_item_of_each_shape_and_a_bad_item_is_named_by_its_place():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Callable
 
 from rich.text import Text
 from textual import on, work
@@ -38,8 +39,58 @@ def make(ledger, kind: str, term: str, fmt: str, path: Path, today: dt.date) -> 
     return path
 
 
-class ReportDialog(ModalScreen[Path | None]):
+class _FileDialog(ModalScreen[Path | None]):
+    """A dialog that writes one file in a worker and says where: what the term and the period
+    reports share. `PREFIX` names its widgets (#PREFIX-go, #PREFIX-status)."""
+
+    PREFIX = ""
+
+    def _status(self, text: str, error: bool = False) -> None:
+        status = self.query_one(f"#{self.PREFIX}-status", Static)
+        status.update(data(text))
+        status.set_class(error, "io-error")
+
+    def _start(self, write: Callable[[], Path]) -> None:
+        self.running = True
+        self.query_one(f"#{self.PREFIX}-go", Button).disabled = True
+        self._status(i18n.t("tui.report.making"))
+        self._write(write)
+
+    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
+    def _write(self, write: Callable[[], Path]) -> None:
+        try:
+            written = write()
+        except BangfuError as exc:
+            self.app.call_from_thread(self._failed, str(exc))
+            return
+        except Exception as exc:  # shown, never a traceback on screen
+            from tui.workers import error_text
+            self.app.call_from_thread(self._failed, error_text(exc))
+            return
+        self.app.call_from_thread(self._done, written)
+
+    def _failed(self, text: str) -> None:
+        self.running = False
+        self.query_one(f"#{self.PREFIX}-go", Button).disabled = False
+        self._status(text, error=True)
+
+    def _done(self, path: Path) -> None:
+        self.running = False
+        self.app.notify(self._done_text(path.resolve()), timeout=12)
+        self.dismiss(path)
+
+    def _done_text(self, path: Path) -> str:
+        raise NotImplementedError
+
+    def action_cancel(self) -> None:
+        if not self.running:
+            self.dismiss(None)
+
+
+class ReportDialog(_FileDialog):
     """`ReportDialog(ledger, 'report' | 'notice', term, today)`; dismisses with the file written."""
+
+    PREFIX = "report"
 
     DEFAULT_CSS = IO_CSS + "ReportDialog { align: center middle; }\n.io-label { width: auto; margin-right: 1; }"
     BINDINGS = [Binding("escape", "cancel", "io.tui.key_cancel"),
@@ -89,11 +140,6 @@ class ReportDialog(ModalScreen[Path | None]):
         if Path(field.value).name.startswith(i18n.t(f"tui.report.{self.kind}_file") + "-"):
             field.value = str(Path(field.value).with_name(self._file_name(term, self._format()).name))
 
-    def _status(self, text: str, error: bool = False) -> None:
-        status = self.query_one("#report-status", Static)
-        status.update(data(text))
-        status.set_class(error, "io-error")
-
     @on(Button.Pressed, "#report-go")
     @on(Input.Submitted, "#report-path")
     def _go(self) -> None:
@@ -110,37 +156,11 @@ class ReportDialog(ModalScreen[Path | None]):
         if not raw:
             self._status(i18n.t("io.tui.need_path"), error=True)
             return
-        self.running = True
-        self.query_one("#report-go", Button).disabled = True
-        self._status(i18n.t("tui.report.making"))
-        self._run(term, self._format(), Path(raw).expanduser())
+        fmt = self._format()
+        self._start(lambda: make(self.ledger, self.kind, term, fmt, Path(raw).expanduser(), self.today))
 
-    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
-    def _run(self, term: str, fmt: str, path: Path) -> None:
-        try:
-            written = make(self.ledger, self.kind, term, fmt, path, self.today)
-        except BangfuError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
-            return
-        except Exception as exc:  # shown, never a traceback on screen
-            from tui.workers import error_text
-            self.app.call_from_thread(self._failed, error_text(exc))
-            return
-        self.app.call_from_thread(self._done, written)
-
-    def _failed(self, text: str) -> None:
-        self.running = False
-        self.query_one("#report-go", Button).disabled = False
-        self._status(text, error=True)
-
-    def _done(self, path: Path) -> None:
-        self.running = False
-        self.app.notify(i18n.t(f"tui.report.{self.kind}_done", path=str(path.resolve())), timeout=12)
-        self.dismiss(path)
-
-    def action_cancel(self) -> None:
-        if not self.running:
-            self.dismiss(None)
+    def _done_text(self, path: Path) -> str:
+        return i18n.t(f"tui.report.{self.kind}_done", path=str(path))
 
     @on(Button.Pressed, "#report-cancel")
     def _cancel(self) -> None:
@@ -168,11 +188,12 @@ def make_period(ledger, text: str, unit: str, fmt: str, path: Path, today: dt.da
     return report.write_bytes(path, data_)
 
 
-class PeriodReportDialog(ModalScreen[Path | None]):
+class PeriodReportDialog(_FileDialog):
     """The report of a school year (or a term, several years, any days) for a county, township,
     school or plan, or its year-end summary draft: `PeriodReportDialog(ledger, period, unit, today, fmt=...)`;
     dismisses with the file written."""
 
+    PREFIX = "period"
     DEFAULT_CSS = IO_CSS + ("PeriodReportDialog { align: center middle; }\n"
                             ".io-label { width: auto; margin-right: 1; }\n#period-unit { width: 1fr; }")
     BINDINGS = [Binding("escape", "cancel", "io.tui.key_cancel"),
@@ -262,11 +283,6 @@ class PeriodReportDialog(ModalScreen[Path | None]):
             field.value = str(Path(field.value).with_name(self._file_name(text, unit, fmt).name))
         self.period_text, self.unit = self.query_one("#period-text", Input).value.strip(), self._chosen_unit()
 
-    def _status(self, text: str, error: bool = False) -> None:
-        status = self.query_one("#period-status", Static)
-        status.update(data(text))
-        status.set_class(error, "io-error")
-
     @on(Button.Pressed, "#period-go")
     @on(Input.Submitted, "#period-path")
     def _go(self) -> None:
@@ -290,37 +306,11 @@ class PeriodReportDialog(ModalScreen[Path | None]):
         if not raw:
             self._status(i18n.t("io.tui.need_path"), error=True)
             return
-        self.running = True
-        self.query_one("#period-go", Button).disabled = True
-        self._status(i18n.t("tui.report.making"))
-        self._run(text, unit, self._format(), Path(raw).expanduser())
+        fmt = self._format()
+        self._start(lambda: make_period(self.ledger, text, unit, fmt, Path(raw).expanduser(), self.today))
 
-    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
-    def _run(self, text: str, unit: str, fmt: str, path: Path) -> None:
-        try:
-            written = make_period(self.ledger, text, unit, fmt, path, self.today)
-        except BangfuError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
-            return
-        except Exception as exc:  # shown, never a traceback on screen
-            from tui.workers import error_text
-            self.app.call_from_thread(self._failed, error_text(exc))
-            return
-        self.app.call_from_thread(self._done, written)
-
-    def _failed(self, text: str) -> None:
-        self.running = False
-        self.query_one("#period-go", Button).disabled = False
-        self._status(text, error=True)
-
-    def _done(self, path: Path) -> None:
-        self.running = False
-        self.app.notify(i18n.t("tui.report.period_done", path=str(path.resolve())), timeout=12)
-        self.dismiss(path)
-
-    def action_cancel(self) -> None:
-        if not self.running:
-            self.dismiss(None)
+    def _done_text(self, path: Path) -> str:
+        return i18n.t("tui.report.period_done", path=str(path))
 
     @on(Button.Pressed, "#period-cancel")
     def _cancel(self) -> None:
