@@ -109,6 +109,9 @@ def test_csv_and_xlsx_keep_amounts_exact_and_names_as_data(ledger, tmp_path):
     for sid, fen in ((odd, 62550), (phoned, 50001)):
         ledger.put({"type": "aid", "schema_version": 1, "student": sid, "programme": "义务教育寄宿生生活补助",
                     "term": TERM, "amount_fen": fen, "method": "银行卡", "source": "中央", "paid_on": "2026-03-31"})
+    # The payment's commit title names the student as the older version wrote her, masked.
+    title = ledger.log(limit=1)[0]["title"]
+    assert PHONE not in title and "王138****5678" in title
     notice = build_notice(ledger, TERM, mask_names=False)
     write_notice(notice, tmp_path / "n.csv", "csv")
     write_notice(notice, tmp_path / "n.xlsx", "xlsx")

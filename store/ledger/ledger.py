@@ -21,7 +21,7 @@ import git
 
 from store.core import canonical, i18n, ids
 from store.ledger import hooks, memo, search
-from store.rules import checks as rules, protected
+from store.rules import checks as rules, cleartext, protected
 from store.core.describe import summary
 from store.core.errors import (BangfuError, Conflict, InvalidRecord, NotALedger, ReadOnly, RecordNotFound, UnreadableRecord, HandEdited,
                                Referenced, StorageError)
@@ -694,7 +694,9 @@ class Ledger:
             c = changes[0]
             act = action or ("delete" if c.record is None else ("add" if isinstance(c.base, _Unset) else "edit"))
             record = c.record if c.record is not None else (self.index.get(c.id) or {"id": c.id})
-            return summary(record, act, self)
+            # A title names the record by its words (a student's name on a payment): an identifier
+            # an older version let into them is masked here, not refused with the save.
+            return cleartext.mask_text(summary(record, act, self))
         types = sorted({ids.type_of(c.id) for c in changes})
         return f"{'/'.join(types)}: {action or 'change'} {len(changes)} records"
 
