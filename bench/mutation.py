@@ -69,6 +69,11 @@ MODULES = {
     "merge": Module("store/sync/merge.py", ("tests/test_merge.py", "tests/test_world_merge.py", "-k", "not two_sites"),
                     functions("store.sync.merge", "same", "merge_record", "_merge", "_merge_keyed", "_keyed",
                               "_child", "show_path", "path_to_json", "path_from_json")),
+    # what a sync's merge commit keeps, ledger by ledger: the tree walk, and the rules of the merged ledger
+    "tree_merge": Module("store/sync/merge.py", ("tests/test_world_tree_merge.py", "tests/test_merge_history.py"),
+                         functions("store.sync.merge", "base_tree", "three_way", "_erased", "_parse", "_record_blobs",
+                                   "Overlay.get", "Overlay.find", "check_records", "settle", "_back_to_mine",
+                                   "_back_to", "_referenced")),
     # targets met (what counts, per month and term, open and future months, secondments that count)
     "targets": Module("store/twinning/targets.py",
                       ("tests/test_world_targets.py", "tests/test_world_target_units.py", "tests/test_twinning.py",
@@ -104,6 +109,15 @@ MODULES = {
                               "_visit_donation")),
     # the report for any period and level: which plans, activities, secondments and donations count
     "period": Module("store/figures/period.py", ("tests/test_period_report.py", "tests/test_twinning_district.py")),
+    # people seconded by batch (people and 人次 apart) and a teacher's service across plans and years
+    "people": Module("store/twinning/people.py", ("tests/test_period_report.py", "tests/test_twinning_district.py",
+                                                   "tests/test_twinning.py", "tests/test_world_targets.py")),
+    # county, township, school: which plans and schools a report of a unit covers
+    "units": Module("store/twinning/units.py", ("tests/test_twinning_units.py", "tests/test_period_report.py",
+                                                 "tests/test_twinning_district.py", "tests/test_world_plan_rules.py")),
+    # which schools and plans logged nothing in a month or term of session
+    "completeness": Module("store/twinning/completeness.py", ("tests/test_period_report.py",
+                                                               "tests/test_twinning_district.py")),
     # (the notice tests on the demo ledger build it for every mutant: left to the full suite)
     "notice": Module("store/privacy/notice.py", ("tests/test_world_notice.py", "tests/test_privacy_notice.py",
                                                  "tests/test_aid_recognition.py", "tests/test_world_batch.py", "-k",

@@ -1,0 +1,264 @@
+"""What a sync's merge commit keeps, ledger by ledger: two sites with one history, each changing
+records on its own, then one merges the other's tip (store/sync/integrate.merge_into over
+store/sync/merge.three_way and settle). Each case says, as an inspector would count it, which
+records come in, which are in conflict, which side's value each record holds afterwards and which
+rule a refused combination broke. Real git repositories, no hub: the other site's commits are
+fetched straight from its repository."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import git, school
+from store import Ledger
+from store.core.diff import MISSING
+from store.core.trailers import Trailers
+from store.privacy.acts import attach_keys, init_keys
+from store.sync import remote as sync
+from store.sync.conflicts import list_conflicts
+from store.sync.integrate import merge_into
+from store.sync.merge import MergeRefused
+
+PERIOD = {"start": "2006-09-01", "end": "2007-08-31"}
+
+
+def _plan(a: str, b: str) -> dict:
+    return {"type": "plan", "schema_version": 1, "title": "沙河二小—石桥二小结对帮扶计划", "period": dict(PERIOD),
+            "parties": [{"school": a, "role": "帮扶"}, {"school": b, "role": "受帮扶"}], "status": "执行中"}
+
+
+def _visit(plan: str, host: str, guest: str, day: str, **extra) -> dict:
+    return {"type": "visit", "schema_version": 1, "plan": plan, "kind": "送教下乡", "date": day,
+            "host_school": host, "visiting_school": guest, "hours": 4, **extra}
+
+
+@pytest.fixture(scope="module")
+def master(tmp_path_factory) -> tuple[Path, dict]:
+    """Site 甲站 with three schools, a plan and one visit; site 乙站 a clone of it."""
+    root = tmp_path_factory.mktemp("pair")
+    a = Ledger.init(root / "a", site="甲站")
+    init_keys(a)
+    sha = a.put(school()).id
+    shi = a.put(school("石桥镇第二中心小学", "石桥二小")).id
+    he = a.put(school("河口镇中心小学", "河口小学")).id
+    plan = a.put(_plan(sha, shi)).id
+    visit = a.put(_visit(plan, shi, sha, "2006-10-12")).id
+    a.close()
+    b = sync.clone(str(root / "a"), root / "b", site="乙站")
+    b.close()
+    return root, {"sha": sha, "shi": shi, "he": he, "plan": plan, "visit": visit}
+
+
+@pytest.fixture
+def sites(master, tmp_path):
+    root, names = master
+    for side in ("a", "b"):
+        shutil.copytree(root / side, tmp_path / side, symlinks=True)
+    a, b = Ledger(tmp_path / "a"), Ledger(tmp_path / "b")
+    attach_keys(a)
+    attach_keys(b)
+    yield a, b, names
+    a.close()
+    b.close()
+
+
+def _edit(ledger: Ledger, rid: str, **fields) -> None:
+    record = ledger.get(rid)
+    record.update(fields)
+    ledger.put(record, base=ledger.version(rid))
+
+
+def _theirs(a: Ledger, b: Ledger) -> str:
+    """乙站's tip, its objects fetched into 甲站's repository."""
+    b.refresh()
+    git(a.path, "fetch", "-q", str(b.path), "main")
+    return b.tip
+
+
+def _merge(a: Ledger, b: Ledger):
+    before = a.tip
+    outcome = merge_into(a, _theirs(a, b), remote="乙站")
+    a.refresh()
+    assert git(a.path, "show", "-s", "--format=%P", a.tip).split() == [before, b.tip]
+    return outcome
+
+
+def _trailers(ledger: Ledger) -> dict:
+    return {k: v[0] for k, v in Trailers.parse(git(ledger.path, "show", "-s", "--format=%B", ledger.tip)).items()}
+
+
+def test_each_side_changed_other_records_both_changes_are_kept_without_a_conflict(sites):
+    a, b, n = sites
+    _edit(a, n["sha"], notes="甲站改的备注")
+    _edit(b, n["shi"], notes="乙站改的备注")
+    added = b.put(_visit(n["plan"], n["shi"], n["sha"], "2006-11-20")).id
+    outcome = _merge(a, b)
+    assert sorted(outcome.incoming) == sorted([n["shi"], added])
+    assert outcome.conflicts == [] and outcome.conflicted == []
+    assert a.get(n["sha"])["notes"] == "甲站改的备注"
+    assert a.get(n["shi"])["notes"] == "乙站改的备注"
+    assert a.get(added)["date"] == "2006-11-20"
+    assert list_conflicts(a) == []
+    t = _trailers(a)
+    assert (t["Action"], t["Merged-Records"], t["Conflicts"], t["Remote"], t["Site"]) == (
+        "merge", "2", "0", "乙站", "甲站")
+
+
+def test_the_same_field_set_to_the_same_value_on_both_sides_is_no_conflict(sites):
+    a, b, n = sites
+    _edit(a, n["visit"], hours=6)
+    _edit(b, n["visit"], hours=6)
+    outcome = _merge(a, b)
+    assert outcome.conflicts == [] and outcome.incoming == []
+    assert a.get(n["visit"])["hours"] == 6
+    assert list_conflicts(a) == []
+
+
+def test_one_field_set_differently_on_each_side_keeps_mine_and_records_both_values(sites):
+    a, b, n = sites
+    _edit(a, n["visit"], hours=6, notes="甲站")
+    _edit(b, n["visit"], hours=8)
+    outcome = _merge(a, b)
+    assert outcome.conflicted == [n["visit"]] and len(outcome.conflicts) == 1
+    record = a.get(n["visit"])
+    assert (record["hours"], record["notes"]) == (6, "甲站")   # mine kept where both changed
+    [c] = list_conflicts(a)
+    assert (c.record, c.kind, c.kept) == (n["visit"], "field", "mine")
+    assert [(f.name, f.base, f.mine, f.theirs) for f in c.fields] == [("hours", 4, 6, 8)]
+    assert (c.mine["site"], c.theirs["site"]) == ("甲站", "乙站")
+    assert _trailers(a)["Conflicts"] == "1"
+
+
+def test_different_fields_of_one_record_changed_on_each_side_are_joined(sites):
+    a, b, n = sites
+    _edit(a, n["visit"], hours=6)
+    _edit(b, n["visit"], notes="乙站补记")
+    outcome = _merge(a, b)
+    assert outcome.conflicts == [] and outcome.incoming == [n["visit"]]
+    record = a.get(n["visit"])
+    assert (record["hours"], record["notes"]) == (6, "乙站补记")
+
+
+def test_a_record_deleted_on_one_side_and_edited_on_the_other_keeps_the_edit_until_someone_decides(sites):
+    a, b, n = sites
+    a.delete(n["visit"], reason="重复录入")
+    _edit(b, n["visit"], hours=8)
+    outcome = _merge(a, b)
+    assert outcome.conflicted == [n["visit"]]
+    assert a.get(n["visit"])["hours"] == 8              # nothing lost: the edit is there to judge
+    [c] = list_conflicts(a)
+    assert (c.kind, c.kept) == ("delete", "theirs")
+    assert c.fields[0].mine is MISSING and c.fields[0].theirs["hours"] == 8
+
+
+def test_a_record_edited_here_and_deleted_there_keeps_mine_in_a_delete_conflict(sites):
+    a, b, n = sites
+    _edit(a, n["visit"], hours=6)
+    b.delete(n["visit"], reason="重复录入")
+    outcome = _merge(a, b)
+    assert outcome.conflicted == [n["visit"]] and outcome.incoming == []
+    assert a.get(n["visit"])["hours"] == 6
+    [c] = list_conflicts(a)
+    assert (c.kind, c.kept) == ("delete", "mine")
+    assert c.fields[0].theirs is MISSING and c.fields[0].mine["hours"] == 6
+
+
+def test_a_record_deleted_there_and_untouched_here_is_deleted(sites):
+    a, b, n = sites
+    b.delete(n["visit"], reason="重复录入")
+    outcome = _merge(a, b)
+    assert outcome.conflicts == [] and outcome.incoming == [n["visit"]]
+    assert a.index.get(n["visit"]) is None
+
+
+def test_a_plan_shortened_there_under_a_visit_logged_here_goes_back_to_mine_in_a_conflict(sites):
+    a, b, n = sites
+    late = a.put(_visit(n["plan"], n["shi"], n["sha"], "2007-06-15")).id
+    _edit(b, n["plan"], period={"start": "2006-09-01", "end": "2007-01-31"})
+    outcome = _merge(a, b)
+    assert outcome.conflicted == [n["plan"]] and outcome.incoming == []
+    assert a.get(n["plan"])["period"] == PERIOD        # the visit of 2007-06-15 still fits
+    assert a.get(late)["date"] == "2007-06-15"
+    [c] = list_conflicts(a)
+    assert (c.record, c.kind, c.kept) == (n["plan"], "rule", "mine")
+    assert [f["rule"] for f in c.findings] == ["rule.breaks_referrers"]
+    assert c.fields[0].theirs["period"]["end"] == "2007-01-31"   # the other value waits in the conflict
+
+
+def test_a_plan_shortened_here_under_a_visit_logged_there_takes_their_period_and_keeps_the_visit(sites):
+    a, b, n = sites
+    _edit(a, n["plan"], period={"start": "2006-09-01", "end": "2007-01-31"})
+    late = b.put(_visit(n["plan"], n["shi"], n["sha"], "2007-06-15")).id
+    outcome = _merge(a, b)
+    assert a.get(late)["date"] == "2007-06-15"          # the other side's record is not dropped
+    assert a.get(n["plan"])["period"] == PERIOD
+    assert outcome.conflicted == [n["plan"]]
+    [c] = list_conflicts(a)
+    assert (c.kind, c.kept) == ("rule", "theirs")
+    assert c.fields[0].mine["period"]["end"] == "2007-01-31"
+
+
+def test_a_student_added_there_at_a_school_deleted_here_is_kept_out_in_a_conflict(sites):
+    a, b, n = sites
+    a.delete(n["he"], reason="学校撤并")
+    pupil = b.put({"type": "student", "schema_version": 1, "name": "王小明", "sex": "男", "school": n["he"],
+                   "stage": "小学", "grade": "三年级"}).id
+    outcome = _merge(a, b)
+    assert a.index.get(pupil) is None                   # not brought in: its school is gone here
+    assert a.index.get(n["he"]) is None
+    assert outcome.conflicted == [pupil] and outcome.incoming == []
+    [c] = list_conflicts(a)
+    assert (c.record, c.kind, c.kept) == (pupil, "rule", "mine")
+    assert c.fields[0].mine is MISSING and c.fields[0].theirs["name"] == "王小明"
+    assert [f["field"] for f in c.findings] == ["school"]
+
+
+def test_a_plan_changed_here_that_a_visit_logged_there_no_longer_fits_goes_back_to_their_parties(sites):
+    a, b, n = sites
+    # 甲站 hands the plan over from 石桥二小 to 河口小学 (and deletes the one visit hosted there)
+    # while 乙站 logs a visit hosted by 石桥二小: the other side's visit is not dropped; the
+    # plan's parties go back and the hand-over waits in a conflict
+    plan = a.get(n["plan"])
+    plan["parties"] = [{"school": n["sha"], "role": "帮扶"}, {"school": n["he"], "role": "受帮扶"}]
+    a.delete(n["visit"], reason="计划改由河口小学受帮扶")
+    a.put(plan, base=a.version(n["plan"]))
+    new = b.put(_visit(n["plan"], n["shi"], n["sha"], "2006-12-01")).id
+    outcome = _merge(a, b)
+    assert a.get(new)["host_school"] == n["shi"]
+    assert [p["school"] for p in a.get(n["plan"])["parties"]] == [n["sha"], n["shi"]]
+    assert outcome.conflicted == [n["plan"]]
+    [c] = list_conflicts(a)
+    assert (c.kind, c.kept) == ("rule", "theirs")
+    assert [p["school"] for p in c.fields[0].mine["parties"]] == [n["sha"], n["he"]]
+
+
+def test_a_file_outside_the_records_changed_differently_on_both_sides_refuses_the_merge(sites):
+    a, b, n = sites
+    for ledger, value in ((a, "甲"), (b, "乙")):
+        tip_tree = ledger.git.commit_tree(ledger.tip)
+        config = json.loads(ledger.git.read_blob(ledger.git.lookup(tip_tree, "bangfu.json")))
+        config["note"] = value
+        tree = ledger.git.write_tree(tip_tree,
+                                     {"bangfu.json": ledger.git.write("blob", json.dumps(config).encode())})
+        commit = ledger.git.make_commit(tree, [ledger.tip], ledger.author(), "hand edit of bangfu.json")
+        assert ledger.move_to(commit, ledger.tip, "hand edit")
+    before = a.tip
+    with pytest.raises(MergeRefused) as refused:
+        merge_into(a, _theirs(a, b), remote="乙站")
+    assert refused.value.key == "sync.merge_file" and str(refused.value).startswith("两边都改了 bangfu.json，且改法不同")
+    a.refresh()
+    assert a.tip == before
+
+
+def test_the_merged_ledger_answers_every_record_from_both_sides(sites):
+    a, b, n = sites
+    mine = [a.put(_visit(n["plan"], n["shi"], n["sha"], f"2006-11-{d:02d}")).id for d in (1, 2, 3)]
+    theirs = [b.put(_visit(n["plan"], n["shi"], n["sha"], f"2006-12-{d:02d}")).id for d in (4, 5)]
+    outcome = _merge(a, b)
+    assert sorted(outcome.incoming) == sorted(theirs)
+    days = sorted(v["date"] for v in a.index.find("visit"))
+    assert days == ["2006-10-12", "2006-11-01", "2006-11-02", "2006-11-03", "2006-12-04", "2006-12-05"]
+    assert all(a.get(r) for r in mine + theirs)
