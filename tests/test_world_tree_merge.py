@@ -262,3 +262,19 @@ def test_the_merged_ledger_answers_every_record_from_both_sides(sites):
     days = sorted(v["date"] for v in a.index.find("visit"))
     assert days == ["2006-10-12", "2006-11-01", "2006-11-02", "2006-11-03", "2006-12-04", "2006-12-05"]
     assert all(a.get(r) for r in mine + theirs)
+
+
+def test_a_student_erased_here_whose_id_was_corrected_there_keeps_the_edit_and_not_the_identifiers(sites):
+    from store.privacy.acts import erase
+    a, b, n = sites
+    pupil = a.put({"type": "student", "schema_version": 1, "name": "王小明", "sex": "男", "school": n["sha"],
+                   "stage": "小学", "grade": "三年级", "identity": {"id_number": "110101200808081012"}}).id
+    git(b.path, "fetch", "-q", str(a.path), "main:main")    # 乙站 has the student too
+    b.refresh()
+    _edit(b, pupil, grade="四年级", identity={"id_number": "110101201001011018"})
+    erase(a, pupil, "家长申请删除")
+    outcome = _merge(a, b)
+    assert outcome.conflicts == [] and outcome.incoming == [pupil]
+    record = a.get(pupil)
+    assert (record["grade"], record["identity"]) == ("四年级", {})
+    assert "1012" not in json.dumps(record) and "1018" not in json.dumps(record)
