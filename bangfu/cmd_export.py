@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = command(sub, "export", "io.cli.export")
     kinds = p.add_subparsers(dest="export_type", metavar="TYPE", parser_class=type(p))
     for rtype in ids.RECORD_TYPES:
-        k = kinds.add_parser(rtype, help=t("io.cli.export_type", type=rtype))
+        k = kinds.add_parser(rtype, help=t("io.cli.export_type", type=t(f"audit.rtype.{rtype}")))
         k.add_argument("--format", choices=("xlsx", "csv"), help=t("io.cli.format"))
         k.add_argument("--where", action="append", default=[], metavar="FIELD=VALUE", help=t("cli.list_where"))
         k.add_argument("-o", "--out", metavar="FILE", help=t("io.cli.out"))

@@ -19,6 +19,9 @@ def test_help_and_usage_errors_have_no_english_in_chinese():
     assert "缺少必需的参数：id, --take" in missing.stderr and "the following" not in missing.stderr
     english = bangfu("--lang", "en", "--help").stdout
     assert "positional arguments" in english and "位置参数" not in english
+    kinds = bangfu("export", "--help").stdout
+    assert "导出活动记录" in kinds and "导出发放批次记录" in kinds and "导出 visit" not in kinds
+    assert "export activity records" in bangfu("--lang", "en", "export", "--help").stdout
 
 
 def test_bad_json_says_what_and_where_in_chinese(led, tmp_path):

@@ -117,3 +117,23 @@ def test_a_new_student_rejected_says_to_type_the_full_number_again(small, tmp_pa
         csv.writer(fh).writerows(rows)
     pv, _result = importer.run(led, "student", tmp_path / "s.csv")
     assert "只有脱敏后的号码" in " ".join(reasons(pv).values())
+
+
+def test_every_record_type_of_the_demo_exports_and_imports_back_with_no_change(demo, tmp_path):
+    """Visits whose participants name teachers, payments in batches, a sponsorship: each exported
+    to xlsx and CSV and imported again finds every record the same (the export of visits, payments
+    and sponsorships failed with an AttributeError while naming a teacher's or a batch's school)."""
+    tip = demo.tip
+    counted = {}
+    for rtype in ("school", "unit", "plan", "teacher", "visit", "calendar", "measurement", "inspection", "student",
+                  "recognition", "posting", "standard", "batch", "aid", "sponsorship"):
+        counted[rtype] = demo.count(rtype)
+        for fmt in ("xlsx", "csv"):
+            path = tmp_path / f"{rtype}.{fmt}"
+            export.export(demo, rtype, path)
+            pv, result = importer.run(demo, rtype, path)
+            assert not pv.bad and not pv.problems, (rtype, fmt, [p.as_json() for p in pv.all_problems()][:3])
+            assert [i.action for i in pv.items] == ["same"] * counted[rtype], (rtype, fmt)
+            assert result.commit is None
+    assert demo.tip == tip
+    assert all(counted.values()), counted          # the demo holds some of each

@@ -12,10 +12,16 @@ class Lookup(Protocol):
     def find(self, record_type: str, **equal: object) -> list[dict]: ...
 
 
+def _get(ledger, record_id: str) -> dict | None:
+    """A record by id from a ledger (its index) or from anything else with a `get`."""
+    index = getattr(ledger, "index", None)
+    return (ledger if index is None else index).get(record_id)
+
+
 def school_name(school_id: str | None, ledger) -> str:
     if not school_id:
         return "?"
-    doc = ledger.index.get(school_id) if hasattr(ledger, "index") else ledger.get(school_id)
+    doc = _get(ledger, school_id)
     if not doc:
         return school_id
     return doc.get("short_name") or doc.get("name") or school_id
@@ -39,7 +45,7 @@ def label(record: dict, ledger, word: Callable[[object], str] | None = None) -> 
     if t == "student":
         return f"{record.get('name', '?')} {school_name(record.get('school'), ledger)} {record.get('grade', '')}".strip()
     if t == "aid":
-        student = ledger.index.get(record.get("student", "")) if hasattr(ledger, "index") else None
+        student = _get(ledger, record.get("student", ""))
         who = student.get("name") if student else record.get("student", "?")
         return (f"{who} {word(record.get('programme', '?'))} {record.get('term', '?')} "
                 f"{money(int(record.get('amount_fen', 0)))}")
@@ -52,7 +58,7 @@ def label(record: dict, ledger, word: Callable[[object], str] | None = None) -> 
         return (f"{word(record.get('programme', '?'))} {stage}{sep if stage and board else ''}{board}{level} "
                 f"{money(int(record.get('amount_fen', 0)))}/{word(record.get('unit', '?'))} {valid}")
     if t == "recognition":
-        student = ledger.index.get(record.get("student", "")) if hasattr(ledger, "index") else None
+        student = _get(ledger, record.get("student", ""))
         who = student.get("name") if student else record.get("student", "?")
         return f"{who} {record.get('school_year', '?')} {word('困难认定')}"
     if t == "posting":

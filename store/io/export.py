@@ -186,7 +186,7 @@ def ref_name(doc: dict | None) -> str | None:
     t = doc.get("type")
     if t == "school":
         return doc.get("name")
-    if t == "student":
+    if t in ("student", "teacher"):
         return doc.get("name")
     if t == "plan":
         return doc.get("title")
