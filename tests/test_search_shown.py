@@ -56,3 +56,25 @@ async def test_filter_puts_the_cursor_on_the_first_match(small):
         await settle(pilot)
         assert screen.list.ids == [rid("visit", 2), rid("visit", 1)]
         assert screen.list.cursor == 0 and screen.list.highlighted == screen.list.ids[0]
+
+
+def test_a_picker_lists_the_closest_names_first():
+    from store.ledger.search import closeness
+
+    schools = {"三元中心小学": ["叶集区三元乡中心小学", "三元中心小学"],
+               "三元中心学校": ["叶集区三元乡中心学校", "三元中心学校"],
+               "三元中学": ["叶集区三元中学", "三元中学"],
+               "桥店中学": ["叶集区桥店中学", "桥店中学"]}          # found by its township, 三元乡
+
+    def ranked(typed):
+        return sorted(schools, key=lambda s: (closeness(typed, schools[s]), s))
+
+    # A name typed whole first (as initials, as taught, as written), then names it begins.
+    assert ranked("syzx") == ranked("syzhx") == ranked("三元中学") == ["三元中学", "三元中心学校", "三元中心小学", "桥店中学"]
+    assert closeness("syzx", schools["三元中学"]) == (0, 4)
+    assert closeness("syzx", schools["三元中心小学"]) == (1, 6)
+    assert closeness("zx", schools["三元中学"]) == (2, 4)           # a run inside a name
+    assert closeness("syzx", schools["桥店中学"]) == (3, 0)         # matched elsewhere
+    # A word of a label typed whole ranks as a beginning: 小学 in a standard's label.
+    assert closeness("小学", ["营养改善计划 小学 4.00元/天"]) == (1, 17)
+    assert closeness("", schools["三元中学"]) == (3, 0)             # nothing typed: name order

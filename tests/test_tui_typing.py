@@ -182,3 +182,18 @@ async def test_enter_waits_for_a_search_slower_than_the_settle_limit(small):
 
 def value_of_plan(form) -> str:
     return form.query_one("#f-plan").value
+
+
+@pilot_test
+async def test_initials_typed_in_a_burst_pick_the_closest_school(demo):
+    """叶集区三元中学 is 三元中学 (syzx) exactly; 三元中心小学 and 三元中心学校 only begin with those
+    letters and come after it, though their names sort first."""
+    sanyuan = demo.query("school", short_name="三元中学")[0]["id"]
+    app = BangfuApp(demo, today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await new_form(pilot, "4")
+        form.query_one("#f-school-input").focus()
+        await pilot.pause()
+        burst(app, "enter", "s", "y", "z", "x", "enter")
+        await until(pilot, lambda: app.screen is form and value(app, "school"))
+        assert value(app, "school") == sanyuan

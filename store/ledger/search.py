@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from store.core import i18n
 from store.core.ids import is_id
@@ -79,6 +79,44 @@ def matches(needle: str, hay: str, record_id: str) -> bool:
 SHOWN_NAMES = ("name", "short_name", "title")
 
 
+def closeness(typed: str, names: Iterable[str]) -> tuple[int, int]:
+    """How closely a record's names as shown (its name, short name, title; its label in a list)
+    answer what was typed, smaller first, for a picker's list: a name typed whole (as written, in
+    pinyin initials or letters), then a word of a name typed whole or a name's beginning, then a
+    run inside a name, then a record found by its other text (a school's township); among equals
+    the shorter name. So `syzx` puts 三元中学 before 三元中心小学 and 三元中心学校, which sort
+    first by name."""
+    typed = needle(typed)
+    best = (3, 0)
+    if not typed:
+        return best
+    for name in names:
+        name = name.lower()
+        words = name.split()
+        for form in _forms(name):
+            if form == typed:
+                tier = 0
+            elif form.startswith(typed):
+                tier = 1
+            elif typed in form:
+                tier = 2
+            else:
+                continue
+            if tier == 2 and len(words) > 1 and any(typed in _forms(word) for word in words):
+                tier = 1
+            best = min(best, (tier, len(name)))
+    return best
+
+
+def _forms(text: str) -> list[str]:
+    """The text as written, its pinyin initials as taught, first letters and full pinyin."""
+    return [text, *pinyin_keys(text).split()]
+
+
+def shown_names(record: dict) -> list[str]:
+    return [v for v in (record.get(k) for k in SHOWN_NAMES) if isinstance(v, str)]
+
+
 def haystack(record: dict, lookup: Callable[[str], dict | None] | None = None,
              refs: set[str] | None = None) -> str:
     """The record's text, with the names of the records it refers to (found with `lookup`; the
@@ -95,9 +133,8 @@ def _collect(value: Any, key: str | None, parts: list[str], lookup, refs) -> Non
             if referenced:
                 if refs is not None:
                     refs.add(value)
-                for name in (referenced.get(k) for k in SHOWN_NAMES):
-                    if isinstance(name, str):
-                        parts += [name, pinyin_keys(name)]
+                for name in shown_names(referenced):
+                    parts += [name, pinyin_keys(name)]
             return
         parts.append(value)
         if key in NAME_FIELDS or _enumerated(value):   # (送教下乡 is found by sjxx too)

@@ -12,7 +12,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.core import i18n
-from store.ledger.search import pinyin_order
+from store.ledger import search
 from tui.widgets.form_support import FORMS_CSS, data, localize, ref_label
 from tui.widgets.key_footer import KeyFooter
 
@@ -64,12 +64,24 @@ class RefPicker(ModalScreen[str | None]):
             found = self.ledger.query(self.target_type, text=text.strip() or None)
             if self.fits is not None:
                 found = [r for r in found if self.fits(r)]
-            shown = [(r["id"], ref_label(self.ledger, r["id"])) for r in found[: self.LIMIT * 20]]
-            shown.sort(key=lambda pair: (pinyin_order(pair[1]), pair[1]))
+            shown = self._closest_first(found, text)
         except Exception as exc:   # a search that fails must not close the form behind it
             self.app.call_from_thread(self._failed, asked, text, exc)
             return
         self.app.call_from_thread(self._show, asked, text, shown[: self.LIMIT], len(found))
+
+    def _closest_first(self, found: list[dict], text: str) -> list[tuple[str, str]]:
+        """(id, label) of the records found, the closest to what was typed first (see
+        search.closeness), then in the order of their labels' pinyin. Labels are made for the
+        closest LIMIT * 20 by name only: a label costs lookups, and a list shows LIMIT."""
+        if len(found) > self.LIMIT * 20:
+            found = sorted(found, key=lambda r: search.closeness(text, search.shown_names(r)))[: self.LIMIT * 20]
+        shown = []
+        for record in found:
+            label = ref_label(self.ledger, record["id"])
+            shown.append((search.closeness(text, [*search.shown_names(record), label]),
+                          search.pinyin_order(label), label, record["id"]))
+        return [(rid, label) for _near, _order, label, rid in sorted(shown)]
 
     def _failed(self, asked: int, text: str, exc: Exception) -> None:
         if asked != self._asked:
