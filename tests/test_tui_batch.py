@@ -113,6 +113,8 @@ async def test_a_batch_run_in_the_dashboard(ledger, county, lang):  # noqa: F811
         assert head(dialog).startswith(words["approved_status"]) and entries(dialog) == [county["a"]]
         [approved] = await batch_list(pilot, dialog)
         assert approved.endswith(f" · {words['approved_status']}")
+        # the funding share as the reader's language names it; stored as 中央 either way
+        assert dialog.query_one("#batch-shares", Input).value == {"zh": "中央=100", "en": "central=100"}[lang]
         await type_into(pilot, dialog, "batch-reference", "YH-1")
         await pilot.click("#batch-pay")
         await until(pilot, lambda: status(dialog) == words["paid"])
@@ -122,6 +124,7 @@ async def test_a_batch_run_in_the_dashboard(ledger, county, lang):  # noqa: F811
         [aid] = ledger.scan("aid")
         assert (aid["student"], aid["amount_fen"], aid["batch"], aid["voucher"]) == (county["a"], 62_500, batch["id"],
                                                                                     "YH-1")
+        assert aid["source"] == "中央"
         await pilot.click("#batch-approve")                     # a second approval: the store's refusal
         await until(pilot, lambda: "-error" in dialog.query_one("#batch-status").classes)
         assert "周明" in status(dialog) and "2026-09-21" in status(dialog)

@@ -1,4 +1,4 @@
-"""Every page, its help, each section's new-record form and the command palette at 80x24, in
+"""Every page, its help, each section's new-record form, the batch dialog and the command palette at 80x24, in
 Chinese and in English (issue 14, part 5): no words of the other language on the screen (record
 data is data: a school's Chinese name stays in English mode; enumerated values are not), and no
 label or value cut off or run into the next (tests/tui_overflow.py)."""
@@ -51,6 +51,7 @@ GLOSS = re.compile(r"\(([\u3400-\u9fff]+)\)")
 RECORD_ID = re.compile(r"\b[a-z]+-[0-9A-HJKMNP-TV-Z]{6,}")
 EMAIL = re.compile(r"\S+@\S+")                 # an author's address: git data
 TITLE_TYPE = re.compile(r"\b[a-z]+(?=: )")   # a commit title's record type (`aid: 导入`): git data
+COMMIT = re.compile(r"\b[0-9a-f]{10}\b")     # a commit's short id (dcaa81f2c0): git data
 
 
 def foreign(text: str, lang: str, data: list[str]) -> list[str]:
@@ -58,7 +59,7 @@ def foreign(text: str, lang: str, data: list[str]) -> list[str]:
         # the stored value beside its translation ('bank card (银行卡)'), and F2's own name for Chinese
         text = GLOSS.sub(lambda m: "" if m.group(1) in ENUMS else m.group(0), text).replace("中文", "")
         return [run for run in CJK.findall(text) if not any(run in d for d in data)]
-    text = TITLE_TYPE.sub("", RECORD_ID.sub("", EMAIL.sub("", text)))
+    text = TITLE_TYPE.sub("", RECORD_ID.sub("", EMAIL.sub("", COMMIT.sub("", text))))
     return [w for w in WORD.findall(text) if not re.search(r"\d", w)
             and not any(same.startswith(w) for same in SAME_IN_CHINESE)]   # (a word cut short at the edge)
 
@@ -84,6 +85,9 @@ async def walk(pilot, lang: str, data: list[str]) -> dict[str, list[str]]:
             await look(f"new {page}")
             await pilot.press("escape")
             await settle(pilot)
+    await pilot.press("1", "b")
+    await look("batches")
+    await pilot.press("escape")
     await pilot.press("1", "ctrl+p")
     await look("palette")
     await pilot.press("escape")

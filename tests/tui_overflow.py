@@ -1,18 +1,21 @@
 """What a screen cuts off or runs together at its size: words cut short in their widget or at the
 terminal's edge, and a label whose last letter touches the next widget's first (a title run into
-its value: 'Resident ID number340524…'). For walks through the screens (tests/test_tui_walk.py)."""
+its value: 'Resident ID number340524…', two placeholders side by side). For walks through the screens (tests/test_tui_walk.py)."""
 from __future__ import annotations
 
 from textual.content import Content
 from textual.geometry import Region
 from textual.widget import Widget
-from textual.widgets import Select, Tabs
+from textual.widgets import Input, Select, Tabs
 
 from rich.text import Text
 
 
 def _text(widget: Widget) -> str | None:
-    """The widget's own words, if it shows text (not a table, a chart or a list of its own)."""
+    """The widget's own words, if it shows text (not a table, a chart or a list of its own); an
+    empty input's placeholder (what a field is for, when no label says it)."""
+    if isinstance(widget, Input):
+        return widget.placeholder if not widget.value else None
     try:
         shown = widget.render()
     except Exception:

@@ -97,6 +97,23 @@ def value(zh: object, gloss: bool = False) -> str:
     return f"{texts['en']} ({text})" if gloss else texts["en"]
 
 
+def stored(typed: str) -> str:
+    """The stored value of an enumerated value typed as the reader's language shows it ("central"
+    in English mode is 中央); anything else as typed."""
+    if _lang == "zh":
+        return typed
+    return _stored_of_english().get(typed.lower(), typed)
+
+
+@lru_cache(maxsize=None)
+def _stored_of_english() -> dict[str, str]:
+    english: dict[str, list[str]] = {}
+    for key, texts in catalogue().items():
+        if key.startswith("value."):
+            english.setdefault(texts["en"].lower(), []).append(key.removeprefix("value."))
+    return {en: zh[0] for en, zh in english.items() if len(zh) == 1}   # (one English for two values: as typed)
+
+
 def values(items: object) -> str:
     """A list of enumerated values, each as `value` shows it."""
     if not isinstance(items, (list, tuple)):

@@ -30,7 +30,7 @@ class BatchDialog(ModalScreen[None]):
     DEFAULT_CSS = """
     #batch-dialog { width: 78; height: auto; max-height: 23; }
     #batch-entries { height: 7; }
-    #batch-dialog Input { width: 1fr; }
+    #batch-dialog Input { width: 1fr; margin-right: 1; }   /* (placeholders side by side stay apart) */
     #batch-dialog Select { width: 1fr; }
     #batch-dialog .batch-row { height: auto; margin-bottom: 1; }
     """
@@ -66,7 +66,7 @@ class BatchDialog(ModalScreen[None]):
                 yield Input(placeholder=i18n.t("tui.batch.reason"), id="batch-reason", compact=True)
                 yield Input(placeholder=i18n.t("tui.batch.by"), id="batch-by", compact=True)
             with Horizontal(classes="batch-row"):
-                yield Input(value="中央=100", placeholder=i18n.t("tui.batch.shares"), id="batch-shares", compact=True)
+                yield Input(value=f"{i18n.value('中央')}=100", placeholder=i18n.t("tui.batch.shares"), id="batch-shares", compact=True)
                 yield Input(placeholder=i18n.t("tui.batch.reference"), id="batch-reference", compact=True)
             with Horizontal(classes="fm-buttons"):
                 for name in ("remove", "add", "approve", "pay", "close"):
@@ -172,7 +172,7 @@ class BatchDialog(ModalScreen[None]):
             if not sep or not percent.strip().isdigit():
                 self._status(i18n.t("aid.batch.bad_share", share=item), error=True)
                 return
-            shares.append({"source": source.strip(), "percent": int(percent)})
+            shares.append({"source": i18n.stored(source.strip()), "percent": int(percent)})
         reference = self._value("batch-reference")
         self._run(lambda: batches.pay(self.ledger, self.batch["id"], on=self.today, method="银行卡", shares=shares,
                                       reference=reference)[0], "tui.batch.paid")
