@@ -32,3 +32,72 @@ def test_titles_in_chinese(title, action, shown):
 def test_titles_in_english(english):
     assert readable("aid: import 3 records from 春季资助.xlsx", "import") == "aid: import 3 record(s) from 春季资助.xlsx"
     assert readable("batch: pay 海原四中 ×5", "pay") == "payment batch: pay 海原四中 ×5"
+
+
+# ---- the history and audit screens read titles the same way (Pilot, 80x24) -------------------
+
+from textual.app import App  # noqa: E402
+from textual.widgets import DataTable, Input, Static  # noqa: E402
+
+from test_tui_app import open_ledger, pilot_test, rid, small  # noqa: E402,F401
+from tui.screens.audit import AuditScreen  # noqa: E402
+from tui.screens.history import HistoryScreen  # noqa: E402
+
+VISIT_1 = rid("visit", 1)
+TITLES = {   # the small ledger's commits, newest first, after the activity's topic was edited
+    "zh": ["活动：修改 2026-09-15 送教下乡 沙河二小 → 石桥二小", "资助：导入", "资助标准：导入", "学生：导入",
+           "活动：导入", "帮扶计划：导入", "学校：导入"],
+    "en": ["activity: edit 2026-09-15 送教下乡 沙河二小 → 石桥二小", "aid: 导入", "standard: 导入", "student: 导入",
+           "activity: 导入", "plan: 导入", "school: 导入"],
+}
+
+
+class Harness(App):
+    def __init__(self, screen) -> None:
+        super().__init__()
+        self.first = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self.first)
+
+
+async def until(pilot, condition, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the screen did not get there in time")
+
+
+def messages(table: DataTable, column: int) -> list[str]:
+    return [str(table.get_row_at(n)[column]) for n in range(table.row_count)]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pilot_test
+async def test_history_and_audit_read_titles_in_the_readers_language(small, lang):
+    led = open_ledger(small)
+    led.put({**led.get(VISIT_1), "topic": "三年级语文公开课"}, base=led.version(VISIT_1))
+    assert led.log(limit=1)[0]["title"] == "visit: edit 2026-09-15 送教下乡 沙河二小 → 石桥二小"   # as written
+    i18n.set_lang(lang)
+    try:
+        app = Harness(HistoryScreen(led, VISIT_1))
+        async with app.run_test(size=(80, 24)) as pilot:
+            table = app.screen.query_one("#history-versions", DataTable)
+            await until(pilot, lambda: table.row_count == 2)
+            assert messages(table, 4) == [TITLES[lang][0], TITLES[lang][4]]
+        app = Harness(AuditScreen(led))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            table = screen.query_one("#audit-commits", DataTable)
+            await until(pilot, lambda: table.row_count >= len(TITLES[lang]))
+            assert messages(table, 4)[:len(TITLES[lang])] == TITLES[lang]
+            detail = screen.query_one("#audit-detail-body", Static)
+            await until(pilot, lambda: TITLES[lang][0] in str(detail.render()))
+            # the filter finds a commit by the words it is shown in
+            screen.query_one("#audit-filter", Input).value = {"zh": "修改", "en": "activity: edit"}[lang]
+            await until(pilot, lambda: table.row_count == 1)
+            assert messages(table, 4) == [TITLES[lang][0]]
+    finally:
+        i18n.set_lang("zh")
+        led.close()

@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Input, Select, Static, TabbedContent, Tab
 
 from store.history import audit
 from store.core import i18n, ids
+from store.core.describe import readable
 from store.history.changes import Commit, describe, record_changes, walk
 from store.core.text import printable
 
@@ -43,14 +44,16 @@ class Row:
     commit: Commit
     records: list[str]
     types: list[str]
+    title: str           # the commit's title in the reader's words (资助：新增 … for aid: add …)
     haystack: str        # what the filter matches, lower case
 
 
 def _row(c: Commit) -> Row:
     records = sorted({rid for p, _o, _n in c.record_files() if (rid := ids.id_from_path(p))})
     types = sorted({r.split("-", 1)[0] for r in records})
-    words = [c.when, c.author, c.email, c.title, c.sha, *records, *(i18n.t(f"audit.rtype.{t}") for t in types)]
-    return Row(c, records, types, " ".join(words).lower())
+    title = readable(c.title, (c.trailers.get("Action") or [""])[0])
+    words = [c.when, c.author, c.email, c.title, title, c.sha, *records, *(i18n.t(f"audit.rtype.{t}") for t in types)]
+    return Row(c, records, types, title, " ".join(words).lower())
 
 
 class AuditScreen(LedgerScreen):
@@ -160,7 +163,7 @@ class AuditScreen(LedgerScreen):
             action = i18n.listing(i18n.t(f"audit.trailer.{a}") if i18n.has(f"audit.trailer.{a}") else a
                                   for a in c.trailers.get("Action", [])) or i18n.t("changes.hand")
             kinds = i18n.listing(i18n.t(f"audit.rtype.{t}") for t in row.types)
-            table.add_row(_text(c.when), _text(c.author), _text(kinds), _text(action), _text(c.title), key=c.sha)
+            table.add_row(_text(c.when), _text(c.author), _text(kinds), _text(action), _text(row.title), key=c.sha)
         status = f"{len(self.shown)}/{len(matching)}"
         if self.focus_record:
             status = i18n.t("audit.tui.history_of", record=self.focus_record) + "  " + status
@@ -199,7 +202,7 @@ class AuditScreen(LedgerScreen):
             body.append("\n\n")
         body.append_text(_text(f"{c.sha[:10]}  {c.when}  {c.author} <{c.email}>", "bold"))
         body.append("\n")
-        body.append_text(_text(c.title))
+        body.append_text(_text(row.title))
         body.append("\n")
         shown = left = 0
         for change in record_changes(self.ledger.git, [c], lambda _c: schemas):

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 
 from store.rules import formmodel as fm
 from store.core import i18n, ids
-from store.core.describe import label
+from store.core.describe import label, readable
 from store.core.errors import BangfuError
 from store.core.text import printable
 from tui.modals.confirm import ConfirmDialog
@@ -95,7 +95,7 @@ class HistoryScreen(Screen[None]):
     def _cells(self, entry: dict) -> list[Text]:
         action = (entry.get("trailers", {}).get("Action") or [""])[0]
         key = f"forms.history.action_{action}"
-        message = entry.get("title", "")
+        message = readable(entry.get("title", ""), action)   # (as the home's latest changes read it)
         reason = (entry.get("trailers", {}).get("Reason") or [""])[0]
         if reason:
             message = i18n.t("forms.history.with_reason", message=message, reason=reason)
