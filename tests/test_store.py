@@ -539,7 +539,11 @@ def test_the_full_text_index_finds_what_the_text_holds_and_nothing_else(pair):
         assert ledger.matching(order, needle) == hits, needle
     assert ledger.matching([v], "文-数") == [v] and ledger.matching([v], "文数") == []
     assert ledger.matching([v], ":") == [v] and ledger.matching([v], "¶") == []   # (punctuation alone)
-    assert ledger.matching([v], v[-8:].lower()) == [v]     # (a piece of its id, with a digit)
+    # A piece of its id with a digit finds it: its time part, which begins with a digit in every ULID
+    # (the last eight characters, random, held no digit one time in twenty: a needle without a digit
+    # is not looked for in the ids, by design, and the test failed then).
+    piece = v.split("-", 1)[1][:8].lower()
+    assert any(c.isdigit() for c in piece) and ledger.matching([v], piece) == [v]
     ledger.delete(v, reason="记错")
     assert ledger.matching([v], "送教") == []
     kept = ledger.put(visit(p, b, a, notes="送教:语文")).id
