@@ -115,6 +115,46 @@ def test_entitlements_for_a_batch(ledger, small):
         s["戊"]: (small["standards"][0], 62_500)}
 
 
+def test_the_statuses_and_duty_of_a_term_read_from_one_walk_over_the_students_page_by_page(ledger, small,
+                                                                                          monkeypatch):
+    """The dashboard's statuses and 应助尽助 come from one walk over the students, a page at a time:
+    with pages of two students, the eight of this ledger are read in four pages and every figure is
+    the same as counted by hand. Added to the small ledger: 庚, a boarder at 某县一中 recognised on
+    2026-12-20; 辛, a day pupil recognised 2026-09-01 and lifted out of poverty 2026-10-01 (still 初中:
+    脱贫保留), of the group 建档立卡.
+    On 2026-12-05: 在册 甲 乙 丙 戊 己, 脱贫保留 辛, 已退出 丁, 未认定 庚. 建档立卡 (eligible): 辛.
+    Boarding due 甲 乙 丙 戊 辛 (辛 at the day pupils' 312.50), unpaid 乙 辛, not due 丁, twice 戊, off 丙;
+    nutrition due the same five, unpaid 戊 辛: findings 5 + 2 = 7.
+    At the end of the term (2027-01-31) 庚 is recognised too: due both, paid neither: findings 9."""
+    from store.figures import dashboard
+    from store.ledger import index
+
+    school = small["school"]
+    later = rec("student", name="庚", sex="男", school=school, stage="初中", grade="八年级", boarding=True,
+                events=[{"date": "2026-12-20", "event": "认定"}])
+    lifted = rec("student", name="辛", sex="女", school=school, stage="初中", grade="八年级", boarding=False,
+                 groups=["建档立卡"], events=[{"date": "2026-09-01", "event": "认定"},
+                                              {"date": "2026-10-01", "event": "脱贫", "stage": "初中"}])
+    ledger.commit([Change(r["id"], r, NEW) for r in (later, lifted)], action="import", message="test data")
+    monkeypatch.setattr(index, "PAGE", 2)
+    s = {**small["s"], "庚": later["id"], "辛": lifted["id"]}
+    aid = dashboard.aid_summary(ledger, TERM, today=dt.date(2026, 12, 5), schools={school})
+    assert aid.by_status == {"在册": tuple(sorted(s[n] for n in "甲乙丙戊己")), "脱贫保留": (s["辛"],),
+                             "已脱贫": (), "已退出": (s["丁"],), "未认定": (s["庚"],)}
+    assert aid.by_group == {"建档立卡": (s["辛"],)}
+    board, meal = (p for p in aid.duty.programmes if p.programme in ("义务教育寄宿生生活补助", "营养改善计划"))
+    assert {e.student: e.amount_fen for e in board.due} == {s["甲"]: 62_500, s["乙"]: 62_500, s["丙"]: 31_250,
+                                                           s["戊"]: 62_500, s["辛"]: 31_250}
+    assert [p.student for p in board.unpaid] == sorted([s["乙"], s["辛"]])
+    assert [(len(board.not_due), len(board.twice), len(board.off))] == [(1, 1, 1)]
+    assert [p.student for p in meal.unpaid] == sorted([s["戊"], s["辛"]])
+    assert aid.duty.findings == 7
+    at_the_end = duty.duty(ledger, TERM, schools=[school])
+    assert [p.student for p in next(p for p in at_the_end.programmes if p.programme == "营养改善计划").unpaid] == \
+        sorted([s["戊"], s["辛"], s["庚"]])
+    assert at_the_end.findings == 9
+
+
 def test_the_demo_autumn_batch_pays_ma_guoqing_his_boarding_subsidy(demo):
     """马国庆 had nutrition aid and not the boarding subsidy he is due; the demo's autumn batch at
     海原县第四中学 (store/demo/build.py) lists, removes and adds him back, and pays him: nothing of

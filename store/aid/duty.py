@@ -93,6 +93,8 @@ class _Ledger:
         self.source = source
         self.standards = list(source.scan("standard"))
         self._entitled: dict[tuple, dict | None] = {}
+        self._valid: dict[tuple, tuple[int, list[dict]]] = {}
+        self._sets: dict[tuple[str, ...], int] = {}
         # A standard fits only its own programme and stage, on the days it is valid: each
         # situation walks those few, its dates read once, not every standard of every year
         # (17,866 situations × 2,009 standards at 200k records).
@@ -113,17 +115,29 @@ class _Ledger:
 
     def entitled(self, programme: str, stage: object, boarding: bool, county: object, difficulty: object,
                  on: dt.date) -> dict | None:
-        """standards.entitled, asked once per situation: every student of a county's ledger asks,
-        in a handful of situations, and a ledger keeps thousands of standards over the years."""
-        key = (programme, stage, boarding, county, difficulty, on)
+        """standards.entitled, asked once per situation and set of standards valid on the day: every
+        student of a county's ledger asks, in a handful of situations, and a payment asks on the day
+        it was paid (a term's payments fall on a few hundred days and the standards change on few)."""
         try:
-            return self._entitled[key]
-        except KeyError:
-            valid = [s for s, start, end in self._of.get((programme, stage), ()) if standards.valid_between(start, end, on)]
-            found = self._entitled[key] = standards.entitled(valid, *key)
-            return found
+            valid, chosen = self._valid_on(programme, stage, on)
+            key = (programme, stage, boarding, county, difficulty, valid)
+            try:
+                return self._entitled[key]
+            except KeyError:
+                found = self._entitled[key] = standards.entitled(chosen, programme, stage, boarding, county,
+                                                                 difficulty, on)
+                return found
         except TypeError:   # (a list where a word belongs, in a file edited by hand)
-            return standards.entitled(self.standards, *key)
+            return standards.entitled(self.standards, programme, stage, boarding, county, difficulty, on)
+
+    def _valid_on(self, programme: str, stage: object, on: dt.date) -> tuple[int, list[dict]]:
+        """The standards of a programme and stage valid on a day, and a number naming that set."""
+        key = (programme, stage, on)
+        if key not in self._valid:
+            chosen = [s for s, start, end in self._of.get((programme, stage), ()) if standards.valid_between(start, end, on)]
+            ids = tuple(str(s.get("id")) for s in chosen)
+            self._valid[key] = (self._sets.setdefault(ids, len(self._sets)), chosen)
+        return self._valid[key]
 
     def county(self, school: str | None) -> str | None:
         return (self.schools.get(school or "") or {}).get("county")
@@ -157,18 +171,27 @@ def _difficulty(data: _Ledger, student: dict, year: str) -> str | None:
     return (approved or {}).get("review", {}).get("level") or student.get("difficulty")
 
 
-def entitlement(data: _Ledger, student: dict, programme: str, term: str, on: dt.date) -> Entitlement | None:
-    """What the rules give this student for this programme in this term (None: nothing)."""
-    then = situation.situation(student, year=situation.school_year_of_term(term))
-    county = data.county(then.get("school"))
-    standard = data.entitled(programme, then.get("stage"), then["boarding"], county,
-                             _difficulty(data, student, situation.school_year_of_term(term)), on)
+def _standing(data: _Ledger, student: dict, year: str) -> tuple:
+    """What the standards look at in a school year: (stage, boarding, county, difficulty)."""
+    then = situation.situation(student, year=year)
+    return then.get("stage"), then["boarding"], data.county(then.get("school")), _difficulty(data, student, year)
+
+
+def _entitled(data: _Ledger, student: str, standing: tuple, programme: str, term: str,
+              on: dt.date) -> Entitlement | None:
+    standard = data.entitled(programme, *standing, on)
     if standard is None:
         return None
-    days = data.school_days(term, county) if standard.get("unit") == "天" else None
+    days = data.school_days(term, standing[2]) if standard.get("unit") == "天" else None
     amounts = standards.term_amounts(standard, days)
-    return Entitlement(student["id"], programme, standard["id"], max(amounts) if amounts and not standard.get("cap")
+    return Entitlement(student, programme, standard["id"], max(amounts) if amounts and not standard.get("cap")
                        else None, days)
+
+
+def entitlement(data: _Ledger, student: dict, programme: str, term: str, on: dt.date) -> Entitlement | None:
+    """What the rules give this student for this programme in this term (None: nothing)."""
+    return _entitled(data, student["id"], _standing(data, student, situation.school_year_of_term(term)), programme,
+                     term, on)
 
 
 def entitlement_of(source, student: dict, programme: str, term: str, on: dt.date) -> Entitlement | None:
@@ -181,45 +204,97 @@ def programmes_of(source) -> list[str]:
     return list(source.schemas().field("aid", ("programme",)).get("enum") or [])
 
 
+@dataclass(frozen=True)
+class Pupil:
+    """One student as the figures of a term see them on their day: what every programme asks of a
+    student, worked out once rather than once per programme."""
+    id: str
+    school: object           # in the term's school year
+    status: str              # checks.STATUSES, on the day
+    on_ledger: bool          # taken onto the aid ledger by the day
+    standing: tuple          # what the standards look at (_standing)
+    groups: object           # as the record has them
+
+
+@dataclass
+class Roll:
+    """The students of the ledger for a term's figures, read in one walk a page at a time (at a
+    county's decade, every student's record held at once took hundreds of MB, and the figures read
+    them once for the statuses and again for each programme), with the whole records kept only of
+    the students `kept` names (those paid in the term: their payments are checked day by day)."""
+    data: _Ledger
+    term: str
+    on: dt.date
+    pupils: list[Pupil]
+    students: dict[str, dict]
+
+    def __post_init__(self) -> None:
+        self.by_id = {p.id: p for p in self.pupils}
+
+    @classmethod
+    def read(cls, source, term: str, on: dt.date, kept: set[str] = frozenset()) -> "Roll":
+        data = _Ledger(source)
+        year = situation.school_year_of_term(term)
+        pupils, students = [], {}
+        with contextlib.closing(source.walk("student")) as walk:   # (the walk holds the ledger still until closed)
+            for student in walk:
+                sid = student["id"]
+                status = checks.student_status(student, on, data.recognised.get(sid))
+                pupils.append(Pupil(sid, situation.situation(student, year=year).get("school"), status,
+                                    _on_ledger(data, student, on), _standing(data, student, year),
+                                    student.get("groups")))
+                if sid in kept:
+                    students[sid] = student
+        return cls(data, term, on, pupils, students)
+
+
 def entitlements(source, term: str, programme: str, *, school: str | None = None,
                  on: dt.date | None = None) -> list[Entitlement]:
     """Every student due `programme` in `term` (at `school`, or anywhere), on the day `on`."""
     on = on or term_start(term)
-    data = _Ledger(source)
-    return _due(data, list(source.scan("student")), term, programme, frozenset({school}) if school else None, on)
+    return _due(Roll.read(source, term, on), programme, frozenset({school}) if school else None)
 
 
-def _due(data: _Ledger, students: list[dict], term: str, programme: str, schools: frozenset[str] | None,
-         on: dt.date) -> list[Entitlement]:
+def _due(roll: Roll, programme: str, schools: frozenset[str] | None) -> list[Entitlement]:
+    data = roll.data
     if not standards.is_due_by_rule(programme) or not any(s.get("programme") == programme for s in data.standards):
         return []
-    year = situation.school_year_of_term(term)
     out = []
-    for student in sorted(students, key=lambda s: s["id"]):
-        if schools is not None and situation.situation(student, year=year).get("school") not in schools:
+    given: dict[tuple, Entitlement | None] = {}   # (a few hundred standings among a county's students)
+    for pupil in roll.pupils:
+        if schools is not None and pupil.school not in schools:
             continue
-        if not (_on_roll(data, student, programme, on) and _on_ledger(data, student, on)):
+        if not (pupil.on_ledger and checks.may_be_paid_as(pupil.status, programme)):
             continue
-        found = entitlement(data, student, programme, term, on)
+        try:
+            found = given[pupil.standing]
+        except KeyError:
+            found = given[pupil.standing] = _entitled(data, pupil.id, pupil.standing, programme, roll.term, roll.on)
+        except TypeError:   # (a list where a word belongs)
+            found = _entitled(data, pupil.id, pupil.standing, programme, roll.term, roll.on)
         if found:
-            out.append(found)
+            out.append(Entitlement(pupil.id, programme, found.standard, found.amount_fen, found.days))
     return out
 
 
-def duty(source, term: str, *, schools: Iterable[str] | None = None, today: dt.date | None = None) -> Duty:
+def duty(source, term: str, *, schools: Iterable[str] | None = None, today: dt.date | None = None,
+         read: tuple[list[dict], Roll] | None = None) -> Duty:
     """The 应助尽助 figures of a term, for the students of `schools` that school year (or all): `source`
-    is the ledger (anything with scan and schemas)."""
+    is the ledger (anything with scan, walk and schemas); `read` the term's payments (as `scan` gives
+    them) and the roll on the figures' day, when the caller has read them already (the dashboard's
+    statuses read the same)."""
     schools = frozenset(schools) if schools is not None else None
     on = min(term_end(term), today) if today else term_end(term)
-    data = _Ledger(source)
-    year = situation.school_year_of_term(term)
-    students = {s["id"]: s for s in source.scan("student")}
+    if read is None:
+        everything = source.scan("aid", term=term)
+        read = everything, Roll.read(source, term, on, {str(a.get("student", "")) for a in everything})
+    everything, roll = read
+    data, students = roll.data, roll.students
 
     def at_school(sid: str) -> bool:
-        s = students.get(sid)
-        return schools is None or bool(s) and situation.situation(s, year=year).get("school") in schools
+        return schools is None or sid in students and roll.by_id[sid].school in schools
 
-    payments = [a for a in source.scan("aid", term=term) if at_school(str(a.get("student", "")))]
+    payments = [a for a in everything if at_school(str(a.get("student", "")))]
     by_programme: dict[str, list[dict]] = {}
     for a in sorted(payments, key=lambda a: (a.get("paid_on", ""), a["id"])):
         by_programme.setdefault(a.get("programme", ""), []).append(a)
@@ -230,13 +305,13 @@ def duty(source, term: str, *, schools: Iterable[str] | None = None, today: dt.d
     out = []
     for programme in shown:
         paid = by_programme.get(programme, [])
-        due = _due(data, list(students.values()), term, programme, schools, on)
-        out.append(_programme(data, programme, term, due, paid, students))
+        due = _due(roll, programme, schools)
+        out.append(_programme(roll, programme, due, paid))
     return Duty(term, on, schools, tuple(out), tuple(_same_person(payments, students)))
 
 
-def _programme(data: _Ledger, programme: str, term: str, due: list[Entitlement], paid: list[dict],
-               students: dict[str, dict]) -> ProgrammeDuty:
+def _programme(roll: Roll, programme: str, due: list[Entitlement], paid: list[dict]) -> ProgrammeDuty:
+    data = roll.data
     paid_by: dict[str, list[dict]] = {}
     for a in paid:
         paid_by.setdefault(str(a.get("student", "")), []).append(a)
@@ -249,9 +324,9 @@ def _programme(data: _Ledger, programme: str, term: str, due: list[Entitlement],
         total = sum(fen_of(a, "amount_fen") for a in theirs)
         if len(theirs) > 1:
             twice.append(Pair(sid, programme, ids, None, total))
-        student = students.get(sid)
+        student = roll.students.get(sid)
         days = [dt.date.fromisoformat(a["paid_on"]) for a in theirs]
-        entitled = entitlement(data, student, programme, term, days[0]) if student else None
+        entitled = _entitled(data, sid, roll.by_id[sid].standing, programme, roll.term, days[0]) if student else None
         if student is None or not all(_on_roll(data, student, programme, d) for d in days) or (has_standards and not entitled):
             not_due.append(Pair(sid, programme, ids, None, total))
             continue

@@ -286,23 +286,21 @@ def expected_fen(aid: dict, standard: dict | None) -> int | None:
 def aid_summary(ledger, term: str, today: dt.date | None = None, schools: set[str] | None = None) -> AidSummary:
     _start, end = term_span(term)
     on = min(end, today) if today else end
-    students = sorted(ledger.scan("student"), key=lambda s: s["id"])
+    # The term's payments, then every student once (their statuses, and 应助尽助 from the same walk).
+    payments = ledger.scan("aid", term=term)
+    roll = aid_duty.Roll.read(ledger, term, on, {str(a.get("student", "")) for a in payments})
     groups_enum = ledger.schemas().field("student", ("groups", 0)).get("enum") or []
     by_status: dict[str, list[str]] = {s: [] for s in rules.STATUSES}
     by_group: dict[str, list[str]] = {g: [] for g in groups_enum}
-    recognised: dict[str, list[dict]] = {}
-    for r in ledger.scan("recognition"):
-        recognised.setdefault(str(r.get("student", "")), []).append(r)
-    for student in students:
-        status = rules.student_status(student, on, recognised.get(student["id"]))
-        by_status[status].append(student["id"])
-        if status in rules.ELIGIBLE:
-            for group in student.get("groups") or []:
-                by_group.setdefault(group, []).append(student["id"])
-    standards = {s["id"]: s for s in ledger.scan("standard")}
+    for pupil in sorted(roll.pupils, key=lambda p: p.id):
+        by_status[pupil.status].append(pupil.id)
+        if pupil.status in rules.ELIGIBLE:
+            for group in pupil.groups or []:
+                by_group.setdefault(group, []).append(pupil.id)
+    standards = {s["id"]: s for s in roll.data.standards}
     programmes_enum = ledger.schemas().field("aid", ("programme",)).get("enum") or []
     grouped: dict[str, list[dict]] = {}
-    for aid in sorted(ledger.scan("aid", term=term), key=lambda a: (a.get("paid_on", ""), a["id"])):
+    for aid in sorted(payments, key=lambda a: (a.get("paid_on", ""), a["id"])):
         grouped.setdefault(aid.get("programme", ""), []).append(aid)
     order = {p: i for i, p in enumerate(programmes_enum)}
     figures = []
@@ -322,7 +320,7 @@ def aid_summary(ledger, term: str, today: dt.date | None = None, schools: set[st
                                         tuple(unchecked)))
     return AidSummary(term, on, {k: tuple(v) for k, v in by_status.items()},
                       {k: tuple(v) for k, v in by_group.items() if v}, tuple(figures),
-                      aid_duty.duty(ledger, term, schools=schools, today=today))
+                      aid_duty.duty(ledger, term, schools=schools, today=today, read=(payments, roll)))
 
 
 # --- latest changes --------------------------------------------------------------------------------

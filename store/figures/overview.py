@@ -75,5 +75,5 @@ def work_out(ledger, term: str, today: dt.date) -> TermFigures:
         if p.in_term:
             months[p.plan] = charts.activity_months(ledger.peek([p.plan])[0], [v for v in ledger.peek(p.visits) if v],
                                                     p.start, p.end, today)
-    paid = charts.aid_months([a for a in ledger.peek(aid.payments) if a], term)
+    paid = charts.aid_months(ledger.scan("aid", term=term), term)   # (aid.payments: one query, not one each)
     return TermFigures(term, plans, aid, months, paid, tuple(sorted(ledger.broken)))

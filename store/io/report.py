@@ -283,6 +283,9 @@ class _Schools:
     def scan(self, rtype: str, **filters):
         return self._limited(rtype, self.ledger.scan(rtype, **filters))
 
+    def walk(self, rtype: str):
+        return (r for r in self.ledger.walk(rtype) if self._limited(rtype, [r]))
+
     def _limited(self, rtype: str, found: list[dict]) -> list[dict]:
         if rtype == "student":
             return [s for s in found if s.get("school") in self.schools]

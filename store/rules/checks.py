@@ -97,7 +97,11 @@ def is_eligible(student: dict, on_date: dt.date | str) -> bool:
 def may_be_paid(student: dict, programme: str, on_date: dt.date | str, recognised: list[dict] | None = None) -> bool:
     """A programme that needs recognition (认定) pays an eligible student; the others (营养膳食补助,
     免费教科书) any pupil who has not left."""
-    status = student_status(student, on_date, recognised)
+    return may_be_paid_as(student_status(student, on_date, recognised), programme)
+
+
+def may_be_paid_as(status: str, programme: str) -> bool:
+    """may_be_paid for a student whose status on the day is known already."""
     return status in ELIGIBLE if standards.needs_recognition(programme) else status != LEFT
 
 
