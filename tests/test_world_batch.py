@@ -284,3 +284,61 @@ def test_the_hub_refuses_an_edit_of_a_paid_batch_pushed_with_plain_git(tmp_path)
     pushed = subprocess.run(["git", "push", "origin", "main"], cwd=work, capture_output=True, text=True)
     assert pushed.returncode != 0 and f"这笔发放属于发放批次 {batch['id']}" in pushed.stderr
     site.close()
+
+
+# --- a disbursement of many: the rules read the ledger once for the whole save ----------------
+
+def test_a_bad_entry_among_many_is_refused_by_record_field_and_rule(ledger, county):
+    """Sixty pupils more on the meal list: the save's rules ask the ledger once for all of them
+    (store/rules/prefetch.py), and still find the one paid already and the one who has left,
+    with the words a payment checked alone gets."""
+    c = county
+    pupils = [rec("student", name=f"学生{n:02d}", sex="男", school=c["mid"], stage="初中", grade="七年级",
+                  class_name="1班", boarding=False, school_year=YEAR, events=[{"date": "2026-09-01", "event": "认定"}])
+              for n in range(60)]
+    ledger.commit([Change(p["id"], p, NEW) for p in pupils], action="import", message="sixty pupils")
+    batch = batches.make(ledger, TERM, MEAL, on=DAY, school=c["mid"]).batch
+    assert len(batch["entries"]) == 64
+    batches.approve(ledger, batch["id"], by="校长 周明", on=dt.date(2026, 9, 25))
+    paid, left = pupils[7], pupils[41]
+    ledger.put(rec("aid", student=paid["id"], programme=MEAL, term=TERM, amount_fen=47_000, days=94,
+                   paid_on="2026-09-30", source="中央", method="现金", voucher="XJ-7", standard=c["meal"]))
+    ledger.put({**ledger.get(left["id"]), "events": [{"date": "2026-09-01", "event": "认定"},
+                                                     {"date": "2026-10-08", "event": "退出", "reason": "转学"}]},
+               base=ledger.version(left["id"]))
+    before = ledger.git.tip()
+    with pytest.raises(InvalidRecord) as caught:
+        batches.pay(ledger, batch["id"], on=dt.date(2026, 10, 9), method="银行卡",
+                    shares=[{"source": "中央", "percent": 100}], reference="YH-9")
+    assert ledger.git.tip() == before
+    found = sorted(caught.value.findings, key=lambda f: f.rule)
+    assert [(f.record.split("-")[0], f.path, f.rule) for f in found] == [
+        ("aid", ("term",), "rule.aid_duplicate"), ("aid", ("paid_on",), "rule.aid_not_eligible")]
+    assert found[1].text() == f"错误 {found[1].record} 的字段 paid_on: 学生41 在发放日期 2026-10-09 不符合受助条件（状态：已退出）"
+    assert found[0].text() == (f"错误 {found[0].record} 的字段 term: 学生07 在 2026-2027-1 学期已有一笔「营养改善计划」发放"
+                               "（2026-09-30 · 470.00 · XJ-7）；每个学生每个项目每学期只能发放一次")
+
+
+def test_the_save_wide_reading_finds_what_one_at_a_time_finds(ledger, county):
+    """Every rule of every payment, against the ledger read once for the save and read as each
+    rule asks: the same findings, word for word (bad payments among them)."""
+    from store.rules import checks
+    c = county
+    pupils = [rec("student", name=f"学生{n:02d}", sex="男", school=c["mid"], stage="初中", grade="七年级",
+                  boarding=n % 2 == 0, school_year=YEAR) for n in range(60)]
+    ledger.commit([Change(p["id"], p, NEW) for p in pupils], action="import", message="sixty pupils")
+    board = ledger.get(c["board"])
+    made = [rec("aid", student=p["id"], programme=BOARD, term=TERM, amount_fen=62_500, paid_on="2026-10-09",
+                source="中央", method="银行卡", voucher="YH-1", standard=board["id"]) for p in pupils]
+    made += [rec("aid", student=c["a"], programme=BOARD, term=TERM, amount_fen=62_500, paid_on="2026-10-09",
+                 source="中央", method="银行卡", voucher="YH-1", standard=board["id"]) for _ in range(2)]
+    made.append(rec("aid", student=c["e"], programme=MEAL, term=TERM, amount_fen=50_000, paid_on="2026-10-09",
+                    source="中央", method="银行卡", voucher="YH-1", standard=c["meal"], days=94))
+    records = {a["id"]: a for a in made}
+    with ledger.index.trial(records):
+        once = checks.source_for(made, ledger.index)
+        together = [f.text() for a in made for f in checks.check(a, once)]
+        alone = [f.text() for a in made for f in checks.check(a, ledger.index)]
+    assert together == alone
+    # (unrecognised pupils, the day pupils' standard, 王小红 twice, 钱小东 gone and paid off standard)
+    assert len(alone) >= 60 + 2 + 2

@@ -321,6 +321,18 @@ class Index:
         return None if row is None else self._record(rid, row[0], row[1])
 
     @_healing
+    def get_many(self, rids: list[str]) -> dict[str, dict | None]:
+        """Several records in one read, each as `get` gives it (None: not there)."""
+        out: dict[str, dict | None] = {rid: self._trial[rid] for rid in rids if rid in self._trial}
+        rest = [rid for rid in rids if rid not in out]
+        out.update(dict.fromkeys(rest))
+        if rest:
+            marks = ",".join("?" * len(rest))
+            for rid, blob, doc in self._all(f"SELECT id, blob, doc FROM records WHERE id IN ({marks})", rest):
+                out[rid] = self._record(rid, blob, doc)
+        return out
+
+    @_healing
     def _blob(self, rid: str) -> str | None:
         if rid in self._trial:
             return None if self._trial[rid] is None else "pending"

@@ -470,13 +470,14 @@ class Ledger:
             pass  # whoever reads next meets the same problem and reports it
 
     # -- checking ------------------------------------------------------------
-    def check(self, record: dict) -> list[Finding]:
-        """Schema findings, then (for a record that fits its schema) the rules' findings."""
+    def check(self, record: dict, source=None) -> list[Finding]:
+        """Schema findings, then (for a record that fits its schema) the rules' findings; `source`
+        is the ledger as the rules see it (the index, or the index as a save's checks read it)."""
         schemas = self.schemas()
         found = schemas.check(record)
         if errors(found):
             return found
-        return found + rules.check(record, self.index, schemas=schemas)
+        return found + rules.check(record, self.index if source is None else source, schemas=schemas)
 
     # -- writing ------------------------------------------------------------
     def put(self, record: dict, *, base: str | None | _Unset = NEW, author: Person | None = None,
@@ -624,13 +625,15 @@ class Ledger:
     def _check_batch(self, records: dict[str, dict | None], problems: list[Finding],
                      warnings: dict[str, list[Finding]]) -> None:
         with self.index.trial(records):
+            source = rules.source_for([doc for doc in records.values() if doc is not None], self.index,
+                                      self.schemas())
             for rid, doc in records.items():
                 if doc is None:
                     refs = rules.referrers(rid, self.index, self.schemas())
                     if refs:
                         raise Referenced(rid, [(r, dotted(p) if isinstance(p, tuple) else str(p)) for r, p in refs])
                     continue
-                found = self.check(doc)
+                found = self.check(doc, source)
                 problems.extend(errors(found))
                 warnings[rid] = [f for f in found if f.level != "error"]
 

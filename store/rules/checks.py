@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Protocol
 
-from store.rules import calendar as school_calendar, idcard, identifiers, protected, recognitions, situation, standards
+from store.rules import calendar as school_calendar, idcard, identifiers, prefetch, protected, recognitions, situation, standards
 from store.core import ids
 from store.core.findings import Finding, dotted
 from store.core.i18n import Title, Word
@@ -175,7 +175,9 @@ def _expand(node: object, path: tuple, prefix: tuple = ()) -> Iterator[tuple[tup
         yield from _expand(node[head], rest, prefix + (head,))
 
 
+@lru_cache(maxsize=1024)
 def _target(schemas: Schemas, record_type: str, path: tuple) -> str | None:
+    # (asked for each reference of each record: 100,000 times in a disbursement's save)
     return schemas.field(record_type, tuple(0 if p == "*" else p for p in path)).get("x-ref")
 
 
@@ -928,6 +930,24 @@ def _referrers_kept(c: _Ctx, r: dict) -> Iterator[Finding]:
 
 for _type in DEPENDENT:
     RULES[_type] = RULES.get(_type, ()) + (_referrers_kept,)
+
+
+# What the rules of many records of a type ask the ledger, asked once for a whole save
+# (store/rules/prefetch.py): a disbursement's payments ask for the student's payments of the
+# programme in the term (_aid_duplicate) and the student's recognitions (_aid_eligible).
+BULK: dict[str, prefetch.Bulk] = {
+    "aid": prefetch.Bulk(finds=(prefetch.Grouped("aid", "student", ("programme", "term")),
+                                prefetch.Grouped("recognition", "student"))),
+}
+
+
+def source_for(records: list[dict], source: RecordSource, schemas: Schemas | None = None) -> RecordSource:
+    """The ledger as the rules of a save's records read it: each question asked once for the save,
+    the records they refer to (students, standards, a batch's 50,000 entries) read together."""
+    schemas = schemas or _project_schemas()
+    referred = [value for r in records for path in schemas.references.get(r.get("type"), ())
+                for _where, value in _expand(r, path) if isinstance(value, str)]
+    return prefetch.Prefetched(source, records, BULK, referred)
 
 
 def check(record: dict, source: RecordSource, *, deleting: bool = False,
