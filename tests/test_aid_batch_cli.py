@@ -83,11 +83,12 @@ def test_the_demo_autumn_batch_in_the_log(capsys, demo):
                                                                   "HY4-2026-2027-1-代发01")
     assert [(s["action"], s["reason"]) for s in batch["review"]] == [
         ("移除", "银行卡尚未开户，开户后补入"), ("增加", "已开户（开户回执已存档）")]
-    # The boarding subsidy is shared 5:5 by the centre and the region (国发〔2015〕67号): 李梦瑶's 312.50
-    # as 156.25 + 156.25, each boarder's 625.00 as 312.50 + 312.50.
+    # The boarding subsidy is shared 5:5 by the centre and the region (国发〔2015〕67号): 李梦瑶's 375.00
+    # (初中 day pupils 750 元/年 from the 2024 spring term) as 187.50 + 187.50, each boarder's 750.00
+    # (1500 元/年) as 375.00 + 375.00.
     assert batch["payment"]["shares"] == [{"source": "中央", "percent": 50}, {"source": "省", "percent": 50}]
     assert sorted(tuple(s["fen"] for s in a["shares"]) for a in demo.find("aid", batch=batch["id"])) == [
-        (15_625, 15_625), (31_250, 31_250), (31_250, 31_250), (31_250, 31_250), (31_250, 31_250)]
+        (18_750, 18_750), (37_500, 37_500), (37_500, 37_500), (37_500, 37_500), (37_500, 37_500)]
 
 
 def test_a_paid_batch_payment_is_corrected_with_set_adjust(capsys, ledger, county):  # noqa: F811

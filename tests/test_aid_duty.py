@@ -165,8 +165,9 @@ def test_the_demo_autumn_batch_pays_ma_guoqing_his_boarding_subsidy(demo):
     assert board.unpaid == () and board.not_due == () and board.twice == ()
     [batch] = demo.find("batch", programme="义务教育寄宿生生活补助")
     paid = {names[a["student"]]: a["amount_fen"] for a in demo.find("aid", batch=batch["id"])}
-    # Four boarders at 1250 元/年 -> 625 元, 李梦瑶 a day pupil at half that -> 312.50 元.
-    assert paid == {"马国庆": 62_500, "白雪": 62_500, "马振宇": 62_500, "苏婉婷": 62_500, "李梦瑶": 31_250}
+    # Four boarders at 1500 元/年 (初中, from the 2024 spring term) -> 750 元, 李梦瑶 a day pupil at
+    # half that -> 375 元.
+    assert paid == {"马国庆": 75_000, "白雪": 75_000, "马振宇": 75_000, "苏婉婷": 75_000, "李梦瑶": 37_500}
     # The autumn term before the demo's first payments: nothing paid, nothing listed.
     before = duty.duty(demo, "2025-2026-1", today=dt.date(2026, 12, 5))
     assert not before.started and before.findings == 0
@@ -192,7 +193,7 @@ def test_the_demo_nutrition_batch_awaits_approval_and_once_paid_nothing_is_missi
                 shares=[{"source": "中央", "percent": 100}])
     d = duty.duty(demo, TERM, today=dt.date(2026, 12, 5))
     assert all(p.unpaid == () and p.not_due == () and p.twice == () for p in d.programmes)
-    # What is left is the demo's one payment off its standard (胡晓东, 600.00 against 625.00).
+    # What is left is the demo's one payment off its standard (胡晓东, 600.00 against 750.00).
     assert d.findings == 1
 
 
@@ -201,9 +202,9 @@ def test_the_term_report_lists_the_demo_findings_and_says_when_nothing_is_paid(d
 
     r = report.build(demo, TERM, today=dt.date(2026, 12, 5))
     # The nutrition batch awaiting approval: its five pupils are due 490.00 and unpaid, besides 胡晓东's
-    # boarding subsidy paid 600.00 against 625.00.
+    # boarding subsidy paid 600.00 against 750.00 (1500 元/年 from the 2024 spring term, halved).
     assert sorted((a.kind, a.student, a.programme, a.amount_fen, a.expected_fen) for a in r.aid.anomalies) == sorted(
-        [("off_standard", "胡晓东", "义务教育寄宿生生活补助", 60_000, 62_500)]
+        [("off_standard", "胡晓东", "义务教育寄宿生生活补助", 60_000, 75_000)]
         + [("unpaid", n, "营养改善计划", None, 49_000) for n in ("白雪", "马振宇", "李梦瑶", "苏婉婷", "马国庆")])
     empty = report.build(demo, "2025-2026-1", today=dt.date(2026, 12, 5))
     assert empty.aid.anomalies == [] and "本学期尚未发放" in report.markdown(empty)

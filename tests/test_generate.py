@@ -284,12 +284,14 @@ def test_demo_standards_students_and_aid(demo):
     t = by_type(demo)
     figures = {(s["programme"], s["stage"], s.get("boarding"), s.get("level")): (s["amount_fen"], s["unit"])
                for s in t["standard"] if "valid_to" not in s}
-    # Today's figures (policy as of the 2025 spring term), each with its document in the notes.
+    # Today's figures (policy as of the 2025 spring term), each with its document in the notes. The
+    # boarding subsidy's national base rose from the 2024 spring term (财政部, 2024-05-07): 小学 1250,
+    # 初中 1500 元/年, day pupils half of it.
     assert figures[("学前教育资助", "学前", None, None)] == (100000, "年")
-    assert figures[("义务教育寄宿生生活补助", "小学", True, None)] == (100000, "年")
-    assert figures[("义务教育寄宿生生活补助", "初中", True, None)] == (125000, "年")
-    assert figures[("义务教育寄宿生生活补助", "小学", False, None)] == (50000, "年")
-    assert figures[("义务教育寄宿生生活补助", "初中", False, None)] == (62500, "年")
+    assert figures[("义务教育寄宿生生活补助", "小学", True, None)] == (125000, "年")
+    assert figures[("义务教育寄宿生生活补助", "初中", True, None)] == (150000, "年")
+    assert figures[("义务教育寄宿生生活补助", "小学", False, None)] == (62500, "年")
+    assert figures[("义务教育寄宿生生活补助", "初中", False, None)] == (75000, "年")
     assert figures[("普通高中国家助学金", "高中", None, "一档")] == (300000, "年")
     assert figures[("普通高中国家助学金", "高中", None, "二档")] == (200000, "年")
     assert figures[("中职国家助学金", "中职", None, None)] == (230000, "年")
@@ -303,6 +305,8 @@ def test_demo_standards_students_and_aid(demo):
     assert older[("营养改善计划", "小学", None, "2021-08-31")] == 400
     assert older[("普通高中国家助学金", "高中", "一档", "2025-01-31")] == 250000
     assert older[("生源地助学贷款", "高中", None, "2021-08-31")] == 800000
+    assert sorted(s["amount_fen"] for s in t["standard"] if s["programme"] == "义务教育寄宿生生活补助"
+                  and s.get("valid_to") == "2024-01-31") == [50000, 62500, 100000, 125000]
     assert all(s.get("notes") for s in t["standard"] if s["programme"] != "校车补助")
     students = t["student"]
     assert 30 <= len(students) <= 40
