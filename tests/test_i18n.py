@@ -49,6 +49,26 @@ def test_catalogue_loads_and_every_message_has_both_languages():
     assert lacking == []
 
 
+def test_the_catalogue_is_kept_as_json_and_a_damaged_copy_is_read_afresh(tmp_path, monkeypatch):
+    """Every command reads the whole catalogue: it is kept as JSON in the user's cache (TOML takes
+    46 ms to read in Python); a kept copy that does not parse is never shown, the TOML is read again."""
+    import json
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    i18n.catalogue.cache_clear()
+    try:
+        first = i18n.catalogue()
+        [kept] = (tmp_path / "bangfu").glob("messages-*.json")
+        assert json.loads(kept.read_text(encoding="utf-8")) == first
+        assert first["cli.set"]["zh"] and first["cli.set"]["en"]
+        kept.write_text('{"cli.set": {"zh": "坏', encoding="utf-8")
+        i18n.catalogue.cache_clear()
+        assert i18n.catalogue() == first
+        assert json.loads(kept.read_text(encoding="utf-8")) == first
+    finally:
+        i18n.catalogue.cache_clear()
+
+
 def test_every_schema_title_has_an_english_label():
     titles = schema_titles()
     assert "承办（接待）学校" in titles  # the walk reaches nested properties

@@ -6,8 +6,9 @@ both languages (a test checks both).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,14 +30,55 @@ def lang() -> str:
 
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, dict[str, str]]:
+    """Every message. Every `bangfu` command reads them all (its help texts); TOML is read in Python
+    (46 ms of a save's 300 ms of CPU from the command line), so the merged catalogue is kept as
+    JSON in the user's cache, named by a hash of the TOML files (read again when they change)."""
+    files = [(path.name, path.read_bytes()) for path in sorted(_DIR.glob("*.toml"))]
+    digest = hashlib.sha1(b"".join(name.encode() + b"\0" + data for name, data in files)).hexdigest()[:16]
+    try:
+        kept: Path | None = _cache_folder() / f"messages-{digest}.json"
+        if kept.stat().st_uid == os.getuid():   # (only a file of this user's making is taken)
+            found = json.loads(kept.read_bytes())
+            if isinstance(found, dict):
+                return found
+    except RuntimeError:   # (no home folder to keep it in)
+        kept = None
+    except (OSError, ValueError):
+        pass
+    import tomllib   # (only when the catalogue is read afresh)
+
     merged: dict[str, dict[str, str]] = {}
-    for path in sorted(_DIR.glob("*.toml")):
-        with path.open("rb") as fh:
-            for key, texts in _flatten(tomllib.load(fh)):
-                if key in merged:
-                    raise KeyError(f"message {key} defined twice (again in {path.name})")
-                merged[key] = texts
+    for name, data in files:
+        for key, texts in _flatten(tomllib.loads(data.decode("utf-8"))):
+            if key in merged:
+                raise KeyError(f"message {key} defined twice (again in {name})")
+            merged[key] = texts
+    if kept is not None:
+        _keep(kept, merged)
     return merged
+
+
+def _cache_folder() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bangfu"
+
+
+def _keep(kept: Path, merged: dict) -> None:
+    """Written whole or not at all (another process may read it meanwhile); older versions go."""
+    import tempfile
+
+    written = None
+    try:
+        kept.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for old in kept.parent.glob("messages-*.json"):
+            old.unlink(missing_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=kept.parent, prefix=".messages-", delete=False,
+                                         encoding="utf-8") as fh:
+            written = Path(fh.name)
+            json.dump(merged, fh, ensure_ascii=False)
+        os.replace(written, kept)
+    except OSError:   # (no cache where none can be written, a full disk: the TOML is read each time)
+        if written is not None:
+            written.unlink(missing_ok=True)
 
 
 def _flatten(table: dict, prefix: str = ""):
