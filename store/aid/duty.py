@@ -171,9 +171,10 @@ def _difficulty(data: _Ledger, student: dict, year: str) -> str | None:
     return (approved or {}).get("review", {}).get("level") or student.get("difficulty")
 
 
-def _standing(data: _Ledger, student: dict, year: str) -> tuple:
-    """What the standards look at in a school year: (stage, boarding, county, difficulty)."""
-    then = situation.situation(student, year=year)
+def _standing(data: _Ledger, student: dict, year: str, then: dict | None = None) -> tuple:
+    """What the standards look at in a school year: (stage, boarding, county, difficulty); `then` is
+    the student's situation that year, when known already."""
+    then = then or situation.situation(student, year=year)
     return then.get("stage"), then["boarding"], data.county(then.get("school")), _difficulty(data, student, year)
 
 
@@ -240,9 +241,9 @@ class Roll:
             for student in walk:
                 sid = student["id"]
                 status = checks.student_status(student, on, data.recognised.get(sid))
-                pupils.append(Pupil(sid, situation.situation(student, year=year).get("school"), status,
-                                    _on_ledger(data, student, on), _standing(data, student, year),
-                                    student.get("groups")))
+                then = situation.situation(student, year=year)
+                pupils.append(Pupil(sid, then.get("school"), status, _on_ledger(data, student, on),
+                                    _standing(data, student, year, then), student.get("groups")))
                 if sid in kept:
                     students[sid] = student
         return cls(data, term, on, pupils, students)
