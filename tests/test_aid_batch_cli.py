@@ -111,3 +111,26 @@ def test_a_paid_batch_payment_is_corrected_with_set_adjust(capsys, ledger, count
     assert code == 0, err
     [adjustment] = ledger.scan("adjustment")
     assert (ledger.get(aid)["voucher"], adjustment["records"], adjustment["reason"]) == ("YH-2", [aid], "银行退票后重发")
+
+
+def test_the_demo_history_is_a_school_year_of_the_process(capsys, demo):
+    """An auditor reads the demo's school year in `bangfu log`: the promotion into 2026-2027 by the
+    county's coordinator, then each step of a recognition a commit by the person who took it."""
+    L = ("-L", str(demo.path))
+    [luo] = demo.find("student", name="罗小东")
+    code, printed, _ = run(capsys, *L, "log", luo["id"])
+    steps = [line.split("  ")[2:4] for line in printed.splitlines()]
+    assert code == 0 and ["李志刚", "[promote]"] in steps
+    # He was in 六年级 in 2025-2026 and is in 七年级 (初中) of the same school since the promotion.
+    assert (luo["school_year"], luo["stage"], luo["grade"]) == ("2026-2027", "初中", "七年级")
+    assert [(y["school_year"], y["grade"]) for y in luo["years"]][-1] == ("2025-2026", "六年级")
+    # The recognition with an objection at 海原县第一中学: five steps, three people.
+    [objected] = [r for r in demo.find("recognition", school_year="2026-2027") if r.get("objections")]
+    code, printed, _ = run(capsys, *L, "log", objected["id"])
+    steps = [line.split("  ")[2:4] for line in printed.splitlines()]
+    assert steps == [["马德胜", "[approve]"], ["李淑芳", "[object]"], ["李淑芳", "[check]"], ["王建军", "[review]"],
+                     ["李淑芳", "[apply]"]]
+    # The notice listing it was recorded by the school's 资助专干 between the check and the objection.
+    [notice] = [p for p in demo.find("posting", school_year="2026-2027") if objected["id"] in p["recognitions"]]
+    code, printed, _ = run(capsys, *L, "log", notice["id"])
+    assert [line.split("  ")[2:4] for line in printed.splitlines()] == [["李淑芳", "[notice]"]]

@@ -63,7 +63,7 @@ def plan(ledger, school: str, year: str, *, graduates: str = "auto") -> list[Mov
     return moves
 
 
-def apply(ledger, school: str, year: str, *, graduates: str = "auto") -> tuple[list[Move], str]:
+def apply(ledger, school: str, year: str, *, graduates: str = "auto", author=None) -> tuple[list[Move], str]:
     """Promote: one commit for every student of the school; (the moves, the commit)."""
     moves = plan(ledger, school, year, graduates=graduates)
     ending = situation.previous_school_year(year)
@@ -81,6 +81,6 @@ def apply(ledger, school: str, year: str, *, graduates: str = "auto") -> tuple[l
         doc["schema_version"] = 2
         changes.append(Change(doc["id"], doc, ledger.version(doc["id"])))
     name = (ledger.index.get(school) or {}).get("name", school)
-    saved = ledger.commit(changes, action="promote", message=f"student: promote {name} to {year} ({len(changes)} students)",
+    saved = ledger.commit(changes, action="promote", author=author, message=f"student: promote {name} to {year} ({len(changes)} students)",
                           extra_trailers={"School": school, "School-Year": year})
     return moves, saved[0].commit or ""

@@ -1,21 +1,25 @@
 """The demo ledger: the records in the project's `records/`, padded with synthetic ones on request."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Iterable
 
 import datetime as dt
 
-from store.aid import batches
+from store.aid import batches, promotion
 from store.demo import generate
 from store.twinning import locks
 from store import NEW, Change, Ledger, Person
 from store.privacy.acts import init_keys
 
-# One commit per group, referred-to records first; a recognition and its notice refer to each other.
-# Inspections come last, one commit each with the status 已验收 they give their plan (store/twinning/locks.py).
-COMMITS = (("unit",), ("school",), ("standard",), ("calendar",), ("teacher",), ("plan",), ("visit",), ("student",),
-           ("recognition", "posting"), ("aid",), ("sponsorship",), ("measurement",), ("event",))
+# One commit per group, referred-to records first. Student aid is told as a school year: the students
+# as they stood in 2025-2026 with that year's recognitions and payments, the promotion into 2026-2027
+# school by school, the new pupils, the year's recognitions step by step, each step a commit by the
+# person who took it, then the autumn payments (school_year below). Inspections come last, one
+# commit each with the status 已验收 they give their plan (store/twinning/locks.py).
+BEFORE = (("unit",), ("school",), ("standard",), ("calendar",), ("teacher",), ("plan",), ("visit",))
+AFTER = (("sponsorship",), ("measurement",), ("event",))
 CHUNK = 5000
 
 
@@ -42,10 +46,11 @@ def build_demo(path: Path | str, records: int = 0, *, progress=None, records_dir
     # and the status in one commit, after which the plan's records are locked.
     accepted = [r for r in by_type.get("plan", []) if r.get("status") == "已验收"]
     by_type["plan"] = [{**r, "status": "已总结"} if r in accepted else r for r in by_type.get("plan", [])]
-    for group in COMMITS:
-        together = [r for rtype in group for r in by_type.get(rtype, [])]
-        if together:
-            _commit(ledger, together, "demo: " + ", ".join(f"{t} ×{len(by_type[t])}" for t in group if by_type.get(t)))
+    for group in BEFORE:
+        _group(ledger, by_type, group)
+    school_year(ledger, by_type)
+    for group in AFTER:
+        _group(ledger, by_type, group)
     for inspection in by_type.get("inspection", []):
         locks.inspect(ledger, inspection)
     autumn_batch(ledger)
@@ -103,6 +108,107 @@ def autumn_batch(ledger: Ledger) -> tuple[dict, dict]:
                              reference="HY4-2026-2027-1-代发01", author=CLERK)
     meals = batches.make(ledger, TERM, MEAL, on=dt.date(2026, 11, 2), school=school, author=CLERK).batch
     return doc, meals
+
+
+def _group(ledger: Ledger, by_type: dict[str, list[dict]], group: tuple[str, ...]) -> None:
+    together = [r for rtype in group for r in by_type.get(rtype, [])]
+    if together:
+        _commit(ledger, together, "demo: " + ", ".join(f"{t} ×{len(by_type[t])}" for t in group if by_type.get(t)))
+
+
+# --- the school year 2026-2027 as the history tells it -------------------------------------------
+
+YEAR, ENDING = "2026-2027", "2025-2026"
+COUNTY = Person("李志刚", "zizhu@haiyuan-jyj.example")      # 县学生资助管理中心: the promotion
+# Each school's people: the 资助专干 who enters applications, checks them and posts the notice, the
+# 班主任 who chairs the class's 评议小组, and the head for the school's 资助工作领导小组 who approves.
+PEOPLE = {
+    "海原县第四中学": (CLERK, Person("田秀英", "banzhuren@haiyuan4.example"), HEAD),
+    "海原县九彩中学": (Person("马文斌", "zizhu@jiucai.example"), Person("海燕", "banzhuren@jiucai.example"),
+                 Person("杨志明", "xiaozhang@jiucai.example")),
+    "海原县第一中学": (Person("李淑芳", "zizhu@haiyuan1.example"), Person("王建军", "banzhuren@haiyuan1.example"),
+                 Person("马德胜", "xiaozhang@haiyuan1.example")),
+    "海原县职业技术学校": (Person("苏丽", "zizhu@haiyuanzz.example"), Person("田刚", "banzhuren@haiyuanzz.example"),
+                   Person("白永福", "xiaozhang@haiyuanzz.example")),
+    "九彩乡中心幼儿园": (Person("马兰", "zizhu@jiucaiyey.example"), Person("李娟", "laoshi@jiucaiyey.example"),
+                  Person("杨红", "yuanzhang@jiucaiyey.example")),
+    "叶集区三元中学": (Person("周敏", "zizhu@sanyuan.example"), Person("陈刚", "banzhuren@sanyuan.example"),
+                 Person("吴道明", "xiaozhang@sanyuan.example")),
+    "叶集区三元乡梓园小学": (Person("徐静", "zizhu@ziyuan.example"), Person("汪海", "banzhuren@ziyuan.example"),
+                    Person("张国华", "xiaozhang@ziyuan.example")),
+}
+# The steps of a recognition, in order, with the fields each adds and who takes it (an index in PEOPLE).
+STEPS = (("apply", ("application",), 0), ("review", ("review",), 1), ("check", ("check",), 0),
+         ("notice", (), 0), ("object", ("objections",), 0), ("approve", ("approval", "outcome"), 2))
+
+
+def _as_before(student: dict) -> dict:
+    """A student as they stood in the school year that ends (their entry of it as the present)."""
+    entry = next((e for e in student.get("years") or [] if e.get("school_year") == ENDING), None)
+    if entry is None or student.get("school_year") != YEAR:
+        return student
+    years = [e for e in student["years"] if e.get("school_year") != ENDING]
+    doc = {**student, **{k: v for k, v in entry.items() if k != "school_year"}, "school_year": ENDING}
+    if years:
+        doc["years"] = years
+    else:
+        doc.pop("years", None)
+    return doc
+
+
+def school_year(ledger: Ledger, by_type: dict[str, list[dict]]) -> None:
+    """Students, recognitions and payments as a school year of the process: 2025-2026 as it ended,
+    the promotion at the start of 2026-2027, the new pupils, each recognition step of 2026-2027 by
+    its own person, the autumn term's payments."""
+    students = by_type.get("student", [])
+    new = [s for s in students if s.get("school_year") == YEAR and _as_before(s) is s]
+    continuing = [s for s in students if s not in new]
+    _commit(ledger, [_as_before(s) for s in continuing], f"demo: student ×{len(continuing)} ({ENDING})")
+    earlier = [r for r in by_type.get("recognition", []) if r.get("school_year") != YEAR]
+    earlier += [p for p in by_type.get("posting", []) if p.get("school_year") != YEAR]
+    if earlier:
+        _commit(ledger, earlier, f"demo: recognition ×{len(earlier)} (before {YEAR})")
+    spring = [a for a in by_type.get("aid", []) if str(a.get("term", "")) < YEAR]
+    if spring:
+        _commit(ledger, spring, f"demo: aid ×{len(spring)} (before {YEAR})")
+    schools = {s["id"]: s["name"] for s in by_type.get("school", [])}
+    for school in sorted({s["school"] for s in continuing}, key=lambda sid: schools.get(sid, sid)):
+        with contextlib.suppress(promotion.PromotionRefused):   # (a school whose pupils have all left)
+            promotion.apply(ledger, school, YEAR, author=COUNTY)
+    if new:
+        _commit(ledger, new, f"demo: student ×{len(new)} (new in {YEAR})")
+    _recognition_steps(ledger, by_type, schools)
+    autumn = [a for a in by_type.get("aid", []) if str(a.get("term", "")) >= YEAR]
+    if autumn:
+        _commit(ledger, autumn, f"demo: aid ×{len(autumn)} ({YEAR})")
+
+
+def _recognition_steps(ledger: Ledger, by_type: dict[str, list[dict]], schools: dict[str, str]) -> None:
+    """The year's recognitions school by school, a commit per step by the person who took it: the
+    applications, the class reviews, the school's check, the notice (公示), objections settled, approval."""
+    year = [r for r in by_type.get("recognition", []) if r.get("school_year") == YEAR]
+    notices = [p for p in by_type.get("posting", []) if p.get("school_year") == YEAR]
+    for school in sorted({r["school"] for r in year}, key=lambda sid: schools.get(sid, sid)):
+        people = PEOPLE[schools[school]]
+        mine = [r for r in year if r["school"] == school]
+        fields: set[str] = set()
+        for action, adds, who in STEPS:
+            if action == "notice":
+                posted = [p for p in notices if p["school"] == school]
+                if posted:
+                    ledger.commit([Change(p["id"], p, NEW) for p in posted], action="notice", author=people[who],
+                                  message=f"notice: {sum(len(p['recognitions']) for p in posted)} recognitions of "
+                                          f"{YEAR} posted at {posted[0]['where']}")
+                continue
+            fields |= set(adds)
+            changed = [r for r in mine if any(f in r for f in adds)]
+            if not changed:
+                continue
+            steps = {"application", "review", "check", "approval", "outcome", "objections"}
+            docs = [{k: v for k, v in r.items() if k not in steps or k in fields} for r in changed]
+            ledger.commit([Change(d["id"], d, ledger.version(d["id"]) if action != "apply" else NEW) for d in docs],
+                          action=action, author=people[who],
+                          message=f"recognition: {action} {len(docs)} of {schools[school]} ({YEAR})")
 
 
 def _commit(ledger: Ledger, records: Iterable[dict], message: str, checked: bool = True) -> None:
