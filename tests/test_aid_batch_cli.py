@@ -67,9 +67,9 @@ def test_a_term_run_on_the_command_line(capsys, ledger, county, tmp_path):  # no
     assert (event["action"], event["reason"]) == ("查看", "银行代发")
     assert git(ledger.path, "rev-parse", "main") != tip
 
-    # The notice: masked names, no numbers.
+    # The notice: masked names, no numbers; the level the 2026-2027 recognition gave her.
     code, printed, _ = run(capsys, *L, "batch", "notice", batch["id"], "--start", "2026-10-12", "-o", "-")
-    assert "1,王**,某县第一中学,八年级,2班,义务教育寄宿生生活补助,,625.00" in printed and "625.00" in printed and "王小红" not in printed and "002X" not in printed
+    assert "1,王**,某县第一中学,八年级,2班,义务教育寄宿生生活补助,困难,625.00" in printed and "625.00" in printed and "王小红" not in printed and "002X" not in printed
 
 
 def test_the_demo_autumn_batch_in_the_log(capsys, demo):
@@ -134,3 +134,14 @@ def test_the_demo_history_is_a_school_year_of_the_process(capsys, demo):
     [notice] = [p for p in demo.find("posting", school_year="2026-2027") if objected["id"] in p["recognitions"]]
     code, printed, _ = run(capsys, *L, "log", notice["id"])
     assert [line.split("  ")[2:4] for line in printed.splitlines()] == [["李淑芳", "[notice]"]]
+
+
+def test_the_help_shows_names_masked_as_the_notices_mask_them(capsys):
+    """`--no-mask` said names are masked as 张*伟; the notices write 张** (first character kept)."""
+    import pytest
+    from store.privacy.protect import mask_name
+    for command in (("recognition-notice",), ("export", "notice")):
+        with pytest.raises(SystemExit):
+            run(capsys, *command, "--help")
+        shown = capsys.readouterr().out
+        assert f"（默认遮挡为 {mask_name('张小伟')}）" in shown.replace("脱敏", "遮挡") and "张*伟" not in shown

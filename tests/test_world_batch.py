@@ -342,3 +342,21 @@ def test_the_save_wide_reading_finds_what_one_at_a_time_finds(ledger, county):
     assert together == alone
     # (unrecognised pupils, the day pupils' standard, 王小红 twice, 钱小东 gone and paid off standard)
     assert len(alone) >= 60 + 2 + 2
+
+
+def test_the_batch_notice_shows_the_level_and_class_of_the_terms_school_year(ledger, county):
+    """The notice (公示) of a batch reads each pupil's level from the recognition approved for the
+    term's school year and the grade of that year, not what the student record holds today: found
+    walking the demo, where a pupil recognised 困难 for the year was shown 特别困难 (her old level)."""
+    from store.privacy import notice as notices
+    c = county
+    # 王小红 carries an older level on her record, and has been promoted since (九年级 from 2027-2028).
+    a = ledger.get(c["a"])
+    ledger.put({**a, "difficulty": "特别困难", "grade": "九年级", "school_year": "2027-2028",
+                "years": [{"school_year": YEAR, "school": c["mid"], "stage": "初中", "grade": "八年级",
+                           "class_name": "2班", "boarding": True}]}, base=ledger.version(a["id"]))
+    batch = batches.make(ledger, TERM, BOARD, on=DAY, school=c["mid"]).batch
+    rows = notices.build_batch_notice(ledger, batch, start="2026-10-08").rows
+    # Both recognised 困难 for 2026-2027 (recognised() above), both in 八年级 2班 that year.
+    assert sorted((r.name, r.grade, r.class_name, r.level) for r in rows) == [
+        ("李**", "八年级", "2班", "困难"), ("王**", "八年级", "2班", "困难")]

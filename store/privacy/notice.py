@@ -1,7 +1,7 @@
 """The public notices (公示) a school posts on its wall and website: the recognitions of a school year
 under review (before approval), and a term's student aid.
 
-Only name (masked as 张*伟 by default), school, grade and class, programme and level, amount, and
+Only name (masked as 张** by default), school, grade and class, programme and level, amount, and
 the notice period. Never an ID number, address, phone, birth date, special group or illness:
 the notice is built from an explicit list of fields, and each cell is checked once more for
 anything that looks like an identifier before it is written (a name typed with a phone in it).
@@ -21,7 +21,7 @@ from store.core import i18n
 from store.privacy import protect
 from store.core.errors import UsageError
 from store.privacy.migrate import mask_clear_text
-from store.rules import situation
+from store.rules import recognitions, situation
 from store.core.money import yuan
 
 FORMATS = ("csv", "md", "xlsx")
@@ -69,7 +69,8 @@ def build_notice(ledger, term: str, mask_names: bool = True, *, start: dt.date |
                     _school_title(ledger, school) if school else None)
     for aid in ledger.find("aid", term=term):
         student = ledger.index.get(aid.get("student", ""))
-        if not student or (school and student.get("school") != school):
+        year = situation.school_year_of_term(term)
+        if not student or (school and situation.situation(student, year=year).get("school") != school):
             continue
         notice.rows.append(_row(ledger, student, aid, mask_names))
     notice.rows.sort(key=lambda r: (r.school, _grade_rank(r.grade), r.grade, r.class_name, r.programme, r.name))
@@ -77,15 +78,21 @@ def build_notice(ledger, term: str, mask_names: bool = True, *, start: dt.date |
 
 
 def _row(ledger, student: dict, paid: dict, mask_names: bool) -> NoticeRow:
-    """The notice's line for a payment (or a batch's entry: student, standard, amount)."""
+    """The notice's line for a payment (or a batch's entry: student, standard, amount, term): the
+    school, grade and class of the term's school year, and the level of the standard, else of the
+    recognition approved for that year, else the student's own."""
+    year = situation.school_year_of_term(str(paid.get("term", "")))
+    then = situation.situation(student, year=year)
     standard = ledger.index.get(paid.get("standard", "")) or {}
-    where = ledger.index.get(student.get("school", "")) or {}
+    where = ledger.index.get(then.get("school") or "") or {}
+    approved = recognitions.approved_for(ledger.find("recognition", student=student.get("id")), year) \
+        if student.get("id") else None
+    level = standard.get("level") or ((approved or {}).get("review") or {}).get("level") or student.get("difficulty")
     name = str(student.get("name", ""))
     return NoticeRow(name=protect.mask_name(name) if mask_names else name,
-                     school=str(where.get("name") or student.get("school", "")),
-                     grade=str(student.get("grade", "")), class_name=str(student.get("class_name", "")),
-                     programme=str(paid.get("programme", "")),
-                     level=str(standard.get("level") or student.get("difficulty") or ""),
+                     school=str(where.get("name") or then.get("school") or ""),
+                     grade=str(then.get("grade") or ""), class_name=str(then.get("class_name") or ""),
+                     programme=str(paid.get("programme", "")), level=str(level or ""),
                      amount_fen=int(paid.get("amount_fen", 0)))
 
 
@@ -99,7 +106,8 @@ def build_batch_notice(ledger, batch: dict, mask_names: bool = True, *, start: d
                     _school_title(ledger, batch["school"]) if batch.get("school") else None)
     for entry in batch.get("entries") or []:
         student = ledger.index.get(entry["student"]) or {"name": entry["student"]}
-        notice.rows.append(_row(ledger, student, {**entry, "programme": batch["programme"]}, mask_names))
+        notice.rows.append(_row(ledger, student, {**entry, "programme": batch["programme"], "term": batch["term"]},
+                                mask_names))
     notice.rows.sort(key=lambda r: (r.school, _grade_rank(r.grade), r.grade, r.class_name, r.name))
     return notice
 
