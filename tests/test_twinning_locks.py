@@ -140,12 +140,17 @@ def test_the_hub_refuses_a_locked_change_pushed_from_a_site(tmp_path):
     pushed = subprocess.run(["git", "push", "origin", "main"], cwd=work, capture_output=True, text=True)
     assert pushed.returncode != 0 and "帮扶台账枢纽拒绝了这次推送" in pushed.stderr
     assert "已于 2007-08-28 检查验收" in pushed.stderr and visit["id"] in pushed.stderr
-    # With an adjustment in the same push it goes through.
+    # An adjustment in a later commit of the push leaves the first one in the history unadjusted;
+    # in the same commit, it goes through.
     adjustment = _adjustment(visit["id"])
     (work / ids.path_of(adjustment["id"])).parent.mkdir(parents=True, exist_ok=True)
     (work / ids.path_of(adjustment["id"])).write_bytes(canonical.dumps(adjustment))
     subprocess.run(["git", "add", "-A"], cwd=work, check=True)
     subprocess.run(["git", "commit", "-qm", "调整"], cwd=work, check=True)
+    pushed = subprocess.run(["git", "push", "origin", "main"], cwd=work, capture_output=True, text=True)
+    assert pushed.returncode != 0 and visit["id"] in pushed.stderr, pushed.stderr
+    subprocess.run(["git", "reset", "-q", "--soft", "HEAD~2"], cwd=work, check=True)
+    subprocess.run(["git", "commit", "-qm", "调整并修改"], cwd=work, check=True)
     pushed = subprocess.run(["git", "push", "origin", "main"], cwd=work, capture_output=True, text=True)
     assert pushed.returncode == 0, pushed.stderr
     site.close()

@@ -542,10 +542,12 @@ class GitStore:
             proc.wait()
         return docs if ok and len(docs) == len(shas) else None
 
-    def diff_tree_pairs(self, pairs: Iterable[tuple[str, str]]
+    def diff_tree_pairs(self, pairs: Iterable[tuple[str, str]], *, gitlinks: set | None = None
                         ) -> dict[tuple[str, str], dict[str, tuple[str | None, str | None]]]:
         """For each (old tree, new tree): path -> (old blob, new blob), None where absent; all of
-        them from one `git diff-tree --stdin` (a process per pair costs more than the diffs)."""
+        them from one `git diff-tree --stdin` (a process per pair costs more than the diffs).
+        `gitlinks` gathers (pair, path) of each entry that is a submodule in the new tree: its id
+        names a commit of another repository, no object of this one."""
         pairs = list(dict.fromkeys(pairs))
         found: dict[tuple[str, str], dict[str, tuple[str | None, str | None]]] = {p: {} for p in pairs}
         todo = [p for p in pairs if p[0] != p[1]]
@@ -557,15 +559,20 @@ class GitStore:
         # entry is ":<modes> <ids> <status>\0<path>\0".
         parts = out.split(b"\0")
         current: dict = {}
+        pair: tuple = ()
         at = 0
         while at < len(parts):
             token = parts[at]
             at += 1
             while token and not token.startswith(b":"):
                 line, _, token = token.partition(b"\n")
-                current = found.setdefault(tuple(line.decode().split()), {})
+                pair = tuple(line.decode().split())
+                current = found.setdefault(pair, {})
             if token:
-                current[parts[at].decode("utf-8", "surrogateescape")] = _raw_change(token)
+                path = parts[at].decode("utf-8", "surrogateescape")
+                current[path] = _raw_change(token)
+                if gitlinks is not None and token[1:].split(b" ", 2)[1] == GITLINK:
+                    gitlinks.add((pair, path))
                 at += 1
         return found
 
@@ -716,6 +723,9 @@ def _refuse_clear_in_message(message: str, author: Person) -> None:
              for f in identifiers.misplaced_in_text(text, record, kinds)]
     if found:
         raise InvalidRecord(found, record=record)
+
+
+GITLINK = b"160000"   # the mode of a submodule's entry in a tree
 
 
 def _raw_change(meta: bytes) -> tuple[str | None, str | None]:

@@ -11,7 +11,7 @@ import json
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 from store.core import i18n
 from store.core.money import yuan
 from store.core.findings import Finding
-from store.rules import cleartext
+from store.rules import cleartext, compiled
 
 # Package data beside this module, so an installed Bangfu (a wheel, `pip install .`) has them too. (Not
 # importlib.resources: the same folder for an unzipped package, and it costs every start ~10 ms of imports.)
@@ -38,6 +38,7 @@ class Schemas:
         self._patterned: dict[str, dict[str, re.Pattern]] = {}
         self._lists: dict[str, dict[str, tuple[dict[str, re.Pattern], int, float]]] = {}
         self._valid: set[tuple] = set()
+        self._compiled: dict[str, Callable[[Any], bool] | None] = {}
 
     @classmethod
     def from_dir(cls, path: Path = PROJECT_SCHEMAS) -> "Schemas":
@@ -57,11 +58,20 @@ class Schemas:
     def validator(self, record_type: str) -> Draft202012Validator:
         if record_type not in self._validators:
             # jsonschema costs 35 ms to import: reading history never validates.
-            from jsonschema import FormatChecker
-
             self._validators[record_type] = _strict_validator()(
-                self.inlined(record_type), registry=self.registry, format_checker=FormatChecker())
+                self.inlined(record_type), registry=self.registry, format_checker=_format_checker())
         return self._validators[record_type]
+
+    def compiled(self, record_type: str) -> Callable[[Any], bool] | None:
+        """The type's schema as one predicate whose yes is jsonschema's (store/rules/compiled.py);
+        None when the schema uses a keyword the compiler does not answer exactly."""
+        if record_type not in self._compiled:
+            try:
+                self._compiled[record_type] = compiled.compile_schema(self.inlined(record_type), _ecma,
+                                                                      _format_checker())
+            except compiled.Unsupported:
+                self._compiled[record_type] = None
+        return self._compiled[record_type]
 
     def warm(self) -> None:
         """Make now what the first save would otherwise wait for (the validators, with their
@@ -138,7 +148,12 @@ class Schemas:
             return []
         cut = self._one_of_each(rtype, record)
         out: list[Finding] = []
-        if cut is None or not self.validator(rtype).is_valid(cut):
+        fast = self.compiled(rtype)
+        if fast is not None:
+            valid = fast(record if cut is None else cut)
+        else:
+            valid = cut is not None and self.validator(rtype).is_valid(cut)
+        if not valid:
             for err in sorted(self.validator(rtype).iter_errors(record),
                               key=lambda e: list(map(str, e.absolute_path))):
                 # jsonschema reports `required` once per missing name, each carrying the whole list.
@@ -236,6 +251,13 @@ def _object_lists(schema: dict) -> dict[str, tuple[dict[str, "re.Pattern"], int,
             if fields:
                 out[name] = (fields, sub.get("minItems", 0), sub.get("maxItems", float("inf")))
     return out
+
+
+@functools.cache
+def _format_checker():
+    from jsonschema import FormatChecker
+
+    return FormatChecker()
 
 
 @functools.cache

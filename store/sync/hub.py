@@ -42,7 +42,8 @@ from store.ledger.gitstore import BRANCH, EMPTY_TREE, ZERO, GitStore, signing_ki
 from store.ledger.index import Index
 from store.ledger import policy as hub_policy
 from store.rules import scope, terms
-from store.sync.merge import Overlay, check_records, diff_tree
+from store.core.diff import MISSING
+from store.sync.merge import Overlay, check_records, diff_tree, same
 from store.rules import cleartext, identifiers
 from store.rules.schema import Schemas
 from store.aid import batches
@@ -148,12 +149,16 @@ class _Guard:
         # Every ref is checked as main is: its new commits one by one, then the ledger it names
         # as a change from the hub's main (nothing to check when main already holds it).
         since = old if ref == BRANCH else ZERO
-        refused, contents = _check_commits(store, since, commit, index, self)
+        refused, contents, parsed, judged = _check_commits(store, since, commit, index, self, main)
         # (main moved on from `old` to this commit holds nothing main has not: no ancestor of it)
         if refused or (ref != BRANCH and main != ZERO and _is_ancestor(store, commit, main)):
             return refused
-        docs = _changed(store, commit, index, contents)
-        return _check_scope(self, index, docs) or _check_final(store, commit, index, docs, main)
+        docs, blobs = _changed(store, commit, index, contents, parsed)
+        # Scope and locks of a change from the hub's version to the pushed one were judged where
+        # one commit made it whole; what else the push changes (say, a merge that takes an older
+        # version from one side) is judged here.
+        rest = {rid: doc for rid, doc in docs.items() if (rid, index.blobs.get(rid), blobs[rid]) not in judged}
+        return _check_scope(self, index, rest, docs) or _check_final(store, commit, index, docs, rest, main)
 
 
 def _clear_in(text: str, key: str, params: dict, kinds: tuple[str, ...] = cleartext.KINDS) -> list[Refusal]:
@@ -219,17 +224,20 @@ def _is_ancestor(store: GitStore, a: str, b: str) -> bool:
                           capture_output=True).returncode == 0
 
 
-def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Guard
-                   ) -> tuple[list[Refusal], dict[str, bytes]]:
+def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Guard, main: str
+                   ) -> tuple[list[Refusal], dict[str, bytes], dict[str, dict], set[tuple]]:
     """Each new commit: record files well-formed and schema-valid; nothing else changed
-    outside the settings steps. A record file the hub already has as it is (a merge
-    taking the hub's side) was checked when it came. Also returns the record files read."""
+    outside the settings steps; no submodule; its own edits within the pusher's schools and off
+    locked records (see _check_edits). A record file the hub already has as it is (a merge taking
+    the hub's side) was checked when it came. Also returns the record files read, the records
+    parsed (by blob) and the edits (record id, blob before, blob after) judged commit by commit."""
     span = [new, "--not", old] if old != ZERO else [new, "--not", "--all"]
     listing = store.run("rev-list", "--reverse", "--parents", *span).decode().split("\n")
     refused: list[Refusal] = []
     checked: set[tuple[str, str]] = set()
     schemas_cache: dict[str, Schemas] = {}
     later: list[tuple] = []   # what each commit's record files need, once they are all read
+    edits: list[_Edits] = []
     # Every commit, its parents' trees and the files each changes against each parent, read
     # in three git processes for the whole push (not a few per commit).
     commits = [line.split() for line in listing if line]
@@ -238,7 +246,8 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
     tree_of.update({p: store.commit_tree(p) for _c, *parents in commits for p in parents if p not in tree_of})
     pairs = [(tree_of[p], tree_of[c]) for c, *parents in commits for p in parents]
     pairs += [(EMPTY_TREE, tree_of[c]) for c, *parents in commits if not parents]
-    diffs = store.diff_tree_pairs(pairs)
+    gitlinks: set[tuple[tuple[str, str], str]] = set()
+    diffs = store.diff_tree_pairs(pairs, gitlinks=gitlinks)
     schemas_at = store.lookup_many((tree_of[c], "schemas") for c, *_ in commits)
     for commit, *parents in commits:
         info = infos[commit]
@@ -252,19 +261,28 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
         outside: set[str] = set()
         named: set[str] = set()
         paid: list[tuple[str, str, str | None]] = []   # payments this commit edits or deletes
+        edited = _Edits(commit)
         for ptree in parent_trees:
             for path, (before, after) in diffs[(ptree, tree)].items():
+                if ((ptree, tree), path) in gitlinks:
+                    # (its id names a commit of another repository: nothing here to read)
+                    refused.append(Refusal("hub.submodule", {"commit": commit[:10], "path": path}))
+                    continue
                 if after and path not in named:
                     named.add(path)
                     refused += _clear_in(path, "hub.clear_in_commit",
                                          {"commit": commit[:10], "part": i18n.Word("hub.part_file")})
-                # A payment edited by this commit: against its one parent, or for a merge, a
-                # version none of its parents has (the merge's own edit, not one side's taken).
-                if (before and ptree == parent_trees[0] and path.startswith(f"{ids.RECORDS_DIR}/aid/")
-                        and all(path in diffs[(pt, tree)] for pt in parent_trees)):
+                # The commit's own edit: against its one parent, or for a merge, a version none
+                # of its parents has (the merge's own edit, not one side's taken).
+                own = all(path in diffs[(pt, tree)] for pt in parent_trees)
+                if before and own and ptree == parent_trees[0] and path.startswith(f"{ids.RECORDS_DIR}/aid/"):
                     paid.append((path, before, after))
                 if path.startswith(ids.RECORDS_DIR + "/"):
                     rid = ids.id_from_path(path)
+                    if rid and own:
+                        edited.own.setdefault(rid, ([], after))[0].append(before)
+                    elif rid and after and path.startswith(f"{ids.RECORDS_DIR}/adjustment/"):
+                        edited.brought[rid] = after   # (an adjustment one side of a merge made)
                     if rid and index.blobs.get(rid) == after:
                         continue
                     if after and (path, after) not in checked:
@@ -276,14 +294,114 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
         if outside and not (not parents and _is_empty(store)):   # (the first commit of a new hub)
             refused += _check_settings(store, commit, tree, parents, parent_trees, sorted(outside), guard)
         later.append((commit, schemas_at[(tree, "schemas")], files))
+        edits.append(edited)
         if paid:
             refused += _check_closed(store, commit, parent_trees[0], paid)
     # The record files of every commit in one read (one git process, not one per commit).
     contents = dict(store.read_blobs(sorted({blob for _c, _t, files in later for blob in files.values()})))
+    parsed: dict[str, dict] = {}
     for commit, schemas_tree, files in later:
         if files:
-            refused += _check_files(commit, files, contents, _schemas_of(store, schemas_tree, schemas_cache))
-    return _unique(refused), contents
+            refused += _check_files(commit, files, contents, _schemas_of(store, schemas_tree, schemas_cache), parsed)
+    judged: set[tuple] = set()
+    if not refused:   # (the versions to judge are all readable records)
+        refused += _check_edits(store, edits, contents, parsed, index, guard, main)
+        judged = {(rid, b, after) for e in edits for rid, (befores, after) in e.own.items() for b in befores}
+    return _unique(refused), contents, parsed, judged
+
+
+@dataclass
+class _Edits:
+    """What one pushed commit itself does to the records: record id -> (its version in each
+    parent, its version after), and the adjustment records a merge brings from one side."""
+    commit: str
+    own: dict[str, tuple[list[str | None], str | None]] = field(default_factory=dict)
+    brought: dict[str, str] = field(default_factory=dict)
+
+
+class _Pushed:
+    """The ledger as a pushed commit leaves it, as far as the checks of scope and locks ask
+    (get, find): the hub's records with every version the push has written up to there."""
+
+    def __init__(self, index: Index):
+        self.index = index
+        self.changes: dict[str, dict | None] = {}
+        self.by_type: dict[str, dict[str, dict]] = {}
+        self.found: dict[tuple, list[dict]] = {}   # the hub's answers: a thousand visits ask after a few plans
+
+    def set(self, rid: str, doc: dict | None) -> None:
+        old = self.changes.get(rid)
+        if old is not None:
+            self.by_type.get(old.get("type"), {}).pop(rid, None)
+        self.changes[rid] = doc
+        if doc is not None:
+            self.by_type.setdefault(doc.get("type"), {})[rid] = doc
+
+    def get(self, rid: str) -> dict | None:
+        return self.changes[rid] if rid in self.changes else self.index.get(rid)
+
+    def find(self, rtype: str, **equal) -> list[dict]:
+        try:
+            key = (rtype, *sorted(equal.items()))
+            if key not in self.found:
+                self.found[key] = self.index.find(rtype, **equal)
+            at_hub = self.found[key]
+        except TypeError:   # (a value that is no key: a list)
+            at_hub = self.index.find(rtype, **equal)
+        found = [d for d in at_hub if d.get("id") not in self.changes]
+        return found + [d for d in self.by_type.get(rtype, {}).values()
+                        if all(same(d.get(k, MISSING), v) for k, v in equal.items())]
+
+
+def _check_edits(store: GitStore, edits: list[_Edits], contents: dict[str, bytes], parsed: dict[str, dict],
+                 index: Index, guard: _Guard, main: str) -> list[Refusal]:
+    """Commit by commit, as each site's save checked it: every record a commit itself edits lies
+    within the pusher's schools before and after, and no commit touches a locked record (an
+    inspected plan, a closed term, an approved batch) without an adjustment in the same commit.
+    Every site clones the whole history, so an edit put back by a later commit of the same push
+    is still kept for good: the push's end alone does not say what it carries."""
+    allowed = guard.policy.schools_of(guard.pusher)
+    mine = frozenset(allowed) if allowed is not None else None
+    hub_blob: dict[str, str | None] = {}
+
+    def at_hub(rid: str) -> str | None:
+        if rid not in hub_blob:
+            hub_blob[rid] = index.blobs.get(rid)
+        return hub_blob[rid]
+    wanted = {(rid, b) for e in edits for rid, (befores, after) in e.own.items() for b in (*befores, after) if b}
+    wanted |= {(rid, b) for e in edits for rid, b in e.brought.items()}
+    unread = sorted({b for rid, b in wanted if b not in parsed and b not in contents and at_hub(rid) != b})
+    contents = {**contents, **dict(store.read_blobs(unread))} if unread else contents
+
+    def doc(rid: str, blob: str | None) -> dict | None:
+        if blob is None:
+            return None
+        if blob not in parsed:
+            parsed[blob] = index.get(rid) if at_hub(rid) == blob else _doc(contents.get(blob))
+        return parsed[blob]
+    closed_through = _config(store, store.commit_tree(main)).get("closed_through") if main != ZERO else None
+    state = _Pushed(index)
+    out: list[Refusal] = []
+    names = "、".join(allowed or ()) or "—"
+    for e in edits:
+        where = {"commit": e.commit[:10]}
+        changes = [(rid, doc(rid, befores[0]), doc(rid, after)) for rid, (befores, after) in e.own.items()]
+        changes += [(rid, None, doc(rid, blob)) for rid, blob in e.brought.items() if rid not in e.own]
+        # (a record's place, and so its school, is read as the ledger stood: before the commit for
+        # the version it had, after it for the one it writes)
+        outside = set()
+        if mine is not None:
+            outside = {rid for rid, (befores, _a) in e.own.items()
+                       if not all(scope.within(doc(rid, b), state, mine) for b in befores)}
+        locked = locks.refused(changes, state, closed_through) + batches.refused(changes, state)
+        for rid, _old, new in changes:
+            state.set(rid, new)
+        if mine is not None:
+            outside |= {rid for rid, _old, new in changes if rid in e.own and not scope.within(new, state, mine)}
+        out += [Refusal("hub.out_of_scope_commit", {**where, "record": rid, "pusher": guard.pusher, "schools": names,
+                                                    "policy": str(guard.policy.path)}) for rid in sorted(outside)]
+        out += [Refusal("hub.locked_commit", {**where, "record": f.record}, f) for f in locked]
+    return out
 
 
 def _is_empty(store: GitStore) -> bool:
@@ -464,7 +582,9 @@ def _schemas_of(store: GitStore, sha: str | None, cache: dict[str, Schemas]) -> 
     return cache[sha]
 
 
-def _check_files(commit: str, files: dict[str, str], contents: dict[str, bytes], schemas: Schemas) -> list[Refusal]:
+def _check_files(commit: str, files: dict[str, str], contents: dict[str, bytes], schemas: Schemas,
+                 parsed: dict[str, dict]) -> list[Refusal]:
+    """Each file a record as the hub keeps it; `parsed` gains blob -> record of each one read."""
     out: list[Refusal] = []
     by_blob: dict[str, list[str]] = {}
     for path, blob in files.items():
@@ -488,6 +608,7 @@ def _check_files(commit: str, files: dict[str, str], contents: dict[str, bytes],
             if not isinstance(doc, dict) or doc.get("id") != rid:
                 out.append(Refusal("hub.wrong_id", {**where, "record": rid}))
                 continue
+            parsed[blob] = doc
             canonical_form = canonical.dumps(doc) == data
             if not canonical_form:
                 out.append(Refusal("hub.not_canonical", {**where, "record": rid}))
@@ -501,32 +622,37 @@ def _check_files(commit: str, files: dict[str, str], contents: dict[str, bytes],
     return out
 
 
-def _changed(store: GitStore, new: str, index: Index, read: dict[str, bytes]) -> dict[str, dict | None]:
-    """The records the push changes against the hub's main, as they are at `new` (None: deleted);
-    `read`: record files read already."""
+def _changed(store: GitStore, new: str, index: Index, read: dict[str, bytes], parsed: dict[str, dict]
+             ) -> tuple[dict[str, dict | None], dict[str, str | None]]:
+    """The records the push changes against the hub's main, as they are at `new` (None: deleted),
+    and their blobs; `read`: record files read already, `parsed`: records parsed already."""
     new_records = store.lookup(store.commit_tree(new), ids.RECORDS_DIR) or EMPTY_TREE
     old_records = index.records_tree or EMPTY_TREE
     changed = {path: after for path, (_b, after) in diff_tree(store, old_records, new_records).items()}
+    unread = sorted({b for b in changed.values() if b and b not in read and b not in parsed})
+    contents = {**read, **dict(store.read_blobs(unread))} if unread else read
     docs: dict[str, dict | None] = {}
-    contents = {**read, **dict(store.read_blobs(sorted({b for b in changed.values() if b and b not in read})))}
+    blobs: dict[str, str | None] = {}
     for rel, blob in changed.items():
         rid = ids.id_from_path(f"{ids.RECORDS_DIR}/{rel}")
         if rid:
-            docs[rid] = json.loads(contents[blob]) if blob else None
-    return docs
+            docs[rid] = None if not blob else parsed[blob] if blob in parsed else json.loads(contents[blob])
+            blobs[rid] = blob
+    return docs, blobs
 
 
 def _check_final(store: GitStore, new: str, index: Index, docs: dict[str, dict | None],
-                 main: str) -> list[Refusal]:
+                 unjudged: dict[str, dict | None], main: str) -> list[Refusal]:
     """The ledger as the push leaves it: every changed record passes the rules, and no
-    deleted record is still referred to."""
+    deleted record is still referred to; the changes not judged commit by commit keep off
+    locked records."""
     schemas = _schemas(store, store.commit_tree(new), {})
     # Every changed record's schema and clear-identifier scan were done commit by commit above
     # (on every version, the last included): here only the rules.
     bad = check_records(Overlay(index, docs), docs, schemas, known_valid=set(docs), scanned=set(docs))
     # An inspected plan or a closed term takes changes only with an adjustment record.
     closed_through = _config(store, store.commit_tree(main)).get("closed_through") if main != ZERO else None
-    changes = [(rid, index.get(rid), doc) for rid, doc in docs.items()]
+    changes = [(rid, index.get(rid), doc) for rid, doc in unjudged.items()]
     # ... and so do an approved payment batch and its payments.
     for f in locks.refused(changes, index, closed_through) + batches.refused(changes, index):
         bad.setdefault(f.record, []).append(f)
@@ -534,13 +660,15 @@ def _check_final(store: GitStore, new: str, index: Index, docs: dict[str, dict |
             for rid, found in sorted(bad.items()) for f in found]
 
 
-def _check_scope(guard: "_Guard", index: Index, docs: dict[str, dict | None]) -> list[Refusal]:
+def _check_scope(guard: "_Guard", index: Index, docs: dict[str, dict | None],
+                 pushed: dict[str, dict | None]) -> list[Refusal]:
     """Records the pusher may not change by the policy's access list: both the version the hub
-    has and the pushed one must belong to one of the pusher's schools."""
+    has and the pushed one must belong to one of the pusher's schools (`pushed`: every record
+    the push changes, where the pushed version's school is looked up)."""
     allowed = guard.policy.schools_of(guard.pusher)
     if allowed is None:
         return []
-    mine, after = frozenset(allowed), Overlay(index, docs)
+    mine, after = frozenset(allowed), Overlay(index, pushed)
     names = "、".join(allowed) or "—"
     return [Refusal("hub.out_of_scope", {"record": rid, "pusher": guard.pusher, "schools": names,
                                          "policy": str(guard.policy.path)})
@@ -605,7 +733,8 @@ _ADVICE = {"hub.non_fast_forward": "hub.advice_sync", "hub.delete": "hub.advice_
            "hub.closed_term": "hub.advice_closed", "hub.conflict_markers": "hub.advice_setup",
            "hub.clear_in_commit": "hub.advice_clear", "hub.clear_in_ref": "hub.advice_clear",
            "hub.settings_other_file": "hub.advice_upgrade", "hub.upgrade_setting": "hub.advice_upgrade",
-           "hub.closing_back": "hub.advice_closed"}
+           "hub.closing_back": "hub.advice_closed", "hub.out_of_scope_commit": "hub.advice_history",
+           "hub.locked_commit": "hub.advice_history", "hub.submodule": "hub.advice_submodule"}
 
 
 def run_hook(stdin_text: str) -> int:
