@@ -600,4 +600,13 @@ def test_the_merge_driver_under_pull_rebase_keeps_and_labels_the_users_side(own_
     assert conflict["kept"] == "mine"
     assert conflict["mine"]["site"] == "石桥二小" and conflict["theirs"]["site"] == "沙河二小", conflict
     assert conflict["mine"].get("author") == "测试员", conflict
+    # The rebase goes on, and `resolve --take mine` keeps the user's own value.
+    git(work, "add", "-A")
+    subprocess.run(["git", "-c", "core.editor=true", "rebase", "--continue"], cwd=work, check=True,
+                   capture_output=True)
+    assert bangfu("-L", str(work), "conflicts").stdout.count(school) == 1
+    r = bangfu("-L", str(work), "resolve", school, "--take", "mine")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(path.read_text(encoding="utf-8"))["notes"] == "工作区的备注"
+    assert bangfu("-L", str(work), "conflicts").stdout.count(school) == 0
     a.close()

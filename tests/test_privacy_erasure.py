@@ -89,6 +89,20 @@ def brute_force(masked: str, hashes: set[bytes], keys: list[bytes]) -> list[str]
     return found
 
 
+def unsealed(repo, record_id: str, keys: list[bytes]) -> set[str]:
+    """Every sealed value in every object of the repository that one of the keys opens as the
+    record's ID number (its place, which the seal is bound to, is no secret)."""
+    listing = subprocess.run(["git", "cat-file", "--batch-all-objects", "--batch"], cwd=repo,
+                             capture_output=True, check=True).stdout
+    opened = set()
+    for sealed in set(re.findall(rb"v1:[A-Za-z0-9+/=]{40,}", listing)):
+        try:
+            opened.add(protect.unseal(keys, record_id, ("identity", "id_number"), sealed.decode()))
+        except Exception:
+            continue
+    return opened
+
+
 def test_an_erased_id_cannot_be_recovered_from_any_object_with_the_current_key_file(ledger, capsys, tmp_path):
     sch = ledger.put(school()).id
     gone = ledger.put(student(sch, "王小明", ERASED_ID)).id
@@ -114,8 +128,14 @@ def test_an_erased_id_cannot_be_recovered_from_any_object_with_the_current_key_f
     history = hashes_in_history(ledger.path)
     assert "1101**********1012" in masks_in_history(ledger.path)   # old commits keep the old mask...
     assert brute_force("1101**********1012", history, keys_in(key_file)) == []   # ...and it leads nowhere
+    # Nor does any sealed value the history keeps open with a key of the key file; the ID is in
+    # no object in clear either.
+    assert unsealed(ledger.path, gone, keys_in(key_file)) == set()
+    assert ERASED_ID.encode() not in subprocess.run(["git", "cat-file", "--batch-all-objects", "--batch"],
+                                                     cwd=ledger.path, capture_output=True, check=True).stdout
     # The old key file still opens the old commits: that copy is out of erasure's reach (README).
     assert brute_force("1101**********1012", history, keys_in(before)) == [ERASED_ID]
+    assert unsealed(ledger.path, gone, keys_in(before)) == {ERASED_ID}
     # Duplicates among the live students are still caught under the new hash key.
     form = tmp_path / "student.json"
     form.write_text(json.dumps(student(sch, "李红", LIVE_ID), ensure_ascii=False), encoding="utf-8")
