@@ -31,6 +31,11 @@ def test_every_type_compiles_and_every_demo_record_is_valid_the_fast_way():
     slow = [d["id"] for d in RECORDS if not SCHEMAS.compiled(d["type"])(d)]
     assert slow == []
     assert all(reference_valid(d) for d in RECORDS)
+    # a list that must not repeat itself, repeating itself
+    plan = copy.deepcopy(next(d for d in RECORDS if d["type"] == "plan" and d["parties"][0].get("dimensions")))
+    plan["parties"][0]["dimensions"] *= 2
+    assert not SCHEMAS.compiled("plan")(plan) and not reference_valid(plan)
+    assert [f.rule for f in SCHEMAS.check(plan)] == ["schema.unique_items"]
 
 
 def _paths(node, at=()):

@@ -39,6 +39,7 @@ class Schemas:
         self._lists: dict[str, dict[str, tuple[dict[str, re.Pattern], int, float]]] = {}
         self._valid: set[tuple] = set()
         self._compiled: dict[str, Callable[[Any], bool] | None] = {}
+        self._fields: dict[tuple, dict] = {}
 
     @classmethod
     def from_dir(cls, path: Path = PROJECT_SCHEMAS) -> "Schemas":
@@ -78,6 +79,7 @@ class Schemas:
         imports, and the paths of references and identifiers): about a second on this machine."""
         for record_type in self.record_types:
             self.validator(record_type)
+            self.compiled(record_type)
         self.references, self.protected
 
     def inlined(self, record_type: str) -> dict:
@@ -105,14 +107,18 @@ class Schemas:
         return node
 
     def field(self, record_type: str, path: tuple) -> dict:
-        """The (resolved) schema of a field, by path; {} when the path is not in the schema."""
-        node = self.inlined(record_type)
-        for part in path:
-            if isinstance(part, int):
-                node = self.resolve(node.get("items", {}))
-            else:
-                node = self.resolve(node.get("properties", {}).get(part, {}))
-        return node
+        """The (resolved) schema of a field, by path; {} when the path is not in the schema.
+        Kept once found: the rules ask after each reference of every record they check."""
+        key = (record_type, tuple(0 if isinstance(p, int) else p for p in path))
+        if key not in self._fields:
+            node = self.inlined(record_type)
+            for part in path:
+                if isinstance(part, int):
+                    node = self.resolve(node.get("items", {}))
+                else:
+                    node = self.resolve(node.get("properties", {}).get(part, {}))
+            self._fields[key] = node
+        return self._fields[key]
 
     @cached_property
     def references(self) -> dict[str, list[tuple]]:

@@ -6,7 +6,12 @@ Refused, with a message in Chinese and English that says what to do:
   is never moved or deleted;
 - deleting `main`, or moving it to a commit that does not contain it (rewritten history);
 - any pushed commit that writes a record file that is not valid JSON, not at the path its
-  id names, not in canonical form, or not valid against the schemas of that commit;
+  id names, not in canonical form, or not valid against the schemas of that commit, or that
+  holds a submodule;
+- any pushed commit whose own edits change a record outside the pusher's schools (the
+  policy's access list), or a locked record (an inspected plan's, a closed term's, an approved
+  batch's) without an adjustment in that commit: every site clones the whole history, so an
+  edit a later commit of the push puts back is kept all the same;
 - a final state in which a changed record breaks a rule (schemas and rules, as a save
   checks it), or a deleted record is still referred to;
 - a clear identifier (resident ID, mobile or bank card number, store/rules/cleartext.py) in a
@@ -43,7 +48,7 @@ from store.ledger.index import Index
 from store.ledger import policy as hub_policy
 from store.rules import scope, terms
 from store.core.diff import MISSING
-from store.sync.merge import Overlay, check_records, diff_tree, same
+from store.sync.merge import check_records, diff_tree, same
 from store.rules import cleartext, identifiers
 from store.rules.schema import Schemas
 from store.aid import batches
@@ -158,7 +163,10 @@ class _Guard:
         # one commit made it whole; what else the push changes (say, a merge that takes an older
         # version from one side) is judged here.
         rest = {rid: doc for rid, doc in docs.items() if (rid, index.blobs.get(rid), blobs[rid]) not in judged}
-        return _check_scope(self, index, rest, docs) or _check_final(store, commit, index, docs, rest, main)
+        pushed = _Pushed(index)
+        for rid, doc in docs.items():
+            pushed.set(rid, doc)
+        return _check_scope(self, index, rest, pushed) or _check_final(store, commit, index, docs, rest, pushed, main)
 
 
 def _clear_in(text: str, key: str, params: dict, kinds: tuple[str, ...] = cleartext.KINDS) -> list[Refusal]:
@@ -320,14 +328,16 @@ class _Edits:
 
 
 class _Pushed:
-    """The ledger as a pushed commit leaves it, as far as the checks of scope and locks ask
-    (get, find): the hub's records with every version the push has written up to there."""
+    """The ledger as a pushed commit leaves it, as far as the rules and the checks of scope and
+    locks ask (get, find): the hub's records with every version the push has written up to there."""
 
     def __init__(self, index: Index):
         self.index = index
         self.changes: dict[str, dict | None] = {}
         self.by_type: dict[str, dict[str, dict]] = {}
-        self.found: dict[tuple, list[dict]] = {}   # the hub's answers: a thousand visits ask after a few plans
+        # The hub's answers, kept while the push is checked: a thousand visits ask after a few plans.
+        self.got: dict[str, dict | None] = {}
+        self.found: dict[tuple, list[dict]] = {}
 
     def set(self, rid: str, doc: dict | None) -> None:
         old = self.changes.get(rid)
@@ -338,7 +348,11 @@ class _Pushed:
             self.by_type.setdefault(doc.get("type"), {})[rid] = doc
 
     def get(self, rid: str) -> dict | None:
-        return self.changes[rid] if rid in self.changes else self.index.get(rid)
+        if rid in self.changes:
+            return self.changes[rid]
+        if rid not in self.got:
+            self.got[rid] = self.index.get(rid)
+        return self.got[rid]
 
     def find(self, rtype: str, **equal) -> list[dict]:
         try:
@@ -642,14 +656,14 @@ def _changed(store: GitStore, new: str, index: Index, read: dict[str, bytes], pa
 
 
 def _check_final(store: GitStore, new: str, index: Index, docs: dict[str, dict | None],
-                 unjudged: dict[str, dict | None], main: str) -> list[Refusal]:
-    """The ledger as the push leaves it: every changed record passes the rules, and no
-    deleted record is still referred to; the changes not judged commit by commit keep off
+                 unjudged: dict[str, dict | None], pushed: "_Pushed", main: str) -> list[Refusal]:
+    """The ledger as the push leaves it (`pushed`): every changed record passes the rules, and
+    no deleted record is still referred to; the changes not judged commit by commit keep off
     locked records."""
     schemas = _schemas(store, store.commit_tree(new), {})
     # Every changed record's schema and clear-identifier scan were done commit by commit above
     # (on every version, the last included): here only the rules.
-    bad = check_records(Overlay(index, docs), docs, schemas, known_valid=set(docs), scanned=set(docs))
+    bad = check_records(pushed, docs, schemas, known_valid=set(docs), scanned=set(docs))
     # An inspected plan or a closed term takes changes only with an adjustment record.
     closed_through = _config(store, store.commit_tree(main)).get("closed_through") if main != ZERO else None
     changes = [(rid, index.get(rid), doc) for rid, doc in unjudged.items()]
@@ -660,15 +674,14 @@ def _check_final(store: GitStore, new: str, index: Index, docs: dict[str, dict |
             for rid, found in sorted(bad.items()) for f in found]
 
 
-def _check_scope(guard: "_Guard", index: Index, docs: dict[str, dict | None],
-                 pushed: dict[str, dict | None]) -> list[Refusal]:
+def _check_scope(guard: "_Guard", index: Index, docs: dict[str, dict | None], pushed: "_Pushed") -> list[Refusal]:
     """Records the pusher may not change by the policy's access list: both the version the hub
-    has and the pushed one must belong to one of the pusher's schools (`pushed`: every record
-    the push changes, where the pushed version's school is looked up)."""
+    has and the pushed one must belong to one of the pusher's schools (`pushed`: the ledger as
+    the push leaves it, where the pushed version's school is looked up)."""
     allowed = guard.policy.schools_of(guard.pusher)
     if allowed is None:
         return []
-    mine, after = frozenset(allowed), Overlay(index, pushed)
+    mine, after = frozenset(allowed), pushed
     names = "、".join(allowed) or "—"
     return [Refusal("hub.out_of_scope", {"record": rid, "pusher": guard.pusher, "schools": names,
                                          "policy": str(guard.policy.path)})
