@@ -128,8 +128,13 @@ def test_the_demo_history_is_a_school_year_of_the_process(capsys, demo):
     [objected] = [r for r in demo.find("recognition", school_year="2026-2027") if r.get("objections")]
     code, printed, _ = run(capsys, *L, "log", objected["id"])
     steps = [line.split("  ")[2:4] for line in printed.splitlines()]
-    assert steps == [["马德胜", "[approve]"], ["李淑芳", "[object]"], ["李淑芳", "[check]"], ["王建军", "[review]"],
+    assert steps == [["马德胜", "[approve]"], ["李淑芳", "[object]"], ["李淑芳", "[check]"], ["王建军", "[assess]"],
                      ["李淑芳", "[apply]"]]
+    # The dashboard's history and audit screens read the titles in the reader's words.
+    from store.core import describe
+    assert [describe.readable(c["title"], c["trailers"]["Action"][0]) for c in demo.history(objected["id"])] == [
+        f"困难认定：{step} {n} 条记录（来自 海原县第一中学）"
+        for step, n in (("审批", 4), ("异议处理", 1), ("学校审核", 4), ("评议", 4), ("申请", 4))]
     # The notice listing it was recorded by the school's 资助专干 between the check and the objection.
     [notice] = [p for p in demo.find("posting", school_year="2026-2027") if objected["id"] in p["recognitions"]]
     code, printed, _ = run(capsys, *L, "log", notice["id"])

@@ -138,7 +138,7 @@ PEOPLE = {
                     Person("张国华", "xiaozhang@ziyuan.example")),
 }
 # The steps of a recognition, in order, with the fields each adds and who takes it (an index in PEOPLE).
-STEPS = (("apply", ("application",), 0), ("review", ("review",), 1), ("check", ("check",), 0),
+STEPS = (("apply", ("application",), 0), ("assess", ("review",), 1), ("check", ("check",), 0),
          ("notice", (), 0), ("object", ("objections",), 0), ("approve", ("approval", "outcome"), 2))
 
 
@@ -208,7 +208,7 @@ def _recognition_steps(ledger: Ledger, by_type: dict[str, list[dict]], schools: 
             docs = [{k: v for k, v in r.items() if k not in steps or k in fields} for r in changed]
             ledger.commit([Change(d["id"], d, ledger.version(d["id"]) if action != "apply" else NEW) for d in docs],
                           action=action, author=people[who],
-                          message=f"recognition: {action} {len(docs)} of {schools[school]} ({YEAR})")
+                          message=f"recognition: {action} {len(docs)} records from {schools[school]}")
 
 
 def _commit(ledger: Ledger, records: Iterable[dict], message: str, checked: bool = True) -> None:
