@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import git, school
+from store.core import ids
 from test_hub_guard import ME, push, set_policy
 from test_sync_local import bangfu, make_hub, make_site
 from test_sync_transports import Daemon
@@ -77,7 +78,11 @@ def test_two_upgrades_before_a_sync_go_through_and_an_upgrade_keeping_its_versio
     version = hub_config(hub)["schema_version"]
     hub_mod.schema_upgrade(site, schemas_with(tmp_path, "motto"), note="座右铭")
     hub_mod.schema_upgrade(site, schemas_with(tmp_path, "motto", "hobby"), note="爱好")
+    # a record that only the new schemas take, in the same push: judged by its own commit's schemas
+    pupil = site.put({"type": "student", "schema_version": 2, "name": "王小明", "sex": "男",
+                      "school": site.find("school")[0]["id"], "stage": "小学", "grade": "三年级", "hobby": "书法"})
     sync.sync(site)
+    assert json.loads(git(hub, "show", f"main:{ids.path_of(pupil.id)}"))["hobby"] == "书法"
     assert hub_config(hub)["schema_version"] == version + 2
     assert git(hub, "rev-parse", "main") == git(site.path, "rev-parse", "main")
 

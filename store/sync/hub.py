@@ -256,7 +256,7 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
     pairs += [(EMPTY_TREE, tree_of[c]) for c, *parents in commits if not parents]
     gitlinks: set[tuple[tuple[str, str], str]] = set()
     diffs = store.diff_tree_pairs(pairs, gitlinks=gitlinks)
-    schemas_at = store.lookup_many((tree_of[c], "schemas") for c, *_ in commits)
+    schemas_at = _schemas_trees(store, commits, tree_of, diffs)
     for commit, *parents in commits:
         info = infos[commit]
         tree = info["tree"]
@@ -301,7 +301,7 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
                     outside.add(path)   # (a merge taking the file as one parent has it is fine)
         if outside and not (not parents and _is_empty(store)):   # (the first commit of a new hub)
             refused += _check_settings(store, commit, tree, parents, parent_trees, sorted(outside), guard)
-        later.append((commit, schemas_at[(tree, "schemas")], files))
+        later.append((commit, schemas_at[commit], files))
         edits.append(edited)
         if paid:
             refused += _check_closed(store, commit, parent_trees[0], paid)
@@ -316,6 +316,27 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
         refused += _check_edits(store, edits, contents, parsed, index, guard, main)
         judged = {(rid, b, after) for e in edits for rid, (befores, after) in e.own.items() for b in befores}
     return _unique(refused), contents, parsed, judged
+
+
+def _schemas_trees(store: GitStore, commits: list[list[str]], tree_of: dict[str, str], diffs: dict
+                   ) -> dict[str, str | None]:
+    """Each commit's `schemas/` tree: its first parent's unless the commit changes a schema file
+    (a thousand commits of records are one lookup, not a thousand)."""
+    def changes_schemas(commit: str, parents: list[str]) -> bool:
+        return any(path.startswith("schemas/") for p in parents or [None]
+                   for path in diffs[(tree_of[p] if p else EMPTY_TREE, tree_of[commit])])
+    pushed = {c for c, *_ in commits}
+    wanted = [tree_of[p] for c, *parents in commits for p in parents[:1] if p not in pushed]
+    wanted += [tree_of[c] for c, *parents in commits if not parents or changes_schemas(c, parents)]
+    found = store.lookup_many((tree, "schemas") for tree in wanted)
+    out: dict[str, str | None] = {}
+    for commit, *parents in commits:   # (parents come first: rev-list --reverse)
+        if not parents or changes_schemas(commit, parents):
+            out[commit] = found[(tree_of[commit], "schemas")]
+        else:
+            first = parents[0]
+            out[commit] = out[first] if first in out else found[(tree_of[first], "schemas")]
+    return out
 
 
 @dataclass
