@@ -158,3 +158,23 @@ def test_a_submodule_entry_is_refused_with_the_hubs_own_message(hub, tmp_path, w
     hub_said = "\n".join(line for line in r.stderr.splitlines() if line.startswith("remote:"))
     assert where in hub_said and "子模块" in hub_said and "submodule" in hub_said, r.stderr
     assert "missing" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_a_merge_that_takes_an_older_version_of_another_schools_record_is_refused(hub, tmp_path):
+    """No commit of the push edits the record itself (the merge takes it as one parent has it), yet
+    the push changes it on the hub: judged where the push ends."""
+    path, url, data = hub
+    work = clone(url, tmp_path / "work")
+    older = git(work, "rev-parse", "HEAD").strip()
+    edit(work, data["haiyuan"]["id"], township="海城镇")
+    assert push(work).returncode == 0                      # by an account with every school
+    only(path, data["shahe"])
+    record = ids.path_of(data["haiyuan"]["id"])
+    git(work, "checkout", "-q", older, "--", record)
+    git(work, "add", record)
+    tree = git(work, "write-tree").strip()
+    merge = git(work, "commit-tree", tree, "-p", "HEAD", "-p", older, "-m", "合并").strip()
+    git(work, "reset", "-q", "--hard", merge)
+    r = push(work)
+    assert r.returncode != 0 and data["haiyuan"]["id"] in r.stderr and "只能修改这些学校的记录" in r.stderr, r.stderr
+    assert json.loads(git(path, "show", f"main:{record}"))["township"] == "海城镇"
