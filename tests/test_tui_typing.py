@@ -70,6 +70,14 @@ async def new_form(pilot, page: str) -> RecordForm:
     return app.screen
 
 
+def lit(form) -> list[str]:
+    """The fields whose title is shown in the colour of the field with the focus."""
+    focused = form.query_one(f"#{form.app.focused.id.removesuffix('-input')}")
+    accent = focused.query_one(".field-title").styles.color
+    return [row.id for row in form.query(".field-row") if row.query_children(".field-title")
+            and row.query_children(".field-title").first().styles.color == accent]
+
+
 def value(app, field: str):
     return app.screen.query_one(f"#f-{field}").value
 
@@ -85,6 +93,7 @@ async def test_tab_between_numbers_moves_on_before_the_next_digit(small):
         await until(pilot, lambda: value(app, "person_times") == "3")
         assert (value(app, "hours"), value(app, "sessions")) == ("1", "2")
         assert app.focused is form.query_one("#f-person_times-input")
+        assert lit(form) == ["f-person_times"]      # its title is the one lit, not the form's first
         # A paste with tabs fills field after field, as typing it would.
         for field in ("hours", "sessions", "person_times"):
             form.query_one(f"#f-{field}-input", Input).value = ""
