@@ -28,6 +28,7 @@ from tui.modals.ref_picker import RefPicker
 from tui.modals.reveal import RevealDialog
 from tui.screens.history import HistoryScreen
 from tui.widgets.form_row import FieldRow
+from tui.widgets.form_support import DiscardQuestion
 
 VALID_ID = "11010519491231002X"
 
@@ -264,6 +265,31 @@ async def test_escape_with_unsaved_changes_asks_before_discarding(world):
         await until(pilot, lambda: "再按一次 Esc" in screen_text(app))
         assert isinstance(app.screen, RecordForm)
         await pilot.press("escape")
+        await until(pilot, lambda: app.results)
+    assert app.results == [None] and world.ledger.count("school") == 2
+
+
+@pilot_test
+async def test_the_discard_question_leaves_the_screen_when_it_no_longer_holds(world, monkeypatch):
+    """Seen in tmux: Esc, a pause, Esc 'again' only asked again, the question still standing, and
+    the keys typed next (n for a new record) went into the form."""
+    monkeypatch.setattr(DiscardQuestion, "WINDOW", 0.3)
+    app = Harness(lambda: RecordForm(world.ledger, "school"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        await type_into(pilot, "#f-code-input", "12")                   # (a code is 10 digits)
+        await until(pilot, lambda: "有 1 处需要修改" in screen_text(app))   # the check as typed is done
+        before = str(app.screen.query_one("#form-status").render())
+        await pilot.press("escape")
+        await until(pilot, lambda: "再按一次 Esc" in screen_text(app))
+        await until(pilot, lambda: "再按一次 Esc" not in screen_text(app))     # the time is up
+        assert str(app.screen.query_one("#form-status").render()) == before
+        await pilot.press("escape")                    # asks again, and says so
+        await until(pilot, lambda: "再按一次 Esc" in screen_text(app))
+        assert isinstance(app.screen, RecordForm)
+        await type_into(pilot, "#f-short_name-input", "新")   # typing withdraws the question
+        await until(pilot, lambda: "再按一次 Esc" not in screen_text(app))
+        await pilot.press("escape", "escape")
         await until(pilot, lambda: app.results)
     assert app.results == [None] and world.ledger.count("school") == 2
 

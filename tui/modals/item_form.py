@@ -15,7 +15,7 @@ from tui.modals.ref_picker import RefPicker
 from tui.widgets.form_list import ListRow
 from tui.widgets.form_row import FieldRow
 from tui.widgets.form_ref import RefRow
-from tui.widgets.form_support import FORMS_CSS, data, localize
+from tui.widgets.form_support import FORMS_CSS, DiscardQuestion, data, localize
 from tui.widgets.key_footer import KeyFooter
 
 
@@ -42,7 +42,6 @@ class ItemForm(SubDialogs, ModalScreen[dict | None]):
     keep it open with the error next to the field; the record's own check does the rest."""
 
     CSS_PATH = FORMS_CSS
-    CANCEL_WINDOW = 3.0    # a second Esc within this many seconds discards what was typed
     BINDINGS = [Binding("ctrl+s", "ok", "forms.key.item_ok", priority=True, id="forms.item.ok"),
                 Binding("escape", "cancel", "forms.key.cancel", id="forms.item.cancel")]
 
@@ -56,7 +55,7 @@ class ItemForm(SubDialogs, ModalScreen[dict | None]):
         self.original = original
         self.model = fm.Form("", field.title, field.fields)
         self._dirty = False
-        self._cancel_armed = False
+        self._discard = DiscardQuestion(self)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="item-dialog", classes="fm-dialog"):
@@ -87,21 +86,14 @@ class ItemForm(SubDialogs, ModalScreen[dict | None]):
 
     @on(FieldRow.Changed)
     def _changed(self) -> None:
-        self._dirty, self._cancel_armed = True, False
+        self._dirty = True
+        self._discard.drop()
 
     def action_cancel(self) -> None:
         # As the record's form: what was typed is not thrown away by one Esc.
-        if self._dirty and not self._cancel_armed:
-            self._cancel_armed = True
-            status = self.query_one("#form-status", Static)
-            status.update(data(i18n.t("forms.form.confirm_discard")))
-            status.set_classes("-warning -shown")
-            self.set_timer(self.CANCEL_WINDOW, self._disarm)
+        if self._dirty and not self._discard.ask():
             return
         self.dismiss(None)
-
-    def _disarm(self) -> None:
-        self._cancel_armed = False
 
     @on(Button.Pressed, "#item-ok")
     def _ok(self) -> None:

@@ -32,7 +32,7 @@ from tui.modals.json_editor import JsonEditor
 from store.io.editor import edit_json, editor_command
 from tui.widgets.form_fields import FieldsPanel, show_next_error
 from tui.widgets.form_row import FieldRow
-from tui.widgets.form_support import FORMS_CSS, data, localize
+from tui.widgets.form_support import FORMS_CSS, DiscardQuestion, data, localize
 from tui.widgets.key_footer import KeyFooter
 
 
@@ -78,7 +78,6 @@ class FormResult:
 class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
     CSS_PATH = FORMS_CSS
     CHECK_DELAY = 0.4      # seconds of quiet typing before the schema and rules are asked
-    CANCEL_WINDOW = 3.0    # a second Esc within this many seconds discards what was typed
     BINDINGS = [
         Binding("ctrl+s", "save", "forms.key.save", priority=True, id="forms.form.save"),
         Binding("escape", "cancel", "forms.key.cancel", id="forms.form.cancel"),
@@ -112,7 +111,7 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
         self._saving = False
         self._seq = 0
         self._timer: Timer | None = None
-        self._cancel_armed = False
+        self._discard = DiscardQuestion(self)
         self._warned: dict | None = None   # the values whose notes were shown: saved as they are
 
     # -- layout ---------------------------------------------------------------------------------
@@ -162,7 +161,7 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
         if self.record_type == "student" and event.row.field.path == ("school",):
             self._school_chosen(event.row)
         self._dirty = True
-        self._cancel_armed = False
+        self._discard.drop()
         self._check_soon(self.CHECK_DELAY)
 
     def _check_soon(self, delay: float) -> None:
@@ -387,15 +386,9 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
 
     # -- leaving --------------------------------------------------------------------------------
     def action_cancel(self) -> None:
-        if self._dirty and not self._cancel_armed:
-            self._cancel_armed = True
-            self._status(i18n.t("forms.form.confirm_discard"), "-warning")
-            self.set_timer(self.CANCEL_WINDOW, self._disarm)
+        if self._dirty and not self._discard.ask():
             return
         self.dismiss(None)
-
-    def _disarm(self) -> None:
-        self._cancel_armed = False
 
     @on(Button.Pressed, "#form-save")
     def _save_pressed(self) -> None:

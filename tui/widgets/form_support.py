@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.binding import BindingsMap
 from textual.content import Content
 from textual.dom import DOMNode
+from textual.widgets import Static
 
 from store.core import describe, i18n
 from store.core.text import printable
@@ -17,6 +18,49 @@ FORMS_CSS = Path(__file__).resolve().parent.parent / "forms.tcss"
 def data(text: object) -> Content:
     """Text from a record as plain content: never markup, never a terminal escape."""
     return Content(printable(str(text)))
+
+
+class DiscardQuestion:
+    """Esc on a form with unsaved changes asks first; a second Esc within WINDOW seconds discards.
+    The question stays on the status line only while a second Esc would discard: then the line
+    says what it said before (a question left standing made the next Esc only ask again, and the
+    keys typed after it went into the form, thought closed)."""
+
+    WINDOW = 3.0
+
+    def __init__(self, screen, status: str = "#form-status") -> None:
+        self.screen = screen
+        self.status = status
+        self.armed = False
+        self._question: Content | None = None
+        self._before: tuple[object, set[str]] = ("", set())
+        self._timer = None
+
+    def ask(self) -> bool:
+        """True when asked already (discard now); otherwise the question is put."""
+        if self.armed:
+            return True
+        status = self.screen.query_one(self.status, Static)
+        self._before = (status.content, set(status.classes))
+        self._question = data(i18n.t("forms.form.confirm_discard"))
+        status.update(self._question)
+        status.set_classes("-warning -shown")
+        self.armed = True
+        self._timer = self.screen.set_timer(self.WINDOW, self.drop)
+        return False
+
+    def drop(self) -> None:
+        """A second Esc no longer discards (something was typed, or the time is up)."""
+        if not self.armed:
+            return
+        self.armed = False
+        if self._timer is not None:
+            self._timer.stop()
+        status = self.screen.query_one(self.status, Static)
+        if status.content is self._question:   # (not when another message took its place)
+            content, classes = self._before
+            status.update(content)
+            status.set_classes(classes)
 
 
 def localize(node: DOMNode) -> None:
