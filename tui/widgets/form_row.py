@@ -48,15 +48,6 @@ class FieldRow(Vertical):
     def value(self) -> Any:
         raise NotImplementedError
 
-    # The focused field's title is lit by a class, not by :focus-within: Textual restyles on focus
-    # only the ancestors of the widget focused or left, and a title is their sibling (it stayed lit
-    # on the form's first field whatever field had the focus).
-    def on_descendant_focus(self, _event) -> None:
-        self.set_class(self.has_focus_within, "-focused")
-
-    def on_descendant_blur(self, _event) -> None:
-        self.set_class(self.has_focus_within, "-focused")
-
     def focus_input(self) -> None:
         first = next((w for w in self.query("*") if w.focusable), None)
         if first is not None:
