@@ -206,3 +206,18 @@ async def test_initials_typed_in_a_burst_pick_the_closest_school(demo):
         burst(app, "enter", "s", "y", "z", "x", "enter")
         await until(pilot, lambda: app.screen is form and value(app, "school"))
         assert value(app, "school") == sanyuan
+
+
+@pilot_test
+async def test_down_from_the_filter_goes_to_the_first_match(small):
+    """Seen in tmux: `/syzx`, Down Down, p (progress) typed 'p' into the filter and found nothing."""
+    from tui.screens.history import HistoryScreen
+    app = BangfuApp(open_ledger(small), today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        burst(app, "slash", *"sfk", "down", "h")                # 示范课: two activities; h: its history
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        section = app.screen_stack[-2]
+        assert app.screen.record_id == section.list.highlighted == section.list.ids[0]
+        assert section.query_one("#filter", Input).value == "sfk" and len(section.list.ids) == 2

@@ -93,6 +93,7 @@ class SectionScreen(LedgerScreen):
         Binding("s", "sort", "tui.key.sort", id="bangfu.section.sort"),
         Binding("S", "reverse", "tui.key.reverse", show=False, id="bangfu.section.reverse"),
         Binding("escape", "clear", "tui.key.clear", show=False, id="bangfu.section.clear"),
+        Binding("down", "to_list", "tui.key.to_list", show=False, id="bangfu.section.to_list"),
     ]
 
     class Rows(Message):
@@ -270,6 +271,10 @@ class SectionScreen(LedgerScreen):
     def _filter_done(self) -> None:
         self.set_focus(self.list)
 
+    def action_to_list(self) -> None:
+        """Down in the filter goes to the list, on its first match (as Enter does)."""
+        self.set_focus(self.list)
+
     @on(RecordList.Highlighted)
     def _highlighted(self, event: RecordList.Highlighted) -> None:
         self._show_detail()
@@ -313,6 +318,8 @@ class SectionScreen(LedgerScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "focus_filter" and self.is_mounted and self.focused is self.query_one("#filter", Input):
             return False   # typed in the filter, "/" is text ("2026/11"): the input takes it
+        if action == "to_list":
+            return self.is_mounted and self.focused is self.query_one("#filter", Input)
         if action in WRITES and self.bangfu.read_only:
             return False
         if action == "progress" and self.record_type != "plan":
