@@ -231,3 +231,14 @@ def test_the_term_report_prints_on_a4_with_the_lines_to_sign_and_seal(built, tmp
     for ws in wb.worksheets:
         assert int(ws.page_setup.paperSize) == 9          # A4
         assert ws.oddFooter.center.text == "制表人：__________　审核人：__________　单位（盖章）：__________"
+
+
+def test_a_month_note_reads_in_the_readers_language():
+    """Seen on the English home: '✓ planned：联席会议' (a Chinese colon and the stored kinds)."""
+    month = charts.MonthBar("2026-11", 2, {"捐赠": 1, "家访": 1}, planned=("捐赠", "家访"), scheduled=True)
+    assert charts.plan_note(month) == "✓ 计划：捐赠、家访"
+    i18n.set_lang("en")
+    try:
+        assert charts.plan_note(month) == "✓ planned: donation, home visit"
+    finally:
+        i18n.set_lang("zh")

@@ -133,8 +133,8 @@ def plan_note(b: MonthBar) -> str:
     if not b.scheduled:
         return ""
     mark = "✓" if b.done else "✗"
-    planned = "、".join(b.planned) if b.planned else i18n.t("io.chart.something")
-    return f"{mark} {i18n.t('io.chart.planned')}：{planned}"
+    planned = i18n.values(list(b.planned)) if b.planned else i18n.t("io.chart.something")   # (in the reader's words)
+    return f"{mark} {i18n.t('io.chart.planned')}{'：' if i18n.lang() == 'zh' else ': '}{planned}"
 
 
 def render_activity(bars: Sequence[MonthBar], width: int = 24) -> list[str]:
