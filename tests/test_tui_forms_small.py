@@ -33,9 +33,10 @@ async def saved_empty(pilot, record_type: str) -> RecordForm:
 
 async def focus_last(pilot, form: RecordForm) -> None:
     last = form.panel.rows()[-1]
+    for widget in last.query("Input, TextArea"):
+        widget.cursor_blink = False   # before the focus: a blink already under way hid the cursor in a snapshot
     last.focus_input()
     await until(pilot, lambda: on_screen(form, form.focused))
-    form.focused.cursor_blink = False
 
 
 @pytest.mark.parametrize("record_type", TYPES)
