@@ -483,6 +483,14 @@ def _stalling(tmp_path: Path, name: str, program: str) -> tuple[Path, Path]:
     return script, marker
 
 
+def _running(pid: str) -> bool:
+    """Whether the process is alive (a zombie nobody has reaped yet has finished)."""
+    try:
+        return (Path("/proc") / pid / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def _sync_killed_when(site: Path, marker: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "bangfu", "-L", str(site), "sync"], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -523,10 +531,16 @@ def test_sync_killed_while_fetching_or_pushing_leaves_valid_ledgers_and_complete
     hook = hub / "hooks" / "pre-receive"
     real = hook.read_text()
     started = tmp_path / "hook.started"
-    hook.write_text(real.replace("exec ", f"touch '{started}'\nsleep 5\nexec ", 1))
+    hook.write_text(real.replace("exec ", f"echo $$ > '{started}'\nsleep 5\nexec ", 1))
     edit(a, s1, notes="甲二")
     _sync_killed_when(a.path, started)
-    time.sleep(6)  # let the orphaned hub side finish or give up
+    deadline = time.monotonic() + 60
+    while not started.read_text().strip() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    orphan = started.read_text().strip()                   # the hook's process (exec keeps its pid)
+    while _running(orphan) and time.monotonic() < deadline:  # the orphaned hub side finishes or gives up
+        time.sleep(0.05)
+    assert not _running(orphan)
     hook.write_text(real)
     assert_valid(Ledger(hub))
     result = sync.sync(a)  # the next sync completes what was cut off
