@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from conftest import git, school
+from test_sync_local import assert_valid
 from store import Ledger
+from store.ledger.ledger import SCHEMA_VERSION
+from store.core import ids
 from store.core.diff import MISSING
 from store.core.trailers import Trailers
 from store.privacy.acts import attach_keys, init_keys
@@ -278,3 +281,89 @@ def test_a_student_erased_here_whose_id_was_corrected_there_keeps_the_edit_and_n
     record = a.get(pupil)
     assert (record["grade"], record["identity"]) == ("四年级", {})
     assert "1012" not in json.dumps(record) and "1018" not in json.dumps(record)
+
+
+def test_a_school_deleted_there_while_a_student_was_added_here_stays_with_the_reason(sites):
+    a, b, n = sites
+    b.delete(n["he"], reason="学校撤并")
+    pupil = a.put({"type": "student", "schema_version": 1, "name": "王小明", "sex": "男", "school": n["he"],
+                   "stage": "小学", "grade": "三年级"}).id
+    outcome = _merge(a, b)
+    assert a.get(n["he"])["short_name"] == "河口小学" and a.get(pupil)["school"] == n["he"]
+    assert outcome.conflicted == [n["he"]] and outcome.incoming == []
+    [c] = list_conflicts(a)
+    assert (c.record, c.kind, c.kept) == (n["he"], "rule", "mine")
+    assert c.fields[0].theirs is MISSING
+    assert [(f["rule"], f["params"]) for f in c.findings] == [
+        ("rule.still_referenced", {"referrer": pupil, "field": "school"})]
+
+
+def test_what_the_first_records_sent_back_leave_broken_is_sent_back_too(sites):
+    """乙站 adds a teacher at 河口小学 and a visit naming that teacher; 甲站 closes 河口小学. The
+    teacher cannot come in (its school is gone); then neither can the visit that names it."""
+    a, b, n = sites
+    a.delete(n["he"], reason="学校撤并")
+    teacher = b.put({"type": "teacher", "schema_version": 2, "name": "郑国庆", "school": n["he"]}).id
+    visit = b.put(_visit(n["plan"], n["shi"], n["sha"], "2006-12-01",
+                         participants=[{"name": "郑国庆", "teacher": teacher}])).id
+    outcome = _merge(a, b)
+    assert a.index.get(teacher) is None and a.index.get(visit) is None
+    assert sorted(outcome.conflicted) == sorted([teacher, visit]) and outcome.incoming == []
+    kept = {c.record: (c.kind, c.kept, [f["field"] for f in c.findings]) for c in list_conflicts(a)}
+    assert kept == {teacher: ("rule", "mine", ["school"]), visit: ("rule", "mine", ["participants[0].teacher"])}
+    assert_valid(a)
+
+
+def test_a_broken_record_file_from_the_other_side_stops_the_merge_naming_the_object(sites):
+    a, b, n = sites
+    path = ids.path_of(n["visit"])
+    blob = b.git.write("blob", b'{"type": "visit", ')
+    tree = b.git.write_tree(b.git.commit_tree(b.tip), {path: blob})
+    assert b.git.swap_ref(b.git.make_commit(tree, [b.tip], b.author(), "hand edit"), b.tip, "hand edit")
+    before = a.tip
+    with pytest.raises(MergeRefused) as refused:
+        merge_into(a, _theirs(a, b), remote="乙站")
+    assert str(refused.value) == f"无法合并：对象 {blob} 不是有效的记录 JSON。请先在出问题的一方运行 bangfu validate 修复。"
+    a.refresh()
+    assert a.tip == before
+
+
+def test_a_schema_upgrade_made_there_comes_in_and_the_records_are_checked_against_it(sites, tmp_path, capsys):
+    from conftest import run
+    from store.rules.schema import PROJECT_SCHEMAS
+    a, b, n = sites
+    new = tmp_path / "schemas"
+    new.mkdir()
+    for f in PROJECT_SCHEMAS.glob("*.json"):
+        (new / f.name).write_bytes(f.read_bytes())
+    doc = json.loads((new / "school.json").read_text(encoding="utf-8"))
+    doc["properties"]["motto"] = {"type": "string", "maxLength": 100, "title": "校训"}
+    (new / "school.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    assert run(capsys, "-L", str(b.path), "schema-upgrade", str(new), "--note", "校训")[0] == 0
+    b.refresh()
+    _edit(b, n["he"], motto="勤学")
+    _edit(a, n["sha"], notes="甲站")
+    outcome = _merge(a, b)
+    assert outcome.conflicts == [] and n["he"] in outcome.incoming
+    assert a.get(n["he"])["motto"] == "勤学" and a.get(n["sha"])["notes"] == "甲站"
+    assert a.config["schema_version"] == SCHEMA_VERSION + 1
+    _edit(a, n["sha"], motto="求真")                       # the new field is this site's now too
+    assert a.get(n["sha"])["motto"] == "求真"
+    assert_valid(a)
+
+
+def test_a_record_deleted_after_sites_merged_each_other_stays_deleted(sites):
+    a, b, n = sites
+    sync.add_remote(a, "乙站", str(b.path))
+    sync.add_remote(b, "甲站", str(a.path))
+    _edit(a, n["sha"], notes="甲")
+    _edit(b, n["shi"], notes="乙")
+    theirs_a = sync.fetch(b, "甲站", lambda *_: None)
+    theirs_b = sync.fetch(a, "乙站", lambda *_: None)
+    merge_into(a, theirs_b, remote="乙站")
+    merge_into(b, theirs_a, remote="甲站")                 # a criss-cross: two best common ancestors
+    a.delete(n["visit"], reason="重复录入")
+    outcome = merge_into(a, sync.fetch(a, "乙站", lambda *_: None), remote="乙站")
+    assert outcome.conflicts == []
+    assert a.index.get(n["visit"]) is None
+    assert (a.get(n["sha"])["notes"], a.get(n["shi"])["notes"]) == ("甲", "乙")
