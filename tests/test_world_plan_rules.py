@@ -107,3 +107,26 @@ def test_a_secondment_names_its_people_and_its_schools(ledger, world):
         ("error", "secondment.end", "王老师、李老师 的支教开始日期 2026-03-01 晚于结束日期 2025-09-01")]
     home = seconded(person="赵老师", start="2025-09-01", end="2026-07-10", to_school=w["A"])
     assert ("error", "secondment.to_school", "派出学校和接收学校是同一所学校（城关小学）") in _texts(ledger, home)
+
+
+def test_a_plan_cannot_drop_a_target_its_measurements_are_of(ledger, world):
+    """Rules in both directions: a measurement names its plan's target; taking the target out of
+    the plan (or making it one counted from activities) would leave the measurement of nothing."""
+    from store.core.errors import InvalidRecord
+    w = world
+    target = {"key": "qualified", "metric": "其他", "comparison": ">=", "value": 100, "unit": "%", "per": "学期",
+              "text": "教师考核合格率 100%"}
+    plan = ledger.get(w["plan"])
+    ledger.put({**plan, "targets": [target]}, base=ledger.version(w["plan"]))
+    measured = ledger.put(_rec("measurement", plan=w["plan"], target="qualified", value=100, unit="%",
+                               period={"start": "2025-09-01", "end": "2026-01-31"})).id
+    plan, version = ledger.get(w["plan"]), ledger.version(w["plan"])
+    said = (f"这样修改会使引用它的 1 条记录违反规则：{measured} target（用 bangfu validate 或 bangfu show {measured} 查看；"
+            "先改这些记录，或换一种改法）")
+    for changed in ([], [{**target, "kinds": ["送教下乡"], "unit": "次"}]):
+        with pytest.raises(InvalidRecord) as refused:
+            ledger.put({**plan, "targets": changed}, base=version)
+        assert [f.text() for f in refused.value.findings] == [f"错误 {w['plan']}: {said}"]
+    assert ledger.version(w["plan"]) == version
+    ledger.put({**plan, "targets": [{**target, "value": 95}]}, base=version)
+    assert ledger.get(w["plan"])["targets"][0]["value"] == 95

@@ -890,11 +890,13 @@ COMMON = COMMON + (_clear_identifiers,)
 
 # --- rules in both directions --------------------------------------------------------------
 # The rules of a record that read a record it refers to. When that record changes, they are run
-# again on every record referring to it: a plan's new period must still hold its visits, a
-# standard's validity its payments, a student's events the payments made while eligible.
+# again on every record referring to it: a plan's new period must still hold its visits and its
+# targets their measurements and inspections' findings, a standard's validity its payments, a
+# student's events the payments made while eligible.
 
 DEPENDENT: dict[str, tuple[tuple[str, Rule], ...]] = {
-    "plan": (("visit", _visit_dates), ("visit", _visit_parties)),
+    "plan": (("visit", _visit_dates), ("visit", _visit_parties), ("measurement", _measurement_target),
+             ("inspection", _inspection_plan)),
     "student": (("aid", _aid_eligible),),
     "standard": (("aid", _aid_standard_match), ("aid", _aid_standard_valid), ("aid", _aid_amount)),
 }
