@@ -104,3 +104,35 @@ def test_an_amount_past_the_schemas_bound_is_read_in_yuan(ledger, world):
     assert ("error", "amount_fen", "「金额」25,000.00 元超过上限 20,000.00 元") in _texts(ledger, big)
     negative = {**big, "amount_fen": -100}
     assert ("error", "amount_fen", "「金额」-1.00 元小于下限 0.00 元") in _texts(ledger, negative)
+
+
+def test_a_recognition_a_payment_rests_on_cannot_be_withdrawn_or_deleted(ledger, world):
+    """Rules in both directions: a payment reads its student's recognition of the year without
+    naming it; withdrawing that approval, or deleting the recognition while another is on record,
+    would leave the payment unrecognised (the edit was saved and `validate` then failed)."""
+    from store.core.errors import InvalidRecord
+    w = world
+
+    def recognised(year):
+        # as the upgrade makes one from a 认定 event: approved, no notice on record (so none names it)
+        day = f"{year[:4]}-09-05"
+        return ledger.put(_rec("recognition", student=w["student"], school_year=year, school=w["school"],
+                               from_event=day, outcome="认定", approval={"date": day, "by": "县资助中心"},
+                               application={"date": day, "applicant": "（升级前的认定记录）"},
+                               review={"date": day, "members": ["班主任"], "result": "通过", "level": "困难"})).id
+    recognised("2025-2026")
+    this_year = recognised(YEAR)
+    paid = ledger.put(_aid(w, programme=HIGH, standard=w["grant"], amount_fen=100_000)).id
+    said = (f"错误 {this_year}: 这样修改会使引用它的 1 条记录违反规则：{paid} student（用 bangfu validate 或 "
+            f"bangfu show {paid} 查看；先改这些记录，或换一种改法）")
+    withdrawn = ledger.get(this_year)
+    del withdrawn["approval"], withdrawn["outcome"]
+    with pytest.raises(InvalidRecord) as refused:
+        ledger.put(withdrawn, base=ledger.version(this_year))
+    assert [f.text() for f in refused.value.findings] == [said]
+    with pytest.raises(InvalidRecord) as refused:
+        ledger.delete(this_year, reason="重复录入")
+    assert [f.text() for f in refused.value.findings] == [said]
+    assert ledger.get(this_year)["approval"]["date"] == "2026-09-05"
+    ledger.delete(paid, reason="退回")                     # without the payment both may go
+    ledger.delete(this_year, reason="重复录入")

@@ -367,3 +367,36 @@ def test_a_record_deleted_after_sites_merged_each_other_stays_deleted(sites):
     assert outcome.conflicts == []
     assert a.index.get(n["visit"]) is None
     assert (a.get(n["sha"])["notes"], a.get(n["shi"])["notes"]) == ("甲", "乙")
+
+
+def test_a_recognition_deleted_there_that_a_payment_made_here_rests_on_stays(sites):
+    a, b, n = sites
+    high = a.put({"type": "school", "schema_version": 2, "name": "某县第一中学", "stage": "高中", "county": "某县",
+                  "area": "城区"}).id
+    pupil = a.put({"type": "student", "schema_version": 2, "name": "王芳", "sex": "女", "school": high,
+                   "stage": "高中", "grade": "高三"}).id
+    grant = a.put({"type": "standard", "schema_version": 2, "programme": "普通高中国家助学金", "stage": "高中",
+                   "amount_fen": 200_000, "unit": "年", "region": "全国", "valid_from": "2024-09-01"}).id
+
+    def recognised(year):
+        day = f"{year[:4]}-09-05"
+        return a.put({"type": "recognition", "schema_version": 2, "student": pupil, "school_year": year,
+                      "school": high, "from_event": day, "outcome": "认定",
+                      "application": {"date": day, "applicant": "（升级前的认定记录）"},
+                      "approval": {"date": day, "by": "县资助中心"},
+                      "review": {"date": day, "members": ["班主任"], "result": "通过", "level": "困难"}}).id
+    recognised("2025-2026")
+    this_year = recognised("2026-2027")
+    git(b.path, "fetch", "-q", str(a.path), "main:main")
+    b.refresh()
+    b.delete(this_year, reason="重复录入")
+    paid = a.put({"type": "aid", "schema_version": 2, "student": pupil, "programme": "普通高中国家助学金",
+                  "standard": grant, "amount_fen": 100_000, "term": "2026-2027-1", "paid_on": "2026-10-20",
+                  "source": "中央", "method": "银行卡"}).id
+    outcome = _merge(a, b)
+    assert a.get(this_year)["approval"]["date"] == "2026-09-05" and a.get(paid)["amount_fen"] == 100_000
+    assert outcome.conflicted == [this_year]
+    [c] = list_conflicts(a)
+    assert (c.record, c.kind, c.kept) == (this_year, "rule", "mine")
+    assert [(f["rule"], f["params"]["list"]) for f in c.findings] == [("rule.breaks_referrers", f"{paid} student")]
+    assert_valid(a)

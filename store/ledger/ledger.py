@@ -624,6 +624,7 @@ class Ledger:
 
     def _check_batch(self, records: dict[str, dict | None], problems: list[Finding],
                      warnings: dict[str, list[Finding]]) -> None:
+        gone = {rid: self.index.get(rid) for rid, doc in records.items() if doc is None}
         with self.index.trial(records):
             source = rules.source_for([doc for doc in records.values() if doc is not None], self.index,
                                       self.schemas())
@@ -632,6 +633,8 @@ class Ledger:
                     refs = rules.referrers(rid, self.index, self.schemas())
                     if refs:
                         raise Referenced(rid, [(r, dotted(p) if isinstance(p, tuple) else str(p)) for r, p in refs])
+                    if gone[rid]:
+                        problems.extend(errors(rules.readers_broken(gone[rid], self.index, self.schemas())))
                     continue
                 found = self.check(doc, source)
                 problems.extend(errors(found))

@@ -216,8 +216,30 @@ def referrers(record_id: str, source: RecordSource, schemas: Schemas | None = No
 
 
 def _deletion(c: _Ctx, r: dict) -> list[Finding]:
-    return [c.error((), "rule.still_referenced", referrer=other, field=dotted(where))
-            for other, where in referrers(c.rid, c.source, c.schemas)]
+    found = [c.error((), "rule.still_referenced", referrer=other, field=dotted(where))
+             for other, where in referrers(c.rid, c.source, c.schemas)]
+    return found or readers_broken(r, _Without(c.source, c.rid), c.schemas)
+
+
+def readers_broken(record: dict, source: RecordSource, schemas: Schemas) -> list[Finding]:
+    """For a record about to go (absent from `source`): the error its going causes in the records
+    that read it without naming it (a payment, its student's recognition of the year)."""
+    if record.get("type") not in READERS:
+        return []
+    return list(_referrers_kept(_Ctx(record, source, schemas), record))
+
+
+class _Without:
+    """A source as it is once one record is gone."""
+
+    def __init__(self, source: RecordSource, gone: str):
+        self.source, self.gone = source, gone
+
+    def get(self, record_id: str) -> dict | None:
+        return None if record_id == self.gone else self.source.get(record_id)
+
+    def find(self, type: str, **equal: object) -> list[dict]:
+        return [d for d in self.source.find(type, **equal) if d.get("id") != self.gone]
 
 
 # --- plan -----------------------------------------------------------------------------
@@ -900,17 +922,32 @@ DEPENDENT: dict[str, tuple[tuple[str, Rule], ...]] = {
     "student": (("aid", _aid_eligible),),
     "standard": (("aid", _aid_standard_match), ("aid", _aid_standard_valid), ("aid", _aid_amount)),
 }
+# Records that read another without naming it: a payment reads its student's recognitions (found
+# by the student), so a recognition changed or deleted re-checks that student's payments.
+READERS: dict[str, tuple[tuple[str, str, Rule], ...]] = {
+    "recognition": (("aid", "student", _aid_eligible),),
+}
 MAX_LISTED = 10
 
 
+def _dependants(record: dict, source: RecordSource, schemas: Schemas) -> Iterator[str]:
+    """Ids of the records whose rules read this one: those naming it, and its readers."""
+    for other_id, _where in referrers(record["id"], source, schemas):
+        yield other_id
+    for rtype, field, _rule in READERS.get(record.get("type"), ()):
+        if isinstance(record.get(field), str):
+            for other in source.find(rtype, **{field: record[field]}):
+                yield str(other.get("id"))
+
+
 def broken_referrers(record: dict, source: RecordSource, schemas: Schemas) -> list[Finding]:
-    """Errors the record as it is in `source` causes in the records that refer to it."""
-    rules = DEPENDENT.get(record.get("type"), ())
+    """Errors the record as it is in `source` causes in the records that refer to it or read it."""
+    rules = DEPENDENT.get(record.get("type"), ()) + tuple((t, rule) for t, _f, rule in READERS.get(record.get("type"), ()))
     if not rules or not ids.is_id(record.get("id")):
         return []
     out: list[Finding] = []
     wanted = {t for t, _rule in rules}
-    for other_id, _where in referrers(record["id"], source, schemas):
+    for other_id in dict.fromkeys(_dependants(record, source, schemas)):
         other = source.get(other_id)
         if not isinstance(other, dict) or other.get("type") not in wanted:
             continue
@@ -930,7 +967,7 @@ def _referrers_kept(c: _Ctx, r: dict) -> Iterator[Finding]:
                       first=broken[0].record)
 
 
-for _type in DEPENDENT:
+for _type in {**DEPENDENT, **READERS}:
     RULES[_type] = RULES.get(_type, ()) + (_referrers_kept,)
 
 

@@ -348,6 +348,10 @@ class Overlay:
             return self.changes[record_id]
         return self.index.get(record_id)
 
+    def before(self, record_id: str) -> dict | None:
+        """The record as it was before these changes."""
+        return self.index.get(record_id)
+
     def find(self, type: str, **equal: Any) -> list[dict]:
         found = [d for d in self.index.find(type, **equal) if d.get("id") not in self.changes]
         for rid, doc in self.changes.items():
@@ -356,10 +360,10 @@ class Overlay:
         return found
 
 
-def check_records(source, states: dict[str, dict | None], schemas: Schemas,
+def check_records(source: Overlay, states: dict[str, dict | None], schemas: Schemas,
                   known_valid: set[str] = frozenset(), scanned: set[str] = frozenset()) -> dict[str, list[Finding]]:
     """Errors of each given record (schema, then rules) in `source`; a deleted record is
-    checked for records that still refer to it. Records in `known_valid` skip the schema
+    checked for records that still refer to it or read it. Records in `known_valid` skip the schema
     (the save that committed them checked it against the same schemas), never the rules;
     records in `scanned` skip the clear-identifier scan (done on that very version)."""
     bad: dict[str, list[Finding]] = {}
@@ -367,6 +371,9 @@ def check_records(source, states: dict[str, dict | None], schemas: Schemas,
         if doc is None:
             found = [Finding(rid, (), "rule.still_referenced", {"referrer": other, "field": show_path(where)})
                      for other, where in rules.referrers(rid, source, schemas)]
+            was = source.before(rid)
+            if not found and was is not None:
+                found = rules.readers_broken(was, source, schemas)
         else:
             found = [] if rid in known_valid else errors(schemas.check(doc))
             if not found:
