@@ -271,15 +271,23 @@ def test_a_student_erased_here_whose_id_was_corrected_there_keeps_the_edit_and_n
     from store.privacy.acts import erase
     a, b, n = sites
     pupil = a.put({"type": "student", "schema_version": 1, "name": "王小明", "sex": "男", "school": n["sha"],
-                   "stage": "小学", "grade": "三年级", "identity": {"id_number": "110101200808081012"}}).id
+                   "stage": "小学", "grade": "三年级", "identity": {"id_number": "110101200808081012"},
+                   "events": [{"date": "2026-09-01", "event": "认定"}]}).id
     git(b.path, "fetch", "-q", str(a.path), "main:main")    # 乙站 has the student too
     b.refresh()
-    _edit(b, pupil, grade="四年级", identity={"id_number": "110101201001011018"})
+    _edit(b, pupil, grade="四年级", identity={"id_number": "110101201001011018"},
+          events=[{"date": "2026-09-01", "event": "认定"}, {"date": "2026-09-20", "event": "脱贫"}])
+    # (a record whose file sorts before the erasure's own, changed in the same merge)
+    term = b.put({"type": "calendar", "schema_version": 2, "term": "2026-2027-1", "first_day": "2026-09-01",
+                  "last_day": "2027-01-22"}).id
+    _edit(a, pupil, events=[{"date": "2026-09-01", "event": "认定"}, {"date": "2026-10-08", "event": "退出",
+                                                                     "reason": "转学"}])
     erase(a, pupil, "家长申请删除")
     outcome = _merge(a, b)
-    assert outcome.conflicts == [] and outcome.incoming == [pupil]
+    assert outcome.conflicts == [] and sorted(outcome.incoming) == sorted([pupil, term])
     record = a.get(pupil)
     assert (record["grade"], record["identity"]) == ("四年级", {})
+    assert sorted(e["date"] for e in record["events"]) == ["2026-09-01", "2026-09-20", "2026-10-08"]  # both sides'
     assert "1012" not in json.dumps(record) and "1018" not in json.dumps(record)
 
 
@@ -400,3 +408,54 @@ def test_a_recognition_deleted_there_that_a_payment_made_here_rests_on_stays(sit
     assert (c.record, c.kind, c.kept) == (this_year, "rule", "mine")
     assert [(f["rule"], f["params"]["list"]) for f in c.findings] == [("rule.breaks_referrers", f"{paid} student")]
     assert_valid(a)
+
+
+def test_a_plan_moved_here_and_a_visit_logged_there_at_each_end_leave_a_valid_ledger(sites):
+    """甲站 moves the plan a month later and logs a visit in the new month; 乙站 logs one in the
+    month the move gives up. No version of the plan holds both visits: the merge keeps this side's
+    plan and visit, the other visit waits in a conflict, and the merged ledger is valid."""
+    a, b, n = sites
+    _edit(a, n["plan"], period={"start": "2006-10-01", "end": "2007-09-30"})
+    mine = a.put(_visit(n["plan"], n["shi"], n["sha"], "2007-09-15")).id
+    theirs = b.put(_visit(n["plan"], n["shi"], n["sha"], "2006-09-15")).id
+    outcome = _merge(a, b)
+    assert_valid(a)                                      # (it was not: the plan swung between the sides)
+    assert a.get(n["plan"])["period"] == {"start": "2006-10-01", "end": "2007-09-30"}
+    assert a.get(mine)["date"] == "2007-09-15" and a.index.get(theirs) is None
+    assert sorted(outcome.conflicted) == sorted([n["plan"], theirs]) and outcome.incoming == []
+    kept = {c.record: (c.kind, c.kept) for c in list_conflicts(a)}
+    assert kept == {n["plan"]: ("rule", "mine"), theirs: ("rule", "mine")}
+    [waiting] = [c for c in list_conflicts(a) if c.record == theirs]
+    assert waiting.fields[0].theirs["date"] == "2006-09-15"       # nothing lost: it waits to be decided
+
+
+def test_a_file_under_records_that_is_no_record_comes_in_like_any_other_file(sites):
+    a, b, n = sites
+    blob = b.git.write("blob", "本目录由 bangfu 管理\n".encode())
+    tree = b.git.write_tree(b.git.commit_tree(b.tip), {"records/说明.txt": blob})
+    assert b.git.swap_ref(b.git.make_commit(tree, [b.tip], b.author(), "readme"), b.tip, "readme")
+    _merge(a, b)
+    assert a.git.lookup(a.git.commit_tree(a.tip), "records/说明.txt") == blob
+
+
+def test_a_payment_moved_to_another_term_there_and_its_replacement_there_both_come_in(sites):
+    """乙站 moves a payment to the spring term and pays the autumn term anew: the merged ledger is
+    checked with the payment as moved, not as this site last saw it (one per student, programme
+    and term holds)."""
+    a, b, n = sites
+    high = a.put({"type": "school", "schema_version": 2, "name": "某县第一中学", "stage": "高中", "county": "某县",
+                  "area": "城区"}).id
+    pupil = a.put({"type": "student", "schema_version": 2, "name": "王芳", "sex": "女", "school": high,
+                   "stage": "高中", "grade": "高三", "events": [{"date": "2019-09-01", "event": "认定"}]}).id
+    grant = a.put({"type": "standard", "schema_version": 2, "programme": "普通高中国家助学金", "stage": "高中",
+                   "amount_fen": 200_000, "unit": "年", "region": "全国", "valid_from": "2024-09-01"}).id
+    paid = a.put({"type": "aid", "schema_version": 2, "student": pupil, "programme": "普通高中国家助学金",
+                  "standard": grant, "amount_fen": 100_000, "term": "2026-2027-1", "paid_on": "2026-10-20",
+                  "source": "中央", "method": "银行卡"})
+    git(b.path, "fetch", "-q", str(a.path), "main:main")
+    b.refresh()
+    _edit(b, paid.id, term="2026-2027-2", paid_on="2027-03-20")
+    again = b.put({**a.get(paid.id), "id": ids.new_id("aid"), "paid_on": "2026-10-21"}).id
+    outcome = _merge(a, b)
+    assert outcome.conflicts == [] and sorted(outcome.incoming) == sorted([paid.id, again])
+    assert sorted(p["term"] for p in a.index.find("aid", student=pupil)) == ["2026-2027-1", "2026-2027-2"]

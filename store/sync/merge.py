@@ -271,7 +271,8 @@ def three_way(store: GitStore, base: str, mine: str, theirs: str, schemas: Schem
             if path.startswith("schemas/"):
                 schemas_from = "theirs"
     paths = sorted(p for p in set(dm) | set(dt) if p.startswith(RECORDS))
-    wanted = {s for p in paths for s in (*dm.get(p, (None, None)), *dt.get(p, (None, None))) if s}
+    wanted = {s for p in paths if ids.id_from_path(p) for s in (*dm.get(p, (None, None)), *dt.get(p, (None, None)))
+              if s}
     docs = {sha: _parse(data, sha) for sha, data in store.read_blobs(sorted(wanted))}
     erased = _erased(paths, dm, dt, docs) if schemas else set()
     records: dict[str, RecordState] = {}
@@ -390,6 +391,9 @@ def settle(tm: TreeMerge, index, schemas: Schemas, trust: tuple[bool, bool] = (T
 
     `trust`: whether mine's / theirs' committed records were checked against the schemas the
     merge result has (false for the side that did not have a schema upgrade the other made)."""
+    # A record goes back to theirs once at most: if theirs then breaks what mine holds, the merge would
+    # swing between the two; instead the other side's records that break mine wait in conflicts.
+    to_theirs: set[str] = set()
     for _round in range(VALIDATION_ROUNDS):
         changes = {rid: s.result for rid, s in tm.records.items() if not same(s.result, s.mine)}
         known = {rid for rid, s in tm.records.items()
@@ -403,8 +407,9 @@ def settle(tm: TreeMerge, index, schemas: Schemas, trust: tuple[bool, bool] = (T
         for rid, found in bad.items():
             state = tm.records[rid]
             if (state.theirs is not None and same(state.result, state.mine) and not same(state.mine, state.theirs)
-                    and any(f.rule == "rule.breaks_referrers" for f in found)):
+                    and rid not in to_theirs and any(f.rule == "rule.breaks_referrers" for f in found)):
                 _back_to(state, "theirs", found)
+                to_theirs.add(rid)
                 moved = True
         if moved:
             continue
@@ -421,6 +426,7 @@ def settle(tm: TreeMerge, index, schemas: Schemas, trust: tuple[bool, bool] = (T
                 moved = True
         if not moved:
             return  # what is left was already so in mine: not the merge's doing
+    raise MergeRefused("sync.merge_unsettled", records="、".join(sorted(bad)[:10]))
 
 
 def _back_to_mine(state: RecordState, found: list[Finding]) -> None:
