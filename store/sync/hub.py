@@ -375,6 +375,10 @@ class _Pushed:
             self.got[rid] = self.index.get(rid)
         return self.got[rid]
 
+    def before(self, rid: str) -> dict | None:
+        """The record as the hub had it before the push."""
+        return self.index.get(rid)
+
     def find(self, rtype: str, **equal) -> list[dict]:
         try:
             key = (rtype, *sorted(equal.items()))

@@ -361,9 +361,10 @@ class Overlay:
         return found
 
 
-def check_records(source: Overlay, states: dict[str, dict | None], schemas: Schemas,
+def check_records(source, states: dict[str, dict | None], schemas: Schemas,
                   known_valid: set[str] = frozenset(), scanned: set[str] = frozenset()) -> dict[str, list[Finding]]:
-    """Errors of each given record (schema, then rules) in `source`; a deleted record is
+    """Errors of each given record (schema, then rules) in `source` (the ledger as the changes
+    leave it: `get`, `find`, and `before` for a record as it was); a deleted record is
     checked for records that still refer to it or read it. Records in `known_valid` skip the schema
     (the save that committed them checked it against the same schemas), never the rules;
     records in `scanned` skip the clear-identifier scan (done on that very version)."""
