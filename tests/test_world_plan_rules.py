@@ -130,3 +130,15 @@ def test_a_plan_cannot_drop_a_target_its_measurements_are_of(ledger, world):
     assert ledger.version(w["plan"]) == version
     ledger.put({**plan, "targets": [{**target, "value": 95}]}, base=version)
     assert ledger.get(w["plan"])["targets"][0]["value"] == 95
+
+
+def test_a_county_cannot_become_a_township_while_townships_sit_under_it(ledger, world):
+    from store.core.errors import InvalidRecord
+    township = ledger.put(_rec("unit", name="城关镇", level="乡镇", parent=world["county"])).id
+    province = ledger.put(_rec("unit", name="某市", level="县")).id
+    county = ledger.get(world["county"])
+    with pytest.raises(InvalidRecord) as refused:
+        ledger.put({**county, "level": "乡镇", "parent": province}, base=ledger.version(world["county"]))
+    assert [f.text() for f in refused.value.findings] == [
+        f"错误 {world['county']}: 这样修改会使引用它的 1 条记录违反规则：{township} parent（用 bangfu validate 或 "
+        f"bangfu show {township} 查看；先改这些记录，或换一种改法）"]

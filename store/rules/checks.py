@@ -919,6 +919,7 @@ COMMON = COMMON + (_clear_identifiers,)
 DEPENDENT: dict[str, tuple[tuple[str, Rule], ...]] = {
     "plan": (("visit", _visit_dates), ("visit", _visit_parties), ("measurement", _measurement_target),
              ("inspection", _inspection_plan)),
+    "unit": (("unit", _unit_parent),),
     "student": (("aid", _aid_eligible),),
     "standard": (("aid", _aid_standard_match), ("aid", _aid_standard_valid), ("aid", _aid_amount)),
 }
