@@ -210,7 +210,7 @@ def test_writers_carry_unit_period_date_and_signatures(ledger, county, tmp_path)
     row = next(r for r in ws.iter_rows(values_only=True) if r[0] == "城关小学")
     assert row[1:4] == (5000.0, 2000.0, 7000.0)
     md = period_report.markdown(f)
-    assert "| 送教下乡（课时） | 10 |" in md and "| 支教、挂职（人次） | 4 |" in md and "| 辍学率 | 0.07%（辍学 1 人 / 在校 1400 人） |" in md
+    assert "| 送教下乡（课时） | 10 |" in md and "| 支教、挂职（人次） | 4 |" in md and "| 辍学率 | 0.07%（由学生记录计算：辍学 1 人 / 在校 1400 人） |" in md
     i18n.set_lang("en")
     try:
         english = period_report.markdown(f)
@@ -230,7 +230,7 @@ def test_summary_draft_has_the_figures_and_marks_what_to_write(ledger, county):
                  "第一批（2025-08-28 起）：2 人、2 人次",
                  "捐赠资金 6,000.00 元，物资折价 2,000.00 元，合计 8,000.00 元。",
                  "量化指标（按学期计）达标 1 项，未达标 1 项，进行中 0 项。",
-                 "辍学率：0.07%（辍学 1 人 / 在校 1400 人）",
+                 "辍学率：0.07%（由学生记录计算：辍学 1 人 / 在校 1400 人）",
                  "钱老师 的支教不足最短期限。",
                  "【待填写：主要做法与措施】", "【待填写：存在的问题与原因】", "【待填写：下一步打算】"):
         assert line in text, line
@@ -266,6 +266,76 @@ def test_dropout_rate_target_is_worked_out_from_the_students(ledger, county):
     autumn_and_spring = found["2025-2026-2"]
     assert round(autumn_and_spring.actual, 4) == 0.1667 and autumn_and_spring.met is False     # over 0.1 %
     assert autumn_and_spring.records == (county["st1"],)
+
+
+def _dropout_measured(ledger, county, value, end):
+    """A measurement of P1's 辍学率 target at 河口中学 (headcount 400), for 2025-09-01..end."""
+    plan = ledger.get(county["P1"])
+    if not any(t["key"] == "drop" for t in plan["targets"]):
+        target = {"key": "drop", "metric": "辍学率", "comparison": "<=", "value": 0.3, "unit": "%", "per": "学年"}
+        ledger.put({**plan, "targets": [*plan["targets"], target]}, base=ledger.version(plan["id"]))
+    m = _rec("measurement", plan=county["P1"], target="drop", school=county["D"], unit="%", value=value,
+             period={"start": "2025-09-01", "end": end}, evidence=[{"file": "控辍保学月报.xlsx"}])
+    ledger.put(m)
+    return m["id"]
+
+
+def test_dropout_rate_is_measured_else_worked_out_else_says_why(ledger, county):
+    """One rule everywhere: a school's latest measurement of the period, else its students' 退出（辍学）
+    over its headcount, else it is left out and named. By hand, school year 2025-2026:
+    河口中学 (400) measured 0.5 % to 2026-01-31 — its own student st1 (辍学 2026-04-01) is not
+    counted beside it; 城关小学 (800) and 河口小学 (200) from their students: no dropout in the year.
+    County: (0.5 % × 400 = 2 + 0) / 1400 = 0.142857 %. P1's target over its supported schools
+    河口小学 and 河口中学: 2 / 600 = 0.3333 % > 0.3 %: missed in the spring."""
+    from store.figures import dashboard
+
+    c = county
+    m1 = _dropout_measured(ledger, c, 0.5, "2026-01-31")
+    school = _figures(ledger, "school", c["D"], year="2025-2026")
+    d = school.dropout
+    assert (d.source, d.rate, d.measurements, d.dropouts, d.headcount) == ("measured", 0.5, (m1,), (), 400)
+    assert period_report.rate_text(school) == "0.50%（实测：河口中学，测至 2026-01-31）"
+    overview = dict(period_report.sections(school)[0].rows)
+    assert overview["辍学率"] == "0.50%（实测：河口中学，测至 2026-01-31）"
+    county_f = _figures(ledger, "county", None, year="2025-2026")
+    d = county_f.dropout
+    assert (d.source, d.measured, set(d.worked_out), d.headcount, d.left_out) == (
+        "mixed", (c["D"],), {c["A"], c["B"]}, 1400, ())
+    assert round(d.rate, 6) == round(100 * 2 / 1400, 6) == 0.142857
+    assert period_report.rate_text(county_f) == "0.14%（1 所学校实测，2 所由学生记录计算（辍学 0 人），按在校 1400 人加权）"
+    # The target row beside it reads the same rule over P1's supported schools.
+    [p] = [p for p in dashboard.plan_progress(ledger, "2025-2026-2", TODAY) if p.plan == c["P1"]]
+    drop = next(t for t in p.targets if t.key == "drop")
+    assert (round(drop.actual, 4), drop.met, drop.records) == (0.3333, False, (m1,))
+    # A later measurement of the same school replaces it: 0.25 % to 2026-06-30.
+    m2 = _dropout_measured(ledger, c, 0.25, "2026-06-30")
+    again = _figures(ledger, "school", c["D"], year="2025-2026").dropout
+    assert (again.rate, again.measurements, again.as_of) == (0.25, (m2,), "2026-06-30")
+    # 外县小学 has neither: it says so, and why.
+    outside = _figures(ledger, "school", c["E"], year="2025-2026")
+    assert (outside.dropout.rate, outside.dropout.left_out) == (None, (c["E"],))
+    assert period_report.rate_text(outside) == "无法计算：所涉 1 所学校既没有辍学率测量，也没有登记在校学生数"
+    i18n.set_lang("en")
+    try:
+        assert period_report.rate_text(school) == "0.50 % (measured: 河口中学, up to 2026-01-31)"
+        assert period_report.rate_text(outside) == ("cannot be worked out: none of the 1 schools here has a "
+                                                    "dropout-rate measurement or its headcount recorded")
+    finally:
+        i18n.set_lang("zh")
+
+
+def test_a_measured_school_without_a_headcount_cannot_be_weighed_with_others(ledger, county):
+    # 河口中学 loses its headcount: measured at 0.5 %, it is still 河口中学's figure, but 河口乡
+    # (with 河口小学's 200 pupils worked out) cannot weigh it: it says which school lacks one.
+    c = county
+    _dropout_measured(ledger, c, 0.5, "2026-01-31")
+    d_school = {k: v for k, v in ledger.get(c["D"]).items() if k != "headcount"}
+    ledger.put(d_school, base=ledger.version(c["D"]))
+    assert _figures(ledger, "school", c["D"], year="2025-2026").dropout.rate == 0.5
+    township = _figures(ledger, "township", c["T2"], year="2025-2026")
+    assert (township.dropout.rate, township.dropout.reason, township.dropout.unweighable) == (
+        None, "unweighable", (c["D"],))
+    assert period_report.rate_text(township) == "无法计算：河口中学 有实测辍学率，但没有登记在校学生数，无法与其他学校合并"
 
 
 def test_what_a_reader_sees_named_and_listed(ledger, county):

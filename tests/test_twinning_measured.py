@@ -98,7 +98,39 @@ def test_report_prints_a_measured_targets_own_text(ledger, world):
     built = report.build(ledger, "2024-2025-2", today=dt.date(2025, 9, 1))
     rows = {r[0]: r for r in report.target_rows(built.plans[0])}
     assert rows["教师优课率达30%（其他 ≥ 30 %/学年）"][1:3] == ["35 %", "达标"]
-    assert rows["教师合格率达100%（合格率 = 100 %/学年）"][1] == report.T("not_measured")
+    assert rows["教师合格率达100%（合格率 = 100 %/学年）"][1:3] == ["尚未测量", "缺测量"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_measured_target_not_measured_yet_is_in_progress_then_missing(ledger, world, lang):
+    """合格率 = 100 %/学年 has no measurement: during the school year 2024-25 it is in progress,
+    after 2025-08-31 missing; the same words in the term report, the period report and the home."""
+    from store.core import i18n
+    from store.figures import period
+    from store.io import period_report, report
+    from tui.screens.home import _target_figure
+
+    words = {"zh": ("尚未测量", "进行中", "缺测量"), "en": ("not measured yet", "in progress", "missing")}[lang]
+    i18n.set_lang(lang)
+    try:
+        during = _targets(ledger, "2024-2025-2", today=dt.date(2025, 5, 1))["pass"]
+        after = _targets(ledger, "2024-2025-2", today=dt.date(2025, 9, 1))["pass"]
+        assert (during.actual, during.met, during.open, during.missing) == (None, None, True, False)
+        assert (after.actual, after.met, after.open, after.missing) == (None, None, False, True)
+        for today, shown in ((dt.date(2025, 5, 1), words[:2]), (dt.date(2025, 9, 1), (words[0], words[2]))):
+            built = report.build(ledger, "2024-2025-2", today=today)
+            [row] = [r for r in report.target_rows(built.plans[0]) if r[0].startswith("教师合格率")]
+            assert tuple(row[1:3]) == shown
+            f = period.figures(ledger, period.period_of(year="2024-2025"), "plan", world["plan"]["id"], today)
+            [table] = [t for t in period_report.sections(f) if t.title == period_report.T("targets")]
+            # (the autumn's row is judged when the autumn is over: by then it is missing)
+            assert [(r[1], tuple(r[3:5])) for r in table.rows if r[2].startswith("教师合格率")] == [
+                ("2024-09—2025-01", (words[0], words[2])), ("2025-02—2025-08", shown)]
+        home = _target_figure(during, "caption").prompt.plain
+        assert home.endswith(f"— {words[0]}（{words[1]}）" if lang == "zh" else f"— {words[0]} ({words[1]})")
+        assert "不由活动记录统计" not in home and "not counted from activities" not in home
+    finally:
+        i18n.set_lang("zh")
 
 
 def test_bad_measurements_are_refused(ledger, world):
@@ -187,3 +219,41 @@ def test_demo_home_shows_the_measured_dropout_rate_against_its_target(demo, lang
     start = next(i for i, x in enumerate(lines) if x[0].startswith("城关中学结对帮扶三元中学计划"))
     end = next(i for i, x in enumerate(lines) if i > start and x[1] == "plan")
     assert not [x for x in lines[start:end] if "不由活动记录统计" in x[0] or "not counted from activities" in x[0]]
+
+
+SANYUAN, YEJI = "school-01M7W305FRBZ0CDJ9SQ57TJW27", "unit-01M7W4VN1T0000000000000004"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_demo_period_report_reads_the_measured_dropout_rate_like_its_target_row(demo, lang):
+    """三元中学 2026-2027: the overview's 辍学率 and the target row beside it are one figure, the
+    measured 0.51 % (6 of 1,186, to 2026-11-30), and the year view's line opens that measurement.
+    For 叶集区 it is weighed with the 21 schools worked out from their students (no dropout logged):
+    2150 + 1980 + 1620 + 1410 + 1260 + 1130 + 1850 + 1540 + 1210 + 1320 + 980 + 860 + 920 + 780 + 890
+    + 740 + 520 + 310 + 280 + 260 + 540 = 22,550 pupils; with 三元中学's 1,186: 0.51 % × 1186 / 23,736
+    = 0.0255 %; 城关中学, 梓园小学, 实验学校, 平岗中学 and 段岗小学 have neither and are left out."""
+    from store.core import i18n
+    from store.figures import period
+    from store.io import period_report
+    from tui.screens.year import year_figures
+
+    words = {"zh": ("0.51%（实测：三元中学，测至 2026-11-30）", "辍学率 0.51%（实测：三元中学，测至 2026-11-30）", "辍学率"),
+             "en": ("0.51 % (measured: 三元中学, up to 2026-11-30)",
+                    "dropout rate 0.51 % (measured: 三元中学, to 2026-11-30)", "Dropout rate")}[lang]
+    i18n.set_lang(lang)
+    try:
+        today = dt.date(2026, 12, 5)
+        f = period.figures(demo, period.period_of(year="2026-2027"), "school", SANYUAN, today)
+        overview = dict(period_report.sections(f)[0].rows)
+        assert overview[words[2]] == words[0]
+        rows = [r for r in next(t for t in period_report.sections(f) if t.title == period_report.T("targets")).rows
+                if r[2].startswith(("辍学率", "dropout", "Dropout"))]
+        assert [r[3] for r in rows] == ["0.51 %", "0.51 %"]                # autumn and spring rows
+        [line] = [x for x in year_figures(f) if x.prompt.plain.strip() == words[1]]
+        assert (line.record_type, line.ids) == ("measurement", ("measurement-01M7W3ZTWXN000000000000004",))
+        county = period.figures(demo, period.period_of(year="2026-2027"), "county", YEJI, today).dropout
+        assert (county.source, county.headcount, len(county.worked_out), county.dropouts) == ("mixed", 23736, 21, ())
+        assert round(county.rate, 4) == round(0.51 * 1186 / 23736, 4) == 0.0255
+        assert len(county.left_out) == 5
+    finally:
+        i18n.set_lang("zh")

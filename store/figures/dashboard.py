@@ -216,18 +216,19 @@ def plan_progress(ledger, term: str, today: dt.date | None = None, only: set[str
 
 
 def _worked_out(plan: dict, schools: dict[str, dict], ledger):
-    """The measured metrics a plan's records give: its supported schools' 辍学率 when they all have a
-    headcount (store/twinning/measured.py `dropout`); None where the ledger cannot tell. Only the
-    students of those schools are read (through the index of the student's school), not every
-    student the ledger has kept over the years for each target."""
-    def value(metric: str, start: dt.date, end: dt.date):
+    """The metrics with a rule of their own: 辍学率 of the plan's supported schools, measured else
+    worked out from their students (store/twinning/measured.py `dropout`); a figure that leaves a
+    supported school out is no figure for the plan. Only the students of those schools are read
+    (through the index of the student's school), not every student the ledger has kept."""
+    def value(metric: str, start: dt.date, end: dt.date, measured: list[dict]):
         if metric != "辍学率":
             return None
         supported = {s: schools[s] for s in targets.roles(plan)[1] if s in schools}
-        found = twinning_measured.dropout(ledger.scan("student", school__in=sorted(supported)), supported, start, end)
-        if found.rate is None or found.without_headcount:
-            return None
-        return found.rate, found.dropouts
+        found = twinning_measured.dropout(ledger.scan("student", school__in=sorted(supported)), supported, start, end,
+                                          measured)
+        if found.rate is None or found.left_out:
+            return None, found.records
+        return found.rate, found.records
     return value
 
 

@@ -380,6 +380,8 @@ def work_out(ledger, period: Period, scope: Scope, today: dt.date) -> PeriodFigu
 
     level_schools = {s: schools[s] for s in scope.schools if s in schools}
     students = [s for s in ledger.scan("student") if s.get("school") in level_schools]
+    rate = dropout(students, level_schools, period.start, period.end,
+                   _dropout_measurements(ledger.scan("measurement"), plans_all, set(level_schools)))
     names.update({t: d.get("name", t) for t, d in teachers.items()})
     return PeriodFigures(period, scope, today, str(ledger.config.get("name", "")), ledger.tip, plan_figures,
                          tuple(sorted(supporting, key=lambda s: names.get(s, s))),
@@ -388,7 +390,21 @@ def work_out(ledger, period: Period, scope: Scope, today: dt.date) -> PeriodFigu
                          sum(targets.number(v.get("hours")) for v in sent), tuple(v["id"] for v in sent),
                          int(sum(targets.number(v.get("sessions"), 1.0) or 1.0 for v in lectures)),
                          tuple(v["id"] for v in lectures), donations, tuple(lines), tuple(people.batches(seconded, covers)),
-                         tuple(served), tuple(gaps), dropout(students, level_schools, period.start, period.end), names)
+                         tuple(served), tuple(gaps), rate, names)
+
+
+def _dropout_measurements(measurements: list[dict], plans: dict[str, dict], schools: set[str]) -> list[dict]:
+    """The measurements of a plan's 辍学率 target at the level's schools; one that names no school
+    is its plan's supported schools' (one copy for each)."""
+    keys = {(p["id"], t.get("key")) for p in plans.values() for t in p.get("targets") or []
+            if t.get("metric") == "辍学率"}
+    out = []
+    for m in measurements:
+        if (m.get("plan"), m.get("target")) not in keys:
+            continue
+        at = [m["school"]] if m.get("school") else sorted(targets.roles(plans[m["plan"]])[1])
+        out += [{**m, "school": s} for s in at if s in schools]
+    return out
 
 
 def _in_session(p: PlanProgress, term: str, calendars: list[dict], plans: dict, schools: dict) -> bool:

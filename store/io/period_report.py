@@ -60,10 +60,24 @@ def header_lines(f: PeriodFigures) -> list[tuple[str, str]]:
 
 
 def rate_text(f: PeriodFigures) -> str:
-    d = f.dropout
+    """The 辍学率 of the level in words, saying where it comes from (measured.py `dropout`)."""
+    d, n = f.dropout, f.names
     if d.rate is None:
-        return T("dropout_unknown")
-    return T("dropout_rate", rate=f"{d.rate:.2f}", dropouts=len(d.dropouts), headcount=d.headcount)
+        if d.reason == "unweighable":
+            return T("dropout_unknown_unweighable", schools=i18n.listing(n.get(s, s) for s in d.unweighable))
+        return T("dropout_unknown_no_schools") if d.reason == "no_schools" else T("dropout_unknown",
+                                                                                   count=len(d.left_out))
+    rate = f"{d.rate:.2f}"
+    if d.source == "measured" and len(d.measured) == 1:
+        text = T("dropout_measured", rate=rate, school=n.get(d.measured[0], d.measured[0]), day=d.as_of)
+    elif d.source == "measured":
+        text = T("dropout_measured_many", rate=rate, count=len(d.measured), headcount=d.headcount, day=d.as_of)
+    elif d.source == "mixed":
+        text = T("dropout_mixed", rate=rate, measured=len(d.measured), worked=len(d.worked_out),
+                 dropouts=len(d.dropouts), headcount=d.headcount)
+    else:
+        text = T("dropout_rate", rate=rate, dropouts=len(d.dropouts), headcount=d.headcount)
+    return text + (T("dropout_left_out", count=len(d.left_out)) if d.left_out else "")
 
 
 def headline(f: PeriodFigures) -> list[list[Any]]:
@@ -111,7 +125,7 @@ def sections(f: PeriodFigures) -> list[Table]:
     for p, term, t in f.targets():
         s = term_report.shortfall(t, [], [])
         rows.append([p.title, term.start.isoformat()[:7] + "—" + term.end.isoformat()[:7], s.text,
-                     s.actual or term_report.T("not_measured"), term_report._met(s.met, s.open), s.gap])
+                     *term_report.actual_and_result(s)])
     out.append(Table(T("targets"), [T("col_plan"), T("col_when"), T("col_target"), T("col_actual"), T("col_result"),
                                     T("col_gap")], rows))
     out.append(Table(T("kinds"), [T("col_kind"), T("col_count"), T("col_hours"), T("col_times")],
@@ -140,11 +154,17 @@ def sections(f: PeriodFigures) -> list[Table]:
                      [[T(f"what_{g.kind}"), n.get(g.record, g.record), len(g.months), i18n.listing(g.empty_months),
                        i18n.listing(g.empty_terms), g.open_month] for g in f.gaps], note=T("completeness_note")))
     d = f.dropout
-    out.append(Table(T("dropout_title"), [T("col_item"), T("col_value")],
-                     [[T("dropout_schools"), len(d.schools)], [T("dropout_headcount"), d.headcount if d.headcount else "—"],
-                      [T("dropout_count"), len(d.dropouts)], [T("dropout"), rate_text(f)],
-                      *([[T("dropout_without"), i18n.listing(n.get(s, s) for s in d.without_headcount)]]
-                        if d.without_headcount else [])], note=T("dropout_note")))
+    names = lambda schools: i18n.listing(n.get(s, s) for s in schools)  # noqa: E731
+    rows = [[T("dropout_schools"), len(d.schools)]]
+    if d.measured:
+        rows += [[T("dropout_measured_schools"), names(d.measured)],
+                 [T("dropout_measurements"), i18n.listing(d.measurements)]]
+    if d.worked_out:
+        rows += [[T("dropout_worked_schools"), names(d.worked_out)], [T("dropout_count"), len(d.dropouts)]]
+    rows += [[T("dropout_headcount"), d.headcount if d.headcount else "—"], [T("dropout"), rate_text(f)]]
+    if d.left_out:
+        rows.append([T("dropout_without"), names(d.left_out)])
+    out.append(Table(T("dropout_title"), [T("col_item"), T("col_value")], rows, note=T("dropout_note")))
     return out
 
 

@@ -64,6 +64,7 @@ class Shortfall:
     met: bool | None
     months: tuple[str, ...] = ()   # per-month targets: the months that fell short
     open: bool = False             # its period (or month) is not over: not met yet, not failed
+    unmeasured: bool = False       # a measured target with no measurement for its period yet
 
 
 @dataclass
@@ -227,7 +228,7 @@ def shortfall(t: dashboard.TargetProgress, bars: list[charts.MonthBar], window: 
     rule = f"{_cmp(t.comparison)} {_num(t.value)} {t.unit}/{t.per}"
     text = f"{t.text}（{t.counted} {rule}）" if t.text else f"{t.counted} {rule}"
     if t.actual is None:
-        return Shortfall(t.metric, text, "", "", None)
+        return Shortfall(t.metric, text, "", "", None, (), t.open, t.unmeasured)
     if t.per == "月":
         missed = [m.month for m in t.months if m.state == "missed"]
         actual = i18n.t("io.report.months_met", met=_num(t.actual), total=_num(t.goal)) if t.met is not None \
@@ -363,7 +364,15 @@ def T(key: str, **params: Any) -> str:
 
 
 def target_rows(sec: PlanSection) -> list[list[str]]:
-    return [[t.text, t.actual or T("not_measured"), _met(t.met, t.open), t.gap] for t in sec.targets]
+    return [[t.text, *actual_and_result(t)] for t in sec.targets]
+
+
+def actual_and_result(t: Shortfall) -> list[str]:
+    """What was reached, the result and what is missing; a measured target without a measurement
+    reads 尚未测量, in progress while its period runs, missing once it is over."""
+    if t.unmeasured:
+        return [T("not_measured"), T("open") if t.open else T("missing"), ""]
+    return [t.actual, _met(t.met, t.open), t.gap]
 
 
 def _met(met: bool | None, open: bool = False) -> str:

@@ -35,19 +35,36 @@ def latest(measurements: list[dict], start: dt.date, end: dt.date) -> tuple[dict
     return (inside[-1] if inside else None), tuple(m["id"] for m in inside)
 
 
-# --- worked out from the ledger instead of measured -------------------------------------------
+# --- 辍学率: measured, else worked out from the ledger ----------------------------------------
 
 @dataclass(frozen=True)
 class Dropout:
-    dropouts: tuple[str, ...]        # students with a 退出 event for 辍学 inside the period
-    headcount: int | None            # students of the schools with a headcount (None: no school has one)
-    schools: tuple[str, ...]         # schools counted
-    without_headcount: tuple[str, ...]  # schools left out: no headcount to divide by
+    """辍学率 of some schools over a period, by one rule wherever it is shown (the target row, the
+    report's overview, the school-year view, the summary): a school's rate is its latest
+    measurement that ends in the period; else its students who left for 辍学 in the period over
+    its headcount (school record, 规模·学生数); else it has none and is left out, named. Several
+    schools are weighed by their headcounts."""
+    source: str                       # measured | worked_out | mixed | unknown
+    rate: float | None                # per cent; None: cannot be worked out (`reason` says why)
+    measurements: tuple[str, ...]     # the measurement records it stands on
+    dropouts: tuple[str, ...]         # students who left for 辍学 (schools worked out)
+    headcount: int | None             # students the rate is over (None: no headcount used)
+    measured: tuple[str, ...]         # schools with a measurement
+    worked_out: tuple[str, ...]       # schools worked out from their students
+    left_out: tuple[str, ...]         # schools with neither a measurement nor a headcount
+    reason: str = ""                  # no_schools | no_data | unweighable (rate None)
+    unweighable: tuple[str, ...] = ()  # measured schools without a headcount to weigh them by
+    as_of: str = ""                    # the last day the measurements cover
 
     @property
-    def rate(self) -> float | None:
-        """Per cent, or None when it cannot be worked out."""
-        return None if not self.headcount else 100.0 * len(self.dropouts) / self.headcount
+    def schools(self) -> tuple[str, ...]:
+        """The schools the rate is over."""
+        return (*self.measured, *self.worked_out)
+
+    @property
+    def records(self) -> tuple[str, ...]:
+        """What opens behind the figure: the measurements, else the students counted."""
+        return self.measurements or self.dropouts
 
 
 def dropped_out(student: dict, start: dt.date, end: dt.date) -> bool:
@@ -55,13 +72,44 @@ def dropped_out(student: dict, start: dt.date, end: dt.date) -> bool:
                and start <= day <= end for e in student.get("events") or [])
 
 
-def dropout(students: Iterable[dict], schools: dict[str, dict], start: dt.date, end: dt.date) -> Dropout:
-    """辍学率 of some schools over a period: the ledger's students who left for 辍学 in it, over the
-    schools' headcounts (school records, 规模·学生数). Only the students the ledger keeps can be
-    counted as dropouts; a school without a headcount is left out and named."""
-    counted = sorted(s for s, doc in schools.items() if isinstance((doc.get("headcount") or {}).get("students"), int))
-    without = tuple(sorted(set(schools) - set(counted)))
-    mine = set(counted)
+def _headcount(school: dict) -> int | None:
+    count = (school.get("headcount") or {}).get("students")
+    return count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else None
+
+
+def _value(m: dict) -> float | None:
+    v = m.get("value")
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def dropout(students: Iterable[dict], schools: dict[str, dict], start: dt.date, end: dt.date,
+            measurements: Iterable[dict] = ()) -> Dropout:
+    """辍学率 of `schools` (id -> school record) over start..end. `measurements` are the 辍学率
+    measurements that may stand for them; one without a school stands for every school given
+    (a plan's). Only the students the ledger keeps can be counted as dropouts."""
+    ordered = sorted(measurements, key=lambda m: ((m.get("period") or {}).get("end", ""), m.get("id", "")))
+    found: dict[str, dict] = {}
+    for sid in schools:
+        m, _ = latest([m for m in ordered if m.get("school") in (sid, None) and _value(m) is not None], start, end)
+        if m is not None:
+            found[sid] = m
+    measured = tuple(sorted(found))
+    worked = tuple(sorted(s for s in schools if s not in found and _headcount(schools[s])))
+    left_out = tuple(sorted(set(schools) - set(measured) - set(worked)))
+    mine = set(worked)
     gone = tuple(sorted(s["id"] for s in students if s.get("school") in mine and dropped_out(s, start, end)))
-    headcount = sum(schools[s]["headcount"]["students"] for s in counted) if counted else None
-    return Dropout(gone, headcount, tuple(counted), without)
+    used = tuple(dict.fromkeys(found[s]["id"] for s in measured))
+    source = "mixed" if measured and worked else "measured" if measured else "worked_out" if worked else "unknown"
+    as_of = max(((found[s].get("period") or {}).get("end", "") for s in measured), default="")
+    common = dict(measurements=used, dropouts=gone, measured=measured, worked_out=worked, left_out=left_out,
+                  as_of=as_of)
+    if not measured and not worked:
+        return Dropout(source, None, headcount=None, reason="no_data" if schools else "no_schools", **common)
+    if len(measured) == 1 and not worked:
+        return Dropout(source, _value(found[measured[0]]), headcount=_headcount(schools[measured[0]]), **common)
+    unweighable = tuple(s for s in measured if not _headcount(schools[s]))
+    if unweighable:
+        return Dropout(source, None, headcount=None, reason="unweighable", unweighable=unweighable, **common)
+    headcount = sum(_headcount(schools[s]) for s in (*measured, *worked))
+    left = len(gone) + sum(_value(found[s]) * _headcount(schools[s]) / 100 for s in measured)
+    return Dropout(source, 100.0 * left / headcount, headcount=headcount, **common)

@@ -62,6 +62,12 @@ class TargetProgress:
     open: bool = False                 # its period is not over and it is not met yet: not a failure
     months: tuple[MonthMark, ...] = ()  # per-month targets: every month in session of the window
     short: tuple[str, ...] = ()        # secondments that overlap the period but are too short to count
+    unmeasured: bool = False           # a measured target with no measurement for its period yet
+
+    @property
+    def missing(self) -> bool:
+        """Its period is over and it was never measured."""
+        return self.unmeasured and not self.open
 
     @property
     def counted(self) -> str:
@@ -251,9 +257,10 @@ def progress(target: dict, plan: dict, visits: list[dict], plan_span: tuple[dt.d
     """One target of a plan in a term: `window` is the part of the term inside the plan period,
     `covers` how far each secondment (by id) covers its school year or term, `school_days(start,
     end)` the school days between two dates (a secondment counts in a period where it has some),
-    `measured` the measurement records of this target, `worked_out(metric, start, end)` the value
-    of a measured metric the ledger's own records give, with the records behind it, or None (the
-    辍学率 from students' 退出(辍学) events over the headcount): it goes before any measurement."""
+    `measured` the measurement records of this target, `worked_out(metric, start, end, measured)`
+    for a metric with a rule of its own (辍学率: measured, else worked out from students' 退出(辍学)
+    events over the headcount; measured.py `dropout`) its value or None, with the records behind
+    it; None for any other metric, which reads its latest measurement."""
     metric, per, unit = target.get("metric", ""), target.get("per", ""), target.get("unit", "")
     comparison, value = target.get("comparison", ">="), number(target.get("value"), math.nan)   # (nan: shown as "?")
     common = dict(key=target.get("key", ""), metric=metric, comparison=comparison, value=value, unit=unit, per=per,
@@ -264,14 +271,16 @@ def progress(target: dict, plan: dict, visits: list[dict], plan_span: tuple[dt.d
         period = _period(per, plan_span, window)
         # a rate measured before its term or year is over may still be measured again: open, not failed
         unfinished = today is not None and today <= period[1]
-        computed = worked_out(metric, *period) if worked_out and unit == "%" else None
-        if computed is not None:
-            got, records = computed
+        ruled = worked_out(metric, *period, measured or []) if worked_out and unit == "%" else None
+        if ruled is not None:
+            got, records = ruled
         else:
             found, records = measurements.latest(measured or [], *period)
             got = number(found.get("value"), None) if found else None
         if got is None:
-            return TargetProgress(**common, actual=None, goal=value, met=None, records=records)
+            # not measured yet: in progress while its period runs, missing once it is over
+            return TargetProgress(**common, actual=None, goal=value, met=None, records=records,
+                                  open=unfinished, unmeasured=True)
         met = meets(got, comparison, value)
         return TargetProgress(**common, actual=got, goal=value, met=met, records=records, open=unfinished and not met)
     covers = covers or {}

@@ -122,8 +122,12 @@ def _unit(unit: str) -> str:
 def _target_figure(target: dashboard.TargetProgress, caption: str, width: int = LABEL[0]) -> Figure:
     label = _label(target)
     text = Text("  " + _pad(label, width) + " ")
+    if target.unmeasured:
+        text.append(i18n.t("tui.home.not_measured_open" if target.open else "tui.home.not_measured_missing"),
+                    style="dim" if target.open else "yellow")
+        return Figure(text, heading=True)
     if target.actual is None:
-        text.append(i18n.t("tui.home.not_measured"), style="dim")
+        text.append(i18n.t("tui.home.bad_value"), style="dim")
         return Figure(text, heading=True)
     if target.met is None:  # a monthly target in a term whose months have not begun
         text.append(i18n.t("tui.home.not_started"), style="dim")
