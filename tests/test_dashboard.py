@@ -216,3 +216,36 @@ def test_figures_are_remembered_for_a_version_and_worked_out_again_after_a_chang
     for kept in (ledger.cache_dir / "memo").glob("*.pickle"):
         kept.write_bytes(b"\x80\x05 not a pickle")
     assert overview.term_figures(Ledger(ledger.path), TERM, TODAY) == after
+
+
+def test_figures_remembered_by_older_code_are_worked_out_again(ledger, small, tmp_path):
+    """A coordinator saved today's figures; Bangfu is upgraded and a module the figures are worked
+    out by changes (here the aid duty that the home's aid figures come from): the next start works
+    them out again instead of showing the old ones, whichever module of store/ it is."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import store
+
+    code = tmp_path / "code"
+    shutil.copytree(Path(store.__file__).parent, code / "store", ignore=shutil.ignore_patterns("__pycache__"))
+    ask = ("import datetime as dt, store; from store import Ledger; from store.figures import overview as o;"
+           f"assert store.__file__.startswith({str(code)!r}), store.__file__;"
+           f"l = Ledger({str(ledger.path)!r}); t = dt.date.fromisoformat({TODAY.isoformat()!r});"
+           f"print(o.remembered(l, {TERM!r}, t)); o.term_figures(l, {TERM!r}, t)")
+    env = {**os.environ, "PYTHONPATH": str(code)}
+
+    def start() -> str:
+        done = subprocess.run([sys.executable, "-c", ask], env=env, cwd=tmp_path, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert start() == "False"          # first start: worked out and kept
+    assert start() == "True"           # kept for this version of the ledger and of the code
+    with open(code / "store" / "aid" / "duty.py", "a", encoding="utf-8") as f:
+        f.write("\n# an upgrade\n")
+    assert start() == "False"          # older code's figures are not shown
