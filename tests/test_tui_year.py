@@ -4,6 +4,7 @@ summary draft in a dialog. Driven with Pilot; waits are for conditions."""
 from __future__ import annotations
 
 import asyncio
+import json
 import datetime as dt
 import time
 
@@ -135,3 +136,72 @@ def test_the_year_view_is_remembered_with_the_term(demo, lang):
         asyncio.run(scenario())
     finally:
         i18n.set_lang("zh")
+
+
+def test_the_view_and_term_are_kept_for_the_next_start(demo, tmp_path, monkeypatch):
+    """Open, switch to the year view of 2025-2026 on 海原县, quit; `bangfu` opened again on this
+    ledger shows that view; closed to its term and quit, the next start shows the term. The file
+    is the user's alone; a broken or unreadable one is ignored: the dashboard opens as new."""
+    import os
+    import stat
+
+    from tui.screens.pick import PickScreen
+    from tui.settings import Settings, View
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    kept = tmp_path / "config" / "bangfu" / "settings.json"
+
+    def year_bar(app) -> str:
+        return str(app.screen.query_one("#year-bar").render())
+
+    def term_bar(app) -> str:
+        return str(app.home.query_one("#term-bar").render())
+
+    async def first():
+        app = BangfuApp(demo, today=TODAY, settings=Settings(demo.path))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.screen.id == "home" and "2026-2027-1" in term_bar(app))
+            await pilot.press("v")
+            await until(pilot, lambda: app.screen.id == "year" and len(lines(app)) > 3)
+            await pilot.press("left_square_bracket")                 # 2026-2027 → 2025-2026
+            await pilot.press("u")
+            await until(pilot, lambda: isinstance(app.screen, PickScreen))
+            app.screen.dismiss(HAIYUAN)
+            await until(pilot, lambda: app.screen.id == "year" and "宁夏回族自治区海原县" in year_bar(app))
+            await pilot.press("q")
+
+    async def second():
+        app = BangfuApp(demo, today=TODAY, settings=Settings(demo.path))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.screen.id == "year" and "宁夏回族自治区海原县" in year_bar(app)
+                        and "2025-2026 学年" in year_bar(app))
+            await pilot.press("escape")                              # back to the term view, then quit
+            await until(pilot, lambda: app.screen.id == "home" and "2025-2026-1" in term_bar(app))
+            await pilot.press("q")
+
+    async def third(expected_term: str) -> list[str]:
+        app = BangfuApp(demo, today=TODAY, settings=Settings(demo.path))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.screen.id == "home" and expected_term in term_bar(app))
+            await until(pilot, lambda: len(app.home.query_one("#plans", FigureList).figures) > 1)
+            assert app.screen.id == "home" and not app.year_view
+            await app.workers.wait_for_complete()
+            return [n.message for n in app._notifications]
+
+    asyncio.run(first())
+    assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600
+    assert Settings(demo.path).load() == View("2025-2026-1", True, HAIYUAN)
+    assert Settings(tmp_path / "another").load() == View()             # kept for this ledger only
+    asyncio.run(second())
+    assert asyncio.run(third("2025-2026-1")) == []
+    kept.write_text('{"ledgers": {', encoding="utf-8")                  # broken: opens as new
+    assert asyncio.run(third("2026-2027-1")) == []
+    kept.unlink()
+    kept.mkdir()                                                       # unreadable (a folder)
+    assert Settings(demo.path).load() == View()
+    Settings(demo.path).save(View("2025-2026-2"))                      # cannot be written: forgets
+    assert Settings(demo.path).load() == View()
+    kept.rmdir()
+    kept.write_text(json.dumps({"ledgers": {str(demo.path.resolve()): {"term": "2025-13", "year_view": "yes",
+                                                                       "year_unit": "<b>x</b>"}}}), encoding="utf-8")
+    assert Settings(demo.path).load() == View()                        # nonsense values are not taken

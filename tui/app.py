@@ -33,6 +33,7 @@ from .screens.base import LedgerScreen
 from .screens.help import HelpScreen, key_rows, load_keymap
 from .screens.home import HomeScreen
 from .screens.section import SectionScreen
+from .settings import Settings, View
 from .workers import LedgerChanged, WorkerFailed, background, crash_log, error_text
 
 SECTIONS_GROUP = Binding.Group("tui.key.sections", compact=True)
@@ -65,19 +66,20 @@ class BangfuApp(KeysInOrder, App[int]):
     ]
 
     def __init__(self, ledger, *, read_only: bool = False, today: dt.date | None = None,
-                 poll_interval: float = 1.0) -> None:
+                 poll_interval: float = 1.0, settings: Settings | None = None) -> None:
         super().__init__()
         install_keys(self)
         translate_textual_keys()
         self.ledger = ledger
         self.read_only = read_only or ledger.read_only
         self.today = today or dt.date.today()
-        self.term = term_of(self.today)
         # The school-year view (`v` on home) is the term's school year: whether it is open and on
         # which county or township stays with the app like the term, so leaving it and coming back
-        # (Esc and `v`, another page, another language) finds it as it was.
-        self.year_view = False
-        self.year_unit: str | None = None
+        # (Esc and `v`, another page, another language) finds it as it was; with `settings` (the
+        # command line's), the next `bangfu` on this ledger opens where this one was left.
+        self.settings = settings
+        kept = settings.load() if settings else View()
+        self._view = View(kept.term or term_of(self.today), kept.year_view, kept.year_unit)
         self.names = Names(ledger, self.today)
         self.poll_interval = poll_interval
         self.home = HomeScreen()
@@ -91,6 +93,45 @@ class BangfuApp(KeysInOrder, App[int]):
             self.add_mode(section, lambda section=section: self._section(section))
         self.add_mode("audit", self._audit)
         self.title = printable(f"{ledger.config.get('name', '')} · {ledger.site}")
+
+    # -- what the next start opens on ----------------------------------------------
+    @property
+    def term(self) -> str:
+        return self._view.term
+
+    @term.setter
+    def term(self, term: str) -> None:
+        self._keep(term=term)
+
+    @property
+    def year_view(self) -> bool:
+        return self._view.year_view
+
+    @year_view.setter
+    def year_view(self, shown: bool) -> None:
+        self._keep(year_view=shown)
+
+    @property
+    def year_unit(self) -> str | None:
+        return self._view.year_unit
+
+    @year_unit.setter
+    def year_unit(self, unit: str | None) -> None:
+        self._keep(year_unit=unit)
+
+    def _keep(self, **changed) -> None:
+        view = replace(self._view, **changed)
+        if view != self._view:
+            self._view = view
+            if self.settings and not self._quitting:
+                self.settings.save(view)
+
+    # (closing the app dismisses the year view: that is no choice of the user's to keep)
+    _quitting = False
+
+    async def action_quit(self) -> None:
+        self._quitting = True
+        await super().action_quit()
 
     def _section(self, record_type: str) -> SectionScreen:
         screen = self.sections[record_type] = SectionScreen(record_type)
@@ -266,9 +307,10 @@ class BangfuApp(KeysInOrder, App[int]):
 
 
 def run(ledger, read_only: bool = False, notice: str | None = None) -> int:
-    """Open the dashboard on a ledger; returns the exit code."""
+    """Open the dashboard on a ledger, where this user left it last time; returns the exit code."""
     today = dt.date.today()
-    if not overview.remembered(ledger, term_of(today), today):
+    settings = Settings(ledger.path)
+    if not overview.remembered(ledger, settings.load().term or term_of(today), today):
         ledger.preload()   # the figures need every record: git starts reading them while the app starts
     if getattr(ledger, "keys", None) is None:
         try:
@@ -276,7 +318,7 @@ def run(ledger, read_only: bool = False, notice: str | None = None) -> int:
             attach_keys(ledger, erase=False)   # (erasures wait for the first paint: they need the index)
         except BangfuError:
             pass  # without the key the ledger works on masked values
-    app = BangfuApp(ledger, read_only=read_only, today=today)
+    app = BangfuApp(ledger, read_only=read_only, today=today, settings=settings)
     app.start_notice = notice
     app.run()
     return app.return_code or 0

@@ -350,6 +350,8 @@ class HomeScreen(LedgerScreen):
             panel.set_figures([Figure(Text(i18n.t("tui.section.loading"), style="dim"), heading=True)])
         self._term_bar()
         self.reload(set())
+        if self.bangfu.year_view:       # open when this user last left the dashboard (tui/settings.py)
+            self.call_after_refresh(self.action_year_view)
 
     @property
     def term(self) -> str:

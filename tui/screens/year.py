@@ -152,6 +152,8 @@ class YearScreen(LedgerScreen):
     def _work(self, key: tuple) -> None:
         year, unit = key
         tree = units.Tree(self.ledger.scan("unit"), self.ledger.scan("school"))
+        if unit not in tree.units:      # (a unit kept from last time that is gone since)
+            unit = None
         unit = unit or next(iter(tree.counties()), None)
         if unit is None:
             self.post_message(self.Figures(key, None, [Figure(Text(_t("no_units"), style="dim italic"), heading=True)]))
@@ -164,7 +166,7 @@ class YearScreen(LedgerScreen):
     def _show(self, message: Figures) -> None:
         if message.key != (self.year, self.unit):
             return
-        if message.figures and self.unit is None:
+        if message.figures and self.unit != message.figures.scope.record:
             self.unit = self.bangfu.year_unit = message.figures.scope.record
         self._bar(message.figures.scope.name if message.figures else "")
         self.query_one("#year-figures", FigureList).set_figures(message.lines)
