@@ -117,7 +117,7 @@ def test_the_hub_refuses_a_locked_change_pushed_from_a_site(tmp_path):
 
     from store.core import ids
     from store.sync import remote as sync
-    from test_sync_local import make_hub, make_site
+    from test_sync_local import bangfu, make_hub, make_site
 
     hub = make_hub(tmp_path / "hub")
     site = make_site(str(hub), tmp_path / "site", "沙河二小")
@@ -126,7 +126,12 @@ def test_the_hub_refuses_a_locked_change_pushed_from_a_site(tmp_path):
     p = _rec("plan", title="沙河二小对口帮扶石桥二小", status="执行中", period={"start": "2006-09-01", "end": "2007-08-31"},
              parties=[{"school": a, "role": "帮扶"}, {"school": b, "role": "受帮扶"}])
     visit = _rec("visit", plan=p["id"], date="2006-10-12", kind="送教下乡", host_school=b, visiting_school=a, hours=3)
-    site.commit([Change(r["id"], r, NEW) for r in (p, visit)])
+    # a plan never inspected: its autumn activity is locked only once the term is closed
+    p2 = _rec("plan", title="沙河二小帮扶石桥二小（教研）", status="执行中",
+              period={"start": "2006-09-01", "end": "2007-08-31"},
+              parties=[{"school": a, "role": "帮扶"}, {"school": b, "role": "受帮扶"}])
+    open_visit = _rec("visit", plan=p2["id"], date="2006-10-20", kind="联合教研", host_school=b, visiting_school=a)
+    site.commit([Change(r["id"], r, NEW) for r in (p, visit, p2, open_visit)])
     inspection = _rec("inspection", plan=p["id"], date="2007-08-28", inspectors=["刘建国"], result="通过")
     site.commit([Change(inspection["id"], inspection, NEW),
                  Change(p["id"], {**p, "status": "已验收"}, site.version(p["id"]))])
@@ -153,7 +158,19 @@ def test_the_hub_refuses_a_locked_change_pushed_from_a_site(tmp_path):
     subprocess.run(["git", "commit", "-qm", "调整并修改"], cwd=work, check=True)
     pushed = subprocess.run(["git", "push", "origin", "main"], cwd=work, capture_output=True, text=True)
     assert pushed.returncode == 0, pushed.stderr
+    # The autumn of 2006 is closed at the site (an admin's `bangfu close-term`) and synced: an edit
+    # of the other plan's October activity pushed by plain git is refused too, naming the term.
     site.close()
+    for step in (("sync",), ("close-term", "2006-2007-1"), ("sync",)):
+        done = bangfu("-L", str(tmp_path / "site"), *step)
+        assert done.returncode == 0, done.stdout + done.stderr
+    subprocess.run(["git", "pull", "-q", "--ff-only"], cwd=work, check=True)
+    path = work / ids.path_of(open_visit["id"])
+    path.write_bytes(canonical.dumps({**json.loads(path.read_text(encoding="utf-8")), "notes": "补记"}))
+    subprocess.run(["git", "commit", "-qam", "手工修改"], cwd=work, check=True)
+    pushed = subprocess.run(["git", "push", "origin", "main"], cwd=work, capture_output=True, text=True)
+    assert pushed.returncode != 0 and open_visit["id"] in pushed.stderr, pushed.stderr
+    assert "学期 2006-2007-1 已结账" in pushed.stderr, pushed.stderr
 
 
 def test_the_audit_lists_every_adjustment(ledger, plan):

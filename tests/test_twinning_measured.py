@@ -158,10 +158,11 @@ def test_demo_kindergarten_plan_and_the_batch_of_fourteen(demo):
     # 4 + 3 hours sent of 10, 1 lecture of 2: the term is not over.
     assert (t["teaching-sent"].actual, t["teaching-sent"].open) == (7.0, True)
     assert (t["lectures"].actual, t["lectures"].open) == (1.0, True)
-    # Measured: 优课率 25 % of 30 % (not met), 合格率 100 % (met), papers not measured yet.
-    assert (t["good-lessons"].actual, t["good-lessons"].met) == (25.0, False)
+    # Measured: 优课率 25 % of 30 % (below, with the year to run: in progress), 合格率 100 % (met),
+    # papers not measured yet: in progress until the autumn term ends.
+    assert (t["good-lessons"].actual, t["good-lessons"].met, t["good-lessons"].open) == (25.0, False, True)
     assert (t["qualified"].actual, t["qualified"].met) == (100.0, True)
-    assert (t["papers"].actual, t["papers"].met) == (None, None)
+    assert (t["papers"].actual, t["papers"].met, t["papers"].unmeasured, t["papers"].open) == (None, None, True, True)
     # 实验学校 → 平岗中学 2025-26: 钱海涛 and the batch of 14 sent on 2025-08-28 = 15 people.
     [pg] = [p for p in d.plan_progress(demo, "2025-2026-1") if p.plan == "plan-01M7W32B2ZJDQZP7Z70S5SPQTA"]
     secondment = {x.key: x for x in pg.targets}["secondment"]
