@@ -258,3 +258,17 @@ def test_demo_period_report_reads_the_measured_dropout_rate_like_its_target_row(
         assert len(county.left_out) == 5
     finally:
         i18n.set_lang("zh")
+
+
+def test_targets_never_measured_are_counted_in_the_overview_and_the_summary(ledger, world):
+    """School year 2024-2025, seen on 2025-09-01: 优课率 and 合格率 have no measurement, and both
+    terms are over: 2 targets × 2 terms = 4 never measured; the summary names the two once each.
+    课桌椅 (全程, to 2026-08-31) is still in progress."""
+    from store.figures import period
+    from store.io import period_report, summary
+
+    f = period.figures(ledger, period.period_of(year="2024-2025"), "plan", world["plan"]["id"], dt.date(2025, 9, 1))
+    overview = dict(period_report.sections(f)[0].rows)
+    assert overview["期满未测量的指标（项）"] == 4
+    assert "- 另有 2 项指标期满仍未测量：实验学校帮扶平岗中学（两学年）·教师优课率达30%、实验学校帮扶平岗中学（两学年）·教师合格率达100%。" \
+        in summary.draft(f).splitlines()

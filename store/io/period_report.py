@@ -100,6 +100,7 @@ def headline(f: PeriodFigures) -> list[list[Any]]:
         [T("cash"), yuan(f.cash_fen) + T("yuan")],
         [T("goods"), yuan(f.goods_fen) + T("yuan")],
         [T("targets_met"), T("targets_line", met=met, missed=missed, open=running)],
+        [T("targets_missing"), sum(1 for _p, _t, x in f.targets() if x.missing)],
         [T("gaps_line_plans"), gaps_plans],
         [T("gaps_line_schools"), gaps_schools],
         [T("dropout"), rate_text(f)],

@@ -79,6 +79,9 @@ def draft(f: PeriodFigures) -> str:
     missed = [(p, term, t) for p, term, t in f.targets() if t.met is False and not t.open]
     running = [(p, t) for p, _term, t in f.targets() if t.open]
     L += [f"- {T('targets', met=len(met), missed=len(missed), open=len(running))}"]
+    unmeasured = list(dict.fromkeys(f"{p.title}·{t.label}" for p, _term, t in f.targets() if t.missing))
+    if unmeasured:
+        L += [f"- {md(T('missing', count=len(unmeasured), targets=_list(unmeasured)))}"]
     L += [f"- {period_report.T('dropout')}：{period_report.rate_text(f)}", "", _write("results"), ""]
 
     L += [f"## {T('h_cases')}", "", _write("cases"), ""]
