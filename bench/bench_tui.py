@@ -34,6 +34,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -115,9 +116,10 @@ def bench_app() -> type:
 
     class BenchApp(BangfuApp):
         def __init__(self, ledger, *, read_only: bool = False, today: dt.date | None = None,
-                     poll_interval: float = 1.0) -> None:
+                     poll_interval: float = 1.0, settings=None) -> None:
             STARTED["app"] = time.monotonic()
-            super().__init__(ledger, read_only=read_only, today=today or TODAY, poll_interval=poll_interval)
+            super().__init__(ledger, read_only=read_only, today=today or TODAY, poll_interval=poll_interval,
+                             settings=settings)
             self.bench_frames: list[Frame] = []
             self.bench_dashboard = self.bench_frame(lambda: dashboard_shown(self))
 
@@ -250,7 +252,13 @@ def command_start(path: Path, profile: Path | None = None) -> dict[str, float]:
     if profile:
         args += ["--profile-to", str(profile)]
     start = time.monotonic()
-    proc = subprocess.run(args, capture_output=True, text=True, env={**os.environ, "BANGFU_LANG": "zh"})
+    # (a settings folder of its own: the home, not whatever view the user left open last time)
+    config = Path(tempfile.mkdtemp(prefix="bangfu-bench-config-"))
+    try:
+        proc = subprocess.run(args, capture_output=True, text=True,
+                              env={**os.environ, "BANGFU_LANG": "zh", "XDG_CONFIG_HOME": str(config)})
+    finally:
+        shutil.rmtree(config, ignore_errors=True)
     if proc.returncode != 0:
         raise RuntimeError(f"the command failed: {proc.stderr[-2000:]}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -10,12 +10,17 @@ the organisation units for them (one commit), as a county sets them up once. The
   HTML and xlsx reports (target ≤ 5 s);
 - school-year view: the same figures on a ledger already open, what the dashboard's view waits
   for before its first paint (target ≤ 1.0 s);
+- the dashboard started where its user left it, in the school-year view of that county (kept in the
+  user's settings, tui/settings.py): from making the app to the view's figures painted, with the
+  index cache, in a process with everything imported (target ≤ 1.0 s);
 each beside `git ls-tree -r | git cat-file --batch` of the same records.
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import shutil
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -26,7 +31,9 @@ from store import NEW, Change, Ledger
 from store.core import ids
 from store.demo.generate import TODAY
 from store.figures import period
+from store.figures.dashboard import term_of
 from store.io import period_report
+from store.io.report import write_bytes
 from store.rules.calendar import school_year_of
 
 
@@ -65,6 +72,35 @@ def with_units(master: Path, work: Path) -> tuple[Path, str]:
     return scratch, counties[biggest]
 
 
+def year_view_start(path: Path, county: str, work: Path) -> float:
+    """Seconds from making the app to the school-year view's figures on screen, the view kept open
+    in the user's settings from last time."""
+    from store.core import i18n
+    from tui.app import BangfuApp
+    from tui.settings import Settings, View
+    from tui.widgets.figure_list import FigureList
+
+    settings = Settings(path, path=work / "settings.json")
+    settings.save(View(term_of(TODAY), True, county))
+    loading = i18n.t("tui.section.loading")
+
+    def painted(app) -> bool:
+        if app.screen.id != "year":
+            return False
+        figures = app.screen.query_one("#year-figures", FigureList).figures
+        return len(figures) > 1 and figures[0].prompt.plain != loading
+
+    async def go() -> float:
+        start = time.monotonic()
+        app = BangfuApp(Ledger(path, read_only=True), today=TODAY, poll_interval=3600, settings=settings)
+        async with app.run_test(size=(80, 24)) as pilot:
+            while not painted(app):
+                await pilot.pause(0.005)
+            return time.monotonic() - start
+
+    return asyncio.run(go())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=50_000)
@@ -85,7 +121,7 @@ def main() -> None:
         ledger = Ledger(scratch, read_only=True)
         f = period.figures(ledger, year, "county", county, TODAY)
         for fmt in ("html", "xlsx"):
-            period_report.write_bytes(work / f"twinning-report.{fmt}", period_report.render(f, fmt))
+            write_bytes(work / f"twinning-report.{fmt}", period_report.render(f, fmt))
         shown["f"] = f
         ledger.close()
 
@@ -100,6 +136,10 @@ def main() -> None:
     ledger.close()
     rep.add("school-year view figures (ledger open)", size, ours, git, "ls-tree | cat-file --batch", "≤ 1.0 s",
             ok=ours <= 1.0)
+    year_view_start(scratch, county, work)        # imports and the index cache, as after any earlier use
+    ours = timed(lambda: year_view_start(scratch, county, work), repeat=3)
+    rep.add("dashboard opened in the school-year view (app made → its figures painted, cached)", size, ours, git,
+            "ls-tree | cat-file --batch", "≤ 1.0 s", ok=ours <= 1.0)
     rep.emit()
     shutil.rmtree(scratch, ignore_errors=True)
 
