@@ -405,3 +405,19 @@ def test_schools_by_their_short_names_in_name_order_and_a_secondment_where_it_go
     ledger.put(seconded)
     school = _figures(ledger, "school", c["D"], term="2025-2026-2")
     assert seconded["id"] in {s.visit for s in school.secondments}
+
+
+def test_a_periods_figures_are_remembered_for_a_version_of_the_ledger(ledger, county):
+    """The school-year view opened again (the next start) reads no record; after a save the
+    figures are worked out again and count it."""
+    from store import Ledger
+
+    first = _figures(ledger, "county", None, year="2025-2026")
+    again = Ledger(ledger.path)
+    assert P.figures(again, P.period_of(year="2025-2026"), "county", None, TODAY) == first
+    assert not again.index_loaded
+    visit = _rec("visit", plan=county["P1"], date="2026-05-12", kind="送教下乡", host_school=county["B"],
+                 visiting_school=county["A"], hours=2)
+    ledger.put(visit)
+    after = P.figures(Ledger(ledger.path), P.period_of(year="2025-2026"), "county", None, TODAY)
+    assert after.hours_sent == 12 and visit["id"] in after.visits and after.commit == ledger.tip

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
-import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from store.figures import charts, dashboard
+from store.figures import charts, code, dashboard
 
 
 MEMO = "term-figures"
@@ -39,47 +36,8 @@ def _shape() -> tuple:
     return tuple((k.__name__, *(f.name for f in dataclasses.fields(k))) for k in kinds)
 
 
-_FROM = re.compile(r"^[ \t]*from[ \t]+(store(?:\.\w+)*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#]*)", re.M)
-_IMPORT = re.compile(r"^[ \t]*import[ \t]+(store(?:\.\w+)*)", re.M)
-
-
-def code_files() -> list[Path]:
-    """The source files the figures are worked out by: this module and every module of store/ it
-    imports, directly or through the others, read from their import lines (an import added
-    tomorrow is followed without anyone keeping a list; a regular expression, not the parser, keeps
-    the dashboard's first paint quick)."""
-    root = Path(__file__).resolve().parents[2]
-    seen: dict[Path, None] = {}
-    todo = [Path(__file__).resolve()]
-    while todo:
-        path = todo.pop()
-        if path in seen:
-            continue
-        seen[path] = None
-        text = path.read_text(encoding="utf-8")
-        names = [m.group(1) for m in _IMPORT.finditer(text)]
-        for m in _FROM.finditer(text):
-            # `from store.twinning import targets` imports the module store/twinning/targets.py
-            names += [m.group(1)] + [f"{m.group(1)}.{n.split()[0]}" for n in m.group(2).strip("()").split(",")
-                                     if n.strip()]
-        for name in names:
-            base = root.joinpath(*name.split("."))
-            todo += [f for f in (base.with_suffix(".py"), base / "__init__.py") if f.is_file()]
-    return sorted(seen)
-
-
-@functools.lru_cache(maxsize=1)
-def _code() -> str:
-    """The code that works the figures out: after an upgrade that counts differently, figures
-    kept for the same version of the ledger are worked out again."""
-    digest = hashlib.sha1()
-    for path in code_files():
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def _key(term: str, today: dt.date) -> tuple:
-    return term, today.isoformat(), _shape(), _code()
+    return term, today.isoformat(), _shape(), code.digest(Path(__file__))
 
 
 def term_figures(ledger, term: str, today: dt.date) -> TermFigures:

@@ -9,14 +9,16 @@ school), on a day of the period. Every figure keeps the ids of the records behin
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from store.core import i18n
 from store.core.errors import BangfuError, UsageError
 from store.core.money import fen_of
-from store.figures import dashboard
+from store.figures import code, dashboard
 from store.figures.dashboard import PlanProgress
 from store.rules import calendar as school_calendar
 from store.twinning import completeness, people, secondments, targets, units
@@ -449,6 +451,15 @@ def donation_line(v: dict) -> DonationLine:
                         fen_of(d, "total_fen", record=v, where="donation."), items)
 
 
+MEMO = "period-figures"
+
+
 def figures(ledger, period: Period, level: str, record: str | None, today: dt.date) -> PeriodFigures:
+    """The figures of a period and level as of today, remembered for this version of the ledger and
+    of the code (store/ledger/memo.py): the school-year view opened again, or the same report
+    made again, reads no record."""
     ledger.refresh()
-    return work_out(ledger, period, scope_of(ledger, level, record), today)
+    key = (period, level, record, today.isoformat(), code.digest(Path(__file__)))
+    found = ledger.remembered(MEMO, key, lambda: work_out(ledger, period, scope_of(ledger, level, record), today))
+    # (kept for a tree: the same records may stand at a newer commit, which the report names)
+    return found if found.commit == ledger.tip else dataclasses.replace(found, commit=ledger.tip)
