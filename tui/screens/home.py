@@ -350,14 +350,18 @@ class HomeScreen(LedgerScreen):
             panel.set_figures([Figure(Text(i18n.t("tui.section.loading"), style="dim"), heading=True)])
         self._term_bar()
         self.reload(set())
-        if self.bangfu.year_view:       # open when this user last left the dashboard (tui/settings.py)
-            self.call_after_refresh(self.action_year_view)
+        if not self._started:
+            # (on_mount runs again when the language changes, with the view open on top)
+            self._started = True
+            if self.bangfu.year_view:   # open when this user last left the dashboard (tui/settings.py)
+                self.call_after_refresh(self.action_year_view)
 
     @property
     def term(self) -> str:
         return self.bangfu.term
 
     term_shown = ""       # the term the bar and the figures are of
+    _started = False
 
     def _term_bar(self) -> None:
         self.term_shown = self.term
