@@ -9,7 +9,7 @@ the organisation units for them (one commit), as a county sets them up once. The
   schools for the school year of the generator's today (all its plans and schools) and write the
   HTML and xlsx reports (target ≤ 5 s);
 - school-year view: the same figures on a ledger already open, what the dashboard's view waits
-  for before its first paint (target ≤ 1.0 s);
+  for before its first paint, worked out and remembered from an earlier look (target ≤ 1.0 s);
 - the dashboard started where its user left it, in the school-year view of that county (kept in the
   user's settings, tui/settings.py): from making the app to the view's figures painted, with the
   index cache, in a process with everything imported (target ≤ 1.0 s);
@@ -125,17 +125,23 @@ def main() -> None:
         shown["f"] = f
         ledger.close()
 
-    ours = timed(report, repeat=3)
+    def forget() -> None:        # the figures worked out, not recalled (store/ledger/memo.py)
+        shutil.rmtree(Ledger(scratch, read_only=True).cache_dir / "memo", ignore_errors=True)
+
+    ours = timed(report, repeat=3, setup=forget)
     f = shown["f"]
     rep.add(f"county report {year.name} ({len(f.scope.schools)} schools, {len(f.plans)} plans, {len(f.visits)} "
             "activities; open + figures + html + xlsx)", size, ours, git, "ls-tree | cat-file --batch", "≤ 5 s",
             ok=ours <= 5)
     ledger = Ledger(scratch, read_only=True)
     ledger.scan("school")
+    ours = timed(lambda: period.figures(ledger, year, "county", county, TODAY), repeat=3, setup=forget)
+    rep.add("school-year view figures worked out (ledger open)", size, ours, git, "ls-tree | cat-file --batch",
+            "≤ 1.0 s", ok=ours <= 1.0)
     ours = timed(lambda: period.figures(ledger, year, "county", county, TODAY), repeat=3)
     ledger.close()
-    rep.add("school-year view figures (ledger open)", size, ours, git, "ls-tree | cat-file --batch", "≤ 1.0 s",
-            ok=ours <= 1.0)
+    rep.add("school-year view figures remembered (ledger open)", size, ours, git, "ls-tree | cat-file --batch",
+            "≤ 1.0 s", ok=ours <= 1.0)
     year_view_start(scratch, county, work)        # imports and the index cache, as after any earlier use
     ours = timed(lambda: year_view_start(scratch, county, work), repeat=3)
     rep.add("dashboard opened in the school-year view (app made → its figures painted, cached)", size, ours, git,
