@@ -205,3 +205,9 @@ def test_the_view_and_term_are_kept_for_the_next_start(demo, tmp_path, monkeypat
     kept.write_text(json.dumps({"ledgers": {str(demo.path.resolve()): {"term": "2025-13", "year_view": "yes",
                                                                        "year_unit": "<b>x</b>"}}}), encoding="utf-8")
     assert Settings(demo.path).load() == View()                        # nonsense values are not taken
+    # The 32 ledgers looked at last are kept, the oldest drops out: the file does not grow forever.
+    for n in range(33):
+        Settings(tmp_path / f"ledger-{n}").save(View(f"2025-2026-{n % 2 + 1}"))
+    assert Settings(tmp_path / "ledger-0").load() == View()
+    assert Settings(tmp_path / "ledger-1").load() == View("2025-2026-2")
+    assert len(json.loads(kept.read_text(encoding="utf-8"))["ledgers"]) == 32

@@ -19,6 +19,9 @@ from store.core import ids
 from store.figures.dashboard import is_term
 
 
+KEEP = 32     # ledgers remembered: the ones looked at most recently (a ledger moved or deleted drops out)
+
+
 @dataclass(frozen=True)
 class View:
     term: str | None = None
@@ -58,14 +61,15 @@ class Settings:
     def save(self, view: View) -> None:
         settings = self._all()
         ledgers = settings.get("ledgers") if isinstance(settings.get("ledgers"), dict) else {}
+        ledgers.pop(self.key, None)       # (last in the file: the ledger looked at most recently)
         ledgers[self.key] = {"term": view.term, "year_view": view.year_view, "year_unit": view.year_unit}
-        settings["ledgers"] = ledgers
+        settings["ledgers"] = dict(list(ledgers.items())[-KEEP:])
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".settings-", suffix=".json")  # (mode 0600)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(settings, fh, ensure_ascii=False, indent=2, sort_keys=True)
+                    json.dump(settings, fh, ensure_ascii=False, indent=2)
                 os.replace(tmp, self.path)       # whole or not at all: a reader never sees half a file
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
