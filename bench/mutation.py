@@ -110,7 +110,8 @@ MODULES = {
     # the report for any period and level: which plans, activities, secondments and donations count
     "period": Module("store/figures/period.py", ("tests/test_period_report.py", "tests/test_twinning_district.py")),
     # people seconded by batch (people and 人次 apart) and a teacher's service across plans and years
-    "people": Module("store/twinning/people.py", ("tests/test_period_report.py", "tests/test_twinning_district.py",
+    "people": Module("store/twinning/people.py", ("tests/test_world_people.py", "tests/test_period_report.py",
+                                                   "tests/test_twinning_district.py",
                                                    "tests/test_twinning.py", "tests/test_world_targets.py")),
     # county, township, school: which plans and schools a report of a unit covers
     "units": Module("store/twinning/units.py", ("tests/test_twinning_units.py", "tests/test_period_report.py",
