@@ -114,10 +114,11 @@ MODULES = {
                                                    "tests/test_twinning_district.py",
                                                    "tests/test_twinning.py", "tests/test_world_targets.py")),
     # county, township, school: which plans and schools a report of a unit covers
-    "units": Module("store/twinning/units.py", ("tests/test_twinning_units.py", "tests/test_period_report.py",
+    "units": Module("store/twinning/units.py", ("tests/test_world_units.py", "tests/test_twinning_units.py", "tests/test_period_report.py",
                                                  "tests/test_twinning_district.py", "tests/test_world_plan_rules.py")),
     # which schools and plans logged nothing in a month or term of session
-    "completeness": Module("store/twinning/completeness.py", ("tests/test_period_report.py",
+    "completeness": Module("store/twinning/completeness.py", ("tests/test_world_completeness.py",
+                                                               "tests/test_period_report.py",
                                                                "tests/test_twinning_district.py")),
     # (the notice tests on the demo ledger build it for every mutant: left to the full suite)
     "notice": Module("store/privacy/notice.py", ("tests/test_world_notice.py", "tests/test_privacy_notice.py",
