@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from store.core import i18n
 from store.core.errors import UsageError
@@ -59,25 +59,25 @@ def header_lines(f: PeriodFigures) -> list[tuple[str, str]]:
             (T("source"), T("source_line", ledger=f.ledger_name, commit=f.commit[:12]))]
 
 
-def rate_text(f: PeriodFigures) -> str:
-    """The 辍学率 of the level in words, saying where it comes from (measured.py `dropout`)."""
+def rate_text(f: PeriodFigures, say: Callable[..., str] = T) -> str:
+    """The 辍学率 of the level in words, saying where it comes from (measured.py `dropout`); `say`
+    gives the words of a report (the default) or of a screen, from the same figures."""
     d, n = f.dropout, f.names
     if d.rate is None:
         if d.reason == "unweighable":
-            return T("dropout_unknown_unweighable", schools=i18n.listing(n.get(s, s) for s in d.unweighable))
-        return T("dropout_unknown_no_schools") if d.reason == "no_schools" else T("dropout_unknown",
-                                                                                   count=len(d.left_out))
-    rate = f"{d.rate:.2f}"
+            return say("dropout_unknown_unweighable", schools=i18n.listing(n.get(s, s) for s in d.unweighable))
+        return say("dropout_unknown_no_schools") if d.reason == "no_schools" else say("dropout_unknown",
+                                                                                       count=len(d.left_out))
+    common = {"rate": f"{d.rate:.2f}", "headcount": d.headcount, "dropouts": len(d.dropouts), "day": d.as_of}
     if d.source == "measured" and len(d.measured) == 1:
-        text = T("dropout_measured", rate=rate, school=n.get(d.measured[0], d.measured[0]), day=d.as_of)
+        text = say("dropout_measured", school=n.get(d.measured[0], d.measured[0]), **common)
     elif d.source == "measured":
-        text = T("dropout_measured_many", rate=rate, count=len(d.measured), headcount=d.headcount, day=d.as_of)
+        text = say("dropout_measured_many", count=len(d.measured), **common)
     elif d.source == "mixed":
-        text = T("dropout_mixed", rate=rate, measured=len(d.measured), worked=len(d.worked_out),
-                 dropouts=len(d.dropouts), headcount=d.headcount)
+        text = say("dropout_mixed", measured=len(d.measured), worked=len(d.worked_out), **common)
     else:
-        text = T("dropout_rate", rate=rate, dropouts=len(d.dropouts), headcount=d.headcount)
-    return text + (T("dropout_left_out", count=len(d.left_out)) if d.left_out else "")
+        text = say("dropout_rate", **common)
+    return text + (say("dropout_left_out", count=len(d.left_out)) if d.left_out else "")
 
 
 def headline(f: PeriodFigures) -> list[list[Any]]:

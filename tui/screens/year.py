@@ -17,6 +17,7 @@ from store.core import i18n, ids
 from store.core.money import yuan
 from store.core.text import printable
 from store.figures import dashboard, period
+from store.io import period_report
 from store.rules import calendar as school_calendar
 from store.twinning import units
 
@@ -51,7 +52,7 @@ def year_figures(f: period.PeriodFigures) -> list[Figure]:
     donations = tuple(d.visit for d in f.donations)
     line(_t("donations", cash=yuan(f.cash_fen), goods=yuan(f.goods_fen)), "visit", donations)
     d = f.dropout
-    line(dropout_words(f), "measurement" if d.measurements else "student", d.records)
+    line(period_report.rate_text(f, say=_t), "measurement" if d.measurements else "student", d.records)
     if f.batches:
         out.append(Figure(Text(_t("batches"), style="bold"), heading=True))
         for b in f.batches:
@@ -77,26 +78,6 @@ def year_figures(f: period.PeriodFigures) -> list[Figure]:
         line(_t("gap", name=n.get(g.record, g.record), months=len(g.empty_months),
                 first=g.empty_months[0], last=g.empty_months[-1]), kind, (g.record,), "yellow")
     return out
-
-
-def dropout_words(f: period.PeriodFigures) -> str:
-    """The level's 辍学率 and where it comes from (store/twinning/measured.py `dropout`)."""
-    d, n = f.dropout, f.names
-    if d.rate is None:
-        if d.reason == "unweighable":
-            return _t("dropout_unknown_unweighable", schools=i18n.listing(n.get(s, s) for s in d.unweighable))
-        return _t("dropout_unknown_no_schools") if d.reason == "no_schools" else _t("dropout_unknown",
-                                                                                     count=len(d.left_out))
-    rate = f"{d.rate:.2f}"
-    if d.source == "measured" and len(d.measured) == 1:
-        text = _t("dropout_measured", rate=rate, school=n.get(d.measured[0], d.measured[0]), day=d.as_of)
-    elif d.source == "measured":
-        text = _t("dropout_measured_many", rate=rate, count=len(d.measured))
-    elif d.source == "mixed":
-        text = _t("dropout_mixed", rate=rate, measured=len(d.measured), worked=len(d.worked_out))
-    else:
-        text = _t("dropout", rate=rate, count=len(d.dropouts), headcount=d.headcount)
-    return text + (_t("dropout_left_out", count=len(d.left_out)) if d.left_out else "")
 
 
 class YearScreen(LedgerScreen):
