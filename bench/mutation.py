@@ -120,6 +120,8 @@ MODULES = {
     "completeness": Module("store/twinning/completeness.py", ("tests/test_world_completeness.py",
                                                                "tests/test_period_report.py",
                                                                "tests/test_twinning_district.py")),
+    # payment batches: entitlements listed, reviewed, approved, paid with funding shares; edits after approval
+    "batches": Module("store/aid/batches.py", ("tests/test_world_batch.py", "tests/test_aid_batch_cli.py")),
     # (the notice tests on the demo ledger build it for every mutant: left to the full suite)
     "notice": Module("store/privacy/notice.py", ("tests/test_world_notice.py", "tests/test_privacy_notice.py",
                                                  "tests/test_aid_recognition.py", "tests/test_world_batch.py", "-k",
