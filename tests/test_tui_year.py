@@ -211,3 +211,14 @@ def test_the_view_and_term_are_kept_for_the_next_start(demo, tmp_path, monkeypat
     assert Settings(tmp_path / "ledger-0").load() == View()
     assert Settings(tmp_path / "ledger-1").load() == View("2025-2026-2")
     assert len(json.loads(kept.read_text(encoding="utf-8"))["ledgers"]) == 32
+
+
+def test_a_monthly_target_of_a_term_not_begun_is_not_begun_not_missed(demo):
+    """On 2026-12-05 the 城关 plan's spring term has not begun: its "每月有专人到三元中学" has no
+    month decided and reads 尚未开始 (it read 未达标); the autumn term's has October missed."""
+    from store.figures import period
+    from tui.screens.year import year_figures
+    f = period.figures(demo, period.period_of(year="2026-2027"), "county", "unit-01M7W4VN1T0000000000000004", TODAY)
+    shown = [x.prompt.plain.strip() for x in year_figures(f)]
+    assert "2026-09 每月有专人到三元中学  未达标" in shown
+    assert "2027-02 每月有专人到三元中学  尚未开始" in shown

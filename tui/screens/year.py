@@ -67,8 +67,9 @@ def year_figures(f: period.PeriodFigures) -> list[Figure]:
                 elif t.actual is None:
                     shown, style = "?", "dim"
                 else:
-                    state = "met" if t.met else ("open" if t.open else "missed")
-                    shown, style = _t(state), {"met": "green", "open": "", "missed": "yellow"}[state]
+                    # (a per-month target with no month decided yet: its term has not begun)
+                    state = "met" if t.met else "open" if t.open else "not_begun" if t.met is None else "missed"
+                    shown, style = _t(state), {"met": "green", "open": "", "not_begun": "dim", "missed": "yellow"}[state]
                 kind = ids.type_of(t.records[0]) if t.records and ids.is_id(t.records[0]) else "visit"
                 line(f"  {term.start.isoformat()[:7]} {t.label}  {shown}", kind, t.records, style)
     gaps = [g for g in f.gaps if g.empty_months]
