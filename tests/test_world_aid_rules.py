@@ -136,3 +136,37 @@ def test_a_recognition_a_payment_rests_on_cannot_be_withdrawn_or_deleted(ledger,
     assert ledger.get(this_year)["approval"]["date"] == "2026-09-05"
     ledger.delete(paid, reason="退回")                     # without the payment both may go
     ledger.delete(this_year, reason="重复录入")
+
+
+FEES = "普通高中免学杂费"
+
+
+def test_a_school_student_or_standard_cannot_move_a_payment_out_of_its_standards_counties(ledger, world):
+    """Rules in both directions: a payment reads the county of its student's school that term
+    without naming the school. Moving the school to another county, the student to a school there,
+    or the county out of the standard left the payment outside its standard: saved, and `validate`
+    then failed on the payment. Each is refused naming the payment; a change it does not read
+    (the school's name) is saved."""
+    from store.core.errors import InvalidRecord
+    from store.history.verify import check_tip
+    w = world
+    # A county's own fee waiver (免学杂费 follows the county's tuition): 800 元 a term in 某县.
+    fees = ledger.put(_rec("standard", programme=FEES, stage="高中", amount_fen=80_000, unit="学期", region="某县",
+                           counties=["某县"], valid_from="2024-09-01")).id
+    paid = ledger.put(_aid(w, programme=FEES, standard=fees, amount_fen=80_000)).id
+    elsewhere = ledger.put(_rec("school", name="另县第二中学", stage="高中", county="另县", area="乡村")).id
+
+    def refused(record_id, **change):
+        edited = {**ledger.get(record_id), **change}
+        with pytest.raises(InvalidRecord) as no:
+            ledger.put(edited, base=ledger.version(record_id))
+        return [f.text() for f in no.value.findings]
+
+    said = "错误 {}: 这样修改会使引用它的 1 条记录违反规则：{} standard（用 bangfu validate 或 bangfu show {} 查看；先改这些记录，或换一种改法）"
+    assert refused(w["school"], county="另县") == [said.format(w["school"], paid, paid)]
+    assert refused(w["student"], school=elsewhere) == [said.format(w["student"], paid, paid)]
+    assert refused(fees, counties=["另县"], region="另县") == [said.format(fees, paid, paid)]
+    assert ledger.get(w["school"])["county"] == "某县" and ledger.get(w["student"])["school"] == w["school"]
+    renamed = ledger.put({**ledger.get(w["school"]), "name": "某县第一高级中学"}, base=ledger.version(w["school"]))
+    assert renamed.id == w["school"]
+    assert [f for f in check_tip(ledger) if f.level == "error"] == []

@@ -192,8 +192,10 @@ def _references(c: _Ctx, r: dict) -> Iterator[Finding]:
                               target_title=Title(c.schemas.docs.get(target, {}).get("title", target)))
 
 
-def referrers(record_id: str, source: RecordSource, schemas: Schemas | None = None) -> list[tuple[str, tuple]]:
-    """(referring record id, field path) for every record that refers to `record_id`.
+def referrers(record_id: str, source: RecordSource, schemas: Schemas | None = None,
+              types: Iterable[str] | None = None) -> list[tuple[str, tuple]]:
+    """(referring record id, field path) for every record (of `types`, default any) that refers to
+    `record_id`.
 
     Top-level reference fields are looked up with `find(type, field=id)`; references
     inside objects and arrays need `find(type)` (every record of that type) and a scan."""
@@ -203,6 +205,8 @@ def referrers(record_id: str, source: RecordSource, schemas: Schemas | None = No
     wanted = ids.type_of(record_id)
     out: list[tuple[str, tuple]] = []
     for rtype, paths in schemas.references.items():
+        if types is not None and rtype not in types:
+            continue
         for path in paths:
             if _target(schemas, rtype, path) != wanted:
                 continue
@@ -913,37 +917,63 @@ COMMON = COMMON + (_clear_identifiers,)
 # --- rules in both directions --------------------------------------------------------------
 # The rules of a record that read a record it refers to. When that record changes, they are run
 # again on every record referring to it: a plan's new period must still hold its visits and its
-# targets their measurements and inspections' findings, a standard's validity its payments, a
-# student's events the payments made while eligible.
+# targets their measurements and inspections' findings, a standard's validity and counties its
+# payments, a student's events and school the payments made while eligible, a donation's cash the
+# payments out of it.
 
 DEPENDENT: dict[str, tuple[tuple[str, Rule], ...]] = {
     "plan": (("visit", _visit_dates), ("visit", _visit_parties), ("measurement", _measurement_target),
              ("inspection", _inspection_plan)),
     "unit": (("unit", _unit_parent),),
-    "student": (("aid", _aid_eligible),),
-    "standard": (("aid", _aid_standard_match), ("aid", _aid_standard_valid), ("aid", _aid_amount)),
+    "student": (("aid", _aid_eligible), ("aid", _aid_region), ("aid", _aid_amount)),
+    "standard": (("aid", _aid_standard_match), ("aid", _aid_standard_valid), ("aid", _aid_region),
+                 ("aid", _aid_amount)),
+    "visit": (("aid", _aid_donation),),
 }
-# Records that read another without naming it: a payment reads its student's recognitions (found
-# by the student), so a recognition changed or deleted re-checks that student's payments.
-READERS: dict[str, tuple[tuple[str, str, Rule], ...]] = {
-    "recognition": (("aid", "student", _aid_eligible),),
+
+# Records that read another without naming it, and how to find them from it.
+Finder = Callable[[dict, RecordSource, Schemas], Iterable[dict]]
+
+
+def _payments_of_student(r: dict, source: RecordSource, schemas: Schemas) -> list[dict]:
+    """A recognition's readers: its student's payments (they read the student's recognitions)."""
+    return source.find("aid", student=r["student"]) if isinstance(r.get("student"), str) else []
+
+
+def _payments_of_pupils(r: dict, source: RecordSource, schemas: Schemas) -> list[dict]:
+    """A school's readers: the payments to its pupils of now or of an earlier year (a payment reads
+    the county of its student's school in its term). One find of the payments, not one per pupil."""
+    pupils = {rid for rid, _where in referrers(r["id"], source, schemas, types=("student",))}
+    return [a for a in source.find("aid") if a.get("student") in pupils] if pupils else []
+
+
+def _plan_inspected(r: dict, source: RecordSource, schemas: Schemas) -> list[dict]:
+    """An inspection's reader: its plan, 已验收 only while an inspection passed it."""
+    plan = source.get(r["plan"]) if isinstance(r.get("plan"), str) else None
+    return [plan] if isinstance(plan, dict) else []
+
+
+READERS: dict[str, tuple[tuple[str, Finder, Rule], ...]] = {
+    "recognition": (("aid", _payments_of_student, _aid_eligible),),
+    "school": (("aid", _payments_of_pupils, _aid_region), ("aid", _payments_of_pupils, _aid_amount)),
+    "inspection": (("plan", _plan_inspected, _plan_accepted),),
 }
 MAX_LISTED = 10
 
 
 def _dependants(record: dict, source: RecordSource, schemas: Schemas) -> Iterator[str]:
     """Ids of the records whose rules read this one: those naming it, and its readers."""
-    for other_id, _where in referrers(record["id"], source, schemas):
-        yield other_id
-    for rtype, field, _rule in READERS.get(record.get("type"), ()):
-        if isinstance(record.get(field), str):
-            for other in source.find(rtype, **{field: record[field]}):
-                yield str(other.get("id"))
+    if record.get("type") in DEPENDENT:
+        for other_id, _where in referrers(record["id"], source, schemas):
+            yield other_id
+    for finder in dict.fromkeys(finder for _t, finder, _rule in READERS.get(record.get("type"), ())):
+        for other in finder(record, source, schemas):
+            yield str(other.get("id"))
 
 
 def broken_referrers(record: dict, source: RecordSource, schemas: Schemas) -> list[Finding]:
     """Errors the record as it is in `source` causes in the records that refer to it or read it."""
-    rules = DEPENDENT.get(record.get("type"), ()) + tuple((t, rule) for t, _f, rule in READERS.get(record.get("type"), ()))
+    rules = DEPENDENT.get(record.get("type"), ()) + tuple((t, rule) for t, _finder, rule in READERS.get(record.get("type"), ()))
     if not rules or not ids.is_id(record.get("id")):
         return []
     out: list[Finding] = []
