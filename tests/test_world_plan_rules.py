@@ -142,3 +142,55 @@ def test_a_county_cannot_become_a_township_while_townships_sit_under_it(ledger, 
     assert [f.text() for f in refused.value.findings] == [
         f"错误 {world['county']}: 这样修改会使引用它的 1 条记录违反规则：{township} parent（用 bangfu validate 或 "
         f"bangfu show {township} 查看；先改这些记录，或换一种改法）"]
+
+
+def test_a_donation_cannot_shrink_below_what_was_paid_out_of_it(ledger, world):
+    """Rules in both directions: payments out of a donation never add up to more than its cash.
+    Lowering the cash below them was saved, and `validate` then failed on
+    the payments; it is refused naming them."""
+    from store.core.errors import InvalidRecord
+    w = world
+    gift = ledger.put(_rec("visit", plan=w["plan"], kind="捐赠", date="2026-03-20", host_school=w["B"],
+                           visiting_school=w["A"], donation={"donor": "某爱心企业", "recipient": "河口小学",
+                                                            "cash_fen": 100_000, "total_fen": 100_000})).id
+    pupils = [ledger.put(_rec("student", name=name, sex="女", school=w["B"], stage="小学", grade="五年级",
+                              events=[{"date": "2025-09-01", "event": "认定"}])).id for name in ("李小兰", "王小红")]
+    paid = [ledger.put(_rec("aid", student=pupil, programme="社会捐助", term="2025-2026-2", amount_fen=40_000,
+                            paid_on="2026-04-01", source="社会捐助", method="银行卡", donation=gift)).id
+            for pupil in pupils]
+    first, second = sorted(paid)
+
+    def refused(**change):
+        with pytest.raises(InvalidRecord) as no:
+            ledger.put({**ledger.get(gift), **change}, base=ledger.version(gift))
+        return [f.text() for f in no.value.findings]
+
+    assert refused(donation={"donor": "某爱心企业", "recipient": "河口小学", "cash_fen": 50_000, "total_fen": 50_000}) == [
+        f"错误 {gift}: 这样修改会使引用它的 2 条记录违反规则：{first} amount_fen、{second} amount_fen（用 bangfu validate "
+        f"或 bangfu show {first} 查看；先改这些记录，或换一种改法）"]
+    assert ledger.get(gift)["donation"]["cash_fen"] == 100_000
+    ledger.put({**ledger.get(gift), "donation": {"donor": "某爱心企业", "recipient": "河口小学", "cash_fen": 80_000,
+                                                 "total_fen": 80_000}}, base=ledger.version(gift))
+
+
+def test_an_accepted_plans_passing_inspection_cannot_be_withdrawn(ledger, world):
+    """已验收 is what a passing inspection says: turning that inspection to 不通过, or deleting it
+    (with the adjustment record the lock asks for), was saved and left the plan 已验收 without one
+    (`validate` then failed on the plan). Both are refused naming the plan."""
+    from store.core.errors import InvalidRecord
+    from store.ledger.ledger import NEW, Change
+    from store.twinning import locks
+    w = world
+    passed = _rec("inspection", plan=w["plan"], date="2026-07-10", inspectors=["刘建国"], scope="2025—2026学年",
+                  result="通过")
+    locks.inspect(ledger, passed)
+    said = (f"错误 {passed['id']}: 这样修改会使引用它的 1 条记录违反规则：{w['plan']} status（用 bangfu validate 或 "
+            f"bangfu show {w['plan']} 查看；先改这些记录，或换一种改法）")
+    for after in ({**passed, "result": "不通过"}, None):
+        adjustment = _rec("adjustment", date="2026-07-20", reason="验收结论录错", approver="县教育局 刘建国",
+                          records=[passed["id"]])
+        with pytest.raises(InvalidRecord) as no:
+            ledger.commit([Change(passed["id"], after, ledger.version(passed["id"])),
+                           Change(adjustment["id"], adjustment, NEW)], message="t")
+        assert [f.text() for f in no.value.findings] == [said]
+    assert ledger.get(passed["id"])["result"] == "通过"

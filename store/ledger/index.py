@@ -321,6 +321,12 @@ class Index:
         return None if row is None else self._record(rid, row[0], row[1])
 
     @_healing
+    def before(self, rid: str) -> dict | None:
+        """The record as it is without the trial: as the ledger has it before the save."""
+        row = self._one("SELECT blob, doc FROM records WHERE id = ?", (rid,))
+        return None if row is None else self._record(rid, row[0], row[1])
+
+    @_healing
     def get_many(self, rids: list[str]) -> dict[str, dict | None]:
         """Several records in one read, each as `get` gives it (None: not there)."""
         out: dict[str, dict | None] = {rid: self._trial[rid] for rid in rids if rid in self._trial}

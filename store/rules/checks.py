@@ -942,7 +942,12 @@ def _payments_of_student(r: dict, source: RecordSource, schemas: Schemas) -> lis
 
 def _payments_of_pupils(r: dict, source: RecordSource, schemas: Schemas) -> list[dict]:
     """A school's readers: the payments to its pupils of now or of an earlier year (a payment reads
-    the county of its student's school in its term). One find of the payments, not one per pupil."""
+    the county of its student's school in its term). They read its county alone, so a school saved
+    with its county as before (`before`: the ledger's, the merge's and the hub's sources) has none
+    to re-check; else one find of the students and one of the payments, not one per pupil."""
+    was = getattr(source, "before", None)
+    if was is not None and (was(r["id"]) or {}).get("county") == r.get("county"):
+        return []
     pupils = {rid for rid, _where in referrers(r["id"], source, schemas, types=("student",))}
     return [a for a in source.find("aid") if a.get("student") in pupils] if pupils else []
 

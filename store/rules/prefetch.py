@@ -83,6 +83,10 @@ class Prefetched:
             self._got[record_id] = self.source.get(record_id)
         return self._got[record_id]
 
+    def before(self, record_id: str) -> dict | None:
+        """The record as it was before the save."""
+        return self.source.before(record_id)
+
     def find(self, rtype: str, **equal: Any) -> list[dict]:
         if not all(_plain(v) for v in equal.values()):
             return self.source.find(rtype, **equal)
