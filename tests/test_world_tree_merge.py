@@ -410,6 +410,33 @@ def test_a_recognition_deleted_there_that_a_payment_made_here_rests_on_stays(sit
     assert_valid(a)
 
 
+def test_a_school_moved_there_to_another_county_stays_where_a_payment_made_here_rests_on_it(sites):
+    """乙站 moves a school to 另县; 甲站 pays its pupil the fee waiver of 某县 (a county's own
+    standard). Merged, the payment would be outside its standard: the school keeps this side's
+    county and waits in a conflict naming the payment, and the merged ledger is valid."""
+    a, b, n = sites
+    high = a.put({"type": "school", "schema_version": 2, "name": "某县第一中学", "stage": "高中", "county": "某县",
+                  "area": "城区"}).id
+    pupil = a.put({"type": "student", "schema_version": 2, "name": "王芳", "sex": "女", "school": high,
+                   "stage": "高中", "grade": "高三", "events": [{"date": "2019-09-01", "event": "认定"}]}).id
+    fees = a.put({"type": "standard", "schema_version": 2, "programme": "普通高中免学杂费", "stage": "高中",
+                  "amount_fen": 80_000, "unit": "学期", "region": "某县", "counties": ["某县"],
+                  "valid_from": "2024-09-01"}).id
+    git(b.path, "fetch", "-q", str(a.path), "main:main")
+    b.refresh()
+    _edit(b, high, county="另县")
+    paid = a.put({"type": "aid", "schema_version": 2, "student": pupil, "programme": "普通高中免学杂费",
+                  "standard": fees, "amount_fen": 80_000, "term": "2026-2027-1", "paid_on": "2026-10-20",
+                  "source": "中央", "method": "银行卡"}).id
+    outcome = _merge(a, b)
+    assert a.get(high)["county"] == "某县" and a.get(paid)["amount_fen"] == 80_000
+    assert outcome.conflicted == [high]
+    [c] = list_conflicts(a)
+    assert (c.record, c.kind, c.kept) == (high, "rule", "mine")
+    assert [(f["rule"], f["params"]["list"]) for f in c.findings] == [("rule.breaks_referrers", f"{paid} standard")]
+    assert_valid(a)
+
+
 def test_a_plan_moved_here_and_a_visit_logged_there_at_each_end_leave_a_valid_ledger(sites):
     """甲站 moves the plan a month later and logs a visit in the new month; 乙站 logs one in the
     month the move gives up. No version of the plan holds both visits: the merge keeps this side's
