@@ -396,6 +396,22 @@ def test_hub_refuses_a_plan_change_that_leaves_its_visits_outside_pushed_with_pl
     assert r.returncode != 0 and plan["id"] in r.stderr and all(v in r.stderr for v in late), r.stderr
 
 
+def test_hub_refuses_moving_a_school_out_of_the_counties_of_its_pupils_payments_pushed_with_plain_git(shared, work):
+    """The boarding standard made 示范县's own, then 石桥二小 moved to 另县: its two pupils'
+    payments would be outside their standard. The push is refused naming the school and both."""
+    hub, data = shared
+    standard = {**data["std_p"], "counties": ["示范县"]}
+    hand_edit(work, standard["id"], json.dumps(standard, ensure_ascii=False, sort_keys=True, indent=2) + "\n",
+              "补录适用县")
+    moved = {**data["shiqiao"], "county": "另县"}
+    hand_edit(work, moved["id"], json.dumps(moved, ensure_ascii=False, sort_keys=True, indent=2) + "\n")
+    r = push(work)
+    paid = [a["id"] for a in data["aid"]]
+    assert r.returncode != 0, r.stderr
+    assert (f"错误 {moved['id']}: 这样修改会使引用它的 2 条记录违反规则：{min(paid)} standard、{max(paid)} standard"
+            in r.stderr), r.stderr
+
+
 def test_a_merge_never_lands_a_plan_change_that_breaks_the_other_sites_visit(own_hub, tmp_path):
     """B shortens the plan after A (synced first) logged a visit late in it: B's merge keeps
     the plan's period and the visit, and the shorter period waits in a conflict."""
