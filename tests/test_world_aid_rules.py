@@ -170,3 +170,30 @@ def test_a_school_student_or_standard_cannot_move_a_payment_out_of_its_standards
     renamed = ledger.put({**ledger.get(w["school"]), "name": "某县第一高级中学"}, base=ledger.version(w["school"]))
     assert renamed.id == w["school"]
     assert [f for f in check_tip(ledger) if f.level == "error"] == []
+
+
+def test_a_term_calendar_that_per_day_payments_count_on_cannot_leave_their_county(ledger):
+    """A meal payment without days of its own counts the school days of its term's calendar for
+    the county (22 weekdays in September 2026: 22 × 5.00 = 110.00 元). Moving the calendar to
+    another county, or deleting it, was saved and `validate` then failed on the payment
+    (aid_days_missing); both are refused naming it, and a calendar edit it survives is saved."""
+    from store.core.errors import InvalidRecord
+    school = ledger.put(_rec("school", name="某县第二中学", stage="初中", county="某县", area="乡村")).id
+    pupil = ledger.put(_rec("student", name="李明", sex="男", school=school, stage="初中", grade="八年级")).id
+    # 财政部 教育部《关于深入实施农村义务教育学生营养改善计划的通知》(2021): 5 元 a pupil a school day from
+    # the autumn term of 2021 (4 元 before).
+    meals = ledger.put(_rec("standard", programme="营养改善计划", stage="初中", amount_fen=500, unit="天",
+                            region="国家试点县", counties=["某县"], valid_from="2021-09-01")).id
+    term = ledger.put(_rec("calendar", term="2026-2027-1", first_day="2026-09-01", last_day="2026-09-30",
+                           counties=["某县"])).id
+    paid = ledger.put(_rec("aid", student=pupil, programme="营养改善计划", standard=meals, amount_fen=11_000,
+                           term="2026-2027-1", paid_on="2026-10-20", source="中央", method="餐费抵扣")).id
+    said = (f"错误 {term}: 这样修改会使引用它的 1 条记录违反规则：{paid} days（用 bangfu validate 或 "
+            f"bangfu show {paid} 查看；先改这些记录，或换一种改法）")
+    with pytest.raises(InvalidRecord) as no:
+        ledger.put({**ledger.get(term), "counties": ["另县"]}, base=ledger.version(term))
+    assert [f.text() for f in no.value.findings] == [said]
+    with pytest.raises(InvalidRecord) as no:
+        ledger.delete(term, reason="录错")
+    assert [f.text() for f in no.value.findings] == [said]
+    ledger.put({**ledger.get(term), "last_day": "2026-09-29"}, base=ledger.version(term))

@@ -919,7 +919,8 @@ COMMON = COMMON + (_clear_identifiers,)
 # again on every record referring to it: a plan's new period must still hold its visits and its
 # targets their measurements and inspections' findings, a standard's validity and counties its
 # payments, a student's events and school the payments made while eligible, a donation's cash the
-# payments out of it.
+# payments out of it; a school's county its pupils' payments, a term's calendar the per-day payments
+# that count its days, a passing inspection its plan's 已验收 (READERS: they do not name it).
 
 DEPENDENT: dict[str, tuple[tuple[str, Rule], ...]] = {
     "plan": (("visit", _visit_dates), ("visit", _visit_parties), ("measurement", _measurement_target),
@@ -958,7 +959,16 @@ def _plan_inspected(r: dict, source: RecordSource, schemas: Schemas) -> list[dic
     return [plan] if isinstance(plan, dict) else []
 
 
+def _per_day_payments_of_term(r: dict, source: RecordSource, schemas: Schemas) -> list[dict]:
+    """A calendar's readers: the term's payments at a per-day standard that give no days of their
+    own (they count the calendar's school days). Found through the few per-day standards, not
+    through every payment of the term."""
+    return [a for standard in source.find("standard", unit="天")
+            for a in source.find("aid", standard=standard["id"], term=r.get("term")) if a.get("days") is None]
+
+
 READERS: dict[str, tuple[tuple[str, Finder, Rule], ...]] = {
+    "calendar": (("aid", _per_day_payments_of_term, _aid_amount),),
     "recognition": (("aid", _payments_of_student, _aid_eligible),),
     "school": (("aid", _payments_of_pupils, _aid_region), ("aid", _payments_of_pupils, _aid_amount)),
     "inspection": (("plan", _plan_inspected, _plan_accepted),),
