@@ -184,3 +184,25 @@ def test_the_dashboards_students_by_status_read_the_years_recognitions(ledger, b
     assert autumn.by_group == {"孤儿": (zhang,)}
     later = dashboard.aid_summary(ledger, "2027-2028-1", today=dt.date(2027, 10, 8))
     assert (later.by_status["在册"], set(later.by_status["未认定"])) == ((zhang,), {wang, li})
+
+
+def test_a_notice_cannot_end_after_the_approvals_and_payments_that_follow_it_or_go(ledger, base):
+    """A recognition and its student's payment read the notice (公示) that lists it without naming
+    it: moving the notice's end past the approval, or deleting the notice, was saved and `validate`
+    then failed on them. Both are refused naming them; an edit they survive is saved."""
+    a = recognition(base, 0, review=REVIEW, check=CHECK)
+    notice = post(ledger, base, [a])                                    # 14th to 18th September
+    approve(ledger, a)                                                  # the 21st
+    paid = ledger.put(payment(base, 0, "2026-09-25")).id
+    later = {**ledger.get(notice["id"]), "end": "2026-09-28"}
+    with pytest.raises(InvalidRecord) as refused:
+        ledger.put(later, base=ledger.version(notice["id"]))
+    assert [f.text() for f in refused.value.findings] == [
+        f"错误 {notice['id']}: 这样修改会使引用它的 2 条记录违反规则：{paid} paid_on、{a['id']} approval.date（用 bangfu "
+        f"validate 或 bangfu show {a['id']} 查看；先改这些记录，或换一种改法）"]
+    with pytest.raises(InvalidRecord) as refused:
+        ledger.delete(notice["id"], reason="重复录入")
+    assert [f.text() for f in refused.value.findings] == [
+        f"错误 {notice['id']}: 这样修改会使引用它的 1 条记录违反规则：{a['id']} approval（用 bangfu validate 或 "
+        f"bangfu show {a['id']} 查看；先改这些记录，或换一种改法）"]
+    ledger.put({**ledger.get(notice["id"]), "where": "村务公开栏"}, base=ledger.version(notice["id"]))

@@ -920,7 +920,8 @@ COMMON = COMMON + (_clear_identifiers,)
 # targets their measurements and inspections' findings, a standard's validity and counties its
 # payments, a student's events and school the payments made while eligible, a donation's cash the
 # payments out of it; a school's county its pupils' payments, a term's calendar the per-day payments
-# that count its days, a passing inspection its plan's 已验收 (READERS: they do not name it).
+# that count its days, a notice (公示) the recognitions it lists and their payments, a passing
+# inspection its plan's 已验收 (READERS: they do not name it).
 
 DEPENDENT: dict[str, tuple[tuple[str, Rule], ...]] = {
     "plan": (("visit", _visit_dates), ("visit", _visit_parties), ("measurement", _measurement_target),
@@ -936,6 +937,14 @@ DEPENDENT: dict[str, tuple[tuple[str, Rule], ...]] = {
 Finder = Callable[[dict, RecordSource, Schemas], Iterable[dict]]
 
 
+def _kept(r: dict, source: RecordSource, fields: tuple[str, ...]) -> bool:
+    """The record stays, with these fields as they were before the change (`before`: the ledger's,
+    the merge's and the hub's sources): what its readers read of it is unchanged."""
+    was = getattr(source, "before", None)
+    before = was(r["id"]) if was is not None else None
+    return bool(before) and source.get(r["id"]) is not None and all(before.get(k) == r.get(k) for k in fields)
+
+
 def _payments_of_student(r: dict, source: RecordSource, schemas: Schemas) -> list[dict]:
     """A recognition's readers: its student's payments (they read the student's recognitions)."""
     return source.find("aid", student=r["student"]) if isinstance(r.get("student"), str) else []
@@ -944,10 +953,9 @@ def _payments_of_student(r: dict, source: RecordSource, schemas: Schemas) -> lis
 def _payments_of_pupils(r: dict, source: RecordSource, schemas: Schemas) -> list[dict]:
     """A school's readers: the payments to its pupils of now or of an earlier year (a payment reads
     the county of its student's school in its term). They read its county alone, so a school saved
-    with its county as before (`before`: the ledger's, the merge's and the hub's sources) has none
-    to re-check; else one find of the students and one of the payments, not one per pupil."""
-    was = getattr(source, "before", None)
-    if was is not None and (was(r["id"]) or {}).get("county") == r.get("county"):
+    with its county as before has none to re-check; else one find of the students and one of the
+    payments, not one per pupil."""
+    if _kept(r, source, ("county",)):
         return []
     pupils = {rid for rid, _where in referrers(r["id"], source, schemas, types=("student",))}
     return [a for a in source.find("aid") if a.get("student") in pupils] if pupils else []
@@ -967,8 +975,27 @@ def _per_day_payments_of_term(r: dict, source: RecordSource, schemas: Schemas) -
             for a in source.find("aid", standard=standard["id"], term=r.get("term")) if a.get("days") is None]
 
 
+def _listed_recognitions(r: dict, source: RecordSource, schemas: Schemas) -> list[dict]:
+    """A notice's readers: the recognitions it lists, now or before this change (a recognition reads
+    the notice listing it: that there is one, and its dates). None when those stay as they were."""
+    if _kept(r, source, ("school_year", "start", "end", "recognitions")):
+        return []
+    was = getattr(source, "before", None)
+    before = (was(r["id"]) if was is not None else None) or {}
+    listed = dict.fromkeys([*(r.get("recognitions") or []), *(before.get("recognitions") or [])])
+    return [x for x in map(source.get, listed) if isinstance(x, dict) and x.get("type") == "recognition"]
+
+
+def _payments_after_notice(r: dict, source: RecordSource, schemas: Schemas) -> list[dict]:
+    """A notice's other readers: the payments to the students it lists (paid after it ended)."""
+    students = dict.fromkeys(x.get("student") for x in _listed_recognitions(r, source, schemas))
+    return [a for s in students if isinstance(s, str) for a in source.find("aid", student=s)]
+
+
 READERS: dict[str, tuple[tuple[str, Finder, Rule], ...]] = {
     "calendar": (("aid", _per_day_payments_of_term, _aid_amount),),
+    "posting": (("recognition", _listed_recognitions, _recognition_steps),
+                ("aid", _payments_after_notice, _aid_eligible)),
     "recognition": (("aid", _payments_of_student, _aid_eligible),),
     "school": (("aid", _payments_of_pupils, _aid_region), ("aid", _payments_of_pupils, _aid_amount)),
     "inspection": (("plan", _plan_inspected, _plan_accepted),),
