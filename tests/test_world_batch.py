@@ -360,3 +360,43 @@ def test_the_batch_notice_shows_the_level_and_class_of_the_terms_school_year(led
     # Both recognised 困难 for 2026-2027 (recognised() above), both in 八年级 2班 that year.
     assert sorted((r.name, r.grade, r.class_name, r.level) for r in rows) == [
         ("李**", "八年级", "2班", "困难"), ("王**", "八年级", "2班", "困难")]
+
+
+def test_refusals_and_records_of_the_review_and_payment_in_the_coordinators_words(ledger, county):
+    c = county
+    # a student paid this programme for another term (spring, paid ahead) is still due this term
+    other = rec("aid", student=c["a"], programme=BOARD, term="2026-2027-2", amount_fen=62_500, paid_on="2027-03-20",
+                standard=c["board"], source="中央", method="银行卡")
+    ledger.commit([Change(other["id"], other, NEW)], message="spring payment")
+    batch = batches.make(ledger, TERM, BOARD, on=DAY, school=c["mid"]).batch
+    assert listed(batch) == sorted([(c["a"], 62_500, None), (c["b"], 62_500, None)])
+    with pytest.raises(BatchRefused) as caught:
+        batches.add(ledger, batch["id"], "student-01M00000000000000000000000", reason="补入", by="资助专干", on=DAY)
+    assert str(caught.value) == "学生 student-01M00000000000000000000000 不存在"
+    with pytest.raises(BatchRefused) as caught:
+        batches.batch_record(ledger, c["mid"])
+    assert str(caught.value) == f"{c['mid']} 不是发放批次"
+    # 赵小军 (recognition lapsed) added by hand at the amount the office gives
+    batches.add(ledger, batch["id"], c["d"], reason="补助由县资助中心核定", by="资助专干", on=DAY, amount_fen=30_000)
+    assert (c["d"], 30_000) in [(e["student"], e["amount_fen"]) for e in ledger.get(batch["id"])["entries"]]
+    assert f"Batch: {batch['id']}" in git(ledger.path, "show", "-s", "--format=%B", ledger.tip)
+    batches.approve(ledger, batch["id"], by="校长 周明", on=dt.date(2026, 9, 25))
+    pay = dict(method="银行卡", reference="YH-3")
+    with pytest.raises(BatchRefused) as caught:
+        batches.pay(ledger, batch["id"], on=dt.date(2026, 9, 24), shares=[{"source": "中央", "percent": 100}], **pay)
+    assert str(caught.value) == "发放日期 2026-09-24 早于审批日期 2026-09-25"
+    with pytest.raises(BatchRefused) as caught:
+        batches.pay(ledger, batch["id"], on=dt.date(2026, 10, 9), shares=[{"source": "县", "percent": 50},
+                                                                          {"source": "县", "percent": 50}], **pay)
+    assert str(caught.value) == "资金来源「县」写了两次"
+
+
+def test_a_meal_batch_pays_each_pupil_for_the_school_days_counted(ledger, county):
+    c = county
+    batch = batches.make(ledger, TERM, MEAL, on=DAY, school=c["mid"]).batch
+    batches.approve(ledger, batch["id"], by="校长 周明", on=dt.date(2026, 9, 25))
+    _doc, made = batches.pay(ledger, batch["id"], on=dt.date(2026, 10, 9), method="银行卡",
+                             shares=[{"source": "中央", "percent": 100}], reference="YH-4")
+    # 5 元 × 94 school days (counted above) each, the standard and the days on every payment
+    assert sorted((a["student"], a["amount_fen"], a["days"], a["standard"]) for a in made) == sorted(
+        (c[k], 47_000, 94, c["meal"]) for k in "abcd")
