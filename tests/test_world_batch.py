@@ -367,15 +367,18 @@ def test_refusals_and_records_of_the_review_and_payment_in_the_coordinators_word
     # a student paid this programme for another term (spring, paid ahead) is still due this term
     other = rec("aid", student=c["a"], programme=BOARD, term="2026-2027-2", amount_fen=62_500, paid_on="2027-03-20",
                 standard=c["board"], source="中央", method="银行卡")
-    ledger.commit([Change(other["id"], other, NEW)], message="spring payment")
+    # ... and one paid this term already (outside any batch) is not listed again
+    this = {**other, "id": ids.new_id("aid"), "student": c["b"], "term": TERM, "paid_on": "2026-09-20"}
+    ledger.commit([Change(other["id"], other, NEW), Change(this["id"], this, NEW)], message="two payments")
     batch = batches.make(ledger, TERM, BOARD, on=DAY, school=c["mid"]).batch
-    assert listed(batch) == sorted([(c["a"], 62_500, None), (c["b"], 62_500, None)])
+    assert listed(batch) == [(c["a"], 62_500, None)]
     with pytest.raises(BatchRefused) as caught:
         batches.add(ledger, batch["id"], "student-01M00000000000000000000000", reason="补入", by="资助专干", on=DAY)
     assert str(caught.value) == "学生 student-01M00000000000000000000000 不存在"
-    with pytest.raises(BatchRefused) as caught:
-        batches.batch_record(ledger, c["mid"])
-    assert str(caught.value) == f"{c['mid']} 不是发放批次"
+    for wrong in (c["mid"], "批次一"):
+        with pytest.raises(BatchRefused) as caught:
+            batches.batch_record(ledger, wrong)
+        assert str(caught.value) == f"{wrong} 不是发放批次"
     # 赵小军 (recognition lapsed) added by hand at the amount the office gives
     batches.add(ledger, batch["id"], c["d"], reason="补助由县资助中心核定", by="资助专干", on=DAY, amount_fen=30_000)
     assert (c["d"], 30_000) in [(e["student"], e["amount_fen"]) for e in ledger.get(batch["id"])["entries"]]
