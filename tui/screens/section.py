@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any, Callable
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
@@ -106,6 +106,13 @@ class SectionScreen(LedgerScreen):
             self.total = total
             self.conflicts = conflicts
 
+    class Unread(Message):
+        """The rows of a request could not be read (the failure itself is reported to the app)."""
+
+        def __init__(self, generation: int) -> None:
+            super().__init__()
+            self.generation = generation
+
     def __init__(self, record_type: str) -> None:
         super().__init__(id=f"section-{record_type}")
         self.record_type = record_type
@@ -167,6 +174,14 @@ class SectionScreen(LedgerScreen):
     @background("rows")
     def _load(self, generation: int, text: str, only: frozenset[str] | None, column: int, reverse: bool,
               source: Callable[[], tuple[str, ...]] | None = None) -> None:
+        try:
+            self._read_rows(generation, text, only, column, reverse, source)
+        except Exception:
+            self.post_message(self.Unread(generation))   # keys held for these rows go on
+            raise
+
+    def _read_rows(self, generation: int, text: str, only: frozenset[str] | None, column: int, reverse: bool,
+                   source: Callable[[], tuple[str, ...]] | None) -> None:
         order = self._order(column, reverse)
         if source is not None:
             only = frozenset(settled(source))
@@ -207,6 +222,11 @@ class SectionScreen(LedgerScreen):
     def _prepare_search(self) -> None:
         worker = get_current_worker()
         self.ledger.prepare_search(self.record_type, stop=lambda: worker.is_cancelled)
+
+    @on(Unread)
+    def _unread(self, message: Unread) -> None:
+        if message.generation == self.generation:
+            self.waiting = False
 
     @on(Rows)
     def _rows(self, message: Rows) -> None:
@@ -274,6 +294,17 @@ class SectionScreen(LedgerScreen):
     def action_to_list(self) -> None:
         """Down in the filter goes to the list, on its first match (as Enter does)."""
         self.set_focus(self.list)
+
+    def holds_key(self, event: events.Event) -> bool:
+        """Down and Enter typed in the filter wait until the rows of what was typed are shown (or
+        could not be read): in a burst (`/sfk Down h`) the key after them acts on the first match,
+        not on the first row of the list before the search (tui/keys.py asks). Typing goes on; Esc
+        is never held."""
+        if not isinstance(event, events.Key) or event.is_printable or event.key == "escape":
+            return False
+        if not self.is_mounted or self.focused is not self.query_one("#filter", Input):
+            return False
+        return self.waiting
 
     @on(RecordList.Highlighted)
     def _highlighted(self, event: RecordList.Highlighted) -> None:
