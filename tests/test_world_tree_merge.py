@@ -93,6 +93,21 @@ def _trailers(ledger: Ledger) -> dict:
     return {k: v[0] for k, v in Trailers.parse(git(ledger.path, "show", "-s", "--format=%B", ledger.tip)).items()}
 
 
+def _high_school_pupil(ledger: Ledger, **extra) -> tuple[str, str]:
+    """某县第一中学 (高中, 某县) and its pupil 王芳 (高三): ids."""
+    high = ledger.put({"type": "school", "schema_version": 2, "name": "某县第一中学", "stage": "高中",
+                       "county": "某县", "area": "城区"}).id
+    pupil = ledger.put({"type": "student", "schema_version": 2, "name": "王芳", "sex": "女", "school": high,
+                        "stage": "高中", "grade": "高三", **extra}).id
+    return high, pupil
+
+
+def _national_grant(ledger: Ledger) -> str:
+    """普通高中国家助学金, 2000 元 a year, nationwide from 2024-09-01: its id."""
+    return ledger.put({"type": "standard", "schema_version": 2, "programme": "普通高中国家助学金", "stage": "高中",
+                       "amount_fen": 200_000, "unit": "年", "region": "全国", "valid_from": "2024-09-01"}).id
+
+
 def test_each_side_changed_other_records_both_changes_are_kept_without_a_conflict(sites):
     a, b, n = sites
     _edit(a, n["sha"], notes="甲站改的备注")
@@ -379,12 +394,8 @@ def test_a_record_deleted_after_sites_merged_each_other_stays_deleted(sites):
 
 def test_a_recognition_deleted_there_that_a_payment_made_here_rests_on_stays(sites):
     a, b, n = sites
-    high = a.put({"type": "school", "schema_version": 2, "name": "某县第一中学", "stage": "高中", "county": "某县",
-                  "area": "城区"}).id
-    pupil = a.put({"type": "student", "schema_version": 2, "name": "王芳", "sex": "女", "school": high,
-                   "stage": "高中", "grade": "高三"}).id
-    grant = a.put({"type": "standard", "schema_version": 2, "programme": "普通高中国家助学金", "stage": "高中",
-                   "amount_fen": 200_000, "unit": "年", "region": "全国", "valid_from": "2024-09-01"}).id
+    high, pupil = _high_school_pupil(a)
+    grant = _national_grant(a)
 
     def recognised(year):
         day = f"{year[:4]}-09-05"
@@ -415,10 +426,7 @@ def test_a_school_moved_there_to_another_county_stays_where_a_payment_made_here_
     standard). Merged, the payment would be outside its standard: the school keeps this side's
     county and waits in a conflict naming the payment, and the merged ledger is valid."""
     a, b, n = sites
-    high = a.put({"type": "school", "schema_version": 2, "name": "某县第一中学", "stage": "高中", "county": "某县",
-                  "area": "城区"}).id
-    pupil = a.put({"type": "student", "schema_version": 2, "name": "王芳", "sex": "女", "school": high,
-                   "stage": "高中", "grade": "高三", "events": [{"date": "2019-09-01", "event": "认定"}]}).id
+    high, pupil = _high_school_pupil(a, events=[{"date": "2019-09-01", "event": "认定"}])
     fees = a.put({"type": "standard", "schema_version": 2, "programme": "普通高中免学杂费", "stage": "高中",
                   "amount_fen": 80_000, "unit": "学期", "region": "某县", "counties": ["某县"],
                   "valid_from": "2024-09-01"}).id
@@ -470,12 +478,8 @@ def test_a_payment_moved_to_another_term_there_and_its_replacement_there_both_co
     checked with the payment as moved, not as this site last saw it (one per student, programme
     and term holds)."""
     a, b, n = sites
-    high = a.put({"type": "school", "schema_version": 2, "name": "某县第一中学", "stage": "高中", "county": "某县",
-                  "area": "城区"}).id
-    pupil = a.put({"type": "student", "schema_version": 2, "name": "王芳", "sex": "女", "school": high,
-                   "stage": "高中", "grade": "高三", "events": [{"date": "2019-09-01", "event": "认定"}]}).id
-    grant = a.put({"type": "standard", "schema_version": 2, "programme": "普通高中国家助学金", "stage": "高中",
-                   "amount_fen": 200_000, "unit": "年", "region": "全国", "valid_from": "2024-09-01"}).id
+    high, pupil = _high_school_pupil(a, events=[{"date": "2019-09-01", "event": "认定"}])
+    grant = _national_grant(a)
     paid = a.put({"type": "aid", "schema_version": 2, "student": pupil, "programme": "普通高中国家助学金",
                   "standard": grant, "amount_fen": 100_000, "term": "2026-2027-1", "paid_on": "2026-10-20",
                   "source": "中央", "method": "银行卡"})
