@@ -34,6 +34,24 @@ def test_titles_in_english(english):
     assert readable("batch: pay 海原四中 ×5", "pay") == "payment batch: pay 海原四中 ×5"
 
 
+@pytest.mark.parametrize("title,action,shown", [
+    # amounts and enumerated values read in English; names and terms as written
+    ("batch: make 海原四中 2026-2027-1 营养改善计划 ×5 2,450.00元", "make",
+     "payment batch: make a batch 海原四中 2026-2027-1 nutrition improvement ×5 2,450.00 yuan"),
+    ("aid: add 张小花 营养改善计划 2026-2027-1 -1,250.50元", "add",
+     "aid: add 张小花 nutrition improvement 2026-2027-1 -1,250.50 yuan"),
+    ("standard: add 义务教育寄宿生生活补助 小学寄宿 1,000.00元/学期 2026-09-01—", "add",
+     "standard: add boarding living allowance primary boarding 1,000.00 yuan/term 2026-09-01—"),
+    ("batch: review 海原四中 2026-2027-1 营养改善计划 ×4 2,625.00元: 移除 马国庆", "review",
+     "payment batch: review 海原四中 2026-2027-1 nutrition improvement ×4 2,625.00 yuan: remove 马国庆"),
+    ("visit: edit 2026-09-15 送教下乡 沙河二小 → 石桥二小", "edit",
+     "activity: edit 2026-09-15 teaching sent 沙河二小 → 石桥二小"),
+    ("hand edit 100.00元", "", "hand edit 100.00元"),           # not Bangfu's: as it is
+])
+def test_amounts_and_values_of_titles_in_english(english, title, action, shown):
+    assert readable(title, action) == shown
+
+
 # ---- the history and audit screens read titles the same way (Pilot, 80x24) -------------------
 
 from textual.app import App  # noqa: E402
@@ -47,7 +65,7 @@ VISIT_1 = rid("visit", 1)
 TITLES = {   # the small ledger's commits, newest first, after the activity's topic was edited
     "zh": ["活动：修改 2026-09-15 送教下乡 沙河二小 → 石桥二小", "资助：导入", "资助标准：导入", "学生：导入",
            "活动：导入", "帮扶计划：导入", "学校：导入"],
-    "en": ["activity: edit 2026-09-15 送教下乡 沙河二小 → 石桥二小", "aid: 导入", "standard: 导入", "student: 导入",
+    "en": ["activity: edit 2026-09-15 teaching sent 沙河二小 → 石桥二小", "aid: 导入", "standard: 导入", "student: 导入",
            "activity: 导入", "plan: 导入", "school: 导入"],
 }
 

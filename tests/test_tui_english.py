@@ -11,10 +11,11 @@ from textual.geometry import Region
 from textual.widgets import Button, Input, Select
 
 from store.core import i18n
-from test_tui_app import STUDENT, app_for, rid, pilot_test, section, settle, small, static_text  # noqa: F401
+from test_tui_app import AID, STUDENT, app_for, open_ledger, rid, pilot_test, section, settle, small, static_text  # noqa: F401
 from test_tui_forms import Harness, until, world  # noqa: F401 (world is a fixture)
 from tui.modals.record_form import RecordForm
 from tui.widgets.form_group import GroupRow
+from tui.widgets.figure_list import FigureList
 from tui.widgets.form_row import FieldRow
 
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -67,6 +68,22 @@ async def test_english_words_of_a_value_find_the_rows_that_show_them(small, engl
         await pilot.press(*"sjxx")
         await settle(pilot)
         assert sorted(screen.list.ids) == [rid("visit", 1), rid("visit", 2)]
+
+
+@pilot_test
+async def test_latest_changes_read_amounts_and_programmes_in_english(small, english):
+    """Commit titles are written in Chinese (`aid: edit 马晓梅 义务教育寄宿生生活补助 … 500.00元`): the
+    home reads their amounts and enumerated values in English, as the lists do."""
+    writer = open_ledger(small)
+    writer.put({**writer.get(AID), "voucher": "GY-2026-002"}, base=writer.version(AID))
+    writer.close()
+    app = app_for(small)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        panel = app.screen.query_one("#changes", FigureList)
+        first = panel.figures[0].prompt.plain
+        assert "500.00 yuan" in first and "boarding living allowance" in first, first
+        assert "元" not in first and "义务教育" not in first and "马晓梅" in first
 
 
 def label_text(label) -> str:

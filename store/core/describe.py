@@ -102,4 +102,25 @@ def readable(title: str, action: str = "") -> str:
             counted = i18n.t("audit.records_from", count=count, source=source) if source else \
                 i18n.t("audit.records", count=count)
             rest = f"{i18n.t(f'audit.trailer.{action}')} {counted}"
-    return f"{words}：{rest}" if i18n.lang() == "zh" else f"{words}: {rest}"
+    return f"{words}：{rest}" if i18n.lang() == "zh" else f"{words}: {_in_english(rest)}"
+
+
+_AMOUNT = re.compile(r"(-?\d[\d,]*\.\d\d)元")
+_BOARDING = ("寄宿", "走读")
+
+
+def _in_english(line: str) -> str:
+    """A record's line of a commit title (written with stored values, `summary`) as `label` shows
+    it in English: amounts in yuan, enumerated values in words; names and terms as written."""
+    line = _AMOUNT.sub(r"\1 yuan", line)
+    return " ".join("/".join(_value_word(part) for part in word.split("/")) for word in line.split(" "))
+
+
+def _value_word(word: str) -> str:
+    if i18n.has(f"value.{word}"):
+        return i18n.value(word)
+    # a standard's stage and boarding are written together (小学寄宿)
+    stage = word.removesuffix(_BOARDING[0]).removesuffix(_BOARDING[1])
+    if stage != word and i18n.has(f"value.{stage}"):
+        return f"{i18n.value(stage)} {i18n.value(word[len(stage):])}"
+    return word

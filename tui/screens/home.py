@@ -250,11 +250,12 @@ def change_figures(changes: list[dashboard.LedgerChange], today: dt.date | None 
         text.append(" ")
         text.append(printable(change.author), style="bold")
         text.append(" ")
-        text.append(printable(describe.readable(change.title, change.action)))
+        title = printable(describe.readable(change.title, change.action))
+        text.append(title)
         # A change opens the records of its first record's type (a batch may hold 50k of them).
         kind = next((r.split("-", 1)[0] for r in change.records if ids.is_id(r)), None)
         opened = tuple(r for r in change.records if r.startswith(f"{kind}-") and ids.is_id(r)) if kind else ()
-        out.append(Figure(text, kind, opened, printable(change.title), heading=kind is None))
+        out.append(Figure(text, kind, opened, title, heading=kind is None))
     return out or [Figure(Text(i18n.t("tui.home.no_changes"), style="dim italic"), heading=True)]
 
 
