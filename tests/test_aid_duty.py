@@ -230,3 +230,79 @@ def test_days_written_as_text_count_as_not_given_and_the_figures_stand(ledger, s
     d = duty.duty(ledger, TERM, schools=[small["school"]])
     meal = next(p for p in d.programmes if p.programme == "营养改善计划")
     assert (meal.off, d.findings) == ((), 5)
+
+
+@pytest.fixture
+def before_the_term(ledger):
+    """某县一中 on 2026-12-05, its students all of school year 2026-2027, boarders, recognised for it
+    (one notice 2026-09-14..18, approved 2026-09-21): 甲 八年级, 乙 九年级 (leaves school with the year),
+    丁 八年级, whose move to another county on 2027-01-20 is on record already."""
+    school = rec("school", name="某县第一中学", short_name="某县一中", stage="初中", county="某县", area="乡村")
+    board = rec("standard", programme="义务教育寄宿生生活补助", stage="初中", boarding=True, amount_fen=125_000,
+                unit="年", region="某县", counties=["某县"], valid_from="2019-09-01")
+    meal = rec("standard", programme="营养改善计划", stage="初中", amount_fen=500, unit="天", region="国家试点县",
+               counties=["某县"], valid_from="2021-09-01")
+
+    def student(name, grade, **extra):
+        return rec("student", name=name, sex="男", school=school["id"], stage="初中", grade=grade, boarding=True,
+                   school_year="2026-2027", **extra)
+
+    s = {"甲": student("甲", "八年级"), "乙": student("乙", "九年级"),
+         "丁": student("丁", "八年级", events=[{"date": "2027-01-20", "event": "退出", "reason": "转学"}])}
+    recognised = [rec("recognition", student=p["id"], school_year="2026-2027", school=school["id"],
+                      application={"date": "2026-09-02", "applicant": "家长"},
+                      review={"members": ["班主任", "家长代表"], "result": "通过", "date": "2026-09-08", "level": "困难"},
+                      check={"date": "2026-09-10", "by": "资助专干"},
+                      approval={"date": "2026-09-21", "by": "学校资助工作领导小组"}, outcome="认定") for p in s.values()]
+    posted = rec("posting", school=school["id"], school_year="2026-2027", where="校务公开栏", start="2026-09-14",
+                 end="2026-09-18", recognitions=[r["id"] for r in recognised])
+    everything = [school, board, meal, *s.values(), *recognised, posted]
+    ledger.commit([Change(r["id"], r, NEW) for r in everything], action="import", message="test data")
+    return {"school": school["id"], "s": {k: v["id"] for k, v in s.items()}}
+
+
+TODAY = dt.date(2026, 12, 5)
+
+
+def _due(d) -> dict[str, list[str]]:
+    return {p.programme: [e.student for e in p.due] for p in d.programmes}
+
+
+def test_a_term_not_begun_counts_who_is_due_on_its_first_day(ledger, before_the_term):
+    """2026-2027-2 begins 2027-02-01: 丁 has moved away by then, so he is not due, though he is on the
+    roll today. Due: 甲 and 乙, each 625.00 of the boarding subsidy (1250 元/年 halved) and the meals."""
+    s = before_the_term["s"]
+    d = duty.duty(ledger, "2026-2027-2", today=TODAY)
+    assert d.on == dt.date(2027, 2, 1) and d.knowable
+    assert _due(d) == {"义务教育寄宿生生活补助": sorted([s["甲"], s["乙"]]), "营养改善计划": sorted([s["甲"], s["乙"]])}
+    board = next(p for p in d.programmes if p.programme == "义务教育寄宿生生活补助")
+    assert [e.amount_fen for e in board.due] == [62_500, 62_500]
+
+
+def test_a_term_of_a_school_year_nobody_is_promoted_into_yet_cannot_be_counted(ledger, before_the_term):
+    """2027-2028-1: no student stands in 2027-2028 yet (no promotion): nobody is due, 乙 (who leaves
+    school with 2026-2027) least of all, and the figures say they cannot be worked out yet."""
+    from store.io import report
+
+    d = duty.duty(ledger, "2027-2028-1", today=TODAY)
+    assert d.on == dt.date(2027, 9, 1) and not d.knowable
+    assert all(p.due == () for p in d.programmes)
+    text = report.markdown(report.build(ledger, "2027-2028-1", today=TODAY))
+    assert "尚无学生升入 2027-2028 学年（尚未执行升级）：应发人数尚无法计算" in text
+    assert "应发" not in text.split("学生资助")[1].replace("应发人数尚无法计算", "")
+
+
+def test_after_the_promotion_the_next_school_year_counts_its_own_pupils(ledger, before_the_term):
+    """Promoted into 2027-2028 (乙 leaves on 2027-09-01 as a graduate): on 2027-09-01 the 2026-2027
+    recognitions have lapsed, so nobody is due the boarding subsidy (it needs this year's 认定), and only
+    甲 (九年级 now) is due the meals; 丁 has gone, 乙 has graduated. The report counts the same."""
+    from store.aid import promotion
+    from store.io import report
+
+    s = before_the_term["s"]
+    promotion.apply(ledger, before_the_term["school"], "2027-2028")
+    d = duty.duty(ledger, "2027-2028-1", today=TODAY)
+    assert d.knowable
+    assert _due(d) == {"义务教育寄宿生生活补助": [], "营养改善计划": [s["甲"]]}
+    text = report.markdown(report.build(ledger, "2027-2028-1", today=TODAY))
+    assert "本学期尚未发放；按学期开始之日 2027-09-01 计，应发：营养改善计划 1 人" in text

@@ -1,10 +1,14 @@
 """应助尽助 and 精准 by programme: for a term (and a school, or all), which (student, programme) pairs
 the rules say are due, and how the payments of the term stand against them.
 
-A student is due a programme in a term when a standard of that programme covers their situation in
-that school year (stage, boarding, the county of their school, their level) on the day the figures
-are taken, and they are on the roll: recognised and eligible for a programme that needs it (认定),
-not gone for the others. Programmes paid on application (a loan, the school bus) are never due.
+A student is due a programme in a term when they stand in the term's school year (promoted into
+it, or entered for it), a standard of that programme covers their situation that year (stage,
+boarding, the county of their school, their level) on the day the figures are taken, and they are
+on the roll: recognised and eligible for a programme that needs it (认定), not gone for the others.
+Programmes paid on application (a loan, the school bus) are never due. The figures' day is the
+term's last day once it is over, today within it, and its first day before it begins: who is due is
+who will be on the roll when the term begins, not who is today. A term of a school year nobody
+stands in yet (the promotion has not been run) cannot be counted: the figures say so.
 
 Per programme the inspector reads: due and unpaid, paid but not due (or not eligible on the day
 paid), paid twice, paid off the standard; and the same person (the keyed hash of the ID number)
@@ -65,6 +69,7 @@ class Duty:
     schools: frozenset[str] | None
     programmes: tuple[ProgrammeDuty, ...]
     same_person: tuple[Pair, ...]   # one person paid one programme through two student records
+    knowable: bool = True           # False: the students there, but none stands in the term's school year yet
 
     @property
     def started(self) -> bool:
@@ -84,6 +89,21 @@ def term_start(term: str) -> dt.date:
 def term_end(term: str) -> dt.date:
     year, half = int(term[:4]), int(term[-1])
     return dt.date(year + 1, 1, 31) if half == 1 else dt.date(year + 1, 8, 31)
+
+
+def figures_day(term: str, today: dt.date | None) -> dt.date:
+    """The day a term's figures are taken: its last day once over (or without a today), today within
+    it, its first day before it begins."""
+    if today is None:
+        return term_end(term)
+    return max(term_start(term), min(term_end(term), today))
+
+
+def stands_in(student: dict, year: str) -> bool:
+    """Whether the student stands in the school year: promoted into it or entered for it (a record
+    that names no school year, from before situations were kept by year, stands in every one)."""
+    present = situation.present_year(student)
+    return not isinstance(present, str) or present >= year
 
 
 class _Ledger:
@@ -213,6 +233,7 @@ class Pupil:
     id: str
     school: object           # in the term's school year
     status: str              # checks.STATUSES, on the day
+    enrolled: bool           # stands in the term's school year (stands_in)
     on_ledger: bool          # taken onto the aid ledger by the day
     standing: tuple          # what the standards look at (_standing)
     groups: object           # as the record has them
@@ -247,7 +268,8 @@ class Roll:
                 groups = student.get("groups")
                 if isinstance(groups, list) and all(isinstance(g, str) for g in groups):
                     groups = tuple(groups)
-                pupils.append(Pupil(sid, _once(one, then.get("school")), status, _on_ledger(data, student, on),
+                pupils.append(Pupil(sid, _once(one, then.get("school")), status, stands_in(student, year),
+                                    _on_ledger(data, student, on),
                                     _once(one, _standing(data, student, year, then)), _once(one, groups)))
                 if sid in kept:
                     students[sid] = _paid_student(student, one)
@@ -294,7 +316,7 @@ def _due(roll: Roll, programme: str, schools: frozenset[str] | None) -> list[Ent
     for pupil in roll.pupils:
         if schools is not None and pupil.school not in schools:
             continue
-        if not (pupil.on_ledger and checks.may_be_paid_as(pupil.status, programme)):
+        if not (pupil.enrolled and pupil.on_ledger and checks.may_be_paid_as(pupil.status, programme)):
             continue
         try:
             found = given[pupil.standing]
@@ -314,7 +336,7 @@ def duty(source, term: str, *, schools: Iterable[str] | None = None, today: dt.d
     them) and the roll on the figures' day, when the caller has read them already (the dashboard's
     statuses read the same)."""
     schools = frozenset(schools) if schools is not None else None
-    on = min(term_end(term), today) if today else term_end(term)
+    on = figures_day(term, today)
     if read is None:
         everything = source.scan("aid", term=term)
         read = everything, Roll.read(source, term, on, {str(a.get("student", "")) for a in everything})
@@ -337,7 +359,9 @@ def duty(source, term: str, *, schools: Iterable[str] | None = None, today: dt.d
         paid = by_programme.get(programme, [])
         due = _due(roll, programme, schools)
         out.append(_programme(roll, programme, due, paid))
-    return Duty(term, on, schools, tuple(out), tuple(_same_person(payments, students)))
+    mine = [p for p in roll.pupils if schools is None or p.school in schools]
+    knowable = not mine or any(p.enrolled for p in mine)
+    return Duty(term, on, schools, tuple(out), tuple(_same_person(payments, students)), knowable)
 
 
 def _programme(roll: Roll, programme: str, due: list[Entitlement], paid: list[dict]) -> ProgrammeDuty:

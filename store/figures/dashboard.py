@@ -285,8 +285,7 @@ def expected_fen(aid: dict, standard: dict | None) -> int | None:
 
 
 def aid_summary(ledger, term: str, today: dt.date | None = None, schools: set[str] | None = None) -> AidSummary:
-    _start, end = term_span(term)
-    on = min(end, today) if today else end
+    on = aid_duty.figures_day(term, today)
     # The term's payments, then every student once (their statuses, and 应助尽助 from the same walk).
     payments = ledger.scan("aid", term=term)
     roll = aid_duty.Roll.read(ledger, term, on, {str(a.get("student", "")) for a in payments})

@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 from store.figures import charts, dashboard, period
 from store.core import i18n
-from store.rules import checks as rules
+from store.rules import checks as rules, situation
 from store.figures.dashboard import AidSummary, PlanProgress
 from store.figures.period import DonationLine
 from store.core.errors import BangfuError, UsageError
@@ -400,6 +400,22 @@ def secondment_rows(sec: PlanSection) -> list[list[Any]]:
              T("too_short") if s.short else ""] for s in sec.secondments]
 
 
+def duty_notes(aid: AidSection) -> list[str]:
+    """What is said beside (or instead of) the findings: a term nobody stands in yet cannot be
+    counted; a term with nothing paid gives the number due per programme on the figures' day (the
+    first day of a term not yet begun)."""
+    duty, out = aid.summary.duty, []
+    if not duty.knowable:
+        out.append(T("duty_unknowable", year=situation.school_year_of_term(duty.term)))
+    if duty.started:
+        return out
+    if not duty.knowable:
+        return [T("not_paid_yet"), *out]
+    due = [T("due_count", programme=i18n.value(p.programme), count=len(p.due)) for p in duty.programmes if p.due]
+    when = "due_on_first_day" if duty.on == dashboard.term_span(duty.term)[0] else "due_by"
+    return [T(when, date=duty.on.isoformat(), due=T("list_sep").join(due) if due else T("due_nobody"))]
+
+
 def anomaly_rows(aid: AidSection) -> list[list[Any]]:
     return [[T(f"anomaly_{a.kind}"), a.student, a.school, a.programme, a.amount_fen, a.expected_fen, a.detail]
             for a in aid.anomalies]
@@ -557,8 +573,8 @@ def markdown(report: TermReport) -> str:
         L += [f"### {T('students')}", ""] + _md_table([T("col_status"), T("col_count")], status_rows(aid))
         L += _md_table([T("col_group"), T("col_count")], group_rows(aid))
         L += [f"### {T('anomalies')}", ""]
-        L += _md_table(anomaly_headers(), anomaly_rows(aid), {4, 5}) if aid.summary.duty.started else \
-            [T("not_paid_yet"), ""]
+        L += [*duty_notes(aid), ""] if duty_notes(aid) else []
+        L += _md_table(anomaly_headers(), anomaly_rows(aid), {4, 5}) if aid.summary.duty.started else []
     L += ["", "　　".join(sign_lines()), ""]
     return "\n".join(L).rstrip() + "\n"
 
@@ -637,8 +653,9 @@ def html_page(report: TermReport) -> str:
         B.append(_html_table([T("col_status"), T("col_count")], status_rows(aid), numbers={1}))
         B.append(_html_table([T("col_group"), T("col_count")], group_rows(aid), numbers={1}))
         B.append(f"<h3>{_h(T('anomalies'))}</h3>")
-        B.append(_html_table(anomaly_headers(), anomaly_rows(aid), money={4, 5}) if aid.summary.duty.started
-                 else f"<p class=\"note\">{_h(T('not_paid_yet'))}</p>")
+        B += [f"<p class=\"note\">{_h(note)}</p>" for note in duty_notes(aid)]
+        if aid.summary.duty.started:
+            B.append(_html_table(anomaly_headers(), anomaly_rows(aid), money={4, 5}))
     B.append('<div class="sign">' + "".join(f"<span>{_h(s)}</span>" for s in sign_lines()) + "</div>")
     lang = "zh-CN" if i18n.lang() == "zh" else "en"
     return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'

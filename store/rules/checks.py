@@ -487,13 +487,20 @@ def _student_years(c: _Ctx, r: dict) -> Iterator[Finding]:
             yield c.error(("years", i, "school_year"), "rule.student_year_not_earlier", year=year, present=present)
 
 
+def _approved_by(c: _Ctx, student: dict, day: object) -> bool:
+    """A recognition record approved by `day` stands in for a first 认定 event (a pupil recognised
+    through the steps, who then graduates or moves away)."""
+    return any(recognitions.approved(x) and str(x["approval"]["date"]) <= str(day)
+               for x in c.source.find("recognition", student=student.get("id")))
+
+
 def _student_events(c: _Ctx, r: dict) -> Iterator[Finding]:
     previous: dict | None = None
     exit_event: dict | None = None
     for n, (i, event) in enumerate(_events_by_date(r)):
         kind, day, path = event.get("event"), event.get("date"), ("events", i, "event")
         status = _status_after(previous, r)
-        if n == 0 and kind != "认定":
+        if n == 0 and kind != "认定" and not _approved_by(c, r, day):
             yield c.error(path, "rule.student_first_event", event=kind, date=day)
         elif kind == "脱贫" and status != ENROLLED:
             yield c.error(path, "rule.student_lift_unrecognised", date=day, status=_status_word(status))

@@ -199,6 +199,8 @@ def duty_figures(duty) -> list[Figure]:
     """应助尽助 by programme: each finding opens the students (unpaid) or the payments behind it."""
     t = i18n.t
     out = [Figure(Text(t("tui.home.duty"), style="bold"), heading=True)]
+    if not duty.knowable:
+        out.append(Figure(Text("  " + t("tui.home.duty_unknowable", year=duty.term[:9]), style="yellow"), heading=True))
     if not duty.started:
         return out + [Figure(Text("  " + t("tui.home.duty_not_started"), style="dim italic"), heading=True)]
     for p in duty.programmes:
