@@ -351,19 +351,25 @@ def test_a_broken_record_file_from_the_other_side_stops_the_merge_naming_the_obj
     assert a.tip == before
 
 
-def test_a_schema_upgrade_made_there_comes_in_and_the_records_are_checked_against_it(sites, tmp_path, capsys):
+def _upgrade(ledger: Ledger, tmp_path: Path, capsys, record_type: str, change, note: str) -> None:
+    """`bangfu schema-upgrade` at `ledger` to the project's schemas with `change` made to one type's."""
     from conftest import run
     from store.rules.schema import PROJECT_SCHEMAS
-    a, b, n = sites
     new = tmp_path / "schemas"
     new.mkdir()
     for f in PROJECT_SCHEMAS.glob("*.json"):
         (new / f.name).write_bytes(f.read_bytes())
-    doc = json.loads((new / "school.json").read_text(encoding="utf-8"))
-    doc["properties"]["motto"] = {"type": "string", "maxLength": 100, "title": "校训"}
-    (new / "school.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
-    assert run(capsys, "-L", str(b.path), "schema-upgrade", str(new), "--note", "校训")[0] == 0
-    b.refresh()
+    doc = json.loads((new / f"{record_type}.json").read_text(encoding="utf-8"))
+    change(doc)
+    (new / f"{record_type}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    assert run(capsys, "-L", str(ledger.path), "schema-upgrade", str(new), "--note", note)[0] == 0
+    ledger.refresh()
+
+
+def test_a_schema_upgrade_made_there_comes_in_and_the_records_are_checked_against_it(sites, tmp_path, capsys):
+    a, b, n = sites
+    _upgrade(b, tmp_path, capsys, "school",
+             lambda doc: doc["properties"].update(motto={"type": "string", "maxLength": 100, "title": "校训"}), "校训")
     _edit(b, n["he"], motto="勤学")
     _edit(a, n["sha"], notes="甲站")
     outcome = _merge(a, b)
@@ -372,6 +378,28 @@ def test_a_schema_upgrade_made_there_comes_in_and_the_records_are_checked_agains
     assert a.config["schema_version"] == SCHEMA_VERSION + 1
     _edit(a, n["sha"], motto="求真")                       # the new field is this site's now too
     assert a.get(n["sha"])["motto"] == "求真"
+    assert_valid(a)
+
+
+def test_a_visit_logged_here_that_an_upgrade_made_there_refuses_stops_the_merge_and_blames_no_plan(sites, tmp_path,
+                                                                                                   capsys):
+    # 乙站 caps a visit at 12 学时 and notes the plan; 甲站 meanwhile logged a visit of 20 学时 under it.
+    a, b, n = sites
+    _upgrade(b, tmp_path, capsys, "visit", lambda doc: doc["properties"]["hours"].update(maximum=12), "每次至多12学时")
+    _edit(b, n["plan"], notes="乙站")
+    visit = a.put(_visit(n["plan"], n["shi"], n["sha"], "2006-11-02", hours=20)).id
+    before = a.tip
+    with pytest.raises(MergeRefused) as refused:
+        merge_into(a, _theirs(a, b), remote="乙站")
+    assert refused.value.key == "sync.merge_schema_refuses_mine"
+    assert str(refused.value) == (f"无法合并：对方的模式升级带来的新规则不接受本站的一条记录（错误 {visit} 的字段 hours: "
+                                  "「课时」的值 20 超过上限 12）。没有提交任何内容；请先按新规则改好这条记录，再同步。")
+    a.refresh()
+    assert a.tip == before and list_conflicts(a) == []
+    _edit(a, visit, hours=12)                              # corrected to the new rule, the sync goes through
+    outcome = _merge(a, b)
+    assert outcome.conflicts == [] and outcome.incoming == [n["plan"]]
+    assert a.get(n["plan"])["notes"] == "乙站" and a.get(visit)["hours"] == 12
     assert_valid(a)
 
 

@@ -422,6 +422,11 @@ def settle(tm: TreeMerge, index, schemas: Schemas, trust: tuple[bool, bool] = (T
         if moved:
             continue
         for rid, found in bad.items():
+            refused = [f for f in found if f.rule.startswith("schema.")]
+            if refused and not trust[0]:
+                # Made here, refused by the schemas the other side's upgrade brings: no record of
+                # theirs is to blame, and committing would leave a ledger its own schemas refuse.
+                raise MergeRefused("sync.merge_schema_refuses_mine", finding=refused[0].text())
             for culprit in _referenced(tm, tm.records[rid].result, schemas):
                 _back_to_mine(tm.records[culprit], found)
                 moved = True
