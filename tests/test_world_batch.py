@@ -217,6 +217,21 @@ def test_a_batch_needs_its_term_calendar(ledger, county):
     assert ledger.scan("batch") == []
 
 
+def test_a_schools_batch_needs_the_calendar_of_its_own_county_only(ledger, county):
+    # The term's calendar is 某县's own; 邻县's middle school, on the same ledger, has none.
+    calendar = {**ledger.get(county["calendar"]), "counties": ["某县"]}
+    other = rec("school", name="邻县第二中学", short_name="邻县二中", stage="初中", county="邻县", area="乡村")
+    ledger.commit([Change(calendar["id"], calendar, ledger.version(calendar["id"])), Change(other["id"], other, NEW)],
+                  message="某县's calendar; 邻县's school")
+    made = batches.make(ledger, TERM, BOARD, on=DAY, school=county["mid"]).batch
+    assert listed(made) == sorted([(county["a"], 62_500, None), (county["b"], 62_500, None)])
+    with pytest.raises(BatchRefused) as caught:
+        batches.make(ledger, TERM, BOARD, on=DAY)
+    assert str(caught.value) == ("2026-2027-1 学期没有适用于 邻县 的校历记录：先录入该学期校历（开学、结束日期，节假日），"
+                                 "才能生成发放批次")
+    assert [b["id"] for b in ledger.scan("batch")] == [made["id"]]
+
+
 def test_funding_shares_must_add_up_to_100(ledger, county, approved):
     before = ledger.git.tip()
     with pytest.raises(BatchRefused) as caught:
