@@ -467,3 +467,52 @@ def test_a_student_whose_identity_is_not_an_object(tmp_path, capsys):
     code, printed, err = run(capsys, "-L", str(ledger.path), "validate")
     assert code == 1 and f"错误 {second} 的字段 identity" in printed + err and "类型不对（应为对象）" in printed + err
     ledger.close()
+
+
+def test_two_counties_each_by_its_own_standards_and_calendar(ledger):
+    """某县 pays boarders 1250 元/年 and day pupils 625 元/年; 邻县 (its own standard) boarders 1000 元/年 and
+    day pupils nothing. Meals are 5 元 a school day everywhere: 某县's calendar has 22 school days in the
+    autumn term (September 1-30), 邻县's 21 (to September 29).
+
+    甲 某县 boarder -> 寄宿 625.00 (B1), meals 110.00;   乙 某县 day pupil -> 寄宿 312.50 (B0), meals 110.00;
+    丙 邻县 boarder -> 寄宿 500.00 (BL), meals 105.00;   丁 邻县 day pupil -> no 寄宿 subsidy, meals 105.00."""
+    here = rec("school", name="某县第一中学", short_name="一中", stage="初中", county="某县", area="乡村")
+    there = rec("school", name="邻县第二中学", short_name="邻县二中", stage="初中", county="邻县", area="乡村")
+    std = {"B1": rec("standard", programme=BOARD, stage="初中", boarding=True, amount_fen=125_000, unit="年",
+                     valid_from="2019-09-01", notes=SUBSIDY_NOTE, region="某县", counties=["某县"]),
+           "B0": rec("standard", programme=BOARD, stage="初中", boarding=False, amount_fen=62_500, unit="年",
+                     valid_from="2019-09-01", notes=SUBSIDY_NOTE, region="某县", counties=["某县"]),
+           "BL": rec("standard", programme=BOARD, stage="初中", boarding=True, amount_fen=100_000, unit="年",
+                     valid_from="2019-09-01", notes="邻县县级标准（测试用）", region="邻县", counties=["邻县"]),
+           "N": rec("standard", programme=MEAL, stage="初中", amount_fen=500, unit="天", valid_from="2021-09-01",
+                    notes=MEAL_NOTE, region="全国")}
+    calendars = [rec("calendar", term=AUTUMN, counties=["某县"], first_day="2026-09-01", last_day="2026-09-30"),
+                 rec("calendar", term=AUTUMN, counties=["邻县"], first_day="2026-09-01", last_day="2026-09-29")]
+    sid = dict(zip("甲乙丙丁", in_order("student", 4)))
+    pupils = [rec("student", sid[key], name=f"{key}同学", sex="女", school=school["id"], stage="初中", grade="八年级",
+                  boarding=boarding, events=[{"date": "2026-09-01", "event": "认定"}])
+              for key, school, boarding in (("甲", here, True), ("乙", here, False), ("丙", there, True),
+                                            ("丁", there, False))]
+    ledger.commit([Change(r["id"], r, NEW) for r in (here, there, *std.values(), *calendars, *pupils)],
+                  action="import", message="两县")
+    w = {"s": sid, "std": {k: v["id"] for k, v in std.items()}}
+    assert due(duty.entitlements(ledger, AUTUMN, BOARD), w) == {
+        "甲": ("B1", 62_500), "乙": ("B0", 31_250), "丙": ("BL", 50_000)}
+    assert due(duty.entitlements(ledger, AUTUMN, MEAL), w) == {
+        "甲": ("N", 11_000), "乙": ("N", 11_000), "丙": ("N", 10_500), "丁": ("N", 10_500)}
+    # A coordinator adding one of them by hand is told the same.
+    on = dt.date(2026, 9, 21)
+    assert [(duty.entitlement_of(ledger, p, BOARD, AUTUMN, on) or duty.Entitlement("", "", "", None)).amount_fen
+            for p in pupils] == [62_500, 31_250, 50_000, None]
+    assert [duty.entitlement_of(ledger, p, MEAL, AUTUMN, on).amount_fen for p in pupils] == [11_000, 11_000, 10_500,
+                                                                                              10_500]
+
+
+def test_a_hand_added_payment_is_told_the_standing_of_the_terms_own_school_year(world):
+    # 王小红 was 一中's 初中 boarder in 2025-2026 (625.00 a term); in 2026-2027 she is at 高中, which no
+    # 寄宿 standard covers.
+    w = world
+    hong = w["ledger"].get(w["s"]["s2"])
+    then = duty.entitlement_of(w["ledger"], hong, BOARD, LAST_SPRING, dt.date(2026, 3, 20))
+    assert (then.standard, then.amount_fen) == (w["std"]["B1"], 62_500)
+    assert duty.entitlement_of(w["ledger"], hong, BOARD, AUTUMN, dt.date(2026, 10, 9)) is None
