@@ -73,7 +73,7 @@ MODULES = {
     "tree_merge": Module("store/sync/merge.py", ("tests/test_world_tree_merge.py", "tests/test_merge_history.py"),
                          functions("store.sync.merge", "base_tree", "three_way", "_erased", "_parse", "_record_blobs",
                                    "Overlay.get", "Overlay.find", "check_records", "settle", "_back_to_mine",
-                                   "_back_to", "_referenced")),
+                                   "_back_to")),
     # targets met (what counts, per month and term, open and future months, secondments that count)
     "targets": Module("store/twinning/targets.py",
                       ("tests/test_world_targets.py", "tests/test_world_target_units.py", "tests/test_twinning.py",

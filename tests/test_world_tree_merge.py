@@ -16,7 +16,7 @@ from conftest import git, school
 from test_sync_local import assert_valid
 from store import Ledger
 from store.ledger.ledger import SCHEMA_VERSION
-from store.core import ids
+from store.core import canonical, ids
 from store.core.diff import MISSING
 from store.core.trailers import Trailers
 from store.privacy.acts import attach_keys, init_keys
@@ -401,6 +401,19 @@ def test_a_visit_logged_here_that_an_upgrade_made_there_refuses_stops_the_merge_
     assert outcome.conflicts == [] and outcome.incoming == [n["plan"]]
     assert a.get(n["plan"])["notes"] == "乙站" and a.get(visit)["hours"] == 12
     assert_valid(a)
+
+
+def test_a_visit_broken_here_by_a_hand_edit_does_not_stop_their_changes_coming_in(sites):
+    # At 甲站 someone moved the visit to 2007-10-12, past the plan's end, straight through git; 乙站 notes
+    # 河口小学. The merge is not to blame for the visit: 河口小学's note comes in, nobody is in conflict.
+    a, b, n = sites
+    moved = {**a.get(n["visit"]), "date": "2007-10-12"}
+    tree = a.git.write_tree(a.git.commit_tree(a.tip), {ids.path_of(n["visit"]): a.git.write("blob", canonical.dumps(moved))})
+    assert a.move_to(a.git.make_commit(tree, [a.tip], a.author(), "hand edit"), a.tip, "hand edit")
+    _edit(b, n["he"], notes="乙站")
+    outcome = _merge(a, b)
+    assert (outcome.incoming, outcome.conflicts) == ([n["he"]], [])
+    assert a.get(n["he"])["notes"] == "乙站" and a.get(n["visit"])["date"] == "2007-10-12"
 
 
 def test_a_record_deleted_after_sites_merged_each_other_stays_deleted(sites):

@@ -421,17 +421,18 @@ def settle(tm: TreeMerge, index, schemas: Schemas, trust: tuple[bool, bool] = (T
                 moved = True
         if moved:
             continue
-        for rid, found in bad.items():
+        for found in bad.values():
             refused = [f for f in found if f.rule.startswith("schema.")]
             if refused and not trust[0]:
                 # Made here, refused by the schemas the other side's upgrade brings: no record of
                 # theirs is to blame, and committing would leave a ledger its own schemas refuse.
                 raise MergeRefused("sync.merge_schema_refuses_mine", finding=refused[0].text())
-            for culprit in _referenced(tm, tm.records[rid].result, schemas):
-                _back_to_mine(tm.records[culprit], found)
-                moved = True
-        if not moved:
-            return  # what is left was already so in mine: not the merge's doing
+        # What is left is as mine has it. Broken here already (a hand edit), it is not the merge's
+        # doing; broken only now, by a record of theirs whose own check did not say so, it would be
+        # a rule declared from one side only (tests/test_rules_both_ways.py): refuse rather than guess.
+        if check_records(Overlay(index, {}), {rid: tm.records[rid].mine for rid in bad}, schemas).keys() != bad.keys():
+            break
+        return
     raise MergeRefused("sync.merge_unsettled", records="、".join(sorted(bad)[:10]))
 
 
@@ -448,16 +449,3 @@ def _back_to(state: RecordState, side: str, found: list[Finding]) -> None:
     state.conflicts = [FieldConflict((), MISSING if state.base is None else state.base,
                                      MISSING if state.mine is None else state.mine,
                                      MISSING if state.theirs is None else state.theirs)]
-
-
-def _referenced(tm: TreeMerge, doc: dict | None, schemas: Schemas) -> list[str]:
-    """Records that `doc` refers to and that the merge changed relative to mine."""
-    if doc is None:
-        return []
-    out = []
-    for path in schemas.references.get(doc.get("type"), []):
-        for _where, value in rules._expand(doc, path):
-            state = tm.records.get(value) if isinstance(value, str) else None
-            if state is not None and not same(state.result, state.mine) and value not in out:
-                out.append(value)
-    return out
