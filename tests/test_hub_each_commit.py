@@ -10,6 +10,7 @@ Pushes are made with plain git over `git daemon` (git://) on 127.0.0.1 into a hu
 list holds to one school."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 from pathlib import Path
@@ -178,3 +179,70 @@ def test_a_merge_that_takes_an_older_version_of_another_schools_record_is_refuse
     r = push(work)
     assert r.returncode != 0 and data["haiyuan"]["id"] in r.stderr and "只能修改这些学校的记录" in r.stderr, r.stderr
     assert json.loads(git(path, "show", f"main:{record}"))["township"] == "海城镇"
+
+
+def open_term(today: dt.date) -> str:
+    """The term today falls in (still open: its end is not past)."""
+    if today.month >= 9:
+        return f"{today.year}-{today.year + 1}-1"
+    if today.month == 1:
+        return f"{today.year - 1}-{today.year}-1"
+    return f"{today.year - 1}-{today.year}-2"
+
+
+def hand_commit(work: Path, files: dict[str, dict | None], message: str) -> str:
+    """Record files written (None: removed) and committed as plain git would; returns the commit."""
+    for rel, doc in files.items():
+        path = work / rel
+        if doc is None:
+            git(work, "rm", "-q", rel)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(canonical.dumps(doc))
+        git(work, "add", rel)
+    git(work, "commit", "-qm", message)
+    return git(work, "rev-parse", "HEAD").strip()
+
+
+def test_a_rule_broken_by_one_commit_and_repaired_by_the_next_is_refused_naming_that_commit(hub, tmp_path):
+    """Deleting a student its payments name, then putting it back: the push ends as the hub is,
+    yet its first commit is a ledger whose payments name nobody, kept for good in every clone."""
+    path, url, data = hub
+    before = git(path, "rev-parse", "main")
+    work = clone(url, tmp_path / "work")
+    student = data["students"][0]
+    broke = hand_commit(work, {ids.path_of(student["id"]): None}, "删除学生")
+    put_back(work, broke)
+    assert git(work, "diff", "--stat", "origin/main", "HEAD") == ""
+    r = push(work)
+    assert r.returncode != 0 and broke[:10] in r.stderr and student["id"] in r.stderr, r.stderr
+    assert data["aid"][0]["id"] in r.stderr, r.stderr          # the payment that still names it
+    assert git(path, "rev-parse", "main") == before
+
+
+def test_records_of_a_term_closed_earlier_in_the_same_push_are_refused(hub, tmp_path):
+    """An activity and a payment of the open term are added, the term is closed (an admin's
+    close-term step), then both are edited: the commit after the closing is refused for each,
+    though the hub's own setting never closed that term."""
+    path, url, data = hub
+    before = git(path, "rev-parse", "main")
+    work = clone(url, tmp_path / "work")
+    today = dt.date.today()
+    term = open_term(today)
+    plan = {**data["plan"], "id": new_id("plan"), "title": "沙河二小帮扶石桥二小（续）",
+            "period": {"start": f"{today.year - 1}-09-01", "end": f"{today.year + 1}-08-31"}, "schedule": []}
+    visit = {**data["visits"][1], "id": new_id("visit"), "plan": plan["id"], "date": today.isoformat()}
+    pay = {**data["aid"][0], "id": new_id("aid"), "term": term, "paid_on": today.isoformat(), "voucher": "SQ-OPEN-001"}
+    hand_commit(work, {ids.path_of(r["id"]): r for r in (plan, visit, pay)}, "新增计划、活动与发放")
+    config = json.loads((work / "bangfu.json").read_text(encoding="utf-8"))
+    hand_commit(work, {"bangfu.json": {**config, "closed_through": term}},
+                f"ledger: close term {term}\n\nAction: close-term\nTerm: {term}")
+    for rid, edited in ((visit["id"], {**visit, "hours": 6}), (pay["id"], {**pay, "amount_fen": 60_000})):
+        commit = hand_commit(work, {ids.path_of(rid): edited}, "改课时或金额")
+        r = push(work)
+        assert r.returncode != 0 and commit[:10] in r.stderr and rid in r.stderr and term in r.stderr, r.stderr
+        assert git(path, "rev-parse", "main") == before
+        git(work, "reset", "-q", "--hard", "HEAD~1")
+    # the same push without the edit is accepted: the closing alone was never the fault
+    r = push(work)
+    assert r.returncode == 0, r.stderr

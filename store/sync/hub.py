@@ -47,8 +47,8 @@ from store.ledger.gitstore import BRANCH, EMPTY_TREE, ZERO, GitStore, signing_ki
 from store.ledger.index import Index
 from store.ledger import policy as hub_policy
 from store.rules import scope, terms
-from store.core.diff import MISSING
-from store.sync.merge import check_records, diff_tree, same
+from store.sync.merge import check_records, diff_tree
+from store.sync.pushed import Pushed, judge_rules
 from store.rules import cleartext, identifiers
 from store.rules.schema import Schemas
 from store.aid import batches
@@ -154,7 +154,7 @@ class _Guard:
         # Every ref is checked as main is: its new commits one by one, then the ledger it names
         # as a change from the hub's main (nothing to check when main already holds it).
         since = old if ref == BRANCH else ZERO
-        refused, contents, parsed, judged = _check_commits(store, since, commit, index, self, main)
+        refused, contents, parsed, judged, walked = _check_commits(store, since, commit, index, self, main)
         # (main moved on from `old` to this commit holds nothing main has not: no ancestor of it)
         if refused or (ref != BRANCH and main != ZERO and _is_ancestor(store, commit, main)):
             return refused
@@ -163,10 +163,11 @@ class _Guard:
         # one commit made it whole; what else the push changes (say, a merge that takes an older
         # version from one side) is judged here.
         rest = {rid: doc for rid, doc in docs.items() if (rid, index.blobs.get(rid), blobs[rid]) not in judged}
-        pushed = _Pushed(index)
+        pushed = Pushed(index)
         for rid, doc in docs.items():
             pushed.set(rid, doc)
-        return _check_scope(self, index, rest, pushed) or _check_final(store, commit, index, docs, rest, pushed, main)
+        return _check_scope(self, index, rest, pushed) or _check_final(store, commit, index, docs, rest, pushed, main,
+                                                                       ruled=walked)
 
 
 def _clear_in(text: str, key: str, params: dict, kinds: tuple[str, ...] = cleartext.KINDS) -> list[Refusal]:
@@ -233,14 +234,16 @@ def _is_ancestor(store: GitStore, a: str, b: str) -> bool:
 
 
 def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Guard, main: str
-                   ) -> tuple[list[Refusal], dict[str, bytes], dict[str, dict], set[tuple]]:
+                   ) -> tuple[list[Refusal], dict[str, bytes], dict[str, dict], set[tuple], bool]:
     """Each new commit: record files well-formed and schema-valid; nothing else changed
     outside the settings steps; no submodule; its own edits within the pusher's schools and off
     locked records (see _check_edits). A record file the hub already has as it is (a merge taking
     the hub's side) was checked when it came. Also returns the record files read, the records
-    parsed (by blob) and the edits (record id, blob before, blob after) judged commit by commit."""
+    parsed (by blob), the edits (record id, blob before, blob after) judged commit by commit, and
+    whether the rules were judged commit by commit (there were new commits)."""
     span = [new, "--not", old] if old != ZERO else [new, "--not", "--all"]
-    listing = store.run("rev-list", "--reverse", "--parents", *span).decode().split("\n")
+    # (--topo-order: a commit's parents before it, whatever dates its author's clock wrote)
+    listing = store.run("rev-list", "--reverse", "--topo-order", "--parents", *span).decode().split("\n")
     refused: list[Refusal] = []
     checked: set[tuple[str, str]] = set()
     schemas_cache: dict[str, Schemas] = {}
@@ -257,6 +260,7 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
     gitlinks: set[tuple[tuple[str, str], str]] = set()
     diffs = store.diff_tree_pairs(pairs, gitlinks=gitlinks)
     schemas_at = _schemas_trees(store, commits, tree_of, diffs)
+    settings_at = _settings_before(store, commits, tree_of, diffs)
     for commit, *parents in commits:
         info = infos[commit]
         tree = info["tree"]
@@ -269,7 +273,7 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
         outside: set[str] = set()
         named: set[str] = set()
         paid: list[tuple[str, str, str | None]] = []   # payments this commit edits or deletes
-        edited = _Edits(commit)
+        edited = _Edits(commit, settings_at[commit])
         for ptree in parent_trees:
             for path, (before, after) in diffs[(ptree, tree)].items():
                 if ((ptree, tree), path) in gitlinks:
@@ -315,7 +319,13 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
     if not refused:   # (the versions to judge are all readable records)
         refused += _check_edits(store, edits, contents, parsed, index, guard, main)
         judged = {(rid, b, after) for e in edits for rid, (befores, after) in e.own.items() for b in befores}
-    return _unique(refused), contents, parsed, judged
+    if not refused:
+        main_tree = store.commit_tree(main) if main != ZERO else EMPTY_TREE
+        refused += [Refusal("hub.rule", {"commit": c[:10], "path": ids.path_of(rid), "record": rid}, f)
+                    for c, rid, f in judge_rules(store, commits, tree_of, diffs, index, main_tree, parsed,
+                                                 lambda c: _schemas_of(store, schemas_at[c], schemas_cache),
+                                                 MAX_SHOWN + 1)]
+    return _unique(refused), contents, parsed, judged, bool(commits)
 
 
 def _schemas_trees(store: GitStore, commits: list[list[str]], tree_of: dict[str, str], diffs: dict
@@ -344,52 +354,9 @@ class _Edits:
     """What one pushed commit itself does to the records: record id -> (its version in each
     parent, its version after), and the adjustment records a merge brings from one side."""
     commit: str
+    settings: str | None   # the blob of bangfu.json in its first parent: the settings it was made under
     own: dict[str, tuple[list[str | None], str | None]] = field(default_factory=dict)
     brought: dict[str, str] = field(default_factory=dict)
-
-
-class _Pushed:
-    """The ledger as a pushed commit leaves it, as far as the rules and the checks of scope and
-    locks ask (get, find): the hub's records with every version the push has written up to there."""
-
-    def __init__(self, index: Index):
-        self.index = index
-        self.changes: dict[str, dict | None] = {}
-        self.by_type: dict[str, dict[str, dict]] = {}
-        # The hub's answers, kept while the push is checked: a thousand visits ask after a few plans.
-        self.got: dict[str, dict | None] = {}
-        self.found: dict[tuple, list[dict]] = {}
-
-    def set(self, rid: str, doc: dict | None) -> None:
-        old = self.changes.get(rid)
-        if old is not None:
-            self.by_type.get(old.get("type"), {}).pop(rid, None)
-        self.changes[rid] = doc
-        if doc is not None:
-            self.by_type.setdefault(doc.get("type"), {})[rid] = doc
-
-    def get(self, rid: str) -> dict | None:
-        if rid in self.changes:
-            return self.changes[rid]
-        if rid not in self.got:
-            self.got[rid] = self.index.get(rid)
-        return self.got[rid]
-
-    def before(self, rid: str) -> dict | None:
-        """The record as the hub had it before the push."""
-        return self.index.get(rid)
-
-    def find(self, rtype: str, **equal) -> list[dict]:
-        try:
-            key = (rtype, *sorted(equal.items()))
-            if key not in self.found:
-                self.found[key] = self.index.find(rtype, **equal)
-            at_hub = self.found[key]
-        except TypeError:   # (a value that is no key: a list)
-            at_hub = self.index.find(rtype, **equal)
-        found = [d for d in at_hub if d.get("id") not in self.changes]
-        return found + [d for d in self.by_type.get(rtype, {}).values()
-                        if all(same(d.get(k, MISSING), v) for k, v in equal.items())]
 
 
 def _check_edits(store: GitStore, edits: list[_Edits], contents: dict[str, bytes], parsed: dict[str, dict],
@@ -418,8 +385,8 @@ def _check_edits(store: GitStore, edits: list[_Edits], contents: dict[str, bytes
         if blob not in parsed:
             parsed[blob] = index.get(rid) if at_hub(rid) == blob else _doc(contents.get(blob))
         return parsed[blob]
-    closed_through = _config(store, store.commit_tree(main)).get("closed_through") if main != ZERO else None
-    state = _Pushed(index)
+    closed_at = _closed_through_at(store, main, [e.settings for e in edits])
+    state = Pushed(index)
     out: list[Refusal] = []
     names = "、".join(allowed or ()) or "—"
     for e in edits:
@@ -432,7 +399,7 @@ def _check_edits(store: GitStore, edits: list[_Edits], contents: dict[str, bytes
         if mine is not None:
             outside = {rid for rid, (befores, _a) in e.own.items()
                        if not all(scope.within(doc(rid, b), state, mine) for b in befores)}
-        locked = locks.refused(changes, state, closed_through) + batches.refused(changes, state)
+        locked = locks.refused(changes, state, closed_at[e.settings]) + batches.refused(changes, state)
         for rid, _old, new in changes:
             state.set(rid, new)
         if mine is not None:
@@ -440,6 +407,36 @@ def _check_edits(store: GitStore, edits: list[_Edits], contents: dict[str, bytes
         out += [Refusal("hub.out_of_scope_commit", {**where, "record": rid, "pusher": guard.pusher, "schools": names,
                                                     "policy": str(guard.policy.path)}) for rid in sorted(outside)]
         out += [Refusal("hub.locked_commit", {**where, "record": f.record}, f) for f in locked]
+    return out
+
+
+def _settings_before(store: GitStore, commits: list[list[str]], tree_of: dict[str, str], diffs: dict
+                     ) -> dict[str, str | None]:
+    """Each commit's first parent's bangfu.json (its blob): the settings the commit was made under.
+    Followed along the push from the diffs (a thousand commits are a lookup or two, not a thousand)."""
+    after: dict[str, str | None] = {}   # commit -> its own bangfu.json
+    out: dict[str, str | None] = {}
+    for commit, *parents in commits:   # (parents first)
+        first = parents[0] if parents else None
+        if first is None:
+            out[commit] = None
+        else:
+            out[commit] = after[first] if first in after else store.lookup(tree_of[first], CONFIG_FILE)
+        change = diffs[(tree_of[first] if first else EMPTY_TREE, tree_of[commit])].get(CONFIG_FILE)
+        after[commit] = change[1] if change else out[commit]
+    return out
+
+
+def _closed_through_at(store: GitStore, main: str, settings: list[str | None]) -> dict[str | None, str | None]:
+    """bangfu.json blob -> the last closed term a commit made under it is held to: the later of
+    the hub's setting and its own (a term closed by an earlier commit of the same push is closed)."""
+    at_hub = _config(store, store.commit_tree(main)).get("closed_through") if main != ZERO else None
+    read = dict(store.read_blobs(sorted({b for b in settings if b})))
+    out = {}
+    for blob in set(settings):
+        own = _doc(read.get(blob)).get("closed_through")
+        out[blob] = max((t for t in (at_hub, own) if isinstance(t, str) and terms.term_end(t)),
+                        key=terms.term_end, default=None)
     return out
 
 
@@ -681,14 +678,16 @@ def _changed(store: GitStore, new: str, index: Index, read: dict[str, bytes], pa
 
 
 def _check_final(store: GitStore, new: str, index: Index, docs: dict[str, dict | None],
-                 unjudged: dict[str, dict | None], pushed: "_Pushed", main: str) -> list[Refusal]:
-    """The ledger as the push leaves it (`pushed`): every changed record passes the rules, and
-    no deleted record is still referred to; the changes not judged commit by commit keep off
-    locked records."""
-    schemas = _schemas(store, store.commit_tree(new), {})
-    # Every changed record's schema and clear-identifier scan were done commit by commit above
-    # (on every version, the last included): here only the rules.
-    bad = check_records(pushed, docs, schemas, known_valid=set(docs), scanned=set(docs))
+                 unjudged: dict[str, dict | None], pushed: Pushed, main: str, ruled: bool) -> list[Refusal]:
+    """The ledger as the push leaves it (`pushed`): the changes not judged commit by commit keep
+    off locked records; and unless the rules were judged commit by commit (the last commit's
+    ledger is this one), every changed record passes them and no deleted record is still
+    referred to (a ref moved to a commit the hub already has)."""
+    bad: dict[str, list[Finding]] = {}
+    if not ruled:
+        # (every record's schema and clear-identifier scan were done when its commit came)
+        bad = check_records(pushed, docs, _schemas(store, store.commit_tree(new), {}),
+                            known_valid=set(docs), scanned=set(docs))
     # An inspected plan or a closed term takes changes only with an adjustment record.
     closed_through = _config(store, store.commit_tree(main)).get("closed_through") if main != ZERO else None
     changes = [(rid, index.get(rid), doc) for rid, doc in unjudged.items()]
@@ -699,7 +698,7 @@ def _check_final(store: GitStore, new: str, index: Index, docs: dict[str, dict |
             for rid, found in sorted(bad.items()) for f in found]
 
 
-def _check_scope(guard: "_Guard", index: Index, docs: dict[str, dict | None], pushed: "_Pushed") -> list[Refusal]:
+def _check_scope(guard: "_Guard", index: Index, docs: dict[str, dict | None], pushed: Pushed) -> list[Refusal]:
     """Records the pusher may not change by the policy's access list: both the version the hub
     has and the pushed one must belong to one of the pusher's schools (`pushed`: the ledger as
     the push leaves it, where the pushed version's school is looked up)."""
