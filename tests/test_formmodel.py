@@ -206,12 +206,12 @@ def test_compare_shows_a_protected_identifier_as_one_row_and_merge_takes_theirs_
               "identity": {"id_number": {"masked": "1101**003X", "hmac": "b" * 64, "sealed": "v1:b"}}}
     rows = fm.compare(form, theirs, mine)
     first = fm.compare(form, None, base)     # the first version: every field it has, never id or type
-    assert [r.title for r in first] == ["姓名", "年级", "个人标识（加密保存）"]
+    assert [r.title for r in first] == ["姓名", "年级", "个人标识（加密）"]
     assert fm.show(first[2].field, first[2].new) == "居民身份证号：1101**002X"
     by_path = {r.path: r for r in rows}
     assert set(by_path) == {("name",), ("grade",), ("class_name",), ("guardian",), ("identity", "id_number")}
     idrow = by_path[("identity", "id_number")]
-    assert idrow.title == "个人标识（加密保存） › 居民身份证号"
+    assert idrow.title == "个人标识（加密） › 居民身份证号"
     assert fm.show(idrow.field, idrow.old) == "1101**003X"
     assert fm.show(idrow.field, idrow.new) == i18n.t("forms.model.typed_protected")
     assert by_path[("class_name",)].new is MISSING

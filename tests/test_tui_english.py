@@ -104,6 +104,7 @@ def test_every_field_title_is_whole_and_apart_from_its_value_at_80x24(world, rec
                 words = title.render().plain if hasattr(title.render(), "plain") else str(title.render())
                 shown = label_text(title)
                 assert re.sub(r"\s", "", shown) == re.sub(r"\s", "", words), (row.field.path, shown)
+                assert title.size.height == 1, (row.field.path, words)   # a wrapped title reads as two fields
                 beside = [w for w in row.children if w is not title and w.region.y == title.region.y
                           and w.region.width and not w.has_class("field-error")]
                 for widget in beside:

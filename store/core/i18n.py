@@ -116,7 +116,9 @@ def _enumerated(param: object) -> object:
 
 def title(zh: str) -> str:
     """A schema title (the schemas hold Chinese) in the user's language, from `[title]` in
-    messages/fields.toml. A title with no translation (an older or newer ledger schema) stays as it is."""
+    messages/fields.toml, which may word it shorter than the schema in Chinese too (a form's title
+    column is 19 cells wide at 80 columns). A title with no translation (an older or newer ledger
+    schema) stays as it is."""
     texts = catalogue().get(f"title.{zh}")
     return (texts.get(_lang) or zh) if texts else zh
 

@@ -33,17 +33,18 @@ def fields(schemas, record_type: str) -> Iterator[tuple[tuple, list[str]]]:
             sub = schemas.resolve(sub)
             here = path + (key,)
             zh = str(sub.get("title") or "")
-            yield here, [key, zh, _english(zh)] if zh else [key]
+            yield here, [key, zh, _titled(zh, "zh"), _titled(zh, "en")] if zh else [key]
             if sub.get("type") == "object" and not sub.get("x-protected"):
                 yield from walk(sub, here)
 
     yield from walk(schemas.inlined(record_type), ())
 
 
-def _english(zh: str) -> str:
+def _titled(zh: str, lang: str) -> str:
+    """The title as the screens show it in `lang` (the catalogue may word a schema's title shorter)."""
     was = i18n.lang()
     try:
-        i18n.set_lang("en")
+        i18n.set_lang(lang)
         return i18n.title(zh)
     finally:
         i18n.set_lang(was)
