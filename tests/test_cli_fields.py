@@ -57,3 +57,10 @@ def test_reveal_by_title(small, capsys):
     code, out, err = run(capsys, "-L", str(led.path), "reveal", student, "居民身份证号", "--reason", "核对资助名单")
     assert code == 0, err
     assert out.strip() == ID_ZHANG
+
+
+def test_a_title_worded_shorter_on_screen_names_its_field_by_either_wording(small):
+    from store.rules import fieldnames
+    led, _data = small
+    for name in ("个人标识（加密）", "个人标识（加密保存）", "Sealed identifiers"):   # shown, schema, English
+        assert fieldnames.resolve(led.schemas(), "student", name) == "identity"
