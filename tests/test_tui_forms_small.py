@@ -83,3 +83,44 @@ def test_form_at_80x24_with_errors_and_the_last_field_focused(world, snap_compar
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=last_field)
+
+
+LONG_PLAN = "沙河镇第二中心小学对口帮扶石桥镇第二中心小学计划（2006—2007学年）"   # 66 cells: wider than the field
+
+
+def shown_in(app, widget) -> str:
+    """The text the terminal shows inside a widget's region, its lines run together."""
+    strips = app.screen._compositor.render_strips()
+    region = widget.region
+    return "".join(strips[y].crop(region.x, region.right).text.strip() for y in range(region.y, region.bottom))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_long_plan_title_chosen_in_the_activity_form_is_read_whole(world, lang):
+    """At 80x24 the plan's button showed '…石桥镇第二中心小学计划（20': which school year the plan
+    was for could not be read. Enter, the initials and Enter typed in one burst, as a person types."""
+    long_plan = world.ledger.put({"type": "plan", "schema_version": 1, "title": LONG_PLAN,
+                                  "period": {"start": "2006-09-01", "end": "2007-08-31"},
+                                  "parties": [{"school": world.a, "role": "帮扶"}, {"school": world.b, "role": "受帮扶"}],
+                                  "status": "执行中"}).id
+
+    async def run() -> None:
+        i18n.set_lang(lang)
+        app = Harness(lambda: RecordForm(world.ledger, "visit"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, RecordForm))
+            form = app.screen
+            form.query_one("#f-plan-input").focus()
+            await pilot.press("enter", *"shzd", "enter")
+            plan = form.query_one("#f-plan", FieldRow)
+            await until(pilot, lambda: app.screen is form and plan.value == long_plan)
+            await pilot.pause()
+            button = form.query_one("#f-plan-input")
+            assert LONG_PLAN in shown_in(app, button), shown_in(app, button)
+            assert on_screen(form, button)
+            await pilot.press("tab")   # the rows below moved down, and the next field still takes the focus
+            await until(pilot, lambda: form.focused is form.query_one("#f-kind-input"))
+    try:
+        asyncio.run(run())
+    finally:
+        i18n.set_lang("zh")

@@ -57,7 +57,9 @@ class RefRow(FieldRow):
 
     def set_value(self, record_id: str) -> None:
         self._value = record_id
-        self.query_one(Button).label = self._label()
+        button = self.query_one(Button)
+        button.label = self._label()
+        button.refresh(layout=True)   # (a label does not lay the button out again: a long title wraps to a second line)
         self.changed()
 
     def action_clear(self) -> None:
