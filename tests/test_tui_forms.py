@@ -712,7 +712,35 @@ async def test_choosing_a_school_fills_the_stage_it_teaches(world):
         await pick(pilot, "f-school", "jczx")
         await until(pilot, lambda: row(app, "f-school").value == jiucai)
         await until(pilot, lambda: row(app, "f-stage").value == "初中")
-        app.screen.query_one("#f-stage-input", Select).value = "小学"   # the person's choice stays after
-        await pick(pilot, "f-school", "shq")
+        assert offered(app) == ["初中"]
+
+
+def offered(app) -> list[str]:
+    return [v for _p, v in app.screen.query_one("#f-stage-input", Select)._options if v is not Select.NULL]
+
+
+@pilot_test
+async def test_a_school_of_two_stages_offers_only_those(world):
+    """A 完全中学 (初中 and 高中) was offered every stage, 学前 and 中职 among them."""
+    yizhong = world.ledger.put(school("海原县第一中学", "海原一中", stage="完全中学")).id
+    app = Harness(lambda: RecordForm(world.ledger, "student"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        assert offered(app) == ["学前", "小学", "初中", "高中", "中职"]   # no school yet: every stage
+        await pick(pilot, "f-school", "hyyz")
+        await until(pilot, lambda: row(app, "f-school").value == yizhong)
+        await until(pilot, lambda: offered(app) == ["初中", "高中"])
+        assert row(app, "f-stage").value == ""                         # two stages: the person chooses
+        await choose(pilot, "f-stage", "高中")
+        await pick(pilot, "f-school", "shq")                            # a 小学: the choice made stays offered
         await until(pilot, lambda: row(app, "f-school").value == world.b)
-        assert row(app, "f-stage").value == "小学"
+        await until(pilot, lambda: offered(app) == ["小学", "高中"])
+        assert row(app, "f-stage").value == "高中"
+    # A student of that school opened again: the form offers its stages from the start.
+    pupil = world.ledger.put({"type": "student", "schema_version": 1, "name": "马小军", "sex": "男",
+                              "school": yizhong, "stage": "高中", "grade": "高一"}).id
+    app = Harness(lambda: RecordForm(world.ledger, "student", world.ledger.get(pupil)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        await until(pilot, lambda: offered(app) == ["初中", "高中"])
+        assert row(app, "f-stage").value == "高中"

@@ -30,6 +30,7 @@ from tui.modals.conflict import ConflictScreen
 from tui.modals.item_form import SubDialogs
 from tui.modals.json_editor import JsonEditor
 from store.io.editor import edit_json, editor_command
+from tui.widgets.form_choice import ChoiceRow
 from tui.widgets.form_fields import FieldsPanel, show_next_error
 from tui.widgets.form_row import FieldRow
 from tui.widgets.form_support import FORMS_CSS, DiscardQuestion, data, localize
@@ -138,6 +139,7 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
         rows = self.panel.rows()
         if rows:
             rows[0].focus_input()
+        self._offer_stages()
         if self.ledger.read_only:   # the shell should not offer editing then; say it plainly if it does
             self._status(i18n.t("error.read_only", path=str(self.ledger.path)), "-error")
         elif self.mode != "new":
@@ -224,12 +226,22 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
         if fen is not None:
             amount.value = yuan(fen)
 
-    def _school_chosen(self, row: FieldRow) -> None:
-        """A school that teaches one stage (a 小学, a 中职) fills the pupil's stage, when none is chosen yet."""
+    def _offer_stages(self) -> None:
+        """A student's form offers the stages of the student's school from the start."""
+        if self.record_type == "student":
+            self._school_chosen(self.query_one("#f-school", FieldRow), fill=False)
+
+    def _school_chosen(self, row: FieldRow, fill: bool = True) -> None:
+        """The pupil's stage is chosen among those the school teaches (a 完全中学: 初中 and 高中; a school
+        of no known kind: every stage); a school that teaches one (a 小学, a 中职) fills it, when none
+        is chosen yet."""
         school = self.ledger.index.get(row.value or "") or {}
-        stages = situation.SCHOOL_TEACHES.get(school.get("stage", ""), ())
-        stage = self.query_one("#f-stage-input", Select)
-        if len(stages) == 1 and stage.value is Select.NULL and any(v == stages[0] for _p, v in stage._options):
+        stages = situation.SCHOOL_TEACHES.get(school.get("stage", ""))
+        stage_row = self.query_one("#f-stage", ChoiceRow)
+        stage_row.offer(stages)
+        stage = stage_row.query_one(Select)
+        if fill and stages and len(stages) == 1 and stage.value is Select.NULL \
+                and any(v == stages[0] for _p, v in stage._options):
             stage.value = stages[0]
 
     # -- saving ---------------------------------------------------------------------------------
@@ -340,6 +352,7 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
         self.values = fm.to_values(self.form, record)
         await self.panel.remove()
         await self.query_one("#fm-body").mount(self._panel())
+        self._offer_stages()
         self._dirty = True
 
     # -- the raw JSON in $EDITOR ------------------------------------------------------------------
