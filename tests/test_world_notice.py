@@ -295,3 +295,32 @@ def test_a_review_without_a_level_is_listed_with_the_level_blank(ledger):
     ledger.put(r, base=ledger.version(r["id"]))
     rows = build_recognition_notice(ledger, notice, mask_names=False).rows
     assert [(row.name, row.level) for row in rows] == [("李小兰", "特别困难"), ("张小梅", "一般困难"), ("王小红", "")]
+
+
+@pytest.fixture
+def english():
+    from store.core import i18n
+    i18n.set_lang("en")
+    yield
+    i18n.set_lang("zh")
+
+
+def test_the_english_notice_reads_programmes_and_levels_in_english(ledger, paid, tmp_path, english):
+    """English mode wrote '义务教育寄宿生生活补助' and '特别困难' under English headings: the values the
+    catalogue translates are read in English; names and schools stay as written."""
+    import csv
+
+    write_notice(build_notice(ledger, TERM, start="2026-03-06", days=5, school=paid["shahe"]), tmp_path / "n.csv")
+    rows = list(csv.reader((tmp_path / "n.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[3] == ["No.", "Name", "School", "Grade", "Class", "Programme", "Level", "Amount (yuan)"]
+    assert rows[5] == ["2", "张**", "沙河镇第二中心小学", "三年级", "1班", "boarding living allowance", "severe", "625.00"]
+    assert rows[6][5:7] == ["nutrition improvement", "severe"]
+    assert rows[4][5:7] == ["boarding living allowance", ""]
+
+
+def test_the_english_recognition_notice_reads_levels_in_english(ledger, english):
+    from store.privacy.notice import build_recognition_notice, recognition_notice_bytes
+
+    text = recognition_notice_bytes(build_recognition_notice(ledger, _recognised(ledger)), "md").decode("utf-8")
+    assert "| 1 | 李\\*\\* | 某县第一中学 | 七年级 | 1班 | severe |" in text
+    assert "| 2 | 张\\*\\* | 某县第一中学 | 八年级 | 1班 | mild |" in text and "困难 |" not in text

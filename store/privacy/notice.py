@@ -195,7 +195,7 @@ def recognition_notice_bytes(notice: RecognitionNotice, fmt: str) -> bytes:
     when = i18n.t("privacy.notice.recognition_period", start=notice.start.isoformat(), end=notice.end.isoformat(),
                   where=notice.where)
     heads = [i18n.t(f"privacy.notice.col_{c}") for c in ("no", "name", "school", "grade", "class", "level")]
-    rows = [[str(n), *(_safe(v) for v in (r.name, r.school, r.grade, r.class_name, r.level))]
+    rows = [[str(n), *(_safe(v) for v in (r.name, r.school, *_worded(r.grade, r.class_name, r.level)))]
             for n, r in enumerate(notice.rows, 1)]
     if fmt == "md":
         lines = [f"# {_md(title)}", "", _md(when), "", "| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
@@ -234,8 +234,14 @@ def headers() -> list[str]:
 
 def cells(notice: Notice) -> list[list[str]]:
     """The rows as text, each cell checked for anything that looks like an identifier."""
-    return [[str(n), *(_safe(v) for v in (r.name, r.school, r.grade, r.class_name, r.programme, r.level))]
+    return [[str(n), *(_safe(v) for v in (r.name, r.school, *_worded(r.grade, r.class_name, r.programme, r.level)))]
             for n, r in enumerate(notice.rows, 1)]
+
+
+def _worded(*stored: str) -> list[str]:
+    """Values as stored (国家助学金, 特别困难) in the notice's language, where the catalogue has them
+    in words; names of people and schools are never looked up (a name is not a value)."""
+    return [i18n.value(v) if v else v for v in stored]
 
 
 def _safe(text: str) -> str:
