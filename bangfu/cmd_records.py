@@ -177,7 +177,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     try:
         saved = ledger.commit(changes, action="add")
     except Conflict:
-        output.err(i18n.t("cli.conflict_kept", path=_keep(records if len(records) > 1 else records[0], "add")))
+        _say_kept("cli.conflict_kept", *_keep(ledger, records if len(records) > 1 else records[0], "add"))
         raise
     report_saved(saved, ledger)
     return 0
@@ -295,7 +295,7 @@ def _save_edit(ledger: Ledger, record: dict, base: str | None, keep: bool = Fals
         raise RecordNotFound(record=record["id"])
     fields = [{"field": show_path(c.path), "theirs": _value(c.theirs), "mine": _value(c.mine)}
               for c in outcome.conflicts]
-    kept = _keep(record, record["id"]) if keep else None
+    kept, masked = _keep(ledger, record, record["id"]) if keep else (None, False)
     if output.JSON:
         data({"error": "error.both_changed", "id": record["id"], "fields": fields,
               **({"kept": str(kept)} if kept else {})})
@@ -305,7 +305,7 @@ def _save_edit(ledger: Ledger, record: dict, base: str | None, keep: bool = Fals
             output.err(i18n.t("cli.both_changed_field", field=f["field"], theirs=fm.show(None, f["theirs"]),
                               mine=fm.show(None, f["mine"])))
         if kept:
-            output.err(i18n.t("cli.edit_kept", path=kept))
+            _say_kept("cli.edit_kept", kept, masked)
     return 3
 
 
@@ -327,7 +327,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
     edited = edit_json(original, problems)
     if edited.kept is not None:
-        output.err(i18n.t("cli.edit_kept", path=edited.kept))
+        _say_kept("cli.edit_kept", edited.kept, edited.masked)
         return 1
     if edited.record is None or edited.record == original:
         output.err(i18n.t("cli.edit_unchanged", record=args.id))
@@ -335,9 +335,9 @@ def cmd_edit(args: argparse.Namespace) -> int:
     try:
         return _save_edit(ledger, edited.record, base, keep=True)
     except BangfuError as exc:
-        kept = _keep(edited.record, args.id)
+        kept = _keep(ledger, edited.record, args.id)
         output.err(str(exc))
-        output.err(i18n.t("cli.edit_kept", path=kept))
+        _say_kept("cli.edit_kept", *kept)
         return exc.exit_code
 
 
@@ -345,11 +345,24 @@ def _value(value: Any) -> Any:
     return None if value is MISSING else value
 
 
-def _keep(record: dict, rid: str) -> Path:
+def _keep(ledger: Ledger, record: dict | list, rid: str) -> tuple[Path, bool]:
+    """What the user typed, kept in a file only they can read: (its path, whether identifiers in
+    it were masked). A clear ID number is never written to disk, not even for its typist."""
+    from store.privacy.protect import masked_for_keeping
+
+    schemas = ledger.schemas()
+    kept = [masked_for_keeping(r, schemas) for r in record] if isinstance(record, list) else \
+        masked_for_keeping(record, schemas)
     fd, name = tempfile.mkstemp(prefix=f"bangfu-{rid}-", suffix=".json")
     with os.fdopen(fd, "wb") as fh:
-        fh.write(canonical.dumps(record))
-    return Path(name)
+        fh.write(canonical.dumps(kept))
+    return Path(name), kept != record
+
+
+def _say_kept(key: str, path: Path, masked: bool) -> None:
+    output.err(i18n.t(key, path=path))
+    if masked:
+        output.err(i18n.t("cli.kept_masked"))
 
 
 REFERRERS_SHOWN = 30

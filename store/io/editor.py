@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Callable
 
 from store.core import i18n
+from store.rules.cleartext import mask_text
 
 
 @dataclass
 class Edited:
     record: dict | None        # what to load into the form (None: nothing changed)
     kept: Path | None = None   # text that is not JSON and was not loaded: where it was left
+    masked: bool = False       # identifiers in the kept text were masked (never left on disk in clear)
 
 
 def editor_command() -> list[str] | None:
@@ -71,7 +73,11 @@ def edit_json(record: dict, problems: Callable[[dict], list[str]],
         text = "".join(line for line in after.splitlines(keepends=True) if not line.lstrip().startswith("//"))
         if code != 0 or after == before:
             if found and readable is None:
-                return Edited(None, path)
+                # (what the editor wrote is left for the user, but no clear identifier with it)
+                masked = mask_text(after)
+                if masked != after:
+                    path.write_text(masked, encoding="utf-8")
+                return Edited(None, path, masked != after)
             path.unlink(missing_ok=True)
             return Edited(readable)
         candidate, found = read_json(text, problems)

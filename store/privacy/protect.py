@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from store.rules import idcard
-from store.rules.cleartext import SEAL_PREFIX, fold
+from store.rules.cleartext import SEAL_PREFIX, fold, mask_text
 from store.rules.protected import field_paths, get_path, is_protected, kind_of
 from store.privacy.errors import (KeyMissing, DataKeyMissing, KeyGenerationMissing, Erased, SealBroken, NotProtected,
                                   NothingStored, RecordIdMissing, IdentifierInvalid)
@@ -238,6 +238,32 @@ def _replaced(node: Any, path: Path, value: Any) -> Any:
     out = list(node) if isinstance(node, list) else dict(node)
     out[path[0]] = _replaced(node[path[0]], path[1:], value)
     return out
+
+
+def masked_for_keeping(record: Any, schemas: "Schemas") -> Any:
+    """A copy of what a person typed that may be written to a file they keep (a refused save's
+    input): every clear identifier masked, in its protected field and in any other text. Nothing
+    is sealed: the copy is for reading and typing again, and a key made for a record that was
+    never saved would be kept for nothing."""
+    out = copy.deepcopy(record)
+    if isinstance(out, dict) and isinstance(out.get("type"), str):
+        for path in field_paths(out, schemas):
+            value = get_path(out, path)
+            if isinstance(value, str) and value.strip():
+                _set(out, path, mask(kind_of(schemas, out["type"], path), value))
+    return _texts_masked(out)
+
+
+def _texts_masked(node: Any) -> Any:
+    if is_protected(node):
+        return node   # (sealed already: its hash and seal are no text to mask)
+    if isinstance(node, str):
+        return mask_text(node)
+    if isinstance(node, list):
+        return [_texts_masked(item) for item in node]
+    if isinstance(node, dict):
+        return {mask_text(k) if isinstance(k, str) else k: _texts_masked(v) for k, v in node.items()}
+    return node
 
 
 def strip_identifiers(record: dict, schemas: "Schemas") -> dict:

@@ -374,7 +374,8 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
             self.notify(i18n.t("forms.form.editor_failed", detail=str(exc)), severity="error", markup=False)
             return
         if edited.kept is not None:
-            self.notify(i18n.t("forms.form.editor_kept", path=str(edited.kept)), severity="warning",
+            masked = "\n" + i18n.t("cli.kept_masked") if edited.masked else ""
+            self.notify(i18n.t("forms.form.editor_kept", path=str(edited.kept)) + masked, severity="warning",
                         markup=False, timeout=15)
         if edited.record is not None:
             await self._load({**edited.record, "id": self.record_id, "type": self.record_type}, self.original)
