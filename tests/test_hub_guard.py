@@ -408,7 +408,7 @@ def test_hub_refuses_moving_a_school_out_of_the_counties_of_its_pupils_payments_
     r = push(work)
     paid = [a["id"] for a in data["aid"]]
     assert r.returncode != 0, r.stderr
-    assert (f"错误 {moved['id']}: 这样修改会使引用它的 2 条记录违反规则：{min(paid)} standard、{max(paid)} standard"
+    assert (f"错误 {moved['id']}: 这样修改会使以它为依据的 2 条记录违反规则：{min(paid)} standard、{max(paid)} standard"
             in r.stderr), r.stderr
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from store.core import i18n
 from store.core.ids import new_id
 from store.rules import checks
 
@@ -123,7 +124,7 @@ def test_a_recognition_a_payment_rests_on_cannot_be_withdrawn_or_deleted(ledger,
     recognised("2025-2026")
     this_year = recognised(YEAR)
     paid = ledger.put(_aid(w, programme=HIGH, standard=w["grant"], amount_fen=100_000)).id
-    said = (f"错误 {this_year}: 这样修改会使引用它的 1 条记录违反规则：{paid} student（用 bangfu validate 或 "
+    said = (f"错误 {this_year}: 这样修改会使以它为依据的 1 条记录违反规则：{paid} student（用 bangfu validate 或 "
             f"bangfu show {paid} 查看；先改这些记录，或换一种改法）")
     withdrawn = ledger.get(this_year)
     del withdrawn["approval"], withdrawn["outcome"]
@@ -162,10 +163,17 @@ def test_a_school_student_or_standard_cannot_move_a_payment_out_of_its_standards
             ledger.put(edited, base=ledger.version(record_id))
         return [f.text() for f in no.value.findings]
 
-    said = "错误 {}: 这样修改会使引用它的 1 条记录违反规则：{} standard（用 bangfu validate 或 bangfu show {} 查看；先改这些记录，或换一种改法）"
-    assert refused(w["school"], county="另县") == [said.format(w["school"], paid, paid)]
-    assert refused(w["student"], school=elsewhere) == [said.format(w["student"], paid, paid)]
-    assert refused(fees, counties=["另县"], region="另县") == [said.format(fees, paid, paid)]
+    # The payment names its student and its standard; it reads the school through its pupil, never naming it.
+    said = "错误 {}: 这样修改会使{}的 1 条记录违反规则：{} standard（用 bangfu validate 或 bangfu show {} 查看；先改这些记录，或换一种改法）"
+    assert refused(w["school"], county="另县") == [said.format(w["school"], "以它为依据", paid, paid)]
+    assert refused(w["student"], school=elsewhere) == [said.format(w["student"], "引用它", paid, paid)]
+    assert refused(fees, counties=["另县"], region="另县") == [said.format(fees, "引用它", paid, paid)]
+    i18n.set_lang("en")
+    said = ("error {}: this change would make 1 record(s) {} break the rules: {} standard (see bangfu validate or "
+            "bangfu show {}; change those records first, or change this one differently)")
+    assert refused(w["school"], county="另县") == [said.format(w["school"], "that depend on it without naming it",
+                                                              paid, paid)]
+    assert refused(w["student"], school=elsewhere) == [said.format(w["student"], "referring to it", paid, paid)]
     assert ledger.get(w["school"])["county"] == "某县" and ledger.get(w["student"])["school"] == w["school"]
     renamed = ledger.put({**ledger.get(w["school"]), "name": "某县第一高级中学"}, base=ledger.version(w["school"]))
     assert renamed.id == w["school"]
@@ -188,7 +196,7 @@ def test_a_term_calendar_that_per_day_payments_count_on_cannot_leave_their_count
                            counties=["某县"])).id
     paid = ledger.put(_rec("aid", student=pupil, programme="营养改善计划", standard=meals, amount_fen=11_000,
                            term="2026-2027-1", paid_on="2026-10-20", source="中央", method="餐费抵扣")).id
-    said = (f"错误 {term}: 这样修改会使引用它的 1 条记录违反规则：{paid} days（用 bangfu validate 或 "
+    said = (f"错误 {term}: 这样修改会使以它为依据的 1 条记录违反规则：{paid} days（用 bangfu validate 或 "
             f"bangfu show {paid} 查看；先改这些记录，或换一种改法）")
     with pytest.raises(InvalidRecord) as no:
         ledger.put({**ledger.get(term), "counties": ["另县"]}, base=ledger.version(term))

@@ -184,7 +184,7 @@ def test_an_accepted_plans_passing_inspection_cannot_be_withdrawn(ledger, world)
     passed = _rec("inspection", plan=w["plan"], date="2026-07-10", inspectors=["刘建国"], scope="2025—2026学年",
                   result="通过")
     locks.inspect(ledger, passed)
-    said = (f"错误 {passed['id']}: 这样修改会使引用它的 1 条记录违反规则：{w['plan']} status（用 bangfu validate 或 "
+    said = (f"错误 {passed['id']}: 这样修改会使以它为依据的 1 条记录违反规则：{w['plan']} status（用 bangfu validate 或 "
             f"bangfu show {w['plan']} 查看；先改这些记录，或换一种改法）")
     for after in ({**passed, "result": "不通过"}, None):
         adjustment = _rec("adjustment", date="2026-07-20", reason="验收结论录错", approver="县教育局 刘建国",

@@ -1010,24 +1010,32 @@ READERS: dict[str, tuple[tuple[str, Finder, Rule], ...]] = {
 MAX_LISTED = 10
 
 
-def _dependants(record: dict, source: RecordSource, schemas: Schemas) -> Iterator[str]:
-    """Ids of the records whose rules read this one: those naming it, and its readers."""
+def _dependants(record: dict, source: RecordSource, schemas: Schemas) -> dict[str, bool]:
+    """The records whose rules read this one: id -> whether it names this one (a reader does not)."""
+    out: dict[str, bool] = {}
     if record.get("type") in DEPENDENT:
         for other_id, _where in referrers(record["id"], source, schemas):
-            yield other_id
+            out[other_id] = True
     for finder in dict.fromkeys(finder for _t, finder, _rule in READERS.get(record.get("type"), ())):
         for other in finder(record, source, schemas):
-            yield str(other.get("id"))
+            out.setdefault(str(other.get("id")), False)
+    return out
 
 
 def broken_referrers(record: dict, source: RecordSource, schemas: Schemas) -> list[Finding]:
     """Errors the record as it is in `source` causes in the records that refer to it or read it."""
+    return _broken_dependants(record, source, schemas)[0]
+
+
+def _broken_dependants(record: dict, source: RecordSource, schemas: Schemas) -> tuple[list[Finding], dict[str, bool]]:
+    """broken_referrers, and of each record it found: whether that record names this one."""
     rules = DEPENDENT.get(record.get("type"), ()) + tuple((t, rule) for t, _finder, rule in READERS.get(record.get("type"), ()))
     if not rules or not ids.is_id(record.get("id")):
-        return []
+        return [], {}
     out: list[Finding] = []
     wanted = {t for t, _rule in rules}
-    for other_id in dict.fromkeys(_dependants(record, source, schemas)):
+    dependants = _dependants(record, source, schemas)
+    for other_id in dependants:
         other = source.get(other_id)
         if not isinstance(other, dict) or other.get("type") not in wanted:
             continue
@@ -1035,14 +1043,18 @@ def broken_referrers(record: dict, source: RecordSource, schemas: Schemas) -> li
             continue   # the rules run only on records that fit their schema (validate names it)
         c = _Ctx(other, source, schemas)
         out += [f for t, rule in rules if t == other["type"] for f in rule(c, other) if f.level == "error"]
-    return out
+    return out, dependants
 
 
 def _referrers_kept(c: _Ctx, r: dict) -> Iterator[Finding]:
-    broken = broken_referrers(r, c.source, c.schemas)
+    broken, dependants = _broken_dependants(r, c.source, c.schemas)
     if broken:
         shown = sorted({f"{f.record} {dotted(f.path)}".strip() for f in broken})
-        yield c.error((), "rule.breaks_referrers", count=len({f.record for f in broken}),
+        # Those naming it refer to it; a reader's rule reads it without naming it (a payment
+        # checked against its pupil's recognition, its school's county, the term's calendar).
+        naming = {dependants.get(f.record, True) for f in broken}
+        who = "rule.who_both" if len(naming) > 1 else "rule.who_naming" if naming == {True} else "rule.who_reading"
+        yield c.error((), "rule.breaks_referrers", who=Word(who), count=len({f.record for f in broken}),
                       list="、".join(shown[:MAX_LISTED]) + ("…" if len(shown) > MAX_LISTED else ""),
                       first=broken[0].record)
 
