@@ -934,7 +934,7 @@ DEPENDENT: dict[str, tuple[tuple[str, Rule], ...]] = {
     "plan": (("visit", _visit_dates), ("visit", _visit_parties), ("measurement", _measurement_target),
              ("inspection", _inspection_plan)),
     "unit": (("unit", _unit_parent),),
-    "student": (("aid", _aid_eligible), ("aid", _aid_region), ("aid", _aid_amount)),
+    "student": (("aid", _aid_eligible), ("aid", _aid_region), ("aid", _aid_amount), ("aid", _aid_standard_match)),
     "standard": (("aid", _aid_standard_match), ("aid", _aid_standard_valid), ("aid", _aid_region),
                  ("aid", _aid_amount)),
     "visit": (("aid", _aid_donation),),
@@ -1024,17 +1024,26 @@ def _dependants(record: dict, source: RecordSource, schemas: Schemas) -> dict[st
 
 def broken_referrers(record: dict, source: RecordSource, schemas: Schemas) -> list[Finding]:
     """Errors the record as it is in `source` causes in the records that refer to it or read it."""
-    return _broken_dependants(record, source, schemas)[0]
+    return _dependants_checked(record, source, schemas)[0]
 
 
-def _broken_dependants(record: dict, source: RecordSource, schemas: Schemas) -> tuple[list[Finding], dict[str, bool]]:
-    """broken_referrers, and of each record it found: whether that record names this one."""
+def _dependants_checked(record: dict, source: RecordSource, schemas: Schemas
+                        ) -> tuple[list[Finding], list[Finding], dict[str, bool]]:
+    """(broken_referrers, the warnings the change gives those records that they did not have
+    before it, and of each record found: whether it names this one). The warnings are looked
+    for only where `source` knows the record as it was before (a save, a merge, the hub) and it
+    differs: a warning never stops a save, but whoever changed a standard or a pupil is told
+    which payments it now leaves off their standard."""
     rules = DEPENDENT.get(record.get("type"), ()) + tuple((t, rule) for t, _finder, rule in READERS.get(record.get("type"), ()))
     if not rules or not ids.is_id(record.get("id")):
-        return [], {}
+        return [], [], {}
     out: list[Finding] = []
+    warned: list[Finding] = []
     wanted = {t for t, _rule in rules}
     dependants = _dependants(record, source, schemas)
+    was = getattr(source, "before", None)
+    was = was(record["id"]) if was is not None else record
+    as_was = _As(source, record["id"], was) if was != record else None
     for other_id in dependants:
         other = source.get(other_id)
         if not isinstance(other, dict) or other.get("type") not in wanted:
@@ -1042,21 +1051,55 @@ def _broken_dependants(record: dict, source: RecordSource, schemas: Schemas) -> 
         if any(f.level == "error" for f in schemas.check(other)):
             continue   # the rules run only on records that fit their schema (validate names it)
         c = _Ctx(other, source, schemas)
-        out += [f for t, rule in rules if t == other["type"] for f in rule(c, other) if f.level == "error"]
-    return out, dependants
+        found = [f for t, rule in rules if t == other["type"] for f in rule(c, other)]
+        out += [f for f in found if f.level == "error"]
+        warnings = [f for f in found if f.level == "warning"]
+        if warnings and as_was is not None:
+            c = _Ctx(other, as_was, schemas)
+            had = {(f.path, f.rule) for t, rule in rules if t == other["type"] for f in rule(c, other)
+                   if f.level == "warning"}
+            warned += [f for f in warnings if (f.path, f.rule) not in had]
+    return out, warned, dependants
+
+
+class _As:
+    """A source in which one record is as it was before the change (absent: it was not there)."""
+
+    def __init__(self, source: RecordSource, record_id: str, was: dict | None):
+        self.source, self.rid, self.was = source, record_id, was
+
+    def get(self, record_id: str) -> dict | None:
+        return self.was if record_id == self.rid else self.source.get(record_id)
+
+    def find(self, type: str, **equal: object) -> list[dict]:
+        found = [d for d in self.source.find(type, **equal) if d.get("id") != self.rid]
+        was = self.was
+        if was is not None and was.get("type") == type and all(_field(was, k) == v for k, v in equal.items()):
+            found = sorted([*found, was], key=lambda d: str(d.get("id")))
+        return found
+
+
+def _field(record: dict, name: str) -> object:
+    """A field as find names it (nested with `__` or dots)."""
+    node: object = record
+    for part in name.replace("__", ".").split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
 
 
 def _referrers_kept(c: _Ctx, r: dict) -> Iterator[Finding]:
-    broken, dependants = _broken_dependants(r, c.source, c.schemas)
-    if broken:
-        shown = sorted({f"{f.record} {dotted(f.path)}".strip() for f in broken})
+    broken, warned, dependants = _dependants_checked(r, c.source, c.schemas)
+    for found, level, rule in ((broken, "error", "rule.breaks_referrers"), (warned, "warning", "rule.warns_referrers")):
+        if not found:
+            continue
+        shown = sorted({f"{f.record} {dotted(f.path)}".strip() for f in found})
         # Those naming it refer to it; a reader's rule reads it without naming it (a payment
         # checked against its pupil's recognition, its school's county, the term's calendar).
-        naming = {dependants.get(f.record, True) for f in broken}
+        naming = {dependants.get(f.record, True) for f in found}
         who = "rule.who_both" if len(naming) > 1 else "rule.who_naming" if naming == {True} else "rule.who_reading"
-        yield c.error((), "rule.breaks_referrers", who=Word(who), count=len({f.record for f in broken}),
-                      list="、".join(shown[:MAX_LISTED]) + ("…" if len(shown) > MAX_LISTED else ""),
-                      first=broken[0].record)
+        yield c.finding(level, (), rule, {"who": Word(who), "count": len({f.record for f in found}),
+                                          "list": "、".join(shown[:MAX_LISTED]) + ("…" if len(shown) > MAX_LISTED else ""),
+                                          "first": found[0].record})
 
 
 for _type in {**DEPENDENT, **READERS}:
