@@ -36,6 +36,7 @@ from store.ledger import search
 FORMAT = 9          # raise when the tables change shape: an older file is emptied and read afresh
 PARSED = 4096       # records kept parsed in the process (the rows a screen shows, a save's neighbours)
 PAGE = 2000         # rows read at a time by a walk over many records
+HITS_KEPT = 200_000  # ids of recent searches' hits kept together (a few MB)
 WAIT_MS = 600_000   # how long a writer waits for another (the first build of a million records)
 
 Change = tuple[str, "str | None", "dict | str | None"]   # (id, blob, record or its file's text); None deletes
@@ -116,7 +117,9 @@ class Index:
         self._parsed: OrderedDict[str, tuple[str, dict]] = OrderedDict()   # id -> (blob, record)
         self._trial: dict[str, dict | None] = {}
         self._trial_keyed: dict[tuple[str, str], dict[Any, list[dict]]] = {}
-        self._hits: tuple[tuple, set[str]] | None = None
+        # The hits of the last few searches (a filter typed, then backspaced, asks again), while
+        # they hold no more than HITS_KEPT ids together.
+        self._hits: OrderedDict[tuple, set[str]] = OrderedDict()
         self._indexed: set[tuple[str, str]] = set()
         self.docs = _Docs(self)
         self.blobs = _Blobs(self)
@@ -233,7 +236,7 @@ class Index:
                     self._remake_text(other, texts)
                 changed.append(rid)
             self._set_meta("tree", records_tree)
-        self._hits = None
+        self._hits.clear()
         return changed
 
     def _remake_text(self, rid: str, texts: set[str]) -> None:
@@ -423,11 +426,12 @@ class Index:
         return "" if doc is None else search.haystack(doc, self.get)
 
     @_healing
-    def matching(self, rids: Iterable[str], text: str) -> list[str]:
+    def matching(self, rids: Iterable[str], text: str, types: list[str] | None = None) -> list[str]:
         """The ids, in the order given, of the records whose text holds `text` (pinyin initials
-        too): a list already in order is filtered in one pass, never sorted again."""
+        too): a list already in order is filtered in one pass, never sorted again. `types`: those
+        of the ids, when the caller knows them."""
         rids = list(rids)
-        types = sorted({rid.split("-", 1)[0] for rid in rids})
+        types = types or sorted({rid.split("-", 1)[0] for rid in rids})
         hits = self._text_hits(types, text)
         return [r for r in rids if r in hits]
 
@@ -447,8 +451,9 @@ class Index:
         needle = search.needle(text)
         english = search.searched_in_english()
         key = (needle, tuple(types), self.records_tree, english)
-        if self._hits is not None and self._hits[0] == key:
-            return self._hits[1]
+        if key in self._hits:
+            self._hits.move_to_end(key)
+            return self._hits[key]
         for rtype in types:
             self.prepare_texts(rtype)
         marks = ",".join("?" * len(types))
@@ -472,7 +477,9 @@ class Index:
         if english:   # (what English mode shows for enumerated values: a few words a record, read as they are)
             found.update(rid for (rid,) in self._all(
                 f"SELECT id FROM texts WHERE type IN ({marks}) AND instr(hay_en, ?) > 0", (*types, needle)))
-        self._hits = (key, found)
+        self._hits[key] = found
+        while len(self._hits) > 1 and (len(self._hits) > 8 or sum(map(len, self._hits.values())) > HITS_KEPT):
+            self._hits.popitem(last=False)
         return found
 
     # -- SQL ------------------------------------------------------------------
@@ -583,7 +590,7 @@ class Index:
 
     def _forget(self) -> None:
         self._parsed.clear()
-        self._hits = None
+        self._hits.clear()
 
     def close(self) -> None:
         """Let go of the file (reading again opens it again); an index in memory stays."""

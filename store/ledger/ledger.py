@@ -409,11 +409,12 @@ class Ledger:
         A slice at a time under the lock: before the text index is made (a few hundred ms at 20k
         records) a save, a refresh or the screen's own reads never wait long for it."""
         found: list[str] = []
+        types = sorted({rid.split("-", 1)[0] for rid in record_ids})
         for start in range(0, len(record_ids), SLICE):
             if stop():
                 break
             with self._lock:
-                found += self.index.matching(record_ids[start:start + SLICE], text)
+                found += self.index.matching(record_ids[start:start + SLICE], text, types)
         return found
 
     def prepare_search(self, record_type: str, stop: Callable[[], bool] = lambda: False) -> None:

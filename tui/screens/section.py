@@ -14,6 +14,7 @@ import copy
 from dataclasses import replace
 from typing import Any, Callable
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -131,6 +132,7 @@ class SectionScreen(LedgerScreen):
         self._sorted: tuple[tuple, list[str]] = ((), [])        # (tip, language, column, reverse), ids in order
         self._conflicts_at: tuple[tuple, dict[str, list[str]]] = ((), {})   # (tip, language), conflicts
         self._search_ready = False
+        self._bar_lines: int | None = None               # lines of the bar as last laid out
         self.conflicts: dict[str, list[str]] = {}   # record in conflict -> the fields in conflict
 
     # -- layout ----------------------------------------------------------------
@@ -266,7 +268,14 @@ class SectionScreen(LedgerScreen):
         if self.only is not None:
             bar.append("\n")
             bar.append(i18n.t("tui.section.only", caption=self.only_caption), style="bold yellow")
-        self.query_one("#section-bar", Static).update(bar)
+        widget = self.query_one("#section-bar", Static)
+        # The screen is laid out again only when the bar's lines change in number: the count in it
+        # changes with every key typed in the filter, and a layout repaints every widget on screen.
+        width = widget.content_region.width
+        lines = [cell_len(line) for line in bar.plain.split("\n")]
+        shape = len(lines) if width > 0 and max(lines) <= width else None
+        widget.update(bar, layout=shape is None or shape != self._bar_lines)
+        self._bar_lines = shape
 
     def _show_detail(self) -> None:
         rid = self.list.highlighted
