@@ -1,4 +1,8 @@
-"""The recognition steps a coordinator takes for a school's list: the public notice (公示).
+"""The recognition steps a coordinator takes, each one commit by the person acting: the application
+(申请), the class review (民主评议), the school's check (学校审核), the public notice (公示),
+objections raised and settled (异议), the approval (审批). The rules (store/rules/checks.py) hold
+the order: a step before the one it follows, an approval before the notice ended or with an
+objection open, is refused with the record, field and rule named.
 
 The notice lists the recognitions under review (reviewed and passed, checked by the school, not yet
 on a notice nor approved), is posted for at least five working days, and is recorded in one commit as a posting record
@@ -9,9 +13,10 @@ import datetime as dt
 
 from store.core import ids
 from store.core.errors import BangfuError
+from store.core.i18n import Word
 from store.ledger.ledger import NEW, Change
 from store.privacy.notice import working_days_end
-from store.rules import recognitions
+from store.rules import recognitions, situation
 
 
 class NoticeRefused(BangfuError):
@@ -44,3 +49,135 @@ def post_notice(ledger, school: str, year: str, *, where: str, start: dt.date,
     ledger.commit([Change(notice["id"], notice, NEW)], action="notice", message=f"notice: {len(listed)} recognitions of {year} posted at {where}",
                   extra_trailers={"School": school, "School-Year": year})
     return notice, listed
+
+
+# --- the steps before and after the notice: each one commit, for one student or a school's list ------
+
+class StepRefused(BangfuError):
+    pass
+
+
+def _name(ledger, rid: str | None) -> str:
+    return (ledger.index.get(rid or "") or {}).get("name", rid or "?")
+
+
+def of_student(ledger, student: str, year: str) -> dict:
+    """The student's recognition of a school year (made by the application)."""
+    found = ledger.find("recognition", student=student, school_year=year)
+    if not found:
+        raise StepRefused("aid.step.no_application", student=_name(ledger, student), year=year)
+    return found[0]
+
+
+def waiting(ledger, school: str, year: str, step: str) -> list[dict]:
+    """The school's recognitions of the year whose next step is `step` (review, check, approval)."""
+    mine = ledger.find("recognition", school=school, school_year=year)
+    if step == "review":
+        found = [r for r in mine if not r.get("review")]
+    elif step == "check":
+        found = [r for r in mine if (r.get("review") or {}).get("result") == "通过" and not r.get("check")]
+    else:
+        posted = {rid for p in ledger.find("posting", school=school, school_year=year)
+                  for rid in p.get("recognitions") or []}
+        found = [r for r in mine if r["id"] in posted and not r.get("approval")]
+    if not found:
+        raise StepRefused("aid.step.nothing_waiting", school=_name(ledger, school), year=year,
+                          step=Word(f"rule.step.{step}"))
+    return sorted(found, key=lambda r: r["id"])
+
+
+def _save(ledger, docs: list[dict], action: str, what: str, author=None) -> str:
+    schools = sorted({_name(ledger, d.get("school")) for d in docs})
+    saved = ledger.commit([Change(d["id"], d, ledger.version(d["id"]) if action != "apply" else NEW) for d in docs],
+                          action=action, author=author,
+                          message=f"recognition: {what} {len(docs)} of {docs[0]['school_year']} at {'、'.join(schools)}")
+    return saved[0].commit or ""
+
+
+def _not_yet(ledger, r: dict, step: str) -> None:
+    done = r.get(step)
+    if done:
+        raise StepRefused("aid.step.already", student=_name(ledger, r.get("student")), year=r.get("school_year"),
+                          step=Word(f"rule.step.{step}"), date=done.get("date", ""),
+                          by=done.get("by") or done.get("applicant") or "、".join(done.get("members") or []))
+
+
+def apply(ledger, students: list[str], year: str, *, on: dt.date, applicant: str | None = None,
+          groups: list[str] = (), reasons: str | None = None, evidence: list[str] = (), pledge: bool = False,
+          author=None) -> tuple[list[dict], str]:
+    """The application (申请): a recognition for each student, at the school they stand at that year."""
+    from store.aid.duty import stands_in
+
+    docs = []
+    for sid in students:
+        student = ledger.get(sid)
+        if not stands_in(student, year):
+            raise StepRefused("aid.step.not_in_year", student=student.get("name", sid), year=year,
+                              present=student.get("school_year", ""))
+        if ledger.find("recognition", student=sid, school_year=year):
+            _not_yet(ledger, ledger.find("recognition", student=sid, school_year=year)[0], "application")
+        application = {"date": on.isoformat(), "applicant": applicant or student.get("name", ""),
+                       "pledge_signed": pledge}
+        if groups:
+            application["groups"] = list(groups)
+        if reasons:
+            application["reasons"] = reasons
+        if evidence:
+            application["evidence"] = list(evidence)
+        docs.append({"id": ids.new_id("recognition"), "type": "recognition", "schema_version": 2, "student": sid,
+                     "school_year": year, "school": situation.situation(student, year=year).get("school"),
+                     "application": application})
+    return docs, _save(ledger, docs, "apply", "apply", author)
+
+
+def review(ledger, found: list[dict], *, on: dt.date, members: list[str], result: str, level: str | None,
+           author=None) -> tuple[list[dict], str]:
+    """The class or grade group's review (民主评议): its members, result and level."""
+    docs = []
+    for r in found:
+        _not_yet(ledger, r, "review")
+        step = {"date": on.isoformat(), "members": list(members), "result": result}
+        if level:
+            step["level"] = level
+        docs.append({**r, "review": step})
+    return docs, _save(ledger, docs, "assess", "review", author)
+
+
+def check(ledger, found: list[dict], *, on: dt.date, by: str, author=None) -> tuple[list[dict], str]:
+    """The school's check of the review (学校审核)."""
+    docs = []
+    for r in found:
+        _not_yet(ledger, r, "check")
+        docs.append({**r, "check": {"date": on.isoformat(), "by": by}})
+    return docs, _save(ledger, docs, "check", "check", author)
+
+
+def object_to(ledger, r: dict, *, on: dt.date, raised_by: str, content: str, author=None) -> tuple[dict, str]:
+    """An objection raised during the notice (异议), recorded as it came."""
+    doc = {**r, "objections": [*(r.get("objections") or []),
+                               {"date": on.isoformat(), "raised_by": raised_by, "content": content}]}
+    return doc, _save(ledger, [doc], "object", "objection to", author)
+
+
+def settle(ledger, r: dict, *, on: dt.date, settlement: str, raised_on: str | None = None,
+           author=None) -> tuple[dict, str]:
+    """How an open objection was settled (the only open one, or the one raised on `raised_on`)."""
+    open_ = [i for i, o in enumerate(r.get("objections") or []) if not o.get("settlement")
+             and (raised_on is None or o.get("date") == raised_on)]
+    if len(open_) != 1:
+        raise StepRefused("aid.step.no_open_objection" if not open_ else "aid.step.which_objection",
+                          student=_name(ledger, r.get("student")), year=r.get("school_year"), count=len(open_))
+    objections = [dict(o) for o in r["objections"]]
+    objections[open_[0]].update(settled_on=on.isoformat(), settlement=settlement)
+    doc = {**r, "objections": objections}
+    return doc, _save(ledger, [doc], "object", "objection settled for", author)
+
+
+def approve(ledger, found: list[dict], *, on: dt.date, by: str, outcome: str = "认定",
+            author=None) -> tuple[list[dict], str]:
+    """The approval (审批) after the notice ended, with the outcome (认定 or 不予认定)."""
+    docs = []
+    for r in found:
+        _not_yet(ledger, r, "approval")
+        docs.append({**r, "approval": {"date": on.isoformat(), "by": by}, "outcome": outcome})
+    return docs, _save(ledger, docs, "approve", "approve", author)
