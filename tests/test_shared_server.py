@@ -8,6 +8,7 @@ import json
 import os
 import pwd
 import shutil
+import socket
 import stat
 import subprocess
 from pathlib import Path
@@ -246,3 +247,32 @@ def passphrase_of(user: str) -> str:
     os.chown(path, accounts.pwd.getpwnam(user).pw_uid, -1)
     path.chmod(0o600)
     return str(path)
+
+
+def test_the_author_is_the_coordinator_acting_not_the_machines_or_the_ledgers_git_identity(server):
+    """Several coordinators on one server: an identity in the machine's git settings (as
+    /etc/gitconfig; here through GIT_CONFIG_SYSTEM) or in the shared ledger's own settings is
+    everyone's, so no commit is authored by it. The author is whoever acts: their own git
+    identity (~/.gitconfig), else their Unix account."""
+    ledger = server.ledger("authors")
+    one, two = COORDS
+    subprocess.run(["git", "-c", "safe.directory=*", "-C", str(ledger), "config", "user.name", "服务器"], check=True)
+    subprocess.run(["git", "-c", "safe.directory=*", "-C", str(ledger), "config", "user.email", "srv@example.cn"],
+                   check=True)
+    machine = Path(accounts.open_folder("bangfu-gitconfig-")) / "gitconfig"
+    machine.write_text("[user]\n\tname = 本机\n\temail = root@example.cn\n", encoding="utf-8")
+    machine.chmod(0o644)
+    env = {"GIT_CONFIG_SYSTEM": str(machine)}
+    home = Path(os.path.expanduser(f"~{two}"))
+    assert run_as(two, ["git", "config", "--global", "user.name", "马老师"]).returncode == 0
+    try:
+        school = server.ok(one, "-L", str(ledger), "add", "school", input=json.dumps(SCHOOL), env=env).strip()
+        server.ok(two, "-L", str(ledger), "set", school, "township=甲镇", env=env)
+    finally:
+        run_as(two, ["git", "config", "--global", "--unset", "user.name"])
+        shutil.rmtree(machine.parent, ignore_errors=True)
+    log = subprocess.run(["git", "-c", "safe.directory=*", "-C", str(ledger), "log", "-2", "--format=%an <%ae>", "main"],
+                         capture_output=True, text=True).stdout.splitlines()
+    assert [line.split(" <")[0] for line in log] == ["马老师", one]
+    assert log[1].endswith(f"<{one}@{socket.gethostname()}>") and "本机" not in "".join(log) and "服务器" not in "".join(log)
+    assert "user.name" not in (home / ".gitconfig").read_text()

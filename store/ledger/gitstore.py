@@ -153,6 +153,7 @@ class GitStore:
         self._lock = threading.RLock()
         self._env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
         self._config: dict[str, str] = {}
+        self._scopes: dict[str, list[tuple[str, str]]] = {}
         self._config_loaded = False
         self._reflog = self.config("core.logAllRefUpdates", "true" if not self.bare else "false") in ("true", "always")
         # Objects, refs and reflogs are written in-process, so they follow git's
@@ -175,13 +176,22 @@ class GitStore:
         """A git config value, read once per process (settings do not change under a session)."""
         if not self._config_loaded:
             # One `git config --list` for all settings: git's own rules (GIT_CONFIG_GLOBAL,
-            # includes, system file) rather than an imitation of them.
-            for item in self.run("config", "--list", "-z", check=False).split(b"\0"):
+            # includes, system file) rather than an imitation of them; each with where it was
+            # set (system, global, local, worktree, command), the last one winning as in git.
+            items = self.run("config", "--list", "--show-scope", "-z", check=False).split(b"\0")
+            for scope, item in zip(items[::2], items[1::2]):
                 name, _, value = item.decode("utf-8", "replace").partition("\n")
                 if name:
                     self._config[name.lower()] = value
+                    self._scopes.setdefault(name.lower(), []).append((scope.decode(), value))
             self._config_loaded = True
         return self._config.get(key.lower()) or default
+
+    def config_by_scope(self, key: str) -> list[tuple[str, str]]:
+        """Each value a setting is given, with where (system, global, local, worktree, command),
+        in the order git reads them."""
+        self.config(key)
+        return self._scopes.get(key.lower(), [])
 
     def set_config(self, key: str, value: str) -> None:
         self.run("config", key, value)

@@ -789,9 +789,17 @@ def _os_detail(exc: BaseException) -> str:
 
 
 def default_author(store: GitStore) -> Person:
-    """The person saving: their git identity, else their account on this machine."""
-    name = os.environ.get("GIT_AUTHOR_NAME") or store.config("user.name")
-    email = os.environ.get("GIT_AUTHOR_EMAIL") or store.config("user.email")
+    """The person saving: who they say they are (GIT_AUTHOR_NAME, their own git settings, or the
+    ledger's when it is theirs alone), else their account on this machine. The machine's git
+    settings (/etc/gitconfig) and a shared ledger's own are everyone's who works there: several
+    coordinators on one server would all be authored by the one name they hold."""
+    mine = ("global", "command") if store.sharing else ("global", "command", "local", "worktree")
+
+    def own(key: str) -> str | None:
+        return next((value for scope, value in reversed(store.config_by_scope(key)) if scope in mine and value), None)
+
+    name = os.environ.get("GIT_AUTHOR_NAME") or own("user.name")
+    email = os.environ.get("GIT_AUTHOR_EMAIL") or own("user.email")
     account = pwd.getpwuid(os.getuid()).pw_name
     return Person(name or account, email or f"{account}@{socket.gethostname()}")
 
