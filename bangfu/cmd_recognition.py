@@ -192,25 +192,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     ledger = open_ledger(args)
     school = school_id(ledger, args.school)
     year = _year(args.year) if args.year else situation.school_year_of(dt.date.today())
-    found = sorted(ledger.find("recognition", school=school, school_year=year),
-                   key=lambda r: ((ledger.index.get(r["student"]) or {}).get("name", ""), r["id"]))
-    postings = ledger.find("posting", school=school, school_year=year)
+    found = recognition.standings(ledger, school, year)
     if output.JSON:
-        data(found)
+        data([vars(s) for s in found])
         return 0
-    rows = []
-    for r in found:
-        student = ledger.index.get(r["student"]) or {}
-        then = situation.situation(student, year=year)
-        notice = recognitions.posting_of(r, postings)
-        open_ = sum(1 for o in r.get("objections") or [] if not o.get("settlement"))
-        rows.append([student.get("name", r["student"]), f"{then.get('grade') or ''} {then.get('class_name') or ''}".strip(),
-                     *[(r.get(s) or {}).get("date", "") for s in ("application", "review", "check")],
-                     f"{notice['start']}—{notice['end']}" if notice else "",
-                     str(open_) if open_ else "", (r.get("approval") or {}).get("date", ""),
-                     i18n.value(r["outcome"]) if r.get("outcome") else i18n.value((r.get("review") or {}).get("level") or "")])
-    output.table(rows, [i18n.t(f"aid.step.cmd.col_{c}") for c in
-                        ("student", "class", "application", "review", "check", "notice", "objections", "approval",
-                         "outcome")])
+    output.table([[s.name, s.grade_class, s.applied, s.reviewed, s.checked, s.notice,
+                   str(s.open_objections) if s.open_objections else "", s.approved, i18n.value(s.outcome)]
+                  for s in found],
+                 [i18n.t(f"aid.step.cmd.col_{c}") for c in
+                  ("student", "class", "application", "review", "check", "notice", "objections", "approval", "outcome")])
     out(i18n.t("aid.step.cmd.listed", count=len(found), year=year))
     return 0

@@ -265,6 +265,11 @@ class BangfuApp(KeysInOrder, App[int]):
         from .modals.batch import BatchDialog
         self.push_screen(BatchDialog(self.ledger, self.term, self.today))
 
+    def open_recognitions(self) -> None:
+        """The recognition (认定) of a school's students for a school year, step by step."""
+        from .modals.recognition import RecognitionDialog
+        self.push_screen(RecognitionDialog(self.ledger, self.today))
+
     def show_progress(self, plan_id: str) -> None:
         """The dashboard for a plan: the current term if the plan runs now, else the plan's
         nearest term (its last one once it has ended), with the plan highlighted."""

@@ -10,13 +10,14 @@ on a notice nor approved), is posted for at least five working days, and is reco
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from store.core import ids
 from store.core.errors import BangfuError
 from store.core.i18n import Word
 from store.ledger.ledger import NEW, Change
 from store.privacy.notice import working_days_end
-from store.rules import recognitions, situation
+from store.rules import checks, recognitions, situation
 
 
 class NoticeRefused(BangfuError):
@@ -111,6 +112,10 @@ def apply(ledger, students: list[str], year: str, *, on: dt.date, applicant: str
     docs = []
     for sid in students:
         student = ledger.get(sid)
+        gone = [e for e in student.get("events") or [] if e.get("event") == "退出" and str(e.get("date", "")) <= on.isoformat()]
+        if checks.student_status(student, on) == checks.LEFT and gone:
+            raise StepRefused("aid.step.left", student=student.get("name", sid), date=gone[-1].get("date", ""),
+                              reason=gone[-1].get("reason") or "—")
         if not stands_in(student, year):
             raise StepRefused("aid.step.not_in_year", student=student.get("name", sid), year=year,
                               present=student.get("school_year", ""))
@@ -181,3 +186,38 @@ def approve(ledger, found: list[dict], *, on: dt.date, by: str, outcome: str = "
         _not_yet(ledger, r, "approval")
         docs.append({**r, "approval": {"date": on.isoformat(), "by": by}, "outcome": outcome})
     return docs, _save(ledger, docs, "approve", "approve", author)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one recognition stands: the date of each step taken, as the list of a school shows it."""
+    recognition: str
+    student: str
+    name: str
+    grade_class: str                # in the school year
+    applied: str
+    reviewed: str
+    checked: str
+    notice: str                     # "start—end" of the notice that listed it
+    open_objections: int
+    approved: str
+    outcome: str                    # the outcome once approved, else the level the review gave
+
+
+def standings(ledger, school: str, year: str) -> list[Standing]:
+    """The school's recognitions of a school year, by name, with the steps each has taken."""
+    postings = ledger.find("posting", school=school, school_year=year)
+    out = []
+    for r in ledger.find("recognition", school=school, school_year=year):
+        student = ledger.index.get(r["student"]) or {}
+        then = situation.situation(student, year=year)
+        notice = recognitions.posting_of(r, postings)
+        out.append(Standing(
+            r["id"], r["student"], student.get("name", r["student"]),
+            f"{then.get('grade') or ''} {then.get('class_name') or ''}".strip(),
+            *[str((r.get(s) or {}).get("date", "")) for s in ("application", "review", "check")],
+            f"{notice.get('start', '')}—{notice.get('end', '')}" if notice else "",
+            sum(1 for o in r.get("objections") or [] if not o.get("settlement")),
+            str((r.get("approval") or {}).get("date", "")),
+            r.get("outcome") or (r.get("review") or {}).get("level") or ""))
+    return sorted(out, key=lambda s: (s.name, s.recognition))

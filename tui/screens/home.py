@@ -271,6 +271,7 @@ class HomeScreen(LedgerScreen):
         Binding("y", "sync", "tui.key.sync", id="bangfu.home.sync"),
         # (not in the footer: 80 columns have no room; the palette and help list it)
         Binding("b", "batch", "tui.key.batch", show=False, id="bangfu.home.batch"),
+        Binding("r", "recognition", "tui.key.recognition", show=False, id="bangfu.home.recognition"),
         Binding("v", "year_view", "tui.key.year_view", id="bangfu.home.year_view", show=False),
     ]
 
@@ -473,12 +474,15 @@ class HomeScreen(LedgerScreen):
 
     # -- sync and conflicts ------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("sync", "batch") and self.bangfu.read_only:
+        if action in ("sync", "batch", "recognition") and self.bangfu.read_only:
             return False  # a sync writes the ledger (merges, fast-forwards), and so does a batch
         return True
 
     def action_batch(self) -> None:
         self.bangfu.open_batches()
+
+    def action_recognition(self) -> None:
+        self.bangfu.open_recognitions()
 
     def action_sync(self) -> None:
         if not self.bangfu.read_only:

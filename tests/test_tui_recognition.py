@@ -1,0 +1,94 @@
+"""The recognition dialog (困难认定) at 80x24, in Chinese and English: reached from home (`r`), a
+school's applications, class review, school check, notice (recorded and exported, names masked) and
+approval, each step one commit by the person acting; an approval before the notice ended is refused
+in the status line with the record, field and rule, and nothing is committed."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from textual.widgets import DataTable, Input, Select, Static
+
+from store.core import i18n
+from test_aid_steps_cli import school_of_three  # noqa: F401  (某县一中 and 甲 乙 丙 of 2026-2027)
+from test_tui_app import pilot_test, settle, static_text
+from test_tui_batch import until
+from tui.app import BangfuApp
+from tui.modals.recognition import RecognitionDialog
+
+WORDS = {
+    "zh": dict(applied="已记录申请：1 名学生", reviewed="已记录评议：2 名学生", checked="已记录学校审核：2 名学生",
+               posted="公示已记录：2 名学生；名单已导出", approved="已记录审批：2 名学生",
+               head="2026-2027 学年 2 条：待评议 0，待审核 0，待公示 0，待审批 2", file="认定公示-某县第一中学-2026-2027.csv",
+               early="审批日期 2026-09-08 不在公示期结束（2026-09-08）之后", left="丙 已于 2026-09-01 退出（转学），不能申请认定"),
+    "en": dict(applied="Application recorded: 1", left="丙 left on 2026-09-01 (转学): no application can be recorded"),
+}
+
+
+def status(dialog) -> str:
+    return " ".join(static_text(dialog.query_one("#rec-status", Static)).split())
+
+
+async def step(pilot, dialog, button: str, **typed: str) -> None:
+    for widget, text in typed.items():
+        field = dialog.query_one(f"#rec-{widget}", Input)
+        field.value = ""
+        field.focus()
+        await pilot.pause()
+        await pilot.press(*text)
+    await pilot.click(f"#rec-{button}")
+    await until(pilot, lambda: not dialog._busy)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pilot_test
+async def test_a_schools_recognition_run_in_the_dashboard(school_of_three, tmp_path, monkeypatch, lang):  # noqa: F811
+    ledger = school_of_three
+    gone = next(s for s in ledger.scan("student") if s["name"] == "丙")
+    ledger.put({**gone, "events": [{"date": "2025-09-01", "event": "认定"},
+                                   {"date": "2026-09-01", "event": "退出", "reason": "转学"}]},
+               base=ledger.version(gone["id"]))
+    monkeypatch.chdir(tmp_path)
+    i18n.set_lang(lang)
+    words = WORDS[lang]
+    app = BangfuApp(ledger, today=dt.date(2026, 9, 2))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, RecognitionDialog))
+        dialog = app.screen
+        for widget in ("#rec-school", "#rec-apply", "#rec-approve", "#rec-close", "#rec-status", "#rec-list"):
+            region = dialog.query_one(widget).region
+            assert region.right <= 80 and region.bottom <= 24 and region.height > 0, widget
+        assert dialog.query_one("#rec-year", Input).value == "2026-2027"
+        school = next(s["id"] for s in ledger.scan("school"))
+        dialog.query_one("#rec-school", Select).value = school
+        await step(pilot, dialog, "apply", student="甲")
+        assert status(dialog) == words["applied"]
+        await step(pilot, dialog, "apply", student="丙")          # gone before the school year: refused
+        assert status(dialog) == words["left"]
+        if lang == "en":      # (the whole run once, in Chinese: English reads its words and a refusal)
+            await step(pilot, dialog, "approve")
+            assert status(dialog) == "某县第一中学 has no recognition of 2026-2027 waiting for its approval"
+            return
+        await step(pilot, dialog, "apply", student="乙")
+        dialog.query_one("#rec-level", Select).value = "困难"
+        await step(pilot, dialog, "review", by="班主任 田秀英,家长代表 马强")
+        assert status(dialog) == words["reviewed"]
+        await step(pilot, dialog, "check", by="资助专干 马红梅")
+        assert status(dialog) == words["checked"]
+        await step(pilot, dialog, "publish", where="校务公开栏")    # Wednesday 2 September: ends Tuesday 8th
+        assert status(dialog).startswith(words["posted"])
+        exported = (tmp_path / words["file"]).read_text(encoding="utf-8-sig")
+        assert "甲*" not in exported and "甲" not in exported.split("\n", 3)[3] and "2026-09-02" in exported
+        assert static_text(dialog.query_one("#rec-head", Static)) == words["head"]
+        await step(pilot, dialog, "approve", date="2026-09-08", by="校长 杨建国")
+        assert words["early"] in status(dialog) and "-error" in dialog.query_one("#rec-status").classes
+        await step(pilot, dialog, "approve", date="2026-09-09")
+        assert status(dialog) == words["approved"]
+        assert dialog.query_one("#rec-list", DataTable).row_count == 2
+    ledger.refresh()
+    assert sorted((r["approval"]["by"], r["approval"]["date"], r["outcome"]) for r in ledger.scan("recognition")) == \
+        [("校长 杨建国", "2026-09-09", "认定")] * 2
+    assert [(e["author"], e["trailers"]["Action"][0]) for e in ledger.log(limit=6)] == [
+        ("测试员", a) for a in ("approve", "notice", "check", "assess", "apply", "apply")]
