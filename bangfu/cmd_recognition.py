@@ -161,22 +161,24 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_object(args: argparse.Namespace) -> int:
     ledger = open_ledger(args, write=True)
-    on, _year_, [found] = _one(args, ledger)
+    on, _year_, found = _one(args, ledger)
     doc, commit = recognition.object_to(ledger, found, on=on, raised_by=args.raised_by, content=args.content)
     return _done(ledger, "aid.step.objected", [doc], commit, date=on.isoformat(), raised_by=args.raised_by)
 
 
 def cmd_settle(args: argparse.Namespace) -> int:
     ledger = open_ledger(args, write=True)
-    on, _year_, [found] = _one(args, ledger)
+    on, _year_, found = _one(args, ledger)
     doc, commit = recognition.settle(ledger, found, on=on, settlement=args.settlement, raised_on=args.raised_on)
     return _done(ledger, "aid.step.settled", [doc], commit, date=on.isoformat())
 
 
-def _one(args: argparse.Namespace, ledger) -> tuple[dt.date, str, list[dict]]:
+def _one(args: argparse.Namespace, ledger) -> tuple[dt.date, str, dict]:
+    """An objection is about one student's recognition."""
     if len(args.students) != 1:
         raise UsageError("aid.step.cmd.one_student")
-    return _found(args, ledger, "approval")
+    on, year, school = _context(args, ledger)
+    return on, year, recognition.of_student(ledger, student_id(ledger, args.students[0], school), year)
 
 
 def cmd_approve(args: argparse.Namespace) -> int:

@@ -169,7 +169,7 @@ class RecognitionDialog(ModalScreen[None]):
         try:
             done = run()
         except BangfuError as exc:
-            call(self._failed, str(exc).split("\n")[0] if "\n" not in str(exc) else " ".join(str(exc).split()))
+            call(self._failed, " ".join(str(exc).split()))   # (a refusal's findings, one line each, as one text)
         except Exception as exc:  # never a traceback on screen
             call(self._failed, i18n.t("forms.form.unexpected", detail=type(exc).__name__))
         else:
