@@ -403,6 +403,22 @@ def test_a_visit_logged_here_that_an_upgrade_made_there_refuses_stops_the_merge_
     assert_valid(a)
 
 
+def test_a_visit_logged_there_that_an_upgrade_made_here_refuses_waits_in_a_conflict(sites, tmp_path, capsys):
+    # 甲站 caps a visit at 12 学时; 乙站, not yet upgraded, logged one of 20 学时 and noted the plan.
+    a, b, n = sites
+    _upgrade(a, tmp_path, capsys, "visit", lambda doc: doc["properties"]["hours"].update(maximum=12), "每次至多12学时")
+    _edit(b, n["plan"], notes="乙站")
+    visit = b.put(_visit(n["plan"], n["shi"], n["sha"], "2006-11-02", hours=20)).id
+    outcome = _merge(a, b)
+    assert (outcome.incoming, outcome.conflicted) == ([n["plan"]], [visit])
+    assert a.get(n["plan"])["notes"] == "乙站" and a.peek([visit]) == [None]
+    [c] = list_conflicts(a)
+    assert (c.record, c.kind, c.kept) == (visit, "rule", "mine")
+    assert c.fields[0].mine is MISSING and c.fields[0].theirs["hours"] == 20    # nothing lost: there to judge
+    assert [(f["rule"], f["field"], f["params"]["limit"]) for f in c.findings] == [("schema.maximum", "hours", "12")]
+    assert_valid(a)
+
+
 def test_a_visit_broken_here_by_a_hand_edit_does_not_stop_their_changes_coming_in(sites):
     # At 甲站 someone moved the visit to 2007-10-12, past the plan's end, straight through git; 乙站 notes
     # 河口小学. The merge is not to blame for the visit: 河口小学's note comes in, nobody is in conflict.
