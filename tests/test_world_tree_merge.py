@@ -204,6 +204,7 @@ def test_a_plan_shortened_there_under_a_visit_logged_here_goes_back_to_mine_in_a
     assert (c.record, c.kind, c.kept) == (n["plan"], "rule", "mine")
     assert [f["rule"] for f in c.findings] == ["rule.breaks_referrers"]
     assert c.fields[0].theirs["period"]["end"] == "2007-01-31"   # the other value waits in the conflict
+    assert c.fields[0].base["period"] == PERIOD and "notes" not in c.fields[0].base
 
 
 def test_a_plan_shortened_here_under_a_visit_logged_there_takes_their_period_and_keeps_the_visit(sites):
@@ -521,6 +522,35 @@ def test_a_plan_moved_here_and_a_visit_logged_there_at_each_end_leave_a_valid_le
     assert waiting.fields[0].theirs["date"] == "2006-09-15"       # nothing lost: it waits to be decided
 
 
+def test_a_donation_cut_alike_on_both_sides_and_paid_out_on_each_keeps_the_payment_made_here(sites):
+    # 3000 元 given to 石桥二小; both sites correct it to 2000 元, then 甲站 pays 王小红 1500 元 out of it and
+    # 乙站 pays 李小兰 1000 元: 2500 元 is more than the 2000 元 given. 乙站's payment waits in a conflict;
+    # the donation, the same on both sides, is in none.
+    a, b, n = sites
+    gift = a.put(_visit(n["plan"], n["shi"], n["sha"], "2006-10-20", kind="捐赠",
+                        donation={"donor": "某爱心企业", "recipient": "石桥镇第二中心小学", "cash_fen": 300_000,
+                                  "total_fen": 300_000})).id
+    pupils = [a.put({"type": "student", "schema_version": 2, "name": name, "sex": "女", "school": n["shi"],
+                     "stage": "小学", "grade": "五年级", "events": [{"date": "2006-09-01", "event": "认定"}]}).id
+              for name in ("王小红", "李小兰")]
+    git(b.path, "fetch", "-q", str(a.path), "main:main")
+    b.refresh()
+    for ledger, pupil, fen in ((a, pupils[0], 150_000), (b, pupils[1], 100_000)):
+        _edit(ledger, gift, donation={"donor": "某爱心企业", "recipient": "石桥镇第二中心小学", "cash_fen": 200_000,
+                                      "total_fen": 200_000})
+        paid = ledger.put({"type": "aid", "schema_version": 2, "student": pupil, "programme": "社会捐助",
+                           "term": "2006-2007-1", "amount_fen": fen, "paid_on": "2006-10-25", "source": "社会捐助",
+                           "method": "银行卡", "donation": gift}).id
+    outcome = _merge(a, b)
+    assert (outcome.incoming, outcome.conflicted) == ([], [paid])
+    [c] = list_conflicts(a)
+    assert (c.record, c.kind, c.kept) == (paid, "rule", "mine")
+    assert [(f["rule"], f["params"]["paid"], f["params"]["cash"]) for f in c.findings] == [
+        ("rule.aid_donation_exceeded", "2,500.00", "2,000.00")]
+    assert [p["amount_fen"] for p in a.index.find("aid", donation=gift)] == [150_000]
+    assert_valid(a)
+
+
 def test_a_file_under_records_that_is_no_record_comes_in_like_any_other_file(sites):
     a, b, n = sites
     blob = b.git.write("blob", "本目录由 bangfu 管理\n".encode())
@@ -528,6 +558,20 @@ def test_a_file_under_records_that_is_no_record_comes_in_like_any_other_file(sit
     assert b.git.swap_ref(b.git.make_commit(tree, [b.tip], b.author(), "readme"), b.tip, "readme")
     _merge(a, b)
     assert a.git.lookup(a.git.commit_tree(a.tip), "records/说明.txt") == blob
+
+
+def test_a_file_under_records_that_is_no_record_changed_differently_on_both_sides_refuses_the_merge(sites):
+    a, b, n = sites
+    for ledger, words in ((a, "甲站的说明\n"), (b, "乙站的说明\n")):
+        tree = ledger.git.write_tree(ledger.git.commit_tree(ledger.tip),
+                                     {"records/说明.txt": ledger.git.write("blob", words.encode())})
+        assert ledger.move_to(ledger.git.make_commit(tree, [ledger.tip], ledger.author(), "说明"), ledger.tip, "说明")
+    before = a.tip
+    with pytest.raises(MergeRefused) as refused:
+        merge_into(a, _theirs(a, b), remote="乙站")
+    assert str(refused.value).startswith("两边都改了 records/说明.txt，且改法不同")
+    a.refresh()
+    assert a.tip == before
 
 
 def test_a_payment_moved_to_another_term_there_and_its_replacement_there_both_come_in(sites):
@@ -540,10 +584,11 @@ def test_a_payment_moved_to_another_term_there_and_its_replacement_there_both_co
     paid = a.put({"type": "aid", "schema_version": 2, "student": pupil, "programme": "普通高中国家助学金",
                   "standard": grant, "amount_fen": 100_000, "term": "2026-2027-1", "paid_on": "2026-10-20",
                   "source": "中央", "method": "银行卡"})
+    a.put({**a.get(paid.id), "id": ids.new_id("aid"), "term": "2025-2026-2", "paid_on": "2026-03-20"})
     git(b.path, "fetch", "-q", str(a.path), "main:main")
     b.refresh()
     _edit(b, paid.id, term="2026-2027-2", paid_on="2027-03-20")
     again = b.put({**a.get(paid.id), "id": ids.new_id("aid"), "paid_on": "2026-10-21"}).id
     outcome = _merge(a, b)
     assert outcome.conflicts == [] and sorted(outcome.incoming) == sorted([paid.id, again])
-    assert sorted(p["term"] for p in a.index.find("aid", student=pupil)) == ["2026-2027-1", "2026-2027-2"]
+    assert sorted(p["term"] for p in a.index.find("aid", student=pupil)) == ["2025-2026-2", "2026-2027-1", "2026-2027-2"]

@@ -262,7 +262,7 @@ def three_way(store: GitStore, base: str, mine: str, theirs: str, schemas: Schem
     files: dict[str, str | None] = {}
     schemas_from = "mine"
     for path, (_old, new) in dt.items():
-        if path.startswith(RECORDS):
+        if _is_record(path):
             continue
         if path in dm and dm[path][1] != new:
             raise MergeRefused("sync.merge_file", path=path)
@@ -270,18 +270,13 @@ def three_way(store: GitStore, base: str, mine: str, theirs: str, schemas: Schem
             files[path] = new
             if path.startswith("schemas/"):
                 schemas_from = "theirs"
-    paths = sorted(p for p in set(dm) | set(dt) if p.startswith(RECORDS))
-    wanted = {s for p in paths if ids.id_from_path(p) for s in (*dm.get(p, (None, None)), *dt.get(p, (None, None)))
-              if s}
+    paths = sorted(p for p in set(dm) | set(dt) if _is_record(p))
+    wanted = {s for p in paths for s in (*dm.get(p, (None, None)), *dt.get(p, (None, None))) if s}
     docs = {sha: _parse(data, sha) for sha, data in store.read_blobs(sorted(wanted))}
     erased = _erased(paths, dm, dt, docs) if schemas else set()
     records: dict[str, RecordState] = {}
     for path in paths:
         rid = ids.id_from_path(path)
-        if rid is None:  # not a record file: take it like any other file
-            if path in dt and path not in dm:
-                files[path] = dt[path][1]
-            continue
         old = (dm.get(path) or dt.get(path))[0]
         mine_sha = dm[path][1] if path in dm else old
         theirs_sha = dt[path][1] if path in dt else old
@@ -300,12 +295,16 @@ def three_way(store: GitStore, base: str, mine: str, theirs: str, schemas: Schem
     return TreeMerge(files, records, schemas_from)
 
 
+def _is_record(path: str) -> bool:
+    """A record's file (a file under records/ that is none is merged like any other file)."""
+    return path.startswith(RECORDS) and ids.id_from_path(path) is not None
+
+
 def _erased(paths: list[str], dm: dict, dt: dict, docs: dict) -> set[str]:
     """The students whose erasure (an event new on either side) this merge brings together."""
     out = set()
     for path in paths:
-        rid = ids.id_from_path(path)
-        if not rid or ids.type_of(rid) != "event":
+        if ids.type_of(ids.id_from_path(path)) != "event":
             continue
         for side in (dm, dt):
             doc = docs.get((side.get(path) or (None, None))[1] or "")
