@@ -264,11 +264,17 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
     for commit, *parents in commits:
         info = infos[commit]
         tree = info["tree"]
-        refused += _clear_in(info["message"], "hub.clear_in_commit",
-                             {"commit": commit[:10], "part": i18n.Word("hub.part_message")},
-                             signing_kinds(info["message"]))
-        refused += _clear_in_people(info, "hub.clear_in_commit", {"commit": commit[:10]})
         parent_trees = [tree_of[p] for p in parents] or [EMPTY_TREE]
+        # What a person wrote beside the records (its message, names, the names of the files it
+        # writes) looked at once: most commits hold no run of ten digits in any of it.
+        written = {path for pt in parent_trees for path, (_b, after) in diffs[(pt, tree)].items() if after}
+        names = [info[part].rsplit(" ", 2)[0] for part in ("author", "committer") if info.get(part)]
+        said = cleartext.may_hold("\nx\n".join([info["message"], *names, *written]))
+        if said:
+            refused += _clear_in(info["message"], "hub.clear_in_commit",
+                                 {"commit": commit[:10], "part": i18n.Word("hub.part_message")},
+                                 signing_kinds(info["message"]))
+            refused += _clear_in_people(info, "hub.clear_in_commit", {"commit": commit[:10]})
         files: dict[str, str] = {}
         outside: set[str] = set()
         named: set[str] = set()
@@ -280,7 +286,7 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
                     # (its id names a commit of another repository: nothing here to read)
                     refused.append(Refusal("hub.submodule", {"commit": commit[:10], "path": path}))
                     continue
-                if after and path not in named:
+                if said and after and path not in named:
                     named.add(path)
                     refused += _clear_in(path, "hub.clear_in_commit",
                                          {"commit": commit[:10], "part": i18n.Word("hub.part_file")})
