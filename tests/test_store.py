@@ -535,7 +535,8 @@ def test_the_full_text_index_finds_what_the_text_holds_and_nothing_else(pair):
     assert across not in hay
     order = [a, b]
     for needle, hits in (("石桥", [b]), ("shq", [b]), ("二中", [a, b]), (across, []), ("二", [a, b]),
-                         ("镇第二中心小学", [a, b]), ("zhen", [a, b])):
+                         ("镇第二中心小学", [a, b]), ("zhen", [a, b]),
+                         ("桥", [b]), ("沙", [a]), ("犇", [])):   # (one character: the index alone answers)
         assert ledger.matching(order, needle) == hits, needle
     assert ledger.matching([v], "文-数") == [v] and ledger.matching([v], "文数") == []
     assert ledger.matching([v], ":") == [v] and ledger.matching([v], "¶") == []   # (punctuation alone)

@@ -464,10 +464,13 @@ class Index:
             # holds the needle as typed, punctuation and all.
             # (Texts by their row, the type not through its index: SQLite would otherwise walk
             # the type's texts and ask the full-text index about each.)
+            # One character the index holds as a word is in the text wherever the index finds it:
+            # the first keystroke, which finds nearly every record, need not read every text.
+            held = "" if len(needle) == 1 else "AND instr(hay, ?) > 0"
             found = {rid for (rid,) in self._all(
                 f"SELECT id FROM texts WHERE rowid IN (SELECT rowid FROM text_chars WHERE text_chars MATCH ?) "
-                f"AND +type IN ({marks}) AND instr(hay, ?) > 0",
-                ('"' + search.spaced(needle).replace('"', '""') + '"', *types, needle))}
+                f"AND +type IN ({marks}) {held}",
+                ('"' + search.spaced(needle).replace('"', '""') + '"', *types, *([needle] if held else [])))}
         else:   # (punctuation alone: no word of it is in the full-text index)
             found = {rid for (rid,) in self._all(
                 f"SELECT id FROM texts WHERE type IN ({marks}) AND instr(hay, ?) > 0", (*types, needle))}
