@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from openpyxl import load_workbook
 from textual.widgets import DataTable, Input, Select, Static
 from textual.widgets._select import SelectOverlay
 
@@ -59,17 +60,20 @@ WORDS = {
     "zh": dict(made="已生成：2 名学生，合计 1,250.00 元", need_reason="移除或加入学生须写明原因",
                removed="已移除，现 1 名学生，合计 625.00 元", approved="已审批：1 名学生，合计 625.00 元",
                paid="已发放：1 笔，合计 625.00 元", search="fafang", hit="发放批次",
-               draft="草拟", approved_status="已审批", paid_status="已发放", programme="义务教育寄宿生生活补助"),
+               draft="草拟", approved_status="已审批", paid_status="已发放", programme="义务教育寄宿生生活补助",
+               written="已写出 "),
     "en": dict(made="Made: 2 students, 1,250.00 yuan", need_reason="removing or adding a student needs a reason",
                removed="Removed: 1 students, 625.00 yuan now", approved="Approved: 1 students, 625.00 yuan",
                paid="Paid: 1 payments, 625.00 yuan", search="payment", hit="payment batches",
-               draft="draft", approved_status="approved", paid_status="paid", programme="boarding living allowance"),
+               draft="draft", approved_status="approved", paid_status="paid", programme="boarding living allowance",
+               written="Written: "),
 }
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pilot_test
-async def test_a_batch_run_in_the_dashboard(ledger, county, lang):  # noqa: F811
+async def test_a_batch_run_in_the_dashboard(ledger, county, lang, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.chdir(tmp_path)
     i18n.set_lang(lang)
     words = WORDS[lang]
     app = BangfuApp(ledger, today=dt.date(2026, 9, 21))
@@ -80,7 +84,8 @@ async def test_a_batch_run_in_the_dashboard(ledger, county, lang):  # noqa: F811
         await pilot.press("b")                                  # ... its payment batches
         await until(pilot, lambda: isinstance(app.screen, BatchDialog))
         dialog = app.screen
-        for widget in ("#batch-make", "#batch-remove", "#batch-approve", "#batch-pay", "#batch-status"):
+        for widget in ("#batch-make", "#batch-remove", "#batch-approve", "#batch-pay", "#batch-roster", "#batch-notice",
+                       "#batch-close", "#batch-status"):
             region = dialog.query_one(widget).region
             assert region.right <= 80 and region.bottom <= 24 and region.height > 0, widget
         dialog.query_one("#batch-programme", Select).value = BOARD
@@ -125,6 +130,16 @@ async def test_a_batch_run_in_the_dashboard(ledger, county, lang):  # noqa: F811
         assert (aid["student"], aid["amount_fen"], aid["batch"], aid["voucher"]) == (county["a"], 62_500, batch["id"],
                                                                                     "YH-1")
         assert aid["source"] == "中央"
+        # The bank roster and the notice, written where Bangfu was started: numbers and names masked.
+        await pilot.click("#batch-roster")
+        await until(pilot, lambda: status(dialog).startswith(words["written"]))
+        [book] = tmp_path.glob("*.xlsx")
+        row = list(load_workbook(book).active.iter_rows(values_only=True))[1]
+        assert (row[4], row[5], row[6], row[7]) == ("王小红", "1101**********002X", "*" * 15 + "3446", 625)
+        await pilot.click("#batch-notice")
+        await until(pilot, lambda: status(dialog).startswith(words["written"]) and len(list(tmp_path.glob("*.csv"))))
+        [notice] = tmp_path.glob("*.csv")
+        assert "王**" in notice.read_text(encoding="utf-8-sig") and "王小红" not in notice.read_text(encoding="utf-8-sig")
         await pilot.click("#batch-approve")                     # a second approval: the store's refusal
         await until(pilot, lambda: "-error" in dialog.query_one("#batch-status").classes)
         assert "周明" in status(dialog) and "2026-09-21" in status(dialog)

@@ -1,10 +1,13 @@
 """Payment batches (发放批次) of a term: open one or make one (programme, school), review its list
-(remove the highlighted student, or add one by name, each with a reason), approve it, pay it.
+(remove the highlighted student, or add one by name, each with a reason), approve it, pay it, and
+write its bank roster (xlsx, numbers masked) and its notice (csv, names masked) into the folder
+Bangfu was started in.
 Every step is the store's (store/aid/batches.py), one commit each, run in a worker; a refusal is
 shown in the status line in the reader's language, and nothing typed is lost."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
@@ -18,6 +21,8 @@ from store.aid import batches, duty
 from store.core import i18n
 from store.core.errors import BangfuError
 from store.core.money import yuan
+from store.io import roster
+from store.privacy import notice as notices
 from store.rules import standards
 from tui.widgets.form_support import FORMS_CSS, data, localize
 from tui.widgets.key_footer import KeyFooter
@@ -36,9 +41,10 @@ class BatchDialog(ModalScreen[None]):
     """
     BINDINGS = [Binding("escape", "close", "forms.key.close", id="forms.batch.close")]
 
-    def __init__(self, ledger, term: str, today: dt.date) -> None:
+    def __init__(self, ledger, term: str, today: dt.date, *, folder: Path | None = None) -> None:
         super().__init__()
         localize(self)
+        self.folder = folder or Path.cwd()
         self.ledger = ledger
         self.term = term
         self.today = today
@@ -69,7 +75,7 @@ class BatchDialog(ModalScreen[None]):
                 yield Input(value=f"{i18n.value('中央')}=100", placeholder=i18n.t("tui.batch.shares"), id="batch-shares", compact=True)
                 yield Input(placeholder=i18n.t("tui.batch.reference"), id="batch-reference", compact=True)
             with Horizontal(classes="fm-buttons"):
-                for name in ("remove", "add", "approve", "pay", "close"):
+                for name in ("remove", "add", "approve", "pay", "roster", "notice", "close"):
                     yield Button(i18n.t(f"tui.batch.{name}"), id=f"batch-{name}", compact=True,
                                  variant="primary" if name in ("approve", "pay") else "default")
             yield Static(data(i18n.t("tui.batch.hint")), id="batch-status")
@@ -176,6 +182,29 @@ class BatchDialog(ModalScreen[None]):
         reference = self._value("batch-reference")
         self._run(lambda: batches.pay(self.ledger, self.batch["id"], on=self.today, method="银行卡", shares=shares,
                                       reference=reference)[0], "tui.batch.paid")
+
+    @on(Button.Pressed, "#batch-roster, #batch-notice")
+    def _export(self, event: Button.Pressed) -> None:
+        if self.batch is None:
+            return
+        kind = str(event.button.id).removeprefix("batch-")
+        school = (self.ledger.index.get(self.batch.get("school") or "") or {}).get("name") or \
+            i18n.t("aid.batch.cmd.all_schools")
+        path = self.folder / (f"{i18n.t(f'tui.batch.{kind}_file')}-{school}-{self.term}-"
+                              f"{i18n.value(self.batch['programme'])}.{'xlsx' if kind == 'roster' else 'csv'}")
+        batch = self.batch
+        if kind == "roster":
+            write = lambda: roster.write(self.ledger, batch, path)
+        else:
+            write = lambda: notices.write_notice(notices.build_batch_notice(self.ledger, batch, start=self.today), path)
+        try:
+            write()
+        except BangfuError as exc:
+            self._status(str(exc), error=True)
+        except OSError as exc:
+            self._status(i18n.t("io.cannot_write", path=str(path), detail=exc.strerror or str(exc)), error=True)
+        else:
+            self._status(i18n.t("tui.batch.written", path=str(path)))
 
     def _run(self, step, done: str) -> None:
         if self._busy:
