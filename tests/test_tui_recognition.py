@@ -1,5 +1,6 @@
 """The recognition dialog (困难认定) at 80x24, in Chinese and English: reached from home (`r`), a
-school's applications, class review, school check, notice (recorded and exported, names masked) and
+school's promotion into the next school year (previewed, then committed), applications, class review,
+school check, notice (recorded and exported, names masked) and
 approval, each step one commit by the person acting; an approval before the notice ended is refused
 in the status line with the record, field and rule, and nothing is committed."""
 from __future__ import annotations
@@ -67,9 +68,11 @@ async def test_a_schools_recognition_run_in_the_dashboard(school_of_three, tmp_p
         assert status(dialog) == words["applied"]
         await step(pilot, dialog, "apply", student="丙")          # gone before the school year: refused
         assert status(dialog) == words["left"]
-        if lang == "en":      # (the whole run once, in Chinese: English reads its words and a refusal)
+        if lang == "en":      # (the whole run once, in Chinese: English reads its words and refusals)
             await step(pilot, dialog, "approve")
             assert status(dialog) == "某县第一中学 has no recognition of 2026-2027 waiting for its approval"
+            await pilot.click("#rec-promote")
+            assert status(dialog).startswith("某县第一中学 has already been promoted to 2026-2027")
             return
         await step(pilot, dialog, "apply", student="乙")
         dialog.query_one("#rec-level", Select).value = "困难"
@@ -87,8 +90,16 @@ async def test_a_schools_recognition_run_in_the_dashboard(school_of_three, tmp_p
         await step(pilot, dialog, "approve", date="2026-09-09")
         assert status(dialog) == words["approved"]
         assert dialog.query_one("#rec-list", DataTable).row_count == 2
+        # The next school year: the promotion previewed, then committed (丙 has left: not moved).
+        dialog.query_one("#rec-year", Input).value = "2027-2028"
+        await pilot.click("#rec-promote")
+        assert status(dialog) == "将有 2 名学生升入 2027-2028 学年，其中 0 人毕业退出；再按「升级」提交"
+        await step(pilot, dialog, "promote")
+        assert status(dialog) == "已升级：2 名学生升入 2027-2028 学年，其中 0 人毕业退出"
     ledger.refresh()
     assert sorted((r["approval"]["by"], r["approval"]["date"], r["outcome"]) for r in ledger.scan("recognition")) == \
         [("校长 杨建国", "2026-09-09", "认定")] * 2
-    assert [(e["author"], e["trailers"]["Action"][0]) for e in ledger.log(limit=6)] == [
-        ("测试员", a) for a in ("approve", "notice", "check", "assess", "apply", "apply")]
+    assert [(e["author"], e["trailers"]["Action"][0]) for e in ledger.log(limit=7)] == [
+        ("测试员", a) for a in ("promote", "approve", "notice", "check", "assess", "apply", "apply")]
+    assert sorted((s["name"], s["grade"], s["school_year"]) for s in ledger.scan("student") if s["name"] != "丙") == [
+        ("乙", "九年级", "2027-2028"), ("甲", "八年级", "2027-2028")]

@@ -1,5 +1,6 @@
-"""Recognition (认定) of a school's students for a school year, step by step: where each stands, and
-the next step for every recognition waiting for it: the application of a student typed by name,
+"""Recognition (认定) of a school's students for a school year, step by step: the promotion of the
+school into the year (a preview first, committed when pressed again), where each recognition stands,
+and the next step for every recognition waiting for it: the application of a student typed by name,
 the class review (members and level), the school's check, the notice (recorded, and exported as a
 CSV file with names masked into the folder Bangfu was started in), the approval. Every step is the
 store's (store/aid/recognition.py, as `bangfu aid …`), one commit each by the person acting, run in
@@ -17,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
-from store.aid import recognition
+from store.aid import promotion, recognition
 from store.core import i18n
 from store.core.errors import BangfuError
 from store.privacy import notice as notices
@@ -26,7 +27,7 @@ from tui.widgets.form_support import FORMS_CSS, data, localize
 from tui.widgets.key_footer import KeyFooter
 
 LEVELS = ("特别困难", "困难", "一般困难")
-STEPS = ("apply", "review", "check", "publish", "approve")
+STEPS = ("promote", "apply", "review", "check", "publish", "approve")
 
 
 class RecognitionDialog(ModalScreen[None]):
@@ -48,6 +49,7 @@ class RecognitionDialog(ModalScreen[None]):
         self.today = today
         self.folder = folder or Path.cwd()
         self._busy = False
+        self._previewed: tuple[str, str] | None = None   # (school, year) whose promotion was shown
 
     def compose(self) -> ComposeResult:
         schools = sorted((s.get("name", s["id"]), s["id"]) for s in self.ledger.scan("school"))
@@ -116,6 +118,28 @@ class RecognitionDialog(ModalScreen[None]):
         status.set_class(error, "-error")
 
     # -- steps --------------------------------------------------------------------------------
+    @on(Button.Pressed, "#rec-promote")
+    def _promote(self) -> None:
+        school, year = self._school(), self._year()
+        if school is None:
+            self._status(i18n.t("tui.recognition.need_school"), error=True)
+            return
+        if self._previewed != (school, year):
+            try:
+                moves = promotion.plan(self.ledger, school, year)
+            except BangfuError as exc:
+                self._status(str(exc), error=True)
+                return
+            self._previewed = (school, year)
+            self._status(i18n.t("tui.recognition.promote_preview", count=len(moves), year=year,
+                                leaving=sum(1 for m in moves if m.after is None)))
+            return
+        self._previewed = None
+        if not self._busy:
+            self._busy = True
+            self._status(i18n.t("tui.batch.working"))
+            self._step(lambda: promotion.apply(self.ledger, school, year)[0], "promote")
+
     @on(Button.Pressed, "#rec-apply, #rec-review, #rec-check, #rec-publish, #rec-approve")
     def _step_pressed(self, event: Button.Pressed) -> None:
         school, year = self._school(), self._year()
@@ -128,6 +152,7 @@ class RecognitionDialog(ModalScreen[None]):
             self._status(i18n.t("privacy.notice.bad_date", value=self._value("rec-date")), error=True)
             return
         step = str(event.button.id).removeprefix("rec-")
+        self._previewed = None
         by = self._value("rec-by") or self.ledger.author().name
         level = self.query_one("#rec-level", Select).value
         level = None if level is Select.BLANK else str(level)
@@ -179,6 +204,10 @@ class RecognitionDialog(ModalScreen[None]):
         self._busy = False
         self.ledger.refresh()
         self._show()
+        if step == "promote":
+            self._status(i18n.t("tui.recognition.promote_done", count=len(done), year=self._year(),
+                                leaving=sum(1 for m in done if m.after is None)))
+            return
         count, path = done if isinstance(done, tuple) else (done, "")
         self._status(i18n.t(f"tui.recognition.{step}_done", count=count, path=path))
 
