@@ -37,7 +37,11 @@ async def step(pilot, dialog, button: str, **typed: str) -> None:
         field.focus()
         await pilot.pause()
         await pilot.press(*text)
+    # (a button ignores a press while it still shows the last one, 0.2 s)
+    await until(pilot, lambda: not dialog.query_one(f"#rec-{button}").has_class("-active"))
     await pilot.click(f"#rec-{button}")
+    await pilot.pause()                                         # (the press handled: the step under way)
+    await pilot.app.workers.wait_for_complete()
     await until(pilot, lambda: not dialog._busy)
 
 
