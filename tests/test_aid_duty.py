@@ -290,6 +290,11 @@ def test_a_term_of_a_school_year_nobody_is_promoted_into_yet_cannot_be_counted(l
     text = report.markdown(report.build(ledger, "2027-2028-1", today=TODAY))
     assert "尚无学生升入 2027-2028 学年（尚未执行升级）：应发人数尚无法计算" in text
     assert "应发" not in text.split("学生资助")[1].replace("应发人数尚无法计算", "")
+    # The dashboard's 应助尽助 says the same.
+    from tui.screens.home import duty_figures
+
+    assert [f.prompt.plain.strip() for f in duty_figures(d)][:3] == [
+        "应助尽助", "尚无学生升入 2027-2028 学年（尚未升级）：应发无法计算", "本学期尚未发放"]
 
 
 def test_after_the_promotion_the_next_school_year_counts_its_own_pupils(ledger, before_the_term):
