@@ -135,6 +135,16 @@ def test_the_same_field_set_to_the_same_value_on_both_sides_is_no_conflict(sites
     assert list_conflicts(a) == []
 
 
+def test_a_goal_added_to_the_plan_on_each_side_gives_the_plan_both_goals(sites):
+    # Goals are told apart by their area (the schema's x-key): two lists that each grew by one join.
+    a, b, n = sites
+    _edit(a, n["plan"], goals=[{"area": "教育质量", "text": "每学期送教下乡两次"}])
+    _edit(b, n["plan"], goals=[{"area": "管理", "text": "两校教务处每月交流一次"}])
+    outcome = _merge(a, b)
+    assert (outcome.incoming, outcome.conflicts) == ([n["plan"]], [])
+    assert sorted(g["area"] for g in a.get(n["plan"])["goals"]) == ["教育质量", "管理"]
+
+
 def test_one_field_set_differently_on_each_side_keeps_mine_and_records_both_values(sites):
     a, b, n = sites
     _edit(a, n["visit"], hours=6, notes="甲站")
