@@ -516,3 +516,27 @@ def test_a_hand_added_payment_is_told_the_standing_of_the_terms_own_school_year(
     then = duty.entitlement_of(w["ledger"], hong, BOARD, LAST_SPRING, dt.date(2026, 3, 20))
     assert (then.standard, then.amount_fen) == (w["std"]["B1"], 62_500)
     assert duty.entitlement_of(w["ledger"], hong, BOARD, AUTUMN, dt.date(2026, 10, 9)) is None
+
+
+def test_a_payment_is_held_to_the_standard_of_the_day_it_was_paid(ledger):
+    """domain.md: payments are made "at the standard for the student's stage, boarding and region on
+    that date". 寄宿生生活补助 初中 rose from 1250 to 1500 元/年 on 2024-02-01 (the 2024 spring term). The
+    autumn term 2023-2024-1 is due at 1250 元/年 (625.00, on its last day, 2024-01-31); a payment for it
+    made on 2024-03-05 is held to 1500 元/年 (750.00): paid 625.00, it is listed as off by that standard."""
+    one = rec("school", name="某县第一中学", short_name="一中", stage="初中", county="某县", area="乡村")
+    old = rec("standard", programme=BOARD, stage="初中", boarding=True, amount_fen=125_000, unit="年",
+              valid_from="2019-09-01", valid_to="2024-01-31", notes=SUBSIDY_NOTE, region="某县", counties=["某县"])
+    new = rec("standard", programme=BOARD, stage="初中", boarding=True, amount_fen=150_000, unit="年",
+              valid_from="2024-02-01", notes="财政部 2024-05-07：自2024年春季学期起初中1500元/年", region="某县",
+              counties=["某县"])
+    pupil = rec("student", name="陈静", sex="女", school=one["id"], stage="初中", grade="八年级", boarding=True,
+                events=[{"date": "2023-09-01", "event": "认定"}])
+    ledger.commit([Change(r["id"], r, NEW) for r in (one, old, new, pupil)], action="import", message="标准调整")
+    late = rec("aid", student=pupil["id"], programme=BOARD, term="2023-2024-1", amount_fen=62_500,
+               standard=old["id"], paid_on="2024-03-05", source="中央", method="银行卡")
+    write_as_a_merge_would(ledger, late)          # a save refuses it: 2024-03-05 is past the old standard
+    board = programme(duty.duty(ledger, "2023-2024-1"), BOARD)
+    assert [(e.student, e.standard, e.amount_fen) for e in board.due] == [(pupil["id"], old["id"], 62_500)]
+    assert [(p.student, p.payments, p.expected_fen, p.paid_fen) for p in board.off] == [
+        (pupil["id"], (late["id"],), 75_000, 62_500)]
+    assert board.unpaid == board.not_due == ()
