@@ -137,6 +137,11 @@ def test_the_statuses_and_duty_of_a_term_read_from_one_walk_over_the_students_pa
                                               {"date": "2026-10-01", "event": "脱贫", "stage": "初中"}])
     ledger.commit([Change(r["id"], r, NEW) for r in (later, lifted)], action="import", message="test data")
     monkeypatch.setattr(index, "PAGE", 2)
+    # The term's payments are read a page at a time too, each with the fields the figures read.
+    paid = duty.term_payments(ledger, TERM)
+    assert [a["id"] for a in paid] == [a["id"] for a in ledger.scan("aid", term=TERM)] and len(paid) > 2
+    assert paid[0] == {k: v for k, v in ledger.get(paid[0]["id"]).items()
+                       if k in ("id", "student", "programme", "paid_on", "amount_fen", "standard", "days")}
     s = {**small["s"], "庚": later["id"], "辛": lifted["id"]}
     aid = dashboard.aid_summary(ledger, TERM, today=dt.date(2026, 12, 5), schools={school})
     assert aid.by_status == {"在册": tuple(sorted(s[n] for n in "甲乙丙戊己")), "脱贫保留": (s["辛"],),

@@ -7,6 +7,7 @@ dashboard again shows them before a single record has been read.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
@@ -58,5 +59,6 @@ def work_out(ledger, term: str, today: dt.date) -> TermFigures:
         if p.in_term:
             months[p.plan] = charts.activity_months(ledger.peek([p.plan])[0], [v for v in ledger.peek(p.visits) if v],
                                                     p.start, p.end, today)
-    paid = charts.aid_months(ledger.scan("aid", term=term), term)   # (aid.payments: one query, not one each)
+    with contextlib.closing(ledger.walk("aid", term=term)) as payments:   # (a page at a time; the walk holds the ledger still)
+        paid = charts.aid_months(payments, term)
     return TermFigures(term, plans, aid, months, paid, tuple(sorted(ledger.broken)))

@@ -284,8 +284,8 @@ class _Schools:
     def scan(self, rtype: str, **filters):
         return self._limited(rtype, self.ledger.scan(rtype, **filters))
 
-    def walk(self, rtype: str):
-        return (r for r in self.ledger.walk(rtype) if self._limited(rtype, [r]))
+    def walk(self, rtype: str, **filters):
+        return (r for r in self.ledger.walk(rtype, **filters) if self._limited(rtype, [r]))
 
     def _limited(self, rtype: str, found: list[dict]) -> list[dict]:
         if rtype == "student":

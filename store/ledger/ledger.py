@@ -389,14 +389,14 @@ class Ledger:
             self.refresh()
             return self.index.query(record_type, copies=False, **filters)
 
-    def walk(self, record_type: str) -> Iterator[dict]:
-        """Every record of a type as stored (never change them), in the order of their ids, read a
-        page at a time: for figures that go once over all the students of a county's decade, which
-        held at once take hundreds of MB. Walk to the end: the ledger stays at one version (its lock
-        held) until then."""
+    def walk(self, record_type: str, **filters: Any) -> Iterator[dict]:
+        """Every record of a type (matching `query`'s filters, when given) as stored (never change
+        them), in the order of their ids, read a page at a time: for figures that go once over all
+        the students of a county's decade, or a term's payments, which held at once take hundreds
+        of MB. Walk to the end: the ledger stays at one version (its lock held) until then."""
         with self._lock:
             self.refresh()
-            yield from self.index.all(record_type)
+            yield from self.index.all(record_type, **filters)
 
     def distinct(self, record_type: str, field: str) -> list:
         """The values a field of a type takes, each once, in order (numbers, then text)."""
