@@ -124,7 +124,7 @@ class _Ledger:
                 self._of.setdefault((s.get("programme"), s.get("stage")), []).append((s, *standards.validity(s)))
         self._by_id = {s["id"]: s for s in self.standards}
         self.calendars = list(source.scan("calendar"))
-        self.schools = {s["id"]: s for s in source.scan("school")}
+        self._county = {s["id"]: s.get("county") for s in source.scan("school")}   # (the schools' county only)
         self._days: dict[str, int | None] = {}
         self.recognised: dict[str, list[dict]] = {}
         for r in source.scan("recognition"):
@@ -160,7 +160,7 @@ class _Ledger:
         return self._valid[key]
 
     def county(self, school: str | None) -> str | None:
-        return (self.schools.get(school or "") or {}).get("county")
+        return self._county.get(school or "")
 
     def school_days(self, term: str, county: str | None) -> int | None:
         """The school days of the term's calendar for the county, counted once per calendar."""
@@ -242,7 +242,10 @@ class Paid:
     (The student's record itself, held for each of a county's 87,000 students paid in a term at
     a decade's ledger, took 185 MB.)"""
     digest: str | None
-    status: dict[dt.date, str]      # checks.STATUSES, on each day paid
+    days: tuple[tuple[dt.date, str], ...]   # (day paid, checks.STATUSES on it): each pair one copy for all
+
+    def status(self, day: dt.date) -> str:
+        return next(status for paid_on, status in self.days if paid_on == day)
 
 
 @dataclass
@@ -284,8 +287,8 @@ class Roll:
                                     _on_ledger(data, student, on),
                                     _once(one, _standing(data, student, year, then)), _once(one, groups)))
                 if sid in days:
-                    students[sid] = Paid(_id_digest(student), {
-                        _once(one, d): _once(one, checks.student_status(student, d, recognised)) for d in days[sid]})
+                    students[sid] = Paid(_id_digest(student), tuple(
+                        _once(one, (d, checks.student_status(student, d, recognised))) for d in sorted(days[sid])))
         return cls(data, term, on, pupils, students)
 
 
@@ -390,7 +393,7 @@ def _programme(roll: Roll, programme: str, due: list[Entitlement], paid: list[di
         student = roll.students.get(sid)
         days = [dt.date.fromisoformat(a["paid_on"]) for a in theirs]
         entitled = _entitled(data, sid, roll.by_id[sid].standing, programme, roll.term, days[0]) if student else None
-        if student is None or not all(checks.may_be_paid_as(student.status[d], programme) for d in days) \
+        if student is None or not all(checks.may_be_paid_as(student.status(d), programme) for d in days) \
                 or (has_standards and not entitled):
             not_due.append(Pair(sid, programme, ids, None, total))
             continue
