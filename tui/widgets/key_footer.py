@@ -20,6 +20,22 @@ class KeyFooter(Footer):
             child.display = True
         self.call_after_refresh(self._fit)
 
+    _queued = False   # a rebuild is on its way: the bindings it shows are read when it runs
+
+    def bindings_changed(self, screen) -> None:
+        """One rebuild for a burst of changes to the bindings. Textual's footer rebuilds itself once
+        for each (a focus moved, a screen's bindings refreshed): after the dashboard's first paint
+        five rebuilds came in a row, 40 ms each, under load 150 to 500 ms of frames held."""
+        self._bindings_ready = True
+        if not screen.app.app_focus or self._queued:
+            return
+        if self.is_attached and screen is self.screen:
+            self._queued = self.call_after_refresh(self._rebuild)   # (False: the footer is closing)
+
+    async def _rebuild(self) -> None:
+        self._queued = False
+        await self.recompose()
+
     async def recompose(self) -> None:
         await super().recompose()
         self.call_after_refresh(self._fit)
