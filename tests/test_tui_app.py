@@ -700,3 +700,32 @@ async def test_records_the_schema_would_refuse_do_not_stop_the_dashboard(small):
         aid_lines = [f.prompt.plain for f in app.home.query_one("#aid", FigureList).figures]
         assert any("没有可核对的标准 1 笔" in p for p in aid_lines), aid_lines   # its standard's amount is text
         assert not app._notifications
+
+
+@pilot_test
+async def test_the_footer_shows_the_keys_of_the_last_focus_after_a_burst_of_focus_changes(small):
+    """The footer is rebuilt once for a burst of changes to the bindings (each rebuild held the
+    dashboard's frames after its first paint): after focus moves back and forth in one go, it shows
+    the keys of where the focus ended, both ways."""
+    from textual.widgets._footer import FooterKey
+
+    def shown() -> set[str]:
+        return {k.action for k in app.screen.query(FooterKey) if not k.has_class("-command-palette")}
+
+    def bound() -> set[str]:
+        return {b.action for _k, (_n, b, _enabled, _t) in app.screen.active_bindings.items() if b.show}
+
+    app = app_for(small)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        screen = section(app)
+        typed = screen.query_one("#filter", Input)
+        ends = {}
+        for last, other in ((typed, screen.list), (screen.list, typed)):
+            for widget in (last, other, last, other, last):
+                screen.set_focus(widget)
+            await settle(pilot)
+            assert app.focused is last and shown() == bound()
+            ends[last] = shown()
+        assert ends[typed] != ends[screen.list]
