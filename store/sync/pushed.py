@@ -40,12 +40,6 @@ class Pushed:
         if doc is not None:
             self.by_type.setdefault(doc.get("type"), {})[rid] = doc
 
-    def reset(self, changes: dict[str, dict | None]) -> None:
-        """The hub's records with only these versions laid over them (the hub's answers kept)."""
-        self.changes, self.by_type, self.prior = {}, {}, {}
-        for rid, doc in changes.items():
-            self.set(rid, doc)
-
     def get(self, rid: str) -> dict | None:
         if rid in self.changes:
             return self.changes[rid]
@@ -89,24 +83,25 @@ def judge_rules(store: GitStore, commits: list[list[str]], tree_of: dict[str, st
     another record still refers to it. `commits`: [commit, *parents], parents first; `diffs`: the
     tree diffs of each commit against each parent; `parsed`: blob -> record already read.
     Stops once `limit` errors are found (the pusher is shown that many)."""
-    # One ledger is moved along the walk. A commit whose first parent is not the commit just
-    # walked (the push's first, made on the hub's main or on an older commit of it, or a second
-    # line of history within the push) starts it again: the hub's main changed to that parent.
-    starts: list[str | None] = []
-    walked = None
+    # One ledger is moved along the walk, from the hub's main. A commit whose first parent's tree
+    # is not the one the walk stands on (the push's first commit, made on an older commit of the
+    # hub, or a second line of history within the push) first moves it there, by the diff
+    # between the two trees: a few records, not the whole ledger again.
+    jumps: list[tuple[str, str]] = []
+    at = main_tree
     for commit, *parents in commits:
-        first = parents[0] if parents else None
-        if first != walked or not starts:
-            starts.append(first)
-        walked = commit
-    start_diffs = store.diff_tree_pairs([(main_tree, tree_of[p] if p else EMPTY_TREE) for p in starts])
-    at_start = {p: _records(start_diffs[(main_tree, tree_of[p] if p else EMPTY_TREE)]) for p in starts}
+        first = tree_of[parents[0]] if parents else EMPTY_TREE
+        if first != at:
+            jumps.append((at, first))
+        at = tree_of[commit]
+    jumped = store.diff_tree_pairs(jumps)
+    moves = {pair: _records(jumped[pair]) for pair in jumps}
     steps = {c: _records(diffs[(tree_of[parents[0]] if parents else EMPTY_TREE, tree_of[c])])
              for c, *parents in commits}
 
     # Every version the walk lays over the hub's records, read in one git process.
     hub_blob = index.blobs
-    wanted = {(rid, b) for changes in (*at_start.values(), *steps.values()) for rid, b in changes.items() if b}
+    wanted = {(rid, b) for changes in (*moves.values(), *steps.values()) for rid, b in changes.items() if b}
     unread = sorted({b for rid, b in wanted if b not in parsed and hub_blob.get(rid) != b})
     for blob, data in store.read_blobs(unread):
         parsed[blob] = json.loads(data)
@@ -120,11 +115,12 @@ def judge_rules(store: GitStore, commits: list[list[str]], tree_of: dict[str, st
 
     state = Pushed(index)
     out: list[tuple[str, str, Finding]] = []
-    walked = None
+    at = main_tree
     for commit, *parents in commits:
-        first = parents[0] if parents else None
-        if first != walked or walked is None:
-            state.reset({rid: doc(rid, b) for rid, b in at_start[first].items()})
+        first = tree_of[parents[0]] if parents else EMPTY_TREE
+        if first != at:
+            for rid, blob in moves[(at, first)].items():
+                state.set(rid, doc(rid, blob))
         changed = steps[commit]
         prior = {rid: state.get(rid) for rid in changed}
         for rid, blob in changed.items():
@@ -136,5 +132,5 @@ def judge_rules(store: GitStore, commits: list[list[str]], tree_of: dict[str, st
         out += [(commit, rid, f) for rid, found in sorted(bad.items()) for f in found]
         if len(out) >= limit:
             break
-        walked = commit
+        at = tree_of[commit]
     return out
