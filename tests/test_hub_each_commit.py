@@ -246,3 +246,27 @@ def test_records_of_a_term_closed_earlier_in_the_same_push_are_refused(hub, tmp_
     # the same push without the edit is accepted: the closing alone was never the fault
     r = push(work)
     assert r.returncode == 0, r.stderr
+
+
+def test_a_commit_is_judged_in_the_ledger_it_was_made_on_not_in_the_hubs_newer_one(hub, tmp_path):
+    """A site adds a payment dated today; meanwhile another ends the standard yesterday; the
+    site's merge keeps the standard through today. Its first commit was valid where it
+    was made (the hub's older main), and the merge is valid: the push is accepted. Judged against
+    the hub's newer ledger, the first commit would have been refused for a fault it never had."""
+    path, url, data = hub
+    today = dt.date.today()
+    mine = clone(url, tmp_path / "mine")
+    theirs = clone(url, tmp_path / "theirs")
+    pay = {**data["aid"][1], "id": new_id("aid"), "student": data["students"][2]["id"], "standard": data["std_j"]["id"],
+           "amount_fen": 62_500, "term": open_term(today), "paid_on": today.isoformat(), "voucher": "SQ-OPEN-002"}
+    hand_commit(mine, {ids.path_of(pay["id"]): pay}, "新增发放")
+    yesterday = (today - dt.timedelta(days=1)).isoformat()
+    standard = json.loads((theirs / ids.path_of(data["std_j"]["id"])).read_text(encoding="utf-8"))
+    hand_commit(theirs, {ids.path_of(standard["id"]): {**standard, "valid_to": yesterday}}, "标准截止")
+    assert push(theirs).returncode == 0
+    git(mine, "fetch", "-q")
+    git(mine, "merge", "-q", "--no-commit", "origin/main")
+    hand_commit(mine, {ids.path_of(standard["id"]): {**standard, "valid_to": today.isoformat()}},
+                "合并：标准有效至今天发放之日")
+    r = push(mine)
+    assert r.returncode == 0, r.stderr
