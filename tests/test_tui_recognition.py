@@ -20,7 +20,7 @@ from tui.modals.recognition import RecognitionDialog
 WORDS = {
     "zh": dict(applied="已记录申请：1 名学生", reviewed="已记录评议：2 名学生", checked="已记录学校审核：2 名学生",
                posted="公示已记录：2 名学生；名单已导出", approved="已记录审批：2 名学生",
-               head="2026-2027 学年 2 条：待评议 0，待审核 0，待公示 0，待审批 2", file="认定公示-某县第一中学-2026-2027.csv",
+               head="2026-2027 学年 2 条：待评议 0，待审核 0，待公示 0，待审批 2，异议未处理 1", file="认定公示-某县第一中学-2026-2027.csv",
                early="审批日期 2026-09-08 不在公示期结束（2026-09-08）之后", left="丙 已于 2026-09-01 退出（转学），不能申请认定"),
     "en": dict(applied="Application recorded: 1", left="丙 left on 2026-09-01 (转学): no application can be recorded"),
 }
@@ -62,7 +62,8 @@ async def test_a_schools_recognition_run_in_the_dashboard(school_of_three, tmp_p
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, RecognitionDialog))
         dialog = app.screen
-        for widget in ("#rec-school", "#rec-apply", "#rec-approve", "#rec-close", "#rec-status", "#rec-list"):
+        for widget in ("#rec-school", "#rec-apply", "#rec-approve", "#rec-close", "#rec-status", "#rec-list", "#rec-object",
+                       "#rec-settle"):
             region = dialog.query_one(widget).region
             assert region.right <= 80 and region.bottom <= 24 and region.height > 0, widget
         assert dialog.query_one("#rec-year", Input).value == "2026-2027"
@@ -88,10 +89,16 @@ async def test_a_schools_recognition_run_in_the_dashboard(school_of_three, tmp_p
         assert status(dialog).startswith(words["posted"])
         exported = (tmp_path / words["file"]).read_text(encoding="utf-8-sig")
         assert "甲*" not in exported and "甲" not in exported.split("\n", 3)[3] and "2026-09-02" in exported
+        await step(pilot, dialog, "object", date="2026-09-03", student="乙", by="家长代表 马强", objection="家中已有稳定收入")
+        assert status(dialog) == "已记录异议：审批前须处理"
         assert static_text(dialog.query_one("#rec-head", Static)) == words["head"]
         await step(pilot, dialog, "approve", date="2026-09-08", by="校长 杨建国")
         assert words["early"] in status(dialog) and "-error" in dialog.query_one("#rec-status").classes
         await step(pilot, dialog, "approve", date="2026-09-09")
+        assert "家长代表 马强 于 2026-09-03 提出的异议在审批（2026-09-09）前没有处理结果" in status(dialog)
+        await step(pilot, dialog, "settle", objection="经核实收入不稳定，维持认定")
+        assert status(dialog) == "已记录异议的处理结果"
+        await step(pilot, dialog, "approve", by="校长 杨建国")
         assert status(dialog) == words["approved"]
         assert dialog.query_one("#rec-list", DataTable).row_count == 2
         # The next school year: the promotion previewed, then committed (丙 has left: not moved).
@@ -103,7 +110,7 @@ async def test_a_schools_recognition_run_in_the_dashboard(school_of_three, tmp_p
     ledger.refresh()
     assert sorted((r["approval"]["by"], r["approval"]["date"], r["outcome"]) for r in ledger.scan("recognition")) == \
         [("校长 杨建国", "2026-09-09", "认定")] * 2
-    assert [(e["author"], e["trailers"]["Action"][0]) for e in ledger.log(limit=7)] == [
-        ("测试员", a) for a in ("promote", "approve", "notice", "check", "assess", "apply", "apply")]
+    assert [(e["author"], e["trailers"]["Action"][0]) for e in ledger.log(limit=9)] == [
+        ("测试员", a) for a in ("promote", "approve", "object", "object", "notice", "check", "assess", "apply", "apply")]
     assert sorted((s["name"], s["grade"], s["school_year"]) for s in ledger.scan("student") if s["name"] != "丙") == [
         ("乙", "九年级", "2027-2028"), ("甲", "八年级", "2027-2028")]

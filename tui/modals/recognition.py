@@ -2,7 +2,8 @@
 school into the year (a preview first, committed when pressed again), where each recognition stands,
 and the next step for every recognition waiting for it: the application of a student typed by name,
 the class review (members and level), the school's check, the notice (recorded, and exported as a
-CSV file with names masked into the folder Bangfu was started in), the approval. Every step is the
+CSV file with names masked into the folder Bangfu was started in), an objection to the recognition of
+the student typed and how it was settled, the approval. Every step is the
 store's (store/aid/recognition.py, as `bangfu aid …`), one commit each by the person acting, run in
 a worker; a refusal is shown in the status line in the reader's language, and nothing typed is lost."""
 from __future__ import annotations
@@ -34,7 +35,7 @@ class RecognitionDialog(ModalScreen[None]):
     CSS_PATH = FORMS_CSS
     DEFAULT_CSS = """
     #rec-dialog { width: 78; height: auto; max-height: 23; }
-    #rec-list { height: 7; }
+    #rec-list { height: 6; }
     #rec-dialog Input { width: 1fr; margin-right: 1; }
     #rec-dialog Select { width: 1fr; margin-right: 1; }
     #rec-dialog #rec-school { width: 2fr; }
@@ -70,6 +71,10 @@ class RecognitionDialog(ModalScreen[None]):
                 yield Select([(i18n.value(v), v) for v in LEVELS], prompt=i18n.t("tui.recognition.level"),
                              id="rec-level", compact=True)
                 yield Input(placeholder=i18n.t("tui.recognition.where"), id="rec-where", compact=True)
+            with Horizontal(classes="rec-row"):
+                yield Input(placeholder=i18n.t("tui.recognition.objection"), id="rec-objection", compact=True)
+                for name in ("object", "settle"):
+                    yield Button(i18n.t(f"tui.recognition.{name}"), id=f"rec-{name}", compact=True)
             with Horizontal(classes="fm-buttons"):
                 for name in (*STEPS, "close"):
                     yield Button(i18n.t(f"tui.recognition.{name}"), id=f"rec-{name}", compact=True,
@@ -109,6 +114,7 @@ class RecognitionDialog(ModalScreen[None]):
         waiting = {step: sum(1 for s in found if cond(s)) for step, cond in (
             ("review", lambda s: not s.reviewed), ("check", lambda s: s.reviewed and not s.checked),
             ("notice", lambda s: s.checked and not s.notice), ("approval", lambda s: s.notice and not s.approved))}
+        waiting["objections"] = sum(s.open_objections for s in found)
         self.query_one("#rec-head", Static).update(data(i18n.t("tui.recognition.head", year=year, count=len(found),
                                                                **waiting)))
 
@@ -140,7 +146,7 @@ class RecognitionDialog(ModalScreen[None]):
             self._status(i18n.t("tui.batch.working"))
             self._step(lambda: promotion.apply(self.ledger, school, year)[0], "promote")
 
-    @on(Button.Pressed, "#rec-apply, #rec-review, #rec-check, #rec-publish, #rec-approve")
+    @on(Button.Pressed, "#rec-apply, #rec-review, #rec-check, #rec-publish, #rec-approve, #rec-object, #rec-settle")
     def _step_pressed(self, event: Button.Pressed) -> None:
         school, year = self._school(), self._year()
         if school is None:
@@ -156,17 +162,29 @@ class RecognitionDialog(ModalScreen[None]):
         by = self._value("rec-by") or self.ledger.author().name
         level = self.query_one("#rec-level", Select).value
         level = None if level is Select.BLANK else str(level)
-        name, where = self._value("rec-student"), self._value("rec-where")
+        name, where, text = self._value("rec-student"), self._value("rec-where"), self._value("rec-objection")
         L = self.ledger
+
+        def student() -> str:
+            found = [s["id"] for s in L.find("student", name=name) if s.get("school") == school] if name else []
+            if len(found) != 1:
+                raise BangfuError("aid.batch.cmd.student_unknown" if not found else
+                                  "aid.batch.cmd.student_ambiguous", student=name)
+            return found[0]
 
         def run():
             if step == "apply":
-                found = [s["id"] for s in L.find("student", name=name) if s.get("school") == school] if name else []
-                if len(found) != 1:
-                    raise BangfuError("aid.batch.cmd.student_unknown" if not found else
-                                      "aid.batch.cmd.student_ambiguous", student=name)
-                docs, _ = recognition.apply(L, found, year, on=on_day)
+                docs, _ = recognition.apply(L, [student()], year, on=on_day)
                 return len(docs)
+            if step in ("object", "settle"):
+                if not text:
+                    raise BangfuError("tui.recognition.need_text")
+                mine = recognition.of_student(L, student(), year)
+                if step == "object":
+                    recognition.object_to(L, mine, on=on_day, raised_by=by, content=text)
+                else:
+                    recognition.settle(L, mine, on=on_day, settlement=text)
+                return 1
             if step == "publish":
                 record, listed = recognition.post_notice(L, school, year, where=where, start=on_day)
                 path = self.folder / f"{i18n.t('tui.recognition.file')}-{(L.index.get(school) or {}).get('name', school)}-{year}.csv"
