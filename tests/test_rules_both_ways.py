@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pytest
+
+from store import InvalidRecord
 from store.rules import checks
 
 NAMES = frozenset({"id", "type", "name", "short_name", "title"})
@@ -88,9 +91,10 @@ class Recording:
         return [self._reading(d) for d in self.ledger.find(type, **equal)]
 
 
-def _reads(ledger) -> dict[tuple[str, str], set]:
+def _reads(ledger) -> dict[tuple[str, str, str], set]:
+    """(reader type, rule, type read) -> the fields the rule read of records of that type."""
     schemas = ledger.schemas()
-    out: dict[tuple[str, str], set] = defaultdict(set)
+    out: dict[tuple[str, str, str], set] = defaultdict(set)
     for record_type in sorted(set(checks.RULES) | {"aid", "student", "plan", "visit"}):
         for record in ledger.scan(record_type):
             for rule in checks.COMMON + checks.RULES.get(record_type, ()):
@@ -100,14 +104,35 @@ def _reads(ledger) -> dict[tuple[str, str], set]:
                 list(rule(checks._Ctx(record, source, schemas), record))
                 for read_type, fields in source.reads.items():
                     if read_type != "None" and fields - NAMES:
-                        out[(record_type, read_type)] |= fields - NAMES
+                        out[(record_type, rule.__name__, read_type)] |= fields - NAMES
     return out
 
 
 def test_every_record_a_rule_reads_re_checks_its_reader_when_it_changes(demo):
-    declared = {(reader, read) for read, pairs in checks.DEPENDENT.items() for reader, _rule in pairs}
-    declared |= {(reader, read) for read, pairs in checks.READERS.items() for reader, _finder, _rule in pairs}
+    declared = {(reader, rule.__name__, read) for read, pairs in checks.DEPENDENT.items() for reader, rule in pairs}
+    declared |= {(reader, rule.__name__, read) for read, triples in checks.READERS.items()
+                 for reader, _finder, rule in triples}
     reads = _reads(demo)
-    missing = {f"{reader} reads {read} ({', '.join(sorted(fields))})" for (reader, read), fields in reads.items()
-               if (reader, read) not in declared and (reader, read) not in UNDECLARED}
+    missing = {f"{reader} {rule} reads {read} ({', '.join(sorted(fields))})"
+               for (reader, rule, read), fields in reads.items()
+               if (reader, rule, read) not in declared and (reader, read) not in UNDECLARED}
     assert missing == set()
+
+
+def test_a_first_standard_for_a_programme_its_payments_name_none_of_is_refused(ledger):
+    # 其他 (here a county grant) had no standard: 王小红's 300 元 of it names none. A standard for it would make that
+    # payment break the rule "a programme that has standards: each payment names the one it follows".
+    school = {"type": "school", "schema_version": 2, "name": "某县第一中学", "stage": "初中", "county": "某县",
+              "area": "乡村"}
+    school_id = ledger.put(school).id
+    pupil = ledger.put({"type": "student", "schema_version": 2, "name": "王小红", "sex": "女", "school": school_id,
+                        "stage": "初中", "grade": "八年级", "events": [{"date": "2026-09-01", "event": "认定"}]}).id
+    paid = ledger.put({"type": "aid", "schema_version": 2, "student": pupil, "programme": "其他",
+                       "term": "2026-2027-1", "amount_fen": 30_000, "paid_on": "2026-10-10", "source": "县",
+                       "method": "银行卡"}).id
+    with pytest.raises(InvalidRecord) as refused:
+        ledger.put({"type": "standard", "schema_version": 2, "programme": "其他", "stage": "初中",
+                    "amount_fen": 60_000, "unit": "年", "region": "某县", "valid_from": "2026-09-01"})
+    assert [(f.rule, f.params["count"], f.params["first"]) for f in refused.value.findings] == [
+        ("rule.breaks_referrers", 1, paid)]
+    assert ledger.scan("standard") == []
