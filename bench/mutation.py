@@ -87,7 +87,9 @@ MODULES = {
                         ("tests/test_dashboard.py", "tests/test_world_targets.py", "tests/test_world_target_units.py",
                          "tests/test_world_aid_figures.py", "tests/test_world_payments.py", "tests/test_twinning.py",
                          "tests/test_twinning_measured.py", "tests/test_aid_recognition.py",
-                         "tests/test_world_secondment_terms.py"),
+                         "tests/test_world_secondment_terms.py",
+                         # (it runs a copy of store/ in another process, where mutmut's trampoline finds no config)
+                         "-k", "not remembered_by_older_code"),
                         functions("store.figures.dashboard", "months", "_within", "_elapsed", "active_plans",
                                   "plan_progress", "expected_fen", "aid_summary")),
     # 应助尽助: due and unpaid, paid but not eligible, paid twice, off standard, one person at two schools
