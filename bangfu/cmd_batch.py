@@ -3,7 +3,6 @@ each step one commit by the person who takes it (store/aid/batches.py)."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 
 from store.aid import batches
 from store.core import i18n, ids
@@ -15,7 +14,7 @@ from store.privacy import notice as notices
 from . import output
 from .cmd_aid import school_id
 from .cmd_records import open_ledger
-from .commands import command
+from .commands import command, day, usage
 from .output import data, out
 
 METHODS = ("银行卡", "实物", "餐费抵扣", "现金")
@@ -24,7 +23,7 @@ METHODS = ("银行卡", "实物", "餐费抵扣", "现金")
 def register(sub: argparse._SubParsersAction) -> None:
     t = i18n.t
     group = command(sub, "batch", "aid.batch.cmd.group")
-    group.set_defaults(handler=lambda args: _usage(group))
+    group.set_defaults(handler=lambda args: usage(group))
     bs = group.add_subparsers(dest="batch_command", metavar="COMMAND")
 
     p = command(bs, "new", "aid.batch.cmd.new")
@@ -82,20 +81,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_notice)
 
 
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 2
-
-
-def _day(value: str | None) -> dt.date:
-    if not value:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError("privacy.notice.bad_date", value=value) from None
-
-
 def _student(ledger, given: str) -> str:
     if ids.is_id(given) and ledger.index.get(given):
         return given
@@ -123,7 +108,7 @@ def _shares(given: list[str]) -> list[dict]:
 def cmd_new(args: argparse.Namespace) -> int:
     ledger = open_ledger(args, write=True)
     school = school_id(ledger, args.school) if args.school else None
-    made = batches.make(ledger, args.term, args.programme, on=_day(args.date), school=school)
+    made = batches.make(ledger, args.term, args.programme, on=day(args.date), school=school)
     commit = ledger.last_change(made.batch["id"]).get("commit", "")
     if output.JSON:
         data({"batch": made.batch, "already_paid": list(made.already_paid), "commit": commit})
@@ -196,7 +181,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     ledger = open_ledger(args, write=True)
     student = _student(ledger, args.student)
-    batches.remove(ledger, args.batch, student, reason=args.reason, by=args.by, on=_day(args.date))
+    batches.remove(ledger, args.batch, student, reason=args.reason, by=args.by, on=day(args.date))
     out(i18n.t("aid.batch.cmd.removed", batch=args.batch, student=_name(ledger, student), reason=args.reason))
     return 0
 
@@ -210,7 +195,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             amount = parse_yuan(args.amount)
         except ValueError:
             raise UsageError("aid.batch.cmd.bad_amount", amount=args.amount) from None
-    doc = batches.add(ledger, args.batch, student, reason=args.reason, by=args.by, on=_day(args.date),
+    doc = batches.add(ledger, args.batch, student, reason=args.reason, by=args.by, on=day(args.date),
                       amount_fen=amount)
     entry = next(e for e in doc["entries"] if e["student"] == student)
     out(i18n.t("aid.batch.cmd.added", batch=args.batch, student=_name(ledger, student), amount=yuan(entry["amount_fen"]),
@@ -220,7 +205,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_approve(args: argparse.Namespace) -> int:
     ledger = open_ledger(args, write=True)
-    doc = batches.approve(ledger, args.batch, by=args.by, on=_day(args.date))
+    doc = batches.approve(ledger, args.batch, by=args.by, on=day(args.date))
     out(i18n.t("aid.batch.cmd.approved", batch=doc["id"], by=doc["approval"]["by"], date=doc["approval"]["date"],
                count=len(doc["entries"]), total=yuan(batches.total_fen(doc))))
     return 0
@@ -228,7 +213,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
 def cmd_pay(args: argparse.Namespace) -> int:
     ledger = open_ledger(args, write=True)
-    doc, made = batches.pay(ledger, args.batch, on=_day(args.date), method=args.method, shares=_shares(args.share),
+    doc, made = batches.pay(ledger, args.batch, on=day(args.date), method=args.method, shares=_shares(args.share),
                             reference=args.reference)
     commit = ledger.last_change(doc["id"]).get("commit", "")
     if output.JSON:

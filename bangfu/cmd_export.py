@@ -10,7 +10,7 @@ from store.core import i18n, ids
 from store.core.errors import UsageError
 
 from . import output
-from .commands import command
+from .commands import command, usage
 from .cmd_records import open_ledger
 
 
@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     k.add_argument("--days", type=int, default=5, help=t("io.cli.notice_days"))
     k.add_argument("--school", metavar="ID", help=t("io.cli.notice_school"))
     k.set_defaults(handler=cmd_notice)
-    p.set_defaults(handler=lambda args: _usage(p))
+    p.set_defaults(handler=lambda args: usage(p))
 
     p = command(sub, "import", "io.cli.import")
     p.add_argument("type", choices=ids.RECORD_TYPES)
@@ -44,11 +44,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--report", metavar="FILE", help=t("io.cli.import_report"))
     p.add_argument("--dry-run", action="store_true", help=t("io.cli.dry_run"))
     p.set_defaults(handler=cmd_import)
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return 2
 
 
 def progress_printer():

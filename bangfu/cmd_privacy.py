@@ -26,7 +26,7 @@ from store.privacy.errors import (ExportCorrupt, KeyFileExists, KeyInitWouldOrph
                                   KeyMismatch)
 
 from . import output
-from .commands import command
+from .commands import command, usage
 from .cmd_records import open_ledger
 from .output import data, out
 
@@ -34,7 +34,7 @@ from .output import data, out
 def register(sub: argparse._SubParsersAction) -> None:
     t = i18n.t
     key = command(sub, "key", "privacy.cmd.key")
-    key.set_defaults(handler=lambda args: _usage(key))
+    key.set_defaults(handler=lambda args: usage(key))
     ks = key.add_subparsers(dest="key_command", metavar="COMMAND")
 
     p = command(ks, "init", "privacy.cmd.key_init")
@@ -77,11 +77,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = command(sub, "migrate-identifiers", "privacy.cmd.migrate")
     p.set_defaults(handler=cmd_migrate)
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return 2
 
 
 def _writable(ledger) -> None:

@@ -16,7 +16,7 @@ from store.rules import recognitions, situation
 from . import output
 from .cmd_aid import _year, cmd_notice, school_id
 from .cmd_records import open_ledger
-from .commands import command
+from .commands import command, day, usage
 from .output import data, out
 
 LEVELS = ("特别困难", "困难", "一般困难")
@@ -26,7 +26,7 @@ GROUPS = ("脱贫家庭", "防止返贫监测对象", "最低生活保障家庭"
 def register(sub: argparse._SubParsersAction) -> None:
     t = i18n.t
     group = command(sub, "aid", "aid.step.cmd.group")
-    group.set_defaults(handler=lambda args: _usage(group))
+    group.set_defaults(handler=lambda args: usage(group))
     steps = group.add_subparsers(dest="aid_command", metavar="COMMAND")
 
     def step(name: str, handler, *, school_picks: bool = True) -> argparse.ArgumentParser:
@@ -81,20 +81,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_list)
 
 
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 2
-
-
-def _day(value: str | None) -> dt.date:
-    if not value:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError("privacy.notice.bad_date", value=value) from None
-
-
 def student_id(ledger, given: str, school: str | None = None) -> str:
     """A student named by id or by name (at `school`, when given)."""
     if ids.is_id(given) and (ledger.index.get(given) or {}).get("type") == "student":
@@ -108,7 +94,7 @@ def student_id(ledger, given: str, school: str | None = None) -> str:
 
 def _context(args: argparse.Namespace, ledger) -> tuple[dt.date, str, str | None]:
     """(the step's date, the school year, the school) as given or taken from the date."""
-    on = _day(args.date)
+    on = day(args.date)
     year = _year(args.year) if args.year else situation.school_year_of(on)
     return on, year, school_id(ledger, args.school) if args.school else None
 

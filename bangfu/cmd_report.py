@@ -11,13 +11,12 @@ from store.core import i18n
 from store.core.errors import UsageError
 
 from . import output
-from .cmd_export import _out_path, _usage, progress_printer
+from .cmd_export import _out_path, progress_printer
 from .cmd_records import open_ledger
+from .commands import command, usage
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from .commands import command
-
     t = i18n.t
     p = command(sub, "report", "io.cli.report")
     kinds = p.add_subparsers(dest="report_kind", metavar="KIND", parser_class=type(p))
@@ -40,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         k.add_argument("--format", choices=formats, help=t("io.cli.format"))
         k.add_argument("-o", "--out", metavar="FILE", help=t("io.cli.report_out"))
         k.set_defaults(handler=handler)
-    p.set_defaults(handler=lambda args: _usage(p))
+    p.set_defaults(handler=lambda args: usage(p))
 
 
 def _format(args, known: tuple[str, ...]) -> str:
