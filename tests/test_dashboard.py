@@ -153,6 +153,16 @@ def test_plan_still_active_outside_its_period(ledger, small):
     assert small["Old"] not in [p.plan for p in d.plan_progress(ledger, TERM)]
 
 
+def test_plans_starting_the_same_day_are_listed_by_title(ledger, small):
+    # 城关中学帮扶三元中学 starts 2026-08-25; two more start that day, their ids in the other order of titles.
+    parties = ledger.get(small["P"])["parties"]
+    for title in ("甲校计划", "乙校计划"):
+        ledger.put({"type": "plan", "schema_version": 1, "title": title, "status": "执行中", "parties": parties,
+                    "period": {"start": "2026-08-25", "end": "2027-07-31"}})
+    assert [p.title for p in d.plan_progress(ledger, TERM, today=TODAY)] == [
+        "乙校计划", "城关中学帮扶三元中学", "甲校计划", "草拟计划"]   # the draft starts 2027-01-01
+
+
 def test_past_term_counts_every_month(ledger, small):
     [plan] = [p for p in d.plan_progress(ledger, TERM) if p.plan == small["P"]]
     assert plan.empty_months == ("2026-11", "2026-12", "2027-01")
@@ -162,7 +172,7 @@ def test_past_term_counts_every_month(ledger, small):
 
 def test_aid_summary(ledger, small):
     aid = d.aid_summary(ledger, TERM, today=TODAY)
-    assert aid.on == TODAY
+    assert aid.on == aid.duty.on == TODAY        # 应助尽助 (and the report's "unpaid as of") taken on the same day
     assert aid.by_status == {"在册": (small["st1"],), "脱贫保留": (small["st2"],), "已脱贫": (),
                              "已退出": (small["st3"],), "未认定": tuple(sorted((small["st4"], small["st5"])))}
     assert aid.by_group == {"建档立卡": (small["st1"],), "低保": (small["st2"],), "留守": (small["st1"],)}
