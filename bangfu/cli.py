@@ -34,7 +34,7 @@ ARGPARSE_WORDS = {
     "ambiguous", "not allowed with argument %s": "not_allowed_with", "one of the arguments %s is required":
     "one_required", "ignored explicit argument %r": "ignored_explicit",
     "unknown parser %(parser_name)r (choices: %(choices)s)": "unknown_parser",
-    "expected %s argument": "expected_n", "expected %s arguments": "expected_n",
+    "expected %s argument": "expected_n_one", "expected %s arguments": "expected_n",
 }
 
 

@@ -219,3 +219,45 @@ def test_enumerated_values_inside_messages_read_in_english(ledger, schemas):
     i18n.set_lang("zh")
     assert "「送教下乡」活动须属于一个结对帮扶计划" in finding.text()
     assert "不在可选范围内：互访、送教下乡、" in enum.text()
+
+
+# ---- counts in English: one school, two schools -------------------------------------------------
+
+# Nouns the catalogue counts, as they read after a number other than one.
+COUNTED = ("students", "records", "schools", "payments", "rows", "commits", "activities", "people",
+           "person-times", "months", "days", "hours", "lectures", "plans", "batches", "teachers",
+           "identifiers", "values", "erasures", "targets", "entries", "characters", "seconds", "pupils",
+           "times", "changes", "parties", "conflicts", "keys", "files", "fields", "problems", "warnings",
+           "notes", "numbers", "errors")
+# Placeholders that name a thing, not a number ("{record} fields {fields}").
+THINGS = {"record", "path", "school", "field", "student", "value", "target", "type", "kind", "title", "name",
+          "term", "date", "start", "end", "remote", "commit", "batch", "level", "person", "programme", "folder",
+          "unit", "item", "key", "what", "source", "site", "other", "masked", "worked"}
+
+
+def test_every_english_count_has_a_singular():
+    """"1 schools" never reads: a noun after a count is written `{count!p:school|schools}` (never
+    "record(s)"), so the English shows one school and two schools."""
+    bare = re.compile(r"\{(\w+)\} (?:[a-z-]+ ){0,2}?(%s)\b(?![-(])" % "|".join(map(re.escape, COUNTED)))
+    lacking = sorted(key for key, texts in i18n.catalogue().items()
+                     if "(s)" in texts["en"] or any(m.group(1) not in THINGS for m in bare.finditer(texts["en"])))
+    assert lacking == []
+    assert not [key for key, texts in i18n.catalogue().items() if "!p:" in texts["zh"]]   # Chinese has no plural
+
+
+def test_a_count_reads_one_and_two_in_english_and_stays_chinese(capsys, ledger):
+    from conftest import run, school
+
+    i18n.set_lang("en")
+    assert i18n.t("tui.year.dropout_left_out", count=1) == ", 1 school left out"
+    assert i18n.t("tui.year.dropout_left_out", count=2) == ", 2 schools left out"
+    assert i18n.t("forms.delete.referenced", count=1).startswith("Cannot delete: 1 record still refers to it.")
+    assert i18n.t("forms.delete.referenced", count=2).startswith("Cannot delete: 2 records still refer to it.")
+    i18n.set_lang("zh")
+    assert i18n.t("tui.year.dropout_left_out", count=1) == "，未计入 1 所"
+    ledger.put(school())
+    assert run(capsys, "-L", str(ledger.path), "--lang", "en", "list", "school")[2].splitlines()[-1] == "1 record"
+    assert run(capsys, "-L", str(ledger.path), "--lang", "en", "validate")[1].strip() == "ledger valid: 1 record, 0 warnings"
+    ledger.put(school("石桥镇中心小学", "石桥小学"))
+    assert run(capsys, "-L", str(ledger.path), "--lang", "en", "list", "school")[2].splitlines()[-1] == "2 records"
+    assert run(capsys, "-L", str(ledger.path), "--lang", "en", "validate")[1].strip() == "ledger valid: 2 records, 0 warnings"

@@ -268,13 +268,13 @@ def test_dropout_rate_target_is_worked_out_from_the_students(ledger, county):
     assert autumn_and_spring.records == (county["st1"],)
 
 
-def _dropout_measured(ledger, county, value, end):
-    """A measurement of P1's 辍学率 target at 河口中学 (headcount 400), for 2025-09-01..end."""
+def _dropout_measured(ledger, county, value, end, school=None):
+    """A measurement of P1's 辍学率 target at 河口中学 (headcount 400) or another school, for 2025-09-01..end."""
     plan = ledger.get(county["P1"])
     if not any(t["key"] == "drop" for t in plan["targets"]):
         target = {"key": "drop", "metric": "辍学率", "comparison": "<=", "value": 0.3, "unit": "%", "per": "学年"}
         ledger.put({**plan, "targets": [*plan["targets"], target]}, base=ledger.version(plan["id"]))
-    m = _rec("measurement", plan=county["P1"], target="drop", school=county["D"], unit="%", value=value,
+    m = _rec("measurement", plan=county["P1"], target="drop", school=school or county["D"], unit="%", value=value,
              period={"start": "2025-09-01", "end": end}, evidence=[{"file": "控辍保学月报.xlsx"}])
     ledger.put(m)
     return m["id"]
@@ -318,24 +318,56 @@ def test_dropout_rate_is_measured_else_worked_out_else_says_why(ledger, county):
     i18n.set_lang("en")
     try:
         assert period_report.rate_text(school) == "0.50 % (measured: 河口中学, up to 2026-01-31)"
-        assert period_report.rate_text(outside) == ("cannot be worked out: none of the 1 schools here has a "
-                                                    "dropout-rate measurement or its headcount recorded")
+        assert period_report.rate_text(outside) == ("cannot be worked out: no dropout-rate measurement and no "
+                                                    "headcount recorded (1 school)")
     finally:
         i18n.set_lang("zh")
 
 
-def test_a_measured_school_without_a_headcount_cannot_be_weighed_with_others(ledger, county):
-    # 河口中学 loses its headcount: measured at 0.5 %, it is still 河口中学's figure, but 河口乡
-    # (with 河口小学's 200 pupils worked out) cannot weigh it: it says which school lacks one.
+def test_a_measured_school_without_a_headcount_is_left_out_of_a_level_by_name(ledger, county):
+    """河口乡 is 河口小学 (200 pupils, worked out) and 河口中学 (measured 0.8 %, its headcount taken
+    away). By hand: 河口中学 cannot be weighed against the other, so the township's rate is 河口小学's
+    alone — st4 dropped out on 2026-05-11: 1 / 200 = 0.50 % — and 河口中学 is named with its own
+    0.80 %. P1's target over both supported schools has no figure. With 河口小学 measured 0.3 % and
+    no headcount either, nothing can be weighed: no rate, both named."""
+    from store.figures import dashboard
+    from tui.screens.year import year_figures
+
     c = county
-    _dropout_measured(ledger, c, 0.5, "2026-01-31")
+    m_d = _dropout_measured(ledger, c, 0.8, "2026-01-31")
     d_school = {k: v for k, v in ledger.get(c["D"]).items() if k != "headcount"}
     ledger.put(d_school, base=ledger.version(c["D"]))
-    assert _figures(ledger, "school", c["D"], year="2025-2026").dropout.rate == 0.5
+    st4 = _rec("student", name="学生st4", sex="男", school=c["B"], stage="小学", grade="五年级",
+               events=[{"date": "2025-03-01", "event": "认定"}, {"date": "2026-05-11", "event": "退出", "reason": "辍学"}])
+    ledger.put(st4)
+    assert _figures(ledger, "school", c["D"], year="2025-2026").dropout.rate == 0.8     # its own figure stands
     township = _figures(ledger, "township", c["T2"], year="2025-2026")
-    assert (township.dropout.rate, township.dropout.reason, township.dropout.unweighable) == (
-        None, "unweighable", (c["D"],))
-    assert period_report.rate_text(township) == "无法计算：河口中学 有实测辍学率，但没有登记在校学生数，无法与其他学校合并"
+    d = township.dropout
+    assert (d.rate, d.headcount, d.dropouts, d.worked_out, d.measured) == (0.5, 200, (st4["id"],), (c["B"],), ())
+    assert (d.unweighable, d.unweighed, d.measurements, d.left_out) == ((c["D"],), ((c["D"], 0.8),), (), ())
+    assert period_report.rate_text(township) == ("0.50%（由学生记录计算：辍学 1 人 / 在校 200 人）"
+                                                 "；未计入 河口中学（实测 0.80%）：没有登记在校学生数，无法加权合并")
+    table = dict(period_report.sections(township)[-1].rows)
+    assert table["有实测但未计入的学校（未登记在校学生数）"] == "河口中学（实测 0.80%）"
+    assert table["计入的学校（所）"] == 1
+    [line] = [x.prompt.plain.strip() for x in year_figures(township) if x.prompt.plain.strip().startswith("辍学率 ")]
+    assert line == "辍学率 0.50%（由学生记录计算：1/200），未计入 河口中学 实测 0.80%（无学生数，无法合并）"
+    [p] = [p for p in dashboard.plan_progress(ledger, "2025-2026-2", TODAY) if p.plan == c["P1"]]
+    assert next(t for t in p.targets if t.key == "drop").actual is None
+    i18n.set_lang("en")
+    try:
+        assert period_report.rate_text(township) == (
+            "0.50 % (worked out from student records: 1 dropped out of 200); left out: 河口中学 (measured 0.80 %), "
+            "with no headcount to weigh it by")
+    finally:
+        i18n.set_lang("zh")
+    b_school = {k: v for k, v in ledger.get(c["B"]).items() if k != "headcount"}
+    ledger.put(b_school, base=ledger.version(c["B"]))
+    m_b = _dropout_measured(ledger, c, 0.3, "2026-06-30", school=c["B"])
+    d = _figures(ledger, "township", c["T2"], year="2025-2026").dropout
+    assert (d.rate, d.reason, d.unweighable, set(d.measurements)) == (None, "unweighable", (c["B"], c["D"]), {m_b, m_d})
+    assert period_report.rate_text(_figures(ledger, "township", c["T2"], year="2025-2026")) == (
+        "无法计算：河口小学、河口中学 有实测辍学率，但都没有登记在校学生数，无法加权合并")
 
 
 def test_what_a_reader_sees_named_and_listed(ledger, county):
@@ -421,3 +453,19 @@ def test_a_periods_figures_are_remembered_for_a_version_of_the_ledger(ledger, co
     ledger.put(visit)
     after = P.figures(Ledger(ledger.path), P.period_of(year="2025-2026"), "county", None, TODAY)
     assert after.hours_sent == 12 and visit["id"] in after.visits and after.commit == ledger.tip
+
+
+def test_the_year_view_counts_one_and_two_in_english(ledger, county):
+    """By hand (school year 2025-2026): the county has P1 and P2, 城关小学 supporting 河口小学 and
+    河口中学, 2 batches of 2 + 2 people; P2 alone is 1 plan, 外县小学 supporting 河口中学, 1 activity."""
+    from tui.screens.year import year_figures
+
+    c = county
+    i18n.set_lang("en")
+    shown = lambda f: [x.prompt.plain.strip() for x in year_figures(f)]  # noqa: E731
+    lines = shown(_figures(ledger, "county", None, year="2025-2026"))
+    assert {"2 plans", "1 supporting, 2 supported schools", "seconded: 4 people, 4 person-times (2 batches)",
+            "第一批: 2 people, 2 person-times, 2 so far"} <= set(lines)
+    lines = shown(_figures(ledger, "plan", c["P2"], year="2025-2026"))
+    assert {"1 plan", "1 supporting, 1 supported school", "1 activity, 0 hours sent, 0 lectures",
+            "seconded: 0 people, 0 person-times (0 batches)"} <= set(lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -97,7 +98,19 @@ def t(key: str, /, **params: object) -> str:
     text = texts.get(_lang) or texts["zh"]
     if params and _lang != "zh":
         params = {k: _enumerated(v) for k, v in params.items()}
+    if "!p:" in text:
+        text = _PLURAL.sub(lambda m: _counted(m, params), text)
     return text.format(**params) if params else text
+
+
+# A word that follows a count: `{count!p:school|schools}` in a message reads "school" when count is
+# exactly 1 and "schools" otherwise (English has these two forms; Chinese has none and never uses it).
+_PLURAL = re.compile(r"\{(\w+)!p:([^|{}]*)\|([^{}]*)\}")
+
+
+def _counted(match: re.Match, params: dict) -> str:
+    count, one, other = match.groups()
+    return one if str(params.get(count, "")).strip() == "1" else other
 
 
 def _enumerated(param: object) -> object:

@@ -236,7 +236,7 @@ def _worked_out(plan: dict, schools: dict[str, dict], ledger):
         supported = {s: schools[s] for s in targets.roles(plan)[1] if s in schools}
         found = twinning_measured.dropout(ledger.scan("student", school__in=sorted(supported)), supported, start, end,
                                           measured)
-        if found.rate is None or found.left_out:
+        if found.rate is None or found.left_out or found.unweighable:
             return None, found.records
         return found.rate, found.records
     return value

@@ -69,6 +69,7 @@ def rate_text(f: PeriodFigures, say: Callable[..., str] = T) -> str:
         return say("dropout_unknown_no_schools") if d.reason == "no_schools" else say("dropout_unknown",
                                                                                        count=len(d.left_out))
     common = {"rate": f"{d.rate:.2f}", "headcount": d.headcount, "dropouts": len(d.dropouts), "day": d.as_of}
+    unweighed = i18n.listing(say("dropout_measured_at", school=n.get(s, s), rate=f"{rate:.2f}") for s, rate in d.unweighed)
     if d.source == "measured" and len(d.measured) == 1:
         text = say("dropout_measured", school=n.get(d.measured[0], d.measured[0]), **common)
     elif d.source == "measured":
@@ -77,7 +78,8 @@ def rate_text(f: PeriodFigures, say: Callable[..., str] = T) -> str:
         text = say("dropout_mixed", measured=len(d.measured), worked=len(d.worked_out), **common)
     else:
         text = say("dropout_rate", **common)
-    return text + (say("dropout_left_out", count=len(d.left_out)) if d.left_out else "")
+    return (text + (say("dropout_unweighed", schools=unweighed, count=len(d.unweighed)) if d.unweighed else "")
+            + (say("dropout_left_out", count=len(d.left_out)) if d.left_out else ""))
 
 
 def headline(f: PeriodFigures) -> list[list[Any]]:
@@ -163,6 +165,9 @@ def sections(f: PeriodFigures) -> list[Table]:
     if d.worked_out:
         rows += [[T("dropout_worked_schools"), names(d.worked_out)], [T("dropout_count"), len(d.dropouts)]]
     rows += [[T("dropout_headcount"), d.headcount if d.headcount else "—"], [T("dropout"), rate_text(f)]]
+    if d.unweighed:
+        rows.append([T("dropout_unweighed_schools"), i18n.listing(
+            T("dropout_measured_at", school=n.get(s, s), rate=f"{rate:.2f}") for s, rate in d.unweighed)])
     if d.left_out:
         rows.append([T("dropout_without"), names(d.left_out)])
     out.append(Table(T("dropout_title"), [T("col_item"), T("col_value")], rows, note=T("dropout_note")))

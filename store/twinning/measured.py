@@ -43,7 +43,8 @@ class Dropout:
     report's overview, the school-year view, the summary): a school's rate is its latest
     measurement that ends in the period; else its students who left for 辍学 in the period over
     its headcount (school record, 规模·学生数); else it has none and is left out, named. Several
-    schools are weighed by their headcounts."""
+    schools are weighed by their headcounts: a measured school without one cannot be weighed, so it
+    is left out of the rate of several and named with its own rate (`unweighable`), never guessed."""
     source: str                       # measured | worked_out | mixed | unknown
     rate: float | None                # per cent; None: cannot be worked out (`reason` says why)
     measurements: tuple[str, ...]     # the measurement records it stands on
@@ -53,7 +54,8 @@ class Dropout:
     worked_out: tuple[str, ...]       # schools worked out from their students
     left_out: tuple[str, ...]         # schools with neither a measurement nor a headcount
     reason: str = ""                  # no_schools | no_data | unweighable (rate None)
-    unweighable: tuple[str, ...] = ()  # measured schools without a headcount to weigh them by
+    unweighable: tuple[str, ...] = ()  # measured schools without a headcount, left out of the rate
+    unweighed: tuple[tuple[str, float], ...] = ()   # (school, its measured rate) of those left out
     as_of: str = ""                    # the last day the measurements cover
 
     @property
@@ -93,23 +95,29 @@ def dropout(students: Iterable[dict], schools: dict[str, dict], start: dt.date, 
         m, _ = latest([m for m in ordered if m.get("school") in (sid, None) and _value(m) is not None], start, end)
         if m is not None:
             found[sid] = m
-    measured = tuple(sorted(found))
     worked = tuple(sorted(s for s in schools if s not in found and _headcount(schools[s])))
-    left_out = tuple(sorted(set(schools) - set(measured) - set(worked)))
+    unweighable = tuple(sorted(s for s in found if not _headcount(schools[s])))
+    if len(found) == 1 and not worked:
+        unweighable = ()                  # (one school's rate needs no weighing)
+    elif found and len(unweighable) == len(found) and not worked:
+        # nothing to weigh them with: no rate, and the schools named
+        return Dropout("unknown", None, measurements=tuple(dict.fromkeys(found[s]["id"] for s in unweighable)),
+                       dropouts=(), headcount=None, measured=unweighable, worked_out=(),
+                       left_out=tuple(sorted(set(schools) - set(found))), reason="unweighable",
+                       unweighable=unweighable, unweighed=tuple((s, _value(found[s])) for s in unweighable))
+    measured = tuple(sorted(s for s in found if s not in unweighable))
+    left_out = tuple(sorted(set(schools) - set(found) - set(worked)))
     mine = set(worked)
     gone = tuple(sorted(s["id"] for s in students if s.get("school") in mine and dropped_out(s, start, end)))
     used = tuple(dict.fromkeys(found[s]["id"] for s in measured))
     source = "mixed" if measured and worked else "measured" if measured else "worked_out" if worked else "unknown"
     as_of = max(((found[s].get("period") or {}).get("end", "") for s in measured), default="")
     common = dict(measurements=used, dropouts=gone, measured=measured, worked_out=worked, left_out=left_out,
-                  as_of=as_of)
+                  as_of=as_of, unweighable=unweighable, unweighed=tuple((s, _value(found[s])) for s in unweighable))
     if not measured and not worked:
         return Dropout(source, None, headcount=None, reason="no_data" if schools else "no_schools", **common)
     if len(measured) == 1 and not worked:
         return Dropout(source, _value(found[measured[0]]), headcount=_headcount(schools[measured[0]]), **common)
-    unweighable = tuple(s for s in measured if not _headcount(schools[s]))
-    if unweighable:
-        return Dropout(source, None, headcount=None, reason="unweighable", unweighable=unweighable, **common)
     headcount = sum(_headcount(schools[s]) for s in (*measured, *worked))
     left = len(gone) + sum(_value(found[s]) * _headcount(schools[s]) / 100 for s in measured)
     return Dropout(source, 100.0 * left / headcount, headcount=headcount, **common)
