@@ -38,4 +38,4 @@ def test_global_options_after_the_command(led):
     r = bangfu("-L", str(led), "list", "school", "--json")
     assert r.returncode == 0 and json.loads(r.stdout) == []
     r = bangfu("list", "school", "--lang", "en", "-L", str(led))
-    assert r.returncode == 0 and "0 record(s)" in r.stderr and "record" in r.stdout
+    assert r.returncode == 0 and "0 records" in r.stderr and "record" in r.stdout

@@ -30,7 +30,7 @@ def test_titles_in_chinese(title, action, shown):
 
 
 def test_titles_in_english(english):
-    assert readable("aid: import 3 records from 春季资助.xlsx", "import") == "aid: import 3 record(s) from 春季资助.xlsx"
+    assert readable("aid: import 3 records from 春季资助.xlsx", "import") == "aid: import 3 records from 春季资助.xlsx"
     assert readable("batch: pay 海原四中 ×5", "pay") == "payment batch: pay 海原四中 ×5"
 
 

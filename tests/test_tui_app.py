@@ -204,7 +204,7 @@ async def test_home_shows_plan_progress_and_aid(small, size):
         assert changes[0].startswith("11-20 15:30 ") and "测试员" in changes[0] and "资助：导入" in changes[0]
 
 
-@pytest.mark.parametrize("lang,said", [("zh", "1 条记录无法读取"), ("en", "1 record(s) could not be read")])
+@pytest.mark.parametrize("lang,said", [("zh", "1 条记录无法读取"), ("en", "1 record could not be read")])
 @pilot_test
 async def test_home_lists_a_record_file_that_cannot_be_read(small, lang, said):
     """A record file broken by a hand edit or a bad merge: the dashboard says its figures lack it."""

@@ -63,8 +63,8 @@ WORDS = {
                draft="草拟", approved_status="已审批", paid_status="已发放", programme="义务教育寄宿生生活补助",
                written="已写出 "),
     "en": dict(made="Made: 2 students, 1,250.00 yuan", need_reason="removing or adding a student needs a reason",
-               removed="Removed: 1 students, 625.00 yuan now", approved="Approved: 1 students, 625.00 yuan",
-               paid="Paid: 1 payments, 625.00 yuan", search="payment", hit="payment batches",
+               removed="Removed: 1 student, 625.00 yuan now", approved="Approved: 1 student, 625.00 yuan",
+               paid="Paid: 1 payment, 625.00 yuan", search="payment", hit="payment batches",
                draft="draft", approved_status="approved", paid_status="paid", programme="boarding living allowance",
                written="Written: "),
 }

@@ -37,7 +37,7 @@ def test_school_year_view_of_the_county(demo, lang, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     i18n.set_lang(lang)
     words = {"zh": ("帮扶学校 19 所，受帮扶学校 8 所", "支教挂职 36 人、36 人次（1 批）", "2025-2026 学年"),
-             "en": ("19 supporting, 8 supported schools", "seconded: 36 people, 36 person-times (1 batches)",
+             "en": ("19 supporting, 8 supported schools", "seconded: 36 people, 36 person-times (1 batch)",
                     "school year 2025-2026")}[lang]
 
     async def scenario():
