@@ -469,3 +469,48 @@ def test_the_year_view_counts_one_and_two_in_english(ledger, county):
     lines = shown(_figures(ledger, "plan", c["P2"], year="2025-2026"))
     assert {"1 plan", "1 supporting, 1 supported school", "1 activity, 0 hours sent, 0 lectures",
             "seconded: 0 people, 0 person-times (0 batches)"} <= set(lines)
+
+
+def test_every_line_of_the_year_view_and_the_report_overview_counted_by_hand(ledger, county):
+    """What an inspector reads first, line by line, for 某县 in 2025-2026 (see the fixture):
+    9 activities dated in the year (v1–v5, s1–s3, v6); 送教 4 + 6 课时; one lecture of 2 场; the
+    secondments s1 (王、李, 第一批), s2 (赵) and s3 (钱, 第二批, short); cash 5000 + 1000, goods
+    100 × 20; the dropout st1 over 800 + 200 + 400; P1's 送教 target met in autumn (v1, v2) and
+    missed in spring; months with nothing logged: P1 01, 04–06; P2 all but October; 城关小学 01,
+    04–06; 河口中学 09, 11, 01, 04–06; 河口小学 10, 12, 01, 04–06. By kind: 支教 s1 + s3 = 2
+    records of 2 + 1 人次, 挂职 s2 one of 1."""
+    from tui.screens.year import year_figures
+
+    f = _figures(ledger, "county", None, year="2025-2026")
+    assert [(x.prompt.plain.strip(), x.record_type, len(x.ids)) for x in year_figures(f)] == [
+        ("总体情况", None, 0),
+        ("帮扶计划 2 个", "plan", 2),
+        ("帮扶学校 1 所，受帮扶学校 2 所", "school", 3),
+        ("活动 9 次，送教 10 课时，讲座 2 场", "visit", 9),
+        ("支教挂职 4 人、4 人次（2 批）", "visit", 3),
+        ("捐赠资金 6,000.00 元，物资 2,000.00 元", "visit", 2),
+        ("辍学率 0.07%（由学生记录计算：1/1400）", "student", 1),
+        ("支教挂职分批", None, 0),
+        ("第一批：2 人、2 人次，累计 2 人次", "visit", 1),
+        ("第二批：2 人、2 人次，累计 4 人次", "visit", 2),
+        ("量化指标（按学期）", None, 0),
+        ("城关小学帮扶河口两校", "plan", 1),
+        ("2025-09 送教下乡  达标", "visit", 2),
+        ("2026-02 送教下乡  未达标", "visit", 0),
+        ("外县小学帮扶河口中学", "plan", 1),
+        ("有月份无记录：5", None, 0),
+        ("城关小学帮扶河口两校：4 个月（2026-01…2026-06）", "plan", 1),
+        ("外县小学帮扶河口中学：8 个月（2025-09…2026-06）", "plan", 1),
+        ("城关小学：4 个月（2026-01…2026-06）", "school", 1),
+        ("河口中学：6 个月（2025-09…2026-06）", "school", 1),
+        ("河口小学：6 个月（2025-10…2026-06）", "school", 1)]
+    assert period_report.headline(f) == [
+        ["帮扶计划（个）", 2], ["帮扶学校（所）", 1], ["受帮扶学校（所）", 2], ["帮扶活动（次）", 9],
+        ["送教下乡（课时）", "10"], ["专题讲座（场）", 2], ["支教、挂职（人）", 4], ["支教、挂职（人次）", 4],
+        ["支教、挂职批次", 2], ["不足最短期限的支教、挂职（条）", 1], ["捐赠资金", "6,000.00 元"],
+        ["捐赠物资（折价）", "2,000.00 元"], ["量化指标（按学期）", "达标 1 项，未达标 1 项，进行中 0 项"],
+        ["期满未测量的指标（项）", 0], ["有月份无任何记录的计划（个）", 2], ["有月份无任何记录的学校（所）", 3],
+        ["辍学率", "0.07%（由学生记录计算：辍学 1 人 / 在校 1400 人）"]]
+    assert [(k.kind, k.count, k.hours, k.person_times) for k in f.kinds] == [
+        ("互访", 1, 0, 0), ("送教下乡", 2, 10, 0), ("专题讲座", 1, 0, 0), ("挂职", 1, 0, 1), ("支教", 2, 0, 3),
+        ("捐赠", 2, 0, 0)]

@@ -267,7 +267,6 @@ def work_out(ledger, period: Period, scope: Scope, today: dt.date) -> PeriodFigu
     schools = {s["id"]: s for s in ledger.scan("school")}
     plans_all = {p["id"]: p for p in ledger.scan("plan")}
     calendars = ledger.scan("calendar")
-    visits_all = ledger.scan("visit")
     names = {i: d.get("short_name") or d.get("name") or i for i, d in schools.items()}
 
     def runs(plan: dict) -> bool:
@@ -281,8 +280,10 @@ def work_out(ledger, period: Period, scope: Scope, today: dt.date) -> PeriodFigu
     chosen.sort(key=lambda p: ((p.get("period") or {}).get("start", ""), p.get("title", ""), p["id"]))
     ids = {p["id"] for p in chosen}
     names.update({p["id"]: p.get("title", p["id"]) for p in chosen})
+    # (only the activities of these plans are read, through the index: not every activity kept)
+    of_these = ledger.scan("visit", plan__in=sorted(ids)) if ids else []
     # activities of the period, of these plans, touching the level's schools
-    mine = [v for v in visits_all if v.get("plan") in ids and targets.overlaps(v, period.start, period.end)
+    mine = [v for v in of_these if targets.overlaps(v, period.start, period.end)
             and (scope.level == "plan" or _touches(v, scope.schools))]
     mine.sort(key=lambda v: (v.get("date", ""), v["id"]))
     dated = [v for v in mine if (d := _date(v.get("date"))) and period.start <= d <= period.end]
@@ -341,7 +342,7 @@ def work_out(ledger, period: Period, scope: Scope, today: dt.date) -> PeriodFigu
 
     # A teacher's service runs across plans and years: every secondment of the level's people up to
     # the period's end (people of the plan; else teachers of its schools and people they sent).
-    everyone = [v for v in visits_all if v.get("kind") in targets.SECONDMENTS and v.get("secondment")]
+    everyone = [v for v in ledger.scan("visit", kind__in=sorted(targets.SECONDMENTS)) if v.get("secondment")]
     if scope.level == "plan":
         here = {p for s in lines for p in s.people}
     else:
@@ -353,9 +354,8 @@ def work_out(ledger, period: Period, scope: Scope, today: dt.date) -> PeriodFigu
               if s.person in here]
 
     of_plan: dict[str, list[dict]] = {}
-    for v in visits_all:
-        if v.get("plan") in ids:
-            of_plan.setdefault(v["plan"], []).append(v)
+    for v in of_these:
+        of_plan.setdefault(v["plan"], []).append(v)
     gaps = []
     for p in chosen:
         first = max(_date(p["period"]["start"]), period.start)

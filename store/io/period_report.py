@@ -237,7 +237,7 @@ def html_page(f: PeriodFigures) -> str:
 
 def workbook_bytes(f: PeriodFigures) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
@@ -251,6 +251,13 @@ def workbook_bytes(f: PeriodFigures) -> bytes:
     ws.oddFooter.center.text = "&P / &N"
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    # A table's cells take named styles: a style set cell by cell is compared with every style
+    # the book has (openpyxl hashes it each time), which took most of a county report's time.
+    cell_style = NamedStyle("Bangfu cell", border=box, alignment=Alignment(wrap_text=True, vertical="top"))
+    head_style = NamedStyle("Bangfu heading", font=Font(bold=True), fill=PatternFill("solid", fgColor="EEEEEE"),
+                            border=box, alignment=Alignment(wrap_text=True, vertical="top"))
+    wb.add_named_style(cell_style)
+    wb.add_named_style(head_style)
     ws.cell(1, 1, title(f)).font = Font(bold=True, size=14)
     row = 2
     for k, v in header_lines(f):
@@ -263,22 +270,20 @@ def workbook_bytes(f: PeriodFigures) -> bytes:
         ws.cell(row, 1, t.title).font = Font(bold=True, size=12)
         row += 1
         for i, x in enumerate(t.headers, 1):
-            c = ws.cell(row, i, x)
-            c.font, c.fill, c.border = Font(bold=True), PatternFill("solid", fgColor="EEEEEE"), box
-            c.alignment = Alignment(wrap_text=True, vertical="top")
+            ws.cell(row, i, x).style = head_style.name
             widths[i] = max(widths.get(i, 8), min(display_width(x) + 2, 40))
         for r in t.rows or [[term_report.T("none")]]:
             row += 1
             for i, v in enumerate(r, 1):
                 if (i - 1) in t.money and isinstance(v, int):
                     c = ws.cell(row, i, v / 100)
+                    c.style = cell_style.name
                     c.number_format = "#,##0.00"
                 else:
                     c = ws.cell(row, i, v)
+                    c.style = cell_style.name
                     if isinstance(v, str) and v.startswith("="):
                         c.data_type = "s"     # data, never a formula
-                c.border = box
-                c.alignment = Alignment(wrap_text=True, vertical="top")
                 widths[i] = max(widths.get(i, 8), min(display_width(_cell(v, (i - 1) in t.money)) + 2, 40))
         if t.note:
             row += 1
