@@ -177,6 +177,8 @@ def test_the_view_and_term_are_kept_for_the_next_start(demo, tmp_path, monkeypat
                         and "2025-2026 学年" in year_bar(app))
             await pilot.press("escape")                              # back to the term view, then quit
             await until(pilot, lambda: app.screen.id == "home" and "2025-2026-1" in term_bar(app))
+            # the home's panels, left unlaid while the year view was on top, are laid out now
+            await until(pilot, lambda: len(app.home.query_one("#plans", FigureList).figures) > 1)
             await pilot.press("q")
 
     async def third(expected_term: str) -> list[str]:
