@@ -444,7 +444,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
         out(i18n.t("cli.fmt_count", count=len(wrong)))
         return 1 if wrong and args.check else 0
     changes = [Change(rid, ledger.get(rid), ledger.version(rid)) for rid in wrong]
-    saved = ledger.commit(changes, action="fmt", message=f"ledger: fmt {len(changes)} records")
+    saved = ledger.commit(changes, action="fmt", message=f"ledger: fmt {i18n.counted(len(changes), 'record')}")
     out(i18n.t("cli.fmt_done", count=len(changes), commit=(saved[0].commit or "")[:10]))
     return 0
 

@@ -261,3 +261,10 @@ def test_a_count_reads_one_and_two_in_english_and_stays_chinese(capsys, ledger):
     ledger.put(school("石桥镇中心小学", "石桥小学"))
     assert run(capsys, "-L", str(ledger.path), "--lang", "en", "list", "school")[2].splitlines()[-1] == "2 records"
     assert run(capsys, "-L", str(ledger.path), "--lang", "en", "validate")[1].strip() == "ledger valid: 2 records, 0 warnings"
+
+
+def test_commit_titles_count_in_english_too():
+    """Titles are English for every reader (the history translates their words): "1 record"."""
+    assert (i18n.counted(1, "record"), i18n.counted(2, "record"), i18n.counted(0, "conflict")) == (
+        "1 record", "2 records", "0 conflicts")
+    assert i18n.counted(1, "person", "people") == "1 person" and i18n.counted(3, "person", "people") == "3 people"

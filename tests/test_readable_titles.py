@@ -20,6 +20,7 @@ def english():
     ("batch: make 海原四中 2026-2027-1 营养改善计划 ×5 2,450.00元", "make",
      "发放批次：生成发放名单 海原四中 2026-2027-1 营养改善计划 ×5 2,450.00元"),
     ("aid: import 3 records from 春季资助.xlsx", "import", "资助：导入 3 条记录（来自 春季资助.xlsx）"),
+    ("aid: import 1 record from 秋季资助.xlsx", "import", "资助：导入 1 条记录（来自 秋季资助.xlsx）"),
     ("visit/aid: edit 2 records", "edit", "活动、资助：修改 2 条记录"),
     ("aid: 导入三条", "import", "资助：导入三条"),               # written by hand: only the type read
     ("hand edit", "", "hand edit"),                             # not Bangfu's: as it is
@@ -31,6 +32,7 @@ def test_titles_in_chinese(title, action, shown):
 
 def test_titles_in_english(english):
     assert readable("aid: import 3 records from 春季资助.xlsx", "import") == "aid: import 3 records from 春季资助.xlsx"
+    assert readable("aid: import 1 record from 春季资助.xlsx", "import") == "aid: import 1 record from 春季资助.xlsx"
     assert readable("batch: pay 海原四中 ×5", "pay") == "payment batch: pay 海原四中 ×5"
 
 

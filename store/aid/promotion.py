@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
+from store.core import i18n
 from store.core.errors import BangfuError
 from store.ledger.ledger import Change
 from store.rules import checks, situation
@@ -81,6 +82,6 @@ def apply(ledger, school: str, year: str, *, graduates: str = "auto", author=Non
         doc["schema_version"] = 2
         changes.append(Change(doc["id"], doc, ledger.version(doc["id"])))
     name = (ledger.index.get(school) or {}).get("name", school)
-    saved = ledger.commit(changes, action="promote", author=author, message=f"student: promote {name} to {year} ({len(changes)} students)",
+    saved = ledger.commit(changes, action="promote", author=author, message=f"student: promote {name} to {year} ({i18n.counted(len(changes), 'student')})",
                           extra_trailers={"School": school, "School-Year": year})
     return moves, saved[0].commit or ""

@@ -96,7 +96,7 @@ def readable(title: str, action: str = "") -> str:
     first, _, after = rest.partition(" ")
     if action and first == action and i18n.has(f"audit.trailer.{action}"):
         rest = f"{i18n.t(f'audit.trailer.{action}')} {after}".rstrip()
-        many = re.fullmatch(r"(\d+) records(?: from (.+))?", after)
+        many = re.fullmatch(r"(\d+) records?(?: from (.+))?", after)
         if many:
             count, source = int(many.group(1)), many.group(2)
             counted = i18n.t("audit.records_from", count=count, source=source) if source else \

@@ -110,7 +110,18 @@ _PLURAL = re.compile(r"\{(\w+)!p:([^|{}]*)\|([^{}]*)\}")
 
 def _counted(match: re.Match, params: dict) -> str:
     count, one, other = match.groups()
-    return one if str(params.get(count, "")).strip() == "1" else other
+    return plural(params.get(count, ""), one, other)
+
+
+def plural(count: object, one: str, other: str) -> str:
+    """The English form for a count: `one` for exactly 1, `other` otherwise (commit titles, which
+    are English for every reader, count with it too: "import 1 record")."""
+    return one if str(count).strip() == "1" else other
+
+
+def counted(count: int, one: str, other: str | None = None) -> str:
+    """A count and its noun in English: 1 record, 2 records."""
+    return f"{count} {plural(count, one, other or one + 's')}"
 
 
 def _enumerated(param: object) -> object:

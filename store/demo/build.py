@@ -8,6 +8,7 @@ from typing import Iterable
 import datetime as dt
 
 from store.aid import batches, promotion
+from store.core import i18n
 from store.demo import generate
 from store.twinning import locks
 from store import NEW, Change, Ledger, Person
@@ -208,7 +209,7 @@ def _recognition_steps(ledger: Ledger, by_type: dict[str, list[dict]], schools: 
             docs = [{k: v for k, v in r.items() if k not in steps or k in fields} for r in changed]
             ledger.commit([Change(d["id"], d, ledger.version(d["id"]) if action != "apply" else NEW) for d in docs],
                           action=action, author=people[who],
-                          message=f"recognition: {action} {len(docs)} records from {schools[school]}")
+                          message=f"recognition: {action} {i18n.counted(len(docs), 'record')} from {schools[school]}")
 
 
 def _commit(ledger: Ledger, records: Iterable[dict], message: str, checked: bool = True) -> None:

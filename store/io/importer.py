@@ -970,7 +970,7 @@ def commit(ledger, pv: Preview, *, skip_invalid: bool = False, progress: Progres
         name = pv.path.name
         try:
             saved = ledger.commit(changes, action="import",
-                                  message=f"{pv.rtype}: import {len(changes)} records from {name}")
+                                  message=f"{pv.rtype}: import {i18n.counted(len(changes), 'record')} from {name}")
         except InvalidRecord as exc:
             by_id = {i.record["id"]: i for i in todo}
             hit = False

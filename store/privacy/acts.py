@@ -396,7 +396,7 @@ def rehash_pending(ledger) -> int:
     changes = _rehashed(ledger, keys, keys.hmac_key)
     if changes:
         ledger.commit(changes, action="rehash",
-                      message=f"privacy: hash {len(changes)} records again under the hash key after an erasure")
+                      message=f"privacy: hash {i18n.counted(len(changes), 'record')} again under the hash key after an erasure")
     with _writing(keys):
         keys.mark_rehashed()
     _stamp(keys)

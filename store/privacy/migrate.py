@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from store.core.diff import value_at
-from store.core import ids
+from store.core import i18n, ids
 from store.privacy import protect
 from store.ledger.ledger import Change
 from store.rules import cleartext, identifiers, protected
@@ -54,7 +54,7 @@ def migrate_identifiers(ledger) -> Migrated:
     if changes:
         count = sum(len(n) for n in result.records.values())
         saved = ledger.commit(changes, action="migrate",
-                              message=f"privacy: seal {count} identifiers in clear in {len(changes)} records")
+                              message=f"privacy: seal {i18n.counted(count, 'identifier')} in clear in {i18n.counted(len(changes), 'record')}")
         result.commit = saved[0].commit
     return result
 

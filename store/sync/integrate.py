@@ -54,7 +54,7 @@ def merge_into(ledger: Ledger, theirs: str, *, remote: str, theirs_site: str | N
         tree = store.write_tree(store.commit_tree(mine), changes)
         incoming = sorted(r for r, s in tm.records.items() if not same(s.result, s.mine))
         conflicted = [rid for rid, _ev in events]
-        title = f"ledger: merge {remote}: {len(incoming)} records in, {len(events)} conflicts"
+        title = f"ledger: merge {remote}: {i18n.counted(len(incoming), 'record')} in, {i18n.counted(len(events), 'conflict')}"
         trailers = {"Action": "merge", "Merged-Records": str(len(incoming)), "Conflicts": str(len(events)),
                     "Conflict": [ev["id"] for _r, ev in events], "Conflict-Record": conflicted,
                     "Remote": remote, "Schema-Version": str(ledger.config.get("schema_version", 1)),
