@@ -232,7 +232,7 @@ COUNTED = ("students", "records", "schools", "payments", "rows", "commits", "act
 # Placeholders that name a thing, not a number ("{record} fields {fields}").
 THINGS = {"record", "path", "school", "field", "student", "value", "target", "type", "kind", "title", "name",
           "term", "date", "start", "end", "remote", "commit", "batch", "level", "person", "programme", "folder",
-          "unit", "item", "key", "what", "source", "site", "other", "masked", "worked"}
+          "unit", "item", "key", "what", "source", "site", "other", "masked", "worked", "year"}
 
 
 def test_every_english_count_has_a_singular():

@@ -169,7 +169,7 @@ def test_a_school_student_or_standard_cannot_move_a_payment_out_of_its_standards
     assert refused(w["student"], school=elsewhere) == [said.format(w["student"], "引用它", paid, paid)]
     assert refused(fees, counties=["另县"], region="另县") == [said.format(fees, "引用它", paid, paid)]
     i18n.set_lang("en")
-    said = ("error {}: this change would make 1 record(s) {} break the rules: {} standard (see bangfu validate or "
+    said = ("error {}: this change would make 1 record {} break the rules: {} standard (see bangfu validate or "
             "bangfu show {}; change those records first, or change this one differently)")
     assert refused(w["school"], county="另县") == [said.format(w["school"], "that depend on it without naming it",
                                                               paid, paid)]
