@@ -30,6 +30,7 @@ Besides the programmes of the schema's list, 陈静 was paid a 县级助学金 t
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import pytest
 
@@ -540,3 +541,21 @@ def test_a_payment_is_held_to_the_standard_of_the_day_it_was_paid(ledger):
     assert [(p.student, p.payments, p.expected_fen, p.paid_fen) for p in board.off] == [
         (pupil["id"], (late["id"],), 75_000, 62_500)]
     assert board.unpaid == board.not_due == ()
+
+
+def test_a_pupil_whose_level_a_hand_edit_made_a_list_is_still_counted_by_boarding_and_county(world):
+    # 王芳, 一中 初中 boarder, recognised 2026-09-01; her record, as a sync left it, holds her level as a
+    # list (its schema refuses that: `bangfu validate` names it). The 寄宿 standard has no level: she is due
+    # 1250 元/年, 625.00 for the term, like any boarder of 某县.
+    w = world
+    fang = rec("student", name="王芳", sex="女", school=w["one"], stage="初中", grade="八年级", boarding=True,
+               difficulty=["特别困难"], events=[{"date": "2026-09-01", "event": "认定"}])
+    copy = w["ledger"].path.parent / "hand-edited"
+    shutil.copytree(w["ledger"].path, copy, symlinks=True)
+    ledger = Ledger(copy)
+    try:
+        write_as_a_merge_would(ledger, fang)
+        found = {e.student: (e.standard, e.amount_fen) for e in duty.entitlements(ledger, AUTUMN, BOARD, school=w["one"])}
+        assert found[fang["id"]] == (w["std"]["B1"], 62_500)
+    finally:
+        ledger.close()

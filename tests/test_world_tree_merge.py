@@ -430,6 +430,25 @@ def test_a_visit_logged_there_that_an_upgrade_made_here_refuses_waits_in_a_confl
     assert_valid(a)
 
 
+def test_a_record_broken_through_a_rule_declared_from_one_side_only_refuses_the_merge(sites, monkeypatch):
+    # Should a rule reading another record ever be declared from one side only (test_rules_both_ways
+    # holds every rule of today to both), the merge refuses rather than commit a broken ledger. Here the
+    # plan's side forgets its visits: 乙站 shortens the plan to January, 甲站 logged a visit in June.
+    from store.rules import checks
+    monkeypatch.setitem(checks.DEPENDENT, "plan", tuple((t, rule) for t, rule in checks.DEPENDENT["plan"]
+                                                        if t != "visit"))
+    a, b, n = sites
+    late = a.put(_visit(n["plan"], n["shi"], n["sha"], "2007-06-15")).id
+    _edit(b, n["plan"], period={"start": "2006-09-01", "end": "2007-01-31"})
+    before = a.tip
+    with pytest.raises(MergeRefused) as refused:
+        merge_into(a, _theirs(a, b), remote="乙站")
+    assert str(refused.value) == (f"无法合并：两边的修改合在一起总有记录违反规则（{late}），且无法只退回一方。"
+                                  "没有提交任何内容；请两边商量后先改其中一方，再同步。")
+    a.refresh()
+    assert a.tip == before and list_conflicts(a) == []
+
+
 def test_a_visit_broken_here_by_a_hand_edit_does_not_stop_their_changes_coming_in(sites):
     # At 甲站 someone moved the visit to 2007-10-12, past the plan's end, straight through git; 乙站 notes
     # 河口小学. The merge is not to blame for the visit: 河口小学's note comes in, nobody is in conflict.
