@@ -123,6 +123,13 @@ MODULES = {
                                                                "tests/test_period_report.py",
                                                                "tests/test_twinning_district.py")),
     # payment batches: entitlements listed, reviewed, approved, paid with funding shares; edits after approval
+    # 辍学率 by one rule (a school's measurement, else its students' dropouts over its headcount)
+    "measured": Module("store/twinning/measured.py", ("tests/test_twinning_measured.py", "tests/test_twinning.py",
+                                                      "tests/test_period_report.py")),
+    # the term report's figures: targets short, aid by programme and source, what an inspector should look at
+    "term_report": Module("store/io/report.py", ("tests/test_report.py", "tests/test_aid_duty.py"),
+                          functions("store.io.report", "build", "_plan_section", "shortfall", "_aid_section",
+                                    "_group", "_anomalies", "duty_notes")),
     "batches": Module("store/aid/batches.py", ("tests/test_world_batch.py", "tests/test_aid_batch_cli.py")),
     # (the notice tests on the demo ledger build it for every mutant: left to the full suite)
     "notice": Module("store/privacy/notice.py", ("tests/test_world_notice.py", "tests/test_privacy_notice.py",
