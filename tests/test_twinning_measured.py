@@ -272,3 +272,32 @@ def test_targets_never_measured_are_counted_in_the_overview_and_the_summary(ledg
     assert overview["期满未测量的指标（项）"] == 4
     assert "- 另有 2 项指标期满仍未测量：实验学校帮扶平岗中学（两学年）·教师优课率达30%、实验学校帮扶平岗中学（两学年）·教师合格率达100%。" \
         in summary.draft(f).splitlines()
+
+
+def test_the_latest_period_stands_whichever_was_entered_first_and_a_later_entry_of_it_replaces_it(ledger, world):
+    # The spring survey (35 %) was entered before the autumn's (25 %, typed in late): spring stands.
+    spring = _measure(world, "good-lessons", "2025-03-01", "2025-07-10", 35)
+    autumn = _measure(world, "good-lessons", "2024-09-01", "2025-01-20", 25)
+    ledger.commit([Change(r["id"], r, NEW) for r in (spring, autumn)], message="measurements")
+    t = _targets(ledger, "2024-2025-2")["good-lessons"]
+    assert (t.actual, t.met, t.records) == (35.0, True, (autumn["id"], spring["id"]))
+    # The spring survey entered again, corrected to 28 %: the later entry of the same period stands.
+    again = _measure(world, "good-lessons", "2025-03-01", "2025-07-10", 28)
+    ledger.put(again)
+    t = _targets(ledger, "2024-2025-2")["good-lessons"]
+    assert (t.actual, t.met, t.records) == (28.0, False, (autumn["id"], spring["id"], again["id"]))
+
+
+def test_dropout_rate_counts_a_pupil_who_left_on_the_first_day_and_says_why_it_cannot_be_worked_out():
+    from store.twinning import measured
+    start, end = dt.date(2025, 9, 1), dt.date(2026, 8, 31)
+    school = _rec("school", name="叶集区平岗中学", stage="初中", county="叶集区", area="乡村", headcount={"students": 200})
+    pupil = _rec("student", name="李明", sex="男", school=school["id"], stage="初中", grade="八年级",
+                 events=[{"date": "2025-09-01", "event": "退出", "reason": "辍学"}])
+    # 1 of 200 left for 辍学 on the year's first day: 0.5 %.
+    rate = measured.dropout([pupil], {school["id"]: school}, start, end)
+    assert (rate.source, rate.rate, rate.dropouts, rate.headcount) == ("worked_out", 0.5, (pupil["id"],), 200)
+    # No headcount and no measurement: no rate, for want of data; no school at all: for want of schools.
+    bare = {k: v for k, v in school.items() if k != "headcount"}
+    assert (measured.dropout([pupil], {school["id"]: bare}, start, end).reason,
+            measured.dropout([pupil], {}, start, end).reason) == ("no_data", "no_schools")
