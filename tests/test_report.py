@@ -55,8 +55,14 @@ def test_targets_against_actual_with_the_shortfalls(built):
     assert (by_metric["专题讲座"].actual, by_metric["专题讲座"].gap) == ("1 次", "还差 1 次")
     assert by_metric["互访"].months == ("2024-10", "2024-11", "2024-12", "2025-01")
     assert by_metric["互访"].actual == "1/5 个月达到"
+    assert (by_metric["互访"].gap, by_metric["互访"].open) == ("未达到的月份：10月、11月、12月、1月", False)
     assert by_metric["辍学率"].met is None
     assert sec.progress.empty_months == ("2025-01",)
+    # On 2024-12-10, within the term: the months ended short are named, the term's counts still open.
+    (now,) = report.build(led, TERM, today=dt.date(2024, 12, 10)).plans
+    assert [(t.metric, t.gap, t.open) for t in now.targets] == [
+        ("送教下乡", "还差 3 课时", True), ("专题讲座", "还差 1 次", True), ("互访", "未达到的月份：10月、11月", False),
+        ("辍学率", "", True)]
 
 
 def test_activities_by_month_against_the_schedule(built):
@@ -65,6 +71,7 @@ def test_activities_by_month_against_the_schedule(built):
     assert [(b.month, b.count, b.done) for b in sec.months] == [
         ("2024-09", 2, True), ("2024-10", 2, True), ("2024-11", 2, True), ("2024-12", 1, False), ("2025-01", 0, None)]
     assert sec.months[3].planned == ("送教下乡",) and sec.months[3].kinds == {"捐赠": 1}
+    assert sec.kinds == ["互访", "送教下乡", "专题讲座", "挂职", "支教", "捐赠"]     # in the schema's order
 
 
 def test_secondments_and_donations(built):
@@ -90,6 +97,7 @@ def test_aid_against_the_standards_students_and_anomalies(built):
     assert [(a.kind, a.student, a.amount_fen, a.expected_fen) for a in aid.anomalies] == [
         ("unpaid", "王芳", None, 62_500), ("off_standard", "李明", 45_000, 50_000)]
     assert aid.anomalies[0].programme == "义务教育寄宿生生活补助"
+    assert [a.detail for a in aid.anomalies] == ["截至 2025-01-31 符合条件，本学期该项目未发放", "与标准相差 -50.00 元"]
     assert [(m.month, m.paid_fen) for m in aid.months if m.paid_fen] == [("2024-10", 50_000), ("2024-11", 45_000)]
 
 
@@ -112,6 +120,9 @@ def test_duplicate_payments_and_payments_while_not_eligible_are_listed(ledger):
     assert ("duplicate", "张小花") in kinds and ("ineligible", "赵强") in kinds
     dup = next(a for a in aid.anomalies if a.kind == "duplicate")
     assert dup.amount_fen == 100_000 and set(dup.records) == {data["aid"][0]["id"], again["id"]}
+    gone = next(a for a in aid.anomalies if a.kind == "ineligible")
+    assert (gone.programme, gone.amount_fen, gone.records) == ("义务教育寄宿生生活补助", 50_000, (left["id"],))
+    assert [m.label for m in aid.by_source] == ["中央", "省", "县"]     # in the schema's order
 
 
 def test_one_plan_limits_aid_to_its_schools(built):
@@ -121,7 +132,10 @@ def test_one_plan_limits_aid_to_its_schools(built):
     assert {k: len(v) for k, v in r.aid.summary.by_status.items() if v} == {"在册": 2, "已退出": 1}
     assert [a.kind for a in r.aid.anomalies] == ["off_standard"]  # 王芳 of 海原四中 is not in this plan
     outside = report.build(led, "2026-2027-1", plan=data["plan"]["id"], today=AFTER)
-    assert outside.plans[0].progress.in_term is False
+    p = outside.plans[0].progress
+    assert (p.title, p.status, p.start, p.end, p.in_term) == (
+        "沙河二小帮扶石桥二小", "执行中", dt.date(2024, 9, 1), dt.date(2025, 8, 31), False)
+    assert (p.targets, p.visits, p.empty_months, p.short_secondments) == ((), (), (), ())
 
 
 def test_markdown_has_the_tables_and_unicode_charts(built):
