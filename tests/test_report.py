@@ -63,6 +63,9 @@ def test_targets_against_actual_with_the_shortfalls(built):
     assert [(t.metric, t.gap, t.open) for t in now.targets] == [
         ("送教下乡", "还差 3 课时", True), ("专题讲座", "还差 1 次", True), ("互访", "未达到的月份：10月、11月", False),
         ("辍学率", "", True)]
+    (early,) = report.build(led, TERM, today=dt.date(2024, 10, 5)).plans     # September met, October under way
+    assert [(t.metric, t.gap, t.open) for t in early.targets] == [
+        ("送教下乡", "还差 10 课时", True), ("专题讲座", "还差 2 次", True), ("互访", "", True), ("辍学率", "", True)]
 
 
 def test_activities_by_month_against_the_schedule(built):
@@ -110,9 +113,12 @@ def test_duplicate_payments_and_payments_while_not_eligible_are_listed(ledger):
                 standard=data["std_p"]["id"], paid_on="2024-12-20", source="县", method="现金")
     left = rec("aid", student=zhao["id"], programme="义务教育寄宿生生活补助", term=TERM, amount_fen=50_000,
                paid_on="2024-12-20", source="县", method="现金")
+    # 王芳 (海原四中, 初中) paid her 625.00 as well: the report's stages read 小学 then 初中.
+    fang = rec("aid", student=data["students"][2]["id"], programme="义务教育寄宿生生活补助", term=TERM,
+               amount_fen=62_500, standard=data["std_j"]["id"], paid_on="2024-12-20", source="县", method="现金")
     g = ledger.git
     tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(r["id"]): g.write("blob", canonical.dumps(r))
-                                                    for r in (again, left)})
+                                                    for r in (again, left, fang)})
     commit = g.make_commit(tree, [ledger.tip], Person("同步", "sync@example.cn"), "sync: merge")
     assert g.swap_ref(commit, ledger.tip, "test")
     aid = report.build(ledger, TERM, today=AFTER).aid
@@ -123,6 +129,9 @@ def test_duplicate_payments_and_payments_while_not_eligible_are_listed(ledger):
     gone = next(a for a in aid.anomalies if a.kind == "ineligible")
     assert (gone.programme, gone.amount_fen, gone.records) == ("义务教育寄宿生生活补助", 50_000, (left["id"],))
     assert [m.label for m in aid.by_source] == ["中央", "省", "县"]     # in the schema's order
+    # 小学: 张小花 500 + 500 again, 李明 450, 赵强 500 = 1,950.00; 初中: 王芳 625.00.
+    assert [(m.label, m.paid_fen) for m in aid.by_stage] == [("小学", 195_000), ("初中", 62_500)]
+    assert gone.detail == "2024-12-20 发放时学生状态为「已退出」"     # 赵强 graduated on 2024-07-01
 
 
 def test_one_plan_limits_aid_to_its_schools(built):
@@ -256,3 +265,12 @@ def test_a_month_note_reads_in_the_readers_language():
         assert charts.plan_note(month) == "✓ planned: donation, home visit"
     finally:
         i18n.set_lang("zh")
+
+
+def test_a_term_with_nothing_paid_yet_says_who_is_due_and_counted_on_which_day(built):
+    led, _data = built
+    # 张小花, 李明 and 王芳 (not 赵强, who left) are due the boarding subsidy in the spring term.
+    assert report.duty_notes(report.build(led, "2024-2025-2", today=AFTER).aid) == [
+        "本学期尚未发放；截至 2025-03-01，应发：义务教育寄宿生生活补助 3 人"]
+    assert report.duty_notes(report.build(led, "2024-2025-2", today=dt.date(2025, 1, 20)).aid) == [
+        "本学期尚未发放；按学期开始之日 2025-02-01 计，应发：义务教育寄宿生生活补助 3 人"]
