@@ -129,7 +129,7 @@ MODULES = {
     # the term report's figures: targets short, aid by programme and source, what an inspector should look at
     "term_report": Module("store/io/report.py", ("tests/test_report.py", "tests/test_aid_duty.py"),
                           functions("store.io.report", "build", "_plan_section", "shortfall", "_aid_section",
-                                    "_group", "_anomalies", "duty_notes")),
+                                    "_group", "_anomalies", "_not_due_detail", "duty_notes")),
     "batches": Module("store/aid/batches.py", ("tests/test_world_batch.py", "tests/test_aid_batch_cli.py")),
     # (the notice tests on the demo ledger build it for every mutant: left to the full suite)
     "notice": Module("store/privacy/notice.py", ("tests/test_world_notice.py", "tests/test_privacy_notice.py",

@@ -345,16 +345,26 @@ def _anomalies(ledger, summary: AidSummary, payments: list[dict], standards: dic
             out.append(Anomaly("off_standard", *student(x.student), p.programme, x.paid_fen, x.expected_fen,
                                i18n.t("io.report.off_detail", diff=yuan(x.paid_fen - (x.expected_fen or 0))), x.payments))
         for x in p.not_due:
-            s = docs.get(x.student) or {}
-            status = rules.student_status(s, (by_id.get(x.payments[0]) or {}).get("paid_on", "")) if s else None
             out.append(Anomaly("ineligible", *student(x.student), p.programme, x.paid_fen, None,
-                               i18n.t("io.report.ineligible_detail", date=paid_on(x),
-                                      status=status_word(status) if status else "?"), x.payments))
+                               _not_due_detail(ledger, docs.get(x.student), x.payments, by_id), x.payments))
     for x in summary.duty.same_person:
         out.append(Anomaly("same_person", *student(x.student), x.programme, x.paid_fen, None,
                            i18n.t("io.report.same_person_detail", count=len(x.payments)), x.payments))
     kinds = {"duplicate": 0, "same_person": 1, "unpaid": 2, "not_started": 3, "off_standard": 4, "ineligible": 5}
     return sorted(out, key=lambda x: (kinds[x.kind], x.school, x.student, x.programme))
+
+
+def _not_due_detail(ledger, student: dict | None, payments: tuple[str, ...], by_id: dict) -> str:
+    """The days paid while the student could not be (each with the status of its day); all the days
+    when each of them could (a payment no standard covers), or when the student is not in the ledger."""
+    days = [str((by_id.get(i) or ledger.index.docs.get(i) or {}).get("paid_on", "")) for i in payments]
+    if not student:
+        return i18n.t("io.report.ineligible_detail", date="、".join(days), status="?")
+    recognised = ledger.find("recognition", student=student["id"])
+    statuses = [(day, rules.student_status(student, day, recognised)) for day in days]
+    shown = [(day, status) for day, status in statuses if status not in rules.ELIGIBLE] or statuses
+    return "；".join(i18n.t("io.report.ineligible_detail", date="、".join(d for d, st in shown if st == status),
+                           status=status_word(status)) for status in dict.fromkeys(st for _d, st in shown))
 
 
 # ---- rows shared by the writers -------------------------------------------------------------------
