@@ -28,7 +28,7 @@ from store.figures import charts
 from store.io import report
 from store.ledger.gitstore import Person
 
-from test_export import rec, small_ledger
+from test_export import ID_ZHANG, rec, small_ledger
 
 AFTER = dt.date(2025, 3, 1)
 TERM = "2024-2025-1"
@@ -276,7 +276,7 @@ def test_a_term_with_nothing_paid_yet_says_who_is_due_and_counted_on_which_day(b
         "本学期尚未发放；按学期开始之日 2025-02-01 计，应发：义务教育寄宿生生活补助 3 人"]
 
 
-def test_a_secondment_of_no_set_length_and_a_payment_before_recognition_as_the_report_shows_them(ledger):
+def test_a_secondment_of_no_set_length_a_payment_before_recognition_and_one_child_under_two_records(ledger):
     data = small_ledger(ledger)
     a, b = data["shahe"]["id"], data["shiqiao"]["id"]
     # 跟班学习 from 11-04 to 11-15: 12 days by the calendar, no shortest length to hold it to.
@@ -286,12 +286,22 @@ def test_a_secondment_of_no_set_length_and_a_payment_before_recognition_as_the_r
     # 李明 was recognised on 2024-09-01: a payment of 2024-08-26 found him 未认定 (he is 在册 now).
     early = rec("aid", student=data["students"][1]["id"], programme="义务教育寄宿生生活补助", term=TERM,
                 amount_fen=50_000, standard=data["std_p"]["id"], paid_on="2024-08-26", source="县", method="现金")
+    # 张小花 entered again at 海原四中 with her ID number (a sync of that school's work), paid there too.
+    from store.privacy.acts import seal_record
+    zhang = data["students"][0]
+    copy = seal_record(ledger, {**ledger.get(zhang["id"]), "id": ids.new_id("student"), "school": data["haiyuan"]["id"],
+                                "identity": {"id_number": ID_ZHANG}})
+    there = rec("aid", student=copy["id"], programme="义务教育寄宿生生活补助", term=TERM, amount_fen=50_000,
+                standard=data["std_p"]["id"], paid_on="2024-12-02", source="县", method="现金")
     g = ledger.git
     tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(r["id"]): g.write("blob", canonical.dumps(r))
-                                                    for r in (follow, early)})
+                                                    for r in (follow, early, copy, there)})
     assert g.swap_ref(g.make_commit(tree, [ledger.tip], Person("同步", "sync@example.cn"), "sync: merge"), ledger.tip, "t")
     r = report.build(ledger, TERM, today=AFTER)
     assert [(s.person, s.kind, s.days, s.minimum) for s in r.plans[0].secondments if s.person == "周老师"] == [
         ("周老师", "跟班学习", 12, None)]
     [gone] = [x for x in r.aid.anomalies if x.kind == "ineligible"]
     assert (gone.student, gone.detail) == ("李明", "2024-08-26 发放时学生状态为「未认定」")
+    [twice] = [x for x in r.aid.anomalies if x.kind == "same_person"]
+    assert (twice.student, twice.amount_fen, twice.detail, set(twice.records)) == (
+        "张小花", 100_000, "同一身份证号（密钥散列相同）在 2 条学生记录下受助", {data["aid"][0]["id"], there["id"]})
