@@ -63,6 +63,8 @@ def test_targets_against_actual_with_the_shortfalls(built):
     assert [(t.metric, t.gap, t.open) for t in now.targets] == [
         ("送教下乡", "还差 3 课时", True), ("专题讲座", "还差 1 次", True), ("互访", "未达到的月份：10月、11月", False),
         ("辍学率", "", True)]
+    assert [(b.month, b.done) for b in now.months] == [
+        ("2024-09", True), ("2024-10", True), ("2024-11", True), ("2024-12", None), ("2025-01", None)]   # not over yet
     (early,) = report.build(led, TERM, today=dt.date(2024, 10, 5)).plans     # September met, October under way
     assert [(t.metric, t.gap, t.open) for t in early.targets] == [
         ("送教下乡", "还差 10 课时", True), ("专题讲座", "还差 2 次", True), ("互访", "", True), ("辍学率", "", True)]
@@ -140,6 +142,7 @@ def test_one_plan_limits_aid_to_its_schools(built):
     assert len(r.plans) == 1
     assert {k: len(v) for k, v in r.aid.summary.by_status.items() if v} == {"在册": 2, "已退出": 1}
     assert [a.kind for a in r.aid.anomalies] == ["off_standard"]  # 王芳 of 海原四中 is not in this plan
+    assert r.plan_filter == data["plan"]["id"]
     outside = report.build(led, "2026-2027-1", plan=data["plan"]["id"], today=AFTER)
     p = outside.plans[0].progress
     assert (p.title, p.status, p.start, p.end, p.in_term) == (
@@ -189,6 +192,8 @@ def test_english_report(built):
     i18n.set_lang("en")
     md = report.markdown(report.build(led, TERM, today=AFTER))
     assert "targets against actual" in md and "NOT MET" in md and "short by 3 hours" in md
+    visits = next(t for t in report.build(led, TERM, today=AFTER).plans[0].targets if t.metric == "互访")
+    assert visits.gap == "months short: October, November, December, January"
 
 
 def test_charts_render_as_plain_unicode():
@@ -283,9 +288,12 @@ def test_a_secondment_of_no_set_length_a_payment_before_recognition_and_one_chil
     follow = rec("visit", plan=data["plan"]["id"], kind="跟班学习", date="2024-11-04", host_school=a, visiting_school=b,
                  secondment={"person": "周老师", "from_school": b, "to_school": a, "start": "2024-11-04",
                              "end": "2024-11-15"})
-    # 李明 was recognised on 2024-09-01: a payment of 2024-08-26 found him 未认定 (he is 在册 now).
-    early = rec("aid", student=data["students"][1]["id"], programme="义务教育寄宿生生活补助", term=TERM,
-                amount_fen=50_000, standard=data["std_p"]["id"], paid_on="2024-08-26", source="县", method="现金")
+    # 王芳 was recognised on 2024-09-01: a payment of 2024-08-26 found her 未认定 (she is 在册 now).
+    early = rec("aid", student=data["students"][2]["id"], programme="义务教育寄宿生生活补助", term=TERM,
+                amount_fen=62_500, standard=data["std_j"]["id"], paid_on="2024-08-26", source="县", method="现金")
+    # 李明 too, on 2024-08-26, besides his 450.00 of 2024-11-15 (when he was 在册): only the first day counts against him.
+    before = rec("aid", student=data["students"][1]["id"], programme="义务教育寄宿生生活补助", term=TERM,
+                 amount_fen=50_000, standard=data["std_p"]["id"], paid_on="2024-08-26", source="县", method="现金")
     # 张小花 entered again at 海原四中 with her ID number (a sync of that school's work), paid there too.
     from store.privacy.acts import seal_record
     zhang = data["students"][0]
@@ -295,13 +303,17 @@ def test_a_secondment_of_no_set_length_a_payment_before_recognition_and_one_chil
                 standard=data["std_p"]["id"], paid_on="2024-12-02", source="县", method="现金")
     g = ledger.git
     tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(r["id"]): g.write("blob", canonical.dumps(r))
-                                                    for r in (follow, early, copy, there)})
+                                                    for r in (follow, early, before, copy, there)})
     assert g.swap_ref(g.make_commit(tree, [ledger.tip], Person("同步", "sync@example.cn"), "sync: merge"), ledger.tip, "t")
     r = report.build(ledger, TERM, today=AFTER)
     assert [(s.person, s.kind, s.days, s.minimum) for s in r.plans[0].secondments if s.person == "周老师"] == [
         ("周老师", "跟班学习", 12, None)]
-    [gone] = [x for x in r.aid.anomalies if x.kind == "ineligible"]
-    assert (gone.student, gone.detail) == ("李明", "2024-08-26 发放时学生状态为「未认定」")
-    [twice] = [x for x in r.aid.anomalies if x.kind == "same_person"]
-    assert (twice.student, twice.amount_fen, twice.detail, set(twice.records)) == (
-        "张小花", 100_000, "同一身份证号（密钥散列相同）在 2 条学生记录下受助", {data["aid"][0]["id"], there["id"]})
+    # In the order an inspector reads them: by kind, then school and name (海原四中 before 石桥二小).
+    # In the order an inspector reads them: by kind, then school and name.
+    assert [(x.kind, x.student, x.school, x.detail) for x in r.aid.anomalies] == [
+        ("duplicate", "李明", "石桥二小", "本学期同一项目发放 2 次：2024-08-26、2024-11-15"),
+        ("same_person", "张小花", "石桥二小", "同一身份证号（密钥散列相同）在 2 条学生记录下受助"),
+        ("ineligible", "王芳", "海原四中", "2024-08-26 发放时学生状态为「未认定」"),
+        ("ineligible", "李明", "石桥二小", "2024-08-26 发放时学生状态为「未认定」")]
+    twice = r.aid.anomalies[1]
+    assert (twice.amount_fen, set(twice.records)) == (100_000, {data["aid"][0]["id"], there["id"]})

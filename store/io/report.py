@@ -234,7 +234,7 @@ def shortfall(t: dashboard.TargetProgress, bars: list[charts.MonthBar], window: 
         actual = i18n.t("io.report.months_met", met=_num(t.actual), total=_num(t.goal)) if t.met is not None \
             else i18n.t("io.report.months_none")        # (not "0/0 months met")
         sep = "、" if i18n.lang() == "zh" else ", "
-        gap = i18n.t("io.report.months_short", months=sep.join(i18n.t("io.report.month_name", m=int(m[5:]))
+        gap = i18n.t("io.report.months_short", months=sep.join(i18n.t(f"io.report.month_{int(m[5:])}")
                                                                  for m in missed)) if missed else ""
         return Shortfall(t.metric, text, actual, gap, t.met, tuple(missed), t.open)
     actual = f"{_num(t.actual)} {t.unit}"
