@@ -306,9 +306,12 @@ def test_a_secondment_of_no_set_length_a_payment_before_recognition_and_one_chil
     tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(r["id"]): g.write("blob", canonical.dumps(r))
                                                     for r in (follow, early, before, copy, there)})
     assert g.swap_ref(g.make_commit(tree, [ledger.tip], Person("同步", "sync@example.cn"), "sync: merge"), ledger.tip, "t")
+    # 示范县's own calendar of the autumn ends on Friday 01-17, not Monday 01-20: one school day fewer than
+    # the default's 101; the spring keeps the default's 94. 王老师 100 of the year's 194, 李老师 74 of 100.
+    ledger.put(rec("calendar", term=TERM, counties=["示范县"], first_day="2024-09-02", last_day="2025-01-17"))
     r = report.build(ledger, TERM, today=AFTER)
-    assert [(s.person, s.kind, s.days, s.minimum) for s in r.plans[0].secondments if s.person == "周老师"] == [
-        ("周老师", "跟班学习", 12, None)]
+    assert [(s.person, s.kind, s.days, s.minimum) for s in r.plans[0].secondments] == [
+        ("王老师", "支教", 100, 194), ("李老师", "挂职", 74, 100), ("周老师", "跟班学习", 12, None)]
     # In the order an inspector reads them: by kind, then school and name (海原四中 before 石桥二小).
     # In the order an inspector reads them: by kind, then school and name.
     assert [(x.kind, x.student, x.school, x.detail) for x in r.aid.anomalies] == [
