@@ -302,9 +302,10 @@ def test_a_secondment_of_no_set_length_a_payment_before_recognition_and_one_chil
                                 "identity": {"id_number": ID_ZHANG}})
     there = rec("aid", student=copy["id"], programme="义务教育寄宿生生活补助", term=TERM, amount_fen=50_000,
                 standard=data["std_p"]["id"], paid_on="2024-12-02", source="县", method="现金")
+    short = {**data["aid"][0], "amount_fen": 40_000}       # 张小花's 500.00 at 石桥二小 changed to 400.00
     g = ledger.git
     tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(r["id"]): g.write("blob", canonical.dumps(r))
-                                                    for r in (follow, early, before, copy, there)})
+                                                    for r in (follow, early, before, copy, there, short)})
     assert g.swap_ref(g.make_commit(tree, [ledger.tip], Person("同步", "sync@example.cn"), "sync: merge"), ledger.tip, "t")
     # 示范县's own calendar of the autumn ends on Friday 01-17, not Monday 01-20: one school day fewer than
     # the default's 101; the spring keeps the default's 94. 王老师 100 of the year's 194, 李老师 74 of 100.
@@ -317,7 +318,8 @@ def test_a_secondment_of_no_set_length_a_payment_before_recognition_and_one_chil
     assert [(x.kind, x.student, x.school, x.detail) for x in r.aid.anomalies] == [
         ("duplicate", "李明", "石桥二小", "本学期同一项目发放 2 次：2024-08-26、2024-11-15"),
         ("same_person", "张小花", "石桥二小", "同一身份证号（密钥散列相同）在 2 条学生记录下受助"),
+        ("off_standard", "张小花", "石桥二小", "与标准相差 -100.00 元"),
         ("ineligible", "王芳", "海原四中", "2024-08-26 发放时学生状态为「未认定」"),
         ("ineligible", "李明", "石桥二小", "2024-08-26 发放时学生状态为「未认定」")]
     twice = r.aid.anomalies[1]
-    assert (twice.amount_fen, set(twice.records)) == (100_000, {data["aid"][0]["id"], there["id"]})
+    assert (twice.amount_fen, set(twice.records)) == (90_000, {data["aid"][0]["id"], there["id"]})
