@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import pytest
-
-from store import InvalidRecord
 from store.rules import checks
 
 NAMES = frozenset({"id", "type", "name", "short_name", "title"})
@@ -30,6 +27,8 @@ UNDECLARED = {
     ("visit", "calendar"): "a secondment shorter than its kind asks, counted in school days (a warning)",
     ("visit", "school"): "the county of the host school, for its calendar (the same warning)",
 }
+# Rules read from one side only, knowingly (store/rules/checks.py ONE_SIDED says why).
+ONE_SIDED = {("aid", "_aid_standard_missing", "standard")}
 
 
 class Reading(dict):
@@ -115,24 +114,6 @@ def test_every_record_a_rule_reads_re_checks_its_reader_when_it_changes(demo):
     reads = _reads(demo)
     missing = {f"{reader} {rule} reads {read} ({', '.join(sorted(fields))})"
                for (reader, rule, read), fields in reads.items()
-               if (reader, rule, read) not in declared and (reader, read) not in UNDECLARED}
+               if (reader, rule, read) not in declared | ONE_SIDED and (reader, read) not in UNDECLARED}
     assert missing == set()
 
-
-def test_a_first_standard_for_a_programme_its_payments_name_none_of_is_refused(ledger):
-    # 其他 (here a county grant) had no standard: 王小红's 300 元 of it names none. A standard for it would make that
-    # payment break the rule "a programme that has standards: each payment names the one it follows".
-    school = {"type": "school", "schema_version": 2, "name": "某县第一中学", "stage": "初中", "county": "某县",
-              "area": "乡村"}
-    school_id = ledger.put(school).id
-    pupil = ledger.put({"type": "student", "schema_version": 2, "name": "王小红", "sex": "女", "school": school_id,
-                        "stage": "初中", "grade": "八年级", "events": [{"date": "2026-09-01", "event": "认定"}]}).id
-    paid = ledger.put({"type": "aid", "schema_version": 2, "student": pupil, "programme": "其他",
-                       "term": "2026-2027-1", "amount_fen": 30_000, "paid_on": "2026-10-10", "source": "县",
-                       "method": "银行卡"}).id
-    with pytest.raises(InvalidRecord) as refused:
-        ledger.put({"type": "standard", "schema_version": 2, "programme": "其他", "stage": "初中",
-                    "amount_fen": 60_000, "unit": "年", "region": "某县", "valid_from": "2026-09-01"})
-    assert [(f.rule, f.params["count"], f.params["first"]) for f in refused.value.findings] == [
-        ("rule.breaks_referrers", 1, paid)]
-    assert ledger.scan("standard") == []

@@ -449,6 +449,22 @@ def test_a_record_broken_through_a_rule_declared_from_one_side_only_refuses_the_
     assert a.tip == before and list_conflicts(a) == []
 
 
+def test_a_programmes_first_standard_made_there_comes_in_over_payments_here_that_name_none(sites):
+    # 乙站 enters the first standard of 普通高中国家助学金; 甲站 had paid 王芳 under it without one (there
+    # was none to name). The standard comes in; the payment, now wanting one, is left for validate.
+    a, b, n = sites
+    _high, pupil = _high_school_pupil(a, events=[{"date": "2019-09-01", "event": "认定"}])
+    git(b.path, "fetch", "-q", str(a.path), "main:main")
+    b.refresh()
+    grant = _national_grant(b)
+    paid = a.put({"type": "aid", "schema_version": 2, "student": pupil, "programme": "普通高中国家助学金",
+                  "amount_fen": 100_000, "term": "2026-2027-1", "paid_on": "2026-10-20", "source": "中央",
+                  "method": "银行卡"}).id
+    outcome = _merge(a, b)
+    assert (outcome.incoming, outcome.conflicts) == ([grant], [])
+    assert a.get(grant)["amount_fen"] == 200_000 and a.get(paid)["amount_fen"] == 100_000
+
+
 def test_a_visit_broken_here_by_a_hand_edit_does_not_stop_their_changes_coming_in(sites):
     # At 甲站 someone moved the visit to 2007-10-12, past the plan's end, straight through git; 乙站 notes
     # 河口小学. The merge is not to blame for the visit: 河口小学's note comes in, nobody is in conflict.

@@ -429,7 +429,8 @@ def settle(tm: TreeMerge, index, schemas: Schemas, trust: tuple[bool, bool] = (T
         # What is left is as mine has it. Broken here already (a hand edit), it is not the merge's
         # doing; broken only now, by a record of theirs whose own check did not say so, it would be
         # a rule declared from one side only (tests/test_rules_both_ways.py): refuse rather than guess.
-        if check_records(Overlay(index, {}), {rid: tm.records[rid].mine for rid in bad}, schemas).keys() != bad.keys():
+        broken = {rid for rid, found in bad.items() if any(f.rule not in rules.ONE_SIDED for f in found)}
+        if check_records(Overlay(index, {}), {rid: tm.records[rid].mine for rid in broken}, schemas).keys() != broken:
             break
         return
     raise MergeRefused("sync.merge_unsettled", records="、".join(sorted(bad)[:10]))
