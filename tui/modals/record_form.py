@@ -172,8 +172,11 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
         self._timer = self.set_timer(max(delay, 0.01), self._start_check)
 
     def _start_check(self) -> None:
+        panels = self.query(FieldsPanel)
+        if not panels:   # being replaced (_load), which checks the new fields once they are in
+            return
         self._seq += 1
-        self._check(self.panel.values(), self._seq)
+        self._check(panels.first().values(), self._seq)
 
     @work(thread=True, exclusive=True, group="form-check", exit_on_error=False)
     def _check(self, values: dict, seq: int) -> None:
@@ -350,6 +353,8 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
         """Show `record` in the form (after a merge or the raw editor); nothing typed is kept elsewhere."""
         self.original = fm.rebase(self.form, record, committed)
         self.values = fm.to_values(self.form, record)
+        if self._timer is not None:   # (a check of what was typed before would find no fields meanwhile)
+            self._timer.stop()
         await self.panel.remove()
         await self.query_one("#fm-body").mount(self._panel())
         self._offer_stages()
