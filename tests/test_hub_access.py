@@ -28,6 +28,9 @@ from test_hub_guard import hand_edit, push
 from test_sync_local import make_hub, make_site
 from test_sync_transports import SSHD, free_port, wait_for_port
 
+# They share the server's Unix accounts, so under `pytest -n` they run in one worker, one at a time.
+pytestmark = pytest.mark.xdist_group("unix-accounts")
+
 ACCOUNTS = ("bfhub_shahe", "bfhub_shiqiao")
 GROUP = "bfhub"
 

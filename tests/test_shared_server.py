@@ -19,6 +19,9 @@ import accounts
 from accounts import AUDITOR, AUDITORS, COORDS, OUTSIDER, TEAM, run_as
 from conftest import forge_index
 
+# They share the server's Unix accounts, so under `pytest -n` they run in one worker, one at a time.
+pytestmark = pytest.mark.xdist_group("unix-accounts")
+
 SCHOOL = {"name": "沙河镇第二中心小学", "short_name": "沙河二小", "stage": "小学", "county": "某县", "area": "镇区"}
 
 

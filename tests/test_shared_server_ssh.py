@@ -16,6 +16,9 @@ import accounts
 from accounts import AUDITOR, AUDITORS, COORDS, OUTSIDER, TEAM
 from test_shared_server import SCHOOL, need_acl, server  # noqa: F401  (the fixture)
 
+# They share the server's Unix accounts, so under `pytest -n` they run in one worker, one at a time.
+pytestmark = pytest.mark.xdist_group("unix-accounts")
+
 SAVES = 6   # per coordinator, at the same time
 
 
