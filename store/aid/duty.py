@@ -99,13 +99,6 @@ def figures_day(term: str, today: dt.date | None) -> dt.date:
     return max(term_start(term), min(term_end(term), today))
 
 
-def stands_in(student: dict, year: str) -> bool:
-    """Whether the student stands in the school year: promoted into it or entered for it (a record
-    that names no school year, from before situations were kept by year, stands in every one)."""
-    present = situation.present_year(student)
-    return not isinstance(present, str) or present >= year
-
-
 class _Ledger:
     """What the figures read, once: the records of the types they need, and the index's look-ups."""
 
@@ -229,7 +222,7 @@ class Pupil:
     id: str
     school: object           # in the term's school year
     status: str              # checks.STATUSES, on the day
-    enrolled: bool           # stands in the term's school year (stands_in)
+    enrolled: bool           # stands in the term's school year (situation.stands_in)
     on_ledger: bool          # taken onto the aid ledger by the day
     standing: tuple          # what the standards look at (_standing)
     groups: object           # as the record has them
@@ -282,7 +275,7 @@ class Roll:
                 groups = student.get("groups")
                 if isinstance(groups, list) and all(isinstance(g, str) for g in groups):
                     groups = tuple(groups)
-                pupil = Pupil(sid, _once(one, then.get("school")), status, stands_in(student, year),
+                pupil = Pupil(sid, _once(one, then.get("school")), status, situation.stands_in(student, year),
                               _on_ledger(data, student, on), _once(one, _standing(data, student, year, then)),
                               _once(one, groups))
                 pupils.append(pupil)

@@ -107,8 +107,6 @@ def apply(ledger, students: list[str], year: str, *, on: dt.date, applicant: str
           groups: list[str] = (), reasons: str | None = None, evidence: list[str] = (), pledge: bool = False,
           author=None) -> tuple[list[dict], str]:
     """The application (申请): a recognition for each student, at the school they stand at that year."""
-    from store.aid.duty import stands_in
-
     docs = []
     for sid in students:
         student = ledger.get(sid)
@@ -116,7 +114,7 @@ def apply(ledger, students: list[str], year: str, *, on: dt.date, applicant: str
         if checks.student_status(student, on) == checks.LEFT and gone:
             raise StepRefused("aid.step.left", student=student.get("name", sid), date=gone[-1].get("date", ""),
                               reason=gone[-1].get("reason") or "—")
-        if not stands_in(student, year):
+        if not situation.stands_in(student, year):
             raise StepRefused("aid.step.not_in_year", student=student.get("name", sid), year=year,
                               present=student.get("school_year", ""))
         if ledger.find("recognition", student=sid, school_year=year):

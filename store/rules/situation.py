@@ -58,6 +58,13 @@ def present_year(student: dict) -> str | None:
     return student.get("school_year")
 
 
+def stands_in(student: dict, year: str) -> bool:
+    """Whether the student stands in the school year: promoted into it or entered for it (a record
+    that names no school year, from before situations were kept by year, stands in every one)."""
+    present = present_year(student)
+    return not isinstance(present, str) or present >= year
+
+
 def situation(student: dict, on: dt.date | str | None = None, *, year: str | None = None) -> dict:
     """The student's school, stage, grade, class and boarding in the school year of `on` (or `year`).
 
