@@ -306,3 +306,34 @@ def test_rotations_while_others_add_students_leave_every_value_readable(led, cap
             assert protect.reveal(s, ("identity", "id_number"), schemas, ledger.keys)   # none unreadable
         assert len(ledger.keys.key_ids) == 1     # every rotation finished: one generation left
     assert run(capsys, "-L", str(led), "validate")[0] == 0
+
+
+def test_a_store_held_open_gives_every_students_keys_as_the_file_has_them(tmp_path):
+    """A process holds the data keys as one table (not the file's JSON objects): every student's keys
+    are the file's, a student with two keys (two sites each made one) keeps both, a key edited by hand
+    into something that is no key is handed back as it is (its seal then says so), and opening the
+    store leaves the file as it was."""
+    from store.privacy.keystore import KeyStore
+    path = tmp_path / "keys" / "ledger.json"
+    here = KeyStore.create(path, "ledger-1")
+    sids = [f"student-{n:03d}" for n in range(40)]
+    here.ensure_data_keys(sids)
+    elsewhere = KeyStore.import_bytes(here.export_bytes(PASS), PASS, tmp_path / "other.json")
+    here.ensure_data_keys(["student-099"])   # (both sites add the same student before they exchange keys)
+    elsewhere.ensure_data_keys(["student-099", "student-100"])
+    KeyStore.import_bytes(elsewhere.export_bytes(PASS), PASS, path)
+    state = json.loads(path.read_text())
+    state["generations"][here.key_id]["data_keys"]["student-011"] = ["not a key"]
+    path.write_text(json.dumps(state))
+    before = path.read_bytes()
+    store = KeyStore.open(path)
+    on_file = state["generations"][here.key_id]["data_keys"]
+    assert len(on_file["student-099"]) == 2 and len(on_file) == 42
+    for sid, keys in on_file.items():
+        if sid != "student-011":
+            assert store.data_keys(sid) == [base64.b64decode(k) for k in keys]
+    assert set(store.data_keys("student-099")) == {here.data_keys("student-099")[0], elsewhere.data_keys("student-099")[0]}
+    with pytest.raises(ValueError):
+        store.data_keys("student-011")
+    assert store.data_keys("student-040", reload=False) == [] and store.data_keys("student-", reload=False) == []
+    assert path.read_bytes() == before
