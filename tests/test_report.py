@@ -192,7 +192,10 @@ def test_english_report(built):
     led, _data = built
     i18n.set_lang("en")
     md = report.markdown(report.build(led, TERM, today=AFTER))
-    assert "targets against actual" in md and "NOT MET" in md and "short by 3 hours" in md
+    assert "targets against actual" in md and "NOT MET" in md
+    # The units read in English, one and many ("short by 1 times" and "7 课时" were shown before).
+    assert "| teaching sent ≥ 10 hours/term | 7 hours | NOT MET | short by 3 hours |" in md
+    assert "| lecture ≥ 2 times/term | 1 time | NOT MET | short by 1 time |" in md
     visits = next(t for t in report.build(led, TERM, today=AFTER).plans[0].targets if t.metric == "互访")
     assert visits.gap == "months short: October, November, December, January"
 

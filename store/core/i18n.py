@@ -165,6 +165,13 @@ def value(zh: object, gloss: bool = False) -> str:
     return f"{texts['en']} ({text})" if gloss else texts["en"]
 
 
+def unit(zh: str, count: object) -> str:
+    """A target's unit as it reads after `count` ("1 hour", "3 hours"; 课时 in Chinese), from
+    `[unit]` in messages/values.toml; a unit with no line there (%) is shown as `value` shows it."""
+    key = f"unit.{zh}"
+    return t(key, n=count) if has(key) else value(zh)
+
+
 def stored(typed: str) -> str:
     """The stored value of an enumerated value typed as the reader's language shows it ("central"
     in English mode is 中央); anything else as typed."""

@@ -225,8 +225,9 @@ def _plan_section(ledger, plan: dict, p: PlanProgress, mine: list[dict], today: 
 
 def shortfall(t: dashboard.TargetProgress, bars: list[charts.MonthBar], window: list[dict]) -> Shortfall:
     # The plan's own words first: "其他 ≥ 30 %" says nothing to an inspector.
-    rule = f"{_cmp(t.comparison)} {_num(t.value)} {t.unit}/{t.per}"
-    text = f"{t.text}（{t.counted} {rule}）" if t.text else f"{t.counted} {rule}"
+    rule = f"{_cmp(t.comparison)} {_quantity(t.value, t.unit)}/{i18n.value(t.per)}"
+    counted = f"{i18n.value(t.counted)} {rule}"
+    text = f"{t.text}（{counted}）" if t.text else counted
     if t.actual is None:
         return Shortfall(t.metric, text, "", "", None, (), t.open, t.unmeasured)
     if t.per == "月":
@@ -237,13 +238,16 @@ def shortfall(t: dashboard.TargetProgress, bars: list[charts.MonthBar], window: 
         gap = i18n.t("io.report.months_short", months=sep.join(i18n.t(f"io.report.month_{int(m[5:])}")
                                                                  for m in missed)) if missed else ""
         return Shortfall(t.metric, text, actual, gap, t.met, tuple(missed), t.open)
-    actual = f"{_num(t.actual)} {t.unit}"
+    actual = _quantity(t.actual, t.unit)
     gap = ""
     if t.met is False:
         diff = abs(t.goal - t.actual)
-        gap = i18n.t("io.report.short_by" if t.comparison != "<=" else "io.report.over_by", diff=_num(diff),
-                     unit=t.unit)
+        gap = i18n.t("io.report.short_by" if t.comparison != "<=" else "io.report.over_by", amount=_quantity(diff, t.unit))
     return Shortfall(t.metric, text, actual, gap, t.met, (), t.open)
+
+
+def _quantity(amount: float, unit: str) -> str:
+    return f"{_num(amount)} {i18n.unit(unit, _num(amount))}"
 
 
 def _cmp(c: str) -> str:

@@ -110,12 +110,12 @@ def _month_chart(bars: list[charts.MonthBar], caption: str) -> list[Figure]:
 
 def _label(target: dashboard.TargetProgress) -> str:
     return f"{target.text or i18n.value(target.counted)} {CMP.get(target.comparison, target.comparison)}{_num(target.value)}" \
-           f"{_unit(target.unit)} {_per(target.per)}"
+           f"{_unit(target.unit, target.value)} {_per(target.per)}"
 
 
-def _unit(unit: str) -> str:
-    """课时 right after the number in Chinese; ' hours' in English."""
-    shown = i18n.value(unit)
+def _unit(unit: str, count: float) -> str:
+    """课时 right after the number in Chinese; ' hours' (' hour' after one) in English."""
+    shown = i18n.unit(unit, _num(count))
     return shown if shown == unit or unit == "%" else f" {shown}"
 
 
@@ -137,7 +137,7 @@ def _target_figure(target: dashboard.TargetProgress, caption: str, width: int = 
     if target.per == "月":
         shown = i18n.t("tui.home.months_met", met=_num(target.actual), months=_num(target.goal))
     else:
-        shown = f"{_num(target.actual)}/{_num(target.goal)}{_unit(target.unit)}"
+        shown = f"{_num(target.actual)}/{_num(target.goal)}{_unit(target.unit, target.goal)}"
     text.append(" " + shown, style=style)
     # the records behind it: activities, or the measurements or students a measured figure comes from
     kind = ids.type_of(target.records[0]) if target.records and ids.is_id(target.records[0]) else "visit"
