@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from store.core import canonical, i18n, ids
-from store.core.describe import label
+from store.core.describe import label, readable
 from store.core.errors import BangfuError, Conflict, InvalidRecord, RecordNotFound, Referenced, UsageError
 from store.core.findings import Finding
 from store.core.diff import MISSING
@@ -417,9 +417,12 @@ def cmd_log(args: argparse.Namespace) -> int:
         return 0
     for e in entries:
         # A commit without an Action trailer was made by hand, not with bangfu: say so.
-        action = ",".join(e["trailers"].get("Action", [])) or i18n.t("changes.hand")
+        actions = e["trailers"].get("Action", [])
+        action = ",".join(actions) or i18n.t("changes.hand")
         reason = ",".join(e["trailers"].get("Reason", []))
-        title = e["title"] + (f"（{i18n.t('changes.reason', reason=reason)}）" if reason else "")
+        # in the reader's words, as the dashboard's history shows it
+        title = readable(e["title"], actions[0] if actions else "") + \
+            (f"（{i18n.t('changes.reason', reason=reason)}）" if reason else "")
         out(f"{e['commit'][:10]}  {e['date'][:19].replace('T', ' ')}  {e['author']}  [{action}]  {title}")
     return 0
 

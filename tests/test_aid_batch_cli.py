@@ -40,12 +40,18 @@ def test_a_term_run_on_the_command_line(capsys, ledger, county, tmp_path):  # no
     code, printed, _ = run(capsys, *L, "log", batch["id"])
     steps = [line.split("  ")[2:4] for line in printed.splitlines()]
     assert steps == [["测试员", "[pay]"], ["测试员", "[approve]"], ["测试员", "[review]"], ["测试员", "[make]"]]
-    # Titles as every commit's: type, action, the record (values as stored), then what the step did.
-    assert [line.split("  ", 4)[4] for line in printed.splitlines()] == [
+    # Titles as every commit's: type, action, the record (values as stored), then what the step did;
+    # `log` reads them in the reader's words, with the reason given.
+    assert git(ledger.path, "log", "--format=%s", "-4", "main").splitlines() == [
         "batch: pay 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元: YH-2026-0931",
         "batch: approve 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元: by 校长 周明",
-        "batch: review 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元: 移除 李小兰（原因：已在外县领取）",
+        "batch: review 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元: 移除 李小兰",
         "batch: make 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×2 1,250.00元"]
+    assert [line.split("  ", 4)[4] for line in printed.splitlines()] == [
+        "发放批次：发放 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元: YH-2026-0931",
+        "发放批次：审批 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元: by 校长 周明",
+        "发放批次：审核发放名单 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元: 移除 李小兰（原因：已在外县领取）",
+        "发放批次：生成发放名单 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×2 1,250.00元"]
 
     # The bank roster: numbers masked, as text.
     path = tmp_path / "代发.xlsx"
@@ -79,6 +85,12 @@ def test_the_demo_autumn_batch_in_the_log(capsys, demo):
     steps = [line.split("  ")[2:4] for line in printed.splitlines()]
     assert code == 0 and steps == [["马红梅", "[pay]"], ["杨建国", "[approve]"], ["马红梅", "[review]"],
                                    ["马红梅", "[review]"], ["马红梅", "[make]"]]
+    # in the reader's words, as the dashboard's history reads it (the raw title was printed before)
+    assert printed.splitlines()[-1].endswith(
+        "[make]  发放批次：生成发放名单 海原四中 2026-2027-1 义务教育寄宿生生活补助 ×5 3,375.00元")
+    code, printed, _ = run(capsys, "-L", str(demo.path), "--lang", "en", "log", batch["id"])
+    assert printed.splitlines()[-1].endswith(
+        "[make]  payment batch: make a batch 海原四中 2026-2027-1 boarding living allowance ×5 3,375.00 yuan")
     assert (batch["approval"], batch["payment"]["reference"]) == ({"by": "杨建国", "date": "2026-10-15"},
                                                                   "HY4-2026-2027-1-代发01")
     assert [(s["action"], s["reason"]) for s in batch["review"]] == [
