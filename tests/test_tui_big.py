@@ -2,6 +2,7 @@
 one screenful of formatted rows (the rest are ids, drawn only when scrolled to)."""
 from __future__ import annotations
 
+import gc
 import subprocess
 
 import pytest
@@ -59,3 +60,21 @@ async def test_fifty_thousand_rows_open_scroll_and_filter(big):
         assert records.row_count == N // len(NAMES)
         assert {app.ledger.index.get(i)["name"] for i in records.ids} == {NAMES[0]}
         assert records.formatted_rows <= page
+        # The cursor and the view are on the first match (the list was scrolled to its end), the
+        # detail shows it; the scroll bar goes when the matches fit and comes back with them.
+        assert records.cursor == 0 and records.scroll_y == 0
+        assert section(app).detail.record_id == records.ids[0]
+        assert records.show_vertical_scrollbar and records.max_scroll_y == N // len(NAMES) + 1 - records.size.height
+        await pilot.press("x")                           # shqx: nothing
+        await settle(pilot)
+        assert records.row_count == 0 and not records.show_vertical_scrollbar and records.max_scroll_y == 0
+        assert section(app).detail.record_id is None
+        await pilot.press("backspace")
+        await settle(pilot)
+        assert records.row_count == N // len(NAMES) and records.show_vertical_scrollbar
+        assert records.max_scroll_y == N // len(NAMES) + 1 - records.size.height
+        await pilot.press("enter", "end")               # from the filter to the list, to its end
+        await pilot.pause()
+        assert records.scroll_y == records.max_scroll_y and records.highlighted == records.ids[-1]
+    # The collector is given back as it was: on, nothing left frozen (tui/heap.py).
+    assert gc.isenabled() and gc.get_freeze_count() == 0

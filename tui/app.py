@@ -34,6 +34,7 @@ from .screens.help import HelpScreen, key_rows, load_keymap
 from .screens.home import HomeScreen
 from .screens.section import SectionScreen
 from .settings import Settings, View
+from .heap import Collector
 from .workers import LedgerChanged, WorkerFailed, background, crash_log, error_text
 
 SECTIONS_GROUP = Binding.Group("tui.key.sections", compact=True)
@@ -82,6 +83,7 @@ class BangfuApp(KeysInOrder, App[int]):
         self._view = View(kept.term or term_of(self.today), kept.year_view, kept.year_unit)
         self.names = Names(ledger, self.today)
         self.poll_interval = poll_interval
+        self.collector = Collector()
         self.home = HomeScreen()
         self.sections: dict[str, SectionScreen] = {}
         self.audit: LedgerScreen | None = None
@@ -165,6 +167,12 @@ class BangfuApp(KeysInOrder, App[int]):
     # -- live updates ------------------------------------------------------------
     start_notice: str | None = None   # said once open (what the command printed is hidden behind the screen)
 
+    def on_load(self) -> None:
+        self.collector.hold()      # until the first figures are painted (tui/heap.py)
+
+    def on_unmount(self) -> None:
+        self.collector.close()
+
     def on_mount(self) -> None:
         self.set_interval(self.poll_interval, self._poll, name="ledger poll")
         if self.start_notice:
@@ -179,7 +187,13 @@ class BangfuApp(KeysInOrder, App[int]):
         """The dashboard's first figures are on screen: now the start-up work that could wait, one
         job after the other (several at once would take turns with the screen for the interpreter),
         then `then` (the rest of the dashboard)."""
+        self.collector.release()
         self._after_start(then)
+
+    def view_shown(self) -> None:
+        """The school-year view has painted its figures: the home opened under it reads its own."""
+        self.collector.release()
+        self.home.view_shown()
 
     @background("after-start")
     def _after_start(self, then: Callable[[], None]) -> None:
@@ -193,6 +207,7 @@ class BangfuApp(KeysInOrder, App[int]):
 
     @on(StartUpDone)
     def _start_up_done(self, message: StartUpDone) -> None:
+        self.collector.keep()     # the dashboard and the ledger's open index are there for good
         message.then()
 
     @background("poll")
@@ -302,6 +317,7 @@ class BangfuApp(KeysInOrder, App[int]):
     # -- errors --------------------------------------------------------------------
     @on(WorkerFailed)
     def _worker_failed(self, message: WorkerFailed) -> None:
+        self.collector.release()   # (the first figures may never come)
         self.notify(error_text(message.error), severity="error", markup=False, timeout=10)
 
     def _fatal_error(self) -> None:

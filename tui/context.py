@@ -18,6 +18,7 @@ class Dashboard(Protocol):
     year_view: bool
     year_unit: str | None
     names: Names
+    collector: Any      # tui/heap.py
 
     @property
     def schemas(self) -> Any: ...
@@ -29,3 +30,5 @@ class Dashboard(Protocol):
     def open_batches(self) -> None: ...
 
     def first_paint_done(self, then: Callable[[], None]) -> None: ...
+
+    def view_shown(self) -> None: ...

@@ -404,12 +404,14 @@ class Ledger:
             self.refresh()
             return self.index.distinct(record_type, field)
 
-    def matching(self, record_ids: list[str], text: str, stop: Callable[[], bool] = lambda: False) -> list[str]:
+    def matching(self, record_ids: list[str], text: str, stop: Callable[[], bool] = lambda: False,
+                 types: list[str] | None = None) -> list[str]:
         """The ids, in the order given, of the records whose text holds `text` (pinyin initials too).
         A slice at a time under the lock: before the text index is made (a few hundred ms at 20k
-        records) a save, a refresh or the screen's own reads never wait long for it."""
+        records) a save, a refresh or the screen's own reads never wait long for it. `types`: those
+        of the ids, when the caller knows them (working them out reads every id: 8 ms at 20k)."""
         found: list[str] = []
-        types = sorted({rid.split("-", 1)[0] for rid in record_ids})
+        types = types or sorted({rid.split("-", 1)[0] for rid in record_ids})
         for start in range(0, len(record_ids), SLICE):
             if stop():
                 break

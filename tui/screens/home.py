@@ -354,12 +354,16 @@ class HomeScreen(LedgerScreen):
             panel.border_title = Text(i18n.t(f"tui.home.panel_{name}"))
             panel.set_figures([Figure(Text(i18n.t("tui.section.loading"), style="dim"), heading=True)])
         self._term_bar()
-        self.reload(set())
         if not self._started:
             # (on_mount runs again when the language changes, with the view open on top)
             self._started = True
             if self.bangfu.year_view:   # open when this user last left the dashboard (tui/settings.py)
+                # The home's own figures wait until the view's are on screen (view_shown): read
+                # at the same time, they took the interpreter from the view's first paint.
+                self._held = True
                 self.call_after_refresh(self.action_year_view)
+                return
+        self.reload(set())
 
     @property
     def term(self) -> str:
@@ -367,6 +371,13 @@ class HomeScreen(LedgerScreen):
 
     term_shown = ""       # the term the bar and the figures are of
     _started = False
+    _held = False         # the first figures wait for the school-year view's, opened at the start
+
+    def view_shown(self) -> None:
+        """The school-year view opened at the start has painted its figures (or was left before):
+        now the home's, and the start-up work that follows them."""
+        if self._held:
+            self.reload(set())
 
     def _term_bar(self) -> None:
         self.term_shown = self.term
@@ -380,6 +391,7 @@ class HomeScreen(LedgerScreen):
 
     # -- reading ---------------------------------------------------------------
     def reload(self, ids_: set[str]) -> None:
+        self._held = False
         self._figures(self.term)
         if self._shown:
             self._changes()
@@ -426,6 +438,7 @@ class HomeScreen(LedgerScreen):
         self._lay_out(message)
 
     def on_screen_resume(self) -> None:
+        self.view_shown()
         super().on_screen_resume()
         covered, self._covered = self._covered, None
         if covered is not None and covered.term == self.term:

@@ -32,6 +32,7 @@ from ..widgets.conflicts_panel import MARK, field_names
 from ..widgets.key_footer import KeyFooter
 from ..widgets.record_detail import RecordDetail
 from ..widgets.record_list import RecordList
+from ..widgets.steady_input import SteadyInput
 from ..workers import background, settled
 from .base import LedgerScreen
 from .pick import PickScreen
@@ -140,7 +141,7 @@ class SectionScreen(LedgerScreen):
         yield Header()
         with Vertical(id="section-main"):
             yield Static(id="section-bar")
-            yield Input(self.text, placeholder=i18n.t("tui.section.filter_hint"), id="filter", compact=True)
+            yield SteadyInput(self.text, placeholder=i18n.t("tui.section.filter_hint"), id="filter", compact=True)
             with Container(id="section-body"):
                 records = RecordList(self.record_type, self.bangfu.names, id="list")
                 records.columns = marked(records.columns, self.conflicts.__contains__)
@@ -190,7 +191,7 @@ class SectionScreen(LedgerScreen):
         rows = order if only is None else [rid for rid in order if rid in only]
         if text.strip():
             worker = get_current_worker()
-            rows = self.ledger.matching(rows, text, stop=lambda: worker.is_cancelled)
+            rows = self.ledger.matching(rows, text, stop=lambda: worker.is_cancelled, types=[self.record_type])
             if worker.is_cancelled:
                 return   # the next keystroke's search has started
         self.post_message(self.Rows(generation, rows, len(order), self._conflicts(), only if source else None))
@@ -249,6 +250,7 @@ class SectionScreen(LedgerScreen):
         self._update_keys()
         if not self._search_ready:
             self._search_ready = True
+            self.bangfu.collector.keep()   # the section and its list stay as long as the app
             self._prepare_search()   # the text index, before the first keystroke needs it
 
     def _update_bar(self) -> None:

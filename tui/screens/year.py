@@ -152,6 +152,7 @@ class YearScreen(LedgerScreen):
             self.unit = self.bangfu.year_unit = message.figures.scope.record
         self._bar(message.figures.scope.name if message.figures else "")
         self.query_one("#year-figures", FigureList).set_figures(message.lines)
+        self.call_after_refresh(self.bangfu.view_shown)   # (the home waits for this first paint)
 
     @on(FigureList.Open)
     def _open(self, message: FigureList.Open) -> None:

@@ -11,6 +11,7 @@ from store.rules import formmodel as fm
 from store.core import i18n
 
 from .form_row import FieldRow
+from .steady_input import SteadyInput
 
 _PLACEHOLDERS = {fm.DATE: "forms.field.placeholder_date", fm.MONTH: "forms.field.placeholder_month",
                  fm.TERM: "forms.field.placeholder_term", fm.MONEY: "forms.field.placeholder_money",
@@ -32,7 +33,7 @@ class FieldValidator(Validator):
 
 class TextRow(FieldRow):
     def compose_input(self) -> ComposeResult:
-        yield Input(value=self.initial or "", placeholder=self._placeholder(), validators=[FieldValidator(self.field)],
+        yield SteadyInput(value=self.initial or "", placeholder=self._placeholder(), validators=[FieldValidator(self.field)],
                     validate_on=["changed", "blur"], compact=True, classes="field-input", id=f"{self.field.widget_id}-input")
 
     def _placeholder(self) -> str:

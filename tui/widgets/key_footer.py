@@ -32,11 +32,23 @@ class KeyFooter(Footer):
         if self.is_attached and screen is self.screen:
             self._queued = self.call_after_refresh(self._rebuild)   # (False: the footer is closing)
 
+    _built: tuple | None = None   # the keys as last composed
+
     async def _rebuild(self) -> None:
         self._queued = False
-        await self.recompose()
+        if self.is_attached and self._shown_keys() != self._built:   # (Tab from field to field: the same keys)
+            await self.recompose()
+
+    def _shown_keys(self) -> tuple:
+        """What `compose` shows: each shown binding as the footer draws it, and the palette's key."""
+        app, bindings = self.app, self.screen.active_bindings
+        return (self.show_command_palette, app.ENABLE_COMMAND_PALETTE, app.COMMAND_PALETTE_BINDING in bindings,
+                *((b.key, app.get_key_display(b), b.description, b.action, b.group, enabled, tooltip)
+                  for key, (_node, b, enabled, tooltip) in bindings.items()
+                  if b.show or key == app.COMMAND_PALETTE_BINDING))
 
     async def recompose(self) -> None:
+        self._built = self._shown_keys() if self._bindings_ready and self.is_attached else None
         await super().recompose()
         self.call_after_refresh(self._fit)
 

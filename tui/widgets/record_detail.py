@@ -133,18 +133,33 @@ class RecordDetail(VerticalScroll):
         super().__init__(id=id, classes=classes)
         self.names = names
         self.record_id: str | None = None
+        self._shown: tuple | None = None      # (record, tip, language) as last described
 
     def compose(self) -> ComposeResult:
         yield Static(Text(i18n.t("tui.detail.none"), style="dim italic"), id="detail-body")
 
     def show(self, record: dict | None) -> None:
+        shown = (record, self.names.ledger.tip, i18n.lang())
+        if self._shown is not None and all(a is b or a == b for a, b in zip(shown, self._shown)):
+            return   # the same record, names and words: described already (a filter's key asks twice)
+        self._shown = shown
         body = self.query_one("#detail-body", Static)
         if record is None:
             self.record_id = None
-            body.update(Text(i18n.t("tui.detail.none"), style="dim italic"))
+            self._update(body, Text(i18n.t("tui.detail.none"), style="dim italic"))
             return
         moved = record.get("id") != self.record_id
         self.record_id = record.get("id")
-        body.update(describe(record, self.names.ledger.schemas(), self.names))
+        self._update(body, describe(record, self.names.ledger.schemas(), self.names))
         if moved:
             self.scroll_home(animate=False)
+
+    @staticmethod
+    def _update(body: Static, text: Text) -> None:
+        """The screen is laid out again only when the description's height changes: with each key
+        typed in the filter another record is described, and a layout repaints the whole screen."""
+        body.update(text, layout=False)
+        width = body.content_region.width
+        if not width or body.get_content_height(body.container_size, body.container_size, width) != \
+                body.content_region.height:
+            body.refresh(layout=True)

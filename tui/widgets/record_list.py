@@ -140,9 +140,19 @@ class RecordList(ScrollView, can_focus=True):
             except ValueError:
                 index = -1
         self._rows.clear()
-        self.virtual_size = Size(self.scrollable_content_region.width, len(ids) + 1)
+        self._set_length(len(ids))
         self.cursor = index if index >= 0 else max(0, min(self.cursor, len(ids) - 1))
         self.refresh()
+
+    def _set_length(self, rows: int) -> None:
+        """The scrollable height for this many rows. The screen is laid out again only when the
+        scroll bar comes or goes (as Textual does after a layout): the height changes with every
+        key typed in the filter, and a layout repaints every widget on the screen."""
+        size = Size(self.scrollable_content_region.width, rows + 1)
+        if size != self.virtual_size:
+            self.set_reactive(RecordList.virtual_size, size)
+            self._scroll_update(size)
+            self.refresh()
 
     def set_sort(self, column: int, reverse: bool) -> None:
         self.sort_column, self.sort_reverse = column, reverse
