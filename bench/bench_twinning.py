@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
+import statistics
 import time
 from collections import Counter
 from pathlib import Path
@@ -75,6 +76,11 @@ def with_units(master: Path, work: Path) -> tuple[Path, str]:
 def year_view_start(path: Path, county: str, work: Path) -> float:
     """Seconds from making the app to the school-year view's figures on screen, the view kept open
     in the user's settings from last time."""
+    return year_view_start_cpu(path, county, work)[0]
+
+
+def year_view_start_cpu(path: Path, county: str, work: Path) -> tuple[float, float]:
+    """(the same seconds, the process's processor time in them, every thread)."""
     from store.core import i18n
     from tui.app import BangfuApp
     from tui.settings import Settings, View
@@ -90,13 +96,13 @@ def year_view_start(path: Path, county: str, work: Path) -> float:
         figures = app.screen.query_one("#year-figures", FigureList).figures
         return len(figures) > 1 and figures[0].prompt.plain != loading
 
-    async def go() -> float:
-        start = time.monotonic()
+    async def go() -> tuple[float, float]:
+        start, cpu = time.monotonic(), time.process_time()
         app = BangfuApp(Ledger(path, read_only=True), today=TODAY, poll_interval=3600, settings=settings)
         async with app.run_test(size=(80, 24)) as pilot:
             while not painted(app):
                 await pilot.pause(0.005)
-            return time.monotonic() - start
+            return time.monotonic() - start, time.process_time() - cpu
 
     return asyncio.run(go())
 
@@ -143,9 +149,14 @@ def main() -> None:
     rep.add("school-year view figures remembered (ledger open)", size, ours, git, "ls-tree | cat-file --batch",
             "≤ 1.0 s", ok=ours <= 1.0)
     year_view_start(scratch, county, work)        # imports and the index cache, as after any earlier use
-    ours = timed(lambda: year_view_start(scratch, county, work), repeat=3)
+    starts = [year_view_start_cpu(scratch, county, work) for _ in range(5)]
+    print(f"    dashboard opened in the school-year view: {[round(s[0], 3) for s in starts]} s, processor time"
+          f" {[round(s[1], 3) for s in starts]} s", flush=True)
+    ours = statistics.median(s[0] for s in starts)
     rep.add("dashboard opened in the school-year view (app made → its figures painted, cached)", size, ours, git,
             "ls-tree | cat-file --batch", "≤ 1.0 s", ok=ours <= 1.0)
+    rep.add("  processor time of the process in that span (every thread)", size,
+            statistics.median(s[1] for s in starts), git, "ls-tree | cat-file --batch", "-")
     rep.emit()
     shutil.rmtree(scratch, ignore_errors=True)
 
