@@ -595,7 +595,8 @@ class Ledger:
         # Changes a layer above refuses whatever the records say (store.twinning.locks).
         guarded = []
         for guard, types in hooks.guards():
-            mine = [(rid, self.index.get(rid), doc) for rid, doc in records.items()
+            # (a record new to the ledger has no version before: not asked for, 50,000 times)
+            mine = [(rid, self.index.get(rid) if committed[rid] else None, doc) for rid, doc in records.items()
                     if ids.type_of(rid) in types or (doc or {}).get("type") in types]
             guarded += guard(self, mine) if mine else []
         if guarded:
