@@ -15,7 +15,9 @@ from test_aid_steps_cli import school_of_three  # noqa: F401  (某县一中 and 
 from test_tui_app import pilot_test, settle, static_text
 from test_tui_batch import until
 from tui.app import BangfuApp
-from tui.modals.recognition import RecognitionDialog
+from tui.modals.recognition import ObjectionPicker, RecognitionDialog
+from tui.modals.ref_picker import RefChoice, RefPicker
+from store.aid import recognition
 
 WORDS = {
     "zh": dict(applied="已记录申请：1 名学生", reviewed="已记录评议：2 名学生", checked="已记录学校审核：2 名学生",
@@ -64,7 +66,7 @@ async def test_a_schools_recognition_run_in_the_dashboard(school_of_three, tmp_p
             assert region.right <= 80 and region.bottom <= 24 and region.height > 0, widget
         assert dialog.query_one("#rec-year", Input).value == "2026-2027"
         school = next(s["id"] for s in ledger.scan("school"))
-        dialog.query_one("#rec-school", Select).value = school
+        dialog.query_one("#rec-school", RefChoice).choose(school)   # (typed in: test_settling_one_of_two_objections)
         await step(pilot, dialog, "apply", student="甲")
         assert status(dialog) == words["applied"]
         await step(pilot, dialog, "apply", student="丙")          # gone before the school year: refused
@@ -110,3 +112,50 @@ async def test_a_schools_recognition_run_in_the_dashboard(school_of_three, tmp_p
         ("测试员", a) for a in ("promote", "approve", "object", "object", "notice", "check", "assess", "apply", "apply")]
     assert sorted((s["name"], s["grade"], s["school_year"]) for s in ledger.scan("student") if s["name"] != "丙") == [
         ("乙", "九年级", "2027-2028"), ("甲", "八年级", "2027-2028")]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pilot_test
+async def test_settling_one_of_two_objections_with_the_school_typed(school_of_three, lang):  # noqa: F811
+    """The school is found by typing (pinyin initials in one burst, as fast as a user types them),
+    and with two objections open to 甲's recognition, the settlement goes to the one picked."""
+    ledger = school_of_three
+    ledger.put({"type": "school", "schema_version": 2, "name": "某县中心小学", "short_name": "某县中小", "stage": "小学",
+                "county": "某县", "area": "乡村"})
+    jia = next(s["id"] for s in ledger.scan("student") if s["name"] == "甲")
+    [r], _ = recognition.apply(ledger, [jia], "2026-2027", on=dt.date(2026, 9, 2))
+    for day, who, what in (("2026-09-03", "家长代表 马强", "家中已有稳定收入"), ("2026-09-04", "村委会 李平", "已享受其他资助")):
+        r, _ = recognition.object_to(ledger, r, on=dt.date.fromisoformat(day), raised_by=who, content=what)
+    i18n.set_lang(lang)
+    app = BangfuApp(ledger, today=dt.date(2026, 9, 5))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, RecognitionDialog))
+        dialog = app.screen
+        await pilot.press("enter")                                  # (the school's button has the focus)
+        await until(pilot, lambda: isinstance(app.screen, RefPicker))
+        await pilot.press(*"dyzx", "enter")                         # 第一中学: one burst, then Enter
+        await until(pilot, lambda: app.screen is dialog)
+        assert str(dialog.query_one("#rec-school", RefChoice).label).startswith("某县第一中学")
+        assert dialog.query_one("#rec-list", DataTable).row_count == 1
+        open_ = "异议未处理 2" if lang == "zh" else "2 objections open"
+        assert open_ in static_text(dialog.query_one("#rec-head", Static))
+        await step(pilot, dialog, "settle", student="甲", objection="经核实未享受其他资助")
+        await until(pilot, lambda: isinstance(app.screen, ObjectionPicker))
+        picker = app.screen
+        for widget in ("#objection-dialog", "#objection-list"):
+            region = picker.query_one(widget).region
+            assert region.right <= 80 and region.bottom <= 24 and region.height > 0, widget
+        listed = picker.query_one("#objection-list")
+        assert [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)] == [
+            "2026-09-03 · 家长代表 马强 · 家中已有稳定收入", "2026-09-04 · 村委会 李平 · 已享受其他资助"]
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: app.screen is dialog)
+        await app.workers.wait_for_complete()
+        await until(pilot, lambda: not dialog._busy)
+        assert status(dialog) == {"zh": "已记录异议的处理结果", "en": "Settlement recorded"}[lang]
+    ledger.refresh()
+    [done] = ledger.scan("recognition")
+    assert [(o["raised_by"], o.get("settlement"), o.get("settled_on")) for o in done["objections"]] == [
+        ("家长代表 马强", None, None), ("村委会 李平", "经核实未享受其他资助", "2026-09-05")]

@@ -162,11 +162,17 @@ def object_to(ledger, r: dict, *, on: dt.date, raised_by: str, content: str, aut
     return doc, _save(ledger, [doc], "object", "objection to", author)
 
 
+def open_objections(r: dict) -> list[tuple[int, dict]]:
+    """(place in the record's list, objection) of each objection not settled yet."""
+    return [(i, o) for i, o in enumerate(r.get("objections") or []) if not o.get("settlement")]
+
+
 def settle(ledger, r: dict, *, on: dt.date, settlement: str, raised_on: str | None = None,
-           author=None) -> tuple[dict, str]:
-    """How an open objection was settled (the only open one, or the one raised on `raised_on`)."""
-    open_ = [i for i, o in enumerate(r.get("objections") or []) if not o.get("settlement")
-             and (raised_on is None or o.get("date") == raised_on)]
+           number: int | None = None, author=None) -> tuple[dict, str]:
+    """How an open objection was settled: the only open one, the one raised on `raised_on`, or the
+    one at place `number` of the record's list (the dashboard's choice among several)."""
+    open_ = [i for i, o in open_objections(r) if (raised_on is None or o.get("date") == raised_on)
+             and (number is None or i == number)]
     if len(open_) != 1:
         raise StepRefused("aid.step.no_open_objection" if not open_ else "aid.step.which_objection",
                           student=_name(ledger, r.get("student")), year=r.get("school_year"), count=len(open_))
@@ -215,7 +221,7 @@ def standings(ledger, school: str, year: str) -> list[Standing]:
             f"{then.get('grade') or ''} {then.get('class_name') or ''}".strip(),
             *[str((r.get(s) or {}).get("date", "")) for s in ("application", "review", "check")],
             f"{notice.get('start', '')}—{notice.get('end', '')}" if notice else "",
-            sum(1 for o in r.get("objections") or [] if not o.get("settlement")),
+            len(open_objections(r)),
             str((r.get("approval") or {}).get("date", "")),
             r.get("outcome") or (r.get("review") or {}).get("level") or ""))
     return sorted(out, key=lambda s: (s.name, s.recognition))

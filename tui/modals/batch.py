@@ -1,5 +1,6 @@
 """Payment batches (发放批次) of a term: open one or make one (programme, school), review its list
-(remove the highlighted student, or add one by name, each with a reason), approve it, pay it, and
+(remove the highlighted student, or add one by name, each with a reason); the school is chosen by
+typing its name or pinyin initials (the record search of the forms), approve it, pay it, and
 write its bank roster (xlsx, numbers masked) and its notice (csv, names masked) into the folder
 Bangfu was started in.
 Every step is the store's (store/aid/batches.py), one commit each, run in a worker; a refusal is
@@ -24,10 +25,9 @@ from store.core.money import yuan
 from store.io import roster
 from store.privacy import notice as notices
 from store.rules import standards
+from tui.modals.ref_picker import RefChoice
 from tui.widgets.form_support import FORMS_CSS, data, localize
 from tui.widgets.key_footer import KeyFooter
-
-ALL = "*"
 
 
 class BatchDialog(ModalScreen[None]):
@@ -53,7 +53,6 @@ class BatchDialog(ModalScreen[None]):
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        schools = sorted((s.get("name", s["id"]), s["id"]) for s in self.ledger.scan("school"))
         programmes = [p for p in duty.programmes_of(self.ledger) if standards.is_due_by_rule(p)]
         with Vertical(id="batch-dialog", classes="fm-dialog"):
             yield Label(data(i18n.t("tui.batch.title", term=self.term)), classes="fm-title")
@@ -62,8 +61,8 @@ class BatchDialog(ModalScreen[None]):
             with Horizontal(classes="batch-row"):
                 yield Select([(i18n.value(p), p) for p in programmes], prompt=i18n.t("tui.batch.programme"),
                              id="batch-programme", compact=True)
-                yield Select([(i18n.t("aid.batch.cmd.all_schools"), ALL), *schools], prompt=i18n.t("tui.batch.school"),
-                             id="batch-school", compact=True)
+                yield RefChoice(self.ledger, "school", i18n.t("tui.batch.school"), prompt=i18n.t("tui.batch.school"),
+                                none_label=i18n.t("aid.batch.cmd.all_schools"), id="batch-school")
                 yield Button(i18n.t("tui.batch.make"), id="batch-make", compact=True)
             yield Static("", id="batch-head")
             yield DataTable(id="batch-entries", cursor_type="row", zebra_stripes=True)
@@ -128,14 +127,18 @@ class BatchDialog(ModalScreen[None]):
             self.batch = self.ledger.get(str(event.value))
             self._show()
 
+    @on(Button.Pressed, "#batch-school")
+    def _pick_school(self) -> None:
+        choice = self.query_one("#batch-school", RefChoice)
+        self.app.push_screen(choice.picker(), choice.choose)
+
     @on(Button.Pressed, "#batch-make")
     def _make(self) -> None:
         programme = self.query_one("#batch-programme", Select).value
-        school = self.query_one("#batch-school", Select).value
+        school = self.query_one("#batch-school", RefChoice).value or None   # (none chosen: all schools)
         if programme is Select.BLANK:
             self._status(i18n.t("tui.batch.need_programme"), error=True)
             return
-        school = None if school in (Select.BLANK, ALL) else str(school)
         self._run(lambda: batches.make(self.ledger, self.term, str(programme), on=self.today, school=school).batch,
                   "tui.batch.made")
 

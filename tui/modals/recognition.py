@@ -3,7 +3,9 @@ school into the year (a preview first, committed when pressed again), where each
 and the next step for every recognition waiting for it: the application of a student typed by name,
 the class review (members and level), the school's check, the notice (recorded, and exported as a
 CSV file with names masked into the folder Bangfu was started in), an objection to the recognition of
-the student typed and how it was settled, the approval. Every step is the
+the student typed and how it was settled (the one picked from a list when several are open), the
+approval. The school is chosen by typing its name or pinyin initials (the record search of the
+forms). Every step is the
 store's (store/aid/recognition.py, as `bangfu aid …`), one commit each by the person acting, run in
 a worker; a refusal is shown in the status line in the reader's language, and nothing typed is lost."""
 from __future__ import annotations
@@ -17,13 +19,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
 
 from store.aid import promotion, recognition
 from store.core import i18n
 from store.core.errors import BangfuError
 from store.privacy import notice as notices
 from store.rules import situation
+from tui.modals.ref_picker import RefChoice
 from tui.widgets.form_support import FORMS_CSS, data, localize
 from tui.widgets.key_footer import KeyFooter
 
@@ -53,11 +57,11 @@ class RecognitionDialog(ModalScreen[None]):
         self._previewed: tuple[str, str] | None = None   # (school, year) whose promotion was shown
 
     def compose(self) -> ComposeResult:
-        schools = sorted((s.get("name", s["id"]), s["id"]) for s in self.ledger.scan("school"))
         with Vertical(id="rec-dialog", classes="fm-dialog"):
             yield Label(data(i18n.t("tui.recognition.title")), classes="fm-title")
             with Horizontal(classes="rec-row"):
-                yield Select(schools, prompt=i18n.t("tui.batch.school"), id="rec-school", compact=True)
+                yield RefChoice(self.ledger, "school", i18n.t("tui.batch.school"), prompt=i18n.t("tui.batch.school"),
+                                id="rec-school")
                 yield Input(situation.school_year_of(self.today), placeholder=i18n.t("tui.recognition.year"),
                             id="rec-year", compact=True)
                 yield Input(self.today.isoformat(), placeholder=i18n.t("tui.recognition.date"), id="rec-date",
@@ -86,12 +90,16 @@ class RecognitionDialog(ModalScreen[None]):
         table = self.query_one("#rec-list", DataTable)
         table.add_columns(*(i18n.t(f"aid.step.cmd.col_{c}") for c in
                             ("student", "class", "application", "review", "check", "approval", "outcome")))
-        self.query_one("#rec-school", Select).focus()
+        self.query_one("#rec-school", RefChoice).focus()
 
     # -- what is on view ---------------------------------------------------------------------
     def _school(self) -> str | None:
-        value = self.query_one("#rec-school", Select).value
-        return None if value is Select.BLANK else str(value)
+        return self.query_one("#rec-school", RefChoice).value or None
+
+    @on(Button.Pressed, "#rec-school")
+    def _pick_school(self) -> None:
+        choice = self.query_one("#rec-school", RefChoice)
+        self.app.push_screen(choice.picker(), choice.choose)
 
     def _year(self) -> str:
         return self.query_one("#rec-year", Input).value.strip()
@@ -99,7 +107,7 @@ class RecognitionDialog(ModalScreen[None]):
     def _value(self, widget_id: str) -> str:
         return self.query_one(f"#{widget_id}", Input).value.strip()
 
-    @on(Select.Changed, "#rec-school")
+    @on(RefChoice.Changed, "#rec-school")
     @on(Input.Submitted, "#rec-year")
     def _show(self) -> None:
         table = self.query_one("#rec-list", DataTable)
@@ -142,9 +150,7 @@ class RecognitionDialog(ModalScreen[None]):
             return
         self._previewed = None
         if not self._busy:
-            self._busy = True
-            self._status(i18n.t("tui.batch.working"))
-            self._step(lambda: promotion.apply(self.ledger, school, year)[0], "promote")
+            self._run(lambda: promotion.apply(self.ledger, school, year)[0], "promote")
 
     @on(Button.Pressed, "#rec-apply, #rec-review, #rec-check, #rec-publish, #rec-approve, #rec-object, #rec-settle")
     def _step_pressed(self, event: Button.Pressed) -> None:
@@ -164,6 +170,7 @@ class RecognitionDialog(ModalScreen[None]):
         level = None if level is Select.BLANK else str(level)
         name, where, text = self._value("rec-student"), self._value("rec-where"), self._value("rec-objection")
         L = self.ledger
+        settled: list[int | None] = [None]   # the objection picked when several are open
 
         def student() -> str:
             found = [s["id"] for s in L.find("student", name=name) if s.get("school") == school] if name else []
@@ -183,7 +190,7 @@ class RecognitionDialog(ModalScreen[None]):
                 if step == "object":
                     recognition.object_to(L, mine, on=on_day, raised_by=by, content=text)
                 else:
-                    recognition.settle(L, mine, on=on_day, settlement=text)
+                    recognition.settle(L, mine, on=on_day, settlement=text, number=settled[0])
                 return 1
             if step == "publish":
                 record, listed = recognition.post_notice(L, school, year, where=where, start=on_day)
@@ -202,6 +209,22 @@ class RecognitionDialog(ModalScreen[None]):
 
         if self._busy:
             return
+        if step == "settle" and text:
+            try:
+                open_ = recognition.open_objections(recognition.of_student(L, student(), year))
+            except BangfuError as exc:
+                self._status(str(exc), error=True)
+                return
+            if len(open_) > 1:
+                def picked(number: int | None) -> None:
+                    if number is not None and not self._busy:
+                        settled[0] = number
+                        self._run(run, step)
+                self.app.push_screen(ObjectionPicker(open_), picked)
+                return
+        self._run(run, step)
+
+    def _run(self, run, step: str) -> None:
         self._busy = True
         self._status(i18n.t("tui.batch.working"))
         self._step(run, step)
@@ -239,3 +262,38 @@ class RecognitionDialog(ModalScreen[None]):
     @on(Button.Pressed, "#rec-close")
     def _close(self) -> None:
         self.action_close()
+
+
+class ObjectionPicker(ModalScreen[int | None]):
+    """Which of a recognition's open objections the settlement typed is for: each by its date, who
+    raised it and what it says. Dismisses with its place in the record's list, None when cancelled."""
+
+    CSS_PATH = FORMS_CSS
+    DEFAULT_CSS = """
+    #objection-dialog { width: 70; height: auto; max-height: 16; }
+    #objection-list { height: auto; max-height: 10; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "forms.key.cancel", id="forms.objection.cancel")]
+
+    def __init__(self, objections: list[tuple[int, dict]]) -> None:
+        super().__init__()
+        localize(self)
+        self.objections = objections
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="objection-dialog", classes="fm-dialog"):
+            yield Label(data(i18n.t("tui.recognition.which_objection", count=len(self.objections))),
+                        classes="fm-title")
+            yield OptionList(*(Option(data(" · ".join(str(o.get(k, "")) for k in ("date", "raised_by", "content"))),
+                                      id=str(i)) for i, o in self.objections), id="objection-list")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#objection-list", OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#objection-list")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

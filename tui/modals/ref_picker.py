@@ -8,7 +8,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.message import Message
+from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.core import i18n
@@ -28,13 +29,14 @@ class RefPicker(ModalScreen[str | None]):
                 Binding("down", "results", "forms.key.results", show=False, id="forms.ref.results")]
 
     def __init__(self, ledger, target_type: str, title: str, *, optional: bool = True,
-                 fits: Callable[[dict], bool] | None = None) -> None:
+                 fits: Callable[[dict], bool] | None = None, none_label: str | None = None) -> None:
         super().__init__()
         localize(self)
         self.ledger = ledger
         self.target_type = target_type
         self.title_text = title
         self.optional = optional
+        self.none_label = none_label   # what choosing no record means here ("all schools")
         self.fits = fits   # the records that fit what the form holds (an aid's standards)
         self._asked = 0
         self.shown_for: str | None = None   # the search text whose results are on screen
@@ -96,7 +98,7 @@ class RefPicker(ModalScreen[str | None]):
         results = self.query_one("#ref-results", OptionList)
         results.clear_options()
         if self.optional:
-            results.add_option(Option(data(i18n.t("forms.ref.none")), id=NONE))
+            results.add_option(Option(data(self.none_label or i18n.t("forms.ref.none")), id=NONE))
         results.add_options([Option(data(label), id=rid) for rid, label in shown])
         results.highlighted = 1 if self.optional and shown else 0
         key = "forms.ref.count_more" if total > len(shown) else "forms.ref.count"
@@ -127,3 +129,37 @@ class RefPicker(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class RefChoice(Button):
+    """A dialog's choice of one record of a type (a school), shown by its label: pressed, the
+    dialog opens `picker()`, the search above, and gives what was chosen to `choose`. `value` is
+    the id, "" for `none_label` (optional choices), None before anything is chosen."""
+
+    class Changed(Message):
+        def __init__(self, choice: "RefChoice", value: str) -> None:
+            super().__init__()
+            self.choice, self.value = choice, value
+
+        @property
+        def control(self) -> "RefChoice":
+            return self.choice
+
+    def __init__(self, ledger, target_type: str, title: str, *, prompt: str, none_label: str | None = None,
+                 id: str | None = None) -> None:
+        super().__init__(data(prompt), id=id, compact=True, classes="ref-button")
+        self.ledger, self.target_type, self.title_text = ledger, target_type, title
+        self.prompt_text, self.none_label = prompt, none_label
+        self.value: str | None = None
+
+    def picker(self) -> RefPicker:
+        return RefPicker(self.ledger, self.target_type, self.title_text, optional=self.none_label is not None,
+                         none_label=self.none_label)
+
+    def choose(self, chosen: str | None) -> None:
+        """Take what the picker gave (None: it was cancelled, nothing changes)."""
+        if chosen is None:
+            return
+        self.value = chosen
+        self.label = data(ref_label(self.ledger, chosen) if chosen else self.none_label or self.prompt_text)
+        self.post_message(self.Changed(self, chosen))
