@@ -124,6 +124,10 @@ async def test_settling_one_of_two_objections_with_the_school_typed(school_of_th
                 "county": "某县", "area": "乡村"})
     jia = next(s["id"] for s in ledger.scan("student") if s["name"] == "甲")
     [r], _ = recognition.apply(ledger, [jia], "2026-2027", on=dt.date(2026, 9, 2))
+    [r], _ = recognition.review(ledger, [r], on=dt.date(2026, 9, 2), members=["班主任 田秀英"], result="通过", level="困难")
+    [r], _ = recognition.check(ledger, [r], on=dt.date(2026, 9, 2), by="资助专干 马红梅")
+    recognition.post_notice(ledger, r["school"], "2026-2027", where="校务公开栏", start=dt.date(2026, 9, 2))
+    assert ledger.log(limit=1)[0]["title"] == "notice: 1 recognition of 2026-2027 posted at 校务公开栏"
     for day, who, what in (("2026-09-03", "家长代表 马强", "家中已有稳定收入"), ("2026-09-04", "村委会 李平", "已享受其他资助")):
         r, _ = recognition.object_to(ledger, r, on=dt.date.fromisoformat(day), raised_by=who, content=what)
     i18n.set_lang(lang)
@@ -155,6 +159,7 @@ async def test_settling_one_of_two_objections_with_the_school_typed(school_of_th
         await app.workers.wait_for_complete()
         await until(pilot, lambda: not dialog._busy)
         assert status(dialog) == {"zh": "已记录异议的处理结果", "en": "Settlement recorded"}[lang]
+        assert {"zh": "异议未处理 1", "en": "; 1 objection open"}[lang] in static_text(dialog.query_one("#rec-head", Static))
     ledger.refresh()
     [done] = ledger.scan("recognition")
     assert [(o["raised_by"], o.get("settlement"), o.get("settled_on")) for o in done["objections"]] == [

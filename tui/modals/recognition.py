@@ -270,7 +270,6 @@ class ObjectionPicker(ModalScreen[int | None]):
 
     CSS_PATH = FORMS_CSS
     DEFAULT_CSS = """
-    #objection-dialog { width: 70; height: auto; max-height: 16; }
     #objection-list { height: auto; max-height: 10; }
     """
     BINDINGS = [Binding("escape", "cancel", "forms.key.cancel", id="forms.objection.cancel")]
