@@ -4,10 +4,13 @@ from __future__ import annotations
 import socket
 import subprocess
 import threading
+import time
 
 from conftest import school
 from store import Ledger
 from store.demo.build import build_demo
+from store.demo.generate import invented_id_number
+from store.privacy.acts import attach_keys
 
 
 def _loose_objects(ledger: Ledger) -> int:
@@ -66,20 +69,32 @@ WRITES = 30
 
 
 def _write_schools(path: str) -> None:
+    """Schools, and every fifth save a pupil of the school just saved (an ID number sealed under a
+    data key the writer adds to the key file)."""
     ledger = Ledger(path)
+    attach_keys(ledger)
     for n in range(WRITES):
-        ledger.put(school(f"第{n}小学", f"第{n}"))
+        saved = ledger.put(school(f"第{n}小学", f"第{n}"))
+        if n % 5 == 0:
+            ledger.put({"type": "student", "schema_version": 1, "name": f"学生{n}", "sex": "女", "school": saved.id,
+                        "stage": "小学", "grade": "三年级", "events": [{"date": "2026-09-01", "event": "认定"}],
+                        "identity": {"id_number": invented_id_number(f"pupil-{n}", 2017, sex="女")}})
 
 
 def _watch(path: str, out) -> None:
-    """A dashboard's reads while another process writes: every answer is the ledger at one tip."""
+    """A dashboard's reads while another process writes: every answer is the ledger at one tip, and
+    the key file held open since the start gives the key of every pupil the writer added."""
     ledger = Ledger(path)
+    attach_keys(ledger)
     seen: list[list[int]] = []
-    while not seen or len(seen[-1]) < WRITES:
+    keyless: set[str] = set()
+    deadline = time.monotonic() + 300   # (a writer that failed never brings the last school)
+    while (not seen or len(seen[-1]) < WRITES) and time.monotonic() < deadline:
         numbers = sorted(int(s["name"][1:-2]) for s in ledger.query("school") if s["name"].endswith("小学")
                          and s["name"].startswith("第"))
+        keyless |= {s["id"] for s in ledger.query("student") if not ledger.keys.data_keys(s["id"])}
         seen.append(numbers)
-    out.put(seen)
+    out.put((seen, sorted(keyless)))
 
 
 def test_two_readers_and_a_writer_on_one_ledger_stay_consistent(ledger):
@@ -96,9 +111,10 @@ def test_two_readers_and_a_writer_on_one_ledger_stay_consistent(ledger):
     for p in (*readers, writer):
         p.join(timeout=60)
     assert writer.exitcode == 0
-    for seen in views:
+    assert [keyless for _seen, keyless in views] == [[], []]
+    for seen, _keyless in views:
         for numbers in seen:   # the schools of one tip: the first k saves, none half there
             assert numbers == list(range(len(numbers)))
         counts = [len(n) for n in seen]
         assert counts == sorted(counts) and counts[-1] == WRITES   # never back to an older tip
-    assert ledger.count("school") == WRITES
+    assert ledger.count("school") == WRITES and ledger.count("student") == WRITES // 5
