@@ -45,8 +45,12 @@ class ListRow(FieldRow):
         yield from self.compose_input()
         with Horizontal(classes="list-buttons"):
             for action in ("add", "edit", "remove"):
-                yield Button(i18n.t(f"forms.list.{action}"), id=f"{self.field.widget_id}-{action}",
-                             classes=f"list-{action}", compact=True)
+                button = Button(i18n.t(f"forms.list.{action}"), id=f"{self.field.widget_id}-{action}",
+                                classes=f"list-{action}", compact=True)
+                # For the mouse: the list's keys (a, e, x) do the same, and Tab from the list goes
+                # on to the next field (three stops here swallowed what a fast typist typed next).
+                button.can_focus = False
+                yield button
 
     def compose_input(self) -> ComposeResult:
         yield OptionList(*self._options(), compact=True, classes="field-input list-items",
