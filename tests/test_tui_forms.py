@@ -275,6 +275,28 @@ async def test_escape_with_unsaved_changes_asks_before_discarding(world):
 
 
 @pilot_test
+async def test_escape_typed_right_after_the_text_keeps_its_question(world):
+    """Typed in one burst with the text before it, Esc asked; the check of the text, done after the
+    Esc, then put its own line over the question (a test failed so under load)."""
+    app = Harness(lambda: RecordForm(world.ledger, "school"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, RecordForm))
+        app.screen.query_one("#f-name-input").focus()
+        await pilot.pause()
+        form = app.screen
+        await pilot.press(*"新校", "escape")
+        await until(pilot, lambda: "再按一次 Esc" in screen_text(app))
+        # the check of what was typed comes back after the Esc: the question stays on the line
+        await until(pilot, lambda: form._seq == 1)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "再按一次 Esc" in screen_text(app)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.results)
+    assert app.results == [None] and world.ledger.count("school") == 2
+
+
+@pilot_test
 async def test_the_discard_question_leaves_the_screen_when_it_no_longer_holds(world, monkeypatch):
     """Seen in tmux: Esc, a pause, Esc 'again' only asked again, the question still standing, and
     the keys typed next (n for a new record) went into the form."""

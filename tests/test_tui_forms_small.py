@@ -70,6 +70,24 @@ def test_tab_reaches_every_field_of_the_student_form_in_view(world):
     asyncio.run(run())
 
 
+def test_a_folded_group_opened_at_the_foot_of_the_window_is_scrolled_into_view(world):
+    """At 80x24, Enter on 个人标识 (folded, below the window's middle) opened it and focused its first
+    field, but the form did not scroll: the ID number was typed into a field out of sight."""
+    async def run() -> None:
+        app = Harness(lambda: RecordForm(world.ledger, "student"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, RecordForm))
+            form = app.screen
+            form.query_one("#f-identity-open").focus()
+            await until(pilot, lambda: on_screen(form, form.focused))
+            await pilot.press("enter", *"34052220100101123")
+            number = form.query_one("#f-identity-id_number-input")
+            await until(pilot, lambda: number.value == "34052220100101123")
+            await pilot.pause()
+            assert form.focused is number and on_screen(form, number)
+    asyncio.run(run())
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("record_type", TYPES)
 def test_form_at_80x24_with_errors_and_the_last_field_focused(world, snap_compare, record_type, lang):

@@ -149,10 +149,14 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
     def panel(self) -> FieldsPanel:
         return self.query_one(FieldsPanel)
 
-    def _status(self, text: str, kind: str = "") -> None:
+    def _status(self, text: str, kind: str = "", *, advice: bool = False) -> None:
+        """The form's status line; `advice` (the check as typed) waits beneath the discard question."""
+        classes = f"{kind} -shown" if text else ""
+        if advice and self._discard.beneath(data(text), set(classes.split())):
+            return
         status = self.query_one("#form-status", Static)
         status.update(data(text))
-        status.set_classes(f"{kind} -shown" if text else "")
+        status.set_classes(classes)
 
     # -- checking as you type -------------------------------------------------------------------
     @on(FieldRow.Changed)
@@ -202,11 +206,12 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
         blocking = sum(len(v) for v in conversion.values()) + len(errors(fm.relevant(conversion, findings)))
         general = by_path.get((), [])
         if blocking:
-            self._status("\n".join([i18n.t("forms.form.problems", count=blocking), *general]), "-error")
+            self._status("\n".join([i18n.t("forms.form.problems", count=blocking), *general]), "-error", advice=True)
         elif general or findings:
-            self._status("\n".join([i18n.t("forms.form.warnings", count=len(findings)), *general]), "-warning")
+            self._status("\n".join([i18n.t("forms.form.warnings", count=len(findings)), *general]), "-warning",
+                         advice=True)
         else:
-            self._status("")
+            self._status("", advice=True)
         return blocking
 
     def action_next_error(self) -> None:
@@ -252,6 +257,7 @@ class RecordForm(SubDialogs, ModalScreen[FormResult | None]):
         if self._saving:
             return
         self._show_all = True
+        self._discard.drop()   # (saving answers the question: what it finds is shown, not held beneath)
         self._seq += 1   # a live check still running must not paint over what saving finds
         if self._timer is not None:
             self._timer.stop()

@@ -56,6 +56,9 @@ class GroupRow(FieldRow):
         rows = list(self.compose_input())
         await self.mount_all(rows, before=self._error)
         rows[0].focus_input()
+        # The focus scrolled to rows without a layout yet: once laid out, the group comes into
+        # view (opened at the foot of the window, its fields were typed into out of sight).
+        self.screen.call_after_refresh(self.scroll_visible, animate=False)
 
     @property
     def value(self) -> dict:

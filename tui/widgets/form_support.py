@@ -49,6 +49,14 @@ class DiscardQuestion:
         self._timer = self.screen.set_timer(self.WINDOW, self.drop)
         return False
 
+    def beneath(self, content, classes: set[str]) -> bool:
+        """While the question stands, a line for the status (the check of what was typed, done
+        after the Esc) waits beneath it and is shown when the question goes; True when it waits."""
+        if not self.armed:
+            return False
+        self._before = (content, classes)
+        return True
+
     def drop(self) -> None:
         """A second Esc no longer discards (something was typed, or the time is up)."""
         if not self.armed:
