@@ -417,12 +417,18 @@ class Index:
 
     def _filtered(self, rtype: str, filters: dict[str, Any]) -> Iterator[dict]:
         cond = _condition(filters)
-        source, where, params = self._sql_filters(rtype, filters)
-        rids = sorted(rid for (rid,) in self._all(f"SELECT id FROM {source} WHERE {where}", params))
+        rids = self._matching(rtype, filters)
         for start in range(0, len(rids), PAGE):
             for record in self._by_ids(rids[start:start + PAGE]):
                 if cond is None or cond(record):
                     yield record
+
+    @_healing
+    def _matching(self, rtype: str, filters: dict[str, Any]) -> list[str]:
+        """The ids the filters' SQL finds, in order (asked again, field indexes and all, when another
+        process emptied the file meanwhile)."""
+        source, where, params = self._sql_filters(rtype, filters)
+        return sorted(rid for (rid,) in self._all(f"SELECT id FROM {source} WHERE {where}", params))
 
     def _pages(self, where: str, params: tuple) -> Iterator[dict]:
         last = ""
@@ -610,6 +616,7 @@ class Index:
         with self._lock:
             return {row[0] for row in self._db.execute(sql, params)}
 
+    @_healing
     def _all(self, sql: str, params) -> list[tuple]:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
