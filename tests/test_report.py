@@ -196,6 +196,20 @@ def test_english_report(built):
     # The units read in English, one and many ("short by 1 times" and "7 课时" were shown before).
     assert "| teaching sent ≥ 10 hours/term | 7 hours | NOT MET | short by 3 hours |" in md
     assert "| lecture ≥ 2 times/term | 1 time | NOT MET | short by 1 time |" in md
+    # enumerated values in words, in every table (programme, stage, source, group, kind were Chinese)
+    assert "| month | exchange visit | teaching sent | lecture | attachment | secondment | donation | total | planned" \
+        " | done |" in md
+    assert "| 王老师 | secondment | 沙河二小 | 石桥二小 | 2024-09-01 |" in md
+    assert "| boarding living allowance | 2 | 2 | 950.00 | 1,000.00 | -50.00 |" in md
+    assert "| primary | 2 | 2 | 950.00 | 1,000.00 | -50.00 |" in md
+    assert "| province | 1 | 1 | 450.00 | 500.00 | -50.00 |" in md and "| registered poor | 2 |" in md
+    assert "| amount off the standard | 李明 | 石桥二小 | boarding living allowance | 450.00 | 500.00 |" in md
+    import io
+
+    from openpyxl import load_workbook
+    book = load_workbook(io.BytesIO(report.workbook_bytes(report.build(led, TERM, today=AFTER))))
+    assert next(book["Activities by month"].iter_rows(values_only=True))[:5] == (
+        "plan", "month", "exchange visit", "teaching sent", "lecture")
     visits = next(t for t in report.build(led, TERM, today=AFTER).plans[0].targets if t.metric == "互访")
     assert visits.gap == "months short: October, November, December, January"
 

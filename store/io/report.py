@@ -397,12 +397,12 @@ def _met(met: bool | None, open: bool = False) -> str:
 
 def month_rows(sec: PlanSection) -> list[list[Any]]:
     return [[b.month, *[b.kinds.get(k, 0) for k in sec.kinds], b.count,
-             "、".join(b.planned) if b.planned else (T("scheduled") if b.scheduled else ""),
+             i18n.values(list(b.planned)) if b.planned else (T("scheduled") if b.scheduled else ""),
              {True: "✓", False: "✗", None: ""}[b.done]] for b in sec.months]
 
 
 def month_headers(sec: PlanSection) -> list[str]:
-    return [T("col_month"), *sec.kinds, *month_headers_tail()]
+    return [T("col_month"), *[i18n.value(k) for k in sec.kinds], *month_headers_tail()]
 
 
 def month_headers_tail() -> list[str]:
@@ -410,7 +410,7 @@ def month_headers_tail() -> list[str]:
 
 
 def secondment_rows(sec: PlanSection) -> list[list[Any]]:
-    return [[s.person, s.kind, s.from_school, s.to_school, s.start, s.end, s.days, s.minimum or "",
+    return [[s.person, i18n.value(s.kind), s.from_school, s.to_school, s.start, s.end, s.days, s.minimum or "",
              T("too_short") if s.short else ""] for s in sec.secondments]
 
 
@@ -431,12 +431,12 @@ def duty_notes(aid: AidSection) -> list[str]:
 
 
 def anomaly_rows(aid: AidSection) -> list[list[Any]]:
-    return [[T(f"anomaly_{a.kind}"), a.student, a.school, a.programme, a.amount_fen, a.expected_fen, a.detail]
+    return [[T(f"anomaly_{a.kind}"), a.student, a.school, i18n.value(a.programme), a.amount_fen, a.expected_fen, a.detail]
             for a in aid.anomalies]
 
 
 def money_rows(items: list[Money]) -> list[list[Any]]:
-    return [[m.label, m.payments, m.students, m.paid_fen, m.expected_fen,
+    return [[i18n.value(m.label), m.payments, m.students, m.paid_fen, m.expected_fen,
              None if m.expected_fen is None else (m.paid_fen if m.checked_fen is None else m.checked_fen)
              - m.expected_fen] for m in items]
 
@@ -450,7 +450,7 @@ def status_rows(aid: AidSection) -> list[list[Any]]:
 
 
 def group_rows(aid: AidSection) -> list[list[Any]]:
-    return [[g, len(ids)] for g, ids in aid.summary.by_group.items()]
+    return [[i18n.value(g), len(ids)] for g, ids in aid.summary.by_group.items()]
 
 
 def headline(report: TermReport) -> list[list[Any]]:
@@ -780,7 +780,7 @@ def workbook_bytes(report: TermReport) -> bytes:
                 rows.append([sec.progress.title, b.month, *[b.kinds.get(k, 0) for k in kinds], *r[len(sec.kinds) + 1:]])
             spans.append((sec, first, len(rows) + 1))
         total_col = len(kinds) + 3
-        table(ws, [T("col_plan"), T("col_month"), *kinds, *month_headers_tail()], rows,
+        table(ws, [T("col_plan"), T("col_month"), *[i18n.value(k) for k in kinds], *month_headers_tail()], rows,
               ints=set(range(2, total_col)), bad=lambda r: r[-1] == "✗")
         for k, (sec, first, last) in enumerate(spans):
             bars(ws, f"{sec.progress.title} · {T('activities')}", 2, total_col, first, last,
