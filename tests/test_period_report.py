@@ -218,6 +218,9 @@ def test_writers_carry_unit_period_date_and_signatures(ledger, county, tmp_path)
         i18n.set_lang("zh")
     assert "- Reporting unit: 某县 (county)" in english and "- Period: 2025-09-01 — 2026-08-31 (school year 2025-2026)" in english
     assert "Prepared by: __________" in english
+    # the plan's enumerated values in words (status, dimensions and roles were Chinese)
+    assert "| Status | active |" in english and "| Who helps whom | 城关小学 → 河口中学 (goods, funds) |" in english
+    assert "| Leading group | leader: 张校长（校长） |" in english and "| Leading group | member: 刘主任 |" in english
 
 
 def test_summary_draft_has_the_figures_and_marks_what_to_write(ledger, county):
@@ -234,6 +237,11 @@ def test_summary_draft_has_the_figures_and_marks_what_to_write(ledger, county):
                  "钱老师 的支教不足最短期限。",
                  "【待填写：主要做法与措施】", "【待填写：存在的问题与原因】", "【待填写：下一步打算】"):
         assert line in text, line
+    i18n.set_lang("en")
+    try:
+        assert "- 城关小学 helps 河口中学 on goods, funds." in summary.draft(f)   # (物质、资金 in words)
+    finally:
+        i18n.set_lang("zh")
 
 
 def test_command_line_writes_the_reports(ledger, county, capsys, tmp_path):

@@ -113,11 +113,11 @@ def sections(f: PeriodFigures) -> list[Table]:
     n = f.names
     out = [Table(T("overview"), [T("col_item"), T("col_value")], headline(f))]
     for p in f.plans:
-        rows = [[T("col_status"), p.status], [T("col_span"), f"{p.start} — {p.end}"]]
+        rows = [[T("col_status"), i18n.value(p.status)], [T("col_span"), f"{p.start} — {p.end}"]]
         rows += [[T("col_pair"), T("pair_line", supporter=n.get(x.supporter, x.supporter),
                                      supported=n.get(x.supported, x.supported),
-                                     dims=i18n.listing(x.dimensions) or "—")] for x in p.pairs]
-        rows += [[T("col_group"), f"{role}：{name}" + (f"（{pos}）" if pos else "")]
+                                     dims=i18n.values(list(x.dimensions)) or "—")] for x in p.pairs]
+        rows += [[T("col_group"), T("group_member", role=role, name=name) + (f"（{pos}）" if pos else "")]
                  for role, name, pos, _school in p.leading_group]
         rows += [[T("col_goal", area=area), text] for area, text in p.goals]
         if p.budget_fen is not None:

@@ -42,7 +42,7 @@ def draft(f: PeriodFigures) -> str:
     if both:
         L += [f"- {T('both', schools=_list([n.get(s, s) for s in both]))}"]
     pairs = dict.fromkeys(x for p in f.plans for x in p.pairs)     # a pair in two plans is said once
-    L += [f"- {T('pair', supporter=n.get(x.supporter, x.supporter), supported=n.get(x.supported, x.supported), dims=_list(list(x.dimensions)) or '—')}"
+    L += [f"- {T('pair', supporter=n.get(x.supporter, x.supporter), supported=n.get(x.supported, x.supported), dims=i18n.values(list(x.dimensions)) or '—')}"
           for x in pairs]
     L += ["", _write("basis"), ""]
 
