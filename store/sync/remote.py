@@ -11,12 +11,14 @@ and the hub takes a push whole or not at all.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
 import shlex
 import subprocess
 import sys
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -294,13 +296,35 @@ def is_ancestor(store: GitStore, a: str, b: str) -> bool:
 
 def fetch(ledger: Ledger, name: str, say: Progress) -> str | None:
     """Fetch the remote's main into its tracking ref; returns that commit (None: the remote is empty)."""
-    code, _out, err = _git_streamed(ledger.git, ["fetch", "--progress", "--no-tags", name,
-                                                 f"+refs/heads/main:{tracking(name)}"], say)
+    argv = ["fetch", "--progress", "--no-tags", name, f"+refs/heads/main:{tracking(name)}"]
+    code, _out, err = _git_streamed(ledger.git, argv, say)
+    if code != 0 and "cannot lock ref" in err and _left_behind(ledger.git.gitdir / f"{tracking(name)}.lock"):
+        code, _out, err = _git_streamed(ledger.git, argv, say)
     if code != 0:
         if "couldn't find remote ref" in err:
             return None
         raise SyncError("sync.fetch_failed", remote=name, detail=_last_line(err.encode()))
     return ledger.git.tip(tracking(name))
+
+
+def _left_behind(lock: Path) -> bool:
+    """Whether the tracking ref's lock was left by a fetch that was killed (and is now gone): git
+    holds it for the milliseconds of moving the ref, so one unchanged a second later is nobody's.
+    Another sync fetching meanwhile (two coordinators on one ledger) takes a new one."""
+    try:
+        before = lock.stat()
+        time.sleep(STALE_AFTER)
+        after = lock.stat()
+    except FileNotFoundError:
+        return True   # (the other fetch is done: try again)
+    if (before.st_ino, before.st_mtime_ns) != (after.st_ino, after.st_mtime_ns):
+        return False
+    with contextlib.suppress(FileNotFoundError):
+        lock.unlink()
+    return True
+
+
+STALE_AFTER = 1.0   # seconds
 
 
 def push(ledger: Ledger, name: str, say: Progress) -> bool:
