@@ -20,7 +20,7 @@ import contextlib
 import datetime as dt
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Iterable
 
 from store.core.money import fen_of
@@ -53,8 +53,9 @@ class _Columns(Sequence):
 
     def __init__(self, programme: str, items: Iterable):
         students, rests, which = [], {}, array("I")
+        names = [f.name for f in fields(self.kind)][1:]   # (the student first, then the rest)
         for item in items:
-            student, rest = self._split(item)
+            student, rest = item.student, tuple(getattr(item, name) for name in names)
             students.append(student)
             which.append(rests.setdefault(rest, len(rests)))
         self.programme, self.students, self._rests, self._which = programme, tuple(students), tuple(rests), which
@@ -65,7 +66,7 @@ class _Columns(Sequence):
     def __getitem__(self, n):
         if isinstance(n, slice):
             return tuple(self[i] for i in range(*n.indices(len(self))))
-        return self._join(self.students[n], self._rests[self._which[n]])
+        return self.kind(self.students[n], *self._rests[self._which[n]])
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, (tuple, _Columns)) and tuple(self) == tuple(other)
@@ -79,26 +80,12 @@ class _Columns(Sequence):
 
 class Dues(_Columns):
     """The students due a programme (`Entitlement`s)."""
-
-    @staticmethod
-    def _split(e: Entitlement) -> tuple:
-        return e.student, (e.programme, e.standard, e.amount_fen, e.days)
-
-    @staticmethod
-    def _join(student: str, rest: tuple) -> Entitlement:
-        return Entitlement(student, *rest)
+    kind = Entitlement
 
 
 class Unpaid(_Columns):
     """The students due a programme and not paid (`Pair`s without payments)."""
-
-    @staticmethod
-    def _split(pair: Pair) -> tuple:
-        return pair.student, (pair.programme, pair.payments, pair.expected_fen, pair.paid_fen)
-
-    @staticmethod
-    def _join(student: str, rest: tuple) -> Pair:
-        return Pair(student, *rest)
+    kind = Pair
 
 
 @dataclass(frozen=True)
