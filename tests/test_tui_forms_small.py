@@ -65,7 +65,11 @@ def test_tab_reaches_every_field_of_the_student_form_in_view(world):
             for _ in range(24):
                 await pilot.press("tab")
                 assert on_screen(form, form.focused), form.focused
-                seen |= {row.field.name for row in form.focused.ancestors if isinstance(row, FieldRow)}
+                rows = [row for row in form.focused.ancestors if isinstance(row, FieldRow)]
+                seen |= {row.field.name for row in rows}
+                # the focused field's title is the one lit (with its group's), whatever was before
+                lit = {t.parent for t in form.query(".field-title.-current")}
+                assert lit == set(rows), (lit, rows)
             assert {"guardian", "events", "notes"} <= seen
     asyncio.run(run())
 
