@@ -32,6 +32,14 @@ def status(dialog) -> str:
     return " ".join(static_text(dialog.query_one("#rec-status", Static)).split())
 
 
+async def open_dialog(pilot) -> RecognitionDialog:
+    """The dashboard settled, then `r`: the recognition dialog."""
+    await settle(pilot)
+    await pilot.press("r")
+    await until(pilot, lambda: isinstance(pilot.app.screen, RecognitionDialog))
+    return pilot.app.screen
+
+
 async def step(pilot, dialog, button: str, **typed: str) -> None:
     for widget, text in typed.items():   # (filled in, not typed: the typing is Textual's own)
         dialog.query_one(f"#rec-{widget}", Input).value = text
@@ -56,10 +64,7 @@ async def test_a_schools_recognition_run_in_the_dashboard(school_of_three, tmp_p
     words = WORDS[lang]
     app = BangfuApp(ledger, today=dt.date(2026, 9, 2))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("r")
-        await until(pilot, lambda: isinstance(app.screen, RecognitionDialog))
-        dialog = app.screen
+        dialog = await open_dialog(pilot)
         for widget in ("#rec-school", "#rec-apply", "#rec-approve", "#rec-close", "#rec-status", "#rec-list", "#rec-object",
                        "#rec-settle"):
             region = dialog.query_one(widget).region
@@ -133,10 +138,7 @@ async def test_settling_one_of_two_objections_with_the_school_typed(school_of_th
     i18n.set_lang(lang)
     app = BangfuApp(ledger, today=dt.date(2026, 9, 5))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("r")
-        await until(pilot, lambda: isinstance(app.screen, RecognitionDialog))
-        dialog = app.screen
+        dialog = await open_dialog(pilot)
         await pilot.press("enter")                                  # (the school's button has the focus)
         await until(pilot, lambda: isinstance(app.screen, RefPicker))
         await pilot.press(*"dyzx", "enter")                         # 第一中学: one burst, then Enter
