@@ -131,6 +131,21 @@ MODULES = {
                           functions("store.io.report", "build", "_plan_section", "shortfall", "_aid_section",
                                     "_group", "_anomalies", "_not_due_detail", "duty_notes")),
     "batches": Module("store/aid/batches.py", ("tests/test_world_batch.py", "tests/test_aid_batch_cli.py")),
+    # what a standard pays a student for a term: which one fits, its level, a year's halves, days × the
+    # per-day amount, a cap; the school days of a term's calendar
+    "standards": Module("store/rules/standards.py", ("tests/test_aid_duty.py", "tests/test_world_duty.py",
+                                                     "tests/test_world_aid_rules.py", "tests/test_world_aid_figures.py",
+                                                     "tests/test_world_batch.py", "tests/test_rules.py")),
+    # the recognition steps: the notice's list and length, each step once and in order, where each one stands
+    "recognition": Module("store/aid/recognition.py", ("tests/test_aid_recognition.py", "tests/test_aid_steps_cli.py",
+                                                       "tests/test_world_aid_rules.py", "tests/test_aid_upgrade.py")),
+    # what a recognition means for a status: approved, its lapse at the next school year, the steps' order
+    "recognitions": Module("store/rules/recognitions.py", ("tests/test_aid_recognition.py", "tests/test_world_aid_rules.py",
+                                                          "tests/test_aid_upgrade.py", "tests/test_world_duty.py")),
+    # secondments against the school days of the year or term they must cover
+    "secondments": Module("store/twinning/secondments.py", ("tests/test_world_secondment_terms.py",
+                                                             "tests/test_twinning.py", "tests/test_world_targets.py",
+                                                             "tests/test_world_people.py")),
     # (the notice tests on the demo ledger build it for every mutant: left to the full suite)
     "notice": Module("store/privacy/notice.py", ("tests/test_world_notice.py", "tests/test_privacy_notice.py",
                                                  "tests/test_aid_recognition.py", "tests/test_world_batch.py", "-k",

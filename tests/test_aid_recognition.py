@@ -206,3 +206,55 @@ def test_a_notice_cannot_end_after_the_approvals_and_payments_that_follow_it_or_
         f"错误 {notice['id']}: 这样修改会使以它为依据的 1 条记录违反规则：{a['id']} approval（用 bangfu validate 或 "
         f"bangfu show {a['id']} 查看；先改这些记录，或换一种改法）"]
     ledger.put({**ledger.get(notice["id"]), "where": "村务公开栏"}, base=ledger.version(notice["id"]))
+
+
+def test_a_notice_counts_monday_to_friday_and_starts_after_the_schools_check(ledger, base):
+    a = recognition(base, 0, review=REVIEW, check=CHECK)                      # checked on Thursday 10th
+    ledger.put(a)
+    # Wednesday 16th to Monday 21st: 16, 17, 18 and 21 are working days (19, 20 the weekend): 4 < 5.
+    over_weekend = rec("posting", school=base["school"], school_year=YEAR, where="校务公开栏", start="2026-09-16",
+                       end="2026-09-21", recognitions=[a["id"]])
+    assert rules_of(ledger, over_weekend) == ["rule.notice_too_short"]
+    assert rules_of(ledger, {**over_weekend, "end": "2026-09-22"}) == []     # Tuesday 22nd: the fifth
+    # A notice from Monday 7th lists a recognition the school only checked on the 10th: out of order.
+    early = {**over_weekend, "start": "2026-09-07", "end": "2026-09-11"}      # 7-11: five working days
+    with pytest.raises(InvalidRecord) as refused:
+        ledger.put(early)
+    assert [f.text() for f in refused.value.findings] == [
+        f"错误 {early['id']}: 这样修改会使以它为依据的 1 条记录违反规则：{a['id']} notice（用 bangfu validate 或 "
+        f"bangfu show {a['id']} 查看；先改这些记录，或换一种改法）"]
+
+
+def test_a_recognition_approved_as_not_recognised_recognises_nobody(ledger, base):
+    a, b = (recognition(base, i, review=REVIEW, check=CHECK) for i in (0, 1))
+    post(ledger, base, [a, b])
+    approve(ledger, a)
+    ledger.put({**ledger.get(b["id"]), "approval": {"date": "2026-09-21", "by": "学校资助工作领导小组"},
+                "outcome": "不予认定"}, base=ledger.version(b["id"]))
+    # 李小兰 approved as 不予认定: her payment is refused as not recognised, and she counts 未认定.
+    assert rules_of(ledger, payment(base, 1, "2026-10-10")) == ["rule.aid_not_recognised"]
+    from store.figures import dashboard
+    autumn = dashboard.aid_summary(ledger, "2026-2027-1", today=dt.date(2026, 10, 10))
+    wang, li, zhang = base["students"]
+    assert (autumn.by_status["在册"], set(autumn.by_status["未认定"])) == ((wang,), {li, zhang})
+
+
+def test_last_years_recognition_lapses_before_this_years_approved_on_the_same_day(ledger, base):
+    # 王小红 recognised for 2025-2026 (lapses on 1 September 2026) and for 2026-2027, approved on
+    # that same Tuesday 1 September after a notice of 24-28 August: on the 1st she is 在册.
+    last_year = rec("recognition", student=base["students"][0], school_year="2025-2026", school=base["school"],
+                    application={"date": "2025-09-02", "applicant": "家长", "pledge_signed": True},
+                    review={**REVIEW, "date": "2025-09-08"}, check={**CHECK, "date": "2025-09-10"})
+    this_year = recognition(base, 0, application={"date": "2026-08-17", "applicant": "家长", "pledge_signed": True},
+                            review={**REVIEW, "date": "2026-08-18"}, check={**CHECK, "date": "2026-08-19"})
+    ledger.commit([Change(r["id"], r, NEW) for r in (last_year, this_year)] + [
+        Change(p["id"], p, NEW) for p in (
+            rec("posting", school=base["school"], school_year="2025-2026", where="校务公开栏", start="2025-09-15",
+                end="2025-09-19", recognitions=[last_year["id"]]),
+            rec("posting", school=base["school"], school_year=YEAR, where="校务公开栏", start="2026-08-24",
+                end="2026-08-28", recognitions=[this_year["id"]]))], action="notice", message="t")
+    approve(ledger, last_year, "2025-09-22")
+    approve(ledger, this_year, "2026-09-01")
+    from store.figures import dashboard
+    first_day = dashboard.aid_summary(ledger, "2026-2027-1", today=dt.date(2026, 9, 1))
+    assert first_day.by_status["在册"] == (base["students"][0],)
