@@ -65,3 +65,43 @@ def test_the_figures_of_some_plans_only(ledger):
     assert [t.actual for t in shown[0].targets] == [0.0]
     assert {p.plan for p in d.plan_progress(ledger, "2025-2026-1", today=dt.date(2026, 1, 20))} == {
         w["first"], w["second"]}
+
+
+def test_a_secondment_is_held_against_the_calendar_of_the_school_it_goes_to(ledger):
+    """钱老师 of 邻县's 新城小学 serves 2025-09-01 to 2026-01-09 at 河口小学 (某县). The visit is logged
+    by 新城小学 (its host), after a 送教下乡 the same day: by 邻县's calendar (autumn to 9 January)
+    the term is covered, by 某县's, where 河口小学 is, it is not."""
+    w = _county(ledger)
+    b = ledger.get(ledger.get(w["zhao"])["host_school"])
+    a2 = _rec("school", name="新城小学", stage="小学", county="邻县", area="城区")
+    neighbour = _rec("calendar", term="2025-2026-1", first_day="2025-09-01", last_day="2026-01-09",
+                     months=["2025-09", "2025-10", "2025-11", "2025-12", "2026-01"], counties=["邻县"])
+    plan = _rec("plan", title="新城帮河口", status="执行中",
+                parties=[{"school": a2["id"], "role": "帮扶"}, {"school": b["id"], "role": "受帮扶"}],
+                period={"start": "2025-09-01", "end": "2026-08-31"},
+                targets=[{"key": "cadres", "metric": "挂职", "comparison": ">=", "value": 1, "unit": "人",
+                          "per": "学期", "text": "每学期挂职不少于1人"}])
+    before = _rec("visit", plan=plan["id"], date="2025-09-01", kind="送教下乡", host_school=b["id"],
+                  visiting_school=a2["id"])
+    qian = _rec("visit", plan=plan["id"], date="2025-09-01", kind="挂职", host_school=a2["id"],
+                secondment={"person": "钱老师", "from_school": a2["id"], "to_school": b["id"],
+                            "start": "2025-09-01", "end": "2026-01-09"})
+    # 某县's autumn, Monday 1 September to Friday 16 January, is 20 weeks: 100 school days; 钱老师
+    # leaves a week early, Friday 9 January: 19 weeks, 95 days.
+    one_day = _rec("visit", plan=plan["id"], date="2025-10-15", kind="挂职", host_school=b["id"],
+                   visiting_school=a2["id"],
+                   secondment={"person": "孙老师", "from_school": a2["id"], "to_school": b["id"],
+                               "start": "2025-10-15", "end": "2025-10-15"})   # a Wednesday: 1 school day
+    ledger.commit([Change(r["id"], r, NEW) for r in (a2, neighbour, plan, before, qian, one_day)], action="import",
+                  message="test data")
+    today = dt.date(2026, 1, 20)
+    assert _cadres(ledger, "2025-2026-1", plan["id"], today) == (0.0, False, ())
+    [p] = [p for p in d.plan_progress(ledger, "2025-2026-1", today=today) if p.plan == plan["id"]]
+    assert [(s.person, s.days, s.minimum, s.period) for s in p.short_secondments] == [
+        ("钱老师", 95, 100, "2025-2026-1"), ("孙老师", 1, 100, "2025-2026-1")]
+    from store.io import report
+    [autumn] = [s for s in report.build(ledger, "2025-2026-1", plan=plan["id"], today=today).plans]
+    assert [(s.person, s.days, s.minimum) for s in autumn.secondments] == [("钱老师", 95, 100), ("孙老师", 1, 100)]
+    # Neither has a school day in the spring: the spring report lists no secondment.
+    [spring] = report.build(ledger, "2025-2026-2", plan=plan["id"], today=dt.date(2026, 7, 20)).plans
+    assert spring.secondments == []

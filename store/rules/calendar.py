@@ -209,12 +209,18 @@ def secondment_cover(kind: str, start: dt.date, end: dt.date, calendars, county:
         return None
     calendars = list(calendars)
     best: Cover | None = None
+
+    def rank(c: Cover) -> tuple:
+        # the least short first; a period without one of its school days is none it covers (a
+        # day of October is 1 of the autumn's 100, not 0 of the spring's 90)
+        return c.days == 0, c.required - c.days, -c.days
+
     for year in school_years(start, end):
         cal = calendar_for(calendars, year, county)
         periods = [(year, cal.days(start, end), cal.days())] if span == "学年" else \
                   [(t.term, t.days(start, end), t.days()) for t in cal.terms]
         for period, days, required in periods:
             cover = Cover(period, days, required)
-            if best is None or (cover.required - cover.days, -cover.days) < (best.required - best.days, -best.days):
+            if best is None or rank(cover) < rank(best):
                 best = cover
     return best
