@@ -11,6 +11,7 @@ from pathlib import Path
 
 from store.history import audit, blame, changes
 from store.core import canonical, i18n, ids
+from store.core.describe import action_words, readable
 from store.ledger import signing
 from store.history.changes import describe, shown
 from store.core.errors import BangfuError, UsageError
@@ -74,12 +75,10 @@ def _json(args: argparse.Namespace) -> bool:
     return output.JSON or getattr(args, "format", None) == "json"
 
 
-def _action(commit: changes.Commit, did: str) -> str:
-    return ",".join(commit.trailers.get("Action", [])) or f"{did}/{i18n.t('changes.hand')}"
-
-
 def _commit_line(commit: changes.Commit, did: str) -> str:
-    return f"{commit.sha[:10]}  {commit.when}  {commit.author}  [{_action(commit, did)}]  {commit.title}"
+    actions = commit.trailers.get("Action", [])
+    title = readable(commit.title, actions[0] if actions else "")
+    return f"{commit.sha[:10]}  {commit.when}  {commit.author}  [{action_words(actions, did)}]  {title}"
 
 
 def _worth_showing(change) -> list:

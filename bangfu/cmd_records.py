@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from store.core import canonical, i18n, ids
-from store.core.describe import label, readable
+from store.core.describe import action_words, label, readable
 from store.core.errors import BangfuError, Conflict, InvalidRecord, RecordNotFound, Referenced, UsageError
 from store.core.findings import Finding
 from store.core.diff import MISSING
@@ -418,11 +418,12 @@ def cmd_log(args: argparse.Namespace) -> int:
     for e in entries:
         # A commit without an Action trailer was made by hand, not with bangfu: say so.
         actions = e["trailers"].get("Action", [])
-        action = ",".join(actions) or i18n.t("changes.hand")
+        action = action_words(actions)
         reason = ",".join(e["trailers"].get("Reason", []))
         # in the reader's words, as the dashboard's history shows it
-        title = readable(e["title"], actions[0] if actions else "") + \
-            (f"（{i18n.t('changes.reason', reason=reason)}）" if reason else "")
+        title = readable(e["title"], actions[0] if actions else "")
+        if reason:
+            title = i18n.t("changes.with_reason", message=title, reason=reason)
         out(f"{e['commit'][:10]}  {e['date'][:19].replace('T', ' ')}  {e['author']}  [{action}]  {title}")
     return 0
 

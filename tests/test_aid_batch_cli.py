@@ -39,7 +39,8 @@ def test_a_term_run_on_the_command_line(capsys, ledger, county, tmp_path):  # no
     # The auditor's view: each step a commit of the batch, by its author.
     code, printed, _ = run(capsys, *L, "log", batch["id"])
     steps = [line.split("  ")[2:4] for line in printed.splitlines()]
-    assert steps == [["测试员", "[pay]"], ["测试员", "[approve]"], ["测试员", "[review]"], ["测试员", "[make]"]]
+    # (the Action trailers in the reader's words, as the audit view lists them)
+    assert steps == [["测试员", "[发放]"], ["测试员", "[审批]"], ["测试员", "[审核发放名单]"], ["测试员", "[生成发放名单]"]]
     # Titles as every commit's: type, action, the record (values as stored), then what the step did;
     # `log` reads them in the reader's words, with the reason given.
     assert git(ledger.path, "log", "--format=%s", "-4", "main").splitlines() == [
@@ -48,9 +49,9 @@ def test_a_term_run_on_the_command_line(capsys, ledger, county, tmp_path):  # no
         "batch: review 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元: 移除 李小兰",
         "batch: make 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×2 1,250.00元"]
     assert [line.split("  ", 4)[4] for line in printed.splitlines()] == [
-        "发放批次：发放 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元: YH-2026-0931",
-        "发放批次：审批 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元: by 校长 周明",
-        "发放批次：审核发放名单 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元: 移除 李小兰（原因：已在外县领取）",
+        "发放批次：发放 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元：YH-2026-0931",
+        "发放批次：审批 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元：审批人 校长 周明",
+        "发放批次：审核发放名单 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元：移除 李小兰（原因：已在外县领取）",
         "发放批次：生成发放名单 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×2 1,250.00元"]
 
     # The bank roster: numbers masked, as text.
@@ -83,14 +84,14 @@ def test_the_demo_autumn_batch_in_the_log(capsys, demo):
     [batch] = demo.find("batch", programme="义务教育寄宿生生活补助")
     code, printed, _ = run(capsys, "-L", str(demo.path), "log", batch["id"])
     steps = [line.split("  ")[2:4] for line in printed.splitlines()]
-    assert code == 0 and steps == [["马红梅", "[pay]"], ["杨建国", "[approve]"], ["马红梅", "[review]"],
-                                   ["马红梅", "[review]"], ["马红梅", "[make]"]]
+    assert code == 0 and steps == [["马红梅", "[发放]"], ["杨建国", "[审批]"], ["马红梅", "[审核发放名单]"],
+                                   ["马红梅", "[审核发放名单]"], ["马红梅", "[生成发放名单]"]]
     # in the reader's words, as the dashboard's history reads it (the raw title was printed before)
     assert printed.splitlines()[-1].endswith(
-        "[make]  发放批次：生成发放名单 海原四中 2026-2027-1 义务教育寄宿生生活补助 ×5 3,375.00元")
+        "[生成发放名单]  发放批次：生成发放名单 海原四中 2026-2027-1 义务教育寄宿生生活补助 ×5 3,375.00元")
     code, printed, _ = run(capsys, "-L", str(demo.path), "--lang", "en", "log", batch["id"])
     assert printed.splitlines()[-1].endswith(
-        "[make]  payment batch: make a batch 海原四中 2026-2027-1 boarding living allowance ×5 3,375.00 yuan")
+        "[make a batch]  payment batch: make a batch 海原四中 2026-2027-1 boarding living allowance ×5 3,375.00 yuan")
     assert (batch["approval"], batch["payment"]["reference"]) == ({"by": "杨建国", "date": "2026-10-15"},
                                                                   "HY4-2026-2027-1-代发01")
     assert [(s["action"], s["reason"]) for s in batch["review"]] == [
@@ -132,7 +133,7 @@ def test_the_demo_history_is_a_school_year_of_the_process(capsys, demo):
     [luo] = demo.find("student", name="罗小东")
     code, printed, _ = run(capsys, *L, "log", luo["id"])
     steps = [line.split("  ")[2:4] for line in printed.splitlines()]
-    assert code == 0 and ["李志刚", "[promote]"] in steps
+    assert code == 0 and ["李志刚", "[升级学年]"] in steps
     # He was in 六年级 in 2025-2026 and is in 七年级 (初中) of the same school since the promotion.
     assert (luo["school_year"], luo["stage"], luo["grade"]) == ("2026-2027", "初中", "七年级")
     assert [(y["school_year"], y["grade"]) for y in luo["years"]][-1] == ("2025-2026", "六年级")
@@ -140,8 +141,8 @@ def test_the_demo_history_is_a_school_year_of_the_process(capsys, demo):
     [objected] = [r for r in demo.find("recognition", school_year="2026-2027") if r.get("objections")]
     code, printed, _ = run(capsys, *L, "log", objected["id"])
     steps = [line.split("  ")[2:4] for line in printed.splitlines()]
-    assert steps == [["马德胜", "[approve]"], ["李淑芳", "[object]"], ["李淑芳", "[check]"], ["王建军", "[assess]"],
-                     ["李淑芳", "[apply]"]]
+    assert steps == [["马德胜", "[审批]"], ["李淑芳", "[异议处理]"], ["李淑芳", "[学校审核]"], ["王建军", "[评议]"],
+                     ["李淑芳", "[申请]"]]
     # The dashboard's history and audit screens read the titles in the reader's words.
     from store.core import describe
     assert [describe.readable(c["title"], c["trailers"]["Action"][0]) for c in demo.history(objected["id"])] == [
@@ -150,7 +151,8 @@ def test_the_demo_history_is_a_school_year_of_the_process(capsys, demo):
     # The notice listing it was recorded by the school's 资助专干 between the check and the objection.
     [notice] = [p for p in demo.find("posting", school_year="2026-2027") if objected["id"] in p["recognitions"]]
     code, printed, _ = run(capsys, *L, "log", notice["id"])
-    assert [line.split("  ")[2:4] for line in printed.splitlines()] == [["李淑芳", "[notice]"]]
+    assert [line.split("  ")[2:] for line in printed.splitlines()] == [
+        ["李淑芳", "[公示]", "公示：海原一中 2026-2027 公示 2026-09-15—2026-09-21"]]
 
 
 def test_the_help_shows_names_masked_as_the_notices_mask_them(capsys):

@@ -106,7 +106,7 @@ def test_log_diff_blame_from_the_shell(demo, bangfu):
     edit(demo, aid["id"], WANG, amount_fen=aid["amount_fen"] + 1000, notes="补发 10 元")
     led = str(demo.path)
     log = shell("-L", led, "log", aid["id"])
-    assert log.returncode == 0 and "王老师" in log.stdout and "[edit]" in log.stdout and "[import]" in log.stdout
+    assert log.returncode == 0 and "王老师" in log.stdout and "[修改]" in log.stdout and "[导入]" in log.stdout
     diff = bangfu("-L", led, "diff", aid["id"])
     from store.core.money import yuan
     assert f"金额：{yuan(aid['amount_fen'])} → {yuan(aid['amount_fen'] + 1000)}" in diff.stdout

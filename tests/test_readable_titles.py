@@ -22,6 +22,14 @@ def english():
     ("aid: import 3 records from 春季资助.xlsx", "import", "资助：导入 3 条记录（来自 春季资助.xlsx）"),
     ("aid: import 1 record from 秋季资助.xlsx", "import", "资助：导入 1 条记录（来自 秋季资助.xlsx）"),
     ("visit/aid: edit 2 records", "edit", "活动、资助：修改 2 条记录"),
+    # what a step did follows the record's line; the approver in words
+    ("batch: review 海原四中 2026-2027-1 营养改善计划 ×4 2,625.00元: 移除 马国庆", "review",
+     "发放批次：审核发放名单 海原四中 2026-2027-1 营养改善计划 ×4 2,625.00元：移除 马国庆"),
+    ("batch: approve 海原四中 2026-2027-1 营养改善计划 ×5 2,450.00元: by 校长 周明", "approve",
+     "发放批次：审批 海原四中 2026-2027-1 营养改善计划 ×5 2,450.00元：审批人 校长 周明"),
+    # a notice's step and its record have one word: said once
+    ("posting: notice 海原四中 2026-2027 公示 2026-09-15—2026-09-21", "notice",
+     "公示：海原四中 2026-2027 公示 2026-09-15—2026-09-21"),
     ("aid: 导入三条", "import", "资助：导入三条"),               # written by hand: only the type read
     ("hand edit", "", "hand edit"),                             # not Bangfu's: as it is
     ("notes: a title of someone's own", "", "notes: a title of someone's own"),
@@ -48,6 +56,10 @@ def test_titles_in_english(english):
      "payment batch: review 海原四中 2026-2027-1 nutrition improvement ×4 2,625.00 yuan: remove 马国庆"),
     ("visit: edit 2026-09-15 送教下乡 沙河二小 → 石桥二小", "edit",
      "activity: edit 2026-09-15 teaching sent 沙河二小 → 石桥二小"),
+    ("batch: approve 海原四中 2026-2027-1 营养改善计划 ×5 2,450.00元: by 校长 周明", "approve",
+     "payment batch: approve 海原四中 2026-2027-1 nutrition improvement ×5 2,450.00 yuan: by 校长 周明"),
+    ("posting: notice 海原四中 2026-2027 公示 2026-09-15—2026-09-21", "notice",
+     "notice: 海原四中 2026-2027 notice 2026-09-15—2026-09-21"),
     ("hand edit 100.00元", "", "hand edit 100.00元"),           # not Bangfu's: as it is
 ])
 def test_amounts_and_values_of_titles_in_english(english, title, action, shown):

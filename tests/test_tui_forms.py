@@ -509,7 +509,7 @@ async def test_history_shows_who_changed_what_and_restores_an_old_version(world)
         screen = app.screen
         await until(pilot, lambda: "英语听课评课" in screen_text(app))
         text = screen_text(app)
-        assert "测试员" in text and "新建" in text and "修改" in text
+        assert "测试员" in text and "新增" in text and "修改" in text
         assert "数学公开课" in text and "4" in text and "课时" in text
         # Compare the newest with the first version: mark the oldest, back to the newest.
         await pilot.press("down", "down", "space", "up", "up")

@@ -132,7 +132,7 @@ async def test_settling_one_of_two_objections_with_the_school_typed(school_of_th
     [r], _ = recognition.review(ledger, [r], on=dt.date(2026, 9, 2), members=["班主任 田秀英"], result="通过", level="困难")
     [r], _ = recognition.check(ledger, [r], on=dt.date(2026, 9, 2), by="资助专干 马红梅")
     recognition.post_notice(ledger, r["school"], "2026-2027", where="校务公开栏", start=dt.date(2026, 9, 2))
-    assert ledger.log(limit=1)[0]["title"] == "notice: 1 recognition of 2026-2027 posted at 校务公开栏"
+    assert ledger.log(limit=1)[0]["title"] == "posting: notice 某县一中 2026-2027 公示 2026-09-02—2026-09-08"
     for day, who, what in (("2026-09-03", "家长代表 马强", "家中已有稳定收入"), ("2026-09-04", "村委会 李平", "已享受其他资助")):
         r, _ = recognition.object_to(ledger, r, on=dt.date.fromisoformat(day), raised_by=who, content=what)
     i18n.set_lang(lang)

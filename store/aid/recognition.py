@@ -47,7 +47,7 @@ def post_notice(ledger, school: str, year: str, *, where: str, start: dt.date,
     notice = {"id": ids.new_id("posting"), "type": "posting", "schema_version": 2, "school": school,
               "school_year": year, "where": where, "start": start.isoformat(),
               "end": working_days_end(start, days).isoformat(), "recognitions": [r["id"] for r in listed]}
-    ledger.commit([Change(notice["id"], notice, NEW)], action="notice", message=f"notice: {len(listed)} recognition{'' if len(listed) == 1 else 's'} of {year} posted at {where}",
+    ledger.commit([Change(notice["id"], notice, NEW)], action="notice",
                   extra_trailers={"School": school, "School-Year": year})
     return notice, listed
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Callable, Protocol
+from typing import Callable, Iterable, Protocol
 
 from store.core import i18n
 from store.core.money import yuan
@@ -64,6 +64,12 @@ def label(record: dict, ledger, word: Callable[[object], str] | None = None) -> 
     if t == "posting":
         return f"{school_name(record.get('school'), ledger)} {record.get('school_year', '?')} {word('公示')} " \
                f"{record.get('start', '?')}—{record.get('end', '?')}"
+    if t == "sponsorship":
+        student = _get(ledger, record.get("student", ""))
+        who = student.get("name") if student else record.get("student", "?")
+        return f"{record.get('sponsor', '?')} → {who} {money(int(record.get('amount_fen', 0)))}/{word(record.get('unit', '?'))}"
+    if t == "unit":
+        return str(record.get("name", record.get("id")))
     if t == "teacher":
         return f"{record.get('name', '?')} {school_name(record.get('school'), ledger)}"
     if t == "calendar":
@@ -95,16 +101,36 @@ def readable(title: str, action: str = "") -> str:
         "/".join(i18n.t(f"audit.rtype.{t}") for t in types)
     first, _, after = rest.partition(" ")
     if action and first == action and i18n.has(f"audit.trailer.{action}"):
-        rest = f"{i18n.t(f'audit.trailer.{action}')} {after}".rstrip()
         many = re.fullmatch(r"(\d+) records?(?: from (.+))?", after)
         if many:
             count, source = int(many.group(1)), many.group(2)
-            counted = i18n.t("audit.records_from", count=count, source=source) if source else \
+            after = i18n.t("audit.records_from", count=count, source=source) if source else \
                 i18n.t("audit.records", count=count)
-            rest = f"{i18n.t(f'audit.trailer.{action}')} {counted}"
-    return f"{words}：{rest}" if i18n.lang() == "zh" else f"{words}: {_in_english(rest)}"
+        did = i18n.t(f"audit.trailer.{action}")
+        # (a notice's step and its record share a word: 公示：公示 … is read once)
+        rest = after if [did] == [i18n.t(f"audit.rtype.{t}") for t in types] else f"{did} {after}".rstrip()
+        approver = _APPROVED_BY.search(rest)
+        if approver:
+            rest = rest[:approver.start()] + ": " + i18n.t("audit.approved_by", name=approver.group(1))
+    if i18n.lang() == "en":
+        return f"{words}: {_in_english(rest)}"
+    # what the step did follows the record's line (`…元: 移除 马国庆`), in Chinese after a full-width colon
+    return f"{words}：{'：'.join(rest.rsplit(': ', 1))}"
 
 
+def action_words(names: Iterable[str], did: str = "") -> str:
+    """A commit's Action trailers in the reader's words. None: the commit was made by hand (with
+    `did`, what it did to the record)."""
+    words = i18n.listing(_action_word(a) for a in names)
+    return words or (f"{_action_word(did)}/{i18n.t('changes.hand')}" if did else i18n.t("changes.hand"))
+
+
+def _action_word(action: str) -> str:
+    return i18n.t(f"audit.trailer.{action}") if i18n.has(f"audit.trailer.{action}") else action
+
+
+# the approver a batch's approval names (store/aid/batches.py)
+_APPROVED_BY = re.compile(r": by (\S.*)$")
 _AMOUNT = re.compile(r"(-?\d[\d,]*\.\d\d)元")
 _BOARDING = ("寄宿", "走读")
 

@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Input, Select, Static, TabbedContent, Tab
 
 from store.history import audit
 from store.core import i18n, ids
-from store.core.describe import readable
+from store.core.describe import action_words, readable
 from store.history.changes import Commit, describe, record_changes, walk
 from store.core.text import printable
 
@@ -160,8 +160,7 @@ class AuditScreen(LedgerScreen):
         table.clear()
         for row in self.shown:
             c = row.commit
-            action = i18n.listing(i18n.t(f"audit.trailer.{a}") if i18n.has(f"audit.trailer.{a}") else a
-                                  for a in c.trailers.get("Action", [])) or i18n.t("changes.hand")
+            action = action_words(c.trailers.get("Action", []))
             kinds = i18n.listing(i18n.t(f"audit.rtype.{t}") for t in row.types)
             table.add_row(_text(c.when), _text(c.author), _text(kinds), _text(action), _text(row.title), key=c.sha)
         status = f"{len(self.shown)}/{len(matching)}"

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 
 from store.rules import formmodel as fm
 from store.core import i18n, ids
-from store.core.describe import label, readable
+from store.core.describe import action_words, label, readable
 from store.core.errors import BangfuError
 from store.core.text import printable
 from tui.modals.confirm import ConfirmDialog
@@ -93,14 +93,14 @@ class HistoryScreen(Screen[None]):
             self._status(i18n.t("forms.history.empty"))
 
     def _cells(self, entry: dict) -> list[Text]:
-        action = (entry.get("trailers", {}).get("Action") or [""])[0]
-        key = f"forms.history.action_{action}"
+        actions = entry.get("trailers", {}).get("Action") or []
+        action = actions[0] if actions else ""
         message = readable(entry.get("title", ""), action)   # (as the home's latest changes read it)
         reason = (entry.get("trailers", {}).get("Reason") or [""])[0]
         if reason:
-            message = i18n.t("forms.history.with_reason", message=message, reason=reason)
+            message = i18n.t("changes.with_reason", message=message, reason=reason)
         return [_text("◆" if entry["commit"] == self.marked else ""), _text(when(entry)),
-                _text(entry.get("author", "")), _text(i18n.t(key) if i18n.has(key) else action), _text(message)]
+                _text(entry.get("author", "")), _text(action_words(actions)), _text(message)]
 
     def _cursor_entry(self) -> dict | None:
         table = self.query_one(DataTable)
