@@ -265,6 +265,12 @@ def test_cli_export_writes_the_file_and_refuses_unknown_formats(built, tmp_path)
     r = subprocess.run([sys.executable, "-m", "bangfu", "export", "student", "-o", str(tmp_path / "x.pdf")],
                        capture_output=True, text=True, env=env)
     assert r.returncode == 2 and "Traceback" not in r.stderr and "--format" in r.stderr
+    # Without -o, in English: a name without spaces, which a shell user need not quote.
+    r = subprocess.run([sys.executable, "-m", "bangfu", "--lang", "en", "export", "aid"], capture_output=True,
+                       text=True, env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    [named] = tmp_path.glob("Aid*")
+    assert named.name == f"Aid-payments-{dt.date.today().isoformat()}.xlsx"
 
 
 def test_cli_export_notice_lists_masked_names_and_no_identifiers(built, tmp_path):

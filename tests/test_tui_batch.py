@@ -139,6 +139,10 @@ async def test_a_batch_run_in_the_dashboard(ledger, county, lang, tmp_path, monk
         await pilot.click("#batch-roster")
         await until(pilot, lambda: status(dialog).startswith(words["written"]))
         [book] = tmp_path.glob("*.xlsx")
+        # named without spaces, and said by its name on the status line: the whole path ran off it at 80x24
+        assert book.name == {"zh": "代发名单-某县一中-2026-2027-1-义务教育寄宿生生活补助.xlsx",
+                             "en": "bank-roster-某县一中-2026-2027-1-boarding-living-allowance.xlsx"}[lang]
+        assert status(dialog) == words["written"] + book.name
         row = list(load_workbook(book).active.iter_rows(values_only=True))[1]
         assert (row[4], row[5], row[6], row[7]) == ("王小红", "1101**********002X", "*" * 15 + "3446", 625)
         await pilot.click("#batch-notice")

@@ -537,6 +537,16 @@ def _ticker(progress: Progress | None, what: str, total: int, every: int = 1000)
     return tick
 
 
+def file_name(*parts: str, ext: str) -> str:
+    """学生-2024-11-25.xlsx, Aid-payments-2024-11-25.xlsx: the name Bangfu proposes for a file it
+    writes. Its parts are joined by hyphens, with no space a shell user would have to quote and none
+    of the characters a file system or Excel refuses in a name."""
+    name = "-".join("-".join(str(part).split()) for part in parts if part)
+    for bad in '/\\:*?"<>|':
+        name = name.replace(bad, "_")
+    return f"{name}.{ext}"
+
+
 def default_name(lay: Layout, fmt: str, today: dt.date | None = None) -> str:
     """学生-2024-11-25.xlsx: what an export is called unless the user names it."""
-    return f"{lay.main.title}-{(today or dt.date.today()).isoformat()}.{fmt}"
+    return file_name(lay.main.title, (today or dt.date.today()).isoformat(), ext=fmt)

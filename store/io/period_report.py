@@ -17,7 +17,7 @@ from store.core.errors import UsageError
 from store.core.money import yuan
 from store.core.text import display_width
 from store.figures.period import PeriodFigures
-from store.io import report as term_report
+from store.io import export, report as term_report
 
 FORMATS = ("md", "html", "xlsx")
 
@@ -316,4 +316,4 @@ def default_name(f: PeriodFigures, fmt: str) -> str:
 
 def file_name(unit: str, period: str, fmt: str) -> str:
     """统计表-六安市叶集区-2025-2026.html (what the dashboard's dialog proposes before the figures exist)."""
-    return f"{T('file_stem')}-{unit}-{period.replace('..', '_')}.{fmt}"
+    return export.file_name(T('file_stem'), unit, period.replace('..', '_'), ext=fmt)

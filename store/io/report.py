@@ -28,7 +28,7 @@ from store.rules import checks as rules, situation
 from store.figures.dashboard import AidSummary, PlanProgress
 from store.figures.period import DonationLine
 from store.core.errors import BangfuError, UsageError
-from store.io.export import Progress
+from store.io.export import Progress, file_name
 from store.core.money import fen_of, yuan
 from store.core.text import display_width
 from store.twinning import secondments as twinning_secondments
@@ -851,4 +851,4 @@ def write(report: TermReport, path: Path | str, fmt: str) -> Path:
 
 
 def default_name(report: TermReport, fmt: str) -> str:
-    return f"{T('file_stem')}-{report.term}.{fmt}"
+    return file_name(T("file_stem"), report.term, ext=fmt)

@@ -12,7 +12,7 @@ from store.core import i18n
 from store.core.money import yuan
 from store.figures.dashboard import term_of
 from store.figures.period import PeriodFigures
-from store.io import period_report
+from store.io import export, period_report
 
 # What a coordinator still writes: a marker no ledger text can look like by accident.
 TO_WRITE = "【{what}】"
@@ -104,4 +104,4 @@ def default_name(f: PeriodFigures) -> str:
 
 
 def file_name(unit: str, period: str) -> str:
-    return f"{T('file_stem')}-{unit}-{period.replace('..', '_')}.md"
+    return export.file_name(T('file_stem'), unit, period.replace('..', '_'), ext="md")

@@ -19,14 +19,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from store.aid import batches, duty
-from store.core import i18n
+from store.core import describe, i18n
 from store.core.errors import BangfuError
 from store.core.money import yuan
-from store.io import roster
+from store.io import export, roster
 from store.privacy import notice as notices
 from store.rules import standards
 from tui.modals.ref_picker import RefChoice
-from tui.widgets.form_support import FORMS_CSS, data, localize
+from tui.widgets.form_support import FORMS_CSS, data, localize, shown_path
 from tui.widgets.key_footer import KeyFooter
 
 
@@ -191,23 +191,23 @@ class BatchDialog(ModalScreen[None]):
         if self.batch is None:
             return
         kind = str(event.button.id).removeprefix("batch-")
-        school = (self.ledger.index.get(self.batch.get("school") or "") or {}).get("name") or \
+        school = describe.school_name(self.batch["school"], self.ledger) if self.batch.get("school") else \
             i18n.t("aid.batch.cmd.all_schools")
-        path = self.folder / (f"{i18n.t(f'tui.batch.{kind}_file')}-{school}-{self.term}-"
-                              f"{i18n.value(self.batch['programme'])}.{'xlsx' if kind == 'roster' else 'csv'}")
+        path = self.folder / export.file_name(i18n.t(f"tui.batch.{kind}_file"), school, self.term,
+                                              i18n.value(self.batch["programme"]),
+                                              ext="xlsx" if kind == "roster" else "csv")
         batch = self.batch
-        if kind == "roster":
-            write = lambda: roster.write(self.ledger, batch, path)
-        else:
-            write = lambda: notices.write_notice(notices.build_batch_notice(self.ledger, batch, start=self.today), path)
         try:
-            write()
+            if kind == "roster":
+                roster.write(self.ledger, batch, path)
+            else:
+                notices.write_notice(notices.build_batch_notice(self.ledger, batch, start=self.today), path)
         except BangfuError as exc:
             self._status(str(exc), error=True)
         except OSError as exc:
             self._status(i18n.t("io.cannot_write", path=str(path), detail=exc.strerror or str(exc)), error=True)
         else:
-            self._status(i18n.t("tui.batch.written", path=str(path)))
+            self._status(i18n.t("tui.batch.written", path=shown_path(path)))
 
     def _run(self, step, done: str) -> None:
         if self._busy:

@@ -23,12 +23,13 @@ from textual.widgets import Button, DataTable, Input, Label, OptionList, Select,
 from textual.widgets.option_list import Option
 
 from store.aid import promotion, recognition
-from store.core import i18n
+from store.core import describe, i18n
 from store.core.errors import BangfuError
+from store.io import export
 from store.privacy import notice as notices
 from store.rules import situation
 from tui.modals.ref_picker import RefChoice
-from tui.widgets.form_support import FORMS_CSS, data, localize
+from tui.widgets.form_support import FORMS_CSS, data, localize, shown_path
 from tui.widgets.key_footer import KeyFooter
 
 LEVELS = ("特别困难", "困难", "一般困难")
@@ -194,9 +195,10 @@ class RecognitionDialog(ModalScreen[None]):
                 return 1
             if step == "publish":
                 record, listed = recognition.post_notice(L, school, year, where=where, start=on_day)
-                path = self.folder / f"{i18n.t('tui.recognition.file')}-{(L.index.get(school) or {}).get('name', school)}-{year}.csv"
+                path = self.folder / export.file_name(i18n.t("tui.recognition.file"), describe.school_name(school, L), year,
+                                                      ext="csv")
                 path.write_bytes(notices.recognition_notice_bytes(notices.build_recognition_notice(L, record), "csv"))
-                return len(listed), str(path)
+                return len(listed), shown_path(path)
             waiting = recognition.waiting(L, school, year, {"approve": "approval"}.get(step, step))
             if step == "review":
                 members = [m.strip() for m in by.replace("，", ",").replace("、", ",").split(",") if m.strip()]

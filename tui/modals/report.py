@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioButton, RadioSet, Select, Static
 
 from store.core import i18n
+from store.io import export
 from store.core.errors import BangfuError
 from store.figures import dashboard
 from tui.widgets.form_support import data, localize
@@ -104,7 +105,7 @@ class ReportDialog(_FileDialog):
         self.running = False
 
     def _file_name(self, term: str, fmt: str) -> Path:
-        return self.folder / f"{i18n.t(f'tui.report.{self.kind}_file')}-{term}.{fmt}"
+        return self.folder / export.file_name(i18n.t(f"tui.report.{self.kind}_file"), term, ext=fmt)
 
     def compose(self) -> ComposeResult:
         formats = KINDS[self.kind]

@@ -15,6 +15,16 @@ from store.core.text import printable
 FORMS_CSS = Path(__file__).resolve().parent.parent / "forms.tcss"
 
 
+def shown_path(path: Path) -> str:
+    """Where a file was written, as short as it can be said on a status line at 80 columns: from
+    the folder the dashboard was started in when it is there (where the user looks first)."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def data(text: object) -> Content:
     """Text from a record as plain content: never markup, never a terminal escape."""
     return Content(printable(str(text)))
