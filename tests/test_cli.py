@@ -130,7 +130,7 @@ def test_validate_log_and_fmt(led):
     r = bangfu("-L", str(led), "validate", "--history")
     assert r.returncode == 0
     r = bangfu("-L", str(led), "log", sid)
-    assert "[add]" in r.stdout and "测试员" in r.stdout
+    assert "[新增]" in r.stdout and "测试员" in r.stdout
     assert bangfu("-L", str(led), "fmt", "--check").returncode == 0
 
 
