@@ -53,6 +53,11 @@ def test_a_term_run_on_the_command_line(capsys, ledger, county, tmp_path):  # no
         "发放批次：审批 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元：审批人 校长 周明",
         "发放批次：审核发放名单 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元：移除 李小兰（原因：已在外县领取）",
         "发放批次：生成发放名单 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×2 1,250.00元"]
+    # What an auditor reads of the removal: the payee taken out, in words, not the list before and after as JSON.
+    li = county["b"]
+    code, printed, _ = run(capsys, *L, "changes", "--type", "batch")
+    [removal] = [line.strip() for line in printed.splitlines() if line.strip().startswith("发放名单（")]
+    assert removal == (f"发放名单（另有 1 项未变）：（金额 625.00，资助标准 {county['board']}，学生 {li}） → —")
 
     # The bank roster: numbers masked, as text.
     path = tmp_path / "代发.xlsx"
@@ -164,3 +169,11 @@ def test_the_help_shows_names_masked_as_the_notices_mask_them(capsys):
             run(capsys, *command, "--help")
         shown = capsys.readouterr().out
         assert f"（默认遮挡为 {mask_name('张小伟')}）" in shown.replace("脱敏", "遮挡") and "张*伟" not in shown
+
+
+def test_a_long_list_in_the_history_reads_as_its_first_items_and_a_count(ledger):
+    """A batch's payees in `changes` and the audit view: a batch of 50,000 was one line of JSON."""
+    from store.history.changes import shown
+    payees = [{"student": f"student-{n}", "standard": "standard-1", "amount_fen": 62_500} for n in range(7)]
+    text = shown(ledger.schemas(), "batch", ("entries",), payees)
+    assert text.count("金额 625.00") == 5 and text.endswith("；……共 7 项") and "student-4" in text and "student-5" not in text

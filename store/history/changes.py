@@ -248,13 +248,48 @@ def shown(schemas, rtype: str | None, path: tuple, value: Any) -> str:
         return cleartext.mask_text(value)  # one typed where it does not belong, before it was refused
     if value is None:
         return "null"
+    if isinstance(value, dict) and node:
+        return _object(schemas, rtype, path, value)
+    if node and _objects(value):
+        # (a batch's payees, a visit's participants: each as its fields read, the first few only;
+        # the record itself lists them all, and a batch of 50,000 is not one line of the audit)
+        items = [_object(schemas, rtype, (*path, n), item) for n, item in enumerate(value[:SHOWN_ITEMS])]
+        if len(value) > SHOWN_ITEMS:
+            items.append(i18n.t("changes.more_items", count=len(value)))
+        return "; ".join(items) if i18n.lang() == "en" else "；".join(items)
     return cleartext.mask_text(json.dumps(value, ensure_ascii=False, sort_keys=True))
 
 
+SHOWN_ITEMS = 5
+
+
+def _object(schemas, rtype: str | None, path: tuple, value: dict) -> str:
+    """An object within a record (a payee of a batch) as its fields read: 学生 … 金额 490.00."""
+    parts = []
+    for key, item in value.items():
+        node = schemas.field(rtype, (*path, key))
+        title = i18n.title(node.get("title") or key) if node else key
+        parts.append(f"{title} {shown(schemas, rtype, (*path, key), item)}")
+    return ("{" + ", ".join(parts) + "}") if i18n.lang() == "en" else "（" + "，".join(parts) + "）"
+
+
 def describe(schemas, rtype: str | None, fc: FieldChange) -> tuple[str, str, str]:
-    """(field title, old, new) ready to show."""
-    return (title_of(schemas, rtype, fc.path) or i18n.t("changes.whole_record"),
-            shown(schemas, rtype, fc.path, fc.old), shown(schemas, rtype, fc.path, fc.new))
+    """(field title, old, new) ready to show. Of a list of objects changed (a payee removed from
+    a batch), the items taken out and those put in: the rest is said as a count."""
+    title = title_of(schemas, rtype, fc.path) or i18n.t("changes.whole_record")
+    if _objects(fc.old) and _objects(fc.new):
+        gone = [item for item in fc.old if item not in fc.new]
+        came = [item for item in fc.new if item not in fc.old]
+        kept = len(fc.new) - len(came)
+        if kept:
+            def part(items: list) -> str:
+                return shown(schemas, rtype, fc.path, items) if items else "—"
+            return (i18n.t("changes.list_part", title=title, kept=kept), part(gone), part(came))
+    return title, shown(schemas, rtype, fc.path, fc.old), shown(schemas, rtype, fc.path, fc.new)
+
+
+def _objects(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
 
 
 def field_json(schemas, rtype: str | None, fc: FieldChange) -> dict[str, Any]:
