@@ -97,3 +97,25 @@ def test_import_dialog_previews_good_and_bad_rows_then_commits_the_good_ones(led
 
     asyncio.run(run())
     assert ledger.tip != tip and len(ledger.query("aid", term="2024-2025-2")) == 1
+
+
+def test_both_dialogs_name_the_records_in_english(ledger, tmp_path):
+    """`--lang en`: the import dialog said 'import aid: …' (the record type's code), lower case."""
+    from textual.widgets import Static
+
+    from store.core import i18n
+    small_ledger(ledger)
+
+    async def run() -> None:
+        for dialog, title in ((ExportDialog(ledger, "aid", folder=tmp_path), "Export Aid payments (2 records)"),
+                              (ImportDialog(ledger, "aid", folder=tmp_path), "Import Aid payments: preview first, then commit")):
+            app = Host(dialog)
+            async with app.run_test(size=(80, 24)) as pilot:
+                await until(pilot, lambda: app.screen is dialog)
+                assert str(dialog.query_one(".io-title", Static).render()) == title
+
+    i18n.set_lang("en")
+    try:
+        asyncio.run(run())
+    finally:
+        i18n.set_lang("zh")

@@ -17,7 +17,7 @@ from textual.widgets import (Button, Checkbox, DataTable, DirectoryTree, Input, 
 from tui.widgets.key_footer import KeyFooter
 from tui.workers import error_text
 from store.core import describe, i18n
-from store.io import importer
+from store.io import export, importer
 from store.core.errors import BangfuError
 from store.core.text import printable
 from tui.modals.export import IO_CSS
@@ -61,8 +61,7 @@ class ImportDialog(ModalScreen["importer.Result | None"]):
         self.busy = False
 
     def compose(self) -> ComposeResult:
-        title = self.ledger.schemas().docs.get(self.record_type, {}).get("title", self.record_type) \
-            if i18n.lang() == "zh" else self.record_type
+        title = export.layout(self.ledger.schemas(), self.record_type).main.title   # (as the export names them)
         with Vertical(classes="io-dialog", id="import-dialog"):
             yield Static(data(i18n.t("io.tui.import_title", what=title)), classes="io-title")
             with Horizontal(classes="io-row"):
