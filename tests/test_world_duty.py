@@ -559,3 +559,33 @@ def test_a_pupil_whose_level_a_hand_edit_made_a_list_is_still_counted_by_boardin
         assert found[fang["id"]] == (w["std"]["B1"], 62_500)
     finally:
         ledger.close()
+
+
+def test_three_levels_by_difficulty_and_the_countys_own_calendar_before_the_common_one(ledger):
+    """普通高中国家助学金 in three levels (a province may use 2-3): 一档 3000, 二档 2300, 三档 1600 元/年,
+    half a term. 甲 特别困难 -> 一档 1500.00; 乙 困难 -> 二档 1150.00; 丙 一般困难 -> 三档 800.00; 丁 with
+    no difficulty on record -> the last level, 三档 800.00.
+    Meals (5 元 a school day) for 戊, 初中 in 某县: the calendar for every county (entered first) ends on
+    Tuesday 29 September, 21 school days; 某县's own, entered after it, on the 30th: 22 days, 110.00."""
+    high = rec("school", name="某县高级中学", short_name="高中", stage="高中", county="某县", area="城区")
+    one = rec("school", name="某县第一中学", short_name="一中", stage="初中", county="某县", area="乡村")
+    std = {lv: rec("standard", programme=HIGH, stage="高中", level=lv, amount_fen=fen, unit="年",
+                   valid_from="2025-02-01", notes=HIGH_NOTE + "（本测试：三档）", region="某县")
+           for lv, fen in (("一档", 300_000), ("二档", 230_000), ("三档", 160_000))}
+    std["N"] = rec("standard", programme=MEAL, stage="初中", amount_fen=500, unit="天", valid_from="2021-09-01",
+                   notes=MEAL_NOTE, region="全国")
+    common = rec("calendar", term=AUTUMN, first_day="2026-09-01", last_day="2026-09-29")
+    own = rec("calendar", term=AUTUMN, counties=["某县"], first_day="2026-09-01", last_day="2026-09-30")
+    sid = dict(zip("甲乙丙丁戊", in_order("student", 5)))
+    levels = {"甲": "特别困难", "乙": "困难", "丙": "一般困难", "丁": None}
+    pupils = [rec("student", sid[key], name=f"{key}同学", sex="男", school=high["id"], stage="高中", grade="高一",
+                  boarding=False, events=[{"date": "2026-09-01", "event": "认定"}],
+                  **({"difficulty": level} if level else {})) for key, level in levels.items()]
+    pupils.append(rec("student", sid["戊"], name="戊同学", sex="女", school=one["id"], stage="初中", grade="七年级",
+                      boarding=False, events=[{"date": "2026-09-01", "event": "认定"}]))
+    ledger.commit([Change(r["id"], r, NEW) for r in (high, one, *std.values())], action="import", message="标准")
+    ledger.commit([Change(r["id"], r, NEW) for r in (common, own, *pupils)], action="import", message="三档")
+    w = {"s": sid, "std": {k: v["id"] for k, v in std.items()}}
+    assert due(duty.entitlements(ledger, AUTUMN, HIGH), w) == {
+        "甲": ("一档", 150_000), "乙": ("二档", 115_000), "丙": ("三档", 80_000), "丁": ("三档", 80_000)}
+    assert due(duty.entitlements(ledger, AUTUMN, MEAL), w) == {"戊": ("N", 11_000)}
