@@ -205,3 +205,18 @@ def test_a_term_calendar_that_per_day_payments_count_on_cannot_leave_their_count
         ledger.delete(term, reason="录错")
     assert [f.text() for f in no.value.findings] == [said]
     ledger.put({**ledger.get(term), "last_day": "2026-09-29"}, base=ledger.version(term))
+
+
+def test_two_standards_a_student_could_get_on_the_same_day_are_refused(ledger, world):
+    # world's grant: 普通高中国家助学金 高中 2000 元/年 from 2024-09-01, open-ended, every county, either boarding.
+    before = _rec("standard", programme=HIGH, stage="高中", amount_fen=150_000, unit="年", region="全国",
+                  valid_from="2021-09-01", valid_to="2024-08-31")
+    assert _texts(ledger, before) == []                       # ends the day before the grant begins
+    overlap = [("error", "valid_from", f"与资助标准 {world['grant']}（普通高中国家助学金，高中，2024-09-01 至 今）重叠："
+                                       "同一项目、学段、寄宿情况、档次和地区在同一天只能有一个标准")]
+    one_day = {**before, "valid_to": "2024-09-01"}            # shares Sunday 1 September 2024 with it
+    assert _texts(ledger, one_day) == overlap
+    # One county's, or boarders' only: the grant covers them too. A level of its own: another standard.
+    assert _texts(ledger, {**one_day, "counties": ["某县"]}) == overlap
+    assert _texts(ledger, {**one_day, "boarding": True}) == overlap
+    assert _texts(ledger, {**one_day, "level": "一档"}) == []
