@@ -220,3 +220,19 @@ def test_two_standards_a_student_could_get_on_the_same_day_are_refused(ledger, w
     assert _texts(ledger, {**one_day, "counties": ["某县"]}) == overlap
     assert _texts(ledger, {**one_day, "boarding": True}) == overlap
     assert _texts(ledger, {**one_day, "level": "一档"}) == []
+
+
+def test_a_cap_per_term_or_per_school_day_is_held_as_such(ledger, world):
+    # A county's own aid (其他) with a cap of 300 元 a term, and one of 10 元 a school day.
+    per_term = ledger.put(_rec("standard", programme="其他", stage="高中", cap=True, amount_fen=30_000, unit="学期",
+                               region="某县", valid_from="2024-09-01")).id
+    # (a level of its own: two standards of one level and county on the same day are refused)
+    per_day = ledger.put(_rec("standard", programme="其他", stage="高中", cap=True, amount_fen=1_000, unit="天",
+                              region="某县", valid_from="2024-09-01", level="一档")).id
+    term = _aid(world, programme="其他", standard=per_term, amount_fen=40_000)
+    assert _texts(ledger, term) == [("error", "amount_fen", "金额 400.00 元超过其他的上限：每学期最多 300.00 元")]
+    assert _texts(ledger, {**term, "amount_fen": 30_000}) == []
+    # 20 school days at most 10.00 each: at most 200.00.
+    day = _aid(world, programme="其他", standard=per_day, amount_fen=25_000, days=20)
+    assert _texts(ledger, day) == [("error", "amount_fen", "金额 250.00 元超过其他的上限：每天最多 10.00 元")]
+    assert _texts(ledger, {**day, "amount_fen": 15_000}) == []
