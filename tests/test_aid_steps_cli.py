@@ -96,3 +96,47 @@ def test_a_step_names_who_is_missing_and_never_echoes_an_id_number(capsys, schoo
     assert (code, err.strip()) == (1, "某县第一中学 has no recognition of 2026-2027 waiting for its approval")
     code, _, err = run(capsys, *L, "--lang", "zh", "aid", "apply", "甲", "--date", "2027-09-02")
     assert (code, err.strip()) == (1, "甲 尚未升入 2027-2028 学年（记录中为 2026-2027 学年）：先执行升级（bangfu promote）")
+
+
+def test_each_step_is_told_in_the_history_and_refused_in_the_coordinators_words(capsys, school_of_three):
+    ledger = school_of_three
+    L = ("-L", str(ledger.path), "--lang", "zh")
+    bing = next(s for s in ledger.scan("student") if s["name"] == "丙")
+    ledger.put({**bing, "events": [{"date": "2025-09-01", "event": "认定"},
+                                       {"date": "2026-09-01", "event": "退出", "reason": "转学"}]},
+               base=ledger.version(bing["id"]))
+
+    def step(*args: str) -> tuple[int, str]:
+        code, printed, err = run(capsys, *L, *args)
+        return code, (printed if code == 0 else err).strip()
+
+    assert step("aid", "apply", "丙", "--date", "2026-09-02") == (1, "丙 已于 2026-09-01 退出（转学），不能申请认定")
+    assert step("aid", "apply", "甲", "乙", "--date", "2026-09-02", "--reasons", "父亲病故")[0] == 0
+    ledger.refresh()
+    assert {r["application"].get("reasons") for r in ledger.scan("recognition")} == {"父亲病故"}
+    step("aid", "review", "--school", "某县一中", "--date", "2026-09-08", "--members", "班主任", "--level", "困难")
+    step("aid", "check", "--school", "某县一中", "--date", "2026-09-10", "--by", "资助专干")
+    assert step("aid", "check", "甲", "--date", "2026-09-11", "--by", "资助专干") == (
+        1, "甲 的 2026-2027 学年认定已记录「学校审核」（2026-09-10，资助专干），不再重复；如需更正请用 bangfu set 并写明原因")
+    # Monday 14th to Thursday 17th: four working days.
+    assert step("aid", "publish", "--school", "某县一中", "--year", YEAR, "--where", "校务公开栏",
+                "--start", "2026-09-14", "--days", "4", "-o", str(ledger.path.parent / "公示.csv")) == (
+        1, "公示 4 个工作日太短，至少 5 个工作日")
+    step("aid", "publish", "--school", "某县一中", "--year", YEAR, "--where", "校务公开栏", "--start", "2026-09-14",
+         "-o", str(ledger.path.parent / "公示.csv"))
+    assert step("aid", "settle", "甲", "--date", "2026-09-16", "--settlement", "无") == (
+        1, "甲 的 2026-2027 学年认定没有待处理的异议")
+    for day in ("2026-09-15", "2026-09-16"):
+        step("aid", "object", "乙", "--date", day, "--raised-by", "家长代表", "--content", "家中已有稳定收入")
+    assert step("aid", "settle", "乙", "--date", "2026-09-17", "--settlement", "维持") == (
+        1, "乙 的 2026-2027 学年认定有 2 条待处理的异议：用 --raised-on 指明提出日期")
+    ledger.refresh()
+    told = [(e["title"], {k: v for k, v in e["trailers"].items() if k in ("School", "School-Year")})
+            for e in reversed(ledger.log(limit=6))]
+    assert told == [
+        ("recognition: apply 2 of 2026-2027 at 某县第一中学", {}),
+        ("recognition: review 2 of 2026-2027 at 某县第一中学", {}),
+        ("recognition: check 2 of 2026-2027 at 某县第一中学", {}),
+        ("notice: 2 recognitions of 2026-2027 posted at 校务公开栏", {"School": [bing["school"]], "School-Year": [YEAR]}),
+        ("recognition: objection to 1 of 2026-2027 at 某县第一中学", {}),
+        ("recognition: objection to 1 of 2026-2027 at 某县第一中学", {})]
