@@ -137,6 +137,6 @@ def test_each_step_is_told_in_the_history_and_refused_in_the_coordinators_words(
         ("recognition: apply 2 of 2026-2027 at 某县第一中学", {}),
         ("recognition: review 2 of 2026-2027 at 某县第一中学", {}),
         ("recognition: check 2 of 2026-2027 at 某县第一中学", {}),
-        ("notice: 2 recognitions of 2026-2027 posted at 校务公开栏", {"School": [bing["school"]], "School-Year": [YEAR]}),
+        ("posting: notice 某县一中 2026-2027 公示 2026-09-14—2026-09-18", {"School": [bing["school"]], "School-Year": [YEAR]}),
         ("recognition: objection to 1 of 2026-2027 at 某县第一中学", {}),
         ("recognition: objection to 1 of 2026-2027 at 某县第一中学", {})]
