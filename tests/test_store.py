@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -176,6 +177,18 @@ def test_paths_are_sharded_and_derived_from_id():
     assert ids.id_from_path(path) == rid
     shards = {ids.shard(ids.new_id("visit")) for _ in range(2000)}
     assert len(shards) > 200  # spread over the 256 folders, not piled into one
+
+
+def test_ids_made_together_are_ulids_of_now_in_order():
+    """A disbursement's 50,000 ids are made at once (ids.new_ids): each one is what new_id makes, a
+    ULID whose time is now, all different, in order."""
+    from ulid import ULID
+    made = ids.new_ids("aid", 2000)
+    assert made == sorted(made) and len(set(made)) == 2000 and all(ids.id_from_path(ids.path_of(i)) == i for i in made)
+    assert {abs(ULID.from_str(i.split("-")[1]).timestamp - time.time()) < 60 for i in made} == {True}
+    assert ids.new_ids("aid", 0) == []
+    with pytest.raises(ids.BadId):
+        ids.new_ids("nosuchtype", 1)
 
 
 def test_broken_file_committed_by_hand_is_reported_and_the_rest_opens(pair, tmp_path):

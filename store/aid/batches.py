@@ -226,8 +226,8 @@ def payments(batch: dict, *, on: dt.date, method: str, shares: list[dict], refer
     """The aid records the disbursement makes, one per entry."""
     main = max(shares, key=lambda s: int(s["percent"]))["source"]
     out = []
-    for entry in batch["entries"]:
-        aid = {"id": ids.new_id("aid"), "type": "aid", "schema_version": 2, "student": entry["student"],
+    for entry, rid in zip(batch["entries"], ids.new_ids("aid", len(batch["entries"]))):
+        aid = {"id": rid, "type": "aid", "schema_version": 2, "student": entry["student"],
                "programme": batch["programme"], "term": batch["term"], "amount_fen": entry["amount_fen"],
                "paid_on": on.isoformat(), "method": method, "source": main, "voucher": reference,
                "batch": batch["id"]}

@@ -6,9 +6,12 @@ name a path outside `records/`.
 """
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
+import os
 import re
+import time
 
 RECORD_TYPES = ("school", "plan", "visit", "student", "aid", "standard", "event", "calendar", "recognition", "posting",
                 "teacher", "measurement", "inspection", "adjustment", "batch",
@@ -32,6 +35,27 @@ def new_id(record_type: str) -> str:
     from ulid import ULID  # 30 ms to import: only commands that create records pay it
 
     return f"{record_type}-{ULID()}"
+
+
+_BASE32 = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+
+
+def new_ids(record_type: str, count: int) -> list[str]:
+    """`count` new ids at once, each what `new_id` makes (a ULID: the time in milliseconds, then 80
+    random bits) for a twentieth of its time: a disbursement makes 50,000 payments."""
+    if record_type not in RECORD_TYPES:
+        raise BadId(record_type)
+    stamp = int(time.time() * 1000).to_bytes(6, "big")
+    noise = os.urandom(10 * count)
+    out = []
+    for at in range(0, 10 * count, 10):
+        # A ULID is its 128 bits in Crockford's base 32 from two zero bits on: the standard base 32
+        # of the bits moved 30 places up (160 bits, 32 letters), cut to 26, in Crockford's letters.
+        bits = int.from_bytes(stamp + noise[at:at + 10], "big") << 30
+        out.append(f"{record_type}-{base64.b32encode(bits.to_bytes(20, 'big'))[:26].translate(_BASE32).decode()}")
+    # In order, as ids made one after another are: the index then adds their rows at the end of
+    # its tables rather than here and there.
+    return sorted(out)
 
 
 def check_id(value: object) -> str:

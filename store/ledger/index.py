@@ -363,6 +363,18 @@ class Index:
         return row[0] if row else None
 
     @_healing
+    def _blobs(self, rids: list[str]) -> dict[str, str | None]:
+        """`_blob` of many records, a read per CHUNK ids (a save of 50,000 payments asked 50,000 times)."""
+        out: dict[str, str | None] = dict.fromkeys(rids)
+        for start in range(0, len(rids), CHUNK):
+            part = rids[start:start + CHUNK]
+            out.update(self._all(f"SELECT id, blob FROM records WHERE id IN ({','.join('?' * len(part))})", part))
+        for rid in rids:
+            if rid in self._trial:
+                out[rid] = None if self._trial[rid] is None else "pending"
+        return out
+
+    @_healing
     def count(self, rtype: str | None = None) -> int:
         if rtype is None:
             return self._one("SELECT count(*) FROM records", ())[0]
@@ -743,6 +755,10 @@ class _Blobs(Mapping):
     def get(self, rid: str, default: Any = None) -> Any:
         blob = self._index._blob(rid)
         return default if blob is None else blob
+
+    def many(self, rids: list[str]) -> dict[str, str | None]:
+        """id -> blob id (None: no such record) of many records at once."""
+        return self._index._blobs(rids)
 
     def __len__(self) -> int:
         return self._index.count()

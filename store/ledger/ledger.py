@@ -584,8 +584,9 @@ class Ledger:
         early: dict[str, list[Finding]] = {}
         committed: dict[str, str | None] = {}
         self._prepare_keys(changes)
+        versions = self.index.blobs.many([c.id for c in changes])
         for change in changes:
-            current = committed[change.id] = self.index.blobs.get(change.id)
+            current = committed[change.id] = versions[change.id]
             expected = None if isinstance(change.base, _Unset) else change.base
             if current != expected:
                 raise self._conflict(change.id, current, exists=isinstance(change.base, _Unset))
