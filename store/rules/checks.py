@@ -181,11 +181,19 @@ def _target(schemas: Schemas, record_type: str, path: tuple) -> str | None:
     return schemas.field(record_type, tuple(0 if p == "*" else p for p in path)).get("x-ref")
 
 
+def _referring(r: dict, path: tuple) -> Iterable[tuple[tuple, object]]:
+    """_expand for a reference path; a top-level field (a payment's student, standard and batch)
+    read straight off the record."""
+    if len(path) == 1 and path[0] != "*":
+        return ((path, r[path[0]]),) if isinstance(r, dict) and path[0] in r else ()
+    return _expand(r, path)
+
+
 def _references(c: _Ctx, r: dict) -> Iterator[Finding]:
     rtype = r.get("type")
     for path in c.schemas.references.get(rtype, []):
         target = _target(c.schemas, rtype, path)
-        for where, value in _expand(r, path):
+        for where, value in _referring(r, path):
             if target and c.ref(value, target) is None:
                 yield c.error(where, "rule.ref_missing", id=value, target=target, field=dotted(where),
                               title=Title(c.schemas.field(rtype, where).get("title", dotted(where))),
@@ -1127,7 +1135,7 @@ def source_for(records: list[dict], source: RecordSource, schemas: Schemas | Non
     the records they refer to (students, standards, a batch's 50,000 entries) read together."""
     schemas = schemas or _project_schemas()
     referred = [value for r in records for path in schemas.references.get(r.get("type"), ())
-                for _where, value in _expand(r, path) if isinstance(value, str)]
+                for _where, value in _referring(r, path) if isinstance(value, str)]
     return prefetch.Prefetched(source, records, BULK, referred)
 
 
