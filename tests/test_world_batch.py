@@ -305,8 +305,10 @@ def test_the_hub_refuses_an_edit_of_a_paid_batch_pushed_with_plain_git(tmp_path)
 
 def test_a_bad_entry_among_many_is_refused_by_record_field_and_rule(ledger, county):
     """Sixty pupils more on the meal list: the save's rules ask the ledger once for all of them
-    (store/rules/prefetch.py), and still find the one paid already and the one who has left,
-    with the words a payment checked alone gets."""
+    (store/rules/prefetch.py), each field's values are tested once (store/rules/compiled.py), the
+    files are looked through for identifiers once (store/ledger/ledger.py), and the disbursement
+    still finds the one paid already, the one who has left and the one added at a hundredth of
+    the standard, with the words a payment checked alone gets."""
     c = county
     pupils = [rec("student", name=f"学生{n:02d}", sex="男", school=c["mid"], stage="初中", grade="七年级",
                   class_name="1班", boarding=False, school_year=YEAR, events=[{"date": "2026-09-01", "event": "认定"}])
@@ -314,7 +316,19 @@ def test_a_bad_entry_among_many_is_refused_by_record_field_and_rule(ledger, coun
     ledger.commit([Change(p["id"], p, NEW) for p in pupils], action="import", message="sixty pupils")
     batch = batches.make(ledger, TERM, MEAL, on=DAY, school=c["mid"]).batch
     assert len(batch["entries"]) == 64
+    typo = pupils[23]["id"]
+    batches.remove(ledger, batch["id"], typo, reason="金额待核", by="资助专干", on=DAY)
+    batches.add(ledger, batch["id"], typo, reason="核后补入", by="资助专干", on=DAY, amount_fen=470)
     batches.approve(ledger, batch["id"], by="校长 周明", on=dt.date(2026, 9, 25))
+    before = ledger.git.tip()
+    # The bank file's reference typed with a card number in it: every payment and the batch refuse it.
+    with pytest.raises(InvalidRecord) as caught:
+        batches.pay(ledger, batch["id"], on=dt.date(2026, 10, 9), method="银行卡",
+                    shares=[{"source": "中央", "percent": 100}], reference="YH-9 卡6222020200112233446")
+    assert ledger.git.tip() == before
+    found = [f for f in caught.value.findings if f.rule == "privacy.clear_in_field"]
+    assert sorted(f.path for f in found) == [("payment", "reference")] + [("voucher",)] * 64
+    assert "6222020200112233446" not in "".join(f.text() for f in found)
     paid, left = pupils[7], pupils[41]
     ledger.put(rec("aid", student=paid["id"], programme=MEAL, term=TERM, amount_fen=47_000, days=94,
                    paid_on="2026-09-30", source="中央", method="现金", voucher="XJ-7", standard=c["meal"]))
@@ -328,7 +342,11 @@ def test_a_bad_entry_among_many_is_refused_by_record_field_and_rule(ledger, coun
     assert ledger.git.tip() == before
     found = sorted(caught.value.findings, key=lambda f: f.rule)
     assert [(f.record.split("-")[0], f.path, f.rule) for f in found] == [
-        ("aid", ("term",), "rule.aid_duplicate"), ("aid", ("paid_on",), "rule.aid_not_eligible")]
+        ("aid", ("amount_fen",), "rule.aid_amount_hundredfold"), ("aid", ("term",), "rule.aid_duplicate"),
+        ("aid", ("paid_on",), "rule.aid_not_eligible")]
+    assert found[0].text() == (f"错误 {found[0].record} 的字段 amount_fen: 金额 4.70 元与标准差了一百倍："
+                               "是不是 470.00 元？（amount_fen 以分计，470.00 元写作 47000）")
+    found = found[1:]
     assert found[1].text() == f"错误 {found[1].record} 的字段 paid_on: 学生41 在发放日期 2026-10-09 不符合受助条件（状态：已退出）"
     assert found[0].text() == (f"错误 {found[0].record} 的字段 term: 学生07 在 2026-2027-1 学期已有一笔「营养改善计划」发放"
                                "（2026-09-30 · 470.00 · XJ-7）；每个学生每个项目每学期只能发放一次")
