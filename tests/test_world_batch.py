@@ -11,6 +11,7 @@ from store import InvalidRecord
 from store.aid import batches
 from store.aid.batches import BatchRefused
 from store.core import ids
+from store.core.errors import RecordNotFound
 from store.ledger import adjustments
 from store.ledger.ledger import NEW, Change
 from tests.conftest import git
@@ -140,7 +141,9 @@ def test_review_approve_pay_one_commit_each(ledger, county):
     last = log[0].split()[0]
     changed = git(ledger.path, "diff-tree", "--no-commit-id", "--name-only", "-r", last).split()
     assert sorted(p.split("/")[1] for p in changed) == ["aid", "aid", "batch"]
-    assert f"Batch: {batch['id']}" in git(ledger.path, "show", "-s", "--format=%B", last)
+    # Every step's commit names the batch: made, removed, added, approved, paid.
+    steps = [line.split()[0] for line in log if line.split(" ", 1)[1].startswith("batch")]
+    assert [f"Batch: {batch['id']}" in git(ledger.path, "show", "-s", "--format=%B", h) for h in steps] == [True] * 5
 
 
 @pytest.mark.parametrize("amount,shares,parts", [
@@ -261,6 +264,15 @@ def test_an_open_objection_holds_the_approval(ledger, county):
     assert str(caught.value) == ("赵小军 的认定有 同班家长（2026-09-15）提出的异议尚未处理（共 1 条未处理）："
                                  "处理并记录后再审批")
     assert "approval" not in ledger.get(batch["id"])
+    with pytest.raises(BatchRefused) as caught:
+        batches.add(ledger, batch["id"], c["d"], reason="家长申请", by="资助专干", on=DAY)
+    assert str(caught.value) == f"赵小军 已在发放批次 {batch['id']} 的名单上"
+    # Settled (its day and how): the approval goes through.
+    settled = ledger.get(year["id"])
+    settled["objections"][0].update(settled_on="2026-09-20", settlement="经家访核实，维持评议结果")
+    ledger.put(settled, base=ledger.version(year["id"]))
+    batches.approve(ledger, batch["id"], by="校长", on=dt.date(2026, 9, 25))
+    assert ledger.get(batch["id"])["approval"] == {"by": "校长", "date": "2026-09-25"}
 
 
 def test_paying_twice_or_before_approval_is_refused(ledger, county, approved):
@@ -268,6 +280,9 @@ def test_paying_twice_or_before_approval_is_refused(ledger, county, approved):
     pay = dict(on=dt.date(2026, 10, 9), method="银行卡", shares=[{"source": "中央", "percent": 100}], reference="YH-2")
     with pytest.raises(BatchRefused, match="尚未审批，不能发放"):
         batches.pay(ledger, draft["id"], **pay)
+    with pytest.raises(BatchRefused) as caught:
+        batches.pay(ledger, approved, **{**pay, "reference": "  "})
+    assert str(caught.value) == "发放须写明凭证号或银行文件"
     batches.pay(ledger, approved, **pay)
     with pytest.raises(BatchRefused, match="不能重复发放"):
         batches.pay(ledger, approved, **pay)
@@ -412,6 +427,9 @@ def test_refusals_and_records_of_the_review_and_payment_in_the_coordinators_word
         with pytest.raises(BatchRefused) as caught:
             batches.batch_record(ledger, wrong)
         assert str(caught.value) == f"{wrong} 不是发放批次"
+    with pytest.raises(RecordNotFound) as caught:
+        batches.batch_record(ledger, "batch-01M00000000000000000000000")
+    assert str(caught.value) == "台账中没有记录 batch-01M00000000000000000000000"
     # 赵小军 (recognition lapsed) added by hand at the amount the office gives
     batches.add(ledger, batch["id"], c["d"], reason="补助由县资助中心核定", by="资助专干", on=DAY, amount_fen=30_000)
     assert (c["d"], 30_000) in [(e["student"], e["amount_fen"]) for e in ledger.get(batch["id"])["entries"]]
@@ -436,3 +454,16 @@ def test_a_meal_batch_pays_each_pupil_for_the_school_days_counted(ledger, county
     # 5 元 × 94 school days (counted above) each, the standard and the days on every payment
     assert sorted((a["student"], a["amount_fen"], a["days"], a["standard"]) for a in made) == sorted(
         (c[k], 47_000, 94, c["meal"]) for k in "abcd")
+
+
+def test_a_payment_slipped_in_beside_an_edit_of_a_paid_batch_is_refused_too(ledger, county, approved):
+    doc, _made = batches.pay(ledger, approved, on=dt.date(2026, 10, 9), method="银行卡",
+                             shares=[{"source": "中央", "percent": 100}], reference="YH-1")
+    edited = {**doc, "payment": {**doc["payment"], "reference": "YH-1（补）"}}
+    slipped = rec("aid", student=county["d"], programme=BOARD, term=TERM, amount_fen=62_500, paid_on="2026-10-09",
+                  source="中央", method="银行卡", standard=county["board"], batch=approved)
+    with pytest.raises(InvalidRecord) as caught:
+        ledger.commit([Change(approved, edited, ledger.version(approved)), Change(slipped["id"], slipped, NEW)],
+                      message="补发")
+    assert sorted((f.record, f.rule) for f in caught.value.findings) == sorted([
+        (approved, "rule.batch_locked"), (slipped["id"], "rule.batch_payment_outside")])
