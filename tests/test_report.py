@@ -340,3 +340,29 @@ def test_a_secondment_of_no_set_length_a_payment_before_recognition_and_one_chil
         ("ineligible", "李明", "石桥二小", "2024-08-26 发放时学生状态为「未认定」")]
     twice = r.aid.anomalies[1]
     assert (twice.amount_fen, set(twice.records)) == (90_000, {data["aid"][0]["id"], there["id"]})
+
+
+def test_a_payment_without_its_student_a_programme_not_begun_and_no_such_plan(ledger):
+    data = small_ledger(ledger)
+    # Meals, 5 元 a school day for 小学 pupils: 张小花 and 李明 are due (赵强 left, 王芳 is at 初中);
+    # nothing is paid for them in the autumn, where the boarding subsidy is.
+    ledger.put(rec("standard", programme="营养改善计划", stage="小学", amount_fen=500, unit="天", region="全国",
+                   valid_from="2021-09-01", notes="财政部 教育部（2021年）：自2021年秋季学期起每生每天5元"))
+    # A payment a sync brought without its student.
+    ghost = rec("aid", student="student-01M00000000000000000000000", programme="义务教育寄宿生生活补助", term=TERM,
+                amount_fen=50_000, standard=data["std_p"]["id"], paid_on="2024-12-20", source="县", method="现金")
+    g = ledger.git
+    tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(ghost["id"]): g.write("blob", canonical.dumps(ghost))})
+    assert g.swap_ref(g.make_commit(tree, [ledger.tip], Person("同步", "sync@example.cn"), "sync: merge"), ledger.tip, "t")
+    aid = report.build(ledger, TERM, today=AFTER).aid
+    found = {(x.kind, x.programme): x.detail for x in aid.anomalies}
+    assert found[("not_started", "营养改善计划")] == "本学期该项目尚无发放，应发 2 人"
+    assert found[("ineligible", "义务教育寄宿生生活补助")] == "2024-12-20 发放时学生状态为「?」"
+    # The spring, nothing paid yet: 3 due the boarding subsidy (not 赵强), 2 the meals.
+    assert report.duty_notes(report.build(ledger, "2024-2025-2", today=AFTER).aid) == [
+        "本学期尚未发放；截至 2025-03-01，应发：义务教育寄宿生生活补助 3 人、营养改善计划 2 人"]
+    from store.core.errors import BangfuError
+    for wrong in (data["shahe"]["id"], "plan-01M00000000000000000000000"):
+        with pytest.raises(BangfuError) as caught:
+            report.build(ledger, TERM, plan=wrong, today=AFTER)
+        assert str(caught.value) == f"台账中没有帮扶计划 {wrong}"
