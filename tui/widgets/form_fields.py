@@ -10,6 +10,8 @@ from textual.containers import Vertical
 
 from store.rules import formmodel as fm
 
+from ..keys import after_typed_ahead
+
 from .form_choice import ChoiceRow
 from .form_group import GroupRow
 from .form_list import ListRow
@@ -47,16 +49,31 @@ class FieldsPanel(Vertical):
 
     # The focused field's title (and its group's) is lit by a class set here, not by a
     # `:focus-within` rule: with that rule every Tab restyled the rows it left and entered, half
-    # the time of a burst of keys across fields (230 -> 104 ms at 50k records, bench_tui).
+    # the time of a burst of keys across fields (230 -> 104 ms at 50k records, bench_tui). In a
+    # burst it is lit once the keys typed ahead are handled (tui/keys.py), for the field the
+    # focus ends on: a restyle per Tab of titles that were never painted was a tenth of its work.
     _lit: tuple = ()
+    _lighting = False
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        self._light(tuple(a for a in event.widget.ancestors_with_self if isinstance(a, FieldRow)))
+        self._light_soon()
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
-        self._light(())
+        self._light_soon()
 
-    def _light(self, rows: tuple) -> None:
+    def _light_soon(self) -> None:
+        if not self._lighting:
+            self._lighting = after_typed_ahead(self.app, self._light)
+            if not self._lighting:
+                self._light()
+
+    def _light(self) -> None:
+        self._lighting = False
+        if not self.is_attached:
+            return
+        focused = self.screen.focused
+        rows = () if focused is None or not focused.has_focus else \
+            tuple(a for a in focused.ancestors_with_self if isinstance(a, FieldRow) and self in a.ancestors)
         # (on the title alone: a class on the row restyles everything in it, as the rule did)
         titles = tuple(t for row in rows for t in row.query_children(".field-title"))
         for title in self._lit:

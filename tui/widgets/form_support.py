@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.binding import BindingsMap
 from textual.content import Content
 from textual.dom import DOMNode
+from textual.reactive import Reactive
 from textual.widgets import Static
 
 from store.core import describe, i18n
@@ -23,6 +24,18 @@ def shown_path(path: Path) -> str:
         return str(path.relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+class FocusPaintsItsFields:
+    """Screen mixin: a move of the focus repaints what it changes, not the whole screen.
+
+    Textual's `Screen.focused` is a reactive that repaints the screen at every change, though the
+    widgets that lose and gain the focus repaint themselves and whatever their `:focus` styles
+    change is restyled (the lit field title too, FieldsPanel). Each Tab of a form repainted all
+    of it (80x24: 15-20 ms, the keys after the Tab waiting): here the reactive is the same but
+    for that repaint (its watcher still refreshes the footer's keys)."""
+
+    focused: Reactive = Reactive(None, repaint=False)
 
 
 def data(text: object) -> Content:

@@ -10,6 +10,8 @@ from textual import events
 from textual.widgets import Footer
 from textual.widgets._footer import FooterLabel, KeyGroup
 
+from ..keys import after_typed_ahead
+
 WIDE = 100   # columns from which the palette's key has room beside the others
 
 
@@ -35,6 +37,11 @@ class KeyFooter(Footer):
     _built: tuple | None = None   # the keys as last composed
 
     async def _rebuild(self) -> None:
+        # Keys typed ahead come first: Tab to the participants' list and on to 课时 changed the keys
+        # shown twice, and each rebuild (a layout and a whole repaint) held the keys after it.
+        # Built once they are handled, the footer is often built the same as before, so not at all.
+        if after_typed_ahead(self.app, lambda: self.call_later(self._rebuild)):
+            return
         self._queued = False
         if self.is_attached and self._shown_keys() != self._built:   # (Tab from field to field: the same keys)
             await self.recompose()
