@@ -102,6 +102,14 @@ async def test_tab_between_numbers_moves_on_before_the_next_digit(small):
         burst(app, events.Paste("4\t6\t30"))
         await until(pilot, lambda: value(app, "person_times") == "30")
         assert (value(app, "hours"), value(app, "sessions")) == ("4", "6")
+        # A letter in 人次 puts its error under it and the check its line over the fields, two lines
+        # more above the field five Tabs on (备注, at the window's foot): it is kept in view.
+        burst(app, "x", *["tab"] * 5)
+        notes, status = form.query_one("#f-notes-input"), form.query_one("#form-status")
+        await until(pilot, lambda: app.focused is notes and status.display and status.region.height)
+        await settle(pilot)
+        assert form.query_one("#f-person_times").errors
+        assert form.can_view_entire(notes)
 
 
 @pilot_test

@@ -15,7 +15,7 @@ from tui.modals.ref_picker import RefPicker
 from tui.widgets.form_list import ListRow
 from tui.widgets.form_row import FieldRow
 from tui.widgets.form_ref import RefRow
-from tui.widgets.form_support import FORMS_CSS, DiscardQuestion, FocusPaintsItsFields, data, localize
+from tui.widgets.form_support import FORMS_CSS, DiscardQuestion, FormFocus, data, localize
 from tui.widgets.key_footer import KeyFooter
 
 
@@ -37,7 +37,7 @@ class SubDialogs:
         return None
 
 
-class ItemForm(FocusPaintsItsFields, SubDialogs, ModalScreen[dict | None]):
+class ItemForm(FormFocus, SubDialogs, ModalScreen[dict | None]):
     """Dismisses with the item's values, or None when cancelled. Values that do not convert
     keep it open with the error next to the field; the record's own check does the rest."""
 

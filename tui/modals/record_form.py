@@ -33,7 +33,7 @@ from store.io.editor import edit_json, editor_command
 from tui.widgets.form_choice import ChoiceRow
 from tui.widgets.form_fields import FieldsPanel, show_next_error
 from tui.widgets.form_row import FieldRow
-from tui.widgets.form_support import FORMS_CSS, DiscardQuestion, FocusPaintsItsFields, data, localize
+from tui.widgets.form_support import FORMS_CSS, DiscardQuestion, FormFocus, data, localize
 from tui.widgets.key_footer import KeyFooter
 
 
@@ -76,7 +76,7 @@ class FormResult:
     commit: str | None   # None when the record was saved unchanged (no commit made)
 
 
-class RecordForm(FocusPaintsItsFields, SubDialogs, ModalScreen[FormResult | None]):
+class RecordForm(FormFocus, SubDialogs, ModalScreen[FormResult | None]):
     CSS_PATH = FORMS_CSS
     CHECK_DELAY = 0.4      # seconds of quiet typing before the schema and rules are asked
     BINDINGS = [

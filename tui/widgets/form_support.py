@@ -8,6 +8,7 @@ from textual.binding import BindingsMap
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.reactive import Reactive
+from textual.widget import Widget
 from textual.widgets import Static
 
 from store.core import describe, i18n
@@ -26,16 +27,41 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-class FocusPaintsItsFields:
-    """Screen mixin: a move of the focus repaints what it changes, not the whole screen.
+class FormFocus:
+    """Screen mixin for forms: the focused field stays in view, and a move of the focus repaints
+    what it changes, not the whole form.
+
+    Textual scrolls a field into view as it takes the focus, by the layout of that moment; a
+    layout after it could push it out of the window (the check's status line shown over the
+    fields, an error line under a field above, a burst of keys whose layout waited, tui/keys.py).
+    After every layout that moved the focused field (not a scroll by the wheel), it is scrolled
+    into view again.
 
     Textual's `Screen.focused` is a reactive that repaints the screen at every change, though the
     widgets that lose and gain the focus repaint themselves and whatever their `:focus` styles
-    change is restyled (the lit field title too, FieldsPanel). Each Tab of a form repainted all
-    of it (80x24: 15-20 ms, the keys after the Tab waiting): here the reactive is the same but
-    for that repaint (its watcher still refreshes the footer's keys)."""
+    change is restyled (the lit field title too, FieldsPanel). Each Tab repainted the whole form
+    (80x24: 15-20 ms, the keys after the Tab waiting): here the reactive is the same but for that
+    repaint (its watcher still refreshes the footer's keys)."""
 
     focused: Reactive = Reactive(None, repaint=False)
+    _focus_place: tuple | None = None
+
+    def on_mount(self) -> None:   # (Textual calls the on_mount of each class: the form's own too)
+        self.screen_layout_refresh_signal.subscribe(self, self._keep_focus_in_view)
+
+    def _keep_focus_in_view(self, _screen) -> None:
+        focused = self.focused
+        if focused is None or not focused.is_attached:
+            return
+        where = focused.region.offset          # in the scrolled content: the wheel does not move it
+        for ancestor in focused.ancestors:
+            if isinstance(ancestor, Widget):
+                where += ancestor.scroll_offset
+        if (focused, where) == self._focus_place:
+            return
+        self._focus_place = (focused, where)
+        if not self.can_view_entire(focused):
+            self.scroll_to_center(focused, animate=False, origin_visible=True)
 
 
 def data(text: object) -> Content:
