@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from textual import events
 from textual.binding import BindingsMap
 from textual.content import Content
 from textual.dom import DOMNode
@@ -34,8 +35,8 @@ class FormFocus:
     Textual scrolls a field into view as it takes the focus, by the layout of that moment; a
     layout after it could push it out of the window (the check's status line shown over the
     fields, an error line under a field above, a burst of keys whose layout waited, tui/keys.py).
-    After every layout that moved the focused field (not a scroll by the wheel), it is scrolled
-    into view again.
+    After a layout that moved the focused field (not a scroll by the wheel, not Textual's own
+    scroll to it), it is scrolled into view again.
 
     Textual's `Screen.focused` is a reactive that repaints the screen at every change, though the
     widgets that lose and gain the focus repaint themselves and whatever their `:focus` styles
@@ -49,19 +50,29 @@ class FormFocus:
     def on_mount(self) -> None:   # (Textual calls the on_mount of each class: the form's own too)
         self.screen_layout_refresh_signal.subscribe(self, self._keep_focus_in_view)
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._focus_place = _place(event.widget)   # (Textual scrolls it into view from here)
+
     def _keep_focus_in_view(self, _screen) -> None:
         focused = self.focused
-        if focused is None or not focused.is_attached:
+        if focused is None or self._focus_place is None or self._focus_place[0] is not focused:
             return
-        where = focused.region.offset          # in the scrolled content: the wheel does not move it
-        for ancestor in focused.ancestors:
-            if isinstance(ancestor, Widget):
-                where += ancestor.scroll_offset
-        if (focused, where) == self._focus_place:
+        place = _place(focused)
+        if place == self._focus_place:
             return
-        self._focus_place = (focused, where)
+        self._focus_place = place
         if not self.can_view_entire(focused):
             self.scroll_to_center(focused, animate=False, origin_visible=True)
+
+
+def _place(widget) -> tuple:
+    """Where a widget is in the content of the containers that scroll it (a layout moves it, the
+    wheel does not)."""
+    where = widget.region.offset
+    for ancestor in widget.ancestors:
+        if isinstance(ancestor, Widget):
+            where += ancestor.scroll_offset
+    return widget, where
 
 
 def data(text: object) -> Content:
