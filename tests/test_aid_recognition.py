@@ -182,6 +182,9 @@ def test_the_dashboards_students_by_status_read_the_years_recognitions(ledger, b
     assert set(autumn.by_status["在册"]) == {wang, zhang}
     assert autumn.by_status["未认定"] == (li,)
     assert autumn.by_group == {"孤儿": (zhang,)}
+    # 应助尽助 that day: the two 在册 are due the boarding subsidy, 1250 元 a year: 625.00 this term.
+    [board] = [p for p in autumn.duty.programmes if p.programme == "义务教育寄宿生生活补助"]
+    assert sorted((e.student, e.amount_fen) for e in board.due) == sorted([(wang, 62_500), (zhang, 62_500)])
     later = dashboard.aid_summary(ledger, "2027-2028-1", today=dt.date(2027, 10, 8))
     assert (later.by_status["在册"], set(later.by_status["未认定"])) == ((zhang,), {wang, li})
 
