@@ -19,6 +19,9 @@ def test_months_in_session_inside_the_period_and_begun_by_today():
                                           dt.date(2027, 9, 5))] == [
         "2026-09", "2026-10", "2026-11", "2026-12", "2027-01", "2027-03", "2027-04", "2027-05", "2027-06"]
     assert session_months([], None, dt.date(2027, 3, 1), dt.date(2026, 9, 1), dt.date(2027, 9, 5)) == []
+    # one day touches its month
+    assert session_months([], None, dt.date(2026, 10, 1), dt.date(2026, 10, 1), dt.date(2026, 12, 5)) == [
+        (AUTUMN, "2026-10")]
     # a plan that ends on 1 October touches October; seen on 1 November, November has begun
     assert session_months([], None, dt.date(2026, 9, 1), dt.date(2026, 10, 1), dt.date(2026, 12, 5)) == [
         (AUTUMN, "2026-09"), (AUTUMN, "2026-10")]

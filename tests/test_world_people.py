@@ -43,12 +43,25 @@ def test_a_teachers_days_at_rural_or_supported_schools_add_up_across_secondments
         # a city school of no plan: not counted
         _sent("visit-3", "2025-11-01", "2025-11-30", to="school-city", host="school-city", person="郑老师",
               teacher="teacher-zheng"),
+        # back at the supported school of plan-1 after it: counts, and plan-1 is named once
+        _sent("visit-4", "2025-12-01", "2025-12-10", person="郑老师", teacher="teacher-zheng"),
     ]
     [zheng] = _service(visits)
     assert (zheng.person, zheng.name, zheng.school, zheng.title) == ("teacher-zheng", "郑国庆", "school-town", "一级教师")
-    assert zheng.secondments == ("visit-1", "visit-2")
-    assert (zheng.days, zheng.school_days) == (30 + 10, 30 + 10)
+    assert zheng.secondments == ("visit-1", "visit-2", "visit-4")
+    assert (zheng.days, zheng.school_days) == (30 + 10 + 10, 30 + 10 + 10)
     assert zheng.plans == ("plan-1", "plan-2")
+
+
+def test_a_whole_school_year_of_支教_by_the_calendar_of_the_county_served():
+    # 某县's 2025-2026: autumn 09-01..01-16, spring 03-02..07-03 (the default spring ends 07-10).
+    calendars = [{"id": "calendar-1", "type": "calendar", "term": "2025-2026-1", "counties": ["某县"],
+                  "first_day": "2025-09-01", "last_day": "2026-01-16"},
+                 {"id": "calendar-2", "type": "calendar", "term": "2025-2026-2", "counties": ["某县"],
+                  "first_day": "2026-03-02", "last_day": "2026-07-03"}]
+    year = {**_sent("visit-1", "2025-09-01", "2026-07-03", person="李老师"), "kind": "支教"}
+    [li] = people.service([year], {"plan-1": PLAN}, SCHOOLS, TEACHERS, _days, calendars)
+    assert li.years == ("2025-2026",)
 
 
 def test_a_secondment_sent_to_a_school_of_no_plan_that_is_not_rural_is_not_service():
