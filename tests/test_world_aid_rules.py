@@ -236,3 +236,21 @@ def test_a_cap_per_term_or_per_school_day_is_held_as_such(ledger, world):
     day = _aid(world, programme="其他", standard=per_day, amount_fen=25_000, days=20)
     assert _texts(ledger, day) == [("error", "amount_fen", "金额 250.00 元超过其他的上限：每天最多 10.00 元")]
     assert _texts(ledger, {**day, "amount_fen": 15_000}) == []
+
+
+def test_a_second_calendar_of_a_term_for_the_same_county_is_refused(ledger):
+    # A correction entered as a new record: which one's school days counted was left to the ids' order.
+    autumn = ledger.put(_rec("calendar", term="2026-2027-1", counties=["某县"], first_day="2026-09-01",
+                             last_day="2027-01-15")).id
+    again = _rec("calendar", term="2026-2027-1", counties=["某县", "邻县"], first_day="2026-09-01",
+                 last_day="2027-01-22")
+    assert _texts(ledger, again) == [("error", "term", f"学期 2026-2027-1 已有适用于同一县区的校历 {autumn}：一个县区的一个学期"
+                                                       "只有一张校历（更正请修改原记录）")]
+    assert _texts(ledger, {**again, "counties": ["邻县"]}) == []                    # another county's
+    assert _texts(ledger, {**again, "term": "2026-2027-2", "first_day": "2027-03-01", "last_day": "2027-07-09"}) == []
+    assert _texts(ledger, {**ledger.get(autumn), "last_day": "2027-01-22"}) == []    # the record itself, corrected
+    # The one for every county beside a county's own: its alternative; a second one for every county: refused.
+    every = ledger.put({k: v for k, v in again.items() if k != "counties"}).id
+    twice = _rec("calendar", term="2026-2027-1", first_day="2026-09-01", last_day="2027-01-15")
+    assert [rule for _level, _field, rule in _texts(ledger, twice)] == [
+        f"学期 2026-2027-1 已有适用于同一县区的校历 {every}：一个县区的一个学期只有一张校历（更正请修改原记录）"]

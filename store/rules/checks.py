@@ -829,6 +829,16 @@ def _calendar_term(c: _Ctx, r: dict) -> Iterator[Finding]:
             yield c.error(("months", j), "rule.calendar_month_outside", month=month, term=term, first=first, last=last)
 
 
+def _calendar_once(c: _Ctx, r: dict) -> Iterator[Finding]:
+    """One calendar of a term for a county: with two (a correction entered as a new record), which
+    one's school days a per-day payment counts on would be left to the order of their ids."""
+    mine = set(r.get("counties") or [])
+    for other in c.source.find("calendar", term=r.get("term")):
+        theirs = set(other.get("counties") or [])
+        if other.get("id") != r.get("id") and (mine & theirs or not (mine or theirs)):
+            yield c.error(("term",), "rule.calendar_twice", term=r.get("term"), other=other.get("id"))
+
+
 def _calendar_overlap(c: _Ctx, r: dict) -> Iterator[Finding]:
     """Two terms of the same counties never share a day."""
     first, last = _date(r.get("first_day")), _date(r.get("last_day"))
@@ -897,7 +907,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
              _plan_pairs),
     "unit": (_unit_parent,),
     "visit": (_visit_plan, _visit_dates, _visit_host_is_visitor, _visit_parties, _visit_secondment, _visit_donation),
-    "calendar": (_calendar_term, _calendar_overlap),
+    "calendar": (_calendar_term, _calendar_once, _calendar_overlap),
     "measurement": (_measurement_target,),
     "inspection": (_inspection_plan,),
     "student": (_student_id_number, _unique_keys, _student_years, _student_grade_stage, _student_events),
