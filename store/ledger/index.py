@@ -35,6 +35,7 @@ from store.ledger import search
 
 FORMAT = 9          # raise when the tables change shape: an older file is emptied and read afresh
 PARSED = 4096       # records kept parsed in the process (the rows a screen shows, a save's neighbours)
+BULK = 512          # a query answering more rows than this reads them for a list or a figure: not kept
 PAGE = 2000         # rows read at a time by a walk over many records
 CHUNK = 500         # ids per statement asking about many records (SQLite allows far more parameters)
 HITS_KEPT = 200_000  # ids of recent searches' hits kept together (a few MB)
@@ -395,24 +396,31 @@ class Index:
         copies=False answers the stored records themselves (for readers that never change them).
 
         SQLite narrows the rows by the filters it can answer exactly as Python would compare
-        (strings and numbers); every row it gives is then held to all the filters in Python."""
-        cond = _condition(filters)
+        (strings and numbers); every row it gives is then held to all the filters in Python (where
+        every filter compares with text, to what makes SQLite's answer Python's: `_text_fields`)."""
         source, where, params = self._sql_filters(rtype, filters)
+        cond = _condition(filters)
+        agrees = _text_fields(filters) or cond   # (what a row SQLite found must pass)
         hits = self._text_hits([rtype], text) if text else None
-        found = []
-        for rid, blob, doc in self._rows(source, where, params):
+        rows = self._rows(source, where, params)
+        # Thousands of rows are read for a list or a figure, not shown one at a time: parsed for
+        # this answer alone, they neither push the rows on screen out of the kept ones (each
+        # pushed out costing its freeing) nor need copying.
+        bulk = len(rows) > BULK
+        found: list[tuple[dict, bool]] = []   # (record, whether it is this answer's own)
+        for rid, blob, doc in rows:
             if rid in self._trial or (hits is not None and rid not in hits):
                 continue
-            record = self._record(rid, blob, doc)
-            if cond is None or cond(record):
-                found.append(record)
+            record = self._parsed_anew(rid, blob, doc) if bulk else self._record(rid, blob, doc)
+            if agrees is None or agrees(record):
+                found.append((record, bulk))
         for rid, record in self._trial_candidates(rtype, filters) if self._trial else ():
             if (cond is None or cond(record)) \
                     and (not text or search.matches(search.needle(text), self._trial_text(record), rid)):
-                found.append(record)
+                found.append((record, False))
         if self._trial:
-            found.sort(key=lambda r: r["id"])
-        return [dict(d) for d in found] if copies else found
+            found.sort(key=lambda pair: pair[0]["id"])
+        return [dict(d) if copies and not own else d for d, own in found]
 
     @_healing
     def ids(self, rtype: str) -> list[str]:
@@ -481,10 +489,11 @@ class Index:
         """The ids, in the order given, of the records whose text holds `text` (pinyin initials
         too): a list already in order is filtered in one pass, never sorted again. `types`: those
         of the ids, when the caller knows them."""
-        rids = list(rids)
+        if not isinstance(rids, (list, tuple)):
+            rids = list(rids)
         types = types or sorted({rid.split("-", 1)[0] for rid in rids})
         hits = self._text_hits(types, text)
-        return [r for r in rids if r in hits]
+        return list(filter(hits.__contains__, rids))   # (a third faster than a comprehension)
 
     def prepare_texts(self, rtype: str, stop: Callable[[], bool] = lambda: False) -> None:
         """Make the text index of a type (kept in the file: once per ledger, then kept up by
@@ -610,10 +619,11 @@ class Index:
         return sorted((v for v in found if isinstance(v, (int, float, str)) and not isinstance(v, bool)),
                       key=lambda v: (isinstance(v, str), v))
 
-    def _rows(self, source: str, where: str, params: list) -> list[tuple[str, str, str]]:
+    def _rows(self, source: str, where: str, params: list) -> list[tuple[str, str, bytes]]:
         # Sorted here, not by SQLite: ORDER BY id would lead it to walk every record of the
         # type in id order rather than use the index of the field asked for.
-        return sorted(self._all(f"SELECT id, blob, doc FROM {source} WHERE {where}", params))
+        # (The text as its bytes: hashed and parsed as they are, never decoded and encoded again.)
+        return sorted(self._all(f"SELECT id, blob, CAST(doc AS BLOB) FROM {source} WHERE {where}", params))
 
     @_healing
     def _one(self, sql: str, params) -> tuple | None:
@@ -642,13 +652,16 @@ class Index:
             if kept is not None and kept[0] == blob:
                 self._parsed.move_to_end(rid)
                 return kept[1]
-            if self._on_file() and _blob_id(doc) != blob:
-                raise Damaged(rid)
-            record = json.loads(doc)
+            record = self._parsed_anew(rid, blob, doc)
             self._parsed[rid] = (blob, record)
             if len(self._parsed) > PARSED:
                 self._parsed.popitem(last=False)
             return record
+
+    def _parsed_anew(self, rid: str, blob: str, doc: str | bytes) -> dict:
+        if self._on_file() and _blob_id(doc) != blob:
+            raise Damaged(rid)
+        return canonical.loads(doc)
 
     def _forget(self) -> None:
         self._parsed.clear()
@@ -888,15 +901,11 @@ def _text(doc: dict | str) -> str:
     return doc if isinstance(doc, str) else canonical.dumps(doc).decode("utf-8")
 
 
-def _blob_id(text: str) -> str:
-    data = text.encode("utf-8")
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
-def _field(doc: Any, parts: list[str]) -> Any:
-    for part in parts:
-        doc = doc.get(part) if isinstance(doc, dict) else None
-    return doc
+def _blob_id(text: str | bytes) -> str:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    digest = hashlib.sha1(b"blob %d\0" % len(data))
+    digest.update(data)
+    return digest.hexdigest()
 
 
 def _plain(value: Any) -> bool:
@@ -925,6 +934,41 @@ def _field(record: dict, parts: list[str]) -> Any:
             return None
         value = value.get(part)
     return value
+
+
+def _text_fields(filters: dict[str, Any]) -> Callable[[dict], bool] | None:
+    """When every filter compares a field with text (equal, a range, one of several), what a row
+    SQLite found must still be for Python to agree: each field a text. SQLite compares JSON text
+    as Python compares str (UTF-8 bytes in code point order), but it reads an object or a list as
+    its JSON text and puts every number before any text, where Python finds neither equal nor in
+    order. This instead of the general condition: a fifth of a query of thousands of rows."""
+    fields = []
+    for key, value in filters.items():
+        parts = key.replace(".", "__").split("__")
+        op = parts.pop() if parts[-1] in _OPS and len(parts) > 1 else None
+        if not all(_NAME.match(p) for p in parts):
+            return None
+        if op is None or op in _SQL_COMPARE:
+            if type(value) is not str:
+                return None
+        elif op == "in":
+            if not isinstance(value, (list, tuple, set, frozenset)) or not all(type(v) is str for v in value):
+                return None
+        else:
+            return None
+        fields.append(parts)
+    if not fields:
+        return None
+
+    def agrees(record: dict) -> bool:
+        for parts in fields:   # (loops written out: this runs for every row of a large answer)
+            value: Any = record
+            for part in parts:
+                value = value.get(part) if type(value) is dict else None
+            if type(value) is not str:
+                return False
+        return True
+    return agrees
 
 
 def _condition(filters: dict[str, Any]) -> QueryInstance | None:
