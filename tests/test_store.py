@@ -584,6 +584,33 @@ def test_text_matching_keeps_the_order_given_and_follows_edits(pair):
     assert ledger.query("school", name="梓园小学")[0] is not ledger.index.get(c)
 
 
+def test_a_search_before_the_text_index_is_made_says_how_many_it_did_not_see(pair, monkeypatch):
+    """At a million records the first search of a fresh cache made the text index of 400,000
+    activities first: minutes. Asked not to wait, a search answers from the records whose text
+    is made (the newest first) and says how many it did not see; a record saved meanwhile is
+    searchable at once; another process goes on with the making from where it stopped."""
+    from store.ledger import index as index_module
+
+    ledger, a, b, p = pair
+    monkeypatch.setattr(index_module, "TEXT_PAGE", 2)   # (the text index made two records at a time)
+    made = sorted(ledger.put(visit(p, b, a, date=f"2006-10-1{n}")).id for n in range(5))
+    steps = iter([False, True])
+    ledger.prepare_search("visit", stop=lambda: next(steps))   # (one page made, then stopped)
+    found = ledger.matching(made, "送教", types=["visit"], whole=False)
+    assert found == made[3:] and found.unsearched == 3
+    assert ledger.matching(made, "示范课", types=["visit"], whole=False).unsearched == 3
+    newer = ledger.put(visit(p, b, a, kind="示范课")).id   # (saved while the index is made: searchable)
+    edited = dict(ledger.get(made[0]), kind="示范课")       # (an older one, edited: searchable too)
+    ledger.put(edited, base=ledger.version(made[0]))
+    found = ledger.matching([*made, newer], "示范课", types=["visit"], whole=False)
+    assert found == [made[0], newer] and found.unsearched == 2
+    other = Ledger(ledger.path)   # (another process: goes on from where the first stopped)
+    other.prepare_search("visit")
+    found = ledger.matching([*made, newer], "送教", types=["visit"], whole=False)
+    assert found == made[1:] and found.unsearched == 0
+    assert ledger.matching(made, "送教", types=["visit"]).unsearched == 0   # (waiting for it: every record)
+
+
 def test_the_full_text_index_finds_what_the_text_holds_and_nothing_else(pair):
     """The filter asks SQLite's full-text index (each character a word of its own), then the text:
     letters that stand one after the other only across a line of the text are not a hit, and

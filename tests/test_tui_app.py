@@ -338,6 +338,46 @@ async def test_filter_matches_text_and_pinyin_initials(small):
         assert screen.query_one("#filter", Input).value == "/"
 
 
+@pytest.mark.parametrize("lang, partial, whole, note", [
+    ("zh", "显示 0 / 2 条，另有 2 条尚未检索（搜索索引正在建立）", "显示 1 / 2 条", "尚未检索"),
+    ("en", "showing 0 of 2, 2 not searched yet (the search index is being made)", "showing 1 of 2", "not searched")],
+    ids=["zh", "en"])
+@pilot_test
+async def test_a_filter_while_the_search_index_is_made_says_what_it_did_not_see_then_finds_all(small, lang, partial,
+                                                                                                 whole, note):
+    """A fresh index cache at a million records made its text index before answering the first
+    keystroke: minutes. The filter now answers from the records whose text is made, the bar says
+    how many it did not see while the rest is made, and then it asks again and finds them all."""
+    import sqlite3
+
+    i18n.set_lang(lang)
+    app = app_for(small)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("6")
+        await settle(pilot)            # (the list, then its text index made)
+        screen = section(app)
+        bars: list[str] = []
+        shown = screen._update_bar
+
+        def watched() -> None:
+            shown()
+            bars.append(static_text(screen.query_one("#section-bar")))
+        screen._update_bar = watched
+        # Another process makes the index file anew (its cache was deleted): no search texts yet.
+        db = sqlite3.connect(app.ledger._cache_path())
+        with db:
+            db.execute("DELETE FROM texts")
+            db.execute("INSERT INTO text_chars (text_chars) VALUES ('delete-all')")
+            db.execute("DELETE FROM meta WHERE key LIKE 'texts%'")
+        db.close()
+        await pilot.press("slash", "s", "h", "q")
+        await settle(pilot)
+        assert any(partial in bar for bar in bars)
+        assert screen.list.ids == [SHIQIAO]
+        assert whole in bars[-1] and note not in bars[-1]
+
+
 @pilot_test
 async def test_pinyin_initials_find_the_enumerated_values_shown(small):
     app = app_for(small)

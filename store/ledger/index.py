@@ -37,6 +37,7 @@ FORMAT = 9          # raise when the tables change shape: an older file is empti
 PARSED = 4096       # records kept parsed in the process (the rows a screen shows, a save's neighbours)
 BULK = 512          # a query answering more rows than this reads them for a list or a figure: not kept
 PAGE = 2000         # rows read at a time by a walk over many records
+TEXT_PAGE = 200     # search texts made in one transaction (a tenth of a second at 1M: a save or a search waits no longer)
 CHUNK = 500         # ids per statement asking about many records (SQLite allows far more parameters)
 HITS_KEPT = 200_000  # ids of recent searches' hits kept together (a few MB)
 WAIT_MS = 600_000   # how long a writer waits for another (the first build of a million records)
@@ -159,7 +160,7 @@ class Index:
             for table in ("records", "texts", "text_refs", "broken"):
                 self._db.execute(f"DELETE FROM {table}")
             self._db.execute("INSERT INTO text_chars (text_chars) VALUES ('delete-all')")
-            self._db.execute("DELETE FROM meta WHERE key LIKE 'texts:%'")
+            self._db.execute("DELETE FROM meta WHERE key LIKE 'texts%'")   # (made, and being made)
             # (the ids come from the tree's paths, already checked: the type is what precedes the dash)
             rows = ((rid, rid.partition("-")[0], blob, _text(doc)) for rid, blob, doc in items)
             self._db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)", rows)
@@ -229,7 +230,7 @@ class Index:
         changes = list(changes)
         changed = [rid for rid, _blob, _doc in changes]
         with self.writing():
-            texts = {key[6:] for (key,) in self._db.execute("SELECT key FROM meta WHERE key LIKE 'texts:%'")}
+            texts = self._text_types()
             for rid in changed:
                 self._parsed.pop(rid, None)
             self._db.executemany("DELETE FROM records WHERE id = ?", ((rid,) for rid, _b, doc in changes if doc is None))
@@ -254,6 +255,12 @@ class Index:
         self._hits.clear()
         return changed
 
+    def _text_types(self) -> set[str]:
+        """The types whose text index is made, or being made (a record saved meanwhile gets its
+        text at once: the making walks down from the newest records it found)."""
+        return {key.split(":", 1)[1] for (key,) in self._db.execute(
+            "SELECT key FROM meta WHERE key LIKE 'texts:%' OR key LIKE 'texts-from:%'")}
+
     def _remake_text(self, rid: str, texts: set[str]) -> None:
         """The search text of a record again (a type searched before keeps its text index whole)."""
         self._drop_text(rid)
@@ -270,11 +277,20 @@ class Index:
             self._db.execute("DELETE FROM texts WHERE id = ?", (rid,))
         self._db.execute("DELETE FROM text_refs WHERE id = ?", (rid,))
 
-    def _store_texts(self, docs: list[tuple[str, dict]]) -> None:
+    def _store_texts(self, docs: list[tuple[str, dict]], fresh: bool = False) -> None:
+        """The texts of these records (`fresh`: none of them has one yet)."""
+        named: dict[str, dict | None] = {}   # (the records they refer to, read once for them all)
+
+        def lookup(rid: str) -> dict | None:
+            if rid not in named:
+                named[rid] = self.get(rid)
+            return named[rid]
+
         for rid, doc in docs:
             refs: set[str] = set()
-            hay = search.haystack(doc, self.get, refs)
-            self._drop_text(rid)
+            hay = search.haystack(doc, lookup, refs)
+            if not fresh:
+                self._drop_text(rid)
             rowid = self._db.execute("INSERT INTO texts VALUES (?, ?, ?, ?)",
                                      (rid, rid.split("-", 1)[0], hay, search.english_words(doc))).lastrowid
             self._db.execute("INSERT INTO text_chars (rowid, chars) VALUES (?, ?)", (rowid, search.spaced(hay)))
@@ -484,38 +500,56 @@ class Index:
         doc = self.get(rid)
         return "" if doc is None else search.haystack(doc, self.get)
 
-    @_healing
-    def matching(self, rids: Iterable[str], text: str, types: list[str] | None = None) -> list[str]:
-        """The ids, in the order given, of the records whose text holds `text` (pinyin initials
-        too): a list already in order is filtered in one pass, never sorted again. `types`: those
-        of the ids, when the caller knows them."""
-        if not isinstance(rids, (list, tuple)):
-            rids = list(rids)
-        types = types or sorted({rid.split("-", 1)[0] for rid in rids})
-        hits = self._text_hits(types, text)
-        return list(filter(hits.__contains__, rids))   # (a third faster than a comprehension)
-
     def prepare_texts(self, rtype: str, stop: Callable[[], bool] = lambda: False) -> None:
         """Make the text index of a type (kept in the file: once per ledger, then kept up by
-        every save), a page at a time so saves never wait long for it."""
-        key = f"texts:{rtype}"
-        while self._meta(key) is None and not stop():
-            rows = self._all("SELECT id, doc FROM records r WHERE type = ? AND NOT EXISTS "
-                             "(SELECT 1 FROM texts t WHERE t.id = r.id) LIMIT ?", (rtype, PAGE))
+        every save), a page at a time so saves never wait long for it, the newest records first
+        (a ULID begins with its time: this school year's are searchable first). How far it has
+        come is kept in the file: another process, or the next start, goes on from there."""
+        made, under = f"texts:{rtype}", f"texts-from:{rtype}"
+        while self._meta(made) is None and not stop():
             with self.writing():
-                self._store_texts([(rid, json.loads(doc)) for rid, doc in rows])
-                if len(rows) < PAGE:
-                    self._set_meta(key, "1")
+                if self._meta(made) is not None:
+                    return   # (another process made the rest meanwhile)
+                start = self._meta(under)
+                # (Every record from `start` up has its text, and so has each saved since.)
+                rows = self._all("SELECT id, doc FROM records r WHERE type = ? AND id < ? AND NOT EXISTS "
+                                 "(SELECT 1 FROM texts t WHERE t.id = r.id) ORDER BY id DESC LIMIT ?",
+                                 (rtype, "~" if start is None else start, TEXT_PAGE))
+                self._store_texts([(rid, canonical.loads(doc)) for rid, doc in rows], fresh=True)
+                if len(rows) < TEXT_PAGE:
+                    self._set_meta(made, "1")
+                    self._set_meta(under, None)
+                else:
+                    self._set_meta(under, rows[-1][0])
 
-    def _text_hits(self, types: list[str], text: str) -> set[str]:
+    def unsearched(self, types: list[str]) -> int:
+        """How many records of these types a search does not see yet (their text index is being made)."""
+        waiting = [t for t in types if self._meta(f"texts:{t}") is None]
+        if not waiting:
+            return 0
+        marks = ",".join("?" * len(waiting))
+        return (self._one(f"SELECT count(*) FROM records WHERE type IN ({marks})", waiting)[0]
+                - self._one(f"SELECT count(*) FROM texts WHERE type IN ({marks})", waiting)[0])
+
+    def text_hits(self, types: list[str], text: str, whole: bool = True) -> tuple[set[str], int]:
+        """The ids of the records of these types whose text holds `text` (pinyin initials too),
+        and how many of their records the search did not see: none when `whole` (the text index
+        is made first: minutes at a million records the first time), else those whose text is
+        still being made (counted first: the count only falls, so it is never too small)."""
+        unseen = 0 if whole else self.unsearched(types)
+        return self._text_hits(types, text, whole), unseen
+
+    def _text_hits(self, types: list[str], text: str, whole: bool = True) -> set[str]:
         needle = search.needle(text)
         english = search.searched_in_english()
-        key = (needle, tuple(types), self.records_tree, english)
+        if whole:
+            for rtype in types:
+                self.prepare_texts(rtype)
+        made = tuple(self._meta(f"texts:{t}") or self._meta(f"texts-from:{t}") for t in types)
+        key = (needle, tuple(types), self.records_tree, english, made)
         if key in self._hits:
             self._hits.move_to_end(key)
             return self._hits[key]
-        for rtype in types:
-            self.prepare_texts(rtype)
         marks = ",".join("?" * len(types))
         if any(c.isalnum() for c in needle):
             # The full-text index finds the texts that hold the needle's letters one after the

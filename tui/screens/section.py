@@ -100,13 +100,22 @@ class SectionScreen(LedgerScreen):
 
     class Rows(Message):
         def __init__(self, generation: int, ids: list[str], total: int, conflicts: dict[str, list[str]],
-                     only: frozenset[str] | None = None) -> None:
+                     only: frozenset[str] | None = None, unsearched: int = 0) -> None:
             super().__init__()
             self.generation = generation
             self.only = only            # the records behind the figure, worked out again
             self.ids = ids
             self.total = total
             self.conflicts = conflicts
+            self.unsearched = unsearched   # records the filter did not see (their text index is being made)
+
+    class SearchReady(Message):
+        """The making of the text index of the list's type has ended (`made`: it is whole): a
+        filter that did not see every record asks again."""
+
+        def __init__(self, made: bool) -> None:
+            super().__init__()
+            self.made = made
 
     class Unread(Message):
         """The rows of a request could not be read (the failure itself is reported to the app)."""
@@ -126,6 +135,7 @@ class SectionScreen(LedgerScreen):
         self.generation = 0
         self.shown = 0
         self.total = 0
+        self.unsearched = 0
         self.waiting = True
         self._keep: str | None = None                # record to put the cursor on next
         self._to_first = False                       # the filter changed: the cursor goes to the first match
@@ -133,6 +143,7 @@ class SectionScreen(LedgerScreen):
         self._sorted: tuple[tuple, list[str]] = ((), [])        # (tip, language, column, reverse), ids in order
         self._conflicts_at: tuple[tuple, dict[str, list[str]]] = ((), {})   # (tip, language), conflicts
         self._search_ready = False
+        self._making_texts = False                       # the text index of the type is being made
         self._bar_lines: int | None = None               # lines of the bar as last laid out
         self.conflicts: dict[str, list[str]] = {}   # record in conflict -> the fields in conflict
 
@@ -189,12 +200,18 @@ class SectionScreen(LedgerScreen):
         if source is not None:
             only = frozenset(settled(source))
         rows = order if only is None else [rid for rid in order if rid in only]
+        unsearched = 0
         if text.strip():
             worker = get_current_worker()
-            rows = self.ledger.matching(rows, text, stop=lambda: worker.is_cancelled, types=[self.record_type])
+            # (Not waiting for the text index: on a fresh cache at a million records it takes
+            # minutes. The bar says how many records the filter did not see until it is made.)
+            rows = self.ledger.matching(rows, text, stop=lambda: worker.is_cancelled, types=[self.record_type],
+                                        whole=False)
             if worker.is_cancelled:
                 return   # the next keystroke's search has started
-        self.post_message(self.Rows(generation, rows, len(order), self._conflicts(), only if source else None))
+            unsearched = rows.unsearched
+        self.post_message(self.Rows(generation, rows, len(order), self._conflicts(), only if source else None,
+                                    unsearched))
 
     def _order(self, column: int, reverse: bool) -> list[str]:
         """Every record of the type in the list's order, sorted again only when the tip moves."""
@@ -221,10 +238,23 @@ class SectionScreen(LedgerScreen):
             self._conflicts_at = (version, kept)
         return kept
 
+    def _make_texts(self) -> None:
+        self._making_texts = True
+        self._prepare_search()
+
     @background("search")
     def _prepare_search(self) -> None:
         worker = get_current_worker()
-        self.ledger.prepare_search(self.record_type, stop=lambda: worker.is_cancelled)
+        try:
+            self.ledger.prepare_search(self.record_type, stop=lambda: worker.is_cancelled)
+        finally:
+            self.post_message(self.SearchReady(not worker.is_cancelled))
+
+    @on(SearchReady)
+    def _texts_made(self, message: SearchReady) -> None:
+        self._making_texts = False
+        if message.made and self.unsearched and self.text.strip():
+            self.reload(set())
 
     @on(Unread)
     def _unread(self, message: Unread) -> None:
@@ -239,6 +269,7 @@ class SectionScreen(LedgerScreen):
         if message.only is not None and self.only is not None:
             self.only = message.only
         self.shown, self.total = len(message.ids), message.total
+        self.unsearched = message.unsearched
         self.conflicts.clear()      # (the list's mark reads this dict: the same object, updated)
         self.conflicts.update(message.conflicts)
         self.list.empty_text = i18n.t("tui.section.empty_filtered" if self.text or self.only else "tui.section.empty")
@@ -251,7 +282,9 @@ class SectionScreen(LedgerScreen):
         if not self._search_ready:
             self._search_ready = True
             self.bangfu.collector.keep()   # the section and its list stay as long as the app
-            self._prepare_search()   # the text index, before the first keystroke needs it
+            self._make_texts()   # the text index, before the first keystroke needs it
+        elif message.unsearched and not self._making_texts:
+            self._make_texts()   # (the index was made anew since: a cache deleted or damaged)
 
     def _update_bar(self) -> None:
         bar = Text()
@@ -261,6 +294,8 @@ class SectionScreen(LedgerScreen):
             bar.append(i18n.t("tui.section.loading"), style="dim")
         elif self.text or self.only is not None:
             bar.append(i18n.t("tui.section.count_filtered", shown=self.shown, total=self.total))
+            if self.unsearched:
+                bar.append(i18n.t("tui.section.unsearched", n=self.unsearched), style="yellow")
         else:
             bar.append(i18n.t("tui.section.count", total=self.total))
         column = COLUMNS[self.record_type][self.sort_column]
