@@ -4,13 +4,15 @@
 
 Each figure is taken in a fresh process (so its resident memory is its own) on a generated ledger
 (`bangfu demo --records N`, cached under --work), beside git's own figure for the same work in the
-same run (the first process, "cold", opens without the cache and makes the text index with its first
-search; the "holder" opens with the cache, queries, saves and works out the figures; the "second"
+same run (the first process, "cold", opens without the cache, searches before the text index is
+made, as the list does, then makes it; the "holder" opens with the cache, queries, saves and works out the figures; the "second"
 opens beside it and shows the figures the holder remembered):
 - open, ready to answer queries, without and with the index cache (targets 3 s and 0.5 s at 1M),
   beside git reading every record (`git ls-tree -r | git cat-file --batch`, the floor);
 - a filtered query (one activity kind since a date) and a text filter over every activity, first and
-  later keystrokes (target 100 ms), beside `git grep` answering the same question;
+  later keystrokes (target 100 ms), beside `git grep` answering the same question; on a fresh cache,
+  the first keystroke (answered from what the text index holds, saying how many it did not see)
+  and the making of the whole text index;
 - the first save after opening and later saves (target: at most 0.05 of git and within 1.5× of the
   same save at 1k), beside `git add && git commit` of the same change in a clone of the ledger
   (its index read from the tree: a checkout of a million files is not part of git's figure);
@@ -53,10 +55,14 @@ def probe(path: Path, saves: int, role: str) -> dict:
     ledger = Ledger(path)
     ledger.count()
     out["open"] = time.perf_counter() - start
-    if role == "cold":   # (and the first search, which makes the text index of every activity)
+    if role == "cold":   # (and the first search, before the text index of the activities is made)
+        visits = ledger.index.ids("visit")
         start = time.perf_counter()
-        ledger.matching(ledger.index.ids("visit"), TEXT[:1], types=["visit"])
-        out["keystroke_first"] = time.perf_counter() - start
+        found = ledger.matching(visits, TEXT[:1], types=["visit"], whole=False)   # (as the list asks)
+        out["keystroke_first"], out["unsearched"] = time.perf_counter() - start, found.unsearched
+        start = time.perf_counter()
+        ledger.prepare_search("visit")   # (what the list does in the background once it is shown)
+        out["texts_made"] = time.perf_counter() - start
         print(json.dumps(out), flush=True)
         return out
     readying = ledger.preload()   # (as the dashboard does once it has opened the ledger)
@@ -202,8 +208,11 @@ def bench_size(report: Report, work: Path, n: int, saves: int = SAVES) -> dict:
     report.add(f"query visit kind+date ({warm['query_hits']} hits)", size, warm["query"], grep, "git grep kind",
                "≤ 100 ms at 1M", ok=warm["query"] <= 0.1 if big else None)
     text_grep = _timed_sh(["git", "grep", "-c", "-e", TEXT, "main", "--", "records/visit"], path)
-    report.add("text filter, first keystroke on a fresh cache (makes the text index)", size, cold["keystroke_first"],
+    report.add(f"text filter, first keystroke on a fresh cache (answered before the text index is made: "
+               f"{cold['unsearched']} activities not searched, said so)", size, cold["keystroke_first"],
                text_grep, "git grep text", "≤ 100 ms at 1M", ok=cold["keystroke_first"] <= 0.1 if big else None)
+    report.add("text index of every activity made (in the background, the list usable)", size, cold["texts_made"],
+               text_grep, "git grep text", "-")
     report.add("text filter, first keystroke", size, warm["keystroke_first"], text_grep, "git grep text",
                "≤ 100 ms at 1M", ok=warm["keystroke_first"] <= 0.1 if big else None)
     report.add("text filter, later keystrokes", size, warm["keystroke_later"], text_grep, "git grep text",
