@@ -247,8 +247,10 @@ class SectionScreen(LedgerScreen):
         worker = get_current_worker()
         try:
             self.ledger.prepare_search(self.record_type, stop=lambda: worker.is_cancelled)
-        finally:
-            self.post_message(self.SearchReady(not worker.is_cancelled))
+        except BaseException:
+            self.post_message(self.SearchReady(False))   # (not asked again: the failure is reported)
+            raise
+        self.post_message(self.SearchReady(not worker.is_cancelled))
 
     @on(SearchReady)
     def _texts_made(self, message: SearchReady) -> None:
