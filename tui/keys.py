@@ -151,11 +151,17 @@ class KeysInOrder:
         batch, timer, hold[0], hold[1] = hold[0], hold[1], None, None
         timer.stop()
         batch.__exit__(None, None, None)
-        # What was marked for repainting is painted now. The frame of a layout made at once (a
-        # terminal resized, a screen opened) was dropped instead: then the whole screen, as
-        # Textual's own `delay_update` does after its hold.
-        if hold[2] != self._on_view() and self._on_view()[0] is not None:
-            self.screen.refresh()
+        screen, _size = self._on_view()
+        if screen is None:
+            return
+        # What was marked for repainting is painted now: the screen looks for it when it next goes
+        # idle, so it is woken (else the frame waited for its next message: a burst in one field
+        # was painted with the check 0.4 s later). The frame of a layout made at once (a terminal
+        # resized, a screen opened) was dropped instead: then the whole screen, as Textual's own
+        # `delay_update` does after its hold.
+        if hold[2] != (screen, _size):
+            screen.refresh()
+        screen.check_idle()
 
     def _screen_holds(self, event: events.Event) -> bool:
         """A screen may hold a key until it is ready for it (a picker's Down and Enter wait for the
