@@ -297,6 +297,10 @@ def test_dropout_rate_counts_a_pupil_who_left_on_the_first_day_and_says_why_it_c
     # 1 of 200 left for 辍学 on the year's first day: 0.5 %.
     rate = measured.dropout([pupil], {school["id"]: school}, start, end)
     assert (rate.source, rate.rate, rate.dropouts, rate.headcount) == ("worked_out", 0.5, (pupil["id"],), 200)
+    # Another on its last day, 31 August: 2 of 200, 1 %.
+    last = _rec("student", name="王芳", sex="女", school=school["id"], stage="初中", grade="九年级",
+                events=[{"date": "2026-08-31", "event": "退出", "reason": "辍学"}])
+    assert measured.dropout([pupil, last], {school["id"]: school}, start, end).rate == 1.0
     # No headcount and no measurement: no rate, for want of data; no school at all: for want of schools.
     bare = {k: v for k, v in school.items() if k != "headcount"}
     assert (measured.dropout([pupil], {school["id"]: bare}, start, end).reason,
