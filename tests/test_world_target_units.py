@@ -133,3 +133,14 @@ def test_a_plan_ending_on_the_first_day_of_a_term_is_in_that_term_and_plans_come
                     "period": {"start": start, "end": end}, "targets": []})
     titles = [p.title for p in d.plan_progress(ledger, TERM)]
     assert titles == ["暑期计划", "城关中学帮扶三元中学"]          # the one ending 31 August is not in it
+
+
+def test_a_trip_counts_in_the_term_it_starts_in_up_to_its_last_day(ledger, world):
+    plan = ledger.get(world["plan"])
+    a, b = plan["parties"][0]["school"], plan["parties"][1]["school"]
+    # 城关's 孙老师 to 三元 for 支教 from 31 January 2027, the autumn term's last day, to the end of
+    # 2027-2028 (a whole school year: not short): one more trip to 三元 this term, 8.
+    ledger.put({"type": "visit", "schema_version": 2, "plan": plan["id"], "date": "2027-01-31", "kind": "支教",
+                "host_school": b, "secondment": {"person": "孙老师", "from_school": a, "to_school": b,
+                                                 "start": "2027-01-31", "end": "2028-07-10"}})
+    assert _targets(ledger, world)["there"].actual == 8.0
