@@ -144,3 +144,12 @@ def test_a_trip_counts_in_the_term_it_starts_in_up_to_its_last_day(ledger, world
                 "host_school": b, "secondment": {"person": "孙老师", "from_school": a, "to_school": b,
                                                  "start": "2027-01-31", "end": "2028-07-10"}})
     assert _targets(ledger, world)["there"].actual == 8.0
+
+
+def test_a_target_whose_value_a_hand_edit_made_no_number_is_shown_as_unknown(ledger, world):
+    # `bangfu validate` names such a plan; its figures still show, this target as "?" (neither met nor missed).
+    plan = ledger.get(world["plan"])
+    plan["targets"][0]["value"] = "五"
+    ledger.commit([Change(plan["id"], plan, ledger.version(plan["id"]))], message="hand edit", checked=False)
+    days = _targets(ledger, world)["days"]
+    assert (days.metric, days.actual, days.met, days.records) == ("送教下乡", None, None, ())
