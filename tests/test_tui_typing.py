@@ -136,6 +136,13 @@ async def test_enter_search_enter_on_a_reference_picks_what_was_searched(small):
         burst(app, "enter", "d", "k", "b", "f", "enter")
         await until(pilot, lambda: app.screen is form and value(app, "plan"))
         assert value(app, "plan") == PLAN
+        # Typed on the field without Enter: the search opens with the first letter, none lost (the
+        # letters were dropped, and the host school typed there was never chosen).
+        form.query_one("#f-host_school-input").focus()
+        await pilot.pause()
+        burst(app, "s", "h", "q", "enter")
+        await until(pilot, lambda: app.screen is form and value(app, "host_school"))
+        assert value(app, "host_school") == SHIQIAO
 
 
 @pilot_test

@@ -30,7 +30,7 @@ class SubDialogs:
     def on_ref_row_pick_wanted(self, message: RefRow.PickWanted) -> None:
         message.stop()
         self.app.push_screen(RefPicker(self.ledger, message.ref, message.title, optional=message.optional,
-                                       fits=self.fits(message.ref)), message.done)
+                                       fits=self.fits(message.ref), search=message.search), message.done)
 
     def fits(self, target_type: str):
         """Which records of `target_type` the picker offers, given what the form holds (None: all)."""

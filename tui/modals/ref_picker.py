@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from store.core import i18n
 from store.ledger import search
-from tui.widgets.form_support import FORMS_CSS, data, localize, ref_label
+from tui.widgets.form_support import FORMS_CSS, data, localize, ref_label, search_typed
 from tui.widgets.key_footer import KeyFooter
 
 NONE = "-"   # option id of "no record" (ids never look like this)
@@ -29,7 +29,7 @@ class RefPicker(ModalScreen[str | None]):
                 Binding("down", "results", "forms.key.results", show=False, id="forms.ref.results")]
 
     def __init__(self, ledger, target_type: str, title: str, *, optional: bool = True,
-                 fits: Callable[[dict], bool] | None = None, none_label: str | None = None) -> None:
+                 fits: Callable[[dict], bool] | None = None, none_label: str | None = None, search: str = "") -> None:
         super().__init__()
         localize(self)
         self.ledger = ledger
@@ -40,17 +40,18 @@ class RefPicker(ModalScreen[str | None]):
         self.fits = fits   # the records that fit what the form holds (an aid's standards)
         self._asked = 0
         self.shown_for: str | None = None   # the search text whose results are on screen
+        self.typed = search   # what was typed on the field that opened it
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ref-dialog", classes="fm-dialog"):
             yield Label(data(i18n.t("forms.ref.title", title=self.title_text)), classes="fm-title")
-            yield Input(placeholder=i18n.t("forms.ref.search"), id="ref-search")
+            yield Input(self.typed, placeholder=i18n.t("forms.ref.search"), id="ref-search")
             yield OptionList(id="ref-results")
             yield Static("", id="ref-count", classes="fm-hint")
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self._search("", self._next())
+        self._search(self.typed, self._next())
 
     def _next(self) -> int:
         self._asked += 1
@@ -153,8 +154,18 @@ class RefChoice(Button):
         self.value: str | None = None
 
     def picker(self) -> RefPicker:
+        typed, self.typed = self.typed, ""
         return RefPicker(self.ledger, self.target_type, self.title_text, optional=self.none_label is not None,
-                         none_label=self.none_label)
+                         none_label=self.none_label, search=typed)
+
+    typed = ""   # a character typed on the choice: the picker opens searching for it
+
+    def on_key(self, event: events.Key) -> None:
+        typed = search_typed(event)
+        if typed:
+            self.typed = typed
+            self.press()
+
 
     def choose(self, chosen: str | None) -> None:
         """Take what the picker gave (None: it was cancelled, nothing changes)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -13,7 +13,7 @@ from textual.widgets import Button
 from store.core import i18n
 
 from .form_row import FieldRow
-from .form_support import data, localize, ref_label
+from .form_support import data, localize, ref_label, search_typed
 
 
 class RefRow(FieldRow):
@@ -24,6 +24,7 @@ class RefRow(FieldRow):
         title: str
         optional: bool
         done: Callable[[str | None], None]
+        search: str = ""   # what the search begins with (a character typed on the field)
 
     BINDINGS = [Binding("delete", "clear", "forms.key.clear", id="forms.field.clear_ref")]
 
@@ -47,8 +48,17 @@ class RefRow(FieldRow):
     @on(Button.Pressed)
     def _open(self, event: Button.Pressed) -> None:
         event.stop()
+        self._want()
+
+    def on_key(self, event: events.Key) -> None:
+        typed = search_typed(event)
+        if typed:
+            self._want(typed)
+
+    def _want(self, search: str = "") -> None:
         # The search dialog is the form's to open (widgets never push screens): tui/modals/item_form.py.
-        self.post_message(self.PickWanted(self.field.ref, self.field.title, not self.field.required, self._picked))
+        self.post_message(self.PickWanted(self.field.ref, self.field.title, not self.field.required, self._picked,
+                                          search))
 
     def _picked(self, chosen: str | None) -> None:
         if chosen is None:

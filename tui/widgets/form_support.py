@@ -75,6 +75,17 @@ def _place(widget) -> tuple:
     return widget, where
 
 
+def search_typed(event: events.Key) -> str:
+    """The character a key typed on a closed choice of a record, which opens its search with it
+    (a name typed there was lost); "" for a key that is not text (Enter, Space and Delete keep
+    their meaning)."""
+    if event.is_printable and event.character and not event.character.isspace():
+        event.stop()
+        event.prevent_default()
+        return event.character
+    return ""
+
+
 def data(text: object) -> Content:
     """Text from a record as plain content: never markup, never a terminal escape."""
     return Content(printable(str(text)))
