@@ -143,6 +143,12 @@ async def test_enter_search_enter_on_a_reference_picks_what_was_searched(small):
         burst(app, "s", "h", "q", "enter")
         await until(pilot, lambda: app.screen is form and value(app, "host_school"))
         assert value(app, "host_school") == SHIQIAO
+        # the search held all three letters (a first letter selected on focus was replaced by the next)
+        form.query_one("#f-host_school-input").focus()
+        await pilot.pause()
+        burst(app, "s", "h", "q")
+        await until(pilot, lambda: app.screen is not form and app.screen.shown_for == "shq")
+        burst(app, "escape")
 
 
 @pilot_test

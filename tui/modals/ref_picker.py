@@ -45,7 +45,9 @@ class RefPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="ref-dialog", classes="fm-dialog"):
             yield Label(data(i18n.t("forms.ref.title", title=self.title_text)), classes="fm-title")
-            yield Input(self.typed, placeholder=i18n.t("forms.ref.search"), id="ref-search")
+            # (the letter typed on the field stays when the rest of the word follows: not selected
+            # on focus, which made the next letter replace it)
+            yield Input(self.typed, placeholder=i18n.t("forms.ref.search"), id="ref-search", select_on_focus=False)
             yield OptionList(id="ref-results")
             yield Static("", id="ref-count", classes="fm-hint")
         yield KeyFooter()
