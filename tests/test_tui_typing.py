@@ -242,3 +242,29 @@ async def test_down_from_the_filter_goes_to_the_first_match(small):
         section = app.screen_stack[-2]
         assert app.screen.record_id == section.list.highlighted == section.list.ids[0]
         assert section.query_one("#filter", Input).value == "sfk" and len(section.list.ids) == 2
+
+
+@pilot_test
+async def test_every_tab_stop_of_a_long_form_is_a_field_or_a_button(small):
+    """Shift+Tab from a form's first field went to its scrolling body, a stop nobody sees, where a
+    key typed went nowhere (seen in tmux: an Enter meant for a field saved the form a stop later)."""
+    app = BangfuApp(open_ledger(small), today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await new_form(pilot, "4")
+        first = app.focused
+        await pilot.press("shift+tab")
+        await until(pilot, lambda: app.focused is not first)
+        assert app.focused.id == "form-cancel"
+        await pilot.press("tab")                                # and Tab from the last button: the first field
+        await until(pilot, lambda: app.focused is first)
+        stops = []
+        for _ in range(60):
+            await pilot.press("tab")
+            await settle(pilot)
+            if app.focused is first:
+                break
+            stops.append(app.focused)
+        assert app.focused is first and len(stops) > 10
+        # each a field's input (f-…) or the form's own buttons, never a container
+        assert [w for w in stops if not (w.id or "").startswith(("f-", "form-"))] == []
+        assert all(form in w.ancestors for w in stops)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, RadioButton, RadioSet, Static
 
@@ -16,6 +16,7 @@ from store.core import i18n
 from store.core.diff import value_at
 from store.sync.merge import same
 from store.core.describe import label
+from tui.widgets.form_body import FormBody
 from tui.widgets.form_support import FORMS_CSS, data, localize, ref_label
 from tui.widgets.key_footer import KeyFooter
 
@@ -60,7 +61,7 @@ class ConflictScreen(ModalScreen[dict | None]):
             else:
                 explain = i18n.t("forms.conflict.same")
             yield Static(data(explain), id="conflict-explain")
-            with VerticalScroll(id="conflict-rows", classes="fm-body"):
+            with FormBody(id="conflict-rows", classes="fm-body"):
                 for i, row in enumerate(self.rows):
                     with Vertical(classes="conflict-row"):
                         yield Label(data(row.title), classes="field-title")

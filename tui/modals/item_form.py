@@ -4,7 +4,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
@@ -15,6 +15,7 @@ from tui.modals.ref_picker import RefPicker
 from tui.widgets.form_list import ListRow
 from tui.widgets.form_row import FieldRow
 from tui.widgets.form_ref import RefRow
+from tui.widgets.form_body import FormBody
 from tui.widgets.form_support import FORMS_CSS, DiscardQuestion, FormFocus, data, localize
 from tui.widgets.key_footer import KeyFooter
 
@@ -62,7 +63,7 @@ class ItemForm(FormFocus, SubDialogs, ModalScreen[dict | None]):
             yield Label(data(i18n.t("forms.item.title", title=self.field.title, n=self.number)),
                         classes="fm-title")
             yield Static("", id="form-status")
-            with VerticalScroll(classes="fm-body"):
+            with FormBody(classes="fm-body"):
                 yield FieldsPanel(self.field.fields, self.values, self.ledger, self.original, id="item-fields")
             with Horizontal(classes="fm-buttons"):
                 yield Button(i18n.t("forms.item.ok"), variant="primary", id="item-ok")

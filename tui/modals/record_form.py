@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Static
@@ -33,6 +33,7 @@ from store.io.editor import edit_json, editor_command
 from tui.widgets.form_choice import ChoiceRow
 from tui.widgets.form_fields import FieldsPanel, show_next_error
 from tui.widgets.form_row import FieldRow
+from tui.widgets.form_body import FormBody
 from tui.widgets.form_support import FORMS_CSS, DiscardQuestion, FormFocus, data, localize
 from tui.widgets.key_footer import KeyFooter
 
@@ -120,7 +121,7 @@ class RecordForm(FormFocus, SubDialogs, ModalScreen[FormResult | None]):
         with Vertical(id="form-dialog", classes="fm-dialog"):
             yield Label(data(self._heading()), id="form-heading", classes="fm-title")
             yield Static("", id="form-status")
-            with VerticalScroll(id="fm-body", classes="fm-body"):
+            with FormBody(id="fm-body", classes="fm-body"):
                 yield self._panel()
             with Horizontal(classes="fm-buttons"):
                 yield Button(i18n.t("forms.form.save"), variant="primary", id="form-save", compact=True)
