@@ -149,6 +149,12 @@ async def test_a_batch_run_in_the_dashboard(ledger, county, lang, tmp_path, monk
         await until(pilot, lambda: status(dialog).startswith(words["written"]) and len(list(tmp_path.glob("*.csv"))))
         [notice] = tmp_path.glob("*.csv")
         assert "王**" in notice.read_text(encoding="utf-8-sig") and "王小红" not in notice.read_text(encoding="utf-8-sig")
+        # A roster that cannot be written (its folder is a file): said in the status line, in words.
+        (tmp_path / "not-a-folder").write_text("")
+        dialog.folder = tmp_path / "not-a-folder"
+        await pilot.click("#batch-roster")
+        await until(pilot, lambda: "-error" in dialog.query_one("#batch-status").classes)
+        assert status(dialog).startswith({"zh": "无法写入 ", "en": "cannot write "}[lang]) and "not-a-folder" in status(dialog)
         await pilot.click("#batch-approve")                     # a second approval: the store's refusal
         await until(pilot, lambda: "-error" in dialog.query_one("#batch-status").classes)
         assert "周明" in status(dialog) and "2026-09-21" in status(dialog)

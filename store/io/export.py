@@ -14,6 +14,7 @@ and imported again.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import datetime as dt
@@ -421,7 +422,16 @@ def xlsx_save(wb, path: Path | str) -> None:
     third smaller (a few MB either way)."""
     from openpyxl.writer.excel import ExcelWriter
 
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=1) as archive:
+    try:
+        archive = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True, compresslevel=1)
+    except OSError:
+        # The sheets' streams are ended here: left open to the collector, each wrote a traceback
+        # to the terminal when it went (a roster to a folder that was not one).
+        for sheet in wb.worksheets:
+            with contextlib.suppress(Exception):
+                sheet.close()
+        raise
+    with archive:
         ExcelWriter(wb, archive).save()
 
 

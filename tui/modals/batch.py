@@ -197,39 +197,48 @@ class BatchDialog(ModalScreen[None]):
                                               i18n.value(self.batch["programme"]),
                                               ext="xlsx" if kind == "roster" else "csv")
         batch = self.batch
-        try:
-            if kind == "roster":
-                roster.write(self.ledger, batch, path)
-            else:
-                notices.write_notice(notices.build_batch_notice(self.ledger, batch, start=self.today), path)
-        except BangfuError as exc:
-            self._status(str(exc), error=True)
-        except OSError as exc:
-            self._status(i18n.t("io.cannot_write", path=str(path), detail=exc.strerror or str(exc)), error=True)
-        else:
-            self._status(i18n.t("tui.batch.written", path=shown_path(path)))
+
+        def write() -> Path:
+            try:
+                if kind == "roster":
+                    roster.write(self.ledger, batch, path)
+                else:
+                    notices.write_notice(notices.build_batch_notice(self.ledger, batch, start=self.today), path)
+            except OSError as exc:
+                raise BangfuError("io.cannot_write", path=str(path), detail=exc.strerror or str(exc)) from exc
+            return path
+
+        # (in a worker: a county's roster of tens of thousands of rows took seconds, the screen frozen)
+        self._start(write, lambda written: self._status(i18n.t("tui.batch.written", path=shown_path(written))))
 
     def _run(self, step, done: str) -> None:
+        self._start(step, lambda batch: self._done(batch, done))
+
+    def _start(self, step, then) -> None:
+        """Run `step` in a worker, one at a time; `then` takes what it gave (a refusal is shown)."""
         if self._busy:
             return
         self._busy = True
         self._status(i18n.t("tui.batch.working"))
-        self._step(step, done)
+        self._step(step, then)
 
     @work(thread=True, exclusive=True, group="batch", exit_on_error=False)
-    def _step(self, step, done: str) -> None:
+    def _step(self, step, then) -> None:
         call = self.app.call_from_thread
         try:
-            batch = step()
+            result = step()
         except BangfuError as exc:
             call(self._failed, str(exc))
         except Exception as exc:  # never a traceback on screen
             call(self._failed, i18n.t("forms.form.unexpected", detail=type(exc).__name__))
         else:
-            call(self._done, batch, done)
+            call(self._finished, then, result)
+
+    def _finished(self, then, result) -> None:
+        self._busy = False
+        then(result)
 
     def _done(self, batch: dict, done: str) -> None:
-        self._busy = False
         self.batch = batch
         self._show()
         pick = self.query_one("#batch-pick", Select)
