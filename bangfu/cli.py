@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         output.err(i18n.t("cli.interrupted"))
         return 130
     except PermissionError as exc:
-        output.err(i18n.t("error.unreadable", path=exc.filename or "?", detail=exc.strerror or str(exc)))
+        output.err(i18n.t("error.unreadable", path=exc.filename or "?", detail=i18n.os_reason(exc)))
         return 1
     except GitFailed as exc:
         output.err(i18n.t("error.git_failed", detail=exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else str(exc)))

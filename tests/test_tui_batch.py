@@ -155,6 +155,8 @@ async def test_a_batch_run_in_the_dashboard(ledger, county, lang, tmp_path, monk
         await pilot.click("#batch-roster")
         await until(pilot, lambda: "-error" in dialog.query_one("#batch-status").classes)
         assert status(dialog).startswith({"zh": "无法写入 ", "en": "cannot write "}[lang]) and "not-a-folder" in status(dialog)
+        # why, in the reader's words (the system's are English: "Not a directory")
+        assert status(dialog).endswith({"zh": "：路径中有一段不是文件夹", "en": ": part of the path is not a folder"}[lang])
         await pilot.click("#batch-approve")                     # a second approval: the store's refusal
         await until(pilot, lambda: "-error" in dialog.query_one("#batch-status").classes)
         assert "周明" in status(dialog) and "2026-09-21" in status(dialog)

@@ -196,6 +196,21 @@ def values(items: object) -> str:
     return listing(value(v) for v in items)
 
 
+def os_reason(error: OSError | int) -> str:
+    """Why the system refused a file (an OSError, or its errno) in the reader's words, from
+    `[oserror]` in messages/core.toml; the system's own words (English) for a reason not there."""
+    import errno as codes
+    import os
+
+    number = error if isinstance(error, int) else error.errno
+    key = f"oserror.{codes.errorcode.get(number, '')}"
+    if number is not None and has(key):
+        return t(key)
+    if isinstance(error, int):
+        return os.strerror(error)
+    return error.strerror or str(error)
+
+
 def has(key: str) -> bool:
     return key in catalogue()
 

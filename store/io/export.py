@@ -335,7 +335,7 @@ def export(ledger, rtype: str, path: Path | str, fmt: str | None = None, *, wher
         else:
             write_csv(ledger, lay, chosen, path, progress)
     except OSError as exc:
-        raise BangfuError("io.cannot_write", path=str(path), detail=exc.strerror or str(exc)) from None
+        raise BangfuError("io.cannot_write", path=str(path), detail=i18n.os_reason(exc)) from None
     return len(chosen)
 
 

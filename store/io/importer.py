@@ -1050,7 +1050,7 @@ def write_rejects(pv: Preview, path: Path | str) -> Path:
         ex.private_file(path)   # names and the rows as typed: for the person importing only
         ex.xlsx_save(wb, path)
     except OSError as exc:
-        raise BangfuError("io.cannot_write", path=str(path), detail=exc.strerror or str(exc)) from None
+        raise BangfuError("io.cannot_write", path=str(path), detail=i18n.os_reason(exc)) from None
     return path
 
 

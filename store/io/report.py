@@ -842,7 +842,7 @@ def write_bytes(path: Path | str, data: bytes) -> Path:
     try:
         path.write_bytes(data)
     except OSError as exc:
-        raise BangfuError("io.cannot_write", path=str(path), detail=exc.strerror or str(exc)) from None
+        raise BangfuError("io.cannot_write", path=str(path), detail=i18n.os_reason(exc)) from None
     return path
 
 

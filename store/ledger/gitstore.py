@@ -30,7 +30,7 @@ import git
 from git.refs.log import RefLogEntry
 from git.util import Actor
 
-from store.core import ids
+from store.core import i18n, ids
 from store.core.errors import InvalidRecord, Unreadable, UntrustedLedger
 from store.core.findings import Finding
 from store.rules import cleartext, identifiers
@@ -294,7 +294,7 @@ class GitStore:
     def unreadable(self, exc: BaseException) -> Exception:
         objects = self.gitdir / "objects"
         if not os.access(objects, os.R_OK | os.X_OK):
-            return Unreadable(path=str(self.gitdir), detail=os.strerror(errno.EACCES))
+            return Unreadable(path=str(self.gitdir), detail=i18n.os_reason(errno.EACCES))
         return Unreadable(path=str(self.gitdir), detail=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
     def read_blob(self, sha: str) -> bytes:

@@ -205,7 +205,7 @@ class BatchDialog(ModalScreen[None]):
                 else:
                     notices.write_notice(notices.build_batch_notice(self.ledger, batch, start=self.today), path)
             except OSError as exc:
-                raise BangfuError("io.cannot_write", path=str(path), detail=exc.strerror or str(exc)) from exc
+                raise BangfuError("io.cannot_write", path=str(path), detail=i18n.os_reason(exc)) from exc
             return path
 
         # (in a worker: a county's roster of tens of thousands of rows took seconds, the screen frozen)
