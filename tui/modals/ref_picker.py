@@ -154,20 +154,18 @@ class RefChoice(Button):
         self.ledger, self.target_type, self.title_text = ledger, target_type, title
         self.prompt_text, self.none_label = prompt, none_label
         self.value: str | None = None
+        self.typed = ""   # a character typed on the choice: the picker opens searching for it
 
     def picker(self) -> RefPicker:
         typed, self.typed = self.typed, ""
         return RefPicker(self.ledger, self.target_type, self.title_text, optional=self.none_label is not None,
                          none_label=self.none_label, search=typed)
 
-    typed = ""   # a character typed on the choice: the picker opens searching for it
-
     def on_key(self, event: events.Key) -> None:
         typed = search_typed(event)
         if typed:
             self.typed = typed
             self.press()
-
 
     def choose(self, chosen: str | None) -> None:
         """Take what the picker gave (None: it was cancelled, nothing changes)."""
