@@ -88,10 +88,10 @@ def _worth_showing(change) -> list:
     return [fc for fc in change.fields if fc.path not in (("id",), ("type",), ("schema_version",))]
 
 
-def _field_lines(schemas, rtype: str, fields, indent: str = "  ") -> list[str]:
+def _field_lines(schemas, rtype: str, fields, names: changes.Names, indent: str = "  ") -> list[str]:
     lines = []
     for fc in fields:
-        title, old, new = describe(schemas, rtype, fc)
+        title, old, new = describe(schemas, rtype, fc, names)
         lines.append(indent + i18n.t("changes.field_line", title=title, old=old, new=new))
     return lines
 
@@ -106,7 +106,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if _json(args):
         data({"record": rid, "from": args.rev1, "to": args.rev2 or (None if version else ledger.tip),
               "commit": version.commit.sha if version else None,
-              "fields": [changes.field_json(schemas, ids.type_of(rid), fc) for fc in fields]})
+              "fields": [changes.field_json(schemas, ids.type_of(rid), fc, changes.names_in(ledger))
+                         for fc in fields]})
         return 0
     out(rid)
     if version is not None:
@@ -115,7 +116,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         out(i18n.t("changes.diff_head", record=rid, old=args.rev1, new=args.rev2 or ledger.tip[:10]))
     if not fields:
         out(i18n.t("changes.unchanged", record=rid))
-    for line in _field_lines(schemas, ids.type_of(rid), fields):
+    for line in _field_lines(schemas, ids.type_of(rid), fields, changes.names_in(ledger)):
         out(line)
     return 0
 
@@ -126,9 +127,10 @@ def cmd_blame(args: argparse.Namespace) -> int:
     rows = blame.blame(ledger, rid)
     schemas = ledger.schemas()
     rtype = ids.type_of(rid)
+    names = changes.names_in(ledger)
     if _json(args):
         data([{"field": dotted(b.path), "title": changes.title_of(schemas, rtype, b.path),
-               "value": b.value, "text": shown(schemas, rtype, b.path, b.value),
+               "value": b.value, "text": shown(schemas, rtype, b.path, b.value, names),
                "commit": b.version.commit.sha if b.version else None,
                "author": b.version.commit.author if b.version else None,
                "date": b.version.commit.date if b.version else None} for b in rows])
@@ -136,7 +138,7 @@ def cmd_blame(args: argparse.Namespace) -> int:
     table = []
     for b in rows:
         v = b.version
-        table.append([changes.title_of(schemas, rtype, b.path), _short(shown(schemas, rtype, b.path, b.value)),
+        table.append([changes.title_of(schemas, rtype, b.path), _short(shown(schemas, rtype, b.path, b.value, names)),
                       v.commit.sha[:10] if v else i18n.t("changes.before_history"),
                       v.commit.author if v else "", v.commit.day if v else ""])
     output.table(table, [i18n.t("changes.col_field"), i18n.t("changes.col_value"), i18n.t("changes.col_commit"),
@@ -155,12 +157,13 @@ def cmd_changes(args: argparse.Namespace) -> int:
     ledger = open_ledger(args, keys=False)
     found = changes.report(ledger, since=args.since, until=args.until, author=args.author, types=args.type)
     schemas = ledger.schemas()
+    names = changes.names_in(ledger)
     fmt = "json" if _json(args) else (args.format or "text")
     if fmt == "json":
-        data([changes.as_json(c, schemas) for c in found])
+        data([changes.as_json(c, schemas, names) for c in found])
         return 0
     if fmt == "md":
-        _markdown(found, schemas, args.since)
+        _markdown(found, schemas, args.since, ledger)
         return 0
     last = None
     for c in found:
@@ -168,8 +171,8 @@ def cmd_changes(args: argparse.Namespace) -> int:
             out(_commit_line(c.commit, c.action))
             last = c.commit.sha
         what = i18n.t(f"audit.action.{c.action}")
-        out(f"  {i18n.t(f'audit.rtype.{c.type}')} {c.record}  [{what}]")
-        for line in _field_lines(schemas, c.type, _worth_showing(c), "    "):
+        out(f"  {changes.record_heading(c, ledger)}  [{what}]")
+        for line in _field_lines(schemas, c.type, _worth_showing(c), names, "    "):
             out(line)
     commits = len({c.commit.sha for c in found})
     output.err(i18n.t("changes.count", commits=commits, records=len(found)) if found else i18n.t("changes.none"))
@@ -184,7 +187,8 @@ def _md(text: str) -> str:
     return text
 
 
-def _markdown(found, schemas, since: str | None) -> None:
+def _markdown(found, schemas, since: str | None, ledger) -> None:
+    names = changes.names_in(ledger)
     if since and len(since) == 40 and all(ch in "0123456789abcdef" for ch in since):
         since = since[:10]
     span = i18n.t("changes.range_since", since=since) if since else i18n.t("changes.range_all")
@@ -195,10 +199,10 @@ def _markdown(found, schemas, since: str | None) -> None:
     out("|" + "---|" * len(head))
     for c in found:
         action = i18n.t(f"audit.action.{c.action}")
-        rows = [describe(schemas, c.type, fc) for fc in _worth_showing(c)] or [("", "", "")]
+        rows = [describe(schemas, c.type, fc, names) for fc in _worth_showing(c)] or [("", "", "")]
         for title, old, new in rows:
-            cells = [c.commit.when, f"`{c.commit.sha[:10]}`", _md(c.commit.author), f"`{c.record}`", action,
-                     _md(title), _md(old), _md(new)]
+            cells = [c.commit.when, f"`{c.commit.sha[:10]}`", _md(c.commit.author),
+                     _md(changes.record_heading(c, ledger)), action, _md(title), _md(old), _md(new)]
             out("| " + " | ".join(cells) + " |")
 
 

@@ -53,11 +53,15 @@ def test_a_term_run_on_the_command_line(capsys, ledger, county, tmp_path):  # no
         "发放批次：审批 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元：审批人 校长 周明",
         "发放批次：审核发放名单 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元：移除 李小兰（原因：已在外县领取）",
         "发放批次：生成发放名单 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×2 1,250.00元"]
-    # What an auditor reads of the removal: the payee taken out, in words, not the list before and after as JSON.
-    li = county["b"]
+    # What an auditor reads of the removal: the payee taken out, in words, not the list before and after as
+    # JSON; the student and the standard by name, as the record's own view names them, not by their ids.
     code, printed, _ = run(capsys, *L, "changes", "--type", "batch")
     [removal] = [line.strip() for line in printed.splitlines() if line.strip().startswith("发放名单（")]
-    assert removal == (f"发放名单（另有 1 项未变）：（金额 625.00，资助标准 {county['board']}，学生 {li}） → —")
+    assert removal == ("发放名单（另有 1 项未变）：（金额 625.00，资助标准 义务教育寄宿生生活补助 初中寄宿 1,250.00元/年 "
+                       "2019-09-01—，学生 李小兰） → —")
+    assert county["b"] not in printed and county["board"] not in printed
+    heading = f"  发放批次 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元 {batch['id']}  [修改]"
+    assert heading in printed.splitlines()
 
     # The bank roster: numbers masked, as text.
     path = tmp_path / "代发.xlsx"

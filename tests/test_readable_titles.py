@@ -126,6 +126,10 @@ async def test_history_and_audit_read_titles_in_the_readers_language(small, lang
             assert messages(table, 4)[:len(TITLES[lang])] == TITLES[lang]
             detail = screen.query_one("#audit-detail-body", Static)
             await until(pilot, lambda: TITLES[lang][0] in str(detail.render()))
+            # the record the commit changed is said as what it is, beside its id
+            heading = {"zh": f"活动 2026-09-15 送教下乡 沙河二小 → 石桥二小 {VISIT_1}  [修改]",
+                       "en": f"activity 2026-09-15 teaching sent 沙河二小 → 石桥二小 {VISIT_1}  [edited]"}[lang]
+            assert heading in str(detail.render()).splitlines()
             # the filter finds a commit by the words it is shown in
             screen.query_one("#audit-filter", Input).value = {"zh": "修改", "en": "activity: edit"}[lang]
             await until(pilot, lambda: table.row_count == 1)

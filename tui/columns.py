@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from store.core import i18n
 from store.rules import checks as rules
-from store.core.describe import label
+from store.core.describe import name_of
 from store.core.money import yuan
 from store.core.text import printable
 from store.ledger.search import pinyin_order
@@ -29,13 +29,7 @@ class Names:
         self.today = today
 
     def __call__(self, record_id: object) -> str:
-        if not isinstance(record_id, str) or not record_id:
-            return ""
-        doc = self.ledger.index.get(record_id)
-        if not doc:
-            return record_id
-        # Records without a name (a standard) are called by their one-line description.
-        return str(doc.get("short_name") or doc.get("name") or doc.get("title") or label(doc, self.ledger))
+        return name_of(record_id, self.ledger)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,17 @@ def _get(ledger, record_id: str) -> dict | None:
     return (ledger if index is None else index).get(record_id)
 
 
+def name_of(record_id: object, ledger) -> str:
+    """What a reference is called where it is shown: a school's short name, a student's or plan's
+    name, a standard by its one-line description; the id itself when no record has it (deleted)."""
+    if not isinstance(record_id, str) or not record_id:
+        return ""
+    doc = _get(ledger, record_id)
+    if not doc:
+        return record_id
+    return str(doc.get("short_name") or doc.get("name") or doc.get("title") or label(doc, ledger))
+
+
 def school_name(school_id: str | None, ledger) -> str:
     if not school_id:
         return "?"

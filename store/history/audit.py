@@ -40,7 +40,8 @@ from store.rules.terms import closed, term_end
 from store.core import i18n, ids
 from store.ledger import policy, signing
 from store.rules import scope
-from store.history.changes import Commit, describe, field_changes, overlaps, parse, resolve, title_of, walk
+from store.history.changes import (Commit, describe, field_changes, names_in, overlaps, parse, resolve, title_of,
+                                   walk)
 from store.core.diff import value_at
 from store.core.diff import diff
 from store.core.findings import Finding, dotted
@@ -251,7 +252,7 @@ def _change_at(ledger, commit: Commit, record: str, path: tuple) -> tuple[str, s
         schemas = ledger.schemas(commit.sha)
         for fc in field_changes(before, after, schemas):
             if overlaps(fc.path, path) and before is not None:
-                return describe(schemas, _rtype(record), fc)
+                return describe(schemas, _rtype(record), fc, names_in(ledger))
     return None
 
 
@@ -334,7 +335,8 @@ def _closed_terms(ledger, commits: list[Commit]) -> Iterator[AuditFinding]:
                 continue
             rid = ids.id_from_path(path)
             schemas = ledger.schemas(c.sha)
-            shown = [describe(schemas, "aid", fc) for fc in field_changes(before, after, schemas)]
+            names = names_in(ledger)
+            shown = [describe(schemas, "aid", fc, names) for fc in field_changes(before, after, schemas)]
             what = "；".join(i18n.t("audit.change_item", title=t, old=o, new=n) for t, o, n in shown) \
                 if after is not None else i18n.t("audit.action.delete")
             yield AuditFinding("closed_term", "audit.closed_term",
@@ -426,6 +428,7 @@ def _dropped(ledger, m: Commit, rid: str, base, ours, theirs, result) -> Iterato
                                        {"record": rid, "side": parent[:10]}, m, record=rid)
         return
     schemas = ledger.schemas(m.sha)
+    names = names_in(ledger)
     for side, other, parent in sides:
         if side is None:
             if base is not None and other is not None:  # this side deleted it; the result kept it
@@ -444,11 +447,11 @@ def _dropped(ledger, m: Commit, rid: str, base, ours, theirs, result) -> Iterato
                     continue      # a conflict resolved with neither: reported once, for ours
             elif any(p != fc.path and overlaps(p, fc.path) for p in other_changes):
                 continue          # both sides changed parts of one list: merged item by item, not judged here
-            title, old, new = describe(schemas, rid.split("-", 1)[0], fc)
+            title, old, new = describe(schemas, rid.split("-", 1)[0], fc, names)
             yield AuditFinding("merge", "audit.merge_dropped",
                                {"record": rid, "field": title, "value": new, "side": parent[:10],
                                 "kept": describe(schemas, rid.split("-", 1)[0],
-                                                 type(fc)(fc.path, fc.old, kept))[2]},
+                                                 type(fc)(fc.path, fc.old, kept), names)[2]},
                                m, record=rid, path=fc.path)
 
 

@@ -12,9 +12,10 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from store.core import i18n, ids
+from store.core.describe import label, name_of
 from store.core.diff import MISSING, FieldChange, diff, value_at
 from store.core.errors import UsageError
 from store.core.findings import dotted
@@ -22,6 +23,21 @@ from store.ledger.gitstore import ZERO
 from store.core.money import yuan
 from store.core.trailers import Trailers
 from store.rules import cleartext
+
+Names = Callable[[str], str]          # a referenced record's id → what it is called
+
+
+def record_heading(change: "RecordChange", ledger) -> str:
+    """'学生 张小花 九彩中学 四年级 stu-…': the record's kind, what this version of it says it is,
+    its id (a deleted record is named by what it was)."""
+    doc = change.new or change.old
+    what = cleartext.mask_text(label(doc, ledger)) if isinstance(doc, dict) else ""
+    return " ".join(part for part in (i18n.t(f"audit.rtype.{change.type}"), what, change.record) if part)
+
+
+def names_in(ledger) -> Names:
+    """References named as the ledger's tip names them (a record since deleted: by its id)."""
+    return lambda record_id: name_of(record_id, ledger)
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _GIT_LAST_SECOND = 4102444799  # 2099-12-31 23:59:59 UTC
@@ -231,8 +247,9 @@ def title_of(schemas, rtype: str | None, path: tuple) -> str:
     return "".join(parts)
 
 
-def shown(schemas, rtype: str | None, path: tuple, value: Any) -> str:
-    """A field value as people read it: yuan for money, 是/否, Chinese as Chinese, — when absent."""
+def shown(schemas, rtype: str | None, path: tuple, value: Any, names: Names | None = None) -> str:
+    """A field value as people read it: yuan for money, 是/否, Chinese as Chinese, a reference by
+    its name (`names`: the ledger's, when there is one), — when absent."""
     if value is MISSING:
         return "—"
     if isinstance(value, _Resealed):
@@ -242,6 +259,8 @@ def shown(schemas, rtype: str | None, path: tuple, value: Any) -> str:
         return yuan(value)
     if isinstance(value, bool):
         return i18n.t("changes.yes" if value else "changes.no")
+    if isinstance(value, str) and node.get("x-ref") and names is not None:
+        return cleartext.mask_text(names(value))
     if isinstance(value, str) and node.get("enum"):
         return i18n.value(value, gloss=True)   # English mode: 'in kind (实物)', the stored value beside
     if isinstance(value, str):
@@ -249,11 +268,11 @@ def shown(schemas, rtype: str | None, path: tuple, value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, dict) and node:
-        return _object(schemas, rtype, path, value)
+        return _object(schemas, rtype, path, value, names)
     if node and _objects(value):
         # (a batch's payees, a visit's participants: each as its fields read, the first few only;
         # the record itself lists them all, and a batch of 50,000 is not one line of the audit)
-        items = [_object(schemas, rtype, (*path, n), item) for n, item in enumerate(value[:SHOWN_ITEMS])]
+        items = [_object(schemas, rtype, (*path, n), item, names) for n, item in enumerate(value[:SHOWN_ITEMS])]
         if len(value) > SHOWN_ITEMS:
             items.append(i18n.t("changes.more_items", count=len(value)))
         return "; ".join(items) if i18n.lang() == "en" else "；".join(items)
@@ -263,17 +282,17 @@ def shown(schemas, rtype: str | None, path: tuple, value: Any) -> str:
 SHOWN_ITEMS = 5
 
 
-def _object(schemas, rtype: str | None, path: tuple, value: dict) -> str:
+def _object(schemas, rtype: str | None, path: tuple, value: dict, names: Names | None) -> str:
     """An object within a record (a payee of a batch) as its fields read: 学生 … 金额 490.00."""
     parts = []
     for key, item in value.items():
         node = schemas.field(rtype, (*path, key))
         title = i18n.title(node.get("title") or key) if node else key
-        parts.append(f"{title} {shown(schemas, rtype, (*path, key), item)}")
+        parts.append(f"{title} {shown(schemas, rtype, (*path, key), item, names)}")
     return ("{" + ", ".join(parts) + "}") if i18n.lang() == "en" else "（" + "，".join(parts) + "）"
 
 
-def describe(schemas, rtype: str | None, fc: FieldChange) -> tuple[str, str, str]:
+def describe(schemas, rtype: str | None, fc: FieldChange, names: Names | None = None) -> tuple[str, str, str]:
     """(field title, old, new) ready to show. Of a list of objects changed (a payee removed from
     a batch), the items taken out and those put in: the rest is said as a count."""
     title = title_of(schemas, rtype, fc.path) or i18n.t("changes.whole_record")
@@ -283,28 +302,28 @@ def describe(schemas, rtype: str | None, fc: FieldChange) -> tuple[str, str, str
         kept = len(fc.new) - len(came)
         if kept:
             def part(items: list) -> str:
-                return shown(schemas, rtype, fc.path, items) if items else "—"
+                return shown(schemas, rtype, fc.path, items, names) if items else "—"
             return (i18n.t("changes.list_part", title=title, kept=kept), part(gone), part(came))
-    return title, shown(schemas, rtype, fc.path, fc.old), shown(schemas, rtype, fc.path, fc.new)
+    return title, shown(schemas, rtype, fc.path, fc.old, names), shown(schemas, rtype, fc.path, fc.new, names)
 
 
 def _objects(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
 
 
-def field_json(schemas, rtype: str | None, fc: FieldChange) -> dict[str, Any]:
-    title, old, new = describe(schemas, rtype, fc)
+def field_json(schemas, rtype: str | None, fc: FieldChange, names: Names | None = None) -> dict[str, Any]:
+    title, old, new = describe(schemas, rtype, fc, names)
     return {"field": dotted(fc.path), "title": title, "kind": fc.kind,
             "old": None if fc.old is MISSING else _plain(fc.old), "new": None if fc.new is MISSING else _plain(fc.new),
             "old_text": old, "new_text": new}
 
 
-def as_json(change: RecordChange, schemas=None) -> dict[str, Any]:
+def as_json(change: RecordChange, schemas=None, names: Names | None = None) -> dict[str, Any]:
     c = change.commit
     return {"commit": c.sha, "author": c.author, "email": c.email, "date": c.date, "title": c.title,
             "action": change.action, "trailer_action": ",".join(c.trailers.get("Action", [])),
             "record": change.record, "type": change.type,
-            "fields": [field_json(schemas, change.type, fc) for fc in change.fields]}
+            "fields": [field_json(schemas, change.type, fc, names) for fc in change.fields]}
 
 
 def _plain(value: Any) -> Any:

@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Input, Select, Static, TabbedContent, Tab
 from store.history import audit
 from store.core import i18n, ids
 from store.core.describe import action_words, readable
-from store.history.changes import Commit, describe, record_changes, walk
+from store.history.changes import Commit, describe, names_in, record_changes, record_heading, walk
 from store.core.text import printable
 
 from ..widgets.key_footer import KeyFooter
@@ -204,6 +204,7 @@ class AuditScreen(LedgerScreen):
         body.append_text(_text(row.title))
         body.append("\n")
         shown = left = 0
+        names = names_in(self.ledger)
         for change in record_changes(self.ledger.git, [c], lambda _c: schemas):
             if record and change.record != record:
                 continue
@@ -211,13 +212,13 @@ class AuditScreen(LedgerScreen):
                 left += len(change.fields)
                 continue
             body.append("\n")
-            body.append_text(_text(f"{i18n.t(f'audit.rtype.{change.type}')} {change.record}  "
+            body.append_text(_text(f"{record_heading(change, self.ledger)}  "
                                    f"[{i18n.t(f'audit.action.{change.action}')}]", "bold"))
             for fc in change.fields:
                 if shown >= MAX_FIELDS:
                     left += 1
                     continue
-                title, old, new = describe(schemas, change.type, fc)
+                title, old, new = describe(schemas, change.type, fc, names)
                 body.append("\n  ")
                 body.append_text(_text(title, "italic"))
                 body.append(": " if i18n.lang() == "en" else "：")
