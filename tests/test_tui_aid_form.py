@@ -92,3 +92,38 @@ async def test_notes_are_shown_before_the_form_closes(small):
         await pilot.press("ctrl+s")                                # save anyway
         await until(pilot, lambda: app.results)
         assert led.get(app.results[0].saved_id)["standard"] == JUNIOR
+
+
+@pilot_test
+async def test_before_the_date_is_typed_the_term_and_that_years_situation_choose(small):
+    """A payment for last spring, typed before its date, offers the standard of the primary school
+    the pupil was at then; this autumn's, that of her junior school now, in her county only, and
+    not one that ended years before the term."""
+    led = Ledger(small)
+    here, far, old = rid("standard", 5), rid("standard", 6), rid("standard", 7)
+
+    def junior(id_, fen, **extra):
+        return Change(id_, {"id": id_, "type": "standard", "schema_version": 1, "programme": "义务教育寄宿生生活补助",
+                            "stage": "初中", "boarding": True, "amount_fen": fen, "unit": "年", "region": "连云港市",
+                            **extra}, NEW)
+    pupil = led.get(STUDENT)
+    promoted = {**pupil, "stage": "初中", "grade": "七年级", "school_year": "2026-2027",
+                "years": [{"school_year": "2025-2026", "school": pupil["school"], "stage": "小学", "grade": "六年级",
+                           "class_name": "2班", "boarding": True}]}
+    led.commit([junior(here, 125000, valid_from="2020-01-01", counties=["连云港市赣榆区"]),
+                junior(far, 150000, valid_from="2020-01-01", counties=["某县"]),
+                junior(old, 100000, valid_from="2015-01-01", valid_to="2019-12-31"),
+                Change(STUDENT, promoted, led.version(STUDENT))], action="import", message="test: promoted")
+    app = Harness(lambda: RecordForm(led, "aid"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await aid_form(pilot, "义务教育寄宿生生活补助", term="2025-2026-2")
+        form.query_one("#f-paid_on-input", Input).value = ""
+        await pilot.pause()
+        assert await offered(pilot, form) == ["-", STANDARD]          # 小学 last year
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is form)
+        form.query_one("#f-term-input", Input).value = "2026-2027-1"
+        await pilot.pause()
+        assert await offered(pilot, form) == ["-", here]              # 初中 now, her county, still valid
+        await pilot.press("enter")
+        await until(pilot, lambda: form.query_one("#f-amount_fen-input", Input).value == "625.00")   # 1250 元 / 2

@@ -65,6 +65,25 @@ def fits(standard: dict, programme: str, stage: str | None, boarding: bool, coun
             and covers_county(standard, county) and valid_on(standard, on))
 
 
+def may_fit(standard: dict, programme: str | None, stage: str | None, boarding: bool | None,
+            county: str | None, first: dt.date | None, last: dt.date | None) -> bool:
+    """A standard a payment typed so far may be paid by: it matches what is known of the payment
+    (None: not known yet, anything goes) and is valid on some day from `first` to `last` (a
+    payment's date, or its term's first and last days)."""
+    if programme and standard.get("programme") != programme:
+        return False
+    if stage and standard.get("stage") not in (None, stage):
+        return False
+    if boarding is not None and "boarding" in standard and standard["boarding"] != boarding:
+        return False
+    if county and not covers_county(standard, county):
+        return False
+    if first and last:
+        start, end = validity(standard)
+        return bool(start) and start <= last and (end is None or first <= end)
+    return True
+
+
 def level_for(difficulty: str | None, levels: Iterable[str]) -> str | None:
     """The level a student of this difficulty gets among the levels a programme has (a standard with
     two levels puts 困难 and 一般困难 both on the second)."""

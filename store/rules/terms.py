@@ -18,6 +18,14 @@ def term_end(term: str) -> dt.date | None:
     return dt.date(year, 1, 31) if m.group(3) == "1" else dt.date(year, 8, 31)
 
 
+def term_start(term: str) -> dt.date | None:
+    """The first day of a term: 2024-2025-1 starts 2024-09-01, 2024-2025-2 starts 2025-02-01."""
+    m = _TERM.fullmatch(term) if isinstance(term, str) else None
+    if not m:
+        return None
+    return dt.date(int(m.group(1)), 9, 1) if m.group(3) == "1" else dt.date(int(m.group(2)), 2, 1)
+
+
 def _term_key(term: str) -> tuple[int, int] | None:
     m = _TERM.fullmatch(term) if isinstance(term, str) else None
     return (int(m.group(1)), int(m.group(3))) if m else None

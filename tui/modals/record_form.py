@@ -7,6 +7,7 @@ its values. Saving runs in a thread worker, so the interface never freezes.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Static
 
-from store.rules import formmodel as fm, situation
+from store.rules import formmodel as fm, situation, standards, terms
 from store.core import i18n, ids
 from store.core.money import yuan
 from store.core.describe import label
@@ -41,34 +42,32 @@ from tui.widgets.key_footer import KeyFooter
 def term_amount(standard: dict, days: int | None) -> int | None:
     """What one term's payment at a standard comes to, in fen: a yearly amount is paid in two
     terms (rounded down to the fen), a per-day amount times the days (None until they are typed)."""
-    amount, unit = standard.get("amount_fen"), standard.get("unit")
-    if not isinstance(amount, int):
-        return None
-    if unit == "年":
-        return amount // 2
-    if unit == "天":
-        return amount * days if days else None
-    return amount
+    allowed = standards.term_amounts(standard, days)
+    return min(allowed) if allowed else None
 
 
 def standard_fits(ledger, values: dict):
     """The standards that fit the payment as typed so far: its programme, the student's stage and
-    boarding, and the payment date within the standard's validity."""
-    programme = values.get("programme") or None
+    boarding in the term's school year, the county of the student's school that year, and the
+    payment's date (before it is typed: some day of the term) within the standard's validity."""
     student = ledger.index.get(values.get("student") or "") or {}
+    term = str(values.get("term") or "").strip()
     day = str(values.get("paid_on") or "").strip()
-    day = day if len(day) == 10 and day[4] == "-" and day[7] == "-" else ""
-
-    def fits(standard: dict) -> bool:
-        if programme and standard.get("programme") != programme:
-            return False
-        for key in ("stage", "boarding"):
-            if key in student and key in standard and student[key] != standard[key]:
-                return False
-        if day and not (standard.get("valid_from", "") <= day <= (standard.get("valid_to") or "9999")):
-            return False
-        return True
-    return fits
+    try:
+        paid = dt.date.fromisoformat(day) if len(day) == 10 else None
+    except ValueError:
+        paid = None
+    first, last = (paid, paid) if paid else (terms.term_start(term), terms.term_end(term))
+    if student:
+        year = situation.school_year_of_term(term) if first and not paid else None
+        where = situation.situation(student, paid, year=year) if (paid or year) else situation.situation(student)
+        stage, boarding = where.get("stage"), where.get("boarding")
+        school = ledger.index.get(where.get("school") or "") or {}
+        county = school.get("county")
+    else:
+        stage = boarding = county = None
+    programme = values.get("programme") or None
+    return lambda standard: standards.may_fit(standard, programme, stage, boarding, county, first, last)
 
 
 @dataclass
