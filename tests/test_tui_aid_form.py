@@ -127,3 +127,32 @@ async def test_before_the_date_is_typed_the_term_and_that_years_situation_choose
         assert await offered(pilot, form) == ["-", here]              # 初中 now, her county, still valid
         await pilot.press("enter")
         await until(pilot, lambda: form.query_one("#f-amount_fen-input", Input).value == "625.00")   # 1250 元 / 2
+
+
+@pilot_test
+async def test_a_per_day_amount_follows_the_days_or_else_the_terms_calendar(small):
+    """Chosen before the days are typed, a per-day standard fills the amount from the school days
+    of the term's calendar; days typed after replace it, until the amount is typed by hand."""
+    led = standards(small)
+    calendar = rid("calendar", 1)
+    # September 2026: 22 weekdays (Tuesday 1st to Wednesday 30th), less 中秋节 on Friday 25th: 21 school days.
+    led.commit([Change(calendar, {"id": calendar, "type": "calendar", "schema_version": 1, "term": "2026-2027-1",
+                                  "first_day": "2026-09-01", "last_day": "2026-09-30",
+                                  "holidays": [{"start": "2026-09-25", "name": "中秋节"}]}, NEW)],
+               action="import", message="test: calendar")
+    app = Harness(lambda: RecordForm(led, "aid"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await aid_form(pilot, "营养改善计划")
+        amount = form.query_one("#f-amount_fen-input", Input)
+        assert await offered(pilot, form) == ["-", MEALS]
+        await pilot.press("enter")
+        await until(pilot, lambda: amount.value == "84.00")                 # 4 元 x 21
+        form.query_one("#f-days-input", Input).focus()
+        await pilot.press("2", "0")
+        await until(pilot, lambda: amount.value == "80.00")                 # 4 元 x 20 typed
+        amount.focus()
+        await pilot.press("end", "backspace", "backspace", "backspace", "backspace", "backspace", "7", "9")
+        form.query_one("#f-days-input", Input).focus()
+        await pilot.press("backspace")
+        await pilot.pause(0.2)
+        assert amount.value == "79"                                         # typed by hand: kept

@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Select, Static
 
-from store.rules import formmodel as fm, situation, standards, terms
+from store.rules import checks, formmodel as fm, situation, standards, terms
 from store.core import i18n, ids
 from store.core.money import yuan
 from store.core.describe import label
@@ -70,6 +70,9 @@ def standard_fits(ledger, values: dict):
     return lambda standard: standards.may_fit(standard, programme, stage, boarding, county, first, last)
 
 
+AMOUNT_FROM = {("standard",), ("days",), ("term",), ("student",)}   # what an aid payment's amount follows
+
+
 @dataclass
 class FormResult:
     saved_id: str
@@ -107,6 +110,7 @@ class RecordForm(FormFocus, SubDialogs, ModalScreen[FormResult | None]):
             self.base = base if base is not None else ledger.version(record["id"])
         self.values = fm.to_values(self.form, self.original)
         self._touched: set[tuple] = set()
+        self._filled_amount = ""   # the amount the aid form worked out, replaced while untouched
         self._show_all = self.mode != "new"   # an existing record's problems are news at once
         self._dirty = False
         self._saving = False
@@ -162,8 +166,8 @@ class RecordForm(FormFocus, SubDialogs, ModalScreen[FormResult | None]):
     @on(FieldRow.Changed)
     def _changed(self, event: FieldRow.Changed) -> None:
         self._touched.add(event.row.field.path)
-        if self.record_type == "aid" and event.row.field.path == ("standard",):
-            self._standard_chosen(event.row)
+        if self.record_type == "aid" and event.row.field.path in AMOUNT_FROM:
+            self._fill_amount()
         if self.record_type == "student" and event.row.field.path == ("school",):
             self._school_chosen(event.row)
         self._dirty = True
@@ -223,16 +227,24 @@ class RecordForm(FormFocus, SubDialogs, ModalScreen[FormResult | None]):
             return None
         return standard_fits(self.ledger, self.panel.values())
 
-    def _standard_chosen(self, row: FieldRow) -> None:
-        """The amount for the term from the standard chosen, when none is typed yet."""
+    def _fill_amount(self) -> None:
+        """The term's amount by the standard chosen, while the amount is empty or the one filled in
+        here: a per-day standard times the days typed, or else the school days of the term's
+        calendar for the pupil's county (as the rules count them when a payment gives no days)."""
         amount = self.query_one("#f-amount_fen-input", Input)
-        standard = self.ledger.index.get(row.value or "")
-        if amount.value.strip() or not standard:
+        if amount.value.strip() not in ("", self._filled_amount):
+            return
+        values = self.panel.values()
+        standard = self.ledger.index.get(values.get("standard") or "")
+        if not standard:
             return
         days = self.query_one("#f-days-input", Input).value.strip()
-        fen = term_amount(standard, int(days) if days.isdigit() else None)
-        if fen is not None:
-            amount.value = yuan(fen)
+        count = int(days) if days.isdigit() else None
+        if count is None and standard.get("unit") == "天":
+            count = checks.term_days({"student": values.get("student"), "term": values.get("term")}, self.ledger)
+        fen = term_amount(standard, count)
+        self._filled_amount = yuan(fen) if fen is not None else ""
+        amount.value = self._filled_amount
 
     def _offer_stages(self) -> None:
         """A student's form offers the stages of the student's school from the start."""
