@@ -44,12 +44,37 @@ async def test_report_and_notice_from_the_palette(small, tmp_path, kind, words, 
     i18n.set_lang("zh")
 
 
+@pytest.mark.parametrize("lang, words", [("zh", "报告"), ("en", "report")])
+@pilot_test
+async def test_the_documents_are_offered_on_every_page(small, lang, words):
+    """A coordinator on the aid page (or the audit view) asks the palette for the report: it
+    answered "No matching action" anywhere but home."""
+    i18n.set_lang(lang)
+    try:
+        app = app_for(small)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            for page in ("aid", "audit"):
+                app.show_page(page)
+                await settle(pilot)
+                hits = await palette(pilot, *words)
+                assert hits.option_count >= 1
+                await pilot.press("enter")
+                await settle(pilot)
+                assert isinstance(app.screen, ReportDialog) and app.screen.kind == "report"
+                assert app.screen.query_one("#report-term", Input).value == "2026-2027-1"
+                await pilot.press("escape")
+                await settle(pilot)
+    finally:
+        i18n.set_lang("zh")
+
+
 @pilot_test
 async def test_a_wrong_term_is_said_in_the_dialog(small, tmp_path):
     app = app_for(small)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        app.home.make("report")
+        app.make_document("report")
         await settle(pilot)
         dialog = app.screen
         dialog.query_one("#report-term", Input).value = "2026秋"
@@ -138,7 +163,7 @@ async def test_the_report_of_one_plan_from_the_dialog(demo, tmp_path):
     app = BangfuApp(demo, today=dt.date(2026, 12, 5))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        app.home.make("period")
+        app.make_document("period")
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, PeriodReportDialog)

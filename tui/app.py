@@ -280,6 +280,17 @@ class BangfuApp(KeysInOrder, App[int]):
         from .modals.batch import BatchDialog
         self.push_screen(BatchDialog(self.ledger, self.term, self.today))
 
+    def make_document(self, kind: str) -> None:
+        """The term report or the aid notice of the term on view, or the report or summary draft of
+        its school year for the county or township last chosen (every page's palette offers them)."""
+        from .modals.report import PeriodReportDialog, ReportDialog
+        if kind in ("period", "summary"):
+            year = self.term.rsplit("-", 1)[0]
+            self.push_screen(PeriodReportDialog(self.ledger, year, self.year_unit, self.today,
+                                                fmt="summary" if kind == "summary" else "html"))
+            return
+        self.push_screen(ReportDialog(self.ledger, kind, self.term, self.today))
+
     def open_recognitions(self) -> None:
         """The recognition (认定) of a school's students for a school year, step by step."""
         from .modals.recognition import RecognitionDialog

@@ -46,6 +46,10 @@ class ScreenCommands(Provider):
         if not isinstance(screen, ModalScreen):   # (a dialog stays open: no page under it)
             for keys, title, page in self.app.page_keys():
                 yield title, i18n.t("tui.palette.key", keys=escape(keys)), partial(self.app.show_page, page)
+            # The documents of the term on view, from whichever page the coordinator is on.
+            for kind in ("report", "notice", "period", "summary"):
+                yield (i18n.t(f"tui.palette.{kind}"), i18n.t(f"tui.palette.{kind}_help"),
+                       partial(self.app.make_document, kind))
         yield from self.extras()
 
     def extras(self) -> Iterator[Command]:
@@ -86,8 +90,6 @@ class HomeCommands(ScreenCommands):
             record_id, title = figure
             yield (i18n.t("tui.palette.open_plan", title=title), i18n.t("tui.palette.open_plan_help"),
                    partial(screen.bangfu.open_records, "plan", (record_id,), title))
-        for kind in ("report", "notice", "period", "summary"):
-            yield (i18n.t(f"tui.palette.{kind}"), i18n.t(f"tui.palette.{kind}_help"), partial(screen.make, kind))
         for conflict in getattr(screen, "open_conflicts", lambda: [])():
             yield (i18n.t("tui.palette.resolve", label=printable(conflict.label)), i18n.t("tui.palette.resolve_help"),
                    partial(screen.resolve, conflict))

@@ -319,18 +319,6 @@ class HomeScreen(LedgerScreen):
         """(id, title) of the plans on view, for the command palette."""
         return list(self._plans)
 
-    def make(self, kind: str) -> None:
-        """The term report or the aid notice of the term on view, or the report or summary draft of
-        its school year for the county or township last chosen (the command palette offers them)."""
-        from ..modals.report import PeriodReportDialog, ReportDialog
-
-        if kind in ("period", "summary"):
-            year = self.term.rsplit("-", 1)[0]
-            self.app.push_screen(PeriodReportDialog(self.ledger, year, self.bangfu.year_unit, self.bangfu.today,
-                                                    fmt="summary" if kind == "summary" else "html"))
-            return
-        self.app.push_screen(ReportDialog(self.ledger, kind, self.term, self.bangfu.today))
-
     def open_conflicts(self) -> list[OpenConflict]:
         """The conflicts on view, for the command palette."""
         return list(self.query_one("#conflicts", ConflictsPanel).conflicts) if self.is_mounted else []
