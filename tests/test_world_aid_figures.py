@@ -90,3 +90,33 @@ def test_a_payment_off_its_standard_is_counted_at_what_is_due(ledger, paid):
 ])
 def test_what_a_standard_says_is_due(aid, standard, due):
     assert d.expected_fen(aid, standard) == due
+
+
+def test_a_per_day_payment_without_days_is_held_to_its_terms_calendar(ledger, paid):
+    """A meal payment that gives no days is for the school days of the term's calendar (as the rules
+    check it): the dashboard and the term report counted it as paid but not as due, so the report
+    read "paid 404.00, standard 320.00, difference 0". And the report puts a payment under the stage
+    the student was at in the term's school year, not the one she is at now."""
+    from store.io import report
+    school = ledger.get(paid["a"])["school"]
+    calendar = _rec("calendar", term=TERM, counties=["某县"], first_day="2026-09-01", last_day="2026-09-30",
+                    holidays=[{"start": "2026-09-25", "name": "中秋节"}])
+    # September 2026: 22 weekdays (Tuesday 1st to Wednesday 30th), less 中秋节 (Friday 25th): 21.
+    b_meal = _rec("aid", student=paid["b"], programme=MEAL, term=TERM, amount_fen=8400, paid_on="2026-11-02",
+                  source="省", method="银行卡", standard=ledger.get(paid["meal"])["standard"])
+    # 王一 moved on to a junior school the next school year: her 2026-2027 payments are 小学 ones.
+    c = ledger.get(paid["c"])
+    moved = {**c, "stage": "初中", "grade": "七年级", "school_year": "2027-2028",
+             "years": [{"school_year": "2026-2027", "school": school, "stage": "小学", "grade": "五年级"}]}
+    ledger.commit([Change(calendar["id"], calendar, NEW), Change(b_meal["id"], b_meal, NEW),
+                   Change(paid["c"], moved, ledger.version(paid["c"]))], action="import", message="test data")
+    meal = {p.programme: p for p in d.aid_summary(ledger, TERM).programmes}[MEAL]
+    assert (meal.paid_fen, meal.expected_fen, meal.off, meal.unchecked) == (40400, 40400, (), ())   # 4 元 x 80 + 4 元 x 21
+    made = report.build(ledger, TERM, today=dt.date(2027, 2, 1)).aid
+    [by_meal] = [m for m in made.by_programme if m.label == MEAL]
+    assert (by_meal.paid_fen, by_meal.expected_fen, by_meal.checked_fen) == (40400, 40400, 40400)
+    # Every payment is a 小学 pupil's; those with a standard: 125001 + 32000 + 8400 due, all paid so.
+    assert [(m.label, m.payments, m.paid_fen, m.expected_fen) for m in made.by_stage] == [
+        ("小学", 6, 295401, 165401)]
+    assert [(m.label, m.payments, m.paid_fen, m.expected_fen) for m in made.by_source] == [
+        ("中央", 5, 287001, 157001), ("省", 1, 8400, 8400)]

@@ -330,6 +330,16 @@ class Roll:
         return cls(data, term, on, pupils, students)
 
 
+    def calendar_days(self, payment: dict) -> int | None:
+        """The school days of the payment's term in its student's county that year (a per-day
+        payment without its own days is for them); None when there is no calendar for it."""
+        paid = self.students.get(str(payment.get("student", "")))
+        if paid is None or payment.get("days") is not None:
+            return None
+        school = paid.pupil.school
+        return self.data.school_days(self.term, self.data.county(school if isinstance(school, str) else None))
+
+
 def _once(kept: dict, value: object) -> object:
     try:
         return kept.setdefault(value, value)

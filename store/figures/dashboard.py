@@ -277,13 +277,16 @@ class AidSummary:
         return tuple(i for p in self.programmes for i in p.payments)
 
 
-def expected_fen(aid: dict, standard: dict | None) -> int | None:
+def expected_fen(aid: dict, standard: dict | None, calendar_days: int | None = None) -> int | None:
     """What one term's payment should be by its standard (the paid amount when it is one of
-    the acceptable roundings); None when it cannot be told."""
+    the acceptable roundings); None when it cannot be told. A per-day payment that gives no days
+    is for the school days of its term's calendar (`calendar_days`), as the rules check it."""
     if not standard or standard.get("programme") != aid.get("programme"):
         return None
     unit = standard.get("unit")
     amount, days = number(standard.get("amount_fen"), None), number(aid.get("days"), None)
+    if days is None:
+        days = calendar_days
     if amount is None:
         return None
     # rules owns the arithmetic of per-year / per-term / per-day standards.
@@ -318,7 +321,7 @@ def aid_summary(ledger, term: str, today: dt.date | None = None, schools: set[st
         paid = grouped[programme]
         off, unchecked, expected = [], [], 0
         for aid in paid:
-            want = expected_fen(aid, standards.get(aid.get("standard", "")))
+            want = expected_fen(aid, standards.get(aid.get("standard", "")), roll.calendar_days(aid))
             if want is None:
                 unchecked.append(aid["id"])
                 continue

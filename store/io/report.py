@@ -268,9 +268,18 @@ def _aid_section(ledger, term: str, today: dt.date, schools: set[str] | None) ->
                     for f in summary.programmes]
     stage_order = {s: i for i, s in enumerate(ledger.schemas().field("student", ("stage",)).get("enum") or [])}
     source_order = {s: i for i, s in enumerate(ledger.schemas().field("aid", ("source",)).get("enum") or [])}
-    by_stage = _group(payments, lambda a: (docs.get(a.get("student", "")) or {}).get("stage", "?"), standards,
-                      stage_order)
-    by_source = _group(payments, lambda a: a.get("source", "?"), standards, source_order)
+    year = situation.school_year_of_term(term)
+
+    def stage(a: dict) -> str:   # (the stage the student was at in the term's school year, not today's)
+        student = docs.get(a.get("student", ""))
+        return str(situation.situation(student, year=year).get("stage") or "?") if student else "?"
+
+    def expected(a: dict) -> int | None:
+        standard = standards.get(a.get("standard", ""))
+        per_day = standard is not None and standard.get("unit") == "天" and a.get("days") is None
+        return dashboard.expected_fen(a, standard, rules.term_days(a, ledger) if per_day else None)
+    by_stage = _group(payments, stage, expected, stage_order)
+    by_source = _group(payments, lambda a: a.get("source", "?"), expected, source_order)
     anomalies = _anomalies(ledger, summary, payments, standards)
     return AidSection(summary, by_programme, by_stage, by_source, charts.aid_months(payments, term), anomalies,
                       sum(len(v) for v in summary.by_status.values()))
@@ -303,14 +312,15 @@ class _Schools:
         return self.ledger.schemas(*a)
 
 
-def _group(payments: list[dict], key: Callable[[dict], str], standards: dict, order: dict) -> list[Money]:
+def _group(payments: list[dict], key: Callable[[dict], str], expected_of: Callable[[dict], int | None],
+           order: dict) -> list[Money]:
     groups: dict[str, list[dict]] = {}
     for a in payments:
         groups.setdefault(key(a), []).append(a)
     out = []
     for label in sorted(groups, key=lambda k: (order.get(k, 99), k)):
         paid = groups[label]
-        expected = [dashboard.expected_fen(a, standards.get(a.get("standard", ""))) for a in paid]
+        expected = [expected_of(a) for a in paid]
         checked = [e for e in expected if e is not None]
         out.append(Money(label, len(paid), len({a.get("student") for a in paid}),
                          sum(fen_of(a, "amount_fen") for a in paid), sum(checked) if checked else None,
