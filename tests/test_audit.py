@@ -310,6 +310,9 @@ def test_terms_close_at_their_end():
     assert audit.closed("2024-2025-1", d(2025, 2, 1)) == "ended"
     assert audit.closed("2025-2026-1", d(2025, 10, 1), "2025-2026-1") == "setting"
     assert audit.closed("2025-2026-2", d(2025, 10, 1), "2025-2026-1") is None
+    # not terms: no end, never closed (a school year is two consecutive years)
+    assert audit.term_end("2024-2026-1") is None and audit.term_end("2024-2025-3") is None
+    assert audit.closed("2024-2026-1", d(2030, 1, 1)) is None
 
 
 def test_english_findings(demo, tmp_path, bangfu):

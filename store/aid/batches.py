@@ -24,7 +24,7 @@ from store.core.errors import BangfuError
 from store.core.findings import Finding
 from store.ledger import adjustments, hooks
 from store.ledger.ledger import NEW, Change
-from store.rules import situation, standards
+from store.rules import situation, standards, terms
 
 DRAFT, APPROVED, PAID = "草拟", "已审批", "已发放"
 REMOVE, ADD = "移除", "增加"
@@ -69,7 +69,8 @@ def make(ledger, term: str, programme: str, *, on: dt.date, school: str | None =
         raise BatchRefused("aid.promote.no_school", school=school)
     if not standards.is_due_by_rule(programme):
         raise BatchRefused("aid.batch.on_application", programme=programme)
-    if not duty.term_start(term) <= on <= duty.term_end(term):
+    start, end = terms.term_span(term)
+    if not start <= on <= end:
         raise BatchRefused("aid.batch.date_outside", date=on.isoformat(), term=term)
     _calendar_or_refuse(ledger, term, school)
     due = duty.entitlements(ledger, term, programme, school=school, on=on)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, fields
 from typing import Iterable
 
 from store.core.money import fen_of
-from store.rules import checks, recognitions, situation, standards
+from store.rules import checks, recognitions, situation, standards, terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,22 +126,11 @@ class Duty:
         return sum(p.findings for p in self.programmes if p.started) + len(self.same_person)
 
 
-def term_start(term: str) -> dt.date:
-    year, half = int(term[:4]), int(term[-1])
-    return dt.date(year, 9, 1) if half == 1 else dt.date(year + 1, 2, 1)
-
-
-def term_end(term: str) -> dt.date:
-    year, half = int(term[:4]), int(term[-1])
-    return dt.date(year + 1, 1, 31) if half == 1 else dt.date(year + 1, 8, 31)
-
-
 def figures_day(term: str, today: dt.date | None) -> dt.date:
     """The day a term's figures are taken: its last day once over (or without a today), today within
     it, its first day before it begins."""
-    if today is None:
-        return term_end(term)
-    return max(term_start(term), min(term_end(term), today))
+    start, end = terms.term_span(term)
+    return end if today is None else max(start, min(end, today))
 
 
 class _Ledger:
@@ -363,7 +352,7 @@ def term_payments(source, term: str) -> list[dict]:
 def entitlements(source, term: str, programme: str, *, school: str | None = None,
                  on: dt.date | None = None) -> list[Entitlement]:
     """Every student due `programme` in `term` (at `school`, or anywhere), on the day `on`."""
-    on = on or term_start(term)
+    on = on or terms.term_span(term)[0]
     return list(_due(Roll.read(source, term, on), programme, frozenset({school}) if school else None))
 
 

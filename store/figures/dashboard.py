@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -20,49 +19,11 @@ from store.rules import calendar as school_calendar
 from store.rules import checks as rules
 from store.rules import standards
 from store.rules.calendar import term_of
+# The terms' days are the rules' (store/rules/terms.py); the figures and the screens read them here too.
+from store.rules.terms import is_term, school_year_span, shift_term, term_span  # noqa: F401
 from store.twinning import measured as twinning_measured
 from store.twinning import secondments, targets
 from store.twinning.targets import TargetProgress, number
-
-# --- terms --------------------------------------------------------------------------------
-# A school year runs September to August: term 1 (autumn) Sep–Jan, term 2 (spring) Feb–Aug.
-_TERM = re.compile(r"^(\d{4})-(\d{4})-([12])$")
-
-
-def _parts(term: str) -> tuple[int, int]:
-    match = _TERM.match(term or "")
-    if not match or int(match.group(2)) != int(match.group(1)) + 1:
-        raise ValueError(f"not a term: {term!r}")
-    return int(match.group(1)), int(match.group(3))
-
-
-def is_term(text: str) -> bool:
-    try:
-        _parts(text)
-        return True
-    except ValueError:
-        return False
-
-
-def term_span(term: str) -> tuple[dt.date, dt.date]:
-    """First and last day of a term."""
-    year, half = _parts(term)
-    if half == 1:
-        return dt.date(year, 9, 1), dt.date(year + 1, 1, 31)
-    return dt.date(year + 1, 2, 1), dt.date(year + 1, 8, 31)
-
-
-def school_year_span(term: str) -> tuple[dt.date, dt.date]:
-    year, _half = _parts(term)
-    return dt.date(year, 9, 1), dt.date(year + 1, 8, 31)
-
-
-def shift_term(term: str, steps: int) -> str:
-    """The term `steps` terms later (earlier when negative)."""
-    year, half = _parts(term)
-    index = year * 2 + (half - 1) + steps
-    year, half = divmod(index, 2)
-    return f"{year}-{year + 1}-{half + 1}"
 
 
 def months(start: dt.date, end: dt.date) -> list[str]:

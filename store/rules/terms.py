@@ -1,34 +1,64 @@
-"""When a term closes for the audit: at its end, or when the ledger's `closed_through` setting
-in bangfu.json covers it. A closed term's payments are no longer edited (the audit reports such
+"""Terms and their days, and when a term closes for the audit: at its end, or when the ledger's
+`closed_through` setting in bangfu.json covers it. A closed term's payments are no longer edited (the audit reports such
 an edit in history written without a hub; the hub refuses one)."""
 from __future__ import annotations
 
 import datetime as dt
 import re
 
+# A school year runs September to August: term 1 (autumn) Sep–Jan, term 2 (spring) Feb–Aug.
 _TERM = re.compile(r"(\d{4})-(\d{4})-([12])")
 
 
-def term_end(term: str) -> dt.date | None:
-    """The last day of a term: 2024-2025-1 ends 2025-01-31, 2024-2025-2 ends 2025-08-31."""
-    m = _TERM.fullmatch(term) if isinstance(term, str) else None
-    if not m:
-        return None
-    year = int(m.group(2))
-    return dt.date(year, 1, 31) if m.group(3) == "1" else dt.date(year, 8, 31)
-
-
-def term_start(term: str) -> dt.date | None:
-    """The first day of a term: 2024-2025-1 starts 2024-09-01, 2024-2025-2 starts 2025-02-01."""
-    m = _TERM.fullmatch(term) if isinstance(term, str) else None
-    if not m:
-        return None
-    return dt.date(int(m.group(1)), 9, 1) if m.group(3) == "1" else dt.date(int(m.group(2)), 2, 1)
+def _parts(term: str) -> tuple[int, int]:
+    """(first year, half) of a term such as 2024-2025-1; ValueError for anything else."""
+    match = _TERM.fullmatch(term) if isinstance(term, str) else None
+    if not match or int(match.group(2)) != int(match.group(1)) + 1:
+        raise ValueError(f"not a term: {term!r}")
+    return int(match.group(1)), int(match.group(3))
 
 
 def _term_key(term: str) -> tuple[int, int] | None:
-    m = _TERM.fullmatch(term) if isinstance(term, str) else None
-    return (int(m.group(1)), int(m.group(3))) if m else None
+    try:
+        return _parts(term)
+    except ValueError:
+        return None
+
+
+def is_term(text: str) -> bool:
+    return _term_key(text) is not None
+
+
+def term_span(term: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a term: 2024-2025-1 runs 2024-09-01 to 2025-01-31, 2024-2025-2
+    2025-02-01 to 2025-08-31."""
+    year, half = _parts(term)
+    if half == 1:
+        return dt.date(year, 9, 1), dt.date(year + 1, 1, 31)
+    return dt.date(year + 1, 2, 1), dt.date(year + 1, 8, 31)
+
+
+def term_start(term: str) -> dt.date | None:
+    """The first day of a term; None for what is not a term."""
+    return term_span(term)[0] if is_term(term) else None
+
+
+def term_end(term: str) -> dt.date | None:
+    """The last day of a term; None for what is not a term."""
+    return term_span(term)[1] if is_term(term) else None
+
+
+def school_year_span(term: str) -> tuple[dt.date, dt.date]:
+    year, _half = _parts(term)
+    return dt.date(year, 9, 1), dt.date(year + 1, 8, 31)
+
+
+def shift_term(term: str, steps: int) -> str:
+    """The term `steps` terms later (earlier when negative)."""
+    year, half = _parts(term)
+    index = year * 2 + (half - 1) + steps
+    year, half = divmod(index, 2)
+    return f"{year}-{year + 1}-{half + 1}"
 
 
 def closed(term: str, on: dt.date, closed_through: str | None = None) -> str | None:
