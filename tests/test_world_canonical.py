@@ -112,3 +112,12 @@ def test_what_json_cannot_write_is_refused_as_json_refuses_it():
                 continue
             raise AssertionError(f"{value!r} was written")
         assert canonical.dumps(value) == expected.encode("utf-8")
+
+
+def test_values_orjson_writes_otherwise_are_written_as_json_writes_them():
+    # orjson writes NaN and the infinities as null and 1e-05 as 0.00001: each goes to the
+    # writer that gives json's bytes, in a list, in an object and at the top.
+    for value in (float("nan"), float("inf"), -float("inf"), 1e-05, 1e16, 0.5, -0.0, None, 2 ** 70, -(2 ** 64)):
+        for record in ({"a": value, "b": "x"}, {"a": [1, value]}, [value], value):
+            expected = (json.dumps(record, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
+            assert canonical.dumps(record) == expected, record
