@@ -367,6 +367,36 @@ def test_a_bad_entry_among_many_is_refused_by_record_field_and_rule(ledger, coun
                                "（2026-09-30 · 470.00 · XJ-7）；每个学生每个项目每学期只能发放一次")
 
 
+def test_a_batch_naming_students_the_ledger_lacks_is_refused_entry_by_entry(ledger, county):
+    """A batch of sixty-odd entries is checked for the students it names by what each record is,
+    not by reading each one (store/rules/prefetch.py `kind`): a student never saved, and one
+    deleted before the batch, are refused by entry, field and rule, and nothing is committed; a
+    student saved in the same commit as the batch is there."""
+    c = county
+    pupils = [rec("student", name=f"学生{n:02d}", sex="男", school=c["mid"], stage="初中", grade="七年级",
+                  boarding=False, school_year=YEAR) for n in range(60)]
+    ledger.commit([Change(p["id"], p, NEW) for p in pupils], action="import", message="sixty pupils")
+    gone = pupils[-1]["id"]
+    ledger.delete(gone, reason="重复录入")
+    newcomer = rec("student", name="新生", sex="女", school=c["mid"], stage="初中", grade="七年级",
+                   boarding=False, school_year=YEAR)
+    never = ids.new_id("student")
+    entries = [{"student": s, "standard": c["meal"], "amount_fen": 47_000, "days": 94}
+               for s in [p["id"] for p in pupils[:-1]] + [never, newcomer["id"], gone]]
+    batch = rec("batch", term=TERM, programme=MEAL, date=DAY.isoformat(), school=c["mid"], entries=entries)
+    before = ledger.git.tip()
+    with pytest.raises(InvalidRecord) as caught:
+        ledger.commit([Change(newcomer["id"], newcomer, NEW), Change(batch["id"], batch, NEW)], action="make")
+    assert ledger.git.tip() == before
+    assert sorted((f.record, f.path, f.rule) for f in caught.value.findings) == [
+        (batch["id"], ("entries", 59, "student"), "rule.ref_missing"),
+        (batch["id"], ("entries", 61, "student"), "rule.ref_missing")]
+    assert never in caught.value.findings[0].text() + caught.value.findings[1].text()
+    entries[59:] = entries[60:61]
+    ledger.commit([Change(newcomer["id"], newcomer, NEW), Change(batch["id"], batch, NEW)], action="make")
+    assert ledger.get(batch["id"])["entries"][-1]["student"] == newcomer["id"]
+
+
 def test_the_save_wide_reading_finds_what_one_at_a_time_finds(ledger, county):
     """Every rule of every payment, against the ledger read once for the save and read as each
     rule asks: the same findings, word for word (bad payments among them)."""

@@ -51,9 +51,16 @@ class Prefetched:
         self._found: dict[tuple, list[dict]] = {}
         self._groups: dict[tuple, dict[Any, list[dict]]] = {}
         self._plans: dict[tuple, tuple | None] = {}   # (type, fields asked) -> the grouping that answers it
+        # The ids referred to, CHUNK at a time, each chunk read when one of its records is first
+        # asked for: a batch's check asks only whether its 50,000 students are there (`kind`),
+        # the rules of its payments read each of them.
+        self._chunks: list[list[str]] = []
+        self._chunk_of: dict[str, int] = {}
+        self._kinds: dict[str, object] = {}
         wanted = sorted(set(referred))
         if len(wanted) >= MANY:
-            self._read_many(wanted)
+            self._chunks = [wanted[start:start + CHUNK] for start in range(0, len(wanted), CHUNK)]
+            self._chunk_of = {rid: n for n, part in enumerate(self._chunks) for rid in part}
         by_type: dict[str, list[dict]] = {}
         for record in records:
             by_type.setdefault(record.get("type"), []).append(record)
@@ -67,11 +74,10 @@ class Prefetched:
                 if all(_plain(v) for v in values):
                     self._group(g, values)
 
-    def _read_many(self, record_ids: list[str]) -> None:
+    def _read_chunk(self, record_id: str) -> None:
+        part = self._chunks[self._chunk_of[record_id]]
         many = getattr(self.source, "get_many", None)
-        for start in range(0, len(record_ids), CHUNK):
-            part = record_ids[start:start + CHUNK]
-            self._got.update(many(part) if many else {rid: self.source.get(rid) for rid in part})
+        self._got.update(many(part) if many else {rid: self.source.get(rid) for rid in part})
 
     def _group(self, g: Grouped, values: tuple) -> None:
         grouped: dict[Any, list[dict]] = {}
@@ -81,8 +87,25 @@ class Prefetched:
 
     def get(self, record_id: str) -> dict | None:
         if record_id not in self._got:
-            self._got[record_id] = self.source.get(record_id)
+            if record_id in self._chunk_of:
+                self._read_chunk(record_id)
+            else:
+                self._got[record_id] = self.source.get(record_id)
         return self._got[record_id]
+
+    def kind(self, record_id: str) -> object:
+        """The `type` of the record of that id (None: no such record), read without the record
+        where the source can tell it (the index) and the record was not read already."""
+        if record_id in self._got or record_id not in self._chunk_of:
+            found = self.get(record_id)
+            return found.get("type") if isinstance(found, dict) else None
+        if record_id not in self._kinds:
+            kinds = getattr(self.source, "kinds", None)
+            if kinds is None:
+                self._read_chunk(record_id)
+                return self.kind(record_id)
+            self._kinds.update(kinds(self._chunks[self._chunk_of[record_id]]))
+        return self._kinds[record_id]
 
     def before(self, record_id: str) -> dict | None:
         """The record as it was before the save."""
