@@ -11,7 +11,9 @@ import pytest
 
 from conftest import git, run, school
 from store import Ledger
+from store.core import ids
 from store.core.errors import InvalidRecord
+from store.ledger.ledger import NEW, Change
 from store.rules import cleartext
 
 ID = "340521201203151238"
@@ -96,6 +98,18 @@ def test_save_refuses_an_identifier_in_any_record_type(led):
         led.put({**school("某县第一小学", "一小"), "notes": f"联系人 {PHONE}"})
     [finding] = caught.value.findings
     assert finding.path == ("notes",) and finding.rule == "privacy.clear_in_field"
+
+
+def test_a_field_that_is_an_identifier_and_nothing_else_is_refused(led):
+    """The shortest (a mobile's eleven digits) whole in a field, in records of one save, each found
+    (a text looked through once for the save is found again in the next record), and a text too
+    short to hold one passes."""
+    schools = [{**school(f"某县第{n}小学", f"{n}小"), "id": ids.new_id("school"), "notes": note}
+               for n, note in enumerate([PHONE, PHONE, "139876543", CARD])]
+    with pytest.raises(InvalidRecord) as caught:
+        led.commit([Change(s["id"], s, NEW) for s in schools])
+    assert sorted((f.record, f.path, f.rule) for f in caught.value.findings) == sorted(
+        (s["id"], ("notes",), "privacy.clear_in_field") for s in (schools[0], schools[1], schools[3]))
 
 
 def test_the_hub_refuses_a_push_with_a_clear_id_in_a_note(led, tmp_path):

@@ -33,17 +33,27 @@ def find_clear_identifiers(obj: Any, path: Path = ()) -> list[tuple[Path, str]]:
 
 
 def _text_kinds(text: str) -> tuple[str, ...]:
-    # A record id never holds one: its 26 letters and digits after the type's dash are bounded by
-    # that dash and the end of the text, and no identifier is 26 characters long (an ID number is
-    # 18, a mobile 11, a card 16 to 19), nor starts or ends inside a run of letters and digits.
-    # A save of 50,000 payments holds two ids in each, every one new.
-    return () if ids.is_id(text) else _other_text_kinds(text)
+    # Every kind is ten digits or more: a shorter text holds none (a payment's term, programme,
+    # date, method and voucher). A record id never holds one: its 26 letters and digits after the
+    # type's dash are bounded by that dash and the end of the text, and no identifier is 26
+    # characters long (an ID number is 18, a mobile 11, a card 16 to 19), nor starts or ends
+    # inside a run of letters and digits. A save of 50,000 payments holds four ids in each, every
+    # one new: not kept.
+    if len(text) < 10:
+        return ()
+    kinds = _TEXTS.get(text)
+    if kinds is None:
+        if _IS_ID(text):
+            return ()
+        kinds = () if SEALED_RE.match(text) else tuple(clear_kinds(text))
+        if len(_TEXTS) >= 16384:
+            _TEXTS.clear()
+        _TEXTS[text] = kinds
+    return kinds
 
 
-@functools.lru_cache(maxsize=16384)
-def _other_text_kinds(text: str) -> tuple[str, ...]:
-    # (a save of 50,000 payments holds the same keys, term, programme and voucher in each)
-    return () if SEALED_RE.match(text) else tuple(clear_kinds(text))
+_TEXTS: dict[str, tuple[str, ...]] = {}   # (the texts of a save's records that are no ids, each looked through once)
+_IS_ID = ids.ID_RE.fullmatch
 
 
 def _walk(obj: Any, path: Path, out: list[tuple[Path, str]]) -> None:
@@ -54,12 +64,18 @@ def _walk(obj: Any, path: Path, out: list[tuple[Path, str]]) -> None:
                 out.append((path + (k,), kind))
             if protected and k in _NOT_CLEAR:
                 continue
-            # (strings and numbers here, not a call each: a save of 50,000 payments has 25 values each)
+            # (text and whole numbers here, not a call each: a save of 50,000 payments has 25 values each)
             kind_of = type(v)
-            kinds = _text_kinds(v) if kind_of is str else _number_kinds(v) if kind_of is int else None
-            if kinds is None:
+            if kind_of is str:
+                kinds = _TEXTS.get(v)
+                if kinds is None:
+                    kinds = _text_kinds(v)
+            elif kind_of is int:
+                kinds = _number_kinds(v)
+            else:
                 _walk(v, path + (k,), out)
-            for kind in kinds or ():
+                continue
+            for kind in kinds:
                 out.append((path + (k,), kind))
         return
     if isinstance(obj, str):
