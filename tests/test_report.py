@@ -151,6 +151,22 @@ def test_one_plan_limits_aid_to_its_schools(built):
     assert (p.targets, p.visits, p.empty_months, p.short_secondments) == ((), (), (), ())
 
 
+def test_a_plan_report_counts_a_pupil_where_she_was_that_year(ledger):
+    """李明 moved on to 海原四中 the next school year: the plan's report of the autumn he was at
+    石桥二小 still counts him and his 450 yuan (it read his school of today)."""
+    from store import Change
+    data = small_ledger(ledger)
+    li = data["students"][1]
+    ledger.commit([Change(li["id"], {**li, "school": data["haiyuan"]["id"], "stage": "初中", "grade": "七年级",
+                                     "school_year": "2025-2026",
+                                     "years": [{"school_year": "2024-2025", "school": data["shiqiao"]["id"],
+                                                "stage": "小学", "grade": "五年级"}]}, ledger.version(li["id"]))],
+                  action="edit", message="test: moved on")
+    r = report.build(ledger, TERM, plan=data["plan"]["id"], today=AFTER)
+    assert {k: len(v) for k, v in r.aid.summary.by_status.items() if v} == {"在册": 2, "已退出": 1}
+    assert [(m.label, m.payments, m.paid_fen) for m in r.aid.by_programme] == [("义务教育寄宿生生活补助", 2, 95_000)]
+
+
 def test_markdown_has_the_tables_and_unicode_charts(built):
     led, _data = built
     md = report.markdown(report.build(led, TERM, today=AFTER))

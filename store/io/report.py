@@ -256,7 +256,7 @@ def _cmp(c: str) -> str:
 
 def _aid_section(ledger, term: str, today: dt.date, schools: set[str] | None) -> AidSection:
     docs = ledger.index.docs
-    view = ledger if schools is None else _Schools(ledger, schools)
+    view = ledger if schools is None else _Schools(ledger, schools, situation.school_year_of_term(term))
     summary = dashboard.aid_summary(view, term, today, schools=schools)
     payments = sorted(view.query("aid", term=term), key=lambda a: (a.get("paid_on", ""), a["id"]))
     standards = {s["id"]: s for s in ledger.query("standard")}
@@ -286,10 +286,14 @@ def _aid_section(ledger, term: str, today: dt.date, schools: set[str] | None) ->
 
 
 class _Schools:
-    """The ledger limited to the students of some schools and their payments (a --plan report)."""
+    """The ledger limited to the students of some schools in a school year, and their payments (a
+    --plan report: a pupil who has since moved on counts where she was that year)."""
 
-    def __init__(self, ledger, schools: set[str]):
-        self.ledger, self.schools = ledger, schools
+    def __init__(self, ledger, schools: set[str], year: str):
+        self.ledger, self.schools, self.year = ledger, schools, year
+
+    def _there(self, student: dict | None) -> bool:
+        return bool(student) and situation.situation(student, year=self.year).get("school") in self.schools
 
     def query(self, rtype: str, **filters):
         return self._limited(rtype, self.ledger.query(rtype, **filters))
@@ -302,10 +306,10 @@ class _Schools:
 
     def _limited(self, rtype: str, found: list[dict]) -> list[dict]:
         if rtype == "student":
-            return [s for s in found if s.get("school") in self.schools]
+            return [s for s in found if self._there(s)]
         if rtype == "aid":
             docs = self.ledger.index.docs
-            return [a for a in found if (docs.get(a.get("student", "")) or {}).get("school") in self.schools]
+            return [a for a in found if self._there(docs.get(a.get("student", "")))]
         return found
 
     def schemas(self, *a):
