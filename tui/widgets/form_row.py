@@ -18,8 +18,10 @@ class FieldRow(Vertical):
     typed, in the shape of store.formmodel values). The CSS lays title and input side by side
     (one line per field, so a form fits 80x24 and still scrolls)."""
 
-    class Changed(Message):
-        """Something was typed or chosen in this field."""
+    class Changed(Message, bubble=False):
+        """Something was typed or chosen in this field. Sent to the form (the field's screen)
+        itself: bubbling, each character typed went through the field, the panel, the body and the
+        dialog, none of which has anything to do with it (a fifth of a keystroke's messages)."""
 
         def __init__(self, row: "FieldRow") -> None:
             super().__init__()
@@ -58,7 +60,8 @@ class FieldRow(Vertical):
         value = self.value
         if value != getattr(self, "_reported", self.initial):
             self._reported = value
-            self.post_message(self.Changed(self))
+            if self.is_attached:
+                self.screen.post_message(self.Changed(self))
 
     def set_errors(self, messages: list[str]) -> None:
         if messages == self.errors:

@@ -33,8 +33,10 @@ class FieldValidator(Validator):
 
 class TextRow(FieldRow):
     def compose_input(self) -> ComposeResult:
+        # Validated as typed, and marked from the value it starts with (SteadyInput): validating
+        # again on leaving the field found the same, at every Tab of a burst.
         yield SteadyInput(value=self.initial or "", placeholder=self._placeholder(), validators=[FieldValidator(self.field)],
-                    validate_on=["changed", "blur"], compact=True, classes="field-input", id=f"{self.field.widget_id}-input")
+                    validate_on=["changed"], compact=True, classes="field-input", id=f"{self.field.widget_id}-input")
 
     def _placeholder(self) -> str:
         if self.field.kind == fm.PROTECTED:
