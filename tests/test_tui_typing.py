@@ -6,11 +6,13 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from textual import events
 from textual.keys import _character_to_key
 from textual.widgets import Input
 
 from store import NEW, Change, Ledger
+from store.core import i18n
 from tui.app import BangfuApp
 from tui.modals.record_form import RecordForm
 from store.ledger.search import pinyin_order
@@ -110,6 +112,66 @@ async def test_tab_between_numbers_moves_on_before_the_next_digit(small):
         await until(pilot, lambda: app.focused is notes and status.display and status.region.height)
         assert form.query_one("#f-person_times").errors
         await until(pilot, lambda: form.can_view_entire(notes))   # (once a scroll under way is done)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pilot_test
+async def test_a_burst_marks_and_explains_each_field_it_fills(small, lang):
+    """Empty fields are marked valid from the start (not at their first key, mid-burst); a wrong
+    value typed in a burst is marked and explained under its field, in the reader's language, and
+    righted in the next burst; the form hears every key (Esc at the end of the burst asks first)."""
+    i18n.set_lang(lang)
+    app = BangfuApp(open_ledger(small), today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await new_form(pilot, "3")
+        hours, sessions, persons = (form.query_one(f"#f-{f}-input", Input) for f in ("hours", "sessions", "person_times"))
+        assert all(i.has_class("-valid") and not i.has_class("-invalid") for i in (hours, sessions, persons))
+        hours.focus()
+        await pilot.pause()
+        burst(app, "x", "tab", "2", "tab", "3", "escape")
+        status = form.query_one("#form-status")
+        await until(pilot, lambda: str(status.content) == i18n.t("forms.form.confirm_discard"))
+        assert (hours.value, sessions.value, persons.value) == ("x", "2", "3")
+        assert hours.has_class("-invalid") and not hours.has_class("-valid")
+        assert sessions.has_class("-valid") and persons.has_class("-valid")
+        wrong = {"zh": "「课时」应为数字，而不是 x", "en": '"Teaching hours" must be a number, not x'}[lang]
+        assert form.query_one("#f-hours").errors == [wrong]
+        assert form.query_one("#f-hours .field-error").display
+        burst(app, "shift+tab", "shift+tab", "backspace", "4")
+        await until(pilot, lambda: hours.value == "4" and not form.query_one("#f-hours").errors)
+        assert hours.has_class("-valid") and not hours.has_class("-invalid")
+        assert app.screen is form   # (the keys typed after Esc answered its question: nothing discarded)
+
+
+@pilot_test
+async def test_a_long_paste_is_painted_as_it_goes_not_after_every_key(small):
+    """Keys typed ahead hold the frames, but a burst that outlasts the hold (a long paste, a loaded
+    server) shows what is typed so far once per hold, then holds again: not a frame after each key
+    (each frame held the keys after it)."""
+    class Watched(BangfuApp):
+        PAINT_HOLD = 0.05
+        frames: list[float] = []
+
+        def _display(self, screen, renderable) -> None:   # (a frame that reaches the terminal)
+            super()._display(screen, renderable)
+            if renderable is not None and not self._batch_count:
+                self.frames.append(time.monotonic())
+
+    app = Watched(open_ledger(small), today=TODAY)
+    text = "送教下乡数学示范课与评课研讨活动" * 14
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await new_form(pilot, "3")
+        topic = form.query_one("#f-topic-input", Input)
+        topic.focus()
+        await settle(pilot)
+        start = time.monotonic()
+        app.frames.clear()
+        burst(app, *text)
+        await until(pilot, lambda: topic.value == text and not app._held_keys)
+        done = time.monotonic()
+        during = [t for t in app.frames if t < done]
+        assert during, "nothing of the paste was shown while it was typed"
+        assert len(during) <= (done - start) / Watched.PAINT_HOLD + 2, (len(during), done - start)
 
 
 @pilot_test

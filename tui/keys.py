@@ -50,11 +50,13 @@ class KeysInOrder:
     to a dialog not yet ready (or a picker's Enter to a list not yet filtered).
 
     Keys typed ahead also come before frames, as in a terminal editor: while keys wait their turn the
-    screen is not painted (up to PAINT_HOLD seconds), then painted once. A burst across four fields
-    of a form was painted 14 times, a third of its work. So is the work that only a reader needs
+    screen is not painted, but once every PAINT_HOLD seconds. A burst across four fields of a form
+    was painted 14 times, a third of its work; and once the first PAINT_HOLD was up, a burst that
+    outlasted it (a long paste, or any burst on a loaded server) was painted after nearly every
+    key again, each frame holding the keys after it. So is the work that only a reader needs
     (`after_typed_ahead`): the footer's keys, the lit field title."""
 
-    PAINT_HOLD = 0.1     # seconds a burst may keep the screen from being painted; then frames as usual
+    PAINT_HOLD = 0.1     # seconds a burst may keep the screen from being painted
     SETTLE_LIMIT = 5.0   # CPU seconds of the app's own work; a screen that never goes quiet (an animation)
                          # must not stop typing
     POLL = 0.002         # seconds between looks once the first few show the app still at work
@@ -129,14 +131,28 @@ class KeysInOrder:
         self._paint_hold[2] = None
 
     def _hold_paint(self) -> None:
-        """Hold the screen's frames while keys typed ahead wait (once per burst, PAINT_HOLD at most)."""
+        """Hold the screen's frames while keys typed ahead wait (PAINT_HOLD at most at a time)."""
         hold = self._paint_hold
         if hold[0] is not None or hold[2] is not None:   # (held already in this burst)
             return
         hold[0] = self.batch_update()
         hold[0].__enter__()
-        hold[1] = self.set_timer(self.PAINT_HOLD, self._release_paint)
+        hold[1] = self.set_timer(self.PAINT_HOLD, self._paint_so_far)
         hold[2] = self._on_view()
+
+    def _paint_so_far(self) -> None:
+        """PAINT_HOLD is up with keys still waiting: one frame of what they did so far, then the
+        frames are held again for the keys left."""
+        self._release_paint()
+        self.call_after_refresh(self._hold_again)
+
+    def _hold_again(self) -> None:
+        held, _flight = self._keys_state()
+        hold = self._paint_hold
+        # (not once the burst is over, nor while the screen waits for work of its own)
+        if held and hold[0] is None and hold[2] is not None and not self._screen_holds(held[0]):
+            hold[2] = None
+            self._hold_paint()
 
     def _on_view(self) -> tuple:
         try:
