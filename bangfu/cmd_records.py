@@ -16,7 +16,7 @@ from store.core.errors import BangfuError, Conflict, InvalidRecord, RecordNotFou
 from store.core.findings import Finding
 from store.core.diff import MISSING
 from store.ledger.index import parse_value
-from store.rules import fieldnames, formmodel as fm
+from store.rules import calendar, fieldnames, formmodel as fm
 from store.sync.merge import show_path
 from store import NEW, Change, Ledger
 from store.history.verify import check_history, check_tip
@@ -53,6 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("type", choices=ids.RECORD_TYPES)
     p.add_argument("--where", action="append", default=[], metavar="FIELD=VALUE", help=t("cli.list_where"))
     p.add_argument("--text", help=t("cli.list_text"))
+    p.add_argument("--year", metavar="YYYY-YYYY", help=t("cli.list_year"))
     p.add_argument("--limit", type=int, default=0, help=t("cli.list_limit"))
     p.set_defaults(handler=cmd_list)
 
@@ -221,6 +222,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         if not sep or not field:
             raise UsageError("cli.bad_assignment", item=item)
         filters[fieldnames.resolve(ledger.schemas(), args.type, field.strip())] = parse_value(value)
+    if args.year is not None:
+        if args.type not in calendar.YEAR_FIELDS:
+            raise UsageError("cli.list_no_year", type=args.type, types=", ".join(calendar.YEAR_FIELDS))
+        try:
+            filters.update(calendar.year_filters(args.type, args.year))
+        except ValueError:
+            raise UsageError("cli.bad_school_year", year=args.year) from None
     rows = sorted(ledger.query(args.type, text=args.text, **filters), key=lambda r: r["id"])
     if args.limit:
         rows = rows[: args.limit]

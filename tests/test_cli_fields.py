@@ -64,3 +64,17 @@ def test_a_title_worded_shorter_on_screen_names_its_field_by_either_wording(smal
     led, _data = small
     for name in ("个人标识（加密）", "个人标识（加密保存）", "Sealed identifiers"):   # shown, schema, English
         assert fieldnames.resolve(led.schemas(), "student", name) == "identity"
+
+
+def test_list_one_school_year(small, capsys):
+    led, _data = small       # seven activities, all dated 2024-09-01 to 2024-12-03: school year 2024-2025
+    code, out, err = run(capsys, "-L", str(led.path), "list", "visit", "--year", "2024-2025")
+    assert code == 0 and "共 7 条" in err
+    code, out, err = run(capsys, "-L", str(led.path), "list", "visit", "--year", "2023-2024")
+    assert code == 0 and "共 0 条" in err
+    code, out, err = run(capsys, "-L", str(led.path), "list", "visit", "--year", "2024-2025", "--where", "kind=送教下乡")
+    assert code == 0 and "共 2 条" in err
+    code, _out, err = run(capsys, "-L", str(led.path), "list", "school", "--year", "2024-2025")
+    assert code == 2 and "school 类记录不分学年" in err
+    code, _out, err = run(capsys, "-L", str(led.path), "--lang", "en", "list", "visit", "--year", "2024")
+    assert code == 2 and "2024 is not a school year (write it as 2025-2026)" in err

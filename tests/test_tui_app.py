@@ -551,7 +551,7 @@ async def test_english_interface(small):
         await pilot.press("3")
         await settle(pilot)
         screen = section(app)
-        assert static_text(screen.query_one("#section-bar")).startswith("Activities  4 records")
+        assert static_text(screen.query_one("#section-bar")).startswith("Activities  school year 2026-2027 · showing 4 of 4")
         assert lines(screen.list)[0].startswith("Date ↓")
         assert footer_keys(app)["n"] == "new"
         assert "Activity type  lecture" in static_text(screen.detail.query_one(Static))   # stored as 专题讲座

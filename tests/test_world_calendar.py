@@ -87,3 +87,18 @@ def test_a_secondment_covers_its_school_year_or_term_by_school_days():
     assert (cadre.period, cadre.short) == ("2026-2027-1", False)
     # Other kinds have no minimum.
     assert calendar.secondment_cover("互访", D("2026-09-01"), D("2027-01-22"), cals) is None
+
+
+def test_the_school_year_a_record_is_filed_under():
+    from store.rules.calendar import year_filters, year_of_value
+    assert [year_of_value("visit", d) for d in ("2025-08-31", "2025-09-01", "2026-08-31", "2026-09-01")] == [
+        "2024-2025", "2025-2026", "2025-2026", "2026-2027"]
+    assert year_of_value("visit", "2026-02-30") is None and year_of_value("visit", "2026-9-1") is None
+    assert year_of_value("aid", "2025-2026-2") == "2025-2026" and year_of_value("aid", "2025-2027-1") is None
+    assert year_of_value("recognition", "2025-2026") == "2025-2026" and year_of_value("recognition", 2025) is None
+    assert year_filters("visit", "2025-2026") == {"date__gte": "2025-09-01", "date__lt": "2026-09-01"}
+    assert year_filters("batch", "2025-2026") == {"term__in": ["2025-2026-1", "2025-2026-2"]}
+    with pytest.raises(ValueError):
+        year_filters("visit", "2025-2027")
+    with pytest.raises(KeyError):
+        year_filters("school", "2025-2026")

@@ -224,3 +224,43 @@ def secondment_cover(kind: str, start: dt.date, end: dt.date, calendars, county:
             if best is None or rank(cover) < rank(best):
                 best = cover
     return best
+
+
+# The field that places a record of a type in a school year: a date (September to August), a term
+# or the school year itself. A list of such records shows one school year at a time: a county's
+# decade holds ten of them, and a coordinator works in one.
+YEAR_FIELDS = {"visit": "date", "inspection": "date", "adjustment": "date",
+               "aid": "term", "batch": "term", "recognition": "school_year", "posting": "school_year"}
+_TERM = re.compile(r"^(\d{4}-\d{4})-[12]$")
+
+
+def year_filters(record_type: str, school_year: str) -> dict[str, object]:
+    """The query filters (store/ledger/index.py `query`) of the records of a type that belong to a
+    school year: each served by the index of its one field. KeyError: the type has no year;
+    ValueError: not a school year."""
+    field, first = YEAR_FIELDS[record_type], first_year(school_year)
+    if field == "date":   # (ISO dates compare as text in date order)
+        return {"date__gte": f"{first}-09-01", "date__lt": f"{first + 1}-09-01"}
+    if field == "term":
+        return {"term__in": [f"{school_year}-1", f"{school_year}-2"]}
+    return {field: school_year}
+
+
+def year_of_value(record_type: str, value: object) -> str | None:
+    """The school year a value of the type's year field puts a record in (None: none, as
+    `year_filters` would find it in none)."""
+    field = YEAR_FIELDS[record_type]
+    if not isinstance(value, str):
+        return None
+    if field == "date":
+        day = _date(value)
+        return school_year_of(day) if day and day.isoformat() == value else None
+    match = _TERM.match(value) if field == "term" else _YEAR.match(value)
+    if not match:
+        return None
+    school_year = match.group(1) if field == "term" else value
+    try:
+        first_year(school_year)
+    except ValueError:
+        return None
+    return school_year

@@ -1,9 +1,11 @@
 """One section per record type: a filterable, sortable list and the highlighted record's detail.
 
-The list is read in a worker and shown by `RecordList`, which formats only the rows on
-screen. The worker keeps every record of the type in the chosen order for as long as the
-ledger's tip stays; a filter (which also matches pinyin initials) is one pass over that
-order through the store's text index, made in the background when the section opens, so
+The list is read in a worker (tui/listing.py) and shown by `RecordList`, which formats only the
+rows on screen. A type that belongs to a school year (activities, payments) lists the school year
+of the dashboard's term until another year, or every year, is chosen (`t`); the records behind a
+dashboard figure are shown whatever their year. The worker keeps the records in the chosen order
+for as long as the ledger's tip stays; a filter (which also matches pinyin initials) is one pass
+over that order through the store's text index, made in the background when the section opens, so
 each keystroke filters at once. Edits, exports, imports, deletions, history and reveals open
 their dialogs (imported when first used: they are not needed to paint the dashboard). A record with an open sync conflict is
 marked ⚠ in the list, and its detail says which fields wait for a choice.
@@ -25,9 +27,11 @@ from textual.worker import get_current_worker
 from textual.widgets import Header, Input, Static
 
 from store.core import i18n, ids
+from store.rules import calendar
 
 from ..columns import COLUMNS, DEFAULT_SORT, Column
 from ..commands import SectionCommands
+from ..listing import Listing, yearly
 from ..widgets.conflicts_panel import MARK, field_names
 from ..widgets.key_footer import KeyFooter
 from ..widgets.record_detail import RecordDetail
@@ -93,6 +97,7 @@ class SectionScreen(LedgerScreen):
         Binding("x", "export", "tui.key.export", id="bangfu.section.export"),
         Binding("i", "import", "tui.key.import", id="bangfu.section.import"),
         Binding("s", "sort", "tui.key.sort", id="bangfu.section.sort"),
+        Binding("t", "pick_year", "tui.key.school_year", id="bangfu.section.year"),
         Binding("S", "reverse", "tui.key.reverse", show=False, id="bangfu.section.reverse"),
         Binding("escape", "clear", "tui.key.clear", show=False, id="bangfu.section.clear"),
         Binding("down", "to_list", "tui.key.to_list", show=False, id="bangfu.section.to_list"),
@@ -108,6 +113,13 @@ class SectionScreen(LedgerScreen):
             self.total = total
             self.conflicts = conflicts
             self.unsearched = unsearched   # records the filter did not see (their text index is being made)
+
+    class Years(Message):
+        """The school years the list's records belong to, for the picker."""
+
+        def __init__(self, years: list[str]) -> None:
+            super().__init__()
+            self.years = years
 
     class SearchReady(Message):
         """The making of the text index of the list's type has ended (`made`: it is whole): a
@@ -132,6 +144,9 @@ class SectionScreen(LedgerScreen):
         self.only_caption = ""
         self.only_source: Callable[[], tuple[str, ...]] | None = None
         self.sort_column, self.sort_reverse = DEFAULT_SORT[record_type]
+        self.year: str | None = None                 # the school year listed (None: every year)
+        self._year_chosen = False                    # else it is the dashboard term's
+        self._listing: Listing | None = None
         self.generation = 0
         self.shown = 0
         self.total = 0
@@ -140,7 +155,6 @@ class SectionScreen(LedgerScreen):
         self._keep: str | None = None                # record to put the cursor on next
         self._to_first = False                       # the filter changed: the cursor goes to the first match
         self._key_state: tuple[bool, bool] | None = None
-        self._sorted: tuple[tuple, list[str]] = ((), [])        # (tip, language, column, reverse), ids in order
         self._conflicts_at: tuple[tuple, dict[str, list[str]]] = ((), {})   # (tip, language), conflicts
         self._search_ready = False
         self._making_texts = False                       # the text index of the type is being made
@@ -164,10 +178,31 @@ class SectionScreen(LedgerScreen):
 
     def on_mount(self) -> None:
         self.sub_title = i18n.t(f"tui.section.{self.record_type}")
+        self._follow_term()
         self.list.empty_text = i18n.t("tui.section.loading")
         self.list.set_sort(self.sort_column, self.sort_reverse)
         self._update_bar()
         self.reload(set())
+
+    def _follow_term(self) -> bool:
+        """The school year of the dashboard's term, unless the coordinator chose one here. Whether
+        it changed."""
+        year = self.year
+        if yearly(self.record_type) and not self._year_chosen:
+            self.year = self.bangfu.term.rsplit("-", 1)[0]
+        return year != self.year
+
+    def on_screen_resume(self) -> None:
+        # (before LedgerScreen's, which Textual calls next: it reads the list again when stale)
+        if self._follow_term():
+            self.stale = True
+            self._update_bar()
+
+    @property
+    def listing(self) -> Listing:
+        if self._listing is None:
+            self._listing = Listing(self.ledger, self.record_type, self.bangfu.names)
+        return self._listing
 
     @property
     def list(self) -> RecordList:
@@ -180,53 +215,30 @@ class SectionScreen(LedgerScreen):
     # -- reading ---------------------------------------------------------------
     def reload(self, ids: set[str]) -> None:
         self.generation += 1
-        self._load(self.generation, self.text, self.only, self.sort_column, self.sort_reverse,
+        self._load(self.generation, self.text, self.only, self.year, self.sort_column, self.sort_reverse,
                    self.only_source if ids else None)
         if self.detail.record_id in ids:
             self._show_detail()
 
     @background("rows")
-    def _load(self, generation: int, text: str, only: frozenset[str] | None, column: int, reverse: bool,
-              source: Callable[[], tuple[str, ...]] | None = None) -> None:
+    def _load(self, generation: int, text: str, only: frozenset[str] | None, year: str | None, column: int,
+              reverse: bool, source: Callable[[], tuple[str, ...]] | None = None) -> None:
         try:
-            self._read_rows(generation, text, only, column, reverse, source)
+            self._read_rows(generation, text, only, year, column, reverse, source)
         except Exception:
             self.post_message(self.Unread(generation))   # keys held for these rows go on
             raise
 
-    def _read_rows(self, generation: int, text: str, only: frozenset[str] | None, column: int, reverse: bool,
-                   source: Callable[[], tuple[str, ...]] | None) -> None:
-        order = self._order(column, reverse)
+    def _read_rows(self, generation: int, text: str, only: frozenset[str] | None, year: str | None, column: int,
+                   reverse: bool, source: Callable[[], tuple[str, ...]] | None) -> None:
         if source is not None:
             only = frozenset(settled(source))
-        rows = order if only is None else [rid for rid in order if rid in only]
-        unsearched = 0
-        if text.strip():
-            worker = get_current_worker()
-            # (Not waiting for the text index: on a fresh cache at a million records it takes
-            # minutes. The bar says how many records the filter did not see until it is made.)
-            rows = self.ledger.matching(rows, text, stop=lambda: worker.is_cancelled, types=[self.record_type],
-                                        whole=False)
-            if worker.is_cancelled:
-                return   # the next keystroke's search has started
-            unsearched = rows.unsearched
-        self.post_message(self.Rows(generation, rows, len(order), self._conflicts(), only if source else None,
-                                    unsearched))
-
-    def _order(self, column: int, reverse: bool) -> list[str]:
-        """Every record of the type in the list's order, sorted again only when the tip moves."""
-        key = (self.ledger.tip, i18n.lang(), column, reverse)   # (some columns sort on translated words)
-        kept_key, kept = self._sorted
-        if kept_key == key:
-            return kept
-        col, names = COLUMNS[self.record_type][column], self.bangfu.names
-        # Each record's key read as the records go by, a page at a time: held all at once, the
-        # 400,000 activities of a county's decade took 1.3 GB to sort. Ties in the order of the ids.
-        keyed = settled(lambda: [(col.sort_key(r, names), r["id"]) for r in self.ledger.walk(self.record_type)])
-        keyed.sort(reverse=reverse)
-        order = [rid for _key, rid in keyed]
-        self._sorted = (key, order)
-        return order
+        worker = get_current_worker()
+        rows = self.listing.rows(column, reverse, year=year, only=only, text=text, stop=lambda: worker.is_cancelled)
+        if worker.is_cancelled:
+            return   # the next keystroke's search has started
+        self.post_message(self.Rows(generation, rows.ids, rows.total, self._conflicts(), only if source else None,
+                                    rows.unsearched))
 
     def _conflicts(self) -> dict[str, list[str]]:
         """Records of this type in an open sync conflict -> the fields waiting for a choice."""
@@ -295,6 +307,10 @@ class SectionScreen(LedgerScreen):
         bar.append("  ")
         if self.waiting:
             bar.append(i18n.t("tui.section.loading"), style="dim")
+        elif self.only is None and self.year is not None:
+            bar.append(i18n.t("tui.section.count_year", year=self.year, shown=self.shown, total=self.total))
+            if self.unsearched:
+                bar.append(i18n.t("tui.section.unsearched", n=self.unsearched), style="yellow")
         elif self.text or self.only is not None:
             bar.append(i18n.t("tui.section.count_filtered", shown=self.shown, total=self.total))
             if self.unsearched:
@@ -404,6 +420,8 @@ class SectionScreen(LedgerScreen):
             return False
         if action == "progress" and self.record_type != "plan":
             return False
+        if action == "pick_year":
+            return yearly(self.record_type)
         if action == "batch" and self.record_type != "aid":
             return False
         if action in NEED_RECORD and not self.is_mounted:
@@ -436,6 +454,36 @@ class SectionScreen(LedgerScreen):
         elif self.focused is not self.list:
             self.set_focus(self.list)
 
+    def action_pick_year(self) -> None:
+        self._years()
+
+    @background("years")
+    def _years(self) -> None:
+        self.post_message(self.Years(settled(self.listing.years)))
+
+    @on(Years)
+    def _pick_year(self, message: Years) -> None:
+        every = "*"
+        shown = sorted({*message.years, *([self.year] if self.year else [])}, reverse=True)
+        items = [(every, i18n.t("tui.section.every_year")),
+                 *[(y, i18n.t("tui.section.school_year", year=y)) for y in shown]]
+
+        def chosen(key: str | None) -> None:
+            if key:
+                self.show_year(None if key == every else key)
+
+        self.app.push_screen(PickScreen(i18n.t("tui.section.pick_year"), items,
+                                        current=self.year or every), chosen)
+
+    def show_year(self, year: str | None) -> None:
+        """List this school year's records (None: every year's), in place of a figure's."""
+        self.year, self._year_chosen = year, True
+        self.only, self.only_caption, self.only_source = None, "", None
+        self._to_first = True
+        self.waiting = True      # the bar says so until the rows come
+        self._update_bar()
+        self.reload(set())
+
     def action_sort(self) -> None:
         self._sort((self.sort_column + 1) % len(COLUMNS[self.record_type]), False)
 
@@ -458,6 +506,13 @@ class SectionScreen(LedgerScreen):
         if saved:
             self._keep = saved
             self.reload({saved})
+            record = self.ledger.index.get(saved) if self.year and self.only is None else None
+            if record is not None:
+                year = calendar.year_of_value(self.record_type, record.get(calendar.YEAR_FIELDS[self.record_type]))
+                if year != self.year:   # (saved, counted in the bar's total, listed under its own year)
+                    named = i18n.t("tui.section.school_year", year=year) if year else i18n.t("tui.section.no_year")
+                    self.notify(i18n.t("tui.section.saved_other_year", year=named,
+                                       shown=i18n.t("tui.section.school_year", year=self.year)), markup=False)
 
     def action_export(self) -> None:
         from ..modals.export import ExportDialog
