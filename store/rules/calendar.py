@@ -22,7 +22,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from store.rules import standards
+from store.rules import standards, terms
 
 _YEAR = re.compile(r"^(\d{4})-(\d{4})$")
 MIN_DAYS_IN_SESSION = 10    # a month with two weeks of school is in session
@@ -231,7 +231,6 @@ def secondment_cover(kind: str, start: dt.date, end: dt.date, calendars, county:
 # decade holds ten of them, and a coordinator works in one.
 YEAR_FIELDS = {"visit": "date", "inspection": "date", "adjustment": "date",
                "aid": "term", "batch": "term", "recognition": "school_year", "posting": "school_year"}
-_TERM = re.compile(r"^(\d{4}-\d{4})-[12]$")
 
 
 def year_filters(record_type: str, school_year: str) -> dict[str, object]:
@@ -255,12 +254,10 @@ def year_of_value(record_type: str, value: object) -> str | None:
     if field == "date":
         day = _date(value)
         return school_year_of(day) if day and day.isoformat() == value else None
-    match = _TERM.match(value) if field == "term" else _YEAR.match(value)
-    if not match:
-        return None
-    school_year = match.group(1) if field == "term" else value
+    if field == "term":
+        return value.rsplit("-", 1)[0] if terms.is_term(value) else None
     try:
-        first_year(school_year)
+        first_year(value)
     except ValueError:
         return None
-    return school_year
+    return value
