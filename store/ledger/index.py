@@ -123,7 +123,7 @@ class Index:
         # The hits of the last few searches (a filter typed, then backspaced, asks again), while
         # they hold no more than HITS_KEPT ids together.
         self._hits: OrderedDict[tuple, set[str]] = OrderedDict()
-        self._indexed: set[tuple[str, str]] = set()
+        self._indexed: dict[tuple[str, tuple[str, ...]], str] = {}   # (type, fields) -> the index serving them
         self._counted: tuple[str | None, dict[str, int]] = (None, {})   # (tree, records of a type)
         self.docs = _Docs(self)
         self.blobs = _Blobs(self)
@@ -634,7 +634,7 @@ class Index:
             elif op == "contains" and _plain(value):
                 where.append(f"EXISTS (SELECT 1 FROM json_each(doc, '{path}') WHERE value = ?)")
                 params.append(value)
-        fields = list(dict.fromkeys(equal + ranged[:1]))
+        fields = list(dict.fromkeys(sorted(equal) + ranged[:1]))   # (equal ones in any order: one index)
         return self._indexed_by(rtype, fields), " AND ".join(where), params
 
     def _indexed_by(self, rtype: str, paths: list[str]) -> str:
@@ -646,19 +646,41 @@ class Index:
     def _ensure_index(self, rtype: str, paths: list[str]) -> str | None:
         """An index of the fields a query asks for, of one type (equal ones first, then a range),
         made the first time they are asked for together: the rules ask for the same few fields on
-        every save, the dashboard for one kind since a date, the records of one term or plan."""
+        every save, the dashboard for one kind since a date, the records of one term or plan.
+        An index whose fields start with these serves the query too, and one whose fields start
+        another's is dropped (the first time a process asks of the type): each is written on every
+        save of its type, and a disbursement's 50,000 payments were written into four, where two
+        serve every query the four did."""
         key = (rtype, tuple(paths))
-        name = f"by_{rtype}_" + "_".join(p[2:].replace(".", "__") for p in paths)
         if key in self._indexed:
-            return name
+            return self._indexed[key]
         if self.path is None and self.count(rtype) < 5000:
             return None
-        if self._one("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)) is None:
-            columns = ", ".join(f"json_extract(doc, '{p}')" for p in paths)
+        made = self._indexes_of(rtype)
+        there = set(made)
+        if not any(fields[:len(paths)] == key[1] for fields in made.values()):
+            made[f"by_{rtype}_" + "_".join(p[2:].replace(".", "__") for p in paths)] = key[1]
+        # (and those a ledger made before one index served the queries of several)
+        served = {n for n, fields in made.items()
+                  if any(len(other) > len(fields) and other[:len(fields)] == fields for other in made.values())}
+        if served or len(made) > len(there):
             with self.writing():
-                self._db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON records ({columns}) WHERE type = '{rtype}'")
-        self._indexed.add(key)
+                for name in made.keys() - there - served:
+                    columns = ", ".join(f"json_extract(doc, '{p}')" for p in made[name])
+                    self._db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON records ({columns}) WHERE type = '{rtype}'")
+                for name in served & there:
+                    self._db.execute(f"DROP INDEX IF EXISTS {name}")
+            self._indexed = {k: n for k, n in self._indexed.items() if n not in served}
+        name = min((n for n, fields in made.items() if n not in served and fields[:len(paths)] == key[1]),
+                   key=lambda n: (len(made[n]), n))
+        self._indexed[key] = name
         return name
+
+    def _indexes_of(self, rtype: str) -> dict[str, tuple[str, ...]]:
+        """The indexes made of fields of a type: name -> the fields, in their order."""
+        return {name: tuple(_INDEXED_FIELD.findall(sql)) for name, sql in self._all(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records' AND sql LIKE ?",
+            (f"%WHERE type = '{rtype}'",))}
 
     @_healing
     def distinct(self, rtype: str, field: str) -> list:
@@ -957,6 +979,9 @@ def _text(doc: dict | str) -> str:
     """What the file keeps of a record: the text of its file (a record given as a dict is one
     this process writes, in the canonical form it is committed in)."""
     return doc if isinstance(doc, str) else canonical.dumps(doc).decode("utf-8")
+
+
+_INDEXED_FIELD = re.compile(r"json_extract\(doc, '([^']*)'\)")
 
 
 def _blob_id(text: str | bytes) -> str:
