@@ -53,8 +53,9 @@ class Tree:
             starts = [0, *accumulate([len(mode) + len(name) + 22 for mode, name, _sha in found])]
             if starts[-1] != len(self.raw):   # (matches skipped bytes that are no entry)
                 raise BadTree(f"{len(self.raw) - starts[-1]} bytes of no tree entry")
-            self._keys = [name + b"/" if mode in _FOLDER else name for mode, name, _sha in found]
+            keys = [name + b"/" if mode in _FOLDER else name for mode, name, _sha in found]
             self._starts = starts
+            self._keys = keys   # (last: another thread that finds the keys finds the offsets too)
         return self._keys, self._starts
 
     def entries(self) -> list[tuple[bytes, int, str]]:
