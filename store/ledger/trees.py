@@ -12,6 +12,7 @@ processes do to the branch; the kept trees are bounded by their size only.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import threading
 from collections import OrderedDict
@@ -46,14 +47,18 @@ class Tree:
         self._keys = keys
         self._starts = starts
 
-    def _index(self) -> tuple[list[bytes], list[int]]:
+    def _index(self) -> tuple:
         if self._keys is None:
-            # (in C as far as it goes: a loop over 1,500 matches in Python took three times as long)
-            found = _ENTRY.findall(self.raw)
-            starts = [0, *accumulate([len(mode) + len(name) + 22 for mode, name, _sha in found])]
-            if starts[-1] != len(self.raw):   # (matches skipped bytes that are no entry)
-                raise BadTree(f"{len(self.raw) - starts[-1]} bytes of no tree entry")
-            keys = [name + b"/" if mode in _FOLDER else name for mode, name, _sha in found]
+            size = self.raw.find(b"\0") + 21
+            if size > 21 and len(self.raw) % size == 0 and _files_of_one_length(size).fullmatch(self.raw):
+                starts, keys = range(0, len(self.raw) + 1, size), _Names(self.raw, size)
+            else:
+                # (in C as far as it goes: a loop over 1,500 matches in Python took three times as long)
+                found = _ENTRY.findall(self.raw)
+                starts = [0, *accumulate([len(mode) + len(name) + 22 for mode, name, _sha in found])]
+                if starts[-1] != len(self.raw):   # (matches skipped bytes that are no entry)
+                    raise BadTree(f"{len(self.raw) - starts[-1]} bytes of no tree entry")
+                keys = [name + b"/" if mode in _FOLDER else name for mode, name, _sha in found]
             self._starts = starts
             self._keys = keys   # (last: another thread that finds the keys finds the offsets too)
         return self._keys, self._starts
@@ -112,8 +117,37 @@ class Tree:
         if new_keys == cut_keys:
             # The same names, each entry as long as before (a name's mode is six digits for a
             # file, five for a folder): the same keys at the same offsets.
-            return Tree(raw, keys, starts)
+            return Tree(raw, keys.of(raw) if isinstance(keys, _Names) else keys, starts)
         return Tree(raw)
+
+
+class _Names:
+    """The names of a tree whose entries are all files with names of one length (a record's
+    folder: each name is an id and '.json'), read from the bytes where a bisection looks: at 1,500
+    entries, nothing made for each entry is a third of the time of a save's first look."""
+    __slots__ = ("raw", "size")
+
+    def __init__(self, raw: bytes, size: int):
+        self.raw, self.size = raw, size
+
+    def of(self, raw: bytes) -> "_Names":
+        return _Names(raw, self.size)
+
+    def __len__(self) -> int:
+        return len(self.raw) // self.size
+
+    def __getitem__(self, at: int) -> bytes:
+        if not 0 <= at < len(self):
+            raise IndexError(at)
+        start = at * self.size
+        return self.raw[start + 7:start + self.size - 21]
+
+
+@functools.lru_cache(maxsize=16)
+def _files_of_one_length(size: int) -> re.Pattern:
+    # Entries of `size` bytes end to end, each a file's (a six-digit mode beginning with 1: a
+    # folder's is 40000) whose name has no NUL: then the n-th entry starts at n * size.
+    return re.compile(rb"(?:1[0-7]{5} [^\0]{%d}\0.{20})*" % (size - 28), re.S)
 
 
 class KeptTrees:
