@@ -9,9 +9,11 @@ standard (5 元/天) and the term's calendar. Measured:
 - pay: the 50,000 payments checked by the rules and committed with the batch as ONE commit,
   beside `git add -A && git commit` of the same 50,001 files in a working tree cloned from the
   ledger as it stood before the payment, so that git writes every object as Bangfu does (target ≤ 3×);
-- the same two as CPU seconds (this process and the git it ran; git's own for git's work): on a
-  machine shared with other runs the wall-clock ratio moves by a factor of three from one run to the
-  next, the CPU ratio much less.
+- the same two as CPU seconds, Bangfu's own process and the git it ran (its blobs' fast-import)
+  apart and together, against git's own CPU for git's work: on a machine shared with other runs
+  the wall-clock ratio moves by a factor of three from one run to the next, the CPU ratio much
+  less. The load average (1 min) before, after the payment and after git's run goes with the
+  figures (table, then JSON, also in bench/results/batch.json).
 Neither side leaves a background `git gc` behind (the ledger's housekeeping is off, git's commit
 runs with gc.auto=0): a paid batch's gc would otherwise share the machine with git's run and with
 the next run.
@@ -37,15 +39,14 @@ from store.privacy.acts import init_keys
 TERM, MEAL = "2026-2027-1", "营养改善计划"
 
 
-def cpu() -> float:
-    """CPU seconds of this process and the processes it has waited for (git)."""
+def cpu() -> tuple[float, float]:
+    """CPU seconds of this process (Bangfu) and of the processes it has waited for (the git it ran)."""
     mine, theirs = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return mine.ru_utime + mine.ru_stime + theirs.ru_utime + theirs.ru_stime
+    return mine.ru_utime + mine.ru_stime, theirs.ru_utime + theirs.ru_stime
 
 
 def git_cpu() -> float:
-    theirs = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return theirs.ru_utime + theirs.ru_stime
+    return cpu()[1]
 
 
 def build(path: Path, students: int) -> tuple[Ledger, str]:
@@ -84,17 +85,19 @@ def main() -> None:
     ledger.git.housekeeping = False
     size = f"{args.students // 1000}k students"
 
+    load_before = os.getloadavg()[0]
     start, used = time.perf_counter(), cpu()
     made = batches.make(ledger, TERM, MEAL, on=dt.date(2026, 10, 12), school=school).batch
-    making, making_cpu = time.perf_counter() - start, cpu() - used
+    making, (making_cpu, making_git) = time.perf_counter() - start, [b - a for a, b in zip(used, cpu())]
     assert len(made["entries"]) == args.students
     batches.approve(ledger, made["id"], by="校长", on=dt.date(2026, 10, 15))
     before = ledger.tip
     start, used = time.perf_counter(), cpu()
     paid, payments = batches.pay(ledger, made["id"], on=dt.date(2026, 10, 20), method="银行卡", reference="BENCH-1",
                                  shares=[{"source": "中央", "percent": 80}, {"source": "省", "percent": 20}])
-    paying, paying_cpu = time.perf_counter() - start, cpu() - used
+    paying, (paying_cpu, paying_git) = time.perf_counter() - start, [b - a for a, b in zip(used, cpu())]
     assert len(payments) == args.students and ledger.log(limit=1)[0]["parents"] == [before]
+    load_after = os.getloadavg()[0]
 
     # git: the same files (the payments and the batch) added and committed in a working tree, a clone
     # of the ledger as it was before the payment. Not a local clone of the ledger now: that shares
@@ -117,18 +120,23 @@ def main() -> None:
     written = sh("git", "count-objects", cwd=wt).split()[0]
     assert int(written) > args.students, f"git wrote {written} objects for {args.students} payments"
 
+    git_what, git_cpu_what = "git add -A && git commit", "git add -A && git commit, CPU"
     rep.add("make: entitlements worked out, batch committed", size, making, None, "", "-")
-    rep.add("pay: every payment + the batch, one commit", size, paying, theirs, "git add -A && git commit",
-            "≤ 3× git", ok=paying <= 3 * theirs)
-    rep.add("make + pay", size, making + paying, theirs, "git add -A && git commit", "≤ 10 s",
-            ok=making + paying <= 10)
-    rep.add("make + pay, CPU seconds", size, making_cpu + paying_cpu, theirs_cpu, "git add -A && git commit, CPU",
-            "≤ 3× git", ok=making_cpu + paying_cpu <= 3 * theirs_cpu)
-    rep.add("pay, CPU seconds", size, paying_cpu, theirs_cpu, "git add -A && git commit, CPU", "≤ 3× git",
-            ok=paying_cpu <= 3 * theirs_cpu)
-    load = os.getloadavg()[0]
-    rep.emit()
-    print(f"load average (1 min) after the run: {load:.2f}")
+    rep.add("pay: every payment + the batch, one commit", size, paying, theirs, git_what, "-")
+    rep.add("make + pay", size, making + paying, theirs, git_what, "≤ 10 s, ≤ 3× git",
+            ok=making + paying <= min(10, 3 * theirs))
+    both_cpu = making_cpu + making_git + paying_cpu + paying_git
+    rep.add("make + pay, CPU (Bangfu + the git it ran)", size, both_cpu, theirs_cpu, git_cpu_what, "≤ 3× git",
+            ok=both_cpu <= 3 * theirs_cpu)
+    rep.add("  of which Bangfu's own process", size, making_cpu + paying_cpu, theirs_cpu, git_cpu_what, "-")
+    rep.add("  of which the git Bangfu ran (fast-import)", size, making_git + paying_git, theirs_cpu, git_cpu_what, "-")
+    rep.add("pay, CPU (Bangfu + the git it ran)", size, paying_cpu + paying_git, theirs_cpu, git_cpu_what, "≤ 3× git",
+            ok=paying_cpu + paying_git <= 3 * theirs_cpu)
+    load_git = os.getloadavg()[0]
+    rep.emit(students=args.students, load_1min={"before make": load_before, "after pay": load_after,
+                                                "after git": load_git})
+    print(f"load average (1 min): {load_before:.2f} before make, {load_after:.2f} after pay, "
+          f"{load_git:.2f} after git's run")
     ledger.close()
     shutil.rmtree(wt, ignore_errors=True)
 

@@ -65,7 +65,8 @@ class Report:
               + (f" vs git {git_s * 1000:.1f} ms ({git_what}), ratio {r.ratio:.3f}" if git_s else "")
               + f"; target {target}: {'ok' if ok else 'MISSED' if ok is False else '-'}", flush=True)
 
-    def emit(self) -> None:
+    def emit(self, **about: object) -> None:
+        """The table, then the same as JSON (with `about`: what else the run should say, its load)."""
         head = ["what", "size", "ours (ms)", "git (ms)", "ratio", "git's work", "target", "met"]
         lines = [[r.what, r.size, f"{r.ours_s * 1000:.1f}", "" if r.git_s is None else f"{r.git_s * 1000:.1f}",
                   "" if r.ratio is None else f"{r.ratio:.3f}", r.git_what, r.target,
@@ -79,7 +80,7 @@ class Report:
         RESULTS.mkdir(parents=True, exist_ok=True)
         payload = {"bench": self.name, "when": time.strftime("%Y-%m-%dT%H:%M:%S"), "machine": os.uname().nodename,
                    "cores": os.cpu_count(),
-                   "rows": [{**asdict(r), "ratio": r.ratio} for r in self.rows]}
+                   **about, "rows": [{**asdict(r), "ratio": r.ratio} for r in self.rows]}
         (RESULTS / f"{self.name}.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2))
         print("\nJSON:", json.dumps(payload, ensure_ascii=False))
 
