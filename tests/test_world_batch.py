@@ -288,6 +288,27 @@ def test_paying_twice_or_before_approval_is_refused(ledger, county, approved):
         batches.pay(ledger, approved, **pay)
 
 
+def test_the_collector_is_as_it_was_after_a_batch_is_made_or_paid_or_refused(ledger, county, approved):
+    """Making and paying a batch hold Python's collector off (store/core/collector.py): on again
+    after each, a disbursement refused halfway included; left off where the caller held it (the
+    dashboard, while it starts)."""
+    import gc
+
+    pay = dict(on=dt.date(2026, 10, 9), method="银行卡", shares=[{"source": "中央", "percent": 100}])
+    assert gc.isenabled()
+    with pytest.raises(InvalidRecord):
+        batches.pay(ledger, approved, **pay, reference="YH-9 卡6222020200112233446")
+    assert gc.isenabled()
+    batches.pay(ledger, approved, **pay, reference="YH-9")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        batches.make(ledger, TERM, MEAL, on=DAY, school=county["mid"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_the_hub_refuses_an_edit_of_a_paid_batch_pushed_with_plain_git(tmp_path):
     import json
     import subprocess

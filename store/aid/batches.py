@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from store.aid import duty
-from store.core import describe, i18n, ids
+from store.core import collector, describe, i18n, ids
 from store.core.errors import BangfuError
 from store.core.findings import Finding
 from store.ledger import adjustments, hooks
@@ -73,6 +73,11 @@ def make(ledger, term: str, programme: str, *, on: dt.date, school: str | None =
     if not start <= on <= end:
         raise BatchRefused("aid.batch.date_outside", date=on.isoformat(), term=term)
     _calendar_or_refuse(ledger, term, school)
+    with collector.held():   # (every student of the ledger read, each due one an entitlement)
+        return _make(ledger, term, programme, on, school, author)
+
+
+def _make(ledger, term: str, programme: str, on: dt.date, school: str | None, author) -> Made:
     due = duty.entitlements(ledger, term, programme, school=school, on=on)
     paid = {a.get("student") for a in ledger.find("aid", term=term, programme=programme)}
     entries = [_entry(e) for e in due if e.student not in paid]
@@ -255,6 +260,12 @@ def pay(ledger, batch_id: str, *, on: dt.date, method: str, shares: list[dict], 
     if not reference.strip():
         raise BatchRefused("aid.batch.reference_missing")
     check_shares(shares)
+    with collector.held():   # (a payment and its file, findings and index row for each entry)
+        return _pay(ledger, batch, on=on, method=method, shares=shares, reference=reference, author=author)
+
+
+def _pay(ledger, batch: dict, *, on: dt.date, method: str, shares: list[dict], reference: str,
+         author) -> tuple[dict, list[dict]]:
     made = payments(batch, on=on, method=method, shares=shares, reference=reference.strip())
     doc = {**batch, "payment": {"date": on.isoformat(), "method": method,
                                 "shares": [{"source": s["source"], "percent": int(s["percent"])} for s in shares],

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 import git
 
-from store.core import canonical, i18n, ids
+from store.core import canonical, collector, i18n, ids
 from store.ledger import hooks, memo, search
 from store.rules import checks as rules, cleartext, protected
 from store.core.describe import summary
@@ -37,6 +37,7 @@ RECORDS = ids.RECORDS_DIR
 FORMAT = 1
 SCHEMA_VERSION = 2
 MAX_ATTEMPTS = 30
+MANY_CHANGES = 1000   # a save of this many records is made with the collector held (store/core/collector.py)
 SLICE = 2000   # ids a text search picks out of a list between asks whether to stop
 
 
@@ -532,7 +533,7 @@ class Ledger:
         who = author or self.author()
         if self.git.worktree is not None:
             self._refuse_hand_edits([ids.path_of(c.id) for c in changes])
-        with self._lock:
+        with self._lock, collector.held(len(changes) >= MANY_CHANGES):
             for tip in self._attempts(changes[0].id):
                 # From the tip as it is now: a record another writer touched since fails its base
                 # check here (a conflict); anything else is simply re-applied on top of theirs.
