@@ -11,8 +11,8 @@ from textual.widgets import Input
 
 from store import NEW, Change
 from store.core import i18n
-from test_tui_app import (AID, SHAHE, SHIQIAO, STANDARD, STUDENT, app_for, build_ledger, footer_keys, open_ledger,
-                          pilot_test, pin_dates, rid, section, settle, static_text)
+from test_tui_app import (AID, SHAHE, SHIQIAO, app_for, build_ledger, footer_keys, open_ledger, palette, pilot_test,
+                          pin_dates, rid, section, settle, static_text)
 from tui.modals.record_form import RecordForm
 from tui.screens.pick import PickScreen
 
@@ -104,7 +104,9 @@ async def test_the_list_shows_the_terms_school_year_then_another_then_every_year
 
         await pick_year(pilot, "2025-2026")             # V5 on 2026-08-31 and V6 on 2025-09-01
         assert shown(app) == {V5, V6} and "2025-2026学年 · 显示 2 / 7 条" in bar(app)
-        await pilot.press("t")
+        hits = await palette(pilot, "x", "n")           # the palette finds it too: 学年 (xn)
+        assert str(hits.get_option_at_index(0).prompt).startswith("学年")
+        await pilot.press("enter")                      # (the best hit is highlighted: run it)
         await until(pilot, lambda: isinstance(app.screen, PickScreen))
         picker = app.screen.query_one("#pick-list")
         assert [picker.get_option_at_index(n).id for n in range(picker.option_count)] == [
