@@ -130,7 +130,7 @@ async def test_a_figures_records_of_two_years_are_shown_and_the_list_follows_the
     app = app_for(years)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        app.open_records("visit", (V2, V6, AID), "两学年的活动")   # (a payment's id is not an activity)
+        app.open_records("visit", (V2, V6, AID, "不是编号"), "两学年的活动")   # (a payment, no id: not activities)
         await settle(pilot)
         assert shown(app) == {V2, V6}
         assert "显示 2 / 7 条" in bar(app) and "来自首页：两学年的活动" in bar(app)

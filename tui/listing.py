@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from store.core import i18n, ids
+from store.core import i18n
 from store.rules import calendar
 
 from .columns import COLUMNS, Names
@@ -87,7 +87,8 @@ class Listing:
 
     def _records(self, year: str | None, only: frozenset[str] | None):
         if only is not None:
-            wanted = sorted(rid for rid in only if ids.type_of(rid) == self.record_type)
+            # (a figure may name records of other types, or what is no id: not listed here)
+            wanted = sorted(rid for rid in only if isinstance(rid, str) and rid.partition("-")[0] == self.record_type)
             for start in range(0, len(wanted), PAGE):
                 yield from (r for r in self.ledger.index.get_many(wanted[start:start + PAGE]).values() if r)
         elif year is None:
