@@ -14,6 +14,12 @@ shared machine it is stretched by whatever else runs). Git's save is `git add &&
 the same records in a clone whose index holds every file (as a checkout has it), its CPU git's own
 (the children's). --code names other checkouts of the project (main, say) measured in turn with
 this one, every size and code once per round, so that all are measured in the same minutes.
+
+    nice .venv/bin/python bench/bench_save.py --steps [--sizes ...] [--code ...]
+
+says where a later save's time goes instead: each step's CPU and wall per save (the rules' checks,
+the blob, the trees above the record and, within them, reading from the pack and writing loose
+objects, the commit, the compare-and-swap, the index), the methods timed from outside.
 """
 from __future__ import annotations
 
@@ -56,8 +62,64 @@ def probe(path: Path, saves: int, seed: int) -> None:
     print(json.dumps({"first": times[0], "later": times[1:], "saved": chosen, "rss_mb": rss}), flush=True)
 
 
-def _run_probe(code: Path, path: Path, saves: int, seed: int) -> dict:
-    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--probe", str(path), "--saves", str(saves),
+STEPS = [("Ledger", "_prepare", "the rules' checks, sealing, the record serialised"),
+         ("GitStore", "write_blobs", "the record's blob"),
+         ("GitStore", "write_tree", "the trees above the record"),
+         ("GitStore", "read", "  within them: read from the pack (`git cat-file`)"),
+         ("GitStore", "write", "  every loose object written (blob, trees, commit)"),
+         ("GitStore", "make_commit", "the commit"),
+         ("GitStore", "swap_ref", "the compare-and-swap of the branch"),
+         ("Ledger", "_after_commit", "the index moved (SQLite)"),
+         ("Ledger", "commit", "the whole save")]
+
+
+def steps(path: Path, saves: int, seed: int) -> None:
+    """In a process of its own: the later saves with each step's CPU and wall added up."""
+    import functools
+
+    sys.path.insert(0, os.getcwd())
+    from store import Ledger
+    from store.ledger.gitstore import GitStore
+
+    spent: dict[str, list[float]] = {}
+    inside: set[str] = set()
+
+    def timed(cls, name: str, label: str) -> None:
+        method = getattr(cls, name)
+
+        @functools.wraps(method)
+        def wrapper(*args, **kwargs):
+            if label in inside:   # (write_tree calls itself: its outermost call counts)
+                return method(*args, **kwargs)
+            inside.add(label)
+            cpu, wall = time.process_time(), time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                inside.discard(label)
+                total = spent.setdefault(label, [0.0, 0.0])
+                total[0] += time.process_time() - cpu
+                total[1] += time.perf_counter() - wall
+        setattr(cls, name, wrapper)
+
+    for owner, name, label in STEPS:
+        timed({"Ledger": Ledger, "GitStore": GitStore}[owner], name, label)
+    ledger = Ledger(path)
+    ledger.count()
+    ledger.preload().join()
+    visits = ledger.index.ids("visit")
+    chosen = [visits[(seed + k * STRIDE) % len(visits)] for k in range(saves + 1)]
+    for n, rid in enumerate(chosen):
+        if n == 1:
+            spent.clear()   # (the first save is not a later one)
+        record = ledger.get(rid)
+        record["notes"] = f"bench {time.time()}"
+        ledger.put(record, base=ledger.version(rid))
+    print(json.dumps({label: [cpu / saves, wall / saves] for label, (cpu, wall) in spent.items()}), flush=True)
+
+
+def _run_probe(code: Path, path: Path, saves: int, seed: int, mode: str = "--probe") -> dict:
+    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), mode, str(path), "--saves", str(saves),
                           "--seed", str(seed)], cwd=code, capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(f"probe failed in {code}: {out.stderr[-2000:]}")
@@ -110,6 +172,35 @@ def _git_saves(clone: Path, rids: list[str]) -> list[tuple[float, float]]:
     return times
 
 
+def _steps(scratch: dict, sizes: list[int], codes: list[Path], names: dict, args) -> None:
+    """Each step's CPU / wall per later save, per size and code, medians over the rounds."""
+    found: dict[tuple[int, Path], list[dict]] = {}
+    seed = 0
+    for round_ in range(args.rounds):
+        for n in sizes:
+            for code in (codes if round_ % 2 == 0 else codes[::-1]):
+                seed += 131
+                found.setdefault((n, code), []).append(_run_probe(code, scratch[n], args.saves, seed, "--steps"))
+    for n in sizes:
+        shutil.rmtree(scratch[n], ignore_errors=True)
+    columns = [(n, code) for code in codes for n in sizes]
+    head = ["step (ms per later save, CPU / wall)", *(f"{names[c]} {n:,}" for n, c in columns)]
+    lines = []
+    for _owner, _name, label in STEPS:
+        cells = []
+        for column in columns:
+            runs = [r[label] for r in found[column] if label in r]
+            cells.append(f"{statistics.median(r[0] for r in runs) * 1000:.2f} / "
+                         f"{statistics.median(r[1] for r in runs) * 1000:.2f}" if runs else "")
+        lines.append([label, *cells])
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *lines)]
+    for k, line in enumerate([head, *lines]):
+        print("  ".join(str(c).ljust(w) for c, w in zip(line, widths)))
+        if k == 0:
+            print("  ".join("-" * w for w in widths))
+    print("\nJSON:", json.dumps({f"{names[c]} {n}": found[(n, c)] for n, c in columns}, ensure_ascii=False))
+
+
 def _median(pairs: list) -> tuple[float, float]:
     return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
 
@@ -124,11 +215,16 @@ def main() -> None:
     parser.add_argument("--code", action="append", default=[],
                         help="another checkout to measure in turn, as LABEL=PATH (main=/tmp/main, say)")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "save.json"))
+    parser.add_argument("--steps", nargs="?", const="", default=None,
+                        help="where a later save's time goes, step by step (no git figure)")
     parser.add_argument("--probe")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     if args.probe:
         probe(Path(args.probe), args.saves, args.seed)
+        return
+    if args.steps:   # (a probe of the steps, in its own process)
+        steps(Path(args.steps), args.saves, args.seed)
         return
     work = Path(args.work)
     sizes = [int(x) for x in args.sizes.split(",")]
@@ -140,6 +236,9 @@ def main() -> None:
            cwd=code)   # (a save measured in a fresh process would otherwise include compiling our modules)
     masters = {n: demo_ledger(work / f"ledger-{n}", n) for n in sizes}
     scratch = {n: _scratch(masters[n], work, n) for n in sizes}
+    if args.steps is not None:
+        _steps(scratch, sizes, codes, names, args)
+        return
     clones = {n: _git_clone(masters[n], work, n) for n in sizes}
     runs: list[dict] = []
     git_runs: list[dict] = []
