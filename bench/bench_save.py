@@ -201,6 +201,17 @@ def _steps(scratch: dict, sizes: list[int], codes: list[Path], names: dict, args
     print("\nJSON:", json.dumps({f"{names[c]} {n}": found[(n, c)] for n, c in columns}, ensure_ascii=False))
 
 
+def _rounded(value):
+    """Seconds to the microsecond (what the clocks tell on this machine), the rest as it is."""
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value
+
+
 def _median(pairs: list) -> tuple[float, float]:
     return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
 
@@ -269,7 +280,7 @@ def main() -> None:
     payload = {"bench": "save", "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": os.uname().nodename,
                "cores": os.cpu_count(), "saves_per_probe": args.saves, "rows": rows, "runs": runs, "git": git_runs}
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(payload, ensure_ascii=False, indent=1))
+    Path(args.json).write_text(json.dumps(_rounded(payload), ensure_ascii=False, separators=(",", ":")) + "\n")
     print(f"\nJSON: {args.json}")
 
 
