@@ -141,3 +141,14 @@ def test_names_that_sort_beside_a_folder_are_placed_where_git_places_them(ledger
         (BLOB_MODE, "a-b"), (BLOB_MODE, "a.json"), (0o040000, "a"), (BLOB_MODE, "说明.txt")]
     fsck = subprocess.run(["git", "fsck", "--strict", "--no-dangling"], cwd=ledger.path, capture_output=True, text=True)
     assert fsck.returncode == 0, fsck.stdout + fsck.stderr
+
+
+def test_a_zero_padded_folder_written_again_keeps_the_entries_after_it():
+    """A folder an older writer recorded as '040000' (git reads it; fsck warns) is one byte shorter
+    once written again as '40000': the entries after it must still be found where they now are."""
+    from store.ledger.trees import TREE_MODE, Tree
+    a, b, c = b"\1" * 20, b"\2" * 20, b"\3" * 20
+    old = Tree(b"040000 sub\0" + a + b"100644 z.json\0" + b)
+    new = old.changed({"sub": (TREE_MODE, c)})
+    assert new.raw == b"40000 sub\0" + c + b"100644 z.json\0" + b
+    assert new.find("z.json") == (BLOB_MODE, b) and new.find("sub") == (TREE_MODE, c)

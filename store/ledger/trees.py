@@ -114,9 +114,10 @@ class Tree:
                 pos = starts[at]
         pieces.append(self.raw[pos:])
         raw = b"".join(pieces)
-        if new_keys == cut_keys:
+        if new_keys == cut_keys and len(raw) == len(self.raw):
             # The same names, each entry as long as before (a name's mode is six digits for a
-            # file, five for a folder): the same keys at the same offsets.
+            # file, five for a folder; a folder an old writer gave six, 040000, is one shorter
+            # once written again): the same keys at the same offsets.
             return Tree(raw, keys.of(raw) if isinstance(keys, _Names) else keys, starts)
         return Tree(raw)
 
