@@ -119,7 +119,8 @@ async def test_tab_between_numbers_moves_on_before_the_next_digit(small):
 async def test_a_burst_marks_and_explains_each_field_it_fills(small, lang):
     """Empty fields are marked valid from the start (not at their first key, mid-burst); a wrong
     value typed in a burst is marked and explained under its field, in the reader's language, and
-    righted in the next burst; the form hears every key (Esc at the end of the burst asks first)."""
+    righted in the next burst; the field the burst ends on looks focused, those it passed do not;
+    the form hears every key (Esc at the end of the burst asks first)."""
     i18n.set_lang(lang)
     app = BangfuApp(open_ledger(small), today=TODAY)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -128,9 +129,15 @@ async def test_a_burst_marks_and_explains_each_field_it_fills(small, lang):
         assert all(i.has_class("-valid") and not i.has_class("-invalid") for i in (hours, sessions, persons))
         hours.focus()
         await pilot.pause()
+        focused_look, other_look = hours.styles.background_tint, sessions.styles.background_tint
+        assert focused_look != other_look
         burst(app, "x", "tab", "2", "tab", "3", "escape")
         status = form.query_one("#form-status")
         await until(pilot, lambda: str(status.content) == i18n.t("forms.form.confirm_discard"))
+        # Restyled for the focus once the burst is handled: only the field the focus ended on looks focused.
+        await until(pilot, lambda: persons.styles.background_tint == focused_look)
+        assert sessions.styles.background_tint == other_look
+        assert hours.styles.background_tint not in (focused_look, other_look)   # (the tint of a wrong value)
         assert (hours.value, sessions.value, persons.value) == ("x", "2", "3")
         assert hours.has_class("-invalid") and not hours.has_class("-valid")
         assert sessions.has_class("-valid") and persons.has_class("-valid")

@@ -17,8 +17,13 @@ from textual.widgets.option_list import Option
 from store.rules import formmodel as fm
 from store.core import i18n
 
+from ..keys import StyledForFocusOnceTyped
 from .form_row import FieldRow
 from .form_support import data, localize, ref_label
+
+
+class ItemList(StyledForFocusOnceTyped, OptionList):
+    """The list's items: a Tab through it in a burst restyles it once the keys are handled."""
 
 
 class ListRow(FieldRow):
@@ -53,7 +58,7 @@ class ListRow(FieldRow):
                 yield button
 
     def compose_input(self) -> ComposeResult:
-        yield OptionList(*self._options(), compact=True, classes="field-input list-items",
+        yield ItemList(*self._options(), compact=True, classes="field-input list-items",
                          id=f"{self.field.widget_id}-input")
 
     def _options(self) -> list[Option]:

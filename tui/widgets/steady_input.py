@@ -5,8 +5,10 @@ from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.widgets import Input
 
+from ..keys import StyledForFocusOnceTyped
 
-class SteadyInput(Input):
+
+class SteadyInput(StyledForFocusOnceTyped, Input):
     """Textual's Input with its scrollable width kept out of the screen's layout. Input sets that
     width to the text's at every character, and the width is a reactive that lays the whole
     screen out again: at 50k records that layout was a third of a filter keystroke's work on the
@@ -18,7 +20,8 @@ class SteadyInput(Input):
     first validation, the first character typed: a restyle of the field (its four component
     classes too, 1-3 ms) in the middle of a burst of keys, once for every field the burst enters.
     Marked before the field is mounted, it is styled with the rest of the form. (An empty value
-    that is not valid is left to Input: it is not marked until something is typed.)"""
+    that is not valid is left to Input: it is not marked until something is typed.) Its restyle
+    for the focus waits for the keys typed ahead (tui/keys.py)."""
 
     virtual_size: Reactive[Size] = Reactive(Size(0, 0))
 
