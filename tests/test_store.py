@@ -399,6 +399,34 @@ def test_queries_of_the_same_fields_share_one_index_kept_up_to_date(pair):
     assert indexes() == saved | {"by_visit_kind_plan", "by_visit_kind_date"}
 
 
+def test_a_save_of_many_records_git_cannot_store_commits_nothing_and_goes_through_after(ledger):
+    """Git stores a big save's files (fast-import) while the trees and the commit are made: when
+    it cannot (here its pack folder is a file), the save is refused in words and the branch stays
+    where it was; with the folder back the same save goes through, every record readable."""
+    from store.core.errors import StorageError
+
+    ledger.put(school())
+    schools = [{**school(f"某县第{n}小学", f"{n}小"), "id": ids.new_id("school")} for n in range(250)]
+    changes = [Change(s["id"], s, NEW) for s in schools]
+    pack = ledger.git.gitdir / "objects" / "pack"
+    assert not any(pack.iterdir())
+    pack.rmdir()
+    pack.write_text("")
+    tip = ledger.tip
+    try:
+        with pytest.raises(StorageError) as caught:
+            ledger.commit(changes, action="import")
+    finally:
+        pack.unlink()
+        pack.mkdir()
+    assert "没有提交任何内容" in str(caught.value) and "Traceback" not in str(caught.value)
+    assert ledger.git.tip() == tip
+    ledger.commit(changes, action="import")
+    again = Ledger(ledger.path)
+    assert [again.get(s["id"])["name"] for s in schools] == [s["name"] for s in schools]
+    subprocess.run(["git", "fsck"], cwd=ledger.path, check=True, capture_output=True)
+
+
 def test_blobs_stream_as_git_gives_them_large_ones_whole_and_a_missing_one_is_said(ledger):
     from store.ledger.gitstore import GitFailed
 

@@ -1,6 +1,8 @@
 """The ledger: records in git, one commit per change, safe with many writers."""
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import copy
 import errno
 import hashlib
@@ -585,11 +587,20 @@ class Ledger:
                       who: Person) -> tuple[str, str, dict[str, str | None]] | None:
         """Blobs, trees and a commit on top of tip, then the compare-and-swap of the branch.
         (commit, tree, path -> blob) when it moved, None when another writer moved it first."""
+        contents = [d for d in files.values() if d is not None]
         try:
-            written = iter(self.git.write_blobs([d for d in files.values() if d is not None]))
-            blobs = {path: (next(written) if data is not None else None) for path, data in files.items()}
-            tree = self.git.write_tree(self.git.commit_tree(tip), blobs)
-            commit = self.git.make_commit(tree, [tip], who, Trailers.message(title, trailers))
+            # Many blobs: git stores them (fast-import, 0.7 s of its CPU for a disbursement's 50,000)
+            # while the trees and the commit are made here, from the blobs' ids (their hashes, known
+            # before git has them); nothing names the commit until the branch moves, after git is done.
+            many = len(contents) >= self.git.BULK
+            with concurrent.futures.ThreadPoolExecutor(1) if many else contextlib.nullcontext() as pool:
+                stored = pool.submit(self.git.write_blobs, contents) if many else None
+                written = iter([canonical.blob_id(d) for d in contents] if many else self.git.write_blobs(contents))
+                blobs = {path: (next(written) if data is not None else None) for path, data in files.items()}
+                tree = self.git.write_tree(self.git.commit_tree(tip), blobs)
+                commit = self.git.make_commit(tree, [tip], who, Trailers.message(title, trailers))
+                if stored is not None:
+                    stored.result()   # (git's failure to store them is the save's)
             won = self.git.swap_ref(commit, tip, f"bangfu: {title}"[:200], who=who)
         except (OSError, GitFailed) as exc:
             raise StorageError(path=str(self.path), detail=_os_detail(exc)) from None
