@@ -11,6 +11,10 @@ beside the store's own figure for the same work in the same run.
   filtered rows (target 100 ms): the first keystroke, later ones narrowing and widening, beside the
   store's own `query(type, text=...)`; also when the typed character shows in the field, and how long
   after the list first shows the section's background work (the text index of the type) is done;
+- burst: 20 characters posted at once in the new-visit form at 80x24 (as one read from the
+  terminal over SSH): all in 主题, and 16 in 主题 then 4 digits in 课时/场次/人次 with Tabs between;
+  from their arrival to the first frame showing every field right (target 100 ms), median and
+  worst of `--burst-runs` runs (9; one app per burst), the process's processor time, the load;
 - frames: the longest gap between ticks of a 10 ms timer on the app's event loop (target 100 ms) while
   a visit is saved (by another process, by another Ledger object in a thread of the app's process, or
   by the app's own Ledger in a thread, as the app's forms do) and while the app's poll picks it up and
@@ -489,15 +493,25 @@ async def burst_run(path: Path) -> dict[str, tuple[float, float]]:
 
 
 def bench_burst(report: Report, path: Path, size: str, runs: int) -> None:
-    results = [asyncio.run(burst_run(path)) for _ in range(runs)]
+    """The target holds for every burst, not for the usual one: the worst of the runs is reported
+    beside the median (a run is one app per burst), with the load the machine was under."""
+    results, loads = [], []
+    for _ in range(runs):
+        loads.append(os.getloadavg()[0])
+        results.append(asyncio.run(burst_run(path)))
+    print(f"    load average (1 min) before each run: {[round(x, 1) for x in loads]}", flush=True)
     for name, (keys, _wanted) in BURSTS.items():
-        shown = statistics.median(r[name][0] for r in results)
-        cpu = statistics.median(r[name][1] for r in results)
-        print(f"    burst of {len(keys)} keys, {name}: painted after {[round(r[name][0] * 1000) for r in results]} ms,"
-              f" processor time {[round(r[name][1] * 1000) for r in results]} ms", flush=True)
-        report.add(f"form: 20 characters in one burst ({name}) → all painted, every one in its field", size, shown,
-                   None, "", "≤ 100 ms", ok=shown <= 0.1)
-        report.add("  processor time of the app's process in that span", size, cpu, None, "", "-")
+        painted = [r[name][0] for r in results]
+        cpu = [r[name][1] for r in results]
+        print(f"    burst of {len(keys)} keys, {name}: painted after {[round(x * 1000) for x in painted]} ms,"
+              f" processor time {[round(x * 1000) for x in cpu]} ms", flush=True)
+        report.add(f"form: 20 characters in one burst ({name}) → all painted, every one in its field,"
+                   f" median of {runs}", size, statistics.median(painted), None, "", "≤ 100 ms",
+                   ok=statistics.median(painted) <= 0.1)
+        report.add(f"  the worst of the {runs} runs (load {min(loads):.1f}–{max(loads):.1f})", size, max(painted),
+                   None, "", "≤ 100 ms", ok=max(painted) <= 0.1)
+        report.add("  processor time of the app's process in that span, median", size, statistics.median(cpu),
+                   None, "", "-")
 
 
 # -- frames ---------------------------------------------------------------------------
@@ -633,6 +647,7 @@ def main() -> None:
     parser.add_argument("--work", default="/tmp/bangfu-bench")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", default="start,filter,burst,frames")
+    parser.add_argument("--burst-runs", type=int, default=9, help="runs of the bursts (the worst is reported)")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--child-start")
     parser.add_argument("--profile-to")
@@ -662,11 +677,11 @@ def main() -> None:
             bench_filter(report, path, size, max(2, args.runs - 2))
         if "burst" in parts:
             print("burst", flush=True)
-            bench_burst(report, path, size, max(3, args.runs - 2))
+            bench_burst(report, path, size, args.burst_runs)
         if "frames" in parts:
             print("frames", flush=True)
             bench_frames(report, path, size, max(2, args.runs - 2))
-        report.emit()
+        report.emit(load_average=[round(x, 2) for x in os.getloadavg()])
         if args.profile:
             profile_start(path, work / "tui-start.prof")
     finally:
