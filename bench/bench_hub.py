@@ -1,10 +1,13 @@
-"""The hub's check of a push of 1,000 commits at 50k records, beside git's fsck of the same objects;
-and what the clear-identifier scan adds to that check and to a save.
+"""The hub's check of a push of 1,000 commits on a generated ledger (50k records unless --records
+says otherwise; at 1M the issue's target is 10 s), beside git's fsck of the same objects; and what
+the clear-identifier scan adds to that check and to a save.
 
-    nice .venv/bin/python bench/bench_hub.py [--records 50000] [--commits 1000] [--work /tmp/bangfu-bench]
+    nice .venv/bin/python bench/bench_hub.py [--records 50000] [--commits 1000] [--repeat 3] [--work /tmp/bangfu-bench]
 
-A site makes 1,000 commits on the 50k demo ledger (each a day's edit of one activity's notes), as
-sync pushes them. Rows, each measured in the same run:
+A site makes 1,000 commits on the generated ledger (each a day's edit of one activity's notes), as
+sync pushes them. The ledger is bench_sync's base (built once per size, never written): the hubs
+and the site share its objects, each with a copy of its index cache; the run's folder is removed
+at the end. Rows, each measured in the same run (the fastest of --repeat runs):
 - the hub's check (store/sync/hub.py `pre_receive`, what its pre-receive hook runs) of that push:
   every commit's record files against the schemas, the clear-identifier scan of every record,
   commit message and file name, the access list's scopes (the pusher named with all the schools
@@ -20,14 +23,14 @@ sync pushes them. Rows, each measured in the same run:
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import shutil
 import subprocess
 import time
 from pathlib import Path
 
-from bench_sync import _copy_cache, _env, base_ledger
-from common import Report, sh, timed
+from bench_sync import _copy_cache, _env, base_ledger, shared_clone
+from common import Report, cpu, sh, timed, wall_and_cpu
 
 from store import Change, Ledger
 from store.ledger import policy as hub_policy
@@ -37,15 +40,14 @@ from store.sync import hub as hub_mod
 from store.sync import remote as sync
 
 CHECK_TARGET = 3.0
+LIMIT_1M = 10.0
 SCAN_TARGET = 0.10
 
 
 def _hub(base: Path, path: Path, hook: bool) -> Path:
-    shutil.rmtree(path, ignore_errors=True)
-    subprocess.run(["git", "clone", "-q", "--bare", "--no-tags", str(base), str(path)], check=True)
+    shared_clone(base, path, cache=hook)   # (only the hook reads the index)
     if hook:
         sync.configure(GitStore(path), hub=True)
-    _copy_cache(base, path)
     return path
 
 
@@ -58,7 +60,7 @@ def _policy(hub: Path, schools: list[str]) -> None:
 
 
 def _commits(site: Ledger, count: int) -> None:
-    visits = sorted(rid for rid in site.index.docs if rid.startswith("visit-"))[:count]
+    visits = sorted(site.index.ids("visit"))[:count]
     for n, rid in enumerate(visits):
         doc = site.get(rid)
         doc["notes"] = f"第 {n + 1} 天补记：活动照片已归档"
@@ -97,29 +99,25 @@ def _with_scan_timed(fn, repeat: int) -> tuple[float, float]:
         identifiers.misplaced, hub_mod._clear_in, cleartext.may_hold = saved
 
 
-def _cpu(fn) -> float:
-    """Seconds of processor time fn takes, in this process and the processes it waits for."""
-    def used() -> float:
-        return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
-                                                       resource.getrusage(resource.RUSAGE_CHILDREN)))
-    start = used()
-    fn()
-    return used() - start
-
-
-def run(report: Report, work: Path, n: int, count: int) -> None:
-    size = f"{n // 1000}k"
+def run(report: Report, work: Path, n: int, count: int, repeat: int) -> None:
     base = base_ledger(work, n)
     run_dir = work / "hub-run"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir()
+    try:
+        _run(report, base, run_dir, f"{n // 1000}k", count, repeat)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def _run(report: Report, base: Path, run_dir: Path, size: str, count: int, repeat: int) -> None:
     hub = _hub(base, run_dir / "hub", hook=True)
     plain = _hub(base, run_dir / "plain", hook=False)
     site = sync.clone(str(hub), run_dir / "site", site="沙河二小")
     site.close()
     _copy_cache(base, run_dir / "site")
     site = Ledger(run_dir / "site")
-    _policy(hub, sorted(rid for rid in site.index.docs if rid.startswith("school-")))
+    _policy(hub, sorted(site.index.ids("school")))
     old = site.tip
     print(f"  making {count} commits at the site…", flush=True)
     _commits(site, count)
@@ -136,24 +134,26 @@ def run(report: Report, work: Path, n: int, count: int) -> None:
 
     refused = hub_mod.pre_receive(hub, update)   # (also loads what every later check reuses)
     assert not refused, [r.text() for r in refused[:3]]
-    ours, scan = _with_scan_timed(lambda: hub_mod.pre_receive(hub, update), repeat=3)
+    ours, scan = _with_scan_timed(lambda: hub_mod.pre_receive(hub, update), repeat=repeat)
     idx = run_dir / "push.idx"
     git = min(timed(lambda: sh("git", "index-pack", "--strict", "-o", str(idx), str(pack), cwd=hub), repeat=1)
-              for _ in range(3))
+              for _ in range(repeat))
+    # (the issue's figure at 1M is absolute: at most 10 s)
+    limit = (f"≤ {CHECK_TARGET:.0f}×" + (f", ≤ {LIMIT_1M:.0f} s" if size == "1000k" else ""),
+             lambda ours, git: ours <= CHECK_TARGET * git and (size != "1000k" or ours <= LIMIT_1M))
     report.add(f"hub check of a {count}-commit push ({objects} objects)", size, ours, git,
-               "git index-pack --strict (fsck of the same objects)", f"≤ {CHECK_TARGET:.0f}×",
-               ours <= CHECK_TARGET * git)
+               "git index-pack --strict (fsck of the same objects)", limit[0], limit[1](ours, git))
     share = scan / (ours - scan)
     report.add(f"  of which the clear-identifier scan: +{share * 100:.1f} % on the rest", size, scan, None, "-",
                f"≤ {SCAN_TARGET * 100:.0f} %", share <= SCAN_TARGET)
     # The same two as processor time (the check's own and its git processes'; index-pack's): on a
     # shared machine the clock counts the waits for a core as well, which a chain of processes
     # handing data to each other meets more often than one process does.
-    ours_cpu = min(_cpu(lambda: hub_mod.pre_receive(hub, update)) for _ in range(3))
-    git_cpu = min(_cpu(lambda: sh("git", "index-pack", "--strict", "-o", str(idx), str(pack), cwd=hub))
-                  for _ in range(3))
+    ours_cpu = min(cpu(lambda: hub_mod.pre_receive(hub, update)) for _ in range(repeat))
+    git_cpu = min(cpu(lambda: sh("git", "index-pack", "--strict", "-o", str(idx), str(pack), cwd=hub))
+                  for _ in range(repeat))
     report.add("  the same, processor time (the check and its git processes)", size, ours_cpu, git_cpu,
-               "git index-pack --strict, processor time", f"≤ {CHECK_TARGET:.0f}×", ours_cpu <= CHECK_TARGET * git_cpu)
+               "git index-pack --strict, processor time", limit[0], limit[1](ours_cpu, git_cpu))
 
     # The whole push as a site makes it: transport, git's own checks, the hook's process start.
     def push(to: Path) -> None:
@@ -161,13 +161,16 @@ def run(report: Report, work: Path, n: int, count: int) -> None:
 
     def reset(to: Path) -> None:
         GitStore(to).swap_ref(old, GitStore(to).tip(), "bench: reset")
-    hooked = timed(lambda: push(hub), repeat=1, setup=lambda: reset(hub))
-    unhooked = timed(lambda: push(plain), repeat=1, setup=lambda: reset(plain))
-    report.add(f"git push of the {count} commits into the hub (its hook)", size, hooked, unhooked,
+    reset(hub), reset(plain)
+    hooked = wall_and_cpu(lambda: push(hub))
+    unhooked = wall_and_cpu(lambda: push(plain))
+    report.add(f"git push of the {count} commits into the hub (its hook)", size, hooked[0], unhooked[0],
                "git push into the same hub without the hook", "-")
+    report.add("  the same, processor time", size, hooked[1], unhooked[1],
+               "git push without the hook, processor time", "-")
 
     # A save: one activity's notes, with and without the scan.
-    visit = sorted(rid for rid in site.index.docs if rid.startswith("visit-"))[-1]
+    visit = sorted(site.index.ids("visit"))[-1]
     turn = iter(range(10_000))
 
     def save() -> None:
@@ -186,14 +189,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, default=50000)
     ap.add_argument("--commits", type=int, default=1000)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of the check (the fastest is reported)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/bangfu-bench"))
     opts = ap.parse_args()
     opts.work.mkdir(parents=True, exist_ok=True)
     _env(opts.work)
     report = Report("bench_hub")
     started = time.time()
-    run(report, opts.work, opts.records, opts.commits)
-    report.emit()
+    load = os.getloadavg()
+    run(report, opts.work, opts.records, opts.commits, opts.repeat)
+    report.emit(records=opts.records, load_before=[round(x, 2) for x in load],
+                load_after=[round(x, 2) for x in os.getloadavg()])
     print(f"\n(total {time.time() - started:.0f} s)")
 
 

@@ -1,18 +1,23 @@
-"""Sync speed: two sites that each changed 1,000 records of a 50k-record ledger, 100 of them the
-same records (50 in the same field: conflicts; 50 in different fields: clean merges).
+"""Sync speed: two sites that each changed 1,000 records of a generated ledger (50k records unless
+--records says otherwise; at 1M the issue's target is 10 s), 100 of them the same records (50 in
+the same field: conflicts; 50 in different fields: clean merges).
 
     .venv/bin/python bench/bench_sync.py [--records 50000] [--changes 1000] [--shared 100] [--work /tmp/bangfu-bench]
 
-Rows, each beside `git merge` of the same two histories in a working-tree clone (git's text merge,
-which cannot merge records: it stops on every record changed on both sides):
+Rows, each beside git's own merge of the same two histories (`git merge-tree --write-tree`: git's
+text merge, without a working tree, which cannot merge records: it stops on every record changed
+on both sides), in wall-clock and processor time:
 - B syncs first: fetch, nothing to merge, push 1,000 changed records through the hub's hook;
 - A syncs: fetch B's 1,000, merge record by record against its own 1,000, validate the merged
-  ledger, commit the merge with its conflict events, push through the hook (target: ≤ 5 s);
-- the same sync as a command (`bangfu sync`: process start, opening the 50k ledger, printing).
+  ledger, commit the merge with its conflict events, push through the hook;
+- the same sync as a command (`bangfu sync`: process start, opening the ledger, printing).
 
-The 50k ledger is the demo ledger shared with bench_store (built once by `store.demo.build_demo`).
-A ledger built before conflict records existed in `schemas/event.json` is first brought up to date
-with the schema upgrade step (`store.hub.schema_upgrade`), as a real hub would be.
+The ledger is the generator's, built once per size under --work (`common.demo_ledger`, shared with
+bench_store and bench_scale) and never written: the base, the hub and the sites are clones sharing
+its objects (`git clone --shared`), each with a copy of its index cache (as a ledger in use has).
+A ledger whose schemas lack the conflict records of `schemas/event.json` is first brought up to
+date with the schema upgrade step (`store.hub.schema_upgrade`), as a real hub would be. The run's
+folder (its copies of the index cache: 2 GB each at 1M) is removed at the end; the base is kept.
 """
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import ROOT, Report, demo_ledger, timed
+from common import ROOT, Report, demo_ledger, wall_and_cpu
 
 from store.sync import hub as hub_mod
 from store.sync import remote as sync
@@ -48,22 +53,33 @@ def _copy_cache(source: Path, target: Path) -> None:
     if cache.exists():
         copy = Ledger(target)._cache_path()
         copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(cache, copy)
+        shutil.copyfile(cache, copy)
+
+
+def shared_clone(source: Path, target: Path, cache: bool = True) -> Path:
+    """A bare clone of source sharing its objects (nothing is written to source), with a copy of
+    its index cache."""
+    shutil.rmtree(target, ignore_errors=True)
+    subprocess.run(["git", "clone", "-q", "--bare", "--shared", "--no-tags", str(source), str(target)], check=True)
+    if cache:
+        _copy_cache(source, target)
+    return target
 
 
 def base_ledger(work: Path, n: int) -> Path:
-    """The 50k demo ledger with today's schemas (upgraded once through the schema upgrade step)."""
+    """The generated ledger of n records, with conflict records in its schemas (upgraded once
+    through the schema upgrade step if not)."""
     master = demo_ledger(work / f"ledger-{n}", n)
     base = work / f"sync-base-{n}"
     if (base / "bangfu" / "upgraded").exists():
         return base
-    shutil.rmtree(base, ignore_errors=True)
-    subprocess.run(["git", "clone", "-q", "--bare", str(master), str(base)], check=True)
-    _copy_cache(master, base)
+    shared_clone(master, base)
     ledger = Ledger(base)
     tree = ledger.git.commit_tree(ledger.tip)
     stored = ledger.git.read_blob(ledger.git.lookup(tree, "schemas/event.json"))
-    if stored != (PROJECT_SCHEMAS / "event.json").read_bytes():
+    # (the upgrade checks every record against the new schemas: a minute and gigabytes at 1M,
+    # where the generator's schemas already hold conflict records)
+    if b'"conflict"' not in stored:
         print("  upgrading the ledger's schemas (schema upgrade step)…", flush=True)
         hub_mod.schema_upgrade(ledger, PROJECT_SCHEMAS, note="bench")
     ledger.close()
@@ -83,14 +99,20 @@ def edit_batches(ledger: Ledger, plan: list[tuple[str, str, str]]) -> None:
 
 
 def run(report: Report, work: Path, n: int, changes: int, shared: int) -> None:
+    size = f"{n // 1000}k"
     base = base_ledger(work, n)
     run_dir = work / "sync-run"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir()
-    hub = run_dir / "hub"
-    subprocess.run(["git", "clone", "-q", "--bare", "--no-tags", str(base), str(hub)], check=True)
+    try:
+        _run(report, base, run_dir, size, changes, shared)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def _run(report: Report, base: Path, run_dir: Path, size: str, changes: int, shared: int) -> None:
+    hub = shared_clone(base, run_dir / "hub")
     sync.configure(GitStore(hub), hub=True)
-    _copy_cache(base, hub)
     a = sync.clone(str(hub), run_dir / "a", site="沙河二小")
     b = sync.clone(str(hub), run_dir / "b", site="石桥二小")
     for led in (a, b):
@@ -98,7 +120,7 @@ def run(report: Report, work: Path, n: int, changes: int, shared: int) -> None:
     a.close(), b.close()
     a, b = Ledger(run_dir / "a"), Ledger(run_dir / "b")
 
-    visits = sorted(rid for rid in a.index.docs if rid.startswith("visit-"))
+    visits = sorted(a.index.ids("visit"))
     own = changes - shared
     mine_only, both, theirs_only = visits[:own], visits[own:own + shared], visits[own + shared:own + shared + own]
     half = shared // 2
@@ -108,41 +130,50 @@ def run(report: Report, work: Path, n: int, changes: int, shared: int) -> None:
                  + [(r, "topic", f"乙站的主题 {r[-6:]}") for r in both[half:]])
     a_before = a.tip
 
-    # git's own merge of the same two histories, in a working-tree clone (checkout not timed)
-    wt = run_dir / "git-worktree"
-    subprocess.run(["git", "clone", "-q", str(a.path), str(wt)], check=True)
-    (wt / ".git" / "info").mkdir(exist_ok=True)
-    (wt / ".git" / "info" / "attributes").write_text("* merge\n")  # git's built-in text merge
-    subprocess.run(["git", "fetch", "-q", str(b.path), "main"], cwd=wt, check=True)
-    git_merge = timed(lambda: subprocess.run(["git", "merge", "--no-edit", "-q", "FETCH_HEAD"], cwd=wt,
-                                             capture_output=True), repeat=1)
-    unmerged = subprocess.run(["git", "diff", "--name-only", "--diff-filter=U"], cwd=wt, capture_output=True,
-                              text=True).stdout.split()
-    print(f"  git merge stopped on {len(unmerged)} record files it cannot merge", flush=True)
+    # git's own merge of the same two histories, in a clone sharing A's objects: merge-tree is
+    # git merge without a working tree (a checkout of a million files would be most of its time)
+    gitrepo = shared_clone(a.path, run_dir / "git-merge", cache=False)
+    subprocess.run(["git", "fetch", "-q", str(b.path), "main:refs/heads/theirs"], cwd=gitrepo, check=True)
+    (gitrepo / "info").mkdir(exist_ok=True)
+    (gitrepo / "info" / "attributes").write_text("* merge\n")  # git's built-in text merge
+    out = []
+    git_merge = wall_and_cpu(lambda: out.append(subprocess.run(
+        ["git", "merge-tree", "--write-tree", "--name-only", "main", "theirs"], cwd=gitrepo,
+        capture_output=True, text=True)))
+    unmerged = [line for line in out[0].stdout.split("\n\n")[0].splitlines()[1:] if line]
+    print(f"  git merge-tree stopped on {len(unmerged)} record files it cannot merge", flush=True)
+    git_what = f"git merge-tree (stops on {len(unmerged)} records)"
 
     results = {}
-    push_only = timed(lambda: results.setdefault("b", sync.sync(b)), repeat=1)
+    push_only = wall_and_cpu(lambda: results.setdefault("b", sync.sync(b)))
     rb = results["b"]
-    report.add("sync, push only (hub checks 1k records)", f"{n // 1000}k", push_only, None, "-", "-",
+    report.add(f"sync, push only (hub checks {changes} records)", size, push_only[0], None, "-", "-",
                ok=rb.pushed and rb.outgoing.changed == changes)
+    report.add("  the same, processor time", size, push_only[1], None, "-", "-")
     hub_after_b = GitStore(hub).tip()
 
-    merged = timed(lambda: results.setdefault("a", sync.sync(a)), repeat=1)
+    merged = wall_and_cpu(lambda: results.setdefault("a", sync.sync(a)))
     ra = results["a"]
     correct = (ra.merged and ra.pushed and len(ra.conflicts) == half
                and a.get(both[-1])["topic"].startswith("乙站") and a.get(both[-1])["notes"].startswith("甲站")
                and a.get(theirs_only[0])["notes"].startswith("乙站"))
     print(f"  merged: {ra.incoming.changed} records in, {len(ra.conflicts)} conflicts, "
           f"{ra.outgoing.changed} records out; result as expected: {correct}", flush=True)
-    report.add("sync with merge (1k × 1k, 100 shared)", f"{n // 1000}k", merged, git_merge,
-               f"git merge (stops on {len(unmerged)} records)", "≤ 5 s", ok=correct and merged <= 5.0)
+    target = 10.0 if size == "1000k" else 5.0
+    report.add(f"sync with merge ({changes} × {changes}, {shared} shared)", size, merged[0], git_merge[0],
+               git_what, f"≤ {target:.0f} s", ok=correct and merged[0] <= target)
+    report.add("  the same, processor time (ours and the git it waited for)", size, merged[1], git_merge[1],
+               git_what + ", processor time", f"≤ {target:.0f} s", ok=correct and merged[1] <= target)
 
     # the same sync as a person types it, from the same starting point
     GitStore(hub).swap_ref(hub_after_b, GitStore(hub).tip(), "bench: reset")
     a.git.swap_ref(a_before, a.tip, "bench: reset")
-    command = timed(lambda: subprocess.run([sys.executable, "-m", "bangfu", "-L", str(a.path), "sync"],
-                                           cwd=ROOT, capture_output=True, check=True), repeat=1)
-    report.add("bangfu sync command (same merge)", f"{n // 1000}k", command, git_merge, "git merge", "-")
+    a.close()
+    command = wall_and_cpu(lambda: subprocess.run([sys.executable, "-m", "bangfu", "-L", str(a.path), "sync"],
+                                                  cwd=ROOT, capture_output=True, check=True))
+    report.add("bangfu sync command (same merge)", size, command[0], git_merge[0], git_what, "-")
+    report.add("  the same, processor time", size, command[1], git_merge[1], git_what + ", processor time", "-")
+    b.close()
 
 
 def main() -> None:
@@ -156,8 +187,10 @@ def main() -> None:
     _env(opts.work)
     report = Report("bench_sync")
     started = time.time()
+    load = os.getloadavg()
     run(report, opts.work, opts.records, opts.changes, opts.shared)
-    report.emit()
+    report.emit(records=opts.records, load_before=[round(x, 2) for x in load],
+                load_after=[round(x, 2) for x in os.getloadavg()])
     print(f"\n(total {time.time() - started:.0f} s)")
 
 

@@ -37,6 +37,26 @@ def sh(*args: str, cwd: Path | None = None, env: dict | None = None) -> str:
                           env={**os.environ, **(env or {})}).stdout
 
 
+def cpu(fn: Callable[[], object]) -> float:
+    """Seconds of processor time fn takes, in this process and the processes it waits for."""
+    import resource
+
+    def used() -> float:
+        return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                       resource.getrusage(resource.RUSAGE_CHILDREN)))
+    start = used()
+    fn()
+    return used() - start
+
+
+def wall_and_cpu(fn: Callable[[], object]) -> tuple[float, float]:
+    """(wall seconds, processor seconds) of one run of fn: on a shared machine the clock also
+    counts the waits for a core, the processor time does not."""
+    box = []
+    processor = cpu(lambda: box.append(timed(fn, repeat=1)))
+    return box[0], processor
+
+
 @dataclass
 class Row:
     what: str
