@@ -169,12 +169,22 @@ async def test_a_long_paste_is_painted_as_it_goes_not_after_every_key(small):
     async with app.run_test(size=(80, 24)) as pilot:
         form = await new_form(pilot, "3")
         topic = form.query_one("#f-topic-input", Input)
-        topic.focus()
+        chooser, student = form.query_one("#f-visiting_school-input"), form.query_one("#f-student-input")
+
+        def look(widget) -> tuple:
+            return widget.styles.background_tint, widget.styles.text_style
+
+        chooser.focus()
         await settle(pilot)
+        focused_look, other_look = look(chooser), look(student)
+        assert focused_look != other_look
         start = time.monotonic()
         app.frames.clear()
-        burst(app, *text)
+        burst(app, "tab", "tab", *text)   # (through the two references' buttons to 主题)
         await until(pilot, lambda: topic.value == text and not app._held_keys)
+        # The buttons the burst passed through look as they do without the focus (restyled once it is over).
+        await until(pilot, lambda: look(chooser) == look(student) == other_look)
+        assert app.focused is topic
         done = time.monotonic()
         during = [t for t in app.frames if t < done]
         assert during, "nothing of the paste was shown while it was typed"

@@ -12,7 +12,7 @@ from textual.widgets import Button
 from store.core import i18n
 
 from .form_row import FieldRow
-from .form_support import data
+from .form_support import FieldButton, data
 
 
 def _filled(value) -> bool:
@@ -35,7 +35,7 @@ class GroupRow(FieldRow):
         if self.expanded:
             yield from self.compose_input()
         else:
-            yield Button(data(i18n.t("forms.field.open_group")), compact=True,
+            yield FieldButton(data(i18n.t("forms.field.open_group")), compact=True,
                          classes="group-open", id=f"{self.field.widget_id}-open")
 
     def compose_input(self) -> ComposeResult:

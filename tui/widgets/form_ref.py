@@ -13,7 +13,7 @@ from textual.widgets import Button
 from store.core import i18n
 
 from .form_row import FieldRow
-from .form_support import data, localize, ref_label, search_typed
+from .form_support import FieldButton, data, localize, ref_label, search_typed
 
 
 class RefRow(FieldRow):
@@ -34,7 +34,7 @@ class RefRow(FieldRow):
         self._value: str = self.initial or ""
 
     def compose_input(self) -> ComposeResult:
-        yield Button(self._label(), compact=True, classes="field-input ref-button", id=f"{self.field.widget_id}-input")
+        yield FieldButton(self._label(), compact=True, classes="field-input ref-button", id=f"{self.field.widget_id}-input")
 
     def _label(self):
         if not self._value:

@@ -10,10 +10,12 @@ from textual.content import Content
 from textual.dom import DOMNode
 from textual.reactive import Reactive
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Button, Static
 
 from store.core import describe, i18n
 from store.core.text import printable
+
+from ..keys import StyledForFocusOnceTyped
 
 FORMS_CSS = Path(__file__).resolve().parent.parent / "forms.tcss"
 
@@ -63,6 +65,11 @@ class FormFocus:
         self._focus_place = place
         if not self.can_view_entire(focused):
             self.scroll_to_center(focused, animate=False, origin_visible=True)
+
+
+class FieldButton(StyledForFocusOnceTyped, Button):
+    """A field's button (a reference's choice, a folded group's opener): a Tab through it in a
+    burst restyles it once the keys are handled."""
 
 
 def _place(widget) -> tuple:
