@@ -672,6 +672,42 @@ def test_a_search_before_the_text_index_is_made_says_how_many_it_did_not_see(pai
     assert ledger.matching(made, "送教", types=["visit"]).unsearched == 0   # (waiting for it: every record)
 
 
+def test_a_save_of_many_records_leaves_their_texts_to_the_builder(pair, monkeypatch):
+    """Once the payments list had been searched, a paid batch's 50,000 payments each had its
+    search text (pinyin of names, the full-text index) made inside the save. A save of many
+    records leaves them to the text index's builder: a search that does not wait says how many
+    it has not seen, one that waits (the command line's) finds them, the builder makes them;
+    a single save is searchable at once."""
+    from store.ledger import index as index_module
+
+    ledger, a, b, p = pair
+    old = ledger.put(visit(p, b, a, kind="示范课")).id
+    ledger.prepare_search("visit")   # (the text index made: a coordinator searched the list)
+    monkeypatch.setattr(index_module, "TEXTS_LATER", 3)   # (a save of four is one of many)
+
+    def save_many() -> list[str]:
+        changes = [Change(rid, dict(visit(p, b, a, date=f"2006-10-1{n}"), id=rid))
+                   for n, rid in enumerate(ids.new_id("visit") for _ in range(4))]
+        ledger.commit(changes)
+        return [c.id for c in changes]
+
+    first = save_many()
+    found = ledger.matching([old, *first], "送教", types=["visit"], whole=False)
+    assert found == [] and found.unsearched == 4
+    single = ledger.put(visit(p, b, a, kind="示范课")).id   # (saved alone: searchable at once)
+    found = ledger.matching([old, *first, single], "示范课", types=["visit"], whole=False)
+    assert found == [old, single] and found.unsearched == 4
+    other = Ledger(ledger.path)   # (the command line, another process: waits, answers whole)
+    assert [v["id"] for v in other.query("visit", text="送教")] == first
+    found = ledger.matching([old, *first], "送教", types=["visit"], whole=False)
+    assert found == first and found.unsearched == 0
+    second = save_many()
+    assert ledger.matching(second, "送教", types=["visit"], whole=False).unsearched == 4
+    Ledger(ledger.path).prepare_search("visit")   # (the builder, in the next process)
+    found = ledger.matching([*first, *second, single], "sjxx", types=["visit"], whole=False)
+    assert found == [*first, *second] and found.unsearched == 0
+
+
 def test_the_full_text_index_finds_what_the_text_holds_and_nothing_else(pair):
     """The filter asks SQLite's full-text index (each character a word of its own), then the text:
     letters that stand one after the other only across a line of the text are not a hit, and

@@ -37,6 +37,7 @@ FORMAT = 9          # raise when the tables change shape: an older file is empti
 PARSED = 4096       # records kept parsed in the process (the rows a screen shows, a save's neighbours)
 BULK = 512          # a query answering more rows than this reads them for a list or a figure: not kept
 PAGE = 2000         # rows read at a time by a walk over many records
+TEXTS_LATER = 1000  # a save remaking more search texts than this leaves them to the text index's builder
 TEXT_PAGE = 200     # search texts made in one transaction (a tenth of a second at 1M: a save or a search waits no longer)
 CHUNK = 500         # ids per statement asking about many records (SQLite allows far more parameters)
 HITS_KEPT = 200_000  # ids of recent searches' hits kept together (a few MB)
@@ -247,11 +248,16 @@ class Index:
                 with_text.update(r for (r,) in self._db.execute(f"SELECT id FROM text_refs WHERE id IN ({marks})", part))
                 for ref, rid in self._db.execute(f"SELECT ref, id FROM text_refs WHERE ref IN ({marks})", part):
                     showing.setdefault(ref, []).append(rid)
-            for rid in changed:
-                # Its text, and those of the records that show its name (made again when renamed).
-                for other in [rid, *sorted(showing.get(rid, ()))]:
-                    if other in with_text or other != rid or rid.split("-", 1)[0] in texts:
-                        self._remake_text(other, texts)
+            # Its text, and those of the records that show its name (made again when renamed).
+            remade = list(dict.fromkeys(
+                other for rid in changed for other in [rid, *sorted(showing.get(rid, ()))]
+                if other in with_text or other != rid or rid.split("-", 1)[0] in texts))
+            if len(remade) > TEXTS_LATER:
+                showers = {r for shown in showing.values() for r in shown}
+                self._texts_later(remade, with_text | showers, texts)
+            else:
+                for rid in remade:
+                    self._remake_text(rid, texts)
             self._set_meta("tree", records_tree)
         self._hits.clear()
         return changed
@@ -261,6 +267,20 @@ class Index:
         text at once: the making walks down from the newest records it found)."""
         return {key.split(":", 1)[1] for (key,) in self._db.execute(
             "SELECT key FROM meta WHERE key LIKE 'texts:%' OR key LIKE 'texts-from:%'")}
+
+    def _texts_later(self, rids: list[str], with_text: set[str], texts: set[str]) -> None:
+        """Leave these records' texts to the text index's builder: a paid batch's 50,000 payments
+        had each its text made inside the save (pinyin of names, the full-text index) once a
+        coordinator had searched the payments list. Their old texts go; a search that does not
+        wait counts them as not searched yet, one that waits (the command line) makes them first,
+        and the builder, in this process or the next, makes them the newest first."""
+        for rid in rids:
+            if rid in with_text:
+                self._drop_text(rid)
+        for rtype in {rid.split("-", 1)[0] for rid in rids} & texts:
+            # (The builder walks down from here, past the records that have a text.)
+            self._set_meta(f"texts:{rtype}", None)
+            self._set_meta(f"texts-from:{rtype}", "~")
 
     def _remake_text(self, rid: str, texts: set[str]) -> None:
         """The search text of a record again (a type searched before keeps its text index whole)."""
