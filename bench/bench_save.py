@@ -34,7 +34,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import ROOT, demo_ledger, sh
+from common import ROOT, demo_ledger, print_table, sh
 
 STRIDE = 7919   # (a prime: the records a probe saves lie in different folders)
 
@@ -313,12 +313,7 @@ def _summary(runs: list[dict], git_runs: list[dict], sizes: list[int], codes: li
               f"{r['git_cpu_ms']:.0f} / {r['git_wall_ms']:.0f}", f"{r['first_to_git_wall']:.4f}",
               f"{r['later_to_git_wall']:.4f}", f"{r['later_to_small_cpu']:.2f}× / {r['later_to_small_wall']:.2f}×"]
              for r in rows]
-    widths = [max(len(str(x)) for x in col) for col in zip(head, *lines)]
-    print()
-    for k, line in enumerate([head, *lines]):
-        print("  ".join(str(c).ljust(w) for c, w in zip(line, widths)))
-        if k == 0:
-            print("  ".join("-" * w for w in widths))
+    print_table(head, lines)
     return rows
 
 

@@ -72,6 +72,16 @@ class Row:
         return None if not self.git_s else self.ours_s / self.git_s
 
 
+def print_table(head: list[str], lines: list[list]) -> None:
+    """Rows under a heading, each column as wide as its widest cell."""
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *lines)]
+    print()
+    for n, line in enumerate([head, *lines]):
+        print("  ".join(str(c).ljust(w) for c, w in zip(line, widths)))
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+
+
 @dataclass
 class Report:
     name: str
@@ -91,12 +101,7 @@ class Report:
         lines = [[r.what, r.size, f"{r.ours_s * 1000:.1f}", "" if r.git_s is None else f"{r.git_s * 1000:.1f}",
                   "" if r.ratio is None else f"{r.ratio:.3f}", r.git_what, r.target,
                   {True: "yes", False: "NO", None: "-"}[r.ok]] for r in self.rows]
-        widths = [max(len(str(x)) for x in col) for col in zip(head, *lines)]
-        print()
-        for n, line in enumerate([head, *lines]):
-            print("  ".join(str(c).ljust(w) for c, w in zip(line, widths)))
-            if n == 0:
-                print("  ".join("-" * w for w in widths))
+        print_table(head, lines)
         RESULTS.mkdir(parents=True, exist_ok=True)
         payload = {"bench": self.name, "when": time.strftime("%Y-%m-%dT%H:%M:%S"), "machine": os.uname().nodename,
                    "cores": os.cpu_count(),
