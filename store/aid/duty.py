@@ -318,7 +318,6 @@ class Roll:
                         _once(one, (d, checks.student_status(student, d, recognised))) for d in sorted(days[sid])))
         return cls(data, term, on, pupils, students)
 
-
     def calendar_days(self, payment: dict) -> int | None:
         """The school days of the payment's term in its student's county that year (a per-day
         payment without its own days is for them); None when there is no calendar for it."""

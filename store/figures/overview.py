@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import datetime as dt
+import gc
 from dataclasses import dataclass
 from pathlib import Path
 

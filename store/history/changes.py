@@ -25,20 +25,6 @@ from store.core.trailers import Trailers
 from store.rules import cleartext
 
 Names = Callable[[str], str]          # a referenced record's id → what it is called
-
-
-def record_heading(change: "RecordChange", ledger) -> str:
-    """'学生 张小花 九彩中学 四年级 stu-…': the record's kind, what this version of it says it is,
-    its id (a deleted record is named by what it was)."""
-    doc = change.new or change.old
-    what = cleartext.mask_text(label(doc, ledger)) if isinstance(doc, dict) else ""
-    return " ".join(part for part in (i18n.t(f"audit.rtype.{change.type}"), what, change.record) if part)
-
-
-def names_in(ledger) -> Names:
-    """References named as the ledger's tip names them (a record since deleted: by its id)."""
-    return lambda record_id: name_of(record_id, ledger)
-
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _GIT_LAST_SECOND = 4102444799  # 2099-12-31 23:59:59 UTC
 
@@ -229,6 +215,19 @@ def masked_at(doc: dict | None, path: tuple) -> Any:
 
 
 # -- showing values ----------------------------------------------------------------------------
+
+def record_heading(change: RecordChange, ledger) -> str:
+    """'学生 张小花 九彩中学 四年级 stu-…': the record's kind, what this version of it says it is,
+    its id (a deleted record is named by what it was)."""
+    doc = change.new or change.old
+    what = cleartext.mask_text(label(doc, ledger)) if isinstance(doc, dict) else ""
+    return " ".join(part for part in (i18n.t(f"audit.rtype.{change.type}"), what, change.record) if part)
+
+
+def names_in(ledger) -> Names:
+    """References named as the ledger's tip names them (a record since deleted: by its id)."""
+    return lambda record_id: name_of(record_id, ledger)
+
 
 def title_of(schemas, rtype: str | None, path: tuple) -> str:
     """'金额' for ('amount_fen',); nested fields as '参与人员[0].姓名'; the field name when untitled."""

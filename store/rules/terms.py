@@ -1,6 +1,6 @@
 """Terms and their days, and when a term closes for the audit: at its end, or when the ledger's
-`closed_through` setting in bangfu.json covers it. A closed term's payments are no longer edited (the audit reports such
-an edit in history written without a hub; the hub refuses one)."""
+`closed_through` setting in bangfu.json covers it. A closed term's payments are no longer edited
+(the audit reports such an edit in history written without a hub; the hub refuses one)."""
 from __future__ import annotations
 
 import datetime as dt

@@ -60,7 +60,7 @@ def standard_fits(ledger, values: dict):
     first, last = (paid, paid) if paid else (terms.term_start(term), terms.term_end(term))
     if student:
         year = situation.school_year_of_term(term) if first and not paid else None
-        where = situation.situation(student, paid, year=year) if (paid or year) else situation.situation(student)
+        where = situation.situation(student, paid, year=year)
         stage, boarding = where.get("stage"), where.get("boarding")
         school = ledger.index.get(where.get("school") or "") or {}
         county = school.get("county")
