@@ -101,6 +101,17 @@ def test_valid_history_passes_and_names_each_version(demo):
     assert who[("voucher",)] == "王老师" and who[("notes",)] == "李老师" and who[("term",)] == "测试员"
 
 
+def test_blame_follows_list_items_not_their_places(demo):
+    """The demo's boarding batch: made with five payees, 马国庆 taken off, then put back (each a
+    commit of its own). The four payees never touched and the first review line were set by the
+    commits that made them, not by the last commit that changed the list."""
+    batch = next(b for b in demo.query("batch") if b.get("review"))
+    made, removed, put_back = [v.commit.sha for v in reversed(blame.versions(demo, batch["id"]))][:3]
+    by = {b.path: b.version.commit.sha for b in blame.blame(demo, batch["id"])}
+    assert [by[("entries", i, "student")] for i in range(5)] == [made, made, made, made, put_back]
+    assert by[("review", 0, "reason")] == removed and by[("review", 1, "reason")] == put_back
+
+
 def test_log_diff_blame_from_the_shell(demo, bangfu):
     aid = first(demo, "aid", term="2026-2027-1")
     edit(demo, aid["id"], WANG, amount_fen=aid["amount_fen"] + 1000, notes="补发 10 元")

@@ -13,7 +13,7 @@ from typing import Any
 
 from store.core import ids
 from store.history.changes import Commit, field_changes, masked_at, overlaps, parse, protected_root, resolve, walk
-from store.core.diff import FieldChange, flatten
+from store.core.diff import FieldChange, flatten, value_at
 from store.core.errors import RecordNotFound, UnreadableRecord
 
 
@@ -124,10 +124,22 @@ def blame(ledger, record_id: str) -> list[Blamed]:
     shown = _leaves(current, ledger.schemas())
     out = []
     for path, value in shown.items():
+        item = next((i for i, part in enumerate(path) if isinstance(part, int)), None)
         last = None
-        for v in history:
-            if v.action == "add" or any(overlaps(fc.path, path) for fc in v.changes):
-                last = v
+        if item is not None:
+            # An item of a list of objects (a batch's payee) is followed by what it is, not by its
+            # place: taking one payee out moves the others up without anyone setting them.
+            items, wanted = path[:item], value_at(current, path[:item + 1])
+            before: list = []
+            for v in history:
+                now = value_at(v.record, items, []) if v.record else []
+                if wanted in now and wanted not in before:
+                    last = v
+                before = now
+        else:
+            for v in history:
+                if v.action == "add" or any(overlaps(fc.path, path) for fc in v.changes):
+                    last = v
         out.append(Blamed(path, value, last))
     return out
 
