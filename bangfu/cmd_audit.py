@@ -227,7 +227,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     errors = sum(1 for f in findings if f.level == "error")
     summary = i18n.t("audit.clean", commits=result.commits) if not findings else \
         i18n.t("audit.found", errors=errors, warnings=len(findings) - errors, commits=result.commits)
-    if result.since:
+    if changes.is_date(args.since):
+        summary += i18n.t("audit.since_date", since=args.since)
+    elif result.since:
         summary += i18n.t("audit.since", since=result.since[:10])
     out(summary)
     return 1 if failed else 0

@@ -314,6 +314,26 @@ def test_incremental_audit_picks_up_where_the_last_stopped(demo, tmp_path, bangf
     assert cli.returncode == 0 and json.loads(cli.stdout)["commits"] == 0
 
 
+def test_audit_since_a_date(demo, tmp_path, bangfu, monkeypatch):
+    """`--since 2031-05-01` audits the commits that entered the ledger from that day on (as
+    `changes --since` does); a day before the history audits all of it."""
+    work = Work(demo, tmp_path / "work")
+    school = work.read(first(demo, "school")["id"])
+    school["notes"] = "五月补录"
+    work.write(school)
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2031-05-01T10:00:00")
+    sha = work.commit()
+    monkeypatch.delenv("GIT_COMMITTER_DATE")
+    work.push()
+    led = str(demo.path)
+    may = json.loads(bangfu("-L", led, "--json", "audit", "--no-remember", "--since", "2031-05-01").stdout)
+    assert may["commits"] == 1 and [f["commit"] for f in may["findings"]] == [sha]
+    after = bangfu("-L", led, "audit", "--no-remember", "--since", "2031-05-02")
+    assert after.returncode == 0 and "检查了 0 个提交" in after.stdout and "2031-05-02" in after.stdout
+    everything = json.loads(bangfu("-L", led, "--json", "audit", "--no-remember", "--since", "2000-01-01").stdout)
+    assert everything["commits"] == len(demo.log())
+
+
 def test_terms_close_at_their_end():
     d = audit.dt.date
     assert audit.term_end("2024-2025-1") == d(2025, 1, 31) and audit.term_end("2024-2025-2") == d(2025, 8, 31)

@@ -40,8 +40,8 @@ from store.rules.terms import closed, term_end
 from store.core import i18n, ids
 from store.ledger import policy, signing
 from store.rules import scope
-from store.history.changes import (Commit, describe, field_changes, names_in, overlaps, parse, resolve, title_of,
-                                   walk)
+from store.history.changes import (Commit, describe, field_changes, is_date, last_before, names_in, overlaps, parse,
+                                   resolve, title_of, walk)
 from store.core.diff import value_at
 from store.core.diff import diff
 from store.core.findings import Finding, dotted
@@ -127,13 +127,13 @@ class AuditResult:
 # -- the audit ---------------------------------------------------------------------------------
 
 def run(ledger, since: str | None = None, *, remember: bool = True, accept_rewrite: bool = False) -> AuditResult:
-    """Audit the commits after `since` (all of them without it; "audited" = after the last audit)."""
+    """Audit the commits after `since` (all of them without it; "audited" = after the last audit; a date YYYY-MM-DD: the commits from that day on)."""
     store = ledger.git
     ledger.refresh()
     tip = ledger.tip
     if since == AUDITED:
         since = audited_tip(ledger)
-    base = resolve(store, since) if since else None
+    base = last_before(store, tip, since) if is_date(since) else resolve(store, since) if since else None
     commits = list(walk(store, [tip] + ([f"^{base}"] if base else [])))
     by_sha = {c.sha: c for c in commits}
     hits = _privacy_scan(ledger, base, parallel=len(commits) >= PARALLEL_FROM)

@@ -340,6 +340,13 @@ def resolve(store, rev: str) -> str:
     return sha
 
 
+def last_before(store, tip: str, day: str) -> str | None:
+    """The newest commit of `tip`'s history that entered the ledger before the day began (None:
+    the whole history is from that day on): what a range "since DATE" starts after."""
+    out = store.run("rev-list", "-1", f"--before=@{_midnight(day) - 1}", tip, check=False)
+    return out.decode().strip() or None
+
+
 def is_date(text: str | None) -> bool:
     if not text or not _DATE.match(text):
         return False
