@@ -334,6 +334,30 @@ def test_audit_since_a_date(demo, tmp_path, bangfu, monkeypatch):
     assert everything["commits"] == len(demo.log())
 
 
+def test_an_adjustment_reads_by_names(demo, bangfu):
+    """A paid payment of an approved batch corrected with an adjustment (the demo's boarding batch,
+    马国庆's 750.00 元): the history and the audit name the payment and the adjustment by what they
+    are, say why the payment was locked, and keep the ids only beside the names."""
+    paid = next(a for a in demo.query("aid", term="2026-2027-1") if a.get("batch")
+                and demo.get(a["student"])["name"] == "马国庆" and a["programme"] == "义务教育寄宿生生活补助")
+    before = demo.tip
+    led = str(demo.path)
+    done = bangfu("-L", led, "set", paid["id"], "voucher=HY4-更正-01", "--adjust", "凭证号录错，按银行回单更正",
+                  "--approver", "杨建国")
+    assert done.returncode == 0, done.stderr
+    text = bangfu("-L", led, "changes", "--since", before).stdout
+    heading = next(x for x in text.splitlines() if x.startswith("  调整记录 "))
+    assert "凭证号录错，按银行回单更正" in heading and heading.count("adjustment-") == 1
+    assert "调整的记录：— → 马国庆 义务教育寄宿生生活补助 2026-2027-1 750.00元" in text
+    found = bangfu("-L", led, "audit", "--no-remember", "--since", before).stdout
+    line = next(x for x in found.splitlines() if "杨建国" in x)
+    assert "马国庆 义务教育寄宿生生活补助 2026-2027-1 750.00元（" + paid["id"] + "）" in line
+    assert "已审批的发放批次" in line and "凭证号录错" in line
+    english = bangfu("-L", led, "--lang", "en", "audit", "--no-remember", "--since", before).stdout
+    assert "马国庆 boarding living allowance 2026-2027-1 750.00 yuan (" + paid["id"] + ")" in english
+    assert "approved payment batch" in english and "(1 commit checked) (after " in english
+
+
 def test_terms_close_at_their_end():
     d = audit.dt.date
     assert audit.term_end("2024-2025-1") == d(2025, 1, 31) and audit.term_end("2024-2025-2") == d(2025, 8, 31)

@@ -93,3 +93,32 @@ async def drive(demo, school: str, hand: str, size: tuple[int, int]) -> None:
         await pilot.press("escape")              # back to every commit
         await until(pilot, lambda: screen.focus_record is None)
         assert screen.focus_record is None and commits.row_count == len(demo.log())
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_findings_name_their_records_at_80x24(demo, lang):
+    """The demo's four warnings (three secondments short of their minimum, 胡晓东's boarding
+    subsidy of 600.00 元 against 750.00): each row names its record as people know it, and a
+    warning is not filed as an invalid record."""
+    from store.core import i18n
+    i18n.set_lang(lang)
+    try:
+        asyncio.run(_findings(demo, lang))
+    finally:
+        i18n.set_lang("zh")
+
+
+async def _findings(demo, lang: str) -> None:
+    app = Harness(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await until(pilot, lambda: screen.findings)
+        await pilot.press("f")
+        table = screen.query_one("#audit-findings", DataTable)
+        rows = [[str(c) for c in table.get_row_at(n)] for n in range(table.row_count)]
+        assert len(rows) == 4 and all(f.level == "warning" for f in screen.findings)
+        aid = next(r for r in rows if r[3].startswith("胡晓东"))
+        assert not any(r[3].startswith(("visit-", "aid-")) for r in rows)
+        assert aid[0] == ("需核查" if lang == "zh" else "to check")
+        status = str(screen.query_one("#audit-status", Static).render())
+        assert status == ("审计发现 4 项" if lang == "zh" else "4 findings")

@@ -92,6 +92,20 @@ def label(record: dict, ledger, word: Callable[[object], str] | None = None) -> 
         return f"{where} {record.get('term', '?')} {word(record.get('programme', '?'))} ×{len(entries)} {money(total)}"
     if t == "event":
         return f"{word(record.get('action', '?'))} {record.get('subject', '')}".strip()
+    if t == "adjustment":   # (its reason is what tells one from another)
+        reason = " ".join(str(record.get("reason", "")).split())
+        return f"{record.get('date', '?')} {reason if len(reason) <= 40 else reason[:39] + '…'}".strip()
+    if t == "measurement":
+        plan = _get(ledger, record.get("plan", ""))
+        target = next((x for x in (plan or {}).get("targets") or []
+                       if isinstance(x, dict) and x.get("key") == record.get("target")), {})
+        what = target.get("text") or word(target.get("metric") or record.get("target", "?"))
+        period = record.get("period") if isinstance(record.get("period"), dict) else {}
+        return (f"{school_name(record.get('school'), ledger)} {what} {record.get('value', '?')} "
+                f"{word(record.get('unit', ''))} {period.get('start', '?')}—{period.get('end', '?')}")
+    if t == "inspection":
+        plan = _get(ledger, record.get("plan", ""))
+        return f"{record.get('date', '?')} {(plan or {}).get('title') or record.get('plan', '?')} {word(record.get('result', ''))}".strip()
     return str(record.get("id", "?"))
 
 

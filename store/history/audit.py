@@ -39,9 +39,9 @@ from typing import Any, Iterator
 from store.rules.terms import closed, term_end
 from store.core import i18n, ids
 from store.ledger import policy, signing
-from store.rules import scope
-from store.history.changes import (Commit, describe, field_changes, is_date, last_before, names_in, overlaps, parse,
-                                   resolve, title_of, walk)
+from store.rules import cleartext, scope
+from store.history.changes import (Commit, Names, describe, field_changes, is_date, last_before, names_in, overlaps,
+                                   parse, resolve, title_of, walk)
 from store.core.diff import value_at
 from store.core.diff import diff
 from store.core.findings import Finding, dotted
@@ -71,21 +71,41 @@ class AuditFinding:
     level: str = "error"
     inner: Finding | None = None    # the schema/rule finding an `invalid` wraps
     change: tuple[str, str, str] | None = None   # (field title, old, new) that made it
+    names: Names | None = None      # records named as the ledger names them (else by their ids)
 
     @property
     def commit_id(self) -> str | None:
         return self.commit.sha if self.commit else self.sha
 
+    def name(self) -> str:
+        """The record as a reader knows it (its id when nothing else names it)."""
+        if not self.record:
+            return ""
+        return cleartext.mask_text(self.names(self.record)) if self.names and ids.is_id(self.record) else self.record
+
+    def kind_title(self) -> str:
+        """What kind of finding it is; a rule's warning (a secondment short of its minimum) is to check, not invalid."""
+        return i18n.t("audit.kind.to_check" if self.kind == "invalid" and self.level != "error" else f"audit.kind.{self.kind}")
+
+    def called(self) -> str:
+        """The record as a reader knows it, its id beside: '张小花 营养改善计划 … 490.00元（aid-01J…）'."""
+        return _called(self.names, self.record) if self.record else ""
+
     def message(self) -> str:
-        """The finding without its commit: '资助 aid-01J…：金额 1,250.00 → 12,500.00：…'."""
+        """The finding without its commit: '资助 张小花 …（aid-01J…）：金额 1,250.00 → 12,500.00：…'."""
         if self.inner is not None:
-            what = i18n.t("audit.record", rtype=i18n.t(f"audit.rtype.{_rtype(self.record)}"), record=self.record)
+            what = i18n.t("audit.record", rtype=i18n.t(f"audit.rtype.{_rtype(self.record)}"), record=self.called())
             if self.change:
                 what += i18n.t("audit.changed", title=self.change[0], old=self.change[1], new=self.change[2])
             elif self.inner.path:
                 what += i18n.t("audit.field", field=self.params.get("field_title") or self.inner.field_path)
             return i18n.t("audit.invalid", what=what, rule=i18n.t(self.inner.rule, **self.inner.params))
-        return i18n.t(self.key, **self.params)
+        params = dict(self.params)
+        if ids.is_id(params.get("record")):
+            params["record"] = _called(self.names, params["record"])
+        if isinstance(params.get("records"), list):
+            params["records"] = i18n.listing(_called(self.names, r) for r in params["records"])
+        return i18n.t(self.key, **params)
 
     def text(self) -> str:
         level = i18n.t(f"finding.{self.level}")
@@ -99,8 +119,13 @@ class AuditFinding:
         c = self.commit
         return {"kind": self.kind, "level": self.level, "commit": self.commit_id,
                 "author": c.author if c else None, "email": c.email if c else None, "date": c.date if c else None,
-                "record": self.record, "field": dotted(self.path),
+                "record": self.record, "name": self.name(), "field": dotted(self.path),
                 "rule": self.inner.rule if self.inner else self.key, "message": self.message(), "text": self.text()}
+
+
+def _called(names: Names | None, record: str) -> str:
+    name = cleartext.mask_text(names(record)) if names and ids.is_id(record) else record
+    return record if name == record else i18n.t("audit.named", name=name, record=record)
 
 
 def _rtype(record: str | None) -> str:
@@ -152,6 +177,9 @@ def run(ledger, since: str | None = None, *, remember: bool = True, accept_rewri
     findings += _privacy(_collect(hits, ledger, base), by_sha)
     order = {c.sha: i for i, c in enumerate(commits)}
     findings.sort(key=lambda f: (f.kind != "rewrite", order.get(f.commit_id or "", -1)))
+    names = names_in(ledger)
+    for f in findings:
+        f.names = names
     if remember:
         _remember(ledger, tip)
     return AuditResult(tip, base, len(commits), findings, signers)
@@ -310,8 +338,8 @@ def _adjustments(ledger, commits: list[Commit]) -> Iterator[AuditFinding]:
         doc = parse(blobs.get(blob)) or {}
         rid = ids.id_from_path(path)
         yield AuditFinding("adjustment", "audit.adjustment",
-                           {"record": rid, "approver": str(doc.get("approver", "")), "reason": str(doc.get("reason", "")),
-                            "records": "、".join(str(r) for r in doc.get("records") or [])},
+                           {"adjustment": rid, "approver": str(doc.get("approver", "")), "reason": str(doc.get("reason", "")),
+                            "records": [str(r) for r in doc.get("records") or []]},
                            c, record=rid, level="warning")
 
 

@@ -260,6 +260,9 @@ def shown(schemas, rtype: str | None, path: tuple, value: Any, names: Names | No
         return i18n.t("changes.yes" if value else "changes.no")
     if isinstance(value, str) and node.get("x-ref") and names is not None:
         return cleartext.mask_text(names(value))
+    if isinstance(value, list) and value and all(ids.is_id(v) for v in value) and names is not None:
+        # (an adjustment's records: any type, a deleted one too, so the schema names no x-ref)
+        return ("; " if i18n.lang() == "en" else "；").join(cleartext.mask_text(names(v)) for v in value)
     if isinstance(value, str) and node.get("enum"):
         return i18n.value(value, gloss=True)   # English mode: 'in kind (实物)', the stored value beside
     if isinstance(value, str):

@@ -259,13 +259,13 @@ class AuditScreen(LedgerScreen):
             c = f.commit
             who = f"{c.author} {c.day}" if c else ""
             style = "bold red" if f.level == "error" else "yellow"
-            table.add_row(_text(i18n.t(f"audit.kind.{f.kind}"), style), _text((f.commit_id or "")[:10]), _text(who),
-                          _text(f.record or ""), _text(f.message()), key=str(n))
+            table.add_row(_text(f.kind_title(), style), _text((f.commit_id or "")[:10]), _text(who),
+                          _text(f.name()), _text(f.message()), key=str(n))
         count = len(self.findings)
         self.query_one("#audit-tabs", TabbedContent).get_tab("findings").label = \
             f"{i18n.t('audit.tui.findings')} ({count})"
         self.query_one("#audit-status", Static).update(
-            _text(i18n.t("audit.tui.clean") if not count else f"{i18n.t('audit.tui.findings')}: {count}"))
+            _text(i18n.t("audit.tui.clean") if not count else i18n.t("audit.tui.findings_count", count=count)))
 
     def _finding_at(self, row: int | None) -> audit.AuditFinding | None:
         return self.findings[row] if row is not None and 0 <= row < len(self.findings) else None
