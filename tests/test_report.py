@@ -382,3 +382,20 @@ def test_a_payment_without_its_student_a_programme_not_begun_and_no_such_plan(le
         with pytest.raises(BangfuError) as caught:
             report.build(ledger, TERM, plan=wrong, today=AFTER)
         assert str(caught.value) == f"台账中没有帮扶计划 {wrong}"
+
+
+def test_a_stage_with_a_payment_no_standard_checks_says_so(demo):
+    """The demo's 2026-2027-1, 小学 counted by hand from its aid records: 24 payments to 8 pupils,
+    7,560.00 元, of which 刘思琪's 500.00 元 社会捐助 has no standard; the other 7,060.00 元 match
+    theirs to the fen. The row must not read 7,560.00 paid, 7,060.00 due and a difference of 0.00."""
+    aid = report.build(demo, "2026-2027-1", today=dt.date(2027, 2, 1)).aid
+    primary = next(r for r in report.money_rows(aid.by_stage) if r[0].startswith("小学"))
+    assert primary[1:] == [24, 8, 756_000, 706_000, 0]
+    assert primary[0] == "小学（其中 500.00 元没有标准可核对，不计入差额）"
+    i18n.set_lang("en")
+    try:
+        english = next(r for r in report.money_rows(aid.by_stage) if r[0].startswith("primary"))
+    finally:
+        i18n.set_lang("zh")
+    assert english[0].endswith("(500.00 yuan of it has no standard to check against and is left out of the difference)")
+    assert [r[0] for r in report.money_rows(aid.by_stage)][2:] == ["初中", "高中", "中职"]

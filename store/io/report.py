@@ -450,9 +450,16 @@ def anomaly_rows(aid: AidSection) -> list[list[Any]]:
 
 
 def money_rows(items: list[Money]) -> list[list[Any]]:
-    return [[i18n.value(m.label), m.payments, m.students, m.paid_fen, m.expected_fen,
+    return [[_money_label(m), m.payments, m.students, m.paid_fen, m.expected_fen,
              None if m.expected_fen is None else (m.paid_fen if m.checked_fen is None else m.checked_fen)
              - m.expected_fen] for m in items]
+
+
+def _money_label(m: Money) -> str:
+    # A group mixing payments with a standard and without (a 社会捐助 to a pupil of 小学): its paid
+    # and due columns differ by what nothing checks, which the difference leaves out; say so.
+    unchecked = m.paid_fen - m.checked_fen if m.expected_fen is not None and m.checked_fen is not None else 0
+    return i18n.value(m.label) + (T("unchecked_part", amount=yuan(unchecked)) if unchecked else "")
 
 
 def status_word(status: str) -> str:
