@@ -138,17 +138,12 @@ def cmd_blame(args: argparse.Namespace) -> int:
     table = []
     for b in rows:
         v = b.version
-        table.append([changes.title_of(schemas, rtype, b.path), _short(shown(schemas, rtype, b.path, b.value, names)),
+        table.append([changes.title_of(schemas, rtype, b.path), shown(schemas, rtype, b.path, b.value, names).replace("\n", " "),
                       v.commit.sha[:10] if v else i18n.t("changes.before_history"),
                       v.commit.author if v else "", v.commit.day if v else ""])
     output.table(table, [i18n.t("changes.col_field"), i18n.t("changes.col_value"), i18n.t("changes.col_commit"),
-                         i18n.t("changes.col_author"), i18n.t("changes.col_time")])
+                         i18n.t("changes.col_author"), i18n.t("changes.col_time")], fit=(1, 0), from_end=(0,))
     return 0
-
-
-def _short(text: str, width: int = 40) -> str:
-    text = text.replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 # -- changes -----------------------------------------------------------------------------------

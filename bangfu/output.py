@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from typing import Any
 
@@ -35,16 +36,41 @@ def fail(exc: BangfuError) -> None:
         err(str(exc))
 
 
-def table(rows: list[list[str]], headers: list[str]) -> None:
-    """Columns aligned by display width (a Chinese character takes two cells)."""
+def table(rows: list[list[str]], headers: list[str], fit: tuple[int, ...] = (), from_end: tuple[int, ...] = ()) -> None:
+    """Columns aligned by display width (a Chinese character takes two cells). `fit`: the columns
+    whose values are cut short (…), in turn, until a row fits the terminal's width (80 when there is
+    none); those also in `from_end` keep their end (a nested field's own name) and lose their start."""
     from rich.cells import cell_len
 
     cells = [[printable(str(c)) for c in row] for row in [headers, *rows]]
     widths = [max(cell_len(r[i]) for r in cells) for i in range(len(headers))]
+    for col in fit:
+        room = max(FIT_LEAST, shutil.get_terminal_size().columns - 1 - sum(widths) + widths[col] - 2 * (len(widths) - 1))
+        if widths[col] > room:
+            for row in cells[1:]:
+                row[col] = _cut(row[col], room, col in from_end)
+            widths[col] = max(cell_len(r[col]) for r in cells)
     for n, row in enumerate(cells):
         sys.stdout.write("  ".join(c + " " * (w - cell_len(c)) for c, w in zip(row, widths)).rstrip() + "\n")
         if n == 0:
             sys.stdout.write("  ".join("-" * w for w in widths) + "\n")
+
+
+FIT_LEAST = 16   # cells a cut column keeps however narrow the terminal
+
+
+def _cut(text: str, width: int, keep_end: bool = False) -> str:
+    from rich.cells import cell_len
+
+    if cell_len(text) <= width:
+        return text
+    out, used = [], 1            # (the … takes one cell)
+    for ch in (reversed(text) if keep_end else text):
+        used += cell_len(ch)
+        if used > width:
+            break
+        out.append(ch)
+    return "…" + "".join(reversed(out)) if keep_end else "".join(out) + "…"
 
 
 def unreadable(ledger, record_type: str | None = None) -> None:

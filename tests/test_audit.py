@@ -112,6 +112,20 @@ def test_blame_follows_list_items_not_their_places(demo):
     assert by[("review", 0, "reason")] == removed and by[("review", 1, "reason")] == put_back
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_blame_fits_80_columns_in_the_readers_words(demo, bangfu, monkeypatch, lang):
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", "80")
+    batch = next(b for b in demo.query("batch") if b.get("review"))
+    lines = bangfu("-L", str(demo.path), "--lang", lang, "blame", batch["id"]).stdout.splitlines()
+    assert len(lines) > 30 and max(cell_len(x) for x in lines) <= 80
+    kind = next(x for x in lines if x.startswith(("类型 ", "Record type ")))
+    assert kind.split()[1 if lang == "zh" else 2] == ("发放批次" if lang == "zh" else "payment")
+    approver = next(x for x in lines if x.startswith(("审批.审批人 ", "Approval.Approved by ")))
+    assert approver.count("杨建国") == 2
+
+
 def test_log_diff_blame_from_the_shell(demo, bangfu):
     aid = first(demo, "aid", term="2026-2027-1")
     edit(demo, aid["id"], WANG, amount_fen=aid["amount_fen"] + 1000, notes="补发 10 元")

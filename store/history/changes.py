@@ -251,6 +251,8 @@ def shown(schemas, rtype: str | None, path: tuple, value: Any, names: Names | No
     its name (`names`: the ledger's, when there is one), — when absent."""
     if value is MISSING:
         return "—"
+    if path == ("type",) and isinstance(value, str) and i18n.has(f"audit.rtype.{value}"):
+        return i18n.t(f"audit.rtype.{value}")   # (a record's type in the reader's words: 资助, not aid)
     if isinstance(value, _Resealed):
         return i18n.t("changes.resealed", masked=str(value))
     node = schemas.field(rtype, path) if schemas and rtype in getattr(schemas, "record_types", []) and path else {}
