@@ -88,6 +88,9 @@ class Ledger:
         self.read_only = read_only
         self._index: Index | None = None   # opened on first use (`index`): reading history never needs it
         self._index_ready = False
+        # (records read, records to read) while the index is made from every record, as on the
+        # first opening without a cache (15 s at a million records): the dashboard says how far.
+        self.reading: tuple[int, int] | None = None
         self._schemas: dict[str, Schemas] = {}      # schemas tree id -> Schemas
         self._schemas_at: dict[str, str] = {}       # commit -> schemas tree id
         self._tip: str | None = None
@@ -262,7 +265,10 @@ class Ledger:
             broken: dict[str, str] = {}
             return self._read_all(tree, broken), broken, self._problem
 
-        self._index.move(target, changes_from, everything)
+        try:
+            self._index.move(target, changes_from, everything)
+        finally:
+            self.reading = None
         return tips[-1], (worked_out[0] if worked_out else None)
 
     def _records_tree(self, commit: str) -> str:
@@ -275,6 +281,7 @@ class Ledger:
         they are: the index checks them all at once and asks `_problem` about those that are not
         a record."""
         wanted: list[tuple[str, str]] = []
+        self.reading = (0, 0)   # (listing them)
         listing = self.git.run("ls-tree", "-r", "-z", "--full-tree", records_tree).decode("utf-8", "surrogateescape") \
             if records_tree != EMPTY_TREE else ""
         found = ids.LISTED_RECORD.findall(listing)
@@ -289,11 +296,15 @@ class Ledger:
                     wanted.append((rid, blob))
         del listing, found
         wanted.sort()   # (rows added in the order of their keys: SQLite appends instead of inserting)
-        for (rid, blob), (_sha, data) in zip(wanted, self.git.read_blobs([b for _r, b in wanted])):
+        total = len(wanted)
+        for n, ((rid, blob), (_sha, data)) in enumerate(zip(wanted, self.git.read_blobs([b for _r, b in wanted]))):
+            if not n & 4095:
+                self.reading = (n, total)
             try:
                 yield rid, blob, data.decode("utf-8")
             except UnicodeDecodeError as exc:
                 broken[ids.path_of(rid)] = f"json: {exc}"
+        self.reading = (total, total)   # (the index then sorts its lookups and checks the texts)
 
     @staticmethod
     def _problem(rid: str, text: str) -> str | None:

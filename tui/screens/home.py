@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.message import Message
+from textual.timer import Timer
 from textual.worker import get_current_worker
 from textual.widgets import Header, Static
 
@@ -28,6 +29,7 @@ from ..widgets.conflicts_panel import ConflictsPanel
 from ..widgets.figure_list import Figure, FigureList, bar
 from ..widgets.key_footer import KeyFooter
 from ..widgets.sync_status import SyncStatus
+from ..waiting import EVERY, waiting_lines
 from ..workers import background, settled
 from .base import LedgerScreen
 from .pick import PickScreen
@@ -342,6 +344,8 @@ class HomeScreen(LedgerScreen):
             panel.border_title = Text(i18n.t(f"tui.home.panel_{name}"))
             panel.set_figures([Figure(Text(i18n.t("tui.section.loading"), style="dim"), heading=True)])
         self._term_bar()
+        if not self._shown and self._waiting is None:
+            self._waiting = self.set_interval(EVERY, self._say_waiting)
         if not self._started:
             # (on_mount runs again when the language changes, with the view open on top)
             self._started = True
@@ -360,6 +364,7 @@ class HomeScreen(LedgerScreen):
     term_shown = ""       # the term the bar and the figures are of
     _started = False
     _held = False         # the first figures wait for the school-year view's, opened at the start
+    _waiting: Timer | None = None   # says how far the first figures have come until they are shown
 
     def view_shown(self) -> None:
         """The school-year view opened at the start has painted its figures (or was left before):
@@ -454,6 +459,13 @@ class HomeScreen(LedgerScreen):
         for name in ("plans", "aid"):
             self.query_one(f"#{name}", FigureList).set_figures(failed)
         self._first_figures_done()
+
+    def _say_waiting(self) -> None:
+        if self._shown:
+            self._waiting.stop()
+            return
+        self.query_one("#plans", FigureList).set_figures(
+            [Figure(line, heading=True) for line in waiting_lines(self.ledger, self.term)])
 
     def _first_figures_done(self) -> None:
         """The rest of the start comes second (also when the figures failed): the conflicts panel

@@ -36,6 +36,7 @@ from ..widgets.conflicts_panel import MARK, field_names
 from ..widgets.key_footer import KeyFooter
 from ..widgets.record_detail import RecordDetail
 from ..widgets.record_list import RecordList
+from ..waiting import EVERY, reading_line
 from ..widgets.steady_input import SteadyInput
 from ..workers import background, settled
 from .base import LedgerScreen
@@ -183,6 +184,15 @@ class SectionScreen(LedgerScreen):
         self.list.set_sort(self.sort_column, self.sort_reverse)
         self._update_bar()
         self.reload(set())
+        if not self.ledger.index_loaded:
+            self._waiting = self.set_interval(EVERY, self._say_waiting)
+
+    def _say_waiting(self) -> None:
+        """While the first opening reads every record: how far it has come, in the bar."""
+        if self.ledger.index_loaded and not self.waiting:
+            self._waiting.stop()
+        elif self.waiting:
+            self._update_bar()
 
     def _follow_term(self) -> bool:
         """The school year of the dashboard's term, unless the coordinator chose one here. Whether
@@ -306,7 +316,8 @@ class SectionScreen(LedgerScreen):
         bar.append(i18n.t(f"tui.section.{self.record_type}"), style="bold")
         bar.append("  ")
         if self.waiting:
-            bar.append(i18n.t("tui.section.loading"), style="dim")
+            reading = self.ledger.reading
+            bar.append(reading_line(reading) if reading else i18n.t("tui.section.loading"), style="dim")
         elif self.only is None and self.year is not None:
             bar.append(i18n.t("tui.section.count_year", year=self.year, shown=self.shown, total=self.total))
             if self.unsearched:

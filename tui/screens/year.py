@@ -21,6 +21,7 @@ from store.io import period_report
 from store.rules import calendar as school_calendar
 from store.twinning import units
 
+from ..waiting import EVERY, waiting_lines
 from ..widgets.figure_list import Figure, FigureList
 from ..widgets.key_footer import KeyFooter
 from ..workers import background, settled
@@ -104,6 +105,7 @@ class YearScreen(LedgerScreen):
         self.year = ""
         self.unit: str | None = None
         self.folder = folder or Path.cwd()
+        self._shown = False     # figures on screen: no more saying how far the reading is
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -120,6 +122,18 @@ class YearScreen(LedgerScreen):
             [Figure(Text(i18n.t("tui.section.loading"), style="dim"), heading=True)])
         self._bar()
         self.reload(set())
+        if not self.ledger.index_loaded:
+            self._waiting = self.set_interval(EVERY, self._say_waiting)
+
+    def _say_waiting(self) -> None:
+        """While the first opening reads every record: how far it has come."""
+        if self._shown:
+            self._waiting.stop()
+            return
+        self.query_one("#year-figures", FigureList).set_figures(
+            [Figure(line, heading=True) for line in waiting_lines(self.ledger)])
+        if self.ledger.index_loaded:   # (said once more: no line left saying how far the reading was)
+            self._waiting.stop()
 
     def _bar(self, name: str = "") -> None:
         text = Text(_t("year", year=self.year), style="bold")
@@ -151,6 +165,7 @@ class YearScreen(LedgerScreen):
         if message.figures and self.unit != message.figures.scope.record:
             self.unit = self.bangfu.year_unit = message.figures.scope.record
         self._bar(message.figures.scope.name if message.figures else "")
+        self._shown = True
         self.query_one("#year-figures", FigureList).set_figures(message.lines)
         self.call_after_refresh(self.bangfu.view_shown)   # (the home waits for this first paint)
 

@@ -1,0 +1,141 @@
+"""The first opening of a ledger without its index cache reads every record before any figure can
+be worked out (15 s at a million records, then 20 s for the term's figures): the pages say what is
+being done and how far, as the ledger reports it, and no line of it stays once the records are read.
+The ledger's report is checked against git's own count of the record files; the pages are driven
+with Pilot at 80x24 in Chinese and English, the opening held back by the ledger's own lock."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+import threading
+import time
+
+import pytest
+
+from conftest import git
+from store import Ledger
+from store.core import i18n
+from tui.app import BangfuApp
+from tui.widgets.figure_list import FigureList
+
+TODAY = dt.date(2026, 12, 5)
+
+
+@pytest.fixture
+def uncached(demo_master, tmp_path):
+    """A copy of the demo ledger that has never been opened: no index cache, no remembered figures."""
+    copy = tmp_path / "demo"
+    shutil.copytree(demo_master, copy, symlinks=True)
+    led = Ledger(copy)
+    shutil.rmtree(led.cache_dir, ignore_errors=True)
+    yield led
+    led.close()
+
+
+def test_the_ledger_says_how_far_its_first_reading_has_come(uncached):
+    files = len(git(uncached.path, "ls-tree", "-r", "--name-only", "HEAD", "records").split())
+    assert files > 100
+    assert uncached.reading is None and not uncached.index_loaded
+    reading = uncached._read_all(uncached._records_tree(uncached.git.tip()), {})
+    first = next(reading)
+    assert uncached.reading == (0, files)      # every record file is to be read; none is yet
+    rest = list(reading)
+    assert 1 + len(rest) == files and first[0] < rest[0][0]
+    assert uncached.reading == (files, files)
+    # a real opening: nothing said once the index is made
+    assert Ledger(uncached.path).count() == files
+    opened = Ledger(uncached.path)
+    opened.count()
+    assert opened.reading is None
+
+
+class Held:
+    """The ledger's lock held by another thread, as a long first reading holds it: the pages wait."""
+
+    def __init__(self, ledger) -> None:
+        self.ledger, self.held, self.go = ledger, threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._hold, daemon=True)
+        self.thread.start()
+        assert self.held.wait(10)
+
+    def _hold(self) -> None:
+        with self.ledger._lock:
+            self.held.set()
+            self.go.wait(60)
+
+    def release(self) -> None:
+        self.go.set()
+        self.thread.join(10)
+
+
+async def until(pilot, condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the screen never got there")
+        await pilot.pause(0.05)
+
+
+def plans_panel(app) -> list[str]:
+    return [f.prompt.plain for f in app.home.query_one("#plans", FigureList).figures]
+
+
+def year_figures(app) -> list[str]:
+    return [f.prompt.plain for f in app.screen.query_one("#year-figures", FigureList).figures]
+
+
+def section_bar(app) -> str:
+    return str(app.screen.query_one("#section-bar").render())
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_dashboard_says_how_far_the_first_opening_has_come(uncached, lang):
+    i18n.set_lang(lang)
+    words = {
+        "zh": ("正在读取…", "正在建立索引（首次打开）：已读 4,096 / 10,000 条，40%",
+               "正在建立索引（首次打开）：已读 8,192 / 10,000 条，81%", "只在第一次打开（或索引缓存被删除后）需要。",
+               "正在建立索引（首次打开）：正在列出记录…", "本学期已记录活动"),
+        "en": ("loading…", "making the index (first opening): 4,096 of 10,000 records read, 40%",
+               "making the index (first opening): 8,192 of 10,000 records read, 81%",
+               "Needed only on the first opening (or after the index cache was deleted).",
+               "making the index (first opening): listing the records…", "logged this term"),
+    }[lang]
+
+    async def scenario():
+        held = Held(uncached)
+        app = BangfuApp(uncached, today=TODAY)
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                await until(pilot, lambda: app.screen.id == "home")
+                assert plans_panel(app) == [words[0]]     # nothing read yet: nothing to say how far
+                uncached.reading = (4096, 10000)
+                await until(pilot, lambda: plans_panel(app) == list(words[:2]) + [words[3]])
+                uncached.reading = (8192, 10000)
+                await until(pilot, lambda: plans_panel(app)[1:2] == [words[2]])
+                # the activities page says it in its bar
+                await pilot.press("3")
+                await until(pilot, lambda: app.screen.id == "section-visit" and words[2] in section_bar(app))
+                uncached.reading = (0, 0)
+                await until(pilot, lambda: words[4] in section_bar(app))
+                # and the school-year view, in its figures
+                await pilot.press("1")
+                await until(pilot, lambda: app.screen.id == "home")
+                await pilot.press("v")
+                await until(pilot, lambda: app.screen.id == "year" and year_figures(app) == [words[0], words[4], words[3]])
+                # the lock let go: the real opening reads every record, and the figures and the
+                # list take the place of every line that said how far it had come
+                uncached.reading = None
+                held.release()
+                await until(pilot, lambda: len(year_figures(app)) > 3)
+                assert not any(w in line for line in year_figures(app) for w in words[:5])
+                await pilot.press("escape")
+                await until(pilot, lambda: app.screen.id == "home" and any(words[5] in line for line in plans_panel(app)))
+                assert not any(w in line for line in plans_panel(app) for w in words[:5])
+                await pilot.press("3")
+                await until(pilot, lambda: app.screen.id == "section-visit" and not app.screen.waiting)
+                assert not any(w in section_bar(app) for w in words[:5])
+        finally:
+            held.release()
+
+    asyncio.run(scenario())
