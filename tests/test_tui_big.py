@@ -78,3 +78,64 @@ async def test_fifty_thousand_rows_open_scroll_and_filter(big):
         assert records.scroll_y == records.max_scroll_y and records.highlighted == records.ids[-1]
     # The collector is given back as it was: on, nothing left frozen (tui/heap.py).
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+@pytest.fixture
+def many_plans(tmp_path):
+    """The small ledger with 120 more plans in the term on view: about 600 lines in the plans
+    panel, laid out over several repaints."""
+    from test_tui_app import SHAHE, SHIQIAO, build_ledger, open_ledger, rid
+
+    small = build_ledger(tmp_path / "ledger")
+    with open_ledger(small) as led:
+        for n in range(100, 220):
+            led.put({"id": rid("plan", n), "type": "plan", "schema_version": 1,
+                     "title": f"第{n}号结对帮扶计划（2026—2027学年）", "status": "执行中",
+                     "period": {"start": "2026-09-01", "end": "2027-08-31"},
+                     "parties": [{"school": SHAHE, "role": "帮扶"}, {"school": SHIQIAO, "role": "受帮扶"}],
+                     "targets": [{"key": "sent", "metric": "送教下乡", "comparison": ">=", "value": 10, "unit": "课时",
+                                  "per": "学期"}]})
+    return small
+
+
+@pilot_test
+async def test_a_long_plans_panel_is_laid_out_whole_and_keeps_the_line_in_view(many_plans):
+    """At a million records the plans panel holds 30,000 lines, laid out a few at a time so that the
+    screen keeps being painted: every line comes, in order, and the line the coordinator is on (or
+    the plan asked for) is kept and shown even when it lies past the first lines laid out."""
+    from test_tui_app import open_ledger, rid, section
+    from tui.widgets.figure_list import FigureList
+
+    app = BangfuApp(open_ledger(many_plans), today=TODAY, poll_interval=0.2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = app.home.query_one("#plans", FigureList)
+        await settle(pilot)
+        while panel.option_count < len(panel.figures) or len(panel.figures) < 2:
+            await pilot.pause(0.02)
+        assert len(panel.figures) > 3 * FigureList.CHUNK
+        shown = [panel.get_option_at_index(n).prompt.plain for n in range(panel.option_count)]
+        assert shown == [f.prompt.plain for f in panel.figures]
+        titles = [line for line in shown if line.startswith("第") and "号结对帮扶计划" in line]
+        assert len(titles) == 120
+        # a line far down, then another coordinator's save: the live update keeps it
+        far = max(n for n, f in enumerate(panel.figures) if not f.prompt.plain.startswith(" ")
+                  and f.record_type == "plan")
+        assert far > FigureList.CHUNK
+        panel.highlighted = far
+        wanted = panel.figures[far].ids
+        with open_ledger(many_plans) as other:
+            plan = other.get(rid("plan", 150))
+            other.put({**plan, "title": "第150号结对帮扶计划（改名）"}, base=other.version(rid("plan", 150)))
+        while not any("改名" in f.prompt.plain for f in panel.figures) or panel.option_count < len(panel.figures):
+            await pilot.pause(0.05)
+        assert panel.figures[panel.highlighted].ids == wanted
+        # the last plan asked for from the plans page: highlighted once it is laid out, in view
+        await pilot.press("2")
+        await settle(pilot)
+        last = rid("plan", 219)
+        section(app).list.move_to(last)
+        await pilot.press("p")
+        await settle(pilot)
+        while panel.figures[panel.highlighted or 0].ids != (last,):
+            await pilot.pause(0.02)
+        assert app.focused is panel and panel.scroll_offset.y <= panel.highlighted < panel.scroll_offset.y + panel.size.height

@@ -28,4 +28,6 @@ def reading_line(reading: tuple[int, int]) -> str:
     done, total = reading
     if not total:
         return i18n.t("tui.waiting.listing")
+    if done == total:
+        return i18n.t("tui.waiting.sorting", total=total)
     return i18n.t("tui.waiting.index", done=done, total=total, percent=done * 100 // total)

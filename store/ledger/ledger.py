@@ -1,6 +1,7 @@
 """The ledger: records in git, one commit per change, safe with many writers."""
 from __future__ import annotations
 
+import bisect
 import concurrent.futures
 import contextlib
 import copy
@@ -76,6 +77,33 @@ class Change:
     id: str
     record: dict | None
     base: str | None | _Unset = NEW
+
+
+def _parts(listing: str, size: int = 1 << 20) -> Iterator[tuple[int, int]]:
+    """(start, end) of pieces of about `size` characters of a `git ls-tree -z` listing, each
+    ending after an entry."""
+    start = 0
+    while start < len(listing):
+        end = listing.find("\0", start + size)
+        end = len(listing) if end < 0 else end + 1
+        yield start, end
+        start = end
+
+
+def _sorted_in_slices(entries: list[str], most: int = 20_000) -> list[str]:
+    """`sorted(entries)`, with no one sort longer than `most` entries (a few milliseconds): the
+    entries are shared out by pivots drawn from a sample, then each share is sorted."""
+    if len(entries) <= most:
+        return sorted(entries)
+    sample = sorted(random.sample(entries, min(len(entries), 16 * (len(entries) // most + 1))))
+    pivots = sample[16::16]
+    shares: list[list[str]] = [[] for _ in range(len(pivots) + 1)]
+    for entry in entries:
+        shares[bisect.bisect(pivots, entry)].append(entry)
+    out: list[str] = []
+    for share in shares:
+        out += sorted(share)
+    return out
 
 
 class Ledger:
@@ -280,26 +308,34 @@ class Ledger:
         at once); files that are not at a record's path go into `broken`. The texts are stored as
         they are: the index checks them all at once and asks `_problem` about those that are not
         a record."""
-        wanted: list[tuple[str, str]] = []
+        # A dashboard's event loop runs beside this, in another thread: no one call may hold the
+        # interpreter long. At 1M, one match over the 100 MB listing held it 1.1-1.5 s and one sort
+        # of the ids 0.6-1.1 s, and no frame was painted meanwhile: the listing is matched a
+        # megabyte at a time and the ids sorted a slice at a time (`_sorted_in_slices`).
+        by_type: dict[str, list[str]] = {}
         self.reading = (0, 0)   # (listing them)
         listing = self.git.run("ls-tree", "-r", "-z", "--full-tree", records_tree).decode("utf-8", "surrogateescape") \
             if records_tree != EMPTY_TREE else ""
-        found = ids.LISTED_RECORD.findall(listing)
+        found = [hit for part in _parts(listing) for hit in ids.LISTED_RECORD.findall(listing, *part)]
         if len(found) == listing.count("\0"):
-            wanted = [(rid, blob) for blob, _type, rid in found]
+            for blob, rtype, rid in found:
+                by_type.setdefault(rtype, []).append(f"{rid} {blob}")
         else:   # a file that is not at a record's path: go one by one to name it
             for path, blob in self.git.ls_tree(records_tree, ""):
                 rid = ids.id_from_path(f"{RECORDS}/{path}", check_shard=False)
                 if rid is None:
                     broken[f"{RECORDS}/{path}"] = "path"
                 else:
-                    wanted.append((rid, blob))
+                    by_type.setdefault(rid.partition("-")[0], []).append(f"{rid} {blob}")
         del listing, found
-        wanted.sort()   # (rows added in the order of their keys: SQLite appends instead of inserting)
+        wanted: list[str] = []
+        for rtype in sorted(by_type):   # (rows added in the order of their keys: SQLite appends instead of inserting)
+            wanted += _sorted_in_slices(by_type.pop(rtype))
         total = len(wanted)
-        for n, ((rid, blob), (_sha, data)) in enumerate(zip(wanted, self.git.read_blobs([b for _r, b in wanted]))):
+        for n, (entry, (_sha, data)) in enumerate(zip(wanted, self.git.read_blobs([e[-40:] for e in wanted]))):
             if not n & 4095:
                 self.reading = (n, total)
+            rid, _, blob = entry.partition(" ")
             try:
                 yield rid, blob, data.decode("utf-8")
             except UnicodeDecodeError as exc:

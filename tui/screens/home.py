@@ -25,11 +25,11 @@ from store.core.money import yuan
 from store.core.text import printable
 
 from ..commands import HomeCommands
+from ..waiting import EVERY, waiting_lines
 from ..widgets.conflicts_panel import ConflictsPanel
 from ..widgets.figure_list import Figure, FigureList, bar
 from ..widgets.key_footer import KeyFooter
 from ..widgets.sync_status import SyncStatus
-from ..waiting import EVERY, waiting_lines
 from ..workers import background, settled
 from .base import LedgerScreen
 from .pick import PickScreen
@@ -443,8 +443,7 @@ class HomeScreen(LedgerScreen):
         if self._wanted_plan:
             for n, figure in enumerate(panel.figures):
                 if figure.record_type == "plan" and figure.ids == (self._wanted_plan,):
-                    panel.highlighted = n
-                    panel.scroll_to_highlight(top=True)
+                    panel.show(n)
                     self.set_focus(panel)
                     break
             self._wanted_plan = None

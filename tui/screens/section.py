@@ -32,11 +32,11 @@ from store.rules import calendar
 from ..columns import COLUMNS, DEFAULT_SORT, Column
 from ..commands import SectionCommands
 from ..listing import Listing, yearly
+from ..waiting import EVERY, reading_line
 from ..widgets.conflicts_panel import MARK, field_names
 from ..widgets.key_footer import KeyFooter
 from ..widgets.record_detail import RecordDetail
 from ..widgets.record_list import RecordList
-from ..waiting import EVERY, reading_line
 from ..widgets.steady_input import SteadyInput
 from ..workers import background, settled
 from .base import LedgerScreen

@@ -53,17 +53,46 @@ class FigureList(OptionList):
 
     def set_figures(self, figures: list[Figure]) -> None:
         """Replace the lines, keeping the highlighted line where it was (a live update must
-        not move the user)."""
+        not move the user). The lines are laid out a few hundred at a time, a repaint between:
+        at a million records the plans panel holds 30,000 of them, and laying them out at once held
+        the screen still for 1.1 s."""
         keep = self.highlighted
         self.figures = figures
         self.clear_options()
-        self.add_options([Option(f.prompt, id=str(n), disabled=f.heading) for n, f in enumerate(figures)])
-        if figures:
-            if keep is not None and keep < len(figures) and not figures[keep].heading:
-                self.highlighted = keep
-            else:
-                first = next((n for n, f in enumerate(figures) if not f.heading), None)
-                self.highlighted = first
+        self._adding = figures
+        if keep is None or keep >= len(figures) or figures[keep].heading:
+            keep = next((n for n, f in enumerate(figures) if not f.heading), None)
+        self._wanted = keep
+        self._add_some(figures)
+
+    def show(self, n: int) -> None:
+        """Highlight line `n` at the top of the panel (once it is laid out)."""
+        self._wanted, self._wanted_top = n, True
+        self._highlight_wanted()
+
+    CHUNK = 150       # lines laid out between two repaints (about 30 ms on a quiet machine)
+    _adding: list[Figure] = []
+    _wanted: int | None = None
+    _wanted_top = False
+
+    def _add_some(self, figures: list[Figure]) -> None:
+        if figures is not self._adding:
+            return   # newer figures took their place
+        done = self.option_count
+        self.add_options([Option(f.prompt, id=str(n), disabled=f.heading)
+                          for n, f in enumerate(figures[done:done + self.CHUNK], done)])
+        self._highlight_wanted()
+        if self.option_count < len(figures):
+            self.call_after_refresh(self._add_some, figures)
+        else:
+            self._adding = []
+
+    def _highlight_wanted(self) -> None:
+        if self._wanted is not None and self._wanted < self.option_count:
+            self.highlighted = self._wanted
+            if self._wanted_top:
+                self.scroll_to_highlight(top=True)
+            self._wanted, self._wanted_top = None, False
 
     @on(OptionList.OptionSelected)
     def _open(self, event: OptionList.OptionSelected) -> None:
