@@ -372,6 +372,15 @@ def test_an_adjustment_reads_by_names(demo, bangfu):
     assert "approved payment batch" in english and "(1 commit checked) (after " in english
 
 
+def test_closing_a_term_reads_in_the_readers_words(demo, bangfu):
+    led = str(demo.path)
+    assert bangfu("-L", led, "close-term", "2025-2026-2").returncode == 0
+    line = bangfu("-L", led, "log").stdout.splitlines()[0]
+    assert line.endswith("[学期结账]  台账：学期结账 2025-2026-2")
+    english = bangfu("-L", led, "--lang", "en", "log").stdout.splitlines()[0]
+    assert english.endswith("[close term]  ledger: close term 2025-2026-2")
+
+
 def test_terms_close_at_their_end():
     d = audit.dt.date
     assert audit.term_end("2024-2025-1") == d(2025, 1, 31) and audit.term_end("2024-2025-2") == d(2025, 8, 31)

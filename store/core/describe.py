@@ -125,6 +125,8 @@ def readable(title: str, action: str = "") -> str:
     words = "、".join(i18n.t(f"audit.rtype.{t}") for t in types) if i18n.lang() == "zh" else \
         "/".join(i18n.t(f"audit.rtype.{t}") for t in types)
     first, _, after = rest.partition(" ")
+    if action and "-" in action and rest.startswith(action.replace("-", " ") + " "):
+        first, after = action, rest[len(action) + 1:]      # (`ledger: close term 2025-2026-2`)
     if action and first == action and i18n.has(f"audit.trailer.{action}"):
         many = re.fullmatch(r"(\d+) records?(?: from (.+))?", after)
         if many:
