@@ -127,7 +127,7 @@ def test_a_paid_batch_payment_is_corrected_with_set_adjust(capsys, ledger, count
     aid = made[0]["id"]
     L = ("-L", str(ledger.path))
     code, _, err = run(capsys, *L, "set", aid, "voucher=YH-2")
-    assert code == 1 and f"这笔发放属于发放批次 {batch['id']}（校长 周明 于 2026-09-25 审批），不能再改或删除" in err
+    assert code == 1 and f"这笔发放属于发放批次 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×2 1,250.00元（校长 周明 于 2026-09-25 审批），不能再改或删除" in err
     assert ledger.get(aid)["voucher"] == "YH-1"
     code, _, err = run(capsys, *L, "set", aid, "voucher=YH-2", "--adjust", "银行退票后重发", "--approver", "县资助中心 王主任")
     assert code == 0, err

@@ -356,6 +356,9 @@ def test_an_adjustment_reads_by_names(demo, bangfu):
                 and demo.get(a["student"])["name"] == "马国庆" and a["programme"] == "义务教育寄宿生生活补助")
     before = demo.tip
     led = str(demo.path)
+    refused = bangfu("-L", led, "set", paid["id"], "voucher=HY4-更正-01")
+    assert refused.returncode == 1 and "batch-" not in refused.stderr
+    assert "发放批次 海原四中 2026-2027-1 义务教育寄宿生生活补助 ×5 3,375.00元（杨建国 于 2026-10-15 审批）" in refused.stderr
     done = bangfu("-L", led, "set", paid["id"], "voucher=HY4-更正-01", "--adjust", "凭证号录错，按银行回单更正",
                   "--approver", "杨建国")
     assert done.returncode == 0, done.stderr

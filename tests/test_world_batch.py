@@ -193,7 +193,7 @@ def test_a_payment_of_an_approved_batch_changes_only_with_an_adjustment(ledger, 
         ledger.put({**aid, "amount_fen": 60_000}, base=ledger.version(aid["id"]))
     [finding] = caught.value.findings
     assert finding.rule == "rule.batch_payment_locked" and finding.record == aid["id"]
-    assert f"这笔发放属于发放批次 {approved}（校长 周明 于 2026-09-25 审批），不能再改或删除" in finding.text()
+    assert f"这笔发放属于发放批次 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×2 1,250.00元（校长 周明 于 2026-09-25 审批），不能再改或删除" in finding.text()
     with pytest.raises(InvalidRecord):
         ledger.delete(aid["id"], reason="多发")
     # With the adjustment record naming it, in the same commit: through, and the reason is kept.
@@ -333,7 +333,7 @@ def test_the_hub_refuses_an_edit_of_a_paid_batch_pushed_with_plain_git(tmp_path)
     path.write_bytes(canonical.dumps({**json.loads(path.read_text(encoding="utf-8")), "amount_fen": 70_000}))
     subprocess.run(["git", "commit", "-qam", "手工修改"], cwd=work, check=True)
     pushed = subprocess.run(["git", "push", "origin", "main"], cwd=work, capture_output=True, text=True)
-    assert pushed.returncode != 0 and f"这笔发放属于发放批次 {batch['id']}" in pushed.stderr
+    assert pushed.returncode != 0 and "这笔发放属于发放批次 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×2 1,250.00元" in pushed.stderr
     site.close()
 
 
