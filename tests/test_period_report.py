@@ -522,3 +522,19 @@ def test_every_line_of_the_year_view_and_the_report_overview_counted_by_hand(led
     assert [(k.kind, k.count, k.hours, k.person_times) for k in f.kinds] == [
         ("互访", 1, 0, 0), ("送教下乡", 2, 10, 0), ("专题讲座", 1, 0, 0), ("挂职", 1, 0, 1), ("支教", 2, 0, 3),
         ("捐赠", 2, 0, 0)]
+
+
+def test_a_yearly_target_counts_once_in_the_year(demo):
+    """The demo's 六安市叶集区 in 2026-2027, by hand from its two plans on 2026-12-05: 城关中学→三元中学
+    has four targets a month or a term (visits every month, 送教, lectures, joint meetings) and three
+    a school year (支教 1 人: 韦志刚, met; 辍学率 0.51 % ≤ 2 %, met; 培训率 62.5 % of 85 %, open);
+    三元中学→梓园小学 two a month or a term (互访 every month, 家访) and one a year (挂职, open: 程立伟's
+    is short). Autumn: both monthly targets missed, the four others open; spring: no month in session
+    yet for the monthly ones, the four others open. Met 2, missed 2, open 4 + 4 + 2 = 10."""
+    f = P.figures(demo, P.period_of(year="2026-2027"), "county", "unit-01M7W4VN1T0000000000000004",
+                  dt.date(2026, 12, 5))
+    met = sorted(t.key for _p, _term, t in f.targets() if t.met is True)
+    missed = [t.key for _p, _term, t in f.targets() if t.met is False and not t.open]
+    running = [t.key for _p, _term, t in f.targets() if t.open]
+    assert (met, missed, len(running)) == (["dropout", "secondment"], ["monthly-visit", "monthly-visit"], 10)
+    assert "量化指标（按学期计）达标 2 项，未达标 2 项，进行中 10 项" in summary.draft(f)

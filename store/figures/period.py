@@ -241,7 +241,19 @@ class PeriodFigures:
         return sum(len(s.people) for s in self.secondments)
 
     def targets(self) -> list[tuple[PlanFigures, PlanProgress, targets.TargetProgress]]:
-        return [(p, term, t) for p in self.plans for term in p.terms for t in term.targets]
+        """Each target for each stretch it is counted over: a month's or a term's in each term, a school
+        year's once a year and a whole plan's once, at the latest term (whose figure covers the most):
+        支教 ≥ 1 人/学年 met is one target met, not one per term."""
+        out: dict[tuple, tuple[PlanFigures, PlanProgress, targets.TargetProgress]] = {}
+        for p in self.plans:
+            for term in p.terms:
+                year = term.start.year - (term.start.month < 9)
+                for t in term.targets:
+                    stretch = {"学年": (year,), "全程": ()}.get(t.per, (term.start,))
+                    key = (p.plan, t.key, t.per, *stretch)
+                    out.pop(key, None)
+                    out[key] = (p, term, t)
+        return list(out.values())
 
 
 def _date(value: object) -> dt.date | None:

@@ -30,6 +30,15 @@ def _list(items: list[str]) -> str:
     return i18n.listing(items)
 
 
+def _missed(p, term, t) -> str:
+    """A target missed, in the stretch it counts over: a term, a school year, the plan."""
+    if t.per == "全程":
+        return T("missed_plan", plan=p.title, target=t.label)
+    if t.per == "学年":
+        return T("missed_year", plan=p.title, target=t.label, year=term_of(term.start)[:9])
+    return T("missed", plan=p.title, target=t.label, term=term_of(term.start))
+
+
 def draft(f: PeriodFigures) -> str:
     n = f.names
     md = lambda x: str(x).replace("\n", " ")  # noqa: E731  (a line of text stays one line)
@@ -88,7 +97,7 @@ def draft(f: PeriodFigures) -> str:
 
     L += [f"## {T('h_problems')}", ""]
     # (a target is missed term by term: the term says which of its lines is which)
-    L += [f"- {md(T('missed', plan=p.title, target=t.label, term=term_of(term.start)))}" for p, term, t in missed]
+    L += [f"- {md(_missed(p, term, t))}" for p, term, t in missed]
     L += [f"- {md(T('short', names=s.names, kind=s.kind))}" for s in f.secondments if s.short]
     L += [f"- {md(T('gap', what=period_report.T('what_' + g.kind), name=n.get(g.record, g.record), months=_list(list(g.empty_months))))}"
           for g in f.gaps if g.empty_months]
