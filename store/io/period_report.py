@@ -127,8 +127,10 @@ def sections(f: PeriodFigures) -> list[Table]:
     rows = []
     for p, term, t in f.targets():
         s = term_report.shortfall(t, [], [])
-        rows.append([p.title, term.start.isoformat()[:7] + "—" + term.end.isoformat()[:7], s.text,
-                     *term_report.actual_and_result(s)])
+        when = T("when_plan") if t.per == "全程" else \
+            T("when_year", year=f"{term.start.year - (term.start.month < 9)}-{term.start.year + (term.start.month >= 9)}") \
+            if t.per == "学年" else term.start.isoformat()[:7] + "—" + term.end.isoformat()[:7]
+        rows.append([p.title, when, s.text, *term_report.actual_and_result(s)])
     out.append(Table(T("targets"), [T("col_plan"), T("col_when"), T("col_target"), T("col_actual"), T("col_result"),
                                     T("col_gap")], rows))
     out.append(Table(T("kinds"), [T("col_kind"), T("col_count"), T("col_hours"), T("col_times")],
