@@ -1,8 +1,10 @@
 """Record folder layouts: git's own cost of a sync, of reading every record and of moving to a
 deeper layout, for the same ledger's records laid out in folders of one or two levels.
 
-    .venv/bin/python bench/bench_layout.py [--records 1000000] [--layouts XX,XX/Y,XX/YY] [--repeat 1]
-                                           [--work /tmp/bangfu-layout] [--bench /tmp/bangfu-bench]
+    nice .venv/bin/python bench/bench_layout.py [--records 1000000] [--layouts XX,XX/Y,XX/YY,XX/Y/Z]
+                 [--repeat 2] [--changes 1000 --shared 100] [--work /tmp/bangfu-layout] [--bench /tmp/bangfu-bench]
+    nice .venv/bin/python bench/bench_layout.py --records 1000 --changes 150 --shared 20 --repeat 3
+    (the 1k ledger has 377 visits: 1,000 changes at each site do not fit)
 
 Measurement for a design decision (issue 18): the store's layout is `records/<type>/XX/<id>.json`
 (`store.core.ids.path_of`), XX the first two hex digits of sha1(id). At 1M records each XX folder of
@@ -28,7 +30,8 @@ For each layout, with git's own commands only (git's floor: what Bangfu's sync c
   into `git cat-file --batch`.
 
 Every repository is a `git clone --bare --shared` or a new object folder under --work (removed at the
-end); automatic gc is off in them so that it does not land inside a timed step. Table on stdout,
+end); automatic gc is off in them so that it does not land inside a timed step, and an alternate
+offers no refs (see `main`). Table on stdout,
 JSON in bench/results/bench_layout-<records>.json.
 """
 from __future__ import annotations
@@ -358,7 +361,7 @@ def tables(payload: dict) -> None:
                   _s(s["push_wall_s"], s["push_cpu_s"]), _mib(s["push_bytes"]),
                   _s(s["fetch_wall_s"], s["fetch_cpu_s"]), _s(s["merge_tree_wall_s"], s["merge_tree_cpu_s"]),
                   _s(s["commit_wall_s"], s["commit_cpu_s"]), _s(s["push_back_wall_s"], s["push_back_cpu_s"]),
-                  _s(s["sync_wall_s"], s["sync_cpu_s"]), s["unmerged"]]
+                  _s(s["sync_wall_s"], s["sync_cpu_s"]), int(s["unmerged"])]
                  for r in results for s in [r["sync"]]])
     print("\nreading every record, and the migration commit (once per ledger)")
     print_table(["layout", "ls-tree -r", "ls-tree -r | cat-file --batch", "migration: build",
@@ -373,10 +376,10 @@ def tables(payload: dict) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, default=1_000_000)
-    ap.add_argument("--layouts", default="XX,XX/Y,XX/YY")
+    ap.add_argument("--layouts", default=",".join(LAYOUTS))
     ap.add_argument("--changes", type=int, default=1000)
     ap.add_argument("--shared", type=int, default=100)
-    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--bench", type=Path, default=Path("/tmp/bangfu-bench"), help="where the generated ledgers are")
     ap.add_argument("--work", type=Path, default=Path("/tmp/bangfu-layout"))
     ap.add_argument("--table", type=Path, help="print the tables of a JSON this bench wrote, and stop")
@@ -390,10 +393,18 @@ def main() -> None:
     work = opts.work / str(opts.records)
     work.mkdir(parents=True, exist_ok=True)
     gitconfig = opts.work / "gitconfig"
+    # The copies share the ledger's objects through alternates, and git takes an alternate's refs
+    # for history the repository has: every push, fetch and connectivity check would then walk the
+    # ledger's tip (the old layout, every record at another path) against the new layout's trees,
+    # seconds no hub or site pays. alternateRefsCommand = true: an alternate offers no refs.
     gitconfig.write_text("[user]\n\tname = bench\n\temail = bench@example.cn\n[gc]\n\tauto = 0\n"
-                         "[receive]\n\tautogc = false\n[maintenance]\n\tauto = false\n")
+                         "[receive]\n\tautogc = false\n[maintenance]\n\tauto = false\n"
+                         "[core]\n\talternateRefsCommand = true\n")
     os.environ.update({"GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1"})
     tip = git("rev-parse", "main", cwd=ledger).decode().strip()
+    visits = len(git("ls-tree", "-r", "--name-only", tip, "records/visit", cwd=ledger).splitlines())
+    if visits < 2 * opts.changes - opts.shared:
+        raise SystemExit(f"{visits} visits: too few for {opts.changes} changes at each site, {opts.shared} shared")
     started, load = time.time(), os.getloadavg()
     results = [run_layout(name, ledger, tip, work, opts.changes, opts.shared, opts.repeat)
                for name in opts.layouts.split(",")]
