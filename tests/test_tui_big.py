@@ -129,6 +129,14 @@ async def test_a_long_plans_panel_is_laid_out_whole_and_keeps_the_line_in_view(m
         while not any("改名" in f.prompt.plain for f in panel.figures) or panel.option_count < len(panel.figures):
             await pilot.pause(0.05)
         assert panel.figures[panel.highlighted].ids == wanted
+        # a wider terminal: the lines are laid out again at its width, the same line kept
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause()
+        while panel.option_count < len(panel.figures):
+            await pilot.pause(0.02)
+        assert panel.figures[panel.highlighted].ids == wanted
+        assert [panel.get_option_at_index(n).prompt.plain for n in range(panel.option_count)] == \
+            [f.prompt.plain for f in panel.figures]
         # the last plan asked for from the plans page: highlighted once it is laid out, in view
         await pilot.press("2")
         await settle(pilot)

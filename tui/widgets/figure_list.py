@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
@@ -38,6 +38,10 @@ class Figure:
 
 class FigureList(OptionList):
     KEYS = [Binding("enter", "select", "tui.key.open", id="bangfu.figures.open")]
+    CHUNK = 150       # lines laid out between two repaints (about 30 ms on a quiet machine)
+    _adding: list[Figure] = []       # the figures being laid out
+    _wanted: int | None = None       # the line to highlight once it is laid out
+    _wanted_top = False              # ... and to show at the top
 
     class Open(Message):
         """The user asked to see the records behind a figure."""
@@ -56,7 +60,7 @@ class FigureList(OptionList):
         not move the user). The lines are laid out a few hundred at a time, a repaint between:
         at a million records the plans panel holds 30,000 of them, and laying them out at once held
         the screen still for 1.1 s."""
-        keep = self.highlighted
+        keep = self.highlighted if self._wanted is None else self._wanted   # (one not laid out yet)
         self.figures = figures
         self.clear_options()
         self._adding = figures
@@ -65,15 +69,15 @@ class FigureList(OptionList):
         self._wanted = keep
         self._add_some(figures)
 
+    def _on_resize(self, event: events.Resize) -> None:
+        # At another width Textual lays every line out again, at once: here, a few at a time.
+        if self.option_count > self.CHUNK:
+            self.set_figures(self.figures)
+
     def show(self, n: int) -> None:
         """Highlight line `n` at the top of the panel (once it is laid out)."""
         self._wanted, self._wanted_top = n, True
         self._highlight_wanted()
-
-    CHUNK = 150       # lines laid out between two repaints (about 30 ms on a quiet machine)
-    _adding: list[Figure] = []
-    _wanted: int | None = None
-    _wanted_top = False
 
     def _add_some(self, figures: list[Figure]) -> None:
         if figures is not self._adding:
