@@ -36,6 +36,7 @@ from .screens.section import SectionScreen
 from .settings import Settings, View
 from .heap import Collector
 from .workers import LedgerChanged, WorkerFailed, background, crash_log, error_text
+from . import wide_chars
 
 SECTIONS_GROUP = Binding.Group("tui.key.sections", compact=True)
 
@@ -163,6 +164,19 @@ class BangfuApp(KeysInOrder, App[int]):
         if self.read_only:
             parts += [Content("  "), Content(f" {i18n.t('tui.read_only')} ").stylize("bold reverse $warning")]
         return Content.assemble(*parts)
+
+    # -- screens -----------------------------------------------------------------
+    # Every screen the app shows comes through here before it starts (pages, dialogs, Textual's own
+    # command palette): each is given a compositor that keeps Chinese text whole under overlays.
+    def get_screen(self, screen, screen_class=None):
+        found = super().get_screen(screen, screen_class)
+        wide_chars.fit(found)
+        return found
+
+    def get_default_screen(self):
+        screen = super().get_default_screen()
+        wide_chars.fit(screen)
+        return screen
 
     # -- live updates ------------------------------------------------------------
     start_notice: str | None = None   # said once open (what the command printed is hidden behind the screen)
