@@ -166,17 +166,13 @@ class BangfuApp(KeysInOrder, App[int]):
         return Content.assemble(*parts)
 
     # -- screens -----------------------------------------------------------------
-    # Every screen the app shows comes through here before it starts (pages, dialogs, Textual's own
-    # command palette): each is given a compositor that keeps Chinese text whole under overlays.
+    # Every screen the app shows comes through here before it starts (the pages, each a mode; the
+    # dialogs; Textual's own command palette): each is given a compositor that keeps Chinese text
+    # whole under overlays (tui/wide_chars.py).
     def get_screen(self, screen, screen_class=None):
         found = super().get_screen(screen, screen_class)
         wide_chars.fit(found)
         return found
-
-    def get_default_screen(self):
-        screen = super().get_default_screen()
-        wide_chars.fit(screen)
-        return screen
 
     # -- live updates ------------------------------------------------------------
     start_notice: str | None = None   # said once open (what the command printed is hidden behind the screen)

@@ -11,9 +11,11 @@ out as one piece, and the stretches it covers stay taken so that no widget below
 widget below still loses the half of a character that lies under the overlay's edge (its other half
 becomes a space, as before: the overlay neither moves nor loses a cell).
 
-Partial updates (only what changed is sent to the terminal) write the same pieces; a piece is sent
-from its start, and where the update stops inside a double-width character the whole character is
-sent (a half would be a space on the terminal, and it would wipe the character's other half).
+Partial updates (only what changed is sent to the terminal) write the same pieces. The widgets
+they leave out still take their stretches of the lines sent, so that a joined piece never reaches
+over one of them; a piece is sent from its start, and where the update stops inside a double-width
+character the whole character is sent (a half would be a space on the terminal, and it would wipe
+the character's other half).
 
 Written against Textual's private compositor (`_render_chops`, `render_partial_update`, ChopsUpdate)
 of TEXTUAL_VERSION; tests/test_tui_wide_chars.py fails on any other version, to be looked at again
@@ -45,24 +47,28 @@ class WholeCharsCompositor(Compositor):
         done: set[int] = set()     # lines with stretches marked _TAKEN or _UNSEEN
         overlaps = crop.overlaps
         intersection = Region.intersection
+        crop_top, crop_bottom = crop.y, crop.bottom
 
         # Widgets come topmost first: the first piece over a stretch wins it. In a partial update
         # the widgets outside the crop are not rendered, but they still take their stretches of the
         # lines updated, so that a joined piece never reaches over a widget above it.
         for widget, (region, clip) in self.visible_widgets.items():
+            if not overlaps(clip):
+                top, bottom = max(region.y, clip.y, crop_top), min(region.bottom, clip.bottom, crop_bottom)
+                if top < bottom:
+                    first_cut, last_cut = intersection(region, clip).column_span
+                    for y in range(top, bottom):
+                        if is_rendered_line(y):
+                            line = chops[y]
+                            for cut in cuts[y]:
+                                if first_cut <= cut < last_cut and line[cut] is None:
+                                    line[cut] = _UNSEEN
+                                    done.add(y)
+                continue
             render_region = intersection(region, clip)
             if not render_region:
                 continue
             first_cut, last_cut = render_region.column_span
-            if not overlaps(clip):
-                for y in render_region.line_range:
-                    if is_rendered_line(y):
-                        line = chops[y]
-                        for cut in cuts[y]:
-                            if first_cut <= cut < last_cut and line[cut] is None:
-                                line[cut] = _UNSEEN
-                                done.add(y)
-                continue
             render_x = render_region.x
             strips = widget.render_lines(Region(render_x - region.x, render_region.y - region.y,
                                                 render_region.width, render_region.height))
@@ -71,19 +77,28 @@ class WholeCharsCompositor(Compositor):
                     continue
                 line = chops[y]
                 line_cuts = [cut for cut in cuts[y] if last_cut >= cut >= first_cut]
-                wins = [line[cut] is None for cut in line_cuts[:-1]]
-                # Divided only where this widget's ownership changes.
-                starts = [line_cuts[0], *(line_cuts[n] for n in range(1, len(wins)) if not wins[n - 1] & wins[n])]
-                pieces = strip.divide([cut - render_x for cut in (*starts[1:], last_cut)])
+                if len(line_cuts) == 2:     # a single stretch (most lines): as Textual does it
+                    if line[first_cut] is None:
+                        for piece in strip.divide((last_cut - render_x,)):
+                            line[first_cut] = piece
+                    continue
+                # Divided only where this widget's ownership changes: a stretch it wins right
+                # after one it won joins that one's piece.
+                starts: list[int] = []
+                joined: list[int] = []
+                won_last = False
+                for cut in line_cuts[:-1]:
+                    won = line[cut] is None
+                    (joined if won and won_last else starts).append(cut)
+                    won_last = won
+                pieces = strip.divide([cut - render_x for cut in starts[1:]] + [last_cut - render_x])
                 for start, piece in zip(starts, pieces):
                     if line[start] is None:
                         line[start] = piece
-                if len(starts) < len(wins):
+                if joined:
                     done.add(y)
-                    kept = set(starts)
-                    for cut, won in zip(line_cuts, wins):
-                        if won and cut not in kept:
-                            line[cut] = _TAKEN
+                    for cut in joined:
+                        line[cut] = _TAKEN
         for y in done:
             line = chops[y]
             for cut, piece in list(line.items()):
