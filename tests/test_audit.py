@@ -384,6 +384,19 @@ def test_closing_a_term_reads_in_the_readers_words(demo, bangfu):
     assert english.endswith("[close term]  ledger: close term 2025-2026-2")
 
 
+def test_changes_read_in_the_order_of_the_form(demo, bangfu):
+    """Fields in the order the record's form has them (校名 before 学段, a period's start before its
+    end), a list of words as words (特殊群体：建档立卡、脱贫户), not as stored (sorted keys, JSON)."""
+    text = bangfu("-L", str(demo.path), "changes", "--type", "school", "--type", "measurement", "--type",
+                  "student").stdout
+    school = text.split("  学校 叶集区第五小学 ", 1)[1].split("\n  ", 1)[0]
+    titles = [line.split("：", 1)[0].strip() for line in text.split("  学校 叶集区第五小学 ", 1)[1].splitlines()[1:9]]
+    assert titles == ["校名", "简称", "学段", "县（区）", "乡镇", "所属单位", "城乡类别", "规模"], school
+    assert "测量期间：— → （开始 2026-09-01，结束 2026-11-30）" in text
+    assert "特殊群体：— → 建档立卡、孤儿" in text
+    assert '["' not in text
+
+
 def test_terms_close_at_their_end():
     d = audit.dt.date
     assert audit.term_end("2024-2025-1") == d(2025, 1, 31) and audit.term_end("2024-2025-2") == d(2025, 8, 31)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from store.core import ids
-from store.history.changes import Commit, field_changes, masked_at, overlaps, parse, protected_root, resolve, walk
+from store.history.changes import (Commit, field_changes, form_order, masked_at, overlaps, parse, protected_root,
+                                   resolve, walk)
 from store.core.diff import FieldChange, flatten, value_at
 from store.core.errors import RecordNotFound, UnreadableRecord
 
@@ -121,9 +122,10 @@ def blame(ledger, record_id: str) -> list[Blamed]:
     if current is None:
         raise RecordNotFound(record=record_id)
     history = list(reversed(versions(ledger, record_id)))  # oldest first
-    shown = _leaves(current, ledger.schemas())
+    schemas = ledger.schemas()
+    shown = _leaves(current, schemas)
     out = []
-    for path, value in shown.items():
+    for path, value in sorted(shown.items(), key=lambda kv: form_order(schemas, current.get("type"), kv[0])):
         item = next((i for i, part in enumerate(path) if isinstance(part, int)), None)
         last = None
         if item is not None:

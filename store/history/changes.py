@@ -165,6 +165,7 @@ def field_changes(old: dict | None, new: dict | None, schemas=None) -> list[Fiel
     rtype = (new or old or {}).get("type")
     if not schemas or rtype not in getattr(schemas, "record_types", []):
         return changes
+    changes.sort(key=lambda fc: form_order(schemas, rtype, fc.path))
     protected = schemas.protected.get(rtype, [])
     if not protected:
         return changes
@@ -182,6 +183,19 @@ def field_changes(old: dict | None, new: dict | None, schemas=None) -> list[Fiel
             else:  # same mask, new sealed value: say so without showing either
                 out.append(FieldChange(root, a, _Resealed(b)))
     return out
+
+
+def form_order(schemas, rtype: str, path: tuple) -> tuple:
+    """Where a field stands in the record's form (its schema's order), for showing fields in the
+    order people fill them rather than the stored (alphabetical) one."""
+    rank = []
+    for i, part in enumerate(path):
+        if isinstance(part, int):
+            rank.append(part)
+            continue
+        keys = list(schemas.field(rtype, path[:i]).get("properties", {}))
+        rank.append(keys.index(part) if part in keys else len(keys))
+    return tuple(rank)
 
 
 class _Resealed(str):
@@ -280,6 +294,9 @@ def shown(schemas, rtype: str | None, path: tuple, value: Any, names: Names | No
         if len(value) > SHOWN_ITEMS:
             items.append(i18n.t("changes.more_items", count=len(value)))
         return "; ".join(items) if i18n.lang() == "en" else "；".join(items)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        words = [shown(schemas, rtype, (*path, n), v, names) for n, v in enumerate(value)]   # (特殊群体：建档立卡、孤儿)
+        return i18n.listing(words)
     return cleartext.mask_text(json.dumps(value, ensure_ascii=False, sort_keys=True))
 
 
@@ -289,7 +306,7 @@ SHOWN_ITEMS = 5
 def _object(schemas, rtype: str | None, path: tuple, value: dict, names: Names | None) -> str:
     """An object within a record (a payee of a batch) as its fields read: 学生 … 金额 490.00."""
     parts = []
-    for key, item in value.items():
+    for key, item in sorted(value.items(), key=lambda kv: form_order(schemas, rtype, (*path, kv[0]))):
         node = schemas.field(rtype, (*path, key))
         title = i18n.title(node.get("title") or key) if node else key
         parts.append(f"{title} {shown(schemas, rtype, (*path, key), item, names)}")
