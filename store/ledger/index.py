@@ -39,6 +39,7 @@ BULK = 512          # a query answering more rows than this reads them for a lis
 PAGE = 2000         # rows read at a time by a walk over many records
 TEXTS_LATER = 1000  # a save remaking more search texts than this leaves them to the text index's builder
 TEXT_PAGE = 200     # search texts made in one transaction (a tenth of a second at 1M: a save or a search waits no longer)
+TEXTS_BROUGHT = TEXT_PAGE  # the same for records another process or site wrote (a sync's merge, a push at the hub)
 CHUNK = 500         # ids per statement asking about many records (SQLite allows far more parameters)
 HITS_KEPT = 200_000  # ids of recent searches' hits kept together (a few MB)
 WAIT_MS = 600_000   # how long a writer waits for another (the first build of a million records)
@@ -182,19 +183,26 @@ class Index:
 
     def move(self, target: Callable[[], str], changes_from: Callable[[str, str], list[Change] | None],
              everything: Callable[[str], tuple[Iterable[tuple[str, str, dict | str]], dict[str, str],
-                                               Callable[[str, str], str | None]]]) -> str:
+                                               Callable[[str, str], str | None]]],
+             own: tuple[str, str] | None = None) -> str:
         """Bring the index to the tree `target()` names (the branch tip's, read again inside the
         writer's lock: a process that read the tip just before another moved the index past it
         would otherwise move it back). `changes_from(tree it is at, target)` says what differs
         (None when that cannot be told: a tree the repository lacks), `everything(target)` reads
-        the whole tree. Returns the tree the index is at.
+        the whole tree; `own` the (from, to) trees of this process's own save. Returns the tree the
+        index is at.
+
+        The search texts of records written elsewhere are left to the builder beyond a page of
+        them (TEXTS_BROUGHT): a sync bringing 950 records made theirs inside its merge, 0.8 s at a
+        million records, for searches nobody there was waiting for; a save's own records keep
+        theirs up to TEXTS_LATER (whoever saved them may look for them next).
 
         A damaged file is made anew and filled from git; a file that cannot be written (a full
         or read-only disk) is left for an index in this process's memory (slower, never wrong)."""
         remade = False
         while True:
             try:
-                return self._move(target, changes_from, everything)
+                return self._move(target, changes_from, everything, own)
             except (sqlite3.DatabaseError, Damaged) as exc:
                 if not self._on_file() or not (_damage(exc) or isinstance(exc, sqlite3.OperationalError)):
                     raise
@@ -206,7 +214,8 @@ class Index:
 
     def _move(self, target: Callable[[], str], changes_from: Callable[[str, str], list[Change] | None],
               everything: Callable[[str], tuple[Iterable[tuple[str, str, dict | str]], dict[str, str],
-                                                Callable[[str, str], str | None]]]) -> str:
+                                                Callable[[str, str], str | None]]],
+              own: tuple[str, str] | None) -> str:
         tree = target()
         if self.records_tree == tree:
             return tree
@@ -219,16 +228,17 @@ class Index:
                 items, broken, judge = everything(tree)
                 self.load(items, tree, broken, judge)
             else:
-                self.apply(changes, tree)
+                self.apply(changes, tree, TEXTS_LATER if own == (old, tree) else TEXTS_BROUGHT)
         return tree
 
-    def apply(self, changes: Iterable[Change], records_tree: str | None) -> list[str]:
+    def apply(self, changes: Iterable[Change], records_tree: str | None, texts_later: int | None = None) -> list[str]:
         """Apply (id, blob, record or the text of its file) changes; None deletes. Returns the ids.
 
         The rows are written together; the search texts are made again only for the records that
         have one, or whose type keeps one, and for those showing a changed record's name: a
         disbursement's 50,000 new payments mostly have none, and asking for each, record by
-        record, was a sixth of its save."""
+        record, was a sixth of its save. More than `texts_later` texts (TEXTS_LATER unless said)
+        are left to the text index's builder."""
         changes = list(changes)
         changed = [rid for rid, _blob, _doc in changes]
         with self.writing():
@@ -252,7 +262,7 @@ class Index:
             remade = list(dict.fromkeys(
                 other for rid in changed for other in [rid, *sorted(showing.get(rid, ()))]
                 if other in with_text or other != rid or rid.split("-", 1)[0] in texts))
-            if len(remade) > TEXTS_LATER:
+            if len(remade) > (TEXTS_LATER if texts_later is None else texts_later):
                 showers = {r for shown in showing.values() for r in shown}
                 self._texts_later(remade, with_text | showers, texts)
             else:

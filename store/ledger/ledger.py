@@ -294,7 +294,7 @@ class Ledger:
             return self._read_all(tree, broken), broken, self._problem
 
         try:
-            self._index.move(target, changes_from, everything)
+            self._index.move(target, changes_from, everything, own=known[:2] if known is not None else None)
         finally:
             self.reading = None
         return tips[-1], (worked_out[0] if worked_out else None)
