@@ -30,6 +30,11 @@ def english():
     # a notice's step and its record have one word: said once
     ("posting: notice 海原四中 2026-2027 公示 2026-09-15—2026-09-21", "notice",
      "公示：海原四中 2026-2027 公示 2026-09-15—2026-09-21"),
+    # a sync's merge and a conflict resolved, as the home screen's latest changes list them
+    ("ledger: merge hub: 1 record in, 1 conflict", "merge", "台账：合并 hub：收到 1 条记录，1 处冲突"),
+    ("ledger: merge hub: 12 records in, 0 conflicts", "merge", "台账：合并 hub：收到 12 条记录，0 处冲突"),
+    ("aid: resolve conflict 马晓梅 义务教育寄宿生生活补助 2026-2027-1 750.00元", "resolve",
+     "资助：解决冲突 马晓梅 义务教育寄宿生生活补助 2026-2027-1 750.00元"),
     ("aid: 导入三条", "import", "资助：导入三条"),               # written by hand: only the type read
     ("hand edit", "", "hand edit"),                             # not Bangfu's: as it is
     ("notes: a title of someone's own", "", "notes: a title of someone's own"),
@@ -42,6 +47,8 @@ def test_titles_in_english(english):
     assert readable("aid: import 3 records from 春季资助.xlsx", "import") == "aid: import 3 records from 春季资助.xlsx"
     assert readable("aid: import 1 record from 春季资助.xlsx", "import") == "aid: import 1 record from 春季资助.xlsx"
     assert readable("batch: pay 海原四中 ×5", "pay") == "payment batch: pay 海原四中 ×5"
+    assert readable("ledger: merge hub: 1 record in, 1 conflict", "merge") == "ledger: merge hub: 1 record in, 1 conflict"
+    assert readable("aid: resolve conflict 马晓梅 750.00元", "resolve") == "aid: resolve conflict 马晓梅 750.00 yuan"
 
 
 @pytest.mark.parametrize("title,action,shown", [

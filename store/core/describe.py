@@ -133,6 +133,12 @@ def readable(title: str, action: str = "") -> str:
             count, source = int(many.group(1)), many.group(2)
             after = i18n.t("audit.records_from", count=count, source=source) if source else \
                 i18n.t("audit.records", count=count)
+        merged = re.fullmatch(r"(.+): (\d+) records? in, (\d+) conflicts?", after) if action == "merge" else None
+        if merged:   # (store/sync/integrate.py's title)
+            after = i18n.t("audit.merged", remote=merged.group(1), records=int(merged.group(2)),
+                           conflicts=int(merged.group(3)))
+        if action == "resolve" and after.startswith("conflict "):   # (store/sync/conflicts.py's title)
+            after = i18n.t("audit.resolved", label=after[len("conflict "):])
         did = i18n.t(f"audit.trailer.{action}")
         # (a notice's step and its record share a word: 公示：公示 … is read once)
         rest = after if [did] == [i18n.t(f"audit.rtype.{t}") for t in types] else f"{did} {after}".rstrip()
