@@ -87,6 +87,10 @@ async def test_a_conflict_waits_on_the_dashboard_and_is_resolved_field_by_field(
         assert "⚠ 学生 王小明" in line and "年级、备注" in line
         assert "本站 沙河二小（测试员）" in line and "对方 石桥二小（测试员）" in line
         assert "待解决冲突 1 处" in sync_line(app)
+        await pilot.press("enter")                       # the panel's title says Enter resolves
+        await until(pilot, lambda: isinstance(app.screen, ResolveDialog))
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.home)
 
         await pilot.press("4")                           # the students: the record is marked
         await settle(pilot)

@@ -499,7 +499,11 @@ class HomeScreen(LedgerScreen):
     @on(SyncState)
     def _show_sync_state(self, message: SyncState) -> None:
         self.query_one("#sync-status", SyncStatus).show_status(message.status)
-        self.query_one("#conflicts", ConflictsPanel).set_conflicts(message.conflicts, message.schemas)
+        panel = self.query_one("#conflicts", ConflictsPanel)
+        appearing = not panel.display
+        panel.set_conflicts(message.conflicts, message.schemas)
+        if appearing and panel.display and self.focused in (None, self.query_one("#plans", FigureList)):
+            self.set_focus(panel)   # its title says Enter resolves: Enter must not open the first plan
 
     # -- sync and conflicts ------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
