@@ -119,3 +119,34 @@ def test_both_dialogs_name_the_records_in_english(ledger, tmp_path):
         asyncio.run(run())
     finally:
         i18n.set_lang("zh")
+
+
+def test_a_reason_too_long_for_80_columns_is_read_in_full_under_the_table(ledger, tmp_path):
+    """A coordinator's own sheet at 80x24: the reason column was cut at the dialog's edge, so
+    why a row could not be taken was never on the screen."""
+    from test_tui_forms import screen_text
+    small_ledger(ledger)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["沙河镇2024年秋季学期家庭经济困难学生名单"])
+    ws.merge_cells("A1:E1")
+    ws.append(["姓名", "性别", "学校", "学段", "年级", "身份证号 "])
+    ws.append(["赵强 ", "男", "沙河镇第二中心小学 ", "小学", "六年级", 640522201201010041])   # typed as a number
+    path = tmp_path / "名单.xlsx"
+    wb.save(path)
+
+    async def run() -> None:
+        app = Host(ImportDialog(ledger, "student", folder=tmp_path, path=path))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, ImportDialog))
+            dialog = app.screen
+            await pilot.press("f5")
+            await until(pilot, lambda: dialog.pv is not None)
+            [problem] = dialog.pv.all_problems()
+            assert problem.reason.startswith("「居民身份证号」被表格软件存成了数字")
+            await pilot.pause()
+            shown = "".join(c for c in screen_text(app) if c not in " \n█▀▄│")
+            assert "".join(problem.reason.split()) in shown
+            assert "640522201201010041" not in screen_text(app)
+
+    asyncio.run(run())

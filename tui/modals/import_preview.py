@@ -26,8 +26,9 @@ from tui.widgets.form_support import data, localize
 SHOWN = 500  # rows put in a table at most: a widget must never hold 10k rows
 PREVIEW_CSS = IO_CSS + """
 #import-dialog { height: 100%; max-height: 40; }
-#import-tabs { height: 1fr; min-height: 5; }
+#import-tabs { height: 1fr; min-height: 4; }
 #import-tabs DataTable { height: 1fr; }
+#import-detail { height: auto; max-height: 7; color: $text-muted; }
 """
 
 
@@ -77,6 +78,8 @@ class ImportDialog(ModalScreen["importer.Result | None"]):
                     yield DataTable(id="import-good", cursor_type="row", zebra_stripes=True)
                 with TabPane(i18n.t("io.tui.tab_bad"), id="tab-bad"):
                     yield DataTable(id="import-bad", cursor_type="row", zebra_stripes=True)
+            # the highlighted problem in full: its reason is wider than the table at 80 columns
+            yield Static("", id="import-detail")
             with Horizontal(classes="io-buttons"):
                 yield Button(i18n.t("io.tui.preview"), variant="primary", id="import-preview", compact=True)
                 yield Button(i18n.t("io.tui.commit"), variant="success", id="import-commit", compact=True,
@@ -158,6 +161,7 @@ class ImportDialog(ModalScreen["importer.Result | None"]):
         bad = self.query_one("#import-bad", DataTable)
         good.clear()
         bad.clear()
+        self.query_one("#import-detail", Static).update("")
         words = {"add": i18n.t("io.tui.action_add"), "update": i18n.t("io.tui.action_update"),
                  "same": i18n.t("io.tui.action_same")}
         for item in pv.good[:SHOWN]:
@@ -174,6 +178,16 @@ class ImportDialog(ModalScreen["importer.Result | None"]):
         if pv.bad or pv.fatal:
             self.query_one("#import-tabs", TabbedContent).active = "tab-bad"
         self._buttons()
+
+    @on(DataTable.RowHighlighted, "#import-bad")
+    def _problem_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        problems = self.pv.all_problems() if self.pv else []
+        if event.cursor_row >= len(problems):
+            return
+        p = problems[event.cursor_row]
+        self.query_one("#import-detail", Static).update(Text(printable(i18n.t(
+            "io.tui.problem_detail", sheet=p.sheet, row=p.row or "", column=p.column,
+            value=f"（{p.value}）" if p.value not in (None, "") else "", reason=p.reason))))
 
     # -- commit --
     def _can_commit(self) -> bool:
