@@ -146,6 +146,23 @@ def test_students_by_usual_headers_get_sealed_id_numbers_and_a_recognition_event
     assert NEW_ID not in blob
 
 
+def test_a_township_sheet_without_stage_takes_the_schools_and_writes_grades_as_words(small, tmp_path):
+    """A coordinator's sheet names the school and the grade, not the stage, and Excel keeps 3 for
+    三年级: every row was refused (缺少必填项「学段」), and a grade imported as "3" was never promoted."""
+    led, data = small
+    path = xlsx(tmp_path / "名单.xlsx", ["姓名", "性别", "学校", "年级", "身份证号"],
+                [["马小军 ", "男", "石桥二小", 3, NEW_ID],
+                 ["马小兰", "女", "石桥镇第二中心小学 ", "4年级", idno("64052220150101232")],
+                 ["白雪", "女", "海原四中", "初一", idno("64052220130202242")],
+                 ["海燕", "女", "海原四中", 8, idno("64052220120303252")]],
+                before=[["2024年秋季学期家庭经济困难学生名单"]])
+    pv, result = importer.run(led, "student", path)
+    assert result.commit, [p.as_json() for p in pv.all_problems()]
+    got = {s["name"]: (s["stage"], s["grade"]) for s in led.find("student") if s["name"] in ("马小军", "马小兰", "白雪", "海燕")}
+    assert got == {"马小军": ("小学", "三年级"), "马小兰": ("小学", "四年级"), "白雪": ("初中", "七年级"),
+                   "海燕": ("初中", "八年级")}
+
+
 def test_a_mapping_file_names_odd_headers_and_fills_defaults(small, tmp_path):
     led, _data = small
     path = xlsx(tmp_path / "a.xlsx", ["学生名字", "证件号", "项目", "学期", "本次发放", "日期"],

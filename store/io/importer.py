@@ -28,7 +28,7 @@ from typing import Any, Iterable
 
 from store.io import export as ex
 from store.core import i18n, ids
-from store.rules import idcard
+from store.rules import idcard, situation
 from store.privacy import protect
 from store.rules import protected
 from store.core.errors import BangfuError, Conflict, InvalidRecord, UsageError
@@ -762,6 +762,8 @@ class _Reader:
 
     # -- special columns and lists --
     def _extras(self, record: dict, raw: dict, values: dict, existing: dict | None, problem) -> None:
+        if self.rtype == "student":
+            self._stage_and_grade(record)
         if self.rtype == "student" and "@recognised" in raw and raw["@recognised"][1] is not None \
                 and not record.get("events"):
             try:
@@ -775,6 +777,22 @@ class _Reader:
             chosen = self._standard_for(record)
             if chosen:
                 record["standard"] = chosen
+
+    def _stage_and_grade(self, record: dict) -> None:
+        """A township's sheet names the school and the grade, seldom the stage, and Excel keeps 3
+        for 三年级: the stage is the one of the school's stages the grade belongs to, and the grade
+        is written as the ladder's word, which promotion moves on."""
+        school = self.docs.get(str(record.get("school", ""))) or {}
+        teaches = situation.SCHOOL_TEACHES.get(str(school.get("stage")), ())
+        alone = len(teaches) == 1
+        if not record.get("stage"):
+            fits = [s for s in teaches if situation.ladder_grade(s, record.get("grade"), only_stage=alone)]
+            if len(fits) == 1 or (alone and not fits):
+                record["stage"] = (fits or list(teaches))[0]
+        word = situation.ladder_grade(str(record.get("stage")), record.get("grade"),
+                                      only_stage=alone and record.get("stage") in teaches)
+        if word:
+            record["grade"] = word
 
     def _standard_for(self, aid: dict) -> str | None:
         """The one standard a payment follows, when the sheet does not say: programme, the

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from store.rules import idcard
+
 FIELDS = ("school", "stage", "grade", "class_name", "boarding")
 
 # The grades in the order pupils go through them, by stage. 中职 counts its own 一年级 to 三年级.
@@ -21,6 +23,27 @@ GRADES: dict[str, tuple[str, ...]] = {
     "高中": ("高一", "高二", "高三"),
     "中职": ("一年级", "二年级", "三年级"),
 }
+# The number grade_number gives the first grade of a stage (初一 is 7, 高一 10).
+_FIRST_NUMBER = {"小学": 1, "初中": 7, "高中": 10, "中职": 1}
+
+
+def ladder_grade(stage: str, grade: object, *, only_stage: bool = False) -> str | None:
+    """The ladder's word for a grade written another way (3, 3年级, 初一 → 三年级, 七年级), or None
+    when it is none of the stage's grades. With `only_stage` (the school teaches no other stage) a
+    bare number counts from the stage's first grade: 1 in a 初中 is 七年级."""
+    ladder = GRADES.get(stage, ())
+    text = str(grade).strip() if isinstance(grade, (str, int)) and not isinstance(grade, bool) else ""
+    if text in ladder:
+        return text
+    number = int(text) if text.isdigit() else idcard.grade_number(text)
+    if number is None or stage not in _FIRST_NUMBER:
+        return None
+    at = number - _FIRST_NUMBER[stage]
+    if not 0 <= at < len(ladder) and only_stage and text.isdigit():
+        at = number - 1
+    return ladder[at] if 0 <= at < len(ladder) else None
+
+
 # The stage a pupil goes on to after the last grade of a stage (中职 and 高中 end school).
 NEXT_STAGE = {"学前": "小学", "小学": "初中", "初中": "高中"}
 # Which pupils' stages a school of each kind teaches.
