@@ -12,7 +12,11 @@ Rows, each in wall-clock and processor time beside git's own figure for the same
   sync of the same two histories (fetch, `git merge-tree --write-tree`: git's text merge without
   a working tree, which cannot merge records and stops on every record changed on both sides,
   commit, push), and beside that merge alone;
-- the same sync as a command (`bangfu sync`: process start, opening the ledger, printing).
+  and, each apart, Bangfu's own part of it: the merge (from the sync's "merging" report to its
+  "pushing", beside git's merge-tree) and the counts of what came in and went out;
+- the same sync as a command (`bangfu sync`: process start, opening the ledger, printing);
+- the hub's check of A's push alone: its pre-receive hook run again on the same update, with the
+  hub and its index cache set back (beside git's commit and push of its own merge, no hook).
 
 The ledger is the generator's, built once per size under --work (`common.demo_ledger`, shared with
 bench_store and bench_scale) and never written: the base, the hub and the sites are clones sharing
@@ -31,11 +35,11 @@ import sys
 import time
 from pathlib import Path
 
-from common import ROOT, Report, demo_ledger, wall_and_cpu
+from common import ROOT, Report, cpu_used, demo_ledger, wall_and_cpu
 
 from store.sync import hub as hub_mod
 from store.sync import remote as sync
-from store.ledger.gitstore import GitStore
+from store.ledger.gitstore import BRANCH, GitStore
 from store import Change, Ledger
 from store.rules.schema import PROJECT_SCHEMAS
 
@@ -195,7 +199,9 @@ def _run(report: Report, base: Path, run_dir: Path, size: str, changes: int, sha
                "git push of the same commits, no hook, processor time", "-")
     hub_after_b = GitStore(hub).tip()
 
-    merged = wall_and_cpu(_profiled(lambda: results.setdefault("a", sync.sync(a)), profile, "sync-merge"))
+    marks: dict[str, float] = {}   # processor time used (here and by the git it waited for) at each step's report
+    merged = wall_and_cpu(_profiled(lambda: results.setdefault("a", sync.sync(
+        a, progress=lambda key, _params: marks.setdefault(key, cpu_used()))), profile, "sync-merge"))
     ra = results["a"]
     correct = (ra.merged and ra.pushed and len(ra.conflicts) == half
                and a.get(both[-1])["topic"].startswith("乙站") and a.get(both[-1])["notes"].startswith("甲站")
@@ -210,6 +216,14 @@ def _run(report: Report, base: Path, run_dir: Path, size: str, changes: int, sha
     report.add("  beside git's merge alone", size, merged[0], git_merge[0], git_what, "-")
     report.add("  beside git's merge alone, processor time", size, merged[1], git_merge[1],
                git_what + ", processor time", "-")
+    # Bangfu's own part of it, each apart: the merge (from the sync's "merging" report to its
+    # "pushing": reading both sides, joining records, the checks, the merge commit, the index),
+    # the counts of what came in and went out (worked out again from the same commits), and the
+    # hub's check (below, after the command).
+    report.add("  of which the merge, processor time", size, marks["sync.pushing"] - marks["sync.merging"],
+               git_merge[1], git_what + ", processor time", "-")
+    counted = wall_and_cpu(lambda: (sync.changes(a, a_before, ra.after), sync.changes(a, hub_after_b, ra.after)))
+    report.add("  of which the counts in and out, processor time", size, counted[1], None, "-", "-")
 
     # the same sync as a person types it, from the same starting point
     GitStore(hub).swap_ref(hub_after_b, GitStore(hub).tip(), "bench: reset")
@@ -219,6 +233,17 @@ def _run(report: Report, base: Path, run_dir: Path, size: str, changes: int, sha
                                                   cwd=ROOT, capture_output=True, check=True))
     report.add("bangfu sync command (same merge)", size, command[0], git_sync[0], git_sync_what, "-")
     report.add("  the same, processor time", size, command[1], git_sync[1], git_sync_what + ", processor time", "-")
+
+    # The hub's check of A's push alone: its hook run again on the same update, the hub and its
+    # index cache set back to where they were (the index at the base: it follows B's push first)
+    pushed_tip = GitStore(hub).tip()
+    GitStore(hub).swap_ref(hub_after_b, pushed_tip, "bench: reset")
+    _copy_cache(base, hub)
+    hook = wall_and_cpu(lambda: subprocess.run(
+        [sys.executable, "-m", "bangfu", "hook", "pre-receive"], input=f"{hub_after_b} {pushed_tip} {BRANCH}\n",
+        cwd=hub, env={**os.environ, "GIT_DIR": str(hub)}, capture_output=True, text=True, check=True))
+    report.add("the hub's check of the merge's push (its hook alone), processor time", size, hook[1], pushed[1],
+               "git commit-tree + push of git's merge, no hook, processor time", "-")
     b.close()
 
 

@@ -37,16 +37,19 @@ def sh(*args: str, cwd: Path | None = None, env: dict | None = None) -> str:
                           env={**os.environ, **(env or {})}).stdout
 
 
-def cpu(fn: Callable[[], object]) -> float:
-    """Seconds of processor time fn takes, in this process and the processes it waits for."""
+def cpu_used() -> float:
+    """Seconds of processor time used so far by this process and the processes it has waited for."""
     import resource
 
-    def used() -> float:
-        return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
-                                                       resource.getrusage(resource.RUSAGE_CHILDREN)))
-    start = used()
+    return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                   resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
+def cpu(fn: Callable[[], object]) -> float:
+    """Seconds of processor time fn takes, in this process and the processes it waits for."""
+    start = cpu_used()
     fn()
-    return used() - start
+    return cpu_used() - start
 
 
 def wall_and_cpu(fn: Callable[[], object]) -> tuple[float, float]:
