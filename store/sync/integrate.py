@@ -51,6 +51,12 @@ def merge_into(ledger: Ledger, theirs: str, *, remote: str, theirs_site: str | N
         changes = {**tm.files, **_record_blobs(store, tm)}
         for _rid, ev in events:
             changes[ids.path_of(ev["id"])] = store.write("blob", canonical.dumps(ev))
+        # What the index is told the merge wrote (a file under records/ that is no record: let it
+        # read the change from git, which notes such files)
+        docs = {rid: s.result for rid, s in tm.records.items() if not same(s.result, s.mine)}
+        docs.update((ev["id"], ev) for _rid, ev in events)
+        written = None if any(p.startswith(ids.RECORDS_DIR + "/") for p in tm.files) else [
+            (rid, changes[ids.path_of(rid)], doc) for rid, doc in docs.items()]
         tree = store.write_tree(store.commit_tree(mine), changes)
         incoming = sorted(r for r, s in tm.records.items() if not same(s.result, s.mine))
         conflicted = [rid for rid, _ev in events]
@@ -60,7 +66,7 @@ def merge_into(ledger: Ledger, theirs: str, *, remote: str, theirs_site: str | N
                     "Remote": remote, "Schema-Version": str(ledger.config.get("schema_version", 1)),
                     "Site": ledger.site}
         commit = store.make_commit(tree, [mine, theirs], ledger.author(), Trailers.message(title, trailers))
-        if ledger.move_to(commit, mine, title):
+        if ledger.move_to(commit, mine, title, written):
             return Outcome(commit, bases[0], incoming, [ev["id"] for _r, ev in events], conflicted)
         # someone saved locally meanwhile: merge again from the new tip
     raise MergeRefused("sync.busy", remote=remote)
