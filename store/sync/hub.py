@@ -154,11 +154,12 @@ class _Guard:
         # Every ref is checked as main is: its new commits one by one, then the ledger it names
         # as a change from the hub's main (nothing to check when main already holds it).
         since = old if ref == BRANCH else ZERO
-        refused, contents, parsed, judged, walked = _check_commits(store, since, commit, index, self, main)
+        refused, contents, parsed, judged, walked, diffs = _check_commits(store, since, commit, index, self, main)
         # (main moved on from `old` to this commit holds nothing main has not: no ancestor of it)
         if refused or (ref != BRANCH and main != ZERO and _is_ancestor(store, commit, main)):
             return refused
-        docs, blobs = _changed(store, commit, index, contents, parsed)
+        main_tree = store.commit_tree(main) if main != ZERO else EMPTY_TREE
+        docs, blobs = _changed(store, commit, index, contents, parsed, diffs.get((main_tree, store.commit_tree(commit))))
         # Scope and locks of a change from the hub's version to the pushed one were judged where
         # one commit made it whole; what else the push changes (say, a merge that takes an older
         # version from one side) is judged here.
@@ -234,13 +235,14 @@ def _is_ancestor(store: GitStore, a: str, b: str) -> bool:
 
 
 def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Guard, main: str
-                   ) -> tuple[list[Refusal], dict[str, bytes], dict[str, dict], set[tuple], bool]:
+                   ) -> tuple[list[Refusal], dict[str, bytes], dict[str, dict], set[tuple], bool, dict]:
     """Each new commit: record files well-formed and schema-valid; nothing else changed
     outside the settings steps; no submodule; its own edits within the pusher's schools and off
     locked records (see _check_edits). A record file the hub already has as it is (a merge taking
     the hub's side) was checked when it came. Also returns the record files read, the records
-    parsed (by blob), the edits (record id, blob before, blob after) judged commit by commit, and
-    whether the rules were judged commit by commit (there were new commits)."""
+    parsed (by blob), the edits (record id, blob before, blob after) judged commit by commit,
+    whether the rules were judged commit by commit (there were new commits), and the tree diffs
+    of each commit against each parent."""
     span = [new, "--not", old] if old != ZERO else [new, "--not", "--all"]
     # (--topo-order: a commit's parents before it, whatever dates its author's clock wrote)
     listing = store.run("rev-list", "--reverse", "--topo-order", "--parents", *span).decode().split("\n")
@@ -331,7 +333,7 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
                     for c, rid, f in judge_rules(store, commits, tree_of, diffs, index, main_tree, parsed,
                                                  lambda c: _schemas_of(store, schemas_at[c], schemas_cache),
                                                  MAX_SHOWN + 1)]
-    return _unique(refused), contents, parsed, judged, bool(commits)
+    return _unique(refused), contents, parsed, judged, bool(commits), diffs
 
 
 def _schemas_trees(store: GitStore, commits: list[list[str]], tree_of: dict[str, str], diffs: dict
@@ -664,13 +666,18 @@ def _check_files(commit: str, files: dict[str, str], contents: dict[str, bytes],
     return out
 
 
-def _changed(store: GitStore, new: str, index: Index, read: dict[str, bytes], parsed: dict[str, dict]
-             ) -> tuple[dict[str, dict | None], dict[str, str | None]]:
+def _changed(store: GitStore, new: str, index: Index, read: dict[str, bytes], parsed: dict[str, dict],
+             made: dict | None) -> tuple[dict[str, dict | None], dict[str, str | None]]:
     """The records the push changes against the hub's main, as they are at `new` (None: deleted),
-    and their blobs; `read`: record files read already, `parsed`: records parsed already."""
-    new_records = store.lookup(store.commit_tree(new), ids.RECORDS_DIR) or EMPTY_TREE
-    old_records = index.records_tree or EMPTY_TREE
-    changed = {path: after for path, (_b, after) in diff_tree(store, old_records, new_records).items()}
+    and their blobs; `read`: record files read already, `parsed`: records parsed already, `made`:
+    the diff of the two whole trees when the walk made it already (a merge with the hub's main)."""
+    under = ids.RECORDS_DIR + "/"
+    if made is not None:
+        changed = {path[len(under):]: after for path, (_b, after) in made.items() if path.startswith(under)}
+    else:
+        new_records = store.lookup(store.commit_tree(new), ids.RECORDS_DIR) or EMPTY_TREE
+        old_records = index.records_tree or EMPTY_TREE
+        changed = {path: after for path, (_b, after) in diff_tree(store, old_records, new_records).items()}
     unread = sorted({b for b in changed.values() if b and b not in read and b not in parsed})
     contents = {**read, **dict(store.read_blobs(unread))} if unread else read
     docs: dict[str, dict | None] = {}
