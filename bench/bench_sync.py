@@ -198,6 +198,10 @@ def _run(report: Report, base: Path, run_dir: Path, size: str, changes: int, sha
     report.add("  the same, processor time", size, push_only[1], git_push[1],
                "git push of the same commits, no hook, processor time", "-")
     hub_after_b = GitStore(hub).tip()
+    # (the hub's index cache as A's push finds it, kept for the hub's check measured again below:
+    # at the base, with the SQL indexes B's check made, which a hub in use has)
+    hub_cache = Ledger(hub)._cache_path()
+    shutil.copyfile(hub_cache, run_dir / "hub-index-after-b.sqlite")
 
     marks: dict[str, float] = {}   # processor time used (here and by the git it waited for) at each step's report
     merged = wall_and_cpu(_profiled(lambda: results.setdefault("a", sync.sync(
@@ -238,7 +242,9 @@ def _run(report: Report, base: Path, run_dir: Path, size: str, changes: int, sha
     # index cache set back to where they were (the index at the base: it follows B's push first)
     pushed_tip = GitStore(hub).tip()
     GitStore(hub).swap_ref(hub_after_b, pushed_tip, "bench: reset")
-    _copy_cache(base, hub)
+    for suffix in ("-wal", "-shm"):
+        hub_cache.with_name(hub_cache.name + suffix).unlink(missing_ok=True)
+    shutil.copyfile(run_dir / "hub-index-after-b.sqlite", hub_cache)
     hook = wall_and_cpu(lambda: subprocess.run(
         [sys.executable, "-m", "bangfu", "hook", "pre-receive"], input=f"{hub_after_b} {pushed_tip} {BRANCH}\n",
         cwd=hub, env={**os.environ, "GIT_DIR": str(hub)}, capture_output=True, text=True, check=True))
