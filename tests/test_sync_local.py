@@ -254,6 +254,20 @@ def test_same_field_conflict_is_recorded_in_the_merge_and_resolved_from_either_s
     assert a.log(limit=1)[0]["trailers"]["Conflict"] == [event_id]
 
 
+def test_choosing_one_side_field_by_field_is_recorded_as_that_side(pair):
+    """The dashboard's dialog names a side for every field; taking one side for all of them was
+    recorded as "fields", as if values had been typed."""
+    a, b, s1, s2, p = pair
+    edit(a, s1, notes="甲方")
+    edit(b, s1, notes="乙方")
+    sync.sync(a)
+    [event_id] = sync.sync(b).conflicts          # B merged: the event's "mine" is B's
+    sync.sync(a)
+    resolve(a, event_id, {"notes": "mine"})       # A keeps its own value, one field at a time
+    assert a.get(s1)["notes"] == "甲方"
+    assert a.get(event_id)["resolution"]["choice"] == "theirs"   # A's side, in the event's names
+
+
 def test_edit_against_delete_keeps_the_record_until_someone_decides(pair):
     a, b, s1, s2, p = pair
     s3 = a.put(school("第三小学", "三小")).id

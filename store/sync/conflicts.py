@@ -214,14 +214,24 @@ def resolve(ledger: Ledger, conflict_id: str, choices: str | dict[str, Any]) -> 
             record = set_path(record, f.path, value, rid)
     changes = [Change(rid, record, NEW if base is None else base)] if record is not None or base else []
     by = ledger.author().name
-    how = choices if isinstance(choices, str) else "fields"
     for conflict in open_:
         event = copy.deepcopy(ledger.index.get(conflict.id))
-        event["resolution"] = {"choice": _stored_choice(conflict, how), "by": by, "at": _now()}
+        event["resolution"] = {"choice": _stored_choice(conflict, _how(conflict, choices)), "by": by, "at": _now()}
         changes.append(Change(conflict.id, event, ledger.version(conflict.id)))
     title = f"{ids.type_of(rid)}: resolve conflict {open_[0].label}"
     return ledger.commit(changes, action="resolve", message=title,
                          extra_trailers={"Conflict": [c.id for c in open_]})
+
+
+def _how(conflict: OpenConflict, choices: str | dict[str, Any]) -> str:
+    """One side named for every field of the conflict (as the dashboard's dialog does) is that
+    side; "fields" is kept for values typed or sides mixed."""
+    if isinstance(choices, str):
+        return choices
+    picked = [choices.get(f.name or "*", choices.get(f.name)) for f in conflict.fields]
+    sides = {p for p in picked if isinstance(p, str)}
+    return sides.pop() if len(sides) == 1 and len(picked) == sum(isinstance(p, str) for p in picked) \
+        and picked[0] in SIDES else "fields"
 
 
 def _stored_choice(conflict: OpenConflict, how: str) -> str:
