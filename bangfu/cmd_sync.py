@@ -222,7 +222,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     for c in found:
         out(f"{c.id}  {c.record}  {c.label}  [{i18n.t('sync.kind.' + c.kind)}]")
         for f in c.fields:
-            out(i18n.t("sync.cli.conflict_field", field=f.name or i18n.t("sync.cli.whole"),
+            out(i18n.t("sync.cli.conflict_field", field=_field_shown(ledger, c.record, f),
                        mine_site=c.mine.get("site", "?"), mine_who=c.mine.get("author", "?"), mine=show_value(f.mine),
                        theirs_site=c.theirs.get("site", "?"), theirs_who=c.theirs.get("author", "?"),
                        theirs=show_value(f.theirs), base=show_value(f.base)))
@@ -233,6 +233,19 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     if found:
         output.err(i18n.t("sync.cli.resolve_hint"))
     return 0
+
+
+def _field_shown(ledger, record: str, f) -> str:
+    """A top-level field by its title, with the name `resolve --take NAME=…` takes: 凭证号（voucher）."""
+    if not f.name:
+        return i18n.t("sync.cli.whole")
+    if len(f.path) != 1 or not isinstance(f.path[0], str):
+        return f.name
+    try:
+        title = ledger.schemas().field(ids.type_of(record), f.path).get("title")
+    except (KeyError, TypeError):
+        title = None
+    return i18n.t("sync.cli.field_named", title=i18n.title(title), name=f.name) if title else f.name
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:

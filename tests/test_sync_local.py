@@ -140,7 +140,7 @@ def test_two_coordinators_edit_same_plan_and_student_and_the_conflict_waits(hub,
     # B made the merge: its value is in the record, A's waits in the conflict, at both sites.
     assert json.loads(bangfu("-L", str(a), "--json", "show", st).stdout)["grade"] == "五年级"
     listed = bangfu("-L", str(a), "conflicts")
-    assert st in listed.stdout and "grade：本站 沙河二小（测试员）= \"四年级\"" in listed.stdout
+    assert st in listed.stdout and "年级（grade）：本站 沙河二小（测试员）= \"四年级\"" in listed.stdout
     assert "对方 石桥二小（测试员）= \"五年级\"" in listed.stdout and "原值 = \"三年级\"" in listed.stdout
     assert "待解决冲突：1 处" in bangfu("-L", str(b), "status").stdout
 
