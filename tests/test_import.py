@@ -217,6 +217,23 @@ def test_bad_rows_are_reported_in_chinese_and_nothing_is_committed(small, tmp_pa
         v[:4] + "**********" + v[-4:] for v in (idno("64052220130611153")[:-1] + "0", NEW_ID)}
 
 
+def test_a_school_written_a_little_differently_names_the_ledgers_close_ones(small, tmp_path):
+    """"台账中找不到学校「石桥镇二小」" left the coordinator guessing how the ledger spells it;
+    in English it read "no Schools …"."""
+    from store.core import i18n
+    led, _data = small
+    path = xlsx(tmp_path / "s.xlsx", ["姓名", "性别", "身份证号", "学校", "学段", "年级"],
+                [["白雪", "女", idno("64052220140202232"), "石桥镇二小", "小学", "三年级"]])
+    got = reasons(importer.run(led, "student", path)[0])
+    assert got[(2, "学校")] == "台账中找不到学校「石桥镇二小」；相近的有：石桥镇第二中心小学"
+    i18n.set_lang("en")
+    try:
+        got = reasons(importer.run(led, "student", path)[0])
+    finally:
+        i18n.set_lang("zh")
+    assert got[(2, "学校")] == 'no school "石桥镇二小" in the ledger; close: 石桥镇第二中心小学'
+
+
 def test_unknown_school_and_bad_id_number_of_students(small, tmp_path):
     led, _data = small
     path = xlsx(tmp_path / "s.xlsx", ["姓名", "性别", "身份证号", "学校", "学段", "年级"],

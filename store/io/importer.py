@@ -17,6 +17,7 @@ so a masked ID number or a rounded amount in an exported sheet never overwrites 
 from __future__ import annotations
 
 import copy
+import difflib
 import datetime as dt
 import json
 import re
@@ -583,7 +584,7 @@ class _Reader:
         if rtype not in self.schemas.record_types:
             return str(rtype)
         return self.schemas.docs[rtype].get("title", rtype) if i18n.lang() == "zh" else \
-            (ex.english_title(rtype, "@sheet") or rtype)
+            (i18n.t(f"audit.rtype.{rtype}") if i18n.has(f"audit.rtype.{rtype}") else rtype)
 
     # -- references by name --
     def _names_of(self, rtype: str) -> dict[str, list[str]]:
@@ -597,6 +598,17 @@ class _Reader:
             self._names[rtype] = m
         return self._names[rtype]
 
+    def _near_names(self, rtype: str, text: str) -> list[str]:
+        """The ledger's names closest to one written a little differently (石桥镇二小: 石桥镇第二中心小学)."""
+        names = self._names_of(rtype)
+        near: list[str] = []
+        for key in difflib.get_close_matches(_key(text), list(names), n=6, cutoff=0.55):
+            for rid in names[key]:
+                name = ex.ref_name(self.docs.get(rid))
+                if name and name not in near:
+                    near.append(name)
+        return near[:3]
+
     def _resolve(self, rtype: str | None, text: str, raw: dict) -> str:
         if ids.is_id(text) and ids.type_of(text) == rtype:
             if text in self.docs:
@@ -607,6 +619,10 @@ class _Reader:
             school = self._resolve("school", shown(raw["student.school"][1]), raw)
             found = [s for s in found if self.docs[s].get("school") == school]
         if not found:
+            near = self._near_names(rtype or "", text)
+            if near:
+                raise CellError("io.import.unknown_ref_near", value=text, target=self._ref_title(rtype),
+                                near=i18n.listing(near))
             raise CellError("io.import.unknown_ref", value=text, target=self._ref_title(rtype))
         if len(found) > 1:
             raise CellError("io.import.ambiguous_ref", value=text, target=self._ref_title(rtype),
