@@ -201,12 +201,13 @@ def test_a_notice_cannot_end_after_the_approvals_and_payments_that_follow_it_or_
     with pytest.raises(InvalidRecord) as refused:
         ledger.put(later, base=ledger.version(notice["id"]))
     assert [f.text() for f in refused.value.findings] == [
-        f"错误 {notice['id']}: 这样修改会使以它为依据的 2 条记录违反规则：{paid} paid_on、{a['id']} approval.date（用 bangfu "
+        f"错误 {notice['id']}: 这样修改会使以它为依据的 2 条记录违反规则：王小红 义务教育寄宿生生活补助 2026-2027-1 625.00元（{paid}）的「发放日期」、"
+        f"王小红 2026-2027 困难认定（{a['id']}）的「审批.审批日期」（用 bangfu "
         f"validate 或 bangfu show {a['id']} 查看；先改这些记录，或换一种改法）"]
     with pytest.raises(InvalidRecord) as refused:
         ledger.delete(notice["id"], reason="重复录入")
     assert [f.text() for f in refused.value.findings] == [
-        f"错误 {notice['id']}: 这样修改会使以它为依据的 1 条记录违反规则：{a['id']} approval（用 bangfu validate 或 "
+        f"错误 {notice['id']}: 这样修改会使以它为依据的 1 条记录违反规则：王小红 2026-2027 困难认定（{a['id']}）的「审批」（用 bangfu validate 或 "
         f"bangfu show {a['id']} 查看；先改这些记录，或换一种改法）"]
     ledger.put({**ledger.get(notice["id"]), "where": "村务公开栏"}, base=ledger.version(notice["id"]))
 
@@ -224,7 +225,7 @@ def test_a_notice_counts_monday_to_friday_and_starts_after_the_schools_check(led
     with pytest.raises(InvalidRecord) as refused:
         ledger.put(early)
     assert [f.text() for f in refused.value.findings] == [
-        f"错误 {early['id']}: 这样修改会使以它为依据的 1 条记录违反规则：{a['id']} notice（用 bangfu validate 或 "
+        f"错误 {early['id']}: 这样修改会使以它为依据的 1 条记录违反规则：王小红 2026-2027 困难认定（{a['id']}）（用 bangfu validate 或 "
         f"bangfu show {a['id']} 查看；先改这些记录，或换一种改法）"]
 
 

@@ -124,7 +124,7 @@ def test_a_recognition_a_payment_rests_on_cannot_be_withdrawn_or_deleted(ledger,
     recognised("2025-2026")
     this_year = recognised(YEAR)
     paid = ledger.put(_aid(w, programme=HIGH, standard=w["grant"], amount_fen=100_000)).id
-    said = (f"错误 {this_year}: 这样修改会使以它为依据的 1 条记录违反规则：{paid} student（用 bangfu validate 或 "
+    said = (f"错误 {this_year}: 这样修改会使以它为依据的 1 条记录违反规则：王芳 普通高中国家助学金 2026-2027-1 1,000.00元（{paid}）的「学生」（用 bangfu validate 或 "
             f"bangfu show {paid} 查看；先改这些记录，或换一种改法）")
     withdrawn = ledger.get(this_year)
     del withdrawn["approval"], withdrawn["outcome"]
@@ -164,12 +164,14 @@ def test_a_school_student_or_standard_cannot_move_a_payment_out_of_its_standards
         return [f.text() for f in no.value.findings]
 
     # The payment names its student and its standard; it reads the school through its pupil, never naming it.
-    said = "错误 {}: 这样修改会使{}的 1 条记录违反规则：{} standard（用 bangfu validate 或 bangfu show {} 查看；先改这些记录，或换一种改法）"
+    said = ("错误 {}: 这样修改会使{}的 1 条记录违反规则：王芳 普通高中免学杂费 2026-2027-1 800.00元（{}）的「资助标准」（用 bangfu validate "
+            "或 bangfu show {} 查看；先改这些记录，或换一种改法）")
     assert refused(w["school"], county="另县") == [said.format(w["school"], "以它为依据", paid, paid)]
     assert refused(w["student"], school=elsewhere) == [said.format(w["student"], "引用它", paid, paid)]
     assert refused(fees, counties=["另县"], region="另县") == [said.format(fees, "引用它", paid, paid)]
     i18n.set_lang("en")
-    said = ("error {}: this change would make 1 record {} break the rules: {} standard (see bangfu validate or "
+    said = ("error {}: this change would make 1 record {} break the rules: 王芳 senior high fee waiver 2026-2027-1 800.00 yuan ({}) "
+            "\"Aid standard\" (see bangfu validate or "
             "bangfu show {}; change those records first, or change this one differently)")
     assert refused(w["school"], county="另县") == [said.format(w["school"], "that depend on it without naming it",
                                                               paid, paid)]
@@ -196,7 +198,7 @@ def test_a_term_calendar_that_per_day_payments_count_on_cannot_leave_their_count
                            counties=["某县"])).id
     paid = ledger.put(_rec("aid", student=pupil, programme="营养改善计划", standard=meals, amount_fen=11_000,
                            term="2026-2027-1", paid_on="2026-10-20", source="中央", method="餐费抵扣")).id
-    said = (f"错误 {term}: 这样修改会使以它为依据的 1 条记录违反规则：{paid} days（用 bangfu validate 或 "
+    said = (f"错误 {term}: 这样修改会使以它为依据的 1 条记录违反规则：李明 营养改善计划 2026-2027-1 110.00元（{paid}）的「天数」（用 bangfu validate 或 "
             f"bangfu show {paid} 查看；先改这些记录，或换一种改法）")
     with pytest.raises(InvalidRecord) as no:
         ledger.put({**ledger.get(term), "counties": ["另县"]}, base=ledger.version(term))

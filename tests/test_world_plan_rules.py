@@ -121,12 +121,14 @@ def test_a_plan_cannot_drop_a_target_its_measurements_are_of(ledger, world):
     measured = ledger.put(_rec("measurement", plan=w["plan"], target="qualified", value=100, unit="%",
                                period={"start": "2025-09-01", "end": "2026-01-31"})).id
     plan, version = ledger.get(w["plan"]), ledger.version(w["plan"])
-    said = (f"这样修改会使引用它的 1 条记录违反规则：{measured} target（用 bangfu validate 或 bangfu show {measured} 查看；"
-            "先改这些记录，或换一种改法）")
-    for changed in ([], [{**target, "kinds": ["送教下乡"], "unit": "次"}]):
+    # (the measurement by its line: the plan's target it measured, its value and period, then its id)
+    said = ("这样修改会使引用它的 1 条记录违反规则：{} 100 % 2025-09-01—2026-01-31（{}）的「指标代号」"
+            "（用 bangfu validate 或 bangfu show {} 查看；先改这些记录，或换一种改法）")
+    # (named by the target's text where the plan as changed still has it, else by its code)
+    for changed, name in (([], "qualified"), ([{**target, "kinds": ["送教下乡"], "unit": "次"}], "教师考核合格率 100%")):
         with pytest.raises(InvalidRecord) as refused:
             ledger.put({**plan, "targets": changed}, base=version)
-        assert [f.text() for f in refused.value.findings] == [f"错误 {w['plan']}: {said}"]
+        assert [f.text() for f in refused.value.findings] == [f"错误 {w['plan']}: {said.format(name, measured, measured)}"]
     assert ledger.version(w["plan"]) == version
     ledger.put({**plan, "targets": [{**target, "value": 95}]}, base=version)
     assert ledger.get(w["plan"])["targets"][0]["value"] == 95
@@ -140,7 +142,7 @@ def test_a_county_cannot_become_a_township_while_townships_sit_under_it(ledger, 
     with pytest.raises(InvalidRecord) as refused:
         ledger.put({**county, "level": "乡镇", "parent": province}, base=ledger.version(world["county"]))
     assert [f.text() for f in refused.value.findings] == [
-        f"错误 {world['county']}: 这样修改会使引用它的 1 条记录违反规则：{township} parent（用 bangfu validate 或 "
+        f"错误 {world['county']}: 这样修改会使引用它的 1 条记录违反规则：城关镇（{township}）的「上级」（用 bangfu validate 或 "
         f"bangfu show {township} 查看；先改这些记录，或换一种改法）"]
 
 
@@ -166,7 +168,8 @@ def test_a_donation_cannot_shrink_below_what_was_paid_out_of_it(ledger, world):
         return [f.text() for f in no.value.findings]
 
     assert refused(donation={"donor": "某爱心企业", "recipient": "河口小学", "cash_fen": 50_000, "total_fen": 50_000}) == [
-        f"错误 {gift}: 这样修改会使引用它的 2 条记录违反规则：{first} amount_fen、{second} amount_fen（用 bangfu validate "
+        f"错误 {gift}: 这样修改会使引用它的 2 条记录违反规则：李小兰 社会捐助 2025-2026-2 400.00元（{first}）的「金额」、"
+        f"王小红 社会捐助 2025-2026-2 400.00元（{second}）的「金额」（用 bangfu validate "
         f"或 bangfu show {first} 查看；先改这些记录，或换一种改法）"]
     assert ledger.get(gift)["donation"]["cash_fen"] == 100_000
     ledger.put({**ledger.get(gift), "donation": {"donor": "某爱心企业", "recipient": "河口小学", "cash_fen": 80_000,
@@ -184,7 +187,7 @@ def test_an_accepted_plans_passing_inspection_cannot_be_withdrawn(ledger, world)
     passed = _rec("inspection", plan=w["plan"], date="2026-07-10", inspectors=["刘建国"], scope="2025—2026学年",
                   result="通过")
     locks.inspect(ledger, passed)
-    said = (f"错误 {passed['id']}: 这样修改会使以它为依据的 1 条记录违反规则：{w['plan']} status（用 bangfu validate 或 "
+    said = (f"错误 {passed['id']}: 这样修改会使以它为依据的 1 条记录违反规则：城关帮河口（{w['plan']}）的「状态」（用 bangfu validate 或 "
             f"bangfu show {w['plan']} 查看；先改这些记录，或换一种改法）")
     for after in ({**passed, "result": "不通过"}, None):
         adjustment = _rec("adjustment", date="2026-07-20", reason="验收结论录错", approver="县教育局 刘建国",

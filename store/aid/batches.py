@@ -308,7 +308,7 @@ def refused(changes: list[tuple[str, dict | None, dict | None]], before) -> list
             batch = before.get(old["batch"]) if old.get("batch") else None
             if batch and batch.get("approval"):
                 out.append(Finding(rid, (), "rule.batch_payment_locked",
-                                   {"batch": describe.label(batch, before), "by": batch["approval"].get("by", ""),
+                                   {"batch": i18n.in_each_language(lambda: describe.label(batch, before)), "by": batch["approval"].get("by", ""),
                                     "date": batch["approval"].get("date", "")}))
     return out
 

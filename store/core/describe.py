@@ -101,8 +101,9 @@ def label(record: dict, ledger, word: Callable[[object], str] | None = None) -> 
                        if isinstance(x, dict) and x.get("key") == record.get("target")), {})
         what = target.get("text") or word(target.get("metric") or record.get("target", "?"))
         period = record.get("period") if isinstance(record.get("period"), dict) else {}
-        return (f"{school_name(record.get('school'), ledger)} {what} {record.get('value', '?')} "
-                f"{word(record.get('unit', ''))} {period.get('start', '?')}—{period.get('end', '?')}")
+        where = school_name(record.get("school"), ledger) if record.get("school") else ""   # (a plan's own)
+        return (f"{where} {what} {record.get('value', '?')} {word(record.get('unit', ''))} "
+                f"{period.get('start', '?')}—{period.get('end', '?')}").strip()
     if t == "inspection":
         plan = _get(ledger, record.get("plan", ""))
         return f"{record.get('date', '?')} {(plan or {}).get('title') or record.get('plan', '?')} {word(record.get('result', ''))}".strip()

@@ -278,6 +278,32 @@ class Title(_Shown):
         return title(self.zh)
 
 
+class Texts(_Shown):
+    """A parameter worked out in each language when it was made (records named by their lines, with
+    their field titles), shown in the reader's: a refusal made at the hub is read in both."""
+
+    def __new__(cls, texts: dict[str, str]):
+        obj = super().__new__(cls, texts.get(_lang, ""))
+        obj.texts = texts
+        return obj
+
+    def _shown(self) -> str:
+        return self.texts.get(_lang) or next(iter(self.texts.values()), "")
+
+
+def in_each_language(make) -> Texts:
+    """`make()` run once in each language, as one parameter."""
+    was = _lang
+    texts = {}
+    try:
+        for lang in LANGS:
+            set_lang(lang)
+            texts[lang] = make()
+    finally:
+        set_lang(was)
+    return Texts(texts)
+
+
 def params_json(params: dict) -> dict:
     """A finding's parameters as stored (in a conflict event): each as the text it reads now,
     which is what an older Bangfu shows, plus under "_kinds" what the words and titles are, so

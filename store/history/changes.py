@@ -23,6 +23,7 @@ from store.ledger.gitstore import ZERO
 from store.core.money import yuan
 from store.core.trailers import Trailers
 from store.rules import cleartext
+from store.rules.fieldnames import title_of
 
 Names = Callable[[str], str]          # a referenced record's id → what it is called
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -241,23 +242,6 @@ def record_heading(change: RecordChange, ledger) -> str:
 def names_in(ledger) -> Names:
     """References named as the ledger's tip names them (a record since deleted: by its id)."""
     return lambda record_id: name_of(record_id, ledger)
-
-
-def title_of(schemas, rtype: str | None, path: tuple) -> str:
-    """'金额' for ('amount_fen',); nested fields as '参与人员[0].姓名'; the field name when untitled."""
-    if not path:
-        return ""
-    if not schemas or rtype not in getattr(schemas, "record_types", []):
-        return dotted(path)
-    parts = []
-    for i, part in enumerate(path):
-        if isinstance(part, int):
-            parts.append(f"[{part}]")
-            continue
-        node = schemas.field(rtype, path[: i + 1])
-        name = i18n.title(node.get("title") or str(part))
-        parts.append(("." if parts else "") + name)
-    return "".join(parts)
 
 
 def shown(schemas, rtype: str | None, path: tuple, value: Any, names: Names | None = None) -> str:

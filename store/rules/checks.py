@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Protocol
 
-from store.rules import calendar as school_calendar, idcard, identifiers, prefetch, protected, recognitions, situation, standards
-from store.core import ids
+from store.rules import (calendar as school_calendar, cleartext, idcard, identifiers, prefetch, protected, recognitions,
+                         situation, standards)
+from store.core import i18n, ids
+from store.core.describe import label
 from store.core.findings import Finding, dotted
 from store.core.i18n import Title, Word
 from store.core.money import yuan
+from store.rules.fieldnames import title_of
 from store.rules.schema import Schemas
 
 
@@ -1120,18 +1123,31 @@ def _field(record: dict, name: str) -> object:
     return node
 
 
+def _referrer(c: _Ctx, record: str, path: tuple) -> str:
+    """A record a change would break, as its reader knows it: 马晓梅 … 750.00元（aid-…）的「发放日期」."""
+    doc = c.source.get(record)
+    name = cleartext.mask_text(label(doc, c.source)) if doc else record
+    who = record if name == record else i18n.t("rule.referrer", name=name, record=record)
+    rtype = ids.type_of(record) if ids.is_id(record) else None
+    # (a rule may name a step rather than a field: 公示 of a recognition; then the record alone)
+    title = title_of(c.schemas, rtype, path) if rtype and path and c.schemas.field(rtype, path) else ""
+    return i18n.t("rule.referrer_field", who=who, field=title) if title else who
+
+
 def _referrers_kept(c: _Ctx, r: dict) -> Iterator[Finding]:
     broken, warned, dependants = _dependants_checked(r, c.source, c.schemas)
     for found, level, rule in ((broken, "error", "rule.breaks_referrers"), (warned, "warning", "rule.warns_referrers")):
         if not found:
             continue
-        shown = sorted({f"{f.record} {dotted(f.path)}".strip() for f in found})
+        places = sorted({(f.record, f.path) for f in found}, key=lambda rp: (rp[0], dotted(rp[1])))
+        listed = i18n.in_each_language(lambda: i18n.listing(_referrer(c, rid, path) for rid, path in places[:MAX_LISTED])
+                                       + ("…" if len(places) > MAX_LISTED else ""))
         # Those naming it refer to it; a reader's rule reads it without naming it (a payment
         # checked against its pupil's recognition, its school's county, the term's calendar).
         naming = {dependants.get(f.record, True) for f in found}
         who = "rule.who_both" if len(naming) > 1 else "rule.who_naming" if naming == {True} else "rule.who_reading"
         yield c.finding(level, (), rule, {"who": Word(who), "count": len({f.record for f in found}),
-                                          "list": "、".join(shown[:MAX_LISTED]) + ("…" if len(shown) > MAX_LISTED else ""),
+                                          "list": listed,
                                           "first": found[0].record})
 
 

@@ -13,6 +13,7 @@ from typing import Iterator
 
 from store.core import i18n
 from store.core.errors import UsageError
+from store.core.findings import dotted
 
 
 def _norm(text: str) -> str:
@@ -38,6 +39,23 @@ def fields(schemas, record_type: str) -> Iterator[tuple[tuple, list[str]]]:
                 yield from walk(sub, here)
 
     yield from walk(schemas.inlined(record_type), ())
+
+
+def title_of(schemas, rtype: str | None, path: tuple) -> str:
+    """'金额' for ('amount_fen',); nested fields as '参与人员[0].姓名'; the field name when untitled."""
+    if not path:
+        return ""
+    if not schemas or rtype not in getattr(schemas, "record_types", []):
+        return dotted(path)
+    parts = []
+    for i, part in enumerate(path):
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+            continue
+        node = schemas.field(rtype, path[: i + 1])
+        name = i18n.title(node.get("title") or str(part))
+        parts.append(("." if parts else "") + name)
+    return "".join(parts)
 
 
 def _titled(zh: str, lang: str) -> str:
