@@ -57,8 +57,8 @@ def test_a_term_run_on_the_command_line(capsys, ledger, county, tmp_path):  # no
     # JSON; the student and the standard by name, as the record's own view names them, not by their ids.
     code, printed, _ = run(capsys, *L, "changes", "--type", "batch")
     [removal] = [line.strip() for line in printed.splitlines() if line.strip().startswith("发放名单（")]
-    assert removal == ("发放名单（另有 1 项未变）：（金额 625.00，资助标准 义务教育寄宿生生活补助 初中寄宿 1,250.00元/年 "
-                       "2019-09-01—，学生 李小兰） → —")
+    assert removal == ("发放名单（另有 1 项未变）：（学生 李小兰，资助标准 义务教育寄宿生生活补助 初中寄宿 1,250.00元/年 "
+                       "2019-09-01—，金额 625.00） → —")
     assert county["b"] not in printed and county["board"] not in printed
     heading = f"  发放批次 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元 {batch['id']}  [修改]"
     assert heading in printed.splitlines()

@@ -154,7 +154,7 @@ def test_plan_period_order(L):
     names(f, "2007-09-01", "2007-08-31")
     # its visit now lies outside it: named on the plan too
     assert [(f.rule, f.params["list"]) for f in found if f.rule == "rule.breaks_referrers"] == [
-        ("rule.breaks_referrers", f"{L['visit']['id']} date")]
+        ("rule.breaks_referrers", f"2006-10-12 送教下乡 沙河二小 → 石桥二小（{L['visit']['id']}）的「日期」")]
 
 
 @pytest.mark.parametrize("missing,word_zh,word_en", [("帮扶", "帮扶", "supporting"), ("受帮扶", "受帮扶", "supported")])
@@ -366,7 +366,8 @@ def test_standard_validity_order(L):
     f = only([f for f in found if f.rule != "rule.breaks_referrers"], "rule.standard_validity_order", "error",
              ("valid_to",))
     # the payment made under it (2006-11-20) now falls outside it: named on the standard too
-    assert [f.params["list"] for f in found if f.rule == "rule.breaks_referrers"] == [f"{L['aid']['id']} paid_on"]
+    assert [f.params["list"] for f in found if f.rule == "rule.breaks_referrers"] == [
+        f"张小花 义务教育寄宿生生活补助 2006-2007-1 500.00元（{L['aid']['id']}）的「发放日期」"]
     names(f, "2006-01-01", "2005-12-31")
     del L["standard"]["valid_to"]
     assert run(L["standard"], L) == []

@@ -520,7 +520,7 @@ def test_a_recognition_deleted_there_that_a_payment_made_here_rests_on_stays(sit
     assert outcome.conflicted == [this_year]
     [c] = list_conflicts(a)
     assert (c.record, c.kind, c.kept) == (this_year, "rule", "mine")
-    assert [(f["rule"], f["params"]["list"]) for f in c.findings] == [("rule.breaks_referrers", f"{paid} student")]
+    assert [(f["rule"], f["params"]["list"]) for f in c.findings] == [("rule.breaks_referrers", f"王芳 普通高中国家助学金 2026-2027-1 1,000.00元（{paid}）的「学生」")]
     assert_valid(a)
 
 
@@ -544,7 +544,7 @@ def test_a_school_moved_there_to_another_county_stays_where_a_payment_made_here_
     assert outcome.conflicted == [high]
     [c] = list_conflicts(a)
     assert (c.record, c.kind, c.kept) == (high, "rule", "mine")
-    assert [(f["rule"], f["params"]["list"]) for f in c.findings] == [("rule.breaks_referrers", f"{paid} standard")]
+    assert [(f["rule"], f["params"]["list"]) for f in c.findings] == [("rule.breaks_referrers", f"王芳 普通高中免学杂费 2026-2027-1 800.00元（{paid}）的「资助标准」")]
     assert_valid(a)
 
 
