@@ -122,3 +122,29 @@ async def _findings(demo, lang: str) -> None:
         assert aid[0] == ("需核查" if lang == "zh" else "to check")
         status = str(screen.query_one("#audit-status", Static).render())
         assert status == ("审计发现 4 项" if lang == "zh" else "4 findings")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_term_closed_shows_what_it_set_at_80x24(demo, capsys, lang):
+    """Closing 2025-2026-2 changes no record, only the ledger's settings: its commit says which."""
+    from conftest import run
+    from store.core import i18n
+
+    assert run(capsys, "-L", str(demo.path), "close-term", "2025-2026-2")[0] == 0
+    demo.refresh()
+    i18n.set_lang(lang)
+    try:
+        asyncio.run(_closed(demo, lang))
+    finally:
+        i18n.set_lang("zh")
+
+
+async def _closed(demo, lang: str) -> None:
+    app = Harness(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await until(pilot, lambda: screen.shown and "2025-2026-2" in body(screen))
+        text = " ".join(body(screen).split())
+        assert ("台账：学期结账 2025-2026-2" if lang == "zh" else "ledger: close term 2025-2026-2") in text
+        assert ("台账设置 结账至学期：— → 2025-2026-2" if lang == "zh"
+                else "ledger settings Closed through term: — → 2025-2026-2") in text

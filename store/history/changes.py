@@ -159,6 +159,31 @@ def record_changes(store, commits: list[Commit], schemas_of=None, types: Iterabl
             yield RecordChange(c, rid, action, before, after, field_changes(before, after, schemas))
 
 
+SETTINGS_FILE = "bangfu.json"
+
+
+def setting_changes(store, commit: Commit) -> list[tuple[str, str, str]]:
+    """The ledger's own settings a commit changed (a term closed: closed_through), each as
+    (title, old, new) in the reader's words: such a commit changes no record, yet it matters."""
+    out = []
+    for path, old, new in commit.files:
+        if path != SETTINGS_FILE:
+            continue
+        before = parse(store.read_blob(old)) if old else None
+        after = parse(store.read_blob(new)) if new else None
+        for fc in diff(before or {}, after or {}):
+            key = dotted(fc.path)
+            title = i18n.t(f"audit.setting.{key}") if i18n.has(f"audit.setting.{key}") else key
+            out.append((title, *(_setting(v) for v in (fc.old, fc.new))))
+    return out
+
+
+def _setting(value: Any) -> str:
+    if value is MISSING:
+        return "—"
+    return cleartext.mask_text(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+
+
 def field_changes(old: dict | None, new: dict | None, schemas=None) -> list[FieldChange]:
     """diff() of two versions, each protected identifier as one change of its masked form
     (its keyed hash and sealed value are not for people to read)."""

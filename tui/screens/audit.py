@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Input, Select, Static, TabbedContent, Tab
 from store.history import audit
 from store.core import i18n, ids
 from store.core.describe import action_words, readable
-from store.history.changes import Commit, describe, names_in, record_changes, record_heading, walk
+from store.history.changes import Commit, describe, names_in, record_changes, record_heading, setting_changes, walk
 from store.core.text import printable
 
 from ..widgets.key_footer import KeyFooter
@@ -226,6 +226,17 @@ class AuditScreen(LedgerScreen):
                 body.append(" → ")
                 body.append_text(_text(new, "green"))
                 shown += 1
+        settings = setting_changes(self.ledger.git, c) if not record else []
+        if settings:
+            body.append("\n")
+            body.append_text(_text(i18n.t("audit.settings"), "bold"))
+        for title, old, new in settings:
+            body.append("\n  ")
+            body.append_text(_text(title, "italic"))
+            body.append(": " if i18n.lang() == "en" else "：")
+            body.append_text(_text(old, "red"))
+            body.append(" → ")
+            body.append_text(_text(new, "green"))
         if left:
             body.append("\n")
             body.append_text(_text(i18n.t("audit.tui.more", count=left)))
