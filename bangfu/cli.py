@@ -82,23 +82,32 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> Parser:
+def build_parser(argv: list[str] = ()) -> Parser:
+    """The parser of every command, or of the one git runs when `argv` is its call (GIT_CALLS)."""
     p = Parser(prog="bangfu", description=i18n.t("cli.description"))
     p.add_argument("-L", "--ledger", metavar="PATH", help=i18n.t("cli.opt_ledger"))
     p.add_argument("--lang", choices=i18n.LANGS, help=i18n.t("cli.opt_lang"))
     p.add_argument("--json", action="store_true", help=i18n.t("cli.opt_json"))
     p.add_argument("--read-only", action="store_true", help=i18n.t("cli.opt_read_only"))
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for module in command_modules():
+    for module in command_modules(GIT_CALLS.get(argv[0]) if argv else None):
         module.register(sub)
     return p
 
 
-def command_modules() -> list:
-    """Every bangfu/cmd_*.py registers its own subcommands."""
+# Commands git runs, and the module of each: the hub's hook on every push, the merge driver on
+# every record a plain `git pull` merges. Their process starts with their module alone, not with
+# every command's (importing all of them and building their parsers was a third of a hook's start).
+GIT_CALLS = {"hook": "cmd_sync", "merge-driver": "cmd_sync"}
+
+
+def command_modules(only: str | None = None) -> list:
+    """Every bangfu/cmd_*.py registers its own subcommands (`only`: that one module)."""
     import importlib
     import pkgutil
 
+    if only:
+        return [importlib.import_module(f"bangfu.{only}")]
     package = Path(__file__).parent
     return [importlib.import_module(f"bangfu.{m.name}") for m in sorted(pkgutil.iter_modules([str(package)]),
                                                                       key=lambda m: m.name)
@@ -108,7 +117,7 @@ def command_modules() -> list:
 def main(argv: list[str] | None = None) -> int:
     argv = globals_first(list(sys.argv[1:] if argv is None else argv))
     _early_lang(argv)
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.lang:
         i18n.set_lang(args.lang)
