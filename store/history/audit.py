@@ -301,7 +301,7 @@ def _trailers(c: Commit) -> Iterator[AuditFinding]:
     if not trailers.get("Record-Id") and not trailers.get("Action"):
         listed = sorted(touched)
         yield AuditFinding("hand_commit", "audit.hand_commit",
-                           {"count": len(listed), "records": "、".join(listed[:5]) + ("…" if len(listed) > 5 else "")},
+                           {"count": len(listed), "records": listed[:5] + (["…"] if len(listed) > 5 else [])},
                            c, record=listed[0])
         return
     for rid in sorted(set(touched) - set(claimed)):
