@@ -160,8 +160,14 @@ def cmd_changes(args: argparse.Namespace) -> int:
     if fmt == "md":
         _markdown(found, schemas, args.since, ledger)
         return 0
+    # (a commit that changed the ledger's settings, a term closed, changes no record: said where it falls)
+    settings = [] if args.type else changes.settings_report(ledger, since=args.since, until=args.until,
+                                                            author=args.author)
+    commits = len({c.commit.sha for c in found} | {c.sha for c, _s in settings})
     last = None
     for c in found:
+        while settings and settings[0][0].time < c.commit.time and settings[0][0].sha != c.commit.sha:
+            _setting_lines(*settings.pop(0))
         if c.commit.sha != last:
             out(_commit_line(c.commit, c.action))
             last = c.commit.sha
@@ -169,9 +175,18 @@ def cmd_changes(args: argparse.Namespace) -> int:
         out(f"  {changes.record_heading(c, ledger)}  [{what}]")
         for line in _field_lines(schemas, c.type, _worth_showing(c), names, "    "):
             out(line)
-    commits = len({c.commit.sha for c in found})
-    output.err(i18n.t("changes.count", commits=commits, records=len(found)) if found else i18n.t("changes.none"))
+    for commit, lines in settings:
+        _setting_lines(commit, lines, commit.sha == last)
+    output.err(i18n.t("changes.count", commits=commits, records=len(found)) if commits else i18n.t("changes.none"))
     return 0
+
+
+def _setting_lines(commit: changes.Commit, lines: list[tuple[str, str, str]], shown: bool = False) -> None:
+    if not shown:
+        out(_commit_line(commit, ""))
+    out(f"  {i18n.t('audit.settings')}")
+    for title, old, new in lines:
+        out("    " + i18n.t("changes.field_line", title=title, old=old, new=new))
 
 
 def _md(text: str) -> str:

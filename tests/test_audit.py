@@ -377,12 +377,17 @@ def test_an_adjustment_reads_by_names(demo, bangfu):
 
 
 def test_closing_a_term_reads_in_the_readers_words(demo, bangfu):
-    led = str(demo.path)
+    led, before = str(demo.path), demo.tip
     assert bangfu("-L", led, "close-term", "2025-2026-2").returncode == 0
+    said = bangfu("-L", led, "changes", "--since", before)
+    assert said.stdout.splitlines()[1:] == ["  台账设置", "    结账至学期：— → 2025-2026-2"]
+    assert "台账：学期结账 2025-2026-2" in said.stdout.splitlines()[0] and "共 1 个提交" in said.stderr
     line = bangfu("-L", led, "log").stdout.splitlines()[0]
     assert line.endswith("[学期结账]  台账：学期结账 2025-2026-2")
     english = bangfu("-L", led, "--lang", "en", "log").stdout.splitlines()[0]
     assert english.endswith("[close term]  ledger: close term 2025-2026-2")
+    said = bangfu("-L", led, "--lang", "en", "changes", "--since", before).stdout.splitlines()
+    assert said[1:] == ["  ledger settings", "    Closed through term: — → 2025-2026-2"]
 
 
 def test_changes_read_in_the_order_of_the_form(demo, bangfu):

@@ -397,6 +397,21 @@ def report(ledger, since: str | None = None, until: str | None = None, author: s
     for t in types:
         if t not in ids.RECORD_TYPES:
             raise UsageError("changes.bad_type", type=t, allowed="、".join(ids.RECORD_TYPES))
+    paths = [f"{ids.RECORDS_DIR}/{t}/" for t in types] or [f"{ids.RECORDS_DIR}/"]
+    commits = list(_walk_range(ledger, since, until, author, paths))
+    schemas = ledger.schemas()
+    return list(record_changes(store, commits, lambda c: schemas, types))
+
+
+def settings_report(ledger, since: str | None = None, until: str | None = None, author: str | None = None
+                    ) -> list[tuple[Commit, list[tuple[str, str, str]]]]:
+    """The commits of the same range that changed the ledger's settings (a term closed), oldest first."""
+    found = [(c, setting_changes(ledger.git, c)) for c in _walk_range(ledger, since, until, author, [SETTINGS_FILE])]
+    return [(c, s) for c, s in found if s]
+
+
+def _walk_range(ledger, since: str | None, until: str | None, author: str | None, paths: list[str]) -> Iterator[Commit]:
+    store = ledger.git
     tip = resolve(store, until) if until and not is_date(until) else ledger.tip
     revs = [tip]
     since_date = until_date = None
@@ -407,7 +422,4 @@ def report(ledger, since: str | None = None, until: str | None = None, author: s
             revs.append(f"^{resolve(store, since)}")
     if until and is_date(until):
         until_date = until
-    paths = [f"{ids.RECORDS_DIR}/{t}/" for t in types] or [f"{ids.RECORDS_DIR}/"]
-    commits = list(walk(store, revs, paths, since_date=since_date, until_date=until_date, author=author))
-    schemas = ledger.schemas()
-    return list(record_changes(store, commits, lambda c: schemas, types))
+    return walk(store, revs, paths, since_date=since_date, until_date=until_date, author=author)
