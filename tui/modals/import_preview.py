@@ -185,9 +185,9 @@ class ImportDialog(ModalScreen["importer.Result | None"]):
         if event.cursor_row >= len(problems):
             return
         p = problems[event.cursor_row]
+        key = "io.tui.problem_detail" if p.value not in (None, "") else "io.tui.problem_detail_bare"
         self.query_one("#import-detail", Static).update(Text(printable(i18n.t(
-            "io.tui.problem_detail", sheet=p.sheet, row=p.row or "", column=p.column,
-            value=f"（{p.value}）" if p.value not in (None, "") else "", reason=p.reason))))
+            key, sheet=p.sheet, row=p.row or "", column=p.column, value=p.value, reason=p.reason))))
 
     # -- commit --
     def _can_commit(self) -> bool:
