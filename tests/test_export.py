@@ -182,6 +182,11 @@ def test_donation_items_and_participants_of_visits(built, tmp_path):
     export.export(led, "visit", path)
     items, _ = sheet_rows(path, "物品")
     assert items[1][2:] == ["图书", "课外读物", 100, "册", 25]
+    # the list's one-cell summary in the visit's own sheet reads money in 元 as its sheet does
+    # (it read the stored fen: 2500 for 25.00 元), and the batch a payment names by its school's name
+    main, _ = sheet_rows(path, "活动记录")
+    [summary] = [r[main[0].index("捐赠·物品")] for r in main[1:] if r[main[0].index("捐赠·物品")]]
+    assert summary == "图书，课外读物，100，册，25.00"
     people, _ = sheet_rows(path, "参加人员")
     assert [r[2] for r in people[1:]] == ["丁校长", "管老师"]
 

@@ -216,6 +216,8 @@ class Cells:
         self.docs = ledger.index.docs
         self.ledger = ledger
         self.native = native
+        self._sheets: dict[tuple[str, str], Sheet | None] = {}
+        self._text: Cells | None = None
 
     def value(self, col: Column, item: Any, record: dict) -> Any:
         kind = col.kind
@@ -250,7 +252,7 @@ class Cells:
         if kind == LIST:
             return "、".join(map(str, v)) if isinstance(v, list) else str(v)
         if kind == SUMMARY:
-            return self._summary(col, v)
+            return self._summary(col, v, record)
         return str(v)
 
     def _derived(self, col: Column, record: dict) -> str | None:
@@ -258,16 +260,28 @@ class Cells:
         target = self.docs.get((ref or {}).get(col.path[1], "") or "")
         return ref_name(target)
 
-    def _summary(self, col: Column, items: Any) -> str:
-        # One readable cell per list in csv (a sheet of its own in xlsx).
+    def _sheet_of(self, col: Column) -> Sheet | None:
+        """The sheet of the list a summary column sums up (its key is the column's)."""
+        if (col.rtype, col.key) not in self._sheets:
+            subs = layout(self.ledger.schemas(), col.rtype).subs
+            self._sheets[(col.rtype, col.key)] = next((sh for sh in subs if sh.key == col.key), None)
+        return self._sheets[(col.rtype, col.key)]
+
+    def _summary(self, col: Column, items: Any, record: dict) -> str:
+        # One readable cell per list in csv (a sheet of its own in xlsx), its values read as its
+        # sheet's columns read them: money in 元, references by name, identifiers masked.
         if not isinstance(items, list):
             return str(items)
+        sheet = self._sheet_of(col)
+        if self.native:   # (a cell of text, whatever the file)
+            self._text = self._text or Cells(self.ledger, native=False)
+        text = self._text if self.native else self
         parts = []
         for item in items:
-            if isinstance(item, dict):
-                vals = [self.docs.get(v, {}).get("name", v) if isinstance(v, str) and v in self.docs else v
-                        for v in item.values()]
-                parts.append("，".join("、".join(map(str, v)) if isinstance(v, list) else str(v) for v in vals))
+            if isinstance(item, dict) and sheet is not None:
+                cells = [text.value(c, item, record) for c in sheet.columns
+                         if c.kind not in (PARENT, PARENT_LABEL, REF_ID)]
+                parts.append("，".join(str(c) for c in cells if c not in (None, "")))
             else:
                 parts.append(str(item))
         return "；".join(parts)
