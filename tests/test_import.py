@@ -78,6 +78,18 @@ def test_every_other_record_type_of_the_demo_comes_back_unchanged(demo, tmp_path
     assert demo.tip == tip
 
 
+def test_a_payments_batch_is_named_by_its_schools_name_and_reads_back(demo, tmp_path):
+    """The 发放批次 column named the batch by its school's id (school-01M7… 2026-2027-1 …)."""
+    path = tmp_path / "aid.xlsx"
+    export.export(demo, "aid", path)
+    rows = list(load_workbook(path).active.iter_rows(values_only=True))
+    batches = {r[rows[0].index("发放批次")] for r in rows[1:]} - {None}
+    assert batches and not any("school-" in b for b in batches)
+    assert any(b.startswith("海原四中 2026-2027-1 ") for b in batches), batches
+    pv, result = importer.run(demo, "aid", path)
+    assert not pv.bad and {i.action for i in pv.items} == {"same"} and result.commit is None
+
+
 def test_exported_records_import_into_an_empty_ledger_as_the_same_records(small, tmp_path):
     from store import Ledger
     from store.privacy.acts import attach_keys

@@ -180,7 +180,7 @@ def get(node: Any, path: tuple) -> Any:
     return node
 
 
-def ref_name(doc: dict | None) -> str | None:
+def ref_name(doc: dict | None, ledger) -> str | None:
     """What a person calls a referenced record (the importer resolves the same names)."""
     if not doc:
         return None
@@ -191,14 +191,7 @@ def ref_name(doc: dict | None) -> str | None:
         return doc.get("name")
     if t == "plan":
         return doc.get("title")
-    return label(doc, _NoIndex())
-
-
-class _NoIndex:
-    index = None
-
-    def get(self, rid: str) -> None:
-        return None
+    return label(doc, ledger)   # (a batch by its school's name, as the importer reads it back)
 
 
 def yes_no(value: bool) -> str:
@@ -246,7 +239,7 @@ class Cells:
         if kind == BOOL:
             return yes_no(bool(v))
         if kind == REF:
-            return ref_name(self.docs.get(v)) or v
+            return ref_name(self.docs.get(v), self.ledger) or v
         if kind == PROTECTED:
             return _masked(col, v)
         if kind == LIST:
@@ -258,7 +251,7 @@ class Cells:
     def _derived(self, col: Column, record: dict) -> str | None:
         ref = self.docs.get(get(record, col.path[:1]) or "")
         target = self.docs.get((ref or {}).get(col.path[1], "") or "")
-        return ref_name(target)
+        return ref_name(target, self.ledger)
 
     def _sheet_of(self, col: Column) -> Sheet | None:
         """The sheet of the list a summary column sums up (its key is the column's)."""

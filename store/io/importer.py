@@ -592,7 +592,7 @@ class _Reader:
             m: dict[str, list[str]] = {}
             for doc in self.ledger.index.all(rtype):
                 rid = doc["id"]
-                for name in {ex.ref_name(doc), doc.get("short_name"), doc.get("name"), doc.get("title")}:
+                for name in {ex.ref_name(doc, self.ledger), doc.get("short_name"), doc.get("name"), doc.get("title")}:
                     if name:
                         m.setdefault(_key(name), []).append(rid)
             self._names[rtype] = m
@@ -604,7 +604,7 @@ class _Reader:
         near: list[str] = []
         for key in difflib.get_close_matches(_key(text), list(names), n=6, cutoff=0.55):
             for rid in names[key]:
-                name = ex.ref_name(self.docs.get(rid))
+                name = ex.ref_name(self.docs.get(rid), self.ledger)
                 if name and name not in near:
                     near.append(name)
         return near[:3]
@@ -772,7 +772,7 @@ class _Reader:
         parts = []
         for p in nkey[1:]:
             if isinstance(p, str) and p in self.docs:
-                p = ex.ref_name(self.docs[p]) or p
+                p = ex.ref_name(self.docs[p], self.ledger) or p
             parts.append("" if p is None else str(p))
         return " / ".join(p for p in parts if p)
 
