@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from store.core import ids
-from store.history.changes import (Commit, field_changes, form_order, masked_at, overlaps, parse, protected_root,
-                                   resolve, walk)
+from store.history.changes import (Commit, field_changes, form_order, is_date, last_before, masked_at, overlaps,
+                                   parse, protected_root, resolve, walk)
 from store.core.diff import FieldChange, flatten, value_at
 from store.core.errors import RecordNotFound, UnreadableRecord
 
@@ -61,10 +61,18 @@ def versions(ledger, record_id: str, limit: int | None = None) -> list[Version]:
     return out
 
 
+def _commit(ledger, rev: str | None) -> str | None:
+    """The commit a revision names; a date YYYY-MM-DD: the ledger as that day began (None: before
+    its history)."""
+    if not rev:
+        return ledger.tip
+    return last_before(ledger.git, ledger.tip, rev) if is_date(rev) else resolve(ledger.git, rev)
+
+
 def at(ledger, record_id: str, rev: str | None) -> dict | None:
     """The record as it was at a commit (None where it did not exist)."""
     store = ledger.git
-    sha = _blob_at(store, resolve(store, rev) if rev else ledger.tip, ids.path_of(ids.check_id(record_id)))
+    sha = _blob_at(store, _commit(ledger, rev), ids.path_of(ids.check_id(record_id)))
     return parse(store.read_blob(sha)) if sha else None
 
 
@@ -102,7 +110,7 @@ def compare(ledger, record_id: str, rev1: str | None = None, rev2: str | None = 
         old = at(ledger, record_id, parent) if parent else None
         return old, v.record, v.changes, v
     for rev in (rev1, rev2):
-        _readable(ledger, record_id, resolve(ledger.git, rev) if rev else ledger.tip)
+        _readable(ledger, record_id, _commit(ledger, rev))
     old, new = at(ledger, record_id, rev1), at(ledger, record_id, rev2)
     if old is None and new is None:
         raise RecordNotFound(record=record_id)
