@@ -135,6 +135,24 @@ async def test_a_conflict_waits_on_the_dashboard_and_is_resolved_field_by_field(
 
 
 @pilot_test
+async def test_the_conflict_line_lists_its_fields_as_english_does(conflicted):
+    """--lang en read "Grade、Notes" (the Chinese enumeration comma)."""
+    from store.core import i18n
+    a, b, pupil = conflicted
+    i18n.set_lang("en")
+    try:
+        app = BangfuApp(a, today=TODAY)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            line = app.home.query_one("#conflicts", ConflictsPanel).get_option_at_index(0).prompt.plain
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, ResolveDialog))
+    finally:
+        i18n.set_lang("zh")
+    assert "、" not in line and "Grade, Notes" in line, line
+
+
+@pilot_test
 async def test_read_only_shows_conflicts_but_neither_syncs_resolves_nor_imports(conflicted, tmp_path):
     a, b, pupil = conflicted
     edit(b, pupil, notes="后来的修改")

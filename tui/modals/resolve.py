@@ -45,7 +45,7 @@ def shown(value: Any, node: dict, ledger, names: Names) -> Text:
         return Text(printable(label(value, ledger)))
     if isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
         item = (node.get("items") or {}) if isinstance(node.get("items"), dict) else {}
-        return Text(printable("、".join(scalar(v, item, names) for v in value)))
+        return Text(printable(i18n.listing(scalar(v, item, names) for v in value)))
     if isinstance(value, (dict, list)) and not (isinstance(value, dict) and "masked" in value):
         return Text(printable(json.dumps(value, ensure_ascii=False, sort_keys=True)))
     return Text(printable(scalar(value, node, names)))

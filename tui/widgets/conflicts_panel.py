@@ -66,7 +66,7 @@ def conflict_line(conflict: OpenConflict, schemas) -> Text:
         text.append("  " + i18n.t(f"sync.kind.{conflict.kind}"), style="yellow")
     if fields:
         text.append("  ")
-        text.append(printable("、".join(fields)), style="yellow")
+        text.append(printable(i18n.listing(fields)), style="yellow")
     text.append("  ")
     text.append(printable(i18n.t("tui.conflict.sides", mine=who(conflict.mine), theirs=who(conflict.theirs))),
                 style="dim")
