@@ -19,6 +19,7 @@ import pytest
 from conftest import git, school
 from store.core import ids
 from store.sync import remote as sync
+from store.core import i18n
 from store.sync.conflicts import list_conflicts, resolve
 from store.core.diff import MISSING
 from store.core.errors import Referenced
@@ -258,14 +259,24 @@ def test_choosing_one_side_field_by_field_is_recorded_as_that_side(pair):
     """The dashboard's dialog names a side for every field; taking one side for all of them was
     recorded as "fields", as if values had been typed."""
     a, b, s1, s2, p = pair
-    edit(a, s1, notes="甲方")
-    edit(b, s1, notes="乙方")
+    v = a.put({"type": "visit", "schema_version": 1, "plan": p, "kind": "送教下乡", "date": "2006-10-12",
+               "host_school": s2, "visiting_school": s1, "hours": 4}).id
+    sync.sync(a)
+    sync.sync(b)
+    edit(a, v, notes="甲方")
+    edit(b, v, notes="乙方")
     sync.sync(a)
     [event_id] = sync.sync(b).conflicts          # B merged: the event's "mine" is B's
     sync.sync(a)
-    resolve(a, event_id, {"notes": "mine"})       # A keeps its own value, one field at a time
-    assert a.get(s1)["notes"] == "甲方"
+    i18n.set_lang("en")                           # (the title a reader of either language reads)
+    try:
+        resolve(a, event_id, {"notes": "mine"})   # A keeps its own value, one field at a time
+    finally:
+        i18n.set_lang("zh")
+    assert a.get(v)["notes"] == "甲方"
     assert a.get(event_id)["resolution"]["choice"] == "theirs"   # A's side, in the event's names
+    # the title is written in the ledger's words whatever the language of the one resolving
+    assert a.log(limit=1)[0]["title"] == "visit: resolve conflict 2006-10-12 送教下乡 沙河二小 → 石桥二小"
 
 
 def test_edit_against_delete_keeps_the_record_until_someone_decides(pair):

@@ -218,7 +218,9 @@ def resolve(ledger: Ledger, conflict_id: str, choices: str | dict[str, Any]) -> 
         event = copy.deepcopy(ledger.index.get(conflict.id))
         event["resolution"] = {"choice": _stored_choice(conflict, _how(conflict, choices)), "by": by, "at": _now()}
         changes.append(Change(conflict.id, event, ledger.version(conflict.id)))
-    title = f"{ids.type_of(rid)}: resolve conflict {open_[0].label}"
+    # in the ledger's own words, as every title (the label on view is in the reader's language)
+    shown = record or ledger.index.get(rid) or {"id": rid, "type": ids.type_of(rid)}
+    title = f"{ids.type_of(rid)}: resolve conflict {label(shown, ledger, word=str)}"
     return ledger.commit(changes, action="resolve", message=title,
                          extra_trailers={"Conflict": [c.id for c in open_]})
 
