@@ -538,3 +538,7 @@ def test_a_yearly_target_counts_once_in_the_year(demo):
     running = [t.key for _p, _term, t in f.targets() if t.open]
     assert (met, missed, len(running)) == (["dropout", "secondment"], ["monthly-visit", "monthly-visit"], 10)
     assert "量化指标（按学期计）达标 2 项，未达标 2 项，进行中 10 项" in summary.draft(f)
+    from tui.screens.year import year_figures
+    shown = [x.prompt.plain.strip() for x in year_figures(f)]
+    assert [x for x in shown if "支教不少于一学年" in x] == ["2026-2027学年 支教不少于一学年  达标"]
+    assert [x for x in shown if "送教下乡" in x and "进行中" in x] == ["2026-09 送教下乡  进行中", "2027-02 送教下乡  进行中"]

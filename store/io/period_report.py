@@ -26,6 +26,17 @@ def T(key: str, **params: Any) -> str:
     return i18n.t(f"io.period.{key}", **params)
 
 
+def when(term, t, short: bool = False) -> str:
+    """What a target's row counts over: its term's months (`short`: its first), its school year, or the
+    plan's period."""
+    if t.per == "全程":
+        return T("when_plan")
+    if t.per == "学年":
+        first = term.start.year - (term.start.month < 9)
+        return T("when_year", year=f"{first}-{first + 1}")
+    return term.start.isoformat()[:7] + ("" if short else "—" + term.end.isoformat()[:7])
+
+
 @dataclass
 class Table:
     title: str
@@ -127,10 +138,7 @@ def sections(f: PeriodFigures) -> list[Table]:
     rows = []
     for p, term, t in f.targets():
         s = term_report.shortfall(t, [], [])
-        when = T("when_plan") if t.per == "全程" else \
-            T("when_year", year=f"{term.start.year - (term.start.month < 9)}-{term.start.year + (term.start.month >= 9)}") \
-            if t.per == "学年" else term.start.isoformat()[:7] + "—" + term.end.isoformat()[:7]
-        rows.append([p.title, when, s.text, *term_report.actual_and_result(s)])
+        rows.append([p.title, when(term, t), s.text, *term_report.actual_and_result(s)])
     out.append(Table(T("targets"), [T("col_plan"), T("col_when"), T("col_target"), T("col_actual"), T("col_result"),
                                     T("col_gap")], rows))
     out.append(Table(T("kinds"), [T("col_kind"), T("col_count"), T("col_hours"), T("col_times")],

@@ -59,20 +59,20 @@ def year_figures(f: period.PeriodFigures) -> list[Figure]:
         for b in f.batches:
             line(_t("batch", batch=b.batch, people=b.people, times=b.times, total=b.total_times), "visit", b.secondments)
     out.append(Figure(Text(_t("targets"), style="bold"), heading=True))
+    counted = f.targets()       # (a school year's target once, not once a term)
     for p in f.plans:
         line(p.title, "plan", (p.plan,), "bold")
-        for term in p.terms:
-            for t in term.targets:
-                if t.unmeasured:
-                    shown, style = (_t("not_measured_open"), "dim") if t.open else (_t("not_measured_missing"), "yellow")
-                elif t.actual is None:
-                    shown, style = "?", "dim"
-                else:
-                    # (a per-month target with no month decided yet: its term has not begun)
-                    state = "met" if t.met else "open" if t.open else "not_begun" if t.met is None else "missed"
-                    shown, style = _t(state), {"met": "green", "open": "", "not_begun": "dim", "missed": "yellow"}[state]
-                kind = ids.type_of(t.records[0]) if t.records and ids.is_id(t.records[0]) else "visit"
-                line(f"  {term.start.isoformat()[:7]} {t.label}  {shown}", kind, t.records, style)
+        for term, t in ((term, t) for fp, term, t in counted if fp is p):
+            if t.unmeasured:
+                shown, style = (_t("not_measured_open"), "dim") if t.open else (_t("not_measured_missing"), "yellow")
+            elif t.actual is None:
+                shown, style = "?", "dim"
+            else:
+                # (a per-month target with no month decided yet: its term has not begun)
+                state = "met" if t.met else "open" if t.open else "not_begun" if t.met is None else "missed"
+                shown, style = _t(state), {"met": "green", "open": "", "not_begun": "dim", "missed": "yellow"}[state]
+            kind = ids.type_of(t.records[0]) if t.records and ids.is_id(t.records[0]) else "visit"
+            line(f"  {period_report.when(term, t, short=True)} {t.label}  {shown}", kind, t.records, style)
     gaps = [g for g in f.gaps if g.empty_months]
     out.append(Figure(Text(_t("gaps", count=len(gaps)), style="bold"), heading=True))
     for g in gaps:
