@@ -15,6 +15,7 @@ from typing import Callable
 from store.core import crashlog, i18n
 from store.core.errors import BangfuError, UsageError
 from store.core.ids import BadId
+from store.core.text import wrap_cells
 from store.ledger.gitstore import GitFailed
 
 from . import output
@@ -73,8 +74,22 @@ def globals_first(argv: list[str]) -> list[str]:
     return front + rest
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Help wrapped by the cells Chinese takes on a terminal."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return wrap_cells(text, width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(indent + line for line in wrap_cells(text, width - len(indent)))
+
+
 class Parser(argparse.ArgumentParser):
     """argparse that reports usage errors in the user's language, with exit code 2."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)

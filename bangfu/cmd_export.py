@@ -35,8 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     k.set_defaults(handler=cmd_notice)
     p.set_defaults(handler=lambda args: usage(p))
 
-    p = command(sub, "import", "io.cli.import")
-    p.add_argument("type", choices=ids.RECORD_TYPES)
+    p = command(sub, "import", "io.cli.import", epilog=t("io.cli.import_epilog"))
+    p.add_argument("type", choices=ids.RECORD_TYPES, metavar="TYPE",
+                   help=t("io.cli.import_type", types=", ".join(ids.RECORD_TYPES)))
     p.add_argument("file", help=t("io.cli.import_file"))
     p.add_argument("--mapping", metavar="FILE", help=t("io.cli.mapping"))
     p.add_argument("--skip-invalid", action="store_true", help=t("io.cli.skip_invalid"))

@@ -360,6 +360,22 @@ def test_cli_import_prints_the_bad_rows_writes_the_rejects_and_exit_code(small, 
     assert out["added"] == 1 and out["bad"] == 1 and out["commit"]
 
 
+@pytest.mark.parametrize("lang,says", [
+    ("zh", ["bangfu export", "学段", "文本", "脱敏"]),
+    ("en", ["bangfu export", "stage", "text", "masked"])])
+def test_import_help_says_what_a_sheet_needs_and_fits_80_columns(lang, says):
+    """The help listed the seventeen record types on one 170-column line and said nothing of the
+    headers, the stage a student sheet may leave out, or ID numbers Excel turned into numbers."""
+    import unicodedata
+    env = {**os.environ, "COLUMNS": "80", "BANGFU_LANG": lang}
+    r = subprocess.run([sys.executable, "-m", "bangfu", "import", "--help"], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    width = lambda line: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+    assert max(width(line) for line in r.stdout.splitlines()) <= 80, r.stdout
+    for word in says:
+        assert word in r.stdout, (word, r.stdout)
+
+
 def test_amounts_past_any_real_payment_are_refused_by_import(small, tmp_path):
     led, _data = small
     tip = led.tip

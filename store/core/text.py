@@ -15,3 +15,34 @@ def printable(text: str) -> str:
 def display_width(text: str) -> int:
     """Cells a text takes in a fixed-width font or a spreadsheet column: a Chinese character takes two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+# A line may break after any Chinese character, between words, but not before closing punctuation.
+_TOKEN = re.compile(r"\s+|[!-~]+|.")
+_NO_LINE_START = set("，。、；：？！）」』】》”’,.;:?!)")
+
+
+def wrap_cells(text: str, width: int) -> list[str]:
+    """Lines of at most `width` cells (textwrap counts characters and breaks only at spaces, so
+    Chinese lines come out twice as wide as the terminal)."""
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        line: list[str] = []
+        used = 0
+        for token in _TOKEN.findall(" ".join(paragraph.split())):
+            size = display_width(token)
+            if token.isspace():
+                if line:
+                    line.append(token)
+                    used += size
+                continue
+            if used + size > width and line:
+                carried: list[str] = []
+                if token in _NO_LINE_START and len(line) > 1:
+                    carried = [line.pop()]    # the character before goes down with it
+                lines.append("".join(line).rstrip())
+                line, used = carried, display_width("".join(carried))
+            line.append(token)
+            used += size
+        lines.append("".join(line).rstrip())
+    return lines
