@@ -229,6 +229,8 @@ def test_same_field_conflict_is_recorded_in_the_merge_and_resolved_from_either_s
     sync.sync(a)
     result = sync.sync(b)
     [event_id] = result.conflicts
+    # (B kept its own value: nothing came in; out went the record and the conflict event)
+    assert (result.incoming.total, result.outgoing.added, result.outgoing.changed) == (0, 1, 1)
     merge_commit = b.tip
     # The conflict is in the merge commit itself, not in some state a crash could lose.
     assert git(b.path, "show", "--name-only", "--format=", merge_commit).count(event_id) == 1
@@ -287,8 +289,12 @@ def test_edit_against_delete_keeps_the_record_until_someone_decides(pair):
     a.delete(s3, reason="重复录入")
     edit(b, s3, notes="其实不重复")
     sync.sync(a)
-    [event_id] = sync.sync(b).conflicts
-    sync.sync(a)
+    result = sync.sync(b)
+    [event_id] = result.conflicts
+    # (the record deleted there is kept here: it goes back out, added, with the conflict event)
+    assert (result.incoming.total, result.outgoing.added, result.outgoing.total) == (0, 2, 2)
+    back = sync.sync(a)
+    assert (back.incoming.added, back.incoming.total, back.outgoing.total) == (2, 2, 0)
     assert a.get(s3)["notes"] == "其实不重复"
     [c] = list_conflicts(a)
     assert c.kind == "delete" and c.fields[0].path == () and c.fields[0].theirs["notes"] == "其实不重复"

@@ -67,7 +67,12 @@ def merge_into(ledger: Ledger, theirs: str, *, remote: str, theirs_site: str | N
                     "Site": ledger.site}
         commit = store.make_commit(tree, [mine, theirs], ledger.author(), Trailers.message(title, trailers))
         if ledger.move_to(commit, mine, title, written):
-            return Outcome(commit, bases[0], incoming, [ev["id"] for _r, ev in events], conflicted)
+            sides = None if tm.strays else {
+                **{rid: (s.mine, s.theirs, s.result) for rid, s in tm.records.items()
+                   if not (same(s.result, s.mine) and same(s.result, s.theirs))},
+                **{ev["id"]: (None, None, ev) for _rid, ev in events}}
+            return Outcome(commit, bases[0], incoming, [ev["id"] for _r, ev in events], conflicted, mine, theirs,
+                           sides)
         # someone saved locally meanwhile: merge again from the new tip
     raise MergeRefused("sync.busy", remote=remote)
 

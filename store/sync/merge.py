@@ -222,6 +222,7 @@ class TreeMerge:
     files: dict[str, str | None]          # non-record paths -> blob (theirs' side)
     records: dict[str, RecordState]       # every record changed since the base on either side
     schemas_from: str                     # "mine" or "theirs": whose schemas the result has
+    strays: bool = False                  # a file under records/ that is no record changed on a side
 
 
 @dataclass
@@ -231,6 +232,12 @@ class Outcome:
     incoming: list[str]                   # ids of records whose content came from the other side
     conflicts: list[str]                  # ids of the conflict events written
     conflicted: list[str]                 # ids of the records in conflict
+    mine: str = ""                        # the two commits joined
+    theirs: str = ""
+    # id -> (mine, theirs, merged) of every record the merge commit differs in from either side
+    # (None: absent), the conflict events included; None when a side changed a file under records/
+    # that is no record (what differs is then told by git alone)
+    sides: dict[str, tuple[dict | None, dict | None, dict | None]] | None = None
 
 
 def diff_tree(store: GitStore, old: str, new: str) -> dict[str, tuple[str | None, str | None]]:
@@ -292,7 +299,8 @@ def three_way(store: GitStore, base: str, mine: str, theirs: str, schemas: Schem
             state.kind = "delete"
         state.blob = (mine_sha if same(merged.result, m) else theirs_sha if same(merged.result, t) else None)
         records[rid] = state
-    return TreeMerge(files, records, schemas_from)
+    strays = any(p.startswith(RECORDS) and not _is_record(p) for p in (*dm, *dt))
+    return TreeMerge(files, records, schemas_from, strays)
 
 
 def _is_record(path: str) -> bool:

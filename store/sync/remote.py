@@ -252,6 +252,7 @@ def sync(ledger: Ledger, remote: str | None = None, *, progress: Progress | None
     before = ledger.tip
     result = SyncResult(target.name, target.url, before, before, Counts(), Counts())
     theirs = None
+    outcomes = []
     for attempt in range(1, MAX_ATTEMPTS + 1):
         result.attempts = attempt
         say("sync.fetching", {"remote": target.name, "url": target.url})
@@ -267,6 +268,7 @@ def sync(ledger: Ledger, remote: str | None = None, *, progress: Progress | None
             else:
                 say("sync.merging", {"remote": target.name})
                 outcome = merge_into(ledger, theirs, remote=target.name)
+                outcomes.append(outcome)
                 result.merged = True
                 result.conflicts += outcome.conflicts
         if ledger.tip == theirs:
@@ -282,9 +284,13 @@ def sync(ledger: Ledger, remote: str | None = None, *, progress: Progress | None
     _mark_synced(ledger, target.name)
     from store.privacy import acts as privacy
     privacy.erase_pending(ledger)    # erasures made at another site destroy the keys here too
-    result.incoming = changes(ledger, before, result.after)
+    # One merge made the whole difference on both sides: it says what differs, git says who.
+    one = outcomes[0] if len(outcomes) == 1 and not result.fast_forward else None
+    known = (one.sides if one and (one.mine, one.theirs, one.commit) == (before, theirs, result.after) else None)
+    result.incoming = changes(ledger, before, result.after, _kinds(known, 0) if known is not None else None)
     result.incoming.added -= len(result.conflicts)  # written here by the merge, not received
-    result.outgoing = changes(ledger, theirs, result.after) if result.pushed else Counts()
+    result.outgoing = (changes(ledger, theirs, result.after, _kinds(known, 1) if known is not None else None)
+                       if result.pushed else Counts())
     result.open_conflicts = len(list_conflicts(ledger))
     return result
 
@@ -391,27 +397,49 @@ def _mark_synced(ledger: Ledger, name: str) -> None:
 
 # -- what came in and went out -------------------------------------------------------------
 
-def changes(ledger: Ledger, old: str | None, new: str) -> Counts:
-    """Records added, changed, deleted between two commits (None: nothing), and by whom."""
+def changes(ledger: Ledger, old: str | None, new: str, kinds: Counts | None = None) -> Counts:
+    """Records added, changed, deleted between two commits (None: nothing), and by whom
+    (`kinds`: the first three, when the caller knows them; git is then asked only who)."""
     counts = Counts()
     if old == new:
         return counts
-    out = ledger.git.run("diff-tree", "-r", "--no-renames", "--name-status", "-z", old or EMPTY_TREE, new,
-                         "--", ids.RECORDS_DIR)
-    parts = out.split(b"\0")
-    for status, _path in zip(parts[0::2], parts[1::2]):
-        kind = status.decode()[:1]
-        if kind == "A":
-            counts.added += 1
-        elif kind == "D":
-            counts.deleted += 1
-        elif kind:
-            counts.changed += 1
+    if kinds is not None:
+        counts.added, counts.changed, counts.deleted = kinds.added, kinds.changed, kinds.deleted
+    else:
+        out = ledger.git.run("diff-tree", "-r", "--no-renames", "--name-status", "-z", old or EMPTY_TREE, new,
+                             "--", ids.RECORDS_DIR)
+        parts = out.split(b"\0")
+        for status, _path in zip(parts[0::2], parts[1::2]):
+            kind = status.decode()[:1]
+            if kind == "A":
+                counts.added += 1
+            elif kind == "D":
+                counts.deleted += 1
+            elif kind:
+                counts.changed += 1
     log = ledger.git.run("log", "--no-merges", "--format=%x01%an", "--name-only", f"{old}..{new}" if old else new,
                          "--", ids.RECORDS_DIR).decode("utf-8", "replace")
     for chunk in log.split("\x01")[1:]:
         author, *paths = [line for line in chunk.splitlines() if line.strip()]
         counts.by[author] = counts.by.get(author, 0) + len(paths)
+    return counts
+
+
+def _kinds(sides: dict[str, tuple[dict | None, dict | None, dict | None]], side: int) -> Counts:
+    """Added, changed, deleted from one side's records (0: mine, 1: theirs) to the merged ones."""
+    from store.sync.merge import same
+
+    counts = Counts()
+    for rid, states in sides.items():
+        was, now = states[side], states[2]
+        if same(was, now):
+            continue
+        if was is None:
+            counts.added += 1
+        elif now is None:
+            counts.deleted += 1
+        else:
+            counts.changed += 1
     return counts
 
 
