@@ -222,11 +222,13 @@ def _run(report: Report, base: Path, run_dir: Path, size: str, changes: int, sha
                git_what + ", processor time", "-")
     # Bangfu's own part of it, each apart: the merge (from the sync's "merging" report to its
     # "pushing": reading both sides, joining records, the checks, the merge commit, the index),
-    # the counts of what came in and went out (worked out again from the same commits), and the
-    # hub's check (below, after the command).
+    # the counts of what came in and went out (who changed how many, worked out again from the
+    # same commits, as the sync does after one merge), and the hub's check (below, after the command).
     report.add("  of which the merge, processor time", size, marks["sync.pushing"] - marks["sync.merging"],
                git_merge[1], git_what + ", processor time", "-")
-    counted = wall_and_cpu(lambda: (sync.changes(a, a_before, ra.after), sync.changes(a, hub_after_b, ra.after)))
+    # (what differs the sync takes from its one merge: git is asked who changed how many)
+    counted = wall_and_cpu(lambda: (sync.changes(a, a_before, ra.after, sync.Counts()),
+                                    sync.changes(a, hub_after_b, ra.after, sync.Counts())))
     report.add("  of which the counts in and out, processor time", size, counted[1], None, "-", "-")
 
     # the same sync as a person types it, from the same starting point
