@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import shutil
+import sys
 import threading
 
 import pytest
@@ -151,4 +152,61 @@ def test_the_dashboard_says_how_far_the_first_opening_has_come(uncached, lang):
         finally:
             held.release()
 
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_changes_while_the_figures_are_worked_out_wait_for_them(tmp_path, lang):
+    """At a million records the term's figures take 20 s: changes coming meanwhile (other
+    coordinators saving) do not start more workings-out beside it, each holding hundreds of MB;
+    the bar says the figures shown are being updated, and once they are done they are worked out
+    once more, for the newest tip. The working-out is held back here by the ledger's own lock."""
+    from test_tui_app import PLAN, SHAHE, SHIQIAO, build_ledger, open_ledger, rid
+    from tui.workers import LedgerChanged
+
+    i18n.set_lang(lang)
+    words = {"zh": ("数字正在更新…", "本学期已记录活动 4 条", "本学期已记录活动 6 条"),
+             "en": ("figures updating…", "4 activities logged this term", "6 activities logged this term")}[lang]
+    path = build_ledger(tmp_path / "ledger")
+    ledger = open_ledger(path)
+
+    def figuring() -> int:
+        """Threads working the figures out now (one cancelled by a newer request runs on to its end)."""
+        def working(frame) -> bool:
+            while frame is not None:
+                if frame.f_code.co_name == "_figures" and frame.f_code.co_filename.endswith("home.py"):
+                    return True
+                frame = frame.f_back
+            return False
+        return sum(working(f) for f in sys._current_frames().values())
+
+    def bar() -> str:
+        return str(app.home.query_one("#term-bar").render())
+
+    async def scenario():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: any(words[1] in line for line in plans_panel(app)))
+            await until(pilot, lambda: not figuring())
+            with open_ledger(path) as other:      # another coordinator saves two activities
+                for n, day in ((50, "2026-11-02"), (51, "2026-11-09")):
+                    other.put({"id": rid("visit", n), "type": "visit", "schema_version": 1, "plan": PLAN,
+                               "date": day, "kind": "互访", "host_school": SHIQIAO, "visiting_school": SHAHE})
+                tip = other.tip
+            ledger.refresh()                       # (as the app's poll does before it says so)
+            held = Held(ledger)
+            try:
+                for n in (50, 51, 50):             # the poll would say so three times
+                    app.post_message(LedgerChanged({rid("visit", n)}, tip))
+                    await pilot.pause(0.05)
+                await until(pilot, lambda: figuring() >= 1)
+                await pilot.pause(0.3)
+                assert figuring() == 1        # one working-out, held by the lock; none beside it
+                await until(pilot, lambda: words[0] in bar())
+                assert any(words[1] in line for line in plans_panel(app))   # the figures shown meanwhile
+            finally:
+                held.release()
+            await until(pilot, lambda: any(words[2] in line for line in plans_panel(app)) and words[0] not in bar())
+            await until(pilot, lambda: not figuring())
+
+    app = BangfuApp(ledger, today=TODAY, poll_interval=3600)
     asyncio.run(scenario())

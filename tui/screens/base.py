@@ -27,10 +27,32 @@ class LedgerScreen(Screen):
     def ledger(self):
         return self.bangfu.ledger
 
+    # A screen whose reading takes long at a million records (the term's figures: 20 s) says what
+    # it is reading (`working`) until it is shown (`worked`): a change that comes meanwhile waits
+    # for it, and the screen reads once more, at the newest tip, when it is done. (Started at each
+    # change, the readings ran side by side, a few hundred MB each, and with saves every few
+    # seconds none ever finished.)
+    _working: object = None
+    _again = False
+
+    def working(self, key: object) -> None:
+        self._working = key
+
+    def worked(self, key: object) -> None:
+        """The reading of `key` is shown, or failed: read again if the ledger changed meanwhile."""
+        if key != self._working:
+            return   # (one the screen no longer waits for: another term, another year)
+        self._working = None
+        if self._again:
+            self._again = False
+            self.reload(set())
+
     def ledger_changed(self, ids: set[str]) -> None:
         """Another writer (or this app) changed records: show them. Screens not on view
         catch up when they are shown again."""
-        if self.is_current:
+        if self._working is not None:
+            self._again = True
+        elif self.is_current:
             self.reload(ids)
         else:
             self.stale = True

@@ -365,6 +365,7 @@ class HomeScreen(LedgerScreen):
     _started = False
     _held = False         # the first figures wait for the school-year view's, opened at the start
     _waiting: Timer | None = None   # says how far the first figures have come until they are shown
+    _updating = False               # the bar says the figures shown are being worked out again
 
     def view_shown(self) -> None:
         """The school-year view opened at the start has painted its figures (or was left before):
@@ -380,11 +381,16 @@ class HomeScreen(LedgerScreen):
         text.append("  " + i18n.t("tui.home.term_span", start=start.isoformat(), end=end.isoformat()), style="dim")
         if self.term == dashboard.term_of(self.bangfu.today):
             text.append("  " + i18n.t("tui.home.current_term"), style="green")
+        if self._updating:
+            text.append("  " + i18n.t("tui.home.updating"), style="yellow")
         self.query_one("#term-bar", Static).update(text)
 
     # -- reading ---------------------------------------------------------------
     def reload(self, ids_: set[str]) -> None:
         self._held = False
+        self.working(self.term)
+        if self._shown:   # figures on screen: they say so if the new ones take a while
+            self.set_timer(0.5, self._say_updating)
         self._figures(self.term)
         if self._shown:
             self._changes()
@@ -416,8 +422,20 @@ class HomeScreen(LedgerScreen):
         conflicts = settled(lambda: list_conflicts(self.ledger))
         self.post_message(self.SyncState(status, conflicts, self.ledger.schemas()))
 
+    def _say_updating(self) -> None:
+        if self._working is not None and not self._updating:
+            self._updating = True
+            self._term_bar()
+
+    def _figures_done(self, term: str) -> None:
+        if self._updating and term == self._working:
+            self._updating = False
+            self._term_bar()
+        self.worked(term)
+
     @on(Figures)
     def _show_figures(self, message: Figures) -> None:
+        self._figures_done(message.term)
         if message.term != self.term:
             return
         self._plans = message.titles
@@ -452,6 +470,7 @@ class HomeScreen(LedgerScreen):
 
     @on(FiguresFailed)
     def _figures_failed(self, message: FiguresFailed) -> None:
+        self._figures_done(message.term)
         if message.term != self.term:
             return
         failed = [Figure(Text(i18n.t("tui.home.figures_failed"), style="red"), heading=True)]

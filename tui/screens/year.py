@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Header, Static
+from textual.worker import get_current_worker
 
 from store.core import i18n, ids
 from store.core.money import yuan
@@ -142,10 +143,19 @@ class YearScreen(LedgerScreen):
         self.query_one("#year-bar", Static).update(text)
 
     def reload(self, ids: set[str]) -> None:
+        self.working((self.year, self.unit))
         self._work((self.year, self.unit))
 
     @background("year")
     def _work(self, key: tuple) -> None:
+        try:
+            self._figures_of(key)
+        except Exception:
+            if not get_current_worker().is_cancelled:
+                self.post_message(self.Figures(key, None, [Figure(Text(_t("failed"), style="red"), heading=True)]))
+            raise   # (reported as any worker's failure)
+
+    def _figures_of(self, key: tuple) -> None:
         year, unit = key
         tree = units.Tree(self.ledger.scan("unit"), self.ledger.scan("school"))
         if unit not in tree.units:      # (a unit kept from last time that is gone since)
@@ -160,6 +170,7 @@ class YearScreen(LedgerScreen):
 
     @on(Figures)
     def _show(self, message: Figures) -> None:
+        self.worked(message.key)
         if message.key != (self.year, self.unit):
             return
         if message.figures and self.unit != message.figures.scope.record:
