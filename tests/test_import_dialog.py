@@ -161,3 +161,29 @@ def test_a_reason_too_long_for_80_columns_is_read_in_full_under_the_table(ledger
         asyncio.run(run())
     finally:
         i18n.set_lang("zh")
+
+
+def test_a_column_the_ledger_has_no_field_for_is_said_to_be_left_out(ledger, tmp_path):
+    """家长姓名 was dropped without a word on the dashboard (the command line says so)."""
+    from test_tui_forms import screen_text
+    small_ledger(ledger)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["姓名", "性别", "学校", "学段", "年级", "身份证号", "家长姓名"])
+    ws.append(["刘洋", "男", "沙河二小", "小学", "二年级", "640522201801010010", "刘大山"])
+    path = tmp_path / "名单.xlsx"
+    wb.save(path)
+
+    async def run() -> None:
+        app = Host(ImportDialog(ledger, "student", folder=tmp_path, path=path))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, ImportDialog))
+            dialog = app.screen
+            await pilot.press("f5")
+            await until(pilot, lambda: dialog.pv is not None)
+            await pilot.pause()
+            assert [i.action for i in dialog.pv.items] == ["add"]
+            shown = "".join(c for c in screen_text(app) if c not in " \n█▀▄│")
+            assert "不认识的列「家长姓名」已忽略" in shown, screen_text(app)
+
+    asyncio.run(run())

@@ -174,6 +174,7 @@ class ImportDialog(ModalScreen["importer.Result | None"]):
                          added=pv.count("add"), updated=pv.count("update"), same=pv.count("same"), bad=len(pv.bad))
         if max(len(pv.good), len(problems)) > SHOWN:
             summary += " " + i18n.t("io.tui.first_rows", count=SHOWN)
+        summary = "\n".join([summary, *pv.notes])   # columns left out, rows skipped: nothing goes unsaid
         self._status(summary, error=bool(pv.bad or pv.fatal))
         if pv.bad or pv.fatal:
             self.query_one("#import-tabs", TabbedContent).active = "tab-bad"
