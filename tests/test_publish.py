@@ -39,3 +39,23 @@ def test_the_demo_can_be_built_shared(tmp_path, capsys):
     modes = {p: stat.S_IMODE(p.stat().st_mode) for p in path.rglob("*") if not p.is_symlink()}
     assert modes and all(m & 0o060 in (0o040, 0o060) and not m & 0o007 for m in modes.values())
     assert Ledger(path).count("school") > 0
+
+
+def test_a_ledger_that_named_an_empty_hub_first_is_published_there_as_the_message_says(ledger, tmp_path, capsys,
+                                                                                      monkeypatch):
+    """The walk of a coordinator: `bangfu init --bare HUB`, `remote add hub HUB`, `sync` says the
+    empty hub is another ledger and to publish this one with `init HUB --from .`; that refused
+    with "a remote named hub already exists", so the advice led nowhere."""
+    import shutil
+    ledger.put(school())
+    hub = tmp_path / "县台账.git"
+    assert run(capsys, "init", "--bare", str(hub))[0] == 0
+    assert run(capsys, "-L", str(ledger.path), "remote", "add", "hub", str(hub))[0] == 0
+    code, out, err = run(capsys, "-L", str(ledger.path), "sync")
+    assert code == 1 and "--from" in err
+    shutil.rmtree(hub)                                      # "delete that empty one"
+    monkeypatch.chdir(ledger.path)                          # "... in this ledger"
+    code, out, err = run(capsys, "init", str(hub), "--from", ".")
+    assert code == 0, err
+    assert run(capsys, "-L", str(ledger.path), "sync")[0] == 0
+    assert git(hub, "rev-parse", "main") == git(ledger.path, "rev-parse", "main")

@@ -516,6 +516,8 @@ def test_remotes_and_status(pair, hub, tmp_path):
     assert bangfu("-L", str(a.path), "remote", "add", "县城", str(other)).returncode == 2
     r = bangfu("-L", str(a.path), "sync", "县城")  # a ledger with no common history
     assert r.returncode != 0 and "没有共同历史" in r.stderr and "Traceback" not in r.stderr
+    # a hub just made and still empty: the way from here is to make it from this ledger
+    assert "还没有任何记录" in r.stderr and "bangfu init" in r.stderr and "--from" in r.stderr
     assert bangfu("-L", str(a.path), "sync", "没有这个").returncode == 2
     edit(a, s1, notes="未同步")
     edit(b, s2, notes="也未同步")

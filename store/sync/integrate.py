@@ -34,7 +34,8 @@ def merge_into(ledger: Ledger, theirs: str, *, remote: str, theirs_site: str | N
         bases = merge_bases(store, mine, theirs)
         base = base_tree(store, mine, theirs, schemas_mine)
         if base is None:
-            raise MergeRefused("sync.unrelated", remote=remote)
+            empty = store.lookup(store.commit_tree(theirs), "records") is None
+            raise MergeRefused("sync.unrelated_empty" if empty else "sync.unrelated", remote=remote)
         tm = three_way(store, base, store.commit_tree(mine), store.commit_tree(theirs), schemas_mine)
         schemas = ledger.schemas(theirs) if tm.schemas_from == "theirs" else schemas_mine
         trees = [store.lookup(store.commit_tree(c), "schemas") for c in (mine, theirs)]

@@ -127,9 +127,11 @@ def publish(path: Path | str, source: Ledger, *, shared: bool = True, group: str
     """An existing ledger published as a hub at path: a new bare repository holding its whole
     history, protected by the hub's hook (shared with a group when asked), and the ledger set
     up to sync with it under the name `remote`."""
-    if any(r.name == remote for r in remotes(source)):
-        raise UsageError("sync.remote_exists", name=remote)
     path = Path(path)
+    # A remote of that name already naming this very place (the empty hub it was made for) is kept.
+    named = next((r for r in remotes(source) if r.name == remote), None)
+    if named and named.url != _url(str(path)):
+        raise UsageError("sync.remote_exists", name=remote)
     store = new_repository(path, shared=shared, group=group)
     try:
         store.run("fetch", "-q", "--no-tags", str(source.git.gitdir.resolve()), f"+{BRANCH}:{BRANCH}")
@@ -139,7 +141,8 @@ def publish(path: Path | str, source: Ledger, *, shared: bool = True, group: str
         store.write_commit_graph()
     finally:
         store.close()
-    add_remote(source, remote, str(path.resolve()))
+    if named is None:
+        add_remote(source, remote, str(path.resolve()))
     source.git.run("fetch", "-q", remote)
     _mark_synced(source, remote)
     return Ledger(path)
