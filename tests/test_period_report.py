@@ -232,7 +232,7 @@ def test_summary_draft_has_the_figures_and_marks_what_to_write(ledger, county):
                  "分 2 批选派教师支教、挂职，累计 4 人、4 人次。",
                  "第一批（2025-08-28 起）：2 人、2 人次",
                  "捐赠资金 6,000.00 元，物资折价 2,000.00 元，合计 8,000.00 元。",
-                 "量化指标（按学期计）达标 1 项，未达标 1 项，进行中 0 项。",
+                 "量化指标（各按其周期计：学期、学年或计划全程）达标 1 项，未达标 1 项，进行中 0 项。",
                  "辍学率：0.07%（由学生记录计算：辍学 1 人 / 在校 1400 人）",
                  "钱老师 的支教不足最短期限。",
                  "【待填写：主要做法与措施】", "【待填写：存在的问题与原因】", "【待填写：下一步打算】"):
@@ -501,7 +501,7 @@ def test_every_line_of_the_year_view_and_the_report_overview_counted_by_hand(led
         ("支教挂职分批", None, 0),
         ("第一批：2 人、2 人次，累计 2 人次", "visit", 1),
         ("第二批：2 人、2 人次，累计 4 人次", "visit", 2),
-        ("量化指标（按学期）", None, 0),
+        ("量化指标（各按其周期）", None, 0),
         ("城关小学帮扶河口两校", "plan", 1),
         ("2025-09 送教下乡  达标", "visit", 2),
         ("2026-02 送教下乡  未达标", "visit", 0),
@@ -516,7 +516,7 @@ def test_every_line_of_the_year_view_and_the_report_overview_counted_by_hand(led
         ["帮扶计划（个）", 2], ["帮扶学校（所）", 1], ["受帮扶学校（所）", 2], ["帮扶活动（次）", 9],
         ["送教下乡（课时）", "10"], ["专题讲座（场）", 2], ["支教、挂职（人）", 4], ["支教、挂职（人次）", 4],
         ["支教、挂职批次", 2], ["不足最短期限的支教、挂职（条）", 1], ["捐赠资金", "6,000.00 元"],
-        ["捐赠物资（折价）", "2,000.00 元"], ["量化指标（按学期）", "达标 1 项，未达标 1 项，进行中 0 项"],
+        ["捐赠物资（折价）", "2,000.00 元"], ["量化指标（各按其周期）", "达标 1 项，未达标 1 项，进行中 0 项"],
         ["期满未测量的指标（项）", 0], ["有月份无任何记录的计划（个）", 2], ["有月份无任何记录的学校（所）", 3],
         ["辍学率", "0.07%（由学生记录计算：辍学 1 人 / 在校 1400 人）"]]
     assert [(k.kind, k.count, k.hours, k.person_times) for k in f.kinds] == [
@@ -537,7 +537,7 @@ def test_a_yearly_target_counts_once_in_the_year(demo):
     missed = [t.key for _p, _term, t in f.targets() if t.met is False and not t.open]
     running = [t.key for _p, _term, t in f.targets() if t.open]
     assert (met, missed, len(running)) == (["dropout", "secondment"], ["monthly-visit", "monthly-visit"], 10)
-    assert "量化指标（按学期计）达标 2 项，未达标 2 项，进行中 10 项" in summary.draft(f)
+    assert "量化指标（各按其周期计：学期、学年或计划全程）达标 2 项，未达标 2 项，进行中 10 项" in summary.draft(f)
     from tui.screens.year import year_figures
     shown = [x.prompt.plain.strip() for x in year_figures(f)]
     assert [x for x in shown if "支教不少于一学年" in x] == ["2026-2027学年 支教不少于一学年  达标"]

@@ -186,4 +186,4 @@ async def test_the_report_of_one_plan_from_the_dialog(demo, tmp_path):
     assert "| 帮扶活动（次） | 14 |" in text and "| 支教、挂职（人次） | 2 |" in text
     # (by hand: 互访 monthly, lectures, learning in each term, the head teachers' 挂职 of the school year and
     # the rooms of the whole plan once: met the rooms and the spring's lectures and learning)
-    assert "| 量化指标（按学期） | 达标 3 项，未达标 5 项，进行中 0 项 |" in text
+    assert "| 量化指标（各按其周期） | 达标 3 项，未达标 5 项，进行中 0 项 |" in text

@@ -96,7 +96,7 @@ def draft(f: PeriodFigures) -> str:
     L += [f"## {T('h_cases')}", "", _write("cases"), ""]
 
     L += [f"## {T('h_problems')}", ""]
-    # (a target is missed term by term: the term says which of its lines is which)
+    # (a target is missed in the stretch it counts over: its term, its school year or the plan)
     L += [f"- {md(_missed(p, term, t))}" for p, term, t in missed]
     L += [f"- {md(T('short', names=s.names, kind=s.kind))}" for s in f.secondments if s.short]
     L += [f"- {md(T('gap', what=period_report.T('what_' + g.kind), name=n.get(g.record, g.record), months=_list(list(g.empty_months))))}"
