@@ -20,6 +20,10 @@ beside the store's own figure for the same work in the same run.
   saying what it reads and how far), to the home saying how far, to the figures painted, beside git's
   read of every record; and in a warm process the longest gap of the event loop from the first frame
   to the figures (target 100 ms), while every record is read and the figures worked out beside it;
+- live: the home open while another process saves a visit every 5 s, 8 times: how many
+  workings-out of the term's figures run at once (sampled; target 1: a change that comes meanwhile
+  waits), the app's processor time, its most resident memory, and how long after the last save the
+  figures settle (at 1M one working-out is 20 s);
 - frames: the longest gap between ticks of a 10 ms timer on the app's event loop (target 100 ms) while
   a visit is saved (by another process, by another Ledger object in a thread of the app's process, or
   by the app's own Ledger in a thread, as the app's forms do) and while the app's poll picks it up and
@@ -697,6 +701,83 @@ def bench_cold(report: Report, master: Path, size: str, work: Path) -> None:
                inproc["painted"], "first frame → figures, same process", "≤ 100 ms", ok=inproc["gap"] <= 0.1)
 
 
+# -- live: other coordinators saving while a home is open, at any size ----------------------
+def _workings_out() -> int:
+    """Threads working out the home's figures now (one superseded runs on to its end)."""
+    def working(frame) -> bool:
+        while frame is not None:
+            if frame.f_code.co_name == "_figures" and frame.f_code.co_filename.endswith("home.py"):
+                return True
+            frame = frame.f_back
+        return False
+    return sum(working(f) for f in sys._current_frames().values())
+
+
+def _resident_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def live_run(path: Path, saves: int, every: float) -> dict[str, float]:
+    """One app on the home, its figures shown; another coordinator saves a visit every `every`
+    seconds, `saves` times: how many workings-out of the figures ran at once (sampled), the app's
+    processor time and its most resident memory meanwhile, and how long after the last save the
+    figures stopped being worked out."""
+    import contextlib
+
+    from store import Ledger
+
+    clean()
+    app = bench_app()(Ledger(path), poll_interval=1.0)
+    async with app.run_test(size=SIZE):
+        await app.bench_dashboard.wait(timeout=1800)
+        await app.workers.wait_for_complete()
+        with contextlib.closing(app.ledger.walk("visit")) as visits:
+            record_id = next(visits)["id"]
+        cpu, start, most, peak = time.process_time(), time.monotonic(), 0, _resident_mb()
+        for _ in range(saves):
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, str(Path(__file__).resolve()), "--child-save", str(path), record_id,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            await proc.communicate()
+            until = time.monotonic() + every
+            while time.monotonic() < until:
+                most, peak = max(most, _workings_out()), max(peak, _resident_mb())
+                await asyncio.sleep(0.25)
+        last = time.monotonic()
+        while _workings_out() or getattr(app.home, "_again", False) or app.ledger.tip != Ledger(path).tip:
+            peak = max(peak, _resident_mb())
+            await asyncio.sleep(0.25)
+        done = time.monotonic()
+        cpu = time.process_time() - cpu
+    settle()
+    return {"most at once": most, "cpu": cpu, "wall": done - start, "settled after the last save": done - last,
+            "peak MB": peak}
+
+
+def bench_live(report: Report, master: Path, size: str, work: Path, saves: int = 8, every: float = 5.0) -> None:
+    """A home open on a shared clone (its own index cache: made by the first opening) while
+    another process saves `saves` visits, one every `every` seconds."""
+    clone = work / f"tui-live-{size}"
+    shutil.rmtree(clone, ignore_errors=True)
+    subprocess.run(["git", "clone", "-q", "--bare", "--shared", str(master), str(clone)], check=True)
+    try:
+        r = asyncio.run(live_run(clone, saves, every))
+    finally:
+        shutil.rmtree(clone, ignore_errors=True)
+    print(f"    live: {r}", flush=True)
+    what = f"{saves} saves by another process, one every {every:g} s"
+    report.add(f"home open during {what}: workings-out of the figures at once (most; count/1000)", size, r["most at once"] / 1000,
+               None, "", "1")
+    report.add(f"home open during {what}: the app's processor time", size, r["cpu"], r["wall"],
+               "wall time, first save to figures settled", "-")
+    report.add(f"home open during {what}: figures settled after the last save", size,
+               r["settled after the last save"], None, "", "-")
+    report.add(f"home open during {what}: most resident MB/1000", size, r["peak MB"] / 1000, None, "", "≤ 300 MB")
+
+
 # -- profile --------------------------------------------------------------------------
 def profile_start(path: Path, out: Path) -> None:
     import pstats
@@ -735,7 +816,7 @@ def main() -> None:
     path = work / f"tui-scratch-{args.records}"
     shutil.rmtree(path, ignore_errors=True)
     parts = args.only.split(",")
-    if set(parts) - {"cold"}:   # (cold works on shared clones: a million records are not copied)
+    if set(parts) - {"cold", "live"}:   # (these work on shared clones: a million records are not copied)
         shutil.copytree(master, path)
     size = f"{args.records // 1000}k"
     report = Report("tui")
@@ -755,6 +836,9 @@ def main() -> None:
         if "cold" in parts:
             print("cold", flush=True)
             bench_cold(report, master, size, work)
+        if "live" in parts:
+            print("live", flush=True)
+            bench_live(report, master, size, work)
         report.emit(load_average=[round(x, 2) for x in os.getloadavg()])
         if args.profile:
             profile_start(path, work / "tui-start.prof")
