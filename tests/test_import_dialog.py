@@ -42,6 +42,15 @@ def cells(table: DataTable) -> list[list[str]]:
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
+
+async def previewed(pilot, app) -> ImportDialog:
+    """The dialog once its preview (F5) is there."""
+    await until(pilot, lambda: isinstance(app.screen, ImportDialog))
+    dialog = app.screen
+    await pilot.press("f5")
+    await until(pilot, lambda: dialog.pv is not None)
+    return dialog
+
 def test_export_dialog_writes_the_file_named_in_it(ledger, tmp_path):
     small_ledger(ledger)
 
@@ -78,10 +87,7 @@ def test_import_dialog_previews_good_and_bad_rows_then_commits_the_good_ones(led
     async def run() -> None:
         app = Host(ImportDialog(ledger, "aid", folder=tmp_path, path=path))
         async with app.run_test(size=(110, 36)) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, ImportDialog))
-            dialog = app.screen
-            await pilot.press("f5")
-            await until(pilot, lambda: dialog.pv is not None)
+            dialog = await previewed(pilot, app)
             good = cells(dialog.query_one("#import-good", DataTable))
             bad = cells(dialog.query_one("#import-bad", DataTable))
             assert [r[:2] for r in good] == [["2", "新增"]]
@@ -145,10 +151,7 @@ def test_a_reason_too_long_for_80_columns_is_read_in_full_under_the_table(ledger
     async def run() -> None:
         app = Host(ImportDialog(ledger, "student", folder=tmp_path, path=path))
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, ImportDialog))
-            dialog = app.screen
-            await pilot.press("f5")
-            await until(pilot, lambda: dialog.pv is not None)
+            dialog = await previewed(pilot, app)
             [problem] = dialog.pv.all_problems()
             await pilot.pause()
             shown = "".join(c for c in screen_text(app) if c not in " \n█▀▄│")
@@ -177,10 +180,7 @@ def test_a_column_the_ledger_has_no_field_for_is_said_to_be_left_out(ledger, tmp
     async def run() -> None:
         app = Host(ImportDialog(ledger, "student", folder=tmp_path, path=path))
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, ImportDialog))
-            dialog = app.screen
-            await pilot.press("f5")
-            await until(pilot, lambda: dialog.pv is not None)
+            dialog = await previewed(pilot, app)
             await pilot.pause()
             assert [i.action for i in dialog.pv.items] == ["add"]
             shown = "".join(c for c in screen_text(app) if c not in " \n█▀▄│")

@@ -39,6 +39,16 @@ def _text(value: object, style: str = "") -> Text:
     return Text(printable(str(value)), style=style)
 
 
+def _field_line(body: Text, title: str, old: str, new: str) -> None:
+    """A line of a change: the field, its old value in red, its new one in green."""
+    body.append("\n  ")
+    body.append_text(_text(title, "italic"))
+    body.append(": " if i18n.lang() == "en" else "：")
+    body.append_text(_text(old, "red"))
+    body.append(" → ")
+    body.append_text(_text(new, "green"))
+
+
 @dataclass
 class Row:
     commit: Commit
@@ -218,25 +228,14 @@ class AuditScreen(LedgerScreen):
                 if shown >= MAX_FIELDS:
                     left += 1
                     continue
-                title, old, new = describe(schemas, change.type, fc, names)
-                body.append("\n  ")
-                body.append_text(_text(title, "italic"))
-                body.append(": " if i18n.lang() == "en" else "：")
-                body.append_text(_text(old, "red"))
-                body.append(" → ")
-                body.append_text(_text(new, "green"))
+                _field_line(body, *describe(schemas, change.type, fc, names))
                 shown += 1
         settings = setting_changes(self.ledger.git, c) if not record else []
         if settings:
             body.append("\n")
             body.append_text(_text(i18n.t("audit.settings"), "bold"))
         for title, old, new in settings:
-            body.append("\n  ")
-            body.append_text(_text(title, "italic"))
-            body.append(": " if i18n.lang() == "en" else "：")
-            body.append_text(_text(old, "red"))
-            body.append(" → ")
-            body.append_text(_text(new, "green"))
+            _field_line(body, title, old, new)
         if left:
             body.append("\n")
             body.append_text(_text(i18n.t("audit.tui.more", count=left)))
