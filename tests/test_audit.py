@@ -139,7 +139,7 @@ def test_log_diff_blame_from_the_shell(demo, bangfu):
     first_commit = demo.history(aid["id"])[-1]["commit"]
     diff2 = json.loads(bangfu("-L", led, "--json", "diff", aid["id"], first_commit, "main").stdout)
     assert {f["field"] for f in diff2["fields"]} == {"amount_fen", "notes"}
-    # a date: the record as that day began (before the ledger's history: not there yet)
+    # a date: the record as that day began (a day before the ledger's history: the record did not exist)
     since = bangfu("-L", led, "diff", aid["id"], "2000-01-01")
     assert since.returncode == 0 and "金额：— → " in since.stdout and "备注：— → 补发 10 元" in since.stdout
     tomorrow = (changes.dt.date.today() + changes.dt.timedelta(days=1)).isoformat()

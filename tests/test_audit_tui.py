@@ -101,11 +101,8 @@ def test_findings_name_their_records_at_80x24(demo, lang):
     subsidy of 600.00 元 against 750.00): each row names its record as people know it, and a
     warning is not filed as an invalid record."""
     from store.core import i18n
-    i18n.set_lang(lang)
-    try:
-        asyncio.run(_findings(demo, lang))
-    finally:
-        i18n.set_lang("zh")
+    i18n.set_lang(lang)      # (conftest sets Chinese back after each test)
+    asyncio.run(_findings(demo, lang))
 
 
 async def _findings(demo, lang: str) -> None:
@@ -132,11 +129,8 @@ def test_a_term_closed_shows_what_it_set_at_80x24(demo, capsys, lang):
 
     assert run(capsys, "-L", str(demo.path), "close-term", "2025-2026-2")[0] == 0
     demo.refresh()
-    i18n.set_lang(lang)
-    try:
-        asyncio.run(_closed(demo, lang))
-    finally:
-        i18n.set_lang("zh")
+    i18n.set_lang(lang)      # (conftest sets Chinese back after each test)
+    asyncio.run(_closed(demo, lang))
 
 
 async def _closed(demo, lang: str) -> None:

@@ -43,6 +43,19 @@ def cells(table: DataTable) -> list[list[str]]:
 
 
 
+def sheet(folder, *rows: list, merged: str | None = None):
+    """名单.xlsx in `folder`, the rows as a coordinator's Excel has them."""
+    wb = Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    if merged:
+        ws.merge_cells(merged)
+    path = folder / "名单.xlsx"
+    wb.save(path)
+    return path
+
+
 async def previewed(pilot, app) -> ImportDialog:
     """The dialog once its preview (F5) is there."""
     await until(pilot, lambda: isinstance(app.screen, ImportDialog))
@@ -139,14 +152,10 @@ def test_a_reason_too_long_for_80_columns_is_read_in_full_under_the_table(ledger
     from test_tui_app import static_text
     from test_tui_forms import screen_text
     small_ledger(ledger)
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["沙河镇2024年秋季学期家庭经济困难学生名单"])
-    ws.merge_cells("A1:E1")
-    ws.append(["姓名", "性别", "学校", "学段", "年级", "身份证号 "])
-    ws.append(["赵强 ", "男", "沙河镇第二中心小学 ", "小学", "六年级", 640522201201010041])   # typed as a number
-    path = tmp_path / "名单.xlsx"
-    wb.save(path)
+    path = sheet(tmp_path, ["沙河镇2024年秋季学期家庭经济困难学生名单"],
+                 ["姓名", "性别", "学校", "学段", "年级", "身份证号 "],
+                 ["赵强 ", "男", "沙河镇第二中心小学 ", "小学", "六年级", 640522201201010041],   # typed as a number
+                 merged="A1:E1")
 
     async def run() -> None:
         app = Host(ImportDialog(ledger, "student", folder=tmp_path, path=path))
@@ -159,23 +168,16 @@ def test_a_reason_too_long_for_80_columns_is_read_in_full_under_the_table(ledger
             assert "640522201201010041" not in screen_text(app)
             assert static_text(dialog.query_one("#import-detail")).startswith(detail)
 
-    i18n.set_lang(lang)
-    try:
-        asyncio.run(run())
-    finally:
-        i18n.set_lang("zh")
+    i18n.set_lang(lang)      # (conftest sets Chinese back after each test)
+    asyncio.run(run())
 
 
 def test_a_column_the_ledger_has_no_field_for_is_said_to_be_left_out(ledger, tmp_path):
     """家长姓名 was dropped without a word on the dashboard (the command line says so)."""
     from test_tui_forms import screen_text
     small_ledger(ledger)
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["姓名", "性别", "学校", "学段", "年级", "身份证号", "家长姓名"])
-    ws.append(["刘洋", "男", "沙河二小", "小学", "二年级", "640522201801010010", "刘大山"])
-    path = tmp_path / "名单.xlsx"
-    wb.save(path)
+    path = sheet(tmp_path, ["姓名", "性别", "学校", "学段", "年级", "身份证号", "家长姓名"],
+                 ["刘洋", "男", "沙河二小", "小学", "二年级", "640522201801010010", "刘大山"])
 
     async def run() -> None:
         app = Host(ImportDialog(ledger, "student", folder=tmp_path, path=path))

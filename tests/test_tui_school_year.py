@@ -4,8 +4,6 @@ their year; a record saved into another year is counted in the bar and said wher
 Today is pinned to 2026-11-25 (term 2026-2027-1, school year 2026-2027)."""
 from __future__ import annotations
 
-import time
-
 import pytest
 from textual.widgets import Input
 
@@ -13,6 +11,7 @@ from store import NEW, Change
 from store.core import i18n
 from test_tui_app import (AID, SHAHE, SHIQIAO, app_for, build_ledger, footer_keys, open_ledger, palette, pilot_test,
                           pin_dates, rid, section, settle, static_text)
+from test_tui_year import until
 from tui.modals.record_form import RecordForm
 from tui.screens.pick import PickScreen
 
@@ -45,14 +44,6 @@ def years(tmp_path):
     led.close()
     pin_dates(path)
     return path
-
-
-async def until(pilot, condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("the screen never got there")
-        await pilot.pause(0.05)
 
 
 def bar(app) -> str:
