@@ -38,14 +38,15 @@ def fail(exc: BangfuError) -> None:
 
 def table(rows: list[list[str]], headers: list[str], fit: tuple[int, ...] = (), from_end: tuple[int, ...] = ()) -> None:
     """Columns aligned by display width (a Chinese character takes two cells). `fit`: the columns
-    whose values are cut short (…), in turn, until a row fits the terminal's width (80 when there is
-    none); those also in `from_end` keep their end (a nested field's own name) and lose their start."""
+    whose values are cut short (…), in turn, until a row fits the width of the terminal the table is
+    printed on; into a pipe or a file every line is whole. Those also in `from_end` keep their end
+    (a nested field's own name) and lose their start."""
     from rich.cells import cell_len
 
     cells = [[printable(str(c)) for c in row] for row in [headers, *rows]]
     widths = [max(cell_len(r[i]) for r in cells) for i in range(len(headers))]
-    for col in fit:
-        room = max(FIT_LEAST, shutil.get_terminal_size().columns - 1 - sum(widths) + widths[col] - 2 * (len(widths) - 1))
+    for col in fit if terminal_width() is not None else ():
+        room = max(FIT_LEAST, terminal_width() - sum(widths) + widths[col] - 2 * (len(widths) - 1))
         if widths[col] > room:
             for row in cells[1:]:
                 row[col] = _cut(row[col], room, col in from_end)
@@ -57,6 +58,17 @@ def table(rows: list[list[str]], headers: list[str], fit: tuple[int, ...] = (), 
 
 
 FIT_LEAST = 16   # cells a cut column keeps however narrow the terminal
+
+
+def terminal_width() -> int | None:
+    """The cells a line may take on the terminal the output goes to (its width less one: a line that
+    fills the last cell wraps on some terminals); None into a pipe or a file, where lines stay whole."""
+    try:
+        if not sys.stdout.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    return shutil.get_terminal_size().columns - 1
 
 
 def _cut(text: str, width: int, keep_end: bool = False) -> str:

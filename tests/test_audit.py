@@ -113,17 +113,37 @@ def test_blame_follows_list_items_not_their_places(demo):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_blame_fits_80_columns_in_the_readers_words(demo, bangfu, monkeypatch, lang):
+def test_blame_fits_80_columns_in_the_readers_words(demo, lang):
     from rich.cells import cell_len
+    from tests.terminal import on_terminal
 
-    monkeypatch.setenv("COLUMNS", "80")
     batch = next(b for b in demo.query("batch") if b.get("review"))
-    lines = bangfu("-L", str(demo.path), "--lang", lang, "blame", batch["id"]).stdout.splitlines()
+    lines = on_terminal("-L", str(demo.path), "--lang", lang, "blame", batch["id"]).stdout.splitlines()
     assert len(lines) > 30 and max(cell_len(x) for x in lines) <= 80
     kind = next(x for x in lines if x.startswith(("类型 ", "Record type ")))
     assert kind.split()[1 if lang == "zh" else 2] == ("发放批次" if lang == "zh" else "payment")
     approver = next(x for x in lines if x.startswith(("审批.审批人 ", "Approval.Approved by ")))
     assert approver.count("杨建国") == 2
+
+
+@pytest.mark.parametrize("lang,field,programme", [
+    ("zh", "审核调整[0].原因", "义务教育寄宿生生活补助"),
+    ("en", "Review[0].Reason", "boarding living allowance (义务教育寄宿生生活补助)")])
+def test_blame_piped_or_into_a_file_keeps_every_line_whole(demo, tmp_path, lang, field, programme):
+    """Into `| cat` or a file there is no terminal to fit: the values were cut to 80 columns (…)."""
+    batch = next(b for b in demo.query("batch") if b.get("review"))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    piped = subprocess.run([sys.executable, "-m", "bangfu", "-L", str(demo.path), "--lang", lang, "blame", batch["id"]],
+                           capture_output=True, text=True, env=env)
+    with open(tmp_path / "blame.txt", "w") as fh:
+        subprocess.run([sys.executable, "-m", "bangfu", "-L", str(demo.path), "--lang", lang, "blame", batch["id"]],
+                       stdout=fh, env=env)
+    for text in (piped.stdout, (tmp_path / "blame.txt").read_text(encoding="utf-8")):
+        assert "…" not in text
+        lines = text.splitlines()
+        assert next(x for x in lines if x.startswith(field)).split()[1] == "银行卡尚未开户，开户后补入"
+        assert programme in next(x for x in lines if x.startswith(("资助项目 ", "Aid programme ")))
+        assert next(x for x in lines if x.startswith(("编号 ", "ID "))).split()[1] == batch["id"]
 
 
 def test_log_diff_blame_from_the_shell(demo, bangfu):
