@@ -142,18 +142,20 @@ def cmd_list(args: argparse.Namespace) -> int:
     if output.JSON:
         data(found)
         return 0
-    output.table([[b["id"], b["term"], b["programme"], _school(ledger, b), b["date"], batches.status(b),
-                   str(len(b["entries"])), yuan(batches.total_fen(b))] for b in found],
+    # At 80 columns the id (what batch show takes) goes on a line of its own, whole, above its batch.
+    output.table([[b["id"], b["term"], b["programme"], _school(ledger, b, short=True), b["date"],
+                   i18n.value(batches.status(b)), str(len(b["entries"])), yuan(batches.total_fen(b))] for b in found],
                  [i18n.title("编号"), i18n.title("学期"), i18n.title("资助项目"), i18n.t("aid.batch.cmd.col_school"),
                   i18n.title("批次日期"), i18n.t("aid.batch.cmd.col_status"), i18n.t("aid.batch.cmd.col_count"),
-                  i18n.t("aid.batch.cmd.col_amount")])
+                  i18n.t("aid.batch.cmd.col_amount")], wrap=(2, 3), alone=(0,), drop=(1, 4))
     return 0
 
 
-def _school(ledger, batch: dict) -> str:
+def _school(ledger, batch: dict, short: bool = False) -> str:
     if not batch.get("school"):
         return i18n.t("aid.batch.cmd.all_schools")
-    return (ledger.index.get(batch["school"]) or {}).get("name", batch["school"])
+    school = ledger.index.get(batch["school"]) or {}
+    return (short and school.get("short_name")) or school.get("name", batch["school"])
 
 
 def cmd_show(args: argparse.Namespace) -> int:

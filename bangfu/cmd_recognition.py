@@ -188,6 +188,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                    str(s.open_objections) if s.open_objections else "", s.approved, i18n.value(s.outcome)]
                   for s in found],
                  [i18n.t(f"aid.step.cmd.col_{c}") for c in
-                  ("student", "class", "application", "review", "check", "notice", "objections", "approval", "outcome")])
+                  ("student", "class", "application", "review", "check", "notice", "objections", "approval", "outcome")],
+                 wrap=(5, 8, 6, 1), drop=(3, 4, 2))
     out(i18n.t("aid.step.cmd.listed", count=len(found), year=year))
     return 0

@@ -235,7 +235,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     if output.JSON:
         data(rows)
     else:
-        output.table([[r["id"], label(r, ledger)] for r in rows], [i18n.t("cli.col_id"), i18n.t("cli.col_record")])
+        output.table([[r["id"], label(r, ledger)] for r in rows], [i18n.t("cli.col_id"), i18n.t("cli.col_record")],
+                     wrap=(1,))
         output.err(i18n.t("cli.count", count=len(rows)))
     output.unreadable(ledger, args.type)
     return 0

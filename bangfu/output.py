@@ -7,7 +7,8 @@ import sys
 from typing import Any
 
 from store.core.errors import BangfuError, InvalidRecord
-from store.core.text import printable
+from store.core import i18n
+from store.core.text import printable, wrap_cells
 from store.rules import cleartext
 
 JSON = False
@@ -36,28 +37,68 @@ def fail(exc: BangfuError) -> None:
         err(str(exc))
 
 
-def table(rows: list[list[str]], headers: list[str], fit: tuple[int, ...] = (), from_end: tuple[int, ...] = ()) -> None:
-    """Columns aligned by display width (a Chinese character takes two cells). `fit`: the columns
-    whose values are cut short (…), in turn, until a row fits the width of the terminal the table is
-    printed on; into a pipe or a file every line is whole. Those also in `from_end` keep their end
-    (a nested field's own name) and lose their start."""
+def table(rows: list[list[str]], headers: list[str], fit: tuple[int, ...] = (), from_end: tuple[int, ...] = (),
+          wrap: tuple[int, ...] = (), alone: tuple[int, ...] = (), drop: tuple[int, ...] = ()) -> None:
+    """Columns aligned by display width (a Chinese character takes two cells), fitted to the width of
+    the terminal they are printed on; into a pipe or a file every line is whole. To fit, while the
+    columns cannot fit even at their narrowest: the columns in `alone` go each on a line of its own
+    above the rest of their row (an id, whole, to copy), then those in `drop` are left out (the
+    least useful first, said on stderr). Then each column in `fit` is cut short (…), and each in
+    `wrap` goes on over more lines, to the room the others leave. Those also in `from_end` keep their
+    end (a nested field's own name) and lose their start."""
     from rich.cells import cell_len
 
     cells = [[printable(str(c)) for c in row] for row in [headers, *rows]]
-    widths = [max(cell_len(r[i]) for r in cells) for i in range(len(headers))]
-    for col in fit if terminal_width() is not None else ():
-        room = max(FIT_LEAST, terminal_width() - sum(widths) + widths[col] - 2 * (len(widths) - 1))
-        if widths[col] > room:
-            for row in cells[1:]:
-                row[col] = _cut(row[col], room, col in from_end)
-            widths[col] = max(cell_len(r[col]) for r in cells)
+    shown = list(range(len(headers)))
+    widths = [max(cell_len(r[i]) for r in cells) for i in shown]
+    above: list[int] = []
+    room = terminal_width()
+    if room is not None:
+        least = list(widths)
+        for col in fit:
+            least[col] = min(widths[col], FIT_LEAST)
+        for col in wrap:
+            words = max(cell_len(w) for r in cells for w in wrap_cells(r[col], 1))
+            least[col] = min(widths[col], max(words, WRAP_LEAST))
+        left_out = []
+        for col in (*alone, *drop):
+            if _across(shown, least, above) <= room:
+                break
+            shown.remove(col)
+            if col in alone:
+                above.append(col)
+            else:
+                left_out.append(headers[col])
+        for col in (c for c in (*fit, *wrap) if c in shown):
+            space = max(least[col], room - _across(shown, widths, above) + widths[col])
+            if widths[col] > space:
+                widths[col] = space
+                if col in fit:
+                    for row in cells[1:]:
+                        row[col] = _cut(row[col], space, col in from_end)
+                    widths[col] = max(cell_len(r[col]) for r in cells)
+        if left_out:
+            err(i18n.t("cli.table_left_out", width=room + 1, columns=i18n.listing(left_out)))
+    indent = INDENT if above else ""
+    lines = []
     for n, row in enumerate(cells):
-        sys.stdout.write("  ".join(c + " " * (w - cell_len(c)) for c, w in zip(row, widths)).rstrip() + "\n")
+        lines += [row[i] for i in above]
+        wrapped = [wrap_cells(row[i], widths[i]) if i in wrap else [row[i]] for i in shown]
+        for k in range(max(len(w) for w in wrapped)):
+            parts = [w[k] if k < len(w) else "" for w in wrapped]
+            lines.append(indent + "  ".join(c + " " * (widths[i] - cell_len(c)) for c, i in zip(parts, shown)).rstrip())
         if n == 0:
-            sys.stdout.write("  ".join("-" * w for w in widths) + "\n")
+            lines.append(indent + "  ".join("-" * widths[i] for i in shown))
+    sys.stdout.write("".join(line + "\n" for line in lines))
 
 
 FIT_LEAST = 16   # cells a cut column keeps however narrow the terminal
+WRAP_LEAST = 8   # cells a wrapped column keeps (four Chinese characters a line)
+INDENT = "  "    # a row under the line of its own column(s)
+
+
+def _across(shown: list[int], widths: list[int], above: list[int]) -> int:
+    return sum(widths[i] for i in shown) + 2 * (len(shown) - 1) + (len(INDENT) if above else 0)
 
 
 def terminal_width() -> int | None:
@@ -91,6 +132,5 @@ def unreadable(ledger, record_type: str | None = None) -> None:
     prefix = f"records/{record_type}/" if record_type else "records/"
     paths = sorted(p for p in ledger.broken if p.startswith(prefix))
     if paths:
-        from store.core import i18n
         err(i18n.t("error.unreadable_count", count=len(paths),
                    paths="、".join(paths[:10]) + ("…" if len(paths) > 10 else "")))
