@@ -127,10 +127,16 @@ class Ledger:
         self.keys = None  # the ledger's KeyStore when this user holds it (privacy layer)
         self._cache_dir: Path | None = None
         tip = self.git.tip()
-        if tip is None or self.git.lookup(self.git.commit_tree(tip), CONFIG_FILE) is None:
+        config = self._config_at(tip) if tip else None
+        if config is None:
             raise NotALedger(path=str(path))
-        self.config = json.loads(self.git.read_blob(self.git.lookup(self.git.commit_tree(tip), CONFIG_FILE)))
+        self.config = config
         self._tip = tip
+
+    def _config_at(self, commit: str) -> dict | None:
+        """bangfu.json as a commit has it (None where it has none)."""
+        blob = self.git.lookup(self.git.commit_tree(commit), CONFIG_FILE)
+        return json.loads(self.git.read_blob(blob)) if blob else None
 
     # -- creating and finding ledgers ----------------------------------------
     @classmethod
@@ -264,7 +270,7 @@ class Ledger:
 
     def _open_index(self, tip: str) -> None:
         self._index = Index(self._cache_path(), reread=self._move_index)
-        self._tip = self._move_index()[0]
+        self._follow(self._move_index()[0])
 
     def _move_index(self, known: tuple[str, str, list] | None = None, saved: bool = True
                     ) -> tuple[str, tuple[str, list] | None]:
@@ -381,7 +387,7 @@ class Ledger:
             return []
         with self._lock:
             if not self._index_ready:  # nothing read yet: the index will load at the new tip
-                self._tip = tip
+                self._follow(tip)
                 return []
             old = self._records_tree(self._tip)
             tip, worked_out = self._move_index()
@@ -393,8 +399,15 @@ class Ledger:
             else:
                 changed = [rid for path, _blob in self.git.diff_trees(old, new)
                            if (rid := ids.id_from_path(f"{RECORDS}/{path}", check_shard=False))]
-            self._tip = tip
+            self._follow(tip)
             return changed
+
+    def _follow(self, tip: str) -> None:
+        """This process now stands at `tip`, made elsewhere. The settings the guards apply move with
+        it: a term another process closed (close-term) is closed for this one's next save."""
+        if tip != self._tip:
+            self.config = self._config_at(tip) or self.config
+        self._tip = tip
 
     def move_to(self, commit: str, expected: str, reason: str,
                 written: list[tuple[str, str | None, dict | None]] | None = None) -> bool:
@@ -412,10 +425,7 @@ class Ledger:
                 self.refresh()
             else:
                 self._move_index(known=(self._records_tree(expected), self._records_tree(commit), written), saved=False)
-                self._tip = commit   # (the index may be further on: the next refresh says what else changed)
-            config = self.git.lookup(self.git.commit_tree(commit), CONFIG_FILE)
-            if config:  # a schema upgrade from another site changes bangfu.json
-                self.config = json.loads(self.git.read_blob(config))
+                self._follow(commit)   # (the index may be further on: the next refresh says what else changed)
             if self.git.worktree is not None:
                 self._sync_worktree()
             return True
