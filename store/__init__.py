@@ -39,6 +39,7 @@ def __getattr__(name: str) -> Any:
         import store.sync.remote  # noqa: F401
         import store.twinning.locks  # noqa: F401  (an inspected plan or a closed term refuses edits)
         import store.aid.batches  # noqa: F401  (an approved payment batch and its payments refuse edits)
+        import store.aid.closed  # noqa: F401  (a closed term's payments refuse edits)
         from store.ledger import ledger
         return getattr(ledger, name)
     if name == "Person":

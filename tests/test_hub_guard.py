@@ -7,6 +7,7 @@ so every one goes through the hub's real pre-receive hook.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import pwd
@@ -17,6 +18,7 @@ import pytest
 
 from conftest import git
 from store.core import ids
+from store.rules.calendar import term_of
 from store import Ledger
 from test_export import small_ledger
 from test_sync_local import bangfu, make_hub, make_site
@@ -38,6 +40,16 @@ def hand_edit(work: Path, rid: str, text: str, message: str = "手工修改") ->
     path.write_text(text, encoding="utf-8")
     git(work, "add", "-A")
     git(work, "commit", "-qm", message)
+
+
+def open_payment(ledger: Ledger, data: dict) -> dict:
+    """A payment of the term open today, which may still be corrected: small_ledger's are of
+    2024-2025-1, closed (store/aid/closed.py)."""
+    today = dt.date.today()
+    doc = {**data["aid"][0], "id": ids.new_id("aid"), "term": term_of(today), "paid_on": today.isoformat(),
+           "voucher": "SQ-OPEN"}
+    ledger.put(doc)
+    return doc
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +76,7 @@ def work(shared, tmp_path):
 # -- numbers are numbers -------------------------------------------------------------------
 
 def test_money_written_as_a_float_or_beyond_any_real_payment_is_refused_by_set(ledger):
-    data = small_ledger(ledger)
-    aid = data["aid"][0]["id"]
+    aid = open_payment(ledger, small_ledger(ledger))["id"]
     for value, words in (("36800.0", "整数"), ("1e30", "整数"), ("3000000", "30,000.00 元超过上限 20,000.00 元"),
                          ("NaN", "整数")):
         r = bangfu("-L", str(ledger.path), "set", aid, f"amount_fen={value}")
@@ -93,8 +104,7 @@ def test_sizes_no_real_record_reaches_are_refused_on_save(ledger):
 def test_a_payment_split_more_ways_than_there_are_funding_sources_is_refused(ledger):
     from store.core.errors import InvalidRecord
 
-    data = small_ledger(ledger)
-    aid = data["aid"][0]                      # 500.00 元 from 中央
+    aid = open_payment(ledger, small_ledger(ledger))   # 500.00 元 from 中央
     sources = ["中央", "省", "市", "县", "社会捐助", "中央"]
     shares = [{"source": s, "fen": 10_000} for s in sources[:4]] + [{"source": s, "fen": 5_000} for s in sources[4:]]
     with pytest.raises(InvalidRecord) as caught:
@@ -202,8 +212,7 @@ def test_schema_upgrade_brings_a_version_1_ledger_to_version_2_once_every_record
 
     led = version_1(tmp_path / "ledger", tmp_path, site="测试站")
     init_keys(led)
-    data = small_ledger(led)
-    aid = data["aid"][0]["id"]
+    aid = open_payment(led, small_ledger(led))["id"]
     r = bangfu("-L", str(led.path), "set", aid, "amount_fen=3000000")     # version 1 has no bound
     assert r.returncode == 0, r.stderr
     r = bangfu("-L", str(led.path), "schema-upgrade")

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from store.rules.terms import closed, term_end
+from store.rules.terms import payment_closed, term_end
 from store.core import i18n, ids
 from store.ledger import policy, signing
 from store.rules import cleartext, scope
@@ -357,10 +357,9 @@ def _closed_terms(ledger, commits: list[Commit]) -> Iterator[AuditFinding]:
         before, after = parse(blobs.get(old)), parse(blobs.get(new)) if new else None
         when = dt.datetime.fromtimestamp(c.time).date()
         through = _closed_through(store, c, settings)
-        for term in dict.fromkeys(t for t in ((before or {}).get("term"), (after or {}).get("term")) if t):
-            why = closed(term, when, through)
-            if not why:
-                continue
+        found = payment_closed(before, after, when, through)
+        if found:
+            term, why = found
             rid = ids.id_from_path(path)
             schemas = ledger.schemas(c.sha)
             names = names_in(ledger)
@@ -371,7 +370,6 @@ def _closed_terms(ledger, commits: list[Commit]) -> Iterator[AuditFinding]:
                                {"record": rid, "term": term, "end": term_end(term).isoformat(),
                                 "why": i18n.t(f"audit.closed_{why}", through=through or ""), "what": what},
                                c, record=rid, path=("term",))
-            break
 
 
 def _out_of_scope(ledger, commits: list[Commit]) -> Iterator[AuditFinding]:

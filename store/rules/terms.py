@@ -69,3 +69,19 @@ def closed(term: str, on: dt.date, closed_through: str | None = None) -> str | N
     if closed_through and _term_key(term) and _term_key(closed_through) and _term_key(term) <= _term_key(closed_through):
         return "setting"
     return None
+
+
+def payment_closed(old: dict | None, new: dict | None, on: dt.date, closed_through: str | None = None
+                   ) -> tuple[str, str] | None:
+    """(term, why) when changing the payment `old` into `new` (None: deleting it) on a date
+    touches a closed term, by the term it was filed under or the one it would be: what was paid in
+    a closed term stays as paid. The one rule of the ledger's guard (store/aid/closed.py), the
+    hub and the audit. A new payment filed late is no change of a closed term's (`old` is None), nor
+    is a rewrite that leaves the record as it was (`bangfu fmt`)."""
+    if not old or old == new:
+        return None
+    for term in dict.fromkeys(v.get("term") for v in (old, new) if v and isinstance(v.get("term"), str)):
+        why = closed(term, on, closed_through if isinstance(closed_through, str) else None)
+        if why:
+            return term, why
+    return None

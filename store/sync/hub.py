@@ -466,14 +466,12 @@ def _check_closed(store: GitStore, commit: str, parent_tree: str, paid: list[tup
     contents = dict(store.read_blobs(sorted({b for _p, o, n in paid for b in (o, n) if b})))
     out = []
     for path, old, new in paid:
-        versions = [_doc(contents.get(old))] + ([_doc(contents.get(new))] if new else [])
-        for term in dict.fromkeys(v.get("term") for v in versions if isinstance(v.get("term"), str)):
-            why = terms.closed(term, when, through if isinstance(through, str) else None)
-            if why:
-                out.append(Refusal("hub.closed_term", {"commit": commit[:10], "record": ids.id_from_path(path) or path,
-                                                       "term": term, "end": str(terms.term_end(term)),
-                                                       "why": i18n.Word(f"hub.closed_{why}")}))
-                break
+        closed = terms.payment_closed(_doc(contents.get(old)), _doc(contents.get(new)) if new else None, when, through)
+        if closed:
+            term, why = closed
+            out.append(Refusal("hub.closed_term", {"commit": commit[:10], "record": ids.id_from_path(path) or path,
+                                                   "term": term, "end": str(terms.term_end(term)),
+                                                   "why": i18n.Word(f"hub.closed_{why}")}))
     return out
 
 

@@ -1,0 +1,103 @@
+"""A closed term's payments stay as paid, at the site as at the hub (store/aid/closed.py).
+
+The defect: a site could change or delete a payment of a term that had ended; the hub then refused
+that commit, and with it every later sync of the site, with no way back. Now the site refuses the
+change when it is made, and says why and what to do instead."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from conftest import git
+from store.core import ids
+from store.core.errors import InvalidRecord
+from store.privacy.acts import init_keys
+from store.rules.calendar import term_of
+from store.sync import remote as sync
+from test_export import small_ledger
+from test_sync_local import bangfu, make_hub, make_site
+
+ENDED = "2024-2025-1"   # small_ledger's payments: the term ended 2025-01-31
+
+
+@pytest.fixture
+def site(tmp_path):
+    hub = make_hub(tmp_path / "hub")
+    ledger = make_site(str(hub), tmp_path / "site", "石桥二小")
+    init_keys(ledger)
+    data = small_ledger(ledger)
+    assert sync.sync(ledger).pushed
+    yield ledger, data, hub
+    ledger.close()
+
+
+def hub_record(hub, rid: str) -> dict:
+    return json.loads(git(hub, "show", f"main:{ids.path_of(rid)}"))
+
+
+def test_a_site_cannot_change_or_delete_a_payment_of_an_ended_term_and_keeps_syncing(site):
+    ledger, data, hub = site
+    paid = data["aid"][0]                                  # 500.00 元, 2024-2025-1, SQ-2024-001
+    tip = ledger.tip
+    r = bangfu("-L", str(ledger.path), "set", paid["id"], "amount_fen=45000")
+    assert r.returncode == 1
+    assert paid["id"] in r.stderr and "term" in r.stderr
+    assert "学期 2024-2025-1 已于 2025-01-31 结束" in r.stderr and "不能再改或删除" in r.stderr
+    assert "补发另记一笔发放" in r.stderr and "Traceback" not in r.stderr
+    r = bangfu("-L", str(ledger.path), "--lang", "en", "rm", paid["id"], "--reason", "录错了")
+    assert r.returncode == 1
+    assert "term 2024-2025-1 ended on 2025-01-31" in r.stderr and "cannot be changed or deleted" in r.stderr
+    ledger.refresh()
+    assert ledger.tip == tip and ledger.get(paid["id"])["amount_fen"] == 50_000
+    # The site's next save reaches the hub: nothing it cannot push stands in the way.
+    school = {"type": "school", "name": "石桥镇中心小学", "short_name": "石桥中小", "stage": "小学",
+              "county": "示范县", "area": "乡村"}
+    r = bangfu("-L", str(ledger.path), "add", "school", "-", input=json.dumps(school, ensure_ascii=False))
+    assert r.returncode == 0, r.stderr
+    r = bangfu("-L", str(ledger.path), "sync")
+    assert r.returncode == 0, r.stderr
+    assert git(hub, "rev-parse", "main").strip() == git(ledger.path, "rev-parse", "main").strip()
+    assert hub_record(hub, paid["id"])["amount_fen"] == 50_000
+
+
+def test_an_adjustment_record_does_not_open_an_ended_terms_payment(site):
+    ledger, data, _hub = site
+    paid = data["aid"][1]
+    r = bangfu("-L", str(ledger.path), "set", paid["id"], "voucher=SQ-2024-099",
+               "--adjust", "凭证号录错", "--approver", "刘校长")
+    assert r.returncode == 1 and "已于 2025-01-31 结束" in r.stderr, r.stderr
+    ledger.refresh()
+    assert ledger.get(paid["id"])["voucher"] == "SQ-2024-002"
+    assert ledger.find("adjustment") == []
+
+
+def test_a_late_payment_of_an_ended_term_is_still_recorded(site):
+    """Filing a payment made in the term, after its end, changes nothing that was paid."""
+    ledger, data, hub = site
+    wang = data["students"][2]                             # 初中, not paid in 2024-2025-1
+    late = {**data["aid"][1], "id": ids.new_id("aid"), "student": wang["id"], "standard": data["std_j"]["id"],
+            "amount_fen": 62_500, "voucher": "SQ-2024-003", "paid_on": "2024-12-20"}
+    ledger.put(late)
+    assert sync.sync(ledger).pushed
+    assert hub_record(hub, late["id"])["voucher"] == "SQ-2024-003"
+
+
+def test_a_payment_of_the_open_term_is_closed_by_the_setting(site):
+    ledger, data, hub = site
+    today = dt.date.today()
+    now = term_of(today)
+    paid = {**data["aid"][0], "id": ids.new_id("aid"), "term": now, "paid_on": today.isoformat(), "voucher": "SQ-NOW"}
+    ledger.put(paid)
+    ledger.put({**paid, "voucher": "SQ-NOW-2"}, base=ledger.version(paid["id"]))   # open: corrected
+    r = bangfu("-L", str(ledger.path), "close-term", now)
+    assert r.returncode == 0, r.stderr
+    ledger.refresh()
+    with pytest.raises(InvalidRecord) as refused:
+        ledger.put({**paid, "voucher": "SQ-NOW-3"}, base=ledger.version(paid["id"]))
+    text = str(refused.value)
+    assert f"台账已结账至学期 {now}" in text and "不能再改或删除" in text, text
+    assert ledger.get(paid["id"])["voucher"] == "SQ-NOW-2"
+    assert sync.sync(ledger).pushed
+    assert hub_record(hub, paid["id"])["voucher"] == "SQ-NOW-2"
