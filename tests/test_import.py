@@ -13,6 +13,7 @@ from openpyxl import Workbook, load_workbook
 
 from store.io import export, importer
 from store.core.errors import BangfuError
+from store.rules.calendar import term_of
 from test_export import ID_LI, ID_WANG, ID_ZHANG, idno, small_ledger
 
 AID_HEADERS = ["序号", "姓名", "身份证号", "学校", "资助项目", "学期", "金额（元）", "发放日期", "资金来源", "发放方式", "凭证号"]
@@ -129,17 +130,41 @@ def test_usual_aid_sheet_imports_as_one_commit_and_again_without_duplicates(smal
     assert led.count("aid") == before + 3
 
 
+def open_aid(n=1, amount=500):
+    """A row of spring_aid's shape paid today, in the term still open: its payment may be corrected."""
+    today = dt.date.today()
+    first, second, half = term_of(today).split("-")
+    row = spring_aid(n, amount=amount, paid=dt.datetime(today.year, today.month, today.day))
+    row[5] = f"{first}-{second}学年第{'一' if half == '1' else '二'}学期"
+    return row
+
+
 def test_a_changed_row_updates_the_record_it_matches(small, tmp_path):
     led, data = small
-    path = xlsx(tmp_path / "a.xlsx", AID_HEADERS, [spring_aid(1)])
+    path = xlsx(tmp_path / "a.xlsx", AID_HEADERS, [open_aid(1)])
     importer.run(led, "aid", path)
-    paid = led.find("aid", student=data["students"][0]["id"], term="2024-2025-2")[0]
+    paid = led.find("aid", student=data["students"][0]["id"], term=term_of(dt.date.today()))[0]
     version = led.version(paid["id"])
-    xlsx(path, AID_HEADERS, [spring_aid(1, amount=480)])
+    xlsx(path, AID_HEADERS, [open_aid(1, amount=480)])
     pv, result = importer.run(led, "aid", path)
     assert [i.action for i in pv.items] == ["update"] and pv.items[0].base == version
     assert led.get(paid["id"])["amount_fen"] == 48_000
     assert led.history(paid["id"])[0]["commit"] == result.commit
+
+
+def test_a_changed_row_of_an_ended_term_is_a_bad_row(small, tmp_path):
+    """A closed term's payments stay as paid (store/aid/closed.py): the row is sent back with the
+    reason, and nothing of the sheet is committed."""
+    led, data = small
+    path = xlsx(tmp_path / "a.xlsx", AID_HEADERS, [spring_aid(1)])
+    importer.run(led, "aid", path)
+    paid = led.find("aid", student=data["students"][0]["id"], term="2024-2025-2")[0]
+    tip = led.tip
+    xlsx(path, AID_HEADERS, [spring_aid(1, amount=480)])
+    pv, result = importer.run(led, "aid", path)
+    assert result.commit is None and led.tip == tip and led.get(paid["id"])["amount_fen"] == 50_000
+    [why] = [p.reason for p in pv.all_problems() if p.level == "error"]
+    assert "学期 2024-2025-2 已于 2025-08-31 结束" in why and "不能再改或删除" in why, why
 
 
 def test_students_by_usual_headers_get_sealed_id_numbers_and_a_recognition_event(small, tmp_path):
