@@ -88,10 +88,11 @@ def _worth_showing(change) -> list:
     return [fc for fc in change.fields if fc.path not in (("id",), ("type",), ("schema_version",))]
 
 
-def _field_lines(schemas, rtype: str, fields, names: changes.Names, indent: str = "  ") -> list[str]:
+def _field_lines(schemas, rtype: str, fields, names: changes.Names, indent: str = "  ",
+                 record: dict | None = None) -> list[str]:
     lines = []
     for fc in fields:
-        title, old, new = describe(schemas, rtype, fc, names)
+        title, old, new = describe(schemas, rtype, fc, names, record)
         lines.append(indent + i18n.t("changes.field_line", title=title, old=old, new=new))
     return lines
 
@@ -101,12 +102,12 @@ def _field_lines(schemas, rtype: str, fields, names: changes.Names, indent: str 
 def cmd_diff(args: argparse.Namespace) -> int:
     ledger = open_ledger(args, keys=False)
     rid = ids.check_id(args.id)
-    _old, _new, fields, version = blame.compare(ledger, rid, args.rev1, args.rev2)
+    old, new, fields, version = blame.compare(ledger, rid, args.rev1, args.rev2)
     schemas = ledger.schemas()
     if _json(args):
         data({"record": rid, "from": args.rev1, "to": args.rev2 or (None if version else ledger.tip),
               "commit": version.commit.sha if version else None,
-              "fields": [changes.field_json(schemas, ids.type_of(rid), fc, changes.names_in(ledger))
+              "fields": [changes.field_json(schemas, ids.type_of(rid), fc, changes.names_in(ledger), new or old)
                          for fc in fields]})
         return 0
     out(rid)
@@ -116,7 +117,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         out(i18n.t("changes.diff_head", record=rid, old=args.rev1, new=args.rev2 or ledger.tip[:10]))
     if not fields:
         out(i18n.t("changes.unchanged", record=rid))
-    for line in _field_lines(schemas, ids.type_of(rid), fields, changes.names_in(ledger)):
+    for line in _field_lines(schemas, ids.type_of(rid), fields, changes.names_in(ledger), record=new or old):
         out(line)
     return 0
 
@@ -128,9 +129,10 @@ def cmd_blame(args: argparse.Namespace) -> int:
     schemas = ledger.schemas()
     rtype = ids.type_of(rid)
     names = changes.names_in(ledger)
+    record = {b.path[0]: b.value for b in rows if len(b.path) == 1}    # (the version blamed, its top fields)
     if _json(args):
         data([{"field": dotted(b.path), "title": changes.title_of(schemas, rtype, b.path),
-               "value": b.value, "text": shown(schemas, rtype, b.path, b.value, names),
+               "value": b.value, "text": shown(schemas, rtype, b.path, b.value, names, record),
                "commit": b.version.commit.sha if b.version else None,
                "author": b.version.commit.author if b.version else None,
                "date": b.version.commit.date if b.version else None} for b in rows])
@@ -138,7 +140,8 @@ def cmd_blame(args: argparse.Namespace) -> int:
     table = []
     for b in rows:
         v = b.version
-        table.append([changes.title_of(schemas, rtype, b.path), shown(schemas, rtype, b.path, b.value, names).replace("\n", " "),
+        table.append([changes.title_of(schemas, rtype, b.path),
+                      shown(schemas, rtype, b.path, b.value, names, record).replace("\n", " "),
                       v.commit.sha[:10] if v else i18n.t("changes.before_history"),
                       v.commit.author if v else "", v.commit.day if v else ""])
     output.table(table, [i18n.t("changes.col_field"), i18n.t("changes.col_value"), i18n.t("changes.col_commit"),
@@ -173,7 +176,7 @@ def cmd_changes(args: argparse.Namespace) -> int:
             last = c.commit.sha
         what = i18n.t(f"audit.action.{c.action}")
         out(f"  {changes.record_heading(c, ledger)}  [{what}]")
-        for line in _field_lines(schemas, c.type, _worth_showing(c), names, "    "):
+        for line in _field_lines(schemas, c.type, _worth_showing(c), names, "    ", c.new or c.old):
             out(line)
     for commit, lines in settings:
         _setting_lines(commit, lines, commit.sha == last)
@@ -209,7 +212,7 @@ def _markdown(found, schemas, since: str | None, ledger) -> None:
     out("|" + "---|" * len(head))
     for c in found:
         action = i18n.t(f"audit.action.{c.action}")
-        rows = [describe(schemas, c.type, fc, names) for fc in _worth_showing(c)] or [("", "", "")]
+        rows = [describe(schemas, c.type, fc, names, c.new or c.old) for fc in _worth_showing(c)] or [("", "", "")]
         for title, old, new in rows:
             cells = [c.commit.when, f"`{c.commit.sha[:10]}`", _md(c.commit.author),
                      _md(changes.record_heading(c, ledger)), action, _md(title), _md(old), _md(new)]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from store.core import canonical, i18n, ids
-from store.core.describe import action_words, label, readable
+from store.core.describe import action_words, indicator_code, label, readable
 from store.core.errors import BangfuError, Conflict, InvalidRecord, RecordNotFound, Referenced, UsageError
 from store.core.findings import Finding
 from store.core.diff import MISSING
@@ -206,8 +206,12 @@ def card(ledger, record: dict) -> str:
         return label(doc, ledger) if doc else rid
 
     form = fm.form_for(ledger.schemas(), record["type"])
-    titled = [(f.title, fm.show(f, record[f.name], named))
-              for f in form.fields if record.get(f.name) not in (None, "", [], {})]
+    def text(f) -> str:
+        if (record["type"], f.name) == ("measurement", "target"):
+            return indicator_code(record, ledger)   # (the plan's words for the target, the code beside)
+        return fm.show(f, record[f.name], named)
+
+    titled = [(f.title, text(f)) for f in form.fields if record.get(f.name) not in (None, "", [], {})]
     width = max((cell_len(title) for title, _ in titled), default=0)
     lines = [label(record, ledger), record["id"]]
     lines += [f"{title}{' ' * (width - cell_len(title))}  {text}" for title, text in titled]

@@ -96,10 +96,7 @@ def label(record: dict, ledger, word: Callable[[object], str] | None = None) -> 
         reason = " ".join(str(record.get("reason", "")).split())
         return f"{record.get('date', '?')} {reason if len(reason) <= 40 else reason[:39] + '…'}".strip()
     if t == "measurement":
-        plan = _get(ledger, record.get("plan", ""))
-        target = next((x for x in (plan or {}).get("targets") or []
-                       if isinstance(x, dict) and x.get("key") == record.get("target")), {})
-        what = target.get("text") or word(target.get("metric") or record.get("target", "?"))
+        what = indicator(record, ledger, word)
         period = record.get("period") if isinstance(record.get("period"), dict) else {}
         where = school_name(record.get("school"), ledger) if record.get("school") else ""   # (a plan's own)
         return (f"{where} {what} {record.get('value', '?')} {word(record.get('unit', ''))} "
@@ -108,6 +105,24 @@ def label(record: dict, ledger, word: Callable[[object], str] | None = None) -> 
         plan = _get(ledger, record.get("plan", ""))
         return f"{record.get('date', '?')} {(plan or {}).get('title') or record.get('plan', '?')} {word(record.get('result', ''))}".strip()
     return str(record.get("id", "?"))
+
+
+def indicator(measurement: dict, ledger, word: Callable[[object], str] | None = None) -> str:
+    """What a measurement measures, as its plan's target says it (教师优课率达30%; a target without
+    words of its own by its metric, 辍学率); its 指标代号 itself when the plan has no such target."""
+    word = word or i18n.value
+    plan = _get(ledger, measurement.get("plan", "")) if isinstance(measurement.get("plan"), str) else None
+    target = next((x for x in (plan or {}).get("targets") or []
+                   if isinstance(x, dict) and x.get("key") == measurement.get("target")), {})
+    return str(target.get("text") or word(target.get("metric") or measurement.get("target", "?")))
+
+
+def indicator_code(measurement: dict, ledger) -> str:
+    """A measurement's 指标代号 where it is shown as a field: the target's words with the code beside
+    (the code is what `bangfu set` and an import take)."""
+    code = str(measurement.get("target", "?"))
+    name = indicator(measurement, ledger)
+    return code if name == code else i18n.t("describe.indicator", name=name, code=code)
 
 
 def summary(record: dict, action: str, ledger) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from store.core import i18n, ids
-from store.core.describe import label, name_of
+from store.core.describe import indicator_code, label, name_of
 from store.core.diff import MISSING, FieldChange, diff, value_at
 from store.core.errors import UsageError
 from store.core.findings import dotted
@@ -264,16 +264,34 @@ def record_heading(change: RecordChange, ledger) -> str:
     return " ".join(part for part in (i18n.t(f"audit.rtype.{change.type}"), what, change.record) if part)
 
 
+class _LedgerNames:
+    """References named as the ledger's tip names them (a record since deleted: by its id); a
+    measurement's 指标代号 by the words its plan has for the target."""
+
+    def __init__(self, ledger) -> None:
+        self.ledger = ledger
+
+    def __call__(self, record_id: str) -> str:
+        return name_of(record_id, self.ledger)
+
+    def indicator(self, measurement: dict) -> str:
+        return indicator_code(measurement, self.ledger)
+
+
 def names_in(ledger) -> Names:
-    """References named as the ledger's tip names them (a record since deleted: by its id)."""
-    return lambda record_id: name_of(record_id, ledger)
+    return _LedgerNames(ledger)
 
 
-def shown(schemas, rtype: str | None, path: tuple, value: Any, names: Names | None = None) -> str:
+def shown(schemas, rtype: str | None, path: tuple, value: Any, names: Names | None = None,
+          record: dict | None = None) -> str:
     """A field value as people read it: yuan for money, 是/否, Chinese as Chinese, a reference by
-    its name (`names`: the ledger's, when there is one), — when absent."""
+    its name (`names`: the ledger's, when there is one), — when absent. `record`: the record the
+    value is of (a measurement's 指标代号 is named by its plan's target)."""
     if value is MISSING:
         return "—"
+    if (rtype, path) == ("measurement", ("target",)) and isinstance(value, str) and isinstance(record, dict) \
+            and isinstance(names, _LedgerNames):
+        return cleartext.mask_text(names.indicator({**record, "target": value}))
     if path == ("type",) and isinstance(value, str) and i18n.has(f"audit.rtype.{value}"):
         return i18n.t(f"audit.rtype.{value}")   # (a record's type in the reader's words: 资助, not aid)
     if isinstance(value, _Resealed):
@@ -322,9 +340,11 @@ def _object(schemas, rtype: str | None, path: tuple, value: dict, names: Names |
     return ("{" + ", ".join(parts) + "}") if i18n.lang() == "en" else "（" + "，".join(parts) + "）"
 
 
-def describe(schemas, rtype: str | None, fc: FieldChange, names: Names | None = None) -> tuple[str, str, str]:
-    """(field title, old, new) ready to show. Of a list of objects changed (a payee removed from
-    a batch), the items taken out and those put in: the rest is said as a count."""
+def describe(schemas, rtype: str | None, fc: FieldChange, names: Names | None = None,
+             record: dict | None = None) -> tuple[str, str, str]:
+    """(field title, old, new) ready to show (`record`: the record changed, as `shown` takes it). Of a
+    list of objects changed (a payee removed from a batch), the items taken out and those put in:
+    the rest is said as a count."""
     title = title_of(schemas, rtype, fc.path) or i18n.t("changes.whole_record")
     if _objects(fc.old) and _objects(fc.new):
         gone = [item for item in fc.old if item not in fc.new]
@@ -334,15 +354,17 @@ def describe(schemas, rtype: str | None, fc: FieldChange, names: Names | None = 
             def part(items: list) -> str:
                 return shown(schemas, rtype, fc.path, items, names) if items else "—"
             return (i18n.t("changes.list_part", title=title, kept=kept), part(gone), part(came))
-    return title, shown(schemas, rtype, fc.path, fc.old, names), shown(schemas, rtype, fc.path, fc.new, names)
+    return (title, shown(schemas, rtype, fc.path, fc.old, names, record),
+            shown(schemas, rtype, fc.path, fc.new, names, record))
 
 
 def _objects(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
 
 
-def field_json(schemas, rtype: str | None, fc: FieldChange, names: Names | None = None) -> dict[str, Any]:
-    title, old, new = describe(schemas, rtype, fc, names)
+def field_json(schemas, rtype: str | None, fc: FieldChange, names: Names | None = None,
+               record: dict | None = None) -> dict[str, Any]:
+    title, old, new = describe(schemas, rtype, fc, names, record)
     return {"field": dotted(fc.path), "title": title, "kind": fc.kind,
             "old": None if fc.old is MISSING else _plain(fc.old), "new": None if fc.new is MISSING else _plain(fc.new),
             "old_text": old, "new_text": new}
@@ -353,7 +375,7 @@ def as_json(change: RecordChange, schemas=None, names: Names | None = None) -> d
     return {"commit": c.sha, "author": c.author, "email": c.email, "date": c.date, "title": c.title,
             "action": change.action, "trailer_action": ",".join(c.trailers.get("Action", [])),
             "record": change.record, "type": change.type,
-            "fields": [field_json(schemas, change.type, fc, names) for fc in change.fields]}
+            "fields": [field_json(schemas, change.type, fc, names, change.new or change.old) for fc in change.fields]}
 
 
 def _plain(value: Any) -> Any:
