@@ -58,7 +58,7 @@ def test_a_term_run_on_the_command_line(capsys, ledger, county, tmp_path):  # no
     code, printed, _ = run(capsys, *L, "changes", "--type", "batch")
     [removal] = [line.strip() for line in printed.splitlines() if line.strip().startswith("发放名单（")]
     assert removal == ("发放名单（另有 1 项未变）：（学生 李小兰，资助标准 义务教育寄宿生生活补助 初中寄宿 1,250.00元/年 "
-                       "2019-09-01—，金额 625.00） → —")
+                       "2019-09-01—，金额 625.00 元） → —")
     assert county["b"] not in printed and county["board"] not in printed
     heading = f"  发放批次 某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元 {batch['id']}  [修改]"
     assert heading in printed.splitlines()

@@ -155,7 +155,7 @@ def test_log_diff_blame_from_the_shell(demo, bangfu):
     assert log.returncode == 0 and "王老师" in log.stdout and "[修改]" in log.stdout and "[导入]" in log.stdout
     diff = bangfu("-L", led, "diff", aid["id"])
     from store.core.money import yuan
-    assert f"金额：{yuan(aid['amount_fen'])} → {yuan(aid['amount_fen'] + 1000)}" in diff.stdout
+    assert f"金额：{yuan(aid['amount_fen'])} 元 → {yuan(aid['amount_fen'] + 1000)} 元" in diff.stdout
     assert "备注：— → 补发 10 元" in diff.stdout
     first_commit = demo.history(aid["id"])[-1]["commit"]
     diff2 = json.loads(bangfu("-L", led, "--json", "diff", aid["id"], first_commit, "main").stdout)
@@ -165,7 +165,7 @@ def test_log_diff_blame_from_the_shell(demo, bangfu):
     assert since.returncode == 0 and "金额：— → " in since.stdout and "备注：— → 补发 10 元" in since.stdout
     tomorrow = (changes.dt.date.today() + changes.dt.timedelta(days=1)).isoformat()
     upto = bangfu("-L", led, "diff", aid["id"], first_commit, tomorrow).stdout
-    assert f"金额：{yuan(aid['amount_fen'])} → {yuan(aid['amount_fen'] + 1000)}" in upto and "备注：— → 补发 10 元" in upto
+    assert f"金额：{yuan(aid['amount_fen'])} 元 → {yuan(aid['amount_fen'] + 1000)} 元" in upto and "备注：— → 补发 10 元" in upto
     blamed = bangfu("-L", led, "blame", aid["id"])
     line = next(x for x in blamed.stdout.splitlines() if x.startswith("金额"))
     assert "王老师" in line and yuan(aid["amount_fen"] + 1000) in line

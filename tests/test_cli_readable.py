@@ -33,3 +33,21 @@ def test_a_measurements_indicator_reads_as_its_plan_names_the_target(demo, capsy
     assert not [x for x in said if x.endswith(("good-lessons", "dropout", "qualified", "research", "rooms", "training"))]
     code, listed, _ = run(capsys, "-L", led, "--lang", lang, "list", "measurement")
     assert code == 0 and "九彩幼儿园 教师优课率达30% 25 %" in listed and listed_as in listed
+
+
+@pytest.mark.parametrize("lang,line", [("zh", "金额：800.00 元 → 812.50 元"), ("en", "Amount: 800.00 yuan → 812.50 yuan")])
+def test_money_in_changes_diff_and_blame_is_in_yuan_with_its_unit(demo, capsys, lang, line):
+    """`bangfu changes` said 金额：800.00 → 812.50 where a record's card says 812.50 元."""
+    aid = sorted(demo.find("aid", term="2026-2027-1"), key=lambda r: r["id"])[0]
+    for fen in (80000, 81250):
+        record = demo.get(aid["id"])
+        record["amount_fen"] = fen
+        demo.put(record, base=demo.version(aid["id"]))
+    led = str(demo.path)
+    _, changed, _ = run(capsys, "-L", led, "--lang", lang, "changes", "--since", "2000-01-01", "--type", "aid")
+    assert line in [x.strip() for x in changed.splitlines()]
+    _, diffed, _ = run(capsys, "-L", led, "--lang", lang, "diff", aid["id"])
+    assert line in [x.strip() for x in diffed.splitlines()]
+    _, blamed, _ = run(capsys, "-L", led, "--lang", lang, "blame", aid["id"])
+    assert next(x for x in blamed.splitlines() if x.startswith(("金额 ", "Amount "))).split()[1:3] == \
+        ["812.50", "元" if lang == "zh" else "yuan"]

@@ -298,7 +298,7 @@ def shown(schemas, rtype: str | None, path: tuple, value: Any, names: Names | No
         return i18n.t("changes.resealed", masked=str(value))
     node = schemas.field(rtype, path) if schemas and rtype in getattr(schemas, "record_types", []) and path else {}
     if node.get("x-money") and isinstance(value, int) and not isinstance(value, bool):
-        return yuan(value)
+        return i18n.t("forms.model.yuan", amount=yuan(value))   # (as a record's card shows it: 375.00 元)
     if isinstance(value, bool):
         return i18n.t("changes.yes" if value else "changes.no")
     if isinstance(value, str) and node.get("x-ref") and names is not None:
