@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             return _open_dashboard(args)
         return handler(args)
     except BangfuError as exc:
-        output.fail(exc)
+        output.fail(exc, getattr(args, "opened", None))
         return exc.exit_code
     except BadId as exc:
         # (shown as JSON: a newline or a control character in it is seen, not acted on)

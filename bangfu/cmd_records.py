@@ -94,6 +94,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def open_ledger(args: argparse.Namespace, *, write: bool = False, keys: bool = True) -> Ledger:
     ledger = Ledger.open(args.ledger, read_only=args.read_only)
+    args.opened = ledger    # (a refusal names its record as this ledger calls it)
     _guide_plain_clone(ledger)
     if keys:  # reading history shows masked values only: no key store, no index to open for it
         from store.privacy import acts as privacy

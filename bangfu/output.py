@@ -27,14 +27,46 @@ def data(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
 
 
-def fail(exc: BangfuError) -> None:
+def fail(exc: BangfuError, ledger=None) -> None:
+    text = _named(exc, ledger) if ledger is not None else str(exc)
     if JSON:
-        payload: dict[str, Any] = {"error": exc.key, "message": cleartext.mask_text(str(exc).split("\n")[0])}
+        payload: dict[str, Any] = {"error": exc.key, "message": cleartext.mask_text(text.split("\n")[0])}
         if isinstance(exc, InvalidRecord):
             payload["findings"] = [f.as_json() for f in exc.findings]
         sys.stderr.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     else:
-        err(str(exc))
+        err(text)
+
+
+NAMED = ("record", "batch")   # the parameters of a refusal that give the record it is about
+
+
+def _named(exc: BangfuError, ledger) -> str:
+    """A refusal with the record it is about named as the lines under it name records (its label,
+    the id beside): its first line gave the id alone."""
+    from store.core import ids
+    from store.core.describe import label
+
+    given = dict(exc.params)
+    named = {}
+    for key in NAMED:
+        rid = given.get(key)
+        if isinstance(rid, str) and ids.is_id(rid):
+            try:
+                doc = ledger.index.get(rid)
+            except (BangfuError, OSError):      # (the refusal is said all the same, by the id)
+                doc = None
+            if doc:
+                named[key] = i18n.t("error.named_record", label=label(doc, ledger), record=rid)
+    exc.params.update(named)
+    try:
+        text = str(exc)
+    finally:
+        exc.params = given
+    if i18n.lang() == "zh":   # (「」 and （） set the name apart: the spaces an id needs would stand alone)
+        for name in named.values():
+            text = text.replace(f" {name}", name).replace(f"{name} ", name)
+    return text
 
 
 def table(rows: list[list[str]], headers: list[str], fit: tuple[int, ...] = (), from_end: tuple[int, ...] = (),

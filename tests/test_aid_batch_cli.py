@@ -24,7 +24,8 @@ def test_a_term_run_on_the_command_line(capsys, ledger, county, tmp_path):  # no
     code, printed, _ = run(capsys, *L, "batch", "approve", batch["id"], "--by", "校长 周明", "--date", "2026-09-25")
     assert printed.strip() == f"发放批次 {batch['id']} 已由 校长 周明 于 2026-09-25 审批：1 名学生，合计 625.00 元"
     code, _, err = run(capsys, *L, "batch", "approve", batch["id"], "--by", "副校长", "--date", "2026-09-26")
-    assert (code, err.strip()) == (1, f"发放批次 {batch['id']} 已由 校长 周明 于 2026-09-25 审批，不能再审批或修改名单")
+    assert (code, err.strip()) == (1, f"发放批次「某县一中 2026-2027-1 义务教育寄宿生生活补助 ×1 625.00元」（{batch['id']}）已由 校长 周明 于 2026-09-25 审批，"
+                                       "不能再审批或修改名单")
     code, _, err = run(capsys, *L, "--lang", "en", "batch", "pay", batch["id"], "--share", "省=60", "--share", "县=30",
                        "--reference", "YH-1", "--date", "2026-10-09")
     assert (code, err.strip()) == (1, "the funding shares add up to 90% (省 60%, 县 30%), not 100%")

@@ -2,6 +2,8 @@
 its plan's words, money in 元, a refused record by its name."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import run
@@ -51,3 +53,26 @@ def test_money_in_changes_diff_and_blame_is_in_yuan_with_its_unit(demo, capsys, 
     _, blamed, _ = run(capsys, "-L", led, "--lang", lang, "blame", aid["id"])
     assert next(x for x in blamed.splitlines() if x.startswith(("金额 ", "Amount "))).split()[1:3] == \
         ["812.50", "元" if lang == "zh" else "yuan"]
+
+
+LOCKED = "visit-01M7W32THXW59X21BPFZ8PN4TN"   # the demo's 2006-09-08 联席会议, of a plan inspected in 2007
+
+
+@pytest.mark.parametrize("lang,top,approved", [
+    ("zh", "记录「2006-09-08 联席会议 石桥二小 → 沙河二小」（visit-01M7W32THXW59X21BPFZ8PN4TN）有 1 处问题，未提交：",
+     "发放批次「海原四中 2026-2027-1 义务教育寄宿生生活补助 ×5 3,375.00元」（{id}）已由 杨建国 于 2026-10-15 审批，"
+     "不能再审批或修改名单"),
+    ("en", 'record "2006-09-08 joint meeting 石桥二小 → 沙河二小" (visit-01M7W32THXW59X21BPFZ8PN4TN) has 1 problem; '
+           "nothing was committed:",
+     'payment batch "海原四中 2026-2027-1 boarding living allowance ×5 3,375.00 yuan" ({id}) was approved by 杨建国 '
+     "on 2026-10-15: it is not approved again and its list does not change")])
+def test_a_refusals_first_line_names_the_record_with_its_id_beside(demo, capsys, lang, top, approved):
+    """The first line of a refusal said 记录 visit-01M7W32THXW59X21BPFZ8PN4TN 有 1 处问题 (the id alone)."""
+    led = str(demo.path)
+    code, _, said = run(capsys, "-L", led, "--lang", lang, "set", LOCKED, "date=2006-09-09")
+    assert code == 1 and said.splitlines()[0] == top
+    code, _, said = run(capsys, "-L", led, "--lang", lang, "--json", "set", LOCKED, "date=2006-09-09")
+    assert code == 1 and json.loads(said)["message"] == top
+    paid = next(b for b in demo.query("batch") if b.get("payment"))
+    code, _, said = run(capsys, "-L", led, "--lang", lang, "batch", "approve", paid["id"], "--by", "周明")
+    assert code == 1 and said.splitlines() == [approved.format(id=paid["id"])]
