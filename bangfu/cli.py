@@ -91,6 +91,15 @@ class Parser(argparse.ArgumentParser):
         kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
 
+    def _check_value(self, action: argparse.Action, value: object) -> None:  # type: ignore[override]
+        # An unknown command is answered with the commands the help lists, not with those git runs
+        # (merge-driver, hook: registered without help, never typed by a person).
+        if isinstance(action, argparse._SubParsersAction) and value not in action.choices:
+            listed = ", ".join(repr(choice.dest) for choice in action._choices_actions)
+            raise argparse.ArgumentError(action, argparse_text("invalid choice: %(value)r (choose from %(choices)s)")
+                                         % {"value": value, "choices": listed})
+        super()._check_value(action, value)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         output.err(i18n.t("cli.usage_error", prog=self.prog, detail=message))

@@ -76,3 +76,18 @@ def test_a_refusals_first_line_names_the_record_with_its_id_beside(demo, capsys,
     paid = next(b for b in demo.query("batch") if b.get("payment"))
     code, _, said = run(capsys, "-L", led, "--lang", lang, "batch", "approve", paid["id"], "--by", "周明")
     assert code == 1 and said.splitlines() == [approved.format(id=paid["id"])]
+
+
+@pytest.mark.parametrize("lang,head", [
+    ("zh", "bangfu：用法错误：参数 COMMAND：无效的选择：'lsit'（可选：'promote', 'recognition-notice', "),
+    ("en", "bangfu: usage error: argument COMMAND: invalid choice: 'lsit' (choose from 'promote', 'recognition-notice', ")])
+def test_a_mistyped_command_is_answered_with_the_commands_people_type(capsys, lang, head):
+    """`bangfu lsit` offered merge-driver and hook among the commands: git runs those, nobody types them."""
+    from bangfu.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--lang", lang, "lsit"])
+    said = capsys.readouterr().err.splitlines()[-1]
+    assert stop.value.code == 2 and said.startswith(head)
+    assert "'list'" in said and "'resolve'" in said and "'conflicts'" in said
+    assert "merge-driver" not in said and "'hook'" not in said
