@@ -19,6 +19,9 @@ def out(text: str = "") -> None:
 
 
 def err(text: str) -> None:
+    # What was printed before it comes before it where both go to one place (`2>&1`, a log file):
+    # standard output waits in its buffer, standard error does not.
+    sys.stdout.flush()
     # A message may repeat what was typed (a record id that was an ID number): never in clear.
     sys.stderr.write(printable(cleartext.mask_text(text)) + "\n")
 

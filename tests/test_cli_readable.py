@@ -3,6 +3,9 @@ its plan's words, money in 元, a refused record by its name."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -91,3 +94,15 @@ def test_a_mistyped_command_is_answered_with_the_commands_people_type(capsys, la
     assert stop.value.code == 2 and said.startswith(head)
     assert "'list'" in said and "'resolve'" in said and "'conflicts'" in said
     assert "merge-driver" not in said and "'hook'" not in said
+
+
+@pytest.mark.parametrize("lang,count", [("zh", "共 9 条"), ("en", "9 records")])
+def test_a_listing_with_its_messages_in_one_stream_keeps_their_order(demo, lang, count):
+    """`bangfu list plan 2>&1`: the count came out before the table (standard output was still in
+    its buffer when the count went to standard error)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}   # (as a coordinator's shell has it)
+    both = subprocess.run([sys.executable, "-m", "bangfu", "-L", str(demo.path), "--lang", lang, "list", "plan"],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env).stdout.splitlines()
+    assert both[0].split() == (["编号", "记录"] if lang == "zh" else ["id", "record"])
+    assert both[-2] == "plan-01M7W5DAKX0000000000000001  民治二小结对帮扶大康小学计划（2015—2016学年）"
+    assert both[-1] == count and len(both) == 2 + 9 + 1
