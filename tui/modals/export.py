@@ -33,6 +33,14 @@ ExportDialog, ImportDialog { align: center middle; }
 """
 
 
+def start_folder(ledger) -> Path:
+    """The folder the dialogs start in: the one the dashboard was started from, unless that is in
+    the ledger's own folder (a working-tree ledger's files are the repository's): then the home folder."""
+    here = Path.cwd().resolve()
+    own = {Path(ledger.path).resolve(), *([Path(ledger.git.worktree).resolve()] if ledger.git.worktree else [])}
+    return Path.home() if any(here == folder or folder in here.parents for folder in own) else here
+
+
 class ExportDialog(ModalScreen[Path | None]):
     """`ExportDialog(ledger, record_type)`; dismisses with the written file's path (None if cancelled)."""
 
@@ -46,7 +54,7 @@ class ExportDialog(ModalScreen[Path | None]):
         localize(self)
         self.ledger, self.record_type = ledger, record_type
         self.layout_ = export.layout(ledger.schemas(), record_type)
-        self.folder = folder or Path.cwd()
+        self.folder = folder or start_folder(ledger)
         self.running = False
 
     def _default_path(self, fmt: str) -> Path:

@@ -20,7 +20,7 @@ from store.core import describe, i18n
 from store.io import export, importer
 from store.core.errors import BangfuError
 from store.core.text import printable
-from tui.modals.export import IO_CSS
+from tui.modals.export import IO_CSS, start_folder
 from tui.widgets.form_support import data, localize
 
 SHOWN = 500  # rows put in a table at most: a widget must never hold 10k rows
@@ -56,7 +56,7 @@ class ImportDialog(ModalScreen["importer.Result | None"]):
         super().__init__()
         localize(self)
         self.ledger, self.record_type = ledger, record_type
-        self.folder = folder or Path.cwd()
+        self.folder = folder or start_folder(ledger)
         self.start_path = path
         self.pv: importer.Preview | None = None
         self.busy = False
