@@ -70,6 +70,9 @@ class ImportDialog(ModalScreen["importer.Result | None"]):
                             id="import-path", compact=True)
                 yield Button(i18n.t("io.tui.browse"), id="import-browse", compact=True)
             yield SpreadsheetTree(str(self.folder), id="import-tree", classes="io-tree")
+            # headers of other names and values the whole file shares: the file `bangfu import --mapping` takes
+            yield Input("", placeholder=i18n.t("io.tui.mapping_placeholder"), id="import-mapping", compact=True,
+                        classes="io-row")
             yield Checkbox(i18n.t("io.tui.skip_invalid"), id="import-skip", compact=True)
             yield ProgressBar(total=1, show_eta=False, id="import-progress")
             yield Static("", id="import-status", classes="io-status")
@@ -113,6 +116,7 @@ class ImportDialog(ModalScreen["importer.Result | None"]):
         self.action_preview()
 
     @on(Input.Changed, "#import-path")
+    @on(Input.Changed, "#import-mapping")
     def _changed(self) -> None:
         self.pv = None  # a preview is of one file
         self._buttons()
@@ -124,6 +128,7 @@ class ImportDialog(ModalScreen["importer.Result | None"]):
     # -- preview --
     @on(Button.Pressed, "#import-preview")
     @on(Input.Submitted, "#import-path")
+    @on(Input.Submitted, "#import-mapping")
     def _preview_pressed(self) -> None:
         self.action_preview()
 
@@ -136,12 +141,14 @@ class ImportDialog(ModalScreen["importer.Result | None"]):
         self.busy = True
         self._buttons()
         self._status(i18n.t("io.tui.reading"))
-        self._read(Path(raw).expanduser())
+        mapping = self.query_one("#import-mapping", Input).value.strip()
+        self._read(Path(raw).expanduser(), Path(mapping).expanduser() if mapping else None)
 
     @work(thread=True, exclusive=True, group="io-import", exit_on_error=False)
-    def _read(self, path: Path) -> None:
+    def _read(self, path: Path, mapping: Path | None) -> None:
         try:
-            pv = importer.preview(self.ledger, self.record_type, path, progress=self._progress_from_thread)
+            pv = importer.preview(self.ledger, self.record_type, path, mapping=importer.Mapping.load(mapping),
+                                  progress=self._progress_from_thread)
         except Exception as exc:  # the store's message, or where the details were written
             self.app.call_from_thread(self._failed, error_text(exc))
             return
