@@ -229,8 +229,8 @@ def test_same_field_conflict_is_recorded_in_the_merge_and_resolved_from_either_s
     sync.sync(a)
     result = sync.sync(b)
     [event_id] = result.conflicts
-    # (B kept its own value: nothing came in; out went the record and the conflict event)
-    assert (result.incoming.total, result.outgoing.added, result.outgoing.changed) == (0, 1, 1)
+    # (B kept its own value: nothing came in; out went the record, the conflict is said on its own)
+    assert (result.incoming.total, result.outgoing.added, result.outgoing.changed) == (0, 0, 1)
     merge_commit = b.tip
     # The conflict is in the merge commit itself, not in some state a crash could lose.
     assert git(b.path, "show", "--name-only", "--format=", merge_commit).count(event_id) == 1
@@ -291,10 +291,10 @@ def test_edit_against_delete_keeps_the_record_until_someone_decides(pair):
     sync.sync(a)
     result = sync.sync(b)
     [event_id] = result.conflicts
-    # (the record deleted there is kept here: it goes back out, added, with the conflict event)
-    assert (result.incoming.total, result.outgoing.added, result.outgoing.total) == (0, 2, 2)
+    # (the record deleted there is kept here: it goes back out, added; the conflict event is no record sent)
+    assert (result.incoming.total, result.outgoing.added, result.outgoing.total) == (0, 1, 1)
     back = sync.sync(a)
-    assert (back.incoming.added, back.incoming.total, back.outgoing.total) == (2, 2, 0)
+    assert (back.incoming.added, back.incoming.total, back.outgoing.total) == (1, 1, 0)
     assert a.get(s3)["notes"] == "其实不重复"
     [c] = list_conflicts(a)
     assert c.kind == "delete" and c.fields[0].path == () and c.fields[0].theirs["notes"] == "其实不重复"
@@ -648,3 +648,21 @@ def test_sync_killed_at_random_moments_never_breaks_either_ledger(pair, hub):
     sync.sync(a)
     sync.sync(b)
     assert len(tips(a, b)) == 1 and b.get(s1)["notes"] == "甲3" and a.count("student") == 4
+
+
+@pytest.mark.parametrize("lang,received,conflicts", [
+    ("zh", "收到：新增 0 条，修改 1 条，删除 0 条", "冲突：本次新增 0 处，共 1 处待解决（bangfu conflicts 查看）"),
+    ("en", "received: 0 added, 1 changed, 0 deleted", "conflicts: 0 new, 1 open (see bangfu conflicts)")])
+def test_the_other_sites_conflict_event_is_not_counted_as_a_record_received(pair, lang, received, conflicts):
+    """Both sites change one student's notes; B merges first and keeps its own value. A's sync then
+    receives one record changed (the student, its notes B's) and the conflict, said on its own line:
+    the summary said 新增 1 条, the conflict's event counted as a record received."""
+    a, b, s1, s2, p = pair
+    edit(a, s1, notes="甲方")
+    edit(b, s1, notes="乙方")
+    sync.sync(a)
+    sync.sync(b)
+    r = bangfu("-L", str(a.path), "--lang", lang, "sync")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[1].startswith(received) and lines[-1] == conflicts

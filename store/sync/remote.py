@@ -291,7 +291,6 @@ def sync(ledger: Ledger, remote: str | None = None, *, progress: Progress | None
     one = outcomes[0] if len(outcomes) == 1 and not result.fast_forward else None
     known = (one.sides if one and (one.mine, one.theirs, one.commit) == (before, theirs, result.after) else None)
     result.incoming = changes(ledger, before, result.after, _kinds(known, 0) if known is not None else None)
-    result.incoming.added -= len(result.conflicts)  # written here by the merge, not received
     result.outgoing = (changes(ledger, theirs, result.after, _kinds(known, 1) if known is not None else None)
                        if result.pushed else Counts())
     result.open_conflicts = len(list_conflicts(ledger))
@@ -412,8 +411,11 @@ def changes(ledger: Ledger, old: str | None, new: str, kinds: Counts | None = No
         out = ledger.git.run("diff-tree", "-r", "--no-renames", "--name-status", "-z", old or EMPTY_TREE, new,
                              "--", ids.RECORDS_DIR)
         parts = out.split(b"\0")
-        for status, _path in zip(parts[0::2], parts[1::2]):
+        for status, path in zip(parts[0::2], parts[1::2]):
             kind = status.decode()[:1]
+            rid = ids.id_from_path(path.decode("utf-8", "replace"), check_shard=False)
+            if rid and ids.type_of(rid) == "event" and conflict_event(ledger.index.get(rid)):
+                continue
             if kind == "A":
                 counts.added += 1
             elif kind == "D":
@@ -428,6 +430,13 @@ def changes(ledger: Ledger, old: str | None, new: str, kinds: Counts | None = No
     return counts
 
 
+def conflict_event(doc: dict | None) -> bool:
+    """A conflict's event is no record sent or received: the merge that met the conflict writes it,
+    and a sync says it on a line of its own (new and open conflicts). Counted among the records,
+    the other site's event read as one record more received."""
+    return isinstance(doc, dict) and doc.get("type") == "event" and "conflict" in doc
+
+
 def _kinds(sides: dict[str, tuple[dict | None, dict | None, dict | None]], side: int) -> Counts:
     """Added, changed, deleted from one side's records (0: mine, 1: theirs) to the merged ones."""
     from store.sync.merge import same
@@ -435,7 +444,7 @@ def _kinds(sides: dict[str, tuple[dict | None, dict | None, dict | None]], side:
     counts = Counts()
     for rid, states in sides.items():
         was, now = states[side], states[2]
-        if same(was, now):
+        if same(was, now) or conflict_event(now) or conflict_event(was):
             continue
         if was is None:
             counts.added += 1
