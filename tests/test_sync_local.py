@@ -666,3 +666,23 @@ def test_the_other_sites_conflict_event_is_not_counted_as_a_record_received(pair
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[1].startswith(received) and lines[-1] == conflicts
+
+
+@pytest.mark.parametrize("lang,said", [
+    ("zh", "学校：解决冲突 沙河镇第二中心小学，逐字段：county 取石桥二小的值、notes 取沙河二小的值"),
+    ("en", "school: resolve conflict 沙河镇第二中心小学, field by field: county from 石桥二小, notes from 沙河二小")])
+def test_a_conflict_resolved_with_some_fields_from_each_side_says_which_took_which(pair, lang, said):
+    """A keeps its own notes and takes B's county: the event can only say "fields", and the history
+    said no more (解决冲突 沙河镇第二中心小学): which field took which site's value was lost."""
+    a, b, s1, s2, p = pair
+    edit(a, s1, notes="甲方", county="甲县")
+    edit(b, s1, notes="乙方", county="乙县")
+    sync.sync(a)
+    [event_id] = sync.sync(b).conflicts
+    sync.sync(a)
+    resolve(a, event_id, {"notes": "mine", "county": "theirs"})
+    assert (a.get(s1)["notes"], a.get(s1)["county"]) == ("甲方", "乙县")
+    assert a.get(event_id)["resolution"]["choice"] == "fields"
+    assert a.log(limit=1)[0]["title"] == "school: resolve conflict 沙河镇第二中心小学: county=石桥二小, notes=沙河二小"
+    r = bangfu("-L", str(a.path), "--lang", lang, "log", "-n", "1")
+    assert r.returncode == 0 and r.stdout.rstrip("\n").endswith(said), r.stdout

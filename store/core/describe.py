@@ -154,7 +154,15 @@ def readable(title: str, action: str = "") -> str:
             after = i18n.t("audit.merged", remote=merged.group(1), records=int(merged.group(2)),
                            conflicts=int(merged.group(3)))
         if action == "resolve" and after.startswith("conflict "):   # (store/sync/conflicts.py's title)
-            after = i18n.t("audit.resolved", label=after[len("conflict "):])
+            resolved, taken = after[len("conflict "):], _TAKEN.search(after)
+            if taken:   # field by field: which field took which site's value, or one typed
+                resolved = resolved[:taken.start() - len("conflict ")]
+                fields = i18n.listing(i18n.t("audit.resolved_typed", field=name) if site == "typed" else
+                                      i18n.t("audit.resolved_side", field=name, site=site)
+                                      for name, site in _TAKEN_ONE.findall(taken.group(1)))
+                after = i18n.t("audit.resolved_fields", label=resolved, fields=fields)
+            else:
+                after = i18n.t("audit.resolved", label=resolved)
         did = i18n.t(f"audit.trailer.{action}")
         # (a notice's step and its record share a word: 公示：公示 … is read once)
         rest = after if [did] == [i18n.t(f"audit.rtype.{t}") for t in types] else f"{did} {after}".rstrip()
@@ -178,6 +186,9 @@ def _action_word(action: str) -> str:
     return i18n.t(f"audit.trailer.{action}") if i18n.has(f"audit.trailer.{action}") else action
 
 
+# a conflict resolved field by field: `: notes=沙河二小, hours=typed` (store/sync/conflicts.py)
+_TAKEN = re.compile(r": ((?:[\w.\[\]*-]+=[^,]+)(?:, [\w.\[\]*-]+=[^,]+)*)$")
+_TAKEN_ONE = re.compile(r"([\w.\[\]*-]+)=([^,]+)")
 # the approver a batch's approval names (store/aid/batches.py)
 _APPROVED_BY = re.compile(r": by (\S.*)$")
 _AMOUNT = re.compile(r"(-?\d[\d,]*\.\d\d)元")

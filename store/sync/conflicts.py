@@ -221,6 +221,9 @@ def resolve(ledger: Ledger, conflict_id: str, choices: str | dict[str, Any]) -> 
     # in the ledger's own words, as every title (the label on view is in the reader's language)
     shown = record or ledger.index.get(rid) or {"id": rid, "type": ids.type_of(rid)}
     title = f"{ids.type_of(rid)}: resolve conflict {label(shown, ledger, word=str)}"
+    taken = [_taken(c, choices) for c in open_ if _how(c, choices) == "fields"]
+    if any(taken):   # (the event can say "fields" only: the title says which field took which side)
+        title += ": " + ", ".join(part for parts in taken for part in parts)
     return ledger.commit(changes, action="resolve", message=title,
                          extra_trailers={"Conflict": [c.id for c in open_]})
 
@@ -234,6 +237,19 @@ def _how(conflict: OpenConflict, choices: str | dict[str, Any]) -> str:
     sides = {p for p in picked if isinstance(p, str)}
     return sides.pop() if len(sides) == 1 and len(picked) == sum(isinstance(p, str) for p in picked) \
         and picked[0] in SIDES else "fields"
+
+
+def _taken(conflict: OpenConflict, choices: str | dict[str, Any]) -> list[str]:
+    """`field=site` for each field of a conflict resolved field by field: the site whose value it
+    took, or `field=typed` for a value typed instead of either."""
+    parts = []
+    for f in conflict.fields:
+        choice = choices if isinstance(choices, str) else choices.get(f.name or "*", choices.get(f.name))
+        if isinstance(choice, Value):
+            parts.append(f"{f.name or '*'}=typed")
+        elif choice in SIDES:
+            parts.append(f"{f.name or '*'}={getattr(conflict, choice).get('site') or choice}")
+    return parts
 
 
 def _stored_choice(conflict: OpenConflict, how: str) -> str:
