@@ -350,7 +350,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
         return _save_edit(ledger, edited.record, base, keep=True)
     except BangfuError as exc:
         kept = _keep(ledger, edited.record, args.id)
-        output.err(str(exc))
+        output.err(output.named(exc, ledger))
         _say_kept("cli.edit_kept", *kept)
         return exc.exit_code
 

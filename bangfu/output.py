@@ -31,7 +31,7 @@ def data(value: Any) -> None:
 
 
 def fail(exc: BangfuError, ledger=None) -> None:
-    text = _named(exc, ledger) if ledger is not None else str(exc)
+    text = named(exc, ledger) if ledger is not None else str(exc)
     if JSON:
         payload: dict[str, Any] = {"error": exc.key, "message": cleartext.mask_text(text.split("\n")[0])}
         if isinstance(exc, InvalidRecord):
@@ -44,7 +44,7 @@ def fail(exc: BangfuError, ledger=None) -> None:
 NAMED = ("record", "batch")   # the parameters of a refusal that give the record it is about
 
 
-def _named(exc: BangfuError, ledger) -> str:
+def named(exc: BangfuError, ledger) -> str:
     """A refusal with the record it is about named as the lines under it name records (its label,
     the id beside): its first line gave the id alone."""
     from store.core import ids

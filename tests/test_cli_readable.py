@@ -106,3 +106,19 @@ def test_a_listing_with_its_messages_in_one_stream_keeps_their_order(demo, lang,
     assert both[0].split() == (["编号", "记录"] if lang == "zh" else ["id", "record"])
     assert both[-2] == "plan-01M7W5DAKX0000000000000001  民治二小结对帮扶大康小学计划（2015—2016学年）"
     assert both[-1] == count and len(both) == 2 + 9 + 1
+
+
+def test_an_edit_refused_on_saving_names_the_record_too(demo, tmp_path):
+    """`bangfu edit` of the locked 联席会议: the editor's text passes the checks, the save is refused
+    by the lock; its message gave the id alone as well."""
+    script = tmp_path / "editor.py"
+    script.write_text("import json, sys, pathlib\n"
+                      "path = pathlib.Path(sys.argv[1])\n"
+                      "body = json.loads(''.join(l for l in path.read_text(encoding='utf-8').splitlines(True)"
+                      " if not l.startswith('//')))\n"
+                      "body['notes'] = '补记'\n"
+                      "path.write_text(json.dumps(body, ensure_ascii=False), encoding='utf-8')\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "bangfu", "-L", str(demo.path), "edit", LOCKED], capture_output=True,
+                       text=True, env={**os.environ, "EDITOR": f"{sys.executable} {script}"})
+    assert r.returncode == 1 and r.stderr.splitlines()[0] == \
+        "记录「2006-09-08 联席会议 石桥二小 → 沙河二小」（visit-01M7W32THXW59X21BPFZ8PN4TN）有 1 处问题，未提交："
