@@ -87,6 +87,7 @@ def table(rows: list[list[str]], headers: list[str], fit: tuple[int, ...] = (), 
     shown = list(range(len(headers)))
     widths = [max(cell_len(r[i]) for r in cells) for i in shown]
     above: list[int] = []
+    left_out: list[str] = []
     room = terminal_width()
     if room is not None:
         least = list(widths)
@@ -95,7 +96,6 @@ def table(rows: list[list[str]], headers: list[str], fit: tuple[int, ...] = (), 
         for col in wrap:
             words = max(cell_len(w) for r in cells for w in wrap_cells(r[col], 1))
             least[col] = min(widths[col], max(words, WRAP_LEAST))
-        left_out = []
         for col in (*alone, *drop):
             if _across(shown, least, above) <= room:
                 break
@@ -112,8 +112,6 @@ def table(rows: list[list[str]], headers: list[str], fit: tuple[int, ...] = (), 
                     for row in cells[1:]:
                         row[col] = _cut(row[col], space, col in from_end)
                     widths[col] = max(cell_len(r[col]) for r in cells)
-        if left_out:
-            err(i18n.t("cli.table_left_out", width=room + 1, columns=i18n.listing(left_out)))
     indent = INDENT if above else ""
     lines = []
     for n, row in enumerate(cells):
@@ -125,6 +123,8 @@ def table(rows: list[list[str]], headers: list[str], fit: tuple[int, ...] = (), 
         if n == 0:
             lines.append(indent + "  ".join("-" * widths[i] for i in shown))
     sys.stdout.write("".join(line + "\n" for line in lines))
+    if left_out:   # (under the table, where the eye is when it ends)
+        err(i18n.t("cli.table_left_out", width=room + 1, columns=i18n.listing(left_out)))
 
 
 FIT_LEAST = 16   # cells a cut column keeps however narrow the terminal
