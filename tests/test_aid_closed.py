@@ -5,19 +5,22 @@ that commit, and with it every later sync of the site, with no way back. Now the
 change when it is made, and says why and what to do instead."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 
 import pytest
 
 from conftest import git
-from store.core import ids
+from store.core import i18n, ids
 from store.core.errors import InvalidRecord
 from store.privacy.acts import init_keys
 from store.rules.calendar import term_of
 from store.sync import remote as sync
 from test_export import small_ledger
 from test_sync_local import bangfu, make_hub, make_site
+from test_tui_forms import Harness, screen_text, until
+from tui.modals.delete import DeleteDialog
 
 ENDED = "2024-2025-1"   # small_ledger's payments: the term ended 2025-01-31
 
@@ -101,3 +104,28 @@ def test_a_payment_of_the_open_term_is_closed_by_the_setting(site):
     assert ledger.get(paid["id"])["voucher"] == "SQ-NOW-2"
     assert sync.sync(ledger).pushed
     assert hub_record(hub, paid["id"])["voucher"] == "SQ-NOW-2"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_delete_dialog_says_why_in_the_readers_words(site, lang):
+    """At 80x24 the dialog said "记录 aid-… 有 1 处问题，未提交： 错误 aid-… 的字段 term: …": the
+    rule only, the record being the one its title names."""
+    ledger, data, _hub = site
+    paid = data["aid"][0]
+    i18n.set_lang(lang)
+    app = Harness(lambda: DeleteDialog(ledger, paid["id"]))
+
+    async def walk():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, DeleteDialog))
+            await pilot.press(*"SQ-2024-001 entered twice", "enter")   # a reason typed in one burst
+            await until(pilot, lambda: ("不能删除" if lang == "zh" else "Cannot delete") in screen_text(app))
+            return screen_text(app), str(app.screen.query_one("#delete-status").render())
+    text, said = asyncio.run(walk())
+    if lang == "zh":
+        assert said.startswith("不能删除：学期 2024-2025-1 已于 2025-01-31 结束，这一学期的发放记录"), said
+    else:
+        assert said.startswith("Cannot delete: term 2024-2025-1 ended on 2025-01-31: its payments stay as paid"), said
+    assert paid["id"] not in text, text
+    assert paid["id"] not in said and "SQ-2024-001 entered twice" in text
+    assert ledger.get(paid["id"])["amount_fen"] == 50_000

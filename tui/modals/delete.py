@@ -11,7 +11,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from store.core import i18n
 from store.core.describe import label
-from store.core.errors import BangfuError, Conflict, Referenced
+from store.core.errors import BangfuError, Conflict, InvalidRecord, Referenced
 from store.rules.referring import referring
 from tui.widgets.form_support import FORMS_CSS, data, localize, ref_label
 from tui.widgets.key_footer import KeyFooter
@@ -78,6 +78,10 @@ class DeleteDialog(ModalScreen[bool]):
         except Conflict as exc:
             self.base = self.ledger.version(self.record_id)
             call(self._failed, i18n.t("forms.delete.changed", detail=str(exc)))
+        except InvalidRecord as exc:
+            # (the record is the one the title names: the rules alone, not ids and field paths)
+            reasons = dict.fromkeys(i18n.t(f.rule, **f.params) for f in exc.findings if f.level == "error")
+            call(self._failed, i18n.t("forms.delete.refused", reasons="\n".join(reasons)))
         except BangfuError as exc:
             call(self._failed, str(exc))
         except Exception as exc:
