@@ -98,3 +98,18 @@ def test_promotion_preview_then_one_commit_then_refused_twice(demo, capsys):
             assert [f for f in demo.check(aid) if f.level == "error"] == []
     code, _, err = run(capsys, "-L", str(demo.path), "promote", "--school", "九彩中学", "--year", "2027-2028", "--yes")
     assert code == 1 and "已升入 2027-2028 学年" in err and "不能重复升级" in err
+
+
+def test_grades_written_as_numbers_or_short_words_are_promoted_as_the_grades_they_mean(demo, capsys):
+    """Sheets imported before grades were read as the ladder's words left 3 and 初一 in the records;
+    promotion refused the whole school at the first of them ("不在小学的年级序列中")."""
+    hao = next(s for s in demo.find("student", school=JIUCAI) if s["name"] == "马浩然")      # 小学 三年级
+    he = next(s for s in demo.find("student", school=JIUCAI) if s["name"] == "何志强")       # 小学 六年级
+    demo.put({**hao, "grade": "3"}, base=demo.version(hao["id"]))
+    demo.put({**he, "grade": "6年级"}, base=demo.version(he["id"]))
+    code, _shown, err = run(capsys, "-L", str(demo.path), "promote", "--school", "九彩中学", "--year", "2027-2028", "--yes")
+    assert code == 0, err
+    demo.refresh()
+    hao, he = demo.get(hao["id"]), demo.get(he["id"])
+    assert (hao["stage"], hao["grade"], hao["years"][-1]["grade"]) == ("小学", "四年级", "三年级")
+    assert (he["stage"], he["grade"], he["years"][-1]["grade"]) == ("初中", "七年级", "六年级")

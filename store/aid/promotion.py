@@ -51,6 +51,11 @@ def plan(ledger, school: str, year: str, *, graduates: str = "auto") -> list[Mov
         if checks.student_status(s, _start(year)) == checks.LEFT:
             continue
         before = situation.situation(s, year=ending)
+        # A grade written another way (3 or 初一, as sheets were imported before they were read as
+        # the ladder's words) is promoted as the grade it means, and kept for the year in those words.
+        word = situation.ladder_grade(before["stage"], before["grade"], only_stage=len(teaches) == 1)
+        if word:
+            before = {**before, "grade": word}
         following = situation.next_grade(before["stage"], before["grade"])
         if following is None and before["grade"] not in situation.GRADES.get(before["stage"], ()):
             raise PromotionRefused("aid.promote.unknown_grade", student=s.get("name", s["id"]),
