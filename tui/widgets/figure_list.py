@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import events, on
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.message import Message
+from textual.visual import Visual, visualize
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -39,6 +41,7 @@ class Figure:
 class FigureList(OptionList):
     KEYS = [Binding("enter", "select", "tui.key.open", id="bangfu.figures.open")]
     CHUNK = 150       # lines laid out between two repaints (about 30 ms on a quiet machine)
+    DRAWN = 256       # lines kept drawn: a screenful, highlighted or not, and a few screens scrolled past
     _adding: list[Figure] = []       # the figures being laid out
     _wanted: int | None = None       # the line to highlight once it is laid out
     _wanted_top = False              # ... and to show at the top
@@ -54,6 +57,15 @@ class FigureList(OptionList):
         super().__init__(id=id, classes=classes)
         install_keys(self)
         self.figures: list[Figure] = []
+        self._option_render_cache = LRUCache(maxsize=self.DRAWN)
+
+    def _get_visual(self, option: Option) -> Visual:
+        # Drawn when painted, not kept with the line: OptionList keeps each line's drawn form for as
+        # long as the line, and the plans panel of a county's decade holds 30,000 lines (40 MB of
+        # drawn forms in every dashboard, while only a screenful is ever painted at once). A line's
+        # height is asked once, when it is laid out; a painted line is kept drawn among the last
+        # DRAWN.
+        return visualize(self, option.prompt, markup=self._markup)
 
     def set_figures(self, figures: list[Figure]) -> None:
         """Replace the lines, keeping the highlighted line where it was (a live update must
