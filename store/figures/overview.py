@@ -13,7 +13,6 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from store.core import memory
 from store.figures import charts, code, dashboard
 
 
@@ -43,20 +42,12 @@ def _key(term: str, today: dt.date) -> tuple:
 
 
 def term_figures(ledger, term: str, today: dt.date) -> TermFigures:
-    """The figures of a term as of today, remembered for this version of the ledger."""
-    worked_out = []
-
-    def work() -> TermFigures:
-        worked_out.append(True)
-        return work_out(ledger, term, today)
-    figures = ledger.remembered(MEMO, _key(term, today), work)
-    if worked_out:
-        # What the walks over every student read, and the figures' pickle written to remember
-        # them, are freed by now: handed back, 267 MB resident after the figures at 1M became 222.
-        # (No collection of cycles here: the walks leave none, and a collection over all a
-        # dashboard holds kept its event loop, in the other thread, from painting for 0.5 s.)
-        memory.give_back()
-    return figures
+    """The figures of a term as of today, remembered for this version of the ledger. (What the
+    walks over every student read is handed back to the system once the figures are worked out:
+    store/ledger/ledger.py `remembered`. No collection of cycles: the walks leave none, and a
+    collection over all a dashboard holds kept its event loop, in the other thread, from painting
+    for 0.5 s.)"""
+    return ledger.remembered(MEMO, _key(term, today), lambda: work_out(ledger, term, today))
 
 
 def remembered(ledger, term: str, today: dt.date) -> bool:

@@ -45,13 +45,13 @@ def holds(folder: Path, key: tuple) -> bool:
     return _file(folder, key).exists()
 
 
-def keep(folder: Path, key: tuple, value: Any) -> None:
-    """Keep value under key (quietly nothing where the folder cannot be written)."""
+def keep(folder: Path, key: tuple, value: Any) -> bool:
+    """Keep value under key; False (and nothing kept) where the folder cannot be written."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".memo-")
     except OSError:
-        return
+        return False
     try:
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(((FORMAT, *key), value), fh, protocol=5)
@@ -61,8 +61,9 @@ def keep(folder: Path, key: tuple, value: Any) -> None:
             os.unlink(tmp)
         except OSError:
             pass
-        return
+        return False
     _prune(folder)
+    return True
 
 
 def _prune(folder: Path) -> None:
