@@ -266,7 +266,7 @@ def aid_summary(ledger, term: str, today: dt.date | None = None, schools: set[st
     groups_enum = ledger.schemas().field("student", ("groups", 0)).get("enum") or []
     by_status: dict[str, list[str]] = {s: [] for s in rules.STATUSES}
     by_group: dict[str, list[str]] = {g: [] for g in groups_enum}
-    for pupil in sorted(roll.pupils, key=lambda p: p.id):
+    for pupil in roll.pupils:   # (in the order of their ids)
         by_status[pupil.status].append(pupil.id)
         if pupil.status in rules.ELIGIBLE:
             for group in pupil.groups or []:
