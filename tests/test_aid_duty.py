@@ -316,3 +316,42 @@ def test_after_the_promotion_the_next_school_year_counts_its_own_pupils(ledger, 
     assert _due(d) == {"义务教育寄宿生生活补助": [], "营养改善计划": [s["甲"]]}
     text = report.markdown(report.build(ledger, "2027-2028-1", today=TODAY))
     assert "本学期尚未发放；按学期开始之日 2027-09-01 计，应发：营养改善计划 1 人" in text
+
+
+class _WalkedBackwards:
+    """The ledger, its students walked from the last id to the first (a source that does not walk in
+    the order of the ids)."""
+
+    def __init__(self, ledger):
+        self._ledger = ledger
+
+    def __getattr__(self, name):
+        return getattr(self._ledger, name)
+
+    def walk(self, record_type, **filters):
+        records = list(self._ledger.walk(record_type, **filters))
+        yield from records[::-1] if record_type == "student" else records
+
+
+def test_the_roll_keeps_its_pupils_in_the_order_of_their_ids_however_they_are_walked(ledger, small):
+    """The same hand counts as above, the students walked backwards, with one more pupil 壬 whose stage a
+    merge left as a list: no standard is for that stage, so 壬 is due nothing, and stands 在册 (recognised
+    on 2026-09-01, still there) with 甲 乙 丙 戊 己."""
+    from store.figures import dashboard
+
+    odd = rec("student", name="壬", sex="女", school=small["school"], stage=["初中"], grade="八年级", boarding=True,
+              events=[{"date": "2026-09-01", "event": "认定"}])
+    write_as_a_merge_would(ledger, odd)
+    s, paid = {**small["s"], "壬": odd["id"]}, small["paid"]
+    d = duty.duty(_WalkedBackwards(ledger), TERM, schools=[small["school"]])
+    board, meal = (p for p in d.programmes if p.programme in ("义务教育寄宿生生活补助", "营养改善计划"))
+    assert [e.student for e in board.due] == sorted([s["甲"], s["乙"], s["丙"], s["戊"]])
+    assert [e.amount_fen for e in board.due] == [{s["丙"]: 31_250}.get(e.student, 62_500) for e in board.due]
+    assert [(p.student, p.expected_fen) for p in board.unpaid] == [(s["乙"], 62_500)]
+    assert [(p.student, p.payments) for p in board.not_due] == [(s["丁"], (paid[2],))]
+    assert [e.student for e in meal.due] == sorted([s["甲"], s["乙"], s["丙"], s["戊"]])
+    assert [p.student for p in meal.unpaid] == [s["戊"]]
+    assert d.findings == 5 and d.knowable
+    aid = dashboard.aid_summary(_WalkedBackwards(ledger), TERM, today=dt.date(2026, 12, 5))
+    assert aid.by_status["在册"] == tuple(sorted(s[n] for n in "甲乙丙戊己壬"))
+    assert aid.by_status["已退出"] == (s["丁"],)
