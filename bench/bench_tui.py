@@ -143,6 +143,8 @@ def bench_app() -> type:
         def __init__(self, ledger, *, read_only: bool = False, today: dt.date | None = None,
                      poll_interval: float = 1.0, settings=None) -> None:
             STARTED["app"] = time.monotonic()
+            if os.environ.get("BANGFU_BENCH_TODAY"):   # (the command's own today is the clock's)
+                today = dt.date.fromisoformat(os.environ["BANGFU_BENCH_TODAY"])
             super().__init__(ledger, read_only=read_only, today=today or TODAY, poll_interval=poll_interval,
                              settings=settings)
             self.bench_frames: list[Frame] = []
@@ -198,7 +200,8 @@ def child_start(path: str, profile: str | None) -> None:
     if profiles:
         dump_profiles(*profiles, profile)
     before = [b - a for a, b, _g in gc_passes.passes if b <= STARTED.get("painted", 0)]
-    print(json.dumps({"marks": STARTED, "gc": [sum(before), max(before, default=0.0)], "code": code}))
+    print(json.dumps({"marks": STARTED, "gc": [sum(before), max(before, default=0.0)], "code": code,
+                      "memory": _memory_mb()}))
 
 
 def child_save(path: str, record_id: str) -> None:
@@ -273,7 +276,7 @@ def clean() -> None:
     gc.collect()
 
 
-def command_start(path: Path, profile: Path | None = None) -> dict[str, float]:
+def command_start(path: Path, profile: Path | None = None, today: dt.date | None = None) -> dict[str, float]:
     """Seconds from launching the command to each mark of its start (imported, app made, first frame,
     painted), and the collector's passes before the dashboard was painted (their total, the longest)."""
     args = [sys.executable, str(Path(__file__).resolve()), "--child-start", str(path)]
@@ -284,7 +287,8 @@ def command_start(path: Path, profile: Path | None = None) -> dict[str, float]:
     config = Path(tempfile.mkdtemp(prefix="bangfu-bench-config-"))
     try:
         proc = subprocess.run(args, capture_output=True, text=True,
-                              env={**os.environ, "BANGFU_LANG": "zh", "XDG_CONFIG_HOME": str(config)})
+                              env={**os.environ, "BANGFU_LANG": "zh", "XDG_CONFIG_HOME": str(config),
+                                   **({"BANGFU_BENCH_TODAY": today.isoformat()} if today else {})})
     finally:
         shutil.rmtree(config, ignore_errors=True)
     if proc.returncode != 0:
@@ -293,7 +297,8 @@ def command_start(path: Path, profile: Path | None = None) -> dict[str, float]:
     if result["code"] or "painted" not in result["marks"]:
         raise RuntimeError(f"the command did not paint the dashboard: {proc.stdout[-2000:]} {proc.stderr[-2000:]}")
     total, longest = result["gc"]
-    return {**{k: v - start for k, v in result["marks"].items()}, "gc total": total, "gc longest": longest}
+    return {**{k: v - start for k, v in result["marks"].items()}, "gc total": total, "gc longest": longest,
+            "memory": result.get("memory", {})}
 
 
 def inprocess_start(path: Path) -> float:
@@ -660,14 +665,18 @@ async def cold_gaps_run(path: Path) -> dict[str, float]:
     clean()
     ticks: list[float] = []
     start = time.monotonic()
-    app = bench_app()(Ledger(path), poll_interval=3600)
-    async with app.run_test(size=SIZE):
-        app.set_interval(TICK, lambda: ticks.append(time.monotonic()))
-        painted = await app.bench_dashboard.wait(timeout=1800)
-        first = STARTED["first frame"]
+    with Highest() as highest:
+        app = bench_app()(Ledger(path), poll_interval=3600)
+        async with app.run_test(size=SIZE):
+            app.set_interval(TICK, lambda: ticks.append(time.monotonic()))
+            painted = await app.bench_dashboard.wait(timeout=1800)
+            first = STARTED["first frame"]
+            await app.workers.wait_for_complete()   # (the start-up work after the figures too)
+            shown = _resident_mb()
     settle()
     return {"first frame": first - start, "says how far": (app.bench_progress.when or painted) - start,
-            "painted": painted - start, "gap": max_gap(ticks, first, painted)}
+            "painted": painted - start, "gap": max_gap(ticks, first, painted), "peak MB": highest.mb,
+            "shown MB": shown}
 
 
 def bench_cold(report: Report, master: Path, size: str, work: Path) -> None:
@@ -699,6 +708,13 @@ def bench_cold(report: Report, master: Path, size: str, work: Path) -> None:
                "git reads every record", "-")
     report.add("never opened: longest frame gap, first frame → figures (warm process)", size, inproc["gap"],
                inproc["painted"], "first frame → figures, same process", "≤ 100 ms", ok=inproc["gap"] <= 0.1)
+    print(f"    never opened, warm process: most resident {inproc['peak MB']:.1f} MB, "
+          f"{inproc['shown MB']:.1f} MB once the figures are shown; the command: {marks.get('memory')}", flush=True)
+    report.add("never opened: most resident MB/1000 of the warm process (index made, figures worked out)", size,
+               inproc["peak MB"] / 1000, None, "", "≤ 300 MB", ok=inproc["peak MB"] <= 300)
+    if marks.get("memory"):
+        report.add("never opened: most resident MB/1000 of the command (VmHWM)", size,
+                   marks["memory"]["VmHWM"] / 1000, None, "", "≤ 300 MB", ok=marks["memory"]["VmHWM"] <= 300)
 
 
 # -- live: other coordinators saving while a home is open, at any size ----------------------
@@ -714,10 +730,40 @@ def _workings_out() -> int:
 
 
 def _resident_mb() -> float:
+    return _memory_mb().get("VmRSS", 0.0)
+
+
+def _memory_mb() -> dict[str, float]:
+    """The process's resident memory now (VmRSS), its most (VmHWM), and of what is resident, its
+    own (RssAnon) and the files' it maps (RssFile: pages another process may share)."""
+    out = {}
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+        name = line.split(":", 1)[0]
+        if name in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+            out[name] = int(line.split()[1]) / 1024
+    return out
+
+
+class Highest:
+    """The process's most resident memory while it runs, sampled every 50 ms in a thread."""
+
+    def __init__(self) -> None:
+        self.mb = _resident_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "Highest":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.mb = max(self.mb, _resident_mb())
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self.mb = max(self.mb, _resident_mb())
 
 
 async def live_run(path: Path, saves: int, every: float) -> dict[str, float]:
@@ -765,9 +811,17 @@ def bench_live(report: Report, master: Path, size: str, work: Path, saves: int =
     subprocess.run(["git", "clone", "-q", "--bare", "--shared", str(master), str(clone)], check=True)
     try:
         r = asyncio.run(live_run(clone, saves, every))
+        # A second coordinator's dashboard on the same ledger, opened once the figures settled: the
+        # index is made and the figures remembered (by the first: in this bench the same user, and
+        # the same day).
+        second = command_start(clone, today=TODAY)
     finally:
         shutil.rmtree(clone, ignore_errors=True)
-    print(f"    live: {r}", flush=True)
+    print(f"    live: {r}; a second dashboard: painted {second['painted']:.2f} s, {second['memory']}", flush=True)
+    report.add("a second dashboard, opened after: most resident MB/1000 (VmHWM; RssFile of it is shared)", size,
+               second["memory"]["VmHWM"] / 1000, None, "", "≤ 150 MB more", ok=None)
+    report.add("a second dashboard, opened after: its own resident MB/1000 (RssAnon, at exit)", size,
+               second["memory"]["RssAnon"] / 1000, None, "", "≤ 150 MB more", ok=second["memory"]["RssAnon"] <= 150)
     what = f"{saves} saves by another process, one every {every:g} s"
     report.add(f"home open during {what}: workings-out of the figures at once (most; count/1000)", size, r["most at once"] / 1000,
                None, "", "1")
