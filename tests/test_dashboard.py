@@ -228,6 +228,27 @@ def test_figures_are_remembered_for_a_version_and_worked_out_again_after_a_chang
     assert overview.term_figures(Ledger(ledger.path), TERM, TODAY) == after
 
 
+def test_figures_worked_out_are_answered_as_kept_and_worked_out_again_when_the_file_is_gone_meanwhile(
+        ledger, small, monkeypatch):
+    """The figures worked out are answered as read back from the file they were kept in (the same
+    figures: the plan's six activities); when another process pruned that file before it was read
+    back (here every file is pruned as soon as it is written), they are worked out once more and the
+    same figures answered, not none."""
+    from store.figures import overview
+    from store.ledger import memo
+    from store import Ledger
+
+    worked = []
+    work_out = overview.work_out
+    monkeypatch.setattr(overview, "work_out", lambda *args: worked.append(1) or work_out(*args))
+    kept = overview.term_figures(Ledger(ledger.path), TERM, TODAY)
+    assert len(worked) == 1 and kept.plans[0].plan == small["P"] and len(kept.plans[0].visits) == 6
+    monkeypatch.setattr(memo, "KEEP", 0)
+    pruned = overview.term_figures(Ledger(ledger.path), TERM, dt.date(2026, 12, 1))   # (another day: not kept)
+    assert len(worked) == 3 and pruned.plans[0].plan == small["P"] and len(pruned.plans[0].visits) == 6
+    assert not list((ledger.cache_dir / "memo").glob("*.pickle"))
+
+
 def test_figures_remembered_by_older_code_are_worked_out_again(ledger, small, tmp_path):
     """A coordinator saved today's figures; Bangfu is upgraded and a module the figures are worked
     out by changes (here the aid duty that the home's aid figures come from): the next start works

@@ -528,6 +528,7 @@ class Ledger:
         value = memo.recall(self.cache_dir / "memo", version)
         if value is None:
             value = work_out()
+            memory.give_back()   # (what the working-out freed, before the pickle's own memory is asked for)
             if self.tip == tip and memo.keep(self.cache_dir / "memo", version, value):   # (not when the index moved on meanwhile)
                 # What is answered is read back from what is kept, once the value worked out is
                 # gone: its objects were made among the pages of every student read for it, and
@@ -538,7 +539,6 @@ class Ledger:
                 value = memo.recall(self.cache_dir / "memo", version)
                 if value is None:   # (pruned by another process meanwhile)
                     value = work_out()
-            memory.give_back()
         return value
 
     def remembers(self, name: str, key: tuple) -> bool:
