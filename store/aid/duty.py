@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
@@ -277,74 +278,6 @@ class Paid:
         return next(status for paid_on, status in self.days if paid_on == day)
 
 
-class Pupils(Sequence):
-    """The pupils of a roll in the order of their ids, held as columns: each id, and an index into
-    the few distinct rest of them (a school, a status, a standing: a county's 250,000 students
-    share a few thousand). A `Pupil` each took 21 MB at a county's decade, on top of the ids
-    themselves; the columns take 12 bytes a student. Read as `Pupil`s, each made when asked."""
-
-    def __init__(self) -> None:
-        self._ids: list[str] = []
-        self._rests: dict[tuple, int] = {}
-        self._which = array("I")
-        self._ordered = True
-
-    def append(self, pupil: Pupil) -> None:
-        rest = (pupil.school, pupil.status, pupil.enrolled, pupil.on_ledger, pupil.standing, pupil.groups)
-        try:
-            n = self._rests.setdefault(rest, len(self._rests))
-        except TypeError:   # (a list where a word belongs: kept as it is, a rest of its own)
-            n = len(self._rests)
-            self._rests[_Unhashable(rest)] = n
-        if self._ids and self._ordered and pupil.id < self._ids[-1]:
-            self._ordered = False
-        self._ids.append(pupil.id)
-        self._which.append(n)
-
-    def done(self) -> "Pupils":
-        """Every pupil in: the rests as a list, the pupils in the order of their ids (as the ledger
-        walks them; sorted here when a source walked them otherwise)."""
-        rests = [r.value if isinstance(r, _Unhashable) else r for r in self._rests]
-        self._rests = rests   # type: ignore[assignment]
-        if not self._ordered:
-            order = sorted(range(len(self._ids)), key=self._ids.__getitem__)
-            self._ids = [self._ids[i] for i in order]
-            self._which = array("I", (self._which[i] for i in order))
-            self._ordered = True
-        return self
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def __getitem__(self, n):
-        if isinstance(n, slice):
-            return [self[i] for i in range(*n.indices(len(self)))]
-        return Pupil(self._ids[n], *self._rests[self._which[n]])
-
-    def __iter__(self):
-        rests = self._rests
-        for sid, which in zip(self._ids, self._which):
-            yield Pupil(sid, *rests[which])
-
-    @property
-    def rests(self) -> list[tuple]:
-        """The distinct rests: (school, status, enrolled, on_ledger, standing, groups), each of a pupil at least."""
-        return self._rests   # type: ignore[return-value]
-
-    def each(self) -> Iterable[tuple[str, int]]:
-        """(id, the number of its rest in `rests`) of every pupil, in order: what holds of a rest is
-        worked out once for all its pupils."""
-        return zip(self._ids, self._which)
-
-
-class _Unhashable:
-    """A rest of a pupil holding a list (a hand edit), as a key of its own."""
-    __slots__ = ("value",)
-
-    def __init__(self, value: tuple) -> None:
-        self.value = value
-
-
 @dataclass
 class Roll:
     """The students of the ledger for a term's figures, read in one walk a page at a time (at a
@@ -354,7 +287,7 @@ class Roll:
     data: _Ledger
     term: str
     on: dt.date
-    pupils: Pupils              # in the order of their ids
+    pupils: list[Pupil]         # in the order of their ids
     students: dict[str, Paid]
 
     @classmethod
@@ -366,7 +299,8 @@ class Roll:
             paid = days.setdefault(str(a.get("student", "")), set())
             with contextlib.suppress(KeyError, TypeError, ValueError):   # (the checks name a day that is no date)
                 paid.add(dt.date.fromisoformat(a["paid_on"]))
-        pupils, students = Pupils(), {}
+        pupils: list[Pupil] = []
+        students: dict[str, Paid] = {}
         one: dict = {}   # (each school, situation, list of groups and day once)
         with contextlib.closing(source.walk("student")) as walk:   # (the walk holds the ledger still until closed)
             for student in walk:
@@ -384,7 +318,9 @@ class Roll:
                 if sid in days:
                     students[sid] = Paid(pupil, _id_digest(student), tuple(
                         _once(one, (d, checks.student_status(student, d, recognised))) for d in sorted(days[sid])))
-        return cls(data, term, on, pupils.done(), students)
+        if any(a.id > b.id for a, b in itertools.pairwise(pupils)):   # (the ledger walks them in this order)
+            pupils.sort(key=lambda p: p.id)
+        return cls(data, term, on, pupils, students)
 
     def calendar_days(self, payment: dict) -> int | None:
         """The school days of the payment's term in its student's county that year (a per-day
@@ -471,23 +407,19 @@ def _entitlements(roll: Roll, programme: str, schools: frozenset[str] | None) ->
     if not standards.is_due_by_rule(programme) or not any(s.get("programme") == programme for s in data.standards):
         return
     given: dict[tuple, Entitlement | None] = {}   # (a few hundred standings among a county's students)
-    found_for: list[Entitlement | None] = []        # for each rest of a pupil (school, status, standing ...)
-    for school, status, enrolled, on_ledger, standing, _groups in roll.pupils.rests:
-        if (schools is not None and school not in schools) or \
-                not (enrolled and on_ledger and checks.may_be_paid_as(status, programme)):
-            found_for.append(None)
+    for pupil in roll.pupils:
+        if schools is not None and pupil.school not in schools:
+            continue
+        if not (pupil.enrolled and pupil.on_ledger and checks.may_be_paid_as(pupil.status, programme)):
             continue
         try:
-            found = given[standing]
+            found = given[pupil.standing]
         except KeyError:
-            found = given[standing] = _entitled(data, "", standing, programme, roll.term, roll.on)
+            found = given[pupil.standing] = _entitled(data, pupil.id, pupil.standing, programme, roll.term, roll.on)
         except TypeError:   # (a list where a word belongs)
-            found = _entitled(data, "", standing, programme, roll.term, roll.on)
-        found_for.append(found)
-    for sid, which in roll.pupils.each():
-        found = found_for[which]
+            found = _entitled(data, pupil.id, pupil.standing, programme, roll.term, roll.on)
         if found:
-            yield Entitlement(sid, programme, found.standard, found.amount_fen, found.days)
+            yield Entitlement(pupil.id, programme, found.standard, found.amount_fen, found.days)
 
 
 def duty(source, term: str, *, schools: Iterable[str] | None = None, today: dt.date | None = None,
@@ -525,8 +457,13 @@ def duty(source, term: str, *, schools: Iterable[str] | None = None, today: dt.d
 
 def _knowable(roll: Roll, schools: frozenset[str] | None) -> bool:
     """Whether the figures can be told: no pupil (of the schools), or one standing in the school year."""
-    mine = [rest for rest in roll.pupils.rests if schools is None or rest[0] in schools]
-    return not mine or any(enrolled for _school, _status, enrolled, *_rest in mine)
+    mine = False
+    for pupil in roll.pupils:
+        if schools is None or pupil.school in schools:
+            if pupil.enrolled:
+                return True
+            mine = True
+    return not mine
 
 
 def _programme(roll: Roll, programme: str, due: Dues, paid: list[dict]) -> ProgrammeDuty:

@@ -266,13 +266,11 @@ def aid_summary(ledger, term: str, today: dt.date | None = None, schools: set[st
     groups_enum = ledger.schemas().field("student", ("groups", 0)).get("enum") or []
     by_status: dict[str, list[str]] = {s: [] for s in rules.STATUSES}
     by_group: dict[str, list[str]] = {g: [] for g in groups_enum}
-    rests = roll.pupils.rests
-    for sid, which in roll.pupils.each():   # (in the order of their ids)
-        _school, status, _enrolled, _on_ledger, _standing, groups = rests[which]
-        by_status[status].append(sid)
-        if status in rules.ELIGIBLE:
-            for group in groups or []:
-                by_group.setdefault(group, []).append(sid)
+    for pupil in roll.pupils:   # (in the order of their ids)
+        by_status[pupil.status].append(pupil.id)
+        if pupil.status in rules.ELIGIBLE:
+            for group in pupil.groups or []:
+                by_group.setdefault(group, []).append(pupil.id)
     standards = {s["id"]: s for s in roll.data.standards}
     programmes_enum = ledger.schemas().field("aid", ("programme",)).get("enum") or []
     grouped: dict[str, list[dict]] = {}
