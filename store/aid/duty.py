@@ -526,7 +526,7 @@ def _id_digest(student: dict | None) -> str | None:
 def _same_person(payments: list[Payment], students: dict[str, Paid]) -> list[Pair]:
     """Payments of one programme to one person under two student records (keyed hash of the ID number).
     A programme at a time, the persons paid under two records found first and only their payments
-    gathered: grouping every payment by person held 25 MB at a county's decade, for a handful of pairs."""
+    gathered: grouping every payment by person held about 18 MB at a county's decade, for a handful of pairs."""
     def digest_of(a: Payment) -> str | None:
         paid = students.get(str(a.get("student", "")))
         return paid.digest if paid else None
