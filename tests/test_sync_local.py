@@ -686,3 +686,23 @@ def test_a_conflict_resolved_with_some_fields_from_each_side_says_which_took_whi
     assert a.log(limit=1)[0]["title"] == "school: resolve conflict 沙河镇第二中心小学: county=石桥二小, notes=沙河二小"
     r = bangfu("-L", str(a.path), "--lang", lang, "log", "-n", "1")
     assert r.returncode == 0 and r.stdout.rstrip("\n").endswith(said), r.stdout
+
+
+@pytest.mark.parametrize("lang,title,received", [
+    ("zh", "台账：合并 hub：收到 1 条记录，0 处冲突", "收到：新增 0 条，修改 1 条，删除 0 条"),
+    ("en", "ledger: merge hub: 1 record in, 0 conflicts", "received: 0 added, 1 changed, 0 deleted")])
+def test_a_merge_that_brings_the_other_sites_conflict_counts_the_records_only(pair, lang, title, received):
+    """B met the conflict over 沙河二小's notes and kept its own value; A changed 石桥二小 meanwhile, so
+    A's sync merges: in come the school whose notes B kept (one record) and B's conflict event
+    (no record: the merge's title said 2 records in)."""
+    a, b, s1, s2, p = pair
+    edit(a, s1, notes="甲方")
+    edit(b, s1, notes="乙方")
+    sync.sync(a)
+    sync.sync(b)
+    edit(a, s2, notes="石桥二小的备注")
+    r = bangfu("-L", str(a.path), "--lang", lang, "sync")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[1].startswith(received)
+    log = bangfu("-L", str(a.path), "--lang", lang, "log", "-n", "1").stdout
+    assert log.rstrip("\n").endswith(title), log

@@ -182,6 +182,13 @@ class Value:
     value: Any
 
 
+def conflict_event(doc: dict | None) -> bool:
+    """A conflict's event is no record sent or received: the merge that met the conflict writes it,
+    and a sync says it on a line of its own (new and open conflicts). Counted among the records,
+    the other site's event read as one record more received."""
+    return isinstance(doc, dict) and doc.get("type") == "event" and "conflict" in doc
+
+
 def resolve(ledger: Ledger, conflict_id: str, choices: str | dict[str, Any]) -> list[Saved]:
     """Close a conflict (or every open conflict of a record, given its id) with one commit.
 

@@ -59,7 +59,8 @@ def merge_into(ledger: Ledger, theirs: str, *, remote: str, theirs_site: str | N
         written = None if any(p.startswith(ids.RECORDS_DIR + "/") for p in tm.files) else [
             (rid, changes[ids.path_of(rid)], doc) for rid, doc in docs.items()]
         tree = store.write_tree(store.commit_tree(mine), changes)
-        incoming = sorted(r for r, s in tm.records.items() if not same(s.result, s.mine))
+        incoming = sorted(r for r, s in tm.records.items()
+                          if not same(s.result, s.mine) and not conflict_events.conflict_event(s.result))
         conflicted = [rid for rid, _ev in events]
         title = f"ledger: merge {remote}: {i18n.counted(len(incoming), 'record')} in, {i18n.counted(len(events), 'conflict')}"
         trailers = {"Action": "merge", "Merged-Records": str(len(incoming)), "Conflicts": str(len(events)),

@@ -402,6 +402,8 @@ def _mark_synced(ledger: Ledger, name: str) -> None:
 def changes(ledger: Ledger, old: str | None, new: str, kinds: Counts | None = None) -> Counts:
     """Records added, changed, deleted between two commits (None: nothing), and by whom
     (`kinds`: the first three, when the caller knows them; git is then asked only who)."""
+    from store.sync.conflicts import conflict_event
+
     counts = Counts()
     if old == new:
         return counts
@@ -430,15 +432,9 @@ def changes(ledger: Ledger, old: str | None, new: str, kinds: Counts | None = No
     return counts
 
 
-def conflict_event(doc: dict | None) -> bool:
-    """A conflict's event is no record sent or received: the merge that met the conflict writes it,
-    and a sync says it on a line of its own (new and open conflicts). Counted among the records,
-    the other site's event read as one record more received."""
-    return isinstance(doc, dict) and doc.get("type") == "event" and "conflict" in doc
-
-
 def _kinds(sides: dict[str, tuple[dict | None, dict | None, dict | None]], side: int) -> Counts:
     """Added, changed, deleted from one side's records (0: mine, 1: theirs) to the merged ones."""
+    from store.sync.conflicts import conflict_event
     from store.sync.merge import same
 
     counts = Counts()
