@@ -129,3 +129,34 @@ def test_the_delete_dialog_says_why_in_the_readers_words(site, lang):
     assert paid["id"] not in text, text
     assert paid["id"] not in said and "SQ-2024-001 entered twice" in text
     assert ledger.get(paid["id"])["amount_fen"] == 50_000
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_e_or_d_on_a_closed_terms_payment_says_why_and_opens_no_form(site, lang):
+    """The form opened, took what was typed, and only the save said the term was closed."""
+    from tui.app import BangfuApp
+    from tui.screens.section import SectionScreen
+
+    ledger, data, _hub = site
+    i18n.set_lang(lang)
+    app = BangfuApp(ledger, today=dt.date(2024, 11, 1))        # the aid list shows 2024-2025
+
+    async def walk():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("5")
+            await until(pilot, lambda: isinstance(app.screen, SectionScreen) and app.screen.list.highlighted)
+            shown = app.screen.list.highlighted
+            said = []
+            for key in ("e", "d"):
+                await pilot.press(key)
+                await until(pilot, lambda: len(list(app._notifications)) > len(said))
+                said.append(list(app._notifications)[-1].message)
+                assert isinstance(app.screen, SectionScreen)          # no form, no dialog
+            return shown, said
+    shown, said = asyncio.run(walk())
+    assert shown in {a["id"] for a in data["aid"]}
+    for text in said:
+        if lang == "zh":
+            assert text.startswith("这条记录不能修改或删除：学期 2024-2025-1 已于 2025-01-31 结束"), text
+        else:
+            assert text.startswith("This record cannot be changed or deleted: term 2024-2025-1 ended on 2025-01-31"), text

@@ -599,6 +599,22 @@ class Ledger:
         return self.commit([Change(record_id, None, base)], author=author, action="delete",
                            extra_trailers={"Reason": reason})[0]
 
+    def locked(self, record_id: str) -> list[Finding]:
+        """Why no change of the record may be made here, whatever it would say: a closed term's
+        payment, an inspected plan's records, an approved batch (the guards of the layers above);
+        empty when it may be changed. Asked before a form is opened on it."""
+        return self._guarded({record_id: None}, self.index.get)
+
+    def _guarded(self, records: dict[str, dict | None], before: Callable[[str], dict | None]) -> list[Finding]:
+        """What the guards registered by the layers above (store/ledger/hooks.py) refuse of these
+        changes (id -> the record after, None: deleted; `before` gives it as it stands)."""
+        out: list[Finding] = []
+        for guard, types in hooks.guards():
+            mine = [(rid, before(rid), doc) for rid, doc in records.items()
+                    if ids.type_of(rid) in types or (doc or {}).get("type") in types]
+            out += guard(self, mine) if mine else []
+        return out
+
     def commit(self, changes: list[Change], *, author: Person | None = None, action: str | None = None,
                message: str | None = None, extra_trailers: dict[str, str] | None = None,
                checked: bool = True) -> list[Saved]:
@@ -699,13 +715,8 @@ class Ledger:
             if change.record is not None and self.schemas().protected.get(change.record.get("type")):
                 early[change.id] = hooks.sealing().warnings(self, change.record)
             records[change.id] = None if change.record is None else self._protect(change.record)
-        # Changes a layer above refuses whatever the records say (store.twinning.locks).
-        guarded = []
-        for guard, types in hooks.guards():
-            # (a record new to the ledger has no version before: not asked for, 50,000 times)
-            mine = [(rid, self.index.get(rid) if committed[rid] else None, doc) for rid, doc in records.items()
-                    if ids.type_of(rid) in types or (doc or {}).get("type") in types]
-            guarded += guard(self, mine) if mine else []
+        # (a record new to the ledger has no version before: not asked for, 50,000 times)
+        guarded = self._guarded(records, lambda rid: self.index.get(rid) if committed[rid] else None)
         if guarded:
             raise InvalidRecord(guarded, record=", ".join(sorted({f.record for f in guarded})))
         problems: list[Finding] = []

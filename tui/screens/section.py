@@ -541,9 +541,19 @@ class SectionScreen(LedgerScreen):
         from ..modals.record_form import RecordForm
         self.app.push_screen(RecordForm(self.ledger, self.record_type), self._saved)
 
+    def _locked(self, record_id: str) -> bool:
+        """Say so, and open no form, when no change of the record may be made (a closed term's
+        payment, an inspected plan's records, an approved batch): the save would be refused
+        whatever was typed into it."""
+        why = self.ledger.locked(record_id)
+        if why:
+            reasons = "\n".join(dict.fromkeys(i18n.t(f.rule, **f.params) for f in why))
+            self.notify(i18n.t("tui.section.locked", reasons=reasons), severity="warning", markup=False, timeout=10)
+        return bool(why)
+
     def action_edit(self) -> None:
         record = self._current()
-        if record:
+        if record and not self._locked(record["id"]):
             from ..modals.record_form import RecordForm
             self.app.push_screen(RecordForm(self.ledger, self.record_type, record,
                                             base=self.ledger.index.blobs.get(record["id"])), self._saved)
@@ -556,7 +566,7 @@ class SectionScreen(LedgerScreen):
 
     def action_delete(self) -> None:
         rid = self.list.highlighted
-        if rid:
+        if rid and not self._locked(rid):
             from ..modals.delete import DeleteDialog
             self.app.push_screen(DeleteDialog(self.ledger, rid), lambda ok: ok and self.reload({rid}))
 
