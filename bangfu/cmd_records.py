@@ -91,6 +91,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--note", default="", help=t("cli.schema_upgrade_note"))
     p.set_defaults(handler=cmd_schema_upgrade)
 
+    p = command(sub, "upgrade-layout", "cli.upgrade_layout")
+    p.set_defaults(handler=cmd_upgrade_layout)
+
 
 def open_ledger(args: argparse.Namespace, *, write: bool = False, keys: bool = True) -> Ledger:
     ledger = Ledger.open(args.ledger, read_only=args.read_only)
@@ -458,12 +461,28 @@ def cmd_fmt(args: argparse.Namespace) -> int:
              if canonical.blob_id(canonical.dumps(doc)) != ledger.index.blobs[rid]]
     if args.check or not wrong:
         for rid in wrong:
-            out(i18n.t("verify.not_canonical", path=ids.path_of(rid)))
+            out(i18n.t("verify.not_canonical", path=ids.path_of(rid, ledger.layout)))
         out(i18n.t("cli.fmt_count", count=len(wrong)))
         return 1 if wrong and args.check else 0
     changes = [Change(rid, ledger.get(rid), ledger.version(rid)) for rid in wrong]
     saved = ledger.commit(changes, action="fmt", message=f"ledger: fmt {i18n.counted(len(changes), 'record')}")
     out(i18n.t("cli.fmt_done", count=len(changes), commit=(saved[0].commit or "")[:10]))
+    return 0
+
+
+def cmd_upgrade_layout(args: argparse.Namespace) -> int:
+    """Every record to the newest folder layout in one commit that changes none (issue 18: at a
+    million records the old folders made each sync rewrite big trees)."""
+    from store.sync import hub
+
+    ledger = open_ledger(args, write=True, keys=False)
+    commit, count = hub.upgrade_layout(ledger)
+    if output.JSON:
+        data({"format": ledger.layout, "records": count, "commit": commit})
+    elif commit is None:
+        out(i18n.t("cli.upgrade_layout_none", format=ledger.layout))
+    else:
+        out(i18n.t("cli.upgrade_layout_done", count=count, format=ledger.layout, commit=commit[:10]))
     return 0
 
 

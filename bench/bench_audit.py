@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import ROOT, Report, sh, timed
+from common import ROOT, Report, record_path, sh, timed
 
 CACHE = Path(os.environ.get("BANGFU_BENCH_AUDIT", "/tmp/bangfu-bench-audit"))
 RECORDS = 50_000
@@ -97,9 +97,8 @@ def main() -> None:
     rid = _some_edited_record(path)
 
     # A record's history: `bangfu log ID` against `git log -- path` (both start a process).
-    from store.core.ids import path_of
     log_s = timed(lambda: _ok(bangfu("-L", str(path), "log", rid)), repeat=5)
-    git_log_s = timed(lambda: sh("git", "log", "--format=%H %an %aI %s", "main", "--", path_of(rid), cwd=path),
+    git_log_s = timed(lambda: sh("git", "log", "--format=%H %an %aI %s", "main", "--", record_path(path, rid, "main"), cwd=path),
                       repeat=5)
     report.add("bangfu log ID", size, log_s, git_log_s, "git log -- <record path>", "<= 0.3 s", log_s <= 0.3)
     for what, cmd in (("bangfu diff ID", ("diff", rid)), ("bangfu blame ID", ("blame", rid))):

@@ -117,7 +117,7 @@ def main() -> None:
        str(ledger.path), str(wt))
     sh("git", "checkout", "-q", before, cwd=wt)
     for doc in (*payments, paid):
-        file = wt / ids.path_of(doc["id"])
+        file = wt / ids.path_of(doc["id"], ledger.layout)
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_bytes(canonical.dumps(doc))
     start, used = time.perf_counter(), git_cpu()

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import Report, demo_ledger, sh, timed
+from common import Report, demo_ledger, record_path, sh, timed
 
 from store.core import canonical, ids
 from store.io import export, importer, report
@@ -67,7 +67,7 @@ def bench_import(rep: Report, master: Path, work: Path) -> None:
     sh("git", "clone", "-q", "--no-checkout", str(scratch), str(wt))
     sh("git", "checkout", "-q", before, cwd=wt)
     for r in paid:
-        file = wt / ids.path_of(r["id"])
+        file = wt / record_path(wt, r["id"])
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_bytes(canonical.dumps(r))
     start = time.perf_counter()

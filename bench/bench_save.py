@@ -34,7 +34,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import ROOT, demo_ledger, print_table, sh
+from common import ROOT, demo_ledger, print_table, record_path, sh
 
 STRIDE = 7919   # (a prime: the records a probe saves lie in different folders)
 
@@ -157,7 +157,7 @@ def _git_saves(clone: Path, rids: list[str]) -> list[tuple[float, float]]:
 
     times = []
     for rid in rids:
-        rel = ids.path_of(rid)
+        rel = record_path(clone, rid)
         record = json.loads(sh("git", "show", f"HEAD:{rel}", cwd=clone))
         record["notes"] = f"git {time.time()}"
         (clone / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -40,7 +40,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import ROOT, Report, demo_ledger, sh
+from common import ROOT, Report, demo_ledger, record_path, sh
 
 SAVES = 10
 KIND, SINCE, TEXT = "送教下乡", "2026-09-01", "石桥"
@@ -189,7 +189,7 @@ def _git_saves(path: Path, work: Path, rids: list[str]) -> list[float]:
     sh("git", "read-tree", "HEAD", cwd=clone)
     times = []
     for n, rid in enumerate(rids):
-        rel = ids.path_of(rid)
+        rel = record_path(clone, rid)
         record = json.loads(sh("git", "show", f"HEAD:{rel}", cwd=clone))
         record["notes"] = f"git {n}"
         (clone / rel).parent.mkdir(parents=True, exist_ok=True)

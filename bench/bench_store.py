@@ -18,7 +18,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from common import Report, demo_ledger, sh, timed
+from common import Report, demo_ledger, record_path, sh, timed
 
 from store.core import canonical, ids
 from store import Ledger
@@ -88,12 +88,13 @@ def bench_size(report: Report, work: Path, n: int) -> dict:
     sh("git", "clone", "-q", str(path), str(wt))
     theirs = []
     for i, rid in enumerate(visits):
-        file = wt / ids.path_of(rid)
+        rel = record_path(wt, rid)
+        file = wt / rel
         record = json.loads(file.read_text(encoding="utf-8"))
         record["notes"] = f"git {time.time()} {i}"
         file.write_bytes(canonical.dumps(record))
         start = time.perf_counter()
-        sh("git", "add", ids.path_of(rid), cwd=wt)
+        sh("git", "add", rel, cwd=wt)
         sh("git", "commit", "-q", "-m", f"visit: edit {rid}", cwd=wt)
         theirs.append(time.perf_counter() - start)
     ours_med, git_med = sorted(ours)[len(ours) // 2], sorted(theirs)[len(theirs) // 2]

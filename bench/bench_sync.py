@@ -2,7 +2,8 @@
 --records says otherwise; at 1M the issue's target is 10 s), 100 of them the same records (50 in
 the same field: conflicts; 50 in different fields: clean merges).
 
-    .venv/bin/python bench/bench_sync.py [--records 50000] [--changes 1000] [--shared 100] [--work /tmp/bangfu-bench]
+    .venv/bin/python bench/bench_sync.py [--records 50000] [--changes 1000] [--shared 100] [--layout 2]
+                                         [--work /tmp/bangfu-bench]
 
 Rows, each in wall-clock and processor time beside git's own figure for the same commits:
 - B syncs first: fetch, nothing to merge, push 1,000 changed records through the hub's hook;
@@ -17,6 +18,10 @@ Rows, each in wall-clock and processor time beside git's own figure for the same
 - the same sync as a command (`bangfu sync`: process start, opening the ledger, printing);
 - the hub's check of A's push alone: its pre-receive hook run again on the same update, with the
   hub and its index cache set back (beside git's commit and push of its own merge, no hook).
+
+With --layout, the base is first moved to that layout of record folders by the layout step
+(`bangfu upgrade-layout`), measured once beside git's own move of the same records (fast-import),
+and kept beside the base.
 
 The ledger is the generator's, built once per size under --work (`common.demo_ledger`, shared with
 bench_store and bench_scale) and never written: the base, the hub and the sites are clones sharing
@@ -37,6 +42,7 @@ from pathlib import Path
 
 from common import ROOT, Report, cpu_used, demo_ledger, wall_and_cpu
 
+from store.core import ids
 from store.sync import hub as hub_mod
 from store.sync import remote as sync
 from store.ledger.gitstore import BRANCH, GitStore
@@ -93,6 +99,44 @@ def base_ledger(work: Path, n: int) -> Path:
     return base
 
 
+def moved_ledger(report: Report, work: Path, base: Path, n: int, layout: int) -> Path:
+    """The base ledger moved to `layout` by the layout step (`store.hub.upgrade_layout`, one commit
+    on top of it), kept beside it; the move is measured once, beside git's own move of the same
+    records (`ls-tree -r` into `fast-import`, as bench_layout.py makes it), and the base's index
+    cache follows it across (no record read: their blobs are the same)."""
+    moved = work / f"sync-base-{n}-layout{layout}"
+    if (moved / "bangfu" / "moved").exists():
+        return moved
+    shared_clone(base, moved)
+    ledger = Ledger(moved)
+    if ledger.layout >= layout:
+        ledger.close()
+        return moved
+    ledger.index   # (the index at the base, as a ledger in use has it open)
+    print(f"  moving the ledger to layout {layout} (upgrade-layout)…", flush=True)
+    tip = ledger.tip
+    step = wall_and_cpu(lambda: hub_mod.upgrade_layout(ledger))
+    ledger.close()
+    git_copy = shared_clone(moved, work / "layout-git-move", cache=False)
+    lines = []
+    for entry in _git("ls-tree", "-r", "-z", tip, "records", cwd=git_copy).split("\0"):
+        if entry:
+            meta, path = entry.split("\t", 1)
+            rid = path.rsplit("/", 1)[1][:-len(".json")]
+            lines.append(f"M {meta.split()[0]} {meta.split()[2]} {ids.path_of(rid, layout)}\n")
+    stream = (f"commit refs/heads/moved\ncommitter bench <bench@example.cn> 0 +0000\ndata 0\nfrom {tip}\n"
+              f"D records\n{''.join(lines)}\ndone\n").encode()
+    git_move = wall_and_cpu(lambda: subprocess.run(["git", "fast-import", "--quiet", "--done"], cwd=git_copy,
+                                                   input=stream, check=True))
+    shutil.rmtree(git_copy)
+    report.add(f"upgrade-layout (every record to layout {layout}, one commit)", f"{n // 1000}k", step[0], git_move[0],
+               "git fast-import of the same moves (stream made beforehand)", "-")
+    report.add("  the same, processor time", f"{n // 1000}k", step[1], git_move[1],
+               "git fast-import of the same moves, processor time", "-")
+    (moved / "bangfu" / "moved").write_text("")
+    return moved
+
+
 def _git(*args: str, cwd: Path, check: bool = True) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=check, capture_output=True, text=True).stdout
 
@@ -129,9 +173,13 @@ def _profiled(fn, where: Path | None, name: str):
     return run
 
 
-def run(report: Report, work: Path, n: int, changes: int, shared: int, profile: Path | None = None) -> None:
+def run(report: Report, work: Path, n: int, changes: int, shared: int, profile: Path | None = None,
+        layout: int | None = None) -> None:
     size = f"{n // 1000}k"
     base = base_ledger(work, n)
+    if layout is not None:
+        base = moved_ledger(report, work, base, n, layout)
+        size += f" layout {layout}"
     run_dir = work / "sync-run"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir()
@@ -212,7 +260,7 @@ def _run(report: Report, base: Path, run_dir: Path, size: str, changes: int, sha
                and a.get(theirs_only[0])["notes"].startswith("乙站"))
     print(f"  merged: {ra.incoming.changed} records in, {len(ra.conflicts)} conflicts, "
           f"{ra.outgoing.changed} records out; result as expected: {correct}", flush=True)
-    target = 10.0 if size == "1000k" else 5.0
+    target = 10.0 if size.startswith("1000k") else 5.0
     report.add(f"sync with merge ({changes} × {changes}, {shared} shared)", size, merged[0], git_sync[0],
                git_sync_what, f"≤ {target:.0f} s", ok=correct and merged[0] <= target)
     report.add("  the same, processor time (ours and the git it waited for)", size, merged[1], git_sync[1],
@@ -262,6 +310,8 @@ def main() -> None:
     ap.add_argument("--shared", type=int, default=100)
     ap.add_argument("--profile", type=Path, help="a folder for cProfile statistics of the two syncs "
                     "(their times then include the profiler's)")
+    ap.add_argument("--layout", type=int, choices=ids.LAYOUTS,
+                    help="the ledger moved to this layout of record folders first (store/core/ids.py)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/bangfu-bench"))
     opts = ap.parse_args()
     opts.work.mkdir(parents=True, exist_ok=True)
@@ -269,7 +319,7 @@ def main() -> None:
     report = Report("bench_sync")
     started = time.time()
     load = os.getloadavg()
-    run(report, opts.work, opts.records, opts.changes, opts.shared, opts.profile)
+    run(report, opts.work, opts.records, opts.changes, opts.shared, opts.profile, opts.layout)
     report.emit(records=opts.records, load_before=[round(x, 2) for x in load],
                 load_after=[round(x, 2) for x in os.getloadavg()])
     print(f"\n(total {time.time() - started:.0f} s)")

@@ -139,3 +139,13 @@ def demo_ledger(path: Path, records: int) -> Path:
         (path / "bangfu-bench-built.json").write_text(json.dumps(
             {"records": records, "seconds": round(time.perf_counter() - start, 1)}))
     return path
+
+
+def record_path(ledger: Path, rid: str, rev: str = "HEAD") -> str:
+    """Where a record lives in a ledger (git's path, for git's side of a comparison): in the layout
+    its bangfu.json names (store/core/ids.py)."""
+    from store.core import ids
+
+    config = json.loads(subprocess.run(["git", "show", f"{rev}:bangfu.json"], cwd=ledger, capture_output=True,
+                                       check=True).stdout)
+    return ids.path_of(rid, ids.layout_of(config))

@@ -37,7 +37,7 @@ def site(tmp_path):
 
 
 def hub_record(hub, rid: str) -> dict:
-    return json.loads(git(hub, "show", f"main:{ids.path_of(rid)}"))
+    return json.loads(git(hub, "show", f"main:{ids.path_of(rid, ids.LATEST)}"))
 
 
 def test_a_site_cannot_change_or_delete_a_payment_of_an_ended_term_and_keeps_syncing(site):

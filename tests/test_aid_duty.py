@@ -35,7 +35,7 @@ def rec(rtype: str, **fields) -> dict:
 def write_as_a_merge_would(ledger, *records: dict) -> None:
     """Records the rules would refuse on save but a merge of two sites' work can leave: straight into git."""
     g = ledger.git
-    tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(r["id"]): g.write("blob", canonical.dumps(r))
+    tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(r["id"], ids.LATEST): g.write("blob", canonical.dumps(r))
                                                     for r in records})
     assert g.swap_ref(g.make_commit(tree, [ledger.tip], Person("同步", "sync@example.cn"), "sync: merge"), ledger.tip, "t")
     ledger.refresh()

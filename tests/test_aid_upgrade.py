@@ -46,7 +46,7 @@ def test_an_older_ledger_upgrades_with_its_data_in_one_commit(ledger, capsys):
     # Paid when he was in 小学: the older Bangfu wrote it then (today's rules, reading his present
     # stage 初中, would refuse it: that is what the upgrade mends).
     g = ledger.git
-    tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(r["id"]): g.write("blob", canonical.dumps(r))
+    tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(r["id"], ids.LATEST): g.write("blob", canonical.dumps(r))
                                                     for r in (school, board, pupil, paid)})
     assert g.swap_ref(g.make_commit(tree, [ledger.tip], Person("旧版", "old@example.cn"), "old data"), ledger.tip, "t")
     ledger.refresh()

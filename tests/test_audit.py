@@ -64,12 +64,12 @@ class Work:
         git(path, "config", "user.email", "hand@example.cn")
 
     def write(self, record: dict) -> None:
-        target = self.path / ids.path_of(record["id"])
+        target = self.path / ids.path_of(record["id"], ids.LATEST)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(canonical.dumps(record))
 
     def read(self, rid: str) -> dict:
-        return json.loads((self.path / ids.path_of(rid)).read_text(encoding="utf-8"))
+        return json.loads((self.path / ids.path_of(rid, ids.LATEST)).read_text(encoding="utf-8"))
 
     def commit(self, message: str = "按原始凭证手工修正", trailers: dict | None = None) -> str:
         git(self.path, "add", "-A")
@@ -256,7 +256,7 @@ def test_merge_that_drops_a_value(demo, tmp_path):
     change(a, township="新街道")             # main: another field of a
     change(c, township="main")
     git(work.path, "merge", "-q", "--no-ff", "--no-commit", "-s", "ours", "side")
-    git(work.path, "rm", "-q", ids.path_of(b))   # and b, which both sides had, goes
+    git(work.path, "rm", "-q", ids.path_of(b, ids.LATEST))   # and b, which both sides had, goes
     merge = work.commit("merge side", {"Conflict": c})    # c's choice is explained; a's and b's are not
     work.push()
     found = [(f.key, f.commit_id, f.record, f.path) for f in kinds(audit.run(demo), "merge")]

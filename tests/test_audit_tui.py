@@ -45,7 +45,7 @@ def test_auditor_filters_commits_reads_field_changes_and_opens_a_finding(demo, t
     work = tmp_path / "work"                     # and a hand-made commit: one finding
     git(tmp_path, "clone", "-q", str(demo.path), str(work))
     record["township"] = "手工街道"
-    (work / ids.path_of(school["id"])).write_bytes(canonical.dumps(record))
+    (work / ids.path_of(school["id"], ids.LATEST)).write_bytes(canonical.dumps(record))
     git(work, "commit", "-qam", "by hand")
     git(work, "push", "-q", "origin", "main")
     hand = git(work, "rev-parse", "HEAD").strip()

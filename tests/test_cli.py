@@ -138,7 +138,7 @@ def test_validate_reports_a_hand_committed_invalid_record(led, tmp_path):
     work = tmp_path / "work"
     git(tmp_path, "clone", "-q", str(led), str(work))
     rid = ids.new_id("school")
-    path = work / ids.path_of(rid)
+    path = work / ids.path_of(rid, ids.LATEST)
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps({"id": rid, "type": "school", "schema_version": 1, "name": "x"}), encoding="utf-8")
     git(work, "add", "-A")

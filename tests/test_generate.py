@@ -12,7 +12,7 @@ from store.rules import idcard
 from store.core.canonical import dumps
 from store.demo.generate import (DEMO_RECORDS, TODAY, birth_year, demo_identities, demo_records, invented_id_number,
                                  region_code, synthetic)
-from store.core.ids import path_of
+from store.core.ids import LATEST, path_of
 from store.rules.schema import Schemas
 
 ID_LIKE = re.compile(r"(?=(\d{17}[\dXx]))")
@@ -212,7 +212,7 @@ def test_demo_files_are_canonical_at_their_paths(demo):
     assert len(files) == len(demo)
     for path in files:
         record = json.loads(path.read_text(encoding="utf-8"))
-        assert "records/" + path.relative_to(DEMO_RECORDS).as_posix() == path_of(record["id"])
+        assert "records/" + path.relative_to(DEMO_RECORDS).as_posix() == path_of(record["id"], LATEST)
         assert path.read_bytes() == dumps(record), f"{path} is not canonical"
     assert len({r["id"] for r in demo}) == len(demo)
 

@@ -146,6 +146,6 @@ def test_each_account_changes_only_its_own_schools_records(server, tmp_path, mon
     assert r.returncode != 0 and aid["id"] in r.stderr, r.stderr
     # the hook ran as each account, and what reached the hub is only what each may change
     log = git(hub, "log", "--format=%s", "main")
-    assert json.loads(git(hub, "show", f"main:{ids.path_of(shiqiao)}")).get("township") is None
-    assert json.loads(git(hub, "show", f"main:{ids.path_of(aid['id'])}"))["voucher"] == "SQ-101"
-    assert json.loads(git(hub, "show", f"main:{ids.path_of(shahe)}"))["township"] == "沙河镇", log
+    assert json.loads(git(hub, "show", f"main:{ids.path_of(shiqiao, ids.LATEST)}")).get("township") is None
+    assert json.loads(git(hub, "show", f"main:{ids.path_of(aid['id'], ids.LATEST)}"))["voucher"] == "SQ-101"
+    assert json.loads(git(hub, "show", f"main:{ids.path_of(shahe, ids.LATEST)}"))["township"] == "沙河镇", log

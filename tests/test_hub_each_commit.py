@@ -68,7 +68,7 @@ def clone(url: str, where: Path) -> Path:
 def edit(work: Path, rid: str, message: str = "手工修改", **fields) -> str:
     """A record file changed as someone with an editor and plain git would (canonical form kept,
     so only the rule under test is broken); returns the commit."""
-    path = work / ids.path_of(rid)
+    path = work / ids.path_of(rid, ids.LATEST)
     doc = json.loads(path.read_text(encoding="utf-8"))
     path.write_bytes(canonical.dumps({**doc, **fields}))
     git(work, "commit", "-qam", message)
@@ -91,7 +91,7 @@ def test_another_schools_record_edited_and_put_back_within_one_push_is_refused(h
     edit(work, data["shahe"]["id"], township="沙河镇")                   # its own school: fine
     sneaked = edit(work, data["haiyuan"]["id"], township="海城镇")        # another school's
     put_back(work, sneaked)
-    assert git(work, "diff", "--stat", "origin/main", "HEAD", "--", ids.path_of(data["haiyuan"]["id"])) == ""
+    assert git(work, "diff", "--stat", "origin/main", "HEAD", "--", ids.path_of(data["haiyuan"]["id"], ids.LATEST)) == ""
     r = push(work)
     assert r.returncode != 0 and "帮扶台账枢纽拒绝了这次推送" in r.stderr, r.stderr
     assert data["haiyuan"]["id"] in r.stderr and sneaked[:10] in r.stderr and ME in r.stderr, r.stderr
@@ -121,7 +121,7 @@ def test_a_merge_taking_other_schools_changes_from_the_hub_is_not_the_pushers_ed
     only(path, data["shahe"])
     edit(mine, data["shahe"]["id"], short_name="沙河二小学")
     git(mine, "pull", "-q", "--no-rebase", "--no-commit")
-    shiqiao = mine / ids.path_of(data["shiqiao"]["id"])
+    shiqiao = mine / ids.path_of(data["shiqiao"]["id"], ids.LATEST)
     shiqiao.write_bytes(canonical.dumps({**json.loads(shiqiao.read_text(encoding="utf-8")), "township": "石桥乡"}))
     git(mine, "commit", "-qam", "合并")
     r = push(mine)
@@ -170,7 +170,7 @@ def test_a_merge_that_takes_an_older_version_of_another_schools_record_is_refuse
     edit(work, data["haiyuan"]["id"], township="海城镇")
     assert push(work).returncode == 0                      # by an account with every school
     only(path, data["shahe"])
-    record = ids.path_of(data["haiyuan"]["id"])
+    record = ids.path_of(data["haiyuan"]["id"], ids.LATEST)
     git(work, "checkout", "-q", older, "--", record)
     git(work, "add", record)
     tree = git(work, "write-tree").strip()
@@ -211,7 +211,7 @@ def test_a_rule_broken_by_one_commit_and_repaired_by_the_next_is_refused_naming_
     before = git(path, "rev-parse", "main")
     work = clone(url, tmp_path / "work")
     student = data["students"][0]
-    broke = hand_commit(work, {ids.path_of(student["id"]): None}, "删除学生")
+    broke = hand_commit(work, {ids.path_of(student["id"], ids.LATEST): None}, "删除学生")
     put_back(work, broke)
     assert git(work, "diff", "--stat", "origin/main", "HEAD") == ""
     r = push(work)
@@ -233,12 +233,12 @@ def test_records_of_a_term_closed_earlier_in_the_same_push_are_refused(hub, tmp_
             "period": {"start": f"{today.year - 1}-09-01", "end": f"{today.year + 1}-08-31"}, "schedule": []}
     visit = {**data["visits"][1], "id": new_id("visit"), "plan": plan["id"], "date": today.isoformat()}
     pay = {**data["aid"][0], "id": new_id("aid"), "term": term, "paid_on": today.isoformat(), "voucher": "SQ-OPEN-001"}
-    hand_commit(work, {ids.path_of(r["id"]): r for r in (plan, visit, pay)}, "新增计划、活动与发放")
+    hand_commit(work, {ids.path_of(r["id"], ids.LATEST): r for r in (plan, visit, pay)}, "新增计划、活动与发放")
     config = json.loads((work / "bangfu.json").read_text(encoding="utf-8"))
     hand_commit(work, {"bangfu.json": {**config, "closed_through": term}},
                 f"ledger: close term {term}\n\nAction: close-term\nTerm: {term}")
     for rid, edited in ((visit["id"], {**visit, "hours": 6}), (pay["id"], {**pay, "amount_fen": 60_000})):
-        commit = hand_commit(work, {ids.path_of(rid): edited}, "改课时或金额")
+        commit = hand_commit(work, {ids.path_of(rid, ids.LATEST): edited}, "改课时或金额")
         r = push(work)
         assert r.returncode != 0 and commit[:10] in r.stderr and rid in r.stderr and term in r.stderr, r.stderr
         assert git(path, "rev-parse", "main") == before
@@ -259,14 +259,14 @@ def test_a_commit_is_judged_in_the_ledger_it_was_made_on_not_in_the_hubs_newer_o
     theirs = clone(url, tmp_path / "theirs")
     pay = {**data["aid"][1], "id": new_id("aid"), "student": data["students"][2]["id"], "standard": data["std_j"]["id"],
            "amount_fen": 62_500, "term": open_term(today), "paid_on": today.isoformat(), "voucher": "SQ-OPEN-002"}
-    hand_commit(mine, {ids.path_of(pay["id"]): pay}, "新增发放")
+    hand_commit(mine, {ids.path_of(pay["id"], ids.LATEST): pay}, "新增发放")
     yesterday = (today - dt.timedelta(days=1)).isoformat()
-    standard = json.loads((theirs / ids.path_of(data["std_j"]["id"])).read_text(encoding="utf-8"))
-    hand_commit(theirs, {ids.path_of(standard["id"]): {**standard, "valid_to": yesterday}}, "标准截止")
+    standard = json.loads((theirs / ids.path_of(data["std_j"]["id"], ids.LATEST)).read_text(encoding="utf-8"))
+    hand_commit(theirs, {ids.path_of(standard["id"], ids.LATEST): {**standard, "valid_to": yesterday}}, "标准截止")
     assert push(theirs).returncode == 0
     git(mine, "fetch", "-q")
     git(mine, "merge", "-q", "--no-commit", "origin/main")
-    hand_commit(mine, {ids.path_of(standard["id"]): {**standard, "valid_to": today.isoformat()}},
+    hand_commit(mine, {ids.path_of(standard["id"], ids.LATEST): {**standard, "valid_to": today.isoformat()}},
                 "合并：标准有效至今天发放之日")
     r = push(mine)
     assert r.returncode == 0, r.stderr

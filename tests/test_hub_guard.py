@@ -35,7 +35,7 @@ def push(work: Path, *refspec: str) -> subprocess.CompletedProcess:
 
 def hand_edit(work: Path, rid: str, text: str, message: str = "手工修改") -> None:
     """Write a record file as someone with a text editor and plain git would."""
-    path = work / ids.path_of(rid)
+    path = work / ids.path_of(rid, ids.LATEST)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     git(work, "add", "-A")
@@ -246,7 +246,7 @@ def test_hub_refuses_a_record_file_whose_name_holds_a_newline(shared, work):
     hub, data = shared
     visit = data["visits"][1]
     bad = visit["id"][:-2] + "DT\n"
-    path = work / ids.RECORDS_DIR / "visit" / ids.shard(bad) / f"{bad}.json"
+    path = work / ids.RECORDS_DIR / "visit" / ids.shard(bad, ids.LATEST) / f"{bad}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({**visit, "id": bad}, ensure_ascii=False, sort_keys=True, indent=2) + "\n",
                     encoding="utf-8")
@@ -458,7 +458,7 @@ def test_a_broken_record_file_is_named_by_list_export_report_show_and_diff(tmp_p
     init_keys(led)
     data = small_ledger(led)
     visit = data["visits"][2]["id"]
-    path = ids.path_of(visit)
+    path = ids.path_of(visit, ids.LATEST)
     work = tmp_path / "work"
     git(tmp_path, "clone", "-q", str(led.path), str(work))
     hand_edit(work, visit, '{"id": "' + visit + '", "kind": ')
@@ -503,14 +503,14 @@ def test_hub_refuses_editing_or_deleting_a_payment_of_a_closed_term(shared, work
     r = push(work)
     assert r.returncode != 0 and aid["id"] in r.stderr and "已关闭学期 2024-2025-1" in r.stderr, r.stderr
     git(work, "reset", "-q", "--hard", "origin/main")
-    git(work, "rm", "-q", ids.path_of(aid["id"]))
+    git(work, "rm", "-q", ids.path_of(aid["id"], ids.LATEST))
     git(work, "commit", "-qm", "删掉")
     r = push(work)
     assert r.returncode != 0 and aid["id"] in r.stderr and "closed term" in r.stderr, r.stderr
     # A commit dated back into the term is no way round it: the hub believes a commit's date only
     # a month back from its own clock (a site that saved in the term may sync that late).
     git(work, "reset", "-q", "--hard", "origin/main")
-    path = work / ids.path_of(aid["id"])
+    path = work / ids.path_of(aid["id"], ids.LATEST)
     path.write_text(json.dumps({**aid, "voucher": "SQ-2024-998"}, ensure_ascii=False, sort_keys=True, indent=2) + "\n",
                     encoding="utf-8")
     dated = {**os.environ, "GIT_AUTHOR_DATE": "2024-12-01T10:00:00+08:00", "GIT_COMMITTER_DATE": "2024-12-01T10:00:00+08:00"}
@@ -564,18 +564,18 @@ def test_a_worktree_save_refuses_while_that_records_file_has_hand_edits_and_lose
     init_keys(led)
     data = small_ledger(led)
     school = data["shahe"]
-    path = tmp_path / "wt" / ids.path_of(school["id"])
+    path = tmp_path / "wt" / ids.path_of(school["id"], ids.LATEST)
     hand = path.read_text(encoding="utf-8").replace('"area": "镇区"', '"area": "乡村"')
     path.write_text(hand, encoding="utf-8")
     r = bangfu("-L", str(led.path), "set", school["id"], "township=沙河镇")
-    assert r.returncode == 3 and ids.path_of(school["id"]) in r.stderr and "git commit" in r.stderr, r.stderr
+    assert r.returncode == 3 and ids.path_of(school["id"], ids.LATEST) in r.stderr and "git commit" in r.stderr, r.stderr
     assert "没有提交" in r.stderr
     assert path.read_text(encoding="utf-8") == hand                                       # the hand edit, kept
-    assert git(tmp_path / "wt", "status", "--porcelain") == f" M {ids.path_of(school['id'])}\n"
+    assert git(tmp_path / "wt", "status", "--porcelain") == f" M {ids.path_of(school['id'], ids.LATEST)}\n"
     # another record saves as before, and the hand edit stays as it was
     r = bangfu("-L", str(led.path), "set", data["shiqiao"]["id"], "township=石桥镇")
     assert r.returncode == 0, r.stderr
-    assert git(tmp_path / "wt", "status", "--porcelain") == f" M {ids.path_of(school['id'])}\n"
+    assert git(tmp_path / "wt", "status", "--porcelain") == f" M {ids.path_of(school['id'], ids.LATEST)}\n"
     led.close()
 
 
@@ -610,7 +610,7 @@ def test_the_merge_driver_under_pull_rebase_keeps_and_labels_the_users_side(own_
     git(tmp_path, "clone", "-q", str(hub), str(work))
     assert bangfu("-L", str(work), "sync", "--setup").returncode == 0
     git(work, "config", "bangfu.site", "石桥二小")
-    path = work / ids.path_of(school)
+    path = work / ids.path_of(school, ids.LATEST)
     doc = json.loads(path.read_text(encoding="utf-8"))
     hand_edit(work, school, json.dumps({**doc, "notes": "工作区的备注"}, ensure_ascii=False, sort_keys=True,
                                        indent=2) + "\n", "备注")

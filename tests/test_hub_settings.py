@@ -82,7 +82,7 @@ def test_two_upgrades_before_a_sync_go_through_and_an_upgrade_keeping_its_versio
     pupil = site.put({"type": "student", "schema_version": 2, "name": "王小明", "sex": "男",
                       "school": site.find("school")[0]["id"], "stage": "小学", "grade": "三年级", "hobby": "书法"})
     sync.sync(site)
-    assert json.loads(git(hub, "show", f"main:{ids.path_of(pupil.id)}"))["hobby"] == "书法"
+    assert json.loads(git(hub, "show", f"main:{ids.path_of(pupil.id, ids.LATEST)}"))["hobby"] == "书法"
     assert hub_config(hub)["schema_version"] == version + 2
     assert git(hub, "rev-parse", "main") == git(site.path, "rev-parse", "main")
 

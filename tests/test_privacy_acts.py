@@ -126,7 +126,7 @@ def test_erasure_makes_every_commit_unrevealable_and_keeps_the_rest(led, capsys,
         remaining = all_data_keys(key_file)
         schemas = after.schemas()
         sealed = []
-        for commit in git(led.path, "rev-list", "main", "--", ids.path_of(led.sid)).split():
+        for commit in git(led.path, "rev-list", "main", "--", ids.path_of(led.sid, ids.LATEST)).split():
             old = after.read_at(led.sid, commit)
             for p in protected.field_paths(old or {}, schemas):
                 node = protected.get_path(old, p)

@@ -24,7 +24,7 @@ ADDRESS = "安徽省金寨县沙河乡红旗村3组12号"
 
 def commit_by_hand(repo, records: list[dict], message: str) -> str:
     for r in records:
-        path = repo / ids.path_of(r["id"])
+        path = repo / ids.path_of(r["id"], ids.LATEST)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(r, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     git(repo, "add", "-A")
@@ -56,7 +56,7 @@ def test_scan_reports_every_clear_identifier_with_its_commit(legacy, capsys):
         hits = scan_history(ledger)
     assert all(isinstance(h, ClearHit) for h in hits)
     found = {(h.commit, h.path, h.kind) for h in hits}
-    a, b, c = (ids.path_of(legacy[k]) for k in "abc")
+    a, b, c = (ids.path_of(legacy[k], ids.LATEST) for k in "abc")
     assert found == {(legacy["first"], a, "id_number"), (legacy["first"], a, "phone"), (legacy["first"], a, "address"),
                      (legacy["first"], b, "id_number"), (legacy["first"], b, "phone"),
                      (legacy["second"], c, "id_number"), (legacy["second"], "(commit message)", "phone")}
@@ -117,5 +117,5 @@ def test_scan_finds_what_a_merged_branch_brought_at_the_commit_that_made_it(lega
     git(repo, "merge", "-q", "--no-ff", "-m", "merge side", "side")
     merge = git(repo, "rev-parse", "HEAD").strip()
     with Ledger(repo) as ledger:
-        hits = [h for h in scan_history(ledger) if h.path == ids.path_of(rid)]
+        hits = [h for h in scan_history(ledger) if h.path == ids.path_of(rid, ids.LATEST)]
     assert [(h.commit, h.kind) for h in hits] == [(side, "phone")] and side != merge

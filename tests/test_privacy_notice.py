@@ -103,7 +103,7 @@ def test_csv_and_xlsx_keep_amounts_exact_and_names_as_data(ledger, tmp_path):
         ledger.put({**base, "name": f"王{PHONE}"})
     # ...but an older version let it through: the notice still masks it.
     phoned = ids.new_id("student")
-    ledger.commit_files({ids.path_of(phoned): canonical.dumps({**base, "id": phoned, "name": f"王{PHONE}"})},
+    ledger.commit_files({ids.path_of(phoned, ids.LATEST): canonical.dumps({**base, "id": phoned, "name": f"王{PHONE}"})},
                         "older version", {})
     ledger = Ledger(ledger.path)   # commit_files does not bring records into this one's index
     for sid, fen in ((odd, 62550), (phoned, 50001)):

@@ -120,7 +120,7 @@ def test_duplicate_payments_and_payments_while_not_eligible_are_listed(ledger):
     fang = rec("aid", student=data["students"][2]["id"], programme="义务教育寄宿生生活补助", term=TERM,
                amount_fen=62_500, standard=data["std_j"]["id"], paid_on="2024-12-20", source="县", method="现金")
     g = ledger.git
-    tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(r["id"]): g.write("blob", canonical.dumps(r))
+    tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(r["id"], ids.LATEST): g.write("blob", canonical.dumps(r))
                                                     for r in (again, left, fang)})
     commit = g.make_commit(tree, [ledger.tip], Person("同步", "sync@example.cn"), "sync: merge")
     assert g.swap_ref(commit, ledger.tip, "test")
@@ -337,7 +337,7 @@ def test_a_secondment_of_no_set_length_a_payment_before_recognition_and_one_chil
                 standard=data["std_p"]["id"], paid_on="2024-12-02", source="县", method="现金")
     short = {**data["aid"][0], "amount_fen": 40_000}       # 张小花's 500.00 at 石桥二小 changed to 400.00
     g = ledger.git
-    tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(r["id"]): g.write("blob", canonical.dumps(r))
+    tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(r["id"], ids.LATEST): g.write("blob", canonical.dumps(r))
                                                     for r in (follow, early, before, copy, there, short)})
     assert g.swap_ref(g.make_commit(tree, [ledger.tip], Person("同步", "sync@example.cn"), "sync: merge"), ledger.tip, "t")
     # 示范县's own calendar of the autumn ends on Friday 01-17, not Monday 01-20: one school day fewer than
@@ -368,7 +368,7 @@ def test_a_payment_without_its_student_a_programme_not_begun_and_no_such_plan(le
     ghost = rec("aid", student="student-01M00000000000000000000000", programme="义务教育寄宿生生活补助", term=TERM,
                 amount_fen=50_000, standard=data["std_p"]["id"], paid_on="2024-12-20", source="县", method="现金")
     g = ledger.git
-    tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(ghost["id"]): g.write("blob", canonical.dumps(ghost))})
+    tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(ghost["id"], ids.LATEST): g.write("blob", canonical.dumps(ghost))})
     assert g.swap_ref(g.make_commit(tree, [ledger.tip], Person("同步", "sync@example.cn"), "sync: merge"), ledger.tip, "t")
     aid = report.build(ledger, TERM, today=AFTER).aid
     found = {(x.kind, x.programme): x.detail for x in aid.anomalies}

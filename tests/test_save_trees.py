@@ -40,7 +40,7 @@ def _ids_in_one_folder(count: int) -> list[str]:
     wanted: list[str] = []
     while len(wanted) < count:
         rid = ids.new_id("school")
-        if not wanted or ids.shard(rid) == ids.shard(wanted[0]):
+        if not wanted or ids.shard(rid, ids.LATEST) == ids.shard(wanted[0], ids.LATEST):
             wanted.append(rid)
     return sorted(wanted, reverse=True)   # (added from the end of the folder to its start)
 
@@ -69,8 +69,8 @@ def test_saves_into_one_folder_by_two_processes_in_turn_give_the_trees_git_makes
     theirs = mp.Process(target=_other_process, args=(str(ledger.path), orders, done))
     theirs.start()
     a, b, c, d, e = _ids_in_one_folder(5)
-    folder = ids.path_of(a).rsplit("/", 1)[0]
-    beside = next(r for r in iter(lambda: ids.new_id("school"), None) if ids.shard(r) != ids.shard(a))
+    folder = ids.path_of(a, ids.LATEST).rsplit("/", 1)[0]
+    beside = next(r for r in iter(lambda: ids.new_id("school"), None) if ids.shard(r, ids.LATEST) != ids.shard(a, ids.LATEST))
     mine.put(school("另一所学校", "另校", id=beside))   # (keeps records/school when the folder goes)
     expected: dict[str, str] = {}
     steps = [("mine", "add", a, "甲"), ("theirs", "add", b, "乙"), ("mine", "add", c, "丙"),
@@ -106,7 +106,8 @@ def test_saves_into_one_folder_by_two_processes_in_turn_give_the_trees_git_makes
     # The last record of a folder cut out, the folder goes with it, as in git.
     mine.delete(b, reason="录重了")
     last = mine.delete(d, reason="录重了").commit
-    assert folder.rsplit("/", 1)[1] not in git(ledger.path, "ls-tree", "--name-only", f"{last}:records/school")
+    left = git(ledger.path, "ls-tree", "-r", "-t", "--name-only", last, "records/school").split()
+    assert folder not in left and not [p for p in left if p.startswith(folder + "/")], left
     assert git(ledger.path, "rev-parse", f"{last}^{{tree}}").strip() == _git_own_tree(ledger.path, last, tmp_path)
     fsck = subprocess.run(["git", "fsck", "--strict", "--no-dangling"], cwd=ledger.path, capture_output=True, text=True)
     assert fsck.returncode == 0, fsck.stdout + fsck.stderr

@@ -46,7 +46,7 @@ def test_save_is_one_commit_by_the_author_with_readable_message_and_trailers(pai
         assert trailer in shown
     # The commit touches exactly the record's canonical file.
     files = git(ledger.path, "show", "--name-only", "--format=", "main").split()
-    assert files == [ids.path_of(saved.id)]
+    assert files == [ids.path_of(saved.id, ids.LATEST)]
 
 
 def test_default_author_is_the_git_identity(pair):
@@ -58,7 +58,7 @@ def test_default_author_is_the_git_identity(pair):
 def test_file_is_canonical_and_diff_shows_only_changed_field(pair):
     ledger, a, b, p = pair
     saved = ledger.put(visit(p, b, a, topic="语文示范课"))
-    blob = git(ledger.path, "show", f"main:{ids.path_of(saved.id)}")
+    blob = git(ledger.path, "show", f"main:{ids.path_of(saved.id, ids.LATEST)}")
     assert "语文示范课" in blob and "\\u" not in blob and blob.endswith("}\n")
     assert blob.encode() == canonical.dumps(json.loads(blob))
     record = ledger.get(saved.id)
@@ -167,15 +167,15 @@ def test_batch_is_one_commit_all_or_nothing(ledger):
                                  "plan-01jb0000000000000000000000", "nosuchtype-01JB0000000000000000000000"])
 def test_ids_cannot_name_paths_outside_records(bad):
     with pytest.raises(ids.BadId):
-        ids.path_of(bad)
+        ids.path_of(bad, ids.LATEST)
 
 
 def test_paths_are_sharded_and_derived_from_id():
     rid = ids.new_id("student")
-    path = ids.path_of(rid)
-    assert path.startswith("records/student/") and path.count("/") == 3
+    path = ids.path_of(rid, ids.LATEST)
+    assert path.startswith("records/student/") and path.count("/") == 4
     assert ids.id_from_path(path) == rid
-    shards = {ids.shard(ids.new_id("visit")) for _ in range(2000)}
+    shards = {ids.shard(ids.new_id("visit"), ids.LATEST) for _ in range(2000)}
     assert len(shards) > 200  # spread over the 256 folders, not piled into one
 
 
@@ -184,7 +184,7 @@ def test_ids_made_together_are_ulids_of_now_in_order():
     ULID whose time is now, all different, in order."""
     from ulid import ULID
     made = ids.new_ids("aid", 2000)
-    assert made == sorted(made) and len(set(made)) == 2000 and all(ids.id_from_path(ids.path_of(i)) == i for i in made)
+    assert made == sorted(made) and len(set(made)) == 2000 and all(ids.id_from_path(ids.path_of(i, ids.LATEST)) == i for i in made)
     assert {abs(ULID.from_str(i.split("-")[1]).timestamp - time.time()) < 60 for i in made} == {True}
     assert ids.new_ids("aid", 0) == []
     with pytest.raises(ids.BadId):
@@ -195,7 +195,7 @@ def test_broken_file_committed_by_hand_is_reported_and_the_rest_opens(pair, tmp_
     ledger, a, b, p = pair
     work = tmp_path / "work"
     git(tmp_path, "clone", "-q", str(ledger.path), str(work))
-    broken = ids.path_of(ids.new_id("visit"))
+    broken = ids.path_of(ids.new_id("visit"), ids.LATEST)
     (work / broken).parent.mkdir(parents=True, exist_ok=True)
     (work / broken).write_text('{"type": "visit", "date": ', encoding="utf-8")
     git(work, "add", broken)
@@ -216,12 +216,12 @@ def test_opening_reads_hand_written_json_and_names_what_is_not_a_record(pair, tm
     git(tmp_path, "clone", "-q", str(ledger.path), str(work))
     by_hand = visit(p, b, a, id=ids.new_id("visit"), topic="手写的记录")
     # A line holding only a comma: the stream is cut into batches at such lines (of git's own).
-    (work / ids.path_of(by_hand["id"])).parent.mkdir(parents=True, exist_ok=True)
-    (work / ids.path_of(by_hand["id"])).write_text(json.dumps(by_hand, ensure_ascii=False, indent=1)
+    (work / ids.path_of(by_hand["id"], ids.LATEST)).parent.mkdir(parents=True, exist_ok=True)
+    (work / ids.path_of(by_hand["id"], ids.LATEST)).write_text(json.dumps(by_hand, ensure_ascii=False, indent=1)
                                                    .replace(",\n", "\n,\n"), encoding="utf-8")
     stray = work / "records" / "visit" / "README.txt"
     stray.write_text("not a record", encoding="utf-8")
-    wrong_id = ids.path_of(ids.new_id("visit"))
+    wrong_id = ids.path_of(ids.new_id("visit"), ids.LATEST)
     (work / wrong_id).parent.mkdir(parents=True, exist_ok=True)
     (work / wrong_id).write_text(json.dumps(visit(p, b, a, id=ids.new_id("visit"))), encoding="utf-8")
     git(work, "add", "records")
@@ -240,7 +240,7 @@ def test_a_folder_named_like_a_listing_entry_cannot_pass_for_a_record(ledger):
     of it (tabs and spaces are allowed in names) is a broken path, not a record."""
     real = ledger.put(school()).id
     forged = ledger.git.write("blob", canonical.dumps({**ledger.get(real), "name": "伪造的校名"}))
-    crafted = f"records/z 100644 blob {forged}\tschool/{ids.shard(real)}/{real}.json"
+    crafted = f"records/z 100644 blob {forged}\tschool/{ids.shard(real, ids.LATEST)}/{real}.json"
     tree = ledger.git.write_tree(ledger.git.commit_tree(ledger.tip), {crafted: ledger.git.write("blob", b"{}")})
     commit = ledger.git.make_commit(tree, [ledger.tip], ledger.author(), "crafted")
     assert ledger.git.swap_ref(commit, ledger.tip, "crafted")
@@ -504,7 +504,7 @@ def test_worktree_ledger_stays_clean_after_saves(tmp_path):
     rec["township"] = "沙河镇"
     ledger.put(rec, base=saved.version)
     assert git(tmp_path / "wt", "status", "--porcelain") == ""
-    assert "沙河镇" in (tmp_path / "wt" / ids.path_of(saved.id)).read_text(encoding="utf-8")
+    assert "沙河镇" in (tmp_path / "wt" / ids.path_of(saved.id, ids.LATEST)).read_text(encoding="utf-8")
 
 
 def test_index_cache_is_only_a_cache(pair):
@@ -563,7 +563,7 @@ def test_a_query_by_text_answers_as_python_compares_whatever_the_fields_hold(pai
     odd = {name: dict(visit(p, b, a), id=ids.new_id("visit"), **fields) for name, fields in (
         ("number", {"date": 20061120}), ("object", {"date": {"day": "2006-11-20"}}), ("list", {"kind": ["送教下乡"]}))}
     g = ledger.git
-    tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(r["id"]): g.write("blob", canonical.dumps(r))
+    tree = g.write_tree(g.commit_tree(ledger.tip), {ids.path_of(r["id"], ids.LATEST): g.write("blob", canonical.dumps(r))
                                                     for r in odd.values()})
     assert g.swap_ref(g.make_commit(tree, [ledger.tip], Person("同步", "sync@example.cn"), "sync: merge"), ledger.tip, "t")
     ledger.refresh()
@@ -773,8 +773,8 @@ def test_record_in_the_wrong_folder_is_reported_by_validate(pair, tmp_path):
     work = tmp_path / "work"
     git(tmp_path, "clone", "-q", str(ledger.path), str(work))
     rid = ids.new_id("school")
-    right = ids.path_of(rid)
-    wrong = right.replace(f"/{ids.shard(rid)}/", "/zz/")
+    right = ids.path_of(rid, ids.LATEST)
+    wrong = right.replace(f"/{ids.shard(rid, ids.LATEST)}/", "/zz/")
     (work / wrong).parent.mkdir(parents=True)
     (work / wrong).write_bytes(canonical.dumps(dict(school("错放的学校", "错放"), id=rid)))
     git(work, "add", "-A")

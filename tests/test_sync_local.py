@@ -408,7 +408,7 @@ def test_hub_refuses_bad_pushes_from_plain_git_and_says_what_to_do(pair, hub, tm
     a, b, s1, s2, p = pair
     work = tmp_path / "work"
     git(tmp_path, "clone", "-q", str(hub), str(work))
-    path = work / ids.path_of(s1)
+    path = work / ids.path_of(s1, ids.LATEST)
 
     def push_change(text: bytes, msg: str = "手工修改") -> subprocess.CompletedProcess:
         path.write_bytes(text)
@@ -470,7 +470,7 @@ def test_plain_git_pull_merges_fields_with_the_driver(pair, hub, tmp_path):
     assert (work / ".gitattributes").read_text().count("merge=bangfu") == 1
     r = bangfu("-L", str(work), "sync", "--setup")
     assert r.returncode == 0, r.stderr
-    path = work / ids.path_of(s1)
+    path = work / ids.path_of(s1, ids.LATEST)
 
     def write(**fields):
         doc = json.loads(path.read_text(encoding="utf-8"))

@@ -66,7 +66,7 @@ def _schools(led):
 
 def _said_so(led, rid, field, value, commit) -> bool:
     """A commit made after `commit` (and knowing it) changed that field away from value."""
-    path = ids.path_of(rid)
+    path = ids.path_of(rid, ids.LATEST)
     later = git(led.path, "log", "--format=%H %P", "--no-merges", "--ancestry-path",
                 f"{commit}..{led.tip}", "--", path).splitlines()
     for line in later:
@@ -150,7 +150,7 @@ def test_any_edits_and_syncs_converge_and_lose_nothing(tmp_path_factory, steps):
                     or _said_so(final, rid, field, value, commit)), (rid, field, value)
         for rid, commit in adds:
             deleted = git(final.path, "log", "--format=%H", "--no-merges", "--ancestry-path", "--diff-filter=D",
-                          f"{commit}..{final.tip}", "--", ids.path_of(rid)).split()
+                          f"{commit}..{final.tip}", "--", ids.path_of(rid, ids.LATEST)).split()
             assert final.index.get(rid) is not None or deleted, rid
     finally:
         for led in sites:

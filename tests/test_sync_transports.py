@@ -132,7 +132,7 @@ def _round_trip(url: str, tmp_path: Path) -> tuple[Ledger, Ledger, str]:
 def _bad_push_refused(url: str, tmp_path: Path, s1: str) -> None:
     work = tmp_path / "work"
     git(tmp_path, "clone", "-q", url, str(work))
-    path = work / ids.path_of(s1)
+    path = work / ids.path_of(s1, ids.LATEST)
     path.write_bytes(path.read_bytes().replace('"area": "镇区"'.encode(), '"area": "郊区"'.encode()))
     git(work, "commit", "-qam", "坏记录")
     r = subprocess.run(["git", "push", "origin", "main"], cwd=work, capture_output=True, text=True)

@@ -209,7 +209,7 @@ async def test_home_shows_plan_progress_and_aid(small, size):
 async def test_home_lists_a_record_file_that_cannot_be_read(small, lang, said):
     """A record file broken by a hand edit or a bad merge: the dashboard says its figures lack it."""
     visit = next(r["id"] for r in records() if r["type"] == "visit")
-    path = ids.path_of(visit)
+    path = ids.path_of(visit, ids.LATEST)
     led = Ledger(small)
     g = led.git
     tree = g.write_tree(g.commit_tree(led.tip), {path: g.write("blob", b'{"id": "' + visit.encode() + b'", "kind": ')})
@@ -699,7 +699,7 @@ async def test_a_failing_background_read_is_a_message_not_a_crash(small):
 def commit_unchecked(path: Path, records: list[dict]) -> None:
     """Records committed the way plain git would, past every check (`bangfu validate` names them)."""
     with Ledger(path) as ledger:
-        files = {ids.path_of(r["id"]): ledger.git.write("blob", canonical.dumps(r)) for r in records}
+        files = {ids.path_of(r["id"], ids.LATEST): ledger.git.write("blob", canonical.dumps(r)) for r in records}
         tree = ledger.git.write_tree(ledger.git.commit_tree(ledger.tip), files)
         commit = ledger.git.make_commit(tree, [ledger.tip], ledger.author(), "hand edit")
         assert ledger.git.swap_ref(commit, ledger.tip, "hand edit")

@@ -33,7 +33,7 @@ def big(tmp_path):
         record = {"id": school_id(n), "type": "school", "schema_version": 1, "name": NAMES[n % len(NAMES)],
                   "code": f"3207{n:06d}", "stage": "小学", "county": "某县", "area": "乡村"}
         data = canonical.dumps(record)
-        chunks.append(b"M 100644 inline %s\ndata %d\n%s\n" % (ids.path_of(record["id"]).encode(), len(data), data))
+        chunks.append(b"M 100644 inline %s\ndata %d\n%s\n" % (ids.path_of(record["id"], ids.LATEST).encode(), len(data), data))
     subprocess.run(["git", "--git-dir", str(path), "fast-import", "--quiet"], input=b"".join(chunks), check=True)
     return path
 

@@ -139,7 +139,7 @@ def test_the_hub_refuses_a_locked_change_pushed_from_a_site(tmp_path):
     # Plain git goes around the site's ledger; the hub refuses the edit and says why.
     work = tmp_path / "work"
     subprocess.run(["git", "clone", "-q", str(hub), str(work)], check=True)
-    path = work / ids.path_of(visit["id"])
+    path = work / ids.path_of(visit["id"], ids.LATEST)
     path.write_bytes(canonical.dumps({**json.loads(path.read_text(encoding="utf-8")), "hours": 9}))
     subprocess.run(["git", "commit", "-qam", "手工修改"], cwd=work, check=True)
     pushed = subprocess.run(["git", "push", "origin", "main"], cwd=work, capture_output=True, text=True)
@@ -148,8 +148,8 @@ def test_the_hub_refuses_a_locked_change_pushed_from_a_site(tmp_path):
     # An adjustment in a later commit of the push leaves the first one in the history unadjusted;
     # in the same commit, it goes through.
     adjustment = _adjustment(visit["id"])
-    (work / ids.path_of(adjustment["id"])).parent.mkdir(parents=True, exist_ok=True)
-    (work / ids.path_of(adjustment["id"])).write_bytes(canonical.dumps(adjustment))
+    (work / ids.path_of(adjustment["id"], ids.LATEST)).parent.mkdir(parents=True, exist_ok=True)
+    (work / ids.path_of(adjustment["id"], ids.LATEST)).write_bytes(canonical.dumps(adjustment))
     subprocess.run(["git", "add", "-A"], cwd=work, check=True)
     subprocess.run(["git", "commit", "-qm", "调整"], cwd=work, check=True)
     pushed = subprocess.run(["git", "push", "origin", "main"], cwd=work, capture_output=True, text=True)
@@ -165,7 +165,7 @@ def test_the_hub_refuses_a_locked_change_pushed_from_a_site(tmp_path):
         done = bangfu("-L", str(tmp_path / "site"), *step)
         assert done.returncode == 0, done.stdout + done.stderr
     subprocess.run(["git", "pull", "-q", "--ff-only"], cwd=work, check=True)
-    path = work / ids.path_of(open_visit["id"])
+    path = work / ids.path_of(open_visit["id"], ids.LATEST)
     path.write_bytes(canonical.dumps({**json.loads(path.read_text(encoding="utf-8")), "notes": "补记"}))
     subprocess.run(["git", "commit", "-qam", "手工修改"], cwd=work, check=True)
     pushed = subprocess.run(["git", "push", "origin", "main"], cwd=work, capture_output=True, text=True)

@@ -329,7 +329,7 @@ def test_the_hub_refuses_an_edit_of_a_paid_batch_pushed_with_plain_git(tmp_path)
     sync.sync(site)
     work = tmp_path / "work"
     subprocess.run(["git", "clone", "-q", str(hub), str(work)], check=True)
-    path = work / ids.path_of(aid["id"])
+    path = work / ids.path_of(aid["id"], ids.LATEST)
     path.write_bytes(canonical.dumps({**json.loads(path.read_text(encoding="utf-8")), "amount_fen": 70_000}))
     subprocess.run(["git", "commit", "-qam", "手工修改"], cwd=work, check=True)
     pushed = subprocess.run(["git", "push", "origin", "main"], cwd=work, capture_output=True, text=True)

@@ -350,7 +350,7 @@ def test_what_the_first_records_sent_back_leave_broken_is_sent_back_too(sites):
 
 def test_a_broken_record_file_from_the_other_side_stops_the_merge_naming_the_object(sites):
     a, b, n = sites
-    path = ids.path_of(n["visit"])
+    path = ids.path_of(n["visit"], ids.LATEST)
     blob = b.git.write("blob", b'{"type": "visit", ')
     tree = b.git.write_tree(b.git.commit_tree(b.tip), {path: blob})
     assert b.git.swap_ref(b.git.make_commit(tree, [b.tip], b.author(), "hand edit"), b.tip, "hand edit")
@@ -470,7 +470,7 @@ def test_a_visit_broken_here_by_a_hand_edit_does_not_stop_their_changes_coming_i
     # 河口小学. The merge is not to blame for the visit: 河口小学's note comes in, nobody is in conflict.
     a, b, n = sites
     moved = {**a.get(n["visit"]), "date": "2007-10-12"}
-    tree = a.git.write_tree(a.git.commit_tree(a.tip), {ids.path_of(n["visit"]): a.git.write("blob", canonical.dumps(moved))})
+    tree = a.git.write_tree(a.git.commit_tree(a.tip), {ids.path_of(n["visit"], ids.LATEST): a.git.write("blob", canonical.dumps(moved))})
     assert a.move_to(a.git.make_commit(tree, [a.tip], a.author(), "hand edit"), a.tip, "hand edit")
     _edit(b, n["he"], notes="乙站")
     outcome = _merge(a, b)

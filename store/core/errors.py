@@ -27,6 +27,12 @@ class NotALedger(BangfuError):
     key = "error.not_a_ledger"
 
 
+class NewerLedger(BangfuError):
+    """A ledger laid out in a format this Bangfu does not know (made or migrated by a newer one)."""
+    exit_code = 2
+    key = "error.newer_ledger"
+
+
 class UntrustedLedger(BangfuError):
     """Git refuses a repository another account owns until the user trusts it."""
     exit_code = 2

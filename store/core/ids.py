@@ -72,42 +72,107 @@ def type_of(record_id: str) -> str:
     return check_id(record_id).split("-", 1)[0]
 
 
-def shard(record_id: str) -> str:
+# The ways a ledger lays out its record files, by the `format` number in its bangfu.json:
+# 1: records/<type>/XX/<id>.json; 2: records/<type>/XX/Y/<id>.json (XX the first two hex digits
+# of sha1(id), Y the third). At a million records a folder XX of format 1 holds about 1,560
+# entries, and a sync that changes a thousand records rewrites a thousand such trees (git's part
+# of it 10.8 s; 2.7 s with the folders of format 2: bench/bench_layout.py).
+LAYOUTS = (1, 2)
+LATEST = 2
+MOVE_ACTION = "upgrade-layout"   # the `Action` trailer of the commit that moves every record to LATEST
+_DEPTH = {1: 1, 2: 2}   # layout -> folder levels between the type's folder and the file
+
+
+def shard(record_id: str, layout: int) -> str:
+    """The folders between the type's and the file: `ab` (format 1) or `ab/c` (format 2)."""
     # A hash, not the ULID's leading (time) characters: records made in one term
     # would otherwise all land in one folder.
-    return hashlib.sha1(record_id.encode()).hexdigest()[:2]
+    digest = hashlib.sha1(record_id.encode()).hexdigest()
+    if layout == 1:
+        return digest[:2]
+    return f"{digest[:2]}/{digest[2]}"
 
 
-def path_of(record_id: str) -> str:
+def path_of(record_id: str, layout: int) -> str:
+    """Where a record lives in a ledger of the given format (`Ledger.layout`, `layout_of`)."""
     if not isinstance(record_id, str):
         raise BadId(record_id)
-    return _path_of(record_id)
+    return _path_of(record_id, layout)
 
 
 @functools.lru_cache(maxsize=1 << 17)
-def _path_of(record_id: str) -> str:
+def _path_of(record_id: str, layout: int) -> str:
     # (asked several times for each record of a save: 50,000 payments in a disbursement)
     check_id(record_id)
-    return f"{RECORDS_DIR}/{type_of(record_id)}/{shard(record_id)}/{record_id}.json"
+    return f"{RECORDS_DIR}/{type_of(record_id)}/{shard(record_id, layout)}/{record_id}.json"
 
 
-# One whole entry of `git ls-tree -r -z` run on the records folder that names a record file:
-# (blob, id). Opening a big ledger matches all entries at once instead of one path at a time.
-# Anchored at the start of an entry (no entry holds a NUL), so a folder whose name looks like
-# an entry cannot pass for one: as many matches as entries means every entry is a record's.
+def paths_of(record_id: str) -> list[str]:
+    """Every path a record may have had: its history runs on across a move to another layout."""
+    return [path_of(record_id, layout) for layout in LAYOUTS]
+
+
+def layout_of(config: dict) -> int:
+    """The layout of a ledger whose bangfu.json says `config` (1 where it says none)."""
+    value = config.get("format", 1)
+    return value if type(value) is int else 0
+
+
+# One whole entry of `git ls-tree -r -z` run on the records folder that names a record file, in
+# either layout: (blob, id). Opening a big ledger matches all entries at once instead of one path
+# at a time. Anchored at the start of an entry (no entry holds a NUL), so a folder whose name looks
+# like an entry cannot pass for one: as many matches as entries means every entry is a record's.
 LISTED_RECORD = re.compile(rf"(?:(?<=\0)|\A)[0-7]{{6}} blob ([0-9a-f]{{40}})\t(?P<t>{'|'.join(RECORD_TYPES)})/"
-                           rf"[0-9a-f]{{2}}/((?P=t)-{_ULID})\.json\0")
+                           rf"[0-9a-f]{{2}}/(?:[0-9a-f]/)?((?P=t)-{_ULID})\.json\0")
 
 
-def id_from_path(path: str, *, check_shard: bool = True) -> str | None:
-    """The id a record file's path names, or None if the path is not a record path.
-    (Opening a big ledger skips the shard check; `bangfu validate` makes it.)"""
+def id_from_path(path: str, *, layout: int | None = None, check_shard: bool = True) -> str | None:
+    """The id a record file's path names, or None if the path is not a record path: of the given
+    layout, or (None) of either, where only the id matters (a record's history crosses the move
+    from one to the other). Opening a big ledger skips the shard check; `bangfu validate` makes it,
+    for the ledger's layout."""
     parts = path.split("/")
-    if len(parts) != 4 or parts[0] != RECORDS_DIR or not parts[3].endswith(".json"):
+    depth = len(parts) - 3
+    if depth not in (1, 2) or parts[0] != RECORDS_DIR or not parts[-1].endswith(".json"):
         return None
-    rid = parts[3][: -len(".json")]
+    if layout is not None and depth != _DEPTH.get(layout):
+        return None
+    rid = parts[-1][: -len(".json")]
     if not ID_RE.fullmatch(rid) or rid[: len(parts[1])] != parts[1] or rid[len(parts[1])] != "-":
         return None
-    if check_shard and shard(rid) != parts[2]:
+    if check_shard and shard(rid, next(n for n, d in _DEPTH.items() if d == depth)) != "/".join(parts[2:-1]):
         return None
     return rid
+
+
+def paired(changes: dict[str, tuple[str | None, str | None]], under: str = "") -> dict[str, tuple[str | None, str | None]]:
+    """A diff of two trees (path -> (old blob, new blob), None where absent) with each record that
+    only changed its place (a ledger moved to another layout: `bangfu upgrade-layout`) paired by
+    its id: one entry at its new path, (old blob, new blob), and none at all where the blob is the
+    same. Every other entry as it was. A record is one record across the move, never a deletion
+    and an addition. `under`: the folder the paths are relative to (`records/` for a diff of two
+    records folders)."""
+    gone: dict[str, str] = {}
+    come: dict[str, str] = {}
+    for path, (old, new) in changes.items():
+        if old is None and new is not None:
+            come[path] = new
+        elif new is None and old is not None:
+            gone[path] = old
+    if not gone or not come:
+        return changes   # (within one layout a record's path never changes)
+    # (each path the one its id gives in its layout, and the two in different layouts: a file moved
+    # to another folder of the same layout is no such move, and stays a deletion and an addition)
+    gone_ids = {rid: path for path in gone if (rid := id_from_path(under + path))}
+    out = dict(changes)
+    for path, new in come.items():
+        rid = id_from_path(under + path)
+        was = gone_ids.get(rid) if rid else None
+        if was is None or was.count("/") == path.count("/"):
+            continue
+        old = out.pop(was)[0]
+        if old == new:
+            del out[path]
+        else:
+            out[path] = (old, new)
+    return out

@@ -271,9 +271,8 @@ def _wrap(ledger, commit: Commit | None, sha: str, f: Finding) -> AuditFinding:
 
 def _change_at(ledger, commit: Commit, record: str, path: tuple) -> tuple[str, str, str] | None:
     """(title, old, new) of the change this commit made at or around path, if it made one."""
-    target = ids.path_of(record)
     for p, old, new in commit.files:
-        if p != target:
+        if ids.id_from_path(p) != record:
             continue
         before = parse(ledger.git.read_blob(old)) if old else None
         after = parse(ledger.git.read_blob(new)) if new else None
@@ -417,26 +416,28 @@ def _merges(ledger, merges: list[Commit]) -> Iterator[AuditFinding]:
     for m in merges:
         explained = " ".join(v for k, vs in m.trailers.items() if _EXPLAINS.search(k) for v in vs)
         base = store.run("merge-base", m.parents[0], m.parents[1], check=False).decode().strip() or None
-        paths: set[str] = set()
+        records: set[str] = set()
         for parent in m.parents[:2]:
-            paths |= set(_changed_records(store, parent, m.sha))
-        for path in sorted(paths):
-            rid = ids.id_from_path(path)
-            if not rid or rid in explained:
+            records |= _changed_records(store, parent, m.sha)
+        for rid in sorted(records - {None}):
+            if rid in explained:
                 continue
-            docs = [_doc_at(store, c, path) for c in (base, m.parents[0], m.parents[1], m.sha)]
+            docs = [_doc_at(store, c, rid) for c in (base, m.parents[0], m.parents[1], m.sha)]
             yield from _dropped(ledger, m, rid, *docs)
 
 
-def _changed_records(store, a: str, b: str) -> list[str]:
-    out = store.run("diff-tree", "-r", "--no-renames", "--name-only", "-z", a, b, "--", ids.RECORDS_DIR)
-    return [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
+def _changed_records(store, a: str, b: str) -> set[str | None]:
+    """The records two commits hold differently (one that only moved to another layout: none)."""
+    trees = (store.commit_tree(a), store.commit_tree(b))
+    return {ids.id_from_path(path) for path in store.diff_tree_pairs([trees])[trees]
+            if path.startswith(ids.RECORDS_DIR + "/")}
 
 
-def _doc_at(store, commit: str | None, path: str) -> dict | None:
+def _doc_at(store, commit: str | None, rid: str) -> dict | None:
     if not commit:
         return None
-    blob = store.lookup(store.commit_tree(commit), path)
+    tree = store.commit_tree(commit)
+    blob = next((found for path in ids.paths_of(rid) if (found := store.lookup(tree, path))), None)
     return parse(store.read_blob(blob)) if blob else None
 
 

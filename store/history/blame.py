@@ -30,22 +30,34 @@ class Version:
         return ",".join(self.commit.trailers.get("Action", []))
 
 
-def _blob_at(store, commit: str | None, path: str) -> str | None:
-    if not commit:
-        return None
-    return store.lookup(store.commit_tree(commit), path)
+def _blob_at(store, commit: str | None, record_id: str) -> str | None:
+    return _located(store, commit, record_id)[1]
+
+
+def _located(store, commit: str | None, record_id: str) -> tuple[str, str | None]:
+    """(path, blob) of the record's file at a commit, in whichever layout the ledger had then
+    (its history runs on across `bangfu upgrade-layout`); blob None where there is none."""
+    paths = ids.paths_of(record_id)
+    if commit:
+        tree = store.commit_tree(commit)
+        for path in paths:
+            blob = store.lookup(tree, path)
+            if blob:
+                return path, blob
+    return paths[-1], None
 
 
 def versions(ledger, record_id: str, limit: int | None = None) -> list[Version]:
     """The commits that changed the record, newest first, each with its field changes."""
-    path = ids.path_of(ids.check_id(record_id))
+    paths = ids.paths_of(ids.check_id(record_id))
     store = ledger.git
     schemas = ledger.schemas()
     out: list[Version] = []
     pairs = []
-    for c in reversed(list(walk(store, [ledger.tip], [path]))):
-        new = _blob_at(store, c.sha, path)
-        before = [_blob_at(store, p, path) for p in c.parents] or [None]
+    for c in reversed(list(walk(store, [ledger.tip], paths))):
+        new = _blob_at(store, c.sha, record_id)
+        # (the commit that moved the ledger to another layout left the record as it was: no version)
+        before = [_blob_at(store, p, record_id) for p in c.parents] or [None]
         # A merge that took one side's version changed nothing itself: that side's own
         # commit is in the list (and is who made the change).
         if new in before:
@@ -72,7 +84,7 @@ def _commit(ledger, rev: str | None) -> str | None:
 def at(ledger, record_id: str, rev: str | None) -> dict | None:
     """The record as it was at a commit (None where it did not exist)."""
     store = ledger.git
-    sha = _blob_at(store, _commit(ledger, rev), ids.path_of(ids.check_id(record_id)))
+    sha = _blob_at(store, _commit(ledger, rev), ids.check_id(record_id))
     return parse(store.read_blob(sha)) if sha else None
 
 
@@ -80,8 +92,7 @@ def _readable(ledger, record_id: str, commit: str | None) -> None:
     """Raise UnreadableRecord when the record's file at the commit exists but is no record."""
     if not commit:
         return
-    path = ids.path_of(record_id)
-    sha = _blob_at(ledger.git, commit, path)
+    path, sha = _located(ledger.git, commit, record_id)
     if not sha:
         return
     try:

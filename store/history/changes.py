@@ -92,6 +92,7 @@ def walk(store, revs: Iterable[str], paths: Iterable[str] = (), *, since_date: s
         sha, parents, name, email, date, ctime, body = head.decode("utf-8", "replace").split("\x02", 6)
         commit = Commit(sha, parents.split(), name, email, date, int(ctime or 0), body)
         parts = raw.lstrip(b"\0\n").split(b"\0")
+        files = {}
         for meta, path in zip(parts[0::2], parts[1::2]):
             if not meta.startswith(b":"):
                 continue
@@ -99,8 +100,10 @@ def walk(store, revs: Iterable[str], paths: Iterable[str] = (), *, since_date: s
             fields = meta.lstrip(b":").split()
             shas = fields[n + 1: 2 * n + 2]
             old, new = shas[0].decode(), shas[-1].decode()
-            commit.files.append((path.decode("utf-8", "surrogateescape"), None if old == ZERO else old,
-                                 None if new == ZERO else new))
+            files[path.decode("utf-8", "surrogateescape")] = (None if old == ZERO else old, None if new == ZERO else new)
+        # A record moved to another layout's path (`bangfu upgrade-layout`) is the same record:
+        # the move changes none, a record both moved and edited is one edit.
+        commit.files = [(path, old, new) for path, (old, new) in ids.paired(files).items()]
         yield commit
 
 

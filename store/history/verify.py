@@ -23,16 +23,20 @@ def check_tip(ledger) -> list[Finding]:
     found: list[Finding] = [Finding(path, (), "verify.bad_path") if detail == "path" else
                             Finding(path, (), "verify.broken_file", {"detail": detail})
                             for path, detail in sorted(ledger.broken.items())]
-    # Opening trusts each file's folder; here every path must be the one its id gives.
+    # Opening trusts each file's folder; here every path must be the one its id gives in the
+    # ledger's layout (a file at the other layout's path is a second copy a save never finds).
     records_tree = ledger.git.lookup(ledger.git.commit_tree(ledger.tip), ids.RECORDS_DIR)
     for rel, _blob in (ledger.git.ls_tree(records_tree, "") if records_tree else []):
         path = f"{ids.RECORDS_DIR}/{rel}"
-        if path not in ledger.broken and ids.id_from_path(path) is None:
-            found.append(Finding(path, (), "verify.bad_path"))
+        if path not in ledger.broken and ids.id_from_path(path, layout=ledger.layout) is None:
+            rid = ids.id_from_path(path)
+            found.append(Finding(path, (), "verify.bad_path") if rid is None else
+                         Finding(rid, (), "verify.wrong_layout", {"path": path, "expected": ids.path_of(rid, ledger.layout),
+                                                                  "format": ledger.layout}))
     for rid in sorted(ledger.index.docs):
         doc = ledger.index.docs[rid]
         if canonical.blob_id(canonical.dumps(doc)) != ledger.index.blobs[rid]:
-            found.append(Finding(rid, (), "verify.not_canonical", {"path": ids.path_of(rid)}))
+            found.append(Finding(rid, (), "verify.not_canonical", {"path": ids.path_of(rid, ledger.layout)}))
         found.extend(ledger.check(doc))
     return found
 

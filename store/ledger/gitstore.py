@@ -552,10 +552,12 @@ class GitStore:
             proc.wait()
         return docs if ok and len(docs) == len(shas) else None
 
-    def diff_tree_pairs(self, pairs: Iterable[tuple[str, str]], *, gitlinks: set | None = None
+    def diff_tree_pairs(self, pairs: Iterable[tuple[str, str]], *, gitlinks: set | None = None, paired: bool = True
                         ) -> dict[tuple[str, str], dict[str, tuple[str | None, str | None]]]:
-        """For each (old tree, new tree): path -> (old blob, new blob), None where absent; all of
-        them from one `git diff-tree --stdin` (a process per pair costs more than the diffs).
+        """For each (old tree, new tree) of whole ledgers: path -> (old blob, new blob), None where
+        absent; all of them from one `git diff-tree --stdin` (a process per pair costs more than the
+        diffs). A record moved to another layout's path is paired by its id (ids.paired) unless
+        `paired` is false (the hub sees the files as they are).
         `gitlinks` gathers (pair, path) of each entry that is a submodule in the new tree: its id
         names a commit of another repository, no object of this one."""
         pairs = list(dict.fromkeys(pairs))
@@ -584,7 +586,7 @@ class GitStore:
                 if gitlinks is not None and token[1:].split(b" ", 2)[1] == GITLINK:
                     gitlinks.add((pair, path))
                 at += 1
-        return found
+        return {pair: ids.paired(changes) for pair, changes in found.items()} if paired else found
 
     def lookup_many(self, specs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
         """lookup() of many (tree, path) through one `git cat-file --batch-check`."""
@@ -598,15 +600,14 @@ class GitStore:
                 for spec, answer in zip(specs, answers)}
 
     def diff_trees(self, old: str, new: str) -> Iterator[tuple[str, str | None]]:
-        """(path, new blob id or None when deleted) for each file that differs between two trees."""
+        """(path, new blob id or None when deleted) for each file that differs between two records
+        folders; a record that only moved to another layout's path is no difference (ids.paired)."""
         out = self.run("diff-tree", "-r", "-z", "--no-renames", old, new)
         parts = out.split(b"\0")
-        for meta, path in zip(parts[0::2], parts[1::2]):
-            if not meta:
-                continue
-            fields = meta.split()
-            status, new_sha = fields[4].decode(), fields[3].decode()
-            yield path.decode("utf-8", "surrogateescape"), None if status == "D" else new_sha
+        changes = {path.decode("utf-8", "surrogateescape"): _raw_change(meta)
+                   for meta, path in zip(parts[0::2], parts[1::2]) if meta}
+        for path, (_old, blob) in ids.paired(changes, ids.RECORDS_DIR + "/").items():
+            yield path, blob
 
     def walk(self, tip: str, since: str | None = None, first_parent: bool = True
              ) -> Iterator[tuple[str, list[str], list[tuple[str, str | None, str | None]]]]:
@@ -620,12 +621,13 @@ class GitStore:
         for chunk in out.split(b"\x01")[1:]:
             head, _, rest = chunk.partition(b"\0")
             commit, *parents = head.decode().split()
-            files = []
+            changes = {}
             parts = rest.lstrip(b"\n").split(b"\0")
             for meta, path in zip(parts[0::2], parts[1::2]):
                 if meta.startswith(b":"):
-                    files.append((path.decode("utf-8", "surrogateescape"), *_raw_change(meta)))
-            yield commit, parents, files
+                    changes[path.decode("utf-8", "surrogateescape")] = _raw_change(meta)
+            # (a commit that moved the records to another layout changed none of them)
+            yield commit, parents, [(path, old, new) for path, (old, new) in ids.paired(changes).items()]
 
     # -- housekeeping -------------------------------------------------------
     def maybe_gc(self, chance: float = 0.02) -> None:

@@ -148,11 +148,13 @@ class Index:
 
     # -- filling --------------------------------------------------------------
     def load(self, items: Iterable[tuple[str, str, dict | str]], records_tree: str | None,
-             broken: dict[str, str] | None = None, judge: Callable[[str, str], str | None] | None = None) -> None:
+             broken: dict[str, str] | None = None, judge: Callable[[str, str], str | None] | None = None,
+             path_of: Callable[[str], str] | None = None) -> None:
         """Replace everything with (id, blob, record) items, read as they come (a million records
         never in memory at once). A record may come as the text of its file, stored as it is:
         SQLite then says in one pass which texts are not a JSON object with the id of their path,
-        and `judge(id, text)` says what is wrong with each of those (None: nothing after all)."""
+        and `judge(id, text)` says what is wrong with each of those (None: nothing after all), kept
+        in `broken` under the path `path_of(id)` (the ledger's layout says it)."""
         with self.writing():
             # The indexes of the records are made again once they are all in: one sort each,
             # instead of a b-tree insertion per record and index while git streams.
@@ -176,20 +178,20 @@ class Index:
                 for rid, text in suspects:
                     problem = judge(rid, text) or "json: not standard JSON"   # (NaN, which Python reads)
                     self._db.execute("DELETE FROM records WHERE id = ?", (rid,))
-                    (broken if broken is not None else {})[ids.path_of(rid)] = problem
+                    (broken if broken is not None else {})[path_of(rid)] = problem
             self._db.executemany("INSERT OR REPLACE INTO broken VALUES (?, ?)", (broken or {}).items())
             self._set_meta("tree", records_tree)
             self._forget()
 
     def move(self, target: Callable[[], str], changes_from: Callable[[str, str], list[Change] | None],
              everything: Callable[[str], tuple[Iterable[tuple[str, str, dict | str]], dict[str, str],
-                                               Callable[[str, str], str | None]]],
+                                               Callable[[str, str], str | None], Callable[[str], str]]],
              own: tuple[str, str] | None = None) -> str:
         """Bring the index to the tree `target()` names (the branch tip's, read again inside the
         writer's lock: a process that read the tip just before another moved the index past it
         would otherwise move it back). `changes_from(tree it is at, target)` says what differs
         (None when that cannot be told: a tree the repository lacks), `everything(target)` reads
-        the whole tree; `own` the (from, to) trees of this process's own save. Returns the tree the
+        the whole tree (and says how to judge a file and where a record's file lives); `own` the (from, to) trees of this process's own save. Returns the tree the
         index is at.
 
         The search texts of records written elsewhere are left to the builder beyond a page of
@@ -214,7 +216,7 @@ class Index:
 
     def _move(self, target: Callable[[], str], changes_from: Callable[[str, str], list[Change] | None],
               everything: Callable[[str], tuple[Iterable[tuple[str, str, dict | str]], dict[str, str],
-                                                Callable[[str, str], str | None]]],
+                                                Callable[[str, str], str | None], Callable[[str], str]]],
               own: tuple[str, str] | None) -> str:
         tree = target()
         if self.records_tree == tree:
@@ -225,8 +227,8 @@ class Index:
                 return tree   # (another process moved it meanwhile)
             changes = changes_from(old, tree) if old is not None else None
             if changes is None:
-                items, broken, judge = everything(tree)
-                self.load(items, tree, broken, judge)
+                items, broken, judge, path_of = everything(tree)
+                self.load(items, tree, broken, judge, path_of)
             else:
                 self.apply(changes, tree, TEXTS_LATER if own == (old, tree) else TEXTS_BROUGHT)
         return tree

@@ -26,7 +26,7 @@ from store.core import canonical, collector, i18n, ids, memory
 from store.ledger import hooks, memo, search
 from store.rules import checks as rules, cleartext, protected
 from store.core.describe import summary
-from store.core.errors import (BangfuError, Conflict, InvalidRecord, NotALedger, ReadOnly, RecordNotFound, UnreadableRecord, HandEdited,
+from store.core.errors import (BangfuError, Conflict, InvalidRecord, NewerLedger, NotALedger, ReadOnly, RecordNotFound, UnreadableRecord, HandEdited,
                                Referenced, StorageError)
 from store.core.findings import Finding, dotted, errors
 from store.ledger.gitstore import EMPTY_TREE, GitFailed, GitStore, Person, clear_stale_lock
@@ -37,7 +37,7 @@ from store.core.trailers import Trailers
 CONFIG_FILE = "bangfu.json"
 SCHEMA_DIR = "schemas"
 RECORDS = ids.RECORDS_DIR
-FORMAT = 1
+FORMAT = ids.LATEST   # the layout of the record files a new ledger gets (store/core/ids.py)
 SCHEMA_VERSION = 2
 MAX_ATTEMPTS = 30
 MANY_CHANGES = 1000   # a save of this many records is made with the collector held (store/core/collector.py)
@@ -130,8 +130,22 @@ class Ledger:
         config = self._config_at(tip) if tip else None
         if config is None:
             raise NotALedger(path=str(path))
+        self._check_format(config)
         self.config = config
         self._tip = tip
+
+    def _check_format(self, config: dict) -> None:
+        """A ledger laid out in a format this Bangfu does not know is refused before anything
+        is read or written in it: a save in the wrong layout would put a second copy of a record."""
+        if ids.layout_of(config) not in ids.LAYOUTS:
+            raise NewerLedger(path=str(self.path), format=json.dumps(config.get("format"), ensure_ascii=False),
+                              known=max(ids.LAYOUTS))
+
+    @property
+    def layout(self) -> int:
+        """Where this ledger keeps its record files (`format` in bangfu.json: store/core/ids.py),
+        as of the tip this process last saw."""
+        return ids.layout_of(self.config)
 
     def _config_at(self, commit: str) -> dict | None:
         """bangfu.json as a commit has it (None where it has none)."""
@@ -297,9 +311,11 @@ class Ledger:
                 return None
             return worked_out[0][1]
 
-        def everything(tree: str) -> tuple[Iterator, dict[str, str], Callable[[str, str], str | None]]:
+        def everything(tree: str) -> tuple[Iterator, dict[str, str], Callable[[str, str], str | None],
+                                           Callable[[str], str]]:
             broken: dict[str, str] = {}
-            return self._read_all(tree, broken), broken, self._problem
+            layout = self._layout_at(tips[-1])
+            return self._read_all(tree, broken, layout), broken, self._problem, lambda rid: ids.path_of(rid, layout)
 
         try:
             self._index.move(target, changes_from, everything, own=known[:2] if known is not None and saved else None)
@@ -310,12 +326,18 @@ class Ledger:
     def _records_tree(self, commit: str) -> str:
         return self.git.lookup(self.git.commit_tree(commit), RECORDS) or EMPTY_TREE
 
-    def _read_all(self, records_tree: str, broken: dict[str, str]) -> Iterator[tuple[str, str, str]]:
+    def _layout_at(self, commit: str) -> int:
+        return ids.layout_of(self._config_at(commit) or self.config)
+
+    def _read_all(self, records_tree: str, broken: dict[str, str], layout: int | None = None
+                  ) -> Iterator[tuple[str, str, str]]:
         """Every record file of a tree as (id, blob, text), in the order of the ids, streamed from
         one `git cat-file --batch` while the index stores them (a million records never in memory
         at once); files that are not at a record's path go into `broken`. The texts are stored as
         they are: the index checks them all at once and asks `_problem` about those that are not
-        a record."""
+        a record. `layout`: the tree's (the ledger's unless said), where a file that is no record
+        is said to be."""
+        layout = self.layout if layout is None else layout
         # A dashboard's event loop runs beside this, in another thread: no one call may hold the
         # interpreter long. At 1M, one match over the 100 MB listing held it 1.1-1.5 s and one sort
         # of the ids 0.6-1.1 s, and no frame was painted meanwhile: the listing is matched a
@@ -347,7 +369,7 @@ class Ledger:
             try:
                 yield rid, blob, data.decode("utf-8")
             except UnicodeDecodeError as exc:
-                broken[ids.path_of(rid)] = f"json: {exc}"
+                broken[ids.path_of(rid, layout)] = f"json: {exc}"
         self.reading = (total, total)   # (the index then sorts its lookups and checks the texts)
 
     @staticmethod
@@ -404,9 +426,12 @@ class Ledger:
 
     def _follow(self, tip: str) -> None:
         """This process now stands at `tip`, made elsewhere. The settings the guards apply move with
-        it: a term another process closed (close-term) is closed for this one's next save."""
+        it: a term another process closed (close-term) is closed for this one's next save, a ledger
+        moved to the new layout (upgrade-layout) is written in it."""
         if tip != self._tip:
-            self.config = self._config_at(tip) or self.config
+            config = self._config_at(tip) or self.config
+            self._check_format(config)   # (moved on to a newer layout by a newer Bangfu)
+            self.config = config
         self._tip = tip
 
     def move_to(self, commit: str, expected: str, reason: str,
@@ -436,7 +461,7 @@ class Ledger:
             self.refresh()
             doc = self.index.get(record_id)
             if doc is None:
-                path = ids.path_of(record_id)
+                path = ids.path_of(record_id, self.layout)
                 if path in self.index.broken:
                     raise UnreadableRecord(record=record_id, path=path, detail=self.index.broken[path])
                 raise RecordNotFound(record=record_id)
@@ -626,7 +651,7 @@ class Ledger:
             raise ReadOnly(path=str(self.path))
         who = author or self.author()
         if self.git.worktree is not None:
-            self._refuse_hand_edits([ids.path_of(c.id) for c in changes])
+            self._refuse_hand_edits([ids.path_of(c.id, self.layout) for c in changes])
         with self._lock, collector.held(len(changes) >= MANY_CHANGES):
             for tip in self._attempts(changes[0].id):
                 # From the tip as it is now: a record another writer touched since fails its base
@@ -635,7 +660,7 @@ class Ledger:
                 if not prepared:  # every record already committed as it is: no empty commit
                     return saved
                 # Trailers name only what the commit changes: an audit holds them to the files.
-                trailers = self._trailers([c for c in changes if ids.path_of(c.id) in prepared], action,
+                trailers = self._trailers([c for c in changes if ids.path_of(c.id, self.layout) in prepared], action,
                                           extra_trailers)
                 done = self._write_commit(tip, prepared, message or self._title(changes, action), trailers, who)
                 if done:
@@ -737,7 +762,7 @@ class Ledger:
             if blob is not None and blob == current:
                 saved.append(Saved(rid, None, current, warnings.get(rid, [])))
                 continue
-            prepared[ids.path_of(rid)] = data
+            prepared[ids.path_of(rid, self.layout)] = data
             # The index keeps the text of the file written (as a reload would give it; read back
             # when asked for): never the caller's own dict.
             kept[rid] = None if data is None else data.decode("utf-8")
@@ -777,7 +802,8 @@ class Ledger:
                       blobs: dict[str, str | None]) -> None:
         # The index was at the parent: move it by what we just wrote instead of reading it back
         # (unless another process has moved it meanwhile).
-        written = [(rid, blobs[ids.path_of(rid)], records[rid]) for rid in records if ids.path_of(rid) in blobs]
+        layout = self.layout
+        written = [(rid, blobs[ids.path_of(rid, layout)], records[rid]) for rid in records if ids.path_of(rid, layout) in blobs]
         self._move_index(known=(self._records_tree(parent), self.git.lookup(tree, RECORDS) or EMPTY_TREE, written))
         self._tip = commit   # (the index may be further on: the next refresh says what else changed)
         if self.git.worktree is not None:
@@ -840,19 +866,33 @@ class Ledger:
     # -- history ------------------------------------------------------------
     def history(self, record_id: str, limit: int | None = None) -> list[dict]:
         """The commits that touched a record, newest first."""
-        return self.log(limit=limit, path=ids.path_of(ids.check_id(record_id)))
+        # Every path the record had: its history goes on across the move to another layout, a
+        # commit that moved it and left it as it was (`bangfu upgrade-layout`) is none of it.
+        found = self.log(limit=limit + 1 if limit else None, paths=ids.paths_of(ids.check_id(record_id)))
+        kept = [e for e in found if not self._only_moved(record_id, e)]
+        return kept[:limit] if limit else kept
 
-    def log(self, limit: int | None = None, path: str | None = None) -> list[dict]:
+    def _only_moved(self, record_id: str, entry: dict) -> bool:
+        if (entry["trailers"].get("Action") or [""])[0] != ids.MOVE_ACTION or len(entry["parents"]) != 1:
+            return False
+        return self._blob_of(record_id, entry["commit"]) == self._blob_of(record_id, entry["parents"][0])
+
+    def _blob_of(self, record_id: str, commit: str) -> str | None:
+        tree = self.git.commit_tree(commit)
+        return next((sha for path in ids.paths_of(record_id) if (sha := self.git.lookup(tree, path))), None)
+
+    def log(self, limit: int | None = None, paths: list[str] | None = None) -> list[dict]:
         """Commits newest first: commit, author, email, date, title, message, trailers."""
         args = ["log", "--format=%H%x1f%an%x1f%ae%x1f%aI%x1f%P%x1f%B%x1e", "--no-renames"]
         if limit:
             args.append(f"-n{limit}")
-        if path:
+        if paths:
             # Without it git hides an edit made at another site when a merge kept our side.
             args.append("--full-history")
         args.append(self.tip)
-        if path:
-            args += ["--", path]
+        if paths:
+            # (a record's every path: its history goes on across a move to another layout)
+            args += ["--", *paths]
         out = self.git.run(*args).decode("utf-8", "replace")
         entries = []
         for chunk in out.split("\x1e"):
@@ -871,7 +911,7 @@ class Ledger:
 
     def read_at(self, record_id: str, commit: str) -> dict | None:
         """The record as it was at a commit (None where it did not exist)."""
-        sha = self.git.lookup(self.git.commit_tree(commit), ids.path_of(record_id))
+        sha = self._blob_of(record_id, commit)
         if sha is None:
             return None
         doc, problem = _parse(self.git.read_blob(sha), record_id)

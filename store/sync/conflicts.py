@@ -37,28 +37,34 @@ class NoSuchConflict(BangfuError):
 
 # -- writing a conflict (during a merge) ---------------------------------------------
 
-def sides(store: GitStore, *, site: str, bases: list[str], mine: str, theirs: str, paths: list[str],
+def sides(store: GitStore, *, site: str, bases: list[str], mine: str, theirs: str, records: list[str],
           theirs_site: str) -> dict[str, tuple[dict, dict]]:
-    """For each record path, who last changed it on each side since the base (one `git log` a side)."""
-    found = [_last_touches(store, tip, bases, paths, fallback) for tip, fallback in ((mine, site), (theirs, theirs_site))]
-    return {ids.id_from_path(p): (found[0][p], found[1][p]) for p in paths}
+    """For each record, who last changed it on each side since the base (one `git log` a side)."""
+    found = [_last_touches(store, tip, bases, records, fallback) for tip, fallback in ((mine, site), (theirs, theirs_site))]
+    return {rid: (found[0][rid], found[1][rid]) for rid in records}
 
 
-def _last_touches(store: GitStore, tip: str, bases: list[str], paths: list[str], fallback_site: str) -> dict:
-    out = {p: {"site": fallback_site, "commit": tip} for p in paths}
-    if not paths:
+def _last_touches(store: GitStore, tip: str, bases: list[str], records: list[str], fallback_site: str) -> dict:
+    out = {rid: {"site": fallback_site, "commit": tip} for rid in records}
+    if not records:
         return out
+    # (every path a record had: the side may have moved the ledger to another layout since the base)
     text = store.run("log", "--no-merges", "-z", "--name-only", "--format=%x01%H%x1f%an%x1f%B%x02", tip,
-                     *(["--not", *bases] if bases else []), "--", *paths).decode("utf-8", "replace")
+                     *(["--not", *bases] if bases else []), "--",
+                     *(p for rid in records for p in ids.paths_of(rid))).decode("utf-8", "replace")
     seen: set[str] = set()
     for chunk in text.split("\x01")[1:]:
         head, _, names = chunk.partition("\x02")
         commit, author, body = head.split("\x1f", 2)
-        site = (Trailers.parse(body).get("Site") or [fallback_site])[0] or fallback_site
+        trailers = Trailers.parse(body)
+        if (trailers.get("Action") or [""])[0] == ids.MOVE_ACTION:
+            continue   # (it moved every record and changed none)
+        site = (trailers.get("Site") or [fallback_site])[0] or fallback_site
         for name in filter(None, (n.strip("\n") for n in names.split("\0"))):
-            if name in out and name not in seen:
-                seen.add(name)
-                out[name] = {"site": site, "author": author, "commit": commit}
+            rid = ids.id_from_path(name)
+            if rid in out and rid not in seen:
+                seen.add(rid)
+                out[rid] = {"site": site, "author": author, "commit": commit}
     return out
 
 

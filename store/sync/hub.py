@@ -47,7 +47,7 @@ from store.ledger.gitstore import BRANCH, EMPTY_TREE, ZERO, GitStore, signing_ki
 from store.ledger.index import Index
 from store.ledger import policy as hub_policy
 from store.rules import scope, terms
-from store.sync.merge import check_records, diff_tree
+from store.sync.merge import check_records, diff_tree, layout_at
 from store.sync.pushed import Pushed, judge_rules
 from store.rules import cleartext, identifiers
 from store.rules.schema import Schemas
@@ -260,9 +260,16 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
     pairs = [(tree_of[p], tree_of[c]) for c, *parents in commits for p in parents]
     pairs += [(EMPTY_TREE, tree_of[c]) for c, *parents in commits if not parents]
     gitlinks: set[tuple[tuple[str, str], str]] = set()
-    diffs = store.diff_tree_pairs(pairs, gitlinks=gitlinks)
+    diffs = store.diff_tree_pairs(pairs, gitlinks=gitlinks, paired=False)
     schemas_at = _schemas_trees(store, commits, tree_of, diffs)
     settings_at = _settings_before(store, commits, tree_of, diffs)
+    layouts: dict[str | None, int] = {}
+    # A record is paired by its id across a change of layout (`bangfu upgrade-layout`, or a merge
+    # with the ledger moved on one side) and nowhere else: a record moved within one layout is a
+    # file at a path that layout does not name.
+    configs = store.lookup_many((t, CONFIG_FILE) for pair in diffs for t in pair)
+    diffs = {(a, b): ids.paired(d) if _layout(store, configs[(a, CONFIG_FILE)], layouts)
+             != _layout(store, configs[(b, CONFIG_FILE)], layouts) else d for (a, b), d in diffs.items()}
     for commit, *parents in commits:
         info = infos[commit]
         tree = info["tree"]
@@ -282,6 +289,9 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
         named: set[str] = set()
         paid: list[tuple[str, str, str | None]] = []   # payments this commit edits or deletes
         edited = _Edits(commit, settings_at[commit])
+        own_config = diffs[(parent_trees[0], tree)].get(CONFIG_FILE)
+        layout = _layout(store, own_config[1] if own_config else settings_at[commit], layouts)
+        moving = (Trailers.parse(info["message"]).get("Action") or [""])[0] == ids.MOVE_ACTION
         for ptree in parent_trees:
             for path, (before, after) in diffs[(ptree, tree)].items():
                 if ((ptree, tree), path) in gitlinks:
@@ -299,6 +309,17 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
                     paid.append((path, before, after))
                 if path.startswith(ids.RECORDS_DIR + "/"):
                     rid = ids.id_from_path(path)
+                    if rid and after and ids.id_from_path(path, layout=layout) is None:
+                        # A record written where an older layout keeps it, in a ledger already
+                        # moved on (an older Bangfu's save or merge): a second copy of the record.
+                        refused.append(Refusal("hub.old_layout", {"commit": commit[:10], "path": path, "record": rid,
+                                                                  "format": layout}))
+                        continue
+                    if moving and own:
+                        # The move changes no record: each is at its new path with its blob (the
+                        # diffs pair them by id), anything else it does to one is refused.
+                        refused.append(Refusal("hub.layout_not_pure", {"commit": commit[:10], "path": path}))
+                        continue
                     if rid and own:
                         edited.own.setdefault(rid, ([], after))[0].append(before)
                     elif rid and after and path.startswith(f"{ids.RECORDS_DIR}/adjustment/"):
@@ -329,7 +350,8 @@ def _check_commits(store: GitStore, old: str, new: str, index: Index, guard: _Gu
         judged = {(rid, b, after) for e in edits for rid, (befores, after) in e.own.items() for b in befores}
     if not refused:
         main_tree = store.commit_tree(main) if main != ZERO else EMPTY_TREE
-        refused += [Refusal("hub.rule", {"commit": c[:10], "path": ids.path_of(rid), "record": rid}, f)
+        refused += [Refusal("hub.rule", {"commit": c[:10], "path": ids.path_of(rid, layout_at(store, tree_of[c])),
+                                         "record": rid}, f)
                     for c, rid, f in judge_rules(store, commits, tree_of, diffs, index, main_tree, parsed,
                                                  lambda c: _schemas_of(store, schemas_at[c], schemas_cache),
                                                  MAX_SHOWN + 1)]
@@ -418,6 +440,13 @@ def _check_edits(store: GitStore, edits: list[_Edits], contents: dict[str, bytes
     return out
 
 
+def _layout(store: GitStore, config: str | None, cache: dict[str | None, int]) -> int:
+    """The layout a ledger with this bangfu.json (its blob) keeps its records in."""
+    if config not in cache:
+        cache[config] = ids.layout_of(_doc(store.read_blob(config)) if config else {})
+    return cache[config]
+
+
 def _settings_before(store: GitStore, commits: list[list[str]], tree_of: dict[str, str], diffs: dict
                      ) -> dict[str, str | None]:
     """Each commit's first parent's bangfu.json (its blob): the settings the commit was made under.
@@ -485,7 +514,8 @@ def _doc(data: bytes | None) -> dict:
 
 # What an administrator's commit may change outside records/, by its `Action` trailer: the
 # commands that make such commits (bangfu schema-upgrade, close-term, signing add).
-SETTINGS_STEPS = {UPGRADE: ("schemas/", CONFIG_FILE), "close-term": (CONFIG_FILE,), "signing": ("allowed_signers",)}
+SETTINGS_STEPS = {UPGRADE: ("schemas/", CONFIG_FILE), "close-term": (CONFIG_FILE,), "signing": ("allowed_signers",),
+                  ids.MOVE_ACTION: (CONFIG_FILE,)}
 
 
 def _check_settings(store: GitStore, commit: str, tree: str, parents: list[str], parent_trees: list[str],
@@ -520,6 +550,8 @@ def _check_settings(store: GitStore, commit: str, tree: str, parents: list[str],
     changed = sorted(k for k in before.keys() | after.keys() if k != "ledger_id" and before.get(k) != after.get(k))
     if action == "close-term":
         return _check_closing(where, before, after, changed)
+    if action == ids.MOVE_ACTION:
+        return _check_move(store, where, tree, before, after, changed)
     if action != UPGRADE:
         return []
     moved = [k for k in changed if k != "schema_version"]
@@ -554,6 +586,25 @@ def _check_closing(where: dict, before: dict, after: dict, changed: list[str]) -
         return [Refusal("hub.closing_back", {**where, "old": json.dumps(old, ensure_ascii=False),
                                              "new": json.dumps(new, ensure_ascii=False)})]
     return []
+
+
+def _check_move(store: GitStore, where: dict, tree: str, before: dict, after: dict, changed: list[str]
+                ) -> list[Refusal]:
+    """`bangfu upgrade-layout`: `format` in bangfu.json alone changes, from an older layout to the
+    newest, and every record is where that layout keeps it. (That the commit moved each record
+    with its blob unchanged, and changed none, is seen where its record files are: a record
+    moved and edited, added or deleted is an own edit of the commit, refused as a step's.)"""
+    moved = [k for k in changed if k != "format"]
+    if moved:
+        return [Refusal("hub.upgrade_setting", {**where, "setting": k}) for k in moved]
+    old, new = ids.layout_of(before), ids.layout_of(after)
+    if old not in ids.LAYOUTS or new != ids.LATEST or new <= old:
+        return [Refusal("hub.layout_format", {**where, "old": json.dumps(before.get("format", 1)),
+                                              "new": json.dumps(after.get("format")), "expected": ids.LATEST})]
+    records = store.lookup(tree, ids.RECORDS_DIR)
+    left = [f"{ids.RECORDS_DIR}/{rel}" for rel, _blob in (store.ls_tree(records, "") if records else ())
+            if ids.id_from_path(f"{ids.RECORDS_DIR}/{rel}", layout=new) is None]
+    return [Refusal("hub.layout_not_moved", {**where, "path": p, "format": new}) for p in left[:MAX_SHOWN + 1]]
 
 
 # Keywords that say what a field is called or means, not what it accepts.
@@ -675,7 +726,8 @@ def _changed(store: GitStore, new: str, index: Index, read: dict[str, bytes], pa
     else:
         new_records = store.lookup(store.commit_tree(new), ids.RECORDS_DIR) or EMPTY_TREE
         old_records = index.records_tree or EMPTY_TREE
-        changed = {path: after for path, (_b, after) in diff_tree(store, old_records, new_records).items()}
+        changed = {path: after for path, (_b, after)
+                   in ids.paired(diff_tree(store, old_records, new_records), under).items()}
     unread = sorted({b for b in changed.values() if b and b not in read and b not in parsed})
     contents = {**read, **dict(store.read_blobs(unread))} if unread else read
     docs: dict[str, dict | None] = {}
@@ -705,7 +757,8 @@ def _check_final(store: GitStore, new: str, index: Index, docs: dict[str, dict |
     # ... and so do an approved payment batch and its payments.
     for f in locks.refused(changes, index, closed_through) + batches.refused(changes, index):
         bad.setdefault(f.record, []).append(f)
-    return [Refusal("hub.rule", {"commit": new[:10], "path": ids.path_of(rid), "record": rid}, f)
+    layout = layout_at(store, store.commit_tree(new))
+    return [Refusal("hub.rule", {"commit": new[:10], "path": ids.path_of(rid, layout), "record": rid}, f)
             for rid, found in sorted(bad.items()) for f in found]
 
 
@@ -782,7 +835,9 @@ _ADVICE = {"hub.non_fast_forward": "hub.advice_sync", "hub.delete": "hub.advice_
            "hub.clear_in_commit": "hub.advice_clear", "hub.clear_in_ref": "hub.advice_clear",
            "hub.settings_other_file": "hub.advice_upgrade", "hub.upgrade_setting": "hub.advice_upgrade",
            "hub.closing_back": "hub.advice_closed", "hub.out_of_scope_commit": "hub.advice_history",
-           "hub.locked_commit": "hub.advice_history", "hub.submodule": "hub.advice_submodule"}
+           "hub.locked_commit": "hub.advice_history", "hub.submodule": "hub.advice_submodule",
+           "hub.old_layout": "hub.advice_layout_update", "hub.layout_format": "hub.advice_layout",
+           "hub.layout_not_moved": "hub.advice_layout", "hub.layout_not_pure": "hub.advice_layout"}
 
 
 def run_hook(stdin_text: str) -> int:
@@ -829,7 +884,7 @@ def schema_upgrade(ledger, schemas_dir: Path, *, note: str = "", records: list[d
         changes.setdefault(f"schemas/{name}", None)
     changes[CONFIG_FILE] = store.write("blob", canonical.dumps(config))
     for record in records:
-        changes[ids.path_of(record["id"])] = store.write("blob", canonical.dumps(record))
+        changes[ids.path_of(record["id"], ledger.layout)] = store.write("blob", canonical.dumps(record))
     tree = store.write_tree(store.commit_tree(tip), changes)
     title = f"ledger: schema upgrade to version {config['schema_version']}" + (f" ({note})" if note else "")
     message = Trailers.message(title, {"Action": UPGRADE, "Schema-Version": str(config["schema_version"]),
@@ -838,3 +893,61 @@ def schema_upgrade(ledger, schemas_dir: Path, *, note: str = "", records: list[d
     if not ledger.move_to(commit, tip, title):
         raise BangfuError("error.conflict_busy", record=CONFIG_FILE)
     return commit
+
+
+# -- the layout step ---------------------------------------------------------------------------
+
+class NotMovable(BangfuError):
+    """A file under records/ that no record of the ledger's layout is (validate names it)."""
+    key = "sync.layout_not_movable"
+
+
+def upgrade_layout(ledger) -> tuple[str | None, int]:
+    """Move every record to the newest layout (store/core/ids.py) in one commit that changes no
+    record: each file's blob at its new path, and `format` in bangfu.json. (commit, records moved);
+    (None, 0) when the ledger is in the newest layout already. The trees are made by git
+    (`fast-import` from the listing of the records: no record is read), then the commit by Bangfu,
+    signed like a save, moved in with a compare-and-swap."""
+    if ledger.read_only:
+        raise ReadOnly(path=str(ledger.path))
+    ledger.refresh()
+    new = ids.LATEST
+    if ledger.layout == new:
+        return None, 0
+    store = ledger.git
+    tip = ledger.tip
+    old = ledger.layout
+    records = store.lookup(store.commit_tree(tip), ids.RECORDS_DIR)
+    listing = store.run("ls-tree", "-r", "-z", "--full-tree", records).decode("utf-8", "surrogateescape") if records else ""
+    entries = [e for e in listing.split("\0") if e]
+    lines: list[str] = []
+    seen: set[str] = set()
+    for entry in entries:
+        meta, _, rel = entry.partition("\t")
+        path = f"{ids.RECORDS_DIR}/{rel}"
+        rid = ids.id_from_path(path, layout=old)
+        if rid is None or rid in seen or not meta.startswith("100644 blob "):
+            raise NotMovable(path=path)
+        seen.add(rid)
+        lines.append(f"M 100644 {meta[12:]} {ids.path_of(rid, new)}\n")
+    config = {**ledger.config, "format": new}
+    stream = "".join([
+        f"commit {_MOVE_REF}\ncommitter bangfu <bangfu@localhost> 0 +0000\ndata 0\nfrom {tip}\n",
+        f"D {ids.RECORDS_DIR}\n", *lines, "\ndone\n"]).encode("utf-8", "surrogateescape")
+    try:
+        store.run("fast-import", "--quiet", "--done", input=stream)
+        tree = store.run("rev-parse", f"{_MOVE_REF}^{{tree}}").decode().strip()
+    finally:
+        store.run("update-ref", "-d", _MOVE_REF, check=False)
+    tree = store.write_tree(tree, {CONFIG_FILE: store.write("blob", canonical.dumps(config))})
+    title = f"ledger: upgrade layout {i18n.counted(len(lines), 'record')}"
+    message = Trailers.message(title, {"Action": ids.MOVE_ACTION, "Format": str(new), "Records": str(len(lines)),
+                                       "Schema-Version": str(config.get("schema_version", 1)), "Site": ledger.site})
+    commit = store.make_commit(tree, [tip], ledger.author(), message)
+    # (no record changed: the index follows without reading one, whatever the diff of the paths)
+    if not ledger.move_to(commit, tip, title, written=[]):
+        raise BangfuError("error.conflict_busy", record=CONFIG_FILE)
+    return commit, len(lines)
+
+
+_MOVE_REF = "refs/bangfu/layout-move"   # (fast-import's commit, only for the tree it makes)

@@ -17,7 +17,7 @@ from store.ledger.ledger import Ledger, default_author
 from store.rules.schema import Schemas
 from store.sync import conflicts as conflict_events
 from store.sync.merge import (MergeRefused, Outcome, RecordState, base_tree, merge_bases, merge_record, same,
-                              settle, show_path, three_way, _record_blobs)
+                              settle, show_path, three_way, _record_blobs, layout_at, CONFIG_FILE)
 
 
 # -- the merge commit --------------------------------------------------------------
@@ -42,23 +42,30 @@ def merge_into(ledger: Ledger, theirs: str, *, remote: str, theirs_site: str | N
         result_schemas = trees[1] if tm.schemas_from == "theirs" else trees[0]
         settle(tm, ledger.index, schemas, (trees[0] == result_schemas, trees[1] == result_schemas))
         sides = conflict_events.sides(store, site=ledger.site, bases=bases, mine=mine, theirs=theirs,
-                                      paths=[ids.path_of(r) for r, s in tm.records.items() if s.conflicts],
+                                      records=[r for r, s in tm.records.items() if s.conflicts],
                                       theirs_site=theirs_site or remote)
         events = [(rid, conflict_events.make_event(ledger.author().name, state, *sides[rid]))
                   for rid, state in sorted(tm.records.items()) if state.conflicts]
         problems = [f for _rid, ev in events for f in errors(schemas.check(ev))]
         if problems:  # a conflict the event schema cannot hold is a bug: stop before committing
             raise MergeRefused("sync.merge_event_invalid", detail=problems[0].text())
-        changes = {**tm.files, **_record_blobs(store, tm)}
-        for _rid, ev in events:
-            changes[ids.path_of(ev["id"])] = store.write("blob", canonical.dumps(ev))
-        # What the index is told the merge wrote (a file under records/ that is no record: let it
-        # read the change from git, which notes such files)
+        mine_tree, theirs_tree = store.commit_tree(mine), store.commit_tree(theirs)
+        layout = layout_at(store, theirs_tree) if CONFIG_FILE in tm.files else ledger.layout
+        events_at = {ids.path_of(ev["id"], layout): store.write("blob", canonical.dumps(ev)) for _rid, ev in events}
+        if layout == ledger.layout:
+            changes = {**tm.files, **_record_blobs(store, tm, layout), **events_at}
+            tree = store.write_tree(mine_tree, changes)
+        else:
+            # The other side moved the ledger to a new layout (`bangfu upgrade-layout`): the merge
+            # is their tree, every record at its new path, with what this side brings.
+            changes = {**tm.own_files, **_record_blobs(store, tm, layout, "theirs"), **events_at}
+            tree = store.write_tree(theirs_tree, changes)
+        # What the index is told the merge wrote against mine, by id (a file under records/ that is
+        # no record: let it read the change from git, which notes such files)
         docs = {rid: s.result for rid, s in tm.records.items() if not same(s.result, s.mine)}
         docs.update((ev["id"], ev) for _rid, ev in events)
         written = None if any(p.startswith(ids.RECORDS_DIR + "/") for p in tm.files) else [
-            (rid, changes[ids.path_of(rid)], doc) for rid, doc in docs.items()]
-        tree = store.write_tree(store.commit_tree(mine), changes)
+            (rid, store.lookup(tree, ids.path_of(rid, layout)), doc) for rid, doc in docs.items()]
         incoming = sorted(r for r, s in tm.records.items()
                           if not same(s.result, s.mine) and not conflict_events.conflict_event(s.result))
         conflicted = [rid for rid, _ev in events]
@@ -121,12 +128,22 @@ def driver(base_file: str, mine_file: str, theirs_file: str, path: str, *, cwd: 
         mine_side = conflict_events.last_touch(store, head, bases, path, site)
         theirs_side = conflict_events.last_touch(store, theirs_commit, bases, path, "?")
     event = conflict_events.make_event(actor, state, mine_side, theirs_side)
-    target = top / ids.path_of(event["id"])
+    event_path = ids.path_of(event["id"], _worktree_layout(top))
+    target = top / event_path
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(canonical.dumps(event))
     sys.stderr.write(i18n.t("sync.driver_conflict", record=rid, fields=", ".join(
-        show_path(c.path) or "*" for c in merged.conflicts), event=ids.path_of(event["id"])) + "\n")
+        show_path(c.path) or "*" for c in merged.conflicts), event=event_path) + "\n")
     return 1
+
+
+def _worktree_layout(top: Path) -> int:
+    """The layout of the ledger checked out at `top` (its bangfu.json)."""
+    try:
+        config = json.loads((top / CONFIG_FILE).read_bytes())
+    except (OSError, ValueError):
+        config = {}
+    return ids.layout_of(config if isinstance(config, dict) else {})
 
 
 def _replayed(store: GitStore | None) -> str | None:

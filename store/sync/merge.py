@@ -28,6 +28,7 @@ from store.privacy.protect import strip_identifiers
 from store.rules.schema import Schemas
 
 RECORDS = ids.RECORDS_DIR + "/"
+CONFIG_FILE = "bangfu.json"
 VALIDATION_ROUNDS = 8
 
 
@@ -223,6 +224,7 @@ class TreeMerge:
     records: dict[str, RecordState]       # every record changed since the base on either side
     schemas_from: str                     # "mine" or "theirs": whose schemas the result has
     strays: bool = False                  # a file under records/ that is no record changed on a side
+    own_files: dict[str, str | None] = field(default_factory=dict)   # non-record paths only mine changed -> blob
 
 
 @dataclass
@@ -260,7 +262,7 @@ def base_tree(store: GitStore, mine: str, theirs: str, schemas: Schemas | None, 
     for other in bases[1:]:
         under = base_tree(store, bases[0], other, schemas, depth + 1) if depth < 3 else None
         tm = three_way(store, under or EMPTY_TREE, tree, store.commit_tree(other), schemas)
-        tree = store.write_tree(tree, {**tm.files, **_record_blobs(store, tm)})
+        tree = store.write_tree(tree, {**tm.files, **_record_blobs(store, tm, layout_at(store, tree))})
     return tree
 
 
@@ -277,16 +279,18 @@ def three_way(store: GitStore, base: str, mine: str, theirs: str, schemas: Schem
             files[path] = new
             if path.startswith("schemas/"):
                 schemas_from = "theirs"
-    paths = sorted(p for p in set(dm) | set(dt) if _is_record(p))
-    wanted = {s for p in paths for s in (*dm.get(p, (None, None)), *dt.get(p, (None, None))) if s}
+    # Record by record, by id: a side that moved the ledger to another layout has its records at
+    # other paths (a record it moved and edited is one change, ids.paired), the same records still.
+    by_id = [{ids.id_from_path(p): change for p, change in side.items() if _is_record(p)} for side in (dm, dt)]
+    rids = sorted(set(by_id[0]) | set(by_id[1]))
+    wanted = {s for side in by_id for change in side.values() for s in change if s}
     docs = {sha: _parse(data, sha) for sha, data in store.read_blobs(sorted(wanted))}
-    erased = _erased(paths, dm, dt, docs) if schemas else set()
+    erased = _erased(by_id, docs) if schemas else set()
     records: dict[str, RecordState] = {}
-    for path in paths:
-        rid = ids.id_from_path(path)
-        old = (dm.get(path) or dt.get(path))[0]
-        mine_sha = dm[path][1] if path in dm else old
-        theirs_sha = dt[path][1] if path in dt else old
+    for rid in rids:
+        old = (by_id[0].get(rid) or by_id[1].get(rid))[0]
+        mine_sha = by_id[0][rid][1] if rid in by_id[0] else old
+        theirs_sha = by_id[1][rid][1] if rid in by_id[1] else old
         b, m, t = (docs.get(s) if s else None for s in (old, mine_sha, theirs_sha))
         if rid in erased:
             # Erased on one side: the other side's edits of its identifiers (the re-hash of an
@@ -300,7 +304,8 @@ def three_way(store: GitStore, base: str, mine: str, theirs: str, schemas: Schem
         state.blob = (mine_sha if same(merged.result, m) else theirs_sha if same(merged.result, t) else None)
         records[rid] = state
     strays = any(p.startswith(RECORDS) and not _is_record(p) for p in (*dm, *dt))
-    return TreeMerge(files, records, schemas_from, strays)
+    own = {path: new for path, (_old, new) in dm.items() if not _is_record(path) and path not in dt}
+    return TreeMerge(files, records, schemas_from, strays, own)
 
 
 def _is_record(path: str) -> bool:
@@ -308,14 +313,14 @@ def _is_record(path: str) -> bool:
     return path.startswith(RECORDS) and ids.id_from_path(path) is not None
 
 
-def _erased(paths: list[str], dm: dict, dt: dict, docs: dict) -> set[str]:
+def _erased(by_id: list[dict[str, tuple]], docs: dict) -> set[str]:
     """The students whose erasure (an event new on either side) this merge brings together."""
     out = set()
-    for path in paths:
-        if ids.type_of(ids.id_from_path(path)) != "event":
-            continue
-        for side in (dm, dt):
-            doc = docs.get((side.get(path) or (None, None))[1] or "")
+    for side in by_id:
+        for rid, (_old, new) in side.items():
+            if ids.type_of(rid) != "event":
+                continue
+            doc = docs.get(new or "")
             if doc and doc.get("action") == ERASE and isinstance(doc.get("subject"), str):
                 out.add(doc["subject"])
     return out
@@ -331,14 +336,25 @@ def _parse(data: bytes, sha: str) -> dict:
     return doc
 
 
-def _record_blobs(store: GitStore, tm: TreeMerge) -> dict[str, str | None]:
-    """Record paths whose merged content differs from mine -> blob (None: deleted)."""
+def _record_blobs(store: GitStore, tm: TreeMerge, layout: int, against: str = "mine") -> dict[str, str | None]:
+    """Record paths (in `layout`) whose merged content differs from mine's (or theirs') -> blob
+    (None: deleted)."""
     out: dict[str, str | None] = {}
     for rid, s in tm.records.items():
-        if same(s.result, s.mine):
+        if same(s.result, s.mine if against == "mine" else s.theirs):
             continue
-        out[ids.path_of(rid)] = None if s.result is None else (s.blob or store.write("blob", canonical.dumps(s.result)))
+        out[ids.path_of(rid, layout)] = None if s.result is None else (s.blob or store.write("blob", canonical.dumps(s.result)))
     return out
+
+
+def layout_at(store: GitStore, tree: str) -> int:
+    """The layout of the ledger whose tree this is (`format` in its bangfu.json)."""
+    sha = store.lookup(tree, CONFIG_FILE)
+    try:
+        config = json.loads(store.read_blob(sha)) if sha else {}
+    except ValueError:
+        config = {}
+    return ids.layout_of(config if isinstance(config, dict) else {})
 
 
 # -- the merged ledger must be valid -------------------------------------------------

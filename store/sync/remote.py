@@ -410,25 +410,27 @@ def changes(ledger: Ledger, old: str | None, new: str, kinds: Counts | None = No
     if kinds is not None:
         counts.added, counts.changed, counts.deleted = kinds.added, kinds.changed, kinds.deleted
     else:
-        out = ledger.git.run("diff-tree", "-r", "--no-renames", "--name-status", "-z", old or EMPTY_TREE, new,
-                             "--", ids.RECORDS_DIR)
-        parts = out.split(b"\0")
-        for status, path in zip(parts[0::2], parts[1::2]):
-            kind = status.decode()[:1]
-            rid = ids.id_from_path(path.decode("utf-8", "replace"), check_shard=False)
+        # (by id: a record moved to another layout is no record added and none deleted)
+        trees = (ledger.git.commit_tree(old) if old else EMPTY_TREE, ledger.git.commit_tree(new))
+        for path, (before, after) in ledger.git.diff_tree_pairs([trees])[trees].items():
+            if not path.startswith(ids.RECORDS_DIR + "/"):
+                continue
+            rid = ids.id_from_path(path, check_shard=False)
             if rid and ids.type_of(rid) == "event" and conflict_event(ledger.index.get(rid)):
                 continue
-            if kind == "A":
+            if before is None:
                 counts.added += 1
-            elif kind == "D":
+            elif after is None:
                 counts.deleted += 1
-            elif kind:
+            else:
                 counts.changed += 1
-    log = ledger.git.run("log", "--no-merges", "--format=%x01%an", "--name-only", f"{old}..{new}" if old else new,
-                         "--", ids.RECORDS_DIR).decode("utf-8", "replace")
+    log = ledger.git.run("log", "--no-merges", "--format=%x01%an%x02%(trailers:key=Action,valueonly,separator=%x2C)",
+                         "--name-only", f"{old}..{new}" if old else new, "--", ids.RECORDS_DIR).decode("utf-8", "replace")
     for chunk in log.split("\x01")[1:]:
-        author, *paths = [line for line in chunk.splitlines() if line.strip()]
-        counts.by[author] = counts.by.get(author, 0) + len(paths)
+        head, *paths = [line for line in chunk.splitlines() if line.strip()]
+        author, _, action = head.partition("\x02")
+        if action.strip() != ids.MOVE_ACTION:   # (moving every record to another layout changed none)
+            counts.by[author] = counts.by.get(author, 0) + len(paths)
     return counts
 
 
