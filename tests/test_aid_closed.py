@@ -14,24 +14,17 @@ import pytest
 from conftest import git
 from store.core import i18n, ids
 from store.core.errors import InvalidRecord
-from store.privacy.acts import init_keys
 from store.rules.calendar import term_of
 from store.sync import remote as sync
-from test_export import small_ledger
-from test_sync_local import bangfu, make_hub, make_site
+from test_hub_guard import small_site
+from test_sync_local import bangfu
 from test_tui_forms import Harness, screen_text, until
 from tui.modals.delete import DeleteDialog
-
-ENDED = "2024-2025-1"   # small_ledger's payments: the term ended 2025-01-31
 
 
 @pytest.fixture
 def site(tmp_path):
-    hub = make_hub(tmp_path / "hub")
-    ledger = make_site(str(hub), tmp_path / "site", "石桥二小")
-    init_keys(ledger)
-    data = small_ledger(ledger)
-    assert sync.sync(ledger).pushed
+    ledger, data, hub = small_site(tmp_path, "石桥二小")
     yield ledger, data, hub
     ledger.close()
 

@@ -259,14 +259,21 @@ def test_hub_refuses_a_record_file_whose_name_holds_a_newline(shared, work):
 
 # -- every ref is checked, and the policy lives outside what can be pushed -----------------
 
+def small_site(tmp_path: Path, name: str) -> tuple[Ledger, dict, Path]:
+    """A hub of its own holding the small ledger, pushed there by a site named `name`:
+    (the site, small_ledger's records, the hub)."""
+    hub = make_hub(tmp_path / "hub")
+    site = make_site(str(hub), tmp_path / "site", name)
+    init_keys(site)
+    data = small_ledger(site)
+    assert sync.sync(site).pushed
+    return site, data, hub
+
+
 @pytest.fixture
 def own_hub(tmp_path):
     """A hub of its own (these tests change its policy) holding the small ledger, and a plain clone."""
-    hub = make_hub(tmp_path / "hub")
-    site = make_site(str(hub), tmp_path / "site", "沙河二小")
-    init_keys(site)
-    data = small_ledger(site)
-    sync.sync(site)
+    site, data, hub = small_site(tmp_path, "沙河二小")
     site.close()
     work = tmp_path / "work"
     git(tmp_path, "clone", "-q", str(hub), str(work))
