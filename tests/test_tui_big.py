@@ -98,6 +98,17 @@ def many_plans(tmp_path):
     return small
 
 
+async def plans_laid_out(pilot):
+    """The home's plans panel once every line of it is laid out."""
+    from tui.widgets.figure_list import FigureList
+
+    panel = pilot.app.home.query_one("#plans", FigureList)
+    await settle(pilot)
+    while panel.option_count < len(panel.figures) or len(panel.figures) < 2:
+        await pilot.pause(0.02)
+    return panel
+
+
 @pilot_test
 async def test_a_long_plans_panel_is_laid_out_whole_and_keeps_the_line_in_view(many_plans):
     """At a million records the plans panel holds 30,000 lines, laid out a few at a time so that the
@@ -108,10 +119,7 @@ async def test_a_long_plans_panel_is_laid_out_whole_and_keeps_the_line_in_view(m
 
     app = BangfuApp(open_ledger(many_plans), today=TODAY, poll_interval=0.2)
     async with app.run_test(size=(80, 24)) as pilot:
-        panel = app.home.query_one("#plans", FigureList)
-        await settle(pilot)
-        while panel.option_count < len(panel.figures) or len(panel.figures) < 2:
-            await pilot.pause(0.02)
+        panel = await plans_laid_out(pilot)
         assert len(panel.figures) > 3 * FigureList.CHUNK
         shown = [panel.get_option_at_index(n).prompt.plain for n in range(panel.option_count)]
         assert shown == [f.prompt.plain for f in panel.figures]
@@ -159,10 +167,7 @@ async def test_the_plans_panel_keeps_drawn_only_the_lines_painted_lately(many_pl
 
     app = BangfuApp(open_ledger(many_plans), today=TODAY, poll_interval=3600)
     async with app.run_test(size=(80, 24)) as pilot:
-        panel = app.home.query_one("#plans", FigureList)
-        await settle(pilot)
-        while panel.option_count < len(panel.figures) or len(panel.figures) < 2:
-            await pilot.pause(0.02)
+        panel = await plans_laid_out(pilot)
         panel.focus()
         for key in ("end", "home", "end"):
             await pilot.press(key)
