@@ -222,6 +222,15 @@ class Counts:
     def total(self) -> int:
         return self.added + self.changed + self.deleted
 
+    def tally(self, was: object, now: object) -> None:
+        """One record counted from its version before (None: it was not there) to after (None: gone)."""
+        if was is None:
+            self.added += 1
+        elif now is None:
+            self.deleted += 1
+        else:
+            self.changed += 1
+
 
 @dataclass
 class SyncResult:
@@ -418,12 +427,7 @@ def changes(ledger: Ledger, old: str | None, new: str, kinds: Counts | None = No
             rid = ids.id_from_path(path, check_shard=False)
             if rid and ids.type_of(rid) == "event" and conflict_event(ledger.index.get(rid)):
                 continue
-            if before is None:
-                counts.added += 1
-            elif after is None:
-                counts.deleted += 1
-            else:
-                counts.changed += 1
+            counts.tally(before, after)
     log = ledger.git.run("log", "--no-merges", "--format=%x01%an%x02%(trailers:key=Action,valueonly,separator=%x2C)",
                          "--name-only", f"{old}..{new}" if old else new, "--", ids.RECORDS_DIR).decode("utf-8", "replace")
     for chunk in log.split("\x01")[1:]:
@@ -444,12 +448,7 @@ def _kinds(sides: dict[str, tuple[dict | None, dict | None, dict | None]], side:
         was, now = states[side], states[2]
         if same(was, now) or conflict_event(now) or conflict_event(was):
             continue
-        if was is None:
-            counts.added += 1
-        elif now is None:
-            counts.deleted += 1
-        else:
-            counts.changed += 1
+        counts.tally(was, now)
     return counts
 
 
