@@ -47,7 +47,7 @@ from store.ledger.gitstore import BRANCH, EMPTY_TREE, ZERO, GitStore, signing_ki
 from store.ledger.index import Index
 from store.ledger import policy as hub_policy
 from store.rules import scope, terms
-from store.sync.merge import check_records, diff_tree, layout_at
+from store.sync.merge import CONFIG_FILE, check_records, diff_tree, layout_at, settings_in
 from store.sync.pushed import Pushed, judge_rules
 from store.rules import cleartext, identifiers
 from store.rules.schema import Schemas
@@ -63,7 +63,6 @@ exec {python} -m bangfu hook pre-receive
 UPGRADE = "schema-upgrade"
 SYNC_GRACE = dt.timedelta(days=31)   # how long after a term's end a payment edited in it may still come
 MAX_SHOWN = 20
-CONFIG_FILE = "bangfu.json"
 
 
 def install(store: GitStore) -> None:
@@ -467,7 +466,7 @@ def _settings_before(store: GitStore, commits: list[list[str]], tree_of: dict[st
 def _closed_through_at(store: GitStore, main: str, settings: list[str | None]) -> dict[str | None, str | None]:
     """bangfu.json blob -> the last closed term a commit made under it is held to: the later of
     the hub's setting and its own (a term closed by an earlier commit of the same push is closed)."""
-    at_hub = _config(store, store.commit_tree(main)).get("closed_through") if main != ZERO else None
+    at_hub = settings_in(store, store.commit_tree(main)).get("closed_through") if main != ZERO else None
     read = dict(store.read_blobs(sorted({b for b in settings if b})))
     out = {}
     for blob in set(settings):
@@ -491,7 +490,7 @@ def _check_closed(store: GitStore, commit: str, parent_tree: str, paid: list[tup
     dated = dt.datetime.fromtimestamp(int(store.commit_info(commit).get("committer", "0 0").rsplit(" ", 2)[-2]),
                                       dt.timezone.utc).date()
     when = max(dated, dt.date.today() - SYNC_GRACE)
-    through = _config(store, parent_tree).get("closed_through")
+    through = settings_in(store, parent_tree).get("closed_through")
     contents = dict(store.read_blobs(sorted({b for _p, o, n in paid for b in (o, n) if b})))
     out = []
     for path, old, new in paid:
@@ -544,7 +543,7 @@ def _check_settings(store: GitStore, commit: str, tree: str, parents: list[str],
                                 kinds)]
     if clear:
         return clear
-    before, after = _config(store, parent_trees[0]), _config(store, tree)
+    before, after = settings_in(store, parent_trees[0]), settings_in(store, tree)
     if after.get("ledger_id") != before.get("ledger_id"):
         return [Refusal("hub.upgrade_ledger_id", where)]
     changed = sorted(k for k in before.keys() | after.keys() if k != "ledger_id" and before.get(k) != after.get(k))
@@ -653,15 +652,6 @@ def _unfit(store: GitStore, commit: str, tree: str, schemas: Schemas) -> list[Re
     return out
 
 
-def _config(store: GitStore, tree: str) -> dict:
-    sha = store.lookup(tree, CONFIG_FILE)
-    try:
-        doc = json.loads(store.read_blob(sha)) if sha else {}
-    except ValueError:
-        return {}
-    return doc if isinstance(doc, dict) else {}
-
-
 def _schemas(store: GitStore, tree: str, cache: dict[str, Schemas]) -> Schemas:
     return _schemas_of(store, store.lookup(tree, "schemas"), cache)
 
@@ -752,7 +742,7 @@ def _check_final(store: GitStore, new: str, index: Index, docs: dict[str, dict |
         bad = check_records(pushed, docs, _schemas(store, store.commit_tree(new), {}),
                             known_valid=set(docs), scanned=set(docs))
     # An inspected plan or a closed term takes changes only with an adjustment record.
-    closed_through = _config(store, store.commit_tree(main)).get("closed_through") if main != ZERO else None
+    closed_through = settings_in(store, store.commit_tree(main)).get("closed_through") if main != ZERO else None
     changes = [(rid, index.get(rid), doc) for rid, doc in unjudged.items()]
     # ... and so do an approved payment batch and its payments.
     for f in locks.refused(changes, index, closed_through) + batches.refused(changes, index):

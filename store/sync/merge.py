@@ -347,14 +347,19 @@ def _record_blobs(store: GitStore, tm: TreeMerge, layout: int, against: str = "m
     return out
 
 
-def layout_at(store: GitStore, tree: str) -> int:
-    """The layout of the ledger whose tree this is (`format` in its bangfu.json)."""
+def settings_in(store: GitStore, tree: str) -> dict:
+    """The ledger's settings as a tree has them (its bangfu.json; {} where it has none or no object)."""
     sha = store.lookup(tree, CONFIG_FILE)
     try:
-        config = json.loads(store.read_blob(sha)) if sha else {}
+        doc = json.loads(store.read_blob(sha)) if sha else {}
     except ValueError:
-        config = {}
-    return ids.layout_of(config if isinstance(config, dict) else {})
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def layout_at(store: GitStore, tree: str) -> int:
+    """The layout of the ledger whose tree this is (`format` in its bangfu.json)."""
+    return ids.layout_of(settings_in(store, tree))
 
 
 # -- the merged ledger must be valid -------------------------------------------------
