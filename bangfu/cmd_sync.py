@@ -58,6 +58,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=t("sync.cli.resolve_take"))
     p.set_defaults(handler=cmd_resolve)
 
+    p = command(sub, "unpushed", "unpushed.cli.unpushed")
+    p.add_argument("--remote", help=t("unpushed.cli.remote"))
+    usub = p.add_subparsers(dest="unpushed_command", metavar="list|set-aside")
+    u = command(usub, "list", "unpushed.cli.list")
+    u.add_argument("--remote", default=argparse.SUPPRESS, help=t("unpushed.cli.remote"))
+    u.set_defaults(handler=cmd_unpushed)
+    u = command(usub, "set-aside", "unpushed.cli.set_aside")
+    u.add_argument("commits", nargs="+", metavar="COMMIT", help=t("unpushed.cli.commit"))
+    u.add_argument("--remote", default=argparse.SUPPRESS, help=t("unpushed.cli.remote"))
+    u.set_defaults(handler=cmd_set_aside)
+    p.set_defaults(handler=cmd_unpushed)
+
     # Commands git calls: no help= at all keeps them out of the help (help=SUPPRESS printed "==SUPPRESS==")
     p = sub.add_parser("merge-driver")
     for name in ("base", "mine", "theirs", "path"):
@@ -193,6 +205,83 @@ def cmd_status(args: argparse.Namespace) -> int:
     else:
         out(i18n.t("sync.cli.no_remotes_yet"))
     out(i18n.t("sync.cli.status_conflicts", count=st.conflicts))
+    return 0
+
+
+# -- unpushed commits, and setting one aside ---------------------------------------
+
+def cmd_unpushed(args: argparse.Namespace) -> int:
+    from store.history import changes
+    from store.sync import unpushed
+    ledger = _ledger(args)
+    remote, revs = unpushed.unpushed(ledger, args.remote)
+    waiting = list(changes.walk(ledger.git, revs))
+    aside = unpushed.set_aside_refs(ledger)
+    made = {a.commit: next(changes.walk(ledger.git, [a.commit, "-n", "1"])) for a in aside}
+    if output.JSON:
+        data({"remote": remote,
+              "unpushed": [_commit_json(ledger, c) for c in waiting],
+              "set_aside": [{**_commit_json(ledger, made[a.commit]), "ref": a.ref, "before": a.before}
+                            for a in aside]})
+        return 0
+    if waiting:
+        out(i18n.t("unpushed.cli.head", remote=remote, count=len(waiting)))
+        for c in waiting:
+            _commit_lines(ledger, c)
+        output.err(i18n.t("unpushed.cli.hint"))
+    else:
+        out(i18n.t("unpushed.cli.none", remote=remote))
+    if aside:
+        out("")
+        out(i18n.t("unpushed.cli.aside_head", count=len(aside)))
+        for a in aside:
+            _commit_lines(ledger, made[a.commit])
+            out(i18n.t("unpushed.cli.aside_ref", ref=a.ref))
+        output.err(i18n.t("unpushed.cli.aside_hint"))
+    return 0
+
+
+def _commit_lines(ledger, commit) -> None:
+    """A commit's line, then each record it changed and how, as `bangfu changes` shows them."""
+    from store.history import changes
+    from .cmd_audit import _commit_line, _field_lines, _worth_showing
+    if commit.is_merge:
+        out(_commit_line(commit, "") + "  " + i18n.t("unpushed.cli.merge_line"))
+        return
+    schemas, names = ledger.schemas(), changes.names_in(ledger)
+    found = list(changes.record_changes(ledger.git, [commit]))
+    out(_commit_line(commit, found[0].action if found else ""))
+    for c in found:
+        out(f"  {changes.record_heading(c, ledger)}  [{i18n.t(f'audit.action.{c.action}')}]")
+        for line in _field_lines(schemas, c.type, _worth_showing(c), names, "    ", c.new or c.old):
+            out(line)
+
+
+def _commit_json(ledger, commit) -> dict:
+    from store.history import changes
+    schemas, names = ledger.schemas(), changes.names_in(ledger)
+    return {"commit": commit.sha, "author": commit.author, "date": commit.date, "title": commit.title,
+            "merge": commit.is_merge,
+            "records": [] if commit.is_merge else [changes.as_json(c, schemas, names)
+                                                   for c in changes.record_changes(ledger.git, [commit])]}
+
+
+def cmd_set_aside(args: argparse.Namespace) -> int:
+    from store.sync import unpushed
+    ledger = _ledger(args)
+    progress = _Progress()
+    try:
+        done = unpushed.set_aside(ledger, args.commits, args.remote, say=progress)
+    finally:
+        progress.done()
+    if output.JSON:
+        data({"remote": done.remote, "set_aside": done.set_aside, "replayed": done.replayed, "commit": done.after,
+              "refs": done.refs})
+        return 0
+    out(i18n.t("unpushed.cli.done", commits=" ".join(c[:10] for c in done.set_aside), replayed=len(done.replayed),
+               commit=done.after[:10]))
+    for ref in done.refs:
+        out(i18n.t("unpushed.cli.aside_ref", ref=ref))
     return 0
 
 

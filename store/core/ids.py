@@ -80,6 +80,8 @@ def type_of(record_id: str) -> str:
 LAYOUTS = (1, 2)
 LATEST = 2
 MOVE_ACTION = "upgrade-layout"   # the `Action` trailer of the commit that moves every record to LATEST
+SET_ASIDE_ACTION = "set-aside"   # the `Action` trailer of the commit that says an unpushed commit was set aside
+SET_ASIDE_REFS = "refs/bangfu/set-aside/"   # + the commit set aside -> the branch as it stood before (bangfu unpushed)
 _DEPTH = {1: 1, 2: 2}   # layout -> folder levels between the type's folder and the file
 
 

@@ -423,6 +423,21 @@ class GitStore:
         lines += [b"author " + sig, b"committer " + sig]
         return self.write("commit", self._signed(b"\n".join(lines) + b"\n\n" + message.encode("utf-8")))
 
+    def rewrite_commit(self, sha: str, tree: str, parents: list[str]) -> str:
+        """The commit `sha` again on another tree and parents: its author, committer, their dates and
+        its message byte for byte; signed as this copy signs its commits (the old signature covered
+        the old tree and would no longer verify)."""
+        head, _, message = self.read(sha)[1].partition(b"\n\n")
+        kept, skipping = [], False
+        for line in head.split(b"\n"):
+            if line.startswith(b" ") and skipping:
+                continue   # (a continuation line of a dropped header: the signature's body)
+            skipping = line.startswith((b"tree ", b"parent ", b"gpgsig ", b"gpgsig-sha256 ", b"mergetag "))
+            if not skipping:
+                kept.append(line)
+        lines = [f"tree {tree}".encode()] + [f"parent {p}".encode() for p in parents] + kept
+        return self.write("commit", self._signed(b"\n".join(lines) + b"\n\n" + message))
+
     def _signed(self, buffer: bytes) -> bytes:
         # With bangfu.requireSigned every commit this copy writes carries the user's SSH
         # signature (store/ledger/signing.py); a commit that cannot be signed is not written.

@@ -802,12 +802,15 @@ def report(refused: list[Refusal]) -> str:
     """What the pusher reads (git shows it as `remote:` lines): both languages, then what to do."""
     before = i18n.lang()
     parts = []
+    # (the commits a site can set aside, named in the advice's command as the refusals name them)
+    commits = " ".join(dict.fromkeys(str(r.params["commit"]) for r in refused
+                                     if _ADVICE.get(r.key) == "hub.advice_set_aside" and "commit" in r.params))
     try:
         for lang in i18n.LANGS:
             i18n.set_lang(lang)
             lines = [i18n.t("hub.refused")] + ["  " + r.text() for r in refused]
             advice = sorted({_ADVICE.get(r.key, "hub.advice_fix") for r in refused})
-            lines += [i18n.t(a) for a in advice]
+            lines += [i18n.t(a, commits=commits) for a in advice]
             parts.append("\n".join(lines))
     finally:
         i18n.set_lang(before)
@@ -821,11 +824,11 @@ _ADVICE = {"hub.non_fast_forward": "hub.advice_sync", "hub.delete": "hub.advice_
            "hub.upgrade_ledger_id": "hub.advice_upgrade", "hub.upgrade_version": "hub.advice_upgrade",
            "hub.upgrade_broken": "hub.advice_upgrade", "hub.upgrade_weakens": "hub.advice_upgrade_protected",
            "hub.upgrade_unfit": "hub.advice_fix", "hub.out_of_scope": "hub.advice_scope",
-           "hub.closed_term": "hub.advice_closed", "hub.conflict_markers": "hub.advice_setup",
+           "hub.closed_term": "hub.advice_set_aside", "hub.conflict_markers": "hub.advice_setup",
            "hub.clear_in_commit": "hub.advice_clear", "hub.clear_in_ref": "hub.advice_clear",
            "hub.settings_other_file": "hub.advice_upgrade", "hub.upgrade_setting": "hub.advice_upgrade",
-           "hub.closing_back": "hub.advice_closed", "hub.out_of_scope_commit": "hub.advice_history",
-           "hub.locked_commit": "hub.advice_history", "hub.submodule": "hub.advice_submodule",
+           "hub.closing_back": "hub.advice_closed", "hub.out_of_scope_commit": "hub.advice_set_aside",
+           "hub.locked_commit": "hub.advice_set_aside", "hub.submodule": "hub.advice_submodule",
            "hub.old_layout": "hub.advice_layout_update", "hub.layout_format": "hub.advice_layout",
            "hub.layout_not_moved": "hub.advice_layout", "hub.layout_not_pure": "hub.advice_layout"}
 
