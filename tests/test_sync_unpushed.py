@@ -130,6 +130,17 @@ def test_a_closed_terms_payment_edited_with_git_is_set_aside_and_the_good_commit
     assert git(hub, "cat-file", "-t", bad, check=False).strip() != "commit"
     assert f"Set-Aside: {bad}" in git(hub, "log", "-1", "--format=%B", "main")
 
+    # The audit at the site names the set-aside commit and its ref instead of a rewritten history;
+    # the hub's audit reads the same from the commit that says so.
+    named = "张小花 义务教育寄宿生生活补助 2024-2025-1 500.00元"
+    r = bangfu("-L", str(path), "audit")
+    assert "本地历史被改写" not in r.stdout, r.stdout
+    assert (f"提交 {bad[:10]} 没有推送，被放到一边：它对 {named}（{paid['id']}） 的修改不在台账中，"
+            f"保存在本副本的 refs/bangfu/set-aside/{bad}") in r.stdout, r.stdout
+    r = bangfu("-L", str(hub), "--lang", "en", "audit")
+    assert f"the site did not push commit {bad[:10]} but set it aside: its change to " in r.stdout, r.stdout
+    assert "history rewritten" not in r.stdout
+
     # Listed as set aside, with the change to enter again.
     r = bangfu("-L", str(path), "unpushed")
     assert r.returncode == 0, r.stderr

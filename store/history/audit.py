@@ -15,7 +15,9 @@ What is checked, commit by commit (oldest first):
 - signatures, once the ledger keeps an `allowed_signers` file (store/ledger/signing.py);
 - clear personal identifiers in history (`store.privacy.scan_history`, when present);
 - rewritten history: the local branch's or a remote's reflog moving off commits, or a
-  remote no longer containing what the auditor's earlier audit saw (kept in their own state folder).
+  remote no longer containing what the auditor's earlier audit saw (kept in their own state folder);
+  unpushed commits a site set aside (`bangfu unpushed set-aside`) are listed as such (a warning):
+  each commit of the history that says so, and each one this copy keeps under refs/bangfu/set-aside/.
 
 `--since` audits only the commits after a revision; each auditor's own state folder
 remembers the tip their last audit reached (never the repository: nobody else moves it, and
@@ -52,7 +54,7 @@ AUDITED = "audited"   # what `--since` takes for "after my last audit"
 ACCEPTED = "accepted-rewrites"
 CONFIG_FILE = "bangfu.json"
 KINDS = ("invalid", "hand_commit", "trailer", "merge", "closed_term", "scope", "adjustment", "signature", "privacy",
-         "rewrite")
+         "rewrite", "set_aside")
 # Action trailer -> what the files must show for each record the commit touched.
 _SHAPE = {"add": "add", "edit": "edit", "fmt": "edit", "delete": "delete"}
 _EXPLAINS = re.compile(r"conflict|resol", re.I)   # trailers that explain a merge's choice
@@ -172,6 +174,7 @@ def run(ledger, since: str | None = None, *, remember: bool = True, accept_rewri
     findings += _out_of_scope(ledger, commits)
     findings += _adjustments(ledger, commits)
     findings += _merges(ledger, [c for c in commits if c.is_merge])
+    findings += _set_asides(ledger, commits)
     sig_findings, signers = _signatures(ledger, commits)
     findings += sig_findings
     findings += _privacy(_collect(hits, ledger, base), by_sha)
@@ -571,6 +574,33 @@ def _privacy(hits, by_sha: dict[str, Commit]) -> Iterator[AuditFinding]:
 
 # -- rewritten history -------------------------------------------------------------------------
 
+def _set_asides(ledger, commits: list[Commit]) -> Iterator[AuditFinding]:
+    """Unpushed commits set aside: each commit of the history that says so (`Action: set-aside`,
+    the hub's readers see it though the commit set aside never came), and each one this copy keeps
+    under a ref, with the branch as it stood before."""
+    store = ledger.git
+    kept = {ref.rsplit("/", 1)[-1]: ref for ref in _set_aside_refs(store)}
+    said = set()
+    for c in commits:
+        if (c.trailers.get("Action") or [""])[0] != ids.SET_ASIDE_ACTION:
+            continue
+        records = c.trailers.get("Set-Aside-Record", [])
+        for sha in c.trailers.get("Set-Aside", []):
+            said.add(sha)
+            key = "audit.set_aside_kept" if sha in kept else "audit.set_aside"
+            yield AuditFinding("set_aside", key, {"aside": sha[:10], "records": records or ["—"], "ref": kept.get(sha)},
+                               c, record=records[0] if records else None, level="warning")
+    for sha, ref in sorted(kept.items()):
+        if sha not in said and not store.run("log", "-1", "--format=%H", "-F", f"--grep=Set-Aside: {sha}",
+                                             ledger.tip).strip():
+            yield AuditFinding("set_aside", "audit.set_aside_unsaid", {"aside": sha[:10], "ref": ref}, None, sha,
+                               level="warning")
+
+
+def _set_aside_refs(store) -> list[str]:
+    return store.run("for-each-ref", "--format=%(refname)", ids.SET_ASIDE_REFS).decode().split()
+
+
 def remotes(store) -> dict[str, str]:
     """remote name -> the commit its main branch points at (as last fetched)."""
     out = store.run("for-each-ref", "--format=%(refname) %(objectname)", "refs/remotes/").decode()
@@ -592,6 +622,9 @@ def check_rewrites(ledger, *, accept: bool = False, update: bool = True) -> list
     findings: list[AuditFinding] = []
     refs = {"": ("refs/heads/main", ledger.tip)}
     refs.update({name: (f"refs/remotes/{name}/main", sha) for name, sha in remotes(store).items()})
+    # (the branch moved off unpushed commits set aside: kept under their refs, listed as set aside)
+    aside = _set_aside_refs(store)
+    kept = set(store.run("rev-list", *aside, "--not", ledger.tip).decode().split()) if aside else set()
     for name, (ref, tip) in refs.items():
         reachable = set(store.run("rev-list", tip).decode().split())
         lost: dict[str, dict] = {}
@@ -602,7 +635,7 @@ def check_rewrites(ledger, *, accept: bool = False, update: bool = True) -> list
         if seen and seen not in reachable and seen not in lost:
             lost[seen] = {"who": "", "when": "", "message": ""}
         known = set(_note(ledger, ACCEPTED))
-        lost = {sha: entry for sha, entry in lost.items() if sha not in known}
+        lost = {sha: entry for sha, entry in lost.items() if sha not in known and sha not in kept}
         if accept and lost:
             _keep_note(ledger, ACCEPTED, sorted(known | set(lost)))
         elif lost:
