@@ -234,3 +234,40 @@ def test_a_save_made_meanwhile_is_not_overwritten(site, monkeypatch):
     assert at(path, "main", saved_meanwhile[0]["id"])["short_name"] == "石桥三小"
     assert git(path, "rev-parse", "main~2").strip() == bad
     other.close()
+
+
+def test_a_merge_the_refused_sync_made_is_made_again_and_the_other_sites_records_stay(site, tmp_path):
+    """The hub moved on before the refused push: `bangfu sync` merged its new commits first, so the
+    unpushed history holds that merge after the bad commit."""
+    from test_sync_local import make_site
+    ledger, data, hub = site
+    path = ledger.path
+    other = make_site(str(hub), tmp_path / "other", "沙河二小")
+    theirs = school("沙河镇第一小学", "沙河一小")
+    other.put(theirs)
+    assert bangfu("-L", str(other.path), "sync").returncode == 0
+    other.close()
+    paid = data["aid"][0]
+    bad = raw_commit(path, {paid["id"]: {**paid, "amount_fen": 45_000}}, "资助：金额改为 450 元")
+    mine = school("石桥镇中心小学", "石桥中小")
+    good = raw_commit(path, {mine["id"]: mine}, "学校：新增石桥中小")
+    r = bangfu("-L", str(path), "sync")
+    assert r.returncode == 1 and bad[:10] in r.stderr, r.stderr
+    merge = tip(path)
+    assert git(path, "rev-parse", "main^1").strip() == good           # the merge of the hub's commit
+    r = bangfu("-L", str(path), "unpushed")
+    heads = [line[:10] for line in r.stdout.splitlines()[1:] if not line.startswith(" ")]
+    assert heads == [bad[:10], good[:10], merge[:10]], r.stdout
+    merge_line = next(line for line in r.stdout.splitlines() if line.startswith(merge[:10]))
+    assert merge_line.endswith("（合并）"), merge_line
+
+    r = bangfu("-L", str(path), "unpushed", "set-aside", bad[:10])
+    assert r.returncode == 0, r.stderr
+    assert f"已把 {bad[:10]} 放到一边，重做了其后的 2 个提交" in r.stdout
+    made_again = git(path, "rev-parse", "main^").strip()
+    assert git(path, "rev-parse", f"{made_again}^2").strip() == git(hub, "rev-parse", "main").strip()
+    assert git(path, "log", "-1", "--format=%s", made_again) == git(path, "log", "-1", "--format=%s", merge)
+    assert bangfu("-L", str(path), "sync").returncode == 0
+    assert at(hub, "main", theirs["id"])["short_name"] == "沙河一小"
+    assert at(hub, "main", mine["id"])["short_name"] == "石桥中小"
+    assert at(hub, "main", paid["id"])["amount_fen"] == 50_000
