@@ -135,8 +135,8 @@ def set_aside(ledger: Ledger, names: list[str], remote: str | None = None, *, sa
             pushed = hub and sync.is_ancestor(store, sha, hub)
             raise SetAsideRefused("unpushed.pushed" if pushed else "unpushed.not_on_branch",
                                   commit=sha[:10], remote=target.name)
-        if len(parents_of[sha]) != 1:
-            raise SetAsideRefused("unpushed.merge", commit=sha[:10])
+        if len(parents_of[sha]) != 1:   # (a merge, or the ledger's first commit: no one parent to go back to)
+            raise SetAsideRefused("unpushed.merge" if parents_of[sha] else "unpushed.first", commit=sha[:10])
         if sha not in wanted:
             wanted.append(sha)
     wanted.sort(key=[c for c, *_ in listing].index)
