@@ -271,3 +271,26 @@ def test_a_merge_the_refused_sync_made_is_made_again_and_the_other_sites_records
     assert at(hub, "main", theirs["id"])["short_name"] == "沙河一小"
     assert at(hub, "main", mine["id"])["short_name"] == "石桥中小"
     assert at(hub, "main", paid["id"])["amount_fen"] == 50_000
+
+
+def test_a_signed_commit_made_again_is_signed_again(site, tmp_path):
+    """The old signature covered the old tree and parent: kept, it would read as a bad signature."""
+    ledger, data, _hub = site
+    path = ledger.path
+    key = tmp_path / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key), "-C", "zhao"], check=True)
+    r = bangfu("-L", str(path), "signing", "enable", "--key", str(key), "--principal", "zhao@shiqiao.example.cn")
+    assert r.returncode == 0, r.stderr
+    paid = data["aid"][0]
+    bad = raw_commit(path, {paid["id"]: {**paid, "amount_fen": 45_000}}, "资助：金额改为 450 元")
+    signed = Ledger(path)
+    signed.put(school("石桥镇中心小学", "石桥中小"))
+    saved = tip(path)
+    assert git(path, "log", "-1", "--format=%G? %GS", saved).strip() == "G zhao@shiqiao.example.cn"
+    r = bangfu("-L", str(path), "unpushed", "set-aside", bad[:10])
+    assert r.returncode == 0, r.stderr
+    made_again = git(path, "rev-parse", "main^").strip()
+    assert git(path, "log", "-1", "--format=%s", made_again) == git(path, "log", "-1", "--format=%s", saved)
+    assert git(path, "log", "-1", "--format=%G? %GS", made_again).strip() == "G zhao@shiqiao.example.cn"
+    assert git(path, "log", "-1", "--format=%G? %GS", "main").strip() == "G zhao@shiqiao.example.cn"
+    signed.close()
