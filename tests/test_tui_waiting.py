@@ -38,33 +38,24 @@ def test_the_ledger_says_how_far_its_first_reading_has_come(uncached):
     files = len(git(uncached.path, "ls-tree", "-r", "--name-only", "HEAD", "records").split())
     assert files > 100
     assert uncached.reading is None and not uncached.index_loaded
-    reading = uncached._read_all(uncached._records_tree(uncached.git.tip()), {})
+    counted: list[int] = [0]
+    listed = uncached._listed(uncached._records_tree(uncached.git.tip()), {}, counted)
+    first_listed = next(listed)
+    assert uncached.reading == (0, 0)          # listing them: how many is not known yet
+    pairs = [first_listed, *listed]
+    assert counted == [files]
+    reading = uncached._read(iter(pairs), counted[0], {}, uncached.layout)
     first = next(reading)
     assert uncached.reading == (0, files)      # every record file is to be read; none is yet
     rest = list(reading)
     assert 1 + len(rest) == files
-    assert [first[0]] + [r[0] for r in rest] == sorted(r[0] for r in [first] + rest)   # in the order of the ids
+    assert [first[0]] + [r[0] for r in rest] == [rid for rid, _blob in pairs]   # in the order asked
     assert uncached.reading == (files, files)
     # a real opening: nothing said once the index is made
     assert Ledger(uncached.path).count() == files
     opened = Ledger(uncached.path)
     opened.count()
     assert opened.reading is None
-
-
-def test_the_ids_are_sorted_a_slice_at_a_time():
-    """The ids of a million records are sorted in slices (no one sort holds the interpreter long
-    while a dashboard paints): the same order as one sort, whatever the slice."""
-    import random
-
-    from store.core.ids import new_ids
-    from store.ledger.ledger import _sorted_in_slices
-
-    entries = [f"{rid} {random.getrandbits(160):040x}" for rid in new_ids("visit", 5000) + new_ids("aid", 3000)]
-    random.shuffle(entries)
-    for most in (1, 7, 100, 4999, 10_000):
-        assert _sorted_in_slices(list(entries), most=most) == sorted(entries)
-    assert _sorted_in_slices([], most=3) == [] and _sorted_in_slices(["b", "a", "a", "a"], most=1) == ["a", "a", "a", "b"]
 
 
 class Held:

@@ -10,9 +10,11 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import itertools
 import json
 import os
 import pwd
+import queue
 import random
 import re
 import shlex
@@ -463,30 +465,79 @@ class GitStore:
                 meta, path = item.split(b"\t", 1)
                 yield path.decode("utf-8", "surrogateescape"), meta.split()[2].decode()
 
-    def read_blobs(self, shas: list[str]) -> Iterator[tuple[str, bytes]]:
+    def ls_tree_pieces(self, tree: str, size: int = 1 << 20) -> Iterator[str]:
+        """The `git ls-tree -r -z --full-tree` listing of a tree as git writes it, in pieces of
+        about `size` characters, each ending after an entry (paths that are not UTF-8 kept as
+        surrogates): at a million records the whole listing is 100 MB, and what it is turned
+        into several times that."""
+        if tree == EMPTY_TREE:
+            return
+        with tempfile.TemporaryFile() as errors:
+            proc = subprocess.Popen(["git", "ls-tree", "-r", "-z", "--full-tree", tree], cwd=self.gitdir,
+                                    env=self._env, stdout=subprocess.PIPE, stderr=errors)
+            _widen_pipe(proc.stdout)
+            try:
+                rest = b""
+                while chunk := proc.stdout.read(size):
+                    cut = chunk.rfind(b"\0") + 1
+                    if not cut:
+                        rest += chunk
+                        continue
+                    yield (rest + chunk[:cut]).decode("utf-8", "surrogateescape")
+                    rest = chunk[cut:]
+            finally:
+                proc.stdout.close()
+                proc.wait()
+            if proc.returncode != 0 or rest:
+                errors.seek(0)
+                raise GitFailed(("ls-tree", tree), proc.returncode or 1,
+                                errors.read().decode(errors="replace") or "the output ended early")
+
+    def read_blobs(self, shas: Iterable[str], ahead: int = 1 << 14) -> Iterator[tuple[str, bytes]]:
         """Many blobs through one `git cat-file --batch`, fed from a thread and handed on as they
         come (git works on one core while the caller stores what it has on the other; reading
-        the whole output before the first blob left one of them idle at a time)."""
-        if not shas:
+        the whole output before the first blob left one of them idle at a time). `shas` is read
+        as the blobs come, at most `ahead` of them asked for before they are handed on: a first
+        opening's million ids come from the index's sorted listing and are never all held."""
+        source = iter(shas)
+        asked = list(itertools.islice(source, ahead))
+        if not asked:
             return
         proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.gitdir, env=self._env,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        request = "".join(s + "\n" for s in shas).encode()
         _widen_pipe(proc.stdout)
+        requests: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
 
         def feed() -> None:
             try:
-                proc.stdin.write(request)
+                while (request := requests.get()) is not None:
+                    proc.stdin.write(request)
+                    proc.stdin.flush()
             except OSError:
                 pass  # (git stopped early: it said why on its output)
             finally:
-                proc.stdin.close()
+                with contextlib.suppress(OSError):
+                    proc.stdin.close()
 
+        def ask(batch: list[str]) -> None:
+            requests.put("".join(s + "\n" for s in batch).encode())
+
+        ask(asked)
+        left, more = len(asked), True
+        del asked
         feeder = threading.Thread(target=feed, daemon=True)
         feeder.start()
         try:
-            raw, pos, left = b"", 0, len(shas)
+            raw, pos = b"", 0
             while left:
+                if more and left <= ahead // 2:
+                    batch = list(itertools.islice(source, ahead))
+                    if batch:
+                        ask(batch)
+                        left += len(batch)
+                    else:
+                        more = False
+                        requests.put(None)
                 eol = raw.find(b"\n", pos)
                 if eol >= 0:
                     header = raw[pos:eol].split()
@@ -508,6 +559,7 @@ class GitStore:
                 raw = raw[pos:] + chunk
                 pos = 0
         finally:
+            requests.put(None)
             proc.stdout.close()
             feeder.join()
             proc.wait()

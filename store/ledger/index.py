@@ -24,6 +24,7 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -58,6 +59,19 @@ CREATE TABLE IF NOT EXISTS text_refs (ref TEXT NOT NULL, id TEXT NOT NULL, PRIMA
 CREATE INDEX IF NOT EXISTS text_refs_by_id ON text_refs (id);
 """
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass
+class Everything:
+    """How to read a whole tree into the index: `listed` yields the (id, blob) of each record in
+    any order, `read(pairs)` the (id, blob, text of its file) of the pairs it is given, in their
+    order; files found wrong meanwhile go into `broken` (path -> problem), `judge(id, text)` says
+    what is wrong with a text that is not a record, `path_of(id)` where its file lives."""
+    listed: Iterable[tuple[str, str]]
+    read: Callable[[Iterator[tuple[str, str]]], Iterable[tuple[str, str, dict | str]]]
+    broken: dict[str, str]
+    judge: Callable[[str, str], str | None]
+    path_of: Callable[[str], str]
 
 
 class Damaged(Exception):
@@ -156,42 +170,75 @@ class Index:
         and `judge(id, text)` says what is wrong with each of those (None: nothing after all), kept
         in `broken` under the path `path_of(id)` (the ledger's layout says it)."""
         with self.writing():
-            # The indexes of the records are made again once they are all in: one sort each,
-            # instead of a b-tree insertion per record and index while git streams.
-            made = self._db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                                    "AND tbl_name = 'records' AND sql IS NOT NULL").fetchall()
-            for name, _sql in made:
-                self._db.execute(f'DROP INDEX "{name}"')
-            for table in ("records", "texts", "text_refs", "broken"):
-                self._db.execute(f"DELETE FROM {table}")
-            self._db.execute("INSERT INTO text_chars (text_chars) VALUES ('delete-all')")
-            self._db.execute("DELETE FROM meta WHERE key LIKE 'texts%'")   # (made, and being made)
-            # (the ids come from the tree's paths, already checked: the type is what precedes the dash)
-            rows = ((rid, rid.partition("-")[0], blob, _text(doc)) for rid, blob, doc in items)
-            self._db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)", rows)
-            for _name, sql in made:
-                self._db.execute(sql)
-            if judge is not None:
-                suspects = self._db.execute(
-                    "SELECT id, doc FROM records WHERE NOT json_valid(doc) OR json_type(doc) != 'object' "
-                    "OR json_extract(doc, '$.id') IS NOT id").fetchall()
-                for rid, text in suspects:
-                    problem = judge(rid, text) or "json: not standard JSON"   # (NaN, which Python reads)
-                    self._db.execute("DELETE FROM records WHERE id = ?", (rid,))
-                    (broken if broken is not None else {})[path_of(rid)] = problem
-            self._db.executemany("INSERT OR REPLACE INTO broken VALUES (?, ?)", (broken or {}).items())
-            self._set_meta("tree", records_tree)
-            self._forget()
+            made = self._emptied()
+            self._db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)", _rows(items))
+            self._filled(made, records_tree, broken, judge, path_of)
+
+    def build(self, tree: "Everything", records_tree: str) -> None:
+        """Replace everything with the records of a whole tree: its listing of (id, blob) is kept
+        in a table of this connection's own (a file SQLite removes when it closes) and read back in
+        the order of the ids, a page at a time, for `tree.read` to bring their texts. The rows are
+        then added in the order of their keys (SQLite appends instead of inserting), and what this
+        process holds does not grow with the ledger: SQLite sorts in bounded memory, spilling to
+        its temporary files, where a million ids sorted in Python held 470 MB at their height."""
+        with self.writing():
+            made = self._emptied()
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS listed (id TEXT NOT NULL, blob TEXT NOT NULL)")
+            self._db.execute("DELETE FROM temp.listed")
+            listed = self._db.cursor()
+            try:
+                self._db.executemany("INSERT INTO temp.listed VALUES (?, ?)", tree.listed)
+                # (by blob too: of two files of one id, in two layouts' folders, the same one is kept every time)
+                listed.execute("SELECT id, blob FROM temp.listed ORDER BY id, blob")
+
+                def in_order() -> Iterator[tuple[str, str]]:
+                    while page := listed.fetchmany(PAGE):
+                        yield from page
+
+                self._db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)",
+                                     _rows(tree.read(in_order())))
+            finally:
+                listed.close()
+                self._db.execute("DROP TABLE IF EXISTS temp.listed")
+            self._filled(made, records_tree, tree.broken, tree.judge, tree.path_of)
+
+    def _emptied(self) -> list[tuple[str, str]]:
+        """Every record gone (inside the writer's transaction), and the indexes of the records
+        dropped: they are made again once the records are all in (`_filled`), one sort each,
+        instead of a b-tree insertion per record and index while git streams. Returns them."""
+        made = self._db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                "AND tbl_name = 'records' AND sql IS NOT NULL").fetchall()
+        for name, _sql in made:
+            self._db.execute(f'DROP INDEX "{name}"')
+        for table in ("records", "texts", "text_refs", "broken"):
+            self._db.execute(f"DELETE FROM {table}")
+        self._db.execute("INSERT INTO text_chars (text_chars) VALUES ('delete-all')")
+        self._db.execute("DELETE FROM meta WHERE key LIKE 'texts%'")   # (made, and being made)
+        return made
+
+    def _filled(self, made: list[tuple[str, str]], records_tree: str | None, broken: dict[str, str] | None,
+                judge: Callable[[str, str], str | None] | None, path_of: Callable[[str], str] | None) -> None:
+        for _name, sql in made:
+            self._db.execute(sql)
+        if judge is not None:
+            suspects = self._db.execute(
+                "SELECT id, doc FROM records WHERE NOT json_valid(doc) OR json_type(doc) != 'object' "
+                "OR json_extract(doc, '$.id') IS NOT id").fetchall()
+            for rid, text in suspects:
+                problem = judge(rid, text) or "json: not standard JSON"   # (NaN, which Python reads)
+                self._db.execute("DELETE FROM records WHERE id = ?", (rid,))
+                (broken if broken is not None else {})[path_of(rid)] = problem
+        self._db.executemany("INSERT OR REPLACE INTO broken VALUES (?, ?)", (broken or {}).items())
+        self._set_meta("tree", records_tree)
+        self._forget()
 
     def move(self, target: Callable[[], str], changes_from: Callable[[str, str], list[Change] | None],
-             everything: Callable[[str], tuple[Iterable[tuple[str, str, dict | str]], dict[str, str],
-                                               Callable[[str, str], str | None], Callable[[str], str]]],
-             own: tuple[str, str] | None = None) -> str:
+             everything: Callable[[str], "Everything"], own: tuple[str, str] | None = None) -> str:
         """Bring the index to the tree `target()` names (the branch tip's, read again inside the
         writer's lock: a process that read the tip just before another moved the index past it
         would otherwise move it back). `changes_from(tree it is at, target)` says what differs
         (None when that cannot be told: a tree the repository lacks), `everything(target)` reads
-        the whole tree (and says how to judge a file and where a record's file lives); `own` the (from, to) trees of this process's own save. Returns the tree the
+        the whole tree (`Everything`); `own` the (from, to) trees of this process's own save. Returns the tree the
         index is at.
 
         The search texts of records written elsewhere are left to the builder beyond a page of
@@ -215,9 +262,7 @@ class Index:
                     self._in_memory()
 
     def _move(self, target: Callable[[], str], changes_from: Callable[[str, str], list[Change] | None],
-              everything: Callable[[str], tuple[Iterable[tuple[str, str, dict | str]], dict[str, str],
-                                                Callable[[str, str], str | None], Callable[[str], str]]],
-              own: tuple[str, str] | None) -> str:
+              everything: Callable[[str], "Everything"], own: tuple[str, str] | None) -> str:
         tree = target()
         if self.records_tree == tree:
             return tree
@@ -227,8 +272,7 @@ class Index:
                 return tree   # (another process moved it meanwhile)
             changes = changes_from(old, tree) if old is not None else None
             if changes is None:
-                items, broken, judge, path_of = everything(tree)
-                self.load(items, tree, broken, judge, path_of)
+                self.build(everything(tree), tree)
             else:
                 self.apply(changes, tree, TEXTS_LATER if own == (old, tree) else TEXTS_BROUGHT)
         return tree
@@ -1009,6 +1053,11 @@ def _only_own(path: Path) -> None:
                 f.unlink()
         except FileNotFoundError:
             pass
+
+
+def _rows(items: Iterable[tuple[str, str, dict | str]]) -> Iterator[tuple[str, str, str, str]]:
+    # (the ids come from the tree's paths, already checked: the type is what precedes the dash)
+    return ((rid, rid.partition("-")[0], blob, _text(doc)) for rid, blob, doc in items)
 
 
 def _text(doc: dict | str) -> str:

@@ -1,7 +1,7 @@
 """The ledger: records in git, one commit per change, safe with many writers."""
 from __future__ import annotations
 
-import bisect
+import collections
 import concurrent.futures
 import contextlib
 import copy
@@ -30,7 +30,7 @@ from store.core.errors import (BangfuError, Conflict, InvalidRecord, NewerLedger
                                Referenced, StorageError)
 from store.core.findings import Finding, dotted, errors
 from store.ledger.gitstore import EMPTY_TREE, GitFailed, GitStore, Person, clear_stale_lock
-from store.ledger.index import Index
+from store.ledger.index import Everything, Index
 from store.rules.schema import PROJECT_SCHEMAS, Schemas
 from store.core.trailers import Trailers
 
@@ -77,33 +77,6 @@ class Change:
     id: str
     record: dict | None
     base: str | None | _Unset = NEW
-
-
-def _parts(listing: str, size: int = 1 << 20) -> Iterator[tuple[int, int]]:
-    """(start, end) of pieces of about `size` characters of a `git ls-tree -z` listing, each
-    ending after an entry."""
-    start = 0
-    while start < len(listing):
-        end = listing.find("\0", start + size)
-        end = len(listing) if end < 0 else end + 1
-        yield start, end
-        start = end
-
-
-def _sorted_in_slices(entries: list[str], most: int = 20_000) -> list[str]:
-    """`sorted(entries)`, with no one sort longer than `most` entries (a few milliseconds): the
-    entries are shared out by pivots drawn from a sample, then each share is sorted."""
-    if len(entries) <= most:
-        return sorted(entries)
-    sample = sorted(random.sample(entries, min(len(entries), 16 * (len(entries) // most + 1))))
-    pivots = sample[16::16]
-    shares: list[list[str]] = [[] for _ in range(len(pivots) + 1)]
-    for entry in entries:
-        shares[bisect.bisect(pivots, entry)].append(entry)
-    out: list[str] = []
-    for share in shares:
-        out += sorted(share)
-    return out
 
 
 class Ledger:
@@ -311,11 +284,13 @@ class Ledger:
                 return None
             return worked_out[0][1]
 
-        def everything(tree: str) -> tuple[Iterator, dict[str, str], Callable[[str, str], str | None],
-                                           Callable[[str], str]]:
+        def everything(tree: str) -> Everything:
             broken: dict[str, str] = {}
             layout = self._layout_at(tips[-1])
-            return self._read_all(tree, broken, layout), broken, self._problem, lambda rid: ids.path_of(rid, layout)
+            counted = [0]
+            return Everything(listed=self._listed(tree, broken, counted),
+                              read=lambda pairs: self._read(pairs, counted[0], broken, layout),
+                              broken=broken, judge=self._problem, path_of=lambda rid: ids.path_of(rid, layout))
 
         try:
             self._index.move(target, changes_from, everything, own=known[:2] if known is not None and saved else None)
@@ -329,43 +304,46 @@ class Ledger:
     def _layout_at(self, commit: str) -> int:
         return ids.layout_of(self._config_at(commit) or self.config)
 
-    def _read_all(self, records_tree: str, broken: dict[str, str], layout: int | None = None
-                  ) -> Iterator[tuple[str, str, str]]:
-        """Every record file of a tree as (id, blob, text), in the order of the ids, streamed from
-        one `git cat-file --batch` while the index stores them (a million records never in memory
-        at once); files that are not at a record's path go into `broken`. The texts are stored as
-        they are: the index checks them all at once and asks `_problem` about those that are not
-        a record. `layout`: the tree's (the ledger's unless said), where a file that is no record
-        is said to be."""
-        layout = self.layout if layout is None else layout
-        # A dashboard's event loop runs beside this, in another thread: no one call may hold the
-        # interpreter long. At 1M, one match over the 100 MB listing held it 1.1-1.5 s and one sort
-        # of the ids 0.6-1.1 s, and no frame was painted meanwhile: the listing is matched a
-        # megabyte at a time and the ids sorted a slice at a time (`_sorted_in_slices`).
-        by_type: dict[str, list[str]] = {}
+    def _listed(self, records_tree: str, broken: dict[str, str], counted: list[int]) -> Iterator[tuple[str, str]]:
+        """(id, blob) of every record file of a tree, in the tree's order, read from git's listing
+        a piece at a time (`counted[0]`: how many so far); files that are not at a record's path go
+        into `broken`. A dashboard's event loop runs beside this, in another thread: no one call
+        may hold the interpreter long (one match over the 100 MB listing of a million paths held
+        it 1.1-1.5 s, and no frame was painted meanwhile)."""
         self.reading = (0, 0)   # (listing them)
-        listing = self.git.run("ls-tree", "-r", "-z", "--full-tree", records_tree).decode("utf-8", "surrogateescape") \
-            if records_tree != EMPTY_TREE else ""
-        found = [hit for part in _parts(listing) for hit in ids.LISTED_RECORD.findall(listing, *part)]
-        if len(found) == listing.count("\0"):
-            for blob, rtype, rid in found:
-                by_type.setdefault(rtype, []).append(f"{rid} {blob}")
-        else:   # a file that is not at a record's path: go one by one to name it
-            for path, blob in self.git.ls_tree(records_tree, ""):
+        for piece in self.git.ls_tree_pieces(records_tree):
+            found = ids.LISTED_RECORD.findall(piece)
+            if len(found) == piece.count("\0"):
+                counted[0] += len(found)
+                for blob, _rtype, rid in found:
+                    yield rid, blob
+                continue
+            for entry in piece.split("\0")[:-1]:   # a file that is not at a record's path: one by one to name it
+                meta, _, path = entry.partition("\t")
                 rid = ids.id_from_path(f"{RECORDS}/{path}", check_shard=False)
                 if rid is None:
                     broken[f"{RECORDS}/{path}"] = "path"
                 else:
-                    by_type.setdefault(rid.partition("-")[0], []).append(f"{rid} {blob}")
-        del listing, found
-        wanted: list[str] = []
-        for rtype in sorted(by_type):   # (rows added in the order of their keys: SQLite appends instead of inserting)
-            wanted += _sorted_in_slices(by_type.pop(rtype))
-        total = len(wanted)
-        for n, (entry, (_sha, data)) in enumerate(zip(wanted, self.git.read_blobs([e[-40:] for e in wanted]))):
+                    counted[0] += 1
+                    yield rid, meta.split()[2]
+
+    def _read(self, listed: Iterator[tuple[str, str]], total: int, broken: dict[str, str], layout: int
+              ) -> Iterator[tuple[str, str, str]]:
+        """(id, blob, text) of the records `listed` names, in that order, streamed from one `git
+        cat-file --batch` while the index stores them; a text that is not UTF-8 goes into `broken`
+        under the record's path in `layout`. The texts are stored as they are: the index checks
+        them all at once and asks `_problem` about those that are not a record."""
+        rids: collections.deque[str] = collections.deque()
+
+        def blobs() -> Iterator[str]:
+            for rid, blob in listed:
+                rids.append(rid)
+                yield blob
+
+        for n, (blob, data) in enumerate(self.git.read_blobs(blobs())):
             if not n & 4095:
                 self.reading = (n, total)
-            rid, _, blob = entry.partition(" ")
+            rid = rids.popleft()
             try:
                 yield rid, blob, data.decode("utf-8")
             except UnicodeDecodeError as exc:
