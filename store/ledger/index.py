@@ -198,8 +198,8 @@ class Index:
                 self._db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)",
                                      _rows(tree.read(in_order())))
             finally:
-                listed.close()
-                self._db.execute("DROP TABLE IF EXISTS temp.listed")
+                listed.close()   # (on a failure the transaction's rollback takes the table too)
+            self._db.execute("DROP TABLE temp.listed")
             self._filled(made, records_tree, tree.broken, tree.judge, tree.path_of)
 
     def _emptied(self) -> list[tuple[str, str]]:
