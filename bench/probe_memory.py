@@ -127,9 +127,11 @@ async def app_probe(path: Path, trace: bool) -> None:
     from bench_tui import bench_app, clean
 
     from store import Ledger
+    from store.core import memory
     from tui.widgets.figure_list import FigureList
 
     clean()
+    memory.for_hours()   # (as the dashboard's start sets it: tui/app.py `run`)
     s = Sampler()
     phases(s)
     s.at("app: first figures")
@@ -180,6 +182,9 @@ def phases(s: Sampler) -> None:
                 s.at(was)
         setattr(owner, name, call)
     named(overview, "work_out", "working out")
+    from store.ledger import ledger as ledger_module
+    named(ledger_module, "_worked_apart", "worked out apart")
+    named(ledger_module.Ledger, "count", "counting")
     named(memo, "keep", "remembering")
     named(memo, "recall", "recalling")
     named(home, "plan_figures", "plan lines")

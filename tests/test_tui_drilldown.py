@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from store.figures import overview
 from test_tui_app import AID, app_for, open_ledger, pilot_test, section, settle, small  # noqa: F401
 from tui.widgets.figure_list import FigureList
 
@@ -21,8 +24,13 @@ def fix(writer, amount_fen: int) -> None:
     writer.put({**writer.get(AID), "amount_fen": amount_fen}, base=writer.version(AID))
 
 
+@pytest.mark.parametrize("apart", [False, True], ids=["here", "apart"])
 @pilot_test
-async def test_a_payment_fixed_leaves_the_list_of_payments_off_the_standard(small):
+async def test_a_payment_fixed_leaves_the_list_of_payments_off_the_standard(small, apart, monkeypatch):
+    """Also with the figures worked out in a process of their own, as a ledger of a county's
+    decade has them (store/figures/apart.py), after every change."""
+    if apart:
+        monkeypatch.setattr(overview, "APART_FROM", 0)
     writer = open_ledger(small)
     fix(writer, 40_000)          # 400.00 of a 500.00 term: off the standard
     app = app_for(small)

@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 
-from store.core import i18n
+from store.core import i18n, memory
 from store.figures import overview
 from store.figures.dashboard import term_of
 from store.core.errors import BangfuError
@@ -350,6 +350,7 @@ class BangfuApp(KeysInOrder, App[int]):
 
 def run(ledger, read_only: bool = False, notice: str | None = None) -> int:
     """Open the dashboard on a ledger, where this user left it last time; returns the exit code."""
+    memory.for_hours()
     today = dt.date.today()
     settings = Settings(ledger.path)
     if not overview.remembered(ledger, settings.load().term or term_of(today), today):

@@ -17,6 +17,7 @@ at all in the term is "not yet paid" as a whole, with the number due, not one li
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import itertools
 from array import array
@@ -77,6 +78,21 @@ class _Columns(Sequence):
 
     def __repr__(self) -> str:
         return repr(tuple(self))
+
+
+def held_in(findings: "_Columns | tuple", table) -> "_Columns | tuple":
+    """The same findings with their students as numbers into `table` (store/core/ids.py `IdTable`);
+    findings given as a tuple stay one."""
+    if not isinstance(findings, _Columns):
+        return findings
+    held = copy.copy(findings)
+    held.students = table.list(findings.students)
+    return held
+
+
+def students_of(findings: "_Columns | tuple") -> Sequence[str]:
+    """The students of findings (`Dues`, `Unpaid`, or a tuple of `Entitlement`s or `Pair`s), in order."""
+    return findings.students if isinstance(findings, _Columns) else tuple(f.student for f in findings)
 
 
 class Dues(_Columns):

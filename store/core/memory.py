@@ -28,3 +28,31 @@ def give_back() -> None:
     trim = _trim()
     if trim is not None:
         trim(0)
+
+
+# glibc's mallopt parameters (malloc.h)
+_M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
+
+
+@functools.cache
+def _mallopt():
+    name = ctypes.util.find_library("c")
+    try:
+        return getattr(ctypes.CDLL(name), "mallopt") if name else None
+    except (OSError, AttributeError):
+        return None
+
+
+def for_hours() -> None:
+    """Set the allocator for a process that lives for hours and takes in large pieces of work now and
+    then (the dashboard reading back the figures after each save of another coordinator), called
+    before it starts its threads. glibc serves each thread from an arena of its own, and after a
+    block of some megabytes is freed it serves blocks up to that size from its heaps instead of
+    mapping them: what a worker thread read and freed stayed with the process. Two arenas at most,
+    and every block of 128 kB or more mapped and unmapped on its own: at 1M records a dashboard
+    after two workings-out held 134 → 208 MB instead of 150 → 252 MB (bench/probe_memory.py --app)."""
+    opt = _mallopt()
+    if opt is not None:
+        opt(_M_ARENA_MAX, 2)
+        opt(_M_MMAP_THRESHOLD, 128 * 1024)

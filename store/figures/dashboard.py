@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from store.aid import duty as aid_duty
+from store.core import ids
 from store.core.money import fen_of
 from store.rules import calendar as school_calendar
 from store.rules import checks as rules
@@ -234,8 +235,8 @@ class AidSummary:
         return sum(p.expected_fen for p in self.programmes)
 
     @property
-    def payments(self) -> tuple[str, ...]:
-        return tuple(i for p in self.programmes for i in p.payments)
+    def payments(self) -> Sequence[str]:
+        return ids.joined(p.payments for p in self.programmes)
 
 
 def expected_fen(aid: dict, standard: dict | None, calendar_days: int | None = None) -> int | None:

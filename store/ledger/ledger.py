@@ -523,12 +523,26 @@ class Ledger:
     def broken(self) -> dict[str, str]:
         return dict(self.index.broken)
 
-    def remembered(self, name: str, key: tuple, work_out: Callable[[], T]) -> T:
+    def remembered(self, name: str, key: tuple, work_out: Callable[[], T], *,
+                   apart: Callable[[], list[str] | None] = lambda: None, stop: Callable[[], bool] = lambda: False) -> T:
         """work_out() for the ledger at its tip, kept on disk under the tip's tree id: asked again
-        for the same version (in this process or the next) it answers without reading a record."""
+        for the same version (in this process or the next) it answers without reading a record.
+
+        `apart()`, asked when nothing is kept, may name a Python module and its arguments that work
+        the same value out in a process of their own, keep it, and print the commit they worked
+        from (`store/figures/apart.py`): the value is then read back from what they kept, for that
+        commit, and the memory of the working-out goes back to the system with their process (at a
+        county's decade, 250,000 students walked while a dashboard shows the last figures; worked
+        out in the dashboard's own process, it grew by 170 MB and kept most of it). Where that
+        process fails or could not keep the value, it is worked out here. `stop()`: the value is no
+        longer wanted (a newer one was asked for): that process is ended and `Superseded` raised."""
         tip = self.tip
         version = self._version(tip, name, key)
         value = memo.recall(self.cache_dir / "memo", version)
+        if value is None and (args := apart()):
+            worked = _worked_apart(args, stop)
+            if worked is not None:
+                value = memo.recall(self.cache_dir / "memo", self._version(worked, name, key))
         if value is None:
             value = work_out()
             memory.give_back()   # (what the working-out freed, before the pickle's own memory is asked for)
@@ -544,9 +558,9 @@ class Ledger:
                     value = work_out()
         return value
 
-    def remembers(self, name: str, key: tuple) -> bool:
-        """Whether `remembered` would answer from disk for the ledger at its tip."""
-        return memo.holds(self.cache_dir / "memo", self._version(self.tip, name, key))
+    def remembers(self, name: str, key: tuple, at: str | None = None) -> bool:
+        """Whether `remembered` would answer from disk for the ledger at its tip (or at commit `at`)."""
+        return memo.holds(self.cache_dir / "memo", self._version(at or self.tip, name, key))
 
     def _version(self, tip: str, name: str, key: tuple) -> tuple:
         return (name, self.git.commit_tree(tip), *key)
@@ -899,6 +913,34 @@ class Ledger:
         with self._lock:
             self.refresh()
             return iter(list(self.index.all(record_type)))
+
+
+class Superseded(Exception):
+    """A value worked out apart (`Ledger.remembered`) stopped being wanted before it was done."""
+
+
+def _worked_apart(args: list[str], stop: Callable[[], bool]) -> str | None:
+    """Run `python -m args...` and wait for it: the commit it printed, None where it failed."""
+    import sys
+    root = str(Path(__file__).resolve().parents[2])   # (the folder holding store/, wherever Bangfu runs from)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                stdin=subprocess.DEVNULL, env=env)
+    except OSError:
+        return None
+    with proc:
+        while True:
+            try:
+                out, _ = proc.communicate(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                if stop():
+                    proc.kill()
+                    proc.wait()
+                    raise Superseded() from None
+    commit = out.decode("ascii", "replace").strip()
+    return commit if proc.returncode == 0 and len(commit) in (40, 64) else None
 
 
 def _parse(data: bytes, rid: str) -> tuple[dict | None, str | None]:

@@ -19,6 +19,7 @@ from textual.timer import Timer
 from textual.worker import get_current_worker
 from textual.widgets import Header, Static
 
+from store.aid import duty as aid_duty
 from store.figures import charts, dashboard, overview
 from store.core import describe, i18n, ids
 from store.core.money import yuan
@@ -211,13 +212,13 @@ def duty_figures(duty) -> list[Figure]:
             if p.due:
                 out.append(Figure(Text("  " + t("tui.home.duty_programme_not_started", programme=i18n.value(p.programme),
                                                  count=len(p.due)), style="dim"),
-                                  "student", tuple(e.student for e in p.due), caption))
+                                  "student", aid_duty.students_of(p.due), caption))
             continue
         lines = [("duty_unpaid", p.unpaid, "student"), ("duty_not_due", p.not_due, "aid"),
                  ("duty_twice", p.twice, "aid"), ("duty_off", p.off, "aid")]
         for key, pairs, kind in lines:
             if pairs:
-                opened = tuple(x.student for x in pairs) if kind == "student" else \
+                opened = aid_duty.students_of(pairs) if kind == "student" else \
                     tuple(i for x in pairs for i in x.payments)
                 out.append(Figure(Text("  " + t(f"tui.home.{key}", programme=i18n.value(p.programme), count=len(pairs)),
                                        style="yellow"), kind, opened, f"{t(f'tui.home.{key}_caption')} · {caption}"))
@@ -399,7 +400,9 @@ class HomeScreen(LedgerScreen):
     @background("figures")
     def _figures(self, term: str) -> None:
         try:
-            figures = settled(lambda: overview.term_figures(self.ledger, term, self.bangfu.today))
+            worker = get_current_worker()
+            figures = settled(lambda: overview.term_figures(self.ledger, term, self.bangfu.today,
+                                                            stop=lambda: worker.is_cancelled))
         except Exception:
             if not get_current_worker().is_cancelled:   # (a newer term's figures are on their way)
                 self.post_message(self.FiguresFailed(term))

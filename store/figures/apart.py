@@ -1,0 +1,37 @@
+"""A term's figures worked out in a process of its own and kept (store/ledger/memo.py), for a
+dashboard that reads them back (store/figures/overview.py `term_figures`, store/ledger/ledger.py
+`remembered`): all the memory of the working-out goes back to the system when this process ends.
+
+    python -m store.figures.apart GITDIR TERM TODAY [--read-only]
+
+Prints the commit the figures were worked out from once they are kept, and nothing else; exits
+1 (the error in the crash log) when they could not be worked out, 2 when they could not be kept.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+from store.core import crashlog
+from store.figures import overview
+from store.ledger.ledger import Ledger
+
+
+def main(argv: list[str]) -> int:
+    path, term, today = argv[:3]
+    try:
+        with Ledger(Path(path), read_only="--read-only" in argv[3:]) as ledger:
+            commit = ledger.tip
+            overview.term_figures(ledger, term, dt.date.fromisoformat(today), apart=False)
+            if not overview.remembered(ledger, term, dt.date.fromisoformat(today), at=commit):
+                return 2
+    except Exception as exc:   # (the dashboard works them out itself, and meets the same error there)
+        crashlog.write(exc, "bangfu (the term's figures, worked out apart)")
+        return 1
+    print(commit, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
