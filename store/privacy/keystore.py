@@ -22,8 +22,9 @@ students at once both keep their keys. Writes are atomic (temp + os.replace).
 
 A process holding the store open keeps each generation's data keys as one sorted table of raw
 bytes (`DataKeys`), not the file's JSON objects: a county's decade has 250,000 students, whose keys
-held as parsed JSON took 68 MB in every dashboard, and 17 MB in the table. The file on disk is the
-same JSON either way.
+held as parsed JSON took 68 MB in every dashboard, and 17 MB in the table. The tables are made the
+first time a data key is asked for (a student's value sealed or opened): a dashboard showing the
+figures and lists never asks, and holds none. The file on disk is the same JSON either way.
 """
 from __future__ import annotations
 
@@ -140,16 +141,18 @@ class DataKeys(Mapping):
         return [_b64(self._keys[n * KEY_BYTES:(n + 1) * KEY_BYTES])]
 
 
-def _held(state: dict[str, Any]) -> dict[str, Any]:
-    """The state as a process holds it: each generation's data keys as a `DataKeys` table."""
-    generations = {kid: {**gen, "data_keys": DataKeys(gen["data_keys"])} for kid, gen in state["generations"].items()}
+def _held(state: dict[str, Any], tables: bool = True) -> dict[str, Any]:
+    """The state as a process holds it: each generation's data keys as a `DataKeys` table (None
+    without `tables`: not read yet)."""
+    generations = {kid: {**gen, "data_keys": DataKeys(gen["data_keys"]) if tables else None}
+                   for kid, gen in state["generations"].items()}
     return {**state, "generations": generations}
 
 
 class KeyStore:
-    def __init__(self, path: Path, state: dict[str, Any]):
+    def __init__(self, path: Path, state: dict[str, Any], *, tables: bool = True):
         self.path = path
-        self._state = _held(state)
+        self._state = _held(state, tables)
 
     # ---- locating, creating, opening -------------------------------------------------
 
@@ -185,8 +188,8 @@ class KeyStore:
     @classmethod
     def open(cls, path: str | os.PathLike) -> "KeyStore":
         path = Path(path).expanduser()
-        store = cls(path, _read(path))
-        memory.give_back()   # (the file's JSON, parsed into the table and dropped)
+        store = cls(path, _read(path), tables=False)
+        memory.give_back()   # (the file's JSON, parsed and dropped)
         return store
 
     # ---- reading ----------------------------------------------------------------------
@@ -299,6 +302,9 @@ class KeyStore:
 
     def _lookup(self, student_id: str, key_id: str | None) -> list[str]:
         gen = self._state["generations"].get(key_id or self._state["current"])
+        if gen and gen["data_keys"] is None:   # (the first data key asked for since the file was opened)
+            self.reload()
+            gen = self._state["generations"].get(key_id or self._state["current"])
         return list(gen["data_keys"].get(student_id, [])) if gen else []
 
     def reload(self) -> None:
