@@ -825,11 +825,16 @@ async def live_run(path: Path, saves: int, every: float) -> dict[str, float]:
 
 
 def bench_live(report: Report, master: Path, size: str, work: Path, saves: int = 8, every: float = 5.0) -> None:
-    """A home open on a shared clone (its own index cache: made by the first opening) while
-    another process saves `saves` visits, one every `every` seconds."""
+    """A home open on a shared clone while another process saves `saves` visits, one every
+    `every` seconds. The clone gets a copy of the master's index cache where it has one (a
+    dashboard opened on a ledger its user has opened before: the first opening is `cold`'s);
+    without one the first opening makes it."""
     clone = work / f"tui-live-{size}"
     shutil.rmtree(clone, ignore_errors=True)
     subprocess.run(["git", "clone", "-q", "--bare", "--shared", str(master), str(clone)], check=True)
+    if (master / "bangfu" / "index.sqlite").is_file():
+        (clone / "bangfu").mkdir(exist_ok=True)
+        shutil.copy2(master / "bangfu" / "index.sqlite", clone / "bangfu" / "index.sqlite")
     try:
         r = asyncio.run(live_run(clone, saves, every))
         # A second coordinator's dashboard on the same ledger, opened once the figures settled: the

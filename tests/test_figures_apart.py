@@ -130,3 +130,23 @@ def test_the_figures_kept_hold_their_ids_in_one_table(ledger, small):
     assert all(isinstance(x, ids.IdList) for x in lists)
     assert len({id(x.table) for x in lists}) == 1
     assert os.listdir(ledger.cache_dir / "memo")
+
+
+def test_a_second_working_out_of_the_same_term_waits_for_the_first(ledger, small):
+    """Two askings at once (a list opened from a figure follows it while the home works it out
+    again) walk the students once: the second process waits for the first's lock, then reads back
+    what it kept. Here the lock is held by the test: the process apart works nothing out until it
+    is let go."""
+    import fcntl
+
+    opened = Ledger(ledger.path)
+    lock = opened.cache_dir / "memo" / f".apart-{TERM}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    polls = []
+    with open(lock, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(Superseded):
+            overview.term_figures(opened, TERM, TODAY, apart=True, stop=lambda: polls.append(1) or len(polls) > 10)
+        assert not overview.remembered(Ledger(ledger.path), TERM, TODAY)     # (it waited: nothing worked out)
+    _hand_counted(overview.term_figures(Ledger(ledger.path), TERM, TODAY, apart=True), small)
+    assert overview.remembered(Ledger(ledger.path), TERM, TODAY)

@@ -9,8 +9,11 @@ Prints the commit the figures were worked out from once they are kept, and nothi
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from store.core import crashlog
@@ -21,7 +24,8 @@ from store.ledger.ledger import Ledger
 def main(argv: list[str]) -> int:
     path, term, today = argv[:3]
     try:
-        with Ledger(Path(path), read_only="--read-only" in argv[3:]) as ledger:
+        with Ledger(Path(path), read_only="--read-only" in argv[3:]) as ledger, \
+                _one_at_a_time(ledger.cache_dir / "memo" / f".apart-{term}.lock"):
             commit = ledger.tip
             overview.term_figures(ledger, term, dt.date.fromisoformat(today), apart=False)
             if not overview.remembered(ledger, term, dt.date.fromisoformat(today), at=commit):
@@ -31,6 +35,23 @@ def main(argv: list[str]) -> int:
         return 1
     print(commit, flush=True)
     return 0
+
+
+@contextlib.contextmanager
+def _one_at_a_time(lock: Path) -> Iterator[None]:
+    """Held while the figures of a term are worked out for this user: a second asking (a
+    list opened from a figure follows it, a second dashboard) waits, then reads back what the
+    first kept instead of walking every student beside it. Without a lock file (a folder that
+    cannot be written) each works on its own."""
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(lock, "a")
+    except OSError:
+        yield
+        return
+    with fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
 
 
 if __name__ == "__main__":
