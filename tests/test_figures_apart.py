@@ -35,6 +35,13 @@ def _children() -> list[str]:
     return out
 
 
+def _waiting_on(lock: Path) -> bool:
+    """Whether a process waits for the lock on this file (a blocked lock, `->` in /proc/locks)."""
+    inode = f":{lock.stat().st_ino} "
+    return any(line.split(":", 1)[1].lstrip().startswith("->") and inode in line
+               for line in Path("/proc/locks").read_text().splitlines())
+
+
 def _hand_counted(figures: overview.TermFigures, small: dict) -> None:
     """The small ledger's figures, as counted by hand in tests/test_dashboard.py."""
     aid = figures.aid
@@ -91,13 +98,23 @@ def test_figures_that_cannot_be_kept_are_worked_out_here(ledger, small):
 
 
 def test_figures_no_longer_wanted_end_their_process(ledger, small):
+    """The home asked for another term (or the ledger moved on) while the figures were being worked
+    out apart: that process is ended, nothing is kept, and the asking stops. (The process is held
+    waiting on its lock by the test, so that it is still at work when the figures stop being wanted.)"""
+    import fcntl
+
     asked = []
 
     def stop() -> bool:
         asked.append(_children())
         return True
-    with pytest.raises(Superseded):
-        overview.term_figures(Ledger(ledger.path), TERM, TODAY, apart=True, stop=stop)
+    opened = Ledger(ledger.path)
+    lock = opened.cache_dir / "memo" / f".apart-{TERM}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(Superseded):
+            overview.term_figures(opened, TERM, TODAY, apart=True, stop=stop)
     assert asked and asked[0]         # (the process was running when the figures stopped being wanted)
     assert not _children()
     assert not overview.remembered(Ledger(ledger.path), TERM, TODAY)
@@ -150,3 +167,39 @@ def test_a_second_working_out_of_the_same_term_waits_for_the_first(ledger, small
         assert not overview.remembered(Ledger(ledger.path), TERM, TODAY)     # (it waited: nothing worked out)
     _hand_counted(overview.term_figures(Ledger(ledger.path), TERM, TODAY, apart=True), small)
     assert overview.remembered(Ledger(ledger.path), TERM, TODAY)
+
+
+def test_figures_worked_out_while_the_ledger_moved_are_handed_over_not_kept(ledger, small, monkeypatch):
+    """Another coordinator saved while the figures were worked out apart: they are answered (as
+    figures worked out in the dashboard's own process are), not kept for a version of the ledger
+    they may not match, and the file they were handed over in is gone."""
+    import fcntl
+    import threading
+    import time
+
+    worked_here = []
+    work_out = overview.work_out
+    monkeypatch.setattr(overview, "work_out", lambda *args: worked_here.append(1) or work_out(*args))
+    opened = Ledger(ledger.path)
+    before = opened.tip
+    lock = opened.cache_dir / "memo" / f".apart-{TERM}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    answered = []
+    with open(lock, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        asking = threading.Thread(target=lambda: answered.append(overview.term_figures(opened, TERM, TODAY, apart=True)))
+        asking.start()
+        for _ in range(600):      # (until the process apart, its ledger open, waits for the lock)
+            if _waiting_on(lock):
+                break
+            time.sleep(0.05)
+        assert _waiting_on(lock)
+        writer = Ledger(ledger.path)
+        school = writer.get(small["A"])
+        writer.put({**school, "name": "城关第一中学"}, base=writer.version(small["A"]))   # (no figure counts a school's name)
+    asking.join(120)
+    [figures] = answered
+    _hand_counted(figures, small)
+    assert worked_here == []         # (in the process apart, not here)
+    assert not overview.remembered(Ledger(ledger.path), TERM, TODAY, at=before)
+    assert not list((opened.cache_dir / "memo").glob(".handed-*"))

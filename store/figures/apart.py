@@ -4,8 +4,10 @@ dashboard that reads them back (store/figures/overview.py `term_figures`, store/
 
     python -m store.figures.apart GITDIR TERM TODAY [--read-only]
 
-Prints the commit the figures were worked out from once they are kept, and nothing else; exits
-1 (the error in the crash log) when they could not be worked out, 2 when they could not be kept.
+Prints the commit the figures were worked out from once they are kept; where the ledger moved
+while they were worked out they are not kept for a version, and the commit is followed by the
+file they are handed over in (store/ledger/memo.py `hand_over`, for the asker to `take`). Exits 1
+(the error in the crash log) when they could not be worked out, 2 when they could not be written.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from store.core import crashlog
 from store.figures import overview
+from store.ledger import memo
 from store.ledger.ledger import Ledger
 
 
@@ -26,14 +29,20 @@ def main(argv: list[str]) -> int:
     try:
         with Ledger(Path(path), read_only="--read-only" in argv[3:]) as ledger, \
                 _one_at_a_time(ledger.cache_dir / "memo" / f".apart-{term}.lock"):
-            commit = ledger.tip
-            overview.term_figures(ledger, term, dt.date.fromisoformat(today), apart=False)
-            if not overview.remembered(ledger, term, dt.date.fromisoformat(today), at=commit):
+            commit, day = ledger.tip, dt.date.fromisoformat(today)
+            figures = overview.term_figures(ledger, term, day, apart=False)
+            if overview.remembered(ledger, term, day, at=commit):
+                print(commit, flush=True)
+                return 0
+            # The ledger moved while they were worked out (another coordinator saved): not kept for
+            # a version, handed over as they are, as the dashboard answers figures it worked out itself.
+            handed = memo.hand_over(ledger.cache_dir / "memo", figures)
+            if handed is None:
                 return 2
     except Exception as exc:   # (the dashboard works them out itself, and meets the same error there)
         crashlog.write(exc, "bangfu (the term's figures, worked out apart)")
         return 1
-    print(commit, flush=True)
+    print(commit, handed, flush=True)
     return 0
 
 

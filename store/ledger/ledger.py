@@ -531,7 +531,9 @@ class Ledger:
         `apart()`, asked when nothing is kept, may name a Python module and its arguments that work
         the same value out in a process of their own, keep it, and print the commit they worked
         from (`store/figures/apart.py`): the value is then read back from what they kept, for that
-        commit, and the memory of the working-out goes back to the system with their process (at a
+        commit (or from the file they name after it, handed over and not kept where the ledger moved
+        while they worked, as a value worked out here is then answered and not kept), and the
+        memory of the working-out goes back to the system with their process (at a
         county's decade, 250,000 students walked while a dashboard shows the last figures; worked
         out in the dashboard's own process, it grew by 170 MB and kept most of it). Where that
         process fails or could not keep the value, it is worked out here. `stop()`: the value is no
@@ -542,7 +544,9 @@ class Ledger:
         if value is None and (args := apart()):
             worked = _worked_apart(args, stop)
             if worked is not None:
-                value = memo.recall(self.cache_dir / "memo", self._version(worked, name, key))
+                commit, handed = worked
+                value = memo.take(handed) if handed else \
+                    memo.recall(self.cache_dir / "memo", self._version(commit, name, key))
         if value is None:
             value = work_out()
             memory.give_back()   # (what the working-out freed, before the pickle's own memory is asked for)
@@ -919,8 +923,9 @@ class Superseded(Exception):
     """A value worked out apart (`Ledger.remembered`) stopped being wanted before it was done."""
 
 
-def _worked_apart(args: list[str], stop: Callable[[], bool]) -> str | None:
-    """Run `python -m args...` and wait for it: the commit it printed, None where it failed."""
+def _worked_apart(args: list[str], stop: Callable[[], bool]) -> tuple[str, Path | None] | None:
+    """Run `python -m args...` and wait for it: the commit it printed and the file it handed the
+    value over in (None: kept), None where it failed."""
     import sys
     root = str(Path(__file__).resolve().parents[2])   # (the folder holding store/, wherever Bangfu runs from)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
@@ -939,8 +944,10 @@ def _worked_apart(args: list[str], stop: Callable[[], bool]) -> str | None:
                     proc.kill()
                     proc.wait()
                     raise Superseded() from None
-    commit = out.decode("ascii", "replace").strip()
-    return commit if proc.returncode == 0 and len(commit) in (40, 64) else None
+    commit, _, handed = out.decode("utf-8", "replace").strip().partition(" ")
+    if proc.returncode != 0 or len(commit) not in (40, 64):
+        return None
+    return commit, Path(handed) if handed else None
 
 
 def _parse(data: bytes, rid: str) -> tuple[dict | None, str | None]:

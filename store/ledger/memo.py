@@ -7,6 +7,7 @@ damaged file costs time, never a wrong figure, and deleting the folder changes n
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -64,6 +65,37 @@ def keep(folder: Path, key: tuple, value: Any) -> bool:
         return False
     _prune(folder)
     return True
+
+
+def hand_over(folder: Path, value: Any) -> Path | None:
+    """Write a value worked out in another process for its asker to `take` (not kept: the ledger
+    moved while it was worked out); None where the folder cannot be written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".handed-", suffix=".pickle.tmp")
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(value, fh, protocol=5)
+    except Exception:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        return None
+    return Path(tmp)
+
+
+def take(path: Path) -> Any | None:
+    """The value another process handed over at path (`hand_over`), the file removed; None where it
+    is gone, damaged or not this user's."""
+    try:
+        with path.open("rb") as fh:
+            value = pickle.load(fh) if owned(fh) else None
+    except Exception:
+        value = None
+    with contextlib.suppress(OSError):
+        path.unlink()
+    return value
 
 
 def _prune(folder: Path) -> None:
