@@ -794,8 +794,10 @@ async def live_run(path: Path, saves: int, every: float) -> dict[str, float]:
     import contextlib
 
     from store import Ledger
+    from store.core import memory
 
     clean()
+    memory.for_hours()   # (as the dashboard's start sets it: tui/app.py `run`)
     app = bench_app()(Ledger(path), poll_interval=1.0)
     async with app.run_test(size=SIZE):
         await app.bench_dashboard.wait(timeout=1800)
