@@ -203,3 +203,19 @@ def test_figures_worked_out_while_the_ledger_moved_are_handed_over_not_kept(ledg
     assert worked_here == []         # (in the process apart, not here)
     assert not overview.remembered(Ledger(ledger.path), TERM, TODAY, at=before)
     assert not list((opened.cache_dir / "memo").glob(".handed-*"))
+
+
+def test_figures_handed_over_and_never_taken_are_removed_after_an_hour(tmp_path):
+    """A dashboard that ended before it took the figures handed to it leaves their file; the next
+    figures kept remove it once it is an hour old (a newer one may still be on its way to its asker)."""
+    import time
+
+    from store.ledger import memo
+
+    folder = tmp_path / "memo"
+    old, new = memo.hand_over(folder, {"a": 1}), memo.hand_over(folder, {"b": 2})
+    os.utime(old, (time.time() - 3601, time.time() - 3601))
+    assert memo.keep(folder, ("figures", 1), {"c": 3})
+    assert not old.exists() and new.exists()
+    assert memo.take(new) == {"b": 2} and not new.exists()
+    assert memo.take(new) is None

@@ -14,6 +14,7 @@ import pwd
 import random
 import socket
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -926,7 +927,6 @@ class Superseded(Exception):
 def _worked_apart(args: list[str], stop: Callable[[], bool]) -> tuple[str, Path | None] | None:
     """Run `python -m args...` and wait for it: the commit it printed and the file it handed the
     value over in (None: kept), None where it failed."""
-    import sys
     root = str(Path(__file__).resolve().parents[2])   # (the folder holding store/, wherever Bangfu runs from)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
     try:

@@ -12,11 +12,13 @@ import hashlib
 import os
 import pickle
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 FORMAT = 1      # raise when what is remembered changes shape
 KEEP = 8        # files kept (the last few versions, terms and days looked at)
+HANDED_FOR = 3600   # seconds a value handed over waits to be taken
 
 
 def _file(folder: Path, key: tuple) -> Path:
@@ -103,5 +105,9 @@ def _prune(folder: Path) -> None:
         files = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in files[KEEP:]:
             old.unlink()
+        # (handed over to a dashboard that ended before it took them)
+        for left in folder.glob(".handed-*"):
+            if left.stat().st_mtime < time.time() - HANDED_FOR:
+                left.unlink()
     except OSError:
         pass  # (another process pruned it first)
