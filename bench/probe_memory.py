@@ -10,7 +10,9 @@ the resident memory every 20 ms and names the step it was at when it was highest
 tracemalloc snapshots at each step (slower, and it adds its own memory: compare the Python sizes,
 not the resident ones) and names the ten largest holders by line. With `--app` the real dashboard
 (headless, 120x40) opens the ledger, shows the figures and works them out again twice, sampled the
-same way, and the plans panel's lines are measured on their own.
+same way, and the plans panel's lines are measured on their own. (At APART_FROM records and more
+the dashboard has them worked out in a process of their own, store/figures/apart.py: the steps
+then name the wait for it, `worked out apart`, and the reading back, `recalling`.)
 """
 from __future__ import annotations
 
