@@ -15,17 +15,18 @@ import functools
 
 
 @functools.cache
-def _trim():
+def _libc(function: str):
+    """A function of glibc's, None elsewhere."""
     name = ctypes.util.find_library("c")
     try:
-        return getattr(ctypes.CDLL(name), "malloc_trim") if name else None
+        return getattr(ctypes.CDLL(name), function) if name else None
     except (OSError, AttributeError):
         return None
 
 
 def give_back() -> None:
     """Return the free memory of the process's heap to the system (after a large piece of work)."""
-    trim = _trim()
+    trim = _libc("malloc_trim")
     if trim is not None:
         trim(0)
 
@@ -33,15 +34,6 @@ def give_back() -> None:
 # glibc's mallopt parameters (malloc.h)
 _M_MMAP_THRESHOLD = -3
 _M_ARENA_MAX = -8
-
-
-@functools.cache
-def _mallopt():
-    name = ctypes.util.find_library("c")
-    try:
-        return getattr(ctypes.CDLL(name), "mallopt") if name else None
-    except (OSError, AttributeError):
-        return None
 
 
 def for_hours() -> None:
@@ -52,7 +44,7 @@ def for_hours() -> None:
     mapping them: what a worker thread read and freed stayed with the process. Two arenas at most,
     and every block of 128 kB or more mapped and unmapped on its own: at 1M records a dashboard
     after two workings-out held 134 → 208 MB instead of 150 → 252 MB (bench/probe_memory.py --app)."""
-    opt = _mallopt()
+    opt = _libc("mallopt")
     if opt is not None:
         opt(_M_ARENA_MAX, 2)
         opt(_M_MMAP_THRESHOLD, 128 * 1024)
