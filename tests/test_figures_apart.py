@@ -219,3 +219,14 @@ def test_figures_handed_over_and_never_taken_are_removed_after_an_hour(tmp_path)
     assert not old.exists() and new.exists()
     assert memo.take(new) == {"b": 2} and not new.exists()
     assert memo.take(new) is None
+
+
+def test_an_inspector_reading_only_has_the_figures_worked_out_apart_too(ledger, small):
+    """A ledger opened read-only (an inspector's) keeps its figures in the user's own cache folder,
+    never in the repository: worked out apart they are read back from there."""
+    inspecting = Ledger(ledger.path, read_only=True)
+    assert not str(inspecting.cache_dir).startswith(str(ledger.path))
+    _hand_counted(overview.term_figures(inspecting, TERM, TODAY, apart=True), small)
+    assert not inspecting.index_loaded
+    assert overview.remembered(Ledger(ledger.path, read_only=True), TERM, TODAY)
+    assert not (ledger.cache_dir / "memo").exists()
