@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from store.core import crashlog, i18n
+from store.core import clock, crashlog, i18n
 from store.core.errors import BangfuError, UsageError
 from store.core.ids import BadId
 from store.core.text import wrap_cells
@@ -148,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     output.JSON = args.json
     handler: Handler | None = getattr(args, "handler", None)
     try:
+        clock.pinned()   # a malformed BANGFU_TODAY is said before any work, whatever the command
         if handler is None:
             return _open_dashboard(args)
         return handler(args)

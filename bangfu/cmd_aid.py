@@ -9,7 +9,7 @@ from pathlib import Path
 
 from store.aid import donations, promotion, recognition
 from store.privacy import notice as notices
-from store.core import i18n
+from store.core import clock, i18n
 from store.core.errors import UsageError
 
 from . import output
@@ -70,7 +70,7 @@ def _year(year: str) -> str:
 def cmd_notice(args: argparse.Namespace) -> int:
     year = _year(args.year)
     try:
-        start = dt.date.fromisoformat(args.start) if args.start else dt.date.today()
+        start = dt.date.fromisoformat(args.start) if args.start else clock.today()
     except ValueError:
         raise UsageError("privacy.notice.bad_date", value=args.start) from None
     fmt = Path(args.out).suffix.lstrip(".").lower() if args.out else "csv"

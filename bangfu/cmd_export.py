@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 
-from store.core import i18n, ids
+from store.core import clock, i18n, ids
 from store.core.errors import UsageError
 
 from . import output
@@ -103,7 +102,7 @@ def cmd_notice(args: argparse.Namespace) -> int:
     from store.privacy.notice import build_notice, write_notice
 
     ledger = open_ledger(args)
-    term = args.term or term_of(dt.date.today())
+    term = args.term or term_of(clock.today())
     kwargs = {"start": args.start, "days": args.days, "school": args.school}
     notice = build_notice(ledger, term, mask_names=not args.no_mask,
                           **{k: v for k, v in kwargs.items() if v is not None})

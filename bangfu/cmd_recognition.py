@@ -9,7 +9,7 @@ import argparse
 import datetime as dt
 
 from store.aid import recognition
-from store.core import i18n, ids
+from store.core import clock, i18n, ids
 from store.core.errors import UsageError
 from store.rules import recognitions, situation
 
@@ -179,7 +179,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     ledger = open_ledger(args)
     school = school_id(ledger, args.school)
-    year = _year(args.year) if args.year else situation.school_year_of(dt.date.today())
+    year = _year(args.year) if args.year else situation.school_year_of(clock.today())
     found = recognition.standings(ledger, school, year)
     if output.JSON:
         data([vars(s) for s in found])

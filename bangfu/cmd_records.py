@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import sys
@@ -10,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from store.core import canonical, i18n, ids
+from store.core import canonical, clock, i18n, ids
 from store.core.describe import action_words, indicator_code, label, readable
 from store.core.errors import BangfuError, Conflict, InvalidRecord, RecordNotFound, Referenced, UsageError
 from store.core.findings import Finding
@@ -293,7 +292,7 @@ def cmd_set(args: argparse.Namespace) -> int:
         if not (args.adjust and args.approver):
             raise UsageError("cli.set_adjust_both")
         saved = adjustments.adjust(ledger, [Change(args.id, record, base)], reason=args.adjust, approver=args.approver,
-                             date=dt.date.today().isoformat())
+                             date=clock.today().isoformat())
         report_saved(saved, ledger)
         return 0
     return _save_edit(ledger, record, base)
@@ -506,7 +505,7 @@ def cmd_schema_upgrade(args: argparse.Namespace) -> int:
             out(i18n.t("cli.schema_upgrade_none", version=version))
         return 0
     # From version 1 the records gain what version 2 adds (store/aid/upgrade.py), in the same commit.
-    records = upgrade.data_step(ledger, dt.date.today()) if version < 2 else []
+    records = upgrade.data_step(ledger, clock.today()) if version < 2 else []
     commit = hub.schema_upgrade(ledger, folder, note=args.note, records=records)
     if output.JSON:
         data({"schema_version": version + 1, "changed": changed, "records": [r["id"] for r in records], "commit": commit})

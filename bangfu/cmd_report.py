@@ -3,11 +3,10 @@ period and level, printed on A4) and `report summary` (the year-end summary draf
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 
-from store.core import i18n
+from store.core import clock, i18n
 from store.core.errors import UsageError
 
 from . import output
@@ -72,7 +71,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     fmt = _format(args, report.FORMATS)
     show, finish = progress_printer()
     try:
-        built = report.build(ledger, args.term, plan=args.plan, today=dt.date.today(), progress=show)
+        built = report.build(ledger, args.term, plan=args.plan, today=clock.today(), progress=show)
     finally:
         finish()
     output.unreadable(ledger)
@@ -85,7 +84,7 @@ def _figures(args):
 
     chosen = period.period_of(term=args.term, year=args.year, years=args.years, start=args.start, end=args.end)
     ledger = open_ledger(args)
-    figures = period.figures(ledger, chosen, args.level, args.unit, dt.date.today())
+    figures = period.figures(ledger, chosen, args.level, args.unit, clock.today())
     output.unreadable(ledger)
     return figures
 

@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 import sys
 
-from store.core import i18n
+from store.core import clock, i18n
 from store.core.errors import UsageError
 
 
@@ -25,7 +25,7 @@ def usage(parser: argparse.ArgumentParser) -> int:
 def day(value: str | None) -> dt.date:
     """A date typed as YYYY-MM-DD; today when none."""
     if not value:
-        return dt.date.today()
+        return clock.today()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:

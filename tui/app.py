@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 
-from store.core import i18n, memory
+from store.core import clock, i18n, memory
 from store.figures import overview
 from store.figures.dashboard import term_of
 from store.core.errors import BangfuError
@@ -74,7 +74,7 @@ class BangfuApp(KeysInOrder, App[int]):
         translate_textual_keys()
         self.ledger = ledger
         self.read_only = read_only or ledger.read_only
-        self.today = today or dt.date.today()
+        self.today = today or clock.today()
         # The school-year view (`v` on home) is the term's school year: whether it is open and on
         # which county or township stays with the app like the term, so leaving it and coming back
         # (Esc and `v`, another page, another language) finds it as it was; with `settings` (the
@@ -351,7 +351,7 @@ class BangfuApp(KeysInOrder, App[int]):
 def run(ledger, read_only: bool = False, notice: str | None = None) -> int:
     """Open the dashboard on a ledger, where this user left it last time; returns the exit code."""
     memory.for_hours()
-    today = dt.date.today()
+    today = clock.today()
     settings = Settings(ledger.path)
     if not overview.remembered(ledger, settings.load().term or term_of(today), today):
         ledger.preload()   # the figures need every record: git starts reading them while the app starts

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from store.core import clock
 from store.core.findings import Finding
 from store.ledger import hooks
 from store.rules import terms
@@ -29,7 +30,7 @@ def refused(changes: list[tuple[str, dict | None, dict | None]], on: dt.date, cl
 
 def _guard(ledger, changes: list[tuple[str, dict | None, dict | None]]) -> list[Finding]:
     # (the day the commit is made, as the hub believes a commit's date)
-    return refused(changes, dt.date.today(), ledger.config.get("closed_through"))
+    return refused(changes, clock.today(), ledger.config.get("closed_through"))
 
 
 hooks.register_guard(_guard, {"aid"})

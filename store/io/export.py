@@ -25,7 +25,7 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from store.core import i18n
+from store.core import clock, i18n
 from store.core.describe import label
 from store.core.errors import BangfuError, UsageError
 from store.ledger.index import parse_value
@@ -566,4 +566,4 @@ def file_name(*parts: str, ext: str) -> str:
 
 def default_name(lay: Layout, fmt: str, today: dt.date | None = None) -> str:
     """学生-2024-11-25.xlsx: what an export is called unless the user names it."""
-    return file_name(lay.main.title, (today or dt.date.today()).isoformat(), ext=fmt)
+    return file_name(lay.main.title, (today or clock.today()).isoformat(), ext=fmt)

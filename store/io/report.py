@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from store.figures import charts, dashboard, period
-from store.core import i18n
+from store.core import clock, i18n
 from store.rules import checks as rules, situation
 from store.figures.dashboard import AidSummary, PlanProgress
 from store.figures.period import DonationLine
@@ -132,7 +132,7 @@ class TermReport:
 def build(ledger, term: str | None = None, *, plan: str | None = None, today: dt.date | None = None,
           progress: Progress | None = None) -> TermReport:
     """The figures of a term (the current one by default), for all active plans or one."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     term = term or dashboard.term_of(today)
     if not dashboard.is_term(term):
         raise UsageError("io.report.bad_term", term=term)

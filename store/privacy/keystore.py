@@ -50,7 +50,7 @@ from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from store.core import memory
+from store.core import clock, memory
 from store.privacy.errors import (Erased, ExportCorrupt, KeyFileCorrupt, KeyFileExists, KeyFileNotFound,
                                    KeyFileUnsafe, KeyInRepository, KeyMismatch, LedgerIdInvalid, PassphraseWeak,
                                    PassphraseWrong, RotationPending)
@@ -79,7 +79,7 @@ def _now() -> str:
 
 def _new_key_id() -> str:
     # Dated so a person can tell generations apart; random so two sites never clash.
-    return f"k{dt.date.today():%Y%m%d}-{secrets.token_hex(4)}"
+    return f"k{clock.today():%Y%m%d}-{secrets.token_hex(4)}"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from store.core import i18n
+from store.core import clock, i18n
 from store.privacy import protect
 from store.core.errors import UsageError
 from store.privacy.migrate import mask_clear_text
@@ -61,7 +61,7 @@ def build_notice(ledger, term: str, mask_names: bool = True, *, start: dt.date |
     `start` (default today)."""
     if not _TERM.match(str(term)):
         raise UsageError("privacy.notice.bad_term", term=term)
-    first = _date(start) if start else dt.date.today()
+    first = _date(start) if start else clock.today()
     if days < 1:
         raise UsageError("privacy.notice.bad_days", days=days)
     ledger.refresh()
@@ -99,7 +99,7 @@ def _row(ledger, student: dict, paid: dict, mask_names: bool) -> NoticeRow:
 def build_batch_notice(ledger, batch: dict, mask_names: bool = True, *, start: dt.date | str | None = None,
                        days: int = WORKING_DAYS) -> Notice:
     """The notice of a payment batch's list (发放批次), one row per entry, as reviewed."""
-    first = _date(start) if start else dt.date.today()
+    first = _date(start) if start else clock.today()
     if days < 1:
         raise UsageError("privacy.notice.bad_days", days=days)
     notice = Notice(batch["term"], first, working_days_end(first, days), days, mask_names,

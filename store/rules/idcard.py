@@ -10,6 +10,8 @@ import unicodedata
 from stdnum import numdb
 from stdnum.cn import ric
 
+from store.core import clock
+
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
 DASHES = "-‐‑‒–—―−－﹣"  # every dash a person may type inside a number
 FIRST_YEAR = 1900
@@ -42,7 +44,7 @@ def problem(value: str, today: dt.date | None = None) -> str | None:
         born = birth_date(value)
     except ValueError:
         return "idcard.birth"
-    if born.year < FIRST_YEAR or born > (today or dt.date.today()):
+    if born.year < FIRST_YEAR or born > (today or clock.today()):
         return "idcard.birth"
     if check_char(value[:17]) != value[17]:
         return "idcard.check"
@@ -92,7 +94,7 @@ def birth_fits_grade(value: str, grade: str, today: dt.date | None = None) -> bo
     n = grade_number(grade or "")
     if n is None or problem(value, today) is not None:
         return True
-    today = today or dt.date.today()
+    today = today or clock.today()
     school_year = today.year if today.month >= 9 else today.year - 1
     age = school_year - birth_date(value).year
     return abs(age - (n + 5)) <= SLACK_YEARS

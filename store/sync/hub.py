@@ -40,7 +40,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from store.core import canonical, i18n, ids
+from store.core import canonical, clock, i18n, ids
 from store.core.errors import BangfuError, InvalidRecord, ReadOnly
 from store.core.findings import Finding, errors
 from store.ledger.gitstore import BRANCH, EMPTY_TREE, ZERO, GitStore, signing_kinds
@@ -489,7 +489,7 @@ def _check_closed(store: GitStore, commit: str, parent_tree: str, paid: list[tup
     within that time is not refused, and a commit dated back further is no way round a closed term."""
     dated = dt.datetime.fromtimestamp(int(store.commit_info(commit).get("committer", "0 0").rsplit(" ", 2)[-2]),
                                       dt.timezone.utc).date()
-    when = max(dated, dt.date.today() - SYNC_GRACE)
+    when = max(dated, clock.today() - SYNC_GRACE)
     through = settings_in(store, parent_tree).get("closed_through")
     contents = dict(store.read_blobs(sorted({b for _p, o, n in paid for b in (o, n) if b})))
     out = []

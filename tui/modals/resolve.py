@@ -5,7 +5,6 @@ if it fails, the dialog stays as it was and the app reports why. Values come fro
 they are shown as plain `Text`, never as markup."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -19,7 +18,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, RadioButton, RadioSet, Static
 
-from store.core import i18n, ids
+from store.core import clock, i18n, ids
 from store.sync.conflicts import OpenConflict, finding_text, resolve
 from store.core.describe import label
 from store.core.diff import MISSING
@@ -86,7 +85,7 @@ class ResolveDialog(ModalScreen[str | None]):
         c = self.conflict
         rtype = ids.type_of(c.record)
         schemas = self.ledger.schemas()
-        names = Names(self.ledger, dt.date.today())
+        names = Names(self.ledger, clock.today())
         with Vertical(id="resolve-box"):
             title = Text(i18n.t("tui.conflict.title", rtype=record_kind(c.record), label=printable(c.label)),
                          style="bold")
