@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SSHD_TODAY, TODAY
+
 ROOT = Path(__file__).resolve().parent.parent
 TEAM = "bfteam"
 AUDITORS = "bfaudit"
@@ -104,7 +106,7 @@ def run_as(user: str, argv: list[str], *, umask: int = 0o022, cwd: Path | None =
     """argv as that account: its groups, its home, its own git settings, the umask given."""
     account = pwd.getpwnam(user)
     environment = {"HOME": account.pw_dir, "USER": user, "LOGNAME": user, "LANG": "C.UTF-8",
-                   "PATH": "/usr/local/bin:/usr/bin:/bin", **(env or {})}
+                   "PATH": "/usr/local/bin:/usr/bin:/bin", "BANGFU_TODAY": TODAY.isoformat(), **(env or {})}
     return subprocess.run(argv, user=account.pw_uid, group=account.pw_gid,
                           extra_groups=os.getgrouplist(user, account.pw_gid), umask=umask,
                           cwd=cwd or account.pw_dir, input=input, env=environment, capture_output=True,
@@ -185,7 +187,7 @@ class SSHServer:
             "ListenAddress 127.0.0.1", f"HostKey {self.folder / 'host_key'}", f"AuthorizedKeysFile {keys}/%u",
             f"PidFile {self.folder / 'sshd.pid'}", "StrictModes no", "UsePAM no", "PasswordAuthentication no",
             "KbdInteractiveAuthentication no", "PubkeyAuthentication yes", "LogLevel ERROR", "MaxStartups 30",
-            "MaxSessions 30", ""]))
+            "MaxSessions 30", SSHD_TODAY, ""]))
         Path("/run/sshd").mkdir(exist_ok=True)   # privilege separation folder sshd insists on
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from conftest import git
+from conftest import TODAY, git
 from store.core import i18n, ids
 from store.core.errors import InvalidRecord
 from store.rules.calendar import term_of
@@ -82,7 +82,7 @@ def test_a_late_payment_of_an_ended_term_is_still_recorded(site):
 
 def test_a_payment_of_the_open_term_is_closed_by_the_setting(site):
     ledger, data, hub = site
-    today = dt.date.today()
+    today = TODAY
     now = term_of(today)
     paid = {**data["aid"][0], "id": ids.new_id("aid"), "term": now, "paid_on": today.isoformat(), "voucher": "SQ-NOW"}
     ledger.put(paid)

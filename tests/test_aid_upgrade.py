@@ -2,13 +2,12 @@
 step in one commit, and every earlier payment stays valid."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from store.core import canonical, ids
 from store.ledger.gitstore import Person
 from store.rules import situation
-from tests.conftest import run
+from tests.conftest import TODAY, run
 
 
 def rec(rtype: str, **fields) -> dict:
@@ -35,7 +34,7 @@ def test_an_older_ledger_upgrades_with_its_data_in_one_commit(ledger, capsys):
     school = rec("school", name="九彩中学", stage="九年一贯制", county="某县", area="乡村")
     board = rec("standard", programme="义务教育寄宿生生活补助", stage="小学", boarding=True, amount_fen=100_000,
                 unit="年", region="某县", valid_from="2019-09-01")
-    present = situation.school_year_of(dt.date.today())
+    present = situation.school_year_of(TODAY)
     first = int(present[:4]) - 2
     # Recognised two school years ago in 五年级: 初中 七年级 today; lifted out of poverty in 小学.
     pupil = rec("student", name="罗小东", sex="男", school=school["id"], stage="初中", grade="七年级", boarding=True,

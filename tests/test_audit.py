@@ -12,8 +12,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import git
-from store.history import audit, blame, changes
+from conftest import dated_today, git
+from store.history import audit, blame
 from store.core import canonical, ids
 from store.rules import terms
 from store.ledger.gitstore import Person
@@ -73,7 +73,7 @@ class Work:
 
     def commit(self, message: str = "按原始凭证手工修正", trailers: dict | None = None) -> str:
         git(self.path, "add", "-A")
-        git(self.path, "commit", "-qm", Trailers.message(message, trailers) if trailers else message)
+        git(self.path, "commit", "-qm", Trailers.message(message, trailers) if trailers else message, env=dated_today())
         return git(self.path, "rev-parse", "HEAD").strip()
 
     def push(self, *extra: str) -> None:
@@ -163,7 +163,7 @@ def test_log_diff_blame_from_the_shell(demo, bangfu):
     # a date: the record as that day began (a day before the ledger's history: the record did not exist)
     since = bangfu("-L", led, "diff", aid["id"], "2000-01-01")
     assert since.returncode == 0 and "金额：— → " in since.stdout and "备注：— → 补发 10 元" in since.stdout
-    tomorrow = (changes.dt.date.today() + changes.dt.timedelta(days=1)).isoformat()
+    tomorrow = "2026-12-07"   # (the tests' today is 2026-12-06, conftest.TODAY, and the commits are dated by it)
     upto = bangfu("-L", led, "diff", aid["id"], first_commit, tomorrow).stdout
     assert f"金额：{yuan(aid['amount_fen'])} 元 → {yuan(aid['amount_fen'] + 1000)} 元" in upto and "备注：— → 补发 10 元" in upto
     blamed = bangfu("-L", led, "blame", aid["id"])
@@ -179,7 +179,7 @@ def test_changes_since_a_date_by_type_and_author(demo, bangfu):
     edit(demo, aid["id"], WANG, voucher="PZ-0002")
     edit(demo, school, LI, notes="新校长到任")
     led = str(demo.path)
-    today = changes.dt.date.fromtimestamp(changes.dt.datetime.now().timestamp()).isoformat()
+    today = "2026-12-06"      # (conftest.TODAY: the day the commits are dated)
     found = json.loads(bangfu("-L", led, "changes", "--since", before, "--type", "aid", "--format", "json").stdout)
     assert [(c["record"], c["author"]) for c in found] == [(aid["id"], "王老师")]
     assert found[0]["fields"][0]["field"] == "voucher" and found[0]["fields"][0]["new"] == "PZ-0002"

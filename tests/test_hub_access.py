@@ -5,7 +5,6 @@ to the records of their own school.
 Needs root (to make the accounts) and /usr/sbin/sshd (CI installs openssh-server)."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import pwd
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cannot_run_here, git
+from conftest import SSHD_TODAY, TODAY, cannot_run_here, git
 from store.core import ids
 from store.core.ids import new_id
 from store.figures.dashboard import term_of
@@ -83,7 +82,7 @@ def server():
     config.write_text("\n".join([
         "ListenAddress 127.0.0.1", f"HostKey {d / 'host_key'}", f"AuthorizedKeysFile {d / 'authorized_keys'}",
         f"PidFile {d / 'sshd.pid'}", "StrictModes no", "UsePAM no", "PasswordAuthentication no",
-        "KbdInteractiveAuthentication no", "PubkeyAuthentication yes", "LogLevel ERROR", ""]))
+        "KbdInteractiveAuthentication no", "PubkeyAuthentication yes", "LogLevel ERROR", SSHD_TODAY, ""]))
     Path("/run/sshd").mkdir(exist_ok=True)
     port = free_port()
     proc = subprocess.Popen([str(SSHD), "-f", str(config), "-D", "-e", "-p", str(port)],
@@ -135,7 +134,7 @@ def test_each_account_changes_only_its_own_schools_records(server, tmp_path, mon
     git(a, "reset", "-q", "--hard", "origin/main")
     # a payment belongs to its student's school: 石桥二小's coordinator pays, 沙河二小's may not
     b = clone("bfhub_shiqiao")
-    term, today = term_of(dt.date.today()), dt.date.today().isoformat()   # (a closed term's are not edited)
+    term, today = term_of(TODAY), TODAY.isoformat()   # (a closed term's are not edited)
     aid = {**data["aid"][0], "id": new_id("aid"), "term": term, "paid_on": today, "voucher": "SQ-101"}
     change(b, aid)
     r = push(b)

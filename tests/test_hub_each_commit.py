@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git
+from conftest import TODAY, git
 from store.core import canonical, ids
 from store.core.ids import new_id
 from store.privacy.acts import init_keys
@@ -227,7 +227,7 @@ def test_records_of_a_term_closed_earlier_in_the_same_push_are_refused(hub, tmp_
     path, url, data = hub
     before = git(path, "rev-parse", "main")
     work = clone(url, tmp_path / "work")
-    today = dt.date.today()
+    today = TODAY
     term = open_term(today)
     plan = {**data["plan"], "id": new_id("plan"), "title": "沙河二小帮扶石桥二小（续）",
             "period": {"start": f"{today.year - 1}-09-01", "end": f"{today.year + 1}-08-31"}, "schedule": []}
@@ -254,7 +254,7 @@ def test_a_commit_is_judged_in_the_ledger_it_was_made_on_not_in_the_hubs_newer_o
     was made (the hub's older main), and the merge is valid: the push is accepted. Judged against
     the hub's newer ledger, the first commit would have been refused for a fault it never had."""
     path, url, data = hub
-    today = dt.date.today()
+    today = TODAY
     mine = clone(url, tmp_path / "mine")
     theirs = clone(url, tmp_path / "theirs")
     pay = {**data["aid"][1], "id": new_id("aid"), "student": data["students"][2]["id"], "standard": data["std_j"]["id"],

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import git
+from conftest import TODAY, git
 from store.core import ids
 from store.rules.calendar import term_of
 from store import Ledger
@@ -45,7 +45,7 @@ def hand_edit(work: Path, rid: str, text: str, message: str = "手工修改") ->
 def open_payment(ledger: Ledger, data: dict) -> dict:
     """A payment of the term open today, which may still be corrected: small_ledger's are of
     2024-2025-1, closed (store/aid/closed.py)."""
-    today = dt.date.today()
+    today = TODAY
     doc = {**data["aid"][0], "id": ids.new_id("aid"), "term": term_of(today), "paid_on": today.isoformat(),
            "voucher": "SQ-OPEN"}
     ledger.put(doc)

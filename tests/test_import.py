@@ -11,6 +11,7 @@ import sys
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from conftest import TODAY
 from store.io import export, importer
 from store.core.errors import BangfuError
 from store.rules.calendar import term_of
@@ -132,7 +133,7 @@ def test_usual_aid_sheet_imports_as_one_commit_and_again_without_duplicates(smal
 
 def open_aid(n=1, amount=500):
     """A row of spring_aid's shape paid today, in the term still open: its payment may be corrected."""
-    today = dt.date.today()
+    today = TODAY
     first, second, half = term_of(today).split("-")
     row = spring_aid(n, amount=amount, paid=dt.datetime(today.year, today.month, today.day))
     row[5] = f"{first}-{second}学年第{'一' if half == '1' else '二'}学期"
@@ -143,7 +144,7 @@ def test_a_changed_row_updates_the_record_it_matches(small, tmp_path):
     led, data = small
     path = xlsx(tmp_path / "a.xlsx", AID_HEADERS, [open_aid(1)])
     importer.run(led, "aid", path)
-    paid = led.find("aid", student=data["students"][0]["id"], term=term_of(dt.date.today()))[0]
+    paid = led.find("aid", student=data["students"][0]["id"], term=term_of(TODAY))[0]
     version = led.version(paid["id"])
     xlsx(path, AID_HEADERS, [open_aid(1, amount=480)])
     pv, result = importer.run(led, "aid", path)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import school
+from conftest import TODAY, school
 from store.core.errors import InvalidRecord
 from store.privacy import protect
 from store.rules import idcard
@@ -62,7 +62,7 @@ def _id_born(year: int, sex_digit: int) -> str:
 
 
 def test_warnings_when_the_birth_date_or_the_sex_digit_do_not_fit(ledger):
-    today = dt.date.today()
+    today = TODAY
     school_year = today.year if today.month >= 9 else today.year - 1
     sch = ledger.put(school()).id
     base = {"type": "student", "schema_version": 1, "school": sch, "stage": "小学", "grade": "五年级",

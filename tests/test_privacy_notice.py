@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from conftest import run, school
+from conftest import TODAY, run, school
 from store.demo import generate
 from store.privacy import protect
 from store.core.money import yuan
@@ -68,7 +68,7 @@ def test_notice_rows_hold_only_what_may_be_public(demo_with_contacts):
         assert re.fullmatch(r".\*+.|.\*", row.name) and row.name not in names
         assert set(vars(row)) == {"name", "school", "grade", "class_name", "programme", "level", "amount_fen"}
     full = build_notice(ledger, TERM, mask_names=False)
-    assert {r.name for r in full.rows} <= names and full.start == dt.date.today()
+    assert {r.name for r in full.rows} <= names and full.start == TODAY
     one = sorted({a["student"] for a in aids})[0]
     school_id = ledger.get(one)["school"]
     only = build_notice(ledger, TERM, school=school_id)

@@ -6,7 +6,9 @@ Without /usr/sbin/sshd they are skipped with that reason (under CI, CI=true, the
 """
 from __future__ import annotations
 
+import contextlib
 import getpass
+import json
 import os
 import shutil
 import socket
@@ -16,11 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cannot_run_here, git, school
+from conftest import TODAY, cannot_run_here, git, school
 from store.core import ids
 from store.sync import remote as sync
+from store.privacy.acts import init_keys
 from store.sync.conflicts import list_conflicts
 from store import Ledger
+from test_export import small_ledger
+from test_hub_guard import open_payment
 from test_sync_local import assert_valid, bangfu, edit, make_hub, make_site, tips
 
 SSHD = Path("/usr/sbin/sshd")
@@ -78,12 +83,14 @@ def daemon(tmp_path):
     d.stop()
 
 
-@pytest.fixture(scope="module")
-def sshd(tmp_path_factory):
+@contextlib.contextmanager
+def serve_ssh(folder: Path, today: str):
+    """sshd on 127.0.0.1 (its `GIT_SSH_COMMAND`), its logins on the day `today` (the hub's hook
+    runs in such a login, with none of the pusher's environment: the day comes from sshd's SetEnv)."""
     if not SSHD.exists():
         cannot_run_here("no /usr/sbin/sshd: install it with "
                     "`apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y openssh-server`")
-    d = tmp_path_factory.mktemp("sshd")
+    d = folder
     for name in ("host_key", "user_key"):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / name)], check=True)
     shutil.copy(d / "user_key.pub", d / "authorized_keys")
@@ -92,18 +99,25 @@ def sshd(tmp_path_factory):
         "ListenAddress 127.0.0.1", f"HostKey {d / 'host_key'}", f"AuthorizedKeysFile {d / 'authorized_keys'}",
         f"PidFile {d / 'sshd.pid'}", "StrictModes no", "UsePAM no", "PasswordAuthentication no",
         "KbdInteractiveAuthentication no", "PubkeyAuthentication yes", "PermitRootLogin prohibit-password",
-        "LogLevel ERROR", ""]))
+        "LogLevel ERROR", f"SetEnv BANGFU_TODAY={today}", ""]))
     if os.geteuid() == 0:
         Path("/run/sshd").mkdir(exist_ok=True)  # privilege separation folder sshd insists on
     port = free_port()
     proc = subprocess.Popen([str(SSHD), "-f", str(config), "-D", "-e", "-p", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    wait_for_port(port, proc, "sshd")
-    command = (f"ssh -i {d / 'user_key'} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
+    try:
+        wait_for_port(port, proc, "sshd")
+        yield (f"ssh -i {d / 'user_key'} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
                f"-o BatchMode=yes -o LogLevel=ERROR -p {port}")
-    yield command
-    proc.terminate()
-    proc.wait(10)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory):
+    with serve_ssh(tmp_path_factory.mktemp("sshd"), TODAY.isoformat()) as command:
+        yield command
 
 
 def _round_trip(url: str, tmp_path: Path) -> tuple[Ledger, Ledger, str]:
@@ -168,3 +182,28 @@ def test_sync_over_ssh(sshd, tmp_path, monkeypatch):
     _bad_push_refused(url, tmp_path, s1)
     r = bangfu("-L", str(b.path), "status")
     assert url in r.stdout and "待解决冲突：1 处" in r.stdout
+
+
+def test_the_hub_over_ssh_judges_a_push_by_the_day_its_server_gives(sshd, tmp_path, monkeypatch):
+    """An edit of a 2026-2027-1 payment saved at the site on the tests' day (2026-12-06): a hub
+    whose sshd gives its logins 2027-03-15 refuses it (the term ended more than 31 days before),
+    the same hub through an sshd giving 2026-12-06 takes it. The pusher's own BANGFU_TODAY
+    (2026-12-06 in both) never reaches the hook."""
+    monkeypatch.setenv("GIT_SSH_COMMAND", sshd)
+    make_hub(tmp_path / "hub.git")
+    url = f"ssh://{getpass.getuser()}@127.0.0.1{tmp_path / 'hub.git'}"
+    site = make_site(url, tmp_path / "site", "石桥二小")
+    init_keys(site)
+    paid = open_payment(site, small_ledger(site))
+    assert sync.sync(site).pushed
+    site.put({**paid, "voucher": "SQ-EDITED"}, base=site.version(paid["id"]))
+    site.close()
+    hub = tmp_path / "hub.git"
+    (tmp_path / "march").mkdir()
+    with serve_ssh(tmp_path / "march", "2027-03-15") as in_march:
+        r = bangfu("-L", str(tmp_path / "site"), "sync", env={"GIT_SSH_COMMAND": in_march})
+    assert r.returncode != 0 and f"修改了已关闭学期 2026-2027-1（学期已结束）的资助发放 {paid['id']}" in r.stderr, r.stderr
+    assert json.loads(git(hub, "show", f"main:{ids.path_of(paid['id'], ids.LATEST)}"))["voucher"] == "SQ-OPEN"
+    r = bangfu("-L", str(tmp_path / "site"), "sync")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(git(hub, "show", f"main:{ids.path_of(paid['id'], ids.LATEST)}"))["voucher"] == "SQ-EDITED"
