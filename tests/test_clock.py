@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
 
 import pytest
 
@@ -101,3 +103,21 @@ def test_a_real_hub_refuses_the_edit_as_of_march_and_takes_it_as_of_december(tmp
     assert r.returncode == 0, r.stderr
     assert hub_voucher(hub, paid["id"]) == "SQ-EDITED"
 
+
+def test_a_commit_dated_after_the_hubs_today_is_judged_as_of_the_hubs_today(tmp_path):
+    """A site whose clock runs ahead (its commit dated 2027-03-15) edits a payment of 2026-2027-1;
+    the hub, on 2026-12-06, holds that term open and takes the edit. It refused it: the commit's
+    own date was believed however far ahead of the hub it lay."""
+    site, data, hub = small_site(tmp_path, "石桥二小")
+    paid = open_payment(site, data)
+    site.close()
+    assert bangfu("-L", str(tmp_path / "site"), "sync").returncode == 0
+    work = tmp_path / "work"
+    git(tmp_path, "clone", "-q", str(hub), str(work))
+    path = work / ids.path_of(paid["id"], ids.LATEST)
+    path.write_text(path.read_text(encoding="utf-8").replace('"SQ-OPEN"', '"SQ-AHEAD"'), encoding="utf-8")
+    ahead = {"GIT_COMMITTER_DATE": "2027-03-15T09:00:00+08:00", "GIT_AUTHOR_DATE": "2027-03-15T09:00:00+08:00"}
+    git(work, "commit", "-qam", "凭证号更正", env={**os.environ, **ahead})
+    r = subprocess.run(["git", "push", "origin", "main"], cwd=work, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert hub_voucher(hub, paid["id"]) == "SQ-AHEAD"

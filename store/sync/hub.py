@@ -485,11 +485,14 @@ def _check_closed(store: GitStore, commit: str, parent_tree: str, paid: list[tup
     """Payments of a closed term are not edited or deleted (what the audit reports where no hook
     runs): closed at the term's end, or by `closed_through` in bangfu.json before the commit.
     The commit's date is the pusher's to write (GIT_COMMITTER_DATE): it is believed only as far
-    back as SYNC_GRACE before the hub's own clock, so a site that saved in the term and syncs
-    within that time is not refused, and a commit dated back further is no way round a closed term."""
+    back as SYNC_GRACE before the hub's own today, so a site that saved in the term and syncs
+    within that time is not refused, and a commit dated back further is no way round a closed term;
+    nor later than the hub's today, so a site whose clock runs ahead is not refused an edit in a
+    term the hub still holds open."""
     dated = dt.datetime.fromtimestamp(int(store.commit_info(commit).get("committer", "0 0").rsplit(" ", 2)[-2]),
                                       dt.timezone.utc).date()
-    when = max(dated, clock.today() - SYNC_GRACE)
+    today = clock.today()
+    when = min(max(dated, today - SYNC_GRACE), today)
     through = settings_in(store, parent_tree).get("closed_through")
     contents = dict(store.read_blobs(sorted({b for _p, o, n in paid for b in (o, n) if b})))
     out = []
