@@ -224,12 +224,10 @@ def git_read_changed(path: Path, old: str, new: str) -> int:
 
 
 # -- the run ---------------------------------------------------------------------------------
-def run(master: Path, work: Path, saves: int, every: float) -> tuple[Report, dict, list[str]]:
+def run(master: Path, saves: int, every: float) -> tuple[Report, dict, list[str]]:
     size = f"{master.name.rsplit('-', 1)[1]}"
     size = f"{int(size) // 1000}k" if int(size) < 1_000_000 else f"{int(size) // 1_000_000}M"
-    here = work / f"consistency-{size}"
-    shutil.rmtree(here, ignore_errors=True)
-    here.mkdir(parents=True)
+    here = Path(tempfile.mkdtemp(prefix=f"bangfu-consistency-{size}-"))   # (the master's folder is never written)
     clone = here / "ledger"
     subprocess.run(["git", "clone", "-q", "--bare", "--shared", str(master), str(clone)], check=True)
     if (master / "bangfu" / "index.sqlite").is_file():
@@ -283,7 +281,19 @@ def run(master: Path, work: Path, saves: int, every: float) -> tuple[Report, dic
         if history != order[1:] or last_tip != order[-1]:
             problems.append(f"the branch's history {history} is not the writer's commits {order[1:]}")
         last_save = written[-1]["at"]
+        settled = {}
+        for n, board in enumerate(boards, 1):
+            try:
+                code = board.wait(timeout=1800)
+            except subprocess.TimeoutExpired:
+                board.kill()
+                raise SystemExit(f"dashboard {n} did not settle")
+            if code:
+                problems.append(f"dashboard {n} exited {code}")
+            else:
+                settled[n] = json.loads((here / f"dashboard-{n}.json").read_text())
 
+        # Once both have settled: the fresh process and git's reads do not slow their settling.
         fresh_out = here / "fresh.json"
         subprocess.run([sys.executable, me, "--child-fresh", str(clone), term, str(fresh_out)], env=env, check=True)
         fresh = json.loads(fresh_out.read_text())
@@ -298,35 +308,28 @@ def run(master: Path, work: Path, saves: int, every: float) -> tuple[Report, dic
         if after != before + saves:
             problems.append(f"git counts {after} activities of {plan} at the last tip, {before} at the first:"
                             f" not {saves} more")
-
         fresh_line = logged_line_of(fresh["lines"]["plans"], plan)
         if logged_count(fresh_line) != after:
             problems.append(f"the fresh process shows {fresh_line!r}; git counts {after}")
-        boards_out = []
-        for n, board in enumerate(boards, 1):
-            try:
-                code = board.wait(timeout=1800)
-            except subprocess.TimeoutExpired:
-                board.kill()
-                raise SystemExit(f"dashboard {n} did not settle")
-            if code:
-                problems.append(f"dashboard {n} exited {code}")
-                continue
-            got = json.loads((here / f"dashboard-{n}.json").read_text())
-            boards_out.append(got)
+        for n, got in settled.items():
             problems += check_dashboard(n, got, order, fresh["lines"], plan, shown_first[n - 1], after)
+        boards_out = list(settled.values())
     finally:
         for board in locals().get("boards", []):
             if board.poll() is None:
                 board.kill()
                 board.wait()
         shutil.rmtree(env["XDG_CONFIG_HOME"], ignore_errors=True)
+        shutil.rmtree(clone, ignore_errors=True)   # (what the children wrote stays beside it until all is well)
 
     save_times = [w["seconds"] for w in written]
     report.add("writer: first save of a new activity (its process opened the ledger)", size, save_times[0], None, "", "-")
     report.add(f"writer: later saves of a new activity (median of {len(save_times) - 1})", size,
                statistics.median(save_times[1:] or save_times), None, "", "-")
-    for n, got in enumerate(boards_out, 1):
+    for n, r in enumerate(ready, 1):
+        report.add(f"dashboard {n}: ledger opened → the home's figures shown (both open together)", size,
+                   r["shown"], None, "", "-")
+    for n, got in settled.items():
         ok = not any(p.startswith(f"dashboard {n}") for p in problems)
         report.add(f"dashboard {n}: figures settled after the last save (lines = a fresh process's: "
                    f"{'yes' if ok else 'NO'})", size, got["settled at"] - last_save, git_changed_s,
@@ -340,7 +343,10 @@ def run(master: Path, work: Path, saves: int, every: float) -> tuple[Report, dic
              "tips_seen": [len({s[1] for s in b["samples"]}) for b in boards_out],
              "counts_seen": [sorted({s[2] for s in b["samples"] if s[2] is not None}) for b in boards_out],
              "lines_compared": [len(b["lines"]["plans"]) + len(b["lines"]["aid"]) for b in boards_out]}
-    shutil.rmtree(here, ignore_errors=True)
+    if problems:
+        print(f"    what the dashboards, the writer and the fresh process wrote: {here}", flush=True)
+    else:
+        shutil.rmtree(here, ignore_errors=True)
     return report, facts, problems
 
 
@@ -414,7 +420,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     master = demo_ledger(work / f"ledger-{args.records}", args.records)
     load_before = [round(x, 2) for x in os.getloadavg()]
-    report, facts, problems = run(master, work, args.saves, args.every)
+    report, facts, problems = run(master, args.saves, args.every)
     report.emit(load_average_before=load_before, load_average_after=[round(x, 2) for x in os.getloadavg()],
                 consistent=not problems, problems=problems, **facts)
     if args.json:
