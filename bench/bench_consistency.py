@@ -342,6 +342,11 @@ def run(master: Path, saves: int, every: float) -> tuple[Report, dict, list[str]
                                                         for b in boards_out],
              "tips_seen": [len({s[1] for s in b["samples"]}) for b in boards_out],
              "counts_seen": [sorted({s[2] for s in b["samples"] if s[2] is not None}) for b in boards_out],
+             # when each dashboard's count changed, in seconds from the first save: the workings-out it showed
+             "counts_shown_at": [[[round(at - written[0]["at"], 1), count] for k, (at, _tip, count) in
+                                  enumerate(b["samples"]) if k == 0 or count != b["samples"][k - 1][2]]
+                                 for b in boards_out],
+             "saves_at": [round(w["at"] - written[0]["at"], 1) for w in written],
              "lines_compared": [len(b["lines"]["plans"]) + len(b["lines"]["aid"]) for b in boards_out]}
     if problems:
         print(f"    what the dashboards, the writer and the fresh process wrote: {here}", flush=True)
