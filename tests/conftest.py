@@ -16,7 +16,9 @@ import pytest
 
 from store.core import i18n
 
-_RUN = Path(tempfile.mkdtemp(prefix="bangfu-tests-"))
+# This run's git identity, keys, state and caches: made when the run starts, not when this module is
+# imported (a process a test spawns imports it again, and left an empty folder in /tmp each time).
+_RUN: Path | None = None
 # The day every test takes for today (BANGFU_TODAY, store/core/clock.py), in the demo's term
 # 2026-2027-1 while it is open: the demo's payments may be edited whatever the calendar says.
 # Every process a test starts inherits it; an sshd's logins get it from its config (SSHD_TODAY).
@@ -25,6 +27,8 @@ SSHD_TODAY = f"SetEnv BANGFU_TODAY={TODAY.isoformat()}"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    global _RUN
+    _RUN = Path(tempfile.mkdtemp(prefix="bangfu-tests-"))
     gitconfig = _RUN / "gitconfig"
     gitconfig.write_text("[user]\n\tname = 测试员\n\temail = tester@example.cn\n[init]\n\tdefaultBranch = main\n"
                          "[protocol \"file\"]\n\tallow = always\n", encoding="utf-8")
@@ -43,7 +47,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    shutil.rmtree(_RUN, ignore_errors=True)
+    if _RUN is not None:
+        shutil.rmtree(_RUN, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
