@@ -169,10 +169,11 @@ def test_a_second_working_out_of_the_same_term_waits_for_the_first(ledger, small
     assert overview.remembered(Ledger(ledger.path), TERM, TODAY)
 
 
-def test_figures_worked_out_while_the_ledger_moved_are_handed_over_not_kept(ledger, small, monkeypatch):
-    """Another coordinator saved while the figures were worked out apart: they are answered (as
-    figures worked out in the dashboard's own process are), not kept for a version of the ledger
-    they may not match, and the file they were handed over in is gone."""
+def test_a_working_out_that_waited_for_another_works_at_the_ledger_as_it_then_stands(ledger, small, monkeypatch):
+    """The process apart waited for another's working-out of the term (here the test holds the
+    lock) while a coordinator saved: once the lock is its own it works the figures out at the new
+    tip and keeps them for it, not at the tip it opened on (whose figures, from a ledger that moved,
+    could only be handed over and worked out again by the next asking)."""
     import fcntl
     import threading
     import time
@@ -201,8 +202,35 @@ def test_figures_worked_out_while_the_ledger_moved_are_handed_over_not_kept(ledg
     [figures] = answered
     _hand_counted(figures, small)
     assert worked_here == []         # (in the process apart, not here)
+    after = Ledger(ledger.path).tip
+    assert after != before
+    assert overview.remembered(Ledger(ledger.path), TERM, TODAY, at=after)
     assert not overview.remembered(Ledger(ledger.path), TERM, TODAY, at=before)
     assert not list((opened.cache_dir / "memo").glob(".handed-*"))
+
+
+def test_figures_worked_out_while_the_ledger_moved_are_handed_over_not_kept(ledger, small, monkeypatch, capsys):
+    """Another coordinator saved while the process apart worked the figures out (here the save is
+    made from inside its working-out, run in this process): they are not kept for a version of
+    the ledger they may not match, but handed over in a file named after the commit, which the
+    dashboard takes (and which is then gone)."""
+    from store.figures import apart
+    from store.ledger import memo
+
+    work_out = overview.work_out
+
+    def saved_meanwhile(led, term, today):
+        writer = Ledger(ledger.path)
+        writer.put({**writer.get(small["A"]), "name": "城关第一中学"}, base=writer.version(small["A"]))
+        return work_out(led, term, today)
+    monkeypatch.setattr(overview, "work_out", saved_meanwhile)
+    before = Ledger(ledger.path).tip
+    assert apart.main([str(ledger.path), TERM, TODAY.isoformat()]) == 0
+    commit, handed = capsys.readouterr().out.split()
+    assert commit == before
+    assert not overview.remembered(Ledger(ledger.path), TERM, TODAY, at=before)
+    _hand_counted(memo.take(Path(handed)), small)
+    assert not Path(handed).exists()
 
 
 def test_figures_handed_over_and_never_taken_are_removed_after_an_hour(tmp_path):

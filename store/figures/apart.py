@@ -29,6 +29,11 @@ def main(argv: list[str]) -> int:
     try:
         with Ledger(Path(path), read_only="--read-only" in argv[3:]) as ledger, \
                 _one_at_a_time(ledger.cache_dir / "memo" / f".apart-{term}.lock"):
+            # The ledger as it stands once the lock is ours: a wait of 20 s behind another's working-out
+            # may have seen saves, and figures begun at the tip of the opening came out of a moving
+            # ledger, handed over rather than kept, for the next asking to work out again (two
+            # dashboards at 1M settled 40 s after the last save instead of 20 s).
+            ledger.refresh()
             commit, day = ledger.tip, dt.date.fromisoformat(today)
             figures = overview.term_figures(ledger, term, day, apart=False)
             if overview.remembered(ledger, term, day, at=commit):
