@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from store.core import canonical, clock, i18n, ids
-from store.core.describe import action_words, indicator_code, label, readable
+from store.core.describe import action_words, indicators_named, label, readable
 from store.core.errors import BangfuError, Conflict, InvalidRecord, RecordNotFound, Referenced, UsageError
 from store.core.findings import Finding
 from store.core.diff import MISSING
@@ -209,12 +209,9 @@ def card(ledger, record: dict) -> str:
         return label(doc, ledger) if doc else rid
 
     form = fm.form_for(ledger.schemas(), record["type"])
-    def text(f) -> str:
-        if (record["type"], f.name) == ("measurement", "target"):
-            return indicator_code(record, ledger)   # (the plan's words for the target, the code beside)
-        return fm.show(f, record[f.name], named)
-
-    titled = [(f.title, text(f)) for f in form.fields if record.get(f.name) not in (None, "", [], {})]
+    shown = indicators_named(record, ledger)
+    titled = [(f.title, fm.show(f, shown[f.name], named)) for f in form.fields
+              if record.get(f.name) not in (None, "", [], {})]
     width = max((cell_len(title) for title, _ in titled), default=0)
     lines = [label(record, ledger), record["id"]]
     lines += [f"{title}{' ' * (width - cell_len(title))}  {text}" for title, text in titled]

@@ -125,6 +125,32 @@ def indicator_code(measurement: dict, ledger) -> str:
     return code if name == code else i18n.t("describe.indicator", name=name, code=code)
 
 
+INDICATORS = {("measurement", ("target",)), ("inspection", ("findings", "target"))}   # (type, path without list positions)
+
+
+def indicator_field(record: dict, path: tuple, value: object, ledger) -> str | None:
+    """A 指标代号 where a record shows it as a field (a measurement's target, the target of one of an
+    inspection's findings) as `indicator_code` says it, the plan's words with the code beside; None
+    for any other field."""
+    if not isinstance(value, str) or (record.get("type"), tuple(p for p in path if not isinstance(p, int))) \
+            not in INDICATORS:
+        return None
+    return indicator_code({"plan": record.get("plan"), "target": value}, ledger)
+
+
+def indicators_named(record: dict, ledger) -> dict:
+    """The record with each 指标代号 it holds as `indicator_field` says it (its fields as shown to a
+    person); a record without one as it is."""
+    if record.get("type") == "measurement" and isinstance(record.get("target"), str):
+        return {**record, "target": indicator_field(record, ("target",), record["target"], ledger)}
+    if record.get("type") == "inspection" and isinstance(record.get("findings"), list):
+        return {**record, "findings": [
+            {**item, "target": indicator_field(record, ("findings", n, "target"), item["target"], ledger)}
+            if isinstance(item, dict) and isinstance(item.get("target"), str) else item
+            for n, item in enumerate(record["findings"])]}
+    return record
+
+
 def summary(record: dict, action: str, ledger) -> str:
     """A commit's title: the same in every language (the history is read by all)."""
     return f"{record.get('type', '?')}: {action} {label(record, ledger, word=str)}"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from store.core import i18n, ids
-from store.core.describe import indicator_code, label, name_of
+from store.core.describe import indicator_field, label, name_of
 from store.core.diff import MISSING, FieldChange, diff, value_at
 from store.core.errors import UsageError
 from store.core.findings import dotted
@@ -277,8 +277,8 @@ class _LedgerNames:
     def __call__(self, record_id: str) -> str:
         return name_of(record_id, self.ledger)
 
-    def indicator(self, measurement: dict) -> str:
-        return indicator_code(measurement, self.ledger)
+    def indicator(self, record: dict, path: tuple, value: str) -> str | None:
+        return indicator_field(record, path, value, self.ledger)
 
 
 def names_in(ledger) -> Names:
@@ -289,12 +289,13 @@ def shown(schemas, rtype: str | None, path: tuple, value: Any, names: Names | No
           record: dict | None = None) -> str:
     """A field value as people read it: yuan for money, 是/否, Chinese as Chinese, a reference by
     its name (`names`: the ledger's, when there is one), — when absent. `record`: the record the
-    value is of (a measurement's 指标代号 is named by its plan's target)."""
+    value is of (a 指标代号 is named by its plan's target)."""
     if value is MISSING:
         return "—"
-    if (rtype, path) == ("measurement", ("target",)) and isinstance(value, str) and isinstance(record, dict) \
-            and isinstance(names, _LedgerNames):
-        return cleartext.mask_text(names.indicator({**record, "target": value}))
+    if isinstance(record, dict) and isinstance(names, _LedgerNames):
+        named = names.indicator(record, path, value)
+        if named is not None:
+            return cleartext.mask_text(named)
     if path == ("type",) and isinstance(value, str) and i18n.has(f"audit.rtype.{value}"):
         return i18n.t(f"audit.rtype.{value}")   # (a record's type in the reader's words: 资助, not aid)
     if isinstance(value, _Resealed):
@@ -316,11 +317,11 @@ def shown(schemas, rtype: str | None, path: tuple, value: Any, names: Names | No
     if value is None:
         return "null"
     if isinstance(value, dict) and node:
-        return _object(schemas, rtype, path, value, names)
+        return _object(schemas, rtype, path, value, names, record)
     if node and _objects(value):
         # (a batch's payees, a visit's participants: each as its fields read, the first few only;
         # the record itself lists them all, and a batch of 50,000 is not one line of the audit)
-        items = [_object(schemas, rtype, (*path, n), item, names) for n, item in enumerate(value[:SHOWN_ITEMS])]
+        items = [_object(schemas, rtype, (*path, n), item, names, record) for n, item in enumerate(value[:SHOWN_ITEMS])]
         if len(value) > SHOWN_ITEMS:
             items.append(i18n.t("changes.more_items", count=len(value)))
         return "; ".join(items) if i18n.lang() == "en" else "；".join(items)
@@ -333,13 +334,14 @@ def shown(schemas, rtype: str | None, path: tuple, value: Any, names: Names | No
 SHOWN_ITEMS = 5
 
 
-def _object(schemas, rtype: str | None, path: tuple, value: dict, names: Names | None) -> str:
+def _object(schemas, rtype: str | None, path: tuple, value: dict, names: Names | None,
+            record: dict | None = None) -> str:
     """An object within a record (a payee of a batch) as its fields read: 学生 … 金额 490.00."""
     parts = []
     for key, item in sorted(value.items(), key=lambda kv: form_order(schemas, rtype, (*path, kv[0]))):
         node = schemas.field(rtype, (*path, key))
         title = i18n.title(node.get("title") or key) if node else key
-        parts.append(f"{title} {shown(schemas, rtype, (*path, key), item, names)}")
+        parts.append(f"{title} {shown(schemas, rtype, (*path, key), item, names, record)}")
     return ("{" + ", ".join(parts) + "}") if i18n.lang() == "en" else "（" + "，".join(parts) + "）"
 
 
@@ -355,7 +357,7 @@ def describe(schemas, rtype: str | None, fc: FieldChange, names: Names | None = 
         kept = len(fc.new) - len(came)
         if kept:
             def part(items: list) -> str:
-                return shown(schemas, rtype, fc.path, items, names) if items else "—"
+                return shown(schemas, rtype, fc.path, items, names, record) if items else "—"
             return (i18n.t("changes.list_part", title=title, kept=kept), part(gone), part(came))
     return (title, shown(schemas, rtype, fc.path, fc.old, names, record),
             shown(schemas, rtype, fc.path, fc.new, names, record))

@@ -228,7 +228,7 @@ class AuditScreen(LedgerScreen):
                 if shown >= MAX_FIELDS:
                     left += 1
                     continue
-                _field_line(body, *describe(schemas, change.type, fc, names))
+                _field_line(body, *describe(schemas, change.type, fc, names, change.new or change.old))
                 shown += 1
         settings = setting_changes(self.ledger.git, c) if not record else []
         if settings:
