@@ -22,6 +22,7 @@ from store.history.verify import check_history, check_tip
 from store.ledger import adjustments
 
 from . import output
+from .events import event_card
 from .commands import command
 from .output import data, out
 
@@ -208,6 +209,8 @@ def card(ledger, record: dict) -> str:
         doc = ledger.index.get(rid)
         return label(doc, ledger) if doc else rid
 
+    if record["type"] == "event":
+        return "\n".join(event_card(ledger, record))
     form = fm.form_for(ledger.schemas(), record["type"])
     shown = indicators_named(record, ledger)
     titled = [(f.title, fm.show(f, shown[f.name], named)) for f in form.fields

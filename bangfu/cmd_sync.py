@@ -3,7 +3,6 @@ points git calls (merge-driver, hook pre-receive)."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -14,6 +13,7 @@ from store.ledger.index import parse_value
 
 from . import output
 from .commands import command
+from .events import conflict_lines
 from .output import data, out
 
 
@@ -287,20 +287,8 @@ def cmd_set_aside(args: argparse.Namespace) -> int:
 
 # -- conflicts -------------------------------------------------------------------
 
-def show_value(value: Any) -> str:
-    """A conflicting value for the terminal: absent says so, a protected identifier shows only its mask."""
-    if value is MISSING:
-        return i18n.t("sync.cli.absent")
-    if isinstance(value, dict) and "masked" in value and "hmac" in value:
-        return str(value["masked"])
-    if isinstance(value, dict) and "id" in value and "type" in value:
-        return i18n.t("sync.cli.whole_record", id=value["id"])
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return text if len(text) <= 80 else text[:79] + "…"
-
-
 def cmd_conflicts(args: argparse.Namespace) -> int:
-    from store.sync.conflicts import finding_text, list_conflicts
+    from store.sync.conflicts import list_conflicts
     ledger = _ledger(args)
     found = list_conflicts(ledger)
     if args.id:
@@ -310,31 +298,12 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
         return 0
     for c in found:
         out(f"{c.id}  {c.record}  {c.label}  [{i18n.t('sync.kind.' + c.kind)}]")
-        for f in c.fields:
-            out(i18n.t("sync.cli.conflict_field", field=_field_shown(ledger, c.record, f),
-                       mine_site=c.mine.get("site", "?"), mine_who=c.mine.get("author", "?"), mine=show_value(f.mine),
-                       theirs_site=c.theirs.get("site", "?"), theirs_who=c.theirs.get("author", "?"),
-                       theirs=show_value(f.theirs), base=show_value(f.base)))
-        for finding in c.findings:
-            out("    " + finding_text(finding))
-        out(i18n.t("sync.cli.kept", side=i18n.t("sync.cli.side_" + c.kept)))
+        for line in conflict_lines(ledger, c):
+            out(line)
     output.err(i18n.t("sync.cli.conflicts_count", count=len(found)))
     if found:
         output.err(i18n.t("sync.cli.resolve_hint"))
     return 0
-
-
-def _field_shown(ledger, record: str, f) -> str:
-    """A top-level field by its title, with the name `resolve --take NAME=…` takes: 凭证号（voucher）."""
-    if not f.name:
-        return i18n.t("sync.cli.whole")
-    if len(f.path) != 1 or not isinstance(f.path[0], str):
-        return f.name
-    try:
-        title = ledger.schemas().field(ids.type_of(record), f.path).get("title")
-    except (KeyError, TypeError):
-        title = None
-    return i18n.t("sync.cli.field_named", title=i18n.title(title), name=f.name) if title else f.name
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:

@@ -148,7 +148,8 @@ class OpenConflict:
                 "fields": [{"field": f.name, **_field_json(f.path, f.base, f.mine, f.theirs)} for f in self.fields]}
 
 
-def _oriented(ledger: Ledger, event: dict) -> OpenConflict:
+def read_conflict(ledger: Ledger, event: dict) -> OpenConflict:
+    """A conflict's event (open or resolved) as this site sees it."""
     c = event.get("conflict") or {}
     mine, theirs = c.get("mine") or {}, c.get("theirs") or {}
     flip = theirs.get("site") == ledger.site and mine.get("site") != ledger.site
@@ -172,7 +173,7 @@ def list_conflicts(ledger: Ledger, record: str | None = None) -> list[OpenConfli
     ledger.refresh()
     found = [e for e in ledger.index.find("event", action=ACTION)
              if "conflict" in e and "resolution" not in e and (record is None or e.get("subject") == record)]
-    return [_oriented(ledger, e) for e in sorted(found, key=lambda e: (e.get("at", ""), e["id"]))]
+    return [read_conflict(ledger, e) for e in sorted(found, key=lambda e: (e.get("at", ""), e["id"]))]
 
 
 def conflicted_records(ledger: Ledger) -> set[str]:
