@@ -53,8 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_conflicts)
 
     p = command(sub, "resolve", "sync.cli.resolve")
-    p.add_argument("id", help=t("sync.cli.conflicts_id"))
-    p.add_argument("--take", action="append", required=True, metavar="mine|theirs|FIELD=VALUE",
+    # (`--take mine county=某县` in one: the side, then the fields typed; the id may come last too)
+    p.add_argument("id", nargs="?", help=t("sync.cli.conflicts_id"))
+    p.add_argument("--take", action="extend", nargs="+", default=[], metavar=("mine|theirs|FIELD=VALUE", "FIELD=VALUE"),
                    help=t("sync.cli.resolve_take"))
     p.set_defaults(handler=cmd_resolve)
 
@@ -308,6 +309,11 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 
 def cmd_resolve(args: argparse.Namespace) -> int:
     from store.sync.conflicts import SIDES, Value, list_conflicts, resolve
+    if args.id is None and args.take and ids.is_id(args.take[-1]):
+        args.id = args.take.pop()     # (`resolve --take mine event-…`: the id typed after the values)
+    missing = [name for name, given in (("id", args.id), ("--take", args.take)) if not given]
+    if missing:
+        raise UsageError("sync.resolve_missing", names=", ".join(missing))
     ledger = _ledger(args)
     ids.check_id(args.id)
     sides = [t for t in args.take if t in SIDES]
