@@ -133,9 +133,15 @@ def command_modules(only: str | None = None) -> list:
     if only:
         return [importlib.import_module(f"bangfu.{only}")]
     package = Path(__file__).parent
-    return [importlib.import_module(f"bangfu.{m.name}") for m in sorted(pkgutil.iter_modules([str(package)]),
-                                                                      key=lambda m: m.name)
-            if m.name.startswith("cmd_")]
+    names = sorted(m.name for m in pkgutil.iter_modules([str(package)]) if m.name.startswith("cmd_"))
+    names.sort(key=lambda name: HELP_ORDER.index(name) if name in HELP_ORDER else len(HELP_ORDER))
+    return [importlib.import_module(f"bangfu.{name}") for name in names]
+
+
+# The order `bangfu --help` lists the commands in: a newcomer's first (init, add, show, list) on top,
+# not promote and the notices, which came first by their module's name.
+HELP_ORDER = ("cmd_records", "cmd_export", "cmd_report", "cmd_sync", "cmd_audit", "cmd_aid", "cmd_recognition",
+              "cmd_batch", "cmd_privacy", "cmd_demo")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,6 +29,9 @@ from .output import data, out
 
 def register(sub: argparse._SubParsersAction) -> None:
     t = i18n.t
+    # (each type with its name: the bare list of eighteen codes ran past an 80-column terminal)
+    types = i18n.listing(rtype if t(f"audit.rtype.{rtype}") == rtype else
+                         t("cli.record_type_item", type=rtype, word=t(f"audit.rtype.{rtype}")) for rtype in ids.RECORD_TYPES)
     p = command(sub, "init", "cli.init")
     p.add_argument("path")
     p.add_argument("--worktree", action="store_true", help=t("cli.init_worktree"))
@@ -41,16 +44,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_init)
 
     p = command(sub, "add", "cli.add")
-    p.add_argument("type", choices=ids.RECORD_TYPES)
+    p.add_argument("type", choices=ids.RECORD_TYPES, metavar="TYPE", help=t("cli.record_type", types=types))
     p.add_argument("file", nargs="?", default="-", help=t("cli.add_file"))
     p.set_defaults(handler=cmd_add)
 
     p = command(sub, "show", "cli.show")
-    p.add_argument("id")
+    p.add_argument("id", help=t("cli.record_id"))
     p.set_defaults(handler=cmd_show)
 
     p = command(sub, "list", "cli.list")
-    p.add_argument("type", choices=ids.RECORD_TYPES)
+    p.add_argument("type", choices=ids.RECORD_TYPES, metavar="TYPE", help=t("cli.record_type", types=types))
     p.add_argument("--where", action="append", default=[], metavar="FIELD=VALUE", help=t("cli.list_where"))
     p.add_argument("--text", help=t("cli.list_text"))
     p.add_argument("--year", metavar="YYYY-YYYY", help=t("cli.list_year"))
@@ -58,18 +61,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_list)
 
     p = command(sub, "set", "cli.set")
-    p.add_argument("id")
+    p.add_argument("id", help=t("cli.record_id"))
     p.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
     p.add_argument("--adjust", metavar="REASON", help=t("cli.set_adjust"))
     p.add_argument("--approver", metavar="NAME", help=t("cli.set_approver"))
     p.set_defaults(handler=cmd_set)
 
     p = command(sub, "edit", "cli.edit")
-    p.add_argument("id")
+    p.add_argument("id", help=t("cli.record_id"))
     p.set_defaults(handler=cmd_edit)
 
     p = command(sub, "rm", "cli.rm")
-    p.add_argument("id")
+    p.add_argument("id", help=t("cli.record_id"))
     p.add_argument("--reason", required=True, help=t("cli.rm_reason"))
     p.set_defaults(handler=cmd_rm)
 

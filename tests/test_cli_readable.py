@@ -82,8 +82,8 @@ def test_a_refusals_first_line_names_the_record_with_its_id_beside(demo, capsys,
 
 
 @pytest.mark.parametrize("lang,head", [
-    ("zh", "bangfu：用法错误：参数 COMMAND：无效的选择：'lsit'（可选：'promote', 'recognition-notice', "),
-    ("en", "bangfu: usage error: argument COMMAND: invalid choice: 'lsit' (choose from 'promote', 'recognition-notice', ")])
+    ("zh", "bangfu：用法错误：参数 COMMAND：无效的选择：'lsit'（可选：'init', 'add', 'show', 'list', "),
+    ("en", "bangfu: usage error: argument COMMAND: invalid choice: 'lsit' (choose from 'init', 'add', 'show', 'list', ")])
 def test_a_mistyped_command_is_answered_with_the_commands_people_type(capsys, lang, head):
     """`bangfu lsit` offered merge-driver and hook among the commands: git runs those, nobody types them."""
     from bangfu.cli import main

@@ -1,0 +1,40 @@
+"""What a newcomer reads first at 80 columns: `bangfu --help` begins with the commands of a first
+session (it began with promote, recognition-notice and donation-notice, sorted by module), `list
+--help` and `add --help` say what each record type is (the eighteen codes stood on one line of 190
+columns, unexplained), `show --help` what an id looks like and where to find one (it said `id`)."""
+from __future__ import annotations
+
+import pytest
+from rich.cells import cell_len
+
+from test_cli import bangfu
+
+AT_80 = {"COLUMNS": "80"}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_help_lists_a_first_sessions_commands_first(lang):
+    shown = bangfu("--lang", lang, "--help", env=AT_80).stdout.splitlines()
+    start = shown.index("  COMMAND") + 1
+    commands = [line.split()[0] for line in shown[start:] if line.startswith("    ") and line[4] != " "]
+    assert commands[:6] == ["init", "add", "show", "list", "set", "edit"]
+    assert {"promote", "recognition-notice", "donation-notice", "resolve", "demo"} <= set(commands)   # (none lost)
+
+
+@pytest.mark.parametrize("lang,head,named", [
+    ("zh", "  TYPE                 记录类型：school（学校）、plan（帮扶计划）、visit（活",
+     "动）、student（学生）"),
+    ("en", "  TYPE                 record type: school, plan, visit (activity), student,",
+     "batch (payment batch), sponsorship, unit (organisation")])
+def test_list_help_says_what_each_type_is_within_80_columns(lang, head, named):
+    r = bangfu("--lang", lang, "list", "--help", env=AT_80)
+    lines = r.stdout.splitlines()
+    assert head in lines and any(named in line for line in lines)
+    assert max(cell_len(line) for line in lines) <= 80
+
+
+@pytest.mark.parametrize("lang,line", [
+    ("zh", "  id          记录编号，如 visit-01JB…（bangfu list 类型 列出编号）"),
+    ("en", "  id          record id, such as visit-01JB… (bangfu list TYPE lists them)")])
+def test_show_help_says_what_an_id_is(lang, line):
+    assert line in bangfu("--lang", lang, "show", "--help", env=AT_80).stdout.splitlines()
