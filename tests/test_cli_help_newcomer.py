@@ -38,3 +38,11 @@ def test_list_help_says_what_each_type_is_within_80_columns(lang, head, named):
     ("en", "  id          record id, such as visit-01JB… (bangfu list TYPE lists them)")])
 def test_show_help_says_what_an_id_is(lang, line):
     assert line in bangfu("--lang", lang, "show", "--help", env=AT_80).stdout.splitlines()
+
+
+@pytest.mark.parametrize("lang,line", [("zh", "测量期间  开始：2026-09-01，结束：2026-11-30"),
+                                       ("en", "Period measured  Start: 2026-09-01, End: 2026-11-30")])
+def test_a_cards_period_reads_from_its_start_to_its_end(demo, lang, line):
+    """The record's file keeps its keys sorted (end before start), and the card followed the file."""
+    r = bangfu("-L", str(demo.path), "--lang", lang, "show", "measurement-01M7W3ZTWXN000000000000001")
+    assert r.returncode == 0 and line in r.stdout.splitlines(), r.stdout

@@ -506,8 +506,10 @@ def show(f: Field | None, value: Any, label: Labeller | None = None) -> str:
         return i18n.listing(show(f if f is not None and f.kind == MULTI else None, v, label) for v in value) or "—"
     if isinstance(value, dict):
         fields = {g.name: g for g in f.fields} if f is not None else {}
+        # (in the schema's order, as the form has them: a period's start before its end, not the file's)
+        keys = [k for k in fields if k in value] + [k for k in value if k not in fields]
         return ("，" if zh else ", ").join(f"{fields[k].title if k in fields else k}{'：' if zh else ': '}"
-                                           f"{show(fields.get(k), v, label)}" for k, v in value.items())
+                                           f"{show(fields.get(k), value[k], label)}" for k in keys)
     return str(value)
 
 
