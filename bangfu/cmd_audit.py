@@ -27,20 +27,21 @@ from .output import data, out
 def register(sub: argparse._SubParsersAction) -> None:
     t = i18n.t
     p = command(sub, "diff", "audit.cli.diff")
-    p.add_argument("id")
+    p.add_argument("id", help=t("cli.record_id"))
     p.add_argument("rev1", nargs="?", help=t("audit.cli.diff_rev1"))
     p.add_argument("rev2", nargs="?", help=t("audit.cli.diff_rev2"))
     p.set_defaults(handler=cmd_diff)
 
     p = command(sub, "blame", "audit.cli.blame")
-    p.add_argument("id")
+    p.add_argument("id", help=t("cli.record_id"))
     p.set_defaults(handler=cmd_blame)
 
     p = command(sub, "changes", "audit.cli.changes")
     p.add_argument("--since", help=t("audit.cli.since"))
     p.add_argument("--until", help=t("audit.cli.until"))
     p.add_argument("--author", help=t("audit.cli.author"))
-    p.add_argument("--type", action="append", default=[], choices=ids.RECORD_TYPES, help=t("audit.cli.type"))
+    p.add_argument("--type", action="append", default=[], choices=ids.RECORD_TYPES, metavar="TYPE",
+                   help=t("audit.cli.type"))
     p.add_argument("--format", choices=("text", "json", "md"), default=None, help=t("audit.cli.format"))
     p.set_defaults(handler=cmd_changes)
 

@@ -81,7 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_validate)
 
     p = command(sub, "log", "cli.log")
-    p.add_argument("id", nargs="?")
+    p.add_argument("id", nargs="?", help=t("cli.log_id"))
     p.add_argument("-n", type=int, default=0, dest="limit", help=t("cli.list_limit"))
     p.set_defaults(handler=cmd_log)
 

@@ -46,3 +46,14 @@ def test_a_cards_period_reads_from_its_start_to_its_end(demo, lang, line):
     """The record's file keeps its keys sorted (end before start), and the card followed the file."""
     r = bangfu("-L", str(demo.path), "--lang", lang, "show", "measurement-01M7W3ZTWXN000000000000001")
     assert r.returncode == 0 and line in r.stdout.splitlines(), r.stdout
+
+
+@pytest.mark.parametrize("lang,command,line", [
+    ("zh", "log", "  id          记录编号（不写：整个台账的历史）"),
+    ("en", "log", "  id          record id (without it: the whole ledger's history)"),
+    ("zh", "changes", "  --type TYPE           只看这类记录（可重复；类型见 bangfu list --help）"),
+    ("en", "changes", "  --type TYPE           only records of this type (repeatable; the types:"),
+    ("zh", "blame", "  id          记录编号，如 visit-01JB…（bangfu list 类型 列出编号）")])
+def test_log_changes_and_blame_help_say_what_to_type_within_80_columns(lang, command, line):
+    lines = bangfu("--lang", lang, command, "--help", env=AT_80).stdout.splitlines()
+    assert line in lines and max(cell_len(text) for text in lines) <= 80
