@@ -39,7 +39,7 @@ def test_a_site_cannot_change_or_delete_a_payment_of_an_ended_term_and_keeps_syn
     tip = ledger.tip
     r = bangfu("-L", str(ledger.path), "set", paid["id"], "amount_fen=45000")
     assert r.returncode == 1
-    assert paid["id"] in r.stderr and "term" in r.stderr
+    assert paid["id"] in r.stderr and "的字段「学期」" in r.stderr
     assert "学期 2024-2025-1 已于 2025-01-31 结束" in r.stderr and "不能再改或删除" in r.stderr
     assert "补发另记一笔发放" in r.stderr and "Traceback" not in r.stderr
     r = bangfu("-L", str(ledger.path), "--lang", "en", "rm", paid["id"], "--reason", "录错了")

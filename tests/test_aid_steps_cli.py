@@ -51,7 +51,7 @@ def test_a_school_year_of_recognition_step_by_step(capsys, school_of_three):
     [jia] = [r for r in ledger.scan("recognition") if ledger.get(r["student"])["name"] == "甲"]
     err = refused("aid", "check", "甲", "--date", "2026-09-05", "--by", "资助专干")
     assert err.startswith(f"记录「甲 2026-2027 困难认定」（{jia['id']}）有 1 处问题，未提交：")
-    assert "字段 check" in err and "认定记了「学校审核」，但还没有「民主评议」" in err
+    assert "的字段「学校审核」" in err and "认定记了「学校审核」，但还没有「民主评议」" in err
     # The class review of the whole school, then its check.
     assert "3 名学生（甲、乙、丙）" in ok("aid", "review", "--school", "某县一中", "--date", "2026-09-08",
                                         "--members", "班主任 田秀英,家长代表 马强", "--level", "困难")
@@ -70,7 +70,7 @@ def test_a_school_year_of_recognition_step_by_step(capsys, school_of_three):
     assert "审批日期 2026-09-18 不在公示期结束（2026-09-18）之后：公示结束后才能审批" in err
     code, _, err = run(capsys, *L, "--lang", "en", "aid", "approve", "--school", "某县一中", "--date", "2026-09-21",
                        "--by", "校长 杨建国")
-    assert code == 1 and f'record "乙 2026-2027 recognition" ({yi["id"]}) has 1 problem' in err and "objections[0]" in err
+    assert code == 1 and f'record "乙 2026-2027 recognition" ({yi["id"]}) has 1 problem' in err and "field “Objections[0]”" in err
     assert "the objection 家长代表 马强 raised on 2026-09-15 was not settled before the approval on 2026-09-21" in err
     ok("aid", "settle", "乙", "--date", "2026-09-17", "--settlement", "经核实收入不稳定，维持认定")
     assert ok("aid", "approve", "--school", "某县一中", "--date", "2026-09-21", "--by", "校长 杨建国").startswith(

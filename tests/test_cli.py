@@ -60,7 +60,7 @@ def test_broken_input_gets_clear_message_and_exit_code(led, tmp_path):
     assert "Traceback" not in r.stderr
     r = bangfu("-L", str(led), "add", "school", "-", input='{"name": "x", "stage": "大学", "colour": 1}')
     assert r.returncode == 1
-    assert "colour" in r.stderr and "stage" in r.stderr and "大学" in r.stderr and "county" in r.stderr
+    assert "的字段「colour」" in r.stderr and "的字段「学段」" in r.stderr and "大学" in r.stderr and "的字段「县（区）」" in r.stderr
     r = bangfu("-L", str(led), "--lang", "en", "add", "school", "-", input='{"name": "x"}')
     assert r.returncode == 1 and "required field" in r.stderr
     r = bangfu("-L", str(led), "show", "visit-../../etc/passwd")
@@ -81,7 +81,7 @@ def test_set_and_conflict_exit_codes(led):
     shown = json.loads(bangfu("-L", str(led), "--json", "show", sid).stdout)
     assert shown["township"] == "沙河镇" and shown["headcount"]["classes"] == 24
     r = bangfu("-L", str(led), "set", sid, "headcount.classes=很多")
-    assert r.returncode == 1 and "classes" in r.stderr
+    assert r.returncode == 1 and "的字段「规模.班级数」" in r.stderr
     r = bangfu("-L", str(led), "set", sid, "id=x")
     assert r.returncode == 2
 
@@ -145,7 +145,7 @@ def test_validate_reports_a_hand_committed_invalid_record(led, tmp_path):
     git(work, "commit", "-qm", "by hand")
     git(work, "push", "-q", "origin", "main")
     r = bangfu("-L", str(led), "validate")
-    assert r.returncode == 1 and rid in r.stdout and "规范格式" in r.stdout and "county" in r.stdout
+    assert r.returncode == 1 and rid in r.stdout and "规范格式" in r.stdout and "的字段「县（区）」" in r.stdout
     r = bangfu("-L", str(led), "--json", "validate", "--history")
     found = json.loads(r.stdout)["findings"]
     assert r.returncode == 1 and any(f["record"] == rid and f["commit"] for f in found)

@@ -124,7 +124,7 @@ def test_an_id_number_written_between_separators_or_in_numerals_is_refused_in_a_
     git(work, "commit", "-qam", "补记")
     r = push(work)
     assert r.returncode != 0 and "居民身份证号的明文" in r.stderr and "resident ID number in clear" in r.stderr, r.stderr
-    assert doc["id"] in r.stderr and "notes" in r.stderr and written not in r.stderr and ID not in r.stderr
+    assert doc["id"] in r.stderr and "的字段「备注」" in r.stderr and written not in r.stderr and ID not in r.stderr
     assert git(hub, "rev-parse", "main") == before
 
 

@@ -81,7 +81,7 @@ def test_money_written_as_a_float_or_beyond_any_real_payment_is_refused_by_set(l
                          ("NaN", "整数")):
         r = bangfu("-L", str(ledger.path), "set", aid, f"amount_fen={value}")
         assert r.returncode == 1, (value, r.stdout)
-        assert aid in r.stderr and "amount_fen" in r.stderr and words in r.stderr, (value, r.stderr)
+        assert aid in r.stderr and "的字段「金额」" in r.stderr and words in r.stderr, (value, r.stderr)
         assert "Traceback" not in r.stderr
     ledger.refresh()
     assert ledger.get(aid)["amount_fen"] == 50_000
@@ -95,10 +95,10 @@ def test_sizes_no_real_record_reaches_are_refused_on_save(ledger):
     a = data["shahe"]["id"]
     visit["participants"] = [{"name": f"老师{i}", "school": a} for i in range(30_000)]
     r = bangfu("-L", str(ledger.path), "--lang", "en", "add", "visit", "-", input=json.dumps([visit]))
-    assert r.returncode == 1 and "participants" in r.stderr and "1000" in r.stderr, r.stderr[-500:]
+    assert r.returncode == 1 and "field “Participants”" in r.stderr and "1000" in r.stderr, r.stderr[-500:]
     student = data["students"][1]["id"]
     r = bangfu("-L", str(ledger.path), "--lang", "en", "set", student, "notes=" + "路" * 10_000)
-    assert r.returncode == 1 and "notes" in r.stderr and "4000" in r.stderr
+    assert r.returncode == 1 and "field “Notes”" in r.stderr and "4000" in r.stderr
 
 
 def test_a_payment_split_more_ways_than_there_are_funding_sources_is_refused(ledger):
@@ -110,7 +110,7 @@ def test_a_payment_split_more_ways_than_there_are_funding_sources_is_refused(led
     with pytest.raises(InvalidRecord) as caught:
         ledger.put({**aid, "shares": shares}, base=ledger.version(aid["id"]))
     text = str(caught.value)
-    assert "shares" in text and "最多 5 项" in text, text
+    assert "的字段「资金分担」" in text and "最多 5 项" in text, text
     ledger.put({**aid, "shares": shares[:2] + [{"source": "市", "fen": 30_000}]}, base=ledger.version(aid["id"]))
 
 
@@ -147,7 +147,7 @@ def test_hub_refuses_floats_exponents_and_amounts_past_the_bound_pushed_with_pla
         assert shown in text
         hand_edit(work, aid["id"], text)
         r = push(work)
-        assert r.returncode != 0 and aid["id"] in r.stderr and "amount_fen" in r.stderr, r.stderr
+        assert r.returncode != 0 and aid["id"] in r.stderr and "的字段「金额」" in r.stderr, r.stderr
         git(work, "reset", "-q", "--hard", "origin/main")
     assert git(hub, "rev-parse", "main") == before
 
@@ -168,9 +168,9 @@ def test_validate_fmt_and_the_term_report_on_a_float_committed_without_bangfu(tm
                                           indent=2) + "\n")
     git(work, "push", "-q", "origin", "main")
     r = bangfu("-L", str(led.path), "validate")
-    assert r.returncode == 1 and aid["id"] in r.stdout and "amount_fen" in r.stdout and "整数" in r.stdout
+    assert r.returncode == 1 and aid["id"] in r.stdout and "的字段「金额」" in r.stdout and "整数" in r.stdout
     r = bangfu("-L", str(led.path), "fmt", "--check")
-    assert r.returncode == 1 and aid["id"] in r.stdout + r.stderr and "amount_fen" in r.stdout + r.stderr
+    assert r.returncode == 1 and aid["id"] in r.stdout + r.stderr and "的字段「金额」" in r.stdout + r.stderr
     r = bangfu("-L", str(led.path), "report", "term", "2024-2025-1", "--format", "md")
     assert r.returncode == 1 and "Traceback" not in r.stderr and aid["id"] in r.stderr, (r.stdout[-300:], r.stderr)
     assert "amount_fen" in r.stderr and "bangfu validate" in r.stderr
@@ -216,7 +216,7 @@ def test_schema_upgrade_brings_a_version_1_ledger_to_version_2_once_every_record
     r = bangfu("-L", str(led.path), "set", aid, "amount_fen=3000000")     # version 1 has no bound
     assert r.returncode == 0, r.stderr
     r = bangfu("-L", str(led.path), "schema-upgrade")
-    assert r.returncode == 1 and aid in r.stderr and "amount_fen" in r.stderr and "30,000.00 元超过上限 20,000.00 元" in r.stderr
+    assert r.returncode == 1 and aid in r.stderr and "的字段「金额」" in r.stderr and "30,000.00 元超过上限 20,000.00 元" in r.stderr
     assert json.loads(git(led.path, "show", "main:bangfu.json"))["schema_version"] == 1
     assert bangfu("-L", str(led.path), "set", aid, "amount_fen=30000").returncode == 0
     r = bangfu("-L", str(led.path), "schema-upgrade", "--note", "上限")
@@ -377,7 +377,7 @@ def test_an_upgrade_some_record_does_not_fit_is_refused_at_the_hub(own_hub):
                                       encoding="utf-8")
     git(work, "commit", "-qam", "ledger: schema upgrade\n\nAction: schema-upgrade")
     r = push(work)
-    assert r.returncode != 0 and data["aid"][0]["id"] in r.stderr and "amount_fen" in r.stderr, r.stderr
+    assert r.returncode != 0 and data["aid"][0]["id"] in r.stderr and "的字段「金额」" in r.stderr, r.stderr
 
 
 # -- rules in both directions --------------------------------------------------------------

@@ -81,7 +81,7 @@ def test_set_refuses_an_identifier_in_a_note_naming_record_field_and_home(led, c
     tip = led.tip
     code, out, err = run(capsys, "-L", str(led.path), "set", led.sid, f"notes={value}")
     assert code != 0
-    assert led.sid in err and "notes" in err and "identity." in err
+    assert led.sid in err and "的字段「备注」" in err and "identity." in err
     for clear in (ID, FULL_WIDTH_ID, PHONE, CARD, "1238", "4321", "3446"):
         assert clear not in err + out
     led.refresh()
@@ -130,7 +130,7 @@ def test_the_hub_refuses_a_push_with_a_clear_id_in_a_note(led, tmp_path):
     git(work, "commit", "-qam", "备注")
     proc = subprocess.run(["git", "push", "origin", "HEAD:main"], cwd=work, capture_output=True, text=True)
     assert proc.returncode != 0
-    assert "notes" in proc.stderr and "identity.id_number" in proc.stderr
+    assert "的字段「备注」" in proc.stderr and "identity.id_number" in proc.stderr
     assert ID not in proc.stderr and FULL_WIDTH_ID not in proc.stderr
     # Taken out again in a second commit: the first one would still carry it into the hub's history.
     del doc["notes"]

@@ -117,9 +117,9 @@ def test_invalid_record_is_never_committed_and_errors_name_field_and_rule(pair):
         ledger.put(visit(p, b, a, date="2006-10-32", bogus="x", hours="四"))
     text = str(caught.value)
     assert ledger.tip == tip
-    assert "date" in text and "不是有效日期" in text
-    assert "bogus" in text and "不认识的字段" in text
-    assert "hours" in text and "类型不对" in text
+    assert "的字段「日期」" in text and "不是有效日期" in text
+    assert "的字段「bogus」" in text and "不认识的字段" in text
+    assert "的字段「课时」" in text and "类型不对" in text
     i18n.set_lang("en")
     assert "is not a real date" in str(caught.value)
 

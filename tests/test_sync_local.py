@@ -418,7 +418,7 @@ def test_hub_refuses_bad_pushes_from_plain_git_and_says_what_to_do(pair, hub, tm
     original = path.read_bytes()
     r = push_change(original.replace('"stage": "小学"'.encode(), '"stage": "大学"'.encode()))
     assert r.returncode != 0 and "帮扶台账枢纽拒绝了这次推送" in r.stderr and "The Bangfu hub refused" in r.stderr
-    assert "stage" in r.stderr and "大学" in r.stderr and "bangfu sync" in r.stderr
+    assert "的字段「学段」" in r.stderr and "大学" in r.stderr and "bangfu sync" in r.stderr
     git(work, "reset", "-q", "--hard", "origin/main")
     r = push_change(json.dumps(json.loads(original), ensure_ascii=False).encode())
     assert r.returncode != 0 and "规范格式" in r.stderr and "canonical" in r.stderr

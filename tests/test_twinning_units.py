@@ -77,7 +77,7 @@ def test_bad_trees_and_pairs_are_refused_by_name(ledger, tree):
         ledger.put(_rec("unit", name="史河街道", level="乡镇"))
     [f] = err.value.findings
     assert (f.rule, f.path) == ("rule.unit_township_parent", ("parent",))
-    assert f.text() == f"错误 {f.record} 的字段 parent: 乡镇 史河街道 的上级应是一个县（区）"
+    assert f.text() == f"错误 {f.record} 的字段「上级」: 乡镇 史河街道 的上级应是一个县（区）"
     with pytest.raises(InvalidRecord) as err:
         ledger.put(_rec("unit", name="平岗街道", level="乡镇", parent=tree["sanyuan"]))
     assert [f.rule for f in err.value.findings] == ["rule.unit_township_parent"]
@@ -95,9 +95,9 @@ def test_bad_trees_and_pairs_are_refused_by_name(ledger, tree):
         ledger.put({k: v for k, v in three.items() if k != "pairs"}, base=base)
     [f] = err.value.findings
     assert (f.rule, f.path) == ("rule.plan_pairs_missing", ("pairs",))
-    assert f.text() == f"错误 {three['id']} 的字段 pairs: 计划有 3 所结对学校：请在“帮扶关系”中逐对写明谁在哪些方面帮扶谁"
+    assert f.text() == f"错误 {three['id']} 的字段「帮扶关系」: 计划有 3 所结对学校：请在“帮扶关系”中逐对写明谁在哪些方面帮扶谁"
     i18n.set_lang("en")
-    assert f.text().endswith("pairs: the plan has 3 parties: say under pairs who helps whom on which dimensions, pair by pair")
+    assert f.text().endswith("field “Who helps whom”: the plan has 3 parties: say under pairs who helps whom on which dimensions, pair by pair")
     i18n.set_lang("zh")
     # The wrong way round, and a party left out of every pair.
     wrong = {**three, "pairs": [{"from": tree["三元"], "to": tree["城关"], "dimensions": ["师资"]},
@@ -107,5 +107,5 @@ def test_bad_trees_and_pairs_are_refused_by_name(ledger, tree):
     assert [(f.rule, f.path) for f in err.value.findings] == [
         ("rule.plan_pair_role", ("pairs", 0, "from")), ("rule.plan_pair_role", ("pairs", 0, "to")),
         ("rule.plan_party_unpaired", ("parties", 2, "school"))]
-    assert err.value.findings[0].text().endswith("pairs[0].from: 帮扶关系中的 三元中学 在结对学校中不是帮扶学校")
+    assert err.value.findings[0].text().endswith("的字段「帮扶关系[0].帮扶学校」: 帮扶关系中的 三元中学 在结对学校中不是帮扶学校")
     assert ledger.get(tree["three"]) == three      # nothing changed

@@ -380,11 +380,11 @@ def test_a_bad_entry_among_many_is_refused_by_record_field_and_rule(ledger, coun
     assert [(f.record.split("-")[0], f.path, f.rule) for f in found] == [
         ("aid", ("amount_fen",), "rule.aid_amount_hundredfold"), ("aid", ("term",), "rule.aid_duplicate"),
         ("aid", ("paid_on",), "rule.aid_not_eligible")]
-    assert found[0].text() == (f"错误 {found[0].record} 的字段 amount_fen: 金额 4.70 元与标准差了一百倍："
+    assert found[0].text() == (f"错误 {found[0].record} 的字段「金额」: 金额 4.70 元与标准差了一百倍："
                                "是不是 470.00 元？（amount_fen 以分计，470.00 元写作 47000）")
     found = found[1:]
-    assert found[1].text() == f"错误 {found[1].record} 的字段 paid_on: 学生41 在发放日期 2026-10-09 不符合受助条件（状态：已退出）"
-    assert found[0].text() == (f"错误 {found[0].record} 的字段 term: 学生07 在 2026-2027-1 学期已有一笔「营养改善计划」发放"
+    assert found[1].text() == f"错误 {found[1].record} 的字段「发放日期」: 学生41 在发放日期 2026-10-09 不符合受助条件（状态：已退出）"
+    assert found[0].text() == (f"错误 {found[0].record} 的字段「学期」: 学生07 在 2026-2027-1 学期已有一笔「营养改善计划」发放"
                                "（2026-09-30 · 470.00 · XJ-7）；每个学生每个项目每学期只能发放一次")
 
 

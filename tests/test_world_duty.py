@@ -466,7 +466,7 @@ def test_a_student_whose_identity_is_not_an_object(tmp_path, capsys):
     assert code == 0 and "| 义务教育寄宿生生活补助 | 2 | 2 | 1,250.00 | 1,250.00 | 0.00 |" in printed
     assert "### 需要核查的异常\n\n（无）" in printed
     code, printed, err = run(capsys, "-L", str(ledger.path), "validate")
-    assert code == 1 and f"错误 {second} 的字段 identity" in printed + err and "类型不对（应为对象）" in printed + err
+    assert code == 1 and f"错误 {second} 的字段「个人标识（加密）」" in printed + err and "类型不对（应为对象）" in printed + err
     ledger.close()
 
 

@@ -403,7 +403,7 @@ def test_a_visit_logged_here_that_an_upgrade_made_there_refuses_stops_the_merge_
     with pytest.raises(MergeRefused) as refused:
         merge_into(a, _theirs(a, b), remote="乙站")
     assert refused.value.key == "sync.merge_schema_refuses_mine"
-    assert str(refused.value) == (f"无法合并：对方的模式升级带来的新规则不接受本站的一条记录（错误 {visit} 的字段 hours: "
+    assert str(refused.value) == (f"无法合并：对方的模式升级带来的新规则不接受本站的一条记录（错误 {visit} 的字段「课时」: "
                                   "「课时」的值 20 超过上限 12）。没有提交任何内容；请先按新规则改好这条记录，再同步。")
     a.refresh()
     assert a.tip == before and list_conflicts(a) == []

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 from store.core import i18n
 from store.core.money import yuan
+from store.core import findings, ids
 from store.core.findings import Finding
 from store.rules import cleartext, compiled
 
@@ -351,3 +352,20 @@ def _translate(schemas: Schemas, rtype: str, label: str, err) -> list[Finding]:
     if kind in simple:
         return [Finding(label, path, simple[kind], {**base, "limit": value})]
     return [Finding(label, path, "schema.other", {**base, "detail": err.message})]
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped() -> Schemas:
+    return Schemas.from_dir()
+
+
+def _field_title(record: str, path: tuple) -> str | None:
+    """A finding's field by the titles the schemas Bangfu ships give it (`fieldnames.title_of`; a
+    record that is no id: None, and the finding names the path)."""
+    from store.rules.fieldnames import title_of   # (fieldnames is the layer's; it imports no schema)
+    if not path or not ids.is_id(record) or ids.type_of(record) not in _shipped().record_types:
+        return None
+    return title_of(_shipped(), ids.type_of(record), path)
+
+
+findings.name_fields_by(_field_title)
