@@ -57,3 +57,16 @@ def test_a_cards_period_reads_from_its_start_to_its_end(demo, lang, line):
 def test_log_changes_and_blame_help_say_what_to_type_within_80_columns(lang, command, line):
     lines = bangfu("--lang", lang, command, "--help", env=AT_80).stdout.splitlines()
     assert line in lines and max(cell_len(text) for text in lines) <= 80
+
+
+@pytest.mark.parametrize("lang,title,named", [
+    ("zh", "公示名单", "白雪 2026-2027 困难认定、马振宇 2026-2027 困难认定、李梦瑶 2026-2027 困难认定、"
+                   "苏婉婷 2026-2027 困难认定、马国庆 2026-2027 困难认定"),
+    ("en", "Listed recognitions", "白雪 2026-2027 recognition, 马振宇 2026-2027 recognition, 李梦瑶 2026-2027 "
+                                  "recognition, 苏婉婷 2026-2027 recognition, 马国庆 2026-2027 recognition")])
+def test_a_notices_card_names_the_recognitions_it_lists(demo, lang, title, named):
+    """A posting's recognitions are a list of references: the card printed their ids, recognition-01M…."""
+    [posting] = [p for p in demo.find("posting") if p["school"] == demo.find("school", short_name="海原四中")[0]["id"]]
+    r = bangfu("-L", str(demo.path), "--lang", lang, "show", posting["id"])
+    [line] = [text for text in r.stdout.splitlines() if text.startswith(title)]
+    assert line[len(title):].strip() == named

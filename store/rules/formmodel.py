@@ -43,7 +43,7 @@ class Field:
     required: bool = False
     description: str = ""
     choices: tuple = ()            # ENUM / MULTI
-    ref: str | None = None         # REF: the referenced record type
+    ref: str | None = None         # REF (and LINES of references): the referenced record type
     fields: tuple["Field", ...] = ()   # GROUP: its fields; LIST: the fields of one item
     minimum: float | None = None
     maximum: float | None = None
@@ -151,7 +151,7 @@ def _kind(schemas: Schemas, node: dict, path: tuple, patterns: dict) -> tuple[st
             return MULTI, {"choices": tuple(items["enum"])}
         if items.get("type") == "object":
             return LIST, {"fields": tuple(_fields(schemas, items, (), patterns))}
-        return LINES, {}
+        return LINES, {"ref": items["x-ref"]} if items.get("x-ref") else {}
     if kind == "object":
         return GROUP, {"fields": tuple(_fields(schemas, node, path, patterns))}
     if node.get("format") == "date":
@@ -501,6 +501,8 @@ def show(f: Field | None, value: Any, label: Labeller | None = None) -> str:
         return i18n.value(value)     # an enumerated value: English in English mode, stored in Chinese
     zh = i18n.lang() == "zh"
     if isinstance(value, list):
+        if f is not None and f.kind == LINES and f.ref and label:   # (a notice's recognitions: each by name)
+            return i18n.listing(label(v) if isinstance(v, str) else str(v) for v in value) or "—"
         if f is not None and f.kind == LIST:
             return ("；" if zh else "; ").join(item_summary(f, item, label) for item in value) or "—"
         return i18n.listing(show(f if f is not None and f.kind == MULTI else None, v, label) for v in value) or "—"
