@@ -83,6 +83,19 @@ class HelpFormatter(argparse.HelpFormatter):
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         return "\n".join(indent + line for line in wrap_cells(text, width - len(indent)))
 
+    def _format_usage(self, usage, actions, groups, prefix) -> str:  # type: ignore[override]
+        # (用法： is three characters and six cells: argparse counts characters, and a usage line it
+        # thought fitted ran one to three cells past an 80-column terminal)
+        from rich.cells import cell_len
+
+        shown = argparse_text("usage: ") if prefix is None else prefix
+        wider = cell_len(shown) - len(shown)
+        self._width -= wider
+        try:
+            return super()._format_usage(usage, actions, groups, prefix)
+        finally:
+            self._width += wider
+
 
 class Parser(argparse.ArgumentParser):
     """argparse that reports usage errors in the user's language, with exit code 2."""

@@ -49,7 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--since", help=t("audit.cli.audit_since"))
     p.add_argument("--format", choices=("text", "json"), default=None, help=t("audit.cli.audit_format"))
     p.add_argument("--strict", action="store_true", help=t("audit.cli.audit_strict"))
-    p.add_argument("--kind", action="append", default=[], choices=audit.KINDS, help=t("audit.cli.audit_kind"))
+    p.add_argument("--kind", action="append", default=[], choices=audit.KINDS, metavar="KIND",
+                   help=t("audit.cli.audit_kind", kinds=", ".join(audit.KINDS)))
     p.add_argument("--accept-rewrite", action="store_true", help=t("audit.cli.audit_accept"))
     p.add_argument("--no-remember", action="store_true", help=t("audit.cli.audit_no_remember"))
     p.set_defaults(handler=cmd_audit)

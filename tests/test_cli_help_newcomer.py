@@ -70,3 +70,24 @@ def test_a_notices_card_names_the_recognitions_it_lists(demo, lang, title, named
     r = bangfu("-L", str(demo.path), "--lang", lang, "show", posting["id"])
     [line] = [text for text in r.stdout.splitlines() if text.startswith(title)]
     assert line[len(title):].strip() == named
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_commands_help_fits_80_columns(lang, monkeypatch, capsys):
+    """用法： is three characters and six cells: argparse counted characters, and `resolve --help` and
+    `demo --help` ran a cell past 80 columns in Chinese; `audit --kind` listed its ten kinds in braces
+    on a line of 115 cells."""
+    from bangfu.cli import main
+
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit):
+        main(["--lang", lang, "--help"])
+    shown = capsys.readouterr().out.splitlines()
+    start = shown.index("  COMMAND") + 1
+    commands = [line.split()[0] for line in shown[start:] if line.startswith("    ") and line[4] != " "]
+    wide = []
+    for command in commands:
+        with pytest.raises(SystemExit):
+            main(["--lang", lang, command, "--help"])
+        wide += [(command, line) for line in capsys.readouterr().out.splitlines() if cell_len(line) > 80]
+    assert wide == []
