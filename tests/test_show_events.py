@@ -8,21 +8,9 @@ import pytest
 
 from conftest import school
 from store.sync import remote as sync
-from test_sync_local import bangfu, edit, hub, pair, sites, student  # noqa: F401 (fixtures)
+from test_sync_local import bangfu, conflict, hub, pair, sites, student  # noqa: F401 (fixtures)
 
 VALID_ID = "11010519491231002X"
-
-
-def conflict(pair) -> str:
-    """沙河二小 (A) and 石桥二小 (B) each set 沙河镇第二中心小学's county and notes; B's sync met the
-    conflict and kept its own values; A has it too."""
-    a, b, s1, s2, p = pair
-    edit(a, s1, notes="甲方", county="甲县")
-    edit(b, s1, notes="乙方", county="乙县")
-    sync.sync(a)
-    [event_id] = sync.sync(b).conflicts
-    sync.sync(a)
-    return event_id
 
 
 @pytest.mark.parametrize("lang,lines,county,kept", [

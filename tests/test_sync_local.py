@@ -76,6 +76,18 @@ def edit(ledger: Ledger, rid: str, **fields) -> str:
     return ledger.put(record, base=ledger.version(rid)).commit
 
 
+def conflict(pair) -> str:
+    """沙河二小 (A) and 石桥二小 (B) each set 沙河镇第二中心小学's county and notes; B's sync met the
+    conflict and kept its own values; A has it too. The conflict event's id."""
+    a, b, s1, s2, p = pair
+    edit(a, s1, notes="甲方", county="甲县")
+    edit(b, s1, notes="乙方", county="乙县")
+    sync.sync(a)
+    [event_id] = sync.sync(b).conflicts
+    sync.sync(a)
+    return event_id
+
+
 def tips(*ledgers: Ledger) -> set[str]:
     for led in ledgers:
         led.refresh()
@@ -675,11 +687,7 @@ def test_a_conflict_resolved_with_some_fields_from_each_side_says_which_took_whi
     """A keeps its own notes and takes B's county: the event can only say "fields", and the history
     said no more (解决冲突 沙河镇第二中心小学): which field took which site's value was lost."""
     a, b, s1, s2, p = pair
-    edit(a, s1, notes="甲方", county="甲县")
-    edit(b, s1, notes="乙方", county="乙县")
-    sync.sync(a)
-    [event_id] = sync.sync(b).conflicts
-    sync.sync(a)
+    event_id = conflict(pair)
     resolve(a, event_id, {"notes": "mine", "county": "theirs"})
     assert (a.get(s1)["notes"], a.get(s1)["county"]) == ("甲方", "乙县")
     assert a.get(event_id)["resolution"]["choice"] == "fields"
