@@ -199,8 +199,12 @@ def _changed_records(store, tree_of: dict[str, str], parents_of: dict[str, list[
     """The records the set-aside commits change, by id."""
     pairs = [(_tree(store, tree_of, parents_of[c][0]), tree_of[c]) for c in wanted]
     found = store.diff_tree_pairs(pairs)
-    return sorted({rid for pair in pairs for path in found[pair]
-                   if (rid := ids.id_from_path(path, check_shard=False))})
+    return _records_of(path for pair in pairs for path in found[pair])
+
+
+def _records_of(paths) -> list[str]:
+    """The ids of the record files among paths, each once, in order."""
+    return sorted({rid for path in paths if (rid := ids.id_from_path(path, check_shard=False))})
 
 
 def _states(ledger: Ledger, commit: str, records: list[str]) -> dict[str, dict | None]:
@@ -217,10 +221,8 @@ def _check_rules(ledger: Ledger, tip: str, last: str) -> None:
     """The ledger without the set-aside changes still keeps its rules: a later commit may refer to
     a record a set-aside commit added (the hub would refuse it as it came)."""
     store = ledger.git
-    changed = store.diff_tree_pairs([(store.commit_tree(tip), store.commit_tree(last))])
-    rids = sorted({rid for path in changed[(store.commit_tree(tip), store.commit_tree(last))]
-                   if (rid := ids.id_from_path(path, check_shard=False))})
-    states = _states(ledger, last, rids)
+    pair = (store.commit_tree(tip), store.commit_tree(last))
+    states = _states(ledger, last, _records_of(store.diff_tree_pairs([pair])[pair]))
     bad = check_records(Overlay(ledger.index, states), states, ledger.schemas())
     if bad:
         rid, found = sorted(bad.items())[0]
